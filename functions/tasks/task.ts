@@ -1,0 +1,21 @@
+import type { Container } from '../../shared/composition-root';
+import { container } from '../container';
+
+/**
+ * A Step Functions task: input in, result out. Errors are thrown as they are, so their `name` is the
+ * error type the workflow's Retry/Catch match.
+ */
+export function task<I, O>(name: string, run: (c: Container, input: I) => Promise<O>) {
+  return async (input: I): Promise<O> => {
+    const c = container();
+    const started = Date.now();
+    try {
+      const output = await run(c, input);
+      c.logger.debug('task done', { task: name, ms: Date.now() - started });
+      return output;
+    } catch (error) {
+      c.logger.warn('task failed', { task: name, ms: Date.now() - started, error });
+      throw error;
+    }
+  };
+}

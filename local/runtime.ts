@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { useContainer } from '../functions/container';
+import { LocalWorkflowEngine } from '../shared/adapters/local/local-workflow-engine';
+import { loadWorkflowDefinition } from '../shared/adapters/local/workflow-definitions';
+import { buildContainer, type Container } from '../shared/composition-root';
+import type { Config } from '../shared/config';
+import type { HealthCheck } from '../shared/ports/health';
+import { matchesPattern } from './event-pattern';
+import { startHttpServer, type ApiHandler } from './http-server';
+import { loadHandler, readServerlessManifest, type FunctionManifest } from './serverless-manifest';
+
+export const REPO_ROOT = path.resolve(__dirname, '..');
+
+export interface LocalRuntimeOptions {
+  config: Config;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  root?: string;
+  /** Replace parts of the wiring (tests). */
+  containerOverrides?: Partial<Container>;
+  /** Health of the sandbox's own components (emulator, control plane), shown by GET /health. */
+  extraHealthChecks?: HealthCheck[];
+  retryIntervalMs?: number;
+}
+
+export interface LocalRuntime {
+  url: string;
+  port: number;
+  engine: LocalWorkflowEngine;
+  container: Container;
+  /** Routes an EventBridge event to every function whose rule matches, as the deployed rules would. */
+  deliverEvent(event: Record<string, unknown>): Promise<{ matched: string[]; results: unknown[] }>;
+  invoke(functionName: string, event: unknown): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/**
+ * The deployed system on one machine: serverless.yml's routes, rules and state machines, served by
+ * the same handlers, with the in-process workflow engine in place of Step Functions.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const root = options.root ?? REPO_ROOT;
+  const manifest = readServerlessManifest(root);
+  const functions = new Map(manifest.functions.map((fn) => [fn.name, fn]));
+  const handlers = new Map<string, (event: unknown) => Promise<unknown>>();
+  const handlerOf = (fn: FunctionManifest) => {
+    const cached = handlers.get(fn.name);
+    if (cached) return cached;
+    const handler = loadHandler<(event: unknown) => Promise<unknown>>(manifest, fn);
+    handlers.set(fn.name, handler);
+    return handler;
+  };
+  const invoke = async (functionName: string, event: unknown) => {
+    const fn = functions.get(functionName);
+    if (!fn) throw new Error(`serverless.yml has no function ${functionName}`);
+    // Lambda hands the handler a fresh copy of its input; so do we (no shared mutable state between tasks).
+    return handlerOf(fn)(structuredClone(event));
+  };
+
+  const engine = new LocalWorkflowEngine({
+    definitions: Object.values(manifest.stateMachines).map((sm) => loadWorkflowDefinition(root, sm.workflow)),
+    invokeFunction: invoke,
+    retryIntervalMs: options.retryIntervalMs,
+  });
+  const base = buildContainer(options.config, { workflows: engine, ...options.containerOverrides });
+  const container: Container = {
+    ...base,
+    healthChecks: [{ name: 'workflow-engine', check: async () => `${engine.list().filter((e) => e.status === 'RUNNING').length} running` }, ...base.healthChecks, ...(options.extraHealthChecks ?? [])],
+  };
+  useContainer(container);
+
+  const deliverEvent = async (event: Record<string, unknown>) => {
+    const complete = { version: '0', id: randomUUID(), account: '000000000000', region: options.config.region, time: new Date().toISOString(), resources: [], ...event };
+    const targets = manifest.functions.filter((fn) => fn.eventPatterns.some((p) => matchesPattern(p, complete)));
+    const results = await Promise.all(targets.map((fn) => invoke(fn.name, complete)));
+    return { matched: targets.map((fn) => fn.name), results };
+  };
+
+  const server = await startHttpServer({
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    routes: manifest.functions.flatMap((fn) => fn.httpRoutes.map((routeKey) => ({ routeKey, handler: handlerOf(fn) as ApiHandler }))),
+    localEndpoints: {
+      'POST /_local/events': async (body) => {
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+          return { statusCode: 400, body: { error: { code: 'ValidationError', message: 'body: must be an EventBridge event object', details: [{ field: 'body', reason: 'must be an EventBridge event object' }] } } };
+        }
+        try {
+          return { statusCode: 200, body: await deliverEvent(body as Record<string, unknown>) };
+        } catch (error) {
+          const e = error as { status?: number; code?: string; message: string; details?: unknown[] };
+          const status = e.status && e.status < 500 ? e.status : 500;
+          return { statusCode: status, body: { error: { code: e.code ?? 'InternalError', message: e.message, details: e.details ?? [] } } };
+        }
+      },
+      'GET /_local/executions': async () => ({ statusCode: 200, body: engine.list() }),
+    },
+  });
+
+  return {
+    url: server.url,
+    port: server.port,
+    engine,
+    container,
+    deliverEvent,
+    invoke,
+    close: async () => {
+      await engine.close();
+      await server.close();
+      useContainer(undefined);
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+
+/** What the local runtime needs from serverless.yml; read from the file, so deployed and local agree. */
+export interface FunctionManifest {
+  name: string;
+  /** `functions/api/handler.main` → file `functions/api/handler`, export `main`. */
+  handler: string;
+  httpRoutes: string[];
+  eventPatterns: EventPattern[];
+  schedules: string[];
+}
+
+export type EventPattern = Record<string, unknown>;
+
+export interface ServerlessManifest {
+  root: string;
+  functions: FunctionManifest[];
+  /** State machine key (e.g. `provisionCluster`) → workflow file name without `.asl.json`. */
+  stateMachines: Record<string, { workflow: string }>;
+}
+
+type RawEvent = { httpApi?: string | { method: string; path: string }; eventBridge?: { pattern?: EventPattern }; schedule?: string | { rate: string | string[] } };
+type RawFunction = { handler: string; events?: RawEvent[] };
+
+export function readServerlessManifest(root: string): ServerlessManifest {
+  const raw = parse(readFileSync(path.join(root, 'serverless.yml'), 'utf8')) as {
+    functions: Record<string, RawFunction>;
+    stepFunctions?: { stateMachines?: Record<string, { definition: string }> };
+  };
+  const functions = Object.entries(raw.functions).map(([name, fn]) => toFunctionManifest(name, fn));
+  const stateMachines = Object.fromEntries(
+    Object.entries(raw.stepFunctions?.stateMachines ?? {}).map(([key, sm]) => [key, { workflow: workflowFileName(sm.definition) }]),
+  );
+  return { root, functions, stateMachines };
+}
+
+function toFunctionManifest(name: string, fn: RawFunction): FunctionManifest {
+  const events = fn.events ?? [];
+  return {
+    name,
+    handler: fn.handler,
+    httpRoutes: events.flatMap((e) => (e.httpApi === undefined ? [] : [typeof e.httpApi === 'string' ? e.httpApi : `${e.httpApi.method.toUpperCase()} ${e.httpApi.path}`])),
+    eventPatterns: events.flatMap((e) => (e.eventBridge?.pattern ? [e.eventBridge.pattern] : [])),
+    schedules: events.flatMap((e) => (e.schedule === undefined ? [] : [typeof e.schedule === 'string' ? e.schedule : ([] as string[]).concat(e.schedule.rate)].flat())),
+  };
+}
+
+/** `${file(workflows/provision-cluster.asl.json)}` → `provision-cluster`. */
+function workflowFileName(definition: string): string {
+  const match = /\$\{file\((?:\.\/)?workflows\/([\w-]+)\.asl\.json\)\}/.exec(definition);
+  if (!match) throw new Error(`state machine definition must be \${file(workflows/<name>.asl.json)}, got ${definition}`);
+  return match[1];
+}
+
+/** Loads the exported handler a function names, from the same source the bundler builds. */
+export function loadHandler<T = (event: unknown) => Promise<unknown>>(manifest: ServerlessManifest, fn: FunctionManifest): T {
+  const dot = fn.handler.lastIndexOf('.');
+  const file = path.join(manifest.root, fn.handler.slice(0, dot));
+  const exported = fn.handler.slice(dot + 1);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const module = require(file) as Record<string, unknown>;
+  const handler = module[exported];
+  if (typeof handler !== 'function') throw new Error(`${fn.handler}: ${file} has no exported function ${exported}`);
+  return handler as T;
+}

@@ -1,0 +1,26 @@
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { WorkflowName, WorkflowStarter } from '../../ports/workflows';
+import { awsCall, awsErrorName } from './aws-call';
+
+/** Starts Step Functions executions; the execution name makes a repeated start a no-op. */
+export class SfnWorkflowStarter implements WorkflowStarter {
+  constructor(
+    private readonly stateMachineArnPrefix: string,
+    private readonly sfn: SFNClient = new SFNClient({}),
+  ) {}
+
+  async start(workflow: WorkflowName, executionName: string, input: object): Promise<{ executionId: string }> {
+    const stateMachineArn = this.stateMachineArnPrefix + workflow;
+    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
+    try {
+      const out = await awsCall('Step Functions StartExecution', () =>
+        this.sfn.send(new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) })),
+      );
+      return { executionId: out.executionArn ?? executionArn };
+    } catch (error) {
+      // Started before (an event delivered twice): the first execution is the one that counts.
+      if (awsErrorName(error) === 'ExecutionAlreadyExists') return { executionId: executionArn };
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,36 @@
+import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection, KubeConnector } from '../../ports/kube';
+
+export interface KubeClients {
+  core: CoreV1Api;
+  apps: AppsV1Api;
+}
+
+export function kubeConfigFor(cluster: string, connection: KubeConnection): KubeConfig {
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: cluster, server: connection.server, caData: connection.caData, skipTLSVerify: false }],
+    users: [{ name: 'eksflow', token: connection.token }],
+    contexts: [{ name: cluster, cluster, user: 'eksflow' }],
+    currentContext: cluster,
+  });
+  return config;
+}
+
+/** Typed clients per cluster, rebuilt only when the connection (e.g. the token) changes. */
+export class KubeClientFactory {
+  private readonly cache = new Map<string, { key: string; clients: KubeClients }>();
+
+  constructor(private readonly connector: KubeConnector) {}
+
+  async forCluster(cluster: string): Promise<KubeClients> {
+    const connection = await this.connector.connect(cluster);
+    const key = `${connection.server}|${connection.token}|${connection.caData ?? ''}`;
+    const cached = this.cache.get(cluster);
+    if (cached?.key === key) return cached.clients;
+    const config = kubeConfigFor(cluster, connection);
+    const clients = { core: config.makeApiClient(CoreV1Api), apps: config.makeApiClient(AppsV1Api) };
+    this.cache.set(cluster, { key, clients });
+    return clients;
+  }
+}

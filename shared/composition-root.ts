@@ -1,0 +1,58 @@
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { DynamoDbOperationStore } from './adapters/aws/dynamodb-operation-store';
+import { EksClusterApi } from './adapters/aws/eks-cluster-api';
+import { EksTokenProvider } from './adapters/aws/eks-token';
+import { SfnWorkflowStarter } from './adapters/aws/sfn-workflow-starter';
+import { KubeClusterBaseline } from './adapters/kube/kube-baseline';
+import { KubeClientFactory } from './adapters/kube/kube-clients';
+import { EksKubeConnector } from './adapters/kube/kube-connector';
+import type { Config } from './config';
+import { createLogger, type Logger } from './logger';
+import type { ClusterApi } from './ports/cluster-api';
+import type { HealthCheck } from './ports/health';
+import type { ClusterBaseline } from './ports/kube';
+import type { OperationStore } from './ports/store';
+import type { WorkflowStarter } from './ports/workflows';
+
+/** Everything the handlers need, built once per cold start (Lambda) or once per process (local). */
+export interface Container {
+  config: Config;
+  logger: Logger;
+  clusters: ClusterApi;
+  operations: OperationStore;
+  workflows: WorkflowStarter;
+  kube: KubeClientFactory;
+  baseline: ClusterBaseline;
+  healthChecks: HealthCheck[];
+  now: () => Date;
+}
+
+/** Wires the AWS adapters from config; `overrides` swaps parts (the local engine for Step Functions, test doubles). */
+export function buildContainer(config: Config, overrides: Partial<Container> = {}): Container {
+  const aws = { region: config.region, ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}) };
+  const credentials = fromNodeProviderChain();
+  const eks = new EKSClient({ ...aws, credentials });
+  const dynamodb = new DynamoDBClient({ ...aws, credentials });
+  const clusters = overrides.clusters ?? new EksClusterApi(eks);
+  const tokens = new EksTokenProvider({ region: config.region, credentials });
+  const kube = overrides.kube ?? new KubeClientFactory(new EksKubeConnector(clusters, tokens, config.kubeOverrides));
+  const healthChecks: HealthCheck[] = [
+    { name: 'dynamodb', check: async () => void (await dynamodb.send(new DescribeTableCommand({ TableName: config.tableName }))) },
+    { name: 'eks', check: async () => void (await eks.send(new ListClustersCommand({ maxResults: 1 }))) },
+  ];
+  return {
+    config,
+    logger: createLogger(config.logLevel, { service: 'eksflow' }),
+    clusters,
+    operations: new DynamoDbOperationStore(config.tableName, dynamodb),
+    workflows: new SfnWorkflowStarter(config.stateMachineArnPrefix, new SFNClient({ ...aws, credentials })),
+    kube,
+    baseline: new KubeClusterBaseline(kube),
+    healthChecks,
+    now: () => new Date(),
+    ...overrides,
+  };
+}

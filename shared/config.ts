@@ -1,0 +1,55 @@
+import type { LogLevel } from './logger';
+
+/** A cluster whose Kubernetes API is reached at a fixed place instead of through DescribeCluster + an EKS token. */
+export interface KubeEndpointOverride {
+  server: string;
+  /** Base64 PEM bundle of the CA that signed the server's certificate. */
+  caData?: string;
+  token: string;
+}
+
+export interface Config {
+  region: string;
+  /** Custom AWS endpoint (the emulator); undefined means the real AWS endpoints. */
+  awsEndpoint?: string;
+  tableName: string;
+  /** Prefix of the state machine ARNs; the workflow name completes it (no CloudFormation cycle). */
+  stateMachineArnPrefix: string;
+  eventBusName: string;
+  /** Keyed by cluster name; `*` applies to every cluster. */
+  kubeOverrides: Record<string, KubeEndpointOverride>;
+  clusterDefaults: { roleArn?: string; subnetIds?: string[] };
+  /** First wait of the provisioning poll loop; the workflow doubles it up to a ceiling. */
+  clusterPollSeconds: number;
+  logLevel: LogLevel;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** The only place that reads the environment; called once per cold start by the composition root. */
+export function loadConfig(env: Env = process.env): Config {
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  return {
+    region,
+    awsEndpoint: env.AWS_ENDPOINT_URL || undefined,
+    tableName: env.EKSFLOW_TABLE ?? 'eksflow',
+    stateMachineArnPrefix: env.EKSFLOW_STATE_MACHINE_ARN_PREFIX ?? `arn:aws:states:${region}:000000000000:stateMachine:eksflow-`,
+    eventBusName: env.EKSFLOW_EVENT_BUS ?? 'default',
+    kubeOverrides: parseJson(env.EKSFLOW_KUBE_OVERRIDES, 'EKSFLOW_KUBE_OVERRIDES') ?? {},
+    clusterDefaults: {
+      roleArn: env.EKSFLOW_DEFAULT_CLUSTER_ROLE_ARN || undefined,
+      subnetIds: env.EKSFLOW_DEFAULT_SUBNET_IDS ? env.EKSFLOW_DEFAULT_SUBNET_IDS.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+    },
+    clusterPollSeconds: Number(env.EKSFLOW_CLUSTER_POLL_SECONDS ?? 30),
+    logLevel: (env.LOG_LEVEL as LogLevel) ?? 'info',
+  };
+}
+
+function parseJson<T>(text: string | undefined, name: string): T | undefined {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw new Error(`${name} is not valid JSON`, { cause: error });
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Every error the system raises on purpose. Class names are the `ErrorEquals` names used in the
+ * workflows' Retry/Catch, so `name` is set explicitly (it survives bundling and minification).
+ */
+
+export interface ErrorDetail {
+  /** Dotted path of the offending field, e.g. `canary.steps.1.setWeight`. */
+  field: string;
+  reason: string;
+}
+
+export abstract class EksflowError extends Error {
+  /** HTTP status when this error reaches the API; 5xx means "not the caller's fault". */
+  abstract readonly status: number;
+  /** Stable machine-readable code for API clients. */
+  abstract readonly code: string;
+  readonly details: ErrorDetail[];
+
+  constructor(message: string, options: { cause?: unknown; details?: ErrorDetail[] } = {}) {
+    super(message, { cause: options.cause });
+    this.details = options.details ?? [];
+  }
+}
+
+export class ValidationError extends EksflowError {
+  override readonly name = 'ValidationError';
+  readonly status = 400;
+  readonly code = 'ValidationError';
+  constructor(message: string, details: ErrorDetail[] = []) {
+    super(message, { details });
+  }
+  static forField(field: string, reason: string): ValidationError {
+    return new ValidationError(`${field}: ${reason}`, [{ field, reason }]);
+  }
+}
+
+export class NotFoundError extends EksflowError {
+  override readonly name = 'NotFoundError';
+  readonly status = 404;
+  readonly code = 'NotFound';
+}
+
+export class ConflictError extends EksflowError {
+  override readonly name = 'ConflictError';
+  readonly status = 409;
+  readonly code = 'Conflict';
+}
+
+/** The remote said "slow down": safe to retry with backoff. Workflows retry on this name. */
+export class ThrottledError extends EksflowError {
+  override readonly name = 'ThrottledError';
+  readonly status = 503;
+  readonly code = 'Throttled';
+}
+
+/** A dependency failed in a way that retrying may fix (5xx, connection reset, optimistic-lock clash). */
+export class TransientError extends EksflowError {
+  override readonly name = 'TransientError';
+  readonly status = 503;
+  readonly code = 'Transient';
+}
+
+/** A dependency refused for good (bad credentials, invalid parameter it alone could judge). */
+export class DependencyError extends EksflowError {
+  override readonly name = 'DependencyError';
+  readonly status = 502;
+  readonly code = 'DependencyFailed';
+}
+
+/** The emulator (moto) lacks an API that real AWS has; adapters raise this in one marked place. */
+export class NotImplementedByEmulatorError extends EksflowError {
+  override readonly name = 'NotImplementedByEmulatorError';
+  readonly status = 501;
+  readonly code = 'NotImplementedByEmulator';
+}
+
+export function isEksflowError(error: unknown): error is EksflowError {
+  return error instanceof EksflowError;
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

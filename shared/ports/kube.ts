@@ -1,0 +1,17 @@
+/** How to reach one cluster's Kubernetes API. */
+export interface KubeConnection {
+  server: string;
+  /** Base64 PEM CA bundle; absent means the system trust store. */
+  caData?: string;
+  token: string;
+}
+
+export interface KubeConnector {
+  connect(clusterName: string): Promise<KubeConnection>;
+}
+
+/** Namespaced objects the baseline puts into a cluster. */
+export interface ClusterBaseline {
+  /** Creates the namespace or leaves an existing one alone; returns what happened. */
+  ensureNamespace(cluster: string, name: string, labels: Record<string, string>): Promise<'created' | 'exists'>;
+}

@@ -1,0 +1,197 @@
+// Command kube-control-plane runs a small, self-contained Kubernetes control
+// plane for tests: embedded etcd, an in-process kube-apiserver, the
+// deployment/replicaset/garbage-collector/namespace/serviceaccount controllers
+// and a pod simulator that stands in for kube-scheduler and kubelets.
+//
+// See README.md for the interface.
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
+)
+
+type readyLine struct {
+	Ready      bool   `json:"ready"`
+	Server     string `json:"server"`
+	CAData     string `json:"caData"`
+	Token      string `json:"token"`
+	Kubeconfig string `json:"kubeconfig"`
+}
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintf(os.Stderr, "kube-control-plane: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	fs := pflag.NewFlagSet("kube-control-plane", pflag.ContinueOnError)
+	dir := fs.String("dir", "", "state directory (etcd data, certs, keys, token file, kubeconfig); required")
+	port := fs.Int("port", 0, "kube-apiserver secure port on 127.0.0.1; 0 = pick a free port")
+	token := fs.String("token", "eksflow-test-token", "bearer token of the admin user (group system:masters)")
+	nodes := fs.Int("nodes", 1, "number of simulated nodes (1-3 recommended)")
+	exitOnStdinClose := fs.Bool("exit-on-stdin-close", false, "shut down when standard input is closed (EOF)")
+	verbose := fs.Bool("verbose", false, "log info-level messages of etcd/apiserver/controllers to stderr (default: errors only)")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if err == pflag.ErrHelp {
+			return nil
+		}
+		return err
+	}
+	if *dir == "" {
+		return fmt.Errorf("--dir is required")
+	}
+	if *nodes < 1 {
+		*nodes = 1
+	}
+	absDir, err := filepath.Abs(*dir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(absDir, 0o755); err != nil {
+		return err
+	}
+	setupLogging(*verbose)
+	start := time.Now()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	sigCh := make(chan os.Signal, 2)
+	signal.Notify(sigCh, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sigCh
+		logf("received %v, shutting down", s)
+		cancel()
+		s = <-sigCh
+		logf("received second %v, exiting immediately", s)
+		os.Exit(1)
+	}()
+	if *exitOnStdinClose {
+		go func() {
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			logf("stdin closed, shutting down")
+			cancel()
+		}()
+	}
+
+	// Ports.
+	apiPort := *port
+	if apiPort == 0 {
+		if apiPort, err = freePort(); err != nil {
+			return err
+		}
+	}
+	server := fmt.Sprintf("https://127.0.0.1:%d", apiPort)
+
+	// Certificates, keys, token file.
+	st, err := prepareState(absDir, *token)
+	if err != nil {
+		return err
+	}
+
+	// etcd.
+	etcdSrv, etcdURL, err := startEtcd(filepath.Join(absDir, "etcd"), *verbose)
+	if err != nil {
+		return fmt.Errorf("etcd: %w", err)
+	}
+	defer stopEtcd(etcdSrv)
+	logf("etcd ready at %s after %v", etcdURL, time.Since(start).Round(time.Millisecond))
+
+	// kube-apiserver.
+	apiErr := make(chan error, 1)
+	apiCtx, apiCancel := context.WithCancel(context.Background())
+	defer apiCancel()
+	go func() {
+		apiErr <- runAPIServer(apiCtx, apiServerArgs(st, etcdURL, apiPort, server))
+	}()
+	// The apiserver is stopped with its own context so that etcd outlives it.
+	go func() {
+		<-ctx.Done()
+		apiCancel()
+	}()
+
+	cfg := &rest.Config{
+		Host:            server,
+		BearerToken:     *token,
+		TLSClientConfig: rest.TLSClientConfig{CAData: st.caPEM},
+		QPS:             200,
+		Burst:           400,
+		UserAgent:       "kube-control-plane",
+	}
+	if err := waitReady(ctx, cfg, apiErr); err != nil {
+		return err
+	}
+	logf("kube-apiserver ready at %s after %v", server, time.Since(start).Round(time.Millisecond))
+
+	if err := startControllers(ctx, cfg, *nodes); err != nil {
+		return fmt.Errorf("controllers: %w", err)
+	}
+
+	kubeconfigPath := filepath.Join(absDir, "kubeconfig")
+	if err := writeKubeconfig(kubeconfigPath, server, st.caPEM, *token); err != nil {
+		return err
+	}
+
+	line, _ := json.Marshal(readyLine{
+		Ready:      true,
+		Server:     server,
+		CAData:     base64.StdEncoding.EncodeToString(st.caPEM),
+		Token:      *token,
+		Kubeconfig: kubeconfigPath,
+	})
+	logf("control plane ready after %v", time.Since(start).Round(time.Millisecond))
+	if _, err := fmt.Fprintln(os.Stdout, string(line)); err != nil {
+		return err
+	}
+
+	// Run until asked to stop or the apiserver dies.
+	select {
+	case <-ctx.Done():
+	case err := <-apiErr:
+		cancel()
+		if err != nil {
+			return fmt.Errorf("kube-apiserver exited: %w", err)
+		}
+		return fmt.Errorf("kube-apiserver exited unexpectedly")
+	}
+	select {
+	case err := <-apiErr:
+		if err != nil {
+			klog.ErrorS(err, "kube-apiserver shutdown")
+		}
+	case <-time.After(20 * time.Second):
+		logf("kube-apiserver did not stop within 20s; stopping etcd anyway")
+	}
+	logf("stopped")
+	return nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// logf writes a progress message of this program to stderr (always, unlike klog output).
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "kube-control-plane: "+format+"\n", args...)
+}

@@ -1,0 +1,397 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	coreinformers "k8s.io/client-go/informers/core/v1"
+	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+)
+
+// simulator replaces kube-scheduler and the kubelets: it binds pending pods
+// to fake nodes, reports them Running (and Ready unless an image contains
+// "unready") and force-deletes pods that are being deleted.
+type simulator struct {
+	client    kubernetes.Interface
+	podLister corelisters.PodLister
+	queue     workqueue.TypedRateLimitingInterface[string]
+
+	mu    sync.Mutex
+	nodes []*corev1.Node
+	next  int
+	ipSeq atomic.Uint32
+}
+
+const unreadyMarker = "unready"
+
+func newSimulator(client kubernetes.Interface, podInformer coreinformers.PodInformer, nodeCount int) *simulator {
+	s := &simulator{
+		client:    client,
+		podLister: podInformer.Lister(),
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
+			workqueue.NewTypedItemExponentialFailureRateLimiter[string](20*time.Millisecond, 2*time.Second),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "pod-simulator"}),
+	}
+	for i := 1; i <= nodeCount; i++ {
+		s.nodes = append(s.nodes, fakeNode(i))
+	}
+	enqueue := func(obj any) {
+		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+			s.queue.Add(key)
+		}
+	}
+	_, _ = podInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    enqueue,
+		UpdateFunc: func(_, obj any) { enqueue(obj) },
+	})
+	return s
+}
+
+func fakeNode(i int) *corev1.Node {
+	name := fmt.Sprintf("eksflow-node-%d", i)
+	ip := fmt.Sprintf("10.20.0.%d", 10+i)
+	capacity := corev1.ResourceList{
+		corev1.ResourceCPU:              resource.MustParse("64"),
+		corev1.ResourceMemory:           resource.MustParse("256Gi"),
+		corev1.ResourcePods:             resource.MustParse("1000"),
+		corev1.ResourceEphemeralStorage: resource.MustParse("1Ti"),
+	}
+	now := metav1.Now()
+	cond := func(t corev1.NodeConditionType, st corev1.ConditionStatus, reason, msg string) corev1.NodeCondition {
+		return corev1.NodeCondition{Type: t, Status: st, Reason: reason, Message: msg,
+			LastHeartbeatTime: now, LastTransitionTime: now}
+	}
+	return &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: name,
+			Labels: map[string]string{
+				"kubernetes.io/hostname":           name,
+				"kubernetes.io/os":                 "linux",
+				"kubernetes.io/arch":               "amd64",
+				"beta.kubernetes.io/os":            "linux",
+				"beta.kubernetes.io/arch":          "amd64",
+				"node.kubernetes.io/instance-type": "m5.large",
+				"topology.kubernetes.io/region":    "us-east-1",
+				"topology.kubernetes.io/zone":      fmt.Sprintf("us-east-1%c", 'a'+rune((i-1)%3)),
+				"eksflow.dev/simulated":            "true",
+			},
+		},
+		Spec: corev1.NodeSpec{ProviderID: "simulated://" + name},
+		Status: corev1.NodeStatus{
+			Capacity:    capacity,
+			Allocatable: capacity,
+			Phase:       corev1.NodeRunning,
+			Conditions: []corev1.NodeCondition{
+				cond(corev1.NodeMemoryPressure, corev1.ConditionFalse, "KubeletHasSufficientMemory", "simulated"),
+				cond(corev1.NodeDiskPressure, corev1.ConditionFalse, "KubeletHasNoDiskPressure", "simulated"),
+				cond(corev1.NodePIDPressure, corev1.ConditionFalse, "KubeletHasSufficientPID", "simulated"),
+				cond(corev1.NodeReady, corev1.ConditionTrue, "KubeletReady", "simulated node is ready"),
+			},
+			Addresses: []corev1.NodeAddress{
+				{Type: corev1.NodeInternalIP, Address: ip},
+				{Type: corev1.NodeHostName, Address: name},
+			},
+			NodeInfo: corev1.NodeSystemInfo{
+				KubeletVersion:          "v1.36.3",
+				ContainerRuntimeVersion: "simulated://1.0",
+				OperatingSystem:         "linux",
+				Architecture:            "amd64",
+				OSImage:                 "kube-control-plane simulated node",
+				KernelVersion:           "6.0.0",
+			},
+		},
+	}
+}
+
+// createNodes creates (or replaces the status of) the fake nodes.
+func (s *simulator) createNodes(ctx context.Context) error {
+	for i, n := range s.nodes {
+		created, err := s.client.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{})
+		if apierrors.IsAlreadyExists(err) {
+			created, err = s.client.CoreV1().Nodes().Get(ctx, n.Name, metav1.GetOptions{})
+		}
+		if err != nil {
+			return err
+		}
+		created.Status = n.Status
+		updated, err := s.client.CoreV1().Nodes().UpdateStatus(ctx, created, metav1.UpdateOptions{})
+		if err != nil {
+			return err
+		}
+		s.nodes[i] = updated
+	}
+	return nil
+}
+
+func (s *simulator) run(ctx context.Context, workers int) {
+	defer s.queue.ShutDown()
+	for i := 0; i < workers; i++ {
+		go wait.UntilWithContext(ctx, func(ctx context.Context) {
+			for s.processNext(ctx) {
+			}
+		}, time.Second)
+	}
+	<-ctx.Done()
+}
+
+func (s *simulator) processNext(ctx context.Context) bool {
+	key, quit := s.queue.Get()
+	if quit {
+		return false
+	}
+	defer s.queue.Done(key)
+	if err := s.sync(ctx, key); err != nil {
+		if !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
+			utilruntime.HandleErrorWithContext(ctx, err, "pod simulator", "pod", key)
+		}
+		s.queue.AddRateLimited(key)
+		return true
+	}
+	s.queue.Forget(key)
+	return true
+}
+
+func (s *simulator) sync(ctx context.Context, key string) error {
+	ns, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return nil
+	}
+	pod, err := s.podLister.Pods(ns).Get(name)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case pod.DeletionTimestamp != nil:
+		// No kubelet: finish the deletion right away.
+		zero := int64(0)
+		uid := pod.UID
+		err := s.client.CoreV1().Pods(ns).Delete(ctx, name, metav1.DeleteOptions{
+			GracePeriodSeconds: &zero,
+			Preconditions:      &metav1.Preconditions{UID: &uid},
+		})
+		if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+			return nil
+		}
+		return err
+	case pod.Spec.NodeName == "":
+		node := s.pickNode(pod)
+		if node == "" {
+			klog.V(2).InfoS("no simulated node matches pod's nodeSelector; leaving it pending", "pod", key)
+			return nil
+		}
+		err := s.client.CoreV1().Pods(ns).Bind(ctx, &corev1.Binding{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, UID: pod.UID},
+			Target:     corev1.ObjectReference{Kind: "Node", Name: node},
+		}, metav1.CreateOptions{})
+		if apierrors.IsConflict(err) {
+			return nil // already bound; the update event brings it back
+		}
+		return err
+	case pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed:
+		return nil
+	default:
+		desired := s.desiredStatus(pod)
+		if desired == nil {
+			return nil
+		}
+		p := pod.DeepCopy()
+		p.Status = *desired
+		_, err := s.client.CoreV1().Pods(ns).UpdateStatus(ctx, p, metav1.UpdateOptions{})
+		return err
+	}
+}
+
+func (s *simulator) pickNode(pod *corev1.Pod) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sel := labels.SelectorFromSet(pod.Spec.NodeSelector)
+	for i := 0; i < len(s.nodes); i++ {
+		n := s.nodes[(s.next+i)%len(s.nodes)]
+		if sel.Matches(labels.Set(n.Labels)) {
+			s.next = (s.next + i + 1) % len(s.nodes)
+			return n.Name
+		}
+	}
+	return ""
+}
+
+func (s *simulator) nodeIP(name string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range s.nodes {
+		if n.Name == name {
+			for _, a := range n.Status.Addresses {
+				if a.Type == corev1.NodeInternalIP {
+					return a.Address
+				}
+			}
+		}
+	}
+	return "10.20.0.254"
+}
+
+func (s *simulator) nextPodIP() string {
+	n := s.ipSeq.Add(1)
+	return fmt.Sprintf("10.244.%d.%d", (n/250)%250, n%250+2)
+}
+
+func fakeID(prefix string, parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "/")))
+	return prefix + hex.EncodeToString(h[:])
+}
+
+// desiredStatus returns the status the pod should have, or nil if its
+// current status already says so.
+func (s *simulator) desiredStatus(pod *corev1.Pod) *corev1.PodStatus {
+	ready := true
+	for _, c := range pod.Spec.Containers {
+		if strings.Contains(c.Image, unreadyMarker) {
+			ready = false
+		}
+	}
+	cur := &pod.Status
+	if cur.Phase == corev1.PodRunning && cur.PodIP != "" && cur.StartTime != nil &&
+		conditionIs(cur, corev1.PodReady, ready) && conditionIs(cur, corev1.ContainersReady, ready) &&
+		containerStatusesMatch(pod, cur.ContainerStatuses, ready) {
+		return nil
+	}
+
+	now := metav1.Now()
+	st := cur.DeepCopy()
+	st.Phase = corev1.PodRunning
+	st.Reason, st.Message = "", ""
+	hostIP := s.nodeIP(pod.Spec.NodeName)
+	st.HostIP = hostIP
+	st.HostIPs = []corev1.HostIP{{IP: hostIP}}
+	if st.PodIP == "" {
+		ip := s.nextPodIP()
+		if pod.Spec.HostNetwork {
+			ip = hostIP
+		}
+		st.PodIP = ip
+		st.PodIPs = []corev1.PodIP{{IP: ip}}
+	}
+	if st.StartTime == nil {
+		st.StartTime = &now
+	}
+	started := func(name string, old []corev1.ContainerStatus) metav1.Time {
+		for _, cs := range old {
+			if cs.Name == name && cs.State.Running != nil {
+				return cs.State.Running.StartedAt
+			}
+		}
+		return now
+	}
+	t := true
+	var initStatuses []corev1.ContainerStatus
+	for _, c := range pod.Spec.InitContainers {
+		cs := corev1.ContainerStatus{
+			Name:        c.Name,
+			Image:       c.Image,
+			ImageID:     fakeID("docker.io/library/simulated@sha256:", c.Image),
+			ContainerID: fakeID("containerd://", string(pod.UID), c.Name),
+			Started:     &t,
+		}
+		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
+			cs.Ready = !strings.Contains(c.Image, unreadyMarker)
+			cs.State.Running = &corev1.ContainerStateRunning{StartedAt: started(c.Name, cur.InitContainerStatuses)}
+		} else {
+			f := false
+			cs.Started = &f
+			cs.Ready = true
+			cs.State.Terminated = &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed", StartedAt: now, FinishedAt: now}
+		}
+		initStatuses = append(initStatuses, cs)
+	}
+	st.InitContainerStatuses = initStatuses
+	var statuses []corev1.ContainerStatus
+	for _, c := range pod.Spec.Containers {
+		statuses = append(statuses, corev1.ContainerStatus{
+			Name:        c.Name,
+			Image:       c.Image,
+			ImageID:     fakeID("docker.io/library/simulated@sha256:", c.Image),
+			ContainerID: fakeID("containerd://", string(pod.UID), c.Name),
+			Ready:       !strings.Contains(c.Image, unreadyMarker),
+			Started:     &t,
+			State:       corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: started(c.Name, cur.ContainerStatuses)}},
+		})
+	}
+	st.ContainerStatuses = statuses
+	readyStatus := corev1.ConditionTrue
+	reason := ""
+	if !ready {
+		readyStatus = corev1.ConditionFalse
+		reason = "ContainersNotReady"
+	}
+	setCondition(st, pod.Generation, corev1.PodReadyToStartContainers, corev1.ConditionTrue, "", now)
+	setCondition(st, pod.Generation, corev1.PodInitialized, corev1.ConditionTrue, "", now)
+	setCondition(st, pod.Generation, corev1.PodReady, readyStatus, reason, now)
+	setCondition(st, pod.Generation, corev1.ContainersReady, readyStatus, reason, now)
+	setCondition(st, pod.Generation, corev1.PodScheduled, corev1.ConditionTrue, "", now)
+	return st
+}
+
+func conditionIs(st *corev1.PodStatus, t corev1.PodConditionType, want bool) bool {
+	for _, c := range st.Conditions {
+		if c.Type == t {
+			return (c.Status == corev1.ConditionTrue) == want
+		}
+	}
+	return false
+}
+
+func containerStatusesMatch(pod *corev1.Pod, statuses []corev1.ContainerStatus, _ bool) bool {
+	if len(statuses) != len(pod.Spec.Containers) {
+		return false
+	}
+	byName := map[string]corev1.ContainerStatus{}
+	for _, cs := range statuses {
+		byName[cs.Name] = cs
+	}
+	for _, c := range pod.Spec.Containers {
+		cs, ok := byName[c.Name]
+		if !ok || cs.Image != c.Image || cs.State.Running == nil || cs.Ready != !strings.Contains(c.Image, unreadyMarker) {
+			return false
+		}
+	}
+	return true
+}
+
+func setCondition(st *corev1.PodStatus, generation int64, t corev1.PodConditionType, status corev1.ConditionStatus, reason string, now metav1.Time) {
+	for i := range st.Conditions {
+		c := &st.Conditions[i]
+		if c.Type == t {
+			if c.Status != status {
+				c.LastTransitionTime = now
+			}
+			c.Status = status
+			c.Reason = reason
+			c.Message = ""
+			c.ObservedGeneration = generation
+			return
+		}
+	}
+	st.Conditions = append(st.Conditions, corev1.PodCondition{
+		Type: t, Status: status, Reason: reason, LastTransitionTime: now, ObservedGeneration: generation,
+	})
+}
