@@ -1,17 +1,29 @@
 /** Jest: TypeScript through @swc/jest; ESM-only packages (client-node and its deps) are transformed too. */
 const esmPackages = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose', 'hpagent'].join('|');
 
-/** @type {import('jest').Config} */
-module.exports = {
+const common = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/tests'],
-  testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.(t|j|mj)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages})/)`],
-  setupFiles: ['<rootDir>/tests/helpers/polyfills.ts'],
-  globalSetup: '<rootDir>/tests/helpers/global-setup.ts',
-  globalTeardown: '<rootDir>/tests/helpers/global-teardown.ts',
+  setupFiles: ['<rootDir>/tests/helpers/setup-env.ts'],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
   testTimeout: 30000,
+  projects: [
+    // Fast: pure logic, adapters against mocked SDK clients, workflows on the local engine with fake tasks.
+    { ...common, displayName: 'unit', roots: ['<rootDir>/tests/unit', '<rootDir>/tests/workflows'], testMatch: ['**/*.test.ts'] },
+    // Against the real local stack (moto server + Kubernetes control plane), started once per run.
+    {
+      ...common,
+      displayName: 'integration',
+      roots: ['<rootDir>/tests/integration'],
+      testMatch: ['**/*.test.ts'],
+      globalSetup: '<rootDir>/tests/helpers/global-setup.ts',
+      globalTeardown: '<rootDir>/tests/helpers/global-teardown.ts',
+    },
+  ],
 };
