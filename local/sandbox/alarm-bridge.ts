@@ -1,0 +1,98 @@
+import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { randomUUID } from 'node:crypto';
+
+export type EventSink = (event: Record<string, unknown>) => Promise<unknown>;
+
+/**
+ * CloudWatch → EventBridge, as AWS does it: the emulator never emits alarm events, so this watches
+ * every alarm's state (a DescribeAlarms every `intervalMs`) and, on each change, delivers a
+ * "CloudWatch Alarm State Change" event in the real event's shape.
+ */
+export class AlarmBridge {
+  private readonly known = new Map<string, { value: string; updated?: string; reason?: string }>();
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly cloudwatch: CloudWatchClient,
+    private readonly deliver: EventSink,
+    private readonly options: { region: string; account?: string; intervalMs?: number; onError?: (error: unknown) => void } = { region: 'us-east-1' },
+  ) {}
+
+  /** Records the current states without emitting (alarms that exist before the bridge starts). */
+  async start(): Promise<void> {
+    for (const alarm of await this.describeAll()) this.known.set(alarm.AlarmName!, snapshot(alarm));
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.polling;
+  }
+
+  /** One pass: emits an event per alarm whose state changed since the last pass. Exposed for tests. */
+  async poll(): Promise<number> {
+    let emitted = 0;
+    for (const alarm of await this.describeAll()) {
+      const name = alarm.AlarmName!;
+      const previous = this.known.get(name);
+      const current = snapshot(alarm);
+      this.known.set(name, current);
+      // A new alarm starts in INSUFFICIENT_DATA, as in CloudWatch.
+      if ((previous?.value ?? 'INSUFFICIENT_DATA') === current.value) continue;
+      await this.deliver(this.toEvent(alarm, previous ?? { value: 'INSUFFICIENT_DATA' }));
+      emitted++;
+    }
+    return emitted;
+  }
+
+  private schedule() {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.polling = this.poll()
+        .then(() => undefined, (error) => this.options.onError?.(error))
+        .finally(() => this.schedule());
+    }, this.options.intervalMs ?? 200);
+  }
+
+  private async describeAll(): Promise<MetricAlarm[]> {
+    const alarms: MetricAlarm[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await this.cloudwatch.send(new DescribeAlarmsCommand({ NextToken, MaxRecords: 100 }));
+      alarms.push(...(page.MetricAlarms ?? []));
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return alarms;
+  }
+
+  private toEvent(alarm: MetricAlarm, previous: { value: string; updated?: string; reason?: string }): Record<string, unknown> {
+    const account = this.options.account ?? '123456789012';
+    const now = new Date().toISOString();
+    return {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'CloudWatch Alarm State Change',
+      source: 'aws.cloudwatch',
+      account,
+      time: now,
+      region: this.options.region,
+      resources: [alarm.AlarmArn ?? `arn:aws:cloudwatch:${this.options.region}:${account}:alarm:${alarm.AlarmName}`],
+      detail: {
+        alarmName: alarm.AlarmName,
+        state: { value: alarm.StateValue, reason: alarm.StateReason ?? '', timestamp: alarm.StateUpdatedTimestamp?.toISOString() ?? now },
+        previousState: { value: previous.value, reason: previous.reason ?? '', timestamp: previous.updated ?? now },
+        configuration: {
+          description: alarm.AlarmDescription ?? '',
+          metrics: alarm.MetricName ? [{ id: 'm1', metricStat: { metric: { namespace: alarm.Namespace, name: alarm.MetricName, dimensions: {} }, period: alarm.Period, stat: alarm.Statistic } }] : [],
+        },
+      },
+    };
+  }
+}
+
+function snapshot(alarm: MetricAlarm) {
+  return { value: alarm.StateValue ?? 'INSUFFICIENT_DATA', updated: alarm.StateUpdatedTimestamp?.toISOString(), reason: alarm.StateReason };
+}

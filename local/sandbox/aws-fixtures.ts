@@ -1,0 +1,73 @@
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateSubnetCommand, CreateVpcCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+
+export interface AwsFixtures {
+  roleArn: string;
+  subnetIds: string[];
+}
+
+type AwsClientConfig = { region: string; endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+
+/** The single eksflow table, as serverless.yml declares it (pk/sk + gsi1). Idempotent. */
+export async function ensureTable(aws: AwsClientConfig, tableName: string): Promise<void> {
+  const ddb = new DynamoDBClient(aws);
+  const exists = await ddb.send(new DescribeTableCommand({ TableName: tableName })).then(() => true, () => false);
+  if (exists) return;
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk'].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'gsi1',
+          KeySchema: [
+            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    }),
+  );
+}
+
+/** What an EKS cluster needs on the emulator: a cluster role and two subnets in two AZs. Idempotent. */
+export async function ensureNetworkAndRole(aws: AwsClientConfig): Promise<AwsFixtures> {
+  const iam = new IAMClient(aws);
+  const roleName = 'eksflow-sandbox-cluster';
+  const role = await iam.send(new GetRoleCommand({ RoleName: roleName })).catch(() => undefined);
+  const roleArn =
+    role?.Role?.Arn ??
+    (
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: roleName,
+          AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'eks.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+        }),
+      )
+    ).Role!.Arn!;
+
+  const ec2 = new EC2Client(aws);
+  const tagged = await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'tag:eksflow-sandbox', Values: ['true'] }] }));
+  if ((tagged.Subnets ?? []).length >= 2) return { roleArn, subnetIds: tagged.Subnets!.map((s) => s.SubnetId!).sort() };
+  const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.42.0.0/16' }));
+  const subnetIds: string[] = [];
+  for (const [i, zone] of [`${aws.region}a`, `${aws.region}b`].entries()) {
+    const subnet = await ec2.send(
+      new CreateSubnetCommand({
+        VpcId: vpc.Vpc!.VpcId!,
+        CidrBlock: `10.42.${i}.0/24`,
+        AvailabilityZone: zone,
+        TagSpecifications: [{ ResourceType: 'subnet', Tags: [{ Key: 'eksflow-sandbox', Value: 'true' }] }],
+      }),
+    );
+    subnetIds.push(subnet.Subnet!.SubnetId!);
+  }
+  return { roleArn, subnetIds };
+}

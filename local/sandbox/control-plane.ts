@@ -1,0 +1,46 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { KubeEndpointOverride } from '../../shared/config';
+import { run, spawnTied, stopTied, type Progress } from './processes';
+
+export interface ControlPlane extends KubeEndpointOverride {
+  kubeconfig: string;
+  stop(): Promise<void>;
+}
+
+/** Builds (or finds cached) the Kubernetes test control plane binary; returns its path. */
+export async function buildControlPlane(root: string, progress: Progress): Promise<string> {
+  const out = await run('bash', [path.join(root, 'tools', 'kube-control-plane', 'build.sh')], { cwd: root, progress });
+  const binary = out.trim().split('\n').pop();
+  if (!binary) throw new Error('tools/kube-control-plane/build.sh printed no binary path');
+  return binary;
+}
+
+/**
+ * Starts etcd + kube-apiserver + the deployment/replicaset/GC/namespace controllers + simulated
+ * nodes (tools/kube-control-plane) and waits for its ready line.
+ */
+export async function startControlPlane(root: string, dir: string, progress: Progress, timeoutMs = 120000): Promise<ControlPlane> {
+  const binary = await buildControlPlane(root, progress);
+  mkdirSync(dir, { recursive: true });
+  progress('starting the Kubernetes control plane');
+  const child = spawnTied(binary, ['--dir', dir]);
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+  const ready = await new Promise<{ server: string; caData: string; token: string; kubeconfig: string }>((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error(`control plane not ready within ${timeoutMs} ms\n${stderr}`)), timeoutMs);
+    child.stdout?.on('data', (c: Buffer) => {
+      buffer += c.toString();
+      const line = buffer.split('\n').find((l) => l.includes('"ready"'));
+      if (!line) return;
+      clearTimeout(timer);
+      resolve(JSON.parse(line));
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`control plane exited with ${code}\n${stderr}`));
+    });
+  });
+  return { ...ready, stop: () => stopTied(child, 10000) };
+}

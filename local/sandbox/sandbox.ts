@@ -1,0 +1,171 @@
+import { CreateClusterCommand, DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../shared/config';
+import { startLocalRuntime, REPO_ROOT, type LocalRuntime } from '../runtime';
+import { AlarmBridge } from './alarm-bridge';
+import { ensureNetworkAndRole, ensureTable } from './aws-fixtures';
+import { startControlPlane, type ControlPlane } from './control-plane';
+import { startMoto, type MotoServer } from './moto';
+import type { Progress } from './processes';
+
+export const SANDBOX_CLUSTER = 'sandbox';
+export const SANDBOX_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
+
+/** The emulator and the control plane: what both `npm start` and the integration tests need. */
+export interface Stack {
+  region: string;
+  awsEndpoint: string;
+  controlPlane: ControlPlane;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: { root?: string; dir: string; progress: Progress; region?: string }): Promise<Stack> {
+  const root = options.root ?? REPO_ROOT;
+  const region = options.region ?? 'us-east-1';
+  let moto: MotoServer | undefined;
+  try {
+    // Both at once: the control plane's first build takes minutes, the emulator's install seconds.
+    const [m, controlPlane] = await Promise.all([
+      startMoto(root, options.progress),
+      startControlPlane(root, path.join(options.dir, 'kube'), options.progress),
+    ]);
+    moto = m;
+    return {
+      region,
+      awsEndpoint: m.endpoint,
+      controlPlane,
+      stop: async () => {
+        await Promise.allSettled([m.stop(), controlPlane.stop()]);
+      },
+    };
+  } catch (error) {
+    await moto?.stop();
+    throw error;
+  }
+}
+
+/** Environment that points the AWS SDK (ours, the CLI's) at the stack's emulator. */
+export function stackEnv(stack: Pick<Stack, 'region' | 'awsEndpoint'>): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: stack.awsEndpoint,
+    AWS_REGION: stack.region,
+    AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey,
+  };
+}
+
+/**
+ * Config for the local runtime on the stack: every EKS cluster's Kubernetes API is the local
+ * control plane; clusters get the emulator's role and subnets unless the request names its own.
+ */
+export async function sandboxConfig(stack: Stack, extra: Record<string, string> = {}): Promise<Config> {
+  const env = stackEnv(stack);
+  Object.assign(process.env, env); // the SDK's default credential chain reads these
+  const aws = { region: stack.region, endpoint: stack.awsEndpoint, credentials: SANDBOX_CREDENTIALS };
+  const config = loadConfig({ ...env, LOG_LEVEL: process.env.LOG_LEVEL, ...extra });
+  await ensureTable(aws, config.tableName);
+  const fixtures = await ensureNetworkAndRole(aws);
+  const { server, caData, token } = stack.controlPlane;
+  return {
+    ...config,
+    kubeOverrides: { '*': { server, caData, token } },
+    clusterDefaults: { roleArn: fixtures.roleArn, subnetIds: fixtures.subnetIds },
+    clusterPollSeconds: Number(extra.EKSFLOW_CLUSTER_POLL_SECONDS ?? 2),
+  };
+}
+
+/** The `sandbox` EKS cluster on the emulator, mapped (by the override) to the local control plane. */
+export async function ensureSandboxCluster(config: Config): Promise<void> {
+  const eks = new EKSClient({ region: config.region, endpoint: config.awsEndpoint, credentials: SANDBOX_CREDENTIALS });
+  const exists = await eks.send(new DescribeClusterCommand({ name: SANDBOX_CLUSTER })).then(() => true, () => false);
+  if (exists) return;
+  await eks.send(
+    new CreateClusterCommand({
+      name: SANDBOX_CLUSTER,
+      roleArn: config.clusterDefaults.roleArn,
+      resourcesVpcConfig: { subnetIds: config.clusterDefaults.subnetIds },
+      tags: { 'eksflow:managed': 'true' },
+    }),
+  );
+}
+
+export interface Sandbox {
+  stack: Stack;
+  runtime: LocalRuntime;
+  alarms: AlarmBridge;
+  stop(): Promise<void>;
+}
+
+/** Everything `npm start` runs: stack, runtime, alarm events; writes `.sandbox/kubeconfig` and `.sandbox/env`. */
+export async function startSandbox(options: { root?: string; dir: string; port: number; progress: Progress }): Promise<Sandbox> {
+  const stack = await startStack(options);
+  try {
+    const config = await sandboxConfig(stack);
+    await ensureSandboxCluster(config);
+    const runtime = await startLocalRuntime({
+      config,
+      port: options.port,
+      extraHealthChecks: [
+        { name: 'aws-emulator', check: async () => void (await fetchOk(`${stack.awsEndpoint}/moto-api/data.json`)) },
+        {
+          name: 'kubernetes',
+          check: async () => {
+            const { core } = await runtime.container.kube.forCluster(SANDBOX_CLUSTER);
+            await core.listNamespace({ limit: 1 });
+          },
+        },
+      ],
+    });
+    const alarms = new AlarmBridge(new CloudWatchClient({ region: config.region, endpoint: config.awsEndpoint, credentials: SANDBOX_CREDENTIALS }), runtime.deliverEvent, {
+      region: config.region,
+      onError: (error) => runtime.container.logger.warn('alarm bridge poll failed', { error }),
+    });
+    await alarms.start();
+    mkdirSync(options.dir, { recursive: true });
+    writeFileSync(path.join(options.dir, 'env'), Object.entries(stackEnv(stack)).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+    writeFileSync(path.join(options.dir, 'kubeconfig'), kubeconfigYaml(stack.controlPlane));
+    return {
+      stack,
+      runtime,
+      alarms,
+      stop: async () => {
+        await alarms.stop();
+        await runtime.close();
+        await stack.stop();
+      },
+    };
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+}
+
+async function fetchOk(url: string): Promise<void> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+}
+
+function kubeconfigYaml(cp: ControlPlane): string {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `- name: ${SANDBOX_CLUSTER}`,
+    '  cluster:',
+    `    server: ${cp.server}`,
+    `    certificate-authority-data: ${cp.caData}`,
+    'users:',
+    '- name: eksflow-sandbox',
+    '  user:',
+    `    token: ${cp.token}`,
+    'contexts:',
+    `- name: ${SANDBOX_CLUSTER}`,
+    '  context:',
+    `    cluster: ${SANDBOX_CLUSTER}`,
+    '    user: eksflow-sandbox',
+    `current-context: ${SANDBOX_CLUSTER}`,
+    '',
+  ].join('\n');
+}
