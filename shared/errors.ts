@@ -81,3 +81,10 @@ export function isEksflowError(error: unknown): error is EksflowError {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** Someone else wrote the record since we read it: re-read and decide again. */
+export class VersionConflictError extends EksflowError {
+  override readonly name = 'VersionConflictError';
+  readonly status = 409;
+  readonly code = 'VersionConflict';
+}

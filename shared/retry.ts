@@ -12,7 +12,7 @@ export interface RetryOptions {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Retryable unless it says otherwise: our own transient classes, AWS throttling and 5xx, Kubernetes 409/429/5xx. */
+/** Our own transient classes, AWS throttling, 429 and 5xx, dropped connections. */
 export function isRetryableError(error: unknown): boolean {
   if (error instanceof ThrottledError || error instanceof TransientError) return true;
   const e = error as { name?: string; code?: unknown; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
@@ -21,7 +21,8 @@ export function isRetryableError(error: unknown): boolean {
   const awsThrottles = ['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded'];
   if (e.name && awsThrottles.includes(e.name)) return true;
   const status = e.$metadata?.httpStatusCode ?? (typeof e.code === 'number' ? e.code : undefined);
-  if (status === 409 || status === 429) return true;
+  // 409 is left out on purpose: for AWS it means "in use"/"conflict", which a retry cannot fix.
+  if (status === 429) return true;
   if (status !== undefined && status >= 500) return true;
   return ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE'].includes(String((e as { code?: unknown }).code));
 }

@@ -12,8 +12,8 @@ export function issuesToDetails(issues: readonly z.core.$ZodIssue[]): ErrorDetai
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ field: fieldName([...issue.path, key]), reason: 'unknown field' }));
     }
-    // Parsed with reportInput: a missing field is the one issue that carries no `input`.
-    if (issue.code === 'invalid_type' && !('input' in issue)) {
+    // Parsed with reportInput, so a missing field shows as an undefined input.
+    if (issue.code === 'invalid_type' && issue.input === undefined) {
       return [{ field: fieldName(issue.path), reason: 'is required' }];
     }
     return [{ field: fieldName(issue.path), reason: issue.message }];

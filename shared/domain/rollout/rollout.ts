@@ -1,0 +1,69 @@
+import type { AnalysisSpec, CanaryStep, HistoryEvent, HistoryType, PodTemplate, Rollout, RolloutRequest } from './types';
+import { REVISION_LABEL, VERSION_LABEL } from './types';
+
+/** History kept per rollout (the record must stay well under DynamoDB's 400 KB item limit). */
+const HISTORY_LIMIT = 200;
+
+export function withHistory(rollout: Rollout, now: Date, type: HistoryType, message: string, extra: Partial<HistoryEvent> = {}): Rollout {
+  const event: HistoryEvent = { at: now.toISOString(), type, message, ...extra };
+  const history = [...rollout.history, event].slice(-HISTORY_LIMIT);
+  return { ...rollout, history, updatedAt: event.at };
+}
+
+export function analysisOf(rollout: Pick<Rollout, 'request'>): AnalysisSpec {
+  return (rollout.request.canary ?? rollout.request.blueGreen)!.analysis;
+}
+
+export function stepsOf(rollout: Pick<Rollout, 'request'>): CanaryStep[] {
+  return rollout.request.canary?.steps ?? [];
+}
+
+export function describeStep(step: CanaryStep | undefined): string {
+  if (!step) return 'promotion';
+  if ('setWeight' in step) return `setWeight ${step.setWeight}`;
+  if ('pause' in step) return step.pause.duration ? `pause ${step.pause.duration}` : 'pause (until promoted)';
+  return `analysis${step.analysis.alarms ? ` of ${step.analysis.alarms.join(', ')}` : ''}`;
+}
+
+/** Short label-safe revision name derived from the rollout id. */
+export function revisionOf(rolloutId: string): string {
+  return `r${rolloutId.replace(/-/g, '').slice(0, 10)}`;
+}
+
+/**
+ * The new version's pod template: the stable one with the new image on the chosen container, the
+ * user's merge patch, and the revision label (plus `version` for blue-green, which the Services select on).
+ */
+export function newPodTemplate(stable: PodTemplate, request: RolloutRequest, revision: string, container: string | undefined): PodTemplate {
+  let template = structuredClone(stable);
+  if (request.image) {
+    const containers = (template.spec?.containers ?? []).map((c) => (c.name === container ? { ...c, image: request.image } : c));
+    template = { ...template, spec: { ...template.spec, containers } };
+  }
+  if (request.podTemplatePatch) template = mergePatch(template, request.podTemplatePatch) as PodTemplate;
+  const labels = { ...(template.metadata?.labels ?? {}), [REVISION_LABEL]: revision, ...(request.blueGreen ? { [VERSION_LABEL]: revision } : {}) };
+  return { ...template, metadata: { ...template.metadata, labels } };
+}
+
+/** RFC 7386 JSON merge patch (null deletes a key; arrays are replaced whole). */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return structuredClone(patch);
+  const result: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete result[key];
+    else result[key] = mergePatch(result[key], value);
+  }
+  return result;
+}
+
+/** True when every key of `selector` is on the pod template's labels with the same value. */
+export function selects(selector: Record<string, string>, template: PodTemplate): boolean {
+  const labels = template.metadata?.labels ?? {};
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+export function sameLabels(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  const ea = Object.entries(a ?? {}).sort();
+  const eb = Object.entries(b ?? {}).sort();
+  return ea.length === eb.length && ea.every(([k, v], i) => eb[i][0] === k && eb[i][1] === v);
+}

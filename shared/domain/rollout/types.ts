@@ -1,0 +1,136 @@
+/** A Kubernetes pod template as plain JSON (what the Deployment API returns and accepts). */
+export type PodTemplate = {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: { containers?: { name: string; image?: string }[] } & Record<string, unknown>;
+} & Record<string, unknown>;
+
+/** A canary step: exactly one field set (Argo Rollouts' shape). */
+export type CanaryStep = { setWeight: number } | { pause: { duration?: string } } | { analysis: { alarms?: string[] } };
+
+export type NoDataPolicy = 'pass' | 'pause' | 'fail';
+
+export interface AnalysisSpec {
+  /** CloudWatch alarms that guard the rollout for its whole life. */
+  alarms: string[];
+  /** What INSUFFICIENT_DATA means at a step boundary. */
+  noData: NoDataPolicy;
+}
+
+export interface CanarySpec {
+  trafficRouting: 'replicas';
+  steps: CanaryStep[];
+  analysis: AnalysisSpec;
+}
+
+export interface BlueGreenSpec {
+  activeService: string;
+  previewService?: string;
+  /** Promote by itself this long after green is Ready and analysis passes; absent = wait for `promote`. */
+  autoPromotionSeconds?: number;
+  /** Blue stays up this long after the switch, so an abort in that window is an instant switch back. */
+  scaleDownDelaySeconds: number;
+  analysis: AnalysisSpec;
+}
+
+/** A validated `POST /rollouts` body. */
+export interface RolloutRequest {
+  cluster: string;
+  namespace: string;
+  deployment: string;
+  image?: string;
+  /** Container the image applies to; needed only when the pod has several. */
+  container?: string;
+  /** JSON merge patch applied to the pod template (after `image`). */
+  podTemplatePatch?: Record<string, unknown>;
+  canary?: CanarySpec;
+  blueGreen?: BlueGreenSpec;
+  progressDeadlineSeconds: number;
+}
+
+export type RolloutStatus = 'Progressing' | 'Paused' | 'Promoted' | 'Aborted' | 'Failed';
+
+/**
+ * Where a rollout is within its strategy.
+ * canary:     Steps → Promoting (new template onto the stable Deployment) → Done
+ * blueGreen:  Preview (green beside blue) → Switched (active points at green; blue kept) → Finalizing → Done
+ */
+export type RolloutPhase = 'Steps' | 'Promoting' | 'Preview' | 'Switched' | 'Finalizing' | 'Done';
+
+export type PauseReason = 'Step' | 'NoData' | 'AwaitingPromotion';
+
+export type HistoryType =
+  | 'Started'
+  | 'StepStarted'
+  | 'StepCompleted'
+  | 'Paused'
+  | 'Resumed'
+  | 'AnalysisPassed'
+  | 'Switched'
+  | 'Promoting'
+  | 'Promoted'
+  | 'Aborted'
+  | 'Failed';
+
+export interface HistoryEvent {
+  at: string;
+  type: HistoryType;
+  message: string;
+  stepIndex?: number;
+  alarm?: string;
+}
+
+export interface Rollout {
+  id: string;
+  cluster: string;
+  namespace: string;
+  deployment: string;
+  strategy: 'canary' | 'blueGreen';
+  request: RolloutRequest;
+  status: RolloutStatus;
+  phase: RolloutPhase;
+  /** Index into the canary steps (Argo's currentStepIndex); equals steps.length once all passed. */
+  currentStepIndex: number;
+  /** When the current step or phase began: pauses and the progress deadline count from here. */
+  stepStartedAt: string;
+  pause?: { reason: PauseReason; until?: string };
+  /** The stable version as found at the start: what an abort restores. */
+  stable: {
+    replicas: number;
+    template: PodTemplate;
+    /** Blue-green: the selectors of the active and preview Services before the rollout touched them. */
+    activeSelector?: Record<string, string>;
+    previewSelector?: Record<string, string>;
+  };
+  /** The new version's pod template (labels carry the revision). */
+  newTemplate: PodTemplate;
+  /** Label value that tells the new version's pods apart. */
+  revision: string;
+  /** Percent of pods (so of traffic) on each version, as last set. */
+  weights: { canary: number; stable: number };
+  alarms: string[];
+  abort?: { reason: string; alarm?: string; at: string };
+  /** Set by `promote`; consumed by the next reconcile pass. */
+  promoteRequest?: 'step' | 'full';
+  /**
+   * Workflow run counter. Each start (create, promote, resume after noData) takes the next number and
+   * an execution named `<id>-<run>`; an execution whose run is no longer current stops at its next pass.
+   */
+  run: number;
+  history: HistoryEvent[];
+  createdAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+  /** Optimistic-lock counter. */
+  version: number;
+}
+
+export const ACTIVE_STATUSES: readonly RolloutStatus[] = ['Progressing', 'Paused'];
+
+export function isActive(rollout: Pick<Rollout, 'status'>): boolean {
+  return ACTIVE_STATUSES.includes(rollout.status);
+}
+
+/** Label on the new version's pods (both strategies) naming the rollout revision. */
+export const REVISION_LABEL = 'eksflow.io/revision';
+/** Label the blue-green Services select on (`spec.selector.version`). */
+export const VERSION_LABEL = 'version';

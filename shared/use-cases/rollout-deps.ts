@@ -1,0 +1,49 @@
+import type { Logger } from '../logger';
+import type { AlarmStates } from '../ports/alarms';
+import type { EventPublisher } from '../ports/events';
+import type { RolloutStore } from '../ports/rollout-store';
+import type { WorkflowStarter } from '../ports/workflows';
+import type { Workloads } from '../ports/workloads';
+import type { Rollout } from '../domain/rollout/types';
+
+export interface RolloutDeps {
+  rollouts: RolloutStore;
+  workloads: Workloads;
+  alarms: AlarmStates;
+  events: EventPublisher;
+  workflows: WorkflowStarter;
+  logger: Logger;
+  now: () => Date;
+}
+
+/** What the rollout workflow passes to each reconcile. */
+export interface RolloutRunInput {
+  rolloutId: string;
+  run: number;
+}
+
+/** Saves and then publishes the history entries the save added (at least once: a retried pass may repeat one). */
+export async function saveRollout(deps: Pick<RolloutDeps, 'rollouts' | 'events'>, before: Rollout, after: Rollout): Promise<Rollout> {
+  const saved = await deps.rollouts.save(after);
+  const added = after.history.slice(before.history.length);
+  for (const event of added) {
+    await deps.events.publish(`Rollout ${event.type}`, {
+      rolloutId: saved.id,
+      cluster: saved.cluster,
+      namespace: saved.namespace,
+      deployment: saved.deployment,
+      status: saved.status,
+      ...event,
+    });
+  }
+  return saved;
+}
+
+export function executionName(rollout: Pick<Rollout, 'id' | 'run'>): string {
+  return `${rollout.id}-${rollout.run}`;
+}
+
+export async function startRun(deps: Pick<RolloutDeps, 'workflows'>, rollout: Pick<Rollout, 'id' | 'run'>): Promise<void> {
+  const input: RolloutRunInput = { rolloutId: rollout.id, run: rollout.run };
+  await deps.workflows.start('rollout', executionName(rollout), input);
+}

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { loadHandler, readServerlessManifest } from '../../../local/serverless-manifest';
+import { routes } from '../../../functions/api/routes';
+
+const root = path.resolve(__dirname, '../../..');
+
+describe('readServerlessManifest on the repository', () => {
+  const manifest = readServerlessManifest(root);
+  const fn = (name: string) => {
+    const found = manifest.functions.find((f) => f.name === name);
+    if (!found) throw new Error(`serverless.yml has no function ${name}`);
+    return found;
+  };
+
+  it('reads the api function with its routes', () => {
+    // Act
+    const api = fn('api');
+
+    // Assess
+    expect(api.handler).toBe('functions/api/handler.main');
+    expect(api.httpRoutes).toEqual(expect.arrayContaining(['GET /health', 'POST /clusters', 'GET /operations/{id}']));
+    expect(api.eventPatterns).toEqual([]);
+  });
+
+  it('reads the CloudWatch alarm pattern of alarmStateChange', () => {
+    // Act
+    const alarm = fn('alarmStateChange');
+
+    // Assess
+    expect(alarm.eventPatterns).toEqual([{ source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] }]);
+    expect(alarm.httpRoutes).toEqual([]);
+  });
+
+  it('reads the schedule of scheduledSweep', () => {
+    // Act / Assess
+    expect(fn('scheduledSweep').schedules).toEqual(['rate(5 minutes)']);
+  });
+
+  it('maps the provisionCluster state machine to workflows/provision-cluster.asl.json', () => {
+    // Act / Assess
+    expect(manifest.stateMachines.provisionCluster).toEqual({ workflow: 'provision-cluster' });
+    expect(manifest.root).toBe(root);
+  });
+
+  it('declares no HTTP route twice', () => {
+    // Prepare
+    const all = manifest.functions.flatMap((f) => f.httpRoutes);
+
+    // Act / Assess
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  it('has a handler in functions/api/routes.ts for every route in serverless.yml, and a route for every handler', () => {
+    // Prepare
+    const declared = manifest.functions.flatMap((f) => f.httpRoutes).sort();
+
+    // Act
+    const implemented = Object.keys(routes).sort();
+
+    // Assess
+    expect(declared).toEqual(implemented);
+  });
+
+  it.each(readServerlessManifest(root).functions.map((f) => [f.name, f] as const))('function %s names an exported handler that exists', (_name, f) => {
+    // Act
+    const handler = loadHandler(manifest, f);
+
+    // Assess
+    expect(typeof handler).toBe('function');
+  });
+});

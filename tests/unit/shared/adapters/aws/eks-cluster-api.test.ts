@@ -1,0 +1,196 @@
+import { CreateClusterCommand, DeleteClusterCommand, DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { mockClient } from 'aws-sdk-client-mock';
+import { EksClusterApi } from '../../../../../shared/adapters/aws/eks-cluster-api';
+import { OPERATION_TAG, type ClusterSpec } from '../../../../../shared/domain/cluster';
+import { ConflictError, ThrottledError } from '../../../../../shared/errors';
+
+const eks = mockClient(EKSClient);
+
+const spec: ClusterSpec = {
+  name: 'prod-eu',
+  version: '1.31',
+  roleArn: 'arn:aws:iam::123456789012:role/eks-cluster',
+  subnetIds: ['subnet-1', 'subnet-2'],
+  securityGroupIds: ['sg-1'],
+  endpointPublicAccess: false,
+  endpointPrivateAccess: true,
+  namespaces: [],
+  tags: { team: 'platform' },
+};
+
+function awsError(name: string, httpStatusCode: number) {
+  return Object.assign(new Error(`${name}: simulated`), { name, $metadata: { httpStatusCode } });
+}
+
+function api() {
+  return new EksClusterApi(new EKSClient({ region: 'us-east-1' }));
+}
+
+let timeoutSpy: jest.SpyInstance;
+beforeEach(() => {
+  eks.reset();
+  // awsCall backs off with setTimeout (base 100 ms, 5 attempts): run every backoff at once.
+  timeoutSpy = jest.spyOn(global, 'setTimeout').mockImplementation(((fn: () => void) => {
+    fn();
+    return 0 as unknown as NodeJS.Timeout;
+  }) as typeof setTimeout);
+});
+afterEach(() => timeoutSpy.mockRestore());
+
+describe('EksClusterApi.createCluster', () => {
+  it('creates the cluster tagged with the operation, the operation id as clientRequestToken', async () => {
+    // Prepare
+    eks.on(CreateClusterCommand).resolves({ cluster: { name: 'prod-eu', status: 'CREATING' } });
+
+    // Act
+    await api().createCluster(spec, 'op-123');
+
+    // Assess
+    const calls = eks.commandCalls(CreateClusterCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0].args[0].input).toEqual({
+      name: 'prod-eu',
+      version: '1.31',
+      roleArn: spec.roleArn,
+      resourcesVpcConfig: { subnetIds: ['subnet-1', 'subnet-2'], securityGroupIds: ['sg-1'], endpointPublicAccess: false, endpointPrivateAccess: true },
+      tags: { team: 'platform', [OPERATION_TAG]: 'op-123', 'eksflow:managed': 'true' },
+      clientRequestToken: 'op-123',
+    });
+    expect(OPERATION_TAG).toBe('eksflow:operation');
+  });
+
+  it('accepts ResourceInUseException when the existing cluster carries this operation tag (a re-run step)', async () => {
+    // Prepare
+    eks.on(CreateClusterCommand).rejects(awsError('ResourceInUseException', 409));
+    eks.on(DescribeClusterCommand).resolves({ cluster: { name: 'prod-eu', status: 'CREATING', tags: { [OPERATION_TAG]: 'op-123' } } });
+
+    // Act / Assess
+    await expect(api().createCluster(spec, 'op-123')).resolves.toBeUndefined();
+    expect(eks.commandCalls(CreateClusterCommand)).toHaveLength(1); // "in use" is an answer, not a blip: no retry
+    expect(eks.commandCalls(DescribeClusterCommand)[0].args[0].input).toEqual({ name: 'prod-eu' });
+  });
+
+  it.each([
+    { what: 'another operation', tags: { [OPERATION_TAG]: 'op-999' } as Record<string, string> },
+    { what: 'no operation tag (created outside eksflow)', tags: {} as Record<string, string> },
+  ])('turns ResourceInUseException into ConflictError when the cluster belongs to $what', async ({ tags }) => {
+    // Prepare
+    const inUse = awsError('ResourceInUseException', 409);
+    eks.on(CreateClusterCommand).rejects(inUse);
+    eks.on(DescribeClusterCommand).resolves({ cluster: { name: 'prod-eu', status: 'ACTIVE', tags } });
+
+    // Act
+    const error = await api().createCluster(spec, 'op-123').catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(ConflictError);
+    expect((error as ConflictError).message).toContain('prod-eu');
+  });
+
+  it('passes an InvalidParameterException through unchanged, without describing', async () => {
+    // Prepare
+    const invalid = awsError('InvalidParameterException', 400);
+    eks.on(CreateClusterCommand).rejects(invalid);
+
+    // Act / Assess
+    await expect(api().createCluster(spec, 'op-123')).rejects.toBe(invalid);
+    expect(eks.commandCalls(CreateClusterCommand)).toHaveLength(1);
+    expect(eks.commandCalls(DescribeClusterCommand)).toHaveLength(0);
+  });
+
+  it('retries a ThrottlingException and succeeds', async () => {
+    // Prepare
+    eks.on(CreateClusterCommand).rejectsOnce(awsError('ThrottlingException', 400)).resolves({ cluster: { name: 'prod-eu' } });
+
+    // Act
+    await api().createCluster(spec, 'op-123');
+
+    // Assess
+    expect(eks.commandCalls(CreateClusterCommand)).toHaveLength(2);
+  });
+});
+
+describe('EksClusterApi.describeCluster', () => {
+  it('maps the EKS cluster to ClusterInfo', async () => {
+    // Prepare
+    eks.on(DescribeClusterCommand).resolves({
+      cluster: {
+        name: 'prod-eu',
+        status: 'ACTIVE',
+        arn: 'arn:aws:eks:us-east-1:123456789012:cluster/prod-eu',
+        version: '1.31',
+        endpoint: 'https://ABC.gr7.us-east-1.eks.amazonaws.com',
+        certificateAuthority: { data: 'LS0tLS1CRUdJTg==' },
+        tags: { [OPERATION_TAG]: 'op-1' },
+      },
+    });
+
+    // Act
+    const info = await api().describeCluster('prod-eu');
+
+    // Assess
+    expect(info).toEqual({
+      name: 'prod-eu',
+      status: 'ACTIVE',
+      arn: 'arn:aws:eks:us-east-1:123456789012:cluster/prod-eu',
+      version: '1.31',
+      endpoint: 'https://ABC.gr7.us-east-1.eks.amazonaws.com',
+      caData: 'LS0tLS1CRUdJTg==',
+      tags: { [OPERATION_TAG]: 'op-1' },
+    });
+  });
+
+  it('returns undefined for a cluster that does not exist', async () => {
+    // Prepare
+    eks.on(DescribeClusterCommand).rejects(awsError('ResourceNotFoundException', 404));
+
+    // Act / Assess
+    await expect(api().describeCluster('missing')).resolves.toBeUndefined();
+    expect(eks.commandCalls(DescribeClusterCommand)).toHaveLength(1);
+  });
+
+  it('defaults missing tags to {}', async () => {
+    // Prepare
+    eks.on(DescribeClusterCommand).resolves({ cluster: { name: 'prod-eu', status: 'CREATING' } });
+
+    // Act / Assess
+    expect((await api().describeCluster('prod-eu'))!.tags).toEqual({});
+  });
+
+  it('retries a ThrottlingException 5 times in all, then throws ThrottledError', async () => {
+    // Prepare
+    const throttled = awsError('ThrottlingException', 400);
+    eks.on(DescribeClusterCommand).rejects(throttled);
+
+    // Act
+    const error = await api().describeCluster('prod-eu').catch((e: unknown) => e);
+
+    // Assess
+    expect(eks.commandCalls(DescribeClusterCommand)).toHaveLength(5);
+    expect(error).toBeInstanceOf(ThrottledError);
+    expect((error as ThrottledError).name).toBe('ThrottledError');
+    expect((error as ThrottledError).message).toMatch(/^EKS DescribeCluster failed/);
+    expect((error as ThrottledError).cause).toBe(throttled);
+  });
+});
+
+describe('EksClusterApi.deleteCluster', () => {
+  it('deletes by name', async () => {
+    // Prepare
+    eks.on(DeleteClusterCommand).resolves({});
+
+    // Act
+    await api().deleteCluster('prod-eu');
+
+    // Assess
+    expect(eks.commandCalls(DeleteClusterCommand)[0].args[0].input).toEqual({ name: 'prod-eu' });
+  });
+
+  it('treats a cluster already gone as done', async () => {
+    // Prepare
+    eks.on(DeleteClusterCommand).rejects(awsError('ResourceNotFoundException', 404));
+
+    // Act / Assess
+    await expect(api().deleteCluster('gone')).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,220 @@
+import { ValidationError } from '../../../../shared/errors';
+import { parseClusterSpec } from '../../../../shared/validation/cluster-spec';
+
+const roleArn = 'arn:aws:iam::123456789012:role/eks-cluster';
+const minimal = { name: 'prod-eu', roleArn, subnetIds: ['subnet-0a1', 'subnet-0b2'] };
+
+/** Runs `fn`, expects a ValidationError, returns it. */
+function validationError(fn: () => unknown): ValidationError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ValidationError);
+    return error as ValidationError;
+  }
+  throw new Error('expected a ValidationError, nothing was thrown');
+}
+
+function fields(error: ValidationError): string[] {
+  return error.details.map((d) => d.field);
+}
+
+describe('parseClusterSpec', () => {
+  it('accepts a minimal spec and fills in the defaults', () => {
+    // Act
+    const spec = parseClusterSpec(minimal);
+
+    // Assess
+    expect(spec).toEqual({
+      name: 'prod-eu',
+      roleArn,
+      subnetIds: ['subnet-0a1', 'subnet-0b2'],
+      securityGroupIds: [],
+      endpointPublicAccess: true,
+      endpointPrivateAccess: true,
+      namespaces: [],
+      tags: {},
+    });
+    expect(spec.version).toBeUndefined();
+  });
+
+  it('takes roleArn and subnetIds from the deployment defaults when the body has none', () => {
+    // Prepare
+    const defaults = { roleArn, subnetIds: ['subnet-1', 'subnet-2'] };
+
+    // Act
+    const spec = parseClusterSpec({ name: 'dev' }, defaults);
+
+    // Assess
+    expect(spec.roleArn).toBe(roleArn);
+    expect(spec.subnetIds).toEqual(['subnet-1', 'subnet-2']);
+  });
+
+  it('lets the body override the deployment defaults', () => {
+    // Prepare
+    const defaults = { roleArn: 'arn:aws:iam::111111111111:role/default', subnetIds: ['subnet-1', 'subnet-2'] };
+
+    // Act
+    const spec = parseClusterSpec({ ...minimal, subnetIds: ['subnet-9', 'subnet-8', 'subnet-7'] }, defaults);
+
+    // Assess
+    expect(spec.roleArn).toBe(roleArn);
+    expect(spec.subnetIds).toEqual(['subnet-9', 'subnet-8', 'subnet-7']);
+  });
+
+  it('ignores undefined defaults instead of letting them hide a missing field', () => {
+    // Act
+    const error = validationError(() => parseClusterSpec({ name: 'dev', subnetIds: ['subnet-1', 'subnet-2'] }, { roleArn: undefined }));
+
+    // Assess
+    expect(error.details).toEqual([{ field: 'roleArn', reason: 'is required' }]);
+  });
+
+  it('keeps every optional field the caller gives', () => {
+    // Prepare
+    const body = {
+      ...minimal,
+      version: '1.31',
+      securityGroupIds: ['sg-0abc'],
+      endpointPublicAccess: false,
+      endpointPrivateAccess: true,
+      namespaces: ['team-a', 'team-b'],
+      tags: { team: 'platform' },
+    };
+
+    // Act
+    const spec = parseClusterSpec(body);
+
+    // Assess
+    expect(spec).toEqual(body);
+  });
+
+  it.each([
+    { what: 'null', body: null },
+    { what: 'an array', body: [minimal] },
+    { what: 'a string', body: 'prod-eu' },
+    { what: 'a number', body: 42 },
+  ])('rejects a body that is $what, naming `body`', ({ body }) => {
+    // Act
+    const error = validationError(() => parseClusterSpec(body, { roleArn, subnetIds: ['subnet-1', 'subnet-2'] }));
+
+    // Assess
+    expect(fields(error)).toEqual(['body']);
+    expect(error.status).toBe(400);
+  });
+
+  it('names a missing name as required', () => {
+    // Act
+    const error = validationError(() => parseClusterSpec({ roleArn, subnetIds: ['subnet-1', 'subnet-2'] }));
+
+    // Assess
+    expect(error.details).toEqual([{ field: 'name', reason: 'is required' }]);
+    expect(error.message).toContain('name: is required');
+  });
+
+  it.each([
+    { name: '-x', why: 'starts with a hyphen' },
+    { name: '_x', why: 'starts with an underscore' },
+    { name: 'a b', why: 'contains a space' },
+    { name: 'prod.eu', why: 'contains a dot' },
+    { name: '', why: 'is empty' },
+    { name: 'a'.repeat(101), why: 'is 101 characters' },
+  ])('rejects the EKS name "$name" ($why)', ({ name }) => {
+    // Act
+    const error = validationError(() => parseClusterSpec({ ...minimal, name }));
+
+    // Assess
+    expect(fields(error)).toEqual(['name']);
+  });
+
+  it.each([
+    { name: 'a', why: 'one character' },
+    { name: '0prod', why: 'starts with a digit' },
+    { name: 'Prod_EU-01', why: 'mixed case, underscore, hyphen' },
+    { name: 'a'.repeat(100), why: '100 characters' },
+  ])('accepts the EKS name "$name" ($why)', ({ name }) => {
+    // Act / Assess
+    expect(parseClusterSpec({ ...minimal, name }).name).toBe(name);
+  });
+
+  it.each([
+    { field: 'name', value: 42 },
+    { field: 'roleArn', value: 'not-an-arn' },
+    { field: 'version', value: 1.31 },
+    { field: 'version', value: 'latest' },
+    { field: 'subnetIds', value: 'subnet-1,subnet-2' },
+    { field: 'securityGroupIds', value: 'sg-1' },
+    { field: 'endpointPublicAccess', value: 'yes' },
+    { field: 'endpointPrivateAccess', value: 1 },
+    { field: 'namespaces', value: 'team-a' },
+    { field: 'tags', value: ['team'] },
+  ])('names $field when it has the wrong type or shape ($value)', ({ field, value }) => {
+    // Act
+    const error = validationError(() => parseClusterSpec({ ...minimal, [field]: value }));
+
+    // Assess
+    expect(fields(error)).toEqual([field]);
+  });
+
+  it('names each unknown field on its own', () => {
+    // Act
+    const error = validationError(() => parseClusterSpec({ ...minimal, nodeCount: 3, region: 'eu-west-1' }));
+
+    // Assess
+    expect(error.details).toEqual(
+      expect.arrayContaining([
+        { field: 'nodeCount', reason: 'unknown field' },
+        { field: 'region', reason: 'unknown field' },
+      ]),
+    );
+    expect(error.details).toHaveLength(2);
+  });
+
+  it('refuses a single subnet: the control plane needs two AZs', () => {
+    // Act
+    const error = validationError(() => parseClusterSpec({ ...minimal, subnetIds: ['subnet-1'] }));
+
+    // Assess
+    expect(fields(error)).toEqual(['subnetIds']);
+    expect(error.details[0].reason).toMatch(/at least two subnets/);
+  });
+
+  it('refuses a repeated subnet', () => {
+    // Act
+    const error = validationError(() => parseClusterSpec({ ...minimal, subnetIds: ['subnet-1', 'subnet-1'] }));
+
+    // Assess
+    expect(fields(error)).toEqual(['subnetIds']);
+    expect(error.details[0].reason).toMatch(/repeat/);
+  });
+
+  it('names the index of a malformed subnet id', () => {
+    // Act
+    const error = validationError(() => parseClusterSpec({ ...minimal, subnetIds: ['subnet-1', 'vpc-2'] }));
+
+    // Assess
+    expect(fields(error)).toEqual(['subnetIds.1']);
+  });
+
+  it.each([
+    { namespace: 'Team-A', index: 1 },
+    { namespace: 'team_a', index: 1 },
+    { namespace: '-team', index: 1 },
+    { namespace: 'team-', index: 1 },
+    { namespace: 'a'.repeat(64), index: 1 },
+  ])('names namespaces.$index for the bad namespace "$namespace"', ({ namespace, index }) => {
+    // Act
+    const error = validationError(() => parseClusterSpec({ ...minimal, namespaces: ['ok', namespace] }));
+
+    // Assess
+    expect(fields(error)).toEqual([`namespaces.${index}`]);
+  });
+
+  it('names every bad field at once', () => {
+    // Act
+    const error = validationError(() => parseClusterSpec({ name: '-bad', roleArn, subnetIds: ['subnet-1'], extra: true }));
+
+    // Assess
+    expect(fields(error).sort()).toEqual(['extra', 'name', 'subnetIds']);
+  });
+});
