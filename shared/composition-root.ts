@@ -1,6 +1,16 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CloudWatchAlarmStates } from './adapters/aws/cloudwatch-alarm-states';
+import { DynamoDbRolloutStore } from './adapters/aws/dynamodb-rollout-store';
+import { EventBridgePublisher } from './adapters/aws/eventbridge-publisher';
+import { KubeWorkloads } from './adapters/kube/kube-workloads';
+import type { AlarmStates } from './ports/alarms';
+import type { EventPublisher } from './ports/events';
+import type { RolloutStore } from './ports/rollout-store';
+import type { Workloads } from './ports/workloads';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { DynamoDbOperationStore } from './adapters/aws/dynamodb-operation-store';
 import { EksClusterApi } from './adapters/aws/eks-cluster-api';
@@ -26,6 +36,10 @@ export interface Container {
   workflows: WorkflowStarter;
   kube: KubeClientFactory;
   baseline: ClusterBaseline;
+  rollouts: RolloutStore;
+  workloads: Workloads;
+  alarms: AlarmStates;
+  events: EventPublisher;
   healthChecks: HealthCheck[];
   now: () => Date;
 }
@@ -43,14 +57,19 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
     { name: 'dynamodb', check: async () => void (await dynamodb.send(new DescribeTableCommand({ TableName: config.tableName }))) },
     { name: 'eks', check: async () => void (await eks.send(new ListClustersCommand({ maxResults: 1 }))) },
   ];
+  const logger = overrides.logger ?? createLogger(config.logLevel, { service: 'eksflow' });
   return {
     config,
-    logger: createLogger(config.logLevel, { service: 'eksflow' }),
+    logger,
     clusters,
     operations: new DynamoDbOperationStore(config.tableName, dynamodb),
     workflows: new SfnWorkflowStarter(config.stateMachineArnPrefix, new SFNClient({ ...aws, credentials })),
     kube,
     baseline: new KubeClusterBaseline(kube),
+    rollouts: new DynamoDbRolloutStore(config.tableName, dynamodb),
+    workloads: new KubeWorkloads(kube),
+    alarms: new CloudWatchAlarmStates(new CloudWatchClient({ ...aws, credentials })),
+    events: new EventBridgePublisher(config.eventBusName, new EventBridgeClient({ ...aws, credentials }), logger),
     healthChecks,
     now: () => new Date(),
     ...overrides,

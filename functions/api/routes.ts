@@ -2,6 +2,11 @@ import { parseJsonBody } from '../../shared/validation/parse';
 import { getHealth } from '../../shared/use-cases/get-health';
 import { getOperation } from '../../shared/use-cases/get-operation';
 import { startProvisionCluster } from '../../shared/use-cases/provision-cluster';
+import { abortRollout } from '../../shared/use-cases/abort-rollout';
+import { getRollout, listRollouts, rolloutView } from '../../shared/use-cases/get-rollouts';
+import { promoteRollout } from '../../shared/use-cases/promote-rollout';
+import { startRollout } from '../../shared/use-cases/start-rollout';
+import { ValidationError } from '../../shared/errors';
 import type { Container } from '../../shared/composition-root';
 import { json, type HttpEvent, type HttpResult } from './http';
 
@@ -20,7 +25,38 @@ export const routes: Record<string, Route> = {
   },
 
   'GET /operations/{id}': async (event, c) => json(200, await getOperation(c.operations, event.pathParameters?.id ?? '')),
+
+  'POST /rollouts': async (event, c) => {
+    const rollout = await startRollout(c, parseJsonBody(bodyText(event)));
+    return json(202, { id: rollout.id, status: rollout.status });
+  },
+
+  'GET /rollouts': async (event, c) => json(200, await listRollouts(c.rollouts, event.queryStringParameters ?? {})),
+
+  'GET /rollouts/{id}': async (event, c) => json(200, await getRollout(c.rollouts, event.pathParameters?.id ?? '')),
+
+  'POST /rollouts/{id}/promote': async (event, c) => {
+    const body = optionalJsonObject(bodyText(event));
+    if (body.full !== undefined && typeof body.full !== 'boolean') throw ValidationError.forField('full', 'must be true or false');
+    const unknown = Object.keys(body).filter((k) => k !== 'full');
+    if (unknown.length) throw new ValidationError(`unknown field ${unknown.join(', ')}`, unknown.map((field) => ({ field, reason: 'unknown field' })));
+    return json(200, rolloutView(await promoteRollout(c, event.pathParameters?.id ?? '', body.full === true)));
+  },
+
+  'POST /rollouts/{id}/abort': async (event, c) => {
+    const body = optionalJsonObject(bodyText(event));
+    const reason = typeof body.reason === 'string' && body.reason ? body.reason : 'aborted by request';
+    return json(200, rolloutView(await abortRollout(c, event.pathParameters?.id ?? '', reason)));
+  },
 };
+
+/** Bodies that may be empty (promote, abort): none means `{}`. */
+function optionalJsonObject(text: string | undefined): Record<string, unknown> {
+  if (text === undefined || text.trim() === '') return {};
+  const value = parseJsonBody(text);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw ValidationError.forField('body', 'must be a JSON object');
+  return value as Record<string, unknown>;
+}
 
 function provisionDeps(c: Container) {
   return { ...c, clusterDefaults: c.config.clusterDefaults, clusterPollSeconds: c.config.clusterPollSeconds };

@@ -1,10 +1,8 @@
+import { onAlarmStateChange } from '../../shared/use-cases/on-alarm';
 import { parseAlarmStateChange } from '../../shared/validation/alarm-event';
 import { container } from '../container';
 
-/** EventBridge "CloudWatch Alarm State Change" → the alarm use case. */
+/** EventBridge "CloudWatch Alarm State Change" → abort the rollouts the alarm guards (or resume them on OK). */
 export async function main(event: unknown) {
-  const change = parseAlarmStateChange(event);
-  const c = container();
-  c.logger.info('alarm state change', { alarm: change.alarmName, from: change.previousState, to: change.state });
-  return { alarm: change.alarmName, state: change.state };
+  return onAlarmStateChange(container(), parseAlarmStateChange(event));
 }

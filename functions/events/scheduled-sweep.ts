@@ -1,8 +1,7 @@
+import { sweepRollouts } from '../../shared/use-cases/sweep-rollouts';
 import { container } from '../container';
 
-/** EventBridge schedule: a periodic safety net for work whose workflow is no longer running. */
+/** EventBridge schedule: restart the workflow run of any rollout that should be moving (safety net). */
 export async function main() {
-  const c = container();
-  c.logger.info('scheduled sweep');
-  return { resumed: 0 };
+  return sweepRollouts(container());
 }
