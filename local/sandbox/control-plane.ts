@@ -10,6 +10,8 @@ export interface ControlPlane extends KubeEndpointOverride {
 
 /** Builds (or finds cached) the Kubernetes test control plane binary; returns its path. */
 export async function buildControlPlane(root: string, progress: Progress): Promise<string> {
+  // A prebuilt binary (e.g. while working on tools/kube-control-plane itself).
+  if (process.env.EKSFLOW_KUBE_CONTROL_PLANE_BIN) return process.env.EKSFLOW_KUBE_CONTROL_PLANE_BIN;
   const out = await run('bash', [path.join(root, 'tools', 'kube-control-plane', 'build.sh')], { cwd: root, progress });
   const binary = out.trim().split('\n').pop();
   if (!binary) throw new Error('tools/kube-control-plane/build.sh printed no binary path');

@@ -20,7 +20,9 @@ export function freePort(): Promise<number> {
  * of its stdin closes, which happens however this process ends (Ctrl-C, crash, kill -9).
  */
 export function spawnTied(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; logFile?: string } = {}): ChildProcess {
-  const script = '"$@" </dev/null & child=$!; trap \'kill $child 2>/dev/null\' EXIT TERM INT; cat >/dev/null; kill $child 2>/dev/null; wait $child';
+  // The watcher kills the child when our stdin closes (fd 3: a background job's own stdin is /dev/null);
+  // the shell exits with the child's code when the child ends first.
+  const script = 'exec 3<&0; "$@" </dev/null & child=$!; (cat <&3 >/dev/null; kill $child 2>/dev/null) & watcher=$!; trap \'kill $child 2>/dev/null\' TERM INT; wait $child; code=$?; kill $watcher 2>/dev/null; exit $code';
   return spawn('sh', ['-c', script, 'tied', command, ...args], {
     cwd: options.cwd,
     env: options.env ?? process.env,

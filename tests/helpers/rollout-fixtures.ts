@@ -1,0 +1,78 @@
+import { PutMetricAlarmCommand, SetAlarmStateCommand, CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { api, awsClientConfig, eventually, kube, uniqueName, type TestRuntime } from './stack';
+
+export interface App {
+  namespace: string;
+  name: string;
+  replicas: number;
+}
+
+/** A namespace with a Deployment `web` (app=web) of `replicas` Ready pods and a Service `web` in front. */
+export async function createApp(options: { replicas?: number; image?: string; previewService?: boolean } = {}): Promise<App> {
+  const { core, apps } = kube();
+  const namespace = uniqueName('ns');
+  const name = 'web';
+  const replicas = options.replicas ?? 10;
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  await apps.createNamespacedDeployment({
+    namespace,
+    body: {
+      metadata: { name },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'web', image: options.image ?? 'nginx:1.27' }] } },
+      },
+    },
+  });
+  const service = (svc: string) => core.createNamespacedService({ namespace, body: { metadata: { name: svc }, spec: { selector: { app: name }, ports: [{ port: 80 }] } } });
+  await service(name);
+  if (options.previewService) await service(`${name}-preview`);
+  await eventually(`${namespace}/${name} Ready`, async () => ((await deployment(namespace, name))?.status?.readyReplicas === replicas ? true : undefined), 30000);
+  return { namespace, name, replicas };
+}
+
+export async function deployment(namespace: string, name: string) {
+  try {
+    return await kube().apps.readNamespacedDeployment({ namespace, name });
+  } catch (error) {
+    if ((error as { code?: number }).code === 404) return undefined;
+    throw error;
+  }
+}
+
+/** spec.replicas of stable and canary (0 when the canary does not exist). */
+export async function replicaSplit(app: App): Promise<{ stable: number; canary: number }> {
+  const stable = await deployment(app.namespace, app.name);
+  const canary = await deployment(app.namespace, `${app.name}-canary`);
+  return { stable: stable?.spec?.replicas ?? 0, canary: canary?.spec?.replicas ?? 0 };
+}
+
+const cloudwatch = () => new CloudWatchClient(awsClientConfig());
+
+export async function createAlarm(state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' = 'OK'): Promise<string> {
+  const name = uniqueName('web-5xx-rate');
+  await cloudwatch().send(
+    new PutMetricAlarmCommand({ AlarmName: name, MetricName: '5xx', Namespace: 'eksflow/test', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
+  );
+  if (state !== 'INSUFFICIENT_DATA') await setAlarm(name, state);
+  return name;
+}
+
+export async function setAlarm(name: string, state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'): Promise<void> {
+  await cloudwatch().send(new SetAlarmStateCommand({ AlarmName: name, StateValue: state, StateReason: `test set ${state}` }));
+}
+
+export async function getRollout(runtime: TestRuntime, id: string) {
+  const { status, body } = await api(runtime, 'GET', `/rollouts/${id}`);
+  if (status !== 200) throw new Error(`GET /rollouts/${id} → ${status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Waits for the rollout to satisfy `ready` (e.g. a status), returning it. */
+export async function waitForRollout(runtime: TestRuntime, id: string, ready: (r: any) => boolean, timeoutMs = 30000) {
+  return eventually(`rollout ${id}`, async () => {
+    const r = await getRollout(runtime, id);
+    return ready(r) ? r : undefined;
+  }, timeoutMs, 100);
+}

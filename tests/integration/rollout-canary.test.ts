@@ -1,0 +1,82 @@
+import { api, eventually, startTestRuntime, type TestRuntime } from '../helpers/stack';
+import { createAlarm, createApp, deployment, replicaSplit, waitForRollout } from '../helpers/rollout-fixtures';
+
+/** The acceptance scenario, through the HTTP API only: 10 → pause 30s → 50 → pause → promote. */
+describe('canary rollout (replica ratio)', () => {
+  let runtime: TestRuntime;
+  beforeAll(async () => {
+    runtime = await startTestRuntime();
+  });
+  afterAll(async () => runtime?.close());
+
+  it('moves 9/1 then 5/5, waits for promote, and ends Promoted with the new image on the stable Deployment', async () => {
+    // Prepare
+    const app = await createApp({ replicas: 10 });
+    const alarm = await createAlarm('OK');
+
+    // Act: start
+    const started = await api(runtime, 'POST', '/rollouts', {
+      cluster: 'sandbox',
+      namespace: app.namespace,
+      deployment: app.name,
+      image: 'nginx:1.28',
+      canary: { steps: [{ setWeight: 10 }, { pause: { duration: '30s' } }, { setWeight: 50 }, { pause: {} }], analysis: { alarms: [alarm] } },
+    });
+
+    // Assess: 9/1 during the timed pause
+    expect(started.status).toBe(202);
+    expect(started.body.status).toBe('Progressing');
+    const id = started.body.id;
+    const paused = await waitForRollout(runtime, id, (r) => r.status === 'Paused' && r.currentStepIndex === 1);
+    expect(await replicaSplit(app)).toEqual({ stable: 9, canary: 1 });
+    expect(paused.weights).toEqual({ canary: 10, stable: 90 });
+    expect(paused.pause.until).toBeDefined();
+
+    // Assess: 5/5 at the indefinite pause, after the 30 s
+    const waiting = await waitForRollout(runtime, id, (r) => r.status === 'Paused' && r.currentStepIndex === 3, 60000);
+    expect(await replicaSplit(app)).toEqual({ stable: 5, canary: 5 });
+    expect(waiting.weights).toEqual({ canary: 50, stable: 50 });
+    expect(Date.parse(waiting.history.find((h: any) => h.type === 'StepCompleted' && h.stepIndex === 1).at) - Date.parse(paused.pause.until)).toBeGreaterThanOrEqual(-1000);
+
+    // Act: promote
+    const promote = await api(runtime, 'POST', `/rollouts/${id}/promote`, {});
+    const done = await waitForRollout(runtime, id, (r) => r.status === 'Promoted', 60000);
+
+    // Assess
+    expect(promote.status).toBe(200);
+    expect(done.phase).toBe('Done');
+    const stable = await deployment(app.namespace, app.name);
+    expect(stable?.spec?.template.spec?.containers[0].image).toBe('nginx:1.28');
+    expect(stable?.spec?.replicas).toBe(10);
+    expect(stable?.status?.readyReplicas).toBe(10);
+    await eventually('canary removed', async () => ((await deployment(app.namespace, `${app.name}-canary`)) === undefined ? true : undefined));
+    expect(done.history.map((h: any) => h.type)).toEqual(expect.arrayContaining(['Started', 'Paused', 'StepCompleted', 'Resumed', 'Promoting', 'Promoted']));
+    // The workflow never polled during the indefinite pause: the run ended and promote started the next.
+    const runs = runtime.engine.list().filter((e) => e.workflow === 'rollout' && e.name.startsWith(id));
+    expect(runs.map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+
+    // Promoting a finished rollout is a 409 with the reason
+    const again = await api(runtime, 'POST', `/rollouts/${id}/promote`, {});
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toMatch(/Promoted/);
+  }, 120000);
+
+  it('promote {full: true} skips every remaining step', async () => {
+    // Prepare
+    const app = await createApp({ replicas: 4 });
+    const { body } = await api(runtime, 'POST', '/rollouts', {
+      cluster: 'sandbox', namespace: app.namespace, deployment: app.name, image: 'nginx:1.29',
+      canary: { steps: [{ setWeight: 25 }, { pause: {} }, { setWeight: 50 }, { pause: {} }, { setWeight: 75 }, { pause: {} }] },
+    });
+    await waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
+
+    // Act
+    const promote = await api(runtime, 'POST', `/rollouts/${body.id}/promote`, { full: true });
+    const done = await waitForRollout(runtime, body.id, (r) => r.status === 'Promoted', 60000);
+
+    // Assess
+    expect(promote.status).toBe(200);
+    expect(done.history.filter((h: any) => h.type === 'Paused')).toHaveLength(1);
+    expect((await deployment(app.namespace, app.name))?.spec?.template.spec?.containers[0].image).toBe('nginx:1.29');
+  }, 90000);
+});

@@ -1,0 +1,78 @@
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { api, awsClientConfig, eventually, kube, startTestRuntime, uniqueName, type TestRuntime } from '../helpers/stack';
+
+/** HTTP in → workflow → EKS (emulator) → Kubernetes (real API server) → operation status out. */
+describe('walking skeleton: POST /clusters end to end', () => {
+  let runtime: TestRuntime;
+  beforeAll(async () => {
+    runtime = await startTestRuntime();
+  });
+  afterAll(async () => runtime?.close());
+
+  it('provisions a cluster on the emulator and its baseline namespaces on the API server', async () => {
+    // Prepare
+    const name = uniqueName('skeleton');
+    const teamNamespace = uniqueName('team');
+
+    // Act
+    const accepted = await api(runtime, 'POST', '/clusters', { name, namespaces: [teamNamespace] });
+    const operation = await eventually('operation to finish', async () => {
+      const { body } = await api(runtime, 'GET', `/operations/${accepted.body.operationId}`);
+      return body.status === 'Running' ? undefined : body;
+    });
+
+    // Assess
+    expect(accepted.status).toBe(202);
+    expect(accepted.body.cluster).toEqual({ name, status: 'CREATING' });
+    expect(operation.status).toBe('Succeeded');
+    expect(operation.steps.map((s: { name: string }) => s.name)).toEqual(['ControlPlaneRequested', 'ControlPlaneActive', 'BaselineApplied', 'Completed']);
+    const cluster = await new EKSClient(awsClientConfig()).send(new DescribeClusterCommand({ name }));
+    expect(cluster.cluster?.status).toBe('ACTIVE');
+    expect(cluster.cluster?.tags?.['eksflow:operation']).toBe(accepted.body.operationId);
+    const ns = await kube().core.readNamespace({ name: teamNamespace });
+    expect(ns.metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('eksflow');
+    await expect(kube().core.readNamespace({ name: 'eksflow-system' })).resolves.toBeDefined();
+    const execution = runtime.engine.get(`provision-cluster:${accepted.body.operationId}`);
+    expect(execution?.status).toBe('SUCCEEDED');
+  });
+
+  it('refuses a cluster name that is taken with 409, starting nothing', async () => {
+    // Prepare
+    const name = uniqueName('taken');
+    const first = await api(runtime, 'POST', '/clusters', { name });
+    await eventually('first operation', async () => ((await api(runtime, 'GET', `/operations/${first.body.operationId}`)).body.status === 'Succeeded' ? true : undefined));
+    const executionsBefore = runtime.engine.list().length;
+
+    // Act
+    const second = await api(runtime, 'POST', '/clusters', { name });
+
+    // Assess
+    expect(second.status).toBe(409);
+    expect(second.body.error.details).toEqual([{ field: 'name', reason: 'a cluster with this name already exists' }]);
+    expect(runtime.engine.list().length).toBe(executionsBefore);
+  });
+
+  it.each([
+    ['not JSON', '{"name": ', 'body'],
+    ['wrong type', { name: 42 }, 'name'],
+    ['missing name', { namespaces: [] }, 'name'],
+    ['invalid EKS name', { name: '-starts-with-dash' }, 'name'],
+    ['unknown field', { name: 'ok-name', colour: 'blue' }, 'colour'],
+  ])('answers bad input (%s) with 400 naming the field, and starts nothing', async (_case, body, field) => {
+    // Prepare
+    const executionsBefore = runtime.engine.list().length;
+    // Act
+    const response = await api(runtime, 'POST', '/clusters', body);
+    // Assess
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('ValidationError');
+    expect(response.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
+    expect(runtime.engine.list().length).toBe(executionsBefore);
+  });
+
+  it('reports every dependency in GET /health', async () => {
+    const { status, body } = await api(runtime, 'GET', '/health');
+    expect(status).toBe(200);
+    expect(Object.keys(body.components)).toEqual(expect.arrayContaining(['workflow-engine', 'dynamodb', 'eks']));
+  });
+});
