@@ -1,0 +1,137 @@
+import { api, eventually, startTestRuntime, type TestRuntime } from '../helpers/stack';
+import { createAlarm, createApp, deployment, replicaSplit, setAlarm, waitForRollout } from '../helpers/rollout-fixtures';
+
+const canaryRequest = (namespace: string, extra: Record<string, unknown> = {}, analysis?: Record<string, unknown>) => ({
+  cluster: 'sandbox',
+  namespace,
+  deployment: 'web',
+  image: 'nginx:1.28',
+  canary: { steps: [{ setWeight: 50 }, { pause: {} }], ...(analysis ? { analysis } : {}) },
+  ...extra,
+});
+
+describe('rollout safety: alarms, deadlines, missing data, duplicates, crashes', () => {
+  let runtime: TestRuntime;
+  beforeAll(async () => {
+    runtime = await startTestRuntime();
+  });
+  afterAll(async () => runtime?.close());
+
+  it('an alarm going to ALARM during a pause restores stable and removes the canary within 2 seconds', async () => {
+    // Prepare
+    const app = await createApp({ replicas: 4 });
+    const alarm = await createAlarm('OK');
+    const { body } = await api(runtime, 'POST', '/rollouts', canaryRequest(app.namespace, {}, { alarms: [alarm] }));
+    await waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
+    expect(await replicaSplit(app)).toEqual({ stable: 2, canary: 2 });
+
+    // Act
+    const setAt = Date.now();
+    await setAlarm(alarm, 'ALARM');
+    await eventually('stable restored', async () => {
+      const split = await replicaSplit(app);
+      return split.stable === 4 && split.canary === 0 ? split : undefined;
+    }, 5000, 20);
+    const latencyMs = Date.now() - setAt;
+
+    // Assess
+    expect(latencyMs).toBeLessThan(2000);
+    const aborted = await waitForRollout(runtime, body.id, (r) => r.status === 'Aborted', 5000);
+    expect(aborted.abort.alarm).toBe(alarm);
+    expect(aborted.history.filter((h: any) => h.type === 'Aborted')).toEqual([expect.objectContaining({ alarm })]);
+    // And the Deployment is free for the next rollout.
+    const next = await api(runtime, 'POST', '/rollouts', canaryRequest(app.namespace));
+    expect(next.status).toBe(202);
+    await api(runtime, 'POST', `/rollouts/${next.body.id}/abort`);
+  });
+
+  it('the same alarm event delivered twice aborts once', async () => {
+    // Prepare
+    const app = await createApp({ replicas: 2 });
+    const alarm = await createAlarm('OK');
+    const { body } = await api(runtime, 'POST', '/rollouts', canaryRequest(app.namespace, {}, { alarms: [alarm] }));
+    await waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
+    const event = {
+      source: 'aws.cloudwatch',
+      'detail-type': 'CloudWatch Alarm State Change',
+      detail: { alarmName: alarm, state: { value: 'ALARM', reason: 'duplicate test' }, previousState: { value: 'OK' } },
+    };
+
+    // Act
+    const first = await api(runtime, 'POST', '/_local/events', event);
+    const second = await api(runtime, 'POST', '/_local/events', event);
+
+    // Assess
+    expect(first.body.matched).toEqual(['alarmStateChange']);
+    expect(first.body.results[0].aborted).toEqual([body.id]);
+    expect(second.body.results[0].aborted).toEqual([]);
+    const r = await waitForRollout(runtime, body.id, (x) => x.status === 'Aborted');
+    expect(r.history.filter((h: any) => h.type === 'Aborted')).toHaveLength(1);
+  });
+
+  it('aborts at the progress deadline when the new pods never become Ready (unready image)', async () => {
+    // Prepare
+    const app = await createApp({ replicas: 3 });
+
+    // Act
+    const { body } = await api(runtime, 'POST', '/rollouts', canaryRequest(app.namespace, { image: 'nginx:unready', progressDeadlineSeconds: 10 }));
+    const aborted = await waitForRollout(runtime, body.id, (r) => r.status !== 'Progressing', 40000);
+
+    // Assess
+    expect(aborted.status).toBe('Aborted');
+    expect(aborted.abort.reason).toMatch(/ProgressDeadlineExceeded/);
+    expect(await replicaSplit(app)).toEqual({ stable: 3, canary: 0 });
+    expect((await deployment(app.namespace, 'web'))?.status?.readyReplicas).toBe(3);
+  }, 60000);
+
+  it('noData "pause" waits on INSUFFICIENT_DATA and goes on when the alarm reports OK', async () => {
+    // Prepare
+    const app = await createApp({ replicas: 2 });
+    const alarm = await createAlarm('INSUFFICIENT_DATA');
+    const { body } = await api(runtime, 'POST', '/rollouts', {
+      ...canaryRequest(app.namespace),
+      canary: { steps: [{ setWeight: 50 }, { setWeight: 100 }], analysis: { alarms: [alarm], noData: 'pause' } },
+    });
+
+    // Act + Assess: paused for missing data after the first step
+    const paused = await waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
+    expect(paused.pause.reason).toBe('NoData');
+    expect(paused.currentStepIndex).toBe(0);
+    await setAlarm(alarm, 'OK');
+    const done = await waitForRollout(runtime, body.id, (r) => r.status === 'Promoted', 40000);
+    expect(done.history.map((h: any) => h.type)).toEqual(expect.arrayContaining(['Paused', 'Resumed', 'Promoted']));
+  }, 60000);
+
+  it.each([
+    ['fail', 'Aborted'],
+    ['pass', 'Promoted'],
+  ])('noData "%s" on INSUFFICIENT_DATA ends %s', async (noData, status) => {
+    const app = await createApp({ replicas: 2 });
+    const alarm = await createAlarm('INSUFFICIENT_DATA');
+    const { body } = await api(runtime, 'POST', '/rollouts', {
+      ...canaryRequest(app.namespace),
+      canary: { steps: [{ setWeight: 50 }], analysis: { alarms: [alarm], noData } },
+    });
+    const r = await waitForRollout(runtime, body.id, (x) => x.status === 'Aborted' || x.status === 'Promoted', 40000);
+    expect(r.status).toBe(status);
+  }, 60000);
+
+  it('a reconcile pass re-run after a simulated crash repeats no effect', async () => {
+    // Prepare: a rollout at its indefinite pause
+    const app = await createApp({ replicas: 2 });
+    const { body } = await api(runtime, 'POST', '/rollouts', canaryRequest(app.namespace));
+    const paused = await waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
+
+    // Act: the task is delivered again (as after a Lambda crash and retry), twice
+    const input = { rolloutId: body.id, run: 1 };
+    const a = await runtime.invoke('rolloutReconcile', input);
+    const b = await runtime.invoke('rolloutReconcile', input);
+
+    // Assess
+    expect(a).toEqual({ done: true, waitSeconds: 0, status: 'Paused' });
+    expect(b).toEqual(a);
+    const after = await waitForRollout(runtime, body.id, () => true);
+    expect(after.history).toEqual(paused.history);
+    expect(await replicaSplit(app)).toEqual({ stable: 1, canary: 1 });
+  });
+});
