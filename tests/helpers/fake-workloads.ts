@@ -1,0 +1,185 @@
+// In-memory test doubles of the rollout ports: Workloads (Deployments + Services), AlarmStates, EventPublisher.
+import type { PodTemplate } from '../../shared/domain/rollout/types';
+import type { AlarmStates } from '../../shared/ports/alarms';
+import type { EventPublisher } from '../../shared/ports/events';
+import type { DeploymentView, Workloads } from '../../shared/ports/workloads';
+import type { AlarmState } from '../../shared/validation/alarm-event';
+
+export type WorkloadCall =
+  | { op: 'createDeployment'; name: string; replicas: number }
+  | { op: 'setReplicas'; name: string; replicas: number }
+  | { op: 'setTemplate'; name: string; replicas: number; image?: string }
+  | { op: 'deleteDeployment'; name: string }
+  | { op: 'setServiceSelector'; name: string; selector: Record<string, string> };
+
+interface FakeDeployment {
+  name: string;
+  replicas: number;
+  selector: Record<string, string>;
+  template: PodTemplate;
+  labels: Record<string, string>;
+  generation: number;
+  observedGeneration: number;
+  status: DeploymentView['status'];
+}
+
+const key = (cluster: string, namespace: string, name: string) => `${cluster}/${namespace}/${name}`;
+
+/**
+ * A Kubernetes cluster as maps. Writes change `spec` (and bump `generation`) only; `settle()` plays the
+ * Deployment controller: status catches up with spec, pods become Ready unless an image contains "unready".
+ * Every write is recorded, in order, in `calls`.
+ */
+export class FakeWorkloads implements Workloads {
+  readonly namespaces = new Set<string>();
+  readonly deployments = new Map<string, FakeDeployment>();
+  readonly services = new Map<string, Record<string, string>>();
+  readonly calls: WorkloadCall[] = [];
+
+  addNamespace(cluster: string, namespace: string): this {
+    this.namespaces.add(`${cluster}/${namespace}`);
+    return this;
+  }
+
+  /** A Deployment whose pods are all Ready (status settled). */
+  addDeployment(cluster: string, namespace: string, name: string, options: { replicas: number; template: PodTemplate; selector: Record<string, string> }): this {
+    this.addNamespace(cluster, namespace);
+    const replicas = options.replicas;
+    this.deployments.set(key(cluster, namespace, name), {
+      name,
+      replicas,
+      selector: { ...options.selector },
+      template: structuredClone(options.template),
+      labels: {},
+      generation: 1,
+      observedGeneration: 1,
+      status: { replicas, readyReplicas: replicas, availableReplicas: replicas, updatedReplicas: replicas },
+    });
+    return this;
+  }
+
+  addService(cluster: string, namespace: string, name: string, selector: Record<string, string>): this {
+    this.services.set(key(cluster, namespace, name), { ...selector });
+    return this;
+  }
+
+  deployment(cluster: string, namespace: string, name: string): FakeDeployment | undefined {
+    return this.deployments.get(key(cluster, namespace, name));
+  }
+
+  /** The Deployment controller catches up: status = spec, Ready unless the image says "unready". */
+  settle(): void {
+    for (const d of this.deployments.values()) {
+      const unready = (d.template.spec?.containers ?? []).some((c) => (c.image ?? '').includes('unready'));
+      const ready = unready ? 0 : d.replicas;
+      d.status = { replicas: d.replicas, readyReplicas: ready, availableReplicas: ready, updatedReplicas: d.replicas };
+      d.observedGeneration = d.generation;
+    }
+  }
+
+  /** Number of write calls so far (reads are not recorded). */
+  get writes(): number {
+    return this.calls.length;
+  }
+
+  async namespaceExists(cluster: string, namespace: string): Promise<boolean> {
+    return this.namespaces.has(`${cluster}/${namespace}`);
+  }
+
+  async getDeployment(cluster: string, namespace: string, name: string): Promise<DeploymentView | undefined> {
+    const d = this.deployments.get(key(cluster, namespace, name));
+    if (!d) return undefined;
+    return structuredClone({ name: d.name, replicas: d.replicas, selector: d.selector, template: d.template, generation: d.generation, observedGeneration: d.observedGeneration, status: d.status });
+  }
+
+  async createDeployment(
+    cluster: string,
+    namespace: string,
+    deployment: { name: string; replicas: number; selector: Record<string, string>; template: PodTemplate; labels: Record<string, string> },
+  ): Promise<void> {
+    this.calls.push({ op: 'createDeployment', name: deployment.name, replicas: deployment.replicas });
+    const k = key(cluster, namespace, deployment.name);
+    if (this.deployments.has(k)) return; // like the real adapter: a 409 is left alone
+    this.deployments.set(k, {
+      name: deployment.name,
+      replicas: deployment.replicas,
+      selector: { ...deployment.selector },
+      template: structuredClone(deployment.template),
+      labels: { ...deployment.labels },
+      generation: 1,
+      observedGeneration: 0,
+      status: { replicas: 0, readyReplicas: 0, availableReplicas: 0, updatedReplicas: 0 },
+    });
+  }
+
+  async setReplicas(cluster: string, namespace: string, name: string, replicas: number): Promise<void> {
+    this.calls.push({ op: 'setReplicas', name, replicas });
+    const d = this.mustGet(cluster, namespace, name);
+    d.replicas = replicas;
+    d.generation++;
+  }
+
+  async setTemplate(cluster: string, namespace: string, name: string, template: PodTemplate, replicas: number): Promise<void> {
+    this.calls.push({ op: 'setTemplate', name, replicas, image: template.spec?.containers?.[0]?.image });
+    const d = this.mustGet(cluster, namespace, name);
+    d.template = structuredClone(template);
+    d.replicas = replicas;
+    d.generation++;
+  }
+
+  async deleteDeployment(cluster: string, namespace: string, name: string): Promise<void> {
+    this.calls.push({ op: 'deleteDeployment', name });
+    this.deployments.delete(key(cluster, namespace, name));
+  }
+
+  async getServiceSelector(cluster: string, namespace: string, name: string): Promise<Record<string, string> | undefined> {
+    const s = this.services.get(key(cluster, namespace, name));
+    return s && { ...s };
+  }
+
+  async setServiceSelector(cluster: string, namespace: string, name: string, selector: Record<string, string>): Promise<void> {
+    this.calls.push({ op: 'setServiceSelector', name, selector: { ...selector } });
+    const k = key(cluster, namespace, name);
+    if (!this.services.has(k)) throw new Error(`service ${k} not found`);
+    this.services.set(k, { ...selector });
+  }
+
+  private mustGet(cluster: string, namespace: string, name: string): FakeDeployment {
+    const d = this.deployments.get(key(cluster, namespace, name));
+    if (!d) throw new Error(`deployment ${key(cluster, namespace, name)} not found`);
+    return d;
+  }
+}
+
+/** CloudWatch alarm states as a map; names not in it do not exist. */
+export class FakeAlarmStates implements AlarmStates {
+  readonly alarms = new Map<string, AlarmState>();
+  readonly queried: string[][] = [];
+
+  set(name: string, state: AlarmState): this {
+    this.alarms.set(name, state);
+    return this;
+  }
+
+  async states(names: string[]): Promise<Record<string, AlarmState>> {
+    this.queried.push([...names]);
+    const result: Record<string, AlarmState> = {};
+    for (const n of names) {
+      const s = this.alarms.get(n);
+      if (s) result[n] = s;
+    }
+    return result;
+  }
+}
+
+export class RecordingEventPublisher implements EventPublisher {
+  readonly published: Array<{ detailType: string; detail: Record<string, unknown> }> = [];
+
+  async publish(detailType: string, detail: Record<string, unknown>): Promise<void> {
+    this.published.push({ detailType, detail });
+  }
+
+  types(): string[] {
+    return this.published.map((p) => p.detailType);
+  }
+}

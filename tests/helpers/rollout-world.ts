@@ -1,0 +1,55 @@
+// A whole rollout "world" in memory: store, cluster, alarms, events, workflows and a clock that only moves when told.
+import { MemoryRolloutStore } from '../../shared/adapters/local/memory-rollout-store';
+import type { PodTemplate } from '../../shared/domain/rollout/types';
+import { createLogger } from '../../shared/logger';
+import type { RolloutDeps } from '../../shared/use-cases/rollout-deps';
+import { FakeAlarmStates, FakeWorkloads, RecordingEventPublisher } from './fake-workloads';
+import { FakeWorkflowStarter, fixedClock } from './fakes';
+
+export const CLUSTER = 'sandbox';
+export const NAMESPACE = 'shop';
+export const DEPLOYMENT = 'web';
+export const T0 = '2026-03-01T12:00:00.000Z';
+
+export function stableTemplate(image = 'nginx:1.27'): PodTemplate {
+  return { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image }] } };
+}
+
+export function rolloutWorld(options: { replicas?: number; alarms?: Record<string, 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'> } = {}) {
+  const clock = fixedClock(T0);
+  const workloads = new FakeWorkloads()
+    .addDeployment(CLUSTER, NAMESPACE, DEPLOYMENT, { replicas: options.replicas ?? 10, template: stableTemplate(), selector: { app: 'web' } })
+    .addService(CLUSTER, NAMESPACE, 'web', { app: 'web' })
+    .addService(CLUSTER, NAMESPACE, 'web-preview', { app: 'web' });
+  const alarms = new FakeAlarmStates();
+  for (const [name, state] of Object.entries(options.alarms ?? {})) alarms.set(name, state);
+  const rollouts = new MemoryRolloutStore();
+  const events = new RecordingEventPublisher();
+  const workflows = new FakeWorkflowStarter();
+  const deps: RolloutDeps = { rollouts, workloads, alarms, events, workflows, logger: createLogger('silent'), now: clock.now };
+  let nextId = 0;
+  const newId = () => `00000000-0000-4000-8000-${String(++nextId).padStart(12, '0')}`;
+  return { deps, clock, workloads, alarms, rollouts, events, workflows, newId };
+}
+
+export function canaryBody(overrides: Record<string, unknown> = {}, canary: Record<string, unknown> = {}) {
+  return {
+    cluster: CLUSTER,
+    namespace: NAMESPACE,
+    deployment: DEPLOYMENT,
+    image: 'nginx:1.28',
+    canary: { steps: [{ setWeight: 10 }, { pause: { duration: '30s' } }, { setWeight: 50 }, { pause: {} }], ...canary },
+    ...overrides,
+  };
+}
+
+export function blueGreenBody(overrides: Record<string, unknown> = {}, blueGreen: Record<string, unknown> = {}) {
+  return {
+    cluster: CLUSTER,
+    namespace: NAMESPACE,
+    deployment: DEPLOYMENT,
+    image: 'nginx:1.28',
+    blueGreen: { activeService: 'web', previewService: 'web-preview', ...blueGreen },
+    ...overrides,
+  };
+}
