@@ -1,0 +1,69 @@
+/**
+ * `npm run bench`: figures, not assertions (this machine is shared and noisy; compare within one run).
+ *  1. alarm → stable latency: CloudWatch SetAlarmState on the emulator until the stable Deployment is
+ *     back to N replicas and the canary at 0 (10 runs: median, p95, worst).
+ *  2. workflow state transitions for the canary 10 → pause 30s → 50 → pause → promote on 10 replicas,
+ *     against what a fixed 5 s poll would have billed over the same wall time.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startStack } from '../local/sandbox/sandbox';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+
+async function main() {
+  process.env.LOG_LEVEL ??= 'silent';
+  const stack = await startStack({ dir: mkdtempSync(path.join(os.tmpdir(), 'eksflow-bench-')), progress: (m) => process.stderr.write(`[bench] ${m}\n`) });
+  const { server, caData, token } = stack.controlPlane;
+  process.env.EKSFLOW_TEST_STACK = JSON.stringify({ region: stack.region, awsEndpoint: stack.awsEndpoint, controlPlane: { server, caData, token } });
+  // Loaded after the stack is described in the environment.
+  const { startTestRuntime, api, eventually } = await import('../tests/helpers/stack');
+  const fixtures = await import('../tests/helpers/rollout-fixtures');
+  const runtime = await startTestRuntime({ env: {} });
+  try {
+    // 1. alarm → stable
+    const latencies: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const app = await fixtures.createApp({ replicas: 4 });
+      const alarm = await fixtures.createAlarm('OK');
+      const { body } = await api(runtime, 'POST', '/rollouts', { cluster: 'sandbox', namespace: app.namespace, deployment: 'web', image: 'nginx:1.28', canary: { steps: [{ setWeight: 50 }, { pause: {} }], analysis: { alarms: [alarm] } } });
+      await fixtures.waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
+      const t0 = performance.now();
+      await fixtures.setAlarm(alarm, 'ALARM');
+      await eventually('stable restored', async () => {
+        const s = await fixtures.replicaSplit(app);
+        return s.stable === 4 && s.canary === 0 ? true : undefined;
+      }, 10000, 10);
+      latencies.push(performance.now() - t0);
+      process.stderr.write(`[bench] alarm→stable run ${i + 1}: ${latencies[i].toFixed(0)} ms\n`);
+    }
+    latencies.sort((a, b) => a - b);
+    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
+
+    // 2. transitions of the acceptance canary
+    const app = await fixtures.createApp({ replicas: 10 });
+    const started = performance.now();
+    const { body } = await api(runtime, 'POST', '/rollouts', { cluster: 'sandbox', namespace: app.namespace, deployment: 'web', image: 'nginx:1.28', canary: { steps: [{ setWeight: 10 }, { pause: { duration: '30s' } }, { setWeight: 50 }, { pause: {} }] } });
+    await fixtures.waitForRollout(runtime, body.id, (r) => r.status === 'Paused' && r.currentStepIndex === 3, 90000);
+    await api(runtime, 'POST', `/rollouts/${body.id}/promote`);
+    await fixtures.waitForRollout(runtime, body.id, (r) => r.status === 'Promoted', 90000);
+    const wallSeconds = (performance.now() - started) / 1000;
+    const runs = runtime.engine.list().filter((e) => e.name.startsWith(body.id));
+    const transitions = runs.reduce((n, e) => n + e.statesEntered.length, 0);
+    const fixedPoll = Math.ceil(wallSeconds / 5) * 3; // Task + Choice + Wait every 5 s
+
+    console.log('eksflow bench');
+    console.log(`alarm → stable restored (${RUNS} runs): median ${pct(50).toFixed(0)} ms, p95 ${pct(95).toFixed(0)} ms, worst ${latencies[latencies.length - 1].toFixed(0)} ms`);
+    console.log(`canary 10 → pause 30s → 50 → pause → promote (10 replicas): ${transitions} state transitions in ${runs.length} executions over ${wallSeconds.toFixed(1)} s wall time`);
+    console.log(`  a fixed 5 s poll over the same time: ~${fixedPoll} transitions (ratio ${(transitions / fixedPoll).toFixed(2)}); the indefinite pause cost 0 transitions while it waited`);
+  } finally {
+    await runtime.close();
+    await stack.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
