@@ -25,17 +25,28 @@ const POD_POLL_SECONDS = 2;
  * a race with an abort or a promote re-reads and decides again.
  */
 export async function reconcileRollout(deps: RolloutDeps, input: RolloutRunInput): Promise<PassResult> {
-  for (let attempt = 0; attempt < 5; attempt++) {
+  let conflicts = 0;
+  // A step that completes asks for no wait: go straight on in this same task instead of paying a
+  // Choice + Wait + Task round trip (three billed transitions) for it.
+  for (let steps = 0; steps < MAX_STEPS_PER_TASK; ) {
     const r = await deps.rollouts.get(input.rolloutId);
     if (!r) throw new NotFoundError(`rollout ${input.rolloutId} not found`);
+    let result: PassResult;
     try {
-      return await pass(deps, r, input.run);
+      result = await pass(deps, r, input.run);
     } catch (error) {
       if (!(error instanceof VersionConflictError)) throw error;
+      if (++conflicts >= 5) throw new TransientError(`rollout ${input.rolloutId}: too many concurrent writers`, { cause: error });
+      continue; // someone else wrote (an abort, a promote): decide again from what they wrote
     }
+    if (result.done || result.waitSeconds > 0) return result;
+    steps++;
   }
-  throw new TransientError(`rollout ${input.rolloutId}: too many concurrent writers`);
+  return { done: false, waitSeconds: 0, status: (await deps.rollouts.get(input.rolloutId))?.status ?? 'Progressing' };
 }
+
+/** Bounds the work of one task invocation (Lambda timeout), however many steps complete at once. */
+const MAX_STEPS_PER_TASK = 10;
 
 async function pass(deps: RolloutDeps, r: Rollout, run: number): Promise<PassResult> {
   if (r.status === 'Aborted') {

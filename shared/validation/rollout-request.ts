@@ -69,14 +69,15 @@ export function parseRolloutRequest(body: unknown): RolloutRequest {
   }
   const steps: CanaryStep[] = [];
   if (parsed.canary) {
-    parsed.canary.steps.forEach((raw, i) => {
+    const checked = parsed.canary.steps.map((raw, i) => {
       const step = stepSchema.safeParse(raw);
-      if (step.success) steps.push(step.data);
-      else problems.push({ field: `canary.steps.${i}`, reason: describeBadStep(raw) });
+      if (!step.success) problems.push({ field: `canary.steps.${i}`, reason: describeBadStep(raw) });
+      return step.success ? step.data : undefined;
     });
+    steps.push(...checked.filter((s): s is CanaryStep => s !== undefined));
     let previous = 0;
-    steps.forEach((step, i) => {
-      if (!('setWeight' in step)) return;
+    checked.forEach((step, i) => {
+      if (!step || !('setWeight' in step)) return;
       if (step.setWeight < previous && !parsed.canary!.allowWeightDecrease) {
         problems.push({ field: `canary.steps.${i}.setWeight`, reason: `must not go down (${previous} → ${step.setWeight}) unless canary.allowWeightDecrease is true` });
       }
@@ -104,7 +105,7 @@ function describeBadStep(raw: unknown): string {
 
 /** Every alarm the rollout depends on: the guarding ones and those named by analysis steps. */
 export function alarmsOf(request: RolloutRequest): { guarding: string[]; all: string[] } {
-  const guarding = (request.canary ?? request.blueGreen)!.analysis.alarms;
+  const guarding = [...new Set((request.canary ?? request.blueGreen)!.analysis.alarms)];
   const stepAlarms = (request.canary?.steps ?? []).flatMap((s) => ('analysis' in s ? (s.analysis.alarms ?? []) : []));
   return { guarding, all: [...new Set([...guarding, ...stepAlarms])] };
 }

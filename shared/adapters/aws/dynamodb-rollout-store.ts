@@ -28,7 +28,8 @@ export class DynamoDbRolloutStore implements RolloutStore {
     const items: TransactItem[] = [
       { Put: { TableName: this.tableName, Item: this.toItem(rollout), ConditionExpression: 'attribute_not_exists(pk)' } },
       { Put: { TableName: this.tableName, Item: { pk: 'ACTIVE', sk: targetKey(rollout), rolloutId: rollout.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
-      ...rollout.alarms.map((alarm): TransactItem => ({ Put: { TableName: this.tableName, Item: { pk: `ALARM#${alarm}`, sk: `ROLLOUT#${rollout.id}`, rolloutId: rollout.id } } })),
+      // One item per alarm: a transaction may not touch the same item twice.
+      ...unique(rollout.alarms).map((alarm): TransactItem => ({ Put: { TableName: this.tableName, Item: { pk: `ALARM#${alarm}`, sk: `ROLLOUT#${rollout.id}`, rolloutId: rollout.id } } })),
     ];
     try {
       await awsCall('DynamoDB TransactWriteItems', () => this.doc.send(new TransactWriteCommand({ TransactItems: items })));
@@ -62,7 +63,7 @@ export class DynamoDbRolloutStore implements RolloutStore {
       ? []
       : [
           { Delete: { TableName: this.tableName, Key: { pk: 'ACTIVE', sk: targetKey(rollout) }, ConditionExpression: 'attribute_not_exists(pk) OR rolloutId = :id', ExpressionAttributeValues: { ':id': rollout.id } } },
-          ...rollout.alarms.map((alarm): TransactItem => ({ Delete: { TableName: this.tableName, Key: { pk: `ALARM#${alarm}`, sk: `ROLLOUT#${rollout.id}` } } })),
+          ...unique(rollout.alarms).map((alarm): TransactItem => ({ Delete: { TableName: this.tableName, Key: { pk: `ALARM#${alarm}`, sk: `ROLLOUT#${rollout.id}` } } })),
         ];
     try {
       await awsCall('DynamoDB TransactWriteItems', () => this.doc.send(new TransactWriteCommand({ TransactItems: [put, ...release] })));
@@ -134,4 +135,8 @@ function targetKey(rollout: Pick<Rollout, 'cluster' | 'namespace' | 'deployment'
 
 function fromItem(item: Record<string, unknown>): Rollout {
   return { ...(JSON.parse(item.doc as string) as Rollout), version: item.version as number };
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
 }
