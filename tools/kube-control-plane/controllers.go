@@ -6,6 +6,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery/cached/memory"
@@ -75,8 +76,9 @@ func startControllers(ctx context.Context, cfg *rest.Config, nodeCount int) erro
 
 	// The namespace controller estimates the remaining time from the pods'
 	// terminationGracePeriodSeconds (default 30s) and re-checks only after
-	// half of it. Our simulator force-deletes terminating pods at once, so
-	// report at most 1s to let namespaces go away in a few seconds.
+	// half of it. There is no kubelet here and the simulator force-deletes
+	// terminating pods anyway, so let its pod listing do that right away
+	// (see fastPods): namespaces then go away ~5s after deletion.
 	nc := namespace.NewNamespaceController(ctx, fastPodsClient{nsClient}, nsMetaClient,
 		nsClient.Discovery().ServerPreferredNamespacedResources,
 		factory.Core().V1().Namespaces(), 5*time.Minute, corev1.FinalizerKubernetes)
@@ -112,32 +114,44 @@ func startControllers(ctx context.Context, cfg *rest.Config, nodeCount int) erro
 	return nil
 }
 
-// fastPodsClient wraps a clientset so that pod lists made by the namespace
-// controller report terminationGracePeriodSeconds of at most 1.
+// fastPodsClient wraps a clientset for the namespace controller. Its pod
+// lister is only used to estimate graceful termination of the pods of a
+// namespace being deleted, just before the controller deletes them; here it
+// force-deletes them (grace period 0) as the simulated kubelet would, and
+// reports what remains (pods held by finalizers).
 type fastPodsClient struct{ kubernetes.Interface }
 
 func (c fastPodsClient) CoreV1() corev1client.CoreV1Interface {
-	return fastCoreV1{c.Interface.CoreV1()}
+	// A pointer: the deleter calls reflect.Value.IsNil on it.
+	return &fastCoreV1{c.Interface.CoreV1()}
 }
 
 type fastCoreV1 struct{ corev1client.CoreV1Interface }
 
-func (c fastCoreV1) Pods(ns string) corev1client.PodInterface {
-	return fastPods{c.CoreV1Interface.Pods(ns)}
+func (c *fastCoreV1) Pods(ns string) corev1client.PodInterface {
+	return &fastPods{c.CoreV1Interface.Pods(ns)}
 }
 
 type fastPods struct{ corev1client.PodInterface }
 
-func (p fastPods) List(ctx context.Context, opts metav1.ListOptions) (*corev1.PodList, error) {
+func (p *fastPods) List(ctx context.Context, opts metav1.ListOptions) (*corev1.PodList, error) {
 	list, err := p.PodInterface.List(ctx, opts)
 	if err != nil {
 		return list, err
 	}
-	one := int64(1)
-	for i := range list.Items {
-		if g := list.Items[i].Spec.TerminationGracePeriodSeconds; g != nil && *g > 1 {
-			list.Items[i].Spec.TerminationGracePeriodSeconds = &one
+	zero := int64(0)
+	remaining := list.Items[:0]
+	for _, pod := range list.Items {
+		uid := pod.UID
+		err := p.PodInterface.Delete(ctx, pod.Name, metav1.DeleteOptions{
+			GracePeriodSeconds: &zero,
+			Preconditions:      &metav1.Preconditions{UID: &uid},
+		})
+		if err == nil && len(pod.Finalizers) == 0 || apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+			continue
 		}
+		remaining = append(remaining, pod)
 	}
+	list.Items = remaining
 	return list, nil
 }

@@ -4,7 +4,11 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"sync/atomic"
 	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"go.etcd.io/etcd/server/v3/embed"
 )
@@ -45,6 +49,7 @@ func startEtcd(dataDir string, verbose bool) (*embed.Etcd, string, error) {
 	if verbose {
 		cfg.LogLevel = "info"
 	}
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(etcdLogger(verbose))
 
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
@@ -62,7 +67,39 @@ func startEtcd(dataDir string, verbose bool) (*embed.Etcd, string, error) {
 	return e, clientURL.String(), nil
 }
 
+// etcdStopping silences etcd's (error-level) complaints about its listeners
+// closing while it shuts down.
+var etcdStopping atomic.Bool
+
+type quietOnStopCore struct{ zapcore.Core }
+
+func (c quietOnStopCore) With(f []zapcore.Field) zapcore.Core { return quietOnStopCore{c.Core.With(f)} }
+func (c quietOnStopCore) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	if etcdStopping.Load() && ent.Level < zapcore.DPanicLevel {
+		return ce
+	}
+	return c.Core.Check(ent, ce)
+}
+
+func etcdLogger(verbose bool) *zap.Logger {
+	level := zapcore.ErrorLevel
+	if verbose {
+		level = zapcore.InfoLevel
+	}
+	enc := zap.NewProductionEncoderConfig()
+	enc.EncodeTime = zapcore.ISO8601TimeEncoder
+	core := zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.Lock(os.Stderr), level)
+	core = quietOnStopCore{core}
+	if verbose {
+		return zap.New(core, zap.AddCaller()).Named("etcd")
+	}
+	return zap.New(core).Named("etcd")
+}
+
 func stopEtcd(e *embed.Etcd) {
+	if !verboseLogging {
+		etcdStopping.Store(true)
+	}
 	done := make(chan struct{})
 	go func() {
 		e.Close()

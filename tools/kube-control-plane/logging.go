@@ -32,12 +32,61 @@ func (s *stderrSink) Info(level int, msg string, kv ...any) {
 	}
 	s.write("I", msg, nil, kv)
 }
-func (s *stderrSink) Error(err error, msg string, kv ...any) { s.write("E", msg, err, kv) }
+func (s *stderrSink) Error(err error, msg string, kv ...any) {
+	if s.verbosity < 0 && isBenign(msg, err) {
+		return
+	}
+	s.write("E", msg, err, kv)
+}
+
+// benignErrors are messages (or parts of error texts) logged at error level
+// during normal operation of this control plane; they are shown only with
+// --verbose.
+var benignErrors = []string{
+	// component-base metrics options, at start-up
+	"The manifest file is empty, ignoring.",
+	// apiserver identity lease written before kube-system exists
+	"Failed to ensure lease exists, will retry",
+	// apiserver post-start hooks racing the creation of kube-system
+	`namespaces "kube-system" not found`,
+	// --endpoint-reconciler-type=none on a fresh etcd
+	"Found stale data, removed previous endpoints on kubernetes service",
+	// replicaset/deployment controllers: informer not yet caught up with their
+	// own writes; they retry (pkg/controller/util/consistency)
+	"is not as new as written version",
+}
+
+func isBenign(msg string, err error) bool {
+	for _, b := range benignErrors {
+		if strings.Contains(msg, b) || (err != nil && strings.Contains(err.Error(), b)) {
+			return true
+		}
+	}
+	return false
+}
+
+var verboseLogging bool
+
+func setupLogging(verbose bool) {
+	verboseLogging = verbose
+	v := -1
+	if verbose {
+		v = 2
+	}
+	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(fs)
+	if verbose {
+		_ = fs.Set("v", "2")
+	}
+	klog.SetLogger(logr.New(&stderrSink{verbosity: v}))
+}
+
 func (s *stderrSink) WithValues(kv ...any) logr.LogSink {
 	c := *s
 	c.values = append(append([]any{}, s.values...), kv...)
 	return &c
 }
+
 func (s *stderrSink) WithName(name string) logr.LogSink {
 	c := *s
 	if c.name != "" {
@@ -68,17 +117,4 @@ func (s *stderrSink) write(sev, msg string, err error, kv []any) {
 	sinkMu.Lock()
 	os.Stderr.Write(b.Bytes())
 	sinkMu.Unlock()
-}
-
-func setupLogging(verbose bool) {
-	v := -1
-	if verbose {
-		v = 2
-	}
-	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
-	klog.InitFlags(fs)
-	if verbose {
-		_ = fs.Set("v", "2")
-	}
-	klog.SetLogger(logr.New(&stderrSink{verbosity: v}))
 }

@@ -135,11 +135,19 @@ func run() error {
 		UserAgent:       "kube-control-plane",
 	}
 	if err := waitReady(ctx, cfg, apiErr); err != nil {
+		if ctx.Err() != nil {
+			logf("stopped before ready")
+			return nil
+		}
 		return err
 	}
 	logf("kube-apiserver ready at %s after %v", server, time.Since(start).Round(time.Millisecond))
 
 	if err := startControllers(ctx, cfg, *nodes); err != nil {
+		if ctx.Err() != nil {
+			logf("stopped before ready")
+			return nil
+		}
 		return fmt.Errorf("controllers: %w", err)
 	}
 

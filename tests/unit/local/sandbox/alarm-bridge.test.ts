@@ -1,0 +1,133 @@
+import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { mockClient } from 'aws-sdk-client-mock';
+import { AlarmBridge } from '../../../../local/sandbox/alarm-bridge';
+import { parseAlarmStateChange } from '../../../../shared/validation/alarm-event';
+
+const cw = mockClient(CloudWatchClient);
+const ARN = (name: string) => `arn:aws:cloudwatch:eu-west-1:111122223333:alarm:${name}`;
+
+function alarm(name: string, state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA', at = '2026-03-01T12:00:00.000Z'): MetricAlarm {
+  return { AlarmName: name, AlarmArn: ARN(name), StateValue: state, StateReason: `set ${state}`, StateUpdatedTimestamp: new Date(at), MetricName: '5xx', Namespace: 'eksflow/test', Period: 60, Statistic: 'Sum' };
+}
+
+let bridge: AlarmBridge | undefined;
+let delivered: Record<string, unknown>[];
+
+function newBridge() {
+  delivered = [];
+  bridge = new AlarmBridge(new CloudWatchClient({ region: 'eu-west-1' }), async (event) => void delivered.push(event), { region: 'eu-west-1', account: '111122223333', intervalMs: 60_000 });
+  return bridge;
+}
+
+beforeEach(() => cw.reset());
+afterEach(async () => {
+  await bridge?.stop();
+  bridge = undefined;
+});
+
+describe('AlarmBridge', () => {
+  it('start() records the states without emitting anything', async () => {
+    // Prepare
+    cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [alarm('web-5xx', 'ALARM'), alarm('web-latency', 'OK')] });
+    const b = newBridge();
+
+    // Act
+    await b.start();
+    const emitted = await b.poll();
+
+    // Assess
+    expect(emitted).toBe(0);
+    expect(delivered).toEqual([]);
+  });
+
+  it('poll() emits one event per changed alarm, in the real CloudWatch event shape', async () => {
+    // Prepare
+    cw.on(DescribeAlarmsCommand).resolvesOnce({ MetricAlarms: [alarm('web-5xx', 'OK'), alarm('web-latency', 'OK')] }).resolves({
+      MetricAlarms: [alarm('web-5xx', 'ALARM', '2026-03-01T12:01:00.000Z'), alarm('web-latency', 'OK')],
+    });
+    const b = newBridge();
+    await b.start();
+
+    // Act
+    const emitted = await b.poll();
+
+    // Assess
+    expect(emitted).toBe(1);
+    expect(delivered).toHaveLength(1);
+    expect(delivered[0]).toMatchObject({
+      version: '0',
+      source: 'aws.cloudwatch',
+      'detail-type': 'CloudWatch Alarm State Change',
+      account: '111122223333',
+      region: 'eu-west-1',
+      resources: [ARN('web-5xx')],
+      detail: {
+        alarmName: 'web-5xx',
+        state: { value: 'ALARM', reason: 'set ALARM', timestamp: '2026-03-01T12:01:00.000Z' },
+        previousState: { value: 'OK', timestamp: '2026-03-01T12:00:00.000Z' },
+      },
+    });
+    expect(typeof delivered[0].id).toBe('string');
+  });
+
+  it('emits an event that parseAlarmStateChange accepts', async () => {
+    // Prepare
+    cw.on(DescribeAlarmsCommand).resolvesOnce({ MetricAlarms: [alarm('web-5xx', 'ALARM')] }).resolves({ MetricAlarms: [alarm('web-5xx', 'OK', '2026-03-01T12:02:00.000Z')] });
+    const b = newBridge();
+    await b.start();
+
+    // Act
+    await b.poll();
+
+    // Assess
+    expect(parseAlarmStateChange(delivered[0])).toEqual({ alarmName: 'web-5xx', state: 'OK', previousState: 'ALARM', reason: 'set OK', time: '2026-03-01T12:02:00.000Z' });
+  });
+
+  it('emits nothing while nothing changes, and again only on the next change', async () => {
+    // Prepare
+    cw.on(DescribeAlarmsCommand)
+      .resolvesOnce({ MetricAlarms: [alarm('a', 'OK')] })
+      .resolvesOnce({ MetricAlarms: [alarm('a', 'OK')] })
+      .resolvesOnce({ MetricAlarms: [alarm('a', 'ALARM')] })
+      .resolves({ MetricAlarms: [alarm('a', 'ALARM')] });
+    const b = newBridge();
+    await b.start();
+
+    // Act
+    const counts = [await b.poll(), await b.poll(), await b.poll()];
+
+    // Assess
+    expect(counts).toEqual([0, 1, 0]);
+    expect(delivered).toHaveLength(1);
+  });
+
+  it('a new alarm counts as coming from INSUFFICIENT_DATA', async () => {
+    // Prepare
+    cw.on(DescribeAlarmsCommand)
+      .resolvesOnce({ MetricAlarms: [] })
+      .resolves({ MetricAlarms: [alarm('fresh', 'ALARM'), alarm('quiet', 'INSUFFICIENT_DATA')] });
+    const b = newBridge();
+    await b.start();
+
+    // Act
+    const emitted = await b.poll();
+
+    // Assess
+    expect(emitted).toBe(1);
+    expect(parseAlarmStateChange(delivered[0])).toMatchObject({ alarmName: 'fresh', state: 'ALARM', previousState: 'INSUFFICIENT_DATA' });
+  });
+
+  it('reads every page of DescribeAlarms', async () => {
+    // Prepare
+    cw.on(DescribeAlarmsCommand, { NextToken: undefined }).resolves({ MetricAlarms: [alarm('a', 'ALARM')], NextToken: 'p2' });
+    cw.on(DescribeAlarmsCommand, { NextToken: 'p2' }).resolves({ MetricAlarms: [alarm('b', 'ALARM')] });
+    const b = newBridge();
+
+    // Act
+    const emitted = await b.poll();
+
+    // Assess
+    expect(emitted).toBe(2);
+    expect(delivered.map((e) => (e.detail as { alarmName: string }).alarmName)).toEqual(['a', 'b']);
+  });
+});
