@@ -1,4 +1,7 @@
-import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, type CompositeAlarm, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+
+/** Metric and composite alarms both change state; the fields we use are common to both. */
+type Alarm = MetricAlarm | CompositeAlarm;
 import { randomUUID } from 'node:crypto';
 
 export type EventSink = (event: Record<string, unknown>) => Promise<unknown>;
@@ -57,18 +60,18 @@ export class AlarmBridge {
     }, this.options.intervalMs ?? 200);
   }
 
-  private async describeAll(): Promise<MetricAlarm[]> {
-    const alarms: MetricAlarm[] = [];
+  private async describeAll(): Promise<Alarm[]> {
+    const alarms: Alarm[] = [];
     let NextToken: string | undefined;
     do {
-      const page = await this.cloudwatch.send(new DescribeAlarmsCommand({ NextToken, MaxRecords: 100 }));
-      alarms.push(...(page.MetricAlarms ?? []));
+      const page = await this.cloudwatch.send(new DescribeAlarmsCommand({ NextToken, MaxRecords: 100, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
+      alarms.push(...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? []));
       NextToken = page.NextToken;
     } while (NextToken);
     return alarms;
   }
 
-  private toEvent(alarm: MetricAlarm, previous: { value: string; updated?: string; reason?: string }): Record<string, unknown> {
+  private toEvent(alarm: Alarm, previous: { value: string; updated?: string; reason?: string }): Record<string, unknown> {
     const account = this.options.account ?? '123456789012';
     const now = new Date().toISOString();
     return {
@@ -86,13 +89,17 @@ export class AlarmBridge {
         previousState: { value: previous.value, reason: previous.reason ?? '', timestamp: previous.updated ?? now },
         configuration: {
           description: alarm.AlarmDescription ?? '',
-          metrics: alarm.MetricName ? [{ id: 'm1', metricStat: { metric: { namespace: alarm.Namespace, name: alarm.MetricName, dimensions: {} }, period: alarm.Period, stat: alarm.Statistic } }] : [],
+          ...('MetricName' in alarm && alarm.MetricName
+            ? { metrics: [{ id: 'm1', metricStat: { metric: { namespace: alarm.Namespace, name: alarm.MetricName, dimensions: {} }, period: alarm.Period, stat: alarm.Statistic } }] }
+            : 'AlarmRule' in alarm
+              ? { alarmRule: alarm.AlarmRule }
+              : {}),
         },
       },
     };
   }
 }
 
-function snapshot(alarm: MetricAlarm) {
+function snapshot(alarm: Alarm) {
   return { value: alarm.StateValue ?? 'INSUFFICIENT_DATA', updated: alarm.StateUpdatedTimestamp?.toISOString(), reason: alarm.StateReason };
 }
