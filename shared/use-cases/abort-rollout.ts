@@ -1,8 +1,8 @@
 import { withHistory } from '../domain/rollout/rollout';
 import { isActive, REVISION_LABEL, type PodTemplate, type Rollout } from '../domain/rollout/types';
-import { ConflictError, NotFoundError, VersionConflictError } from '../errors';
+import { ConflictError } from '../errors';
 import type { Workloads } from '../ports/workloads';
-import { saveRollout, type RolloutDeps } from './rollout-deps';
+import { saveRollout, withFreshRollout, type RolloutDeps } from './rollout-deps';
 
 export const canaryName = (deployment: string) => `${deployment}-canary`;
 export const greenName = (deployment: string) => `${deployment}-green`;
@@ -57,21 +57,14 @@ export async function abortNow(deps: RolloutDeps, r: Rollout, reason: string, al
  * returned as it is, so the same event delivered twice aborts once.
  */
 export async function abortRollout(deps: RolloutDeps, id: string, reason: string, alarm?: string): Promise<Rollout> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const r = await deps.rollouts.get(id);
-    if (!r) throw new NotFoundError(`rollout ${id} not found`, { details: [{ field: 'id', reason: 'no such rollout' }] });
+  return withFreshRollout(deps, id, async (r) => {
     if (r.status === 'Aborted') return r;
     if (!isActive(r)) throw new ConflictError(`rollout ${id} is ${r.status}: there is nothing to abort`, { details: [{ field: 'id', reason: `rollout is ${r.status}` }] });
     if (r.phase === 'Finalizing') {
       throw new ConflictError(`rollout ${id} already switched and its delay passed: the new version is the stable one now`, { details: [{ field: 'id', reason: 'rollout is finalizing' }] });
     }
-    try {
-      return await abortNow(deps, r, reason, alarm);
-    } catch (error) {
-      if (!(error instanceof VersionConflictError)) throw error;
-    }
-  }
-  throw new VersionConflictError(`rollout ${id}: too many concurrent writers`);
+    return abortNow(deps, r, reason, alarm);
+  });
 }
 
 export function revisionLabel(template: PodTemplate): string | undefined {

@@ -1,9 +1,9 @@
 import { withHistory } from '../domain/rollout/rollout';
 import type { Rollout } from '../domain/rollout/types';
-import { ConflictError, errorMessage, VersionConflictError } from '../errors';
+import { ConflictError, errorMessage } from '../errors';
 import type { AlarmStateChange } from '../validation/alarm-event';
 import { abortRollout } from './abort-rollout';
-import { saveRollout, startRun, type RolloutDeps } from './rollout-deps';
+import { saveRollout, startRun, withFreshRollout, type RolloutDeps } from './rollout-deps';
 
 export interface AlarmOutcome {
   alarm: string;
@@ -41,17 +41,10 @@ export async function onAlarmStateChange(deps: RolloutDeps, change: AlarmStateCh
 }
 
 async function resumeAfterNoData(deps: RolloutDeps, id: string, alarm: string): Promise<boolean> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const r = await deps.rollouts.get(id);
-    if (!r || r.status !== 'Paused' || r.pause?.reason !== 'NoData') return false;
+  return withFreshRollout(deps, id, async (r) => {
+    if (r.status !== 'Paused' || r.pause?.reason !== 'NoData') return false;
     const next: Rollout = { ...withHistory(r, deps.now(), 'Resumed', `alarm ${alarm} reports OK: analysing again`, { alarm }), status: 'Progressing', pause: undefined, run: r.run + 1 };
-    try {
-      const saved = await saveRollout(deps, r, next);
-      await startRun(deps, saved);
-      return true;
-    } catch (error) {
-      if (!(error instanceof VersionConflictError)) throw error;
-    }
-  }
-  return false;
+    await startRun(deps, await saveRollout(deps, r, next));
+    return true;
+  });
 }

@@ -5,6 +5,7 @@ import type { RolloutStore } from '../ports/rollout-store';
 import type { WorkflowStarter } from '../ports/workflows';
 import type { Workloads } from '../ports/workloads';
 import type { Rollout } from '../domain/rollout/types';
+import { NotFoundError, VersionConflictError } from '../errors';
 
 export interface RolloutDeps {
   rollouts: RolloutStore;
@@ -46,4 +47,21 @@ export function executionName(rollout: Pick<Rollout, 'id' | 'run'>): string {
 export async function startRun(deps: Pick<RolloutDeps, 'workflows'>, rollout: Pick<Rollout, 'id' | 'run'>): Promise<void> {
   const input: RolloutRunInput = { rolloutId: rollout.id, run: rollout.run };
   await deps.workflows.start('rollout', executionName(rollout), input);
+}
+
+/**
+ * Optimistic locking: reads the rollout, lets `decide` act and save, and when someone else's write got
+ * in between (VersionConflictError) reads again and decides again.
+ */
+export async function withFreshRollout<T>(deps: Pick<RolloutDeps, 'rollouts'>, id: string, decide: (r: Rollout) => Promise<T>): Promise<T> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const r = await deps.rollouts.get(id);
+    if (!r) throw new NotFoundError(`rollout ${id} not found`, { details: [{ field: 'id', reason: 'no such rollout' }] });
+    try {
+      return await decide(r);
+    } catch (error) {
+      if (!(error instanceof VersionConflictError)) throw error;
+    }
+  }
+  throw new VersionConflictError(`rollout ${id}: too many concurrent writers`);
 }
