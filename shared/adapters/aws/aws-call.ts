@@ -26,11 +26,14 @@ function toEksflowError(what: string, error: unknown): unknown {
 }
 
 /**
- * THE one place that knows the emulator's gaps: moto answers an API it lacks with HTTP 500 and a
- * "not yet implemented" body (or a 404 for an unknown route). Real AWS never says this.
+ * THE one place that knows the emulator's gaps. moto answers an API it lacks in one of two ways:
+ * a route it does not know (e.g. EKS DescribeAddon, DescribeUpdate) gets its HTML 404 page, which the
+ * SDK fails to parse as JSON; a known route without a backend says "not yet implemented". Real AWS
+ * never answers either way.
  */
 export function isEmulatorGap(error: unknown): boolean {
-  const e = error as { message?: string; $metadata?: { httpStatusCode?: number }; $response?: { body?: unknown } } | undefined;
-  const text = `${e?.message ?? ''}`;
-  return /not (yet )?implemented/i.test(text);
+  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  const message = `${e?.message ?? ''}`;
+  if (/not (yet )?implemented/i.test(message)) return true;
+  return e?.$metadata?.httpStatusCode === 404 && e.name === 'SyntaxError' && /<!doctype|<html/i.test(message);
 }

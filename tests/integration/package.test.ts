@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const root = path.resolve(__dirname, '../..');
+
+/** `npm run package` builds the deployable artifact offline: no AWS account, no network. */
+describe('serverless package', () => {
+  let template: { Resources: Record<string, { Type: string; Properties?: any }> };
+  let outDir: string;
+
+  beforeAll(async () => {
+    outDir = mkdtempSync(path.join(os.tmpdir(), 'eksflow-package-'));
+    await promisify(execFile)(path.join(root, 'node_modules/.bin/sls'), ['package', '--stage', 'dev', '--package', outDir], {
+      cwd: root,
+      env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_ENDPOINT_URL: '' },
+      timeout: 120000,
+    });
+    template = JSON.parse(readFileSync(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  }, 150000);
+
+  const ofType = (type: string) => Object.values(template.Resources).filter((r) => r.Type === type);
+
+  it('has every HTTP API route', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route').map((r) => r.Properties.RouteKey).sort();
+    expect(routes).toEqual(['GET /health', 'GET /operations/{id}', 'GET /rollouts', 'GET /rollouts/{id}', 'POST /clusters', 'POST /rollouts', 'POST /rollouts/{id}/abort', 'POST /rollouts/{id}/promote']);
+  });
+
+  it('has the CloudWatch alarm rule and the schedule', () => {
+    const rules = ofType('AWS::Events::Rule').map((r) => r.Properties);
+    expect(rules.some((p) => p.EventPattern?.['detail-type']?.includes('CloudWatch Alarm State Change'))).toBe(true);
+    expect(rules.some((p) => /^rate\(/.test(p.ScheduleExpression ?? ''))).toBe(true);
+  });
+
+  it('has both state machines and one bundle per function on nodejs22.x', () => {
+    const machines = ofType('AWS::StepFunctions::StateMachine').map((r) => r.Properties.StateMachineName);
+    expect(machines).toEqual(expect.arrayContaining(['eksflow-dev-provision-cluster', 'eksflow-dev-rollout']));
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions.every((f) => f.Properties.Runtime === 'nodejs22.x')).toBe(true);
+    const zips = readdirSync(outDir).filter((f) => f.endsWith('.zip'));
+    expect(zips.length).toBe(functions.length);
+  });
+});
