@@ -108,7 +108,8 @@ export async function startSandbox(options: { root?: string; dir: string; port: 
       config,
       port: options.port,
       extraHealthChecks: [
-        { name: 'aws-emulator', check: async () => void (await fetchOk(`${stack.awsEndpoint}/moto-api/data.json`)) },
+        // The dashboard page, not data.json: that one serialises every resource in the emulator.
+        { name: 'aws-emulator', check: async () => void (await fetchOk(`${stack.awsEndpoint}/moto-api/`)) },
         {
           name: 'kubernetes',
           check: async () => {
