@@ -26,6 +26,7 @@ async function main() {
       `  Kubernetes API       ${stack.controlPlane.server}  (kubeconfig: .sandbox/kubeconfig)`,
       `  EKS cluster          "${SANDBOX_CLUSTER}" on the emulator, mapped to the Kubernetes API above`,
       `  alarm events         CloudWatch alarm state changes on the emulator → alarmStateChange`,
+      `  schedules            serverless.yml rate() schedules run in-process (scheduledSweep)`,
       `  events               POST ${runtime.url}/_local/events routes an EventBridge event like the deployed rules`,
       'Ctrl-C stops everything.',
       '',

@@ -8,6 +8,7 @@ import type { Config } from '../shared/config';
 import type { HealthCheck } from '../shared/ports/health';
 import { matchesPattern } from './event-pattern';
 import { startHttpServer, type ApiHandler } from './http-server';
+import { scheduledEvent, startSchedules } from './scheduler';
 import { loadHandler, readServerlessManifest, type FunctionManifest } from './serverless-manifest';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
@@ -23,6 +24,8 @@ export interface LocalRuntimeOptions {
   /** Health of the sandbox's own components (emulator, control plane), shown by GET /health. */
   extraHealthChecks?: HealthCheck[];
   retryIntervalMs?: number;
+  /** Run serverless.yml's `schedule` events at their rate (the sandbox does; tests call functions directly). */
+  runSchedules?: boolean;
 }
 
 export interface LocalRuntime {
@@ -99,6 +102,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     },
   });
 
+  const stopSchedules = options.runSchedules
+    ? startSchedules(
+        manifest.functions.flatMap((fn) => fn.schedules.map((expression) => ({ functionName: fn.name, expression }))),
+        (fn) => invoke(fn, scheduledEvent(options.config.region, `eksflow-${fn}-schedule`)),
+        (error) => container.logger.warn('scheduled function failed', { error }),
+      )
+    : () => undefined;
+
   return {
     url: server.url,
     port: server.port,
@@ -107,6 +118,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     deliverEvent,
     invoke,
     close: async () => {
+      stopSchedules();
       await engine.close();
       await server.close();
       useContainer(undefined);

@@ -107,6 +107,7 @@ export async function startSandbox(options: { root?: string; dir: string; port: 
     const runtime = await startLocalRuntime({
       config,
       port: options.port,
+      runSchedules: true,
       extraHealthChecks: [
         // The dashboard page, not data.json: that one serialises every resource in the emulator.
         { name: 'aws-emulator', check: async () => void (await fetchOk(`${stack.awsEndpoint}/moto-api/`)) },
