@@ -1,25 +1,11 @@
 import path from 'node:path';
 import { matchesPattern } from '../../../local/event-pattern';
 import { readServerlessManifest } from '../../../local/serverless-manifest';
+import { alarmEvent as cloudWatchAlarmEvent } from '../../helpers/events';
 
 const root = path.resolve(__dirname, '../../..');
 
-const alarmEvent = {
-  version: '0',
-  id: 'c4c1c1c9-6542-e61b-6ef0-8c4d36933a92',
-  'detail-type': 'CloudWatch Alarm State Change',
-  source: 'aws.cloudwatch',
-  account: '123456789012',
-  time: '2026-01-02T03:04:05Z',
-  region: 'us-east-1',
-  resources: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-5xx-rate'],
-  detail: {
-    alarmName: 'web-5xx-rate',
-    state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp: '2026-01-02T03:04:05.123+0000' },
-    previousState: { value: 'OK', timestamp: '2026-01-02T02:00:00.000+0000' },
-    configuration: { metrics: [{ id: 'm1', metricStat: { metric: { namespace: 'AWS/ApplicationELB', name: 'HTTPCode_Target_5XX_Count' } } }] },
-  },
-};
+const alarmEvent = cloudWatchAlarmEvent();
 
 const ec2Event = {
   version: '0',
