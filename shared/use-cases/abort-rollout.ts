@@ -1,4 +1,4 @@
-import { withHistory } from '../domain/rollout/rollout';
+import { sameLabels, withHistory } from '../domain/rollout/rollout';
 import { isActive, REVISION_LABEL, type PodTemplate, type Rollout } from '../domain/rollout/types';
 import { ConflictError } from '../errors';
 import type { Workloads } from '../ports/workloads';
@@ -23,17 +23,20 @@ export async function restoreStable(workloads: Workloads, r: Rollout): Promise<v
     else if (stable.replicas !== r.stable.replicas) await workloads.setReplicas(cluster, namespace, deployment, r.stable.replicas);
   }
   const bg = r.request.blueGreen;
-  if (bg && r.stable.activeSelector) await restoreSelector(workloads, r, bg.activeService, r.stable.activeSelector);
-  if (bg?.previewService && r.stable.previewSelector) await restoreSelector(workloads, r, bg.previewService, r.stable.previewSelector);
+  // A Service deleted since the start is left alone: an abort must not fail on it.
+  if (bg && r.stable.activeSelector) await ensureSelector(workloads, r, bg.activeService, r.stable.activeSelector, { skipIfMissing: true });
+  if (bg?.previewService && r.stable.previewSelector) await ensureSelector(workloads, r, bg.previewService, r.stable.previewSelector, { skipIfMissing: true });
   const newVersion = r.strategy === 'canary' ? canaryName(deployment) : greenName(deployment);
   const running = await workloads.getDeployment(cluster, namespace, newVersion);
   if (running && running.replicas !== 0) await workloads.setReplicas(cluster, namespace, newVersion, 0);
   if (running) await workloads.deleteDeployment(cluster, namespace, newVersion);
 }
 
-async function restoreSelector(workloads: Workloads, r: Rollout, service: string, selector: Record<string, string>) {
+/** Sets a Service's selector unless it already is exactly that (label order does not matter). */
+export async function ensureSelector(workloads: Workloads, r: Rollout, service: string, selector: Record<string, string>, options: { skipIfMissing?: boolean } = {}) {
   const current = await workloads.getServiceSelector(r.cluster, r.namespace, service);
-  if (current && JSON.stringify(current) !== JSON.stringify(selector)) await workloads.setServiceSelector(r.cluster, r.namespace, service, selector);
+  if (current === undefined && options.skipIfMissing) return;
+  if (!sameLabels(current, selector)) await workloads.setServiceSelector(r.cluster, r.namespace, service, selector);
 }
 
 /** Restores stable, then records the abort. Returns the stored rollout. */

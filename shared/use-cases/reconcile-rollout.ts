@@ -1,12 +1,13 @@
 import { judgeAlarms } from '../domain/rollout/analysis';
-import { canarySplit, stableReplicasWhileCanaryStarts } from '../domain/rollout/canary-math';
+import { canarySplit, stableReplicasWhileCanaryStarts, trafficWeights } from '../domain/rollout/canary-math';
 import { parseDuration } from '../domain/rollout/duration';
-import { analysisOf, describeStep, sameLabels, stepsOf, withHistory } from '../domain/rollout/rollout';
+import { analysisOf, describeStep, stepsOf, withHistory } from '../domain/rollout/rollout';
 import { REVISION_LABEL, VERSION_LABEL, type Rollout } from '../domain/rollout/types';
 import { NotFoundError, TransientError, VersionConflictError } from '../errors';
 import type { DeploymentView } from '../ports/workloads';
 import type { AlarmState } from '../validation/alarm-event';
-import { abortNow, canaryName, greenName, restoreStable, revisionLabel } from './abort-rollout';
+import { alarmsOf } from '../validation/rollout-request';
+import { abortNow, canaryName, ensureSelector, greenName, restoreStable, revisionLabel } from './abort-rollout';
 import { saveRollout, type RolloutDeps, type RolloutRunInput } from './rollout-deps';
 
 /** What the workflow's Choice/Wait read after each pass. */
@@ -56,7 +57,7 @@ async function pass(deps: RolloutDeps, r: Rollout, run: number): Promise<PassRes
   if (r.status === 'Promoted' || r.status === 'Failed' || run !== r.run) return finished(r);
   if (r.status === 'Paused' && !r.pause?.until && !r.promoteRequest) return finished(r);
 
-  const alarmNames = [...new Set([...r.alarms, ...stepsOf(r).flatMap((s) => ('analysis' in s ? (s.analysis.alarms ?? []) : []))])];
+  const alarmNames = alarmsOf(r.request).all;
   const states = alarmNames.length ? await deps.alarms.states(alarmNames) : {};
   const firing = r.alarms.find((a) => states[a] === 'ALARM');
   if (firing) return finished(await abortNow(deps, r, `alarm ${firing} is in ALARM`, firing));
@@ -87,13 +88,7 @@ async function canaryPass(deps: RolloutDeps, r: Rollout, states: Record<string, 
     const name = canaryName(r.deployment);
     let canary = await deps.workloads.getDeployment(r.cluster, r.namespace, name);
     if (!canary) {
-      await deps.workloads.createDeployment(r.cluster, r.namespace, {
-        name,
-        replicas: split.canary,
-        selector: { ...stable.selector, [REVISION_LABEL]: r.revision },
-        template: r.newTemplate,
-        labels: { 'app.kubernetes.io/managed-by': 'eksflow', 'eksflow.io/rollout': r.id },
-      });
+      await createNewVersion(deps, r, stable, name, split.canary);
       canary = await deps.workloads.getDeployment(r.cluster, r.namespace, name);
     } else if (canary.replicas !== split.canary) {
       await deps.workloads.setReplicas(r.cluster, r.namespace, name, split.canary);
@@ -101,7 +96,7 @@ async function canaryPass(deps: RolloutDeps, r: Rollout, states: Record<string, 
     const canaryReady = Math.min(canary?.status.readyReplicas ?? 0, split.canary);
     const stableTarget = stableReplicasWhileCanaryStarts(N, split, canaryReady);
     if (stable.replicas !== stableTarget) await deps.workloads.setReplicas(r.cluster, r.namespace, r.deployment, stableTarget);
-    const weights = { canary: Math.round((canaryReady * 100) / N), stable: 100 - Math.round((canaryReady * 100) / N) };
+    const weights = trafficWeights(canaryReady, N - canaryReady);
     const settled = canaryReady >= split.canary && stableTarget === split.stable && stable.status.replicas === split.stable;
     if (!settled) return waitForPods(deps, r, { ...r, weights }, `canary pods for ${describeStep(step)}`);
     return stepBoundary(deps, { ...r, weights }, states);
@@ -148,16 +143,8 @@ async function blueGreenPass(deps: RolloutDeps, r: Rollout, states: Record<strin
   if (r.phase === 'Preview') {
     const name = greenName(r.deployment);
     const green = await deps.workloads.getDeployment(r.cluster, r.namespace, name);
-    if (!green) {
-      await deps.workloads.createDeployment(r.cluster, r.namespace, {
-        name,
-        replicas: N,
-        selector: { ...stable.selector, [REVISION_LABEL]: r.revision },
-        template: r.newTemplate,
-        labels: { 'app.kubernetes.io/managed-by': 'eksflow', 'eksflow.io/rollout': r.id },
-      });
-    }
-    if (bg.previewService) await ensureSelector(deps, r, bg.previewService, { ...r.stable.previewSelector, ...greenSelector });
+    if (!green) await createNewVersion(deps, r, stable, name, N);
+    if (bg.previewService) await ensureSelector(deps.workloads, r, bg.previewService, { ...r.stable.previewSelector, ...greenSelector });
     if (!green || green.status.readyReplicas < N) return waitForPods(deps, r, r, `green (${name}) pods`);
 
     if (r.promoteRequest) return switchToGreen(deps, r, greenSelector, 'switched by promote');
@@ -181,7 +168,7 @@ async function blueGreenPass(deps: RolloutDeps, r: Rollout, states: Record<strin
   }
 
   if (r.phase === 'Switched') {
-    await ensureSelector(deps, r, bg.activeService, greenSelector);
+    await ensureSelector(deps.workloads, r, bg.activeService, greenSelector);
     const scaleDownAt = Date.parse(r.stepStartedAt) + bg.scaleDownDelaySeconds * 1000;
     if (now.getTime() < scaleDownAt) return again(r, remaining(now, new Date(scaleDownAt).toISOString()));
     await deps.workloads.setTemplate(r.cluster, r.namespace, r.deployment, r.newTemplate, N);
@@ -199,7 +186,7 @@ async function blueGreenPass(deps: RolloutDeps, r: Rollout, states: Record<strin
 
 async function switchToGreen(deps: RolloutDeps, r: Rollout, selector: Record<string, string>, why: string): Promise<PassResult> {
   const now = deps.now();
-  await ensureSelector(deps, r, r.request.blueGreen!.activeService, selector);
+  await ensureSelector(deps.workloads, r, r.request.blueGreen!.activeService, selector);
   const next: Rollout = {
     ...withHistory(r, now, 'Switched', `${r.request.blueGreen!.activeService} now selects ${VERSION_LABEL}=${r.revision} (${why})`),
     phase: 'Switched',
@@ -213,12 +200,19 @@ async function switchToGreen(deps: RolloutDeps, r: Rollout, selector: Record<str
   return again(next, r.request.blueGreen!.scaleDownDelaySeconds);
 }
 
-async function ensureSelector(deps: RolloutDeps, r: Rollout, service: string, selector: Record<string, string>) {
-  const current = await deps.workloads.getServiceSelector(r.cluster, r.namespace, service);
-  if (!sameLabels(current, selector)) await deps.workloads.setServiceSelector(r.cluster, r.namespace, service, selector);
-}
 
 // ---------------------------------------------------------------- shared steps
+
+/** The canary or green Deployment: the new template, selected apart from stable by the revision label. */
+async function createNewVersion(deps: RolloutDeps, r: Rollout, stable: DeploymentView, name: string, replicas: number): Promise<void> {
+  await deps.workloads.createDeployment(r.cluster, r.namespace, {
+    name,
+    replicas,
+    selector: { ...stable.selector, [REVISION_LABEL]: r.revision },
+    template: r.newTemplate,
+    labels: { 'app.kubernetes.io/managed-by': 'eksflow', 'eksflow.io/rollout': r.id },
+  });
+}
 
 /** The end of a step: judge the alarms, then advance, pause for missing data, or abort. */
 async function stepBoundary(deps: RolloutDeps, r: Rollout, states: Record<string, AlarmState>, stepAlarms?: string[]): Promise<PassResult> {
