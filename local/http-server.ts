@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { errorBody, errorBodyOf, ValidationError } from '../shared/errors';
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -49,7 +50,7 @@ export async function startHttpServer(options: {
   const server = http.createServer((req, res) => {
     void handle(req, res).catch((error) => {
       res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: 'InternalError', message: String(error?.message ?? error), details: [] } }));
+      res.end(JSON.stringify(errorBody('InternalError', String(error?.message ?? error))));
     });
   });
 
@@ -62,7 +63,7 @@ export async function startHttpServer(options: {
       try {
         parsed = body ? JSON.parse(body) : undefined;
       } catch {
-        return send(res, { statusCode: 400, body: JSON.stringify({ error: { code: 'ValidationError', message: 'body: is not valid JSON', details: [{ field: 'body', reason: 'is not valid JSON' }] } }) });
+        return send(res, { statusCode: 400, body: JSON.stringify(errorBodyOf(ValidationError.forField('body', 'is not valid JSON'))) });
       }
       const result = await local(parsed);
       return send(res, { statusCode: result.statusCode, body: JSON.stringify(result.body) });
@@ -77,7 +78,7 @@ export async function startHttpServer(options: {
     const known = routes.some((r) => r.pattern.test(url.pathname));
     send(res, {
       statusCode: known ? 405 : 404,
-      body: JSON.stringify({ error: { code: known ? 'MethodNotAllowed' : 'NotFound', message: `no route ${req.method} ${url.pathname}`, details: [] } }),
+      body: JSON.stringify(errorBody(known ? 'MethodNotAllowed' : 'NotFound', `no route ${req.method} ${url.pathname}`)),
     });
   }
 

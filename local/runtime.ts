@@ -5,6 +5,7 @@ import { LocalWorkflowEngine } from '../shared/adapters/local/local-workflow-eng
 import { loadWorkflowDefinition } from '../shared/adapters/local/workflow-definitions';
 import { buildContainer, type Container } from '../shared/composition-root';
 import type { Config } from '../shared/config';
+import { errorBody, errorBodyOf, errorMessage, isEksflowError, ValidationError } from '../shared/errors';
 import type { HealthCheck } from '../shared/ports/health';
 import { matchesPattern } from './event-pattern';
 import { startHttpServer, type ApiHandler } from './http-server';
@@ -88,14 +89,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     localEndpoints: {
       'POST /_local/events': async (body) => {
         if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-          return { statusCode: 400, body: { error: { code: 'ValidationError', message: 'body: must be an EventBridge event object', details: [{ field: 'body', reason: 'must be an EventBridge event object' }] } } };
+          return { statusCode: 400, body: errorBodyOf(ValidationError.forField('body', 'must be an EventBridge event object')) };
         }
         try {
           return { statusCode: 200, body: await deliverEvent(body as Record<string, unknown>) };
         } catch (error) {
-          const e = error as { status?: number; code?: string; message: string; details?: unknown[] };
-          const status = e.status && e.status < 500 ? e.status : 500;
-          return { statusCode: status, body: { error: { code: e.code ?? 'InternalError', message: e.message, details: e.details ?? [] } } };
+          if (isEksflowError(error)) return { statusCode: error.status < 500 ? error.status : 500, body: errorBodyOf(error) };
+          return { statusCode: 500, body: errorBody(String((error as { code?: unknown }).code ?? 'InternalError'), errorMessage(error)) };
         }
       },
       'GET /_local/executions': async () => ({ statusCode: 200, body: engine.list() }),

@@ -74,6 +74,15 @@ export class NotImplementedByEmulatorError extends EksflowError {
   readonly code = 'NotImplementedByEmulator';
 }
 
+/** The API's error body, everywhere: `{"error": {"code", "message", "details"}}`. */
+export function errorBody(code: string, message: string, details: ErrorDetail[] = []) {
+  return { error: { code, message, details } };
+}
+
+export function errorBodyOf(error: EksflowError) {
+  return errorBody(error.code, error.message, error.details);
+}
+
 export function isEksflowError(error: unknown): error is EksflowError {
   return error instanceof EksflowError;
 }

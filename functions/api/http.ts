@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { isEksflowError } from '../../shared/errors';
+import { errorBody, errorBodyOf, isEksflowError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -39,10 +39,10 @@ export function errorResponses(logger: () => Logger): Middleware {
     onError: (event, error) => {
       if (isEksflowError(error)) {
         if (error.status >= 500) logger().warn('request failed', { route: event.routeKey, error });
-        return json(error.status, { error: { code: error.code, message: error.message, details: error.details } });
+        return json(error.status, errorBodyOf(error));
       }
       logger().error('unhandled error', { route: event.routeKey, error, stack: (error as Error)?.stack });
-      return json(500, { error: { code: 'InternalError', message: 'internal error', details: [] } });
+      return json(500, errorBody('InternalError', 'internal error'));
     },
   };
 }

@@ -1,4 +1,5 @@
-import { parseJsonBody } from '../../shared/validation/parse';
+import { z } from 'zod';
+import { parseJsonBody, parseWith } from '../../shared/validation/parse';
 import { getHealth } from '../../shared/use-cases/get-health';
 import { getOperation } from '../../shared/use-cases/get-operation';
 import { startProvisionCluster } from '../../shared/use-cases/provision-cluster';
@@ -36,11 +37,8 @@ export const routes: Record<string, Route> = {
   'GET /rollouts/{id}': async (event, c) => json(200, await getRollout(c.rollouts, event.pathParameters?.id ?? '')),
 
   'POST /rollouts/{id}/promote': async (event, c) => {
-    const body = optionalJsonObject(bodyText(event));
-    if (body.full !== undefined && typeof body.full !== 'boolean') throw ValidationError.forField('full', 'must be true or false');
-    const unknown = Object.keys(body).filter((k) => k !== 'full');
-    if (unknown.length) throw new ValidationError(`unknown field ${unknown.join(', ')}`, unknown.map((field) => ({ field, reason: 'unknown field' })));
-    return json(200, rolloutView(await promoteRollout(c, event.pathParameters?.id ?? '', body.full === true)));
+    const { full } = parseWith(promoteBodySchema, optionalJsonObject(bodyText(event)), 'promote request');
+    return json(200, rolloutView(await promoteRollout(c, event.pathParameters?.id ?? '', full === true)));
   },
 
   'POST /rollouts/{id}/abort': async (event, c) => {
@@ -49,6 +47,8 @@ export const routes: Record<string, Route> = {
     return json(200, rolloutView(await abortRollout(c, event.pathParameters?.id ?? '', reason)));
   },
 };
+
+const promoteBodySchema = z.object({ full: z.boolean({ message: 'must be true or false' }).optional() }).strict();
 
 /** Bodies that may be empty (promote, abort): none means `{}`. */
 function optionalJsonObject(text: string | undefined): Record<string, unknown> {
