@@ -3,7 +3,7 @@ import { isActive } from '../domain/rollout/types';
 import { errorMessage } from '../errors';
 import { restoreStable } from './abort-rollout';
 import { saveRollout, type RolloutDeps, type RolloutRunInput } from './rollout-deps';
-import type { CaughtError } from './provision-cluster-steps';
+import { causeMessage, type CaughtError } from '../domain/caught-error';
 
 /**
  * The rollout workflow's Catch: a pass kept failing after its retries. Put traffic back on stable
@@ -20,6 +20,6 @@ export async function failRollout(deps: RolloutDeps, input: RolloutRunInput & { 
     restored = `stable NOT restored (${errorMessage(error)})`;
   }
   const now = deps.now();
-  const message = `workflow failed: ${input.error?.Error ?? 'Error'}: ${input.error?.Cause ?? ''}; ${restored}`;
+  const message = `workflow failed: ${input.error?.Error ?? 'Error'}: ${causeMessage(input.error)}; ${restored}`;
   await saveRollout(deps, r, { ...withHistory(r, now, 'Failed', message), status: 'Failed', finishedAt: now.toISOString() });
 }

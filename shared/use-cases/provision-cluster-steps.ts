@@ -1,4 +1,5 @@
 import { nextPollSeconds, OPERATION_TAG, SYSTEM_NAMESPACE } from '../domain/cluster';
+import { causeMessage, type CaughtError } from '../domain/caught-error';
 import { finished, withStep } from '../domain/operation';
 import { DependencyError } from '../errors';
 import type { ClusterApi } from '../ports/cluster-api';
@@ -48,12 +49,6 @@ export async function completeProvisioning(deps: ProvisionStepDeps, input: Provi
   await deps.operations.update(input.operationId, (op) => finished(withStep(op, step('Completed', deps.now())), {}, deps.now()));
 }
 
-/** What a workflow Catch puts at `$.error`. */
-export interface CaughtError {
-  Error: string;
-  Cause?: string;
-}
-
 /**
  * The failure path: remove a cluster this operation created, so a failed provisioning never leaves a
  * half-made cluster behind, then record the error. A cluster someone else created is left alone.
@@ -74,15 +69,4 @@ async function recordStep(deps: ProvisionStepDeps, operationId: string, name: st
 
 function step(name: string, now: Date, detail?: string) {
   return { name, at: now.toISOString(), ...(detail ? { detail } : {}) };
-}
-
-/** Lambda puts `{"errorMessage": …}` JSON in Cause; the local engine a plain message. */
-function causeMessage(error: CaughtError | undefined): string {
-  if (!error?.Cause) return error?.Error ?? 'unknown error';
-  try {
-    const parsed = JSON.parse(error.Cause) as { errorMessage?: string };
-    return parsed.errorMessage ?? error.Cause;
-  } catch {
-    return error.Cause;
-  }
 }
