@@ -86,13 +86,10 @@ async function canaryPass(deps: RolloutDeps, r: Rollout, states: Record<string, 
     const N = r.stable.replicas;
     const split = canarySplit(N, step.setWeight);
     const name = canaryName(r.deployment);
-    let canary = await deps.workloads.getDeployment(r.cluster, r.namespace, name);
-    if (!canary) {
-      await createNewVersion(deps, r, stable, name, split.canary);
-      canary = await deps.workloads.getDeployment(r.cluster, r.namespace, name);
-    } else if (canary.replicas !== split.canary) {
-      await deps.workloads.setReplicas(r.cluster, r.namespace, name, split.canary);
-    }
+    const canary = await deps.workloads.getDeployment(r.cluster, r.namespace, name);
+    // A canary created just now has no Ready pods yet: no need to read it back.
+    if (!canary) await createNewVersion(deps, r, stable, name, split.canary);
+    else if (canary.replicas !== split.canary) await deps.workloads.setReplicas(r.cluster, r.namespace, name, split.canary);
     const canaryReady = Math.min(canary?.status.readyReplicas ?? 0, split.canary);
     const stableTarget = stableReplicasWhileCanaryStarts(N, split, canaryReady);
     if (stable.replicas !== stableTarget) await deps.workloads.setReplicas(r.cluster, r.namespace, r.deployment, stableTarget);
