@@ -15,7 +15,12 @@ module.exports = {
   testTimeout: 30000,
   projects: [
     // Fast: pure logic, adapters against mocked SDK clients, workflows on the local engine with fake tasks.
-    { ...common, displayName: 'unit', roots: ['<rootDir>/tests/unit', '<rootDir>/tests/workflows'], testMatch: ['**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      roots: ['<rootDir>/tests/unit', '<rootDir>/tests/workflows'],
+      testMatch: ['**/*.test.ts'],
+    },
     // Against the real local stack (moto server + Kubernetes control plane), started once per run.
     {
       ...common,

@@ -14,9 +14,16 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 
 async function main() {
   process.env.LOG_LEVEL ??= 'silent';
-  const stack = await startStack({ dir: mkdtempSync(path.join(os.tmpdir(), 'eksflow-bench-')), progress: (m) => process.stderr.write(`[bench] ${m}\n`) });
+  const stack = await startStack({
+    dir: mkdtempSync(path.join(os.tmpdir(), 'eksflow-bench-')),
+    progress: (m) => process.stderr.write(`[bench] ${m}\n`),
+  });
   const { server, caData, token } = stack.controlPlane;
-  process.env.EKSFLOW_TEST_STACK = JSON.stringify({ region: stack.region, awsEndpoint: stack.awsEndpoint, controlPlane: { server, caData, token } });
+  process.env.EKSFLOW_TEST_STACK = JSON.stringify({
+    region: stack.region,
+    awsEndpoint: stack.awsEndpoint,
+    controlPlane: { server, caData, token },
+  });
   // Loaded after the stack is described in the environment.
   const { startTestRuntime, api, eventually } = await import('../tests/helpers/stack');
   const fixtures = await import('../tests/helpers/rollout-fixtures');
@@ -27,14 +34,25 @@ async function main() {
     for (let i = 0; i < RUNS; i++) {
       const app = await fixtures.createApp({ replicas: 4 });
       const alarm = await fixtures.createAlarm('OK');
-      const { body } = await api(runtime, 'POST', '/rollouts', { cluster: 'sandbox', namespace: app.namespace, deployment: 'web', image: 'nginx:1.28', canary: { steps: [{ setWeight: 50 }, { pause: {} }], analysis: { alarms: [alarm] } } });
+      const { body } = await api(runtime, 'POST', '/rollouts', {
+        cluster: 'sandbox',
+        namespace: app.namespace,
+        deployment: 'web',
+        image: 'nginx:1.28',
+        canary: { steps: [{ setWeight: 50 }, { pause: {} }], analysis: { alarms: [alarm] } },
+      });
       await fixtures.waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
       const t0 = performance.now();
       await fixtures.setAlarm(alarm, 'ALARM');
-      await eventually('stable restored', async () => {
-        const s = await fixtures.replicaSplit(app);
-        return s.stable === 4 && s.canary === 0 ? true : undefined;
-      }, 10000, 10);
+      await eventually(
+        'stable restored',
+        async () => {
+          const s = await fixtures.replicaSplit(app);
+          return s.stable === 4 && s.canary === 0 ? true : undefined;
+        },
+        10000,
+        10,
+      );
       latencies.push(performance.now() - t0);
       process.stderr.write(`[bench] alarm→stable run ${i + 1}: ${latencies[i].toFixed(0)} ms\n`);
     }
@@ -44,7 +62,13 @@ async function main() {
     // 2. transitions of the acceptance canary
     const app = await fixtures.createApp({ replicas: 10 });
     const started = performance.now();
-    const { body } = await api(runtime, 'POST', '/rollouts', { cluster: 'sandbox', namespace: app.namespace, deployment: 'web', image: 'nginx:1.28', canary: { steps: [{ setWeight: 10 }, { pause: { duration: '30s' } }, { setWeight: 50 }, { pause: {} }] } });
+    const { body } = await api(runtime, 'POST', '/rollouts', {
+      cluster: 'sandbox',
+      namespace: app.namespace,
+      deployment: 'web',
+      image: 'nginx:1.28',
+      canary: { steps: [{ setWeight: 10 }, { pause: { duration: '30s' } }, { setWeight: 50 }, { pause: {} }] },
+    });
     await fixtures.waitForRollout(runtime, body.id, (r) => r.status === 'Paused' && r.currentStepIndex === 3, 90000);
     await api(runtime, 'POST', `/rollouts/${body.id}/promote`);
     await fixtures.waitForRollout(runtime, body.id, (r) => r.status === 'Promoted', 90000);
@@ -55,10 +79,18 @@ async function main() {
     const fixedPoll = (seconds: number) => Math.ceil(wallSeconds / seconds) * 3;
 
     console.log('eksflow bench');
-    console.log(`alarm → stable restored (${RUNS} runs): median ${pct(50).toFixed(0)} ms, p95 ${pct(95).toFixed(0)} ms, worst ${latencies[latencies.length - 1].toFixed(0)} ms`);
-    console.log(`canary 10 → pause 30s → 50 → pause → promote (10 replicas): ${transitions} state transitions in ${runs.length} executions over ${wallSeconds.toFixed(1)} s wall time`);
-    console.log(`  fixed polls over the same wall time: every 2 s (our pod-readiness poll) ~${fixedPoll(2)} (ratio ${(transitions / fixedPoll(2)).toFixed(2)}), every 5 s ~${fixedPoll(5)} (ratio ${(transitions / fixedPoll(5)).toFixed(2)})`);
-    console.log('  (the wait for a person after the last pause is not counted in wall time: it ends the execution and costs 0 transitions however long it lasts)');
+    console.log(
+      `alarm → stable restored (${RUNS} runs): median ${pct(50).toFixed(0)} ms, p95 ${pct(95).toFixed(0)} ms, worst ${latencies[latencies.length - 1].toFixed(0)} ms`,
+    );
+    console.log(
+      `canary 10 → pause 30s → 50 → pause → promote (10 replicas): ${transitions} state transitions in ${runs.length} executions over ${wallSeconds.toFixed(1)} s wall time`,
+    );
+    console.log(
+      `  fixed polls over the same wall time: every 2 s (our pod-readiness poll) ~${fixedPoll(2)} (ratio ${(transitions / fixedPoll(2)).toFixed(2)}), every 5 s ~${fixedPoll(5)} (ratio ${(transitions / fixedPoll(5)).toFixed(2)})`,
+    );
+    console.log(
+      '  (the wait for a person after the last pause is not counted in wall time: it ends the execution and costs 0 transitions however long it lasts)',
+    );
   } finally {
     await runtime.close();
     await stack.stop();

@@ -7,7 +7,9 @@ import type { EventPattern } from './serverless-manifest';
  */
 export function matchesPattern(pattern: EventPattern, event: unknown): boolean {
   if (typeof event !== 'object' || event === null) return false;
-  return Object.entries(pattern).every(([key, expected]) => matchesField(expected, (event as Record<string, unknown>)[key]));
+  return Object.entries(pattern).every(([key, expected]) =>
+    matchesField(expected, (event as Record<string, unknown>)[key]),
+  );
 }
 
 function matchesField(expected: unknown, actual: unknown): boolean {

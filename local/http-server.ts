@@ -63,7 +63,10 @@ export async function startHttpServer(options: {
       try {
         parsed = body ? JSON.parse(body) : undefined;
       } catch {
-        return send(res, { statusCode: 400, body: JSON.stringify(errorBodyOf(ValidationError.forField('body', 'is not valid JSON'))) });
+        return send(res, {
+          statusCode: 400,
+          body: JSON.stringify(errorBodyOf(ValidationError.forField('body', 'is not valid JSON'))),
+        });
       }
       const result = await local(parsed);
       return send(res, { statusCode: result.statusCode, body: JSON.stringify(result.body) });
@@ -78,7 +81,9 @@ export async function startHttpServer(options: {
     const known = routes.some((r) => r.pattern.test(url.pathname));
     send(res, {
       statusCode: known ? 405 : 404,
-      body: JSON.stringify(errorBody(known ? 'MethodNotAllowed' : 'NotFound', `no route ${req.method} ${url.pathname}`)),
+      body: JSON.stringify(
+        errorBody(known ? 'MethodNotAllowed' : 'NotFound', `no route ${req.method} ${url.pathname}`),
+      ),
     });
   }
 
@@ -90,16 +95,24 @@ export async function startHttpServer(options: {
   return {
     url: `http://${options.host}:${port}`,
     port,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
-function toEvent(req: http.IncomingMessage, url: URL, routeKey: string, pathParameters: Record<string, string>, body: string): APIGatewayProxyEventV2 {
+function toEvent(
+  req: http.IncomingMessage,
+  url: URL,
+  routeKey: string,
+  pathParameters: Record<string, string>,
+  body: string,
+): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(',') : value;
+  for (const [key, value] of Object.entries(req.headers))
+    if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(',') : value;
   const query = url.searchParams.size ? Object.fromEntries(url.searchParams) : undefined;
   const now = new Date();
   return {
@@ -122,7 +135,13 @@ function toEvent(req: http.IncomingMessage, url: URL, routeKey: string, pathPara
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
-      http: { method: req.method ?? 'GET', path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
     },
   };
 }
@@ -137,6 +156,9 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 }
 
 function send(res: http.ServerResponse, result: APIGatewayProxyStructuredResultV2) {
-  res.writeHead(result.statusCode ?? 200, { 'content-type': 'application/json', ...(result.headers as Record<string, string> | undefined) });
+  res.writeHead(result.statusCode ?? 200, {
+    'content-type': 'application/json',
+    ...(result.headers as Record<string, string> | undefined),
+  });
   res.end(result.body ?? '');
 }

@@ -12,7 +12,9 @@ async function main() {
   const port = Number(process.env.PORT ?? 3000);
   process.env.LOG_LEVEL ??= 'info';
   const progress = (message: string) => process.stderr.write(`[sandbox] ${message}\n`);
-  progress('starting (the first run installs the AWS emulator and builds the Kubernetes control plane: several minutes)');
+  progress(
+    'starting (the first run installs the AWS emulator and builds the Kubernetes control plane: several minutes)',
+  );
   const sandbox = await startSandbox({ dir, port, progress });
   const { stack, runtime } = sandbox;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);

@@ -71,12 +71,27 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const base = buildContainer(options.config, { workflows: engine, ...options.containerOverrides });
   const container: Container = {
     ...base,
-    healthChecks: [{ name: 'workflow-engine', check: async () => `${engine.list().filter((e) => e.status === 'RUNNING').length} running` }, ...base.healthChecks, ...(options.extraHealthChecks ?? [])],
+    healthChecks: [
+      {
+        name: 'workflow-engine',
+        check: async () => `${engine.list().filter((e) => e.status === 'RUNNING').length} running`,
+      },
+      ...base.healthChecks,
+      ...(options.extraHealthChecks ?? []),
+    ],
   };
   useContainer(container);
 
   const deliverEvent = async (event: Record<string, unknown>) => {
-    const complete = { version: '0', id: randomUUID(), account: '000000000000', region: options.config.region, time: new Date().toISOString(), resources: [], ...event };
+    const complete = {
+      version: '0',
+      id: randomUUID(),
+      account: '000000000000',
+      region: options.config.region,
+      time: new Date().toISOString(),
+      resources: [],
+      ...event,
+    };
     const targets = manifest.functions.filter((fn) => fn.eventPatterns.some((p) => matchesPattern(p, complete)));
     const results = await Promise.all(targets.map((fn) => invoke(fn.name, complete)));
     return { matched: targets.map((fn) => fn.name), results };
@@ -85,17 +100,25 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const server = await startHttpServer({
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
-    routes: manifest.functions.flatMap((fn) => fn.httpRoutes.map((routeKey) => ({ routeKey, handler: handlerOf(fn) as ApiHandler }))),
+    routes: manifest.functions.flatMap((fn) =>
+      fn.httpRoutes.map((routeKey) => ({ routeKey, handler: handlerOf(fn) as ApiHandler })),
+    ),
     localEndpoints: {
       'POST /_local/events': async (body) => {
         if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-          return { statusCode: 400, body: errorBodyOf(ValidationError.forField('body', 'must be an EventBridge event object')) };
+          return {
+            statusCode: 400,
+            body: errorBodyOf(ValidationError.forField('body', 'must be an EventBridge event object')),
+          };
         }
         try {
           return { statusCode: 200, body: await deliverEvent(body as Record<string, unknown>) };
         } catch (error) {
-          if (isEksflowError(error)) return { statusCode: error.status < 500 ? error.status : 500, body: errorBodyOf(error) };
-          return { statusCode: 500, body: errorBody(String((error as { code?: unknown }).code ?? 'InternalError'), errorMessage(error)) };
+          if (isEksflowError(error)) return { statusCode: Math.min(error.status, 500), body: errorBodyOf(error) };
+          return {
+            statusCode: 500,
+            body: errorBody(String((error as { code?: unknown }).code ?? 'InternalError'), errorMessage(error)),
+          };
         }
       },
       'GET /_local/executions': async () => ({ statusCode: 200, body: engine.list() }),

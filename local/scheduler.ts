@@ -4,7 +4,9 @@ import { randomUUID } from 'node:crypto';
 export function rateToMs(expression: string): number | undefined {
   const match = /^rate\((\d+)\s+(second|minute|hour|day)s?\)$/.exec(expression.trim());
   if (!match) return undefined;
-  const unit = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000 }[match[2] as 'second' | 'minute' | 'hour' | 'day'];
+  const unit = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000 }[
+    match[2] as 'second' | 'minute' | 'hour' | 'day'
+  ];
   return Number(match[1]) * unit;
 }
 
@@ -24,7 +26,11 @@ export function scheduledEvent(region: string, rule: string): Record<string, unk
 }
 
 /** Runs `fire` for each rate schedule at its interval, as EventBridge Scheduler would; returns a stop function. */
-export function startSchedules(schedules: { functionName: string; expression: string }[], fire: (functionName: string) => Promise<unknown>, onError: (error: unknown) => void): () => void {
+export function startSchedules(
+  schedules: { functionName: string; expression: string }[],
+  fire: (functionName: string) => Promise<unknown>,
+  onError: (error: unknown) => void,
+): () => void {
   const timers = schedules.flatMap(({ functionName, expression }) => {
     const every = rateToMs(expression);
     if (every === undefined) return [];

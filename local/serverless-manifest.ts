@@ -21,7 +21,11 @@ export interface ServerlessManifest {
   stateMachines: Record<string, { workflow: string }>;
 }
 
-type RawEvent = { httpApi?: string | { method: string; path: string }; eventBridge?: { pattern?: EventPattern }; schedule?: string | { rate: string | string[] } };
+type RawEvent = {
+  httpApi?: string | { method: string; path: string };
+  eventBridge?: { pattern?: EventPattern };
+  schedule?: string | { rate: string | string[] };
+};
 type RawFunction = { handler: string; events?: RawEvent[] };
 
 export function readServerlessManifest(root: string): ServerlessManifest {
@@ -31,7 +35,10 @@ export function readServerlessManifest(root: string): ServerlessManifest {
   };
   const functions = Object.entries(raw.functions).map(([name, fn]) => toFunctionManifest(name, fn));
   const stateMachines = Object.fromEntries(
-    Object.entries(raw.stepFunctions?.stateMachines ?? {}).map(([key, sm]) => [key, { workflow: workflowFileName(sm.definition) }]),
+    Object.entries(raw.stepFunctions?.stateMachines ?? {}).map(([key, sm]) => [
+      key,
+      { workflow: workflowFileName(sm.definition) },
+    ]),
   );
   return { root, functions, stateMachines };
 }
@@ -41,21 +48,33 @@ function toFunctionManifest(name: string, fn: RawFunction): FunctionManifest {
   return {
     name,
     handler: fn.handler,
-    httpRoutes: events.flatMap((e) => (e.httpApi === undefined ? [] : [typeof e.httpApi === 'string' ? e.httpApi : `${e.httpApi.method.toUpperCase()} ${e.httpApi.path}`])),
+    httpRoutes: events.flatMap((e) =>
+      e.httpApi === undefined
+        ? []
+        : [typeof e.httpApi === 'string' ? e.httpApi : `${e.httpApi.method.toUpperCase()} ${e.httpApi.path}`],
+    ),
     eventPatterns: events.flatMap((e) => (e.eventBridge?.pattern ? [e.eventBridge.pattern] : [])),
-    schedules: events.flatMap((e) => (e.schedule === undefined ? [] : [typeof e.schedule === 'string' ? e.schedule : ([] as string[]).concat(e.schedule.rate)].flat())),
+    schedules: events.flatMap((e) =>
+      e.schedule === undefined
+        ? []
+        : [typeof e.schedule === 'string' ? e.schedule : ([] as string[]).concat(e.schedule.rate)].flat(),
+    ),
   };
 }
 
 /** `${file(workflows/provision-cluster.asl.json)}` → `provision-cluster`. */
 function workflowFileName(definition: string): string {
   const match = /\$\{file\((?:\.\/)?workflows\/([\w-]+)\.asl\.json\)\}/.exec(definition);
-  if (!match) throw new Error(`state machine definition must be \${file(workflows/<name>.asl.json)}, got ${definition}`);
+  if (!match)
+    throw new Error(`state machine definition must be \${file(workflows/<name>.asl.json)}, got ${definition}`);
   return match[1];
 }
 
 /** Loads the exported handler a function names, from the same source the bundler builds. */
-export function loadHandler<T = (event: unknown) => Promise<unknown>>(manifest: ServerlessManifest, fn: FunctionManifest): T {
+export function loadHandler<T = (event: unknown) => Promise<unknown>>(
+  manifest: ServerlessManifest,
+  fn: FunctionManifest,
+): T {
   const dot = fn.handler.lastIndexOf('.');
   const file = path.join(manifest.root, fn.handler.slice(0, dot));
   const exported = fn.handler.slice(dot + 1);

@@ -11,7 +11,10 @@ import { ensureMotoInstalled } from './sandbox/moto';
 async function main() {
   const progress = (message: string) => process.stderr.write(`[setup] ${message}\n`);
   const started = Date.now();
-  const [moto, controlPlane] = await Promise.all([ensureMotoInstalled(REPO_ROOT, progress), buildControlPlane(REPO_ROOT, progress)]);
+  const [moto, controlPlane] = await Promise.all([
+    ensureMotoInstalled(REPO_ROOT, progress),
+    buildControlPlane(REPO_ROOT, progress),
+  ]);
   progress(`AWS emulator: ${moto}`);
   progress(`Kubernetes control plane: ${controlPlane}`);
   progress(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);

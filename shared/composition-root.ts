@@ -54,7 +54,10 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
   const tokens = new EksTokenProvider({ region: config.region, credentials });
   const kube = overrides.kube ?? new KubeClientFactory(new EksKubeConnector(clusters, tokens, config.kubeOverrides));
   const healthChecks: HealthCheck[] = [
-    { name: 'dynamodb', check: async () => void (await dynamodb.send(new DescribeTableCommand({ TableName: config.tableName }))) },
+    {
+      name: 'dynamodb',
+      check: async () => void (await dynamodb.send(new DescribeTableCommand({ TableName: config.tableName }))),
+    },
     { name: 'eks', check: async () => void (await eks.send(new ListClustersCommand({ maxResults: 1 }))) },
   ];
   const logger = overrides.logger ?? createLogger(config.logLevel, { service: 'eksflow' });

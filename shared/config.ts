@@ -33,12 +33,17 @@ export function loadConfig(env: Env = process.env): Config {
     region,
     awsEndpoint: env.AWS_ENDPOINT_URL || undefined,
     tableName: env.EKSFLOW_TABLE ?? 'eksflow',
-    stateMachineArnPrefix: env.EKSFLOW_STATE_MACHINE_ARN_PREFIX ?? `arn:aws:states:${region}:000000000000:stateMachine:eksflow-`,
+    stateMachineArnPrefix:
+      env.EKSFLOW_STATE_MACHINE_ARN_PREFIX ?? `arn:aws:states:${region}:000000000000:stateMachine:eksflow-`,
     eventBusName: env.EKSFLOW_EVENT_BUS ?? 'default',
     kubeOverrides: parseJson(env.EKSFLOW_KUBE_OVERRIDES, 'EKSFLOW_KUBE_OVERRIDES') ?? {},
     clusterDefaults: {
       roleArn: env.EKSFLOW_DEFAULT_CLUSTER_ROLE_ARN || undefined,
-      subnetIds: env.EKSFLOW_DEFAULT_SUBNET_IDS ? env.EKSFLOW_DEFAULT_SUBNET_IDS.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+      subnetIds: env.EKSFLOW_DEFAULT_SUBNET_IDS
+        ? env.EKSFLOW_DEFAULT_SUBNET_IDS.split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : undefined,
     },
     clusterPollSeconds: Number(env.EKSFLOW_CLUSTER_POLL_SECONDS ?? 30),
     logLevel: (env.LOG_LEVEL as LogLevel) ?? 'info',

@@ -11,7 +11,11 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-export function createLogger(level: LogLevel = 'info', base: Record<string, unknown> = {}, write = (line: string) => process.stdout.write(line + '\n')): Logger {
+export function createLogger(
+  level: LogLevel = 'info',
+  base: Record<string, unknown> = {},
+  write = (line: string) => process.stdout.write(`${line}\n`),
+): Logger {
   const log = (at: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (rank[at] < rank[level]) return;
     write(JSON.stringify({ level: at, time: new Date().toISOString(), message, ...base, ...fields }, errorReplacer));

@@ -18,7 +18,13 @@ export function isRetryableError(error: unknown): boolean {
   const e = error as { name?: string; code?: unknown; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
   if (!e || typeof e !== 'object') return false;
   if (e.$retryable) return true;
-  const awsThrottles = ['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded'];
+  const awsThrottles = [
+    'ThrottlingException',
+    'Throttling',
+    'TooManyRequestsException',
+    'ProvisionedThroughputExceededException',
+    'RequestLimitExceeded',
+  ];
   if (e.name && awsThrottles.includes(e.name)) return true;
   const status = e.$metadata?.httpStatusCode ?? (typeof e.code === 'number' ? e.code : undefined);
   // 409 is left out on purpose: for AWS it means "in use"/"conflict", which a retry cannot fix.

@@ -25,7 +25,8 @@ export const routes: Record<string, Route> = {
     return json(202, result);
   },
 
-  'GET /operations/{id}': async (event, c) => json(200, await getOperation(c.operations, event.pathParameters?.id ?? '')),
+  'GET /operations/{id}': async (event, c) =>
+    json(200, await getOperation(c.operations, event.pathParameters?.id ?? '')),
 
   'POST /rollouts': async (event, c) => {
     const rollout = await startRollout(c, parseJsonBody(bodyText(event)));
@@ -54,7 +55,8 @@ const promoteBodySchema = z.object({ full: z.boolean({ message: 'must be true or
 function optionalJsonObject(text: string | undefined): Record<string, unknown> {
   if (text === undefined || text.trim() === '') return {};
   const value = parseJsonBody(text);
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw ValidationError.forField('body', 'must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw ValidationError.forField('body', 'must be a JSON object');
   return value as Record<string, unknown>;
 }
 

@@ -1,4 +1,9 @@
-import { CloudWatchClient, DescribeAlarmsCommand, type CompositeAlarm, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import {
+  type CloudWatchClient,
+  DescribeAlarmsCommand,
+  type CompositeAlarm,
+  type MetricAlarm,
+} from '@aws-sdk/client-cloudwatch';
 
 /** Metric and composite alarms both change state; the fields we use are common to both. */
 type Alarm = MetricAlarm | CompositeAlarm;
@@ -20,7 +25,12 @@ export class AlarmBridge {
   constructor(
     private readonly cloudwatch: CloudWatchClient,
     private readonly deliver: EventSink,
-    private readonly options: { region: string; account?: string; intervalMs?: number; onError?: (error: unknown) => void } = { region: 'us-east-1' },
+    private readonly options: {
+      region: string;
+      account?: string;
+      intervalMs?: number;
+      onError?: (error: unknown) => void;
+    } = { region: 'us-east-1' },
   ) {}
 
   /** Records the current states without emitting (alarms that exist before the bridge starts). */
@@ -55,7 +65,10 @@ export class AlarmBridge {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.polling = this.poll()
-        .then(() => undefined, (error) => this.options.onError?.(error))
+        .then(
+          () => undefined,
+          (error) => this.options.onError?.(error),
+        )
         .finally(() => this.schedule());
     }, this.options.intervalMs ?? 200);
   }
@@ -64,14 +77,19 @@ export class AlarmBridge {
     const alarms: Alarm[] = [];
     let NextToken: string | undefined;
     do {
-      const page = await this.cloudwatch.send(new DescribeAlarmsCommand({ NextToken, MaxRecords: 100, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
+      const page = await this.cloudwatch.send(
+        new DescribeAlarmsCommand({ NextToken, MaxRecords: 100, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }),
+      );
       alarms.push(...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? []));
       NextToken = page.NextToken;
     } while (NextToken);
     return alarms;
   }
 
-  private toEvent(alarm: Alarm, previous: { value: string; updated?: string; reason?: string }): Record<string, unknown> {
+  private toEvent(
+    alarm: Alarm,
+    previous: { value: string; updated?: string; reason?: string },
+  ): Record<string, unknown> {
     const account = this.options.account ?? '123456789012';
     const now = new Date().toISOString();
     return {
@@ -85,12 +103,27 @@ export class AlarmBridge {
       resources: [alarm.AlarmArn ?? `arn:aws:cloudwatch:${this.options.region}:${account}:alarm:${alarm.AlarmName}`],
       detail: {
         alarmName: alarm.AlarmName,
-        state: { value: alarm.StateValue, reason: alarm.StateReason ?? '', timestamp: alarm.StateUpdatedTimestamp?.toISOString() ?? now },
+        state: {
+          value: alarm.StateValue,
+          reason: alarm.StateReason ?? '',
+          timestamp: alarm.StateUpdatedTimestamp?.toISOString() ?? now,
+        },
         previousState: { value: previous.value, reason: previous.reason ?? '', timestamp: previous.updated ?? now },
         configuration: {
           description: alarm.AlarmDescription ?? '',
           ...('MetricName' in alarm && alarm.MetricName
-            ? { metrics: [{ id: 'm1', metricStat: { metric: { namespace: alarm.Namespace, name: alarm.MetricName, dimensions: {} }, period: alarm.Period, stat: alarm.Statistic } }] }
+            ? {
+                metrics: [
+                  {
+                    id: 'm1',
+                    metricStat: {
+                      metric: { namespace: alarm.Namespace, name: alarm.MetricName, dimensions: {} },
+                      period: alarm.Period,
+                      stat: alarm.Statistic,
+                    },
+                  },
+                ],
+              }
             : 'AlarmRule' in alarm
               ? { alarmRule: alarm.AlarmRule }
               : {}),
@@ -101,5 +134,9 @@ export class AlarmBridge {
 }
 
 function snapshot(alarm: Alarm) {
-  return { value: alarm.StateValue ?? 'INSUFFICIENT_DATA', updated: alarm.StateUpdatedTimestamp?.toISOString(), reason: alarm.StateReason };
+  return {
+    value: alarm.StateValue ?? 'INSUFFICIENT_DATA',
+    updated: alarm.StateUpdatedTimestamp?.toISOString(),
+    reason: alarm.StateReason,
+  };
 }

@@ -7,18 +7,28 @@ export interface AwsFixtures {
   subnetIds: string[];
 }
 
-type AwsClientConfig = { region: string; endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+type AwsClientConfig = {
+  region: string;
+  endpoint: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+};
 
 /** The single eksflow table, as serverless.yml declares it (pk/sk + gsi1). Idempotent. */
 export async function ensureTable(aws: AwsClientConfig, tableName: string): Promise<void> {
   const ddb = new DynamoDBClient(aws);
-  const exists = await ddb.send(new DescribeTableCommand({ TableName: tableName })).then(() => true, () => false);
+  const exists = await ddb.send(new DescribeTableCommand({ TableName: tableName })).then(
+    () => true,
+    () => false,
+  );
   if (exists) return;
   await ddb.send(
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk'].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+      AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk'].map((name) => ({
+        AttributeName: name,
+        AttributeType: 'S',
+      })),
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
@@ -48,13 +58,18 @@ export async function ensureNetworkAndRole(aws: AwsClientConfig): Promise<AwsFix
       await iam.send(
         new CreateRoleCommand({
           RoleName: roleName,
-          AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'eks.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: { Service: 'eks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+          }),
         }),
       )
     ).Role!.Arn!;
 
   const ec2 = new EC2Client(aws);
-  const tagged = await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'tag:eksflow-sandbox', Values: ['true'] }] }));
+  const tagged = await ec2.send(
+    new DescribeSubnetsCommand({ Filters: [{ Name: 'tag:eksflow-sandbox', Values: ['true'] }] }),
+  );
   if ((tagged.Subnets ?? []).length >= 2) return { roleArn, subnetIds: tagged.Subnets!.map((s) => s.SubnetId!).sort() };
   const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.42.0.0/16' }));
   const subnetIds: string[] = [];

@@ -22,27 +22,37 @@ export async function buildControlPlane(root: string, progress: Progress): Promi
  * Starts etcd + kube-apiserver + the deployment/replicaset/GC/namespace controllers + simulated
  * nodes (tools/kube-control-plane) and waits for its ready line.
  */
-export async function startControlPlane(root: string, dir: string, progress: Progress, timeoutMs = 120000): Promise<ControlPlane> {
+export async function startControlPlane(
+  root: string,
+  dir: string,
+  progress: Progress,
+  timeoutMs = 120000,
+): Promise<ControlPlane> {
   const binary = await buildControlPlane(root, progress);
   mkdirSync(dir, { recursive: true });
   progress('starting the Kubernetes control plane');
   const child = spawnTied(binary, ['--dir', dir]);
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
-  const ready = await new Promise<{ server: string; caData: string; token: string; kubeconfig: string }>((resolve, reject) => {
-    let buffer = '';
-    const timer = setTimeout(() => reject(new Error(`control plane not ready within ${timeoutMs} ms\n${stderr}`)), timeoutMs);
-    child.stdout?.on('data', (c: Buffer) => {
-      buffer += c.toString();
-      const line = buffer.split('\n').find((l) => l.includes('"ready"'));
-      if (!line) return;
-      clearTimeout(timer);
-      resolve(JSON.parse(line));
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`control plane exited with ${code}\n${stderr}`));
-    });
-  });
+  const ready = await new Promise<{ server: string; caData: string; token: string; kubeconfig: string }>(
+    (resolve, reject) => {
+      let buffer = '';
+      const timer = setTimeout(
+        () => reject(new Error(`control plane not ready within ${timeoutMs} ms\n${stderr}`)),
+        timeoutMs,
+      );
+      child.stdout?.on('data', (c: Buffer) => {
+        buffer += c.toString();
+        const line = buffer.split('\n').find((l) => l.includes('"ready"'));
+        if (!line) return;
+        clearTimeout(timer);
+        resolve(JSON.parse(line));
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`control plane exited with ${code}\n${stderr}`));
+      });
+    },
+  );
   return { ...ready, stop: () => stopTied(child, 10000) };
 }

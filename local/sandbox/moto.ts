@@ -20,7 +20,11 @@ export async function ensureMotoInstalled(root: string, progress: Progress): Pro
   if (existsSync(server) && existsSync(stamp) && readFileSync(stamp, 'utf8') === requirements) return server;
   progress('installing the AWS emulator (moto server) into .venv — first run only');
   if (!existsSync(path.join(venv, 'bin', 'python'))) await run('python3', ['-m', 'venv', venv], { progress });
-  await run(path.join(venv, 'bin', 'pip'), ['install', '--disable-pip-version-check', '-q', '-r', path.join(root, 'tools', 'moto', 'requirements.txt')], { progress });
+  await run(
+    path.join(venv, 'bin', 'pip'),
+    ['install', '--disable-pip-version-check', '-q', '-r', path.join(root, 'tools', 'moto', 'requirements.txt')],
+    { progress },
+  );
   writeFileSync(stamp, requirements);
   return server;
 }

@@ -19,10 +19,15 @@ export function freePort(): Promise<number> {
  * Starts a long-running child that dies with us: it runs under a tiny shell that kills it when our end
  * of its stdin closes, which happens however this process ends (Ctrl-C, crash, kill -9).
  */
-export function spawnTied(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; logFile?: string } = {}): ChildProcess {
+export function spawnTied(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; logFile?: string } = {},
+): ChildProcess {
   // The watcher kills the child when our stdin closes (fd 3: a background job's own stdin is /dev/null);
   // the shell exits with the child's code when the child ends first.
-  const script = 'exec 3<&0; "$@" </dev/null & child=$!; (cat <&3 >/dev/null; kill $child 2>/dev/null) & watcher=$!; trap \'kill $child 2>/dev/null\' TERM INT; wait $child; code=$?; kill $watcher 2>/dev/null; exit $code';
+  const script =
+    'exec 3<&0; "$@" </dev/null & child=$!; (cat <&3 >/dev/null; kill $child 2>/dev/null) & watcher=$!; trap \'kill $child 2>/dev/null\' TERM INT; wait $child; code=$?; kill $watcher 2>/dev/null; exit $code';
   return spawn('sh', ['-c', script, 'tied', command, ...args], {
     cwd: options.cwd,
     env: options.env ?? process.env,
@@ -31,9 +36,17 @@ export function spawnTied(command: string, args: string[], options: { cwd?: stri
 }
 
 /** Runs a command to completion, streaming its output lines to `progress`; rejects on a non-zero exit. */
-export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; progress?: Progress } = {}): Promise<string> {
+export function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; progress?: Progress } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderrTail = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -43,12 +56,21 @@ export function run(command: string, args: string[], options: { cwd?: string; en
       for (const line of text.split('\n')) if (line.trim()) options.progress?.(line.trim());
     });
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${command} ${args.join(' ')} exited with ${code}\n${stderrTail}`))));
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve(stdout)
+        : reject(new Error(`${command} ${args.join(' ')} exited with ${code}\n${stderrTail}`)),
+    );
   });
 }
 
 /** Polls `probe` until it resolves true or the deadline passes. */
-export async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<void> {
+export async function waitUntil(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await probe().catch(() => false)) return;

@@ -21,7 +21,12 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { root?: string; dir: string; progress: Progress; region?: string }): Promise<Stack> {
+export async function startStack(options: {
+  root?: string;
+  dir: string;
+  progress: Progress;
+  region?: string;
+}): Promise<Stack> {
   const root = options.root ?? REPO_ROOT;
   const region = options.region ?? 'us-east-1';
   let moto: MotoServer | undefined;
@@ -79,7 +84,10 @@ export async function sandboxConfig(stack: Stack, extra: Record<string, string> 
 /** The `sandbox` EKS cluster on the emulator, mapped (by the override) to the local control plane. */
 export async function ensureSandboxCluster(config: Config): Promise<void> {
   const eks = new EKSClient({ region: config.region, endpoint: config.awsEndpoint, credentials: SANDBOX_CREDENTIALS });
-  const exists = await eks.send(new DescribeClusterCommand({ name: SANDBOX_CLUSTER })).then(() => true, () => false);
+  const exists = await eks.send(new DescribeClusterCommand({ name: SANDBOX_CLUSTER })).then(
+    () => true,
+    () => false,
+  );
   if (exists) return;
   await eks.send(
     new CreateClusterCommand({
@@ -99,7 +107,12 @@ export interface Sandbox {
 }
 
 /** Everything `npm start` runs: stack, runtime, alarm events; writes `.sandbox/kubeconfig` and `.sandbox/env`. */
-export async function startSandbox(options: { root?: string; dir: string; port: number; progress: Progress }): Promise<Sandbox> {
+export async function startSandbox(options: {
+  root?: string;
+  dir: string;
+  port: number;
+  progress: Progress;
+}): Promise<Sandbox> {
   const stack = await startStack(options);
   try {
     const config = await sandboxConfig(stack);
@@ -120,13 +133,22 @@ export async function startSandbox(options: { root?: string; dir: string; port: 
         },
       ],
     });
-    const alarms = new AlarmBridge(new CloudWatchClient({ region: config.region, endpoint: config.awsEndpoint, credentials: SANDBOX_CREDENTIALS }), runtime.deliverEvent, {
-      region: config.region,
-      onError: (error) => runtime.container.logger.warn('alarm bridge poll failed', { error }),
-    });
+    const alarms = new AlarmBridge(
+      new CloudWatchClient({ region: config.region, endpoint: config.awsEndpoint, credentials: SANDBOX_CREDENTIALS }),
+      runtime.deliverEvent,
+      {
+        region: config.region,
+        onError: (error) => runtime.container.logger.warn('alarm bridge poll failed', { error }),
+      },
+    );
     await alarms.start();
     mkdirSync(options.dir, { recursive: true });
-    writeFileSync(path.join(options.dir, 'env'), Object.entries(stackEnv(stack)).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+    writeFileSync(
+      path.join(options.dir, 'env'),
+      `${Object.entries(stackEnv(stack))
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n')}\n`,
+    );
     writeFileSync(path.join(options.dir, 'kubeconfig'), kubeconfigYaml(stack.controlPlane));
     return {
       stack,

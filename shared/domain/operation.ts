@@ -33,7 +33,11 @@ export function withStep(operation: Operation, step: OperationStep): Operation {
 }
 
 /** Ends the operation; ending it again keeps the first outcome (events may be delivered twice). */
-export function finished(operation: Operation, outcome: { error?: { code: string; message: string } }, now: Date): Operation {
+export function finished(
+  operation: Operation,
+  outcome: { error?: { code: string; message: string } },
+  now: Date,
+): Operation {
   if (operation.status !== 'Running') return operation;
   return {
     ...operation,

@@ -17,7 +17,17 @@ export interface Workloads {
   namespaceExists(cluster: string, namespace: string): Promise<boolean>;
   getDeployment(cluster: string, namespace: string, name: string): Promise<DeploymentView | undefined>;
   /** Creates it, or leaves an existing one with that name alone (a re-run step). */
-  createDeployment(cluster: string, namespace: string, deployment: { name: string; replicas: number; selector: Record<string, string>; template: PodTemplate; labels: Record<string, string> }): Promise<void>;
+  createDeployment(
+    cluster: string,
+    namespace: string,
+    deployment: {
+      name: string;
+      replicas: number;
+      selector: Record<string, string>;
+      template: PodTemplate;
+      labels: Record<string, string>;
+    },
+  ): Promise<void>;
   setReplicas(cluster: string, namespace: string, name: string, replicas: number): Promise<void>;
   setTemplate(cluster: string, namespace: string, name: string, template: PodTemplate, replicas: number): Promise<void>;
   /** Deletes it and, in the background, its ReplicaSets and Pods; a missing one is not an error. */

@@ -19,13 +19,17 @@ export async function restoreStable(workloads: Workloads, r: Rollout): Promise<v
   if (stable) {
     // The API adds defaults to templates, so compare the revision label we set, not the whole template.
     const templateChanged = revisionLabel(stable.template) !== revisionLabel(r.stable.template);
-    if (templateChanged) await workloads.setTemplate(cluster, namespace, deployment, r.stable.template, r.stable.replicas);
-    else if (stable.replicas !== r.stable.replicas) await workloads.setReplicas(cluster, namespace, deployment, r.stable.replicas);
+    if (templateChanged)
+      await workloads.setTemplate(cluster, namespace, deployment, r.stable.template, r.stable.replicas);
+    else if (stable.replicas !== r.stable.replicas)
+      await workloads.setReplicas(cluster, namespace, deployment, r.stable.replicas);
   }
   const bg = r.request.blueGreen;
   // A Service deleted since the start is left alone: an abort must not fail on it.
-  if (bg && r.stable.activeSelector) await ensureSelector(workloads, r, bg.activeService, r.stable.activeSelector, { skipIfMissing: true });
-  if (bg?.previewService && r.stable.previewSelector) await ensureSelector(workloads, r, bg.previewService, r.stable.previewSelector, { skipIfMissing: true });
+  if (bg && r.stable.activeSelector)
+    await ensureSelector(workloads, r, bg.activeService, r.stable.activeSelector, { skipIfMissing: true });
+  if (bg?.previewService && r.stable.previewSelector)
+    await ensureSelector(workloads, r, bg.previewService, r.stable.previewSelector, { skipIfMissing: true });
   const newVersion = r.strategy === 'canary' ? canaryName(deployment) : greenName(deployment);
   const running = await workloads.getDeployment(cluster, namespace, newVersion);
   if (running && running.replicas !== 0) await workloads.setReplicas(cluster, namespace, newVersion, 0);
@@ -33,7 +37,13 @@ export async function restoreStable(workloads: Workloads, r: Rollout): Promise<v
 }
 
 /** Sets a Service's selector unless it already is exactly that (label order does not matter). */
-export async function ensureSelector(workloads: Workloads, r: Rollout, service: string, selector: Record<string, string>, options: { skipIfMissing?: boolean } = {}) {
+export async function ensureSelector(
+  workloads: Workloads,
+  r: Rollout,
+  service: string,
+  selector: Record<string, string>,
+  options: { skipIfMissing?: boolean } = {},
+) {
   const current = await workloads.getServiceSelector(r.cluster, r.namespace, service);
   if (current === undefined && options.skipIfMissing) return;
   if (!sameLabels(current, selector)) await workloads.setServiceSelector(r.cluster, r.namespace, service, selector);
@@ -62,9 +72,15 @@ export async function abortNow(deps: RolloutDeps, r: Rollout, reason: string, al
 export async function abortRollout(deps: RolloutDeps, id: string, reason: string, alarm?: string): Promise<Rollout> {
   return withFreshRollout(deps, id, async (r) => {
     if (r.status === 'Aborted') return r;
-    if (!isActive(r)) throw new ConflictError(`rollout ${id} is ${r.status}: there is nothing to abort`, { details: [{ field: 'id', reason: `rollout is ${r.status}` }] });
+    if (!isActive(r))
+      throw new ConflictError(`rollout ${id} is ${r.status}: there is nothing to abort`, {
+        details: [{ field: 'id', reason: `rollout is ${r.status}` }],
+      });
     if (r.phase === 'Finalizing') {
-      throw new ConflictError(`rollout ${id} already switched and its delay passed: the new version is the stable one now`, { details: [{ field: 'id', reason: 'rollout is finalizing' }] });
+      throw new ConflictError(
+        `rollout ${id} already switched and its delay passed: the new version is the stable one now`,
+        { details: [{ field: 'id', reason: 'rollout is finalizing' }] },
+      );
     }
     return abortNow(deps, r, reason, alarm);
   });

@@ -21,5 +21,9 @@ export async function failRollout(deps: RolloutDeps, input: RolloutRunInput & { 
   }
   const now = deps.now();
   const message = `workflow failed: ${input.error?.Error ?? 'Error'}: ${causeMessage(input.error)}; ${restored}`;
-  await saveRollout(deps, r, { ...withHistory(r, now, 'Failed', message), status: 'Failed', finishedAt: now.toISOString() });
+  await saveRollout(deps, r, {
+    ...withHistory(r, now, 'Failed', message),
+    status: 'Failed',
+    finishedAt: now.toISOString(),
+  });
 }

@@ -14,7 +14,9 @@ export interface HealthReport {
 
 /** Checks every dependency at once, each bounded by `timeoutMs` so a hung one cannot hang the report. */
 export async function getHealth(checks: HealthCheck[], timeoutMs = 2000): Promise<HealthReport> {
-  const results = await Promise.all(checks.map(async (check) => [check.name, await runCheck(check, timeoutMs)] as const));
+  const results = await Promise.all(
+    checks.map(async (check) => [check.name, await runCheck(check, timeoutMs)] as const),
+  );
   const components = Object.fromEntries(results);
   const status = results.every(([, r]) => r.status === 'ok') ? 'ok' : 'degraded';
   return { status, components };
@@ -28,7 +30,11 @@ async function runCheck(check: HealthCheck, timeoutMs: number): Promise<Componen
   });
   try {
     const detail = await Promise.race([check.check(), timeout]);
-    return { status: 'ok', latencyMs: Math.round(performance.now() - started), ...(detail ? { detail } : {}) };
+    return {
+      status: 'ok',
+      latencyMs: Math.round(performance.now() - started),
+      ...(typeof detail === 'string' && detail ? { detail } : {}),
+    };
   } catch (error) {
     return { status: 'down', latencyMs: Math.round(performance.now() - started), detail: errorMessage(error) };
   } finally {

@@ -25,7 +25,12 @@ export async function onAlarmStateChange(deps: RolloutDeps, change: AlarmStateCh
     guarded.map(async (r) => {
       try {
         if (change.state === 'ALARM') {
-          const aborted = await abortRollout(deps, r.id, `alarm ${change.alarmName} went to ALARM${change.reason ? `: ${change.reason}` : ''}`, change.alarmName);
+          const aborted = await abortRollout(
+            deps,
+            r.id,
+            `alarm ${change.alarmName} went to ALARM${change.reason ? `: ${change.reason}` : ''}`,
+            change.alarmName,
+          );
           outcome.aborted.push(aborted.id);
         } else if (change.state === 'OK' && r.status === 'Paused' && r.pause?.reason === 'NoData') {
           if (await resumeAfterNoData(deps, r.id, change.alarmName)) outcome.resumed.push(r.id);
@@ -43,7 +48,12 @@ export async function onAlarmStateChange(deps: RolloutDeps, change: AlarmStateCh
 async function resumeAfterNoData(deps: RolloutDeps, id: string, alarm: string): Promise<boolean> {
   return withFreshRollout(deps, id, async (r) => {
     if (r.status !== 'Paused' || r.pause?.reason !== 'NoData') return false;
-    const next: Rollout = { ...withHistory(r, deps.now(), 'Resumed', `alarm ${alarm} reports OK: analysing again`, { alarm }), status: 'Progressing', pause: undefined, run: r.run + 1 };
+    const next: Rollout = {
+      ...withHistory(r, deps.now(), 'Resumed', `alarm ${alarm} reports OK: analysing again`, { alarm }),
+      status: 'Progressing',
+      pause: undefined,
+      run: r.run + 1,
+    };
     await startRun(deps, await saveRollout(deps, r, next));
     return true;
   });

@@ -11,13 +11,23 @@ import { saveRollout, startRun, withFreshRollout, type RolloutDeps } from './rol
 export async function promoteRollout(deps: RolloutDeps, id: string, full: boolean): Promise<Rollout> {
   return withFreshRollout(deps, id, async (r) => {
     if (r.status !== 'Progressing' && r.status !== 'Paused') {
-      throw new ConflictError(`rollout ${id} is ${r.status}${r.abort ? ` (${r.abort.reason})` : ''}: it cannot be promoted`, { details: [{ field: 'id', reason: `rollout is ${r.status}` }] });
+      throw new ConflictError(
+        `rollout ${id} is ${r.status}${r.abort ? ` (${r.abort.reason})` : ''}: it cannot be promoted`,
+        { details: [{ field: 'id', reason: `rollout is ${r.status}` }] },
+      );
     }
     if (r.phase === 'Switched' || r.phase === 'Finalizing' || r.phase === 'Promoting') {
-      throw new ConflictError(`rollout ${id} is already promoting (${r.phase})`, { details: [{ field: 'id', reason: `rollout is ${r.phase}` }] });
+      throw new ConflictError(`rollout ${id} is already promoting (${r.phase})`, {
+        details: [{ field: 'id', reason: `rollout is ${r.phase}` }],
+      });
     }
     const next: Rollout = {
-      ...withHistory(r, deps.now(), 'Resumed', full ? 'promote (full): skipping all remaining steps' : 'promote: skipping the current pause'),
+      ...withHistory(
+        r,
+        deps.now(),
+        'Resumed',
+        full ? 'promote (full): skipping all remaining steps' : 'promote: skipping the current pause',
+      ),
       promoteRequest: full ? 'full' : 'step',
       status: 'Progressing',
       pause: undefined,

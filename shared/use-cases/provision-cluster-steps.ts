@@ -28,7 +28,10 @@ export async function requestControlPlane(deps: ProvisionStepDeps, input: Provis
 
 export type ControlPlaneCheck = { clusterStatus: string; waitSeconds: number };
 
-export async function checkControlPlane(deps: ProvisionStepDeps, input: ProvisionClusterInput): Promise<ControlPlaneCheck> {
+export async function checkControlPlane(
+  deps: ProvisionStepDeps,
+  input: ProvisionClusterInput,
+): Promise<ControlPlaneCheck> {
   const cluster = await deps.clusters.describeCluster(input.spec.name);
   if (!cluster) throw new DependencyError(`cluster ${input.spec.name} disappeared while it was being created`);
   if (cluster.status === 'FAILED' || cluster.status === 'DELETING') {
@@ -46,14 +49,19 @@ export async function applyBaseline(deps: ProvisionStepDeps, input: ProvisionClu
 }
 
 export async function completeProvisioning(deps: ProvisionStepDeps, input: ProvisionClusterInput): Promise<void> {
-  await deps.operations.update(input.operationId, (op) => finished(withStep(op, step('Completed', deps.now())), {}, deps.now()));
+  await deps.operations.update(input.operationId, (op) =>
+    finished(withStep(op, step('Completed', deps.now())), {}, deps.now()),
+  );
 }
 
 /**
  * The failure path: remove a cluster this operation created, so a failed provisioning never leaves a
  * half-made cluster behind, then record the error. A cluster someone else created is left alone.
  */
-export async function failProvisioning(deps: ProvisionStepDeps, input: ProvisionClusterInput & { error?: CaughtError }): Promise<void> {
+export async function failProvisioning(
+  deps: ProvisionStepDeps,
+  input: ProvisionClusterInput & { error?: CaughtError },
+): Promise<void> {
   const cluster = await deps.clusters.describeCluster(input.spec.name);
   if (cluster && cluster.tags[OPERATION_TAG] === input.operationId) {
     await deps.clusters.deleteCluster(input.spec.name);

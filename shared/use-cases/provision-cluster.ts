@@ -31,7 +31,10 @@ export interface ProvisionClusterInput {
 export async function startProvisionCluster(deps: ProvisionClusterDeps, body: unknown) {
   const spec = parseClusterSpec(body, deps.clusterDefaults);
   const existing = await deps.clusters.describeCluster(spec.name);
-  if (existing) throw new ConflictError(`cluster ${spec.name} already exists (status ${existing.status})`, { details: [{ field: 'name', reason: 'a cluster with this name already exists' }] });
+  if (existing)
+    throw new ConflictError(`cluster ${spec.name} already exists (status ${existing.status})`, {
+      details: [{ field: 'name', reason: 'a cluster with this name already exists' }],
+    });
 
   const operationId = (deps.newId ?? randomUUID)();
   await deps.operations.create(newOperation(operationId, 'ProvisionCluster', spec.name, deps.now()));
@@ -39,7 +42,9 @@ export async function startProvisionCluster(deps: ProvisionClusterDeps, body: un
   try {
     await deps.workflows.start('provision-cluster', operationId, input);
   } catch (error) {
-    await deps.operations.update(operationId, (op) => finished(op, { error: { code: 'WorkflowStartFailed', message: errorMessage(error) } }, deps.now()));
+    await deps.operations.update(operationId, (op) =>
+      finished(op, { error: { code: 'WorkflowStartFailed', message: errorMessage(error) } }, deps.now()),
+    );
     throw error;
   }
   return { operationId, cluster: { name: spec.name, status: 'CREATING' as const } };

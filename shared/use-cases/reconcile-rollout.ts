@@ -37,7 +37,8 @@ export async function reconcileRollout(deps: RolloutDeps, input: RolloutRunInput
       result = await pass(deps, r, input.run);
     } catch (error) {
       if (!(error instanceof VersionConflictError)) throw error;
-      if (++conflicts >= 5) throw new TransientError(`rollout ${input.rolloutId}: too many concurrent writers`, { cause: error });
+      if (++conflicts >= 5)
+        throw new TransientError(`rollout ${input.rolloutId}: too many concurrent writers`, { cause: error });
       continue; // someone else wrote (an abort, a promote): decide again from what they wrote
     }
     if (result.done || result.waitSeconds > 0) return result;
@@ -76,7 +77,15 @@ async function canaryPass(deps: RolloutDeps, r: Rollout, states: Record<string, 
   if (r.phase === 'Promoting') return canaryPromotion(deps, r, stable);
   if (r.promoteRequest === 'full' || r.currentStepIndex >= steps.length) {
     const how = r.promoteRequest === 'full' ? 'promoted in full by request' : 'all steps passed';
-    const next = { ...withHistory(r, now, 'Promoting', `${how}: moving the new version onto ${r.deployment}`), phase: 'Promoting' as const, status: 'Progressing' as const, pause: undefined, promoteRequest: undefined, currentStepIndex: steps.length, stepStartedAt: now.toISOString() };
+    const next = {
+      ...withHistory(r, now, 'Promoting', `${how}: moving the new version onto ${r.deployment}`),
+      phase: 'Promoting' as const,
+      status: 'Progressing' as const,
+      pause: undefined,
+      promoteRequest: undefined,
+      currentStepIndex: steps.length,
+      stepStartedAt: now.toISOString(),
+    };
     await saveRollout(deps, r, next);
     return again(next, 0);
   }
@@ -89,12 +98,15 @@ async function canaryPass(deps: RolloutDeps, r: Rollout, states: Record<string, 
     const canary = await deps.workloads.getDeployment(r.cluster, r.namespace, name);
     // A canary created just now has no Ready pods yet: no need to read it back.
     if (!canary) await createNewVersion(deps, r, stable, name, split.canary);
-    else if (canary.replicas !== split.canary) await deps.workloads.setReplicas(r.cluster, r.namespace, name, split.canary);
+    else if (canary.replicas !== split.canary)
+      await deps.workloads.setReplicas(r.cluster, r.namespace, name, split.canary);
     const canaryReady = Math.min(canary?.status.readyReplicas ?? 0, split.canary);
     const stableTarget = stableReplicasWhileCanaryStarts(N, split, canaryReady);
-    if (stable.replicas !== stableTarget) await deps.workloads.setReplicas(r.cluster, r.namespace, r.deployment, stableTarget);
+    if (stable.replicas !== stableTarget)
+      await deps.workloads.setReplicas(r.cluster, r.namespace, r.deployment, stableTarget);
     const weights = trafficWeights(canaryReady, N - canaryReady);
-    const settled = canaryReady >= split.canary && stableTarget === split.stable && stable.status.replicas === split.stable;
+    const settled =
+      canaryReady >= split.canary && stableTarget === split.stable && stable.status.replicas === split.stable;
     if (!settled) return waitForPods(deps, r, { ...r, weights }, `canary pods for ${describeStep(step)}`);
     return stepBoundary(deps, { ...r, weights }, states);
   }
@@ -103,8 +115,15 @@ async function canaryPass(deps: RolloutDeps, r: Rollout, states: Record<string, 
     if (r.promoteRequest === 'step') return advance(deps, r, 'pause skipped by promote');
     const seconds = step.pause.duration ? parseDuration(step.pause.duration)! : undefined;
     if (!r.pause) {
-      const until = seconds === undefined ? undefined : new Date(Date.parse(r.stepStartedAt) + seconds * 1000).toISOString();
-      const paused = { ...withHistory(r, now, 'Paused', until ? `paused until ${until}` : 'paused until promoted', { stepIndex: r.currentStepIndex }), status: 'Paused' as const, pause: { reason: 'Step' as const, until } };
+      const until =
+        seconds === undefined ? undefined : new Date(Date.parse(r.stepStartedAt) + seconds * 1000).toISOString();
+      const paused = {
+        ...withHistory(r, now, 'Paused', until ? `paused until ${until}` : 'paused until promoted', {
+          stepIndex: r.currentStepIndex,
+        }),
+        status: 'Paused' as const,
+        pause: { reason: 'Step' as const, until },
+      };
       await saveRollout(deps, r, paused);
       return seconds === undefined ? finished(paused) : again(paused, remaining(now, until!));
     }
@@ -141,23 +160,33 @@ async function blueGreenPass(deps: RolloutDeps, r: Rollout, states: Record<strin
     const name = greenName(r.deployment);
     const green = await deps.workloads.getDeployment(r.cluster, r.namespace, name);
     if (!green) await createNewVersion(deps, r, stable, name, N);
-    if (bg.previewService) await ensureSelector(deps.workloads, r, bg.previewService, { ...r.stable.previewSelector, ...greenSelector });
+    if (bg.previewService)
+      await ensureSelector(deps.workloads, r, bg.previewService, { ...r.stable.previewSelector, ...greenSelector });
     if (!green || green.status.readyReplicas < N) return waitForPods(deps, r, r, `green (${name}) pods`);
 
     if (r.promoteRequest) return switchToGreen(deps, r, greenSelector, 'switched by promote');
     if (r.pause?.until && now.getTime() < Date.parse(r.pause.until)) return again(r, remaining(now, r.pause.until));
     const outcome = judgeAlarms(states, r.alarms, analysisOf(r).noData);
-    if (outcome.result === 'fail') return finished(await abortNow(deps, r, `analysis failed: ${outcome.message}`, outcome.alarm));
+    if (outcome.result === 'fail')
+      return finished(await abortNow(deps, r, `analysis failed: ${outcome.message}`, outcome.alarm));
     if (outcome.result === 'pause') return pausedForNoData(deps, r, outcome.message, outcome.alarm);
     if (bg.autoPromotionSeconds === undefined) {
       if (r.status === 'Paused') return finished(r);
-      const paused = { ...withHistory(r, now, 'Paused', `green is Ready on ${bg.previewService ?? 'its pods'}; waiting for promote`), status: 'Paused' as const, pause: { reason: 'AwaitingPromotion' as const } };
+      const paused = {
+        ...withHistory(r, now, 'Paused', `green is Ready on ${bg.previewService ?? 'its pods'}; waiting for promote`),
+        status: 'Paused' as const,
+        pause: { reason: 'AwaitingPromotion' as const },
+      };
       await saveRollout(deps, r, paused);
       return finished(paused);
     }
     if (!r.pause?.until && bg.autoPromotionSeconds > 0) {
       const until = new Date(now.getTime() + bg.autoPromotionSeconds * 1000).toISOString();
-      const paused = { ...withHistory(r, now, 'Paused', `green is Ready; promoting by itself at ${until} if analysis still passes`), status: 'Paused' as const, pause: { reason: 'Step' as const, until } };
+      const paused = {
+        ...withHistory(r, now, 'Paused', `green is Ready; promoting by itself at ${until} if analysis still passes`),
+        status: 'Paused' as const,
+        pause: { reason: 'Step' as const, until },
+      };
       await saveRollout(deps, r, paused);
       return again(paused, bg.autoPromotionSeconds);
     }
@@ -169,23 +198,38 @@ async function blueGreenPass(deps: RolloutDeps, r: Rollout, states: Record<strin
     const scaleDownAt = Date.parse(r.stepStartedAt) + bg.scaleDownDelaySeconds * 1000;
     if (now.getTime() < scaleDownAt) return again(r, remaining(now, new Date(scaleDownAt).toISOString()));
     await deps.workloads.setTemplate(r.cluster, r.namespace, r.deployment, r.newTemplate, N);
-    const next = { ...withHistory(r, now, 'Promoting', `scale-down delay over: blue replaced by the new version in ${r.deployment}`), phase: 'Finalizing' as const, stepStartedAt: now.toISOString() };
+    const next = {
+      ...withHistory(r, now, 'Promoting', `scale-down delay over: blue replaced by the new version in ${r.deployment}`),
+      phase: 'Finalizing' as const,
+      stepStartedAt: now.toISOString(),
+    };
     await saveRollout(deps, r, next);
     return again(next, POD_POLL_SECONDS);
   }
 
   // Finalizing: the Deployment itself rolls to the new template; then green is redundant.
-  if (revisionLabel(stable.template) !== r.revision) await deps.workloads.setTemplate(r.cluster, r.namespace, r.deployment, r.newTemplate, N);
+  if (revisionLabel(stable.template) !== r.revision)
+    await deps.workloads.setTemplate(r.cluster, r.namespace, r.deployment, r.newTemplate, N);
   if (!rolledOut(stable, N)) return waitForPods(deps, r, r, `${r.deployment} to roll out the new version`);
   await deps.workloads.deleteDeployment(r.cluster, r.namespace, greenName(r.deployment));
   return promoted(deps, r, `${bg.activeService} selects the new version; blue scaled down`);
 }
 
-async function switchToGreen(deps: RolloutDeps, r: Rollout, selector: Record<string, string>, why: string): Promise<PassResult> {
+async function switchToGreen(
+  deps: RolloutDeps,
+  r: Rollout,
+  selector: Record<string, string>,
+  why: string,
+): Promise<PassResult> {
   const now = deps.now();
   await ensureSelector(deps.workloads, r, r.request.blueGreen!.activeService, selector);
   const next: Rollout = {
-    ...withHistory(r, now, 'Switched', `${r.request.blueGreen!.activeService} now selects ${VERSION_LABEL}=${r.revision} (${why})`),
+    ...withHistory(
+      r,
+      now,
+      'Switched',
+      `${r.request.blueGreen!.activeService} now selects ${VERSION_LABEL}=${r.revision} (${why})`,
+    ),
     phase: 'Switched',
     status: 'Progressing',
     pause: undefined,
@@ -197,11 +241,16 @@ async function switchToGreen(deps: RolloutDeps, r: Rollout, selector: Record<str
   return again(next, r.request.blueGreen!.scaleDownDelaySeconds);
 }
 
-
 // ---------------------------------------------------------------- shared steps
 
 /** The canary or green Deployment: the new template, selected apart from stable by the revision label. */
-async function createNewVersion(deps: RolloutDeps, r: Rollout, stable: DeploymentView, name: string, replicas: number): Promise<void> {
+async function createNewVersion(
+  deps: RolloutDeps,
+  r: Rollout,
+  stable: DeploymentView,
+  name: string,
+  replicas: number,
+): Promise<void> {
   await deps.workloads.createDeployment(r.cluster, r.namespace, {
     name,
     replicas,
@@ -212,10 +261,16 @@ async function createNewVersion(deps: RolloutDeps, r: Rollout, stable: Deploymen
 }
 
 /** The end of a step: judge the alarms, then advance, pause for missing data, or abort. */
-async function stepBoundary(deps: RolloutDeps, r: Rollout, states: Record<string, AlarmState>, stepAlarms?: string[]): Promise<PassResult> {
+async function stepBoundary(
+  deps: RolloutDeps,
+  r: Rollout,
+  states: Record<string, AlarmState>,
+  stepAlarms?: string[],
+): Promise<PassResult> {
   if (r.promoteRequest === 'step') return advance(deps, r, 'promoted past analysis by request');
   const outcome = judgeAlarms(states, stepAlarms ?? r.alarms, analysisOf(r).noData);
-  if (outcome.result === 'fail') return finished(await abortNow(deps, r, `analysis failed: ${outcome.message}`, outcome.alarm));
+  if (outcome.result === 'fail')
+    return finished(await abortNow(deps, r, `analysis failed: ${outcome.message}`, outcome.alarm));
   if (outcome.result === 'pause') {
     if (r.status === 'Paused' && r.pause?.reason === 'NoData') return finished(r);
     return pausedForNoData(deps, r, outcome.message, outcome.alarm);
@@ -239,7 +294,13 @@ async function advance(deps: RolloutDeps, r: Rollout, message: string): Promise<
 }
 
 async function pausedForNoData(deps: RolloutDeps, r: Rollout, message: string, alarm: string): Promise<PassResult> {
-  const paused: Rollout = { ...withHistory(r, deps.now(), 'Paused', `${message}: waiting for the alarm to report OK, or for promote`, { alarm }), status: 'Paused', pause: { reason: 'NoData' } };
+  const paused: Rollout = {
+    ...withHistory(r, deps.now(), 'Paused', `${message}: waiting for the alarm to report OK, or for promote`, {
+      alarm,
+    }),
+    status: 'Paused',
+    pause: { reason: 'NoData' },
+  };
   await saveRollout(deps, r, paused);
   return finished(paused);
 }
@@ -249,7 +310,13 @@ async function waitForPods(deps: RolloutDeps, before: Rollout, r: Rollout, what:
   const now = deps.now();
   const deadline = Date.parse(r.stepStartedAt) + r.request.progressDeadlineSeconds * 1000;
   if (now.getTime() > deadline) {
-    return finished(await abortNow(deps, r, `ProgressDeadlineExceeded: ${what} not Ready within ${r.request.progressDeadlineSeconds}s`));
+    return finished(
+      await abortNow(
+        deps,
+        r,
+        `ProgressDeadlineExceeded: ${what} not Ready within ${r.request.progressDeadlineSeconds}s`,
+      ),
+    );
   }
   const changed = JSON.stringify(before.weights) !== JSON.stringify(r.weights);
   const saved = changed ? await saveRollout(deps, before, { ...r, updatedAt: now.toISOString() }) : r;
@@ -258,14 +325,26 @@ async function waitForPods(deps: RolloutDeps, before: Rollout, r: Rollout, what:
 
 async function promoted(deps: RolloutDeps, r: Rollout, message: string): Promise<PassResult> {
   const now = deps.now();
-  const next: Rollout = { ...withHistory(r, now, 'Promoted', message), status: 'Promoted', phase: 'Done', pause: undefined, promoteRequest: undefined, weights: { canary: 100, stable: 0 }, finishedAt: now.toISOString() };
+  const next: Rollout = {
+    ...withHistory(r, now, 'Promoted', message),
+    status: 'Promoted',
+    phase: 'Done',
+    pause: undefined,
+    promoteRequest: undefined,
+    weights: { canary: 100, stable: 0 },
+    finishedAt: now.toISOString(),
+  };
   await saveRollout(deps, r, next);
   return finished(next);
 }
 
 async function failed(deps: RolloutDeps, r: Rollout, message: string): Promise<Rollout> {
   const now = deps.now();
-  return saveRollout(deps, r, { ...withHistory(r, now, 'Failed', message), status: 'Failed', finishedAt: now.toISOString() });
+  return saveRollout(deps, r, {
+    ...withHistory(r, now, 'Failed', message),
+    status: 'Failed',
+    finishedAt: now.toISOString(),
+  });
 }
 
 async function requireStable(deps: RolloutDeps, r: Rollout): Promise<DeploymentView | undefined> {
@@ -273,7 +352,13 @@ async function requireStable(deps: RolloutDeps, r: Rollout): Promise<DeploymentV
 }
 
 function rolledOut(d: DeploymentView, replicas: number): boolean {
-  return d.observedGeneration >= d.generation && d.status.updatedReplicas === replicas && d.status.readyReplicas === replicas && d.status.availableReplicas === replicas && d.status.replicas === replicas;
+  return (
+    d.observedGeneration >= d.generation &&
+    d.status.updatedReplicas === replicas &&
+    d.status.readyReplicas === replicas &&
+    d.status.availableReplicas === replicas &&
+    d.status.replicas === replicas
+  );
 }
 
 function remaining(now: Date, until: string): number {

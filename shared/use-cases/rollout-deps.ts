@@ -24,7 +24,11 @@ export interface RolloutRunInput {
 }
 
 /** Saves and then publishes the history entries the save added (at least once: a retried pass may repeat one). */
-export async function saveRollout(deps: Pick<RolloutDeps, 'rollouts' | 'events'>, before: Rollout, after: Rollout): Promise<Rollout> {
+export async function saveRollout(
+  deps: Pick<RolloutDeps, 'rollouts' | 'events'>,
+  before: Rollout,
+  after: Rollout,
+): Promise<Rollout> {
   const saved = await deps.rollouts.save(after);
   const added = after.history.slice(before.history.length);
   for (const event of added) {
@@ -44,7 +48,10 @@ export function executionName(rollout: Pick<Rollout, 'id' | 'run'>): string {
   return `${rollout.id}-${rollout.run}`;
 }
 
-export async function startRun(deps: Pick<RolloutDeps, 'workflows'>, rollout: Pick<Rollout, 'id' | 'run'>): Promise<void> {
+export async function startRun(
+  deps: Pick<RolloutDeps, 'workflows'>,
+  rollout: Pick<Rollout, 'id' | 'run'>,
+): Promise<void> {
   const input: RolloutRunInput = { rolloutId: rollout.id, run: rollout.run };
   await deps.workflows.start('rollout', executionName(rollout), input);
 }
@@ -53,10 +60,15 @@ export async function startRun(deps: Pick<RolloutDeps, 'workflows'>, rollout: Pi
  * Optimistic locking: reads the rollout, lets `decide` act and save, and when someone else's write got
  * in between (VersionConflictError) reads again and decides again.
  */
-export async function withFreshRollout<T>(deps: Pick<RolloutDeps, 'rollouts'>, id: string, decide: (r: Rollout) => Promise<T>): Promise<T> {
+export async function withFreshRollout<T>(
+  deps: Pick<RolloutDeps, 'rollouts'>,
+  id: string,
+  decide: (r: Rollout) => Promise<T>,
+): Promise<T> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const r = await deps.rollouts.get(id);
-    if (!r) throw new NotFoundError(`rollout ${id} not found`, { details: [{ field: 'id', reason: 'no such rollout' }] });
+    if (!r)
+      throw new NotFoundError(`rollout ${id} not found`, { details: [{ field: 'id', reason: 'no such rollout' }] });
     try {
       return await decide(r);
     } catch (error) {

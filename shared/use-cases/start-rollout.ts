@@ -10,7 +10,11 @@ import { saveRollout, startRun, type RolloutDeps } from './rollout-deps';
  * POST /rollouts: validate the request against the cluster and CloudWatch (changing neither), take
  * the Deployment's lock with the rollout record in one write, then start the workflow.
  */
-export async function startRollout(deps: RolloutDeps, body: unknown, newId: () => string = randomUUID): Promise<Rollout> {
+export async function startRollout(
+  deps: RolloutDeps,
+  body: unknown,
+  newId: () => string = randomUUID,
+): Promise<Rollout> {
   const request = parseRolloutRequest(body);
   const { stable, container, activeSelector, previewSelector } = await checkAgainstCluster(deps, request);
   const alarms = alarmsOf(request);
@@ -18,7 +22,10 @@ export async function startRollout(deps: RolloutDeps, body: unknown, newId: () =
   const unknown = alarms.all.filter((a) => !(a in known));
   if (unknown.length) {
     const field = request.canary ? 'canary.analysis.alarms' : 'blueGreen.analysis.alarms';
-    throw ValidationError.forField(field, `unknown CloudWatch alarm${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
+    throw ValidationError.forField(
+      field,
+      `unknown CloudWatch alarm${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`,
+    );
   }
 
   const id = newId();
@@ -35,7 +42,12 @@ export async function startRollout(deps: RolloutDeps, body: unknown, newId: () =
     phase: request.canary ? 'Steps' : 'Preview',
     currentStepIndex: 0,
     stepStartedAt: now.toISOString(),
-    stable: { replicas: stable.replicas, template: stable.template, ...(activeSelector ? { activeSelector } : {}), ...(previewSelector ? { previewSelector } : {}) },
+    stable: {
+      replicas: stable.replicas,
+      template: stable.template,
+      ...(activeSelector ? { activeSelector } : {}),
+      ...(previewSelector ? { previewSelector } : {}),
+    },
     newTemplate: newPodTemplate(stable.template, request, revision, container),
     revision,
     weights: { canary: 0, stable: 100 },
@@ -46,25 +58,46 @@ export async function startRollout(deps: RolloutDeps, body: unknown, newId: () =
     updatedAt: now.toISOString(),
     version: 0,
   };
-  const rollout = withHistory(base, now, 'Started', `${base.strategy} rollout of ${request.image ?? 'a pod template patch'} on ${stable.replicas} replicas`);
+  const rollout = withHistory(
+    base,
+    now,
+    'Started',
+    `${base.strategy} rollout of ${request.image ?? 'a pod template patch'} on ${stable.replicas} replicas`,
+  );
   await deps.rollouts.create(rollout); // ConflictError naming the active rollout
   try {
     await startRun(deps, rollout);
   } catch (error) {
     // Nothing was changed in the cluster yet: record the failure and free the Deployment.
-    await saveRollout(deps, rollout, { ...withHistory(rollout, deps.now(), 'Failed', `workflow did not start: ${errorMessage(error)}`), status: 'Failed', finishedAt: deps.now().toISOString() });
+    await saveRollout(deps, rollout, {
+      ...withHistory(rollout, deps.now(), 'Failed', `workflow did not start: ${errorMessage(error)}`),
+      status: 'Failed',
+      finishedAt: deps.now().toISOString(),
+    });
     throw error;
   }
-  await deps.events.publish('Rollout Started', { rolloutId: id, cluster: rollout.cluster, namespace: rollout.namespace, deployment: rollout.deployment, status: rollout.status });
+  await deps.events.publish('Rollout Started', {
+    rolloutId: id,
+    cluster: rollout.cluster,
+    namespace: rollout.namespace,
+    deployment: rollout.deployment,
+    status: rollout.status,
+  });
   return rollout;
 }
 
 async function checkAgainstCluster(deps: RolloutDeps, request: RolloutRequest) {
   const { cluster, namespace, deployment } = request;
-  if (!(await deps.workloads.namespaceExists(cluster, namespace))) throw ValidationError.forField('namespace', `namespace ${namespace} not found in cluster ${cluster}`);
+  if (!(await deps.workloads.namespaceExists(cluster, namespace)))
+    throw ValidationError.forField('namespace', `namespace ${namespace} not found in cluster ${cluster}`);
   const stable = await deps.workloads.getDeployment(cluster, namespace, deployment);
-  if (!stable) throw ValidationError.forField('deployment', `Deployment ${deployment} not found in namespace ${namespace}`);
-  if (stable.replicas < 1) throw ValidationError.forField('deployment', `Deployment ${deployment} has 0 replicas: scale it up before rolling out`);
+  if (!stable)
+    throw ValidationError.forField('deployment', `Deployment ${deployment} not found in namespace ${namespace}`);
+  if (stable.replicas < 1)
+    throw ValidationError.forField(
+      'deployment',
+      `Deployment ${deployment} has 0 replicas: scale it up before rolling out`,
+    );
   const container = chooseContainer(stable, request);
 
   const problems: ErrorDetail[] = [];
@@ -73,17 +106,33 @@ async function checkAgainstCluster(deps: RolloutDeps, request: RolloutRequest) {
   if (request.blueGreen) {
     const { activeService, previewService } = request.blueGreen;
     activeSelector = await deps.workloads.getServiceSelector(cluster, namespace, activeService);
-    if (!activeSelector) problems.push({ field: 'blueGreen.activeService', reason: `Service ${activeService} not found in namespace ${namespace}` });
+    if (!activeSelector)
+      problems.push({
+        field: 'blueGreen.activeService',
+        reason: `Service ${activeService} not found in namespace ${namespace}`,
+      });
     else if (!Object.keys(activeSelector).length || !selects(activeSelector, stable.template)) {
-      problems.push({ field: 'blueGreen.activeService', reason: `Service ${activeService} does not select the pods of Deployment ${deployment}` });
+      problems.push({
+        field: 'blueGreen.activeService',
+        reason: `Service ${activeService} does not select the pods of Deployment ${deployment}`,
+      });
     }
     if (previewService) {
-      if (previewService === activeService) problems.push({ field: 'blueGreen.previewService', reason: 'must differ from activeService' });
+      if (previewService === activeService)
+        problems.push({ field: 'blueGreen.previewService', reason: 'must differ from activeService' });
       previewSelector = await deps.workloads.getServiceSelector(cluster, namespace, previewService);
-      if (!previewSelector) problems.push({ field: 'blueGreen.previewService', reason: `Service ${previewService} not found in namespace ${namespace}` });
+      if (!previewSelector)
+        problems.push({
+          field: 'blueGreen.previewService',
+          reason: `Service ${previewService} not found in namespace ${namespace}`,
+        });
     }
   }
-  if (problems.length) throw new ValidationError(`invalid rollout request: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`, problems);
+  if (problems.length)
+    throw new ValidationError(
+      `invalid rollout request: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`,
+      problems,
+    );
   return { stable, container, activeSelector, previewSelector };
 }
 
@@ -91,9 +140,17 @@ function chooseContainer(stable: DeploymentView, request: RolloutRequest): strin
   if (!request.image) return undefined;
   const names = (stable.template.spec?.containers ?? []).map((c) => c.name);
   if (request.container) {
-    if (!names.includes(request.container)) throw ValidationError.forField('container', `Deployment ${request.deployment} has no container ${request.container} (it has ${names.join(', ')})`);
+    if (!names.includes(request.container))
+      throw ValidationError.forField(
+        'container',
+        `Deployment ${request.deployment} has no container ${request.container} (it has ${names.join(', ')})`,
+      );
     return request.container;
   }
-  if (names.length !== 1) throw ValidationError.forField('container', `Deployment ${request.deployment} has ${names.length} containers (${names.join(', ')}): name the one to update`);
+  if (names.length !== 1)
+    throw ValidationError.forField(
+      'container',
+      `Deployment ${request.deployment} has ${names.length} containers (${names.join(', ')}): name the one to update`,
+    );
   return names[0];
 }

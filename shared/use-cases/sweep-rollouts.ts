@@ -5,7 +5,9 @@ import { startRun, type RolloutDeps } from './rollout-deps';
  * moving. Execution names are `<id>-<run>`, so a run that is alive is not started twice; one that
  * never started (a crash between saving and starting) starts now.
  */
-export async function sweepRollouts(deps: Pick<RolloutDeps, 'rollouts' | 'workflows' | 'logger'>): Promise<{ checked: number; started: number }> {
+export async function sweepRollouts(
+  deps: Pick<RolloutDeps, 'rollouts' | 'workflows' | 'logger'>,
+): Promise<{ checked: number; started: number }> {
   const active = await deps.rollouts.listActive();
   const moving = active.filter((r) => r.status === 'Progressing' || r.pause?.until);
   for (const r of moving) await startRun(deps, r);

@@ -7,7 +7,10 @@ export const eksNameSchema = z
   .string()
   .min(1, 'must not be empty')
   .max(100, 'must be at most 100 characters')
-  .regex(/^[0-9A-Za-z][A-Za-z0-9_-]*$/, 'must start with a letter or digit and contain only letters, digits, hyphens and underscores');
+  .regex(
+    /^[0-9A-Za-z][A-Za-z0-9_-]*$/,
+    'must start with a letter or digit and contain only letters, digits, hyphens and underscores',
+  );
 
 /** Kubernetes names of namespaces and most objects (RFC 1123 label). */
 export const dnsLabelSchema = z
@@ -18,7 +21,10 @@ export const dnsLabelSchema = z
 const clusterSpecSchema = z
   .object({
     name: eksNameSchema,
-    version: z.string().regex(/^\d+\.\d+$/, 'must look like "1.31"').optional(),
+    version: z
+      .string()
+      .regex(/^\d+\.\d+$/, 'must look like "1.31"')
+      .optional(),
     roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN'),
     subnetIds: z
       .array(z.string().regex(/^subnet-[0-9a-z]+$/, 'must be a subnet ID'))
@@ -33,7 +39,10 @@ const clusterSpecSchema = z
   .strict();
 
 /** Validates a provisioning request after filling in the deployment's defaults (role, subnets). */
-export function parseClusterSpec(body: unknown, defaults: { roleArn?: string; subnetIds?: string[] } = {}): ClusterSpec {
+export function parseClusterSpec(
+  body: unknown,
+  defaults: { roleArn?: string; subnetIds?: string[] } = {},
+): ClusterSpec {
   const withDefaults = isPlainObject(body) ? { ...definedOnly(defaults), ...body } : body;
   return parseWith(clusterSpecSchema, withDefaults, 'cluster spec');
 }

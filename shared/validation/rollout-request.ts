@@ -14,11 +14,15 @@ const analysisSchema = z
   })
   .strict();
 
-const durationSchema = z.string().refine((d) => parseDuration(d) !== undefined, 'must be a duration like "30s", "5m", "1h" or "1h30m"');
+const durationSchema = z
+  .string()
+  .refine((d) => parseDuration(d) !== undefined, 'must be a duration like "30s", "5m", "1h" or "1h30m"');
 
 /** A step has exactly one field: zod's strict objects in a union, so `{setWeight, pause}` is refused. */
 const stepSchema = z.union([
-  z.object({ setWeight: z.number().int('must be a whole number').min(0, 'must be 0–100').max(100, 'must be 0–100') }).strict(),
+  z
+    .object({ setWeight: z.number().int('must be a whole number').min(0, 'must be 0–100').max(100, 'must be 0–100') })
+    .strict(),
   z.object({ pause: z.object({ duration: durationSchema.optional() }).strict() }).strict(),
   z.object({ analysis: z.object({ alarms: z.array(alarmNameSchema).optional() }).strict() }).strict(),
 ]);
@@ -61,11 +65,25 @@ export function parseRolloutRequest(body: unknown): RolloutRequest {
   const parsed = parseWith(requestSchema, body, 'rollout request');
   const problems: { field: string; reason: string }[] = [];
   if (!parsed.canary === !parsed.blueGreen) {
-    problems.push({ field: parsed.canary ? 'blueGreen' : 'canary', reason: parsed.canary ? 'give one strategy, not both canary and blueGreen' : 'a strategy is required: canary or blueGreen' });
+    problems.push({
+      field: parsed.canary ? 'blueGreen' : 'canary',
+      reason: parsed.canary
+        ? 'give one strategy, not both canary and blueGreen'
+        : 'a strategy is required: canary or blueGreen',
+    });
   }
-  if (!parsed.image && !parsed.podTemplatePatch) problems.push({ field: 'image', reason: 'give the new image (or a podTemplatePatch)' });
-  if (isPlainObject(parsed.podTemplatePatch) && 'metadata' in parsed.podTemplatePatch && isPlainObject(parsed.podTemplatePatch.metadata) && 'labels' in parsed.podTemplatePatch.metadata) {
-    problems.push({ field: 'podTemplatePatch.metadata.labels', reason: 'labels are managed by the rollout (they must keep matching the Service)' });
+  if (!parsed.image && !parsed.podTemplatePatch)
+    problems.push({ field: 'image', reason: 'give the new image (or a podTemplatePatch)' });
+  if (
+    isPlainObject(parsed.podTemplatePatch) &&
+    'metadata' in parsed.podTemplatePatch &&
+    isPlainObject(parsed.podTemplatePatch.metadata) &&
+    'labels' in parsed.podTemplatePatch.metadata
+  ) {
+    problems.push({
+      field: 'podTemplatePatch.metadata.labels',
+      reason: 'labels are managed by the rollout (they must keep matching the Service)',
+    });
   }
   const steps: CanaryStep[] = [];
   if (parsed.canary) {
@@ -79,12 +97,19 @@ export function parseRolloutRequest(body: unknown): RolloutRequest {
     checked.forEach((step, i) => {
       if (!step || !('setWeight' in step)) return;
       if (step.setWeight < previous && !parsed.canary!.allowWeightDecrease) {
-        problems.push({ field: `canary.steps.${i}.setWeight`, reason: `must not go down (${previous} → ${step.setWeight}) unless canary.allowWeightDecrease is true` });
+        problems.push({
+          field: `canary.steps.${i}.setWeight`,
+          reason: `must not go down (${previous} → ${step.setWeight}) unless canary.allowWeightDecrease is true`,
+        });
       }
       previous = step.setWeight;
     });
   }
-  if (problems.length) throw new ValidationError(`invalid rollout request: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`, problems);
+  if (problems.length)
+    throw new ValidationError(
+      `invalid rollout request: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`,
+      problems,
+    );
   const { canary, ...rest } = parsed;
   return {
     ...rest,
@@ -95,7 +120,8 @@ export function parseRolloutRequest(body: unknown): RolloutRequest {
 function describeBadStep(raw: unknown): string {
   if (!isPlainObject(raw)) return 'must be an object with one of setWeight, pause, analysis';
   const keys = Object.keys(raw);
-  if (keys.length !== 1) return `must have exactly one of setWeight, pause, analysis (got ${keys.join(', ') || 'none'})`;
+  if (keys.length !== 1)
+    return `must have exactly one of setWeight, pause, analysis (got ${keys.join(', ') || 'none'})`;
   const [key] = keys;
   if (key === 'setWeight') return 'setWeight must be a whole number 0–100';
   if (key === 'pause') return 'pause must be {} or {"duration": "30s"|"5m"|"1h"}';

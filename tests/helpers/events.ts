@@ -13,7 +13,8 @@ export function alarmEvent(overrides: Record<string, unknown> = {}) {
       alarmName: 'web-5xx-rate',
       state: {
         value: 'ALARM',
-        reason: 'Threshold Crossed: 1 out of the last 1 datapoints [12.0 (02/01/26 03:03:00)] was greater than the threshold (5.0).',
+        reason:
+          'Threshold Crossed: 1 out of the last 1 datapoints [12.0 (02/01/26 03:03:00)] was greater than the threshold (5.0).',
         reasonData: '{"version":"1.0"}',
         timestamp: '2026-01-02T03:04:05.123+0000',
       },

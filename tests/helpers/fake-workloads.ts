@@ -42,7 +42,12 @@ export class FakeWorkloads implements Workloads {
   }
 
   /** A Deployment whose pods are all Ready (status settled). */
-  addDeployment(cluster: string, namespace: string, name: string, options: { replicas: number; template: PodTemplate; selector: Record<string, string> }): this {
+  addDeployment(
+    cluster: string,
+    namespace: string,
+    name: string,
+    options: { replicas: number; template: PodTemplate; selector: Record<string, string> },
+  ): this {
     this.addNamespace(cluster, namespace);
     const replicas = options.replicas;
     this.deployments.set(key(cluster, namespace, name), {
@@ -89,13 +94,27 @@ export class FakeWorkloads implements Workloads {
   async getDeployment(cluster: string, namespace: string, name: string): Promise<DeploymentView | undefined> {
     const d = this.deployments.get(key(cluster, namespace, name));
     if (!d) return undefined;
-    return structuredClone({ name: d.name, replicas: d.replicas, selector: d.selector, template: d.template, generation: d.generation, observedGeneration: d.observedGeneration, status: d.status });
+    return structuredClone({
+      name: d.name,
+      replicas: d.replicas,
+      selector: d.selector,
+      template: d.template,
+      generation: d.generation,
+      observedGeneration: d.observedGeneration,
+      status: d.status,
+    });
   }
 
   async createDeployment(
     cluster: string,
     namespace: string,
-    deployment: { name: string; replicas: number; selector: Record<string, string>; template: PodTemplate; labels: Record<string, string> },
+    deployment: {
+      name: string;
+      replicas: number;
+      selector: Record<string, string>;
+      template: PodTemplate;
+      labels: Record<string, string>;
+    },
   ): Promise<void> {
     this.calls.push({ op: 'createDeployment', name: deployment.name, replicas: deployment.replicas });
     const k = key(cluster, namespace, deployment.name);
@@ -119,7 +138,13 @@ export class FakeWorkloads implements Workloads {
     d.generation++;
   }
 
-  async setTemplate(cluster: string, namespace: string, name: string, template: PodTemplate, replicas: number): Promise<void> {
+  async setTemplate(
+    cluster: string,
+    namespace: string,
+    name: string,
+    template: PodTemplate,
+    replicas: number,
+  ): Promise<void> {
     this.calls.push({ op: 'setTemplate', name, replicas, image: template.spec?.containers?.[0]?.image });
     const d = this.mustGet(cluster, namespace, name);
     d.template = structuredClone(template);
@@ -132,12 +157,21 @@ export class FakeWorkloads implements Workloads {
     this.deployments.delete(key(cluster, namespace, name));
   }
 
-  async getServiceSelector(cluster: string, namespace: string, name: string): Promise<Record<string, string> | undefined> {
+  async getServiceSelector(
+    cluster: string,
+    namespace: string,
+    name: string,
+  ): Promise<Record<string, string> | undefined> {
     const s = this.services.get(key(cluster, namespace, name));
     return s && { ...s };
   }
 
-  async setServiceSelector(cluster: string, namespace: string, name: string, selector: Record<string, string>): Promise<void> {
+  async setServiceSelector(
+    cluster: string,
+    namespace: string,
+    name: string,
+    selector: Record<string, string>,
+  ): Promise<void> {
     this.calls.push({ op: 'setServiceSelector', name, selector: { ...selector } });
     const k = key(cluster, namespace, name);
     if (!this.services.has(k)) throw new Error(`service ${k} not found`);

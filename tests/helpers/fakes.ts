@@ -23,7 +23,11 @@ export class FakeClusterApi implements ClusterApi {
       return;
     }
     this.created.push({ spec, operationId });
-    this.clusters.set(spec.name, { name: spec.name, status: 'CREATING', tags: { ...spec.tags, [OPERATION_TAG]: operationId } });
+    this.clusters.set(spec.name, {
+      name: spec.name,
+      status: 'CREATING',
+      tags: { ...spec.tags, [OPERATION_TAG]: operationId },
+    });
   }
 
   async describeCluster(name: string): Promise<ClusterInfo | undefined> {
@@ -65,6 +69,12 @@ export class FakeClusterBaseline implements ClusterBaseline {
 
 /** A clock that only moves when told to. */
 export function fixedClock(iso: string) {
-  const clock = { ms: new Date(iso).getTime(), now: () => new Date(clock.ms), advance: (ms: number) => void (clock.ms += ms) };
+  const clock = {
+    ms: new Date(iso).getTime(),
+    now: () => new Date(clock.ms),
+    advance: (ms: number) => {
+      clock.ms += ms;
+    },
+  };
   return clock;
 }

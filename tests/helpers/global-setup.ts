@@ -15,11 +15,19 @@ export default async function globalSetup() {
   try {
     stack = await startStack({ dir, progress });
   } catch (error) {
-    process.stderr.write(`\n[test stack] FAILED TO START — integration tests cannot run:\n${(error as Error)?.stack ?? error}\n\n`);
+    process.stderr.write(
+      `\n[test stack] FAILED TO START — integration tests cannot run:\n${(error as Error)?.stack ?? error}\n\n`,
+    );
     throw error;
   }
   (globalThis as { __eksflowStack?: Stack }).__eksflowStack = stack;
   const { server, caData, token } = stack.controlPlane;
-  process.env.EKSFLOW_TEST_STACK = JSON.stringify({ region: stack.region, awsEndpoint: stack.awsEndpoint, controlPlane: { server, caData, token } });
-  progress(`up in ${((Date.now() - started) / 1000).toFixed(1)} s: AWS emulator ${stack.awsEndpoint}, Kubernetes ${server}`);
+  process.env.EKSFLOW_TEST_STACK = JSON.stringify({
+    region: stack.region,
+    awsEndpoint: stack.awsEndpoint,
+    controlPlane: { server, caData, token },
+  });
+  progress(
+    `up in ${((Date.now() - started) / 1000).toFixed(1)} s: AWS emulator ${stack.awsEndpoint}, Kubernetes ${server}`,
+  );
 }

@@ -8,7 +8,9 @@ export interface App {
 }
 
 /** A namespace with a Deployment `web` (app=web) of `replicas` Ready pods and a Service `web` in front. */
-export async function createApp(options: { replicas?: number; image?: string; previewService?: boolean } = {}): Promise<App> {
+export async function createApp(
+  options: { replicas?: number; image?: string; previewService?: boolean } = {},
+): Promise<App> {
   const { core, apps } = kube();
   const namespace = uniqueName('ns');
   const name = 'web';
@@ -21,14 +23,25 @@ export async function createApp(options: { replicas?: number; image?: string; pr
       spec: {
         replicas,
         selector: { matchLabels: { app: name } },
-        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'web', image: options.image ?? 'nginx:1.27' }] } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: { containers: [{ name: 'web', image: options.image ?? 'nginx:1.27' }] },
+        },
       },
     },
   });
-  const service = (svc: string) => core.createNamespacedService({ namespace, body: { metadata: { name: svc }, spec: { selector: { app: name }, ports: [{ port: 80 }] } } });
+  const service = (svc: string) =>
+    core.createNamespacedService({
+      namespace,
+      body: { metadata: { name: svc }, spec: { selector: { app: name }, ports: [{ port: 80 }] } },
+    });
   await service(name);
   if (options.previewService) await service(`${name}-preview`);
-  await eventually(`${namespace}/${name} Ready`, async () => ((await deployment(namespace, name))?.status?.readyReplicas === replicas ? true : undefined), 30000);
+  await eventually(
+    `${namespace}/${name} Ready`,
+    async () => ((await deployment(namespace, name))?.status?.readyReplicas === replicas ? true : undefined),
+    30000,
+  );
   return { namespace, name, replicas };
 }
 
@@ -53,7 +66,16 @@ const cloudwatch = () => new CloudWatchClient(awsClientConfig());
 export async function createAlarm(state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' = 'OK'): Promise<string> {
   const name = uniqueName('web-5xx-rate');
   await cloudwatch().send(
-    new PutMetricAlarmCommand({ AlarmName: name, MetricName: '5xx', Namespace: 'eksflow/test', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
+    new PutMetricAlarmCommand({
+      AlarmName: name,
+      MetricName: '5xx',
+      Namespace: 'eksflow/test',
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    }),
   );
   // Set explicitly: the emulator starts new alarms in OK, CloudWatch in INSUFFICIENT_DATA.
   await setAlarm(name, state);
@@ -61,7 +83,9 @@ export async function createAlarm(state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' = 
 }
 
 export async function setAlarm(name: string, state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'): Promise<void> {
-  await cloudwatch().send(new SetAlarmStateCommand({ AlarmName: name, StateValue: state, StateReason: `test set ${state}` }));
+  await cloudwatch().send(
+    new SetAlarmStateCommand({ AlarmName: name, StateValue: state, StateReason: `test set ${state}` }),
+  );
 }
 
 export async function getRollout(runtime: TestRuntime, id: string) {
@@ -72,8 +96,13 @@ export async function getRollout(runtime: TestRuntime, id: string) {
 
 /** Waits for the rollout to satisfy `ready` (e.g. a status), returning it. */
 export async function waitForRollout(runtime: TestRuntime, id: string, ready: (r: any) => boolean, timeoutMs = 30000) {
-  return eventually(`rollout ${id}`, async () => {
-    const r = await getRollout(runtime, id);
-    return ready(r) ? r : undefined;
-  }, timeoutMs, 100);
+  return eventually(
+    `rollout ${id}`,
+    async () => {
+      const r = await getRollout(runtime, id);
+      return ready(r) ? r : undefined;
+    },
+    timeoutMs,
+    100,
+  );
 }

@@ -15,10 +15,16 @@ export function stableTemplate(image = 'nginx:1.27'): PodTemplate {
   return { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image }] } };
 }
 
-export function rolloutWorld(options: { replicas?: number; alarms?: Record<string, 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'> } = {}) {
+export function rolloutWorld(
+  options: { replicas?: number; alarms?: Record<string, 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'> } = {},
+) {
   const clock = fixedClock(T0);
   const workloads = new FakeWorkloads()
-    .addDeployment(CLUSTER, NAMESPACE, DEPLOYMENT, { replicas: options.replicas ?? 10, template: stableTemplate(), selector: { app: 'web' } })
+    .addDeployment(CLUSTER, NAMESPACE, DEPLOYMENT, {
+      replicas: options.replicas ?? 10,
+      template: stableTemplate(),
+      selector: { app: 'web' },
+    })
     .addService(CLUSTER, NAMESPACE, 'web', { app: 'web' })
     .addService(CLUSTER, NAMESPACE, 'web-preview', { app: 'web' });
   const alarms = new FakeAlarmStates();
@@ -26,7 +32,15 @@ export function rolloutWorld(options: { replicas?: number; alarms?: Record<strin
   const rollouts = new MemoryRolloutStore();
   const events = new RecordingEventPublisher();
   const workflows = new FakeWorkflowStarter();
-  const deps: RolloutDeps = { rollouts, workloads, alarms, events, workflows, logger: createLogger('silent'), now: clock.now };
+  const deps: RolloutDeps = {
+    rollouts,
+    workloads,
+    alarms,
+    events,
+    workflows,
+    logger: createLogger('silent'),
+    now: clock.now,
+  };
   let nextId = 0;
   const newId = () => `00000000-0000-4000-8000-${String(++nextId).padStart(12, '0')}`;
   return { deps, clock, workloads, alarms, rollouts, events, workflows, newId };

@@ -1,6 +1,6 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { randomUUID } from 'node:crypto';
-import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { kubeConfigFor } from '../../shared/adapters/kube/kube-clients';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
 import { AlarmBridge } from '../../local/sandbox/alarm-bridge';
@@ -15,11 +15,18 @@ export interface TestStack {
 /** The stack started by the global setup (its endpoints travel in an environment variable). */
 export function testStack(): TestStack {
   const raw = process.env.EKSFLOW_TEST_STACK;
-  if (!raw) throw new Error('EKSFLOW_TEST_STACK is not set: run integration tests through Jest (the global setup starts the stack)');
+  if (!raw)
+    throw new Error(
+      'EKSFLOW_TEST_STACK is not set: run integration tests through Jest (the global setup starts the stack)',
+    );
   return JSON.parse(raw) as TestStack;
 }
 
-export const awsClientConfig = () => ({ region: testStack().region, endpoint: testStack().awsEndpoint, credentials: SANDBOX_CREDENTIALS });
+export const awsClientConfig = () => ({
+  region: testStack().region,
+  endpoint: testStack().awsEndpoint,
+  credentials: SANDBOX_CREDENTIALS,
+});
 
 /** Direct Kubernetes clients for assertions and fixtures (not through eksflow). */
 export function kube(): { core: CoreV1Api; apps: AppsV1Api; config: KubeConfig } {
@@ -35,15 +42,23 @@ export interface TestRuntime extends LocalRuntime {
  * The local runtime on the shared stack, with a table of its own so test files never see each
  * other's records, and the alarm bridge delivering CloudWatch state changes as in the sandbox.
  */
-export async function startTestRuntime(options: { retryIntervalMs?: number; env?: Record<string, string> } = {}): Promise<TestRuntime> {
+export async function startTestRuntime(
+  options: { retryIntervalMs?: number; env?: Record<string, string> } = {},
+): Promise<TestRuntime> {
   const stack = testStack();
-  const config = await sandboxConfig({ ...stack, controlPlane: { ...stack.controlPlane, kubeconfig: '', stop: async () => undefined } } as Stack, {
-    EKSFLOW_TABLE: `eksflow-test-${randomUUID().slice(0, 8)}`,
-    ...options.env,
-  });
+  const config = await sandboxConfig(
+    { ...stack, controlPlane: { ...stack.controlPlane, kubeconfig: '', stop: async () => undefined } } as Stack,
+    {
+      EKSFLOW_TABLE: `eksflow-test-${randomUUID().slice(0, 8)}`,
+      ...options.env,
+    },
+  );
   await ensureSandboxCluster(config);
   const runtime = await startLocalRuntime({ config, retryIntervalMs: options.retryIntervalMs ?? 50 });
-  const alarms = new AlarmBridge(new CloudWatchClient(awsClientConfig()), runtime.deliverEvent, { region: config.region, intervalMs: 100 });
+  const alarms = new AlarmBridge(new CloudWatchClient(awsClientConfig()), runtime.deliverEvent, {
+    region: config.region,
+    intervalMs: 100,
+  });
   await alarms.start();
   const closeRuntime = runtime.close;
   return Object.assign(runtime, {
@@ -55,7 +70,12 @@ export async function startTestRuntime(options: { retryIntervalMs?: number; env?
   });
 }
 
-export async function api(runtime: { url: string }, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+export async function api(
+  runtime: { url: string },
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   const response = await fetch(runtime.url + path, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -66,7 +86,12 @@ export async function api(runtime: { url: string }, method: string, path: string
 }
 
 /** Polls until `probe` returns a value (not undefined) or the timeout passes. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20000, intervalMs = 100): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20000,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

@@ -11,7 +11,9 @@ describe('AWS emulator gaps', () => {
     ['DescribeAddon', () => new DescribeAddonCommand({ clusterName: 'sandbox', addonName: 'vpc-cni' })],
     ['DescribeUpdate', () => new DescribeUpdateCommand({ name: 'sandbox', updateId: 'u-1' })],
   ])('%s on the emulator becomes NotImplementedByEmulatorError', async (_name, command) => {
-    await expect(awsCall('EKS call', () => eks().send(command() as never))).rejects.toBeInstanceOf(NotImplementedByEmulatorError);
+    await expect(awsCall('EKS call', () => eks().send(command() as never))).rejects.toBeInstanceOf(
+      NotImplementedByEmulatorError,
+    );
   });
 
   it('an implemented API still answers normally', async () => {

@@ -13,19 +13,34 @@ describe('serverless package', () => {
 
   beforeAll(async () => {
     outDir = mkdtempSync(path.join(os.tmpdir(), 'eksflow-package-'));
-    await promisify(execFile)(path.join(root, 'node_modules/.bin/sls'), ['package', '--stage', 'dev', '--package', outDir], {
-      cwd: root,
-      env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_ENDPOINT_URL: '' },
-      timeout: 120000,
-    });
+    await promisify(execFile)(
+      path.join(root, 'node_modules/.bin/sls'),
+      ['package', '--stage', 'dev', '--package', outDir],
+      {
+        cwd: root,
+        env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_ENDPOINT_URL: '' },
+        timeout: 120000,
+      },
+    );
     template = JSON.parse(readFileSync(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
   }, 150000);
 
   const ofType = (type: string) => Object.values(template.Resources).filter((r) => r.Type === type);
 
   it('has every HTTP API route', () => {
-    const routes = ofType('AWS::ApiGatewayV2::Route').map((r) => r.Properties.RouteKey).sort();
-    expect(routes).toEqual(['GET /health', 'GET /operations/{id}', 'GET /rollouts', 'GET /rollouts/{id}', 'POST /clusters', 'POST /rollouts', 'POST /rollouts/{id}/abort', 'POST /rollouts/{id}/promote']);
+    const routes = ofType('AWS::ApiGatewayV2::Route')
+      .map((r) => r.Properties.RouteKey)
+      .sort();
+    expect(routes).toEqual([
+      'GET /health',
+      'GET /operations/{id}',
+      'GET /rollouts',
+      'GET /rollouts/{id}',
+      'POST /clusters',
+      'POST /rollouts',
+      'POST /rollouts/{id}/abort',
+      'POST /rollouts/{id}/promote',
+    ]);
   });
 
   it('has the CloudWatch alarm rule and the schedule', () => {

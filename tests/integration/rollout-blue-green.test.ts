@@ -1,7 +1,8 @@
 import { api, eventually, kube, startTestRuntime, type TestRuntime } from '../helpers/stack';
 import { createAlarm, createApp, deployment, setAlarm, waitForRollout } from '../helpers/rollout-fixtures';
 
-const selectorOf = async (namespace: string, name: string) => (await kube().core.readNamespacedService({ namespace, name })).spec?.selector;
+const selectorOf = async (namespace: string, name: string) =>
+  (await kube().core.readNamespacedService({ namespace, name })).spec?.selector;
 
 describe('blue-green rollout', () => {
   let runtime: TestRuntime;
@@ -16,7 +17,10 @@ describe('blue-green rollout', () => {
 
     // Act: start, wait for green Ready on the preview Service
     const { body } = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox', namespace: app.namespace, deployment: app.name, image: 'nginx:1.28',
+      cluster: 'sandbox',
+      namespace: app.namespace,
+      deployment: app.name,
+      image: 'nginx:1.28',
       blueGreen: { activeService: 'web', previewService: 'web-preview', scaleDownDelaySeconds: 3 },
     });
     const awaiting = await waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
@@ -40,7 +44,9 @@ describe('blue-green rollout', () => {
     expect(web?.spec?.template.spec?.containers[0].image).toBe('nginx:1.28');
     expect(web?.spec?.template.metadata?.labels?.version).toBe(done.revision);
     expect(await selectorOf(app.namespace, 'web')).toEqual({ app: 'web', version: done.revision });
-    await eventually('green removed', async () => ((await deployment(app.namespace, 'web-green')) === undefined ? true : undefined));
+    await eventually('green removed', async () =>
+      (await deployment(app.namespace, 'web-green')) === undefined ? true : undefined,
+    );
     const switchedAt = Date.parse(done.history.find((h: any) => h.type === 'Switched').at);
     const scaledDownAt = Date.parse(done.history.find((h: any) => h.type === 'Promoting').at);
     expect(scaledDownAt - switchedAt).toBeGreaterThanOrEqual(3000);
@@ -51,8 +57,16 @@ describe('blue-green rollout', () => {
     const app = await createApp({ replicas: 2 });
     const alarm = await createAlarm('OK');
     const { body } = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox', namespace: app.namespace, deployment: app.name, image: 'nginx:1.28',
-      blueGreen: { activeService: 'web', autoPromotionSeconds: 0, scaleDownDelaySeconds: 600, analysis: { alarms: [alarm] } },
+      cluster: 'sandbox',
+      namespace: app.namespace,
+      deployment: app.name,
+      image: 'nginx:1.28',
+      blueGreen: {
+        activeService: 'web',
+        autoPromotionSeconds: 0,
+        scaleDownDelaySeconds: 600,
+        analysis: { alarms: [alarm] },
+      },
     });
     const switched = await waitForRollout(runtime, body.id, (r) => r.phase === 'Switched');
     expect(await selectorOf(app.namespace, 'web')).toEqual({ app: 'web', version: switched.revision });
@@ -65,6 +79,8 @@ describe('blue-green rollout', () => {
     expect(await selectorOf(app.namespace, 'web')).toEqual({ app: 'web' });
     expect(aborted.abort.alarm).toBe(alarm);
     expect((await deployment(app.namespace, 'web'))?.spec?.template.spec?.containers[0].image).toBe('nginx:1.27');
-    await eventually('green removed', async () => ((await deployment(app.namespace, 'web-green')) === undefined ? true : undefined));
+    await eventually('green removed', async () =>
+      (await deployment(app.namespace, 'web-green')) === undefined ? true : undefined,
+    );
   }, 60000);
 });

@@ -20,7 +20,10 @@ describe('canary rollout (replica ratio)', () => {
       namespace: app.namespace,
       deployment: app.name,
       image: 'nginx:1.28',
-      canary: { steps: [{ setWeight: 10 }, { pause: { duration: '30s' } }, { setWeight: 50 }, { pause: {} }], analysis: { alarms: [alarm] } },
+      canary: {
+        steps: [{ setWeight: 10 }, { pause: { duration: '30s' } }, { setWeight: 50 }, { pause: {} }],
+        analysis: { alarms: [alarm] },
+      },
     });
 
     // Assess: 9/1 during the timed pause
@@ -36,7 +39,10 @@ describe('canary rollout (replica ratio)', () => {
     const waiting = await waitForRollout(runtime, id, (r) => r.status === 'Paused' && r.currentStepIndex === 3, 60000);
     expect(await replicaSplit(app)).toEqual({ stable: 5, canary: 5 });
     expect(waiting.weights).toEqual({ canary: 50, stable: 50 });
-    expect(Date.parse(waiting.history.find((h: any) => h.type === 'StepCompleted' && h.stepIndex === 1).at) - Date.parse(paused.pause.until)).toBeGreaterThanOrEqual(-1000);
+    expect(
+      Date.parse(waiting.history.find((h: any) => h.type === 'StepCompleted' && h.stepIndex === 1).at) -
+        Date.parse(paused.pause.until),
+    ).toBeGreaterThanOrEqual(-1000);
 
     // Act: promote
     const promote = await api(runtime, 'POST', `/rollouts/${id}/promote`, {});
@@ -49,8 +55,12 @@ describe('canary rollout (replica ratio)', () => {
     expect(stable?.spec?.template.spec?.containers[0].image).toBe('nginx:1.28');
     expect(stable?.spec?.replicas).toBe(10);
     expect(stable?.status?.readyReplicas).toBe(10);
-    await eventually('canary removed', async () => ((await deployment(app.namespace, `${app.name}-canary`)) === undefined ? true : undefined));
-    expect(done.history.map((h: any) => h.type)).toEqual(expect.arrayContaining(['Started', 'Paused', 'StepCompleted', 'Resumed', 'Promoting', 'Promoted']));
+    await eventually('canary removed', async () =>
+      (await deployment(app.namespace, `${app.name}-canary`)) === undefined ? true : undefined,
+    );
+    expect(done.history.map((h: any) => h.type)).toEqual(
+      expect.arrayContaining(['Started', 'Paused', 'StepCompleted', 'Resumed', 'Promoting', 'Promoted']),
+    );
     // The workflow never polled during the indefinite pause: the run ended and promote started the next.
     const runs = runtime.engine.list().filter((e) => e.workflow === 'rollout' && e.name.startsWith(id));
     expect(runs.map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
@@ -65,8 +75,13 @@ describe('canary rollout (replica ratio)', () => {
     // Prepare
     const app = await createApp({ replicas: 4 });
     const { body } = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox', namespace: app.namespace, deployment: app.name, image: 'nginx:1.29',
-      canary: { steps: [{ setWeight: 25 }, { pause: {} }, { setWeight: 50 }, { pause: {} }, { setWeight: 75 }, { pause: {} }] },
+      cluster: 'sandbox',
+      namespace: app.namespace,
+      deployment: app.name,
+      image: 'nginx:1.29',
+      canary: {
+        steps: [{ setWeight: 25 }, { pause: {} }, { setWeight: 50 }, { pause: {} }, { setWeight: 75 }, { pause: {} }],
+      },
     });
     await waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
 

@@ -24,19 +24,34 @@ describe('rollout transitions published to EventBridge', () => {
     const app = await createApp({ replicas: 2 });
 
     // Act
-    const { body } = await api(runtime, 'POST', '/rollouts', { cluster: 'sandbox', namespace: app.namespace, deployment: 'web', image: 'nginx:1.28', canary: { steps: [{ setWeight: 50 }, { pause: {} }] } });
+    const { body } = await api(runtime, 'POST', '/rollouts', {
+      cluster: 'sandbox',
+      namespace: app.namespace,
+      deployment: 'web',
+      image: 'nginx:1.28',
+      canary: { steps: [{ setWeight: 50 }, { pause: {} }] },
+    });
     await waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
     await api(runtime, 'POST', `/rollouts/${body.id}/abort`, { reason: 'testing notifications' });
 
     // Assess
     const received: { 'detail-type': string; source: string; detail: { rolloutId: string } }[] = [];
-    await eventually('Aborted event', async () => {
-      const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-      received.push(...(out.Messages ?? []).map((m) => JSON.parse(m.Body!)));
-      return received.some((e) => e['detail-type'] === 'Rollout Aborted') ? true : undefined;
-    }, 10000, 200);
+    await eventually(
+      'Aborted event',
+      async () => {
+        const out = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+        );
+        received.push(...(out.Messages ?? []).map((m) => JSON.parse(m.Body!)));
+        return received.some((e) => e['detail-type'] === 'Rollout Aborted') ? true : undefined;
+      },
+      10000,
+      200,
+    );
     const ours = received.filter((e) => e.detail.rolloutId === body.id);
     expect(ours.every((e) => e.source === 'eksflow')).toBe(true);
-    expect(ours.map((e) => e['detail-type'])).toEqual(expect.arrayContaining(['Rollout Started', 'Rollout Paused', 'Rollout Aborted']));
+    expect(ours.map((e) => e['detail-type'])).toEqual(
+      expect.arrayContaining(['Rollout Started', 'Rollout Paused', 'Rollout Aborted']),
+    );
   });
 });

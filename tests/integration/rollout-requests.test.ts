@@ -12,7 +12,13 @@ describe('POST /rollouts: bad requests and races', () => {
   });
   afterAll(async () => runtime?.close());
 
-  const valid = () => ({ cluster: 'sandbox', namespace: app.namespace, deployment: 'web', image: 'nginx:1.28', canary: { steps: [{ setWeight: 50 }, { pause: {} }], analysis: { alarms: [alarm] } } });
+  const valid = () => ({
+    cluster: 'sandbox',
+    namespace: app.namespace,
+    deployment: 'web',
+    image: 'nginx:1.28',
+    canary: { steps: [{ setWeight: 50 }, { pause: {} }], analysis: { alarms: [alarm] } },
+  });
 
   it.each<[string, (b: any) => any, number, string]>([
     ['unknown Deployment', (b) => ({ ...b, deployment: 'nope' }), 400, 'deployment'],
@@ -20,11 +26,31 @@ describe('POST /rollouts: bad requests and races', () => {
     ['missing strategy', ({ canary: _c, ...b }) => b, 400, 'canary'],
     ['both strategies', (b) => ({ ...b, blueGreen: { activeService: 'web' } }), 400, 'blueGreen'],
     ['weight above 100', (b) => ({ ...b, canary: { steps: [{ setWeight: 150 }] } }), 400, 'canary.steps.0'],
-    ['decreasing weights', (b) => ({ ...b, canary: { steps: [{ setWeight: 50 }, { setWeight: 20 }] } }), 400, 'canary.steps.1.setWeight'],
-    ['bad duration', (b) => ({ ...b, canary: { steps: [{ pause: { duration: '5 minutes' } }] } }), 400, 'canary.steps.0'],
+    [
+      'decreasing weights',
+      (b) => ({ ...b, canary: { steps: [{ setWeight: 50 }, { setWeight: 20 }] } }),
+      400,
+      'canary.steps.1.setWeight',
+    ],
+    [
+      'bad duration',
+      (b) => ({ ...b, canary: { steps: [{ pause: { duration: '5 minutes' } }] } }),
+      400,
+      'canary.steps.0',
+    ],
     ['no steps', (b) => ({ ...b, canary: { steps: [] } }), 400, 'canary.steps'],
-    ['unknown alarm', (b) => ({ ...b, canary: { ...b.canary, analysis: { alarms: ['no-such-alarm'] } } }), 400, 'canary.analysis.alarms'],
-    ['unknown active Service', (b) => ({ ...b, canary: undefined, blueGreen: { activeService: 'nope' } }), 400, 'blueGreen.activeService'],
+    [
+      'unknown alarm',
+      (b) => ({ ...b, canary: { ...b.canary, analysis: { alarms: ['no-such-alarm'] } } }),
+      400,
+      'canary.analysis.alarms',
+    ],
+    [
+      'unknown active Service',
+      (b) => ({ ...b, canary: undefined, blueGreen: { activeService: 'nope' } }),
+      400,
+      'blueGreen.activeService',
+    ],
     ['unknown field', (b) => ({ ...b, replicas: 3 }), 400, 'replicas'],
     ['unknown container', (b) => ({ ...b, container: 'sidecar' }), 400, 'container'],
   ])('%s → %i naming %s, and nothing changes in the cluster', async (_case, change, status, field) => {
@@ -60,7 +86,9 @@ describe('POST /rollouts: bad requests and races', () => {
   });
 
   it('GET /rollouts needs a cluster; unknown ids are 404', async () => {
-    expect((await api(runtime, 'GET', '/rollouts')).body.error.details).toEqual([{ field: 'cluster', reason: 'is required (query parameter)' }]);
+    expect((await api(runtime, 'GET', '/rollouts')).body.error.details).toEqual([
+      { field: 'cluster', reason: 'is required (query parameter)' },
+    ]);
     expect((await api(runtime, 'GET', '/rollouts/does-not-exist')).status).toBe(404);
     expect((await api(runtime, 'POST', '/rollouts/does-not-exist/abort')).status).toBe(404);
   });

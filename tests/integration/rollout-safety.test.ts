@@ -1,5 +1,12 @@
 import { api, eventually, startTestRuntime, type TestRuntime } from '../helpers/stack';
-import { createAlarm, createApp, deployment, replicaSplit, setAlarm, waitForRollout } from '../helpers/rollout-fixtures';
+import {
+  createAlarm,
+  createApp,
+  deployment,
+  replicaSplit,
+  setAlarm,
+  waitForRollout,
+} from '../helpers/rollout-fixtures';
 
 const canaryRequest = (namespace: string, extra: Record<string, unknown> = {}, analysis?: Record<string, unknown>) => ({
   cluster: 'sandbox',
@@ -28,16 +35,26 @@ describe('rollout safety: alarms, deadlines, missing data, duplicates, crashes',
 
     // Act
     await setAlarm(alarm, 'ALARM');
-    await eventually('stable restored', async () => {
-      const split = await replicaSplit(app);
-      return split.stable === 4 && split.canary === 0 ? split : undefined;
-    }, 10000, 20);
+    await eventually(
+      'stable restored',
+      async () => {
+        const split = await replicaSplit(app);
+        return split.stable === 4 && split.canary === 0 ? split : undefined;
+      },
+      10000,
+      20,
+    );
 
     // Assess: the abort came from the alarm handler, not from a workflow pass (the run had ended at the pause)
     const aborted = await waitForRollout(runtime, body.id, (r) => r.status === 'Aborted', 5000);
     expect(aborted.abort.alarm).toBe(alarm);
     expect(aborted.history.filter((h: any) => h.type === 'Aborted')).toEqual([expect.objectContaining({ alarm })]);
-    expect(runtime.engine.list().filter((e) => e.name.startsWith(body.id)).map((e) => e.statesEntered.at(-1))).toEqual(['Done']);
+    expect(
+      runtime.engine
+        .list()
+        .filter((e) => e.name.startsWith(body.id))
+        .map((e) => e.statesEntered.at(-1)),
+    ).toEqual(['Done']);
     // And the Deployment is free for the next rollout.
     const next = await api(runtime, 'POST', '/rollouts', canaryRequest(app.namespace));
     expect(next.status).toBe(202);
@@ -73,7 +90,12 @@ describe('rollout safety: alarms, deadlines, missing data, duplicates, crashes',
     const app = await createApp({ replicas: 3 });
 
     // Act
-    const { body } = await api(runtime, 'POST', '/rollouts', canaryRequest(app.namespace, { image: 'nginx:unready', progressDeadlineSeconds: 10 }));
+    const { body } = await api(
+      runtime,
+      'POST',
+      '/rollouts',
+      canaryRequest(app.namespace, { image: 'nginx:unready', progressDeadlineSeconds: 10 }),
+    );
     const aborted = await waitForRollout(runtime, body.id, (r) => r.status !== 'Progressing', 40000);
 
     // Assess
@@ -104,16 +126,20 @@ describe('rollout safety: alarms, deadlines, missing data, duplicates, crashes',
   it.each([
     ['fail', 'Aborted'],
     ['pass', 'Promoted'],
-  ])('noData "%s" on INSUFFICIENT_DATA ends %s', async (noData, status) => {
-    const app = await createApp({ replicas: 2 });
-    const alarm = await createAlarm('INSUFFICIENT_DATA');
-    const { body } = await api(runtime, 'POST', '/rollouts', {
-      ...canaryRequest(app.namespace),
-      canary: { steps: [{ setWeight: 50 }], analysis: { alarms: [alarm], noData } },
-    });
-    const r = await waitForRollout(runtime, body.id, (x) => x.status === 'Aborted' || x.status === 'Promoted', 40000);
-    expect(r.status).toBe(status);
-  }, 60000);
+  ])(
+    'noData "%s" on INSUFFICIENT_DATA ends %s',
+    async (noData, status) => {
+      const app = await createApp({ replicas: 2 });
+      const alarm = await createAlarm('INSUFFICIENT_DATA');
+      const { body } = await api(runtime, 'POST', '/rollouts', {
+        ...canaryRequest(app.namespace),
+        canary: { steps: [{ setWeight: 50 }], analysis: { alarms: [alarm], noData } },
+      });
+      const r = await waitForRollout(runtime, body.id, (x) => x.status === 'Aborted' || x.status === 'Promoted', 40000);
+      expect(r.status).toBe(status);
+    },
+    60000,
+  );
 
   it('a reconcile pass re-run after a simulated crash repeats no effect', async () => {
     // Prepare: a rollout at its indefinite pause

@@ -16,8 +16,18 @@ describe('the sandbox behind npm start', () => {
   afterAll(async () => sandbox?.stop());
 
   it('writes .sandbox/env and .sandbox/kubeconfig for other tools', () => {
-    const env = Object.fromEntries(readFileSync(path.join(dir, 'env'), 'utf8').trim().split('\n').map((l) => l.split('=')));
-    expect(Object.keys(env).sort()).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_SECRET_ACCESS_KEY']);
+    const env = Object.fromEntries(
+      readFileSync(path.join(dir, 'env'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split('=')),
+    );
+    expect(Object.keys(env).sort()).toEqual([
+      'AWS_ACCESS_KEY_ID',
+      'AWS_ENDPOINT_URL',
+      'AWS_REGION',
+      'AWS_SECRET_ACCESS_KEY',
+    ]);
     expect(env.AWS_ENDPOINT_URL).toBe(sandbox.stack.awsEndpoint);
     const kubeconfig = readFileSync(path.join(dir, 'kubeconfig'), 'utf8');
     expect(kubeconfig).toContain(`server: ${sandbox.stack.controlPlane.server}`);
@@ -27,12 +37,22 @@ describe('the sandbox behind npm start', () => {
   it('reports each component in GET /health', async () => {
     const { status, body } = await api(sandbox.runtime, 'GET', '/health');
     expect(status).toBe(200);
-    expect(Object.keys(body.components).sort()).toEqual(['aws-emulator', 'dynamodb', 'eks', 'kubernetes', 'workflow-engine']);
+    expect(Object.keys(body.components).sort()).toEqual([
+      'aws-emulator',
+      'dynamodb',
+      'eks',
+      'kubernetes',
+      'workflow-engine',
+    ]);
     expect(Object.values(body.components).every((c: any) => c.status === 'ok')).toBe(true);
   });
 
   it('starts with the EKS cluster "sandbox" on the emulator', async () => {
-    const eks = new EKSClient({ region: sandbox.stack.region, endpoint: sandbox.stack.awsEndpoint, credentials: SANDBOX_CREDENTIALS });
+    const eks = new EKSClient({
+      region: sandbox.stack.region,
+      endpoint: sandbox.stack.awsEndpoint,
+      credentials: SANDBOX_CREDENTIALS,
+    });
     const { cluster } = await eks.send(new DescribeClusterCommand({ name: 'sandbox' }));
     expect(cluster?.status).toBe('ACTIVE');
   });

@@ -1,5 +1,13 @@
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { api, awsClientConfig, eventually, kube, startTestRuntime, uniqueName, type TestRuntime } from '../helpers/stack';
+import {
+  api,
+  awsClientConfig,
+  eventually,
+  kube,
+  startTestRuntime,
+  uniqueName,
+  type TestRuntime,
+} from '../helpers/stack';
 
 /** HTTP in → workflow → EKS (emulator) → Kubernetes (real API server) → operation status out. */
 describe('walking skeleton: POST /clusters end to end', () => {
@@ -25,7 +33,12 @@ describe('walking skeleton: POST /clusters end to end', () => {
     expect(accepted.status).toBe(202);
     expect(accepted.body.cluster).toEqual({ name, status: 'CREATING' });
     expect(operation.status).toBe('Succeeded');
-    expect(operation.steps.map((s: { name: string }) => s.name)).toEqual(['ControlPlaneRequested', 'ControlPlaneActive', 'BaselineApplied', 'Completed']);
+    expect(operation.steps.map((s: { name: string }) => s.name)).toEqual([
+      'ControlPlaneRequested',
+      'ControlPlaneActive',
+      'BaselineApplied',
+      'Completed',
+    ]);
     const cluster = await new EKSClient(awsClientConfig()).send(new DescribeClusterCommand({ name }));
     expect(cluster.cluster?.status).toBe('ACTIVE');
     expect(cluster.cluster?.tags?.['eksflow:operation']).toBe(accepted.body.operationId);
@@ -40,7 +53,11 @@ describe('walking skeleton: POST /clusters end to end', () => {
     // Prepare
     const name = uniqueName('taken');
     const first = await api(runtime, 'POST', '/clusters', { name });
-    await eventually('first operation', async () => ((await api(runtime, 'GET', `/operations/${first.body.operationId}`)).body.status === 'Succeeded' ? true : undefined));
+    await eventually('first operation', async () =>
+      (await api(runtime, 'GET', `/operations/${first.body.operationId}`)).body.status === 'Succeeded'
+        ? true
+        : undefined,
+    );
     const executionsBefore = runtime.engine.list().length;
 
     // Act

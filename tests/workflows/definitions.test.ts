@@ -8,7 +8,10 @@ const workflowNames = readdirSync(path.join(root, 'workflows'))
   .filter((f) => f.endsWith('.asl.json'))
   .map((f) => f.slice(0, -'.asl.json'.length));
 
-type Validate = (definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => { isValid: boolean; errorsText: (sep?: string) => string };
+type Validate = (
+  definition: unknown,
+  options?: { checkPaths?: boolean; checkArn?: boolean },
+) => { isValid: boolean; errorsText: (sep?: string) => string };
 // asl-validator 4 ships no type declarations: type the one function it exports.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const validate = require('asl-validator') as Validate;

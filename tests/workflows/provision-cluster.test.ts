@@ -41,7 +41,11 @@ function fakeFunctions(overrides: Record<string, Handler> = {}) {
 }
 
 function engineWith(fakes: ReturnType<typeof fakeFunctions>) {
-  return new LocalWorkflowEngine({ definitions: [definition], invokeFunction: fakes.invokeFunction, retryIntervalMs: 1 });
+  return new LocalWorkflowEngine({
+    definitions: [definition],
+    invokeFunction: fakes.invokeFunction,
+    retryIntervalMs: 1,
+  });
 }
 
 async function run(engine: LocalWorkflowEngine, name = 'op-1', workflowInput: object = input) {
@@ -97,13 +101,15 @@ describe('provision-cluster workflow on the local engine', () => {
     expect(fakes.calls[3].input).toEqual({ ...input, check: { clusterStatus: 'ACTIVE', waitSeconds: 0 } });
   });
 
-  it('carries the check\'s waitSeconds into the next pass', async () => {
+  it("carries the check's waitSeconds into the next pass", async () => {
     // Prepare: the first check asks for a 0 s wait, then ACTIVE; the wait value is what GrowWait copies.
     const waits: number[] = [];
     const fakes = fakeFunctions({
       provisionCheckControlPlane: async (taskInput: { waitSeconds: number }) => {
         waits.push(taskInput.waitSeconds);
-        return waits.length < 3 ? { clusterStatus: 'CREATING', waitSeconds: 0 } : { clusterStatus: 'ACTIVE', waitSeconds: 0 };
+        return waits.length < 3
+          ? { clusterStatus: 'CREATING', waitSeconds: 0 }
+          : { clusterStatus: 'ACTIVE', waitSeconds: 0 };
       },
     });
 
@@ -216,7 +222,9 @@ describe('provision-cluster workflow on the local engine', () => {
 
   it('runs executions with different names separately', async () => {
     // Prepare
-    const fakes = fakeFunctions({ provisionCheckControlPlane: async () => ({ clusterStatus: 'ACTIVE', waitSeconds: 0 }) });
+    const fakes = fakeFunctions({
+      provisionCheckControlPlane: async () => ({ clusterStatus: 'ACTIVE', waitSeconds: 0 }),
+    });
     const engine = engineWith(fakes);
 
     // Act
@@ -225,6 +233,9 @@ describe('provision-cluster workflow on the local engine', () => {
 
     // Assess
     expect([a.status, b.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
-    expect(fakes.calls.filter((c) => c.fn === 'provisionComplete').map((c) => c.input.operationId)).toEqual(['op-a', 'op-b']);
+    expect(fakes.calls.filter((c) => c.fn === 'provisionComplete').map((c) => c.input.operationId)).toEqual([
+      'op-a',
+      'op-b',
+    ]);
   });
 });

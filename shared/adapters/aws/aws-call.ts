@@ -18,11 +18,14 @@ export function awsErrorName(error: unknown): string | undefined {
 }
 
 function toEksflowError(what: string, error: unknown): unknown {
-  if (isEmulatorGap(error)) return new NotImplementedByEmulatorError(`${what} is not implemented by the AWS emulator`, { cause: error });
+  if (isEmulatorGap(error))
+    return new NotImplementedByEmulatorError(`${what} is not implemented by the AWS emulator`, { cause: error });
   if (!isRetryableError(error)) return error; // callers handle the expected ones (NotFound, InUse, …)
   const name = awsErrorName(error) ?? 'Error';
   const message = `${what} failed: ${(error as Error).message ?? name}`;
-  return /Throttl|TooManyRequests|LimitExceeded/.test(name) ? new ThrottledError(message, { cause: error }) : new TransientError(message, { cause: error });
+  return /Throttl|TooManyRequests|LimitExceeded/.test(name)
+    ? new ThrottledError(message, { cause: error })
+    : new TransientError(message, { cause: error });
 }
 
 /**

@@ -15,7 +15,11 @@ export class CloudWatchAlarmStates implements AlarmStates {
       const AlarmNames = names.slice(i, i + PAGE);
       let NextToken: string | undefined;
       do {
-        const page = await awsCall('CloudWatch DescribeAlarms', () => this.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames, NextToken, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] })));
+        const page = await awsCall('CloudWatch DescribeAlarms', () =>
+          this.cloudwatch.send(
+            new DescribeAlarmsCommand({ AlarmNames, NextToken, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }),
+          ),
+        );
         for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
           if (alarm.AlarmName && alarm.StateValue) result[alarm.AlarmName] = alarm.StateValue as AlarmState;
         }

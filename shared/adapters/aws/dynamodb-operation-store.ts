@@ -21,17 +21,26 @@ export class DynamoDbOperationStore implements OperationStore {
   async create(operation: Operation): Promise<void> {
     try {
       await awsCall('DynamoDB PutItem', () =>
-        this.doc.send(new PutCommand({ TableName: this.tableName, Item: toItem(operation), ConditionExpression: 'attribute_not_exists(pk)' })),
+        this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: toItem(operation),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
       );
     } catch (error) {
-      if (awsErrorName(error) === 'ConditionalCheckFailedException') throw new ConflictError(`operation ${operation.id} already exists`);
+      if (awsErrorName(error) === 'ConditionalCheckFailedException')
+        throw new ConflictError(`operation ${operation.id} already exists`);
       throw error;
     }
   }
 
   async get(id: string): Promise<Operation | undefined> {
     const out = await awsCall('DynamoDB GetItem', () =>
-      this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: `OP#${id}`, sk: 'OP' }, ConsistentRead: true })),
+      this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk: `OP#${id}`, sk: 'OP' }, ConsistentRead: true }),
+      ),
     );
     return out.Item ? fromItem(out.Item) : undefined;
   }

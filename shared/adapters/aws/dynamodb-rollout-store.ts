@@ -1,5 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { isActive, type Rollout } from '../../domain/rollout/types';
 import { ConflictError, VersionConflictError } from '../../errors';
 import type { RolloutFilter, RolloutStore } from '../../ports/rollout-store';
@@ -21,30 +27,66 @@ export class DynamoDbRolloutStore implements RolloutStore {
     private readonly tableName: string,
     client: DynamoDBClient = new DynamoDBClient({}),
   ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } });
+    this.doc = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+    });
   }
 
   async create(rollout: Rollout): Promise<void> {
     const items: TransactItem[] = [
-      { Put: { TableName: this.tableName, Item: this.toItem(rollout), ConditionExpression: 'attribute_not_exists(pk)' } },
-      { Put: { TableName: this.tableName, Item: { pk: 'ACTIVE', sk: targetKey(rollout), rolloutId: rollout.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      {
+        Put: { TableName: this.tableName, Item: this.toItem(rollout), ConditionExpression: 'attribute_not_exists(pk)' },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { pk: 'ACTIVE', sk: targetKey(rollout), rolloutId: rollout.id },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
       // One item per alarm: a transaction may not touch the same item twice.
-      ...unique(rollout.alarms).map((alarm): TransactItem => ({ Put: { TableName: this.tableName, Item: { pk: `ALARM#${alarm}`, sk: `ROLLOUT#${rollout.id}`, rolloutId: rollout.id } } })),
+      ...unique(rollout.alarms).map(
+        (alarm): TransactItem => ({
+          Put: {
+            TableName: this.tableName,
+            Item: { pk: `ALARM#${alarm}`, sk: `ROLLOUT#${rollout.id}`, rolloutId: rollout.id },
+          },
+        }),
+      ),
     ];
     try {
-      await awsCall('DynamoDB TransactWriteItems', () => this.doc.send(new TransactWriteCommand({ TransactItems: items })));
+      await awsCall('DynamoDB TransactWriteItems', () =>
+        this.doc.send(new TransactWriteCommand({ TransactItems: items })),
+      );
     } catch (error) {
       if (awsErrorName(error) !== 'TransactionCanceledException') throw error;
-      const lock = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: 'ACTIVE', sk: targetKey(rollout) }, ConsistentRead: true }));
+      const lock = await this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: 'ACTIVE', sk: targetKey(rollout) },
+          ConsistentRead: true,
+        }),
+      );
       const activeId = lock.Item?.rolloutId as string | undefined;
-      throw new ConflictError(`deployment ${rollout.namespace}/${rollout.deployment} on ${rollout.cluster} already has an active rollout${activeId ? ` (${activeId})` : ''}`, {
-        details: [{ field: 'deployment', reason: `rollout ${activeId ?? '(unknown)'} is active on this Deployment` }],
-      });
+      throw new ConflictError(
+        `deployment ${rollout.namespace}/${rollout.deployment} on ${rollout.cluster} already has an active rollout${activeId ? ` (${activeId})` : ''}`,
+        {
+          details: [{ field: 'deployment', reason: `rollout ${activeId ?? '(unknown)'} is active on this Deployment` }],
+        },
+      );
     }
   }
 
   async get(id: string): Promise<Rollout | undefined> {
-    const out = await awsCall('DynamoDB GetItem', () => this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: `ROLLOUT#${id}`, sk: 'ROLLOUT' }, ConsistentRead: true })));
+    const out = await awsCall('DynamoDB GetItem', () =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: `ROLLOUT#${id}`, sk: 'ROLLOUT' },
+          ConsistentRead: true,
+        }),
+      ),
+    );
     return out.Item ? fromItem(out.Item) : undefined;
   }
 
@@ -62,13 +104,27 @@ export class DynamoDbRolloutStore implements RolloutStore {
     const release: TransactItem[] = isActive(rollout)
       ? []
       : [
-          { Delete: { TableName: this.tableName, Key: { pk: 'ACTIVE', sk: targetKey(rollout) }, ConditionExpression: 'attribute_not_exists(pk) OR rolloutId = :id', ExpressionAttributeValues: { ':id': rollout.id } } },
-          ...unique(rollout.alarms).map((alarm): TransactItem => ({ Delete: { TableName: this.tableName, Key: { pk: `ALARM#${alarm}`, sk: `ROLLOUT#${rollout.id}` } } })),
+          {
+            Delete: {
+              TableName: this.tableName,
+              Key: { pk: 'ACTIVE', sk: targetKey(rollout) },
+              ConditionExpression: 'attribute_not_exists(pk) OR rolloutId = :id',
+              ExpressionAttributeValues: { ':id': rollout.id },
+            },
+          },
+          ...unique(rollout.alarms).map(
+            (alarm): TransactItem => ({
+              Delete: { TableName: this.tableName, Key: { pk: `ALARM#${alarm}`, sk: `ROLLOUT#${rollout.id}` } },
+            }),
+          ),
         ];
     try {
-      await awsCall('DynamoDB TransactWriteItems', () => this.doc.send(new TransactWriteCommand({ TransactItems: [put, ...release] })));
+      await awsCall('DynamoDB TransactWriteItems', () =>
+        this.doc.send(new TransactWriteCommand({ TransactItems: [put, ...release] })),
+      );
     } catch (error) {
-      if (awsErrorName(error) === 'TransactionCanceledException') throw new VersionConflictError(`rollout ${rollout.id} was changed by someone else`, { cause: error });
+      if (awsErrorName(error) === 'TransactionCanceledException')
+        throw new VersionConflictError(`rollout ${rollout.id} was changed by someone else`, { cause: error });
       throw error;
     }
     return written;
@@ -96,7 +152,12 @@ export class DynamoDbRolloutStore implements RolloutStore {
   }
 
   private async queryIds(key: { pk: string }): Promise<string[]> {
-    const items = await this.queryAll({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': key.pk }, ConsistentRead: true });
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': key.pk },
+      ConsistentRead: true,
+    });
     return items.map((item) => item.rolloutId as string);
   }
 
@@ -104,7 +165,9 @@ export class DynamoDbRolloutStore implements RolloutStore {
     const items: Record<string, unknown>[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
-      const page = await awsCall('DynamoDB Query', () => this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey })));
+      const page = await awsCall('DynamoDB Query', () =>
+        this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey })),
+      );
       items.push(...(page.Items ?? []));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);

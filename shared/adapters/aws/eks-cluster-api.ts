@@ -1,4 +1,10 @@
-import { CreateClusterCommand, DeleteClusterCommand, DescribeClusterCommand, EKSClient, type Cluster } from '@aws-sdk/client-eks';
+import {
+  CreateClusterCommand,
+  DeleteClusterCommand,
+  DescribeClusterCommand,
+  EKSClient,
+  type Cluster,
+} from '@aws-sdk/client-eks';
 import { ConflictError } from '../../errors';
 import { OPERATION_TAG, type ClusterInfo, type ClusterSpec, type ClusterStatus } from '../../domain/cluster';
 import type { ClusterApi } from '../../ports/cluster-api';
@@ -29,7 +35,9 @@ export class EksClusterApi implements ClusterApi {
       // A cluster of that name exists: fine if this very operation created it (a re-run step).
       const existing = await this.describeCluster(spec.name);
       if (existing?.tags[OPERATION_TAG] !== operationId) {
-        throw new ConflictError(`cluster ${spec.name} already exists and was not created by operation ${operationId}`, { cause: error });
+        throw new ConflictError(`cluster ${spec.name} already exists and was not created by operation ${operationId}`, {
+          cause: error,
+        });
       }
     }
   }

@@ -1,4 +1,4 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Logger } from '../../logger';
 import type { EventPublisher } from '../../ports/events';
 import { awsCall } from './aws-call';
@@ -16,7 +16,18 @@ export class EventBridgePublisher implements EventPublisher {
   async publish(detailType: string, detail: Record<string, unknown>): Promise<void> {
     try {
       const out = await awsCall('EventBridge PutEvents', () =>
-        this.events.send(new PutEventsCommand({ Entries: [{ Source: EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail), EventBusName: this.eventBusName }] })),
+        this.events.send(
+          new PutEventsCommand({
+            Entries: [
+              {
+                Source: EVENT_SOURCE,
+                DetailType: detailType,
+                Detail: JSON.stringify(detail),
+                EventBusName: this.eventBusName,
+              },
+            ],
+          }),
+        ),
       );
       if (out.FailedEntryCount) this.logger.warn('event not published', { detailType, entries: out.Entries });
     } catch (error) {

@@ -14,7 +14,9 @@ export class SfnWorkflowStarter implements WorkflowStarter {
     const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
     try {
       const out = await awsCall('Step Functions StartExecution', () =>
-        this.sfn.send(new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) })),
+        this.sfn.send(
+          new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) }),
+        ),
       );
       return { executionId: out.executionArn ?? executionArn };
     } catch (error) {

@@ -13,7 +13,9 @@ const NETWORK_CODES = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_
 export function isKubeRetryable(error: unknown): boolean {
   const status = kubeStatus(error);
   if (status !== undefined) return status === 429 || status >= 500;
-  const code = String((error as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (error as { code?: unknown })?.code);
+  const code = String(
+    (error as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (error as { code?: unknown })?.code,
+  );
   return NETWORK_CODES.includes(code);
 }
 
@@ -24,6 +26,8 @@ export async function kubeCall<T>(what: string, fn: () => Promise<T>): Promise<T
   } catch (error) {
     if (!isKubeRetryable(error)) throw error;
     const message = `${what} failed: ${(error as Error).message}`;
-    throw kubeStatus(error) === 429 ? new ThrottledError(message, { cause: error }) : new TransientError(message, { cause: error });
+    throw kubeStatus(error) === 429
+      ? new ThrottledError(message, { cause: error })
+      : new TransientError(message, { cause: error });
   }
 }

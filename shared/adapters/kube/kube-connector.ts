@@ -21,7 +21,8 @@ export class EksKubeConnector implements KubeConnector {
     if (override) return { server: override.server, caData: override.caData, token: override.token };
     const cluster = await this.clusters.describeCluster(clusterName);
     if (!cluster) throw new NotFoundError(`cluster ${clusterName} not found`);
-    if (!cluster.endpoint) throw new DependencyError(`cluster ${clusterName} has no API endpoint yet (status ${cluster.status})`);
+    if (!cluster.endpoint)
+      throw new DependencyError(`cluster ${clusterName} has no API endpoint yet (status ${cluster.status})`);
     const { token } = await this.tokens.getToken(clusterName);
     return { server: cluster.endpoint, caData: cluster.caData, token };
   }

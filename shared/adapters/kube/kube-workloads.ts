@@ -14,19 +14,29 @@ export class KubeWorkloads implements Workloads {
 
   async namespaceExists(cluster: string, namespace: string): Promise<boolean> {
     const { core } = await this.clients.forCluster(cluster);
-    return ignoreNotFound(() => kubeCall(`read namespace ${namespace}`, () => core.readNamespace({ name: namespace }))).then((ns) => ns !== undefined);
+    return ignoreNotFound(() =>
+      kubeCall(`read namespace ${namespace}`, () => core.readNamespace({ name: namespace })),
+    ).then((ns) => ns !== undefined);
   }
 
   async getDeployment(cluster: string, namespace: string, name: string): Promise<DeploymentView | undefined> {
     const { apps } = await this.clients.forCluster(cluster);
-    const deployment = await ignoreNotFound(() => kubeCall(`read deployment ${namespace}/${name}`, () => apps.readNamespacedDeployment({ name, namespace })));
+    const deployment = await ignoreNotFound(() =>
+      kubeCall(`read deployment ${namespace}/${name}`, () => apps.readNamespacedDeployment({ name, namespace })),
+    );
     return deployment && toView(deployment);
   }
 
   async createDeployment(
     cluster: string,
     namespace: string,
-    d: { name: string; replicas: number; selector: Record<string, string>; template: PodTemplate; labels: Record<string, string> },
+    d: {
+      name: string;
+      replicas: number;
+      selector: Record<string, string>;
+      template: PodTemplate;
+      labels: Record<string, string>;
+    },
   ): Promise<void> {
     const { apps } = await this.clients.forCluster(cluster);
     const body: V1Deployment = {
@@ -36,7 +46,9 @@ export class KubeWorkloads implements Workloads {
       spec: { replicas: d.replicas, selector: { matchLabels: d.selector }, template: d.template as V1PodTemplateSpec },
     };
     try {
-      await kubeCall(`create deployment ${namespace}/${d.name}`, () => apps.createNamespacedDeployment({ namespace, body }));
+      await kubeCall(`create deployment ${namespace}/${d.name}`, () =>
+        apps.createNamespacedDeployment({ namespace, body }),
+      );
     } catch (error) {
       if (kubeStatus(error) !== 409) throw error;
     }
@@ -46,7 +58,13 @@ export class KubeWorkloads implements Workloads {
     await this.patchDeployment(cluster, namespace, name, [{ op: 'replace', path: '/spec/replicas', value: replicas }]);
   }
 
-  async setTemplate(cluster: string, namespace: string, name: string, template: PodTemplate, replicas: number): Promise<void> {
+  async setTemplate(
+    cluster: string,
+    namespace: string,
+    name: string,
+    template: PodTemplate,
+    replicas: number,
+  ): Promise<void> {
     await this.patchDeployment(cluster, namespace, name, [
       { op: 'replace', path: '/spec/template', value: template },
       { op: 'replace', path: '/spec/replicas', value: replicas },
@@ -55,23 +73,46 @@ export class KubeWorkloads implements Workloads {
 
   async deleteDeployment(cluster: string, namespace: string, name: string): Promise<void> {
     const { apps } = await this.clients.forCluster(cluster);
-    await ignoreNotFound(() => kubeCall(`delete deployment ${namespace}/${name}`, () => apps.deleteNamespacedDeployment({ name, namespace, propagationPolicy: 'Background' })));
+    await ignoreNotFound(() =>
+      kubeCall(`delete deployment ${namespace}/${name}`, () =>
+        apps.deleteNamespacedDeployment({ name, namespace, propagationPolicy: 'Background' }),
+      ),
+    );
   }
 
-  async getServiceSelector(cluster: string, namespace: string, name: string): Promise<Record<string, string> | undefined> {
+  async getServiceSelector(
+    cluster: string,
+    namespace: string,
+    name: string,
+  ): Promise<Record<string, string> | undefined> {
     const { core } = await this.clients.forCluster(cluster);
-    const service = await ignoreNotFound(() => kubeCall(`read service ${namespace}/${name}`, () => core.readNamespacedService({ name, namespace })));
+    const service = await ignoreNotFound(() =>
+      kubeCall(`read service ${namespace}/${name}`, () => core.readNamespacedService({ name, namespace })),
+    );
     return service && { ...(service.spec?.selector ?? {}) };
   }
 
-  async setServiceSelector(cluster: string, namespace: string, name: string, selector: Record<string, string>): Promise<void> {
+  async setServiceSelector(
+    cluster: string,
+    namespace: string,
+    name: string,
+    selector: Record<string, string>,
+  ): Promise<void> {
     const { core } = await this.clients.forCluster(cluster);
-    await kubeCall(`patch service ${namespace}/${name}`, () => core.patchNamespacedService({ name, namespace, body: [{ op: 'replace', path: '/spec/selector', value: selector }] }));
+    await kubeCall(`patch service ${namespace}/${name}`, () =>
+      core.patchNamespacedService({
+        name,
+        namespace,
+        body: [{ op: 'replace', path: '/spec/selector', value: selector }],
+      }),
+    );
   }
 
   private async patchDeployment(cluster: string, namespace: string, name: string, ops: object[]): Promise<void> {
     const { apps } = await this.clients.forCluster(cluster);
-    await kubeCall(`patch deployment ${namespace}/${name}`, () => apps.patchNamespacedDeployment({ name, namespace, body: ops }));
+    await kubeCall(`patch deployment ${namespace}/${name}`, () =>
+      apps.patchNamespacedDeployment({ name, namespace, body: ops }),
+    );
   }
 }
 

@@ -38,7 +38,10 @@ export interface LocalWorkflowEngineOptions {
  */
 export class LocalWorkflowEngine implements WorkflowStarter {
   private readonly machines = new Map<string, { machine: StateMachine; definition: WorkflowDefinition }>();
-  private readonly executions = new Map<string, LocalExecution & { done: Promise<LocalExecution>; abort: () => void }>();
+  private readonly executions = new Map<
+    string,
+    LocalExecution & { done: Promise<LocalExecution>; abort: () => void }
+  >();
 
   constructor(private readonly options: LocalWorkflowEngineOptions) {
     for (const definition of options.definitions) {
@@ -92,17 +95,29 @@ export class LocalWorkflowEngine implements WorkflowStarter {
 
   private overridesFor(definition: WorkflowDefinition) {
     const taskResourceLocalHandlers = Object.fromEntries(
-      Object.entries(definition.taskFunctions).map(([state, fn]) => [state, (input: unknown) => this.options.invokeFunction(fn, input) as never]),
+      Object.entries(definition.taskFunctions).map(([state, fn]) => [
+        state,
+        (input: unknown) => this.options.invokeFunction(fn, input) as never,
+      ]),
     );
-    const states = Object.entries((definition.definition.States ?? {}) as Record<string, { Type: string; Retry?: unknown; Seconds?: number }>);
+    const states = Object.entries(
+      (definition.definition.States ?? {}) as Record<string, { Type: string; Retry?: unknown; Seconds?: number }>,
+    );
     const retryIntervalOverrides =
-      this.options.retryIntervalMs === undefined ? undefined : Object.fromEntries(states.filter(([, s]) => s.Retry).map(([name]) => [name, this.options.retryIntervalMs!]));
+      this.options.retryIntervalMs === undefined
+        ? undefined
+        : Object.fromEntries(states.filter(([, s]) => s.Retry).map(([name]) => [name, this.options.retryIntervalMs!]));
     return { taskResourceLocalHandlers, retryIntervalOverrides };
   }
 
-  private async follow(record: LocalExecution, result: Promise<unknown>, events: AsyncGenerator<EventLog>): Promise<LocalExecution> {
+  private async follow(
+    record: LocalExecution,
+    result: Promise<unknown>,
+    events: AsyncGenerator<EventLog>,
+  ): Promise<LocalExecution> {
     const counting = (async () => {
-      for await (const event of events) if (event.type === 'StateEntered' && event.state) record.statesEntered.push(event.state.name);
+      for await (const event of events)
+        if (event.type === 'StateEntered' && event.state) record.statesEntered.push(event.state.name);
     })();
     try {
       record.output = await result;
@@ -113,7 +128,8 @@ export class LocalWorkflowEngine implements WorkflowStarter {
       const inner = e.cause instanceof Error ? e.cause : e;
       record.status = e.name === 'ExecutionAbortedError' ? 'ABORTED' : 'FAILED';
       record.error = { Error: inner.name, Cause: inner.message };
-      if (record.status === 'FAILED') this.options.logger?.warn('workflow failed', { execution: record.executionId, error: record.error });
+      if (record.status === 'FAILED')
+        this.options.logger?.warn('workflow failed', { execution: record.executionId, error: record.error });
     }
     record.stoppedAt = new Date().toISOString();
     await counting.catch(() => undefined);

@@ -10,7 +10,10 @@ export class MemoryRolloutStore implements RolloutStore {
   async create(rollout: Rollout): Promise<void> {
     const key = `${rollout.cluster}/${rollout.namespace}/${rollout.deployment}`;
     const active = this.locks.get(key);
-    if (active) throw new ConflictError(`deployment already has an active rollout (${active})`, { details: [{ field: 'deployment', reason: `rollout ${active} is active on this Deployment` }] });
+    if (active)
+      throw new ConflictError(`deployment already has an active rollout (${active})`, {
+        details: [{ field: 'deployment', reason: `rollout ${active} is active on this Deployment` }],
+      });
     if (this.rollouts.has(rollout.id)) throw new ConflictError(`rollout ${rollout.id} exists`);
     this.locks.set(key, rollout.id);
     this.rollouts.set(rollout.id, structuredClone(rollout));
@@ -23,7 +26,8 @@ export class MemoryRolloutStore implements RolloutStore {
 
   async save(rollout: Rollout): Promise<Rollout> {
     const stored = this.rollouts.get(rollout.id);
-    if (!stored || stored.version !== rollout.version) throw new VersionConflictError(`rollout ${rollout.id} was changed by someone else`);
+    if (!stored || stored.version !== rollout.version)
+      throw new VersionConflictError(`rollout ${rollout.id} was changed by someone else`);
     const written = { ...structuredClone(rollout), version: rollout.version + 1 };
     this.rollouts.set(rollout.id, written);
     const key = `${rollout.cluster}/${rollout.namespace}/${rollout.deployment}`;
@@ -32,12 +36,19 @@ export class MemoryRolloutStore implements RolloutStore {
   }
 
   async activeForAlarm(alarmName: string): Promise<Rollout[]> {
-    return [...this.rollouts.values()].filter((r) => isActive(r) && r.alarms.includes(alarmName)).map((r) => structuredClone(r));
+    return [...this.rollouts.values()]
+      .filter((r) => isActive(r) && r.alarms.includes(alarmName))
+      .map((r) => structuredClone(r));
   }
 
   async list(filter: RolloutFilter): Promise<Rollout[]> {
     return [...this.rollouts.values()]
-      .filter((r) => r.cluster === filter.cluster && (!filter.namespace || r.namespace === filter.namespace) && (!filter.deployment || r.deployment === filter.deployment))
+      .filter(
+        (r) =>
+          r.cluster === filter.cluster &&
+          (!filter.namespace || r.namespace === filter.namespace) &&
+          (!filter.deployment || r.deployment === filter.deployment),
+      )
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
       .map((r) => structuredClone(r));
   }

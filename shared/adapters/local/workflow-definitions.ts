@@ -22,24 +22,32 @@ export function lambdaArn(functionName: string, region = 'us-east-1'): string {
  * state to function is returned so the local engine can call the same handler.
  */
 export function loadWorkflowDefinition(root: string, name: string): WorkflowDefinition {
-  const raw = JSON.parse(readFileSync(path.join(root, 'workflows', `${name}.asl.json`), 'utf8')) as Record<string, unknown>;
+  const raw = JSON.parse(readFileSync(path.join(root, 'workflows', `${name}.asl.json`), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   const taskFunctions: Record<string, string> = {};
   const definition = resolveStates(raw, taskFunctions);
   return { name, definition, taskFunctions };
 }
 
-function resolveStates(machine: Record<string, unknown>, taskFunctions: Record<string, string>): Record<string, unknown> {
+function resolveStates(
+  machine: Record<string, unknown>,
+  taskFunctions: Record<string, string>,
+): Record<string, unknown> {
   const states = machine.States as Record<string, Record<string, unknown>>;
   const resolved: Record<string, unknown> = {};
   for (const [stateName, state] of Object.entries(states)) {
     const copy: Record<string, unknown> = { ...state };
     const functionName = getAttFunction(state.Resource);
     if (functionName) {
-      if (taskFunctions[stateName]) throw new Error(`task state name ${stateName} is used twice; names must be unique across branches`);
+      if (taskFunctions[stateName])
+        throw new Error(`task state name ${stateName} is used twice; names must be unique across branches`);
       taskFunctions[stateName] = functionName;
       copy.Resource = lambdaArn(functionName);
     }
-    if (Array.isArray(state.Branches)) copy.Branches = state.Branches.map((b) => resolveStates(b as Record<string, unknown>, taskFunctions));
+    if (Array.isArray(state.Branches))
+      copy.Branches = state.Branches.map((b) => resolveStates(b as Record<string, unknown>, taskFunctions));
     for (const key of ['Iterator', 'ItemProcessor'] as const) {
       if (state[key]) copy[key] = resolveStates(state[key] as Record<string, unknown>, taskFunctions);
     }

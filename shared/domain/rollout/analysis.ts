@@ -11,7 +11,11 @@ export type AnalysisOutcome =
  * rollout's `noData` policy (so a canary with no traffic neither promotes blindly nor halts
  * unexplained); all OK passes. A missing alarm counts as no data.
  */
-export function judgeAlarms(states: Record<string, AlarmState | undefined>, alarms: string[], noData: NoDataPolicy): AnalysisOutcome {
+export function judgeAlarms(
+  states: Record<string, AlarmState | undefined>,
+  alarms: string[],
+  noData: NoDataPolicy,
+): AnalysisOutcome {
   const firing = alarms.find((a) => states[a] === 'ALARM');
   if (firing) return { result: 'fail', alarm: firing, message: `alarm ${firing} is in ALARM` };
   const silent = alarms.find((a) => states[a] !== 'OK');

@@ -14,7 +14,8 @@ export interface ReplicaSplit {
 }
 
 export function canarySplit(total: number, weight: number): ReplicaSplit {
-  if (total < 0 || !Number.isInteger(total)) throw new RangeError(`total replicas must be a whole number ≥ 0, got ${total}`);
+  if (total < 0 || !Number.isInteger(total))
+    throw new RangeError(`total replicas must be a whole number ≥ 0, got ${total}`);
   if (!(weight >= 0 && weight <= 100)) throw new RangeError(`weight must be 0–100, got ${weight}`);
   const canary = Math.min(total, Math.ceil((total * weight) / 100));
   return { canary, stable: total - canary };

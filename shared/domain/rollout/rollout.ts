@@ -1,10 +1,24 @@
-import type { AnalysisSpec, CanaryStep, HistoryEvent, HistoryType, PodTemplate, Rollout, RolloutRequest } from './types';
+import type {
+  AnalysisSpec,
+  CanaryStep,
+  HistoryEvent,
+  HistoryType,
+  PodTemplate,
+  Rollout,
+  RolloutRequest,
+} from './types';
 import { REVISION_LABEL, VERSION_LABEL } from './types';
 
 /** History kept per rollout (the record must stay well under DynamoDB's 400 KB item limit). */
 const HISTORY_LIMIT = 200;
 
-export function withHistory(rollout: Rollout, now: Date, type: HistoryType, message: string, extra: Partial<HistoryEvent> = {}): Rollout {
+export function withHistory(
+  rollout: Rollout,
+  now: Date,
+  type: HistoryType,
+  message: string,
+  extra: Partial<HistoryEvent> = {},
+): Rollout {
   const event: HistoryEvent = { at: now.toISOString(), type, message, ...extra };
   const history = [...rollout.history, event].slice(-HISTORY_LIMIT);
   return { ...rollout, history, updatedAt: event.at };
@@ -34,21 +48,35 @@ export function revisionOf(rolloutId: string): string {
  * The new version's pod template: the stable one with the new image on the chosen container, the
  * user's merge patch, and the revision label (plus `version` for blue-green, which the Services select on).
  */
-export function newPodTemplate(stable: PodTemplate, request: RolloutRequest, revision: string, container: string | undefined): PodTemplate {
+export function newPodTemplate(
+  stable: PodTemplate,
+  request: RolloutRequest,
+  revision: string,
+  container: string | undefined,
+): PodTemplate {
   let template = structuredClone(stable);
   if (request.image) {
-    const containers = (template.spec?.containers ?? []).map((c) => (c.name === container ? { ...c, image: request.image } : c));
+    const containers = (template.spec?.containers ?? []).map((c) =>
+      c.name === container ? { ...c, image: request.image } : c,
+    );
     template = { ...template, spec: { ...template.spec, containers } };
   }
   if (request.podTemplatePatch) template = mergePatch(template, request.podTemplatePatch) as PodTemplate;
-  const labels = { ...(template.metadata?.labels ?? {}), [REVISION_LABEL]: revision, ...(request.blueGreen ? { [VERSION_LABEL]: revision } : {}) };
+  const labels = {
+    ...(template.metadata?.labels ?? {}),
+    [REVISION_LABEL]: revision,
+    ...(request.blueGreen ? { [VERSION_LABEL]: revision } : {}),
+  };
   return { ...template, metadata: { ...template.metadata, labels } };
 }
 
 /** RFC 7386 JSON merge patch (null deletes a key; arrays are replaced whole). */
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return structuredClone(patch);
-  const result: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  const result: Record<string, unknown> =
+    typeof target === 'object' && target !== null && !Array.isArray(target)
+      ? { ...(target as Record<string, unknown>) }
+      : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key];
     else result[key] = mergePatch(result[key], value);

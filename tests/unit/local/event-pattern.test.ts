@@ -26,7 +26,11 @@ describe('matchesPattern with the alarm rule from serverless.yml', () => {
     { what: 'a CloudWatch alarm state change', event: alarmEvent, matches: true },
     { what: 'an EC2 state change', event: ec2Event, matches: false },
     { what: 'an alarm event from another source', event: { ...alarmEvent, source: 'custom.app' }, matches: false },
-    { what: 'a CloudWatch event of another type', event: { ...alarmEvent, 'detail-type': 'CloudWatch Alarm Configuration Change' }, matches: false },
+    {
+      what: 'a CloudWatch event of another type',
+      event: { ...alarmEvent, 'detail-type': 'CloudWatch Alarm Configuration Change' },
+      matches: false,
+    },
   ])('$what → $matches', ({ event, matches }) => {
     // Act / Assess
     expect(matchesPattern(alarmRule, event)).toBe(matches);
@@ -36,23 +40,93 @@ describe('matchesPattern with the alarm rule from serverless.yml', () => {
 describe('matchesPattern', () => {
   it.each([
     // pattern, event, expected
-    { what: 'exact value in a list', pattern: { source: ['aws.ec2', 'aws.cloudwatch'] }, event: alarmEvent, matches: true },
+    {
+      what: 'exact value in a list',
+      pattern: { source: ['aws.ec2', 'aws.cloudwatch'] },
+      event: alarmEvent,
+      matches: true,
+    },
     { what: 'no value in the list', pattern: { source: ['aws.ec2', 'aws.s3'] }, event: alarmEvent, matches: false },
     { what: 'prefix', pattern: { 'detail-type': [{ prefix: 'CloudWatch Alarm' }] }, event: alarmEvent, matches: true },
     { what: 'prefix not matching', pattern: { 'detail-type': [{ prefix: 'EC2' }] }, event: alarmEvent, matches: false },
-    { what: 'prefix on a non-string', pattern: { detail: { state: [{ prefix: 'A' }] } }, event: alarmEvent, matches: false },
-    { what: 'anything-but a list (value outside)', pattern: { detail: { state: { value: [{ 'anything-but': ['OK', 'INSUFFICIENT_DATA'] }] } } }, event: alarmEvent, matches: true },
-    { what: 'anything-but a list (value inside)', pattern: { detail: { previousState: { value: [{ 'anything-but': ['OK'] }] } } }, event: alarmEvent, matches: false },
-    { what: 'anything-but a single value', pattern: { source: [{ 'anything-but': 'aws.ec2' }] }, event: alarmEvent, matches: true },
-    { what: 'anything-but on a missing field', pattern: { detail: { missing: [{ 'anything-but': 'x' }] } }, event: alarmEvent, matches: false },
-    { what: 'nested detail exact', pattern: { detail: { alarmName: ['web-5xx-rate'], state: { value: ['ALARM'] } } }, event: alarmEvent, matches: true },
-    { what: 'nested detail mismatch', pattern: { detail: { state: { value: ['OK'] } } }, event: alarmEvent, matches: false },
-    { what: 'nested object where the event has none', pattern: { detail: { nothing: { deeper: ['x'] } } }, event: alarmEvent, matches: false },
-    { what: 'array field: any element matches', pattern: { resources: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-5xx-rate'] }, event: alarmEvent, matches: true },
-    { what: 'array field: no element matches', pattern: { resources: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:other'] }, event: alarmEvent, matches: false },
-    { what: 'exists: true on a present field', pattern: { detail: { previousState: [{ exists: true }] } }, event: alarmEvent, matches: true },
-    { what: 'exists: false on a present field', pattern: { detail: { previousState: [{ exists: false }] } }, event: alarmEvent, matches: false },
-    { what: 'exists: false on a missing field', pattern: { detail: { missing: [{ exists: false }] } }, event: alarmEvent, matches: true },
+    {
+      what: 'prefix on a non-string',
+      pattern: { detail: { state: [{ prefix: 'A' }] } },
+      event: alarmEvent,
+      matches: false,
+    },
+    {
+      what: 'anything-but a list (value outside)',
+      pattern: { detail: { state: { value: [{ 'anything-but': ['OK', 'INSUFFICIENT_DATA'] }] } } },
+      event: alarmEvent,
+      matches: true,
+    },
+    {
+      what: 'anything-but a list (value inside)',
+      pattern: { detail: { previousState: { value: [{ 'anything-but': ['OK'] }] } } },
+      event: alarmEvent,
+      matches: false,
+    },
+    {
+      what: 'anything-but a single value',
+      pattern: { source: [{ 'anything-but': 'aws.ec2' }] },
+      event: alarmEvent,
+      matches: true,
+    },
+    {
+      what: 'anything-but on a missing field',
+      pattern: { detail: { missing: [{ 'anything-but': 'x' }] } },
+      event: alarmEvent,
+      matches: false,
+    },
+    {
+      what: 'nested detail exact',
+      pattern: { detail: { alarmName: ['web-5xx-rate'], state: { value: ['ALARM'] } } },
+      event: alarmEvent,
+      matches: true,
+    },
+    {
+      what: 'nested detail mismatch',
+      pattern: { detail: { state: { value: ['OK'] } } },
+      event: alarmEvent,
+      matches: false,
+    },
+    {
+      what: 'nested object where the event has none',
+      pattern: { detail: { nothing: { deeper: ['x'] } } },
+      event: alarmEvent,
+      matches: false,
+    },
+    {
+      what: 'array field: any element matches',
+      pattern: { resources: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-5xx-rate'] },
+      event: alarmEvent,
+      matches: true,
+    },
+    {
+      what: 'array field: no element matches',
+      pattern: { resources: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:other'] },
+      event: alarmEvent,
+      matches: false,
+    },
+    {
+      what: 'exists: true on a present field',
+      pattern: { detail: { previousState: [{ exists: true }] } },
+      event: alarmEvent,
+      matches: true,
+    },
+    {
+      what: 'exists: false on a present field',
+      pattern: { detail: { previousState: [{ exists: false }] } },
+      event: alarmEvent,
+      matches: false,
+    },
+    {
+      what: 'exists: false on a missing field',
+      pattern: { detail: { missing: [{ exists: false }] } },
+      event: alarmEvent,
+      matches: true,
+    },
     { what: 'empty pattern', pattern: {}, event: alarmEvent, matches: true },
   ])('$what → $matches', ({ pattern, event, matches }) => {
     // Act / Assess

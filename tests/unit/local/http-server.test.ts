@@ -27,7 +27,11 @@ describe('local HTTP server', () => {
 
   it('matches the route template and fills path parameters, query, headers and body', async () => {
     // Act
-    const response = await fetch(`${server.url}/rollouts/abc%2D1/promote?dry=1`, { method: 'POST', body: '{"full":true}', headers: { 'x-test': 'yes' } });
+    const response = await fetch(`${server.url}/rollouts/abc%2D1/promote?dry=1`, {
+      method: 'POST',
+      body: '{"full":true}',
+      headers: { 'x-test': 'yes' },
+    });
     // Assess
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ routeKey: 'POST /rollouts/{id}/promote' });
@@ -62,6 +66,8 @@ describe('local HTTP server', () => {
     expect(await ok.json()).toEqual({ got: { source: 'x' } });
     const bad = await fetch(`${server.url}/_local/events`, { method: 'POST', body: '{oops' });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: { details: unknown } }).error.details).toEqual([{ field: 'body', reason: 'is not valid JSON' }]);
+    expect(((await bad.json()) as { error: { details: unknown } }).error.details).toEqual([
+      { field: 'body', reason: 'is not valid JSON' },
+    ]);
   });
 });

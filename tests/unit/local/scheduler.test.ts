@@ -17,7 +17,14 @@ describe('local schedules', () => {
     jest.useFakeTimers();
     const fired: string[] = [];
     // Act
-    const stop = startSchedules([{ functionName: 'scheduledSweep', expression: 'rate(1 minute)' }, { functionName: 'cronOnly', expression: 'cron(0 12 * * ? *)' }], async (fn) => fired.push(fn), () => undefined);
+    const stop = startSchedules(
+      [
+        { functionName: 'scheduledSweep', expression: 'rate(1 minute)' },
+        { functionName: 'cronOnly', expression: 'cron(0 12 * * ? *)' },
+      ],
+      async (fn) => fired.push(fn),
+      () => undefined,
+    );
     jest.advanceTimersByTime(150_000);
     stop();
     jest.advanceTimersByTime(600_000);
@@ -28,6 +35,11 @@ describe('local schedules', () => {
 
   it('delivers the EventBridge Scheduled Event shape', () => {
     const event = scheduledEvent('us-east-1', 'r');
-    expect(event).toMatchObject({ source: 'aws.events', 'detail-type': 'Scheduled Event', region: 'us-east-1', detail: {} });
+    expect(event).toMatchObject({
+      source: 'aws.events',
+      'detail-type': 'Scheduled Event',
+      region: 'us-east-1',
+      detail: {},
+    });
   });
 });

@@ -27,7 +27,9 @@ describe('readServerlessManifest on the repository', () => {
     const alarm = fn('alarmStateChange');
 
     // Assess
-    expect(alarm.eventPatterns).toEqual([{ source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] }]);
+    expect(alarm.eventPatterns).toEqual([
+      { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] },
+    ]);
     expect(alarm.httpRoutes).toEqual([]);
   });
 
@@ -61,11 +63,14 @@ describe('readServerlessManifest on the repository', () => {
     expect(declared).toEqual(implemented);
   });
 
-  it.each(readServerlessManifest(root).functions.map((f) => [f.name, f] as const))('function %s names an exported handler that exists', (_name, f) => {
-    // Act
-    const handler = loadHandler(manifest, f);
+  it.each(readServerlessManifest(root).functions.map((f) => [f.name, f] as const))(
+    'function %s names an exported handler that exists',
+    (_name, f) => {
+      // Act
+      const handler = loadHandler(manifest, f);
 
-    // Assess
-    expect(typeof handler).toBe('function');
-  });
+      // Assess
+      expect(typeof handler).toBe('function');
+    },
+  );
 });

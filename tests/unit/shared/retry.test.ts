@@ -2,7 +2,10 @@ import { DependencyError, ThrottledError, TransientError, ValidationError } from
 import { isRetryableError, withRetry } from '../../../shared/retry';
 
 function awsError(name: string, httpStatusCode?: number) {
-  return Object.assign(new Error(`${name} happened`), { name, ...(httpStatusCode ? { $metadata: { httpStatusCode } } : {}) });
+  return Object.assign(new Error(`${name} happened`), {
+    name,
+    ...(httpStatusCode ? { $metadata: { httpStatusCode } } : {}),
+  });
 }
 
 /** A function that fails with `errors` in turn, then returns 'ok'; counts its calls. */
@@ -23,15 +26,27 @@ describe('isRetryableError', () => {
     { what: 'ValidationError', error: new ValidationError('bad'), retryable: false },
     { what: 'AWS ThrottlingException', error: awsError('ThrottlingException', 400), retryable: true },
     { what: 'AWS TooManyRequestsException', error: awsError('TooManyRequestsException', 429), retryable: true },
-    { what: 'DynamoDB ProvisionedThroughputExceededException', error: awsError('ProvisionedThroughputExceededException', 400), retryable: true },
+    {
+      what: 'DynamoDB ProvisionedThroughputExceededException',
+      error: awsError('ProvisionedThroughputExceededException', 400),
+      retryable: true,
+    },
     { what: 'AWS 500 InternalFailure', error: awsError('InternalFailure', 500), retryable: true },
     { what: 'AWS 503 ServiceUnavailable', error: awsError('ServiceUnavailableException', 503), retryable: true },
-    { what: 'SDK $retryable marker', error: Object.assign(awsError('Weird', 400), { $retryable: {} }), retryable: true },
+    {
+      what: 'SDK $retryable marker',
+      error: Object.assign(awsError('Weird', 400), { $retryable: {} }),
+      retryable: true,
+    },
     // AWS answers 409 for "already exists / in use": retrying cannot fix it, and callers (EksClusterApi.createCluster) must see it.
     { what: 'AWS 409 ResourceInUseException', error: awsError('ResourceInUseException', 409), retryable: false },
     { what: 'AWS 409 ConflictException', error: awsError('ConflictException', 409), retryable: false },
     { what: 'AWS 400 ResourceNotFoundException', error: awsError('ResourceNotFoundException', 404), retryable: false },
-    { what: 'AWS ConditionalCheckFailedException', error: awsError('ConditionalCheckFailedException', 400), retryable: false },
+    {
+      what: 'AWS ConditionalCheckFailedException',
+      error: awsError('ConditionalCheckFailedException', 400),
+      retryable: false,
+    },
     { what: 'Kubernetes 429', error: { code: 429 }, retryable: true },
     { what: 'Kubernetes 503', error: { code: 503 }, retryable: true },
     { what: 'Kubernetes 404', error: { code: 404 }, retryable: false },
@@ -92,17 +107,20 @@ describe('withRetry', () => {
     { attempts: 1, calls: 1, sleeps: 0 },
     { attempts: 3, calls: 3, sleeps: 2 },
     { attempts: 5, calls: 5, sleeps: 4 },
-  ])('gives up after attempts=$attempts: $calls calls, $sleeps sleeps, last error thrown', async ({ attempts, calls, sleeps }) => {
-    // Prepare
-    const errors = Array.from({ length: 10 }, (_, i) => new TransientError(`blip ${i + 1}`));
-    const fn = failing(...errors);
-    const sleep = noSleep();
+  ])(
+    'gives up after attempts=$attempts: $calls calls, $sleeps sleeps, last error thrown',
+    async ({ attempts, calls, sleeps }) => {
+      // Prepare
+      const errors = Array.from({ length: 10 }, (_, i) => new TransientError(`blip ${i + 1}`));
+      const fn = failing(...errors);
+      const sleep = noSleep();
 
-    // Act / Assess
-    await expect(withRetry(fn, { attempts, sleep })).rejects.toThrow(`blip ${calls}`);
-    expect(fn).toHaveBeenCalledTimes(calls);
-    expect(sleep).toHaveBeenCalledTimes(sleeps);
-  });
+      // Act / Assess
+      await expect(withRetry(fn, { attempts, sleep })).rejects.toThrow(`blip ${calls}`);
+      expect(fn).toHaveBeenCalledTimes(calls);
+      expect(sleep).toHaveBeenCalledTimes(sleeps);
+    },
+  );
 
   it('defaults to 5 attempts', async () => {
     // Prepare
@@ -119,22 +137,25 @@ describe('withRetry', () => {
     { random: 0, base: 100, max: 3000, waits: [50, 100, 200, 400] },
     { random: 0.999999, base: 100, max: 3000, waits: [100, 200, 400, 800] },
     { random: 0, base: 1000, max: 3000, waits: [500, 1000, 1500, 1500] },
-  ])('backs off exponentially with jitter (base $base, max $max, random $random)', async ({ random, base, max, waits }) => {
-    // Prepare
-    const spy = jest.spyOn(Math, 'random').mockReturnValue(random);
-    const fn = failing(...Array.from({ length: 4 }, () => new TransientError('blip')));
-    const sleep = noSleep();
+  ])(
+    'backs off exponentially with jitter (base $base, max $max, random $random)',
+    async ({ random, base, max, waits }) => {
+      // Prepare
+      const spy = jest.spyOn(Math, 'random').mockReturnValue(random);
+      const fn = failing(...Array.from({ length: 4 }, () => new TransientError('blip')));
+      const sleep = noSleep();
 
-    // Act
-    try {
-      await withRetry(fn, { attempts: 5, baseDelayMs: base, maxDelayMs: max, sleep });
-    } finally {
-      spy.mockRestore();
-    }
+      // Act
+      try {
+        await withRetry(fn, { attempts: 5, baseDelayMs: base, maxDelayMs: max, sleep });
+      } finally {
+        spy.mockRestore();
+      }
 
-    // Assess
-    expect(sleep.mock.calls.map(([ms]) => Math.round(ms))).toEqual(waits);
-  });
+      // Assess
+      expect(sleep.mock.calls.map(([ms]) => Math.round(ms))).toEqual(waits);
+    },
+  );
 
   it('uses a custom isRetryable', async () => {
     // Prepare

@@ -6,8 +6,22 @@ import { parseAlarmStateChange } from '../../../../shared/validation/alarm-event
 const cw = mockClient(CloudWatchClient);
 const ARN = (name: string) => `arn:aws:cloudwatch:eu-west-1:111122223333:alarm:${name}`;
 
-function alarm(name: string, state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA', at = '2026-03-01T12:00:00.000Z'): MetricAlarm {
-  return { AlarmName: name, AlarmArn: ARN(name), StateValue: state, StateReason: `set ${state}`, StateUpdatedTimestamp: new Date(at), MetricName: '5xx', Namespace: 'eksflow/test', Period: 60, Statistic: 'Sum' };
+function alarm(
+  name: string,
+  state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA',
+  at = '2026-03-01T12:00:00.000Z',
+): MetricAlarm {
+  return {
+    AlarmName: name,
+    AlarmArn: ARN(name),
+    StateValue: state,
+    StateReason: `set ${state}`,
+    StateUpdatedTimestamp: new Date(at),
+    MetricName: '5xx',
+    Namespace: 'eksflow/test',
+    Period: 60,
+    Statistic: 'Sum',
+  };
 }
 
 let bridge: AlarmBridge | undefined;
@@ -15,7 +29,11 @@ let delivered: Record<string, unknown>[];
 
 function newBridge() {
   delivered = [];
-  bridge = new AlarmBridge(new CloudWatchClient({ region: 'eu-west-1' }), async (event) => void delivered.push(event), { region: 'eu-west-1', account: '111122223333', intervalMs: 60_000 });
+  bridge = new AlarmBridge(new CloudWatchClient({ region: 'eu-west-1' }), async (event) => void delivered.push(event), {
+    region: 'eu-west-1',
+    account: '111122223333',
+    intervalMs: 60_000,
+  });
   return bridge;
 }
 
@@ -42,9 +60,11 @@ describe('AlarmBridge', () => {
 
   it('poll() emits one event per changed alarm, in the real CloudWatch event shape', async () => {
     // Prepare
-    cw.on(DescribeAlarmsCommand).resolvesOnce({ MetricAlarms: [alarm('web-5xx', 'OK'), alarm('web-latency', 'OK')] }).resolves({
-      MetricAlarms: [alarm('web-5xx', 'ALARM', '2026-03-01T12:01:00.000Z'), alarm('web-latency', 'OK')],
-    });
+    cw.on(DescribeAlarmsCommand)
+      .resolvesOnce({ MetricAlarms: [alarm('web-5xx', 'OK'), alarm('web-latency', 'OK')] })
+      .resolves({
+        MetricAlarms: [alarm('web-5xx', 'ALARM', '2026-03-01T12:01:00.000Z'), alarm('web-latency', 'OK')],
+      });
     const b = newBridge();
     await b.start();
 
@@ -72,7 +92,9 @@ describe('AlarmBridge', () => {
 
   it('emits an event that parseAlarmStateChange accepts', async () => {
     // Prepare
-    cw.on(DescribeAlarmsCommand).resolvesOnce({ MetricAlarms: [alarm('web-5xx', 'ALARM')] }).resolves({ MetricAlarms: [alarm('web-5xx', 'OK', '2026-03-01T12:02:00.000Z')] });
+    cw.on(DescribeAlarmsCommand)
+      .resolvesOnce({ MetricAlarms: [alarm('web-5xx', 'ALARM')] })
+      .resolves({ MetricAlarms: [alarm('web-5xx', 'OK', '2026-03-01T12:02:00.000Z')] });
     const b = newBridge();
     await b.start();
 
@@ -80,7 +102,13 @@ describe('AlarmBridge', () => {
     await b.poll();
 
     // Assess
-    expect(parseAlarmStateChange(delivered[0])).toEqual({ alarmName: 'web-5xx', state: 'OK', previousState: 'ALARM', reason: 'set OK', time: '2026-03-01T12:02:00.000Z' });
+    expect(parseAlarmStateChange(delivered[0])).toEqual({
+      alarmName: 'web-5xx',
+      state: 'OK',
+      previousState: 'ALARM',
+      reason: 'set OK',
+      time: '2026-03-01T12:02:00.000Z',
+    });
   });
 
   it('emits nothing while nothing changes, and again only on the next change', async () => {
@@ -114,12 +142,19 @@ describe('AlarmBridge', () => {
 
     // Assess
     expect(emitted).toBe(1);
-    expect(parseAlarmStateChange(delivered[0])).toMatchObject({ alarmName: 'fresh', state: 'ALARM', previousState: 'INSUFFICIENT_DATA' });
+    expect(parseAlarmStateChange(delivered[0])).toMatchObject({
+      alarmName: 'fresh',
+      state: 'ALARM',
+      previousState: 'INSUFFICIENT_DATA',
+    });
   });
 
   it('reads every page of DescribeAlarms', async () => {
     // Prepare
-    cw.on(DescribeAlarmsCommand, { NextToken: undefined }).resolves({ MetricAlarms: [alarm('a', 'ALARM')], NextToken: 'p2' });
+    cw.on(DescribeAlarmsCommand, { NextToken: undefined }).resolves({
+      MetricAlarms: [alarm('a', 'ALARM')],
+      NextToken: 'p2',
+    });
     cw.on(DescribeAlarmsCommand, { NextToken: 'p2' }).resolves({ MetricAlarms: [alarm('b', 'ALARM')] });
     const b = newBridge();
 

@@ -52,7 +52,11 @@ describe('withStep', () => {
 describe('finished', () => {
   it.each([
     { outcome: {}, status: 'Succeeded', error: undefined },
-    { outcome: { error: { code: 'DependencyError', message: 'no' } }, status: 'Failed', error: { code: 'DependencyError', message: 'no' } },
+    {
+      outcome: { error: { code: 'DependencyError', message: 'no' } },
+      status: 'Failed',
+      error: { code: 'DependencyError', message: 'no' },
+    },
   ])('ends a running operation as $status', ({ outcome, status, error }) => {
     // Prepare
     const op = newOperation('op-1', 'ProvisionCluster', 'prod-eu', t0);
@@ -68,7 +72,11 @@ describe('finished', () => {
 
   it('keeps the first outcome when ended again', () => {
     // Prepare
-    const failed = finished(newOperation('op-1', 'ProvisionCluster', 'prod-eu', t0), { error: { code: 'X', message: 'first' } }, t0);
+    const failed = finished(
+      newOperation('op-1', 'ProvisionCluster', 'prod-eu', t0),
+      { error: { code: 'X', message: 'first' } },
+      t0,
+    );
 
     // Act
     const again = finished(failed, {}, t1);

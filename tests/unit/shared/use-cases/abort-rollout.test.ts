@@ -27,7 +27,11 @@ describe('abortRollout', () => {
     const aborted = await abortRollout(world.deps, id, 'by hand');
 
     // Assess
-    expect(aborted).toMatchObject({ status: 'Aborted', abort: { reason: 'by hand' }, weights: { canary: 0, stable: 100 } });
+    expect(aborted).toMatchObject({
+      status: 'Aborted',
+      abort: { reason: 'by hand' },
+      weights: { canary: 0, stable: 100 },
+    });
     expect(aborted.pause).toBeUndefined();
     expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web')?.replicas).toBe(10);
     expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web-canary')).toBeUndefined();
@@ -131,7 +135,13 @@ describe('restoreStable', () => {
     const world = rolloutWorld();
     const r = await startRollout(world.deps, blueGreenBody(), world.newId);
     const green = { ...r.stable.activeSelector, version: r.revision };
-    await world.workloads.createDeployment(CLUSTER, NAMESPACE, { name: 'web-green', replicas: 10, selector: green, template: r.newTemplate, labels: {} });
+    await world.workloads.createDeployment(CLUSTER, NAMESPACE, {
+      name: 'web-green',
+      replicas: 10,
+      selector: green,
+      template: r.newTemplate,
+      labels: {},
+    });
     await world.workloads.setServiceSelector(CLUSTER, NAMESPACE, 'web', green);
     await world.workloads.setServiceSelector(CLUSTER, NAMESPACE, 'web-preview', green);
     world.workloads.calls.length = 0;

@@ -4,11 +4,19 @@ import { reconcileRollout } from '../../../../shared/use-cases/reconcile-rollout
 import { startRollout } from '../../../../shared/use-cases/start-rollout';
 import { CLUSTER, canaryBody, NAMESPACE, rolloutWorld, T0 } from '../../../helpers/rollout-world';
 
-const change = (alarmName: string, state: AlarmStateChange['state']): AlarmStateChange => ({ alarmName, state, time: T0 });
+const change = (alarmName: string, state: AlarmStateChange['state']): AlarmStateChange => ({
+  alarmName,
+  state,
+  time: T0,
+});
 
 function world() {
   const w = rolloutWorld({ alarms: { 'web-5xx': 'OK', other: 'OK' } });
-  w.workloads.addDeployment(CLUSTER, NAMESPACE, 'api', { replicas: 4, template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'api:1' }] } }, selector: { app: 'api' } });
+  w.workloads.addDeployment(CLUSTER, NAMESPACE, 'api', {
+    replicas: 4,
+    template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'api:1' }] } },
+    selector: { app: 'api' },
+  });
   return w;
 }
 
@@ -17,7 +25,11 @@ describe('onAlarmStateChange', () => {
     // Prepare
     const w = world();
     const web = await startRollout(w.deps, canaryBody({}, { analysis: { alarms: ['web-5xx'] } }), w.newId);
-    const api = await startRollout(w.deps, canaryBody({ deployment: 'api', image: 'api:2' }, { analysis: { alarms: ['web-5xx', 'other'] } }), w.newId);
+    const api = await startRollout(
+      w.deps,
+      canaryBody({ deployment: 'api', image: 'api:2' }, { analysis: { alarms: ['web-5xx', 'other'] } }),
+      w.newId,
+    );
 
     // Act
     const outcome = await onAlarmStateChange(w.deps, change('web-5xx', 'ALARM'));
@@ -47,7 +59,10 @@ describe('onAlarmStateChange', () => {
     const web = await startRollout(w.deps, canaryBody({}, { analysis: { alarms: ['web-5xx'] } }), w.newId);
 
     // Act
-    await Promise.all([onAlarmStateChange(w.deps, change('web-5xx', 'ALARM')), onAlarmStateChange(w.deps, change('web-5xx', 'ALARM'))]);
+    await Promise.all([
+      onAlarmStateChange(w.deps, change('web-5xx', 'ALARM')),
+      onAlarmStateChange(w.deps, change('web-5xx', 'ALARM')),
+    ]);
     const late = await onAlarmStateChange(w.deps, change('web-5xx', 'ALARM'));
 
     // Assess
@@ -61,7 +76,11 @@ describe('onAlarmStateChange', () => {
     // Prepare
     const w = world();
     w.alarms.set('web-5xx', 'INSUFFICIENT_DATA');
-    const web = await startRollout(w.deps, canaryBody({}, { analysis: { alarms: ['web-5xx'], noData: 'pause' } }), w.newId);
+    const web = await startRollout(
+      w.deps,
+      canaryBody({}, { analysis: { alarms: ['web-5xx'], noData: 'pause' } }),
+      w.newId,
+    );
     for (let i = 0; i < 5; i++) {
       const res = await reconcileRollout(w.deps, { rolloutId: web.id, run: 1 });
       if (res.done) break;
@@ -76,7 +95,11 @@ describe('onAlarmStateChange', () => {
     // Assess
     expect(outcome.resumed).toEqual([web.id]);
     expect(await w.rollouts.get(web.id)).toMatchObject({ status: 'Progressing', run: 2 });
-    expect(w.workflows.started.at(-1)).toEqual({ workflow: 'rollout', executionName: `${web.id}-2`, input: { rolloutId: web.id, run: 2 } });
+    expect(w.workflows.started.at(-1)).toEqual({
+      workflow: 'rollout',
+      executionName: `${web.id}-2`,
+      input: { rolloutId: web.id, run: 2 },
+    });
     // The new run carries on to the next step.
     const next = await reconcileRollout(w.deps, { rolloutId: web.id, run: 2 });
     expect(next.done).toBe(false);
@@ -87,7 +110,11 @@ describe('onAlarmStateChange', () => {
     // Prepare
     const w = world();
     const web = await startRollout(w.deps, canaryBody({}, { analysis: { alarms: ['web-5xx'] } }), w.newId);
-    const api = await startRollout(w.deps, canaryBody({ deployment: 'api', image: 'api:2' }, { analysis: { alarms: ['web-5xx'] } }), w.newId);
+    const api = await startRollout(
+      w.deps,
+      canaryBody({ deployment: 'api', image: 'api:2' }, { analysis: { alarms: ['web-5xx'] } }),
+      w.newId,
+    );
     const r = (await w.rollouts.get(api.id))!;
     await w.rollouts.save({ ...r, status: 'Paused', pause: { reason: 'Step' } });
 

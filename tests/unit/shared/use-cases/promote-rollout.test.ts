@@ -23,7 +23,11 @@ describe('promoteRollout', () => {
     expect(promoted).toMatchObject({ status: 'Progressing', promoteRequest, run: 2 });
     expect(promoted.pause).toBeUndefined();
     expect(promoted.history.at(-1)?.type).toBe('Resumed');
-    expect(world.workflows.started.at(-1)).toEqual({ workflow: 'rollout', executionName: `${id}-2`, input: { rolloutId: id, run: 2 } });
+    expect(world.workflows.started.at(-1)).toEqual({
+      workflow: 'rollout',
+      executionName: `${id}-2`,
+      input: { rolloutId: id, run: 2 },
+    });
     expect(await world.rollouts.get(id)).toMatchObject({ run: 2, promoteRequest });
   });
 

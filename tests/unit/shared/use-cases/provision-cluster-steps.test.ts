@@ -99,7 +99,10 @@ describe('checkControlPlane', () => {
     deps.clusters.add('prod-eu', status);
 
     // Act / Assess
-    await expect(checkControlPlane(deps, input)).rejects.toMatchObject({ name: 'DependencyError', message: expect.stringContaining(status) });
+    await expect(checkControlPlane(deps, input)).rejects.toMatchObject({
+      name: 'DependencyError',
+      message: expect.stringContaining(status),
+    });
   });
 
   it('throws DependencyError when the cluster disappeared', async () => {
@@ -123,9 +126,13 @@ describe('applyBaseline', () => {
     // Assess
     expect(deps.baseline.calls.slice(0, 3).map((c) => c.name)).toEqual(['eksflow-system', 'team-a', 'team-b']);
     expect([...deps.baseline.namespaces.get('prod-eu')!.keys()]).toEqual(['eksflow-system', 'team-a', 'team-b']);
-    expect(deps.baseline.namespaces.get('prod-eu')!.get('team-a')).toEqual({ 'app.kubernetes.io/managed-by': 'eksflow' });
+    expect(deps.baseline.namespaces.get('prod-eu')!.get('team-a')).toEqual({
+      'app.kubernetes.io/managed-by': 'eksflow',
+    });
     const op = (await deps.operations.get('op-1'))!;
-    expect(op.steps).toEqual([{ name: 'BaselineApplied', at: '2026-01-02T03:04:05.000Z', detail: 'namespaces: eksflow-system, team-a, team-b' }]);
+    expect(op.steps).toEqual([
+      { name: 'BaselineApplied', at: '2026-01-02T03:04:05.000Z', detail: 'namespaces: eksflow-system, team-a, team-b' },
+    ]);
   });
 });
 
@@ -155,7 +162,13 @@ describe('failProvisioning', () => {
     deps.clusters.add('prod-eu', 'CREATING', { [OPERATION_TAG]: 'op-1' });
 
     // Act
-    await failProvisioning(deps, { ...input, error: { Error: 'DependencyError', Cause: '{"errorMessage":"cluster went to FAILED","errorType":"DependencyError"}' } });
+    await failProvisioning(deps, {
+      ...input,
+      error: {
+        Error: 'DependencyError',
+        Cause: '{"errorMessage":"cluster went to FAILED","errorType":"DependencyError"}',
+      },
+    });
 
     // Assess
     expect(deps.clusters.deleted).toEqual(['prod-eu']);
@@ -174,20 +187,30 @@ describe('failProvisioning', () => {
     deps.clusters.add('prod-eu', 'ACTIVE', tags);
 
     // Act
-    await failProvisioning(deps, { ...input, error: { Error: 'ConflictError', Cause: 'cluster prod-eu already exists' } });
+    await failProvisioning(deps, {
+      ...input,
+      error: { Error: 'ConflictError', Cause: 'cluster prod-eu already exists' },
+    });
 
     // Assess
     expect(deps.clusters.deleted).toEqual([]);
     expect(deps.clusters.clusters.has('prod-eu')).toBe(true);
     const op = (await deps.operations.get('op-1'))!;
     expect(op.steps).toEqual([]);
-    expect(op).toMatchObject({ status: 'Failed', error: { code: 'ConflictError', message: 'cluster prod-eu already exists' } });
+    expect(op).toMatchObject({
+      status: 'Failed',
+      error: { code: 'ConflictError', message: 'cluster prod-eu already exists' },
+    });
   });
 
   it.each([
     { error: undefined, code: 'Error', message: 'unknown error' },
     { error: { Error: 'States.Timeout' }, code: 'States.Timeout', message: 'States.Timeout' },
-    { error: { Error: 'TransientError', Cause: 'plain text cause' }, code: 'TransientError', message: 'plain text cause' },
+    {
+      error: { Error: 'TransientError', Cause: 'plain text cause' },
+      code: 'TransientError',
+      message: 'plain text cause',
+    },
     { error: { Error: 'X', Cause: '{"other":1}' }, code: 'X', message: '{"other":1}' },
   ])('records error $code / "$message" from the caught error', async ({ error, code, message }) => {
     // Prepare

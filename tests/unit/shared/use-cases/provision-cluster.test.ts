@@ -29,7 +29,13 @@ describe('startProvisionCluster', () => {
 
     // Assess
     expect(result).toEqual({ operationId: 'op-1', cluster: { name: 'prod-eu', status: 'CREATING' } });
-    expect(await deps.operations.get('op-1')).toMatchObject({ id: 'op-1', kind: 'ProvisionCluster', cluster: 'prod-eu', status: 'Running', createdAt: '2026-01-02T03:04:05.000Z' });
+    expect(await deps.operations.get('op-1')).toMatchObject({
+      id: 'op-1',
+      kind: 'ProvisionCluster',
+      cluster: 'prod-eu',
+      status: 'Running',
+      createdAt: '2026-01-02T03:04:05.000Z',
+    });
     expect(deps.workflows.started).toEqual([
       {
         workflow: 'provision-cluster',
@@ -37,7 +43,12 @@ describe('startProvisionCluster', () => {
         input: {
           operationId: 'op-1',
           waitSeconds: 30,
-          spec: expect.objectContaining({ name: 'prod-eu', roleArn, subnetIds: ['subnet-1', 'subnet-2'], namespaces: ['team-a'] }),
+          spec: expect.objectContaining({
+            name: 'prod-eu',
+            roleArn,
+            subnetIds: ['subnet-1', 'subnet-2'],
+            namespaces: ['team-a'],
+          }),
         },
       },
     ]);

@@ -37,7 +37,12 @@ describe('reconcileRollout: canary, pass by pass', () => {
     // Assess
     expect(split(world)).toEqual({ stable: 9, canary: 1 });
     expect(first).toEqual({ done: false, waitSeconds: 30, status: 'Paused' });
-    expect(await world.rollouts.get(id)).toMatchObject({ status: 'Paused', currentStepIndex: 1, pause: { reason: 'Step', until: at(30) }, weights: { canary: 10, stable: 90 } });
+    expect(await world.rollouts.get(id)).toMatchObject({
+      status: 'Paused',
+      currentStepIndex: 1,
+      pause: { reason: 'Step', until: at(30) },
+      weights: { canary: 10, stable: 90 },
+    });
 
     // Act: the pause ends, setWeight 50, then the open pause
     world.clock.advance(30_000);
@@ -120,14 +125,22 @@ describe('reconcileRollout: canary, pass by pass', () => {
     expect(result).toEqual({ done: true, waitSeconds: 0, status: 'Aborted' });
     expect(split(world)).toEqual({ stable: 10, canary: 0 });
     expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web-canary')).toBeUndefined();
-    expect(await world.rollouts.get(id)).toMatchObject({ status: 'Aborted', abort: { alarm: 'web-5xx' }, weights: { canary: 0, stable: 100 } });
+    expect(await world.rollouts.get(id)).toMatchObject({
+      status: 'Aborted',
+      abort: { alarm: 'web-5xx' },
+      weights: { canary: 0, stable: 100 },
+    });
     expect(await world.rollouts.listActive()).toEqual([]);
   });
 
   it('aborts with ProgressDeadlineExceeded when the canary never becomes Ready', async () => {
     // Prepare
     const world = rolloutWorld();
-    const { id } = await startRollout(world.deps, canaryBody({ image: 'web:unready', progressDeadlineSeconds: 60 }), world.newId);
+    const { id } = await startRollout(
+      world.deps,
+      canaryBody({ image: 'web:unready', progressDeadlineSeconds: 60 }),
+      world.newId,
+    );
     await reconcileRollout(world.deps, { rolloutId: id, run: 1 });
     world.workloads.settle();
     const waiting = await reconcileRollout(world.deps, { rolloutId: id, run: 1 });
@@ -147,7 +160,11 @@ describe('reconcileRollout: canary, pass by pass', () => {
   it('does not abort for the deadline while the deadline has not passed', async () => {
     // Prepare
     const world = rolloutWorld();
-    const { id } = await startRollout(world.deps, canaryBody({ image: 'web:unready', progressDeadlineSeconds: 60 }), world.newId);
+    const { id } = await startRollout(
+      world.deps,
+      canaryBody({ image: 'web:unready', progressDeadlineSeconds: 60 }),
+      world.newId,
+    );
     await reconcileRollout(world.deps, { rolloutId: id, run: 1 });
     world.workloads.settle();
     world.clock.advance(59_000);
@@ -165,19 +182,26 @@ describe('reconcileRollout: canary, pass by pass', () => {
     ${'pass'}  | ${'Paused'}  | ${'Step'}
     ${'pause'} | ${'Paused'}  | ${'NoData'}
     ${'fail'}  | ${'Aborted'} | ${undefined}
-  `('at a step boundary, an alarm with no data and noData $noData → $status ($pauseReason)', async ({ noData, status, pauseReason }) => {
-    // Prepare
-    const world = rolloutWorld({ alarms: { 'web-5xx': 'INSUFFICIENT_DATA' } });
-    const { id } = await startRollout(world.deps, canaryBody({}, { analysis: { alarms: ['web-5xx'], noData } }), world.newId);
+  `(
+    'at a step boundary, an alarm with no data and noData $noData → $status ($pauseReason)',
+    async ({ noData, status, pauseReason }) => {
+      // Prepare
+      const world = rolloutWorld({ alarms: { 'web-5xx': 'INSUFFICIENT_DATA' } });
+      const { id } = await startRollout(
+        world.deps,
+        canaryBody({}, { analysis: { alarms: ['web-5xx'], noData } }),
+        world.newId,
+      );
 
-    // Act
-    await drive(world, id, 1);
+      // Act
+      await drive(world, id, 1);
 
-    // Assess
-    const r = await world.rollouts.get(id);
-    expect(r?.status).toBe(status);
-    expect(r?.pause?.reason).toBe(pauseReason);
-  });
+      // Assess
+      const r = await world.rollouts.get(id);
+      expect(r?.status).toBe(status);
+      expect(r?.pause?.reason).toBe(pauseReason);
+    },
+  );
 
   it('promote full skips every remaining step', async () => {
     // Prepare
@@ -191,8 +215,12 @@ describe('reconcileRollout: canary, pass by pass', () => {
 
     // Assess
     expect(result.status).toBe('Promoted');
-    expect(world.workloads.calls.filter((c) => c.op === 'setReplicas' && c.name === 'web-canary' && c.replicas === 5)).toEqual([]);
-    expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web')?.template.spec?.containers?.[0].image).toBe('nginx:1.28');
+    expect(
+      world.workloads.calls.filter((c) => c.op === 'setReplicas' && c.name === 'web-canary' && c.replicas === 5),
+    ).toEqual([]);
+    expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web')?.template.spec?.containers?.[0].image).toBe(
+      'nginx:1.28',
+    );
   });
 });
 
@@ -275,7 +303,11 @@ describe('reconcileRollout: blue-green', () => {
   it('Preview → waits for promote → Switched → Promoted after the scale-down delay', async () => {
     // Prepare
     const world = rolloutWorld();
-    const { id, revision } = await startRollout(world.deps, blueGreenBody({}, { scaleDownDelaySeconds: 30 }), world.newId);
+    const { id, revision } = await startRollout(
+      world.deps,
+      blueGreenBody({}, { scaleDownDelaySeconds: 30 }),
+      world.newId,
+    );
 
     // Act: green comes up beside blue
     const preview = await drive(world, id, 1);
@@ -283,7 +315,10 @@ describe('reconcileRollout: blue-green', () => {
     // Assess
     expect(preview).toEqual({ done: true, waitSeconds: 0, status: 'Paused' });
     expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web-green')?.replicas).toBe(10);
-    expect(world.workloads.services.get(`${CLUSTER}/${NAMESPACE}/web-preview`)).toEqual({ app: 'web', version: revision });
+    expect(world.workloads.services.get(`${CLUSTER}/${NAMESPACE}/web-preview`)).toEqual({
+      app: 'web',
+      version: revision,
+    });
     expect(world.workloads.services.get(`${CLUSTER}/${NAMESPACE}/web`)).toEqual({ app: 'web' });
 
     // Act: promote switches the active Service
@@ -293,7 +328,9 @@ describe('reconcileRollout: blue-green', () => {
     // Assess
     expect(switched).toEqual({ done: false, waitSeconds: 30, status: 'Progressing' });
     expect(world.workloads.services.get(`${CLUSTER}/${NAMESPACE}/web`)).toEqual({ app: 'web', version: revision });
-    expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web')?.template.spec?.containers?.[0].image).toBe('nginx:1.27');
+    expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web')?.template.spec?.containers?.[0].image).toBe(
+      'nginx:1.27',
+    );
 
     // Act: the delay passes
     world.clock.advance(30_000);
@@ -301,7 +338,9 @@ describe('reconcileRollout: blue-green', () => {
 
     // Assess
     expect(done).toEqual({ done: true, waitSeconds: 0, status: 'Promoted' });
-    expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web')?.template.spec?.containers?.[0].image).toBe('nginx:1.28');
+    expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web')?.template.spec?.containers?.[0].image).toBe(
+      'nginx:1.28',
+    );
     expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web-green')).toBeUndefined();
   });
 });

@@ -1,7 +1,15 @@
 import { REVISION_LABEL } from '../../../../shared/domain/rollout/types';
 import { ConflictError, ValidationError } from '../../../../shared/errors';
 import { startRollout } from '../../../../shared/use-cases/start-rollout';
-import { blueGreenBody, canaryBody, CLUSTER, DEPLOYMENT, NAMESPACE, rolloutWorld, T0 } from '../../../helpers/rollout-world';
+import {
+  blueGreenBody,
+  canaryBody,
+  CLUSTER,
+  DEPLOYMENT,
+  NAMESPACE,
+  rolloutWorld,
+  T0,
+} from '../../../helpers/rollout-world';
 
 async function refusal(promise: Promise<unknown>): Promise<ValidationError> {
   const error = await promise.then(
@@ -36,7 +44,9 @@ describe('startRollout', () => {
     expect(rollout.newTemplate.spec?.containers).toEqual([{ name: 'web', image: 'nginx:1.28' }]);
     expect(rollout.newTemplate.metadata?.labels).toEqual({ app: 'web', [REVISION_LABEL]: rollout.revision });
     expect(await world.rollouts.get(rollout.id)).toMatchObject({ id: rollout.id, status: 'Progressing' });
-    expect(world.workflows.started).toEqual([{ workflow: 'rollout', executionName: `${rollout.id}-1`, input: { rolloutId: rollout.id, run: 1 } }]);
+    expect(world.workflows.started).toEqual([
+      { workflow: 'rollout', executionName: `${rollout.id}-1`, input: { rolloutId: rollout.id, run: 1 } },
+    ]);
     expect(world.workloads.calls).toEqual([]); // the cluster is only read
     expect(world.events.types()).toContain('Rollout Started');
   });
@@ -49,22 +59,26 @@ describe('startRollout', () => {
     const rollout = await startRollout(world.deps, blueGreenBody(), world.newId);
 
     // Assess
-    expect(rollout).toMatchObject({ phase: 'Preview', strategy: 'blueGreen', stable: { activeSelector: { app: 'web' }, previewSelector: { app: 'web' } } });
+    expect(rollout).toMatchObject({
+      phase: 'Preview',
+      strategy: 'blueGreen',
+      stable: { activeSelector: { app: 'web' }, previewSelector: { app: 'web' } },
+    });
     expect(rollout.newTemplate.metadata?.labels?.version).toBe(rollout.revision);
   });
 
   it.each`
-    what                                      | body                                                                           | field
-    ${'an unknown namespace'}                 | ${canaryBody({ namespace: 'nope' })}                                           | ${'namespace'}
-    ${'an unknown deployment'}                | ${canaryBody({ deployment: 'api' })}                                           | ${'deployment'}
-    ${'an unknown container'}                 | ${canaryBody({ container: 'sidecar' })}                                        | ${'container'}
-    ${'an unknown guarding alarm'}            | ${canaryBody({}, { analysis: { alarms: ['web-5xx', 'ghost'] } })}              | ${'canary.analysis.alarms'}
-    ${'an unknown analysis-step alarm'}       | ${canaryBody({}, { steps: [{ setWeight: 10 }, { analysis: { alarms: ['ghost'] } }] })} | ${'canary.analysis.alarms'}
-    ${'an unknown blue-green alarm'}          | ${blueGreenBody({}, { analysis: { alarms: ['ghost'] } })}                      | ${'blueGreen.analysis.alarms'}
-    ${'an unknown active Service'}            | ${blueGreenBody({}, { activeService: 'nope' })}                                | ${'blueGreen.activeService'}
-    ${'an unknown preview Service'}           | ${blueGreenBody({}, { previewService: 'nope' })}                               | ${'blueGreen.previewService'}
-    ${'preview = active'}                     | ${blueGreenBody({}, { previewService: 'web' })}                                | ${'blueGreen.previewService'}
-    ${'a bad request'}                        | ${canaryBody({}, { steps: [] })}                                               | ${'canary.steps'}
+    what                                | body                                                                                   | field
+    ${'an unknown namespace'}           | ${canaryBody({ namespace: 'nope' })}                                                   | ${'namespace'}
+    ${'an unknown deployment'}          | ${canaryBody({ deployment: 'api' })}                                                   | ${'deployment'}
+    ${'an unknown container'}           | ${canaryBody({ container: 'sidecar' })}                                                | ${'container'}
+    ${'an unknown guarding alarm'}      | ${canaryBody({}, { analysis: { alarms: ['web-5xx', 'ghost'] } })}                      | ${'canary.analysis.alarms'}
+    ${'an unknown analysis-step alarm'} | ${canaryBody({}, { steps: [{ setWeight: 10 }, { analysis: { alarms: ['ghost'] } }] })} | ${'canary.analysis.alarms'}
+    ${'an unknown blue-green alarm'}    | ${blueGreenBody({}, { analysis: { alarms: ['ghost'] } })}                              | ${'blueGreen.analysis.alarms'}
+    ${'an unknown active Service'}      | ${blueGreenBody({}, { activeService: 'nope' })}                                        | ${'blueGreen.activeService'}
+    ${'an unknown preview Service'}     | ${blueGreenBody({}, { previewService: 'nope' })}                                       | ${'blueGreen.previewService'}
+    ${'preview = active'}               | ${blueGreenBody({}, { previewService: 'web' })}                                        | ${'blueGreen.previewService'}
+    ${'a bad request'}                  | ${canaryBody({}, { steps: [] })}                                                       | ${'canary.steps'}
   `('400 for $what, naming $field, and writes nothing', async ({ body, field }) => {
     // Prepare
     const world = rolloutWorld({ alarms: { 'web-5xx': 'OK' } });
@@ -86,7 +100,9 @@ describe('startRollout', () => {
     const world = rolloutWorld({ alarms: { 'web-5xx': 'OK' } });
 
     // Act
-    const error = await refusal(startRollout(world.deps, canaryBody({}, { analysis: { alarms: ['web-5xx', 'ghost'] } }), world.newId));
+    const error = await refusal(
+      startRollout(world.deps, canaryBody({}, { analysis: { alarms: ['web-5xx', 'ghost'] } }), world.newId),
+    );
 
     // Assess
     expect(error.message).toContain('ghost');
@@ -96,7 +112,9 @@ describe('startRollout', () => {
   it('asks which container when the pod has several and none is named', async () => {
     // Prepare
     const world = rolloutWorld();
-    world.workloads.deployment(CLUSTER, NAMESPACE, DEPLOYMENT)!.template.spec!.containers!.push({ name: 'sidecar', image: 'envoy:1.30' });
+    world.workloads
+      .deployment(CLUSTER, NAMESPACE, DEPLOYMENT)!
+      .template.spec!.containers!.push({ name: 'sidecar', image: 'envoy:1.30' });
 
     // Act
     const error = await refusal(startRollout(world.deps, canaryBody(), world.newId));
@@ -112,12 +130,16 @@ describe('startRollout', () => {
     const first = await startRollout(world.deps, canaryBody(), world.newId);
 
     // Act
-    const error = await startRollout(world.deps, canaryBody({ image: 'nginx:1.29' }), world.newId).catch((e: unknown) => e);
+    const error = await startRollout(world.deps, canaryBody({ image: 'nginx:1.29' }), world.newId).catch(
+      (e: unknown) => e,
+    );
 
     // Assess
     expect(error).toBeInstanceOf(ConflictError);
     expect((error as ConflictError).status).toBe(409);
-    expect(JSON.stringify({ message: (error as Error).message, details: (error as ConflictError).details })).toContain(first.id);
+    expect(JSON.stringify({ message: (error as Error).message, details: (error as ConflictError).details })).toContain(
+      first.id,
+    );
     expect(world.workflows.started).toHaveLength(1);
   });
 
@@ -126,7 +148,11 @@ describe('startRollout', () => {
     const world = rolloutWorld();
 
     // Act
-    const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => startRollout(world.deps, canaryBody({ image: `nginx:1.${30 + i}` }), world.newId)));
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) =>
+        startRollout(world.deps, canaryBody({ image: `nginx:1.${30 + i}` }), world.newId),
+      ),
+    );
 
     // Assess
     const won = results.filter((r) => r.status === 'fulfilled');

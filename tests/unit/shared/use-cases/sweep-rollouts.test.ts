@@ -9,9 +9,11 @@ describe('sweepRollouts', () => {
     const w = rolloutWorld();
     const template = { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'x', image: 'x:1' }] } };
     const names = ['progressing', 'timed', 'open', 'nodata', 'promoted'];
-    for (const n of names) w.workloads.addDeployment(CLUSTER, NAMESPACE, n, { replicas: 2, template, selector: { app: n } });
+    for (const n of names)
+      w.workloads.addDeployment(CLUSTER, NAMESPACE, n, { replicas: 2, template, selector: { app: n } });
     const ids: Record<string, string> = {};
-    for (const n of names) ids[n] = (await startRollout(w.deps, canaryBody({ deployment: n, image: 'x:2' }), w.newId)).id;
+    for (const n of names)
+      ids[n] = (await startRollout(w.deps, canaryBody({ deployment: n, image: 'x:2' }), w.newId)).id;
     const patch = async (n: string, change: Partial<Rollout>) => {
       const r = (await w.rollouts.get(ids[n]))!;
       await w.rollouts.save({ ...r, ...change });
@@ -28,8 +30,13 @@ describe('sweepRollouts', () => {
 
     // Assess
     expect(result).toEqual({ checked: 4, started: 2 });
-    expect(w.workflows.started.map((s) => s.executionName).sort()).toEqual([`${ids.progressing}-3`, `${ids.timed}-1`].sort());
-    expect(w.workflows.started.find((s) => s.executionName === `${ids.progressing}-3`)?.input).toEqual({ rolloutId: ids.progressing, run: 3 });
+    expect(w.workflows.started.map((s) => s.executionName).sort()).toEqual(
+      [`${ids.progressing}-3`, `${ids.timed}-1`].sort(),
+    );
+    expect(w.workflows.started.find((s) => s.executionName === `${ids.progressing}-3`)?.input).toEqual({
+      rolloutId: ids.progressing,
+      run: 3,
+    });
   });
 
   it('does nothing without active rollouts', async () => {

@@ -45,11 +45,23 @@ describe('parseAlarmStateChange', () => {
   });
 
   it.each([
-    { what: 'an EC2 event', event: alarmEvent({ source: 'aws.ec2', 'detail-type': 'EC2 Instance State-change Notification' }), field: 'detail-type' },
+    {
+      what: 'an EC2 event',
+      event: alarmEvent({ source: 'aws.ec2', 'detail-type': 'EC2 Instance State-change Notification' }),
+      field: 'detail-type',
+    },
     { what: 'a wrong source', event: alarmEvent({ source: 'aws.ec2' }), field: 'source' },
     { what: 'no detail', event: alarmEvent({ detail: undefined }), field: 'detail' },
-    { what: 'an empty alarm name', event: alarmEvent({ detail: { ...alarmEvent().detail, alarmName: '' } }), field: 'detail.alarmName' },
-    { what: 'an unknown state', event: alarmEvent({ detail: { ...alarmEvent().detail, state: { value: 'BROKEN' } } }), field: 'detail.state.value' },
+    {
+      what: 'an empty alarm name',
+      event: alarmEvent({ detail: { ...alarmEvent().detail, alarmName: '' } }),
+      field: 'detail.alarmName',
+    },
+    {
+      what: 'an unknown state',
+      event: alarmEvent({ detail: { ...alarmEvent().detail, state: { value: 'BROKEN' } } }),
+      field: 'detail.state.value',
+    },
     { what: 'no state', event: alarmEvent({ detail: { alarmName: 'x' } }), field: 'detail.state' },
   ])('rejects $what, naming $field', ({ event, field }) => {
     // Act

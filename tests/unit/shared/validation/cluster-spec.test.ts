@@ -64,7 +64,9 @@ describe('parseClusterSpec', () => {
 
   it('ignores undefined defaults instead of letting them hide a missing field', () => {
     // Act
-    const error = validationError(() => parseClusterSpec({ name: 'dev', subnetIds: ['subnet-1', 'subnet-2'] }, { roleArn: undefined }));
+    const error = validationError(() =>
+      parseClusterSpec({ name: 'dev', subnetIds: ['subnet-1', 'subnet-2'] }, { roleArn: undefined }),
+    );
 
     // Assess
     expect(error.details).toEqual([{ field: 'roleArn', reason: 'is required' }]);
@@ -212,7 +214,9 @@ describe('parseClusterSpec', () => {
 
   it('names every bad field at once', () => {
     // Act
-    const error = validationError(() => parseClusterSpec({ name: '-bad', roleArn, subnetIds: ['subnet-1'], extra: true }));
+    const error = validationError(() =>
+      parseClusterSpec({ name: '-bad', roleArn, subnetIds: ['subnet-1'], extra: true }),
+    );
 
     // Assess
     expect(fields(error).sort()).toEqual(['extra', 'name', 'subnetIds']);

@@ -40,11 +40,15 @@ describe('parseJsonBody', () => {
 });
 
 describe('parseWith', () => {
-  const schema = z.object({ canary: z.object({ steps: z.array(z.object({ setWeight: z.number().max(100) })) }) }).strict();
+  const schema = z
+    .object({ canary: z.object({ steps: z.array(z.object({ setWeight: z.number().max(100) })) }) })
+    .strict();
 
   it('names nested fields with a dotted path and says what is wrong in the message', () => {
     // Act
-    const error = thrown(() => parseWith(schema, { canary: { steps: [{ setWeight: 10 }, { setWeight: 150 }] } }, 'rollout')) as ValidationError;
+    const error = thrown(() =>
+      parseWith(schema, { canary: { steps: [{ setWeight: 10 }, { setWeight: 150 }] } }, 'rollout'),
+    ) as ValidationError;
 
     // Assess
     expect(error.details.map((d) => d.field)).toEqual(['canary.steps.1.setWeight']);
@@ -53,7 +57,9 @@ describe('parseWith', () => {
 
   it('returns the parsed value when valid', () => {
     // Act / Assess
-    expect(parseWith(schema, { canary: { steps: [{ setWeight: 10 }] } })).toEqual({ canary: { steps: [{ setWeight: 10 }] } });
+    expect(parseWith(schema, { canary: { steps: [{ setWeight: 10 }] } })).toEqual({
+      canary: { steps: [{ setWeight: 10 }] },
+    });
   });
 });
 

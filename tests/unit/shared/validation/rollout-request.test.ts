@@ -54,7 +54,13 @@ describe('parseRolloutRequest: the DESIGN.md examples', () => {
     const body = {
       ...target,
       image: 'nginx:1.28',
-      blueGreen: { activeService: 'web', previewService: 'web-preview', autoPromotionSeconds: 300, scaleDownDelaySeconds: 30, analysis: { alarms: ['web-5xx-rate'] } },
+      blueGreen: {
+        activeService: 'web',
+        previewService: 'web-preview',
+        autoPromotionSeconds: 300,
+        scaleDownDelaySeconds: 30,
+        analysis: { alarms: ['web-5xx-rate'] },
+      },
     };
 
     // Act
@@ -79,7 +85,11 @@ describe('parseRolloutRequest: defaults', () => {
 
     // Assess
     expect(request.progressDeadlineSeconds).toBe(600);
-    expect(request.canary).toEqual({ trafficRouting: 'replicas', steps: [{ setWeight: 20 }], analysis: { alarms: [], noData: 'pause' } });
+    expect(request.canary).toEqual({
+      trafficRouting: 'replicas',
+      steps: [{ setWeight: 20 }],
+      analysis: { alarms: [], noData: 'pause' },
+    });
   });
 
   it('fills scaleDownDelaySeconds 30 and noData pause for blue-green, without autoPromotionSeconds', () => {
@@ -87,12 +97,20 @@ describe('parseRolloutRequest: defaults', () => {
     const request = parseRolloutRequest({ ...target, image: 'nginx:1.28', blueGreen: { activeService: 'web' } });
 
     // Assess
-    expect(request.blueGreen).toEqual({ activeService: 'web', scaleDownDelaySeconds: 30, analysis: { alarms: [], noData: 'pause' } });
+    expect(request.blueGreen).toEqual({
+      activeService: 'web',
+      scaleDownDelaySeconds: 30,
+      analysis: { alarms: [], noData: 'pause' },
+    });
   });
 
   it('accepts a podTemplatePatch instead of an image', () => {
     // Act
-    const request = parseRolloutRequest({ ...target, podTemplatePatch: { spec: { priorityClassName: 'high' } }, canary: { steps: [{ setWeight: 100 }] } });
+    const request = parseRolloutRequest({
+      ...target,
+      podTemplatePatch: { spec: { priorityClassName: 'high' } },
+      canary: { steps: [{ setWeight: 100 }] },
+    });
 
     // Assess
     expect(request.podTemplatePatch).toEqual({ spec: { priorityClassName: 'high' } });
@@ -109,7 +127,16 @@ describe('parseRolloutRequest: defaults', () => {
 
   it('accepts equal consecutive weights, 0 and 100, and every step type', () => {
     // Act
-    const request = parseRolloutRequest(canary([{ setWeight: 0 }, { setWeight: 0 }, { analysis: {} }, { analysis: { alarms: ['x'] } }, { pause: { duration: '1h30m' } }, { setWeight: 100 }]));
+    const request = parseRolloutRequest(
+      canary([
+        { setWeight: 0 },
+        { setWeight: 0 },
+        { analysis: {} },
+        { analysis: { alarms: ['x'] } },
+        { pause: { duration: '1h30m' } },
+        { setWeight: 100 },
+      ]),
+    );
 
     // Assess
     expect(request.canary?.steps).toHaveLength(6);
@@ -119,13 +146,21 @@ describe('parseRolloutRequest: defaults', () => {
 describe('parseRolloutRequest: refusals name the field', () => {
   const cases: Array<[string, unknown, string]> = [
     ['no strategy', { ...target, image: 'nginx:1.28' }, 'canary'],
-    ['both strategies', { ...target, image: 'nginx:1.28', canary: { steps: [{ setWeight: 10 }] }, blueGreen: { activeService: 'web' } }, 'blueGreen'],
+    [
+      'both strategies',
+      { ...target, image: 'nginx:1.28', canary: { steps: [{ setWeight: 10 }] }, blueGreen: { activeService: 'web' } },
+      'blueGreen',
+    ],
     ['no image and no podTemplatePatch', { ...target, canary: { steps: [{ setWeight: 10 }] } }, 'image'],
     ['setWeight 150', canary([{ setWeight: 150 }]), 'canary.steps.0'],
     ['setWeight -1', canary([{ setWeight: 10 }, { setWeight: -1 }]), 'canary.steps.1'],
     ['setWeight 10.5', canary([{ setWeight: 10.5 }]), 'canary.steps.0'],
     ['setWeight as a string', canary([{ setWeight: '10' }]), 'canary.steps.0'],
-    ['decreasing weights', canary([{ setWeight: 10 }, { pause: {} }, { setWeight: 50 }, { setWeight: 20 }]), 'canary.steps.3.setWeight'],
+    [
+      'decreasing weights',
+      canary([{ setWeight: 10 }, { pause: {} }, { setWeight: 50 }, { setWeight: 20 }]),
+      'canary.steps.3.setWeight',
+    ],
     ['a step with two fields', canary([{ setWeight: 10, pause: {} }]), 'canary.steps.0'],
     ['an empty step', canary([{ setWeight: 10 }, {}]), 'canary.steps.1'],
     ['a step that is not an object', canary(['setWeight 10']), 'canary.steps.0'],
@@ -138,28 +173,47 @@ describe('parseRolloutRequest: refusals name the field', () => {
     ['an unknown canary field', canary([{ setWeight: 10 }], { maxSurge: 1 }), 'canary.maxSurge'],
     ['a bad namespace name', { ...canary([{ setWeight: 10 }]), namespace: 'Shop_NS' }, 'namespace'],
     ['a bad deployment name', { ...canary([{ setWeight: 10 }]), deployment: 'web.v2!' }, 'deployment'],
-    ['a missing deployment', { cluster: 'sandbox', namespace: 'shop', image: 'nginx:1.28', canary: { steps: [{ setWeight: 10 }] } }, 'deployment'],
+    [
+      'a missing deployment',
+      { cluster: 'sandbox', namespace: 'shop', image: 'nginx:1.28', canary: { steps: [{ setWeight: 10 }] } },
+      'deployment',
+    ],
     ['a bad cluster name', { ...canary([{ setWeight: 10 }]), cluster: '-sandbox' }, 'cluster'],
     ['trafficRouting alb', canary([{ setWeight: 10 }], { trafficRouting: 'alb' }), 'canary.trafficRouting'],
     ['noData maybe', canary([{ setWeight: 10 }], { analysis: { noData: 'maybe' } }), 'canary.analysis.noData'],
     ['an empty alarm name', canary([{ setWeight: 10 }], { analysis: { alarms: [''] } }), 'canary.analysis.alarms.0'],
     ['an image with a space', { ...canary([{ setWeight: 10 }]), image: 'nginx 1.28' }, 'image'],
-    ['progressDeadlineSeconds 5', { ...canary([{ setWeight: 10 }]), progressDeadlineSeconds: 5 }, 'progressDeadlineSeconds'],
-    ['labels in the podTemplatePatch', { ...target, podTemplatePatch: { metadata: { labels: { app: 'x' } } }, canary: { steps: [{ setWeight: 10 }] } }, 'podTemplatePatch.metadata.labels'],
+    [
+      'progressDeadlineSeconds 5',
+      { ...canary([{ setWeight: 10 }]), progressDeadlineSeconds: 5 },
+      'progressDeadlineSeconds',
+    ],
+    [
+      'labels in the podTemplatePatch',
+      { ...target, podTemplatePatch: { metadata: { labels: { app: 'x' } } }, canary: { steps: [{ setWeight: 10 }] } },
+      'podTemplatePatch.metadata.labels',
+    ],
     ['blue-green without activeService', { ...target, image: 'nginx:1.28', blueGreen: {} }, 'blueGreen.activeService'],
-    ['blue-green scaleDownDelaySeconds -1', { ...target, image: 'nginx:1.28', blueGreen: { activeService: 'web', scaleDownDelaySeconds: -1 } }, 'blueGreen.scaleDownDelaySeconds'],
+    [
+      'blue-green scaleDownDelaySeconds -1',
+      { ...target, image: 'nginx:1.28', blueGreen: { activeService: 'web', scaleDownDelaySeconds: -1 } },
+      'blueGreen.scaleDownDelaySeconds',
+    ],
     ['a body that is not an object', 'canary please', 'body'],
   ];
 
-  it.each(cases.map(([what, body, field]) => ({ what, body, field })))('$what → detail on $field', ({ body, field }) => {
-    // Act
-    const error = refusal(body);
+  it.each(cases.map(([what, body, field]) => ({ what, body, field })))(
+    '$what → detail on $field',
+    ({ body, field }) => {
+      // Act
+      const error = refusal(body);
 
-    // Assess
-    expect(fields(error)).toContain(field);
-    expect(error.status).toBe(400);
-    expect(error.message).toContain(field);
-  });
+      // Assess
+      expect(fields(error)).toContain(field);
+      expect(error.status).toBe(400);
+      expect(error.message).toContain(field);
+    },
+  );
 
   it('names the step by its index in the request even when an earlier step is invalid', () => {
     // Prepare: step 1 is bad, step 2 goes down from 50 to 10
@@ -193,9 +247,17 @@ describe('alarmsOf', () => {
   it('returns the guarding alarms and, in all, those of analysis steps too, each once', () => {
     // Prepare
     const request = parseRolloutRequest(
-      canary([{ setWeight: 10 }, { analysis: { alarms: ['web-latency', 'web-5xx'] } }, { analysis: {} }, { analysis: { alarms: ['web-saturation'] } }], {
-        analysis: { alarms: ['web-5xx'] },
-      }),
+      canary(
+        [
+          { setWeight: 10 },
+          { analysis: { alarms: ['web-latency', 'web-5xx'] } },
+          { analysis: {} },
+          { analysis: { alarms: ['web-saturation'] } },
+        ],
+        {
+          analysis: { alarms: ['web-5xx'] },
+        },
+      ),
     );
 
     // Act
@@ -208,7 +270,13 @@ describe('alarmsOf', () => {
 
   it('reads the blue-green analysis', () => {
     // Act
-    const alarms = alarmsOf(parseRolloutRequest({ ...target, image: 'nginx:1.28', blueGreen: { activeService: 'web', analysis: { alarms: ['a', 'b'] } } }));
+    const alarms = alarmsOf(
+      parseRolloutRequest({
+        ...target,
+        image: 'nginx:1.28',
+        blueGreen: { activeService: 'web', analysis: { alarms: ['a', 'b'] } },
+      }),
+    );
 
     // Assess
     expect(alarms).toEqual({ guarding: ['a', 'b'], all: ['a', 'b'] });

@@ -10,7 +10,10 @@ const TABLE = 'eksflow-test';
 const ddb = mockClient(DynamoDBDocumentClient);
 
 function conditionalCheckFailed() {
-  return Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException', $metadata: { httpStatusCode: 400 } });
+  return Object.assign(new Error('The conditional request failed'), {
+    name: 'ConditionalCheckFailedException',
+    $metadata: { httpStatusCode: 400 },
+  });
 }
 
 function item(op: Operation) {
@@ -47,17 +50,24 @@ describe('DynamoDbOperationStore.create', () => {
     ddb.on(PutCommand).rejects(conditionalCheckFailed());
 
     // Act / Assess
-    await expect(store().create(newOperation('op-1', 'ProvisionCluster', 'prod-eu', t0))).rejects.toBeInstanceOf(ConflictError);
+    await expect(store().create(newOperation('op-1', 'ProvisionCluster', 'prod-eu', t0))).rejects.toBeInstanceOf(
+      ConflictError,
+    );
     expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
   });
 
   it('passes other non-retryable errors through', async () => {
     // Prepare
-    const denied = Object.assign(new Error('no'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
+    const denied = Object.assign(new Error('no'), {
+      name: 'AccessDeniedException',
+      $metadata: { httpStatusCode: 400 },
+    });
     ddb.on(PutCommand).rejects(denied);
 
     // Act / Assess
-    await expect(store().create(newOperation('op-1', 'ProvisionCluster', 'prod-eu', t0))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(store().create(newOperation('op-1', 'ProvisionCluster', 'prod-eu', t0))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
   });
 });
 
@@ -72,7 +82,11 @@ describe('DynamoDbOperationStore.get', () => {
 
     // Assess
     expect(read).toEqual(op);
-    expect(ddb.commandCalls(GetCommand)[0].args[0].input).toEqual({ TableName: TABLE, Key: { pk: 'OP#op-1', sk: 'OP' }, ConsistentRead: true });
+    expect(ddb.commandCalls(GetCommand)[0].args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { pk: 'OP#op-1', sk: 'OP' },
+      ConsistentRead: true,
+    });
   });
 
   it('returns undefined when there is no item', async () => {
@@ -112,7 +126,10 @@ describe('DynamoDbOperationStore.update', () => {
     // Prepare
     const v0 = newOperation('op-1', 'ProvisionCluster', 'prod-eu', t0);
     const v1 = withStep({ ...v0, version: 1 }, { name: 'Other', at: t0.toISOString() });
-    ddb.on(GetCommand).resolvesOnce({ Item: item(v0) }).resolves({ Item: item(v1) });
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: item(v0) })
+      .resolves({ Item: item(v1) });
     ddb.on(PutCommand).rejectsOnce(conditionalCheckFailed()).resolves({});
     const change = jest.fn((current: Operation) => withStep(current, step));
 

@@ -10,7 +10,10 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const T0 = '2026-03-01T12:00:00.000Z';
 
 function rollout(overrides: Partial<Rollout> = {}): Rollout {
-  const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } };
+  const template = {
+    metadata: { labels: { app: 'web' } },
+    spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
+  };
   return {
     id: 'ro-1',
     cluster: 'sandbox',
@@ -22,7 +25,11 @@ function rollout(overrides: Partial<Rollout> = {}): Rollout {
       namespace: 'shop',
       deployment: 'web',
       image: 'nginx:1.28',
-      canary: { trafficRouting: 'replicas', steps: [{ setWeight: 10 }], analysis: { alarms: ['web-5xx', 'web-latency'], noData: 'pause' } },
+      canary: {
+        trafficRouting: 'replicas',
+        steps: [{ setWeight: 10 }],
+        analysis: { alarms: ['web-5xx', 'web-latency'], noData: 'pause' },
+      },
       progressDeadlineSeconds: 600,
     },
     status: 'Progressing',
@@ -44,7 +51,11 @@ function rollout(overrides: Partial<Rollout> = {}): Rollout {
 }
 
 function cancelled() {
-  return Object.assign(new Error('Transaction cancelled'), { name: 'TransactionCanceledException', $metadata: { httpStatusCode: 400 }, CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }] });
+  return Object.assign(new Error('Transaction cancelled'), {
+    name: 'TransactionCanceledException',
+    $metadata: { httpStatusCode: 400 },
+    CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
+  });
 }
 
 const store = () => new DynamoDbRolloutStore(TABLE, new DynamoDBClient({ region: 'us-east-1' }));
@@ -65,9 +76,17 @@ describe('DynamoDbRolloutStore.create', () => {
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
     const items = transactItems();
     expect(items).toHaveLength(4);
-    expect(items[0].Put).toMatchObject({ TableName: TABLE, Item: { pk: 'ROLLOUT#ro-1', sk: 'ROLLOUT', version: 0 }, ConditionExpression: 'attribute_not_exists(pk)' });
+    expect(items[0].Put).toMatchObject({
+      TableName: TABLE,
+      Item: { pk: 'ROLLOUT#ro-1', sk: 'ROLLOUT', version: 0 },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
     expect(JSON.parse(items[0].Put!.Item!.doc as string)).toEqual(r);
-    expect(items[1].Put).toEqual({ TableName: TABLE, Item: { pk: 'ACTIVE', sk: 'sandbox/shop/web', rolloutId: 'ro-1' }, ConditionExpression: 'attribute_not_exists(pk)' });
+    expect(items[1].Put).toEqual({
+      TableName: TABLE,
+      Item: { pk: 'ACTIVE', sk: 'sandbox/shop/web', rolloutId: 'ro-1' },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
     expect(items.slice(2).map((i) => i.Put?.Item)).toEqual([
       { pk: 'ALARM#web-5xx', sk: 'ROLLOUT#ro-1', rolloutId: 'ro-1' },
       { pk: 'ALARM#web-latency', sk: 'ROLLOUT#ro-1', rolloutId: 'ro-1' },
@@ -100,22 +119,30 @@ describe('DynamoDbRolloutStore.create', () => {
   it('turns a cancelled transaction into ConflictError naming the active rollout from the lock', async () => {
     // Prepare
     ddb.on(TransactWriteCommand).rejects(cancelled());
-    ddb.on(GetCommand, { TableName: TABLE, Key: { pk: 'ACTIVE', sk: 'sandbox/shop/web' } }).resolves({ Item: { pk: 'ACTIVE', sk: 'sandbox/shop/web', rolloutId: 'ro-0' } });
+    ddb
+      .on(GetCommand, { TableName: TABLE, Key: { pk: 'ACTIVE', sk: 'sandbox/shop/web' } })
+      .resolves({ Item: { pk: 'ACTIVE', sk: 'sandbox/shop/web', rolloutId: 'ro-0' } });
 
     // Act
-    const error = await store().create(rollout()).catch((e: unknown) => e);
+    const error = await store()
+      .create(rollout())
+      .catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(ConflictError);
     expect((error as ConflictError).message).toContain('ro-0');
-    expect((error as ConflictError).details).toEqual([{ field: 'deployment', reason: 'rollout ro-0 is active on this Deployment' }]);
+    expect((error as ConflictError).details).toEqual([
+      { field: 'deployment', reason: 'rollout ro-0 is active on this Deployment' },
+    ]);
     expect(ddb.commandCalls(GetCommand)[0].args[0].input).toMatchObject({ ConsistentRead: true });
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 
   it('passes other errors through', async () => {
     // Prepare
-    ddb.on(TransactWriteCommand).rejects(Object.assign(new Error('no'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(Object.assign(new Error('no'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
 
     // Act / Assess
     await expect(store().create(rollout())).rejects.toMatchObject({ name: 'AccessDeniedException' });
@@ -135,26 +162,37 @@ describe('DynamoDbRolloutStore.save', () => {
     expect(saved.version).toBe(5);
     const items = transactItems();
     expect(items).toHaveLength(1);
-    expect(items[0].Put).toMatchObject({ Item: { pk: 'ROLLOUT#ro-1', version: 5 }, ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': 4 } });
+    expect(items[0].Put).toMatchObject({
+      Item: { pk: 'ROLLOUT#ro-1', version: 5 },
+      ConditionExpression: 'version = :expected',
+      ExpressionAttributeValues: { ':expected': 4 },
+    });
   });
 
-  it.each(['Aborted', 'Promoted', 'Failed'] as const)('a %s rollout releases the lock and the alarm entries in the same transaction', async (status) => {
-    // Prepare
-    ddb.on(TransactWriteCommand).resolves({});
+  it.each(['Aborted', 'Promoted', 'Failed'] as const)(
+    'a %s rollout releases the lock and the alarm entries in the same transaction',
+    async (status) => {
+      // Prepare
+      ddb.on(TransactWriteCommand).resolves({});
 
-    // Act
-    await store().save(rollout({ version: 2, status }));
+      // Act
+      await store().save(rollout({ version: 2, status }));
 
-    // Assess
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
-    const items = transactItems();
-    expect(items[0].Put?.Item).toMatchObject({ pk: 'ROLLOUT#ro-1', version: 3 });
-    expect(items[1].Delete).toMatchObject({ TableName: TABLE, Key: { pk: 'ACTIVE', sk: 'sandbox/shop/web' }, ExpressionAttributeValues: { ':id': 'ro-1' } });
-    expect(items.slice(2).map((i) => i.Delete?.Key)).toEqual([
-      { pk: 'ALARM#web-5xx', sk: 'ROLLOUT#ro-1' },
-      { pk: 'ALARM#web-latency', sk: 'ROLLOUT#ro-1' },
-    ]);
-  });
+      // Assess
+      expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+      const items = transactItems();
+      expect(items[0].Put?.Item).toMatchObject({ pk: 'ROLLOUT#ro-1', version: 3 });
+      expect(items[1].Delete).toMatchObject({
+        TableName: TABLE,
+        Key: { pk: 'ACTIVE', sk: 'sandbox/shop/web' },
+        ExpressionAttributeValues: { ':id': 'ro-1' },
+      });
+      expect(items.slice(2).map((i) => i.Delete?.Key)).toEqual([
+        { pk: 'ALARM#web-5xx', sk: 'ROLLOUT#ro-1' },
+        { pk: 'ALARM#web-latency', sk: 'ROLLOUT#ro-1' },
+      ]);
+    },
+  );
 
   it('turns a cancelled transaction into VersionConflictError', async () => {
     // Prepare
@@ -176,7 +214,11 @@ describe('DynamoDbRolloutStore.get', () => {
 
     // Assess
     expect(read).toEqual({ ...r, version: 7 });
-    expect(ddb.commandCalls(GetCommand)[0].args[0].input).toEqual({ TableName: TABLE, Key: { pk: 'ROLLOUT#ro-1', sk: 'ROLLOUT' }, ConsistentRead: true });
+    expect(ddb.commandCalls(GetCommand)[0].args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { pk: 'ROLLOUT#ro-1', sk: 'ROLLOUT' },
+      ConsistentRead: true,
+    });
   });
 
   it('returns undefined for a missing rollout', async () => {

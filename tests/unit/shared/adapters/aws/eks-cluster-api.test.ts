@@ -52,7 +52,12 @@ describe('EksClusterApi.createCluster', () => {
       name: 'prod-eu',
       version: '1.31',
       roleArn: spec.roleArn,
-      resourcesVpcConfig: { subnetIds: ['subnet-1', 'subnet-2'], securityGroupIds: ['sg-1'], endpointPublicAccess: false, endpointPrivateAccess: true },
+      resourcesVpcConfig: {
+        subnetIds: ['subnet-1', 'subnet-2'],
+        securityGroupIds: ['sg-1'],
+        endpointPublicAccess: false,
+        endpointPrivateAccess: true,
+      },
       tags: { team: 'platform', [OPERATION_TAG]: 'op-123', 'eksflow:managed': 'true' },
       clientRequestToken: 'op-123',
     });
@@ -62,7 +67,9 @@ describe('EksClusterApi.createCluster', () => {
   it('accepts ResourceInUseException when the existing cluster carries this operation tag (a re-run step)', async () => {
     // Prepare
     eks.on(CreateClusterCommand).rejects(awsError('ResourceInUseException', 409));
-    eks.on(DescribeClusterCommand).resolves({ cluster: { name: 'prod-eu', status: 'CREATING', tags: { [OPERATION_TAG]: 'op-123' } } });
+    eks
+      .on(DescribeClusterCommand)
+      .resolves({ cluster: { name: 'prod-eu', status: 'CREATING', tags: { [OPERATION_TAG]: 'op-123' } } });
 
     // Act / Assess
     await expect(api().createCluster(spec, 'op-123')).resolves.toBeUndefined();
@@ -80,7 +87,9 @@ describe('EksClusterApi.createCluster', () => {
     eks.on(DescribeClusterCommand).resolves({ cluster: { name: 'prod-eu', status: 'ACTIVE', tags } });
 
     // Act
-    const error = await api().createCluster(spec, 'op-123').catch((e: unknown) => e);
+    const error = await api()
+      .createCluster(spec, 'op-123')
+      .catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(ConflictError);
@@ -100,7 +109,10 @@ describe('EksClusterApi.createCluster', () => {
 
   it('retries a ThrottlingException and succeeds', async () => {
     // Prepare
-    eks.on(CreateClusterCommand).rejectsOnce(awsError('ThrottlingException', 400)).resolves({ cluster: { name: 'prod-eu' } });
+    eks
+      .on(CreateClusterCommand)
+      .rejectsOnce(awsError('ThrottlingException', 400))
+      .resolves({ cluster: { name: 'prod-eu' } });
 
     // Act
     await api().createCluster(spec, 'op-123');
@@ -163,7 +175,9 @@ describe('EksClusterApi.describeCluster', () => {
     eks.on(DescribeClusterCommand).rejects(throttled);
 
     // Act
-    const error = await api().describeCluster('prod-eu').catch((e: unknown) => e);
+    const error = await api()
+      .describeCluster('prod-eu')
+      .catch((e: unknown) => e);
 
     // Assess
     expect(eks.commandCalls(DescribeClusterCommand)).toHaveLength(5);

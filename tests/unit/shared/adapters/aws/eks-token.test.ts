@@ -31,7 +31,12 @@ function expectedSignature(url: URL, cluster: string, secret: string, payloadHas
   const amzDate = url.searchParams.get('X-Amz-Date')!;
   const day = amzDate.slice(0, 8);
   const scope = `${day}/${region}/sts/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
+  const stringToSign = [
+    'AWS4-HMAC-SHA256',
+    amzDate,
+    scope,
+    createHash('sha256').update(canonicalRequest).digest('hex'),
+  ].join('\n');
   const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data).digest();
   const kDate = hmac(`AWS4${secret}`, day);
   const kRegion = hmac(kDate, region);
@@ -67,17 +72,22 @@ describe('presignEksToken', () => {
     expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it.each(['prod-eu', 'sandbox', 'team_a-cluster-01'])('signs the x-k8s-aws-id header for cluster %s (SigV4 recomputed by hand)', async (cluster) => {
-    // Prepare / Act
-    const { token } = await presignEksToken(cluster, region, credentials, signingDate);
+  it.each(['prod-eu', 'sandbox', 'team_a-cluster-01'])(
+    'signs the x-k8s-aws-id header for cluster %s (SigV4 recomputed by hand)',
+    async (cluster) => {
+      // Prepare / Act
+      const { token } = await presignEksToken(cluster, region, credentials, signingDate);
 
-    // Assess
-    const url = decodeToken(token);
-    const signature = url.searchParams.get('X-Amz-Signature');
-    expect(signature).toBe(expectedSignature(url, cluster, credentials.secretAccessKey, EMPTY_BODY_SHA256));
-    // The signature binds the cluster: the same URL would not verify for another cluster name.
-    expect(signature).not.toBe(expectedSignature(url, `${cluster}-other`, credentials.secretAccessKey, EMPTY_BODY_SHA256));
-  });
+      // Assess
+      const url = decodeToken(token);
+      const signature = url.searchParams.get('X-Amz-Signature');
+      expect(signature).toBe(expectedSignature(url, cluster, credentials.secretAccessKey, EMPTY_BODY_SHA256));
+      // The signature binds the cluster: the same URL would not verify for another cluster name.
+      expect(signature).not.toBe(
+        expectedSignature(url, `${cluster}-other`, credentials.secretAccessKey, EMPTY_BODY_SHA256),
+      );
+    },
+  );
 
   it('gives a different signature for a different cluster name, everything else equal', async () => {
     // Prepare / Act
@@ -109,7 +119,9 @@ describe('presignEksToken', () => {
     // Assess
     const url = decodeToken(token);
     expect(url.searchParams.get('X-Amz-Security-Token')).toBe(sessionToken);
-    expect(url.searchParams.get('X-Amz-Signature')).toBe(expectedSignature(url, 'prod-eu', credentials.secretAccessKey, EMPTY_BODY_SHA256));
+    expect(url.searchParams.get('X-Amz-Signature')).toBe(
+      expectedSignature(url, 'prod-eu', credentials.secretAccessKey, EMPTY_BODY_SHA256),
+    );
   });
 
   it('leaves X-Amz-Security-Token out for long-term keys', async () => {

@@ -71,7 +71,11 @@ describe('kubeCall', () => {
 
   it('retries a 503 and returns the later success', async () => {
     // Prepare
-    const fn = jest.fn().mockRejectedValueOnce(apiException(503)).mockRejectedValueOnce(apiException(503)).mockResolvedValue('created');
+    const fn = jest
+      .fn()
+      .mockRejectedValueOnce(apiException(503))
+      .mockRejectedValueOnce(apiException(503))
+      .mockResolvedValue('created');
 
     // Act
     const result = await kubeCall('create namespace', fn);
@@ -85,20 +89,23 @@ describe('kubeCall', () => {
     { what: '429', error: apiException(429), type: ThrottledError, name: 'ThrottledError' },
     { what: '500', error: apiException(500), type: TransientError, name: 'TransientError' },
     { what: 'ECONNREFUSED', error: networkError('ECONNREFUSED'), type: TransientError, name: 'TransientError' },
-  ])('after 5 failed attempts a $what becomes a $name naming the call, with the cause kept', async ({ error, type, name }) => {
-    // Prepare
-    const fn = jest.fn(async () => {
-      throw error;
-    });
+  ])(
+    'after 5 failed attempts a $what becomes a $name naming the call, with the cause kept',
+    async ({ error, type, name }) => {
+      // Prepare
+      const fn = jest.fn(async () => {
+        throw error;
+      });
 
-    // Act
-    const caught = await kubeCall('create namespace team-a', fn).catch((e: unknown) => e);
+      // Act
+      const caught = await kubeCall('create namespace team-a', fn).catch((e: unknown) => e);
 
-    // Assess
-    expect(fn).toHaveBeenCalledTimes(5);
-    expect(caught).toBeInstanceOf(type);
-    expect((caught as Error).name).toBe(name);
-    expect((caught as Error).message).toMatch(/^create namespace team-a failed: /);
-    expect((caught as Error).cause).toBe(error);
-  });
+      // Assess
+      expect(fn).toHaveBeenCalledTimes(5);
+      expect(caught).toBeInstanceOf(type);
+      expect((caught as Error).name).toBe(name);
+      expect((caught as Error).message).toMatch(/^create namespace team-a failed: /);
+      expect((caught as Error).cause).toBe(error);
+    },
+  );
 });

@@ -7,22 +7,33 @@ function clusters(found: Partial<ClusterInfo> | undefined): ClusterApi {
   return {
     createCluster: jest.fn(),
     deleteCluster: jest.fn(),
-    describeCluster: jest.fn(async (name: string) => (found ? ({ name, status: 'ACTIVE', tags: {}, ...found } as ClusterInfo) : undefined)),
+    describeCluster: jest.fn(async (name: string) =>
+      found ? ({ name, status: 'ACTIVE', tags: {}, ...found } as ClusterInfo) : undefined,
+    ),
   };
 }
 
-const tokens = { getToken: jest.fn(async (cluster: string) => ({ token: `k8s-aws-v1.token-for-${cluster}`, expiresAt: new Date() })) };
+const tokens = {
+  getToken: jest.fn(async (cluster: string) => ({ token: `k8s-aws-v1.token-for-${cluster}`, expiresAt: new Date() })),
+};
 
 describe('EksKubeConnector', () => {
   beforeEach(() => tokens.getToken.mockClear());
 
   it('reaches an EKS cluster as AWS does: endpoint and CA from DescribeCluster, an EKS token', async () => {
     // Prepare
-    const connector = new EksKubeConnector(clusters({ endpoint: 'https://ABC.gr7.us-east-1.eks.amazonaws.com', caData: 'Q0E=' }), tokens);
+    const connector = new EksKubeConnector(
+      clusters({ endpoint: 'https://ABC.gr7.us-east-1.eks.amazonaws.com', caData: 'Q0E=' }),
+      tokens,
+    );
     // Act
     const connection = await connector.connect('prod');
     // Assess
-    expect(connection).toEqual({ server: 'https://ABC.gr7.us-east-1.eks.amazonaws.com', caData: 'Q0E=', token: 'k8s-aws-v1.token-for-prod' });
+    expect(connection).toEqual({
+      server: 'https://ABC.gr7.us-east-1.eks.amazonaws.com',
+      caData: 'Q0E=',
+      token: 'k8s-aws-v1.token-for-prod',
+    });
     expect(tokens.getToken).toHaveBeenCalledWith('prod');
   });
 
@@ -44,7 +55,11 @@ describe('EksKubeConnector', () => {
   });
 
   it('a missing cluster is NotFoundError; one without an endpoint yet is DependencyError', async () => {
-    await expect(new EksKubeConnector(clusters(undefined), tokens).connect('gone')).rejects.toBeInstanceOf(NotFoundError);
-    await expect(new EksKubeConnector(clusters({ status: 'CREATING' }), tokens).connect('young')).rejects.toBeInstanceOf(DependencyError);
+    await expect(new EksKubeConnector(clusters(undefined), tokens).connect('gone')).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    await expect(
+      new EksKubeConnector(clusters({ status: 'CREATING' }), tokens).connect('young'),
+    ).rejects.toBeInstanceOf(DependencyError);
   });
 });

@@ -26,7 +26,9 @@ describe('MemoryOperationStore', () => {
     await store.create(newOperation('op-1', 'ProvisionCluster', 'prod-eu', t0));
 
     // Act / Assess
-    await expect(store.create(newOperation('op-1', 'DeleteCluster', 'other', t0))).rejects.toBeInstanceOf(ConflictError);
+    await expect(store.create(newOperation('op-1', 'DeleteCluster', 'other', t0))).rejects.toBeInstanceOf(
+      ConflictError,
+    );
     expect((await store.get('op-1'))!.cluster).toBe('prod-eu');
   });
 

@@ -25,13 +25,13 @@ describe('judgeAlarms', () => {
   });
 
   it.each`
-    state                   | noData     | result
-    ${'INSUFFICIENT_DATA'}  | ${'pass'}  | ${'pass'}
-    ${'INSUFFICIENT_DATA'}  | ${'pause'} | ${'pause'}
-    ${'INSUFFICIENT_DATA'}  | ${'fail'}  | ${'fail'}
-    ${undefined}            | ${'pass'}  | ${'pass'}
-    ${undefined}            | ${'pause'} | ${'pause'}
-    ${undefined}            | ${'fail'}  | ${'fail'}
+    state                  | noData     | result
+    ${'INSUFFICIENT_DATA'} | ${'pass'}  | ${'pass'}
+    ${'INSUFFICIENT_DATA'} | ${'pause'} | ${'pause'}
+    ${'INSUFFICIENT_DATA'} | ${'fail'}  | ${'fail'}
+    ${undefined}           | ${'pass'}  | ${'pass'}
+    ${undefined}           | ${'pause'} | ${'pause'}
+    ${undefined}           | ${'fail'}  | ${'fail'}
   `('alarm b in $state with noData $noData → $result', ({ state, noData, result }) => {
     // Prepare
     const states: Record<string, AlarmState | undefined> = { a: 'OK', ...(state ? { b: state } : {}) };

@@ -1,4 +1,8 @@
-import { canarySplit, stableReplicasWhileCanaryStarts, trafficWeights } from '../../../../../shared/domain/rollout/canary-math';
+import {
+  canarySplit,
+  stableReplicasWhileCanaryStarts,
+  trafficWeights,
+} from '../../../../../shared/domain/rollout/canary-math';
 
 describe('canarySplit', () => {
   it.each`
@@ -46,13 +50,16 @@ describe('stableReplicasWhileCanaryStarts', () => {
     ${10} | ${50}  | ${8}        | ${5}   | ${'more Ready than desired counts as desired: 5'}
     ${10} | ${50}  | ${-2}       | ${10}  | ${'a negative count counts as 0'}
     ${3}  | ${100} | ${1}        | ${2}   | ${'3 − 1 = 2'}
-  `('N=$total w=$weight with $canaryReady canary Ready → stable $stable ($why)', ({ total, weight, canaryReady, stable }) => {
-    // Prepare
-    const desired = canarySplit(total, weight);
+  `(
+    'N=$total w=$weight with $canaryReady canary Ready → stable $stable ($why)',
+    ({ total, weight, canaryReady, stable }) => {
+      // Prepare
+      const desired = canarySplit(total, weight);
 
-    // Act / Assess
-    expect(stableReplicasWhileCanaryStarts(total, desired, canaryReady)).toBe(stable);
-  });
+      // Act / Assess
+      expect(stableReplicasWhileCanaryStarts(total, desired, canaryReady)).toBe(stable);
+    },
+  );
 
   it('never leaves the stable side below N − Ready canary pods, nor below the split, nor above N', () => {
     // Prepare
@@ -65,7 +72,8 @@ describe('stableReplicasWhileCanaryStarts', () => {
         for (let ready = 0; ready <= total + 2; ready++) {
           const stable = stableReplicasWhileCanaryStarts(total, desired, ready);
           const readyCanary = Math.min(ready, desired.canary);
-          if (stable + readyCanary < total || stable < desired.stable || stable > total) violations.push(`N=${total} w=${weight} ready=${ready} → ${stable}`);
+          if (stable + readyCanary < total || stable < desired.stable || stable > total)
+            violations.push(`N=${total} w=${weight} ready=${ready} → ${stable}`);
         }
       }
     }
@@ -85,8 +93,11 @@ describe('trafficWeights', () => {
     ${10}       | ${0}        | ${100} | ${0}
     ${0}        | ${10}       | ${0}   | ${100}
     ${0}        | ${0}        | ${0}   | ${0}
-  `('$canaryReady canary + $stableReady stable Ready → $canary% / $stable%', ({ canaryReady, stableReady, canary, stable }) => {
-    // Act / Assess
-    expect(trafficWeights(canaryReady, stableReady)).toEqual({ canary, stable });
-  });
+  `(
+    '$canaryReady canary + $stableReady stable Ready → $canary% / $stable%',
+    ({ canaryReady, stableReady, canary, stable }) => {
+      // Act / Assess
+      expect(trafficWeights(canaryReady, stableReady)).toEqual({ canary, stable });
+    },
+  );
 });

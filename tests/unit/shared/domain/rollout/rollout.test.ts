@@ -1,5 +1,18 @@
-import { mergePatch, newPodTemplate, revisionOf, sameLabels, selects, withHistory } from '../../../../../shared/domain/rollout/rollout';
-import { REVISION_LABEL, VERSION_LABEL, type PodTemplate, type Rollout, type RolloutRequest } from '../../../../../shared/domain/rollout/types';
+import {
+  mergePatch,
+  newPodTemplate,
+  revisionOf,
+  sameLabels,
+  selects,
+  withHistory,
+} from '../../../../../shared/domain/rollout/rollout';
+import {
+  REVISION_LABEL,
+  VERSION_LABEL,
+  type PodTemplate,
+  type Rollout,
+  type RolloutRequest,
+} from '../../../../../shared/domain/rollout/types';
 
 const stable: PodTemplate = {
   metadata: { labels: { app: 'web' }, annotations: { team: 'shop' } },
@@ -56,7 +69,10 @@ describe('newPodTemplate', () => {
 
   it('sets the version label too for blue-green', () => {
     // Prepare
-    const bg = request({ canary: undefined, blueGreen: { activeService: 'web', scaleDownDelaySeconds: 30, analysis: { alarms: [], noData: 'pause' } } });
+    const bg = request({
+      canary: undefined,
+      blueGreen: { activeService: 'web', scaleDownDelaySeconds: 30, analysis: { alarms: [], noData: 'pause' } },
+    });
 
     // Act
     const template = newPodTemplate(stable, bg, 'rabc', 'web');
@@ -84,7 +100,12 @@ describe('newPodTemplate', () => {
 
   it('works from a patch alone (no image)', () => {
     // Act
-    const template = newPodTemplate(stable, request({ image: undefined, podTemplatePatch: { spec: { priorityClassName: 'high' } } }), 'r1', undefined);
+    const template = newPodTemplate(
+      stable,
+      request({ image: undefined, podTemplatePatch: { spec: { priorityClassName: 'high' } } }),
+      'r1',
+      undefined,
+    );
 
     // Assess
     expect(template.spec?.priorityClassName).toBe('high');
@@ -96,7 +117,12 @@ describe('newPodTemplate', () => {
     const before = structuredClone(stable);
 
     // Act
-    newPodTemplate(stable, request({ podTemplatePatch: { spec: { containers: [] }, metadata: { annotations: { team: null } } } }), 'r1', 'web');
+    newPodTemplate(
+      stable,
+      request({ podTemplatePatch: { spec: { containers: [] }, metadata: { annotations: { team: null } } } }),
+      'r1',
+      'web',
+    );
 
     // Assess
     expect(stable).toEqual(before);
@@ -113,7 +139,11 @@ describe('mergePatch (RFC 7386 appendix A)', () => {
     [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
     [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
     [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
-    [['a', 'b'], ['c', 'd'], ['c', 'd']],
+    [
+      ['a', 'b'],
+      ['c', 'd'],
+      ['c', 'd'],
+    ],
     [{ a: 'b' }, ['c'], ['c']],
     [{ a: 'foo' }, null, null],
     [{ a: 'foo' }, 'bar', 'bar'],
@@ -163,13 +193,13 @@ describe('revisionOf', () => {
 
 describe('selects', () => {
   it.each`
-    selector                           | labels                                  | result
-    ${{ app: 'web' }}                  | ${{ app: 'web', tier: 'front' }}        | ${true}
-    ${{ app: 'web', version: 'r1' }}   | ${{ app: 'web' }}                       | ${false}
-    ${{ app: 'web' }}                  | ${{ app: 'api' }}                       | ${false}
-    ${{ app: 'web', version: 'r1' }}   | ${{ app: 'web', version: 'r1' }}        | ${true}
-    ${{}}                              | ${{ app: 'web' }}                       | ${true}
-    ${{ app: 'web' }}                  | ${undefined}                            | ${false}
+    selector                         | labels                           | result
+    ${{ app: 'web' }}                | ${{ app: 'web', tier: 'front' }} | ${true}
+    ${{ app: 'web', version: 'r1' }} | ${{ app: 'web' }}                | ${false}
+    ${{ app: 'web' }}                | ${{ app: 'api' }}                | ${false}
+    ${{ app: 'web', version: 'r1' }} | ${{ app: 'web', version: 'r1' }} | ${true}
+    ${{}}                            | ${{ app: 'web' }}                | ${true}
+    ${{ app: 'web' }}                | ${undefined}                     | ${false}
   `('$selector on $labels → $result', ({ selector, labels, result }) => {
     // Prepare
     const template: PodTemplate = labels ? { metadata: { labels } } : {};
@@ -181,15 +211,15 @@ describe('selects', () => {
 
 describe('sameLabels', () => {
   it.each`
-    a                        | b                          | result
-    ${{ a: '1', b: '2' }}    | ${{ b: '2', a: '1' }}      | ${true}
-    ${undefined}             | ${{}}                      | ${true}
-    ${undefined}             | ${undefined}               | ${true}
-    ${{ a: '1' }}            | ${{ a: '2' }}              | ${false}
-    ${{ a: '1' }}            | ${{ a: '1', b: '2' }}      | ${false}
-    ${{ a: '1', b: '2' }}    | ${{ a: '1' }}              | ${false}
-    ${{ a: '1' }}            | ${{ b: '1' }}              | ${false}
-    ${{ a: '1' }}            | ${undefined}               | ${false}
+    a                     | b                     | result
+    ${{ a: '1', b: '2' }} | ${{ b: '2', a: '1' }} | ${true}
+    ${undefined}          | ${{}}                 | ${true}
+    ${undefined}          | ${undefined}          | ${true}
+    ${{ a: '1' }}         | ${{ a: '2' }}         | ${false}
+    ${{ a: '1' }}         | ${{ a: '1', b: '2' }} | ${false}
+    ${{ a: '1', b: '2' }} | ${{ a: '1' }}         | ${false}
+    ${{ a: '1' }}         | ${{ b: '1' }}         | ${false}
+    ${{ a: '1' }}         | ${undefined}          | ${false}
   `('$a vs $b → $result', ({ a, b, result }) => {
     // Act / Assess
     expect(sameLabels(a, b)).toBe(result);
@@ -217,7 +247,11 @@ describe('withHistory', () => {
       weights: { canary: 0, stable: 100 },
       alarms: [],
       run: 1,
-      history: Array.from({ length: historyLength }, (_, i) => ({ at: t0.toISOString(), type: 'StepStarted' as const, message: `event ${i}` })),
+      history: Array.from({ length: historyLength }, (_, i) => ({
+        at: t0.toISOString(),
+        type: 'StepStarted' as const,
+        message: `event ${i}`,
+      })),
       createdAt: t0.toISOString(),
       updatedAt: t0.toISOString(),
       version: 3,
@@ -234,7 +268,12 @@ describe('withHistory', () => {
 
     // Assess
     expect(next.history).toHaveLength(2);
-    expect(next.history[1]).toEqual({ at: '2026-03-01T12:00:05.000Z', type: 'Paused', message: 'paused', stepIndex: 1 });
+    expect(next.history[1]).toEqual({
+      at: '2026-03-01T12:00:05.000Z',
+      type: 'Paused',
+      message: 'paused',
+      stepIndex: 1,
+    });
     expect(next.updatedAt).toBe('2026-03-01T12:00:05.000Z');
     expect(r.history).toHaveLength(1);
     expect(r.updatedAt).toBe(t0.toISOString());
