@@ -42,6 +42,8 @@ export interface Container {
   events: EventPublisher;
   healthChecks: HealthCheck[];
   now: () => Date;
+  /** Short in-task waits (pods becoming Ready); see RolloutDeps.sleep. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Wires the AWS adapters from config; `overrides` swaps parts (the local engine for Step Functions, test doubles). */
@@ -75,6 +77,7 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
     events: new EventBridgePublisher(config.eventBusName, new EventBridgeClient({ ...aws, credentials }), logger),
     healthChecks,
     now: () => new Date(),
+    sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     ...overrides,
   };
 }

@@ -7,4 +7,6 @@ export interface WorkflowStarter {
    * the same input is not an error and starts nothing new (Step Functions semantics).
    */
   start(workflow: WorkflowName, executionName: string, input: object): Promise<{ executionId: string }>;
+  /** Stops a running execution; one that has ended or never started is not an error. */
+  stop(workflow: WorkflowName, executionName: string): Promise<void>;
 }

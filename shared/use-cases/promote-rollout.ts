@@ -16,6 +16,17 @@ export async function promoteRollout(deps: RolloutDeps, id: string, full: boolea
         { details: [{ field: 'id', reason: `rollout is ${r.status}` }] },
       );
     }
+    if (r.phase === 'Aborting') {
+      throw new ConflictError(`rollout ${id} is being aborted (${r.abort?.reason}): it cannot be promoted`, {
+        details: [{ field: 'id', reason: 'rollout is Aborting' }],
+      });
+    }
+    if (r.pause?.reason === 'ExternalChange') {
+      throw new ConflictError(
+        `rollout ${id} paused because someone else changed what it drives: promoting would overwrite their change; abort it and start a new rollout`,
+        { details: [{ field: 'id', reason: 'rollout is paused for an external change' }] },
+      );
+    }
     if (r.phase === 'Switched' || r.phase === 'Finalizing' || r.phase === 'Promoting') {
       throw new ConflictError(`rollout ${id} is already promoting (${r.phase})`, {
         details: [{ field: 'id', reason: `rollout is ${r.phase}` }],

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { newPodTemplate, revisionOf, selects, withHistory } from '../domain/rollout/rollout';
+import { newVersionName, POD_TEMPLATE_HASH_LABEL, ROLLOUT_LABEL } from '../domain/rollout/names';
 import type { Rollout, RolloutRequest } from '../domain/rollout/types';
-import { errorMessage, ValidationError, type ErrorDetail } from '../errors';
+import { ConflictError, errorMessage, ValidationError, type ErrorDetail } from '../errors';
 import { alarmsOf, parseRolloutRequest } from '../validation/rollout-request';
-import type { DeploymentView } from '../ports/workloads';
+import type { DeploymentView, ServiceView } from '../ports/workloads';
 import { saveRollout, startRun, type RolloutDeps } from './rollout-deps';
 
 /**
@@ -16,7 +17,10 @@ export async function startRollout(
   newId: () => string = randomUUID,
 ): Promise<Rollout> {
   const request = parseRolloutRequest(body);
-  const { stable, container, activeSelector, previewSelector } = await checkAgainstCluster(deps, request);
+  const { stable, container, activeSelector, previewSelector, podTemplateHash } = await checkAgainstCluster(
+    deps,
+    request,
+  );
   const alarms = alarmsOf(request);
   const known = alarms.all.length ? await deps.alarms.states(alarms.all) : {};
   const unknown = alarms.all.filter((a) => !(a in known));
@@ -47,6 +51,7 @@ export async function startRollout(
       template: stable.template,
       ...(activeSelector ? { activeSelector } : {}),
       ...(previewSelector ? { previewSelector } : {}),
+      ...(podTemplateHash ? { podTemplateHash } : {}),
     },
     newTemplate: newPodTemplate(stable.template, request, revision, container),
     revision,
@@ -100,40 +105,78 @@ async function checkAgainstCluster(deps: RolloutDeps, request: RolloutRequest) {
     );
   const container = chooseContainer(stable, request);
 
+  await refuseForeignNewVersion(deps, request);
+  const blueGreen: Partial<Awaited<ReturnType<typeof checkServices>>> = request.blueGreen
+    ? await checkServices(deps, request, stable)
+    : {};
+  return { stable, container, ...blueGreen };
+}
+
+/**
+ * The name the new version's Deployment will take must be free: whatever holds it (a team's own `web-canary`,
+ * an old rollout's leftover) is someone else's, and eksflow never adopts or deletes it.
+ */
+async function refuseForeignNewVersion(deps: RolloutDeps, request: RolloutRequest): Promise<void> {
+  const name = newVersionName({ strategy: request.canary ? 'canary' : 'blueGreen', deployment: request.deployment });
+  const existing = await deps.workloads.getDeployment(request.cluster, request.namespace, name);
+  if (!existing) return;
+  const owner = existing.labels[ROLLOUT_LABEL];
+  throw new ConflictError(
+    `Deployment ${request.namespace}/${name} already exists${owner ? ` (left by rollout ${owner})` : ''}: eksflow needs that name for the new version and will not take over or delete it`,
+    { details: [{ field: 'deployment', reason: `Deployment ${name} exists and is not this rollout's` }] },
+  );
+}
+
+/**
+ * Blue-green: both Services exist, the active one selects stable's pods, and it can be pinned to stable's
+ * ReplicaSet (its pod-template-hash) so that green's pods are never selected before the switch.
+ */
+async function checkServices(deps: RolloutDeps, request: RolloutRequest, stable: DeploymentView) {
+  const { cluster, namespace, deployment } = request;
+  const { activeService, previewService } = request.blueGreen!;
   const problems: ErrorDetail[] = [];
-  let activeSelector: Record<string, string> | undefined;
-  let previewSelector: Record<string, string> | undefined;
-  if (request.blueGreen) {
-    const { activeService, previewService } = request.blueGreen;
-    activeSelector = await deps.workloads.getServiceSelector(cluster, namespace, activeService);
-    if (!activeSelector)
-      problems.push({
-        field: 'blueGreen.activeService',
-        reason: `Service ${activeService} not found in namespace ${namespace}`,
-      });
-    else if (!Object.keys(activeSelector).length || !selects(activeSelector, stable.template)) {
-      problems.push({
-        field: 'blueGreen.activeService',
-        reason: `Service ${activeService} does not select the pods of Deployment ${deployment}`,
-      });
-    }
-    if (previewService) {
-      if (previewService === activeService)
-        problems.push({ field: 'blueGreen.previewService', reason: 'must differ from activeService' });
-      previewSelector = await deps.workloads.getServiceSelector(cluster, namespace, previewService);
-      if (!previewSelector)
-        problems.push({
-          field: 'blueGreen.previewService',
-          reason: `Service ${previewService} not found in namespace ${namespace}`,
-        });
-    }
+  const active = await deps.workloads.getService(cluster, namespace, activeService);
+  const activeField = 'blueGreen.activeService';
+  if (!active)
+    problems.push({ field: activeField, reason: `Service ${activeService} not found in namespace ${namespace}` });
+  else if (!Object.keys(active.selector).length || !selects(active.selector, stable.template)) {
+    problems.push({
+      field: activeField,
+      reason: `Service ${activeService} does not select the pods of Deployment ${deployment}`,
+    });
+  } else if (POD_TEMPLATE_HASH_LABEL in active.selector) {
+    problems.push({
+      field: activeField,
+      reason: `Service ${activeService} selects ${POD_TEMPLATE_HASH_LABEL}, which eksflow sets to pin it: remove it from the selector`,
+    });
   }
-  if (problems.length)
+  let preview: ServiceView | undefined;
+  if (previewService) {
+    if (previewService === activeService)
+      problems.push({ field: 'blueGreen.previewService', reason: 'must differ from activeService' });
+    preview = await deps.workloads.getService(cluster, namespace, previewService);
+    if (!preview)
+      problems.push({
+        field: 'blueGreen.previewService',
+        reason: `Service ${previewService} not found in namespace ${namespace}`,
+      });
+  }
+  if (problems.length) {
     throw new ValidationError(
       `invalid rollout request: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`,
       problems,
     );
-  return { stable, container, activeSelector, previewSelector };
+  }
+  const podTemplateHash = await deps.workloads.currentPodTemplateHash(cluster, namespace, stable);
+  if (!podTemplateHash) {
+    throw new ConflictError(
+      `Deployment ${deployment} is in the middle of a rollout (pods of more than one template): wait until it has finished`,
+      {
+        details: [{ field: 'deployment', reason: 'Deployment is rolling out' }],
+      },
+    );
+  }
+  return { activeSelector: active!.selector, previewSelector: preview?.selector, podTemplateHash };
 }
 
 function chooseContainer(stable: DeploymentView, request: RolloutRequest): string | undefined {

@@ -2,7 +2,9 @@
 import type { PodTemplate } from '../../shared/domain/rollout/types';
 import type { AlarmStates } from '../../shared/ports/alarms';
 import type { EventPublisher } from '../../shared/ports/events';
-import type { DeploymentView, Workloads } from '../../shared/ports/workloads';
+import { createHash } from 'node:crypto';
+import { VersionConflictError } from '../../shared/errors';
+import type { DeploymentView, NewDeployment, ServiceView, Workloads } from '../../shared/ports/workloads';
 import type { AlarmState } from '../../shared/validation/alarm-event';
 
 export type WorkloadCall =
@@ -14,27 +16,42 @@ export type WorkloadCall =
 
 interface FakeDeployment {
   name: string;
+  uid: string;
+  resourceVersion: number;
   replicas: number;
   selector: Record<string, string>;
   template: PodTemplate;
   labels: Record<string, string>;
+  annotations: Record<string, string>;
   generation: number;
   observedGeneration: number;
   status: DeploymentView['status'];
 }
 
+interface FakeService {
+  selector: Record<string, string>;
+  resourceVersion: number;
+}
+
 const key = (cluster: string, namespace: string, name: string) => `${cluster}/${namespace}/${name}`;
 
+/** A stand-in for the ReplicaSet hash the Deployment controller derives from the template. */
+export function fakePodTemplateHash(template: PodTemplate): string {
+  return createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 10);
+}
+
 /**
- * A Kubernetes cluster as maps. Writes change `spec` (and bump `generation`) only; `settle()` plays the
- * Deployment controller: status catches up with spec, pods become Ready unless an image contains "unready".
+ * A Kubernetes cluster as maps. Writes change `spec` (and bump `generation` and `resourceVersion`) only, and
+ * refuse a stale view (VersionConflictError, like the adapter on a 409); `settle()` plays the Deployment
+ * controller: status catches up with spec, pods become Ready unless an image contains "unready".
  * Every write is recorded, in order, in `calls`.
  */
 export class FakeWorkloads implements Workloads {
   readonly namespaces = new Set<string>();
   readonly deployments = new Map<string, FakeDeployment>();
-  readonly services = new Map<string, Record<string, string>>();
+  readonly services = new Map<string, FakeService>();
   readonly calls: WorkloadCall[] = [];
+  private versions = 0;
 
   addNamespace(cluster: string, namespace: string): this {
     this.namespaces.add(`${cluster}/${namespace}`);
@@ -46,16 +63,24 @@ export class FakeWorkloads implements Workloads {
     cluster: string,
     namespace: string,
     name: string,
-    options: { replicas: number; template: PodTemplate; selector: Record<string, string> },
+    options: {
+      replicas: number;
+      template: PodTemplate;
+      selector: Record<string, string>;
+      labels?: Record<string, string>;
+    },
   ): this {
     this.addNamespace(cluster, namespace);
     const replicas = options.replicas;
     this.deployments.set(key(cluster, namespace, name), {
       name,
+      uid: `uid-${name}-${++this.versions}`,
+      resourceVersion: ++this.versions,
       replicas,
       selector: { ...options.selector },
       template: structuredClone(options.template),
-      labels: {},
+      labels: { ...options.labels },
+      annotations: {},
       generation: 1,
       observedGeneration: 1,
       status: { replicas, readyReplicas: replicas, availableReplicas: replicas, updatedReplicas: replicas },
@@ -64,12 +89,24 @@ export class FakeWorkloads implements Workloads {
   }
 
   addService(cluster: string, namespace: string, name: string, selector: Record<string, string>): this {
-    this.services.set(key(cluster, namespace, name), { ...selector });
+    this.services.set(key(cluster, namespace, name), { selector: { ...selector }, resourceVersion: ++this.versions });
     return this;
   }
 
   deployment(cluster: string, namespace: string, name: string): FakeDeployment | undefined {
     return this.deployments.get(key(cluster, namespace, name));
+  }
+
+  serviceSelector(cluster: string, namespace: string, name: string): Record<string, string> | undefined {
+    return this.services.get(key(cluster, namespace, name))?.selector;
+  }
+
+  /** Someone else's write (a person, an HPA): bumps the resourceVersion like any write. */
+  edit(cluster: string, namespace: string, name: string, change: (d: FakeDeployment) => void): void {
+    const d = this.mustGet(cluster, namespace, name);
+    change(d);
+    d.generation++;
+    d.resourceVersion = ++this.versions;
   }
 
   /** The Deployment controller catches up: status = spec, Ready unless the image says "unready". */
@@ -96,86 +133,118 @@ export class FakeWorkloads implements Workloads {
     if (!d) return undefined;
     return structuredClone({
       name: d.name,
+      uid: d.uid,
+      resourceVersion: String(d.resourceVersion),
+      labels: d.labels,
+      annotations: d.annotations,
       replicas: d.replicas,
       selector: d.selector,
       template: d.template,
+      maxUnavailable: Math.floor(d.replicas / 4),
       generation: d.generation,
       observedGeneration: d.observedGeneration,
       status: d.status,
     });
   }
 
-  async createDeployment(
-    cluster: string,
-    namespace: string,
-    deployment: {
-      name: string;
-      replicas: number;
-      selector: Record<string, string>;
-      template: PodTemplate;
-      labels: Record<string, string>;
-    },
-  ): Promise<void> {
+  async createDeployment(cluster: string, namespace: string, deployment: NewDeployment): Promise<'created' | 'exists'> {
     this.calls.push({ op: 'createDeployment', name: deployment.name, replicas: deployment.replicas });
     const k = key(cluster, namespace, deployment.name);
-    if (this.deployments.has(k)) return; // like the real adapter: a 409 is left alone
+    if (this.deployments.has(k)) return 'exists';
     this.deployments.set(k, {
       name: deployment.name,
+      uid: `uid-${deployment.name}-${++this.versions}`,
+      resourceVersion: ++this.versions,
       replicas: deployment.replicas,
       selector: { ...deployment.selector },
       template: structuredClone(deployment.template),
       labels: { ...deployment.labels },
+      annotations: {},
       generation: 1,
       observedGeneration: 0,
       status: { replicas: 0, readyReplicas: 0, availableReplicas: 0, updatedReplicas: 0 },
     });
+    return 'created';
   }
 
-  async setReplicas(cluster: string, namespace: string, name: string, replicas: number): Promise<void> {
-    this.calls.push({ op: 'setReplicas', name, replicas });
-    const d = this.mustGet(cluster, namespace, name);
+  async setReplicas(
+    cluster: string,
+    namespace: string,
+    from: DeploymentView,
+    replicas: number,
+    annotations: Record<string, string> = {},
+  ): Promise<void> {
+    this.calls.push({ op: 'setReplicas', name: from.name, replicas });
+    const d = this.current(cluster, namespace, from);
     d.replicas = replicas;
-    d.generation++;
+    Object.assign(d.annotations, annotations);
+    this.bump(d);
   }
 
   async setTemplate(
     cluster: string,
     namespace: string,
-    name: string,
+    from: DeploymentView,
     template: PodTemplate,
     replicas: number,
+    annotations: Record<string, string> = {},
   ): Promise<void> {
-    this.calls.push({ op: 'setTemplate', name, replicas, image: template.spec?.containers?.[0]?.image });
-    const d = this.mustGet(cluster, namespace, name);
+    this.calls.push({ op: 'setTemplate', name: from.name, replicas, image: template.spec?.containers?.[0]?.image });
+    const d = this.current(cluster, namespace, from);
     d.template = structuredClone(template);
     d.replicas = replicas;
-    d.generation++;
+    Object.assign(d.annotations, annotations);
+    this.bump(d);
   }
 
-  async deleteDeployment(cluster: string, namespace: string, name: string): Promise<void> {
-    this.calls.push({ op: 'deleteDeployment', name });
-    this.deployments.delete(key(cluster, namespace, name));
-  }
-
-  async getServiceSelector(
+  async deleteDeployment(
     cluster: string,
     namespace: string,
-    name: string,
-  ): Promise<Record<string, string> | undefined> {
+    seen: Pick<DeploymentView, 'name' | 'uid'>,
+  ): Promise<void> {
+    this.calls.push({ op: 'deleteDeployment', name: seen.name });
+    const k = key(cluster, namespace, seen.name);
+    const d = this.deployments.get(k);
+    if (!d) return;
+    if (d.uid !== seen.uid) throw new VersionConflictError(`deployment ${k} is not the one read`);
+    this.deployments.delete(k);
+  }
+
+  async getService(cluster: string, namespace: string, name: string): Promise<ServiceView | undefined> {
     const s = this.services.get(key(cluster, namespace, name));
-    return s && { ...s };
+    return s && { name, resourceVersion: String(s.resourceVersion), selector: { ...s.selector } };
   }
 
   async setServiceSelector(
     cluster: string,
     namespace: string,
-    name: string,
+    from: ServiceView,
     selector: Record<string, string>,
   ): Promise<void> {
-    this.calls.push({ op: 'setServiceSelector', name, selector: { ...selector } });
-    const k = key(cluster, namespace, name);
-    if (!this.services.has(k)) throw new Error(`service ${k} not found`);
-    this.services.set(k, { ...selector });
+    this.calls.push({ op: 'setServiceSelector', name: from.name, selector: { ...selector } });
+    const k = key(cluster, namespace, from.name);
+    const s = this.services.get(k);
+    if (!s) throw new Error(`service ${k} not found`);
+    if (String(s.resourceVersion) !== from.resourceVersion) throw new VersionConflictError(`service ${k} changed`);
+    s.selector = { ...selector };
+    s.resourceVersion = ++this.versions;
+  }
+
+  async currentPodTemplateHash(_cluster: string, _namespace: string, d: DeploymentView): Promise<string | undefined> {
+    return d.status.updatedReplicas === d.status.replicas ? fakePodTemplateHash(d.template) : undefined;
+  }
+
+  private current(cluster: string, namespace: string, from: DeploymentView): FakeDeployment {
+    const d = this.mustGet(cluster, namespace, from.name);
+    if (String(d.resourceVersion) !== from.resourceVersion) {
+      throw new VersionConflictError(`deployment ${from.name} changed since it was read`);
+    }
+    return d;
+  }
+
+  private bump(d: FakeDeployment): void {
+    d.generation++;
+    d.resourceVersion = ++this.versions;
   }
 
   private mustGet(cluster: string, namespace: string, name: string): FakeDeployment {

@@ -50,6 +50,12 @@ export class FakeWorkflowStarter implements WorkflowStarter {
     this.started.push({ workflow, executionName, input });
     return { executionId: `${workflow}:${executionName}` };
   }
+
+  readonly stopped: Array<{ workflow: WorkflowName; executionName: string }> = [];
+
+  async stop(workflow: WorkflowName, executionName: string): Promise<void> {
+    this.stopped.push({ workflow, executionName });
+  }
 }
 
 /** Namespaces per cluster; `ensureNamespace` calls are recorded. */

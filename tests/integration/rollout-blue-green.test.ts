@@ -25,11 +25,12 @@ describe('blue-green rollout', () => {
     });
     const awaiting = await waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
 
-    // Assess: green beside blue, preview selects green, active still blue
+    // Assess: green beside blue, preview selects green, active pinned to blue's ReplicaSet (green's pods have app=web too)
     expect(awaiting.pause.reason).toBe('AwaitingPromotion');
     expect((await deployment(app.namespace, 'web-green'))?.status?.readyReplicas).toBe(3);
     expect(await selectorOf(app.namespace, 'web-preview')).toEqual({ app: 'web', version: awaiting.revision });
-    expect(await selectorOf(app.namespace, 'web')).toEqual({ app: 'web' });
+    const active = await selectorOf(app.namespace, 'web');
+    expect(Object.keys(active ?? {}).sort()).toEqual(['app', 'pod-template-hash']);
 
     // Act: promote
     const promote = await api(runtime, 'POST', `/rollouts/${body.id}/promote`);

@@ -80,6 +80,7 @@ describe('POST /rollouts: bad requests and races', () => {
     // An aborted rollout cannot be promoted, and frees the Deployment
     await waitForRollout(runtime, winners[0].body.id, (r) => r.status === 'Paused');
     expect((await api(runtime, 'POST', `/rollouts/${winners[0].body.id}/abort`)).status).toBe(200);
+    await waitForRollout(runtime, winners[0].body.id, (r) => r.status === 'Aborted');
     const promote = await api(runtime, 'POST', `/rollouts/${winners[0].body.id}/promote`);
     expect(promote.status).toBe(409);
     expect(promote.body.error.message).toMatch(/Aborted/);

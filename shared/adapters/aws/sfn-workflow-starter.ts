@@ -1,4 +1,4 @@
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import type { WorkflowName, WorkflowStarter } from '../../ports/workflows';
 import { awsCall, awsErrorName } from './aws-call';
 
@@ -11,7 +11,7 @@ export class SfnWorkflowStarter implements WorkflowStarter {
 
   async start(workflow: WorkflowName, executionName: string, input: object): Promise<{ executionId: string }> {
     const stateMachineArn = this.stateMachineArnPrefix + workflow;
-    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
+    const executionArn = this.executionArn(workflow, executionName);
     try {
       const out = await awsCall('Step Functions StartExecution', () =>
         this.sfn.send(
@@ -24,5 +24,21 @@ export class SfnWorkflowStarter implements WorkflowStarter {
       if (awsErrorName(error) === 'ExecutionAlreadyExists') return { executionId: executionArn };
       throw error;
     }
+  }
+
+  async stop(workflow: WorkflowName, executionName: string): Promise<void> {
+    const executionArn = this.executionArn(workflow, executionName);
+    try {
+      await awsCall('Step Functions StopExecution', () =>
+        this.sfn.send(new StopExecutionCommand({ executionArn, cause: 'outdated by a newer run of the same rollout' })),
+      );
+    } catch (error) {
+      if (awsErrorName(error) === 'ExecutionDoesNotExist') return;
+      throw error;
+    }
+  }
+
+  private executionArn(workflow: WorkflowName, executionName: string): string {
+    return `${(this.stateMachineArnPrefix + workflow).replace(':stateMachine:', ':execution:')}:${executionName}`;
   }
 }

@@ -71,6 +71,11 @@ export class LocalWorkflowEngine implements WorkflowStarter {
     return { executionId };
   }
 
+  async stop(workflow: WorkflowName, executionName: string): Promise<void> {
+    const execution = this.executions.get(`${workflow}:${executionName}`);
+    if (execution?.status === 'RUNNING') execution.abort();
+  }
+
   get(executionId: string): LocalExecution | undefined {
     return this.executions.get(executionId);
   }

@@ -34,3 +34,12 @@ export function trafficWeights(canaryReady: number, stableReady: number): { cana
   const canary = Math.round((canaryReady * 100) / total);
   return { canary, stable: 100 - canary };
 }
+
+/**
+ * Canary replicas to keep while an abort brings stable back: only as many canary pods go as stable pods are
+ * Ready to replace them, so Ready pods never drop below N (and stable at 0 Ready keeps the whole canary).
+ *   N=10, canary 5, stable Ready 5 → 5     stable Ready 8 → 2     stable Ready 10 → 0
+ */
+export function canaryReplicasWhileStableRecovers(total: number, stableReady: number, canaryReplicas: number): number {
+  return Math.min(canaryReplicas, Math.max(0, total - stableReady));
+}

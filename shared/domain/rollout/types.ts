@@ -53,10 +53,17 @@ export type RolloutStatus = 'Progressing' | 'Paused' | 'Promoted' | 'Aborted' | 
  * Where a rollout is within its strategy.
  * canary:     Steps → Promoting (new template onto the stable Deployment) → Done
  * blueGreen:  Preview (green beside blue) → Switched (active points at green; blue kept) → Finalizing → Done
+ * Aborting (either strategy): the abort is recorded and stable is being restored; the rollout keeps its
+ * Deployment lock until the cluster shows stable serving on its own, then it is `Aborted`.
  */
-export type RolloutPhase = 'Steps' | 'Promoting' | 'Preview' | 'Switched' | 'Finalizing' | 'Done';
+export type RolloutPhase = 'Steps' | 'Promoting' | 'Preview' | 'Switched' | 'Finalizing' | 'Aborting' | 'Done';
 
-export type PauseReason = 'Step' | 'NoData' | 'AwaitingPromotion';
+/**
+ * Why a rollout waits. `ExternalChange`: someone else changed what the rollout drives (the Deployment's
+ * template, a Service selector, a Deployment of ours taken by name); eksflow overwrites nothing and waits
+ * for an abort (promotion would overwrite their change, so it is refused).
+ */
+export type PauseReason = 'Step' | 'NoData' | 'AwaitingPromotion' | 'ExternalChange';
 
 export type HistoryType =
   | 'Started'
@@ -68,6 +75,8 @@ export type HistoryType =
   | 'Switched'
   | 'Promoting'
   | 'Promoted'
+  | 'Rescaled'
+  | 'Aborting'
   | 'Aborted'
   | 'Failed';
 
@@ -95,11 +104,18 @@ export interface Rollout {
   pause?: { reason: PauseReason; until?: string };
   /** The stable version as found at the start: what an abort restores. */
   stable: {
+    /**
+     * N, the total the rollout keeps serving. It follows the Deployment: when someone else (an HPA,
+     * `kubectl scale`) changes the stable Deployment's replicas mid-rollout, N becomes their count.
+     */
     replicas: number;
+    /** The template exactly as the API returned it at the start: any other template there is someone else's edit. */
     template: PodTemplate;
     /** Blue-green: the selectors of the active and preview Services before the rollout touched them. */
     activeSelector?: Record<string, string>;
     previewSelector?: Record<string, string>;
+    /** Blue-green: blue's `pod-template-hash`, added to the active selector so green's pods are never selected early. */
+    podTemplateHash?: string;
   };
   /** The new version's pod template (labels carry the revision). */
   newTemplate: PodTemplate;
@@ -108,7 +124,8 @@ export interface Rollout {
   /** Percent of pods (so of traffic) on each version, as last set. */
   weights: { canary: number; stable: number };
   alarms: string[];
-  abort?: { reason: string; alarm?: string; at: string };
+  /** Why and when the rollout went back to stable; `failure` when a failing workflow made it (it ends `Failed`). */
+  abort?: { reason: string; alarm?: string; at: string; failure?: boolean };
   /** Set by `promote`; consumed by the next reconcile pass. */
   promoteRequest?: 'step' | 'full';
   /**
@@ -130,7 +147,9 @@ export function isActive(rollout: Pick<Rollout, 'status'>): boolean {
   return ACTIVE_STATUSES.includes(rollout.status);
 }
 
-/** Label on the new version's pods (both strategies) naming the rollout revision. */
-export const REVISION_LABEL = 'eksflow.io/revision';
-/** Label the blue-green Services select on (`spec.selector.version`). */
-export const VERSION_LABEL = 'version';
+/** Active and not on its way back to stable: a rollout that promote and the steps still apply to. */
+export function isMovingForward(rollout: Pick<Rollout, 'status' | 'phase'>): boolean {
+  return isActive(rollout) && rollout.phase !== 'Aborting';
+}
+
+export { REVISION_LABEL, VERSION_LABEL } from './names';

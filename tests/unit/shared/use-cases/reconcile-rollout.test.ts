@@ -36,7 +36,7 @@ describe('reconcileRollout: canary, pass by pass', () => {
 
     // Assess
     expect(split(world)).toEqual({ stable: 9, canary: 1 });
-    expect(first).toEqual({ done: false, waitSeconds: 30, status: 'Paused' });
+    expect(first).toMatchObject({ done: false, waitSeconds: 30, status: 'Paused' });
     expect(await world.rollouts.get(id)).toMatchObject({
       status: 'Paused',
       currentStepIndex: 1,
@@ -50,7 +50,7 @@ describe('reconcileRollout: canary, pass by pass', () => {
 
     // Assess
     expect(split(world)).toEqual({ stable: 5, canary: 5 });
-    expect(second).toEqual({ done: true, waitSeconds: 0, status: 'Paused' });
+    expect(second).toMatchObject({ done: true, waitSeconds: 0, status: 'Paused' });
     const paused = await world.rollouts.get(id);
     expect(paused).toMatchObject({ status: 'Paused', currentStepIndex: 3, weights: { canary: 50, stable: 50 } });
     expect(paused?.pause).toEqual({ reason: 'Step', until: undefined });
@@ -60,7 +60,7 @@ describe('reconcileRollout: canary, pass by pass', () => {
     const third = await drive(world, id, promoted.run);
 
     // Assess
-    expect(third).toEqual({ done: true, waitSeconds: 0, status: 'Promoted' });
+    expect(third).toMatchObject({ done: true, waitSeconds: 0, status: 'Promoted' });
     const stable = world.workloads.deployment(CLUSTER, NAMESPACE, 'web');
     expect(stable?.replicas).toBe(10);
     expect(stable?.template.spec?.containers?.[0].image).toBe('nginx:1.28');
@@ -87,7 +87,7 @@ describe('reconcileRollout: canary, pass by pass', () => {
     await reconcileRollout(world.deps, { rolloutId: id, run: 1 });
 
     // Assess
-    expect(created).toEqual({ done: false, waitSeconds: 2, status: 'Progressing' });
+    expect(created).toMatchObject({ done: false, waitSeconds: 2, status: 'Progressing' });
     expect(afterCreate).toEqual({ stable: 10, canary: 1 });
     expect(split(world)).toEqual({ stable: 9, canary: 1 });
   });
@@ -118,11 +118,16 @@ describe('reconcileRollout: canary, pass by pass', () => {
     world.alarms.set('web-5xx', 'ALARM');
     world.clock.advance(30_000);
 
-    // Act
+    // Act: the pass records the abort and scales stable up; the canary stays until stable is Ready
+    const first = await reconcileRollout(world.deps, { rolloutId: id, run: 1 });
+    expect(first).toMatchObject({ done: false, status: 'Progressing' });
+    expect(split(world)).toEqual({ stable: 10, canary: 1 });
+    expect(await world.rollouts.get(id)).toMatchObject({ phase: 'Aborting', abort: { alarm: 'web-5xx' } });
+    world.workloads.settle();
     const result = await reconcileRollout(world.deps, { rolloutId: id, run: 1 });
 
     // Assess
-    expect(result).toEqual({ done: true, waitSeconds: 0, status: 'Aborted' });
+    expect(result).toMatchObject({ done: true, waitSeconds: 0, status: 'Aborted' });
     expect(split(world)).toEqual({ stable: 10, canary: 0 });
     expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web-canary')).toBeUndefined();
     expect(await world.rollouts.get(id)).toMatchObject({
@@ -151,7 +156,7 @@ describe('reconcileRollout: canary, pass by pass', () => {
 
     // Assess
     expect(waiting).toMatchObject({ done: false, status: 'Progressing' });
-    expect(result).toEqual({ done: true, waitSeconds: 0, status: 'Aborted' });
+    expect(result).toMatchObject({ done: true, waitSeconds: 0, status: 'Aborted' });
     const aborted = await world.rollouts.get(id);
     expect(aborted?.abort?.reason).toContain('ProgressDeadlineExceeded');
     expect(split(world)).toEqual({ stable: 10, canary: 0 });
@@ -173,7 +178,7 @@ describe('reconcileRollout: canary, pass by pass', () => {
     const result = await reconcileRollout(world.deps, { rolloutId: id, run: 1 });
 
     // Assess
-    expect(result).toEqual({ done: false, waitSeconds: 1, status: 'Progressing' });
+    expect(result).toMatchObject({ done: false, waitSeconds: 1, status: 'Progressing' });
     expect(split(world)).toEqual({ stable: 10, canary: 1 });
   });
 
@@ -273,29 +278,31 @@ describe('reconcileRollout: idempotent passes', () => {
     const again = await reconcileRollout(world.deps, { rolloutId: id, run: 1 });
 
     // Assess
-    expect(again).toEqual({ done: true, waitSeconds: 0, status: 'Paused' });
+    expect(again).toMatchObject({ done: true, waitSeconds: 0, status: 'Paused' });
     const after = await world.rollouts.get(id);
     expect(after?.history).toEqual(before?.history);
     const completed = after!.history.filter((e) => e.type === 'StepCompleted').map((e) => e.stepIndex);
     expect(completed).toEqual([0, 1, 2]);
   });
 
-  it('a pass after an abort re-asserts stable and ends', async () => {
+  it('a pass after the abort has finished ends and touches nothing', async () => {
     // Prepare
     const world = rolloutWorld({ alarms: { 'web-5xx': 'OK' } });
     const { id } = await startRollout(world.deps, canaryBody({}, { analysis: { alarms: ['web-5xx'] } }), world.newId);
     await drive(world, id, 1);
     world.alarms.set('web-5xx', 'ALARM');
-    await reconcileRollout(world.deps, { rolloutId: id, run: 1 });
+    await drive(world, id, 1);
     const before = await world.rollouts.get(id);
+    expect(before?.status).toBe('Aborted');
+    world.workloads.calls.length = 0;
 
     // Act
     const again = await reconcileRollout(world.deps, { rolloutId: id, run: 1 });
 
     // Assess
-    expect(again).toEqual({ done: true, waitSeconds: 0, status: 'Aborted' });
+    expect(again).toMatchObject({ done: true, waitSeconds: 0, status: 'Aborted' });
     expect(await world.rollouts.get(id)).toEqual(before);
-    expect(split(world)).toEqual({ stable: 10, canary: 0 });
+    expect(world.workloads.calls).toEqual([]);
   });
 });
 
@@ -313,21 +320,26 @@ describe('reconcileRollout: blue-green', () => {
     const preview = await drive(world, id, 1);
 
     // Assess
-    expect(preview).toEqual({ done: true, waitSeconds: 0, status: 'Paused' });
+    expect(preview).toMatchObject({ done: true, waitSeconds: 0, status: 'Paused' });
     expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web-green')?.replicas).toBe(10);
-    expect(world.workloads.services.get(`${CLUSTER}/${NAMESPACE}/web-preview`)).toEqual({
+    expect(world.workloads.serviceSelector(CLUSTER, NAMESPACE, 'web-preview')).toEqual({
       app: 'web',
       version: revision,
     });
-    expect(world.workloads.services.get(`${CLUSTER}/${NAMESPACE}/web`)).toEqual({ app: 'web' });
+    // The active Service is pinned to blue's ReplicaSet: green's pods (also app=web) get no production traffic
+    const { stable } = (await world.rollouts.get(id))!;
+    expect(world.workloads.serviceSelector(CLUSTER, NAMESPACE, 'web')).toEqual({
+      app: 'web',
+      'pod-template-hash': stable.podTemplateHash,
+    });
 
     // Act: promote switches the active Service
     const promoted = await promoteRollout(world.deps, id, false);
     const switched = await drive(world, id, promoted.run);
 
     // Assess
-    expect(switched).toEqual({ done: false, waitSeconds: 30, status: 'Progressing' });
-    expect(world.workloads.services.get(`${CLUSTER}/${NAMESPACE}/web`)).toEqual({ app: 'web', version: revision });
+    expect(switched).toMatchObject({ done: false, waitSeconds: 30, status: 'Progressing' });
+    expect(world.workloads.serviceSelector(CLUSTER, NAMESPACE, 'web')).toEqual({ app: 'web', version: revision });
     expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web')?.template.spec?.containers?.[0].image).toBe(
       'nginx:1.27',
     );
@@ -337,7 +349,7 @@ describe('reconcileRollout: blue-green', () => {
     const done = await drive(world, id, promoted.run);
 
     // Assess
-    expect(done).toEqual({ done: true, waitSeconds: 0, status: 'Promoted' });
+    expect(done).toMatchObject({ done: true, waitSeconds: 0, status: 'Promoted' });
     expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web')?.template.spec?.containers?.[0].image).toBe(
       'nginx:1.28',
     );

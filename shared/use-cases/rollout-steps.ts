@@ -1,0 +1,127 @@
+import { judgeAlarms } from '../domain/rollout/analysis';
+import {
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  REPLICAS_ANNOTATION,
+  REVISION_LABEL,
+  ROLLOUT_LABEL,
+} from '../domain/rollout/names';
+import { analysisOf, describeStep, stepsOf } from '../domain/rollout/rollout';
+import { paused, promoted, rescaled, stepCompleted } from '../domain/rollout/transitions';
+import type { Rollout } from '../domain/rollout/types';
+import type { DeploymentView } from '../ports/workloads';
+import type { AlarmState } from '../validation/alarm-event';
+import { beginAbort } from './abort-steps';
+import { again, finished, POD_POLL_SECONDS, type PassResult } from './pass-result';
+import { assertUnchanged, type RolloutDeps, saveRollout } from './rollout-deps';
+
+/** Deployments eksflow created carry the owning rollout's id; nothing else is adopted, scaled or deleted. */
+export function ownedBy(r: Pick<Rollout, 'id'>, d: Pick<DeploymentView, 'labels'> | undefined): boolean {
+  return d?.labels[ROLLOUT_LABEL] === r.id;
+}
+
+/** The annotation eksflow writes with every replica change of the stable Deployment (see REPLICAS_ANNOTATION). */
+export function replicasNote(r: Pick<Rollout, 'revision'>, replicas: number): Record<string, string> {
+  return { [REPLICAS_ANNOTATION]: `${replicas}/${r.revision}` };
+}
+
+/**
+ * The replica count the stable Deployment should have if nobody but this rollout changed it: what this rollout
+ * last wrote (its annotation), or N as found at the start.
+ */
+function expectedStableReplicas(r: Rollout, stable: DeploymentView): number {
+  const [replicas, revision] = (stable.annotations[REPLICAS_ANNOTATION] ?? '').split('/');
+  return revision === r.revision && replicas !== '' ? Number(replicas) : r.stable.replicas;
+}
+
+/**
+ * Someone else (an HPA, `kubectl scale`) set the stable Deployment's replicas: N becomes their count and the
+ * pass recomputes the split from it, instead of undoing their change. Returns the rollout to go on with.
+ */
+export async function followExternalScale(deps: RolloutDeps, r: Rollout, stable: DeploymentView): Promise<Rollout> {
+  if (stable.replicas === expectedStableReplicas(r, stable) || stable.replicas < 1) return r;
+  const message = `${r.deployment} was scaled to ${stable.replicas} by someone else (e.g. an HPA): the rollout now serves ${stable.replicas} replicas`;
+  return saveRollout(deps, r, rescaled(r, deps.now(), stable.replicas, message));
+}
+
+/** The canary or green Deployment: the new template, selected apart from stable by the revision label. */
+export async function createNewVersion(
+  deps: RolloutDeps,
+  r: Rollout,
+  stable: DeploymentView,
+  name: string,
+  replicas: number,
+): Promise<'created' | 'exists'> {
+  await assertUnchanged(deps, r);
+  return deps.workloads.createDeployment(r.cluster, r.namespace, {
+    name,
+    replicas,
+    selector: { ...stable.selector, [REVISION_LABEL]: r.revision },
+    template: r.newTemplate,
+    labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [ROLLOUT_LABEL]: r.id },
+  });
+}
+
+/** Someone else changed what the rollout drives: wait for a person, overwrite nothing. */
+export async function pausedForExternalChange(deps: RolloutDeps, r: Rollout, what: string): Promise<PassResult> {
+  if (r.status === 'Paused' && r.pause?.reason === 'ExternalChange') return finished(r);
+  const message = `${what}: changed by someone else, so eksflow overwrites nothing; abort to go back to stable as it is now, or start a new rollout`;
+  return finished(await saveRollout(deps, r, paused(r, deps.now(), 'ExternalChange', message)));
+}
+
+/** The end of a step: judge the alarms, then advance, pause for missing data, or abort. */
+export async function stepBoundary(
+  deps: RolloutDeps,
+  r: Rollout,
+  states: Record<string, AlarmState>,
+  stepAlarms?: string[],
+): Promise<PassResult> {
+  if (r.promoteRequest === 'step') return advance(deps, r, 'promoted past analysis by request');
+  const outcome = judgeAlarms(states, stepAlarms ?? r.alarms, analysisOf(r).noData);
+  if (outcome.result === 'fail') return beginAbort(deps, r, `analysis failed: ${outcome.message}`, outcome.alarm);
+  if (outcome.result === 'pause') {
+    if (r.status === 'Paused' && r.pause?.reason === 'NoData') return finished(r);
+    return pausedForNoData(deps, r, outcome.message, outcome.alarm);
+  }
+  return advance(deps, r, `${describeStep(stepsOf(r)[r.currentStepIndex])} done`);
+}
+
+export async function advance(deps: RolloutDeps, r: Rollout, message: string): Promise<PassResult> {
+  return again(await saveRollout(deps, r, stepCompleted(r, deps.now(), message)), 0);
+}
+
+export async function pausedForNoData(deps: RolloutDeps, r: Rollout, message: string, alarm: string) {
+  const next = paused(r, deps.now(), 'NoData', `${message}: waiting for the alarm to report OK, or for promote`, {
+    alarm,
+  });
+  return finished(await saveRollout(deps, r, next));
+}
+
+/** Pods not Ready yet: wait a little, unless the progress deadline has passed (then roll back). */
+export async function waitForPods(deps: RolloutDeps, before: Rollout, r: Rollout, what: string): Promise<PassResult> {
+  const now = deps.now();
+  const deadline = Date.parse(r.stepStartedAt) + r.request.progressDeadlineSeconds * 1000;
+  if (now.getTime() > deadline) {
+    const reason = `ProgressDeadlineExceeded: ${what} not Ready within ${r.request.progressDeadlineSeconds}s`;
+    return beginAbort(deps, r, reason);
+  }
+  const changed = JSON.stringify(before.weights) !== JSON.stringify(r.weights);
+  const saved = changed ? await saveRollout(deps, before, { ...r, updatedAt: now.toISOString() }) : r;
+  const untilDeadline = Math.max(1, Math.ceil((deadline - now.getTime()) / 1000));
+  return again(saved, Math.min(POD_POLL_SECONDS, untilDeadline), 'pods');
+}
+
+export async function promotedAndSaved(deps: RolloutDeps, r: Rollout, message: string): Promise<PassResult> {
+  return finished(await saveRollout(deps, r, promoted(r, deps.now(), message)));
+}
+
+/** Fully rolled out: every replica updated, Ready and available, and the controller has seen the latest spec. */
+export function rolledOut(d: DeploymentView, replicas: number): boolean {
+  return (
+    d.observedGeneration >= d.generation &&
+    d.status.updatedReplicas === replicas &&
+    d.status.readyReplicas === replicas &&
+    d.status.availableReplicas === replicas &&
+    d.status.replicas === replicas
+  );
+}
