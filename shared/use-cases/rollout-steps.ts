@@ -39,7 +39,8 @@ function expectedStableReplicas(r: Rollout, stable: DeploymentView): number {
  * pass recomputes the split from it, instead of undoing their change. Returns the rollout to go on with.
  */
 export async function followExternalScale(deps: RolloutDeps, r: Rollout, stable: DeploymentView): Promise<Rollout> {
-  if (stable.replicas === expectedStableReplicas(r, stable) || stable.replicas < 1) return r;
+  const followed = stable.replicas === r.stable.replicas; // their count is N already (we have not rewritten it yet)
+  if (followed || stable.replicas === expectedStableReplicas(r, stable) || stable.replicas < 1) return r;
   const message = `${r.deployment} was scaled to ${stable.replicas} by someone else (e.g. an HPA): the rollout now serves ${stable.replicas} replicas`;
   return saveRollout(deps, r, rescaled(r, deps.now(), stable.replicas, message));
 }
