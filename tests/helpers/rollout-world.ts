@@ -67,3 +67,16 @@ export function blueGreenBody(overrides: Record<string, unknown> = {}, blueGreen
     ...overrides,
   };
 }
+
+/** Starts the default canary (10 replicas) and drives run 1 to its first pause: stable 9, canary 1. */
+export async function startedToFirstPause(world: ReturnType<typeof rolloutWorld>) {
+  const { startRollout } = await import('../../shared/use-cases/start-rollout');
+  const { reconcileRollout } = await import('../../shared/use-cases/reconcile-rollout');
+  const r = await startRollout(world.deps, canaryBody(), world.newId);
+  for (let i = 0; i < 5; i++) {
+    const res = await reconcileRollout(world.deps, { rolloutId: r.id, run: 1 });
+    if (res.status === 'Paused') break;
+    world.workloads.settle();
+  }
+  return r;
+}

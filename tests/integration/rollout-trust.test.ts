@@ -5,6 +5,19 @@ import { api, eventually, kube, startTestRuntime, type TestRuntime } from '../he
 const imageOf = async (namespace: string, name: string) =>
   (await deployment(namespace, name))?.spec?.template.spec?.containers[0].image;
 
+/** A canary of nginx:1.28 at 50 %, waiting at an open pause before going to 100 %. */
+async function canaryAtOpenPause(runtime: TestRuntime, namespace: string): Promise<{ id: string }> {
+  const { body } = await api(runtime, 'POST', '/rollouts', {
+    cluster: 'sandbox',
+    namespace,
+    deployment: 'web',
+    image: 'nginx:1.28',
+    canary: { steps: [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }] },
+  });
+  await waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
+  return body;
+}
+
 describe('rollouts people can trust with production', () => {
   let runtime: TestRuntime;
   beforeAll(async () => {
@@ -119,14 +132,7 @@ describe('rollouts people can trust with production', () => {
   it('a hotfix to the Deployment mid-rollout pauses the rollout and is never overwritten, not even by abort (item 10)', async () => {
     // Prepare: a canary at its open pause
     const app = await createApp({ replicas: 2 });
-    const { body } = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace: app.namespace,
-      deployment: 'web',
-      image: 'nginx:1.28',
-      canary: { steps: [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }] },
-    });
-    await waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
+    const body = await canaryAtOpenPause(runtime, app.namespace);
 
     // Act: someone ships a hotfix straight to the Deployment, then the rollout is promoted
     await kube().apps.patchNamespacedDeployment({
@@ -151,14 +157,7 @@ describe('rollouts people can trust with production', () => {
   it('an HPA-style scale of the Deployment mid-rollout is followed, not undone (item 10)', async () => {
     // Prepare: a canary at 50 % of 4 (2 stable + 2 canary), waiting at an open pause
     const app = await createApp({ replicas: 4 });
-    const { body } = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace: app.namespace,
-      deployment: 'web',
-      image: 'nginx:1.28',
-      canary: { steps: [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }] },
-    });
-    await waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
+    const body = await canaryAtOpenPause(runtime, app.namespace);
 
     // Act: scaled to 6 by someone else (an HPA writes spec.replicas the same way), then promoted
     await kube().apps.patchNamespacedDeployment({

@@ -3,17 +3,19 @@ import { abortRollout } from '../../../../shared/use-cases/abort-rollout';
 import { reconcileRollout } from '../../../../shared/use-cases/reconcile-rollout';
 import { restoreStep } from '../../../../shared/use-cases/restore-stable';
 import { startRollout } from '../../../../shared/use-cases/start-rollout';
-import { blueGreenBody, CLUSTER, canaryBody, NAMESPACE, rolloutWorld } from '../../../helpers/rollout-world';
+import {
+  blueGreenBody,
+  CLUSTER,
+  canaryBody,
+  NAMESPACE,
+  rolloutWorld,
+  startedToFirstPause,
+} from '../../../helpers/rollout-world';
 
 type World = ReturnType<typeof rolloutWorld>;
 
 async function toNineOne(world: World) {
-  const r = await startRollout(world.deps, canaryBody(), world.newId);
-  for (let i = 0; i < 5; i++) {
-    const res = await reconcileRollout(world.deps, { rolloutId: r.id, run: 1 });
-    if (res.status === 'Paused') break;
-    world.workloads.settle();
-  }
+  const r = await startedToFirstPause(world);
   expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web')?.replicas).toBe(9);
   return r;
 }

@@ -3,19 +3,9 @@ import { abortRollout } from '../../../../shared/use-cases/abort-rollout';
 import { failRollout } from '../../../../shared/use-cases/fail-rollout';
 import { MAX_PASSES_PER_EXECUTION, reconcileRollout } from '../../../../shared/use-cases/reconcile-rollout';
 import { startRollout } from '../../../../shared/use-cases/start-rollout';
-import { CLUSTER, canaryBody, NAMESPACE, rolloutWorld } from '../../../helpers/rollout-world';
+import { CLUSTER, canaryBody, NAMESPACE, rolloutWorld, startedToFirstPause } from '../../../helpers/rollout-world';
 
-type World = ReturnType<typeof rolloutWorld>;
-
-async function atFirstPause(world: World) {
-  const r = await startRollout(world.deps, canaryBody(), world.newId);
-  for (let i = 0; i < 5; i++) {
-    const res = await reconcileRollout(world.deps, { rolloutId: r.id, run: 1 });
-    if (res.status === 'Paused') break;
-    world.workloads.settle();
-  }
-  return r.id;
-}
+const atFirstPause = async (world: ReturnType<typeof rolloutWorld>) => (await startedToFirstPause(world)).id;
 
 describe('abort order (item 4)', () => {
   it('an abort whose restore fails leaves the record saying Aborting, and a run to finish it — never Progressing', async () => {
