@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ValidationError } from '../errors';
 import { dnsLabelSchema, eksNameSchema } from './cluster-spec';
 import { parseWith } from './parse';
 
@@ -42,6 +43,7 @@ export interface RolloutListRequest {
 
 /** Validates `GET /rollouts`' query string; unknown parameters are refused like unknown body fields. */
 export function parseRolloutListQuery(query: Record<string, string | undefined>): RolloutListRequest {
+  if (!query.cluster) throw ValidationError.forField('cluster', 'is required (query parameter)');
   const present = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
   const parsed = parseWith(listQuerySchema, present, 'rollout list query');
   return { ...parsed, limit: parsed.limit ?? DEFAULT_LIST_LIMIT };
