@@ -1,6 +1,6 @@
 import { NotFoundError } from '../../shared/errors';
 import { container } from '../container';
-import { errorResponses, withMiddleware, type HttpEvent } from './http';
+import { bodyLimit, errorResponses, withMiddleware, type HttpEvent } from './http';
 import { routes } from './routes';
 
 /** The HTTP API's one Lambda: routes by API Gateway's routeKey. */
@@ -10,5 +10,5 @@ export const main = withMiddleware(
     if (!route) throw new NotFoundError(`no route ${event.routeKey}`);
     return route(event, container());
   },
-  [errorResponses(() => container().logger)],
+  [errorResponses(() => container().logger), bodyLimit()],
 );

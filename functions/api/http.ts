@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { errorBody, errorBodyOf, isEksflowError } from '../../shared/errors';
+import { errorBody, errorBodyOf, isEksflowError, ValidationError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -43,6 +43,35 @@ export function errorResponses(logger: () => Logger): Middleware {
       }
       logger().error('unhandled error', { route: event.routeKey, error, stack: (error as Error)?.stack });
       return json(500, errorBody('InternalError', 'internal error'));
+    },
+  };
+}
+
+/**
+ * Largest request body: the biggest valid rollout request (a 32 KiB podTemplatePatch, 50 steps,
+ * 20 alarm names) fits with room to spare.
+ */
+export const MAX_REQUEST_BODY_BYTES = 64 * 1024;
+
+/** The body as bytes (API Gateway base64-encodes binary bodies). */
+export function decodedBody(event: HttpEvent): Buffer | undefined {
+  if (event.body === undefined || event.body === null) return undefined;
+  return Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+}
+
+/** Refuses a body above `maxBytes` before anything parses it: a 400 naming `body`. */
+export function bodyLimit(maxBytes = MAX_REQUEST_BODY_BYTES): Middleware {
+  return {
+    before: (event) => {
+      if (event.body === undefined || event.body === null) return;
+      // Cheap upper bound first: a UTF-8 string never has more bytes than 3 per UTF-16 unit.
+      const bytes = event.isBase64Encoded
+        ? Math.floor((event.body.length * 3) / 4)
+        : event.body.length * 3 <= maxBytes
+          ? 0
+          : Buffer.byteLength(event.body, 'utf8');
+      if (bytes > maxBytes)
+        throw ValidationError.forField('body', `is ${bytes} bytes; requests are limited to ${maxBytes} bytes`);
     },
   };
 }

@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { parseJsonBody, parseWith } from '../../shared/validation/parse';
+import { parseJsonBody } from '../../shared/validation/parse';
+import { parseAbortReason, parsePromoteRequest } from '../../shared/validation/rollout-request';
 import { getHealth } from '../../shared/use-cases/get-health';
 import { getOperation } from '../../shared/use-cases/get-operation';
 import { startProvisionCluster } from '../../shared/use-cases/provision-cluster';
@@ -9,7 +9,7 @@ import { promoteRollout } from '../../shared/use-cases/promote-rollout';
 import { startRollout } from '../../shared/use-cases/start-rollout';
 import { ValidationError } from '../../shared/errors';
 import type { Container } from '../../shared/composition-root';
-import { json, type HttpEvent, type HttpResult } from './http';
+import { decodedBody, json, type HttpEvent, type HttpResult } from './http';
 
 export type Route = (event: HttpEvent, c: Container) => Promise<HttpResult>;
 
@@ -38,18 +38,15 @@ export const routes: Record<string, Route> = {
   'GET /rollouts/{id}': async (event, c) => json(200, await getRollout(c.rollouts, event.pathParameters?.id ?? '')),
 
   'POST /rollouts/{id}/promote': async (event, c) => {
-    const { full } = parseWith(promoteBodySchema, optionalJsonObject(bodyText(event)), 'promote request');
-    return json(200, rolloutView(await promoteRollout(c, event.pathParameters?.id ?? '', full === true)));
+    const request = parsePromoteRequest(optionalJsonObject(bodyText(event)), event.headers?.['idempotency-key']);
+    return json(200, rolloutView(await promoteRollout(c, event.pathParameters?.id ?? '', request)));
   },
 
   'POST /rollouts/{id}/abort': async (event, c) => {
-    const body = optionalJsonObject(bodyText(event));
-    const reason = typeof body.reason === 'string' && body.reason ? body.reason : 'aborted by request';
+    const reason = parseAbortReason(optionalJsonObject(bodyText(event)));
     return json(200, rolloutView(await abortRollout(c, event.pathParameters?.id ?? '', reason)));
   },
 };
-
-const promoteBodySchema = z.object({ full: z.boolean({ message: 'must be true or false' }).optional() }).strict();
 
 /** Bodies that may be empty (promote, abort): none means `{}`. */
 function optionalJsonObject(text: string | undefined): Record<string, unknown> {
@@ -65,6 +62,5 @@ function provisionDeps(c: Container) {
 }
 
 function bodyText(event: HttpEvent): string | undefined {
-  if (event.body === undefined) return undefined;
-  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  return decodedBody(event)?.toString('utf8');
 }

@@ -1,6 +1,7 @@
 import { describeStep, stepsOf } from '../domain/rollout/rollout';
 import type { Rollout } from '../domain/rollout/types';
-import { NotFoundError, ValidationError } from '../errors';
+import { NotFoundError } from '../errors';
+import { parseRolloutListQuery } from '../validation/rollout-list-query';
 import type { RolloutStore } from '../ports/rollout-store';
 
 /** The public shape of a rollout (GET /rollouts…): no internal bookkeeping. */
@@ -36,10 +37,14 @@ export async function getRollout(rollouts: RolloutStore, id: string) {
   return rolloutView(r);
 }
 
+/** GET /rollouts: one page, newest first; list items leave the history out (GET /rollouts/{id} has it). */
 export async function listRollouts(rollouts: RolloutStore, query: Record<string, string | undefined>) {
-  const { cluster, namespace, deployment } = query;
-  if (!cluster) throw ValidationError.forField('cluster', 'is required (query parameter)');
-  if (deployment && !namespace) throw ValidationError.forField('namespace', 'is required when deployment is given');
-  const found = await rollouts.list({ cluster, namespace, deployment });
-  return { rollouts: found.map(rolloutView) };
+  const page = await rollouts.list(parseRolloutListQuery(query));
+  return {
+    rollouts: page.rollouts.map((r) => {
+      const { history: _history, ...item } = rolloutView(r);
+      return item;
+    }),
+    ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+  };
 }

@@ -6,6 +6,8 @@ import type { WorkflowStarter } from '../ports/workflows';
 import type { Workloads } from '../ports/workloads';
 import type { Rollout } from '../domain/rollout/types';
 import { NotFoundError, VersionConflictError } from '../errors';
+import { transitionEvents } from '../domain/rollout-events';
+import { publishWritten } from './rollout-outbox';
 
 export interface RolloutDeps {
   rollouts: RolloutStore;
@@ -30,24 +32,19 @@ export interface RolloutRunInput {
   passes?: number;
 }
 
-/** Saves and then publishes the history entries the save added (at least once: a retried pass may repeat one). */
+/**
+ * Saves, with one outbox entry per history entry the save adds (same write), then publishes them
+ * and clears the outbox. A failed publish leaves them for flushOutbox (at least once: a retried pass
+ * or a flush may repeat one, under the same `eventId`).
+ */
 export async function saveRollout(
-  deps: Pick<RolloutDeps, 'rollouts' | 'events'>,
+  deps: Pick<RolloutDeps, 'rollouts' | 'events' | 'logger'>,
   before: Rollout,
   after: Rollout,
 ): Promise<Rollout> {
-  const saved = await deps.rollouts.save(after);
-  const added = after.history.slice(before.history.length);
-  for (const event of added) {
-    await deps.events.publish(`Rollout ${event.type}`, {
-      rolloutId: saved.id,
-      cluster: saved.cluster,
-      namespace: saved.namespace,
-      deployment: saved.deployment,
-      status: saved.status,
-      ...event,
-    });
-  }
+  const events = transitionEvents(before, after, after.version + 1);
+  const saved = await deps.rollouts.save(after, events);
+  await publishWritten(deps, events);
   return saved;
 }
 

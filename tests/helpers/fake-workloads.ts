@@ -1,6 +1,7 @@
 // In-memory test doubles of the rollout ports: Workloads (Deployments + Services), AlarmStates, EventPublisher.
 import type { PodTemplate } from '../../shared/domain/rollout/types';
 import type { AlarmStates } from '../../shared/ports/alarms';
+import type { TransitionEvent } from '../../shared/domain/rollout-events';
 import type { EventPublisher } from '../../shared/ports/events';
 import { createHash } from 'node:crypto';
 import { VersionConflictError } from '../../shared/errors';
@@ -277,9 +278,17 @@ export class FakeAlarmStates implements AlarmStates {
 
 export class RecordingEventPublisher implements EventPublisher {
   readonly published: Array<{ detailType: string; detail: Record<string, unknown> }> = [];
+  /** While true, the bus refuses every event (as EventBridge does for a bus that does not exist). */
+  failing = false;
+
+  async publishAll(events: TransitionEvent[]): Promise<Set<string>> {
+    if (this.failing) return new Set();
+    for (const e of events) this.published.push({ detailType: e.detailType, detail: e.detail });
+    return new Set(events.map((e) => e.id));
+  }
 
   async publish(detailType: string, detail: Record<string, unknown>): Promise<void> {
-    this.published.push({ detailType, detail });
+    if (!this.failing) this.published.push({ detailType, detail });
   }
 
   types(): string[] {

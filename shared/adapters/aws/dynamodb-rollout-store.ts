@@ -1,24 +1,33 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { transitionEvents, type TransitionEvent } from '../../domain/rollout-events';
 import { isActive, type Rollout } from '../../domain/rollout/types';
-import { ConflictError, VersionConflictError } from '../../errors';
-import type { RolloutFilter, RolloutStore } from '../../ports/rollout-store';
+import { ConflictError, ValidationError, VersionConflictError } from '../../errors';
+import type { OutboxEntry, RolloutListQuery, RolloutPage, RolloutStore } from '../../ports/rollout-store';
+import { decodePageToken, encodePageToken } from '../page-token';
 import { awsCall, awsErrorName } from './aws-call';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** DynamoDB refuses a transaction of more than 100 items; outbox events share what the record leaves. */
+export const MAX_TRANSACT_ITEMS = 100;
+const OUTBOX_PK = 'OUTBOX';
 
 /**
  * Rollouts in the single eksflow table:
  *   ROLLOUT#<id> / ROLLOUT       the rollout (gsi1: CLUSTER#<cluster> / <ns>/<deployment>#<createdAt>#<id>)
  *   ACTIVE / <cluster>/<ns>/<dep> the one-active-rollout-per-Deployment lock, only while active
  *   ALARM#<name> / ROLLOUT#<id>   alarm index entries, only while active
- * Every write that changes what is active is one transaction, conditional on the rollout's version.
+ *   OUTBOX / <id>#<version>#<i>   transition events not yet published (each item holds one or, past the
+ *                                 transaction limit, a few), written in the record's transaction
+ * Every write of a rollout is one transaction, conditional on the rollout's version.
  */
 export class DynamoDbRolloutStore implements RolloutStore {
   private readonly doc: DynamoDBDocumentClient;
@@ -32,8 +41,8 @@ export class DynamoDbRolloutStore implements RolloutStore {
     });
   }
 
-  async create(rollout: Rollout): Promise<void> {
-    const items: TransactItem[] = [
+  async create(rollout: Rollout, events = transitionEvents(undefined, rollout, rollout.version)): Promise<void> {
+    const records: TransactItem[] = [
       {
         Put: { TableName: this.tableName, Item: this.toItem(rollout), ConditionExpression: 'attribute_not_exists(pk)' },
       },
@@ -54,6 +63,7 @@ export class DynamoDbRolloutStore implements RolloutStore {
         }),
       ),
     ];
+    const items = [...records, ...this.outboxItems(events, MAX_TRANSACT_ITEMS - records.length)];
     try {
       await awsCall('DynamoDB TransactWriteItems', () =>
         this.doc.send(new TransactWriteCommand({ TransactItems: items })),
@@ -90,7 +100,7 @@ export class DynamoDbRolloutStore implements RolloutStore {
     return out.Item ? fromItem(out.Item) : undefined;
   }
 
-  async save(rollout: Rollout): Promise<Rollout> {
+  async save(rollout: Rollout, events: TransitionEvent[] = []): Promise<Rollout> {
     const written = { ...rollout, version: rollout.version + 1 };
     const put: TransactItem = {
       Put: {
@@ -118,9 +128,11 @@ export class DynamoDbRolloutStore implements RolloutStore {
             }),
           ),
         ];
+    const records = [put, ...release];
+    const outbox = this.outboxItems(events, MAX_TRANSACT_ITEMS - records.length);
     try {
       await awsCall('DynamoDB TransactWriteItems', () =>
-        this.doc.send(new TransactWriteCommand({ TransactItems: [put, ...release] })),
+        this.doc.send(new TransactWriteCommand({ TransactItems: [...records, ...outbox] })),
       );
     } catch (error) {
       if (awsErrorName(error) === 'TransactionCanceledException')
@@ -135,20 +147,71 @@ export class DynamoDbRolloutStore implements RolloutStore {
     return this.getMany(ids);
   }
 
-  async list(filter: RolloutFilter): Promise<Rollout[]> {
-    const prefix = filter.namespace ? `${filter.namespace}/${filter.deployment ? `${filter.deployment}#` : ''}` : '';
-    const items = await this.queryAll({
-      TableName: this.tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: prefix ? 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)' : 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': `CLUSTER#${filter.cluster}`, ...(prefix ? { ':prefix': prefix } : {}) },
-      ScanIndexForward: false,
-    });
-    return items.map(fromItem);
+  async list(query: RolloutListQuery): Promise<RolloutPage> {
+    const prefix = query.namespace ? `${query.namespace}/${query.deployment ? `${query.deployment}#` : ''}` : '';
+    const pk = `CLUSTER#${query.cluster}`;
+    const start = query.nextToken === undefined ? undefined : decodePageToken(query.nextToken);
+    if (start !== undefined && !isListKey(start, pk, prefix))
+      throw ValidationError.forField('nextToken', 'is not a token from a previous page of this list');
+    const page = await awsCall('DynamoDB Query', () =>
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: prefix ? 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)' : 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk, ...(prefix ? { ':prefix': prefix } : {}) },
+          ScanIndexForward: false,
+          Limit: query.limit,
+          ExclusiveStartKey: start,
+        }),
+      ),
+    );
+    return {
+      rollouts: (page.Items ?? []).map(fromItem),
+      ...(page.LastEvaluatedKey ? { nextToken: encodePageToken(page.LastEvaluatedKey) } : {}),
+    };
   }
 
   async listActive(): Promise<Rollout[]> {
     return this.getMany(await this.queryIds({ pk: 'ACTIVE' }));
+  }
+
+  async pendingEvents(limit: number): Promise<OutboxEntry[]> {
+    const page = await awsCall('DynamoDB Query', () =>
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': OUTBOX_PK },
+          ConsistentRead: true,
+          Limit: limit,
+        }),
+      ),
+    );
+    return (page.Items ?? []).map((item) => ({
+      key: item.sk as string,
+      events: JSON.parse(item.events as string) as TransitionEvent[],
+    }));
+  }
+
+  async deleteEvents(keys: string[]): Promise<void> {
+    for (const key of keys)
+      await awsCall('DynamoDB DeleteItem', () =>
+        this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: OUTBOX_PK, sk: key } })),
+      );
+  }
+
+  /** One outbox item per event while they fit in `room` items; past that, each item holds a few. */
+  private outboxItems(events: TransitionEvent[], room: number): TransactItem[] {
+    return packInto(events, Math.max(1, room)).map(
+      (group): TransactItem => ({
+        Put: {
+          TableName: this.tableName,
+          // Stored as JSON text, like the record: details hold free-form messages.
+          Item: { pk: OUTBOX_PK, sk: group[0].sequence, events: JSON.stringify(group) },
+        },
+      }),
+    );
   }
 
   private async queryIds(key: { pk: string }): Promise<string[]> {
@@ -198,6 +261,26 @@ function targetKey(rollout: Pick<Rollout, 'cluster' | 'namespace' | 'deployment'
 
 function fromItem(item: Record<string, unknown>): Rollout {
   return { ...(JSON.parse(item.doc as string) as Rollout), version: item.version as number };
+}
+
+/** Splits `values` into at most `groups` runs, in order, as even as possible. */
+export function packInto<T>(values: T[], groups: number): T[][] {
+  const count = Math.min(values.length, groups);
+  const out: T[][] = [];
+  let start = 0;
+  for (let g = 0; g < count; g++) {
+    const size = Math.floor(values.length / count) + (g < values.length % count ? 1 : 0);
+    out.push(values.slice(start, start + size));
+    start += size;
+  }
+  return out;
+}
+
+/** A page key of this list: exactly the GSI's and table's key attributes, within the listed range. */
+function isListKey(key: Record<string, unknown>, pk: string, prefix: string): boolean {
+  const names = Object.keys(key).sort().join(',');
+  if (names !== 'gsi1pk,gsi1sk,pk,sk' || !Object.values(key).every((v) => typeof v === 'string')) return false;
+  return key.gsi1pk === pk && (key.gsi1sk as string).startsWith(prefix) && (key.pk as string).startsWith('ROLLOUT#');
 }
 
 function unique(values: string[]): string[] {

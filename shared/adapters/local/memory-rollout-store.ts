@@ -1,13 +1,17 @@
+import { transitionEvents, type TransitionEvent } from '../../domain/rollout-events';
 import { isActive, type Rollout } from '../../domain/rollout/types';
-import { ConflictError, VersionConflictError } from '../../errors';
-import type { RolloutFilter, RolloutStore } from '../../ports/rollout-store';
+import { ConflictError, ValidationError, VersionConflictError } from '../../errors';
+import type { OutboxEntry, RolloutListQuery, RolloutPage, RolloutStore } from '../../ports/rollout-store';
+import { decodePageToken, encodePageToken } from '../page-token';
 
 /** Same contract as the DynamoDB store, in memory: for unit tests of the use cases. */
 export class MemoryRolloutStore implements RolloutStore {
   private readonly rollouts = new Map<string, Rollout>();
   private readonly locks = new Map<string, string>();
+  /** Outbox entries by key (one event each: memory has no transaction limit). */
+  private readonly outbox = new Map<string, TransitionEvent[]>();
 
-  async create(rollout: Rollout): Promise<void> {
+  async create(rollout: Rollout, events = transitionEvents(undefined, rollout, rollout.version)): Promise<void> {
     const key = `${rollout.cluster}/${rollout.namespace}/${rollout.deployment}`;
     const active = this.locks.get(key);
     if (active)
@@ -17,6 +21,7 @@ export class MemoryRolloutStore implements RolloutStore {
     if (this.rollouts.has(rollout.id)) throw new ConflictError(`rollout ${rollout.id} exists`);
     this.locks.set(key, rollout.id);
     this.rollouts.set(rollout.id, structuredClone(rollout));
+    this.addToOutbox(events);
   }
 
   async get(id: string): Promise<Rollout | undefined> {
@@ -24,7 +29,7 @@ export class MemoryRolloutStore implements RolloutStore {
     return r && structuredClone(r);
   }
 
-  async save(rollout: Rollout): Promise<Rollout> {
+  async save(rollout: Rollout, events: TransitionEvent[] = []): Promise<Rollout> {
     const stored = this.rollouts.get(rollout.id);
     if (!stored || stored.version !== rollout.version)
       throw new VersionConflictError(`rollout ${rollout.id} was changed by someone else`);
@@ -32,6 +37,7 @@ export class MemoryRolloutStore implements RolloutStore {
     this.rollouts.set(rollout.id, written);
     const key = `${rollout.cluster}/${rollout.namespace}/${rollout.deployment}`;
     if (!isActive(rollout) && this.locks.get(key) === rollout.id) this.locks.delete(key);
+    this.addToOutbox(events);
     return structuredClone(written);
   }
 
@@ -41,19 +47,48 @@ export class MemoryRolloutStore implements RolloutStore {
       .map((r) => structuredClone(r));
   }
 
-  async list(filter: RolloutFilter): Promise<Rollout[]> {
-    return [...this.rollouts.values()]
+  /** Same order and page positions as the DynamoDB store's index (`<ns>/<deployment>#<createdAt>#<id>`, descending). */
+  async list(query: RolloutListQuery): Promise<RolloutPage> {
+    const after: unknown = query.nextToken === undefined ? undefined : decodePageToken(query.nextToken).after;
+    if (query.nextToken !== undefined && typeof after !== 'string')
+      throw ValidationError.forField('nextToken', 'is not a token from a previous page of this list');
+    const matching = [...this.rollouts.values()]
       .filter(
         (r) =>
-          r.cluster === filter.cluster &&
-          (!filter.namespace || r.namespace === filter.namespace) &&
-          (!filter.deployment || r.deployment === filter.deployment),
+          r.cluster === query.cluster &&
+          (!query.namespace || r.namespace === query.namespace) &&
+          (!query.deployment || r.deployment === query.deployment),
       )
-      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-      .map((r) => structuredClone(r));
+      .sort((a, b) => sortKey(b).localeCompare(sortKey(a)))
+      .filter((r) => typeof after !== 'string' || sortKey(r) < after);
+    const page = matching.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      rollouts: page.map((r) => structuredClone(r)),
+      ...(matching.length > query.limit && last ? { nextToken: encodePageToken({ after: sortKey(last) }) } : {}),
+    };
   }
 
   async listActive(): Promise<Rollout[]> {
     return [...this.rollouts.values()].filter(isActive).map((r) => structuredClone(r));
   }
+
+  async pendingEvents(limit: number): Promise<OutboxEntry[]> {
+    return [...this.outbox.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .slice(0, limit)
+      .map(([key, events]) => ({ key, events: structuredClone(events) }));
+  }
+
+  async deleteEvents(keys: string[]): Promise<void> {
+    for (const key of keys) this.outbox.delete(key);
+  }
+
+  private addToOutbox(events: TransitionEvent[]): void {
+    for (const event of events) this.outbox.set(event.sequence, [structuredClone(event)]);
+  }
+}
+
+function sortKey(r: Rollout): string {
+  return `${r.namespace}/${r.deployment}#${r.createdAt}#${r.id}`;
 }

@@ -139,6 +139,11 @@ export interface Rollout {
   finishedAt?: string;
   /** Optimistic-lock counter. */
   version: number;
+  /**
+   * (api branch, issue 7 item 9) The last few `Idempotency-Key`s of promote requests that acted, with
+   * what they asked: a retry with the same key gets the same answer instead of skipping another step.
+   */
+  promoteKeys?: { key: string; full: boolean; step?: number; at: string }[];
 }
 
 export const ACTIVE_STATUSES: readonly RolloutStatus[] = ['Progressing', 'Paused'];

@@ -91,7 +91,7 @@ describe('startRollout', () => {
     expect(error.details.map((d) => d.field)).toContain(field);
     expect(world.workloads.calls).toEqual([]);
     expect(await world.rollouts.listActive()).toEqual([]);
-    expect(await world.rollouts.list({ cluster: CLUSTER })).toEqual([]);
+    expect((await world.rollouts.list({ cluster: CLUSTER, limit: 10 })).rollouts).toEqual([]);
     expect(world.workflows.started).toEqual([]);
   });
 
@@ -174,7 +174,7 @@ describe('startRollout', () => {
 
     // Assess
     expect((error as Error).message).toBe('StartExecution throttled');
-    const [stored] = await world.rollouts.list({ cluster: CLUSTER });
+    const [stored] = (await world.rollouts.list({ cluster: CLUSTER, limit: 10 })).rollouts;
     expect(stored).toMatchObject({ status: 'Failed', finishedAt: T0 });
     expect(stored.history.at(-1)).toMatchObject({ type: 'Failed' });
     expect(stored.history.at(-1)?.message).toContain('StartExecution throttled');

@@ -1,5 +1,19 @@
 import { ValidationError } from '../../../../shared/errors';
-import { alarmsOf, parseRolloutRequest } from '../../../../shared/validation/rollout-request';
+import {
+  alarmsOf,
+  depthOf,
+  MAX_ABORT_REASON_LENGTH,
+  MAX_ALARMS_PER_LIST,
+  MAX_ALARMS_PER_ROLLOUT,
+  MAX_CANARY_STEPS,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+  MAX_IMAGE_LENGTH,
+  MAX_POD_TEMPLATE_PATCH_BYTES,
+  MAX_POD_TEMPLATE_PATCH_DEPTH,
+  parseAbortReason,
+  parsePromoteRequest,
+  parseRolloutRequest,
+} from '../../../../shared/validation/rollout-request';
 
 const target = { cluster: 'sandbox', namespace: 'shop', deployment: 'web' };
 
@@ -285,5 +299,131 @@ describe('alarmsOf', () => {
   it('is empty without alarms', () => {
     // Act / Assess
     expect(alarmsOf(parseRolloutRequest(canary([{ setWeight: 10 }])))).toEqual({ guarding: [], all: [] });
+  });
+});
+
+describe('parseRolloutRequest: bounded sizes (each a 400 naming the field)', () => {
+  const nested = (depth: number): Record<string, unknown> => (depth === 1 ? { a: 1 } : { a: nested(depth - 1) });
+  const alarms = (n: number, prefix = 'a') => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+
+  it.each<[string, Record<string, unknown>, string]>([
+    [
+      'podTemplatePatch above its size',
+      { ...canary([{ setWeight: 10 }]), podTemplatePatch: { spec: { x: 'y'.repeat(MAX_POD_TEMPLATE_PATCH_BYTES) } } },
+      'podTemplatePatch',
+    ],
+    [
+      'podTemplatePatch nested too deep',
+      { ...canary([{ setWeight: 10 }]), podTemplatePatch: nested(MAX_POD_TEMPLATE_PATCH_DEPTH + 1) },
+      'podTemplatePatch',
+    ],
+    ['too many steps', canary(Array.from({ length: MAX_CANARY_STEPS + 1 }, () => ({ setWeight: 10 }))), 'canary.steps'],
+    [
+      'too many guarding alarms',
+      canary([{ setWeight: 10 }], { analysis: { alarms: alarms(MAX_ALARMS_PER_LIST + 1) } }),
+      'canary.analysis.alarms',
+    ],
+    [
+      'too many alarms in all',
+      canary(
+        [
+          { analysis: { alarms: alarms(MAX_ALARMS_PER_LIST, 'b') } },
+          { analysis: { alarms: alarms(MAX_ALARMS_PER_LIST, 'c') } },
+        ],
+        { analysis: { alarms: alarms(1) } },
+      ),
+      'canary.analysis.alarms',
+    ],
+    [
+      'alarm name too long',
+      canary([{ setWeight: 10 }], { analysis: { alarms: ['x'.repeat(256)] } }),
+      'canary.analysis.alarms.0',
+    ],
+    ['image too long', { ...canary([{ setWeight: 10 }]), image: `nginx:${'1'.repeat(MAX_IMAGE_LENGTH)}` }, 'image'],
+    ['pause longer than a week', canary([{ pause: { duration: '169h' } }]), 'canary.steps.0'],
+    ['duration string too long', canary([{ pause: { duration: `${'0'.repeat(20)}1s` } }]), 'canary.steps.0'],
+    ['namespace not a DNS-1123 label', { ...canary([{ setWeight: 10 }]), namespace: 'x'.repeat(64) }, 'namespace'],
+    ['deployment not a DNS-1123 label', { ...canary([{ setWeight: 10 }]), deployment: 'Web_1' }, 'deployment'],
+    ['cluster name too long', { ...canary([{ setWeight: 10 }]), cluster: 'c'.repeat(101) }, 'cluster'],
+  ])('%s', (_case, body, field) => {
+    // Act / Assess
+    expect(fields(refusal(body))).toContain(field);
+  });
+
+  it('accepts everything at its limit', () => {
+    // Prepare
+    const patch = { spec: { x: 'y'.repeat(MAX_POD_TEMPLATE_PATCH_BYTES - 20) } };
+    const body = {
+      ...canary(
+        [
+          ...Array.from({ length: MAX_CANARY_STEPS - 2 }, () => ({ setWeight: 10 })),
+          { pause: { duration: '168h' } },
+          { analysis: { alarms: alarms(MAX_ALARMS_PER_LIST, 'b') } },
+        ],
+        { analysis: { alarms: alarms(MAX_ALARMS_PER_LIST) } },
+      ),
+      podTemplatePatch: patch,
+    };
+
+    // Act
+    const parsed = parseRolloutRequest(body);
+
+    // Assess
+    expect(parsed.canary?.steps).toHaveLength(MAX_CANARY_STEPS);
+    expect(alarmsOf(parsed).all).toHaveLength(MAX_ALARMS_PER_ROLLOUT);
+  });
+
+  it('counts depth without recursion, so a very deep value is judged, not a stack overflow', () => {
+    // Prepare
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+
+    // Act / Assess
+    expect(depthOf(deep)).toBeGreaterThan(MAX_POD_TEMPLATE_PATCH_DEPTH);
+    expect(depthOf({ a: { b: [1] } })).toBe(3);
+  });
+});
+
+describe('parsePromoteRequest', () => {
+  it.each<[unknown, string | undefined, object]>([
+    [{}, undefined, { full: false }],
+    [{ full: true }, undefined, { full: true }],
+    [{ step: 2 }, 'retry-7', { full: false, step: 2, idempotencyKey: 'retry-7' }],
+  ])('%j with key %s → %j', (body, key, expected) => {
+    // Act / Assess
+    expect(parsePromoteRequest(body, key)).toEqual(expected);
+  });
+
+  it.each<[unknown, string | undefined, string]>([
+    [{ step: -1 }, undefined, 'step'],
+    [{ step: 1.5 }, undefined, 'step'],
+    [{ step: '1' }, undefined, 'step'],
+    [{ full: 'yes' }, undefined, 'full'],
+    [{ steps: 1 }, undefined, 'steps'],
+    [{}, '', 'Idempotency-Key'],
+    [{}, 'has space', 'Idempotency-Key'],
+    [{}, 'k'.repeat(MAX_IDEMPOTENCY_KEY_LENGTH + 1), 'Idempotency-Key'],
+  ])('%j with key %s is a 400 naming %s', (body, key, field) => {
+    // Act
+    const error = (() => {
+      try {
+        parsePromoteRequest(body, key);
+      } catch (e) {
+        return e as ValidationError;
+      }
+    })();
+
+    // Assess
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(fields(error!)).toContain(field);
+  });
+});
+
+describe('parseAbortReason', () => {
+  it('defaults an empty reason, and refuses one above its limit naming reason', () => {
+    // Act / Assess
+    expect(parseAbortReason({})).toBe('aborted by request');
+    expect(parseAbortReason({ reason: 'bad canary' })).toBe('bad canary');
+    expect(() => parseAbortReason({ reason: 'x'.repeat(MAX_ABORT_REASON_LENGTH + 1) })).toThrow(ValidationError);
   });
 });

@@ -1,9 +1,15 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DynamoDbRolloutStore } from '../../../../../shared/adapters/aws/dynamodb-rollout-store';
+import { DynamoDbRolloutStore, MAX_TRANSACT_ITEMS } from '../../../../../shared/adapters/aws/dynamodb-rollout-store';
 import type { Rollout } from '../../../../../shared/domain/rollout/types';
-import { ConflictError, VersionConflictError } from '../../../../../shared/errors';
+import { ConflictError, ValidationError, VersionConflictError } from '../../../../../shared/errors';
 
 const TABLE = 'eksflow-test';
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -228,4 +234,123 @@ describe('DynamoDbRolloutStore.get', () => {
     // Act / Assess
     expect(await store().get('nope')).toBeUndefined();
   });
+});
+
+describe('DynamoDbRolloutStore: the outbox', () => {
+  const event = (i: number) => ({
+    id: `ro-1:1:${i}`,
+    sequence: `ro-1#0000000001#${String(i).padStart(4, '0')}`,
+    detailType: 'Rollout StepStarted',
+    detail: { eventId: `ro-1:1:${i}` },
+  });
+
+  it('save puts one outbox item per event in the same transaction as the record', async () => {
+    // Prepare
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    await store().save(rollout(), [event(0), event(1)]);
+
+    // Assess
+    const outbox = transactItems().filter((i) => i.Put?.Item?.pk === 'OUTBOX');
+    expect(outbox.map((i) => i.Put!.Item!.sk)).toEqual(['ro-1#0000000001#0000', 'ro-1#0000000001#0001']);
+    expect(JSON.parse(outbox[0].Put!.Item!.events as string)).toEqual([event(0)]);
+  });
+
+  it('create puts the Started entry of the new rollout in the outbox by default', async () => {
+    // Prepare
+    ddb.on(TransactWriteCommand).resolves({});
+    const started = { at: T0, type: 'Started' as const, message: 'go' };
+
+    // Act
+    await store().create(rollout({ history: [started] }));
+
+    // Assess
+    const outbox = transactItems().filter((i) => i.Put?.Item?.pk === 'OUTBOX');
+    expect(outbox.map((i) => i.Put!.Item!.sk)).toEqual(['ro-1#0000000000#0000']);
+    expect(JSON.parse(outbox[0].Put!.Item!.events as string)[0]).toMatchObject({
+      id: 'ro-1:0:0',
+      detailType: 'Rollout Started',
+    });
+  });
+
+  it(`stays within ${MAX_TRANSACT_ITEMS} items: past the room left, outbox items hold several events, none dropped`, async () => {
+    // Prepare
+    ddb.on(TransactWriteCommand).resolves({});
+    const events = Array.from({ length: 250 }, (_, i) => event(i));
+
+    // Act: a rollout leaving the active states (record, lock release, two alarm releases)
+    await store().save(rollout({ status: 'Aborted' }), events);
+
+    // Assess
+    const items = transactItems();
+    expect(items).toHaveLength(MAX_TRANSACT_ITEMS);
+    const stored = items
+      .filter((i) => i.Put?.Item?.pk === 'OUTBOX')
+      .flatMap((i) => JSON.parse(i.Put!.Item!.events as string));
+    expect(stored.map((e: { id: string }) => e.id)).toEqual(events.map((e) => e.id));
+  });
+
+  it('pendingEvents reads one page of the outbox; deleteEvents deletes by key', async () => {
+    // Prepare
+    ddb.on(QueryCommand).resolves({ Items: [{ pk: 'OUTBOX', sk: 'k1', events: JSON.stringify([event(0)]) }] });
+    ddb.on(DeleteCommand).resolves({});
+
+    // Act
+    const pending = await store().pendingEvents(25);
+    await store().deleteEvents(['k1']);
+
+    // Assess
+    expect(pending).toEqual([{ key: 'k1', events: [event(0)] }]);
+    expect(ddb.commandCalls(QueryCommand)[0].args[0].input).toMatchObject({ Limit: 25, ConsistentRead: true });
+    expect(ddb.commandCalls(DeleteCommand)[0].args[0].input.Key).toEqual({ pk: 'OUTBOX', sk: 'k1' });
+  });
+});
+
+describe('DynamoDbRolloutStore.list', () => {
+  const lastKey = { pk: 'ROLLOUT#ro-1', sk: 'ROLLOUT', gsi1pk: 'CLUSTER#sandbox', gsi1sk: 'shop/web#t#ro-1' };
+
+  it('is one Query with Limit; LastEvaluatedKey comes back as an opaque nextToken and goes in again', async () => {
+    // Prepare
+    const r = rollout();
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [{ version: 3, doc: JSON.stringify(r) }], LastEvaluatedKey: lastKey })
+      .resolvesOnce({ Items: [] });
+
+    // Act
+    const first = await store().list({ cluster: 'sandbox', namespace: 'shop', limit: 1 });
+    const second = await store().list({ cluster: 'sandbox', namespace: 'shop', limit: 1, nextToken: first.nextToken });
+
+    // Assess
+    expect(first.rollouts).toEqual([{ ...r, version: 3 }]);
+    expect(first.nextToken).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(second).toEqual({ rollouts: [] });
+    const [q1, q2] = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(q1).toMatchObject({ IndexName: 'gsi1', Limit: 1, ScanIndexForward: false, ExclusiveStartKey: undefined });
+    expect(q2.ExclusiveStartKey).toEqual(lastKey);
+  });
+
+  it.each([
+    ['garbage', '%%%'],
+    ['another cluster', Buffer.from(JSON.stringify({ ...lastKey, gsi1pk: 'CLUSTER#prod' })).toString('base64url')],
+    [
+      'another namespace',
+      Buffer.from(JSON.stringify({ ...lastKey, gsi1sk: 'team-a/web#t#ro-1' })).toString('base64url'),
+    ],
+    ['extra attributes', Buffer.from(JSON.stringify({ ...lastKey, x: '1' })).toString('base64url')],
+  ])(
+    'a token that is not from this list (%s) is a ValidationError naming nextToken, and no query runs',
+    async (_c, token) => {
+      // Act
+      const error = await store()
+        .list({ cluster: 'sandbox', namespace: 'shop', limit: 1, nextToken: token })
+        .catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).details[0].field).toBe('nextToken');
+      expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+    },
+  );
 });

@@ -1,4 +1,4 @@
-import { EksKubeConnector } from '../../../../../shared/adapters/kube/kube-connector';
+import { CLUSTER_EXISTS_TTL_MS, EksKubeConnector } from '../../../../../shared/adapters/kube/kube-connector';
 import type { ClusterInfo } from '../../../../../shared/domain/cluster';
 import { DependencyError, NotFoundError } from '../../../../../shared/errors';
 import type { ClusterApi } from '../../../../../shared/ports/cluster-api';
@@ -37,7 +37,7 @@ describe('EksKubeConnector', () => {
     expect(tokens.getToken).toHaveBeenCalledWith('prod');
   });
 
-  it('a per-cluster override wins over the wildcard, and neither asks EKS or STS', async () => {
+  it('a per-cluster override wins over the wildcard; neither asks STS, only the wildcard asks EKS', async () => {
     // Prepare
     const api = clusters({ endpoint: 'https://real' });
     const connector = new EksKubeConnector(api, tokens, {
@@ -50,7 +50,8 @@ describe('EksKubeConnector', () => {
     // Assess
     expect(special).toEqual({ server: 'https://127.0.0.1:7443', caData: undefined, token: 'mine' });
     expect(other).toEqual({ server: 'https://127.0.0.1:6443', caData: 'QQ==', token: 'wild' });
-    expect(api.describeCluster).not.toHaveBeenCalled();
+    expect(api.describeCluster).toHaveBeenCalledTimes(1);
+    expect(api.describeCluster).toHaveBeenCalledWith('anything');
     expect(tokens.getToken).not.toHaveBeenCalled();
   });
 
@@ -61,5 +62,63 @@ describe('EksKubeConnector', () => {
     await expect(
       new EksKubeConnector(clusters({ status: 'CREATING' }), tokens).connect('young'),
     ).rejects.toBeInstanceOf(DependencyError);
+  });
+
+  describe('wildcard override (the sandbox maps every cluster to one control plane)', () => {
+    const wildcard = { '*': { server: 'https://127.0.0.1:6443', token: 'wild' } };
+
+    it('refuses a cluster EKS does not know with a 404 naming the cluster field', async () => {
+      // Prepare
+      const connector = new EksKubeConnector(clusters(undefined), tokens, wildcard);
+
+      // Act
+      const error = await connector.connect('no-such-cluster').catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(NotFoundError);
+      expect((error as NotFoundError).status).toBe(404);
+      expect((error as NotFoundError).details).toEqual([
+        { field: 'cluster', reason: 'no EKS cluster named no-such-cluster' },
+      ]);
+    });
+
+    it('asks EKS once per cluster within the cache time, and again after it', async () => {
+      // Prepare
+      let now = 1_000_000;
+      const api = clusters({});
+      const connector = new EksKubeConnector(api, tokens, wildcard, () => now);
+
+      // Act
+      await connector.connect('a');
+      now += CLUSTER_EXISTS_TTL_MS - 1;
+      await connector.connect('a');
+      await connector.connect('b');
+      now += 1;
+      await connector.connect('a');
+
+      // Assess
+      expect((api.describeCluster as jest.Mock).mock.calls.map(([name]) => name)).toEqual(['a', 'b', 'a']);
+    });
+
+    it('does not remember absence: a cluster created after a 404 is reachable at once', async () => {
+      // Prepare
+      let exists = false;
+      const api: ClusterApi = {
+        createCluster: jest.fn(),
+        deleteCluster: jest.fn(),
+        describeCluster: jest.fn(async (name: string) =>
+          exists ? ({ name, status: 'ACTIVE', tags: {} } as ClusterInfo) : undefined,
+        ),
+      };
+      const connector = new EksKubeConnector(api, tokens, wildcard);
+      await expect(connector.connect('new')).rejects.toBeInstanceOf(NotFoundError);
+
+      // Act
+      exists = true;
+      const connection = await connector.connect('new');
+
+      // Assess
+      expect(connection.server).toBe('https://127.0.0.1:6443');
+    });
   });
 });

@@ -1,0 +1,145 @@
+import { api, startTestRuntime, type TestRuntime } from '../helpers/stack';
+import { createApp, deployment, waitForRollout, type App } from '../helpers/rollout-fixtures';
+
+/** The HTTP API's guarantees for clients (issue 7 items 9, 11, 14), on the real stack. */
+describe('rollout API: bounded requests, pages, idempotent promote, unknown clusters', () => {
+  let runtime: TestRuntime;
+  let app: App;
+  beforeAll(async () => {
+    runtime = await startTestRuntime();
+    app = await createApp({ replicas: 4 });
+  });
+  afterAll(async () => runtime?.close());
+
+  const canary = (steps: unknown[], extra: Record<string, unknown> = {}) => ({
+    cluster: 'sandbox',
+    namespace: app.namespace,
+    deployment: 'web',
+    image: 'nginx:1.28',
+    canary: { steps },
+    ...extra,
+  });
+
+  async function promote(id: string, body: unknown, idempotencyKey?: string) {
+    const response = await fetch(`${runtime.url}/rollouts/${id}/promote`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json() };
+  }
+
+  const rolloutRuns = (id: string) =>
+    runtime.engine.list().filter((e) => e.workflow === 'rollout' && e.name.startsWith(id)).length;
+
+  it.each<[string, string, () => unknown]>([
+    ['a body above 64 KiB', 'body', () => canary([{ setWeight: 10 }], { padding: 'x'.repeat(70 * 1024) })],
+    [
+      'a podTemplatePatch above 32 KiB',
+      'podTemplatePatch',
+      () => canary([{ setWeight: 10 }], { podTemplatePatch: { spec: { x: 'y'.repeat(40 * 1024) } } }),
+    ],
+    ['51 steps', 'canary.steps', () => canary(Array.from({ length: 51 }, () => ({ setWeight: 10 })))],
+    ['a pause above a week', 'canary.steps.0', () => canary([{ pause: { duration: '200h' } }])],
+    ['an image of 600 characters', 'image', () => canary([{ setWeight: 10 }], { image: `nginx:${'1'.repeat(600)}` })],
+  ])('%s → 400 naming %s, and nothing changes in the cluster', async (_case, field, body) => {
+    // Act
+    const response = await api(runtime, 'POST', '/rollouts', body());
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(response.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
+    expect(await deployment(app.namespace, 'web-canary')).toBeUndefined();
+  });
+
+  it('a rollout on a cluster EKS does not have → 404 naming the cluster, though the sandbox maps every name', async () => {
+    // Act
+    const response = await api(
+      runtime,
+      'POST',
+      '/rollouts',
+      canary([{ setWeight: 10 }], { cluster: 'no-such-cluster' }),
+    );
+
+    // Assess
+    expect(response.status).toBe(404);
+    expect(response.body.error.details).toEqual([
+      expect.objectContaining({ field: 'cluster', reason: expect.stringContaining('no-such-cluster') }),
+    ]);
+    expect(await deployment(app.namespace, 'web-canary')).toBeUndefined();
+  });
+
+  it('a promote retried (same step, or same Idempotency-Key) skips exactly one pause', async () => {
+    // Prepare: three pauses that wait for a person
+    const started = await api(
+      runtime,
+      'POST',
+      '/rollouts',
+      canary([{ setWeight: 25 }, { pause: {} }, { setWeight: 50 }, { pause: {} }, { setWeight: 75 }, { pause: {} }]),
+    );
+    const id = started.body.id;
+    await waitForRollout(runtime, id, (r) => r.status === 'Paused' && r.currentStepIndex === 1);
+
+    // Act: a client promotes step 1, times out, retries; the pass then takes the promote
+    const first = await promote(id, { step: 1 });
+    const retry = await promote(id, { step: 1 });
+    await waitForRollout(runtime, id, (r) => r.status === 'Paused' && r.currentStepIndex === 3);
+    const runsAtStep3 = rolloutRuns(id);
+    const late = await promote(id, { step: 1 });
+
+    // Assess: one step skipped, the retries changed nothing
+    expect([first.status, retry.status, late.status]).toEqual([200, 200, 200]);
+    expect(late.body).toMatchObject({ status: 'Paused', currentStepIndex: 3 });
+    expect(rolloutRuns(id)).toBe(runsAtStep3);
+
+    // Act: the same with an idempotency key
+    const keyed = await promote(id, {}, 'client-req-42');
+    await waitForRollout(runtime, id, (r) => r.status === 'Paused' && r.currentStepIndex === 5);
+    const runsAtStep5 = rolloutRuns(id);
+    const keyedRetry = await promote(id, {}, 'client-req-42');
+
+    // Assess
+    expect([keyed.status, keyedRetry.status]).toEqual([200, 200]);
+    expect(keyedRetry.body).toMatchObject({ status: 'Paused', currentStepIndex: 5 });
+    expect(rolloutRuns(id)).toBe(runsAtStep5);
+    expect((await waitForRollout(runtime, id, () => true)).currentStepIndex).toBe(5);
+    await api(runtime, 'POST', `/rollouts/${id}/abort`, { reason: 'end of test' });
+  });
+
+  it('GET /rollouts pages with limit and nextToken, leaves histories out, and refuses a forged token', async () => {
+    // Prepare: three finished rollouts on the Deployment
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = await api(runtime, 'POST', '/rollouts', canary([{ setWeight: 50 }, { pause: {} }]));
+      expect(started.status).toBe(202);
+      ids.push(started.body.id);
+      await waitForRollout(runtime, started.body.id, (r) => r.status === 'Paused');
+      await api(runtime, 'POST', `/rollouts/${started.body.id}/abort`, { reason: 'paging test' });
+      await waitForRollout(runtime, started.body.id, (r) => r.status === 'Aborted');
+    }
+    const query = `/rollouts?cluster=sandbox&namespace=${app.namespace}&deployment=web`;
+
+    // Act
+    const first = await api(runtime, 'GET', `${query}&limit=2`);
+    const second = await api(runtime, 'GET', `${query}&limit=2&nextToken=${first.body.nextToken}`);
+    const forged = await api(
+      runtime,
+      'GET',
+      `${query}&limit=2&nextToken=${Buffer.from('{"pk":"ROLLOUT#x"}').toString('base64url')}`,
+    );
+    const tooMany = await api(runtime, 'GET', `${query}&limit=1000`);
+
+    // Assess
+    expect(first.status).toBe(200);
+    expect(first.body.rollouts).toHaveLength(2);
+    expect(first.body.nextToken).toEqual(expect.any(String));
+    expect(first.body.rollouts.every((r: object) => !('history' in r))).toBe(true);
+    const listed = [...first.body.rollouts, ...second.body.rollouts].map((r: { id: string }) => r.id);
+    expect(listed).toEqual(expect.arrayContaining(ids));
+    expect(new Set(listed).size).toBe(listed.length);
+    expect(forged.status).toBe(400);
+    expect(forged.body.error.details[0].field).toBe('nextToken');
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.details[0].field).toBe('limit');
+  });
+});
