@@ -5,6 +5,7 @@ import type { Rollout, RolloutRequest } from '../domain/rollout/types';
 import { ConflictError, errorMessage, ValidationError, type ErrorDetail } from '../errors';
 import { alarmsOf, parseRolloutRequest } from '../validation/rollout-request';
 import type { DeploymentView, ServiceView } from '../ports/workloads';
+import { createRollout } from './rollout-outbox';
 import { saveRollout, startRun, type RolloutDeps } from './rollout-deps';
 
 /**
@@ -69,7 +70,7 @@ export async function startRollout(
     'Started',
     `${base.strategy} rollout of ${request.image ?? 'a pod template patch'} on ${stable.replicas} replicas`,
   );
-  await deps.rollouts.create(rollout); // ConflictError naming the active rollout
+  await createRollout(deps, rollout); // ConflictError naming the active rollout; `Started` goes out through the outbox
   try {
     await startRun(deps, rollout);
   } catch (error) {
@@ -81,13 +82,6 @@ export async function startRollout(
     });
     throw error;
   }
-  await deps.events.publish('Rollout Started', {
-    rolloutId: id,
-    cluster: rollout.cluster,
-    namespace: rollout.namespace,
-    deployment: rollout.deployment,
-    status: rollout.status,
-  });
   return rollout;
 }
 
