@@ -1,4 +1,10 @@
-import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startControlPlane, type ControlPlane } from '../../local/sandbox/control-plane';
+import { REPO_ROOT } from '../../local/runtime';
+import { kubeConfigFor } from '../../shared/adapters/kube/kube-clients';
 import { sampleCapacity } from '../helpers/capacity';
 import { deployment } from '../helpers/rollout-fixtures';
 import { eventually, kube, uniqueName } from '../helpers/stack';
@@ -110,4 +116,35 @@ describe('sandbox readiness delay', () => {
     expect(counts.at(-1)).toBe(3);
     expect(report.samples.map((s) => s.at)).toEqual([...report.samples.map((s) => s.at)].sort((a, b) => a - b));
   });
+});
+
+describe('a control plane started with a default readiness delay', () => {
+  let controlPlane: ControlPlane | undefined;
+  afterAll(async () => controlPlane?.stop());
+
+  it('makes a pod without the annotation Ready no sooner than the default after its start', async () => {
+    // Prepare
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'eksflow-ready-after-'));
+    controlPlane = await startControlPlane(REPO_ROOT, dir, () => undefined, { readyAfterSeconds: 2 });
+    const core = kubeConfigFor('ready-after', controlPlane).makeApiClient(CoreV1Api);
+    const namespace = 'default';
+    await eventually('default service account', () =>
+      core.readNamespacedServiceAccount({ namespace, name: 'default' }).then(() => true),
+    );
+
+    // Act
+    await core.createNamespacedPod({
+      namespace,
+      body: { metadata: { name: 'plain' }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } },
+    });
+    const pod = await eventually('pod Ready', async () => {
+      const p = await core.readNamespacedPod({ namespace, name: 'plain' });
+      return condition(p, 'Ready')?.status === 'True' ? p : undefined;
+    });
+
+    // Assess: the pod's own timestamps (whole seconds) say 2 s at least; without the delay they say 0 or 1.
+    const delayMs =
+      (condition(pod, 'Ready')?.lastTransitionTime?.getTime() ?? 0) - (pod.status?.startTime?.getTime() ?? 0);
+    expect(delayMs).toBeGreaterThanOrEqual(2000);
+  }, 60000);
 });
