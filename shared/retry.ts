@@ -7,10 +7,67 @@ export interface RetryOptions {
   maxDelayMs?: number;
   /** Decides whether an error is worth another attempt. */
   isRetryable?: (error: unknown) => boolean;
+  /**
+   * No new attempt starts later than this many ms after the first one began (e.g. when an attempt may
+   * run for a whole request timeout and the caller must finish inside a Lambda's time).
+   */
+  lastAttemptStartMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Socket and DNS error codes that another attempt may not meet: Node's net/dns/http (`socket hang up` is
+ * ECONNRESET), node-fetch 2 (what @kubernetes/client-node 1.4 uses: a FetchError carries the system code)
+ * and undici (global fetch: the code is on `cause`).
+ *
+ * ENOTFOUND is left out on purpose: it is the resolver's definite "no such name" (NXDOMAIN), which a
+ * wrong or deleted endpoint gives every time, so retrying would only delay the real error. A DNS hiccup
+ * (resolver timeout, SERVFAIL) is EAI_AGAIN, which is in.
+ */
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'EAI_AGAIN',
+  // node-fetch 2 / Node streams: the connection closed in the middle of a (chunked) body.
+  'ERR_STREAM_PREMATURE_CLOSE',
+  // undici
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
+
+/**
+ * Error names of a request that ran out of time: the AWS SDK's (smithy) connection and request
+ * timeouts, and the DOMException of `AbortSignal.timeout()` under global fetch.
+ */
+const TIMEOUT_NAMES = new Set(['TimeoutError']);
+
+/** How deep to follow `cause` (fetch wraps the socket error once; a wrapper of ours may add one more). */
+const MAX_CAUSE_DEPTH = 4;
+
+/** A dropped, refused, unreachable or timed-out connection, on the error itself or in its `cause` chain. */
+export function isTransientNetworkError(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth <= MAX_CAUSE_DEPTH && current && typeof current === 'object'; depth++) {
+    const e = current as { code?: unknown; name?: unknown; cause?: unknown };
+    if (typeof e.code === 'string' && TRANSIENT_NETWORK_CODES.has(e.code)) return true;
+    if (typeof e.name === 'string' && TIMEOUT_NAMES.has(e.name)) return true;
+    current = e.cause;
+  }
+  return false;
+}
 
 /** Our own transient classes, AWS throttling, 429 and 5xx, dropped connections. */
 export function isRetryableError(error: unknown): boolean {
@@ -30,7 +87,7 @@ export function isRetryableError(error: unknown): boolean {
   // 409 is left out on purpose: for AWS it means "in use"/"conflict", which a retry cannot fix.
   if (status === 429) return true;
   if (status !== undefined && status >= 500) return true;
-  return ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE'].includes(String((e as { code?: unknown }).code));
+  return isTransientNetworkError(error);
 }
 
 /** Runs `fn` again after an exponentially growing, jittered delay while the error is retryable. */
@@ -40,13 +97,19 @@ export async function withRetry<T>(fn: () => Promise<T>, options: RetryOptions =
   const max = options.maxDelayMs ?? 3000;
   const retryable = options.isRetryable ?? isRetryableError;
   const sleep = options.sleep ?? defaultSleep;
+  const now = options.now ?? Date.now;
+  const startedAt = now();
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (error) {
       if (attempt >= attempts || !retryable(error)) throw error;
       const ceiling = Math.min(max, base * 2 ** (attempt - 1));
-      await sleep(ceiling / 2 + Math.random() * (ceiling / 2));
+      const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+      const lateStart =
+        options.lastAttemptStartMs !== undefined && now() + delay - startedAt > options.lastAttemptStartMs;
+      if (lateStart) throw error;
+      await sleep(delay);
     }
   }
 }

@@ -18,6 +18,15 @@ export async function buildControlPlane(root: string, progress: Progress): Promi
   return binary;
 }
 
+export interface ControlPlaneOptions {
+  /**
+   * Seconds from a simulated pod's start until it is Ready, for pods without the
+   * `sandbox.eksflow.io/ready-after-seconds` annotation (the binary's `--ready-after-seconds`; default 0).
+   */
+  readyAfterSeconds?: number;
+  timeoutMs?: number;
+}
+
 /**
  * Starts etcd + kube-apiserver + the deployment/replicaset/GC/namespace controllers + simulated
  * nodes (tools/kube-control-plane) and waits for its ready line.
@@ -26,12 +35,15 @@ export async function startControlPlane(
   root: string,
   dir: string,
   progress: Progress,
-  timeoutMs = 120000,
+  options: ControlPlaneOptions = {},
 ): Promise<ControlPlane> {
+  const timeoutMs = options.timeoutMs ?? 120000;
   const binary = await buildControlPlane(root, progress);
   mkdirSync(dir, { recursive: true });
   progress('starting the Kubernetes control plane');
-  const child = spawnTied(binary, ['--dir', dir]);
+  const readiness =
+    options.readyAfterSeconds === undefined ? [] : ['--ready-after-seconds', String(options.readyAfterSeconds)];
+  const child = spawnTied(binary, ['--dir', dir, ...readiness]);
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   const ready = await new Promise<{ server: string; caData: string; token: string; kubeconfig: string }>(

@@ -26,15 +26,18 @@ export async function startStack(options: {
   dir: string;
   progress: Progress;
   region?: string;
+  /** Default readiness delay of simulated pods; unset: EKSFLOW_SANDBOX_READY_AFTER_SECONDS, else 0. */
+  readyAfterSeconds?: number;
 }): Promise<Stack> {
   const root = options.root ?? REPO_ROOT;
   const region = options.region ?? 'us-east-1';
+  const readyAfterSeconds = options.readyAfterSeconds ?? readyAfterSecondsFromEnv(process.env);
   let moto: MotoServer | undefined;
   try {
     // Both at once: the control plane's first build takes minutes, the emulator's install seconds.
     const [m, controlPlane] = await Promise.all([
       startMoto(root, options.progress),
-      startControlPlane(root, path.join(options.dir, 'kube'), options.progress),
+      startControlPlane(root, path.join(options.dir, 'kube'), options.progress, { readyAfterSeconds }),
     ]);
     moto = m;
     return {
@@ -49,6 +52,19 @@ export async function startStack(options: {
     await moto?.stop();
     throw error;
   }
+}
+
+/**
+ * The sandbox's default pod readiness delay from `EKSFLOW_SANDBOX_READY_AFTER_SECONDS` (seconds, fractions
+ * allowed); unset or empty: none. A bad value stops the start rather than silently running without the delay.
+ */
+export function readyAfterSecondsFromEnv(env: Record<string, string | undefined>): number | undefined {
+  const raw = env.EKSFLOW_SANDBOX_READY_AFTER_SECONDS?.trim();
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new Error(`EKSFLOW_SANDBOX_READY_AFTER_SECONDS must be a number of seconds >= 0, got "${raw}"`);
+  return seconds;
 }
 
 /** Environment that points the AWS SDK (ours, the CLI's) at the stack's emulator. */

@@ -29,7 +29,7 @@ import (
 // startControllers constructs and starts the controllers that kube-controller-manager
 // would run for Deployments to roll and namespaces to finish deleting, plus the
 // node/pod simulator. It returns once informers have synced and nodes exist.
-func startControllers(ctx context.Context, cfg *rest.Config, nodeCount int) error {
+func startControllers(ctx context.Context, cfg *rest.Config, nodeCount int, defaultReadyAfter time.Duration) error {
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return err
@@ -90,7 +90,7 @@ func startControllers(ctx context.Context, cfg *rest.Config, nodeCount int) erro
 		return fmt.Errorf("serviceaccount controller: %w", err)
 	}
 
-	sim := newSimulator(client, factory.Core().V1().Pods(), nodeCount)
+	sim := newSimulator(client, factory.Core().V1().Pods(), nodeCount, defaultReadyAfter)
 
 	go dc.Run(ctx, 5)
 	go rsc.Run(ctx, 5)

@@ -46,6 +46,8 @@ func run() error {
 	token := fs.String("token", "eksflow-test-token", "bearer token of the admin user (group system:masters)")
 	nodes := fs.Int("nodes", 1, "number of simulated nodes (1-3 recommended)")
 	exitOnStdinClose := fs.Bool("exit-on-stdin-close", false, "shut down when standard input is closed (EOF)")
+	readyAfterSeconds := fs.String("ready-after-seconds", "0",
+		"seconds (fractions allowed) from a pod's start until it is Ready, for pods without the "+readyAfterAnnotation+" annotation")
 	verbose := fs.Bool("verbose", false, "log info-level messages of etcd/apiserver/controllers to stderr (default: errors only)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if err == pflag.ErrHelp {
@@ -58,6 +60,10 @@ func run() error {
 	}
 	if *nodes < 1 {
 		*nodes = 1
+	}
+	defaultReadyAfter, err := parseReadyAfter(*readyAfterSeconds)
+	if err != nil {
+		return fmt.Errorf("--ready-after-seconds: %w", err)
 	}
 	absDir, err := filepath.Abs(*dir)
 	if err != nil {
@@ -143,7 +149,7 @@ func run() error {
 	}
 	logf("kube-apiserver ready at %s after %v", server, time.Since(start).Round(time.Millisecond))
 
-	if err := startControllers(ctx, cfg, *nodes); err != nil {
+	if err := startControllers(ctx, cfg, *nodes, defaultReadyAfter); err != nil {
 		if ctx.Err() != nil {
 			logf("stopped before ready")
 			return nil

@@ -26,12 +26,14 @@ import (
 )
 
 // simulator replaces kube-scheduler and the kubelets: it binds pending pods
-// to fake nodes, reports them Running (and Ready unless an image contains
-// "unready") and force-deletes pods that are being deleted.
+// to fake nodes, reports them Running (and Ready once their readiness delay is
+// over, unless an image contains "unready") and force-deletes pods that are
+// being deleted.
 type simulator struct {
 	client    kubernetes.Interface
 	podLister corelisters.PodLister
 	queue     workqueue.TypedRateLimitingInterface[string]
+	readiness *readinessClock
 
 	mu    sync.Mutex
 	nodes []*corev1.Node
@@ -41,7 +43,8 @@ type simulator struct {
 
 const unreadyMarker = "unready"
 
-func newSimulator(client kubernetes.Interface, podInformer coreinformers.PodInformer, nodeCount int) *simulator {
+func newSimulator(client kubernetes.Interface, podInformer coreinformers.PodInformer, nodeCount int,
+	defaultReadyAfter time.Duration) *simulator {
 	s := &simulator{
 		client:    client,
 		podLister: podInformer.Lister(),
@@ -49,6 +52,7 @@ func newSimulator(client kubernetes.Interface, podInformer coreinformers.PodInfo
 			workqueue.NewTypedItemExponentialFailureRateLimiter[string](20*time.Millisecond, 2*time.Second),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "pod-simulator"}),
 	}
+	s.readiness = newReadinessClock(defaultReadyAfter, func(key string) { s.queue.Add(key) })
 	for i := 1; i <= nodeCount; i++ {
 		s.nodes = append(s.nodes, fakeNode(i))
 	}
@@ -60,6 +64,14 @@ func newSimulator(client kubernetes.Interface, podInformer coreinformers.PodInfo
 	_, _ = podInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    enqueue,
 		UpdateFunc: func(_, obj any) { enqueue(obj) },
+		DeleteFunc: func(obj any) {
+			if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = tombstone.Obj
+			}
+			if pod, ok := obj.(*corev1.Pod); ok {
+				s.readiness.forget(pod.UID)
+			}
+		},
 	})
 	return s
 }
@@ -183,6 +195,7 @@ func (s *simulator) sync(ctx context.Context, key string) error {
 	switch {
 	case pod.DeletionTimestamp != nil:
 		// No kubelet: finish the deletion right away.
+		s.readiness.forget(pod.UID)
 		zero := int64(0)
 		uid := pod.UID
 		err := s.client.CoreV1().Pods(ns).Delete(ctx, name, metav1.DeleteOptions{
@@ -210,7 +223,8 @@ func (s *simulator) sync(ctx context.Context, key string) error {
 	case pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed:
 		return nil
 	default:
-		desired := s.desiredStatus(pod)
+		start, delayOver := s.readiness.startAndDelayOver(pod, key)
+		desired := s.desiredStatus(pod, start, delayOver)
 		if desired == nil {
 			return nil
 		}
@@ -260,19 +274,27 @@ func fakeID(prefix string, parts ...string) string {
 	return prefix + hex.EncodeToString(h[:])
 }
 
+// containerReady: a container is ready once the pod's readiness delay is
+// over, unless its image says it never will be.
+func containerReady(image string, delayOver bool) bool {
+	return delayOver && !strings.Contains(image, unreadyMarker)
+}
+
 // desiredStatus returns the status the pod should have, or nil if its
-// current status already says so.
-func (s *simulator) desiredStatus(pod *corev1.Pod) *corev1.PodStatus {
-	ready := true
+// current status already says so. start is when the pod started (kept with
+// full precision by the readiness clock); delayOver tells whether its
+// readiness delay has passed.
+func (s *simulator) desiredStatus(pod *corev1.Pod, start time.Time, delayOver bool) *corev1.PodStatus {
+	ready := delayOver
 	for _, c := range pod.Spec.Containers {
-		if strings.Contains(c.Image, unreadyMarker) {
+		if !containerReady(c.Image, delayOver) {
 			ready = false
 		}
 	}
 	cur := &pod.Status
 	if cur.Phase == corev1.PodRunning && cur.PodIP != "" && cur.StartTime != nil &&
 		conditionIs(cur, corev1.PodReady, ready) && conditionIs(cur, corev1.ContainersReady, ready) &&
-		containerStatusesMatch(pod, cur.ContainerStatuses, ready) {
+		containerStatusesMatch(pod, cur.ContainerStatuses, delayOver) {
 		return nil
 	}
 
@@ -292,7 +314,9 @@ func (s *simulator) desiredStatus(pod *corev1.Pod) *corev1.PodStatus {
 		st.PodIPs = []corev1.PodIP{{IP: ip}}
 	}
 	if st.StartTime == nil {
-		st.StartTime = &now
+		// The same instant on every attempt, so a retried update cannot move the start later.
+		startTime := metav1.NewTime(start)
+		st.StartTime = &startTime
 	}
 	started := func(name string, old []corev1.ContainerStatus) metav1.Time {
 		for _, cs := range old {
@@ -313,7 +337,7 @@ func (s *simulator) desiredStatus(pod *corev1.Pod) *corev1.PodStatus {
 			Started:     &t,
 		}
 		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
-			cs.Ready = !strings.Contains(c.Image, unreadyMarker)
+			cs.Ready = containerReady(c.Image, delayOver)
 			cs.State.Running = &corev1.ContainerStateRunning{StartedAt: started(c.Name, cur.InitContainerStatuses)}
 		} else {
 			f := false
@@ -331,7 +355,7 @@ func (s *simulator) desiredStatus(pod *corev1.Pod) *corev1.PodStatus {
 			Image:       c.Image,
 			ImageID:     fakeID("docker.io/library/simulated@sha256:", c.Image),
 			ContainerID: fakeID("containerd://", string(pod.UID), c.Name),
-			Ready:       !strings.Contains(c.Image, unreadyMarker),
+			Ready:       containerReady(c.Image, delayOver),
 			Started:     &t,
 			State:       corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: started(c.Name, cur.ContainerStatuses)}},
 		})
@@ -360,7 +384,7 @@ func conditionIs(st *corev1.PodStatus, t corev1.PodConditionType, want bool) boo
 	return false
 }
 
-func containerStatusesMatch(pod *corev1.Pod, statuses []corev1.ContainerStatus, _ bool) bool {
+func containerStatusesMatch(pod *corev1.Pod, statuses []corev1.ContainerStatus, delayOver bool) bool {
 	if len(statuses) != len(pod.Spec.Containers) {
 		return false
 	}
@@ -370,7 +394,7 @@ func containerStatusesMatch(pod *corev1.Pod, statuses []corev1.ContainerStatus, 
 	}
 	for _, c := range pod.Spec.Containers {
 		cs, ok := byName[c.Name]
-		if !ok || cs.Image != c.Image || cs.State.Running == nil || cs.Ready != !strings.Contains(c.Image, unreadyMarker) {
+		if !ok || cs.Image != c.Image || cs.State.Running == nil || cs.Ready != containerReady(c.Image, delayOver) {
 			return false
 		}
 	}

@@ -1,5 +1,15 @@
-import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import {
+  type ApiConstructor,
+  type ApiType,
+  AppsV1Api,
+  CoreV1Api,
+  createConfiguration,
+  KubeConfig,
+  type Middleware,
+  ServerConfiguration,
+} from '@kubernetes/client-node';
 import type { KubeConnection, KubeConnector } from '../../ports/kube';
+import { KUBE_REQUEST_TIMEOUT_MS } from './kube-call';
 
 export interface KubeClients {
   core: CoreV1Api;
@@ -17,11 +27,48 @@ export function kubeConfigFor(cluster: string, connection: KubeConnection): Kube
   return config;
 }
 
+/**
+ * Gives every request its own deadline: client-node 1.4 passes the request context's signal to
+ * node-fetch, which then aborts the request, and the reading of its body, when the time is up.
+ */
+export function requestTimeout(timeoutMs: number): Middleware {
+  return {
+    pre: async (context) => {
+      context.setSignal(AbortSignal.timeout(timeoutMs));
+      return context;
+    },
+    post: async (response) => response,
+  };
+}
+
+/**
+ * What `KubeConfig.makeApiClient` builds (same server, same authentication: the config applies token,
+ * CA and agent to each request), plus the request timeout.
+ */
+export function kubeApiClient<T extends ApiType>(
+  config: KubeConfig,
+  api: ApiConstructor<T>,
+  timeoutMs = KUBE_REQUEST_TIMEOUT_MS,
+): T {
+  const cluster = config.getCurrentCluster();
+  if (!cluster) throw new Error('kubeconfig has no current cluster');
+  return new api(
+    createConfiguration({
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: config },
+      promiseMiddleware: [requestTimeout(timeoutMs)],
+    }),
+  );
+}
+
 /** Typed clients per cluster, rebuilt only when the connection (e.g. the token) changes. */
 export class KubeClientFactory {
   private readonly cache = new Map<string, { key: string; clients: KubeClients }>();
 
-  constructor(private readonly connector: KubeConnector) {}
+  constructor(
+    private readonly connector: KubeConnector,
+    private readonly requestTimeoutMs = KUBE_REQUEST_TIMEOUT_MS,
+  ) {}
 
   async forCluster(cluster: string): Promise<KubeClients> {
     const connection = await this.connector.connect(cluster);
@@ -29,7 +76,10 @@ export class KubeClientFactory {
     const cached = this.cache.get(cluster);
     if (cached?.key === key) return cached.clients;
     const config = kubeConfigFor(cluster, connection);
-    const clients = { core: config.makeApiClient(CoreV1Api), apps: config.makeApiClient(AppsV1Api) };
+    const clients = {
+      core: kubeApiClient(config, CoreV1Api, this.requestTimeoutMs),
+      apps: kubeApiClient(config, AppsV1Api, this.requestTimeoutMs),
+    };
     this.cache.set(cluster, { key, clients });
     return clients;
   }

@@ -1,5 +1,5 @@
 import { DependencyError, ThrottledError, TransientError, ValidationError } from '../../../shared/errors';
-import { isRetryableError, withRetry } from '../../../shared/retry';
+import { isRetryableError, isTransientNetworkError, withRetry } from '../../../shared/retry';
 
 function awsError(name: string, httpStatusCode?: number) {
   return Object.assign(new Error(`${name} happened`), {
@@ -57,6 +57,73 @@ describe('isRetryableError', () => {
   ])('$what → retryable: $retryable', ({ error, retryable }) => {
     // Act / Assess
     expect(isRetryableError(error)).toBe(retryable);
+  });
+});
+
+/** A Node system error (`code` on the error), as net/dns/http and node-fetch 2's FetchError carry it. */
+const systemError = (code: string, message = code) => Object.assign(new Error(message), { code });
+
+describe('isTransientNetworkError', () => {
+  it.each([
+    { what: 'ECONNRESET (socket hang up)', error: systemError('ECONNRESET', 'socket hang up'), transient: true },
+    { what: 'ECONNREFUSED', error: systemError('ECONNREFUSED'), transient: true },
+    { what: 'ECONNABORTED', error: systemError('ECONNABORTED'), transient: true },
+    { what: 'ETIMEDOUT', error: systemError('ETIMEDOUT'), transient: true },
+    { what: 'EPIPE', error: systemError('EPIPE'), transient: true },
+    { what: 'ENETUNREACH', error: systemError('ENETUNREACH'), transient: true },
+    { what: 'EHOSTUNREACH', error: systemError('EHOSTUNREACH'), transient: true },
+    { what: 'EAI_AGAIN (resolver timeout / SERVFAIL)', error: systemError('EAI_AGAIN'), transient: true },
+    { what: 'node-fetch premature close', error: systemError('ERR_STREAM_PREMATURE_CLOSE'), transient: true },
+    {
+      what: 'undici UND_ERR_SOCKET under fetch failed',
+      error: new TypeError('fetch failed', { cause: systemError('UND_ERR_SOCKET', 'other side closed') }),
+      transient: true,
+    },
+    {
+      what: 'undici UND_ERR_CONNECT_TIMEOUT under fetch failed',
+      error: new TypeError('fetch failed', { cause: systemError('UND_ERR_CONNECT_TIMEOUT') }),
+      transient: true,
+    },
+    {
+      what: 'undici UND_ERR_HEADERS_TIMEOUT under fetch failed',
+      error: new TypeError('fetch failed', { cause: systemError('UND_ERR_HEADERS_TIMEOUT') }),
+      transient: true,
+    },
+    {
+      what: 'a reset two causes deep (our wrapper around fetch failed)',
+      error: new Error('outer', { cause: new TypeError('fetch failed', { cause: systemError('ECONNRESET') }) }),
+      transient: true,
+    },
+    {
+      what: 'AWS SDK TimeoutError (connection/request timeout)',
+      error: Object.assign(new Error('Connection timed out after 1000 ms'), { name: 'TimeoutError' }),
+      transient: true,
+    },
+    { what: 'AbortSignal.timeout() reason', error: new DOMException('timed out', 'TimeoutError'), transient: true },
+    { what: 'ENOTFOUND (no such name: a wrong host stays wrong)', error: systemError('ENOTFOUND'), transient: false },
+    { what: 'a deliberate AbortError', error: new DOMException('aborted', 'AbortError'), transient: false },
+    { what: 'ECONNRESET text without the code', error: new Error('ECONNRESET'), transient: false },
+    { what: 'an HTTP status', error: { code: 503 }, transient: false },
+    {
+      what: 'a cycle of causes',
+      error: (() => {
+        const e: Error = new Error('loop');
+        e.cause = e;
+        return e;
+      })(),
+      transient: false,
+    },
+    { what: 'undefined', error: undefined, transient: false },
+  ])('$what → $transient', ({ error, transient }) => {
+    // Act / Assess
+    expect(isTransientNetworkError(error)).toBe(transient);
+  });
+
+  it('is what isRetryableError uses for network errors (one list for AWS and Kubernetes)', () => {
+    // Act / Assess
+    expect(isRetryableError(systemError('EAI_AGAIN'))).toBe(true);
+    expect(isRetryableError(new TypeError('fetch failed', { cause: systemError('UND_ERR_SOCKET') }))).toBe(true);
+    expect(isRetryableError(systemError('ENOTFOUND'))).toBe(false);
   });
 });
 
@@ -156,6 +223,28 @@ describe('withRetry', () => {
       expect(sleep.mock.calls.map(([ms]) => Math.round(ms))).toEqual(waits);
     },
   );
+
+  it('starts no attempt after lastAttemptStartMs, counting from the first attempt', async () => {
+    // Prepare: each attempt takes 10 s on a fake clock; no attempt may start after 15 s.
+    let clock = 0;
+    const fn = jest.fn(async () => {
+      clock += 10_000;
+      throw new TransientError('hung');
+    });
+    const sleep = jest.fn(async (ms: number) => {
+      clock += ms;
+    });
+
+    // Act
+    const caught = await withRetry(fn, { attempts: 5, lastAttemptStartMs: 15_000, sleep, now: () => clock }).catch(
+      (e: unknown) => e,
+    );
+
+    // Assess: attempt 2 starts at ~10 s, attempt 3 would start at ~20 s.
+    expect(caught).toBeInstanceOf(TransientError);
+    expect(fn).toHaveBeenCalledTimes(2);
+    expect(sleep).toHaveBeenCalledTimes(1);
+  });
 
   it('uses a custom isRetryable', async () => {
     // Prepare

@@ -36,13 +36,13 @@ type readyLine struct {
 	Kubeconfig string `json:"kubeconfig"`
 }
 
-func startControlPlane(t *testing.T) (*kubernetes.Clientset, readyLine) {
+func startControlPlane(t *testing.T, extraArgs ...string) (*kubernetes.Clientset, readyLine) {
 	bin := os.Getenv("KUBE_CONTROL_PLANE_BIN")
 	if bin == "" {
 		t.Skip("KUBE_CONTROL_PLANE_BIN not set")
 	}
 	dir := t.TempDir()
-	cmd := exec.Command(bin, "--dir", dir, "--exit-on-stdin-close", "--nodes", "2")
+	cmd := exec.Command(bin, append([]string{"--dir", dir, "--exit-on-stdin-close", "--nodes", "2"}, extraArgs...)...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -301,4 +301,154 @@ func rolledOut(d *appsv1.Deployment) bool {
 	want := *d.Spec.Replicas
 	return s.ObservedGeneration >= d.Generation && s.UpdatedReplicas == want && s.Replicas == want &&
 		s.AvailableReplicas == want && s.ReadyReplicas == want
+}
+
+func podCondition(p *corev1.Pod, t corev1.PodConditionType) *corev1.PodCondition {
+	for i := range p.Status.Conditions {
+		if p.Status.Conditions[i].Type == t {
+			return &p.Status.Conditions[i]
+		}
+	}
+	return nil
+}
+
+// readyDelay is how long after its startTime the pod's Ready condition turned True, as the
+// pod's own status says (whole seconds: the API stores times to the second).
+func readyDelay(t *testing.T, p *corev1.Pod) time.Duration {
+	t.Helper()
+	ready := podCondition(p, corev1.PodReady)
+	if ready == nil || ready.Status != corev1.ConditionTrue || p.Status.StartTime == nil {
+		t.Fatalf("pod %s is not Ready: %+v", p.Name, p.Status)
+	}
+	return ready.LastTransitionTime.Sub(p.Status.StartTime.Time)
+}
+
+func TestReadinessDelay(t *testing.T) {
+	// A control-plane default of 1 s for pods without the annotation.
+	client, _ := startControlPlane(t, "--ready-after-seconds", "1")
+	ctx := context.Background()
+	ns := "readiness"
+	if _, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, 10*time.Second, "default service account", func() (bool, string) {
+		_, err := client.CoreV1().ServiceAccounts(ns).Get(ctx, "default", metav1.GetOptions{})
+		return err == nil, fmt.Sprint(err)
+	})
+	create := func(name, image string, annotations map[string]string) {
+		t.Helper()
+		pod := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Annotations: annotations},
+			Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: image}}},
+		}
+		if _, err := client.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(name string) (*corev1.Pod, error) {
+		return client.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+	}
+	const annotation = "sandbox.eksflow.io/ready-after-seconds"
+	create("annotated", "nginx:1", map[string]string{annotation: "2"})
+	create("defaulted", "nginx:1", nil)
+	create("invalid", "nginx:1", map[string]string{annotation: "soon"})
+	create("fraction", "nginx:1", map[string]string{annotation: "0.5"})
+	create("never", "nginx:unready", map[string]string{annotation: "0.5"})
+	create("deleted-early", "nginx:1", map[string]string{annotation: "3600"})
+
+	// The annotated pod is Running at once, with Ready, ContainersReady and its container not ready.
+	// (Whether it became Ready too early is judged below from its own timestamps, not from our timing.)
+	poll(t, 5*time.Second, "annotated pod running but not ready", func() (bool, string) {
+		p, err := get("annotated")
+		if err != nil {
+			return false, err.Error()
+		}
+		if p.Status.Phase != corev1.PodRunning || len(p.Status.ContainerStatuses) != 1 {
+			return false, string(p.Status.Phase)
+		}
+		cs := p.Status.ContainerStatuses[0]
+		cr := podCondition(p, corev1.ContainersReady)
+		return !podReady(p) && !cs.Ready && cs.State.Running != nil && cr != nil &&
+			cr.Status == corev1.ConditionFalse && cr.Reason == "ContainersNotReady", fmt.Sprintf("%+v", p.Status)
+	})
+
+	// Each becomes Ready, no sooner than its delay after its start (as its own status records it).
+	for _, tc := range []struct {
+		name     string
+		min, max time.Duration
+	}{
+		{"annotated", 2 * time.Second, 3 * time.Second},
+		{"defaulted", 1 * time.Second, 2 * time.Second},
+		{"invalid", 1 * time.Second, 2 * time.Second},
+		{"fraction", 0, 1 * time.Second},
+	} {
+		var pod *corev1.Pod
+		poll(t, 10*time.Second, tc.name+" pod ready", func() (bool, string) {
+			p, err := get(tc.name)
+			if err != nil {
+				return false, err.Error()
+			}
+			pod = p
+			return podReady(p), fmt.Sprintf("%+v", p.Status.Conditions)
+		})
+		d := readyDelay(t, pod)
+		t.Logf("%s: Ready %v after its start", tc.name, d)
+		if d < tc.min || d > tc.max {
+			t.Errorf("%s: Ready %v after start, want between %v and %v", tc.name, d, tc.min, tc.max)
+		}
+		if cs := pod.Status.ContainerStatuses; len(cs) != 1 || !cs[0].Ready || cs[0].State.Running == nil {
+			t.Errorf("%s: container statuses %+v", tc.name, cs)
+		}
+		if cr := podCondition(pod, corev1.ContainersReady); cr == nil || cr.Status != corev1.ConditionTrue {
+			t.Errorf("%s: ContainersReady %+v", tc.name, cr)
+		}
+	}
+
+	// An `unready` image never becomes Ready, delay or not (checked after the others, well past 0.5 s).
+	p, err := get("never")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Status.Phase != corev1.PodRunning || podReady(p) {
+		t.Errorf("unready image: phase %s ready %v", p.Status.Phase, podReady(p))
+	}
+
+	// A pod deleted while waiting for readiness goes away like any other.
+	if err := client.CoreV1().Pods(ns).Delete(ctx, "deleted-early", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, 5*time.Second, "deleted-early pod gone", func() (bool, string) {
+		_, err := get("deleted-early")
+		return apierrors.IsNotFound(err), fmt.Sprint(err)
+	})
+
+	// A Deployment of annotated pods rolls out, each pod Ready only after the delay.
+	replicas := int32(2)
+	dep := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "slow"},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &replicas,
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "slow"}},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "slow"}, Annotations: map[string]string{annotation: "2"}},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "nginx:1"}}},
+			},
+		},
+	}
+	if _, err := client.AppsV1().Deployments(ns).Create(ctx, dep, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, 10*time.Second, "slow deployment rolled out", func() (bool, string) {
+		dd, err := client.AppsV1().Deployments(ns).Get(ctx, "slow", metav1.GetOptions{})
+		return err == nil && rolledOut(dd), fmt.Sprint(err)
+	})
+	pods, err := client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=slow"})
+	if err != nil || len(pods.Items) != 2 {
+		t.Fatalf("slow pods: %v %v", len(pods.Items), err)
+	}
+	for i := range pods.Items {
+		if d := readyDelay(t, &pods.Items[i]); d < 2*time.Second {
+			t.Errorf("pod %s of the Deployment Ready %v after start, want >= 2s", pods.Items[i].Name, d)
+		}
+	}
 }

@@ -23,7 +23,14 @@ describe('isKubeRetryable', () => {
     { what: 'ECONNREFUSED', error: networkError('ECONNREFUSED'), retryable: true },
     { what: 'ECONNRESET inside fetch failed', error: networkError('ECONNRESET', true), retryable: true },
     { what: 'UND_ERR_SOCKET inside fetch failed', error: networkError('UND_ERR_SOCKET', true), retryable: true },
-    { what: 'ENOTFOUND', error: networkError('ENOTFOUND'), retryable: false },
+    { what: 'EAI_AGAIN (DNS hiccup)', error: networkError('EAI_AGAIN'), retryable: true },
+    { what: 'EHOSTUNREACH', error: networkError('EHOSTUNREACH'), retryable: true },
+    { what: 'ENOTFOUND (no such host: retrying cannot help)', error: networkError('ENOTFOUND'), retryable: false },
+    {
+      what: 'AbortError (node-fetch 2 when our request timeout fires)',
+      error: Object.assign(new Error('The user aborted a request.'), { name: 'AbortError', type: 'aborted' }),
+      retryable: true,
+    },
     { what: 'a plain Error', error: new Error('boom'), retryable: false },
     { what: 'undefined', error: undefined, retryable: false },
   ])('$what → $retryable', ({ error, retryable }) => {

@@ -1,0 +1,150 @@
+import { CoreV1Api, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startControlPlane, type ControlPlane } from '../../local/sandbox/control-plane';
+import { REPO_ROOT } from '../../local/runtime';
+import { kubeConfigFor } from '../../shared/adapters/kube/kube-clients';
+import { sampleCapacity } from '../helpers/capacity';
+import { deployment } from '../helpers/rollout-fixtures';
+import { eventually, kube, uniqueName } from '../helpers/stack';
+
+/** The annotation that delays a simulated pod's readiness (tools/kube-control-plane/README.md). */
+const READY_AFTER = 'sandbox.eksflow.io/ready-after-seconds';
+
+function deploymentOf(name: string, replicas: number, labels: Record<string, string>, readyAfter?: string) {
+  const annotations: Record<string, string> = readyAfter === undefined ? {} : { [READY_AFTER]: readyAfter };
+  return {
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels, annotations },
+        spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
+      },
+    },
+  } satisfies V1Deployment;
+}
+
+async function newNamespace(): Promise<string> {
+  const namespace = uniqueName('ready');
+  await kube().core.createNamespace({ body: { metadata: { name: namespace } } });
+  return namespace;
+}
+
+async function waitReadyReplicas(namespace: string, name: string, replicas: number): Promise<void> {
+  await eventually(
+    `${namespace}/${name} has ${replicas} ready replicas`,
+    async () => ((await deployment(namespace, name))?.status?.readyReplicas === replicas ? true : undefined),
+    30000,
+  );
+}
+
+const podsOf = async (namespace: string, labelSelector: string) =>
+  (await kube().core.listNamespacedPod({ namespace, labelSelector })).items;
+
+const condition = (pod: V1Pod, type: string) => pod.status?.conditions?.find((c) => c.type === type);
+
+describe('sandbox readiness delay', () => {
+  it('keeps pods annotated "2" Running but not Ready until 2 s after their start', async () => {
+    // Prepare
+    const namespace = await newNamespace();
+    const { apps } = kube();
+
+    // Act
+    await apps.createNamespacedDeployment({ namespace, body: deploymentOf('slow', 3, { app: 'slow' }, '2') });
+    const running = await eventually('3 pods Running', async () => {
+      const pods = await podsOf(namespace, 'app=slow');
+      return pods.length === 3 && pods.every((p) => p.status?.phase === 'Running') ? pods : undefined;
+    });
+    await waitReadyReplicas(namespace, 'slow', 3);
+    const ready = await podsOf(namespace, 'app=slow');
+
+    // Assess: first seen Running with Ready=False (ContainersNotReady) unless already past the delay...
+    for (const pod of running) {
+      const readyNow = condition(pod, 'Ready');
+      expect(readyNow).toBeDefined();
+      if (readyNow?.status === 'False') {
+        expect(readyNow.reason).toBe('ContainersNotReady');
+        expect(pod.status?.containerStatuses?.[0]?.ready).toBe(false);
+      }
+    }
+    // ...and Ready no sooner than 2 s after start, as the pods' own timestamps (whole seconds) record it.
+    expect(ready).toHaveLength(3);
+    for (const pod of ready) {
+      const transition = condition(pod, 'Ready');
+      const startedAt = pod.status?.startTime;
+      expect(transition?.status).toBe('True');
+      expect(startedAt).toBeDefined();
+      const delayMs = (transition?.lastTransitionTime?.getTime() ?? 0) - (startedAt?.getTime() ?? 0);
+      expect(delayMs).toBeGreaterThanOrEqual(2000);
+      expect(pod.status?.containerStatuses?.[0]?.ready).toBe(true);
+    }
+  });
+
+  it('sampleCapacity counts each Ready, non-terminating pod once across overlapping selectors', async () => {
+    // Prepare: 3 Ready stable pods (app=web); a "canary" whose pods the stable selector also matches.
+    const namespace = await newNamespace();
+    const { apps } = kube();
+    await apps.createNamespacedDeployment({ namespace, body: deploymentOf('web', 3, { app: 'web' }) });
+    await waitReadyReplicas(namespace, 'web', 3);
+    const sampler = sampleCapacity(namespace, ['web', 'web-canary'], 50);
+
+    // Act: the canary's 2 pods take 1 s to become Ready, then the canary goes.
+    await apps.createNamespacedDeployment({
+      namespace,
+      body: deploymentOf('web-canary', 2, { app: 'web', track: 'canary' }, '1'),
+    });
+    await waitReadyReplicas(namespace, 'web-canary', 2);
+    await eventually('a sample with the canary Ready', async () => {
+      const pods = await podsOf(namespace, 'app=web');
+      return pods.filter((p) => condition(p, 'Ready')?.status === 'True').length === 5 ? true : undefined;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200)); // a few samples at full capacity
+    await apps.deleteNamespacedDeployment({ namespace, name: 'web-canary' });
+    await eventually('canary pods gone', async () =>
+      (await podsOf(namespace, 'track=canary')).length === 0 ? true : undefined,
+    );
+    const report = await sampler.stop();
+
+    // Assess: never below stable (canary pods were not Ready yet), 5 at most (not 7: no double count),
+    // and back to 3 at the end.
+    const counts = report.samples.map((s) => s.ready);
+    expect(report.min).toBe(3);
+    expect(Math.max(...counts)).toBe(5);
+    expect(counts.at(-1)).toBe(3);
+    expect(report.samples.map((s) => s.at)).toEqual([...report.samples.map((s) => s.at)].sort((a, b) => a - b));
+  });
+});
+
+describe('a control plane started with a default readiness delay', () => {
+  let controlPlane: ControlPlane | undefined;
+  afterAll(async () => controlPlane?.stop());
+
+  it('makes a pod without the annotation Ready no sooner than the default after its start', async () => {
+    // Prepare
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'eksflow-ready-after-'));
+    controlPlane = await startControlPlane(REPO_ROOT, dir, () => undefined, { readyAfterSeconds: 2 });
+    const core = kubeConfigFor('ready-after', controlPlane).makeApiClient(CoreV1Api);
+    const namespace = 'default';
+    await eventually('default service account', () =>
+      core.readNamespacedServiceAccount({ namespace, name: 'default' }).then(() => true),
+    );
+
+    // Act
+    await core.createNamespacedPod({
+      namespace,
+      body: { metadata: { name: 'plain' }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } },
+    });
+    const pod = await eventually('pod Ready', async () => {
+      const p = await core.readNamespacedPod({ namespace, name: 'plain' });
+      return condition(p, 'Ready')?.status === 'True' ? p : undefined;
+    });
+
+    // Assess: the pod's own timestamps (whole seconds) say 2 s at least; without the delay they say 0 or 1.
+    const delayMs =
+      (condition(pod, 'Ready')?.lastTransitionTime?.getTime() ?? 0) - (pod.status?.startTime?.getTime() ?? 0);
+    expect(delayMs).toBeGreaterThanOrEqual(2000);
+  }, 60000);
+});
