@@ -9,7 +9,7 @@ export interface App {
 
 /** A namespace with a Deployment `web` (app=web) of `replicas` Ready pods and a Service `web` in front. */
 export async function createApp(
-  options: { replicas?: number; image?: string; previewService?: boolean } = {},
+  options: { replicas?: number; image?: string; previewService?: boolean; readyAfterSeconds?: number } = {},
 ): Promise<App> {
   const { core, apps } = kube();
   const namespace = uniqueName('ns');
@@ -24,7 +24,13 @@ export async function createApp(
         replicas,
         selector: { matchLabels: { app: name } },
         template: {
-          metadata: { labels: { app: name } },
+          metadata: {
+            labels: { app: name },
+            // The sandbox's simulated kubelet makes such pods Ready only this long after they start.
+            ...(options.readyAfterSeconds
+              ? { annotations: { 'sandbox.eksflow.io/ready-after-seconds': String(options.readyAfterSeconds) } }
+              : {}),
+          },
           spec: { containers: [{ name: 'web', image: options.image ?? 'nginx:1.27' }] },
         },
       },
