@@ -13,6 +13,8 @@ from werkzeug.serving import run_simple
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
+# Keep tools/moto/ free of __pycache__: the extensions are tiny, compiling them each start costs nothing.
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from extensions import EXTENSIONS, with_extensions  # noqa: E402  (found next to this file, not installed)
 
