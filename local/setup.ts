@@ -15,7 +15,7 @@ async function main() {
     ensureMotoInstalled(REPO_ROOT, progress),
     buildControlPlane(REPO_ROOT, progress),
   ]);
-  progress(`AWS emulator: ${moto}`);
+  progress(`AWS emulator: moto with tools/moto/server.py, run by ${moto}`);
   progress(`Kubernetes control plane: ${controlPlane}`);
   progress(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

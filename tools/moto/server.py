@@ -1,0 +1,44 @@
+"""eksflow's AWS emulator: moto's server with our extensions (extensions.py) in front of it.
+
+Run with the venv's python in place of `moto_server`; it takes the same -H/--host and -p/--port.
+It builds moto's WSGI app as moto's own `moto_server` does (moto/server.py), wrapped in our middleware.
+"""
+
+import argparse
+import os
+import signal
+import sys
+
+from werkzeug.serving import run_simple
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+
+# Keep tools/moto/ free of __pycache__: the extensions are tiny, compiling them each start costs nothing.
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from extensions import EXTENSIONS, with_extensions  # noqa: E402  (found next to this file, not installed)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("-H", "--host", default="127.0.0.1", help="address to bind")
+    parser.add_argument("-p", "--port", type=int, default=int(os.environ.get("MOTO_PORT", 5000)), help="port to bind")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> None:
+    args = parse_args(argv)
+    # moto builds the URLs it hands out (e.g. SQS queue URLs) from MOTO_PORT, as moto_server sets it.
+    os.environ.setdefault("MOTO_PORT", str(args.port))
+    # Stopping is normal (the sandbox stops us with SIGTERM): exit 0, as moto_server does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
+
+    app = with_extensions(DomainDispatcherApplication(create_backend_app))
+    names = ", ".join(extension.name for extension in EXTENSIONS)
+    print(f"eksflow AWS emulator: moto with extensions [{names}]", file=sys.stderr, flush=True)
+    run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
