@@ -17,8 +17,12 @@ const MAX_STEPS_PER_TASK = 10;
  * Lambda timeout, and long enough that a step whose pods start in seconds costs one task, not a Wait loop.
  */
 const IN_TASK_WAIT_MS = 10_000;
-/** Poll interval inside a task: a Ready pod is noticed within a quarter of a second. */
-const IN_TASK_POLL_MS = 250;
+/**
+ * Poll intervals inside a task: the first polls are quick (a pod that is Ready in milliseconds, as most restored
+ * stable pods are, is noticed at once), then they back off so a slow start costs few reads.
+ */
+const IN_TASK_FIRST_POLL_MS = 50;
+const IN_TASK_MAX_POLL_MS = 1000;
 /**
  * Passes one execution makes before it continues as a new run. A loop iteration writes about 10 history
  * events (Task, Choice, Wait), so 1,000 passes stay far below Step Functions' 25,000-event limit.
@@ -37,6 +41,7 @@ export async function reconcileRollout(deps: RolloutDeps, input: RolloutRunInput
   const started = Date.now();
   let conflicts = 0;
   let steps = 0;
+  let pollMs = IN_TASK_FIRST_POLL_MS;
   for (;;) {
     const r = await deps.rollouts.get(input.rolloutId);
     if (!r) throw new NotFoundError(`rollout ${input.rolloutId} not found`);
@@ -53,10 +58,10 @@ export async function reconcileRollout(deps: RolloutDeps, input: RolloutRunInput
     if (result.done) return { ...result, passes };
     // A step that completes asks for no wait: go straight on instead of paying a Choice + Wait + Task round trip.
     if (result.waitSeconds === 0 && ++steps < MAX_STEPS_PER_TASK) continue;
-    const pollable =
-      result.waitingFor === 'pods' && deps.sleep && Date.now() - started + IN_TASK_POLL_MS < IN_TASK_WAIT_MS;
+    const pollable = result.waitingFor === 'pods' && deps.sleep && Date.now() - started + pollMs < IN_TASK_WAIT_MS;
     if (pollable) {
-      await deps.sleep!(IN_TASK_POLL_MS);
+      await deps.sleep!(pollMs);
+      pollMs = Math.min(IN_TASK_MAX_POLL_MS, pollMs * 2);
       continue;
     }
     if (passes >= MAX_PASSES_PER_EXECUTION) return continueAsNewRun(deps, input, result);
