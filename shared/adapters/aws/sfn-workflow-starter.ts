@@ -1,5 +1,5 @@
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { WorkflowName, WorkflowStarter } from '../../ports/workflows';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { ExecutionState, WorkflowName, WorkflowStarter } from '../../ports/workflows';
 import { awsCall, awsErrorName } from './aws-call';
 
 /** Starts Step Functions executions; the execution name makes a repeated start a no-op. */
@@ -11,7 +11,7 @@ export class SfnWorkflowStarter implements WorkflowStarter {
 
   async start(workflow: WorkflowName, executionName: string, input: object): Promise<{ executionId: string }> {
     const stateMachineArn = this.stateMachineArnPrefix + workflow;
-    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
+    const executionArn = this.executionArn(workflow, executionName);
     try {
       const out = await awsCall('Step Functions StartExecution', () =>
         this.sfn.send(
@@ -24,5 +24,22 @@ export class SfnWorkflowStarter implements WorkflowStarter {
       if (awsErrorName(error) === 'ExecutionAlreadyExists') return { executionId: executionArn };
       throw error;
     }
+  }
+
+  async status(workflow: WorkflowName, executionName: string): Promise<ExecutionState> {
+    try {
+      const out = await awsCall('Step Functions DescribeExecution', () =>
+        this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn(workflow, executionName) })),
+      );
+      // PENDING_REDRIVE: a redrive is about to run it again, so it is as good as running.
+      return out.status === 'RUNNING' || out.status === 'PENDING_REDRIVE' ? 'RUNNING' : 'ENDED';
+    } catch (error) {
+      if (awsErrorName(error) === 'ExecutionDoesNotExist') return 'NOT_FOUND';
+      throw error;
+    }
+  }
+
+  private executionArn(workflow: WorkflowName, executionName: string): string {
+    return `${(this.stateMachineArnPrefix + workflow).replace(':stateMachine:', ':execution:')}:${executionName}`;
   }
 }
