@@ -85,9 +85,10 @@ async function handleChange(deps: RolloutDeps, change: AlarmStateChange): Promis
 type Action = 'aborted' | 'resumed' | 'nothing' | { skipped: string };
 
 async function actOn(deps: RolloutDeps, change: AlarmStateChange, r: Rollout): Promise<Action> {
-  if (isStaleFor(change, r))
-    return { skipped: `the alarm entered ${change.state} at ${change.time}, before the rollout started` };
   if (change.state === 'ALARM') {
+    // An OK needs no such check: a resume re-reads every judged alarm and acts on how they are now.
+    if (isStaleFor(change, r))
+      return { skipped: `the alarm entered ALARM at ${change.time}, before the rollout started` };
     // Cheap: no store or cluster call for a rollout whose abort is recorded or under way.
     if (isAbortingOrAborted(r)) return { skipped: 'already aborting' };
     const reason = `alarm ${change.alarmName} went to ALARM${change.reason ? `: ${change.reason}` : ''}`;
