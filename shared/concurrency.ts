@@ -39,6 +39,11 @@ export class Coalescer<R> {
 
   constructor(private readonly options: { ttlMs: number; capacity: number; now?: () => number }) {}
 
+  /** Whether work for `key` is running right now. */
+  isInFlight(key: string): boolean {
+    return this.inFlight.has(key);
+  }
+
   /** `shared` says whether the result came from another caller's work. */
   async run(key: string, work: () => Promise<R>): Promise<{ value: R; shared: boolean }> {
     const now = (this.options.now ?? Date.now)();

@@ -38,7 +38,8 @@ export function changeKey(change: AlarmStateChange): string {
  * The event acts only if the alarm is still in that state, and only on rollouts started before the
  * alarm entered it. Each rollout is handled on its own, a few at a time; when some fail, the others
  * still complete and then this throws (naming the failed ones) so that the delivery is retried.
- * With a `coalescer`, duplicates of a change in flight or just handled share its outcome.
+ * With a `coalescer`, a duplicate of a change in flight is acknowledged at once, and one of a change
+ * just handled gets its outcome: the work is done once.
  */
 export async function onAlarmStateChange(
   deps: RolloutDeps,
@@ -46,7 +47,23 @@ export async function onAlarmStateChange(
   coalescer?: Coalescer<AlarmOutcome>,
 ): Promise<AlarmOutcome> {
   if (!coalescer) return handleChange(deps, change);
-  const { value, shared } = await coalescer.run(changeKey(change), () => handleChange(deps, change));
+  const key = changeKey(change);
+  if (coalescer.isInFlight(key)) {
+    // Acknowledged at once rather than held for the whole fan-out: the delivery that is handling the
+    // change carries it (Lambda retries it if it fails, then keeps it in the dead-letter queue, and the
+    // sweep re-judges every rollout), so a duplicate adds no guarantee by waiting.
+    const ignored = 'the same change is being handled by another delivery';
+    return {
+      alarm: change.alarmName,
+      state: change.state,
+      aborted: [],
+      resumed: [],
+      skipped: [],
+      ignored,
+      duplicate: true,
+    };
+  }
+  const { value, shared } = await coalescer.run(key, () => handleChange(deps, change));
   return shared ? { ...value, duplicate: true } : value;
 }
 

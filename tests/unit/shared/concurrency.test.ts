@@ -41,7 +41,9 @@ describe('Coalescer', () => {
     };
 
     // Act
-    const burst = await Promise.all([1, 2, 3].map(() => coalescer.run('k', work)));
+    const running = Promise.all([1, 2, 3].map(() => coalescer.run('k', work)));
+    const inFlight = coalescer.isInFlight('k');
+    const burst = await running;
     now = 999;
     const within = await coalescer.run('k', work);
     now = 1001;
@@ -49,6 +51,8 @@ describe('Coalescer', () => {
 
     // Assess
     expect(burst.map((r) => r.shared)).toEqual([false, true, true]);
+    expect(inFlight).toBe(true);
+    expect(coalescer.isInFlight('k')).toBe(false);
     expect(within).toEqual({ value: 1, shared: true });
     expect(after).toEqual({ value: 2, shared: false });
   });

@@ -308,6 +308,8 @@ describe('onAlarmStateChange: each rollout on its own, a few at a time', () => {
     // Assess
     expect(w.alarms.queried).toEqual([['web-5xx']]);
     expect([...burst, ...later].filter((o) => !o.duplicate)).toHaveLength(1);
+    expect(burst.filter((o) => o.ignored?.includes('being handled by another delivery'))).toHaveLength(49);
+    expect(later.every((o) => o.duplicate && o.aborted.length === ids.length)).toBe(true);
     for (const id of ids) {
       const r = await w.rollouts.get(id);
       expect(r?.history.filter((e) => e.type === 'Aborted')).toHaveLength(1);
