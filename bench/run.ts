@@ -4,13 +4,17 @@
  *     back to N replicas and the canary at 0 (10 runs: median, p95, worst).
  *  2. workflow state transitions for the canary 10 → pause 30s → 50 → pause → promote on 10 replicas,
  *     against what a fixed 5 s poll would have billed over the same wall time.
+ *  3. alarm storm: handler p50/p99 and time until the last stable is restored (bench/alarm-storm.ts).
+ * BENCH_SECTIONS=storm (comma-separated: latency, transitions, storm) runs only some of them.
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startStack } from '../local/sandbox/sandbox';
+import { alarmStormSection } from './alarm-storm';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'latency,transitions,storm').split(','));
 
 async function main() {
   process.env.LOG_LEVEL ??= 'silent';
@@ -28,8 +32,20 @@ async function main() {
   const { startTestRuntime, api, eventually } = await import('../tests/helpers/stack');
   const fixtures = await import('../tests/helpers/rollout-fixtures');
   const runtime = await startTestRuntime({ env: {} });
+  const lines: string[] = ['eksflow bench'];
   try {
-    // 1. alarm → stable
+    if (SECTIONS.has('latency')) lines.push(...(await latencySection()));
+    if (SECTIONS.has('transitions')) lines.push(...(await transitionsSection()));
+    // Last: it stops the runtime's alarm bridge.
+    if (SECTIONS.has('storm')) lines.push(...(await alarmStormSection(runtime)));
+    console.log(lines.join('\n'));
+  } finally {
+    await runtime.close();
+    await stack.stop();
+  }
+
+  /** 1. alarm → stable */
+  async function latencySection(): Promise<string[]> {
     const latencies: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       const app = await fixtures.createApp({ replicas: 4 });
@@ -58,8 +74,13 @@ async function main() {
     }
     latencies.sort((a, b) => a - b);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
+    return [
+      `alarm → stable restored (${RUNS} runs): median ${pct(50).toFixed(0)} ms, p95 ${pct(95).toFixed(0)} ms, worst ${latencies[latencies.length - 1].toFixed(0)} ms`,
+    ];
+  }
 
-    // 2. transitions of the acceptance canary
+  /** 2. transitions of the acceptance canary */
+  async function transitionsSection(): Promise<string[]> {
     const app = await fixtures.createApp({ replicas: 10 });
     const started = performance.now();
     const { body } = await api(runtime, 'POST', '/rollouts', {
@@ -77,23 +98,11 @@ async function main() {
     const transitions = runs.reduce((n, e) => n + e.statesEntered.length, 0);
     // A loop that polls at a fixed interval bills Task + Choice + Wait on every tick.
     const fixedPoll = (seconds: number) => Math.ceil(wallSeconds / seconds) * 3;
-
-    console.log('eksflow bench');
-    console.log(
-      `alarm → stable restored (${RUNS} runs): median ${pct(50).toFixed(0)} ms, p95 ${pct(95).toFixed(0)} ms, worst ${latencies[latencies.length - 1].toFixed(0)} ms`,
-    );
-    console.log(
+    return [
       `canary 10 → pause 30s → 50 → pause → promote (10 replicas): ${transitions} state transitions in ${runs.length} executions over ${wallSeconds.toFixed(1)} s wall time`,
-    );
-    console.log(
       `  fixed polls over the same wall time: every 2 s (our pod-readiness poll) ~${fixedPoll(2)} (ratio ${(transitions / fixedPoll(2)).toFixed(2)}), every 5 s ~${fixedPoll(5)} (ratio ${(transitions / fixedPoll(5)).toFixed(2)})`,
-    );
-    console.log(
       '  (the wait for a person after the last pause is not counted in wall time: it ends the execution and costs 0 transitions however long it lasts)',
-    );
-  } finally {
-    await runtime.close();
-    await stack.stop();
+    ];
   }
 }
 

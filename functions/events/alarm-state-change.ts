@@ -1,8 +1,32 @@
-import { onAlarmStateChange } from '../../shared/use-cases/on-alarm';
+import { Coalescer } from '../../shared/concurrency';
+import type { Container } from '../../shared/composition-root';
+import { type AlarmOutcome, onAlarmStateChange } from '../../shared/use-cases/on-alarm';
 import { parseAlarmStateChange } from '../../shared/validation/alarm-event';
 import { container } from '../container';
 
+/**
+ * How long a handled change is remembered, so its duplicates (EventBridge delivers at least once, and
+ * a storm repeats one change many times) cost nothing: long enough to cover a burst of retries, short
+ * enough that memory stays small. A change that failed is not remembered: its retry does the work.
+ */
+const HANDLED_CHANGE_TTL_MS = 5 * 60 * 1000;
+/** Distinct changes remembered at once (an alarm flapping every second for the TTL is 300). */
+const HANDLED_CHANGES_KEPT = 1000;
+
+/** One per wiring (a Lambda container has one; the local runtime and tests install theirs). */
+const coalescers = new WeakMap<Container, Coalescer<AlarmOutcome>>();
+
+function coalescerFor(deps: Container): Coalescer<AlarmOutcome> {
+  let coalescer = coalescers.get(deps);
+  if (!coalescer) {
+    coalescer = new Coalescer({ ttlMs: HANDLED_CHANGE_TTL_MS, capacity: HANDLED_CHANGES_KEPT });
+    coalescers.set(deps, coalescer);
+  }
+  return coalescer;
+}
+
 /** EventBridge "CloudWatch Alarm State Change" → abort the rollouts the alarm guards (or resume them on OK). */
 export async function main(event: unknown) {
-  return onAlarmStateChange(container(), parseAlarmStateChange(event));
+  const deps = container();
+  return onAlarmStateChange(deps, parseAlarmStateChange(event), coalescerFor(deps));
 }

@@ -1,7 +1,7 @@
 import { sweepRollouts } from '../../shared/use-cases/sweep-rollouts';
 import { container } from '../container';
 
-/** EventBridge schedule: restart the workflow run of any rollout that should be moving (safety net). */
+/** EventBridge schedule: re-judge the alarms of every active rollout and restart runs that ended (safety net). */
 export async function main() {
   return sweepRollouts(container());
 }

@@ -45,19 +45,34 @@ export class AlarmBridge {
     await this.polling;
   }
 
-  /** One pass: emits an event per alarm whose state changed since the last pass. Exposed for tests. */
+  /**
+   * One pass: emits an event per alarm whose state changed since the last pass. Exposed for tests.
+   * A change is recorded as known only once its event was delivered: a delivery that fails is tried
+   * again at the next pass (as EventBridge retries), so the sandbox loses no alarm either. One
+   * failing alarm does not hold back the others; the pass then throws with the first error.
+   */
   async poll(): Promise<number> {
     let emitted = 0;
+    let failure: unknown;
     for (const alarm of await this.describeAll()) {
       const name = alarm.AlarmName!;
       const previous = this.known.get(name);
       const current = snapshot(alarm);
-      this.known.set(name, current);
       // A new alarm starts in INSUFFICIENT_DATA, as in CloudWatch.
-      if ((previous?.value ?? 'INSUFFICIENT_DATA') === current.value) continue;
-      await this.deliver(this.toEvent(alarm, previous ?? { value: 'INSUFFICIENT_DATA' }));
+      if ((previous?.value ?? 'INSUFFICIENT_DATA') === current.value) {
+        this.known.set(name, current);
+        continue;
+      }
+      try {
+        await this.deliver(this.toEvent(alarm, previous ?? { value: 'INSUFFICIENT_DATA' }));
+      } catch (error) {
+        failure ??= error;
+        continue;
+      }
+      this.known.set(name, current);
       emitted++;
     }
+    if (failure) throw failure;
     return emitted;
   }
 

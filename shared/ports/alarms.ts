@@ -1,4 +1,4 @@
-import type { AlarmState } from '../validation/alarm-event';
+import type { AlarmState } from '../domain/rollout/analysis';
 
 /** CloudWatch alarms as the rollouts read them. */
 export interface AlarmStates {

@@ -1,14 +1,14 @@
 import { z } from 'zod';
+import type { AlarmChange, AlarmState } from '../domain/rollout/analysis';
 import { parseWith } from './parse';
 
-export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+// The domain owns the type; re-exported for the modules that still import it from here.
+export type { AlarmState } from '../domain/rollout/analysis';
 
-export interface AlarmStateChange {
-  alarmName: string;
-  state: AlarmState;
+/** A "CloudWatch Alarm State Change" event; `time` is when the alarm entered `state`. */
+export interface AlarmStateChange extends AlarmChange {
   previousState?: AlarmState;
   reason?: string;
-  time: string;
 }
 
 const alarmStateSchema = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);

@@ -3,7 +3,7 @@ import { OPERATION_TAG, type ClusterInfo, type ClusterSpec, type ClusterStatus }
 import { ConflictError } from '../../shared/errors';
 import type { ClusterApi } from '../../shared/ports/cluster-api';
 import type { ClusterBaseline } from '../../shared/ports/kube';
-import type { WorkflowName, WorkflowStarter } from '../../shared/ports/workflows';
+import type { ExecutionState, WorkflowName, WorkflowStarter } from '../../shared/ports/workflows';
 
 /** EKS as a map of clusters; create/delete calls are recorded. Same-operation re-create is a no-op, like EksClusterApi. */
 export class FakeClusterApi implements ClusterApi {
@@ -41,8 +41,10 @@ export class FakeClusterApi implements ClusterApi {
   }
 }
 
+/** Records starts; every started execution counts as RUNNING until `end(name)` says it stopped. */
 export class FakeWorkflowStarter implements WorkflowStarter {
   readonly started: Array<{ workflow: WorkflowName; executionName: string; input: object }> = [];
+  readonly ended = new Set<string>();
   failWith?: Error;
 
   async start(workflow: WorkflowName, executionName: string, input: object): Promise<{ executionId: string }> {
@@ -55,6 +57,16 @@ export class FakeWorkflowStarter implements WorkflowStarter {
 
   async stop(workflow: WorkflowName, executionName: string): Promise<void> {
     this.stopped.push({ workflow, executionName });
+  }
+
+  async status(workflow: WorkflowName, executionName: string): Promise<ExecutionState> {
+    if (!this.started.some((s) => s.workflow === workflow && s.executionName === executionName)) return 'NOT_FOUND';
+    return this.ended.has(executionName) ? 'ENDED' : 'RUNNING';
+  }
+
+  /** The execution stopped (succeeded, failed, timed out…). */
+  end(executionName: string): void {
+    this.ended.add(executionName);
   }
 }
 

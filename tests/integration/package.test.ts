@@ -57,4 +57,48 @@ describe('serverless package', () => {
     const zips = readdirSync(outDir).filter((f) => f.endsWith('.zip'));
     expect(zips.length).toBe(functions.length);
   });
+
+  it('keeps failed alarm events: a dead-letter queue for the function and the rule, an on-failure destination, retry settings', () => {
+    // Prepare
+    const queues = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue');
+    const [queueId] = queues.find(([id]) => /AlarmEvents/.test(id)) ?? [];
+    const queueArn = { 'Fn::GetAtt': [queueId, 'Arn'] };
+    const alarmFunction = ofType('AWS::Lambda::Function').find((f) =>
+      String(f.Properties.Handler).includes('alarm-state-change'),
+    );
+    const invokeConfig = ofType('AWS::Lambda::EventInvokeConfig')[0]?.Properties;
+    const rule = ofType('AWS::Events::Rule').find((r) =>
+      r.Properties.EventPattern?.['detail-type']?.includes('CloudWatch Alarm State Change'),
+    );
+    const role = ofType('AWS::IAM::Role')[0];
+    const statements = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+    const queuePolicy = ofType('AWS::SQS::QueuePolicy')[0]?.Properties;
+
+    // Assess
+    expect(queueId).toBeDefined();
+    expect(alarmFunction?.Properties.DeadLetterConfig).toEqual({ TargetArn: queueArn });
+    expect(invokeConfig).toMatchObject({
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 3600,
+      DestinationConfig: { OnFailure: { Destination: queueArn } },
+    });
+    expect(rule?.Properties.Targets[0]).toMatchObject({
+      DeadLetterConfig: { Arn: queueArn },
+      RetryPolicy: { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 3600 },
+    });
+    // Least privilege: the role may send to this queue only; EventBridge only for the alarm rule.
+    const sqsStatements = statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('sqs:')));
+    expect(sqsStatements.length).toBeGreaterThan(0);
+    for (const s of sqsStatements) {
+      expect([s.Action].flat()).toEqual(['sqs:SendMessage']);
+      expect([s.Resource].flat()).toEqual([queueArn]);
+    }
+    expect(queuePolicy.PolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Condition: { ArnEquals: { 'aws:SourceArn': expect.anything() } },
+      }),
+    ]);
+  });
 });

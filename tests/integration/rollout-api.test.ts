@@ -116,7 +116,6 @@ describe('rollout API: bounded requests, pages, idempotent promote, unknown clus
       await waitForRollout(runtime, started.body.id, (r) => r.status === 'Paused');
       await api(runtime, 'POST', `/rollouts/${started.body.id}/abort`, { reason: 'paging test' });
       await waitForRollout(runtime, started.body.id, (r) => r.status === 'Aborted');
-      await waitForRollout(runtime, started.body.id, (r) => r.status === 'Aborted');
     }
     const query = `/rollouts?cluster=sandbox&namespace=${app.namespace}&deployment=web`;
 

@@ -1,9 +1,9 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import type { AlarmStates } from '../../ports/alarms';
-import type { AlarmState } from '../../validation/alarm-event';
+import type { AlarmState } from '../../domain/rollout/analysis';
 import { awsCall } from './aws-call';
 
-/** DescribeAlarms takes at most 100 names a call. */
+/** DescribeAlarms takes at most 100 names a call, and returns at most 100 alarms a page (50 unless asked). */
 const PAGE = 100;
 
 export class CloudWatchAlarmStates implements AlarmStates {
@@ -11,13 +11,19 @@ export class CloudWatchAlarmStates implements AlarmStates {
 
   async states(names: string[]): Promise<Record<string, AlarmState>> {
     const result: Record<string, AlarmState> = {};
-    for (let i = 0; i < names.length; i += PAGE) {
-      const AlarmNames = names.slice(i, i + PAGE);
+    const unique = [...new Set(names)];
+    for (let i = 0; i < unique.length; i += PAGE) {
+      const AlarmNames = unique.slice(i, i + PAGE);
       let NextToken: string | undefined;
       do {
         const page = await awsCall('CloudWatch DescribeAlarms', () =>
           this.cloudwatch.send(
-            new DescribeAlarmsCommand({ AlarmNames, NextToken, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }),
+            new DescribeAlarmsCommand({
+              AlarmNames,
+              NextToken,
+              MaxRecords: PAGE,
+              AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+            }),
           ),
         );
         for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {

@@ -1,5 +1,5 @@
-import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import type { WorkflowName, WorkflowStarter } from '../../ports/workflows';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import type { ExecutionState, WorkflowName, WorkflowStarter } from '../../ports/workflows';
 import { awsCall, awsErrorName } from './aws-call';
 
 /** Starts Step Functions executions; the execution name makes a repeated start a no-op. */
@@ -34,6 +34,19 @@ export class SfnWorkflowStarter implements WorkflowStarter {
       );
     } catch (error) {
       if (awsErrorName(error) === 'ExecutionDoesNotExist') return;
+      throw error;
+    }
+  }
+
+  async status(workflow: WorkflowName, executionName: string): Promise<ExecutionState> {
+    try {
+      const out = await awsCall('Step Functions DescribeExecution', () =>
+        this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn(workflow, executionName) })),
+      );
+      // PENDING_REDRIVE: a redrive is about to run it again, so it is as good as running.
+      return out.status === 'RUNNING' || out.status === 'PENDING_REDRIVE' ? 'RUNNING' : 'ENDED';
+    } catch (error) {
+      if (awsErrorName(error) === 'ExecutionDoesNotExist') return 'NOT_FOUND';
       throw error;
     }
   }

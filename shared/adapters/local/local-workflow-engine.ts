@@ -3,7 +3,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 
 type EventLog = { type: string; state?: { name: string } };
 import type { Logger } from '../../logger';
-import type { WorkflowName, WorkflowStarter } from '../../ports/workflows';
+import type { ExecutionState, WorkflowName, WorkflowStarter } from '../../ports/workflows';
 import type { WorkflowDefinition } from './workflow-definitions';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
@@ -74,6 +74,12 @@ export class LocalWorkflowEngine implements WorkflowStarter {
   async stop(workflow: WorkflowName, executionName: string): Promise<void> {
     const execution = this.executions.get(`${workflow}:${executionName}`);
     if (execution?.status === 'RUNNING') execution.abort();
+  }
+
+  async status(workflow: WorkflowName, executionName: string): Promise<ExecutionState> {
+    const execution = this.executions.get(`${workflow}:${executionName}`);
+    if (!execution) return 'NOT_FOUND';
+    return execution.status === 'RUNNING' ? 'RUNNING' : 'ENDED';
   }
 
   get(executionId: string): LocalExecution | undefined {

@@ -165,4 +165,35 @@ describe('AlarmBridge', () => {
     expect(emitted).toBe(2);
     expect(delivered.map((e) => (e.detail as { alarmName: string }).alarmName)).toEqual(['a', 'b']);
   });
+
+  it('delivers again at the next pass an event whose delivery failed, and still delivers the others', async () => {
+    // Prepare
+    cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [alarm('web-5xx', 'OK'), alarm('web-latency', 'OK')] });
+    const attempts: string[] = [];
+    let failing = true;
+    bridge = new AlarmBridge(
+      new CloudWatchClient({ region: 'eu-west-1' }),
+      async (event) => {
+        const name = (event.detail as { alarmName: string }).alarmName;
+        attempts.push(name);
+        if (failing && name === 'web-5xx') throw new Error('handler failed');
+      },
+      { region: 'eu-west-1', intervalMs: 60_000 },
+    );
+    await bridge.start();
+    cw.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [alarm('web-5xx', 'ALARM', '2026-03-01T12:01:00.000Z'), alarm('web-latency', 'ALARM')],
+    });
+
+    // Act
+    await expect(bridge.poll()).rejects.toThrow('handler failed');
+    failing = false;
+    const second = await bridge.poll();
+    const third = await bridge.poll();
+
+    // Assess
+    expect(attempts).toEqual(['web-5xx', 'web-latency', 'web-5xx']);
+    expect(second).toBe(1);
+    expect(third).toBe(0);
+  });
 });
