@@ -14,6 +14,7 @@ import type { AlarmState } from '../validation/alarm-event';
 import { beginAbort } from './abort-steps';
 import { again, finished, POD_POLL_SECONDS, type PassResult } from './pass-result';
 import { assertUnchanged, type RolloutDeps, saveRollout } from './rollout-deps';
+import { resumeAfterNoData } from './rollout-runs';
 
 /** Deployments eksflow created carry the owning rollout's id; nothing else is adopted, scaled or deleted. */
 export function ownedBy(r: Pick<Rollout, 'id'>, d: Pick<DeploymentView, 'labels'> | undefined): boolean {
@@ -95,7 +96,10 @@ export async function pausedForNoData(deps: RolloutDeps, r: Rollout, message: st
   const next = paused(r, deps.now(), 'NoData', `${message}: waiting for the alarm to report OK, or for promote`, {
     alarm,
   });
-  return finished(await saveRollout(deps, r, next));
+  const saved = await saveRollout(deps, r, next);
+  // An OK that arrived while this pause was being saved found nothing to resume: look once more, now.
+  await resumeAfterNoData(deps, saved.id, 'the alarm reports OK since the pause');
+  return finished(saved);
 }
 
 /** Pods not Ready yet: wait a little, unless the progress deadline has passed (then roll back). */

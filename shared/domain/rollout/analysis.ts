@@ -58,8 +58,7 @@ export function isStaleFor(change: Pick<AlarmChange, 'time'>, rollout: Pick<Roll
 
 /** A rollout whose abort is recorded or under way: an ALARM has nothing left to do there. */
 export function isAbortingOrAborted(rollout: Pick<Rollout, 'status' | 'phase' | 'abort'>): boolean {
-  // `Aborting` is the phase the lead's abort rework records while stable is restored.
-  return rollout.status === 'Aborted' || rollout.abort !== undefined || (rollout.phase as string) === 'Aborting';
+  return rollout.status === 'Aborted' || rollout.abort !== undefined || rollout.phase === 'Aborting';
 }
 
 /** A rollout paused because an alarm had no data (or was missing) at a step boundary. */
