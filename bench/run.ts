@@ -14,6 +14,8 @@ import { startStack } from '../local/sandbox/sandbox';
 import { alarmStormSection } from './alarm-storm';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+/** A slow pod start, as in a real cluster: the abort must keep the canary until restored stable pods are Ready. */
+const READINESS_DELAY_SECONDS = 1;
 const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'latency,transitions,storm').split(','));
 
 async function main() {
@@ -34,7 +36,10 @@ async function main() {
   const runtime = await startTestRuntime({ env: {} });
   const lines: string[] = ['eksflow bench'];
   try {
-    if (SECTIONS.has('latency')) lines.push(...(await latencySection()));
+    if (SECTIONS.has('latency')) {
+      lines.push(...(await latencySection(0)));
+      lines.push(...(await latencySection(READINESS_DELAY_SECONDS)));
+    }
     if (SECTIONS.has('transitions')) lines.push(...(await transitionsSection()));
     // Last: it stops the runtime's alarm bridge.
     if (SECTIONS.has('storm')) lines.push(...(await alarmStormSection(runtime)));
@@ -44,11 +49,14 @@ async function main() {
     await stack.stop();
   }
 
-  /** 1. alarm → stable */
-  async function latencySection(): Promise<string[]> {
+  /**
+   * 1. alarm → stable: until N stable pods are Ready and the canary is gone. With a readiness delay the
+   * restored stable pods take that long to serve, and the canary must stay until they do.
+   */
+  async function latencySection(readyAfterSeconds: number): Promise<string[]> {
     const latencies: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const app = await fixtures.createApp({ replicas: 4 });
+      const app = await fixtures.createApp({ replicas: 4, readyAfterSeconds });
       const alarm = await fixtures.createAlarm('OK');
       const { body } = await api(runtime, 'POST', '/rollouts', {
         cluster: 'sandbox',
@@ -64,7 +72,8 @@ async function main() {
         'stable restored',
         async () => {
           const s = await fixtures.replicaSplit(app);
-          return s.stable === 4 && s.canary === 0 ? true : undefined;
+          const ready = (await fixtures.deployment(app.namespace, 'web'))?.status?.readyReplicas;
+          return s.stable === 4 && ready === 4 && s.canary === 0 ? true : undefined;
         },
         10000,
         10,
@@ -74,8 +83,9 @@ async function main() {
     }
     latencies.sort((a, b) => a - b);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
+    const delay = readyAfterSeconds ? `, pods Ready ${readyAfterSeconds} s after start` : ', pods Ready at once';
     return [
-      `alarm → stable restored (${RUNS} runs): median ${pct(50).toFixed(0)} ms, p95 ${pct(95).toFixed(0)} ms, worst ${latencies[latencies.length - 1].toFixed(0)} ms`,
+      `alarm → stable restored and Ready (${RUNS} runs${delay}): median ${pct(50).toFixed(0)} ms, p95 ${pct(95).toFixed(0)} ms, worst ${latencies[latencies.length - 1].toFixed(0)} ms`,
     ];
   }
 

@@ -63,7 +63,7 @@ describe('alarm delivery', () => {
 
     // Assess
     expect(outcome.aborted).toContain(id);
-    expect(await getRollout(runtime, id)).toMatchObject({ status: 'Aborted', abort: { alarm } });
+    expect(await waitForRollout(runtime, id, (r) => r.status === 'Aborted')).toMatchObject({ abort: { alarm } });
     expect(await replicaSplit(app)).toEqual({ stable: 2, canary: 0 });
   });
 

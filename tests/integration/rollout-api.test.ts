@@ -104,6 +104,7 @@ describe('rollout API: bounded requests, pages, idempotent promote, unknown clus
     expect(rolloutRuns(id)).toBe(runsAtStep5);
     expect((await waitForRollout(runtime, id, () => true)).currentStepIndex).toBe(5);
     await api(runtime, 'POST', `/rollouts/${id}/abort`, { reason: 'end of test' });
+    await waitForRollout(runtime, id, (r) => r.status === 'Aborted');
   });
 
   it('GET /rollouts pages with limit and nextToken, leaves histories out, and refuses a forged token', async () => {

@@ -74,14 +74,17 @@ describe('rollout safety: alarms, deadlines, missing data, duplicates, crashes',
       detail: { alarmName: alarm, state: { value: 'ALARM', reason: 'duplicate test' }, previousState: { value: 'OK' } },
     };
 
-    // Act
-    const first = await api(runtime, 'POST', '/_local/events', event);
-    const second = await api(runtime, 'POST', '/_local/events', event);
+    // Act: the alarm really is in ALARM (an event for a state the alarm is not in does nothing), and its
+    // event arrives three times: once from the bridge, twice more by hand, two of them at once
+    await setAlarm(alarm, 'ALARM');
+    const [first, second] = await Promise.all([
+      api(runtime, 'POST', '/_local/events', event),
+      api(runtime, 'POST', '/_local/events', event),
+    ]);
 
     // Assess
     expect(first.body.matched).toEqual(['alarmStateChange']);
-    expect(first.body.results[0].aborted).toEqual([body.id]);
-    expect(second.status).toBe(200);
+    expect([first.status, second.status]).toEqual([200, 200]);
     const r = await waitForRollout(runtime, body.id, (x) => x.status === 'Aborted');
     expect(r.history.filter((h: any) => h.type === 'Aborting')).toHaveLength(1);
     expect(r.history.filter((h: any) => h.type === 'Aborted')).toHaveLength(1);
