@@ -68,7 +68,7 @@ describe('chaos: duplicate deliveries', () => {
         );
 
         // Assess
-        expect(answers.map((a) => a.status)).toEqual(Array(n).fill(200));
+        expect(answers.filter((a) => a.status !== 200)).toEqual([]);
         const done = await waitForRollout(runtime, id, (r) => r.status === 'Aborted');
         expect(historyCount(await settled(id), 'Aborted')).toBe(1);
         expect(done.abort.alarm).toBe(alarm);
@@ -91,7 +91,7 @@ describe('chaos: duplicate deliveries', () => {
         );
 
         // Assess
-        for (const a of answers) expect([200, 409]).toContain(a.status);
+        expect(answers.filter((a) => a.status !== 200 && a.status !== 409)).toEqual([]);
         expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(1);
         expect(historyCount(await settled(id), 'Aborted')).toBe(1);
         await expectRolledBack(app.namespace);
@@ -119,7 +119,7 @@ describe('chaos: duplicate deliveries', () => {
         );
 
         // Assess
-        for (const a of answers) expect(a.status).toBeLessThan(500);
+        expect(answers.filter((a) => a.status >= 500)).toEqual([]);
         expect(historyCount(await settled(id), 'Aborted')).toBe(1);
         await expectRolledBack(app.namespace);
       }),

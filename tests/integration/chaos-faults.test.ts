@@ -1,9 +1,10 @@
 import type { Rollout } from '../../shared/domain/rollout/types';
 import { type FaultKind, FAULT_KINDS } from '../../tools/fault-proxy/faults';
-import { clusterView, endStateDisagreements, historyCount } from '../helpers/cluster-view';
+import { clusterView, endStateDisagreements, historyCount, storedRollout } from '../helpers/cluster-view';
 import { startFaultProxies, type FaultProxies } from '../helpers/fault-proxies';
-import { createAlarm, createApp, setAlarm, waitForRollout, type App } from '../helpers/rollout-fixtures';
-import { api, eventually, startTestRuntime, type TestRuntime } from '../helpers/stack';
+import { createAlarm, createApp, setAlarm, type App } from '../helpers/rollout-fixtures';
+import { startRuntimeChild, type RuntimeChild } from '../helpers/crash-harness';
+import { api, eventually, startTestRuntime, testTableName, type TestRuntime } from '../helpers/stack';
 
 /**
  * Every rollout scenario run twice, side by side: on a runtime that reaches AWS and Kubernetes
@@ -16,22 +17,31 @@ const ORIGINAL_IMAGE = 'nginx:1.27';
 /** Scenarios end within this even under faults (each retried call backs off up to a few seconds). */
 const END_TIMEOUT_MS = 60000;
 
-type Runtime = TestRuntime;
+/** Where a scenario runs: the API's URL and the table its store writes. */
+interface Runtime {
+  url: string;
+  table: string;
+}
 
 describe('chaos: 30 % faults between eksflow and AWS / Kubernetes', () => {
+  let directChild: RuntimeChild;
+  let faultyRuntime: TestRuntime;
   let direct: Runtime;
   let faulty: Runtime;
   let proxies: FaultProxies;
   beforeAll(async () => {
     proxies = await startFaultProxies({ rate: 0 });
-    [direct, faulty] = await Promise.all([
-      startTestRuntime(),
-      startTestRuntime({ awsEndpoint: proxies.aws.url, kubeServer: proxies.kube.url }),
-    ]);
+    // The runtime without faults runs in a child process: one process holds one runtime (one container).
+    // One after the other: the sandbox fixtures (role, subnets) are get-or-create, not safe to race.
+    const directTable = testTableName();
+    directChild = await startRuntimeChild({ table: directTable });
+    faultyRuntime = await startTestRuntime({ awsEndpoint: proxies.aws.url, kubeServer: proxies.kube.url });
+    direct = { url: directChild.url, table: directTable };
+    faulty = { url: faultyRuntime.url, table: faultyRuntime.container.config.tableName };
     proxies.setFaults(FAULTS);
   });
   afterAll(async () => {
-    await Promise.all([direct?.close(), faulty?.close()]);
+    await Promise.all([directChild?.stop(), faultyRuntime?.close()]);
     await proxies?.close();
   });
 
@@ -84,13 +94,34 @@ describe('chaos: 30 % faults between eksflow and AWS / Kubernetes', () => {
       image: 'nginx:1.28',
       ...strategy,
     });
-    expect(started.status).toBe(202);
+    expect(started).toMatchObject({ status: 202 });
     return started.body.id as string;
   };
-  const ended = (runtime: Runtime, id: string) =>
-    waitForRollout(runtime, id, (r) => ['Promoted', 'Aborted', 'Failed'].includes(r.status), END_TIMEOUT_MS);
+  /** The rollout as the API shows it, once `ready` says so; a timeout names where it stood. */
+  const waitForRollout = async (runtime: Runtime, id: string, ready: (r: any) => boolean, timeoutMs: number) => {
+    let last: any;
+    return eventually(
+      `rollout ${id}`,
+      async () => {
+        const { status, body } = await api(runtime, 'GET', `/rollouts/${id}`);
+        last = body;
+        return status === 200 && ready(body) ? body : undefined;
+      },
+      timeoutMs,
+      100,
+    ).catch((error) => {
+      const where = last && { status: last.status, phase: last.phase, history: last.history?.map((h: any) => h.type) };
+      throw new Error(`${error.message}; last seen ${JSON.stringify(where)}`);
+    });
+  };
+  const isEnd = (status: string) => ['Promoted', 'Aborted', 'Failed'].includes(status);
+  /** The stored rollout (with what the API view leaves out, e.g. the stable template) once it has ended. */
+  const ended = async (runtime: Runtime, id: string): Promise<Rollout> => {
+    await waitForRollout(runtime, id, (r) => isEnd(r.status), END_TIMEOUT_MS);
+    return (await storedRollout(runtime.table, id))!;
+  };
   const pausedAt = (runtime: Runtime, id: string) =>
-    waitForRollout(runtime, id, (r) => r.status === 'Paused', END_TIMEOUT_MS);
+    waitForRollout(runtime, id, (r) => r.status === 'Paused' || isEnd(r.status), END_TIMEOUT_MS);
 
   const canarySteps = { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } };
 
@@ -184,7 +215,8 @@ describe('chaos: 30 % faults between eksflow and AWS / Kubernetes', () => {
         app,
         blueGreen({ autoPromotionSeconds: 0, scaleDownDelaySeconds: 600, analysis: { alarms: [alarm] } }),
       );
-      await waitForRollout(runtime, id, (r) => r.phase === 'Switched', END_TIMEOUT_MS);
+      // An end before the switch is a wrong outcome, shown by the comparison below.
+      await waitForRollout(runtime, id, (r) => r.phase === 'Switched' || isEnd(r.status), END_TIMEOUT_MS);
       await setAlarm(alarm, 'ALARM');
       return { app, rollout: await ended(runtime, id) };
     });
