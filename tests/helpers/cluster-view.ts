@@ -59,8 +59,12 @@ export function endStateDisagreements(rollout: Rollout, view: ClusterView, origi
   const newImage = rollout.request.image;
   if (rollout.status === 'Promoted') {
     expect(web.image === newImage, `Promoted but ${rollout.deployment} runs ${web.image}, not ${newImage}`);
-  } else if (rollout.status === 'Aborted') {
-    expect(web.image === originalImage, `Aborted but ${rollout.deployment} runs ${web.image}, not ${originalImage}`);
+  } else if (rollout.status === 'Aborted' || rollout.status === 'Failed') {
+    // A failed rollout is rolled back too: nothing of the new version may be left serving without an owner.
+    expect(
+      web.image === originalImage,
+      `${rollout.status} but ${rollout.deployment} runs ${web.image}, not ${originalImage}`,
+    );
   } else {
     out.push(`status ${rollout.status} is not an end state`);
   }

@@ -66,6 +66,10 @@ describe('chaos: 30 % faults between eksflow and AWS / Kubernetes', () => {
       Object.fromEntries(Object.entries(selector).map(([k, v]) => [k, v === rollout.revision ? 'REV' : v]));
     return {
       status: rollout.status,
+      // Shown only when it failed, so a failure under faults says why.
+      ...(rollout.status === 'Failed'
+        ? { failedBecause: rollout.history.find((h) => h.type === 'Failed')?.message }
+        : {}),
       started: historyCount(rollout, 'Started'),
       promoted: historyCount(rollout, 'Promoted'),
       aborted: historyCount(rollout, 'Aborted'),
