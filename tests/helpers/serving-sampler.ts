@@ -1,4 +1,4 @@
-import { kube } from './stack';
+import { eventually, kube } from './stack';
 
 /**
  * "Stable serves throughout": samples, every `intervalMs`, how many Ready pods the active Service
@@ -48,4 +48,38 @@ export function startServingSampler(namespace: string, service = 'web', interval
       return { min: Math.min(...samples), samples };
     },
   };
+}
+
+/** The sandbox's pod annotation for a readiness delay (DESIGN §4): pods become Ready N seconds after start. */
+export const READY_AFTER_ANNOTATION = 'sandbox.eksflow.io/ready-after-seconds';
+
+/**
+ * Gives the app's pods (and so the new version's, whose template is copied from them) a readiness
+ * delay, so a rollout that drops capacity shows in the samples; waits until the app is Ready again.
+ * On a control plane without the delay the annotation changes nothing but a pod template hash.
+ */
+export async function delayReadiness(namespace: string, name: string, seconds: number): Promise<void> {
+  const { apps } = kube();
+  await apps.patchNamespacedDeployment({
+    namespace,
+    name,
+    body: [
+      { op: 'add', path: '/spec/template/metadata/annotations', value: { [READY_AFTER_ANNOTATION]: String(seconds) } },
+    ],
+  });
+  await eventually(
+    `${namespace}/${name} Ready with a readiness delay`,
+    async () => {
+      const d = await apps.readNamespacedDeployment({ namespace, name });
+      const replicas = d.spec?.replicas ?? 0;
+      const settled =
+        d.status?.observedGeneration === d.metadata?.generation &&
+        d.status?.updatedReplicas === replicas &&
+        d.status?.readyReplicas === replicas &&
+        (d.status?.replicas ?? 0) === replicas;
+      return settled ? true : undefined;
+    },
+    60000,
+    200,
+  );
 }

@@ -2,7 +2,7 @@ import { seededRandom } from '../../tools/fault-proxy/faults';
 import { clusterView, endStateDisagreements, historyCount, storedRollout } from '../helpers/cluster-view';
 import { startRuntimeChild, type RuntimeChild } from '../helpers/crash-harness';
 import { createApp, type App } from '../helpers/rollout-fixtures';
-import { servingBound, startServingSampler } from '../helpers/serving-sampler';
+import { delayReadiness, servingBound, startServingSampler } from '../helpers/serving-sampler';
 import { api, eventually, testTableName } from '../helpers/stack';
 
 /**
@@ -15,6 +15,8 @@ const SEED = 20261125;
 const SWEEP_INTERVAL_MS = 500;
 const KILLS = 3;
 const ORIGINAL_IMAGE = 'nginx:1.27';
+/** Pods take this long to become Ready (where the control plane honours it): capacity drops become visible. */
+const READY_AFTER_SECONDS = 1;
 
 describe('chaos: runtime killed mid-rollout', () => {
   const random = seededRandom(SEED);
@@ -76,6 +78,7 @@ describe('chaos: runtime killed mid-rollout', () => {
   it('canary: killed 3 times through timed pauses and once right after promote, it resumes and ends Promoted', async () => {
     // Prepare
     const app = await createApp({ replicas: 4 });
+    await delayReadiness(app.namespace, app.name, READY_AFTER_SECONDS);
     const table = testTableName();
     const runtime = runtimeOn(table);
     const first = await runtime.start();
@@ -132,6 +135,7 @@ describe('chaos: runtime killed mid-rollout', () => {
   it('canary abort: killed just after the abort request, the restarted runtime finishes the abort', async () => {
     // Prepare: a rollout waiting at 50 %
     const app = await createApp({ replicas: 4 });
+    await delayReadiness(app.namespace, app.name, READY_AFTER_SECONDS);
     const table = testTableName();
     const runtime = runtimeOn(table);
     const first = await runtime.start();
@@ -167,6 +171,7 @@ describe('chaos: runtime killed mid-rollout', () => {
   it('blue-green: killed 3 times from preview through switch and scale-down, it resumes and ends Promoted', async () => {
     // Prepare
     const app = await createApp({ replicas: 3, previewService: true });
+    await delayReadiness(app.namespace, app.name, READY_AFTER_SECONDS);
     const table = testTableName();
     const runtime = runtimeOn(table);
     const first = await runtime.start();
