@@ -27,7 +27,16 @@ export interface LocalRuntimeOptions {
   retryIntervalMs?: number;
   /** Run serverless.yml's `schedule` events at their rate (the sandbox does; tests call functions directly). */
   runSchedules?: boolean;
+  /**
+   * Recovery after a restart: nothing of the last process's workflow runs survives in memory, so run
+   * the `scheduledSweep` function once at start (it restarts the runs of rollouts that should be
+   * moving), and again every `sweepIntervalMs` when given (tests; deployed, the schedule does this).
+   */
+  recovery?: { sweepIntervalMs?: number };
 }
+
+/** The function serverless.yml schedules as the safety net that resumes work whose run is gone. */
+export const RECOVERY_SWEEP_FUNCTION = 'scheduledSweep';
 
 export interface LocalRuntime {
   url: string;
@@ -132,6 +141,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         (error) => container.logger.warn('scheduled function failed', { error }),
       )
     : () => undefined;
+  const stopRecovery = options.recovery
+    ? startRecoverySweep(
+        () => invoke(RECOVERY_SWEEP_FUNCTION, scheduledEvent(options.config.region, 'eksflow-recovery-sweep')),
+        options.recovery.sweepIntervalMs,
+        (error) => container.logger.warn('recovery sweep failed', { error }),
+      )
+    : async () => undefined;
 
   return {
     url: server.url,
@@ -142,9 +158,32 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     invoke,
     close: async () => {
       stopSchedules();
+      await stopRecovery();
       await engine.close();
       await server.close();
       useContainer(undefined);
     },
+  };
+}
+
+/** Sweeps now and then every `intervalMs` (never two at once); the stop function waits for a sweep in flight. */
+function startRecoverySweep(
+  sweep: () => Promise<unknown>,
+  intervalMs: number | undefined,
+  onError: (error: unknown) => void,
+): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  const once = () => {
+    running ??= sweep()
+      .then(() => undefined, onError)
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  once();
+  const timer = intervalMs ? setInterval(once, intervalMs) : undefined;
+  return async () => {
+    clearInterval(timer);
+    await running;
   };
 }

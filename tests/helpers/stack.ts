@@ -2,6 +2,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { randomUUID } from 'node:crypto';
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { kubeConfigFor } from '../../shared/adapters/kube/kube-clients';
+import type { Config } from '../../shared/config';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
 import { AlarmBridge } from '../../local/sandbox/alarm-bridge';
 import { sandboxConfig, ensureSandboxCluster, SANDBOX_CREDENTIALS, type Stack } from '../../local/sandbox/sandbox';
@@ -38,28 +39,73 @@ export interface TestRuntime extends LocalRuntime {
   alarms: AlarmBridge;
 }
 
+export interface TestRuntimeOptions {
+  retryIntervalMs?: number;
+  env?: Record<string, string>;
+  /** The runtime's AWS calls go here instead of the emulator (a fault proxy in front of it). */
+  awsEndpoint?: string;
+  /** Its Kubernetes calls go to this server instead of the control plane (a fault proxy; same token). */
+  kubeServer?: string;
+  /** The store's table: a restarted runtime reuses the one it crashed on; a fresh one by default. */
+  table?: string;
+  /** Passed to startLocalRuntime: sweep at start (and at this interval) to find work a killed runtime left. */
+  recovery?: { sweepIntervalMs?: number };
+}
+
+/** A fresh table name: test files never see each other's records. */
+export const testTableName = () => `eksflow-test-${randomUUID().slice(0, 8)}`;
+
 /**
- * The local runtime on the shared stack, with a table of its own so test files never see each
- * other's records, and the alarm bridge delivering CloudWatch state changes as in the sandbox.
+ * Config of a runtime on the shared stack: what startTestRuntime and the crash harness's child both
+ * run with. The fixtures (table, sandbox cluster) are made directly on the emulator, never through a proxy.
  */
-export async function startTestRuntime(
-  options: { retryIntervalMs?: number; env?: Record<string, string> } = {},
-): Promise<TestRuntime> {
+export async function testRuntimeConfig(options: TestRuntimeOptions = {}): Promise<Config> {
   const stack = testStack();
   const config = await sandboxConfig(
     { ...stack, controlPlane: { ...stack.controlPlane, kubeconfig: '', stop: async () => undefined } } as Stack,
     {
-      EKSFLOW_TABLE: `eksflow-test-${randomUUID().slice(0, 8)}`,
+      EKSFLOW_TABLE: options.table ?? testTableName(),
       ...options.env,
     },
   );
   await ensureSandboxCluster(config);
-  const runtime = await startLocalRuntime({ config, retryIntervalMs: options.retryIntervalMs ?? 50 });
-  const alarms = new AlarmBridge(new CloudWatchClient(awsClientConfig()), runtime.deliverEvent, {
+  const kubeServer = options.kubeServer;
+  return {
+    ...config,
+    awsEndpoint: options.awsEndpoint ?? config.awsEndpoint,
+    kubeOverrides: kubeServer
+      ? Object.fromEntries(Object.entries(config.kubeOverrides).map(([k, v]) => [k, { ...v, server: kubeServer }]))
+      : config.kubeOverrides,
+  };
+}
+
+/** The alarm bridge of the sandbox: CloudWatch state changes on the emulator (read directly) → the runtime. */
+export async function startAlarmBridge(
+  config: Config,
+  deliver: LocalRuntime['deliverEvent'],
+  onError?: (error: unknown) => void,
+): Promise<AlarmBridge> {
+  const alarms = new AlarmBridge(new CloudWatchClient(awsClientConfig()), deliver, {
     region: config.region,
     intervalMs: 100,
+    onError,
   });
   await alarms.start();
+  return alarms;
+}
+
+/**
+ * The local runtime on the shared stack, with a table of its own so test files never see each
+ * other's records, and the alarm bridge delivering CloudWatch state changes as in the sandbox.
+ */
+export async function startTestRuntime(options: TestRuntimeOptions = {}): Promise<TestRuntime> {
+  const config = await testRuntimeConfig(options);
+  const runtime = await startLocalRuntime({
+    config,
+    retryIntervalMs: options.retryIntervalMs ?? 50,
+    recovery: options.recovery,
+  });
+  const alarms = await startAlarmBridge(config, runtime.deliverEvent);
   const closeRuntime = runtime.close;
   return Object.assign(runtime, {
     alarms,

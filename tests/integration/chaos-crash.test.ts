@@ -1,0 +1,205 @@
+import { seededRandom } from '../../tools/fault-proxy/faults';
+import { clusterView, endStateDisagreements, historyCount, storedRollout } from '../helpers/cluster-view';
+import { startRuntimeChild, type RuntimeChild } from '../helpers/crash-harness';
+import { createApp, type App } from '../helpers/rollout-fixtures';
+import { delayReadiness, servingBound, startServingSampler } from '../helpers/serving-sampler';
+import { api, eventually, testTableName } from '../helpers/stack';
+
+/**
+ * The runtime is SIGKILLed at random points of a rollout and restarted on the same emulator, control
+ * plane and table. Nothing in memory survives; the restarted runtime must find the work and finish it,
+ * the store must never claim what the cluster does not show, and stable must serve throughout.
+ */
+const SEED = 20261125;
+/** How often a restarted runtime sweeps: a dead run is found within this, not within the deployed 5 minutes. */
+const SWEEP_INTERVAL_MS = 500;
+const KILLS = 3;
+const ORIGINAL_IMAGE = 'nginx:1.27';
+/** Pods take this long to become Ready (where the control plane honours it): capacity drops become visible. */
+const READY_AFTER_SECONDS = 1;
+
+describe('chaos: runtime killed mid-rollout', () => {
+  const random = seededRandom(SEED);
+  const between = (min: number, max: number) => Math.round(min + random() * (max - min));
+  let child: RuntimeChild | undefined;
+  afterEach(async () => child?.stop());
+
+  /** A runtime "deployment" whose only memory is its table. */
+  const runtimeOn = (table: string) => ({
+    start: async () => {
+      child = await startRuntimeChild({ table, recovery: { sweepIntervalMs: SWEEP_INTERVAL_MS } });
+      return child;
+    },
+    crash: async () => {
+      await child?.kill();
+      child = undefined;
+    },
+  });
+
+  /** Kill at a random moment, restart, again: `KILLS` times. */
+  async function crashRepeatedly(runtime: ReturnType<typeof runtimeOn>, maxDelayMs: number) {
+    for (let i = 0; i < KILLS; i++) {
+      await sleep(between(50, maxDelayMs));
+      await runtime.crash();
+      await runtime.start();
+    }
+  }
+
+  const finished = (table: string, id: string, timeoutMs = 60000) =>
+    eventually(
+      `rollout ${id} to end`,
+      async () => {
+        const r = await storedRollout(table, id);
+        return r && (r.status === 'Promoted' || r.status === 'Aborted' || r.status === 'Failed') ? r : undefined;
+      },
+      timeoutMs,
+      200,
+    );
+
+  async function assertEndsConsistent(app: App, table: string, id: string, expected: 'Promoted' | 'Aborted') {
+    const done = await finished(table, id);
+    expect(done.status).toBe(expected);
+    // The store says it ended: the cluster must show it (once deletions of the extra Deployment settle).
+    const disagreements = await eventually(
+      'the cluster to show the end state',
+      async () => {
+        const found = endStateDisagreements(done, await clusterView(app.namespace), ORIGINAL_IMAGE);
+        return found.length === 0 ? found : undefined;
+      },
+      15000,
+      200,
+    ).catch(async () => endStateDisagreements(done, await clusterView(app.namespace), ORIGINAL_IMAGE));
+    expect(disagreements).toEqual([]);
+    expect(historyCount(done, 'Started')).toBe(1);
+    expect(historyCount(done, expected)).toBe(1);
+    return done;
+  }
+
+  it('canary: killed 3 times through timed pauses and once right after promote, it resumes and ends Promoted', async () => {
+    // Prepare
+    const app = await createApp({ replicas: 4 });
+    await delayReadiness(app.namespace, app.name, READY_AFTER_SECONDS);
+    const table = testTableName();
+    const runtime = runtimeOn(table);
+    const first = await runtime.start();
+    const sampler = startServingSampler(app.namespace);
+
+    // Act: start, crash through the timed steps
+    const started = await api(first, 'POST', '/rollouts', {
+      cluster: 'sandbox',
+      namespace: app.namespace,
+      deployment: app.name,
+      image: 'nginx:1.28',
+      canary: {
+        steps: [
+          { setWeight: 25 },
+          { pause: { duration: '1s' } },
+          { setWeight: 50 },
+          { pause: { duration: '1s' } },
+          { setWeight: 75 },
+          { pause: {} },
+        ],
+      },
+    });
+    expect(started.status).toBe(202);
+    const id = started.body.id;
+    await crashRepeatedly(runtime, 1500);
+    const waiting = await eventually(
+      'the indefinite pause at 75 %',
+      async () => {
+        const r = await storedRollout(table, id);
+        return r?.status === 'Paused' && r.currentStepIndex === 5 ? r : undefined;
+      },
+      60000,
+      200,
+    );
+    // The store says 75 %: the cluster must show it
+    const atPause = await clusterView(app.namespace);
+    expect(waiting.weights).toEqual({ canary: 75, stable: 25 });
+    expect(atPause.deployments['web-canary']).toMatchObject({ image: 'nginx:1.28', replicas: 3 });
+    expect(atPause.deployments.web).toMatchObject({ image: ORIGINAL_IMAGE, replicas: 1 });
+
+    // Act: promote, then crash before its run can finish
+    const promote = await api(child!, 'POST', `/rollouts/${id}/promote`, {});
+    await sleep(between(0, 300));
+    await runtime.crash();
+    await runtime.start();
+
+    // Assess
+    expect(promote.status).toBe(200);
+    await assertEndsConsistent(app, table, id, 'Promoted');
+    const { min } = await sampler.stop();
+    expect(min).toBeGreaterThanOrEqual(servingBound(app.replicas));
+  }, 150000);
+
+  it('canary abort: killed just after the abort request, the restarted runtime finishes the abort', async () => {
+    // Prepare: a rollout waiting at 50 %
+    const app = await createApp({ replicas: 4 });
+    await delayReadiness(app.namespace, app.name, READY_AFTER_SECONDS);
+    const table = testTableName();
+    const runtime = runtimeOn(table);
+    const first = await runtime.start();
+    const started = await api(first, 'POST', '/rollouts', {
+      cluster: 'sandbox',
+      namespace: app.namespace,
+      deployment: app.name,
+      image: 'nginx:1.28',
+      canary: { steps: [{ setWeight: 50 }, { pause: {} }] },
+    });
+    const id = started.body.id;
+    await eventually('Paused at 50 %', async () =>
+      (await storedRollout(table, id))?.status === 'Paused' ? true : undefined,
+    );
+    const sampler = startServingSampler(app.namespace);
+
+    // Act: abort without waiting for the answer, and kill the runtime a few ms later
+    const abort = api(first, 'POST', `/rollouts/${id}/abort`, { reason: 'chaos' }).catch((error) => error);
+    await sleep(between(0, 40));
+    await runtime.crash();
+    await abort;
+    const restarted = await runtime.start();
+    // A client that heard nothing retries (as the CLI would); a recorded abort makes that a no-op.
+    const retry = await api(restarted, 'POST', `/rollouts/${id}/abort`, { reason: 'chaos (client retry)' });
+
+    // Assess
+    expect([200, 409]).toContain(retry.status);
+    await assertEndsConsistent(app, table, id, 'Aborted');
+    const { min } = await sampler.stop();
+    expect(min).toBeGreaterThanOrEqual(servingBound(app.replicas));
+  }, 120000);
+
+  it('blue-green: killed 3 times from preview through switch and scale-down, it resumes and ends Promoted', async () => {
+    // Prepare
+    const app = await createApp({ replicas: 3, previewService: true });
+    await delayReadiness(app.namespace, app.name, READY_AFTER_SECONDS);
+    const table = testTableName();
+    const runtime = runtimeOn(table);
+    const first = await runtime.start();
+    const sampler = startServingSampler(app.namespace);
+
+    // Act
+    const started = await api(first, 'POST', '/rollouts', {
+      cluster: 'sandbox',
+      namespace: app.namespace,
+      deployment: app.name,
+      image: 'nginx:1.28',
+      blueGreen: {
+        activeService: 'web',
+        previewService: 'web-preview',
+        autoPromotionSeconds: 1,
+        scaleDownDelaySeconds: 2,
+      },
+    });
+    expect(started.status).toBe(202);
+    const id = started.body.id;
+    await crashRepeatedly(runtime, 2000);
+
+    // Assess
+    const done = await assertEndsConsistent(app, table, id, 'Promoted');
+    expect((await clusterView(app.namespace)).selectors.web.version).toBe(done.revision);
+    const { min } = await sampler.stop();
+    expect(min).toBeGreaterThanOrEqual(servingBound(app.replicas));
+  }, 150000);
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
