@@ -33,7 +33,12 @@ export async function abortRollout(deps: RolloutDeps, id: string, reason: string
     await stopRun(deps, current);
     return next;
   });
-  if (!started) return r;
+  if (!started) {
+    // Already aborting: make sure its run exists (the same name starts nothing new), in case the abort that
+    // recorded it crashed before starting it.
+    if (r.phase === 'Aborting') await startRun(deps, r);
+    return r;
+  }
   return continueAbort(deps, r);
 }
 

@@ -124,111 +124,100 @@ describe('chaos: 30 % faults between eksflow and AWS / Kubernetes', () => {
     await waitForRollout(runtime, id, (r) => isEnd(r.status), END_TIMEOUT_MS);
     return (await storedRollout(runtime.table, id))!;
   };
-  const pausedAt = (runtime: Runtime, id: string) =>
-    waitForRollout(runtime, id, (r) => r.status === 'Paused' || isEnd(r.status), END_TIMEOUT_MS);
 
-  const canarySteps = { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } };
-
-  it('canary promoted', async () => {
-    // Act
-    const { withoutFaults, withFaults } = await onBoth(async (runtime) => {
-      const app = await createApp({ replicas: 4 });
-      const id = await start(runtime, app, canarySteps);
-      await pausedAt(runtime, id);
-      expect((await call(runtime, 'POST', `/rollouts/${id}/promote`, {})).status).toBe(200);
-      return { app, rollout: await ended(runtime, id) };
-    });
-
-    // Assess
-    expect(withoutFaults).toMatchObject({ status: 'Promoted', promoted: 1, disagreements: [] });
-    expect(withFaults).toEqual(withoutFaults);
-  }, 120000);
-
-  it('canary aborted by request', async () => {
-    // Act
-    const { withoutFaults, withFaults } = await onBoth(async (runtime) => {
-      const app = await createApp({ replicas: 4 });
-      const id = await start(runtime, app, canarySteps);
-      await pausedAt(runtime, id);
-      expect((await call(runtime, 'POST', `/rollouts/${id}/abort`, { reason: 'chaos' })).status).toBe(200);
-      return { app, rollout: await ended(runtime, id) };
-    });
-
-    // Assess
-    expect(withoutFaults).toMatchObject({ status: 'Aborted', aborted: 1, disagreements: [] });
-    expect(withFaults).toEqual(withoutFaults);
-  }, 120000);
-
-  it('canary aborted by its alarm', async () => {
-    // Act
-    const { withoutFaults, withFaults } = await onBoth(async (runtime) => {
-      const app = await createApp({ replicas: 4 });
-      const alarm = await createAlarm('OK');
-      const id = await start(runtime, app, { canary: { ...canarySteps.canary, analysis: { alarms: [alarm] } } });
-      await pausedAt(runtime, id);
-      await setAlarm(alarm, 'ALARM');
-      return { app, rollout: await ended(runtime, id) };
-    });
-
-    // Assess
-    expect(withoutFaults).toMatchObject({ status: 'Aborted', aborted: 1, disagreements: [] });
-    expect(withFaults).toEqual(withoutFaults);
-  }, 120000);
-
-  const blueGreen = (extra: Record<string, unknown> = {}) => ({
-    blueGreen: { activeService: 'web', previewService: 'web-preview', scaleDownDelaySeconds: 1, ...extra },
+  const canary = (alarm?: string): Record<string, unknown> => ({
+    canary: { steps: [{ setWeight: 50 }, { pause: {} }], ...(alarm ? { analysis: { alarms: [alarm] } } : {}) },
   });
+  const blueGreen = (alarm?: string): Record<string, unknown> => ({
+    blueGreen: {
+      activeService: 'web',
+      previewService: 'web-preview',
+      scaleDownDelaySeconds: 1,
+      // Guarded by an alarm: switch at once, and keep blue long enough for the alarm to find it.
+      ...(alarm ? { autoPromotionSeconds: 0, scaleDownDelaySeconds: 600, analysis: { alarms: [alarm] } } : {}),
+    },
+  });
+  const promote = (runtime: Runtime, id: string) => call(runtime, 'POST', `/rollouts/${id}/promote`, {});
+  const abort = (runtime: Runtime, id: string) => call(runtime, 'POST', `/rollouts/${id}/abort`, { reason: 'chaos' });
 
-  it('blue-green promoted', async () => {
-    // Act
-    const { withoutFaults, withFaults } = await onBoth(async (runtime) => {
-      const app = await createApp({ replicas: 3, previewService: true });
-      const id = await start(runtime, app, blueGreen());
-      await pausedAt(runtime, id);
-      expect((await call(runtime, 'POST', `/rollouts/${id}/promote`, {})).status).toBe(200);
-      return { app, rollout: await ended(runtime, id) };
-    });
+  interface Scenario {
+    name: string;
+    strategy: (alarm?: string) => Record<string, unknown>;
+    guarded: boolean;
+    /** What happens once the rollout waits: a person's request, or the guarding alarm firing. */
+    act: (runtime: Runtime, id: string, alarm: string | undefined) => Promise<unknown>;
+    expected: { status: string; promoted?: number; aborted?: number };
+  }
+  const fireAlarm = (_runtime: Runtime, _id: string, alarm: string | undefined) => setAlarm(alarm!, 'ALARM');
+  const scenarios: Scenario[] = [
+    {
+      name: 'canary promoted',
+      strategy: canary,
+      guarded: false,
+      act: promote,
+      expected: { status: 'Promoted', promoted: 1 },
+    },
+    {
+      name: 'canary aborted by request',
+      strategy: canary,
+      guarded: false,
+      act: abort,
+      expected: { status: 'Aborted', aborted: 1 },
+    },
+    {
+      name: 'canary aborted by its alarm',
+      strategy: canary,
+      guarded: true,
+      act: fireAlarm,
+      expected: { status: 'Aborted', aborted: 1 },
+    },
+    {
+      name: 'blue-green promoted',
+      strategy: blueGreen,
+      guarded: false,
+      act: promote,
+      expected: { status: 'Promoted', promoted: 1 },
+    },
+    {
+      name: 'blue-green aborted by request in preview',
+      strategy: blueGreen,
+      guarded: false,
+      act: abort,
+      expected: { status: 'Aborted', aborted: 1 },
+    },
+    {
+      name: 'blue-green aborted by its alarm after the switch',
+      strategy: blueGreen,
+      guarded: true,
+      act: fireAlarm,
+      expected: { status: 'Aborted', aborted: 1 },
+    },
+  ];
 
-    // Assess
-    expect(withoutFaults).toMatchObject({ status: 'Promoted', promoted: 1, disagreements: [] });
-    expect(withFaults).toEqual(withoutFaults);
-  }, 120000);
+  it.each(scenarios)(
+    '$name',
+    async ({ strategy, guarded, act, expected }) => {
+      // Act
+      const { withoutFaults, withFaults } = await onBoth(async (runtime) => {
+        const app = await createApp({ replicas: strategy === canary ? 4 : 3, previewService: strategy === blueGreen });
+        const alarm = guarded ? await createAlarm('OK') : undefined;
+        const id = await start(runtime, app, strategy(alarm));
+        // A guarded blue-green waits for its switch; the others for their pause. An end before that is a wrong
+        // outcome, shown by the comparison below.
+        const waiting = (r: any) =>
+          guarded && strategy === blueGreen ? r.phase === 'Switched' : r.status === 'Paused';
+        await waitForRollout(runtime, id, (r) => waiting(r) || isEnd(r.status), END_TIMEOUT_MS);
+        const answer = await act(runtime, id, alarm);
+        if (answer && typeof answer === 'object' && 'status' in answer) expect(answer.status).toBe(200);
+        return { app, rollout: await ended(runtime, id) };
+      });
 
-  it('blue-green aborted by request in preview', async () => {
-    // Act
-    const { withoutFaults, withFaults } = await onBoth(async (runtime) => {
-      const app = await createApp({ replicas: 3, previewService: true });
-      const id = await start(runtime, app, blueGreen());
-      await pausedAt(runtime, id);
-      expect((await call(runtime, 'POST', `/rollouts/${id}/abort`, {})).status).toBe(200);
-      return { app, rollout: await ended(runtime, id) };
-    });
-
-    // Assess
-    expect(withoutFaults).toMatchObject({ status: 'Aborted', aborted: 1, disagreements: [] });
-    expect(withFaults).toEqual(withoutFaults);
-  }, 120000);
-
-  it('blue-green aborted by its alarm after the switch', async () => {
-    // Act
-    const { withoutFaults, withFaults } = await onBoth(async (runtime) => {
-      const app = await createApp({ replicas: 3, previewService: true });
-      const alarm = await createAlarm('OK');
-      const id = await start(
-        runtime,
-        app,
-        blueGreen({ autoPromotionSeconds: 0, scaleDownDelaySeconds: 600, analysis: { alarms: [alarm] } }),
-      );
-      // An end before the switch is a wrong outcome, shown by the comparison below.
-      await waitForRollout(runtime, id, (r) => r.phase === 'Switched' || isEnd(r.status), END_TIMEOUT_MS);
-      await setAlarm(alarm, 'ALARM');
-      return { app, rollout: await ended(runtime, id) };
-    });
-
-    // Assess
-    expect(withoutFaults).toMatchObject({ status: 'Aborted', aborted: 1, disagreements: [] });
-    expect(withFaults).toEqual(withoutFaults);
-  }, 120000);
+      // Assess
+      expect(withoutFaults).toMatchObject({ ...expected, disagreements: [] });
+      expect(withFaults).toEqual(withoutFaults);
+    },
+    120000,
+  );
 
   it('the proxies did inject faults of every kind into those scenarios (a run without any proves nothing)', () => {
     // Assess

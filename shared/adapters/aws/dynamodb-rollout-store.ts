@@ -70,6 +70,7 @@ export class DynamoDbRolloutStore implements RolloutStore {
       );
     } catch (error) {
       if (awsErrorName(error) !== 'TransactionCanceledException') throw error;
+      if (await this.holds(rollout)) return; // our own create, applied before its answer was lost
       const lock = await this.doc.send(
         new GetCommand({
           TableName: this.tableName,
@@ -135,11 +136,30 @@ export class DynamoDbRolloutStore implements RolloutStore {
         this.doc.send(new TransactWriteCommand({ TransactItems: [...records, ...outbox] })),
       );
     } catch (error) {
-      if (awsErrorName(error) === 'TransactionCanceledException')
-        throw new VersionConflictError(`rollout ${rollout.id} was changed by someone else`, { cause: error });
-      throw error;
+      if (awsErrorName(error) !== 'TransactionCanceledException') throw error;
+      if (await this.holds(written)) return written;
+      throw new VersionConflictError(`rollout ${rollout.id} was changed by someone else`, { cause: error });
     }
     return written;
+  }
+
+  /**
+   * Whether the table holds exactly `rollout` already. A transaction that was applied but whose answer was lost
+   * (a dropped connection) is sent again by the SDK's retry, and its condition then fails against its own
+   * write: that is our write, not someone else's, and must not send the caller deciding again on a stale
+   * belief that it lost.
+   */
+  private async holds(rollout: Rollout): Promise<boolean> {
+    const out = await awsCall('DynamoDB GetItem', () =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: `ROLLOUT#${rollout.id}`, sk: 'ROLLOUT' },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return out?.Item?.version === rollout.version && out.Item?.doc === this.toItem(rollout).doc;
   }
 
   async activeForAlarm(alarmName: string): Promise<Rollout[]> {

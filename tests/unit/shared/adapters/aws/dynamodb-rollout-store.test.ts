@@ -207,6 +207,39 @@ describe('DynamoDbRolloutStore.save', () => {
     // Act / Assess
     await expect(store().save(rollout())).rejects.toBeInstanceOf(VersionConflictError);
   });
+
+  it('a retried transaction cancelled by its own earlier write (answer lost) is a success, not a conflict', async () => {
+    // Prepare: the first attempt was applied; the table holds exactly what this save writes
+    const r = rollout({ version: 4 });
+    const written = { ...r, version: 5 };
+    ddb.on(TransactWriteCommand).rejects(cancelled());
+    ddb
+      .on(GetCommand)
+      .resolves({ Item: { pk: 'ROLLOUT#ro-1', sk: 'ROLLOUT', version: 5, doc: JSON.stringify(written) } });
+
+    // Act
+    const saved = await store().save(r);
+
+    // Assess
+    expect(saved.version).toBe(5);
+  });
+
+  it('someone else’s write at the same version is still a conflict', async () => {
+    // Prepare
+    const r = rollout({ version: 4 });
+    ddb.on(TransactWriteCommand).rejects(cancelled());
+    ddb.on(GetCommand).resolves({
+      Item: {
+        pk: 'ROLLOUT#ro-1',
+        sk: 'ROLLOUT',
+        version: 5,
+        doc: JSON.stringify({ ...r, version: 5, status: 'Aborted' }),
+      },
+    });
+
+    // Act / Assess
+    await expect(store().save(r)).rejects.toBeInstanceOf(VersionConflictError);
+  });
 });
 
 describe('DynamoDbRolloutStore.get', () => {
