@@ -35,6 +35,8 @@ export async function blueGreenPass(
   states: Record<string, AlarmState>,
 ): Promise<PassResult> {
   if (current.phase === 'Finalizing') return finalize(deps, current, blue);
+  // Our own template write whose answer was lost (the retry met a 409): the scale-down has begun, record it.
+  if (current.phase === 'Switched' && isOurs(current, blue.template)) return startFinalizing(deps, current);
   if (!sameJson(blue.template, current.stable.template)) {
     return pausedForExternalChange(deps, current, `the pod template of ${current.deployment}`);
   }
@@ -55,6 +57,8 @@ async function preview(
   const now = deps.now();
   const bg = r.request.blueGreen!;
   const N = r.stable.replicas;
+  // Only eksflow selects this rollout's revision: a switch whose answer was lost is recorded, not mistaken for an edit.
+  if (sameLabels(active.selector, greenSelector(r))) return switchToGreen(deps, r, active, 'switch found applied');
   if (sameLabels(active.selector, r.stable.activeSelector)) {
     await deps.workloads.setServiceSelector(r.cluster, r.namespace, active, pinnedSelector(r));
   } else if (!sameLabels(active.selector, pinnedSelector(r))) {
@@ -107,7 +111,9 @@ async function pointPreviewAtGreen(deps: RolloutDeps, r: Rollout, name: string):
 async function switchToGreen(deps: RolloutDeps, r: Rollout, active: ServiceView, why: string): Promise<PassResult> {
   const now = deps.now();
   const bg = r.request.blueGreen!;
-  await deps.workloads.setServiceSelector(r.cluster, r.namespace, active, greenSelector(r));
+  if (!sameLabels(active.selector, greenSelector(r))) {
+    await deps.workloads.setServiceSelector(r.cluster, r.namespace, active, greenSelector(r));
+  }
   const next: Rollout = {
     ...withHistory(r, now, 'Switched', `${bg.activeService} now selects ${VERSION_LABEL}=${r.revision} (${why})`),
     phase: 'Switched',
@@ -130,8 +136,12 @@ async function switched(deps: RolloutDeps, r: Rollout, active: ServiceView, blue
   if (now.getTime() < scaleDownAt) return again(r, remaining(now, new Date(scaleDownAt).toISOString()));
   const N = r.stable.replicas;
   await deps.workloads.setTemplate(r.cluster, r.namespace, blue, r.newTemplate, N, replicasNote(r, N));
+  return startFinalizing(deps, r);
+}
+
+async function startFinalizing(deps: RolloutDeps, r: Rollout): Promise<PassResult> {
   const message = `scale-down delay over: blue replaced by the new version in ${r.deployment}`;
-  return again(await saveRollout(deps, r, promoting(r, now, message, 'Finalizing')), POD_POLL_SECONDS, 'pods');
+  return again(await saveRollout(deps, r, promoting(r, deps.now(), message, 'Finalizing')), POD_POLL_SECONDS, 'pods');
 }
 
 /** The Deployment itself rolls to the new template; then green is redundant. */

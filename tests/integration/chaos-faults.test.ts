@@ -114,7 +114,8 @@ describe('chaos: 30 % faults between eksflow and AWS / Kubernetes', () => {
       timeoutMs,
       100,
     ).catch((error) => {
-      const where = last && { status: last.status, phase: last.phase, history: last.history?.map((h: any) => h.type) };
+      const history = last?.history?.map((h: any) => `${h.type}: ${h.message}`);
+      const where = last && { status: last.status, phase: last.phase, pause: last.pause, history };
       throw new Error(`${error.message}; last seen ${JSON.stringify(where)}`);
     });
   };

@@ -52,6 +52,7 @@ describe('rollout safety: alarms, deadlines, missing data, duplicates, crashes',
     expect(aborted.history.filter((h: any) => h.type === 'Aborting')).toEqual([expect.objectContaining({ alarm })]);
     expect(aborted.history.filter((h: any) => h.type === 'Aborted')).toEqual([expect.objectContaining({ alarm })]);
     const runs = runtime.engine.list().filter((e) => e.name.startsWith(body.id));
+    await Promise.all(runs.map((e) => runtime.engine.waitFor(e.executionId)));
     expect(runs.map((e) => [e.name, e.statesEntered.at(-1)])).toEqual([
       [`${body.id}-1`, 'Done'],
       [`${body.id}-2`, 'Done'],

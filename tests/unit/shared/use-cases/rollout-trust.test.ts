@@ -1,9 +1,19 @@
-import { TransientError } from '../../../../shared/errors';
+import { TransientError, VersionConflictError } from '../../../../shared/errors';
+import { promoteRollout } from '../../../../shared/use-cases/promote-rollout';
 import { abortRollout } from '../../../../shared/use-cases/abort-rollout';
 import { failRollout } from '../../../../shared/use-cases/fail-rollout';
 import { MAX_PASSES_PER_EXECUTION, reconcileRollout } from '../../../../shared/use-cases/reconcile-rollout';
 import { startRollout } from '../../../../shared/use-cases/start-rollout';
-import { CLUSTER, canaryBody, NAMESPACE, rolloutWorld, startedToFirstPause } from '../../../helpers/rollout-world';
+import {
+  blueGreenBody,
+  CLUSTER,
+  canaryBody,
+  NAMESPACE,
+  rolloutWorld,
+  startedToFirstPause,
+} from '../../../helpers/rollout-world';
+
+type World = ReturnType<typeof rolloutWorld>;
 
 const atFirstPause = async (world: ReturnType<typeof rolloutWorld>) => (await startedToFirstPause(world)).id;
 
@@ -110,5 +120,60 @@ describe('someone else’s write between read and write (item 10)', () => {
 
     // Assess: their 12 was not overwritten by a blind write of 10
     expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web')?.replicas).toBe(12);
+  });
+});
+
+describe('a write applied whose answer was lost (the retry meets a 409) is recognised as ours', () => {
+  /** The next call of `method` is applied, then fails as a retry after a dropped answer would. */
+  function loseNextAnswer(world: World, method: 'setServiceSelector' | 'setTemplate') {
+    const original = world.workloads[method].bind(world.workloads) as (...args: unknown[]) => Promise<void>;
+    let lost = false;
+    (world.workloads as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+      await original(...args);
+      if (lost) return;
+      lost = true;
+      throw new VersionConflictError('changed since it was read (our own retried write)');
+    };
+  }
+
+  async function blueGreenAwaitingPromotion(world: World, scaleDownDelaySeconds: number) {
+    const { id } = await startRollout(world.deps, blueGreenBody({}, { scaleDownDelaySeconds }), world.newId);
+    for (let i = 0; i < 5; i++) {
+      if ((await reconcileRollout(world.deps, { rolloutId: id, run: 1 })).done) break;
+      world.workloads.settle();
+    }
+    return id;
+  }
+
+  it('the switch to green', async () => {
+    // Prepare
+    const world = rolloutWorld();
+    const id = await blueGreenAwaitingPromotion(world, 30);
+    const { run } = await promoteRollout(world.deps, id, false);
+    loseNextAnswer(world, 'setServiceSelector');
+
+    // Act
+    await reconcileRollout(world.deps, { rolloutId: id, run });
+
+    // Assess: Switched, not paused for an "external" change
+    expect(await world.rollouts.get(id)).toMatchObject({ phase: 'Switched', status: 'Progressing' });
+  });
+
+  it('the scale-down of blue after the delay', async () => {
+    // Prepare
+    const world = rolloutWorld();
+    const id = await blueGreenAwaitingPromotion(world, 30);
+    const { run } = await promoteRollout(world.deps, id, false);
+    await reconcileRollout(world.deps, { rolloutId: id, run });
+    expect((await world.rollouts.get(id))?.phase).toBe('Switched');
+    world.clock.advance(30_000);
+    loseNextAnswer(world, 'setTemplate');
+
+    // Act
+    await reconcileRollout(world.deps, { rolloutId: id, run });
+
+    // Assess
+    expect((await world.rollouts.get(id))?.phase).toMatch(/Finalizing|Done/);
+    expect((await world.rollouts.get(id))?.pause).toBeUndefined();
   });
 });
