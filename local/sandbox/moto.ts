@@ -8,24 +8,35 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
+/** Python tools pinned by requirement files and installed together into `<root>/.venv`. */
+const PYTHON_REQUIREMENTS = [
+  // The AWS emulator behind `npm start` and the integration tests.
+  'tools/moto/requirements.txt',
+  // cfn-lint for `npm run lint:template` (CI).
+  'tools/cfn-lint/requirements.txt',
+];
+
 /**
- * Installs the pinned moto server into `<root>/.venv` unless that exact requirement is already
- * installed (a stamp file remembers it), so a second start is instant. Returns the venv's python,
- * which runs our emulator entry point (tools/moto/server.py).
+ * Installs the pinned moto server and cfn-lint into `<root>/.venv` unless those exact requirements are
+ * already installed (a stamp file remembers them), so a second start is instant. Returns the venv's
+ * python, which runs our emulator entry point (tools/moto/server.py).
  */
-export async function ensureMotoInstalled(root: string, progress: Progress): Promise<string> {
+export async function ensurePythonToolsInstalled(root: string, progress: Progress): Promise<string> {
   const venv = path.join(root, '.venv');
   const python = path.join(venv, 'bin', 'python');
-  // moto_server's presence says the pip install finished (the python exists as soon as the venv does).
-  const server = path.join(venv, 'bin', 'moto_server');
-  const requirements = readFileSync(path.join(root, 'tools', 'moto', 'requirements.txt'), 'utf8');
+  // The tools' entry points say the pip install finished (the python exists as soon as the venv does).
+  const entryPoints = ['moto_server', 'cfn-lint'].map((name) => path.join(venv, 'bin', name));
+  const files = PYTHON_REQUIREMENTS.map((file) => path.join(root, file));
+  const requirements = files.map((file) => readFileSync(file, 'utf8')).join('\n');
   const stamp = path.join(venv, '.eksflow-requirements');
-  if (existsSync(server) && existsSync(stamp) && readFileSync(stamp, 'utf8') === requirements) return python;
-  progress('installing the AWS emulator (moto server) into .venv — first run only');
+  if (entryPoints.every((p) => existsSync(p)) && existsSync(stamp) && readFileSync(stamp, 'utf8') === requirements) {
+    return python;
+  }
+  progress('installing the AWS emulator (moto server) and cfn-lint into .venv — first run only');
   if (!existsSync(python)) await run('python3', ['-m', 'venv', venv], { progress });
   await run(
     path.join(venv, 'bin', 'pip'),
-    ['install', '--disable-pip-version-check', '-q', '-r', path.join(root, 'tools', 'moto', 'requirements.txt')],
+    ['install', '--disable-pip-version-check', '-q', ...files.flatMap((file) => ['-r', file])],
     { progress },
   );
   writeFileSync(stamp, requirements);
@@ -37,7 +48,7 @@ export async function ensureMotoInstalled(root: string, progress: Progress): Pro
  * e.g. DynamoDB requests run one at a time, so transactions are atomic and isolated as in AWS.
  */
 export async function startMoto(root: string, progress: Progress, port?: number): Promise<MotoServer> {
-  const python = await ensureMotoInstalled(root, progress);
+  const python = await ensurePythonToolsInstalled(root, progress);
   const chosen = port ?? (await freePort());
   const entryPoint = path.join(root, 'tools', 'moto', 'server.py');
   const child: ChildProcess = spawnTied(python, [entryPoint, '-H', '127.0.0.1', '-p', String(chosen)]);
