@@ -7,12 +7,25 @@ export interface ClusterSpec {
   /** At least two subnets in different AZs, so the control plane is highly available. */
   subnetIds: string[];
   securityGroupIds: string[];
+  /** Off unless asked for; when on, only `publicAccessCidrs` may reach it (never 0.0.0.0/0 by default). */
   endpointPublicAccess: boolean;
+  /** The networks allowed to reach a public endpoint; empty when the endpoint is private. */
+  publicAccessCidrs: string[];
+  /** Always on: nodes and in-VPC clients reach the API server without leaving the VPC. */
   endpointPrivateAccess: boolean;
+  /** Control-plane log types sent to CloudWatch Logs; audit is on by default. */
+  logging: ControlPlaneLogType[];
+  /** When given, Kubernetes Secrets are envelope-encrypted with this KMS key. */
+  kmsKeyArn?: string;
   /** Namespaces created in the cluster as its baseline (eksflow-system is always added). */
   namespaces: string[];
   tags: Record<string, string>;
 }
+
+export const CONTROL_PLANE_LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
+export type ControlPlaneLogType = (typeof CONTROL_PLANE_LOG_TYPES)[number];
+/** Who called the API server and what they did (audit), and who signed in (authenticator): on unless declined. */
+export const DEFAULT_CONTROL_PLANE_LOGS: ControlPlaneLogType[] = ['api', 'audit', 'authenticator'];
 
 export type ClusterStatus = 'CREATING' | 'ACTIVE' | 'DELETING' | 'FAILED' | 'UPDATING' | 'PENDING';
 

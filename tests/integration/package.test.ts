@@ -3,6 +3,13 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import {
+  functionsWithoutOwnRole,
+  policyStatements,
+  sharedRoles,
+  unboundedPassRoles,
+  wildcardActions,
+} from '../helpers/template-policy';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -70,8 +77,10 @@ describe('serverless package', () => {
     const rule = ofType('AWS::Events::Rule').find((r) =>
       r.Properties.EventPattern?.['detail-type']?.includes('CloudWatch Alarm State Change'),
     );
-    const role = ofType('AWS::IAM::Role')[0];
-    const statements = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+    const roleId = alarmFunction?.Properties.Role['Fn::GetAtt'][0];
+    const statements = policyStatements(template)
+      .filter((s) => s.role === roleId)
+      .map((s) => s.statement);
     const queuePolicy = ofType('AWS::SQS::QueuePolicy')[0]?.Properties;
 
     // Assess
@@ -86,7 +95,7 @@ describe('serverless package', () => {
       DeadLetterConfig: { Arn: queueArn },
       RetryPolicy: { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 3600 },
     });
-    // Least privilege: the role may send to this queue only; EventBridge only for the alarm rule.
+    // Least privilege: the function's role may send to this queue only; EventBridge only for the alarm rule.
     const sqsStatements = statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('sqs:')));
     expect(sqsStatements.length).toBeGreaterThan(0);
     for (const s of sqsStatements) {
@@ -100,5 +109,60 @@ describe('serverless package', () => {
         Condition: { ArnEquals: { 'aws:SourceArn': expect.anything() } },
       }),
     ]);
+  });
+
+  describe('least privilege (issue 8, item 4)', () => {
+    it('gives every function a role of its own, shared with no other function', () => {
+      expect(functionsWithoutOwnRole(template)).toEqual([]);
+      expect(sharedRoles(template)).toEqual([]);
+    });
+
+    it('has no wildcard action in any statement', () => {
+      expect(policyStatements(template).length).toBeGreaterThan(0);
+      expect(wildcardActions(template)).toEqual([]);
+    });
+
+    it('passes only the configured cluster role, only to EKS, and only from the function that creates clusters', () => {
+      // Prepare
+      const passRoles = policyStatements(template).filter((s) => [s.statement.Action].flat().includes('iam:PassRole'));
+
+      // Assess
+      expect(unboundedPassRoles(template)).toEqual([]);
+      expect(passRoles.map((s) => s.role)).toEqual(['ProvisionRequestControlPlaneRole']);
+      expect(JSON.stringify(passRoles[0].statement.Resource)).toContain(':role/eksflow-dev-eks-cluster');
+    });
+
+    it('publishes events only on the bus and starts or stops only eksflow state machines and their executions', () => {
+      // Prepare
+      const withPrefix = (prefix: string) =>
+        policyStatements(template).filter((s) => [s.statement.Action].flat().some((a) => a?.startsWith(prefix)));
+      const resourceText = (s: { statement: { Resource?: unknown } }) => JSON.stringify(s.statement.Resource);
+
+      // Assess
+      const events = withPrefix('events:');
+      expect(events.length).toBeGreaterThan(0);
+      for (const s of events) expect(resourceText(s)).toContain(':event-bus/default');
+      const states = withPrefix('states:');
+      expect(states.length).toBeGreaterThan(0);
+      for (const s of states)
+        expect(resourceText(s)).toMatch(/:(stateMachine|execution):eksflow-dev-(rollout|provision-cluster)/);
+    });
+
+    it('lets each state machine invoke only its own task functions', () => {
+      // Prepare
+      const machineRoles = policyStatements(template).filter((s) => /StateMachineRole$/.test(s.role));
+
+      // Assess
+      expect(machineRoles.length).toBe(2);
+      for (const s of machineRoles) {
+        expect([s.statement.Action].flat()).toEqual(['lambda:InvokeFunction']);
+        const prefix = s.role.startsWith('Rollout') ? 'Rollout' : 'Provision';
+        expect(
+          JSON.stringify(s.statement.Resource)
+            .match(/"(\w+)LambdaFunction"/g)
+            ?.every((f) => f.startsWith(`"${prefix}`)),
+        ).toBe(true);
+      }
+    });
   });
 });

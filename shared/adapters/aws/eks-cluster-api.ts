@@ -10,6 +10,9 @@ import { OPERATION_TAG, type ClusterInfo, type ClusterSpec, type ClusterStatus }
 import type { ClusterApi } from '../../ports/cluster-api';
 import { awsCall, awsErrorName } from './aws-call';
 
+/** What EKS envelope-encrypts with the cluster's KMS key (the only resource type it supports). */
+const ENCRYPTED_RESOURCES = 'secrets';
+
 export class EksClusterApi implements ClusterApi {
   constructor(private readonly eks: EKSClient = new EKSClient({})) {}
 
@@ -23,7 +26,13 @@ export class EksClusterApi implements ClusterApi {
         securityGroupIds: spec.securityGroupIds,
         endpointPublicAccess: spec.endpointPublicAccess,
         endpointPrivateAccess: spec.endpointPrivateAccess,
+        // Always sent with a public endpoint: EKS's default for a missing list is 0.0.0.0/0.
+        ...(spec.endpointPublicAccess ? { publicAccessCidrs: spec.publicAccessCidrs } : {}),
       },
+      ...(spec.logging.length > 0 ? { logging: { clusterLogging: [{ types: spec.logging, enabled: true }] } } : {}),
+      ...(spec.kmsKeyArn
+        ? { encryptionConfig: [{ resources: [ENCRYPTED_RESOURCES], provider: { keyArn: spec.kmsKeyArn } }] }
+        : {}),
       tags: { ...spec.tags, [OPERATION_TAG]: operationId, 'eksflow:managed': 'true' },
       // Same token for the same operation: EKS itself treats a retried request as the same one.
       clientRequestToken: operationId,

@@ -19,7 +19,9 @@ const spec: ClusterSpec = {
   subnetIds: ['subnet-1', 'subnet-2'],
   securityGroupIds: [],
   endpointPublicAccess: true,
+  publicAccessCidrs: ['203.0.113.0/24'],
   endpointPrivateAccess: true,
+  logging: ['api', 'audit', 'authenticator'],
   namespaces: ['team-a', 'eksflow-system', 'team-b'],
   tags: {},
 };

@@ -30,8 +30,10 @@ describe('parseClusterSpec', () => {
       roleArn,
       subnetIds: ['subnet-0a1', 'subnet-0b2'],
       securityGroupIds: [],
-      endpointPublicAccess: true,
+      endpointPublicAccess: false,
+      publicAccessCidrs: [],
       endpointPrivateAccess: true,
+      logging: ['api', 'audit', 'authenticator'],
       namespaces: [],
       tags: {},
     });
@@ -78,8 +80,11 @@ describe('parseClusterSpec', () => {
       ...minimal,
       version: '1.31',
       securityGroupIds: ['sg-0abc'],
-      endpointPublicAccess: false,
+      endpointPublicAccess: true,
+      publicAccessCidrs: ['203.0.113.0/24', '0.0.0.0/0'],
       endpointPrivateAccess: true,
+      logging: ['audit', 'scheduler'],
+      kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/eks-secrets',
       namespaces: ['team-a', 'team-b'],
       tags: { team: 'platform' },
     };
@@ -148,6 +153,13 @@ describe('parseClusterSpec', () => {
     { field: 'securityGroupIds', value: 'sg-1' },
     { field: 'endpointPublicAccess', value: 'yes' },
     { field: 'endpointPrivateAccess', value: 1 },
+    { field: 'publicAccessCidrs', value: '203.0.113.0/24' },
+    { field: 'publicAccessCidrs.0', value: ['203.0.113.0'] },
+    { field: 'publicAccessCidrs.0', value: ['300.0.113.0/24'] },
+    { field: 'logging', value: 'audit' },
+    { field: 'logging.1', value: ['audit', 'everything'] },
+    { field: 'logging', value: ['audit', 'audit'] },
+    { field: 'kmsKeyArn', value: 'alias/eks' },
     { field: 'namespaces', value: 'team-a' },
     { field: 'tags', value: ['team'] },
   ])('names $field when it has the wrong type or shape ($value)', ({ field, value }) => {
@@ -220,5 +232,80 @@ describe('parseClusterSpec', () => {
 
     // Assess
     expect(fields(error).sort()).toEqual(['extra', 'name', 'subnetIds']);
+  });
+
+  describe('safer clusters by default (issue 8, item 5)', () => {
+    it('keeps the endpoint private and audit logging on when the spec says nothing', () => {
+      // Act
+      const spec = parseClusterSpec(minimal);
+
+      // Assess
+      expect(spec.endpointPublicAccess).toBe(false);
+      expect(spec.publicAccessCidrs).toEqual([]);
+      expect(spec.endpointPrivateAccess).toBe(true);
+      expect(spec.logging).toContain('audit');
+      expect(spec.kmsKeyArn).toBeUndefined();
+    });
+
+    it('refuses a public endpoint without publicAccessCidrs, naming the field (EKS would open it to 0.0.0.0/0)', () => {
+      // Act
+      const error = validationError(() => parseClusterSpec({ ...minimal, endpointPublicAccess: true }));
+
+      // Assess
+      expect(error.status).toBe(400);
+      expect(fields(error)).toEqual(['publicAccessCidrs']);
+      expect(error.details[0].reason).toMatch(/required when endpointPublicAccess is true/);
+    });
+
+    it('refuses an empty publicAccessCidrs list with a public endpoint', () => {
+      // Act
+      const error = validationError(() =>
+        parseClusterSpec({ ...minimal, endpointPublicAccess: true, publicAccessCidrs: [] }),
+      );
+
+      // Assess
+      expect(fields(error)).toEqual(['publicAccessCidrs']);
+    });
+
+    it('accepts a public endpoint limited to the CIDR blocks given', () => {
+      // Act
+      const spec = parseClusterSpec({ ...minimal, endpointPublicAccess: true, publicAccessCidrs: ['198.51.100.7/32'] });
+
+      // Assess
+      expect(spec.endpointPublicAccess).toBe(true);
+      expect(spec.publicAccessCidrs).toEqual(['198.51.100.7/32']);
+    });
+
+    it('refuses publicAccessCidrs on a private endpoint: they would do nothing', () => {
+      // Act
+      const error = validationError(() => parseClusterSpec({ ...minimal, publicAccessCidrs: ['198.51.100.7/32'] }));
+
+      // Assess
+      expect(fields(error)).toEqual(['publicAccessCidrs']);
+      expect(error.details[0].reason).toMatch(/only to a public endpoint/);
+    });
+
+    it('refuses to turn private endpoint access off', () => {
+      // Act
+      const error = validationError(() => parseClusterSpec({ ...minimal, endpointPrivateAccess: false }));
+
+      // Assess
+      expect(fields(error)).toEqual(['endpointPrivateAccess']);
+      expect(error.details[0].reason).toMatch(/must be true/);
+    });
+
+    it('lets the caller choose the log types, audit included or not', () => {
+      // Act / Assess
+      expect(parseClusterSpec({ ...minimal, logging: ['api'] }).logging).toEqual(['api']);
+      expect(parseClusterSpec({ ...minimal, logging: [] }).logging).toEqual([]);
+    });
+
+    it('keeps a KMS key ARN for encrypting Secrets', () => {
+      // Prepare
+      const kmsKeyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+      // Act / Assess
+      expect(parseClusterSpec({ ...minimal, kmsKeyArn }).kmsKeyArn).toBe(kmsKeyArn);
+    });
   });
 });

@@ -13,7 +13,9 @@ const spec: ClusterSpec = {
   subnetIds: ['subnet-1', 'subnet-2'],
   securityGroupIds: ['sg-1'],
   endpointPublicAccess: false,
+  publicAccessCidrs: [],
   endpointPrivateAccess: true,
+  logging: ['api', 'audit', 'authenticator'],
   namespaces: [],
   tags: { team: 'platform' },
 };
@@ -58,10 +60,54 @@ describe('EksClusterApi.createCluster', () => {
         endpointPublicAccess: false,
         endpointPrivateAccess: true,
       },
+      logging: { clusterLogging: [{ types: ['api', 'audit', 'authenticator'], enabled: true }] },
       tags: { team: 'platform', [OPERATION_TAG]: 'op-123', 'eksflow:managed': 'true' },
       clientRequestToken: 'op-123',
     });
     expect(OPERATION_TAG).toBe('eksflow:operation');
+  });
+
+  it('opens a public endpoint only to the CIDR blocks of the spec (EKS would default to 0.0.0.0/0)', async () => {
+    // Prepare
+    eks.on(CreateClusterCommand).resolves({ cluster: { name: 'prod-eu', status: 'CREATING' } });
+
+    // Act
+    await api().createCluster({ ...spec, endpointPublicAccess: true, publicAccessCidrs: ['203.0.113.0/24'] }, 'op-1');
+
+    // Assess
+    expect(eks.commandCalls(CreateClusterCommand)[0].args[0].input.resourcesVpcConfig).toEqual({
+      subnetIds: ['subnet-1', 'subnet-2'],
+      securityGroupIds: ['sg-1'],
+      endpointPublicAccess: true,
+      endpointPrivateAccess: true,
+      publicAccessCidrs: ['203.0.113.0/24'],
+    });
+  });
+
+  it('encrypts Secrets with the KMS key when one is given, and asks for no encryption otherwise', async () => {
+    // Prepare
+    eks.on(CreateClusterCommand).resolves({ cluster: { name: 'prod-eu', status: 'CREATING' } });
+    const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+    // Act
+    await api().createCluster({ ...spec, kmsKeyArn: keyArn }, 'op-1');
+    await api().createCluster(spec, 'op-2');
+
+    // Assess
+    const [withKey, withoutKey] = eks.commandCalls(CreateClusterCommand).map((c) => c.args[0].input);
+    expect(withKey.encryptionConfig).toEqual([{ resources: ['secrets'], provider: { keyArn } }]);
+    expect(withoutKey.encryptionConfig).toBeUndefined();
+  });
+
+  it('sends no logging block when the spec declines every log type', async () => {
+    // Prepare
+    eks.on(CreateClusterCommand).resolves({ cluster: { name: 'prod-eu', status: 'CREATING' } });
+
+    // Act
+    await api().createCluster({ ...spec, logging: [] }, 'op-1');
+
+    // Assess
+    expect(eks.commandCalls(CreateClusterCommand)[0].args[0].input.logging).toBeUndefined();
   });
 
   it('accepts ResourceInUseException when the existing cluster carries this operation tag (a re-run step)', async () => {
