@@ -42,6 +42,8 @@ export interface Container {
   events: EventPublisher;
   healthChecks: HealthCheck[];
   now: () => Date;
+  /** eksflow's roles granted Kubernetes access in the clusters it provisions (config). */
+  kubeAccess?: Config['kubeAccess'];
   /** Short in-task waits (pods becoming Ready); see RolloutDeps.sleep. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -76,6 +78,7 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
     alarms: new CloudWatchAlarmStates(new CloudWatchClient({ ...aws, credentials })),
     events: new EventBridgePublisher(config.eventBusName, new EventBridgeClient({ ...aws, credentials }), logger),
     healthChecks,
+    kubeAccess: config.kubeAccess,
     now: () => new Date(),
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     ...overrides,

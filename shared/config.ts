@@ -1,3 +1,4 @@
+import type { KubeAccess } from './domain/cluster';
 import type { LogLevel } from './logger';
 
 /** A cluster whose Kubernetes API is reached at a fixed place instead of through DescribeCluster + an EKS token. */
@@ -19,6 +20,8 @@ export interface Config {
   /** Keyed by cluster name; `*` applies to every cluster. */
   kubeOverrides: Record<string, KubeEndpointOverride>;
   clusterDefaults: { roleArn?: string; subnetIds?: string[] };
+  /** eksflow's roles granted Kubernetes access in the clusters it provisions; unset in the sandbox. */
+  kubeAccess?: KubeAccess;
   /** First wait of the provisioning poll loop; the workflow doubles it up to a ceiling. */
   clusterPollSeconds: number;
   logLevel: LogLevel;
@@ -45,9 +48,22 @@ export function loadConfig(env: Env = process.env): Config {
             .filter(Boolean)
         : undefined,
     },
+    kubeAccess: env.EKSFLOW_BASELINE_PRINCIPAL_ARN
+      ? {
+          baselinePrincipalArn: env.EKSFLOW_BASELINE_PRINCIPAL_ARN,
+          rolloutPrincipalArns: listOf(env.EKSFLOW_ROLLOUT_PRINCIPAL_ARNS),
+        }
+      : undefined,
     clusterPollSeconds: Number(env.EKSFLOW_CLUSTER_POLL_SECONDS ?? 30),
     logLevel: (env.LOG_LEVEL as LogLevel) ?? 'info',
   };
+}
+
+function listOf(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function parseJson<T>(text: string | undefined, name: string): T | undefined {

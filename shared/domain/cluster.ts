@@ -40,6 +40,23 @@ export interface ClusterInfo {
   tags: Record<string, string>;
 }
 
+/**
+ * eksflow's own IAM roles and what each may do inside the clusters it provisions (access entries). Absent in
+ * the sandbox, where the cluster creator's access is kept.
+ */
+export interface KubeAccess {
+  /** Applies the baseline (namespaces, RBAC): cluster admin, as RBAC allows only an admin to grant. */
+  baselinePrincipalArn: string;
+  /** Run rollouts: members of EKSFLOW_KUBE_GROUP, which the baseline binds in the spec's namespaces only. */
+  rolloutPrincipalArns: string[];
+}
+
+/** What one access entry grants: cluster admin, or membership of Kubernetes groups bound by RBAC. */
+export type AccessGrant = { principalArn: string } & ({ clusterAdmin: true } | { kubernetesGroups: string[] });
+
+/** The Kubernetes group eksflow's rollout roles belong to (deploy/rbac/eksflow-rbac.yaml binds it). */
+export const EKSFLOW_KUBE_GROUP = 'eksflow';
+
 /** The namespace every managed cluster gets; it marks the cluster as eksflow's. */
 export const SYSTEM_NAMESPACE = 'eksflow-system';
 /** Tag on AWS resources naming the operation that created them: lets a retried step recognise its own work. */

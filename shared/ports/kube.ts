@@ -14,4 +14,6 @@ export interface KubeConnector {
 export interface ClusterBaseline {
   /** Creates the namespace or leaves an existing one alone; returns what happened. */
   ensureNamespace(cluster: string, name: string, labels: Record<string, string>): Promise<'created' | 'exists'>;
+  /** Lets `group` make eksflow's rollout calls in these namespaces, and nowhere else (RBAC). */
+  ensureRolloutAccess(cluster: string, group: string, namespaces: string[]): Promise<void>;
 }

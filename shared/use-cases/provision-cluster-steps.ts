@@ -1,4 +1,10 @@
-import { nextPollSeconds, OPERATION_TAG, SYSTEM_NAMESPACE } from '../domain/cluster';
+import {
+  EKSFLOW_KUBE_GROUP,
+  type KubeAccess,
+  nextPollSeconds,
+  OPERATION_TAG,
+  SYSTEM_NAMESPACE,
+} from '../domain/cluster';
 import { causeMessage, type CaughtError } from '../domain/caught-error';
 import { finished, withStep } from '../domain/operation';
 import { DependencyError } from '../errors';
@@ -16,13 +22,16 @@ export interface ProvisionStepDeps {
   baseline: ClusterBaseline;
   operations: OperationStore;
   now: () => Date;
+  /** eksflow's roles to grant access to (deployed); absent, the creator's own access is kept (the sandbox). */
+  kubeAccess?: KubeAccess;
 }
 
 /** Waits growing up to this ceiling: EKS takes ~15 minutes; a tight poll only burns transitions. */
 const POLL_CEILING_SECONDS = 120;
 
 export async function requestControlPlane(deps: ProvisionStepDeps, input: ProvisionClusterInput): Promise<void> {
-  await deps.clusters.createCluster(input.spec, input.operationId);
+  const options = deps.kubeAccess ? { creatorIsAdmin: false } : undefined;
+  await deps.clusters.createCluster(input.spec, input.operationId, options);
   await recordStep(deps, input.operationId, 'ControlPlaneRequested');
 }
 
@@ -44,7 +53,21 @@ export async function checkControlPlane(
 export async function applyBaseline(deps: ProvisionStepDeps, input: ProvisionClusterInput): Promise<void> {
   const labels = { 'app.kubernetes.io/managed-by': 'eksflow' };
   const namespaces = [SYSTEM_NAMESPACE, ...input.spec.namespaces.filter((n) => n !== SYSTEM_NAMESPACE)];
-  for (const namespace of namespaces) await deps.baseline.ensureNamespace(input.spec.name, namespace, labels);
+  const cluster = input.spec.name;
+  if (deps.kubeAccess) {
+    // The baseline role first (it applies what follows), then the rollout roles, as members of one group.
+    await deps.clusters.grantAccess(cluster, {
+      principalArn: deps.kubeAccess.baselinePrincipalArn,
+      clusterAdmin: true,
+    });
+    for (const principalArn of deps.kubeAccess.rolloutPrincipalArns) {
+      await deps.clusters.grantAccess(cluster, { principalArn, kubernetesGroups: [EKSFLOW_KUBE_GROUP] });
+    }
+  }
+  for (const namespace of namespaces) await deps.baseline.ensureNamespace(cluster, namespace, labels);
+  // Rollouts only in the spec's namespaces: eksflow's own stays out of reach of a rollout request.
+  const rolloutNamespaces = namespaces.filter((n) => n !== SYSTEM_NAMESPACE);
+  if (deps.kubeAccess) await deps.baseline.ensureRolloutAccess(cluster, EKSFLOW_KUBE_GROUP, rolloutNamespaces);
   await recordStep(deps, input.operationId, 'BaselineApplied', `namespaces: ${namespaces.join(', ')}`);
 }
 

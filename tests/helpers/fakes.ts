@@ -1,7 +1,13 @@
 // In-memory test doubles of the ports, shared by the use-case and workflow tests.
-import { OPERATION_TAG, type ClusterInfo, type ClusterSpec, type ClusterStatus } from '../../shared/domain/cluster';
+import {
+  type AccessGrant,
+  type ClusterInfo,
+  type ClusterSpec,
+  type ClusterStatus,
+  OPERATION_TAG,
+} from '../../shared/domain/cluster';
 import { ConflictError } from '../../shared/errors';
-import type { ClusterApi } from '../../shared/ports/cluster-api';
+import type { ClusterApi, CreateClusterOptions } from '../../shared/ports/cluster-api';
 import type { ClusterBaseline } from '../../shared/ports/kube';
 import type { ExecutionState, WorkflowName, WorkflowStarter } from '../../shared/ports/workflows';
 
@@ -10,13 +16,16 @@ export class FakeClusterApi implements ClusterApi {
   readonly clusters = new Map<string, ClusterInfo>();
   readonly created: Array<{ spec: ClusterSpec; operationId: string }> = [];
   readonly deleted: string[] = [];
+  readonly createOptions: Array<CreateClusterOptions | undefined> = [];
+  readonly grants: Array<{ cluster: string; grant: AccessGrant }> = [];
 
   add(name: string, status: ClusterStatus, tags: Record<string, string> = {}): this {
     this.clusters.set(name, { name, status, tags });
     return this;
   }
 
-  async createCluster(spec: ClusterSpec, operationId: string): Promise<void> {
+  async createCluster(spec: ClusterSpec, operationId: string, options?: CreateClusterOptions): Promise<void> {
+    this.createOptions.push(options);
     const existing = this.clusters.get(spec.name);
     if (existing) {
       if (existing.tags[OPERATION_TAG] !== operationId) throw new ConflictError(`cluster ${spec.name} already exists`);
@@ -33,6 +42,10 @@ export class FakeClusterApi implements ClusterApi {
   async describeCluster(name: string): Promise<ClusterInfo | undefined> {
     const cluster = this.clusters.get(name);
     return cluster && structuredClone(cluster);
+  }
+
+  async grantAccess(cluster: string, grant: AccessGrant): Promise<void> {
+    this.grants.push({ cluster, grant });
   }
 
   async deleteCluster(name: string): Promise<void> {
@@ -82,6 +95,11 @@ export class FakeClusterBaseline implements ClusterBaseline {
     if (inCluster.has(name)) return 'exists';
     inCluster.set(name, labels);
     return 'created';
+  }
+
+  readonly rolloutAccess: Array<{ cluster: string; group: string; namespaces: string[] }> = [];
+  async ensureRolloutAccess(cluster: string, group: string, namespaces: string[]): Promise<void> {
+    this.rolloutAccess.push({ cluster, group, namespaces });
   }
 }
 

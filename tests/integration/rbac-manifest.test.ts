@@ -7,7 +7,10 @@ import {
   type V1RoleBinding,
 } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { kube, uniqueName } from '../helpers/stack';
+import { KubeClusterBaseline } from '../../shared/adapters/kube/kube-baseline';
+import { KubeClientFactory } from '../../shared/adapters/kube/kube-clients';
+import { ROLLOUT_RBAC_NAME, ROLLOUT_RBAC_RULES } from '../../shared/adapters/kube/rollout-rbac';
+import { kube, testStack, uniqueName } from '../helpers/stack';
 
 const manifestPath = path.resolve(__dirname, '../../deploy/rbac/eksflow-rbac.yaml');
 /** The group eksflow's IAM roles are mapped to by their access entries. */
@@ -102,5 +105,61 @@ describe('RBAC manifest for clusters eksflow did not create', () => {
     expect(await allowed('list', '', 'namespaces')).toBe(false);
     expect(await allowed('create', '', 'namespaces')).toBe(false);
     expect(await allowed('get', '', 'nodes')).toBe(false);
+  });
+});
+
+/** The provisioning baseline applies the same RBAC to the clusters eksflow creates. */
+describe('rollout RBAC applied by the provisioning baseline', () => {
+  const { config, core } = kube();
+  const rbac = config.makeApiClient(RbacAuthorizationV1Api);
+  const authz = config.makeApiClient(AuthorizationV1Api);
+  const { controlPlane } = testStack();
+  const baseline = new KubeClusterBaseline(
+    new KubeClientFactory({
+      connect: async () => ({ server: controlPlane.server, caData: controlPlane.caData, token: controlPlane.token }),
+    }),
+  );
+  const group = uniqueName('eksflow-group');
+  const granted = uniqueName('rbac-granted');
+  const notGranted = uniqueName('rbac-not-granted');
+
+  beforeAll(async () => {
+    for (const name of [granted, notGranted]) await core.createNamespace({ body: { metadata: { name } } });
+  });
+  afterAll(async () => {
+    for (const name of [granted, notGranted]) await core.deleteNamespace({ name }).catch(() => undefined);
+  });
+
+  it('ships the same rules in deploy/rbac/eksflow-rbac.yaml as the baseline applies', () => {
+    // Prepare
+    const [clusterRole] = parseAllDocuments(readFileSync(manifestPath, 'utf8')).map((d) => d.toJS()) as [V1ClusterRole];
+
+    // Assess
+    expect(clusterRole.metadata?.name).toBe(ROLLOUT_RBAC_NAME);
+    expect(clusterRole.rules).toEqual(ROLLOUT_RBAC_RULES);
+  });
+
+  it('binds the group in the given namespaces only, and a second run changes nothing', async () => {
+    // Act
+    await baseline.ensureRolloutAccess('sandbox', group, [granted]);
+    await baseline.ensureRolloutAccess('sandbox', group, [granted]);
+
+    // Assess
+    const can = async (namespace: string) =>
+      (
+        await authz.createSubjectAccessReview({
+          body: {
+            spec: {
+              user: 'someone',
+              groups: [group],
+              resourceAttributes: { verb: 'patch', group: 'apps', resource: 'deployments', namespace },
+            },
+          },
+        })
+      ).status?.allowed;
+    expect(await can(granted)).toBe(true);
+    expect(await can(notGranted)).toBe(false);
+    const binding = await rbac.readNamespacedRoleBinding({ name: ROLLOUT_RBAC_NAME, namespace: granted });
+    expect(binding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }]);
   });
 });

@@ -1,4 +1,6 @@
 import {
+  AssociateAccessPolicyCommand,
+  CreateAccessEntryCommand,
   CreateClusterCommand,
   DeleteClusterCommand,
   DescribeClusterCommand,
@@ -6,9 +8,18 @@ import {
   type Cluster,
 } from '@aws-sdk/client-eks';
 import { ConflictError } from '../../errors';
-import { OPERATION_TAG, type ClusterInfo, type ClusterSpec, type ClusterStatus } from '../../domain/cluster';
-import type { ClusterApi } from '../../ports/cluster-api';
+import {
+  type AccessGrant,
+  type ClusterInfo,
+  type ClusterSpec,
+  type ClusterStatus,
+  OPERATION_TAG,
+} from '../../domain/cluster';
+import type { ClusterApi, CreateClusterOptions } from '../../ports/cluster-api';
 import { awsCall, awsErrorName } from './aws-call';
+
+/** EKS's managed access policy equal to Kubernetes' cluster-admin (for the baseline role only). */
+const CLUSTER_ADMIN_POLICY_ARN = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
 
 /** What EKS envelope-encrypts with the cluster's KMS key (the only resource type it supports). */
 const ENCRYPTED_RESOURCES = 'secrets';
@@ -16,7 +27,7 @@ const ENCRYPTED_RESOURCES = 'secrets';
 export class EksClusterApi implements ClusterApi {
   constructor(private readonly eks: EKSClient = new EKSClient({})) {}
 
-  async createCluster(spec: ClusterSpec, operationId: string): Promise<void> {
+  async createCluster(spec: ClusterSpec, operationId: string, options?: CreateClusterOptions): Promise<void> {
     const command = new CreateClusterCommand({
       name: spec.name,
       version: spec.version,
@@ -32,6 +43,10 @@ export class EksClusterApi implements ClusterApi {
       ...(spec.logging.length > 0 ? { logging: { clusterLogging: [{ types: spec.logging, enabled: true }] } } : {}),
       ...(spec.kmsKeyArn
         ? { encryptionConfig: [{ resources: [ENCRYPTED_RESOURCES], provider: { keyArn: spec.kmsKeyArn } }] }
+        : {}),
+      // Access entries (API) instead of the creator's implicit admin: each eksflow role gets only its grant.
+      ...(options && !options.creatorIsAdmin
+        ? { accessConfig: { authenticationMode: 'API_AND_CONFIG_MAP', bootstrapClusterCreatorAdminPermissions: false } }
         : {}),
       tags: { ...spec.tags, [OPERATION_TAG]: operationId, 'eksflow:managed': 'true' },
       // Same token for the same operation: EKS itself treats a retried request as the same one.
@@ -66,6 +81,31 @@ export class EksClusterApi implements ClusterApi {
       await awsCall('EKS DeleteCluster', () => this.eks.send(new DeleteClusterCommand({ name })));
     } catch (error) {
       if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
+    }
+  }
+
+  async grantAccess(cluster: string, grant: AccessGrant): Promise<void> {
+    const { principalArn } = grant;
+    const kubernetesGroups = 'kubernetesGroups' in grant ? grant.kubernetesGroups : undefined;
+    try {
+      await awsCall('EKS CreateAccessEntry', () =>
+        this.eks.send(new CreateAccessEntryCommand({ clusterName: cluster, principalArn, kubernetesGroups })),
+      );
+    } catch (error) {
+      // Created by an earlier run of this step: the entry is there, the policy below is idempotent.
+      if (awsErrorName(error) !== 'ResourceInUseException') throw error;
+    }
+    if ('clusterAdmin' in grant) {
+      await awsCall('EKS AssociateAccessPolicy', () =>
+        this.eks.send(
+          new AssociateAccessPolicyCommand({
+            clusterName: cluster,
+            principalArn,
+            policyArn: CLUSTER_ADMIN_POLICY_ARN,
+            accessScope: { type: 'cluster' },
+          }),
+        ),
+      );
     }
   }
 }

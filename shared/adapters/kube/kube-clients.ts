@@ -3,6 +3,7 @@ import {
   type ApiType,
   AppsV1Api,
   CoreV1Api,
+  RbacAuthorizationV1Api,
   createConfiguration,
   KubeConfig,
   type Middleware,
@@ -14,6 +15,8 @@ import { KUBE_REQUEST_TIMEOUT_MS } from './kube-call';
 export interface KubeClients {
   core: CoreV1Api;
   apps: AppsV1Api;
+  /** The provisioning baseline's RBAC only. */
+  rbac: RbacAuthorizationV1Api;
 }
 
 export function kubeConfigFor(cluster: string, connection: KubeConnection): KubeConfig {
@@ -82,6 +85,7 @@ export class KubeClientFactory {
     const clients = {
       core: kubeApiClient(config, CoreV1Api, this.requestTimeoutMs),
       apps: kubeApiClient(config, AppsV1Api, this.requestTimeoutMs),
+      rbac: kubeApiClient(config, RbacAuthorizationV1Api, this.requestTimeoutMs),
     };
     this.cache.set(cluster, { key, clients });
     return clients;

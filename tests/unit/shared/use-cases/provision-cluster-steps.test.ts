@@ -241,3 +241,62 @@ describe('failProvisioning', () => {
     expect(op.steps.map((s) => s.name)).toEqual(['RolledBack']);
   });
 });
+
+describe('Kubernetes access for eksflow (issue 8, item 4)', () => {
+  const kubeAccess = {
+    baselinePrincipalArn: 'arn:aws:iam::123456789012:role/eksflow-dev-us-east-1-provisionApplyBaseline',
+    rolloutPrincipalArns: [
+      'arn:aws:iam::123456789012:role/eksflow-dev-us-east-1-api',
+      'arn:aws:iam::123456789012:role/eksflow-dev-us-east-1-rolloutReconcile',
+    ],
+  };
+
+  it('creates the cluster without the creator as admin when eksflow grants access itself', async () => {
+    // Prepare
+    const { deps } = await setup();
+
+    // Act
+    await requestControlPlane({ ...deps, kubeAccess }, input);
+
+    // Assess
+    expect(deps.clusters.createOptions).toEqual([{ creatorIsAdmin: false }]);
+  });
+
+  it('grants the baseline role admin, the rollout roles the eksflow group, bound in the spec namespaces only', async () => {
+    // Prepare
+    const { deps } = await setup();
+
+    // Act
+    await applyBaseline({ ...deps, kubeAccess }, input);
+
+    // Assess
+    expect(deps.clusters.grants).toEqual([
+      { cluster: 'prod-eu', grant: { principalArn: kubeAccess.baselinePrincipalArn, clusterAdmin: true } },
+      {
+        cluster: 'prod-eu',
+        grant: { principalArn: kubeAccess.rolloutPrincipalArns[0], kubernetesGroups: ['eksflow'] },
+      },
+      {
+        cluster: 'prod-eu',
+        grant: { principalArn: kubeAccess.rolloutPrincipalArns[1], kubernetesGroups: ['eksflow'] },
+      },
+    ]);
+    expect(deps.baseline.rolloutAccess).toEqual([
+      { cluster: 'prod-eu', group: 'eksflow', namespaces: ['team-a', 'team-b'] },
+    ]);
+  });
+
+  it('keeps the creator as admin and grants nothing when no eksflow roles are configured (the sandbox)', async () => {
+    // Prepare
+    const { deps } = await setup();
+
+    // Act
+    await requestControlPlane(deps, input);
+    await applyBaseline(deps, input);
+
+    // Assess
+    expect(deps.clusters.createOptions).toEqual([undefined]);
+    expect(deps.clusters.grants).toEqual([]);
+    expect(deps.baseline.rolloutAccess).toEqual([]);
+  });
+});

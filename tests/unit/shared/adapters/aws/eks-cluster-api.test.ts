@@ -1,4 +1,11 @@
-import { CreateClusterCommand, DeleteClusterCommand, DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import {
+  AssociateAccessPolicyCommand,
+  CreateAccessEntryCommand,
+  CreateClusterCommand,
+  DeleteClusterCommand,
+  DescribeClusterCommand,
+  EKSClient,
+} from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EksClusterApi } from '../../../../../shared/adapters/aws/eks-cluster-api';
 import { OPERATION_TAG, type ClusterSpec } from '../../../../../shared/domain/cluster';
@@ -252,5 +259,56 @@ describe('EksClusterApi.deleteCluster', () => {
 
     // Act / Assess
     await expect(api().deleteCluster('gone')).resolves.toBeUndefined();
+  });
+});
+
+describe('EksClusterApi access entries', () => {
+  const principalArn = 'arn:aws:iam::123456789012:role/eksflow-dev-us-east-1-api';
+
+  it('asks EKS for access entries instead of the creator as admin when told so', async () => {
+    // Prepare
+    eks.on(CreateClusterCommand).resolves({ cluster: { name: 'prod-eu', status: 'CREATING' } });
+
+    // Act
+    await api().createCluster(spec, 'op-1', { creatorIsAdmin: false });
+
+    // Assess
+    expect(eks.commandCalls(CreateClusterCommand)[0].args[0].input.accessConfig).toEqual({
+      authenticationMode: 'API_AND_CONFIG_MAP',
+      bootstrapClusterCreatorAdminPermissions: false,
+    });
+  });
+
+  it('maps a rollout role to Kubernetes groups with no access policy', async () => {
+    // Prepare
+    eks.on(CreateAccessEntryCommand).resolves({});
+
+    // Act
+    await api().grantAccess('prod-eu', { principalArn, kubernetesGroups: ['eksflow'] });
+
+    // Assess
+    expect(eks.commandCalls(CreateAccessEntryCommand)[0].args[0].input).toEqual({
+      clusterName: 'prod-eu',
+      principalArn,
+      kubernetesGroups: ['eksflow'],
+    });
+    expect(eks.commandCalls(AssociateAccessPolicyCommand)).toHaveLength(0);
+  });
+
+  it('gives the baseline role the cluster admin access policy, and takes an existing entry as its own (a re-run step)', async () => {
+    // Prepare
+    eks.on(CreateAccessEntryCommand).rejects(awsError('ResourceInUseException', 409));
+    eks.on(AssociateAccessPolicyCommand).resolves({});
+
+    // Act
+    await api().grantAccess('prod-eu', { principalArn, clusterAdmin: true });
+
+    // Assess
+    expect(eks.commandCalls(AssociateAccessPolicyCommand)[0].args[0].input).toEqual({
+      clusterName: 'prod-eu',
+      principalArn,
+      policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
+      accessScope: { type: 'cluster' },
+    });
   });
 });

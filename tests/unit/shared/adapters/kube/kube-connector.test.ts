@@ -7,6 +7,7 @@ function clusters(found: Partial<ClusterInfo> | undefined): ClusterApi {
   return {
     createCluster: jest.fn(),
     deleteCluster: jest.fn(),
+    grantAccess: jest.fn(),
     describeCluster: jest.fn(async (name: string) =>
       found ? ({ name, status: 'ACTIVE', tags: {}, ...found } as ClusterInfo) : undefined,
     ),
@@ -106,6 +107,7 @@ describe('EksKubeConnector', () => {
       const api: ClusterApi = {
         createCluster: jest.fn(),
         deleteCluster: jest.fn(),
+        grantAccess: jest.fn(),
         describeCluster: jest.fn(async (name: string) =>
           exists ? ({ name, status: 'ACTIVE', tags: {} } as ClusterInfo) : undefined,
         ),
