@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClusterSpec } from '../domain/cluster';
 import { finished, newOperation } from '../domain/operation';
-import { ConflictError, errorMessage } from '../errors';
+import { ConflictError, errorMessage, ValidationError } from '../errors';
 import type { ClusterApi } from '../ports/cluster-api';
 import type { OperationStore } from '../ports/store';
 import type { WorkflowStarter } from '../ports/workflows';
@@ -30,6 +30,14 @@ export interface ProvisionClusterInput {
  */
 export async function startProvisionCluster(deps: ProvisionClusterDeps, body: unknown) {
   const spec = parseClusterSpec(body, deps.clusterDefaults);
+  // Deployed, eksflow may pass only the configured cluster role (iam:PassRole): say so now, not in a failed step.
+  const allowedRole = deps.clusterDefaults.roleArn;
+  if (allowedRole && spec.roleArn !== allowedRole) {
+    throw ValidationError.forField(
+      'roleArn',
+      `must be the cluster role eksflow may pass (${allowedRole}); leave it out to use that role`,
+    );
+  }
   const existing = await deps.clusters.describeCluster(spec.name);
   if (existing)
     throw new ConflictError(`cluster ${spec.name} already exists (status ${existing.status})`, {

@@ -55,6 +55,31 @@ describe('startProvisionCluster', () => {
     expect(deps.clusters.created).toEqual([]); // nothing is created in AWS here
   });
 
+  it('refuses a roleArn other than the configured cluster role with a 400 naming `roleArn`, starting nothing', async () => {
+    // Prepare
+    const deps = setup();
+    const other = 'arn:aws:iam::123456789012:role/admin';
+
+    // Act
+    const refused = startProvisionCluster(deps, { name: 'prod-eu', roleArn: other });
+
+    // Assess
+    await expect(refused).rejects.toBeInstanceOf(ValidationError);
+    await expect(refused).rejects.toMatchObject({
+      status: 400,
+      details: [{ field: 'roleArn', reason: expect.stringContaining(roleArn) }],
+    });
+    expect(deps.workflows.started).toEqual([]);
+    expect(await deps.operations.get('op-1')).toBeUndefined();
+  });
+
+  it('accepts the configured cluster role named explicitly', async () => {
+    // Act / Assess
+    await expect(startProvisionCluster(setup(), { name: 'prod-eu', roleArn })).resolves.toMatchObject({
+      operationId: 'op-1',
+    });
+  });
+
   it('refuses a name already taken with a 409 naming `name`, starting nothing', async () => {
     // Prepare
     const deps = setup();
