@@ -20,6 +20,8 @@ import { KubeClusterBaseline } from './adapters/kube/kube-baseline';
 import { KubeClientFactory } from './adapters/kube/kube-clients';
 import { EksKubeConnector } from './adapters/kube/kube-connector';
 import type { Config } from './config';
+import type { AccessPolicy } from './domain/access/policy';
+import { loadAccessPolicyFile } from './adapters/access-policy-file';
 import { createLogger, type Logger } from './logger';
 import type { ClusterApi } from './ports/cluster-api';
 import type { HealthCheck } from './ports/health';
@@ -41,6 +43,8 @@ export interface Container {
   alarms: AlarmStates;
   events: EventPublisher;
   healthChecks: HealthCheck[];
+  /** Who may do what where, loaded and validated once per cold start. */
+  accessPolicy: AccessPolicy;
   now: () => Date;
   /** Short in-task waits (pods becoming Ready); see RolloutDeps.sleep. */
   sleep?: (ms: number) => Promise<void>;
@@ -76,6 +80,7 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
     alarms: new CloudWatchAlarmStates(new CloudWatchClient({ ...aws, credentials })),
     events: new EventBridgePublisher(config.eventBusName, new EventBridgeClient({ ...aws, credentials }), logger),
     healthChecks,
+    accessPolicy: overrides.accessPolicy ?? loadAccessPolicyFile(config.accessPolicyFile),
     now: () => new Date(),
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     ...overrides,
