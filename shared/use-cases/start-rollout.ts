@@ -108,12 +108,31 @@ async function checkAgainstCluster(deps: RolloutDeps, request: RolloutRequest) {
     );
   const container = chooseContainer(stable, request);
   refuseSelectorLabelChanges(request, stable);
+  refuseUnknownPatchContainers(request, stable);
 
   await refuseForeignNewVersion(deps, request);
   const blueGreen: Partial<Awaited<ReturnType<typeof checkServices>>> = request.blueGreen
     ? await checkServices(deps, request, stable)
     : {};
   return { stable, container, ...blueGreen };
+}
+
+/** A patch changes the Deployment's containers (merged by name); it does not add new ones. */
+function refuseUnknownPatchContainers(request: RolloutRequest, stable: DeploymentView): void {
+  const spec = request.podTemplatePatch?.spec;
+  const containers = isPlainObject(spec) && Array.isArray(spec.containers) ? spec.containers : [];
+  const known = new Set((stable.template.spec?.containers ?? []).map((c) => c.name));
+  const problems = containers.flatMap((c, i) =>
+    isPlainObject(c) && typeof c.name === 'string' && !known.has(c.name)
+      ? [
+          {
+            field: `podTemplatePatch.spec.containers.${i}.name`,
+            reason: `Deployment ${stable.name} has no container ${c.name} (it has ${[...known].join(', ')})`,
+          },
+        ]
+      : [],
+  );
+  if (problems.length) throw new ValidationError(problems.map((p) => `${p.field}: ${p.reason}`).join('; '), problems);
 }
 
 /** The new version's pods must keep the labels the Deployment (and so its Services) select on. */

@@ -118,6 +118,8 @@ function checkSpec(
         problems.push({ field: at, reason: 'must be an object' });
         continue;
       }
+      if (typeof container.name !== 'string' || container.name === '')
+        problems.push({ field: `${at}.name`, reason: 'is required: it says which container the patch changes' });
       for (const field of Object.keys(container))
         if (!CONTAINER_RELEASE_FIELDS.includes(field) && !allowedExtra(['spec', key, field]))
           problems.push(notAllowed([at, field]));

@@ -68,20 +68,21 @@ describe('startRollout', () => {
   });
 
   it.each`
-    what                                | body                                                                                                                    | field
-    ${'an unknown namespace'}           | ${canaryBody({ namespace: 'nope' })}                                                                                    | ${'namespace'}
-    ${'an unknown deployment'}          | ${canaryBody({ deployment: 'api' })}                                                                                    | ${'deployment'}
-    ${'an unknown container'}           | ${canaryBody({ container: 'sidecar' })}                                                                                 | ${'container'}
-    ${'an unknown guarding alarm'}      | ${canaryBody({}, { analysis: { alarms: ['web-5xx', 'ghost'] } })}                                                       | ${'canary.analysis.alarms'}
-    ${'an unknown analysis-step alarm'} | ${canaryBody({}, { steps: [{ setWeight: 10 }, { analysis: { alarms: ['ghost'] } }] })}                                  | ${'canary.analysis.alarms'}
-    ${'an unknown blue-green alarm'}    | ${blueGreenBody({}, { analysis: { alarms: ['ghost'] } })}                                                               | ${'blueGreen.analysis.alarms'}
-    ${'an unknown active Service'}      | ${blueGreenBody({}, { activeService: 'nope' })}                                                                         | ${'blueGreen.activeService'}
-    ${'an unknown preview Service'}     | ${blueGreenBody({}, { previewService: 'nope' })}                                                                        | ${'blueGreen.previewService'}
-    ${'preview = active'}               | ${blueGreenBody({}, { previewService: 'web' })}                                                                         | ${'blueGreen.previewService'}
-    ${'a bad request'}                  | ${canaryBody({}, { steps: [] })}                                                                                        | ${'canary.steps'}
-    ${'a privileged patch'}             | ${canaryBody({ podTemplatePatch: { spec: { containers: [{ name: 'web', securityContext: { privileged: true } }] } } })} | ${'podTemplatePatch.spec.containers.0.securityContext'}
-    ${'a hostNetwork patch'}            | ${canaryBody({ podTemplatePatch: { spec: { hostNetwork: true } } })}                                                    | ${'podTemplatePatch.spec.hostNetwork'}
-    ${'a label the Deployment selects'} | ${canaryBody({ podTemplatePatch: { metadata: { labels: { app: 'other' } } } })}                                         | ${'podTemplatePatch.metadata.labels.app'}
+    what                                  | body                                                                                                                    | field
+    ${'an unknown namespace'}             | ${canaryBody({ namespace: 'nope' })}                                                                                    | ${'namespace'}
+    ${'an unknown deployment'}            | ${canaryBody({ deployment: 'api' })}                                                                                    | ${'deployment'}
+    ${'an unknown container'}             | ${canaryBody({ container: 'sidecar' })}                                                                                 | ${'container'}
+    ${'an unknown guarding alarm'}        | ${canaryBody({}, { analysis: { alarms: ['web-5xx', 'ghost'] } })}                                                       | ${'canary.analysis.alarms'}
+    ${'an unknown analysis-step alarm'}   | ${canaryBody({}, { steps: [{ setWeight: 10 }, { analysis: { alarms: ['ghost'] } }] })}                                  | ${'canary.analysis.alarms'}
+    ${'an unknown blue-green alarm'}      | ${blueGreenBody({}, { analysis: { alarms: ['ghost'] } })}                                                               | ${'blueGreen.analysis.alarms'}
+    ${'an unknown active Service'}        | ${blueGreenBody({}, { activeService: 'nope' })}                                                                         | ${'blueGreen.activeService'}
+    ${'an unknown preview Service'}       | ${blueGreenBody({}, { previewService: 'nope' })}                                                                        | ${'blueGreen.previewService'}
+    ${'preview = active'}                 | ${blueGreenBody({}, { previewService: 'web' })}                                                                         | ${'blueGreen.previewService'}
+    ${'a bad request'}                    | ${canaryBody({}, { steps: [] })}                                                                                        | ${'canary.steps'}
+    ${'a privileged patch'}               | ${canaryBody({ podTemplatePatch: { spec: { containers: [{ name: 'web', securityContext: { privileged: true } }] } } })} | ${'podTemplatePatch.spec.containers.0.securityContext'}
+    ${'a hostNetwork patch'}              | ${canaryBody({ podTemplatePatch: { spec: { hostNetwork: true } } })}                                                    | ${'podTemplatePatch.spec.hostNetwork'}
+    ${'a container the Deployment lacks'} | ${canaryBody({ podTemplatePatch: { spec: { containers: [{ name: 'ghost', image: 'x' }] } } })}                          | ${'podTemplatePatch.spec.containers.0.name'}
+    ${'a label the Deployment selects'}   | ${canaryBody({ podTemplatePatch: { metadata: { labels: { app: 'other' } } } })}                                         | ${'podTemplatePatch.metadata.labels.app'}
   `('400 for $what, naming $field, and writes nothing', async ({ body, field }) => {
     // Prepare
     const world = rolloutWorld({ alarms: { 'web-5xx': 'OK' } });

@@ -80,6 +80,11 @@ describe('checkPodTemplatePatch: anything else is refused, naming the field', ()
       { metadata: { labels: { 'pod-template-hash': 'x' } } },
       'podTemplatePatch.metadata.labels.pod-template-hash',
     ],
+    [
+      'a container without a name',
+      { spec: { containers: [{ image: 'nginx' }] } },
+      'podTemplatePatch.spec.containers.0.name',
+    ],
     ['containers that are not a list', { spec: { containers: { name: 'web' } } }, 'podTemplatePatch.spec.containers'],
   ])('%s', (_name, patch, field) => {
     // Act
