@@ -3,9 +3,12 @@
  * test runtime's principal header (local/sandbox-identity.ts); once authentication is merged these become
  * signed requests with the sandbox's admin and restricted credentials.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { SANDBOX_ADMIN_ARN, SANDBOX_RESTRICTED_ARN } from '../../local/sandbox-identity';
 import { createApp, deployment, waitForRollout, type App } from '../helpers/rollout-fixtures';
-import { apiAs, startTestRuntime, type TestRuntime } from '../helpers/stack';
+import { apiAs, eventually, startTestRuntime, type TestRuntime, uniqueName } from '../helpers/stack';
 
 const rolloutOf = (namespace: string, extra: Record<string, unknown> = {}) => ({
   cluster: 'sandbox',
@@ -132,6 +135,25 @@ describe('authorization and safe patches through the HTTP API', () => {
     expect(await deployment('kube-system', 'web-canary')).toBeUndefined();
   });
 
+  it("an operation is read on its cluster: the restricted identity may not see the admin's provisioning", async () => {
+    // Prepare
+    const accepted = await apiAs(SANDBOX_ADMIN_ARN, runtime, 'POST', '/clusters', { name: uniqueName('authz') });
+    expect(accepted.status).toBe(202);
+    const operationPath = `/operations/${accepted.body.operationId}`;
+
+    // Act
+    const restricted = await apiAs(SANDBOX_RESTRICTED_ARN, runtime, 'GET', operationPath);
+    const admin = await apiAs(SANDBOX_ADMIN_ARN, runtime, 'GET', operationPath);
+
+    // Assess
+    expect(restricted.status).toBe(403);
+    expect(restricted.body.error.message).toContain(`read on ${accepted.body.cluster.name}`);
+    expect(admin.status).toBe(200);
+    await eventually('the provisioning to end', async () =>
+      (await apiAs(SANDBOX_ADMIN_ARN, runtime, 'GET', operationPath)).body.status === 'Running' ? undefined : true,
+    );
+  }, 60000);
+
   it('the restricted identity may not provision a cluster', async () => {
     // Act
     const response = await apiAs(SANDBOX_RESTRICTED_ARN, runtime, 'POST', '/clusters', {
@@ -143,5 +165,76 @@ describe('authorization and safe patches through the HTTP API', () => {
     // Assess
     expect(response.status).toBe(403);
     expect(response.body.error.message).toContain('cluster on mine');
+  });
+});
+
+describe("a deployment's own access policy (EKSFLOW_ACCESS_POLICY_FILE): extra pod fields, registries, kube-system", () => {
+  const REGISTRY = 'registry.example.com/';
+  let runtime: TestRuntime;
+  let teamApp: App;
+  beforeAll(async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'eksflow-policy-'));
+    const file = path.join(dir, 'policy.yaml');
+    writeFileSync(
+      file,
+      [
+        'statements:',
+        `  - {sid: admin, principals: ["${SANDBOX_ADMIN_ARN}"], clusters: ["*"], namespaces: ["*", kube-system], actions: [read, rollout, abort]}`,
+        `  - sid: devs`,
+        `    principals: ["${SANDBOX_RESTRICTED_ARN}"]`,
+        '    clusters: [sandbox]',
+        '    namespaces: ["team-*"]',
+        '    actions: [read, rollout, abort]',
+        '    allowPodFields: [spec.terminationGracePeriodSeconds]',
+        `    imageRegistries: ["${REGISTRY}"]`,
+      ].join('\n'),
+    );
+    runtime = await startTestRuntime({ env: { EKSFLOW_ACCESS_POLICY_FILE: file } });
+    teamApp = await createApp({ replicas: 2, namespacePrefix: 'team' });
+  }, 60000);
+  afterAll(async () => runtime?.close());
+
+  it('an image from another registry → 400 naming image; nothing created', async () => {
+    // Act
+    const response = await apiAs(SANDBOX_RESTRICTED_ARN, runtime, 'POST', '/rollouts', rolloutOf(teamApp.namespace));
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(response.body.error.details).toEqual([{ field: 'image', reason: `image must come from ${REGISTRY}` }]);
+    expect(await deployment(teamApp.namespace, 'web-canary')).toBeUndefined();
+  });
+
+  it('a field the statement allows, with an image from its registry → 202, and the new version has it', async () => {
+    // Act
+    const response = await apiAs(
+      SANDBOX_RESTRICTED_ARN,
+      runtime,
+      'POST',
+      '/rollouts',
+      rolloutOf(teamApp.namespace, {
+        image: `${REGISTRY}web:2`,
+        podTemplatePatch: { spec: { terminationGracePeriodSeconds: 5 } },
+      }),
+    );
+
+    // Assess
+    expect(response.status).toBe(202);
+    await waitForRollout(runtime, response.body.id, (r) => r.status === 'Paused');
+    const canary = await deployment(teamApp.namespace, 'web-canary');
+    expect(canary?.spec?.template.spec).toMatchObject({
+      terminationGracePeriodSeconds: 5,
+      containers: [expect.objectContaining({ image: `${REGISTRY}web:2` })],
+    });
+    await apiAs(SANDBOX_RESTRICTED_ARN, runtime, 'POST', `/rollouts/${response.body.id}/abort`);
+    await waitForRollout(runtime, response.body.id, (r) => r.status === 'Aborted');
+  }, 60000);
+
+  it('kube-system named by a statement lets the admin through authorization (to the cluster checks)', async () => {
+    // Act
+    const response = await apiAs(SANDBOX_ADMIN_ARN, runtime, 'POST', '/rollouts', rolloutOf('kube-system'));
+
+    // Assess: past the policy, refused only because kube-system has no Deployment web.
+    expect(response.status).toBe(400);
+    expect(response.body.error.details).toEqual([expect.objectContaining({ field: 'deployment' })]);
   });
 });
