@@ -43,8 +43,11 @@ export interface Container {
   alarms: AlarmStates;
   events: EventPublisher;
   healthChecks: HealthCheck[];
-  /** Who may do what where, loaded and validated once per cold start. */
-  accessPolicy: AccessPolicy;
+  /**
+   * Who may do what where: loaded and validated on first use, then kept (only the API function ships and
+   * reads the policy file; the task and event functions never call this).
+   */
+  accessPolicy: () => AccessPolicy;
   now: () => Date;
   /** Short in-task waits (pods becoming Ready); see RolloutDeps.sleep. */
   sleep?: (ms: number) => Promise<void>;
@@ -80,9 +83,18 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
     alarms: new CloudWatchAlarmStates(new CloudWatchClient({ ...aws, credentials })),
     events: new EventBridgePublisher(config.eventBusName, new EventBridgeClient({ ...aws, credentials }), logger),
     healthChecks,
-    accessPolicy: overrides.accessPolicy ?? loadAccessPolicyFile(config.accessPolicyFile),
+    accessPolicy: once(() => loadAccessPolicyFile(config.accessPolicyFile)),
     now: () => new Date(),
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     ...overrides,
+  };
+}
+
+/** Computes on the first call and returns the same value afterwards. */
+function once<T>(compute: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => {
+    value ??= { v: compute() };
+    return value.v;
   };
 }

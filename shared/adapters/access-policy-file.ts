@@ -5,8 +5,8 @@ import { parseAccessPolicy } from '../validation/access-policy';
 
 /**
  * The access policy deployed with the stack: a file bundled next to the handler (relative paths are taken from
- * the working directory, which is the function's root in Lambda). Read once per cold start; a missing or invalid
- * file fails the start, so the API never runs without a policy.
+ * the working directory, which is the function's root in Lambda). Read on the first request that needs it; a
+ * missing or invalid file fails every such request (500, logged with the bad fields), never allowing anything.
  */
 export function loadAccessPolicyFile(file: string): AccessPolicy {
   const resolved = path.resolve(file);
@@ -16,5 +16,10 @@ export function loadAccessPolicyFile(file: string): AccessPolicy {
   } catch (error) {
     throw new Error(`access policy ${resolved} cannot be read (EKSFLOW_ACCESS_POLICY_FILE)`, { cause: error });
   }
-  return parseAccessPolicy(text, resolved);
+  try {
+    return parseAccessPolicy(text, resolved);
+  } catch (error) {
+    // The deployment's mistake, not the caller's: a plain Error becomes a logged 500, never a 400.
+    throw new Error(`access policy is invalid: ${(error as Error).message}`, { cause: error });
+  }
 }

@@ -10,7 +10,7 @@ import { ForbiddenError } from '../../errors';
 import type { Logger } from '../../logger';
 
 export interface AccessDeps {
-  accessPolicy: AccessPolicy;
+  accessPolicy: () => AccessPolicy;
   logger: Logger;
 }
 
@@ -21,7 +21,7 @@ export function authorize(
   action: Action,
   resource: Resource,
 ): AccessStatement[] {
-  const decision = decide(deps.accessPolicy, principal, action, resource);
+  const decision = decide(deps.accessPolicy(), principal, action, resource);
   const fields = { principal: principal ?? null, action, ...resource, reason: decision.reason };
   if (decision.allowed) {
     deps.logger.info('access allowed', { ...fields, decision: 'allow' });
@@ -35,7 +35,8 @@ export function authorize(
 
 /** Keeps what the caller may read (a list is filtered, not refused); logs one line for the whole list. */
 export function readableOnly<T extends Resource>(deps: AccessDeps, principal: string | undefined, items: T[]): T[] {
-  const readable = items.filter((item) => decide(deps.accessPolicy, principal, 'read', item).allowed);
+  const policy = deps.accessPolicy();
+  const readable = items.filter((item) => decide(policy, principal, 'read', item).allowed);
   deps.logger.info('access filtered a list', {
     principal: principal ?? null,
     action: 'read',

@@ -13,7 +13,7 @@ const policy: AccessPolicy = {
 function deps() {
   const lines: Record<string, unknown>[] = [];
   const logger = createLogger('debug', {}, (line) => lines.push(JSON.parse(line)) > 0);
-  return { deps: { accessPolicy: policy, logger }, lines };
+  return { deps: { accessPolicy: () => policy, logger }, lines };
 }
 
 describe('authorize', () => {
