@@ -45,6 +45,11 @@ export async function startHttpServer(options: {
   port: number;
   routes: RouteBinding[];
   localEndpoints?: Record<string, LocalEndpoint>;
+  /**
+   * The caller's principal ARN, put where API Gateway's IAM authorizer puts it
+   * (`requestContext.authorizer.iam.userArn`); undefined leaves the request unauthenticated.
+   */
+  principalOf?: (req: http.IncomingMessage) => string | undefined;
 }): Promise<{ url: string; port: number; close: () => Promise<void> }> {
   const routes = options.routes.map(compile);
   const server = http.createServer((req, res) => {
@@ -76,7 +81,10 @@ export async function startHttpServer(options: {
       const match = route.pattern.exec(url.pathname);
       if (!match) continue;
       const pathParameters = Object.fromEntries(route.params.map((p, i) => [p, decodeURIComponent(match[i + 1])]));
-      return send(res, await route.handler(toEvent(req, url, route.routeKey, pathParameters, body)));
+      const event = toEvent(req, url, route.routeKey, pathParameters, body);
+      const principal = options.principalOf?.(req);
+      if (principal !== undefined) withPrincipal(event, principal);
+      return send(res, await route.handler(event));
     }
     const known = routes.some((r) => r.pattern.test(url.pathname));
     send(res, {
@@ -144,6 +152,14 @@ function toEvent(
       },
     },
   };
+}
+
+/** The fields of API Gateway's IAM authorizer context that the handlers read. */
+function withPrincipal(event: APIGatewayProxyEventV2, userArn: string): void {
+  const accountId = /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/.exec(userArn)?.[1] ?? null;
+  Object.assign(event.requestContext, {
+    authorizer: { iam: { userArn, accountId, accessKey: null, callerId: null, principalOrgId: null, userId: null } },
+  });
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {

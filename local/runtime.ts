@@ -9,12 +9,13 @@ import { errorBody, errorBodyOf, errorMessage, isEksflowError, ValidationError }
 import type { HealthCheck } from '../shared/ports/health';
 import { matchesPattern } from './event-pattern';
 import { startHttpServer, type ApiHandler } from './http-server';
+import { sandboxPrincipalOf, type SandboxIdentityOptions } from './sandbox-identity';
 import { scheduledEvent, startSchedules } from './scheduler';
 import { loadHandler, readServerlessManifest, type FunctionManifest } from './serverless-manifest';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 
-export interface LocalRuntimeOptions {
+export interface LocalRuntimeOptions extends SandboxIdentityOptions {
   config: Config;
   host?: string;
   /** 0 picks a free port. */
@@ -77,7 +78,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     invokeFunction: invoke,
     retryIntervalMs: options.retryIntervalMs,
   });
-  const base = buildContainer(options.config, { workflows: engine, ...options.containerOverrides });
+  // The bundled policy lies at the function's root in Lambda; here that is the repository.
+  const config = { ...options.config, accessPolicyFile: path.resolve(root, options.config.accessPolicyFile) };
+  const base = buildContainer(config, { workflows: engine, ...options.containerOverrides });
   const container: Container = {
     ...base,
     healthChecks: [
@@ -112,6 +115,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     routes: manifest.functions.flatMap((fn) =>
       fn.httpRoutes.map((routeKey) => ({ routeKey, handler: handlerOf(fn) as ApiHandler })),
     ),
+    principalOf: sandboxPrincipalOf(options),
     localEndpoints: {
       'POST /_local/events': async (body) => {
         if (typeof body !== 'object' || body === null || Array.isArray(body)) {

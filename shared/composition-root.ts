@@ -20,6 +20,8 @@ import { KubeClusterBaseline } from './adapters/kube/kube-baseline';
 import { KubeClientFactory } from './adapters/kube/kube-clients';
 import { EksKubeConnector } from './adapters/kube/kube-connector';
 import type { Config } from './config';
+import type { AccessPolicy } from './domain/access/policy';
+import { loadAccessPolicyFile } from './adapters/access-policy-file';
 import { createLogger, type Logger } from './logger';
 import type { ClusterApi } from './ports/cluster-api';
 import type { HealthCheck } from './ports/health';
@@ -41,6 +43,11 @@ export interface Container {
   alarms: AlarmStates;
   events: EventPublisher;
   healthChecks: HealthCheck[];
+  /**
+   * Who may do what where: loaded and validated on first use, then kept (only the API function ships and
+   * reads the policy file; the task and event functions never call this).
+   */
+  accessPolicy: () => AccessPolicy;
   now: () => Date;
   /** eksflow's roles granted Kubernetes access in the clusters it provisions (config). */
   kubeAccess?: Config['kubeAccess'];
@@ -79,8 +86,18 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
     events: new EventBridgePublisher(config.eventBusName, new EventBridgeClient({ ...aws, credentials }), logger),
     healthChecks,
     kubeAccess: config.kubeAccess,
+    accessPolicy: once(() => loadAccessPolicyFile(config.accessPolicyFile)),
     now: () => new Date(),
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     ...overrides,
+  };
+}
+
+/** Computes on the first call and returns the same value afterwards. */
+function once<T>(compute: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => {
+    value ??= { v: compute() };
+    return value.v;
   };
 }

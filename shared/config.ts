@@ -25,7 +25,12 @@ export interface Config {
   /** First wait of the provisioning poll loop; the workflow doubles it up to a ceiling. */
   clusterPollSeconds: number;
   logLevel: LogLevel;
+  /** The access policy deployed with the stack (README: "Access policy"); relative to the function's root. */
+  accessPolicyFile: string;
 }
+
+/** Where the bundled access policy lies when EKSFLOW_ACCESS_POLICY_FILE names no other file. */
+export const DEFAULT_ACCESS_POLICY_FILE = 'config/access-policy.yaml';
 
 type Env = Record<string, string | undefined>;
 
@@ -56,6 +61,7 @@ export function loadConfig(env: Env = process.env): Config {
       : undefined,
     clusterPollSeconds: Number(env.EKSFLOW_CLUSTER_POLL_SECONDS ?? 30),
     logLevel: (env.LOG_LEVEL as LogLevel) ?? 'info',
+    accessPolicyFile: env.EKSFLOW_ACCESS_POLICY_FILE || DEFAULT_ACCESS_POLICY_FILE,
   };
 }
 

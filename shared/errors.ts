@@ -97,3 +97,10 @@ export class VersionConflictError extends EksflowError {
   readonly status = 409;
   readonly code = 'VersionConflict';
 }
+
+/** The caller is known but the access policy does not let it do this here; the message names action and resource. */
+export class ForbiddenError extends EksflowError {
+  override readonly name = 'ForbiddenError';
+  readonly status = 403;
+  readonly code = 'Forbidden';
+}

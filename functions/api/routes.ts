@@ -9,7 +9,14 @@ import { promoteRollout } from '../../shared/use-cases/promote-rollout';
 import { startRollout } from '../../shared/use-cases/start-rollout';
 import { ValidationError } from '../../shared/errors';
 import type { Container } from '../../shared/composition-root';
+import { authorize, readableOnly } from '../../shared/use-cases/access/authorize';
+import type { AccessStatement } from '../../shared/domain/access/policy';
+import type { PatchAllowance } from '../../shared/domain/access/pod-template-patch';
+import { parseClusterSpec } from '../../shared/validation/cluster-spec';
+import { parseRolloutRequest } from '../../shared/validation/rollout-request';
+import { NotFoundError } from '../../shared/errors';
 import { decodedBody, json, type HttpEvent, type HttpResult } from './http';
+import { principalOf } from './principal';
 
 export type Route = (event: HttpEvent, c: Container) => Promise<HttpResult>;
 
@@ -21,30 +28,55 @@ export const routes: Record<string, Route> = {
   },
 
   'POST /clusters': async (event, c) => {
-    const result = await startProvisionCluster(provisionDeps(c), parseJsonBody(bodyText(event)));
+    const body = parseJsonBody(bodyText(event));
+    const spec = parseClusterSpec(body, c.config.clusterDefaults);
+    authorize(c, principalOf(event), 'cluster', { cluster: spec.name });
+    const result = await startProvisionCluster(provisionDeps(c), body);
     return json(202, result);
   },
 
-  'GET /operations/{id}': async (event, c) =>
-    json(200, await getOperation(c.operations, event.pathParameters?.id ?? '')),
+  'GET /operations/{id}': async (event, c) => {
+    const operation = await getOperation(c.operations, event.pathParameters?.id ?? '');
+    authorize(c, principalOf(event), 'read', { cluster: operation.cluster });
+    return json(200, operation);
+  },
 
   'POST /rollouts': async (event, c) => {
-    const rollout = await startRollout(c, parseJsonBody(bodyText(event)));
+    const body = parseJsonBody(bodyText(event));
+    const { cluster, namespace } = parseRolloutRequest(body);
+    const grants = authorize(c, principalOf(event), 'rollout', { cluster, namespace });
+    const rollout = await startRollout(c, body, undefined, patchAllowanceOf(grants));
     return json(202, { id: rollout.id, status: rollout.status });
   },
 
-  'GET /rollouts': async (event, c) => json(200, await listRollouts(c.rollouts, event.queryStringParameters ?? {})),
+  'GET /rollouts': async (event, c) => {
+    const query = event.queryStringParameters ?? {};
+    const principal = principalOf(event);
+    // A list naming a namespace is a question about it: refused outright. Otherwise only what the caller may read.
+    if (query.cluster && query.namespace)
+      authorize(c, principal, 'read', { cluster: query.cluster, namespace: query.namespace });
+    const page = await listRollouts(c.rollouts, query);
+    return json(200, { ...page, rollouts: readableOnly(c, principal, page.rollouts) });
+  },
 
-  'GET /rollouts/{id}': async (event, c) => json(200, await getRollout(c.rollouts, event.pathParameters?.id ?? '')),
+  'GET /rollouts/{id}': async (event, c) => {
+    const rollout = await getRollout(c.rollouts, event.pathParameters?.id ?? '');
+    authorize(c, principalOf(event), 'read', rollout);
+    return json(200, rollout);
+  },
 
   'POST /rollouts/{id}/promote': async (event, c) => {
+    const id = event.pathParameters?.id ?? '';
+    authorize(c, principalOf(event), 'promote', await rolloutResource(c, id));
     const request = parsePromoteRequest(optionalJsonObject(bodyText(event)), event.headers?.['idempotency-key']);
-    return json(200, rolloutView(await promoteRollout(c, event.pathParameters?.id ?? '', request)));
+    return json(200, rolloutView(await promoteRollout(c, id, request)));
   },
 
   'POST /rollouts/{id}/abort': async (event, c) => {
+    const id = event.pathParameters?.id ?? '';
+    authorize(c, principalOf(event), 'abort', await rolloutResource(c, id));
     const reason = parseAbortReason(optionalJsonObject(bodyText(event)));
-    return json(200, rolloutView(await abortRollout(c, event.pathParameters?.id ?? '', reason)));
+    return json(200, rolloutView(await abortRollout(c, id, reason)));
   },
 };
 
@@ -55,6 +87,22 @@ function optionalJsonObject(text: string | undefined): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw ValidationError.forField('body', 'must be a JSON object');
   return value as Record<string, unknown>;
+}
+
+/** Where a rollout acts, read before promote or abort is allowed to change it. */
+async function rolloutResource(c: Container, id: string) {
+  const rollout = await c.rollouts.get(id);
+  if (!rollout)
+    throw new NotFoundError(`rollout ${id} not found`, { details: [{ field: 'id', reason: 'no such rollout' }] });
+  return { cluster: rollout.cluster, namespace: rollout.namespace };
+}
+
+/** The extras the statements that allowed a rollout give its patch: their pod fields and image registries. */
+function patchAllowanceOf(grants: AccessStatement[]): PatchAllowance {
+  return {
+    extraFields: grants.flatMap((g) => g.allowPodFields ?? []),
+    imageRegistries: grants.map((g) => g.imageRegistries),
+  };
 }
 
 function provisionDeps(c: Container) {

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { checkPodTemplatePatch, NO_EXTRAS, type PatchAllowance } from '../domain/access/pod-template-patch';
 import { newPodTemplate, revisionOf, selects, withHistory } from '../domain/rollout/rollout';
 import { newVersionName, POD_TEMPLATE_HASH_LABEL, ROLLOUT_LABEL } from '../domain/rollout/names';
 import type { Rollout, RolloutRequest } from '../domain/rollout/types';
 import { ConflictError, errorMessage, ValidationError, type ErrorDetail } from '../errors';
 import { alarmsOf, parseRolloutRequest } from '../validation/rollout-request';
+import { isPlainObject } from '../validation/cluster-spec';
 import type { DeploymentView, ServiceView } from '../ports/workloads';
 import { createRollout } from './rollout-outbox';
 import { saveRollout, startRun, type RolloutDeps } from './rollout-deps';
@@ -16,8 +18,15 @@ export async function startRollout(
   deps: RolloutDeps,
   body: unknown,
   newId: () => string = randomUUID,
+  patchAllowance: PatchAllowance = NO_EXTRAS,
 ): Promise<Rollout> {
   const request = parseRolloutRequest(body);
+  const patchProblems = checkPodTemplatePatch(request.podTemplatePatch, request.image, patchAllowance);
+  if (patchProblems.length)
+    throw new ValidationError(
+      `invalid rollout request: ${patchProblems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`,
+      patchProblems,
+    );
   const { stable, container, activeSelector, previewSelector, podTemplateHash } = await checkAgainstCluster(
     deps,
     request,
@@ -98,12 +107,45 @@ async function checkAgainstCluster(deps: RolloutDeps, request: RolloutRequest) {
       `Deployment ${deployment} has 0 replicas: scale it up before rolling out`,
     );
   const container = chooseContainer(stable, request);
+  refuseSelectorLabelChanges(request, stable);
+  refuseUnknownPatchContainers(request, stable);
 
   await refuseForeignNewVersion(deps, request);
   const blueGreen: Partial<Awaited<ReturnType<typeof checkServices>>> = request.blueGreen
     ? await checkServices(deps, request, stable)
     : {};
   return { stable, container, ...blueGreen };
+}
+
+/** A patch changes the Deployment's containers (merged by name); it does not add new ones. */
+function refuseUnknownPatchContainers(request: RolloutRequest, stable: DeploymentView): void {
+  const spec = request.podTemplatePatch?.spec;
+  const containers = isPlainObject(spec) && Array.isArray(spec.containers) ? spec.containers : [];
+  const known = new Set((stable.template.spec?.containers ?? []).map((c) => c.name));
+  const problems = containers.flatMap((c, i) =>
+    isPlainObject(c) && typeof c.name === 'string' && !known.has(c.name)
+      ? [
+          {
+            field: `podTemplatePatch.spec.containers.${i}.name`,
+            reason: `Deployment ${stable.name} has no container ${c.name} (it has ${[...known].join(', ')})`,
+          },
+        ]
+      : [],
+  );
+  if (problems.length) throw new ValidationError(problems.map((p) => `${p.field}: ${p.reason}`).join('; '), problems);
+}
+
+/** The new version's pods must keep the labels the Deployment (and so its Services) select on. */
+function refuseSelectorLabelChanges(request: RolloutRequest, stable: DeploymentView): void {
+  const metadata = request.podTemplatePatch?.metadata;
+  const labels = isPlainObject(metadata) && isPlainObject(metadata.labels) ? metadata.labels : {};
+  const problems = Object.keys(labels)
+    .filter((key) => key in stable.selector && labels[key] !== stable.selector[key])
+    .map((key) => ({
+      field: `podTemplatePatch.metadata.labels.${key}`,
+      reason: `Deployment ${stable.name} selects on ${key}=${stable.selector[key]}: the new version must keep it`,
+    }));
+  if (problems.length) throw new ValidationError(problems.map((p) => `${p.field}: ${p.reason}`).join('; '), problems);
 }
 
 /**

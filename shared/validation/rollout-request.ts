@@ -125,17 +125,8 @@ export function parseRolloutRequest(body: unknown): RolloutRequest {
   }
   if (!parsed.image && !parsed.podTemplatePatch)
     problems.push({ field: 'image', reason: 'give the new image (or a podTemplatePatch)' });
-  if (
-    isPlainObject(parsed.podTemplatePatch) &&
-    'metadata' in parsed.podTemplatePatch &&
-    isPlainObject(parsed.podTemplatePatch.metadata) &&
-    'labels' in parsed.podTemplatePatch.metadata
-  ) {
-    problems.push({
-      field: 'podTemplatePatch.metadata.labels',
-      reason: 'labels are managed by the rollout (they must keep matching the Service)',
-    });
-  }
+  // Which fields a patch may change (and which labels) is checked against the access policy: see
+  // domain/access/pod-template-patch.ts; labels the Deployment selects on are checked against the cluster.
   const steps: CanaryStep[] = [];
   if (parsed.canary) {
     const checked = parsed.canary.steps.map((raw, i) => {

@@ -9,10 +9,17 @@ export interface App {
 
 /** A namespace with a Deployment `web` (app=web) of `replicas` Ready pods and a Service `web` in front. */
 export async function createApp(
-  options: { replicas?: number; image?: string; previewService?: boolean; readyAfterSeconds?: number } = {},
+  options: {
+    replicas?: number;
+    image?: string;
+    previewService?: boolean;
+    readyAfterSeconds?: number;
+    /** The namespace's name starts with this (the access policy matches namespaces by pattern). */
+    namespacePrefix?: string;
+  } = {},
 ): Promise<App> {
   const { core, apps } = kube();
-  const namespace = uniqueName('ns');
+  const namespace = uniqueName(options.namespacePrefix ?? 'ns');
   const name = 'web';
   const replicas = options.replicas ?? 10;
   await core.createNamespace({ body: { metadata: { name: namespace } } });

@@ -5,6 +5,7 @@ import { kubeConfigFor } from '../../shared/adapters/kube/kube-clients';
 import type { Config } from '../../shared/config';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
 import { AlarmBridge } from '../../local/sandbox/alarm-bridge';
+import { TEST_PRINCIPAL_HEADER } from '../../local/sandbox-identity';
 import { sandboxConfig, ensureSandboxCluster, SANDBOX_CREDENTIALS, type Stack } from '../../local/sandbox/sandbox';
 
 export interface TestStack {
@@ -104,6 +105,8 @@ export async function startTestRuntime(options: TestRuntimeOptions = {}): Promis
     config,
     retryIntervalMs: options.retryIntervalMs ?? 50,
     recovery: options.recovery,
+    // Tests act as the admin by default and as another identity with apiAs (local/sandbox-identity.ts).
+    principalHeader: true,
   });
   const alarms = await startAlarmBridge(config, runtime.deliverEvent);
   const closeRuntime = runtime.close;
@@ -121,14 +124,26 @@ export async function api(
   method: string,
   path: string,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; body: any }> {
   const response = await fetch(runtime.url + path, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** `api` as `principal` (the test runtime's identity header; signed requests once authentication is merged). */
+export function apiAs(
+  principal: string,
+  runtime: { url: string },
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
+  return api(runtime, method, path, body, { [TEST_PRINCIPAL_HEADER]: principal });
 }
 
 /** Polls until `probe` returns a value (not undefined) or the timeout passes. */

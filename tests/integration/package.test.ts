@@ -11,6 +11,8 @@ import {
   wildcardActions,
 } from '../helpers/template-policy';
 
+import { DEFAULT_ACCESS_POLICY_FILE } from '../../shared/config';
+
 const root = path.resolve(__dirname, '../..');
 
 /** `npm run package` builds the deployable artifact offline: no AWS account, no network. */
@@ -63,6 +65,18 @@ describe('serverless package', () => {
     expect(functions.every((f) => f.Properties.Runtime === 'nodejs22.x')).toBe(true);
     const zips = readdirSync(outDir).filter((f) => f.endsWith('.zip'));
     expect(zips.length).toBe(functions.length);
+  });
+
+  it('ships the access policy inside the API function, where the default EKSFLOW_ACCESS_POLICY_FILE points', async () => {
+    // Prepare
+    const apiZip = readdirSync(outDir).find((f) => /^api\.zip$|-api\.zip$/.test(f));
+    expect(apiZip).toBeDefined();
+
+    // Act
+    const { stdout } = await promisify(execFile)('unzip', ['-Z1', path.join(outDir, apiZip!)]);
+
+    // Assess
+    expect(stdout.split('\n')).toContain(DEFAULT_ACCESS_POLICY_FILE);
   });
 
   it('keeps failed alarm events: a dead-letter queue for the function and the rule, an on-failure destination, retry settings', () => {

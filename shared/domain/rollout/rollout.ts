@@ -61,13 +61,39 @@ export function newPodTemplate(
     );
     template = { ...template, spec: { ...template.spec, containers } };
   }
-  if (request.podTemplatePatch) template = mergePatch(template, request.podTemplatePatch) as PodTemplate;
+  if (request.podTemplatePatch) template = applyPodTemplatePatch(template, request.podTemplatePatch);
   const labels = {
     ...(template.metadata?.labels ?? {}),
     [REVISION_LABEL]: revision,
     ...(request.blueGreen ? { [VERSION_LABEL]: revision } : {}),
   };
   return { ...template, metadata: { ...template.metadata, labels } };
+}
+
+/**
+ * A podTemplatePatch is a JSON merge patch, except that `spec.containers` is merged by container name (as
+ * `kubectl patch` does): a patch naming only `image` keeps the container's ports, mounts and securityContext
+ * instead of replacing the whole list and silently dropping them. A name stable does not have is left out
+ * (start-rollout refuses it first).
+ */
+export function applyPodTemplatePatch(template: PodTemplate, patch: Record<string, unknown>): PodTemplate {
+  const spec = patch.spec;
+  const patchContainers =
+    typeof spec === 'object' && spec !== null && Array.isArray((spec as Record<string, unknown>).containers)
+      ? ((spec as Record<string, unknown>).containers as unknown[])
+      : undefined;
+  if (!patchContainers) return mergePatch(template, patch) as PodTemplate;
+  const byName = new Map(
+    patchContainers
+      .filter((c): c is Record<string, unknown> => typeof c === 'object' && c !== null && !Array.isArray(c))
+      .map((c) => [c.name, c] as const),
+  );
+  const containers = (template.spec?.containers ?? []).map((c) =>
+    byName.has(c.name) ? (mergePatch(c, byName.get(c.name)) as typeof c) : c,
+  );
+  const { containers: _replaced, ...restOfSpec } = spec as Record<string, unknown>;
+  const merged = mergePatch(template, { ...patch, spec: restOfSpec }) as PodTemplate;
+  return { ...merged, spec: { ...merged.spec, containers } };
 }
 
 /** RFC 7386 JSON merge patch (null deletes a key; arrays are replaced whole). */

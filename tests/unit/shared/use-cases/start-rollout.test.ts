@@ -68,17 +68,21 @@ describe('startRollout', () => {
   });
 
   it.each`
-    what                                | body                                                                                   | field
-    ${'an unknown namespace'}           | ${canaryBody({ namespace: 'nope' })}                                                   | ${'namespace'}
-    ${'an unknown deployment'}          | ${canaryBody({ deployment: 'api' })}                                                   | ${'deployment'}
-    ${'an unknown container'}           | ${canaryBody({ container: 'sidecar' })}                                                | ${'container'}
-    ${'an unknown guarding alarm'}      | ${canaryBody({}, { analysis: { alarms: ['web-5xx', 'ghost'] } })}                      | ${'canary.analysis.alarms'}
-    ${'an unknown analysis-step alarm'} | ${canaryBody({}, { steps: [{ setWeight: 10 }, { analysis: { alarms: ['ghost'] } }] })} | ${'canary.analysis.alarms'}
-    ${'an unknown blue-green alarm'}    | ${blueGreenBody({}, { analysis: { alarms: ['ghost'] } })}                              | ${'blueGreen.analysis.alarms'}
-    ${'an unknown active Service'}      | ${blueGreenBody({}, { activeService: 'nope' })}                                        | ${'blueGreen.activeService'}
-    ${'an unknown preview Service'}     | ${blueGreenBody({}, { previewService: 'nope' })}                                       | ${'blueGreen.previewService'}
-    ${'preview = active'}               | ${blueGreenBody({}, { previewService: 'web' })}                                        | ${'blueGreen.previewService'}
-    ${'a bad request'}                  | ${canaryBody({}, { steps: [] })}                                                       | ${'canary.steps'}
+    what                                  | body                                                                                                                    | field
+    ${'an unknown namespace'}             | ${canaryBody({ namespace: 'nope' })}                                                                                    | ${'namespace'}
+    ${'an unknown deployment'}            | ${canaryBody({ deployment: 'api' })}                                                                                    | ${'deployment'}
+    ${'an unknown container'}             | ${canaryBody({ container: 'sidecar' })}                                                                                 | ${'container'}
+    ${'an unknown guarding alarm'}        | ${canaryBody({}, { analysis: { alarms: ['web-5xx', 'ghost'] } })}                                                       | ${'canary.analysis.alarms'}
+    ${'an unknown analysis-step alarm'}   | ${canaryBody({}, { steps: [{ setWeight: 10 }, { analysis: { alarms: ['ghost'] } }] })}                                  | ${'canary.analysis.alarms'}
+    ${'an unknown blue-green alarm'}      | ${blueGreenBody({}, { analysis: { alarms: ['ghost'] } })}                                                               | ${'blueGreen.analysis.alarms'}
+    ${'an unknown active Service'}        | ${blueGreenBody({}, { activeService: 'nope' })}                                                                         | ${'blueGreen.activeService'}
+    ${'an unknown preview Service'}       | ${blueGreenBody({}, { previewService: 'nope' })}                                                                        | ${'blueGreen.previewService'}
+    ${'preview = active'}                 | ${blueGreenBody({}, { previewService: 'web' })}                                                                         | ${'blueGreen.previewService'}
+    ${'a bad request'}                    | ${canaryBody({}, { steps: [] })}                                                                                        | ${'canary.steps'}
+    ${'a privileged patch'}               | ${canaryBody({ podTemplatePatch: { spec: { containers: [{ name: 'web', securityContext: { privileged: true } }] } } })} | ${'podTemplatePatch.spec.containers.0.securityContext'}
+    ${'a hostNetwork patch'}              | ${canaryBody({ podTemplatePatch: { spec: { hostNetwork: true } } })}                                                    | ${'podTemplatePatch.spec.hostNetwork'}
+    ${'a container the Deployment lacks'} | ${canaryBody({ podTemplatePatch: { spec: { containers: [{ name: 'ghost', image: 'x' }] } } })}                          | ${'podTemplatePatch.spec.containers.0.name'}
+    ${'a label the Deployment selects'}   | ${canaryBody({ podTemplatePatch: { metadata: { labels: { app: 'other' } } } })}                                         | ${'podTemplatePatch.metadata.labels.app'}
   `('400 for $what, naming $field, and writes nothing', async ({ body, field }) => {
     // Prepare
     const world = rolloutWorld({ alarms: { 'web-5xx': 'OK' } });
@@ -93,6 +97,38 @@ describe('startRollout', () => {
     expect(await world.rollouts.listActive()).toEqual([]);
     expect((await world.rollouts.list({ cluster: CLUSTER, limit: 10 })).rollouts).toEqual([]);
     expect(world.workflows.started).toEqual([]);
+  });
+
+  it('takes a patch of release fields and team labels into the new template', async () => {
+    // Prepare
+    const world = rolloutWorld({ alarms: {} });
+    const patch = {
+      metadata: { labels: { tier: 'front', app: 'web' } },
+      spec: { containers: [{ name: 'web', args: ['-v'] }] },
+    };
+
+    // Act
+    const rollout = await startRollout(world.deps, canaryBody({ podTemplatePatch: patch }), world.newId);
+
+    // Assess
+    expect(rollout.newTemplate.metadata?.labels).toMatchObject({ tier: 'front', app: 'web' });
+  });
+
+  it('lets a patch change a field the policy allows for the namespace', async () => {
+    // Prepare
+    const world = rolloutWorld({ alarms: {} });
+    const patch = { spec: { volumes: [{ name: 'cache', emptyDir: {} }] } };
+
+    // Act
+    const refused = await refusal(startRollout(world.deps, canaryBody({ podTemplatePatch: patch }), world.newId));
+    const allowed = await startRollout(world.deps, canaryBody({ podTemplatePatch: patch }), world.newId, {
+      extraFields: ['spec.volumes'],
+      imageRegistries: [],
+    });
+
+    // Assess
+    expect(refused.details.map((d) => d.field)).toEqual(['podTemplatePatch.spec.volumes']);
+    expect(allowed.newTemplate.spec?.volumes).toEqual([{ name: 'cache', emptyDir: {} }]);
   });
 
   it('names the unknown alarm in the message', async () => {

@@ -202,11 +202,6 @@ describe('parseRolloutRequest: refusals name the field', () => {
       { ...canary([{ setWeight: 10 }]), progressDeadlineSeconds: 5 },
       'progressDeadlineSeconds',
     ],
-    [
-      'labels in the podTemplatePatch',
-      { ...target, podTemplatePatch: { metadata: { labels: { app: 'x' } } }, canary: { steps: [{ setWeight: 10 }] } },
-      'podTemplatePatch.metadata.labels',
-    ],
     ['blue-green without activeService', { ...target, image: 'nginx:1.28', blueGreen: {} }, 'blueGreen.activeService'],
     [
       'blue-green scaleDownDelaySeconds -1',

@@ -81,7 +81,7 @@ describe('newPodTemplate', () => {
     expect(template.metadata?.labels).toEqual({ app: 'web', [REVISION_LABEL]: 'rabc', [VERSION_LABEL]: 'rabc' });
   });
 
-  it('applies the pod-template patch after the image (merge patch: arrays replaced, null deletes)', () => {
+  it('applies the pod-template patch after the image (merge patch: null deletes; containers merged by name)', () => {
     // Prepare
     const patch = {
       metadata: { annotations: { team: null, owner: 'payments' } },
@@ -93,9 +93,38 @@ describe('newPodTemplate', () => {
 
     // Assess
     expect(template.metadata?.annotations).toEqual({ owner: 'payments' });
-    expect(template.spec?.containers).toEqual([{ name: 'web', image: 'nginx:patched' }]);
+    expect(template.spec?.containers).toEqual([
+      { ...stable.spec?.containers?.[0], name: 'web', image: 'nginx:patched' },
+      stable.spec?.containers?.[1],
+    ]);
     expect(template.spec).not.toHaveProperty('terminationGracePeriodSeconds');
     expect(template.metadata?.labels?.[REVISION_LABEL]).toBe('r1');
+  });
+
+  it('keeps what a container patch does not name (ports, securityContext), and ignores unknown names', () => {
+    // Prepare
+    const secured: PodTemplate = {
+      spec: {
+        containers: [
+          { name: 'web', image: 'nginx:1.27', ports: [{ containerPort: 80 }], securityContext: { runAsNonRoot: true } },
+        ],
+      } as unknown as PodTemplate['spec'],
+    };
+    const patch = { spec: { containers: [{ name: 'web', env: [{ name: 'A', value: '1' }] }, { name: 'ghost' }] } };
+
+    // Act
+    const template = newPodTemplate(secured, request({ image: undefined, podTemplatePatch: patch }), 'r1', undefined);
+
+    // Assess
+    expect(template.spec?.containers).toEqual([
+      {
+        name: 'web',
+        image: 'nginx:1.27',
+        ports: [{ containerPort: 80 }],
+        securityContext: { runAsNonRoot: true },
+        env: [{ name: 'A', value: '1' }],
+      },
+    ]);
   });
 
   it('works from a patch alone (no image)', () => {

@@ -1,0 +1,52 @@
+import {
+  type AccessPolicy,
+  type AccessStatement,
+  type Action,
+  decide,
+  describeRequest,
+  type Resource,
+} from '../../domain/access/policy';
+import { ForbiddenError } from '../../errors';
+import type { Logger } from '../../logger';
+
+export interface AccessDeps {
+  accessPolicy: () => AccessPolicy;
+  logger: Logger;
+}
+
+/** Allows or throws a 403 naming the action and the resource; every decision is logged with the principal. */
+export function authorize(
+  deps: AccessDeps,
+  principal: string | undefined,
+  action: Action,
+  resource: Resource,
+): AccessStatement[] {
+  const decision = decide(deps.accessPolicy(), principal, action, resource);
+  const fields = { principal: principal ?? null, action, ...resource, reason: decision.reason };
+  if (decision.allowed) {
+    deps.logger.info('access allowed', { ...fields, decision: 'allow' });
+    return decision.grants;
+  }
+  deps.logger.warn('access denied', { ...fields, decision: 'deny' });
+  throw new ForbiddenError(
+    `${describePrincipal(principal)} may not ${describeRequest(action, resource)}: ${decision.reason}`,
+  );
+}
+
+/** Keeps what the caller may read (a list is filtered, not refused); logs one line for the whole list. */
+export function readableOnly<T extends Resource>(deps: AccessDeps, principal: string | undefined, items: T[]): T[] {
+  const policy = deps.accessPolicy();
+  const readable = items.filter((item) => decide(policy, principal, 'read', item).allowed);
+  deps.logger.info('access filtered a list', {
+    principal: principal ?? null,
+    action: 'read',
+    decision: 'filter',
+    shown: readable.length,
+    hidden: items.length - readable.length,
+  });
+  return readable;
+}
+
+function describePrincipal(principal: string | undefined): string {
+  return principal ?? 'an unauthenticated caller';
+}

@@ -1,0 +1,181 @@
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import {
+  type AccessPolicy,
+  type Action,
+  decide,
+  globMatches,
+  type Resource,
+} from '../../../../../shared/domain/access/policy';
+import { parseAccessPolicy } from '../../../../../shared/validation/access-policy';
+
+const ADMIN = 'arn:aws:iam::000000000000:user/eksflow-admin';
+const DEV = 'arn:aws:iam::000000000000:role/team-developer';
+const STRANGER = 'arn:aws:iam::000000000000:user/someone-else';
+
+const sandboxPolicy = parseAccessPolicy(readFileSync('config/access-policy.yaml', 'utf8'), 'config/access-policy.yaml');
+
+describe('globMatches', () => {
+  it.each([
+    ['*', '', true],
+    ['*', 'anything/at:all', true],
+    ['team-*', 'team-a', true],
+    ['team-*', 'team-', true],
+    ['team-*', 'myteam-a', false],
+    ['arn:aws:iam::*:role/dev', 'arn:aws:iam::123456789012:role/dev', true],
+    ['arn:aws:iam::*:role/dev', 'arn:aws:iam::123456789012:role/developer', false],
+    ['a.b', 'axb', false],
+    ['sandbox', 'sandbox-2', false],
+  ])('%s against %s → %s', (pattern, value, expected) => {
+    // Act / Assess
+    expect(globMatches(pattern, value)).toBe(expected);
+  });
+
+  it('a pattern without * matches only itself', () => {
+    fc.assert(
+      fc.property(
+        fc.string().filter((s) => !s.includes('*')),
+        fc.string(),
+        (pattern, value) => {
+          expect(globMatches(pattern, value)).toBe(pattern === value);
+        },
+      ),
+    );
+  });
+});
+
+describe('decide on the sandbox policy', () => {
+  const cases: [string, string | undefined, Action, Resource, boolean][] = [
+    ['admin rolls out anywhere', ADMIN, 'rollout', { cluster: 'prod-1', namespace: 'payments' }, true],
+    ['admin provisions a cluster', ADMIN, 'cluster', { cluster: 'prod-1' }, true],
+    ['admin scales', ADMIN, 'scale', { cluster: 'sandbox' }, true],
+    [
+      'admin is refused kube-system: * does not reach it',
+      ADMIN,
+      'rollout',
+      { cluster: 'sandbox', namespace: 'kube-system' },
+      false,
+    ],
+    ['admin is refused kube-public', ADMIN, 'read', { cluster: 'sandbox', namespace: 'kube-public' }, false],
+    ['admin is refused kube-node-lease', ADMIN, 'abort', { cluster: 'sandbox', namespace: 'kube-node-lease' }, false],
+    ['developer rolls out in team-a', DEV, 'rollout', { cluster: 'sandbox', namespace: 'team-a' }, true],
+    ['developer promotes in team-b', DEV, 'promote', { cluster: 'sandbox', namespace: 'team-b' }, true],
+    ['developer aborts in team-a', DEV, 'abort', { cluster: 'sandbox', namespace: 'team-a' }, true],
+    ['developer reads in team-a', DEV, 'read', { cluster: 'sandbox', namespace: 'team-a' }, true],
+    ['developer is refused default', DEV, 'rollout', { cluster: 'sandbox', namespace: 'default' }, false],
+    ['developer is refused another cluster', DEV, 'rollout', { cluster: 'prod-1', namespace: 'team-a' }, false],
+    ['developer may not provision', DEV, 'cluster', { cluster: 'sandbox' }, false],
+    ['developer may not scale', DEV, 'scale', { cluster: 'sandbox' }, false],
+    ['developer may not read cluster-wide things', DEV, 'read', { cluster: 'sandbox' }, false],
+    ['a stranger gets nothing', STRANGER, 'read', { cluster: 'sandbox', namespace: 'team-a' }, false],
+    ['nobody (unauthenticated) gets nothing', undefined, 'read', { cluster: 'sandbox', namespace: 'team-a' }, false],
+  ];
+  it.each(cases)('%s', (_name, principal, action, resource, allowed) => {
+    // Act
+    const decision = decide(sandboxPolicy, principal, action, resource);
+    // Assess
+    expect(decision.allowed).toBe(allowed);
+    expect(decision.grants.length > 0).toBe(allowed);
+  });
+
+  it('says why a protected namespace is refused', () => {
+    // Act
+    const decision = decide(sandboxPolicy, ADMIN, 'rollout', { cluster: 'sandbox', namespace: 'kube-system' });
+    // Assess
+    expect(decision.reason).toMatch(/kube-system is protected/);
+  });
+});
+
+describe('decide on protected namespaces named explicitly', () => {
+  // Prepare
+  const policy: AccessPolicy = {
+    statements: [
+      {
+        sid: 'ops',
+        principals: ['arn:aws:iam::*:role/ops'],
+        clusters: ['*'],
+        namespaces: ['kube-system'],
+        actions: ['rollout'],
+      },
+      { sid: 'glob', principals: ['*'], clusters: ['*'], namespaces: ['kube-*'], actions: ['read'] },
+    ],
+  };
+
+  it('allows a statement that names kube-system', () => {
+    expect(
+      decide(policy, 'arn:aws:iam::1:role/ops', 'rollout', { cluster: 'c', namespace: 'kube-system' }),
+    ).toMatchObject({
+      allowed: true,
+      reason: 'allowed by ops',
+    });
+  });
+
+  it('does not let a glob like kube-* reach a protected namespace', () => {
+    expect(decide(policy, 'arn:x', 'read', { cluster: 'c', namespace: 'kube-system' }).allowed).toBe(false);
+    expect(decide(policy, 'arn:x', 'read', { cluster: 'c', namespace: 'kube-flannel' }).allowed).toBe(true);
+  });
+
+  it('allows nothing with no statements, whatever the request', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.constantFrom('read', 'rollout', 'cluster'), fc.string(), (p, a, c) => {
+        expect(decide({ statements: [] }, p, a as Action, { cluster: c, namespace: 'x' }).allowed).toBe(false);
+      }),
+    );
+  });
+});
+
+describe('parseAccessPolicy', () => {
+  it('reads the optional pod fields and registries', () => {
+    // Act
+    const policy = parseAccessPolicy(
+      'statements:\n  - principals: ["*"]\n    clusters: ["*"]\n    namespaces: [team-a]\n    actions: [rollout]\n' +
+        '    allowPodFields: [spec.volumes]\n    imageRegistries: ["123.dkr.ecr.eu-west-1.amazonaws.com/"]\n',
+      'p.yaml',
+    );
+    // Assess
+    expect(policy.statements[0]).toMatchObject({
+      allowPodFields: ['spec.volumes'],
+      imageRegistries: ['123.dkr.ecr.eu-west-1.amazonaws.com/'],
+    });
+  });
+
+  it.each([
+    [
+      'an unknown action',
+      '{"statements":[{"principals":["*"],"clusters":["*"],"namespaces":["*"],"actions":["delete"]}]}',
+      'statements.0.actions.0',
+    ],
+    [
+      'no principals',
+      '{"statements":[{"principals":[],"clusters":["*"],"namespaces":["*"],"actions":["read"]}]}',
+      'statements.0.principals',
+    ],
+    [
+      'a missing namespaces',
+      '{"statements":[{"principals":["*"],"clusters":["*"],"actions":["read"]}]}',
+      'statements.0.namespaces',
+    ],
+    [
+      'an unknown field',
+      '{"statements":[{"principals":["*"],"clusters":["*"],"namespaces":["*"],"actions":["read"],"effect":"Deny"}]}',
+      'statements.0.effect',
+    ],
+    [
+      'a pod field with an index',
+      '{"statements":[{"principals":["*"],"clusters":["*"],"namespaces":["*"],"actions":["read"],"allowPodFields":["spec.containers.0"]}]}',
+      'statements.0.allowPodFields.0',
+    ],
+    ['no statements list', 'statement: []', 'statements'],
+  ])('refuses %s, naming %s', (_name, text, field) => {
+    // Act
+    const attempt = () => parseAccessPolicy(text, 'p.yaml');
+    // Assess
+    expect(attempt).toThrow(
+      expect.objectContaining({ details: expect.arrayContaining([expect.objectContaining({ field })]) }),
+    );
+  });
+
+  it('refuses text that is not YAML', () => {
+    expect(() => parseAccessPolicy('statements: [', 'p.yaml')).toThrow(/not valid YAML/);
+  });
+});
