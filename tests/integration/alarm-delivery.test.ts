@@ -104,7 +104,8 @@ describe('alarm delivery', () => {
     expect(promoted.history).toContainEqual(
       expect.objectContaining({ type: 'Resumed', message: expect.stringMatching(/run 1 ended .*starting run 2/) }),
     );
-    expect(runtime.engine.get(`rollout:${id}-2`)?.status).toBe('SUCCEEDED');
+    // The record says Promoted from inside the last task, a moment before its execution ends.
+    expect((await runtime.engine.waitFor(`rollout:${id}-2`)).status).toBe('SUCCEEDED');
     expect((await sweep()) as { restarted: string[] }).toMatchObject({ restarted: [] });
   });
 
