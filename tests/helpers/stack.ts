@@ -5,6 +5,7 @@ import { kubeConfigFor } from '../../shared/adapters/kube/kube-clients';
 import type { Config } from '../../shared/config';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
 import { AlarmBridge } from '../../local/sandbox/alarm-bridge';
+import { signedFetch, type SigningOptions } from './signed-fetch';
 import { sandboxConfig, ensureSandboxCluster, SANDBOX_CREDENTIALS, type Stack } from '../../local/sandbox/sandbox';
 
 export interface TestStack {
@@ -116,17 +117,32 @@ export async function startTestRuntime(options: TestRuntimeOptions = {}): Promis
   });
 }
 
+/** `fetch` signed for the test stack's region (as the admin unless `as` says otherwise). */
+export function stackFetch(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  options: Omit<SigningOptions, 'region'> = {},
+): Promise<Response> {
+  return signedFetch(url, init, { region: testStack().region, ...options });
+}
+
+/** One API call, signed with SigV4 as the sandbox admin unless `options.as` names another signer (or `unsigned`). */
 export async function api(
   runtime: { url: string },
   method: string,
   path: string,
   body?: unknown,
+  options: Omit<SigningOptions, 'region'> = {},
 ): Promise<{ status: number; body: any }> {
-  const response = await fetch(runtime.url + path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
+  const response = await stackFetch(
+    runtime.url + path,
+    {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    },
+    options,
+  );
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }

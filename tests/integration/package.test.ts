@@ -43,6 +43,20 @@ describe('serverless package', () => {
     ]);
   });
 
+  it('authorizes every route but GET /health with AWS IAM (SigV4)', () => {
+    // Prepare
+    const routes = ofType('AWS::ApiGatewayV2::Route').map((r) => r.Properties);
+
+    // Act
+    const byAuthorization = Object.fromEntries(routes.map((p) => [p.RouteKey, p.AuthorizationType ?? 'NONE']));
+
+    // Assess
+    expect(byAuthorization['GET /health']).toBe('NONE');
+    const others = Object.entries(byAuthorization).filter(([key]) => key !== 'GET /health');
+    expect(others.length).toBe(routes.length - 1);
+    for (const [key, type] of others) expect({ key, type }).toEqual({ key, type: 'AWS_IAM' });
+  });
+
   it('has the CloudWatch alarm rule and the schedule', () => {
     const rules = ofType('AWS::Events::Rule').map((r) => r.Properties);
     expect(rules.some((p) => p.EventPattern?.['detail-type']?.includes('CloudWatch Alarm State Change'))).toBe(true);
