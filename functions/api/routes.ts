@@ -9,6 +9,7 @@ import { promoteRollout } from '../../shared/use-cases/promote-rollout';
 import { startRollout } from '../../shared/use-cases/start-rollout';
 import { ValidationError } from '../../shared/errors';
 import type { Container } from '../../shared/composition-root';
+import { callerOf } from './caller';
 import { decodedBody, json, type HttpEvent, type HttpResult } from './http';
 
 export type Route = (event: HttpEvent, c: Container) => Promise<HttpResult>;
@@ -29,7 +30,8 @@ export const routes: Record<string, Route> = {
     json(200, await getOperation(c.operations, event.pathParameters?.id ?? '')),
 
   'POST /rollouts': async (event, c) => {
-    const rollout = await startRollout(c, parseJsonBody(bodyText(event)));
+    const createdBy = callerOf(event).principalArn;
+    const rollout = await startRollout(c, parseJsonBody(bodyText(event)), undefined, createdBy);
     return json(202, { id: rollout.id, status: rollout.status });
   },
 

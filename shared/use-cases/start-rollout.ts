@@ -16,6 +16,8 @@ export async function startRollout(
   deps: RolloutDeps,
   body: unknown,
   newId: () => string = randomUUID,
+  /** The caller's principal ARN, kept on the record as `createdBy`. */
+  createdBy?: string,
 ): Promise<Rollout> {
   const request = parseRolloutRequest(body);
   const { stable, container, activeSelector, previewSelector, podTemplateHash } = await checkAgainstCluster(
@@ -63,6 +65,7 @@ export async function startRollout(
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     version: 0,
+    ...(createdBy ? { createdBy } : {}),
   };
   const rollout = withHistory(
     base,
