@@ -119,6 +119,8 @@ async function signatureOf(
     region,
     service,
     sha256: Sha256,
+    // Sign only what the client signed: without this the signer adds x-amz-content-sha256 (curl sends none).
+    applyChecksum: false,
   });
   const query: Record<string, string | string[]> = {};
   for (const key of new Set(request.query.keys())) {

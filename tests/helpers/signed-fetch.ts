@@ -11,6 +11,8 @@ export interface SigningOptions {
   region: string;
   /** Sign as if at this time (a stale signature); default now. */
   signingDate?: Date;
+  /** Send and sign x-amz-content-sha256, as the AWS SDK does (default); false signs as `curl --aws-sigv4` does. */
+  contentSha256Header?: boolean;
 }
 
 const IDENTITIES = { admin: SANDBOX_ADMIN, restricted: SANDBOX_RESTRICTED };
@@ -33,6 +35,7 @@ export async function signedFetch(
     region: options.region,
     service: EXECUTE_API_SERVICE,
     sha256: Sha256,
+    applyChecksum: options.contentSha256Header ?? true,
   }).sign(
     {
       method: init.method ?? 'GET',

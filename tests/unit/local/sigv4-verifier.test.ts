@@ -66,6 +66,19 @@ describe('SigV4 verification on the local HTTP server', () => {
     });
   });
 
+  it('passes a request signed without x-amz-content-sha256, as curl --aws-sigv4 signs it', async () => {
+    // Act
+    const response = await signedFetch(
+      `${server.url}/rollouts/r-1/promote?b=2&a=1`,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' },
+      { region: REGION, contentSha256Header: false },
+    );
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(seen[0].headers['x-amz-content-sha256']).toBeUndefined();
+  });
+
   it('knows the restricted identity as itself', async () => {
     // Act
     const response = await call('/rollouts', 'restricted');
