@@ -70,3 +70,41 @@ describe('API authentication (SigV4, execute-api)', () => {
     expect(read.body.createdBy).toBe(SANDBOX_ADMIN.principalArn);
   });
 });
+
+describe('API authentication turned off in the sandbox (EKSFLOW_SANDBOX_AUTH=off)', () => {
+  let runtime: TestRuntime;
+  let app: App;
+  beforeAll(async () => {
+    process.env.EKSFLOW_SANDBOX_AUTH = 'off';
+    try {
+      runtime = await startTestRuntime();
+    } finally {
+      delete process.env.EKSFLOW_SANDBOX_AUTH;
+    }
+    app = await createApp({ replicas: 2 });
+  });
+  afterAll(async () => runtime?.close());
+
+  it('takes an unsigned rollout start, as the sandbox admin', async () => {
+    // Act
+    const started = await api(
+      runtime,
+      'POST',
+      '/rollouts',
+      {
+        cluster: 'sandbox',
+        namespace: app.namespace,
+        deployment: 'web',
+        image: 'nginx:1.28',
+        canary: { steps: [{ pause: {} }] },
+      },
+      { as: 'unsigned' },
+    );
+    const read = await api(runtime, 'GET', `/rollouts/${started.body.id}`, undefined, { as: 'unsigned' });
+    await api(runtime, 'POST', `/rollouts/${started.body.id}/abort`, {});
+
+    // Assess
+    expect(started.status).toBe(202);
+    expect(read.body.createdBy).toBe(SANDBOX_ADMIN.principalArn);
+  });
+});
