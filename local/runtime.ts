@@ -37,7 +37,8 @@ export interface LocalRuntimeOptions {
   recovery?: { sweepIntervalMs?: number };
   /**
    * Who may sign API requests (checked as API Gateway's IAM authorization would, region from the config);
-   * `off` lets unsigned requests through, all acting as the sandbox admin. Default: the sandbox identities, unless EKSFLOW_SANDBOX_AUTH=off.
+   * `off` lets unsigned requests through, all acting as the sandbox admin. Default: the sandbox identities,
+   * unless EKSFLOW_SANDBOX_AUTH=off.
    */
   authentication?: { identities: SigningIdentity[] } | 'off';
 }

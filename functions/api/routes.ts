@@ -31,6 +31,7 @@ export const routes: Record<string, Route> = {
 
   'POST /rollouts': async (event, c) => {
     const createdBy = callerOf(event).principalArn;
+    // `undefined`: the use case's default id generator.
     const rollout = await startRollout(c, parseJsonBody(bodyText(event)), undefined, createdBy);
     return json(202, { id: rollout.id, status: rollout.status });
   },
