@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { errorBody, errorBodyOf, ValidationError } from '../shared/errors';
+import { errorBody, errorBodyOf, isEksflowError, ValidationError } from '../shared/errors';
+import type { RequestVerifier, VerifiedCaller } from './sigv4-verifier';
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -10,6 +11,8 @@ export interface RouteBinding {
   /** API Gateway route key, e.g. `GET /operations/{id}`. */
   routeKey: string;
   handler: ApiHandler;
+  /** serverless.yml gives the route `authorizer: { type: aws_iam }`: callers must sign with SigV4. */
+  iamAuthorized?: boolean;
 }
 
 export type LocalEndpoint = (body: unknown) => Promise<{ statusCode: number; body: unknown }>;
@@ -46,10 +49,10 @@ export async function startHttpServer(options: {
   routes: RouteBinding[];
   localEndpoints?: Record<string, LocalEndpoint>;
   /**
-   * The caller's principal ARN, put where API Gateway's IAM authorizer puts it
-   * (`requestContext.authorizer.iam.userArn`); undefined leaves the request unauthenticated.
+   * Checks SigV4 on IAM-authorized routes and on the `/_local/*` endpoints (they can inject alarm events
+   * that abort rollouts, so they are no more open than the API). Absent: nothing is checked.
    */
-  principalOf?: (req: http.IncomingMessage) => string | undefined;
+  verifier?: RequestVerifier;
 }): Promise<{ url: string; port: number; close: () => Promise<void> }> {
   const routes = options.routes.map(compile);
   const server = http.createServer((req, res) => {
@@ -61,9 +64,20 @@ export async function startHttpServer(options: {
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://local');
-    const body = await readBody(req);
+    const rawBody = await readBody(req);
+    const body = rawBody.toString('utf8');
+    const authenticate = async (): Promise<VerifiedCaller | undefined> =>
+      options.verifier?.({
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: headersOf(req),
+        body: rawBody,
+      });
     const local = options.localEndpoints?.[`${req.method} ${url.pathname}`];
     if (local) {
+      const refused = await refusal(authenticate);
+      if (refused) return send(res, refused);
       let parsed: unknown;
       try {
         parsed = body ? JSON.parse(body) : undefined;
@@ -80,11 +94,15 @@ export async function startHttpServer(options: {
       if (route.method !== req.method) continue;
       const match = route.pattern.exec(url.pathname);
       if (!match) continue;
+      let caller: VerifiedCaller | undefined;
+      if (route.iamAuthorized) {
+        const refused = await refusal(async () => {
+          caller = await authenticate();
+        });
+        if (refused) return send(res, refused);
+      }
       const pathParameters = Object.fromEntries(route.params.map((p, i) => [p, decodeURIComponent(match[i + 1])]));
-      const event = toEvent(req, url, route.routeKey, pathParameters, body);
-      const principal = options.principalOf?.(req);
-      if (principal !== undefined) withPrincipal(event, principal);
-      return send(res, await route.handler(event));
+      return send(res, await route.handler(toEvent(req, url, route.routeKey, pathParameters, body, caller)));
     }
     const known = routes.some((r) => r.pattern.test(url.pathname));
     send(res, {
@@ -111,16 +129,48 @@ export async function startHttpServer(options: {
   };
 }
 
+/** A refused signature as the 401 API Gateway would answer; undefined when the check passes. */
+async function refusal(check: () => Promise<unknown>): Promise<APIGatewayProxyStructuredResultV2 | undefined> {
+  try {
+    await check();
+    return undefined;
+  } catch (error) {
+    if (isEksflowError(error)) return { statusCode: error.status, body: JSON.stringify(errorBodyOf(error)) };
+    throw error;
+  }
+}
+
+function headersOf(req: http.IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(req.headers))
+    if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(',') : value;
+  return headers;
+}
+
+/** API Gateway's IAM authorizer context (payload v2) for a verified caller. */
+function iamAuthorizer(caller: VerifiedCaller) {
+  return {
+    iam: {
+      accessKey: caller.accessKeyId,
+      accountId: caller.accountId,
+      callerId: caller.accessKeyId,
+      cognitoIdentity: null,
+      principalOrgId: null,
+      userArn: caller.principalArn,
+      userId: caller.accessKeyId,
+    },
+  };
+}
+
 function toEvent(
   req: http.IncomingMessage,
   url: URL,
   routeKey: string,
   pathParameters: Record<string, string>,
   body: string,
+  caller: VerifiedCaller | undefined,
 ): APIGatewayProxyEventV2 {
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(req.headers))
-    if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(',') : value;
+  const headers = headersOf(req);
   const query = url.searchParams.size ? Object.fromEntries(url.searchParams) : undefined;
   const now = new Date();
   return {
@@ -143,6 +193,7 @@ function toEvent(
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
+      ...(caller ? { authorizer: iamAuthorizer(caller) } : {}),
       http: {
         method: req.method ?? 'GET',
         path: url.pathname,
@@ -154,19 +205,12 @@ function toEvent(
   };
 }
 
-/** The fields of API Gateway's IAM authorizer context that the handlers read. */
-function withPrincipal(event: APIGatewayProxyEventV2, userArn: string): void {
-  const accountId = /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/.exec(userArn)?.[1] ?? null;
-  Object.assign(event.requestContext, {
-    authorizer: { iam: { userArn, accountId, accessKey: null, callerId: null, principalOrgId: null, userId: null } },
-  });
-}
-
-function readBody(req: http.IncomingMessage): Promise<string> {
+/** The body's bytes: the signature covers these, not a re-encoding of their text. */
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { REPO_ROOT } from './runtime';
+import { SANDBOX_AUTH_ENV, sandboxAuthEnabled } from './sandbox/identities';
 import { SANDBOX_CLUSTER, startSandbox } from './sandbox/sandbox';
 
 async function main() {
@@ -23,6 +24,9 @@ async function main() {
       '',
       `eksflow sandbox is up (${seconds} s)`,
       `  HTTP API             ${runtime.url}        (try: curl ${runtime.url}/health)`,
+      sandboxAuthEnabled(process.env)
+        ? `  authentication       SigV4 (execute-api) on every route but /health: keys in .sandbox/env (admin), .sandbox/restricted.env`
+        : `  authentication       OFF (${SANDBOX_AUTH_ENV}=off): every request acts as the admin`,
       `  workflows            workflows/*.asl.json on the in-process engine`,
       `  AWS emulator         ${stack.awsEndpoint}  (moto; env in .sandbox/env)`,
       `  Kubernetes API       ${stack.controlPlane.server}  (kubeconfig: .sandbox/kubeconfig)`,

@@ -9,13 +9,14 @@ import { errorBody, errorBodyOf, errorMessage, isEksflowError, ValidationError }
 import type { HealthCheck } from '../shared/ports/health';
 import { matchesPattern } from './event-pattern';
 import { startHttpServer, type ApiHandler } from './http-server';
-import { sandboxPrincipalOf, type SandboxIdentityOptions } from './sandbox-identity';
+import { SANDBOX_ADMIN, sandboxAuthEnabled, SANDBOX_IDENTITIES } from './sandbox/identities';
+import { sigV4Verifier, unverifiedAs, type SigningIdentity } from './sigv4-verifier';
 import { scheduledEvent, startSchedules } from './scheduler';
 import { loadHandler, readServerlessManifest, type FunctionManifest } from './serverless-manifest';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 
-export interface LocalRuntimeOptions extends SandboxIdentityOptions {
+export interface LocalRuntimeOptions {
   config: Config;
   host?: string;
   /** 0 picks a free port. */
@@ -34,6 +35,12 @@ export interface LocalRuntimeOptions extends SandboxIdentityOptions {
    * moving), and again every `sweepIntervalMs` when given (tests; deployed, the schedule does this).
    */
   recovery?: { sweepIntervalMs?: number };
+  /**
+   * Who may sign API requests (checked as API Gateway's IAM authorization would, region from the config);
+   * `off` lets unsigned requests through, all acting as the sandbox admin. Default: the sandbox identities,
+   * unless EKSFLOW_SANDBOX_AUTH=off.
+   */
+  authentication?: { identities: SigningIdentity[] } | 'off';
 }
 
 /** The function serverless.yml schedules as the safety net that resumes work whose run is gone. */
@@ -109,13 +116,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     return { matched: targets.map((fn) => fn.name), results };
   };
 
+  const authentication =
+    options.authentication ?? (sandboxAuthEnabled(process.env) ? { identities: SANDBOX_IDENTITIES } : 'off');
   const server = await startHttpServer({
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     routes: manifest.functions.flatMap((fn) =>
-      fn.httpRoutes.map((routeKey) => ({ routeKey, handler: handlerOf(fn) as ApiHandler })),
+      fn.httpRoutes.map((routeKey) => ({
+        routeKey,
+        handler: handlerOf(fn) as ApiHandler,
+        iamAuthorized: fn.iamRoutes.includes(routeKey),
+      })),
     ),
-    principalOf: sandboxPrincipalOf(options),
+    verifier:
+      authentication === 'off'
+        ? unverifiedAs(SANDBOX_ADMIN)
+        : sigV4Verifier({ region: options.config.region, identities: authentication.identities }),
     localEndpoints: {
       'POST /_local/events': async (body) => {
         if (typeof body !== 'object' || body === null || Array.isArray(body)) {

@@ -8,6 +8,8 @@ export interface FunctionManifest {
   /** `functions/api/handler.main` → file `functions/api/handler`, export `main`. */
   handler: string;
   httpRoutes: string[];
+  /** The subset of httpRoutes with `authorizer: { type: aws_iam }`: the sandbox checks SigV4 on these. */
+  iamRoutes: string[];
   eventPatterns: EventPattern[];
   schedules: string[];
 }
@@ -22,7 +24,7 @@ export interface ServerlessManifest {
 }
 
 type RawEvent = {
-  httpApi?: string | { method: string; path: string };
+  httpApi?: string | { method: string; path: string; authorizer?: { type?: string } };
   eventBridge?: { pattern?: EventPattern };
   schedule?: string | { rate: string | string[] };
 };
@@ -48,10 +50,9 @@ function toFunctionManifest(name: string, fn: RawFunction): FunctionManifest {
   return {
     name,
     handler: fn.handler,
-    httpRoutes: events.flatMap((e) =>
-      e.httpApi === undefined
-        ? []
-        : [typeof e.httpApi === 'string' ? e.httpApi : `${e.httpApi.method.toUpperCase()} ${e.httpApi.path}`],
+    httpRoutes: events.flatMap((e) => (e.httpApi === undefined ? [] : [routeKeyOf(e.httpApi)])),
+    iamRoutes: events.flatMap((e) =>
+      typeof e.httpApi === 'object' && e.httpApi.authorizer?.type === IAM_AUTHORIZER ? [routeKeyOf(e.httpApi)] : [],
     ),
     eventPatterns: events.flatMap((e) => (e.eventBridge?.pattern ? [e.eventBridge.pattern] : [])),
     schedules: events.flatMap((e) =>
@@ -60,6 +61,13 @@ function toFunctionManifest(name: string, fn: RawFunction): FunctionManifest {
         : [typeof e.schedule === 'string' ? e.schedule : ([] as string[]).concat(e.schedule.rate)].flat(),
     ),
   };
+}
+
+/** serverless.yml's name for API Gateway's IAM (SigV4) authorization. */
+const IAM_AUTHORIZER = 'aws_iam';
+
+function routeKeyOf(httpApi: NonNullable<RawEvent['httpApi']>): string {
+  return typeof httpApi === 'string' ? httpApi : `${httpApi.method.toUpperCase()} ${httpApi.path}`;
 }
 
 /** `${file(workflows/provision-cluster.asl.json)}` → `provision-cluster`. */

@@ -34,6 +34,13 @@ export class ValidationError extends EksflowError {
   }
 }
 
+/** The request is unsigned, or its signature does not check out: the caller is unknown. */
+export class UnauthenticatedError extends EksflowError {
+  override readonly name = 'UnauthenticatedError';
+  readonly status = 401;
+  readonly code = 'Unauthenticated';
+}
+
 export class NotFoundError extends EksflowError {
   override readonly name = 'NotFoundError';
   readonly status = 404;

@@ -1,5 +1,6 @@
 import { NotFoundError } from '../../shared/errors';
 import { container } from '../container';
+import { requireCaller } from './caller';
 import { bodyLimit, errorResponses, withMiddleware, type HttpEvent } from './http';
 import { routes } from './routes';
 
@@ -10,5 +11,5 @@ export const main = withMiddleware(
     if (!route) throw new NotFoundError(`no route ${event.routeKey}`);
     return route(event, container());
   },
-  [errorResponses(() => container().logger), bodyLimit()],
+  [errorResponses(() => container().logger), requireCaller(), bodyLimit()],
 );

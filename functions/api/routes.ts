@@ -15,8 +15,8 @@ import type { PatchAllowance } from '../../shared/domain/access/pod-template-pat
 import { parseClusterSpec } from '../../shared/validation/cluster-spec';
 import { parseRolloutRequest } from '../../shared/validation/rollout-request';
 import { NotFoundError } from '../../shared/errors';
+import { callerOf } from './caller';
 import { decodedBody, json, type HttpEvent, type HttpResult } from './http';
-import { principalOf } from './principal';
 
 export type Route = (event: HttpEvent, c: Container) => Promise<HttpResult>;
 
@@ -30,28 +30,30 @@ export const routes: Record<string, Route> = {
   'POST /clusters': async (event, c) => {
     const body = parseJsonBody(bodyText(event));
     const spec = parseClusterSpec(body, c.config.clusterDefaults);
-    authorize(c, principalOf(event), 'cluster', { cluster: spec.name });
+    authorize(c, callerOf(event).principalArn, 'cluster', { cluster: spec.name });
     const result = await startProvisionCluster(provisionDeps(c), body);
     return json(202, result);
   },
 
   'GET /operations/{id}': async (event, c) => {
     const operation = await getOperation(c.operations, event.pathParameters?.id ?? '');
-    authorize(c, principalOf(event), 'read', { cluster: operation.cluster });
+    authorize(c, callerOf(event).principalArn, 'read', { cluster: operation.cluster });
     return json(200, operation);
   },
 
   'POST /rollouts': async (event, c) => {
     const body = parseJsonBody(bodyText(event));
     const { cluster, namespace } = parseRolloutRequest(body);
-    const grants = authorize(c, principalOf(event), 'rollout', { cluster, namespace });
-    const rollout = await startRollout(c, body, undefined, patchAllowanceOf(grants));
+    const createdBy = callerOf(event).principalArn;
+    const grants = authorize(c, createdBy, 'rollout', { cluster, namespace });
+    // `undefined`: the use case's default id generator.
+    const rollout = await startRollout(c, body, undefined, patchAllowanceOf(grants), createdBy);
     return json(202, { id: rollout.id, status: rollout.status });
   },
 
   'GET /rollouts': async (event, c) => {
     const query = event.queryStringParameters ?? {};
-    const principal = principalOf(event);
+    const principal = callerOf(event).principalArn;
     // A list naming a namespace is a question about it: refused outright. Otherwise only what the caller may read.
     if (query.cluster && query.namespace)
       authorize(c, principal, 'read', { cluster: query.cluster, namespace: query.namespace });
@@ -61,20 +63,20 @@ export const routes: Record<string, Route> = {
 
   'GET /rollouts/{id}': async (event, c) => {
     const rollout = await getRollout(c.rollouts, event.pathParameters?.id ?? '');
-    authorize(c, principalOf(event), 'read', rollout);
+    authorize(c, callerOf(event).principalArn, 'read', rollout);
     return json(200, rollout);
   },
 
   'POST /rollouts/{id}/promote': async (event, c) => {
     const id = event.pathParameters?.id ?? '';
-    authorize(c, principalOf(event), 'promote', await rolloutResource(c, id));
+    authorize(c, callerOf(event).principalArn, 'promote', await rolloutResource(c, id));
     const request = parsePromoteRequest(optionalJsonObject(bodyText(event)), event.headers?.['idempotency-key']);
     return json(200, rolloutView(await promoteRollout(c, id, request)));
   },
 
   'POST /rollouts/{id}/abort': async (event, c) => {
     const id = event.pathParameters?.id ?? '';
-    authorize(c, principalOf(event), 'abort', await rolloutResource(c, id));
+    authorize(c, callerOf(event).principalArn, 'abort', await rolloutResource(c, id));
     const reason = parseAbortReason(optionalJsonObject(bodyText(event)));
     return json(200, rolloutView(await abortRollout(c, id, reason)));
   },

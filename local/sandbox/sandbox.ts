@@ -5,13 +5,19 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../shared/config';
 import { startLocalRuntime, REPO_ROOT, type LocalRuntime } from '../runtime';
 import { AlarmBridge } from './alarm-bridge';
+import type { SigningIdentity } from '../sigv4-verifier';
+import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from './identities';
 import { ensureNetworkAndRole, ensureTable } from './aws-fixtures';
 import { startControlPlane, type ControlPlane } from './control-plane';
 import { startMoto, type MotoServer } from './moto';
 import type { Progress } from './processes';
 
 export const SANDBOX_CLUSTER = 'sandbox';
-export const SANDBOX_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
+/** The admin identity's keys: the AWS SDK's on the emulator, and the signer of API requests. */
+export const SANDBOX_CREDENTIALS = {
+  accessKeyId: SANDBOX_ADMIN.accessKeyId,
+  secretAccessKey: SANDBOX_ADMIN.secretAccessKey,
+};
 
 /** The emulator and the control plane: what both `npm start` and the integration tests need. */
 export interface Stack {
@@ -68,13 +74,24 @@ export function readyAfterSecondsFromEnv(env: Record<string, string | undefined>
 }
 
 /** Environment that points the AWS SDK (ours, the CLI's) at the stack's emulator. */
-export function stackEnv(stack: Pick<Stack, 'region' | 'awsEndpoint'>): Record<string, string> {
+export function stackEnv(
+  stack: Pick<Stack, 'region' | 'awsEndpoint'>,
+  identity: SigningIdentity = SANDBOX_ADMIN,
+): Record<string, string> {
   return {
     AWS_ENDPOINT_URL: stack.awsEndpoint,
     AWS_REGION: stack.region,
-    AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey,
+    AWS_DEFAULT_REGION: stack.region,
+    AWS_ACCESS_KEY_ID: identity.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: identity.secretAccessKey,
   };
+}
+
+/** `.sandbox/env` and `.sandbox/restricted.env`: KEY=VALUE lines. */
+function envFileText(env: Record<string, string>): string {
+  return `${Object.entries(env)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n')}\n`;
 }
 
 /**
@@ -159,12 +176,8 @@ export async function startSandbox(options: {
     );
     await alarms.start();
     mkdirSync(options.dir, { recursive: true });
-    writeFileSync(
-      path.join(options.dir, 'env'),
-      `${Object.entries(stackEnv(stack))
-        .map(([k, v]) => `${k}=${v}`)
-        .join('\n')}\n`,
-    );
+    writeFileSync(path.join(options.dir, 'env'), envFileText(stackEnv(stack, SANDBOX_ADMIN)));
+    writeFileSync(path.join(options.dir, 'restricted.env'), envFileText(stackEnv(stack, SANDBOX_RESTRICTED)));
     writeFileSync(path.join(options.dir, 'kubeconfig'), kubeconfigYaml(stack.controlPlane));
     return {
       stack,

@@ -28,6 +28,7 @@ export function rolloutView(r: Rollout) {
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
     finishedAt: r.finishedAt,
+    createdBy: r.createdBy,
   };
 }
 

@@ -19,6 +19,8 @@ export async function startRollout(
   body: unknown,
   newId: () => string = randomUUID,
   patchAllowance: PatchAllowance = NO_EXTRAS,
+  /** The caller's principal ARN, kept on the record as `createdBy`. */
+  createdBy?: string,
 ): Promise<Rollout> {
   const request = parseRolloutRequest(body);
   const patchProblems = checkPodTemplatePatch(request.podTemplatePatch, request.image, patchAllowance);
@@ -72,6 +74,7 @@ export async function startRollout(
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     version: 0,
+    ...(createdBy ? { createdBy } : {}),
   };
   const rollout = withHistory(
     base,

@@ -1,7 +1,7 @@
 // The alarm storm of issue 7: many active rollouts guarded by one alarm, and many copies of its ALARM event.
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { createAlarm, getRollout, setAlarm, waitForRollout } from './rollout-fixtures';
-import { api, awsClientConfig, eventually, kube, uniqueName, type TestRuntime } from './stack';
+import { api, awsClientConfig, eventually, kube, stackFetch, uniqueName, type TestRuntime } from './stack';
 
 /** Requests the fixture keeps in flight while it sets up: enough to be quick, few enough for a 2-core machine. */
 const SETUP_CONCURRENCY = 10;
@@ -126,7 +126,7 @@ export async function runStorm(
     options.concurrency,
     async (n) => {
       const t0 = performance.now();
-      const response = await fetch(`${runtime.url}/_local/events`, {
+      const response = await stackFetch(`${runtime.url}/_local/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(event(n)),

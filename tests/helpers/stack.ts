@@ -5,7 +5,8 @@ import { kubeConfigFor } from '../../shared/adapters/kube/kube-clients';
 import type { Config } from '../../shared/config';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
 import { AlarmBridge } from '../../local/sandbox/alarm-bridge';
-import { TEST_PRINCIPAL_HEADER } from '../../local/sandbox-identity';
+import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
+import { signedFetch, type SigningOptions } from './signed-fetch';
 import { sandboxConfig, ensureSandboxCluster, SANDBOX_CREDENTIALS, type Stack } from '../../local/sandbox/sandbox';
 
 export interface TestStack {
@@ -105,8 +106,6 @@ export async function startTestRuntime(options: TestRuntimeOptions = {}): Promis
     config,
     retryIntervalMs: options.retryIntervalMs ?? 50,
     recovery: options.recovery,
-    // Tests act as the admin by default and as another identity with apiAs (local/sandbox-identity.ts).
-    principalHeader: true,
   });
   const alarms = await startAlarmBridge(config, runtime.deliverEvent);
   const closeRuntime = runtime.close;
@@ -119,23 +118,37 @@ export async function startTestRuntime(options: TestRuntimeOptions = {}): Promis
   });
 }
 
+/** `fetch` signed for the test stack's region (as the admin unless `as` says otherwise). */
+export function stackFetch(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  options: Omit<SigningOptions, 'region'> = {},
+): Promise<Response> {
+  return signedFetch(url, init, { region: testStack().region, ...options });
+}
+
+/** One API call, signed with SigV4 as the sandbox admin unless `options.as` names another signer (or `unsigned`). */
 export async function api(
   runtime: { url: string },
   method: string,
   path: string,
   body?: unknown,
-  headers: Record<string, string> = {},
+  options: Omit<SigningOptions, 'region'> = {},
 ): Promise<{ status: number; body: any }> {
-  const response = await fetch(runtime.url + path, {
-    method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
+  const response = await stackFetch(
+    runtime.url + path,
+    {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    },
+    options,
+  );
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
-/** `api` as `principal` (the test runtime's identity header; signed requests once authentication is merged). */
+/** `api` signed by the sandbox identity whose principal is `principal` (the admin or the restricted one). */
 export function apiAs(
   principal: string,
   runtime: { url: string },
@@ -143,7 +156,9 @@ export function apiAs(
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: any }> {
-  return api(runtime, method, path, body, { [TEST_PRINCIPAL_HEADER]: principal });
+  const identity = [SANDBOX_ADMIN, SANDBOX_RESTRICTED].find((i) => i.principalArn === principal);
+  if (!identity) throw new Error(`no sandbox identity signs as ${principal}`);
+  return api(runtime, method, path, body, { as: identity });
 }
 
 /** Polls until `probe` returns a value (not undefined) or the timeout passes. */

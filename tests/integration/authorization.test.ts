@@ -1,12 +1,14 @@
 /**
- * Issue 8 items 2 and 3 end to end through the HTTP server. The caller's identity is chosen per request with the
- * test runtime's principal header (local/sandbox-identity.ts); once authentication is merged these become
- * signed requests with the sandbox's admin and restricted credentials.
+ * Issue 8 items 2 and 3 end to end through the HTTP server: requests signed (SigV4) with the sandbox's admin and
+ * restricted credentials (`.sandbox/env`, `.sandbox/restricted.env`).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SANDBOX_ADMIN_ARN, SANDBOX_RESTRICTED_ARN } from '../../local/sandbox-identity';
+import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
+
+const SANDBOX_ADMIN_ARN = SANDBOX_ADMIN.principalArn;
+const SANDBOX_RESTRICTED_ARN = SANDBOX_RESTRICTED.principalArn;
 import { createApp, deployment, waitForRollout, type App } from '../helpers/rollout-fixtures';
 import { apiAs, eventually, startTestRuntime, type TestRuntime, uniqueName } from '../helpers/stack';
 

@@ -3,7 +3,7 @@ import { seededRandom } from '../../tools/fault-proxy/faults';
 import { alarmStateChange, deliverShuffled } from '../helpers/chaos-events';
 import { clusterView, historyCount } from '../helpers/cluster-view';
 import { createAlarm, createApp, getRollout, setAlarm, waitForRollout } from '../helpers/rollout-fixtures';
-import { api, eventually, startTestRuntime, type TestRuntime } from '../helpers/stack';
+import { api, eventually, stackFetch, startTestRuntime, type TestRuntime } from '../helpers/stack';
 
 /**
  * At-least-once delivery: EventBridge and clients deliver the same event or request more than once,
@@ -194,7 +194,7 @@ describe('chaos: duplicate deliveries', () => {
  * key") is being settled; the header is harmless today and names the intent.
  */
 async function promote(runtime: TestRuntime, id: string, key: string, _step: number): Promise<number> {
-  const response = await fetch(`${runtime.url}/rollouts/${id}/promote`, {
+  const response = await stackFetch(`${runtime.url}/rollouts/${id}/promote`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': key },
     body: '{}',

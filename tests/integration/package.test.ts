@@ -9,6 +9,7 @@ import {
   sharedRoles,
   unboundedPassRoles,
   wildcardActions,
+  routesWithoutAuthorization,
 } from '../helpers/template-policy';
 
 import { DEFAULT_ACCESS_POLICY_FILE } from '../../shared/config';
@@ -50,6 +51,12 @@ describe('serverless package', () => {
       'POST /rollouts/{id}/abort',
       'POST /rollouts/{id}/promote',
     ]);
+  });
+
+  it('authorizes every route but GET /health with AWS IAM (SigV4)', () => {
+    // Assess: one rule, shared with the unit-tested template policy
+    expect(ofType('AWS::ApiGatewayV2::Route').some((r) => r.Properties?.RouteKey === 'GET /health')).toBe(true);
+    expect(routesWithoutAuthorization(template)).toEqual([]);
   });
 
   it('has the CloudWatch alarm rule and the schedule', () => {

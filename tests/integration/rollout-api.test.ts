@@ -1,4 +1,4 @@
-import { api, startTestRuntime, type TestRuntime } from '../helpers/stack';
+import { api, stackFetch, startTestRuntime, type TestRuntime } from '../helpers/stack';
 import { createApp, deployment, waitForRollout, type App } from '../helpers/rollout-fixtures';
 
 /** The HTTP API's guarantees for clients (issue 7 items 9, 11, 14), on the real stack. */
@@ -21,7 +21,7 @@ describe('rollout API: bounded requests, pages, idempotent promote, unknown clus
   });
 
   async function promote(id: string, body: unknown, idempotencyKey?: string) {
-    const response = await fetch(`${runtime.url}/rollouts/${id}/promote`, {
+    const response = await stackFetch(`${runtime.url}/rollouts/${id}/promote`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
       body: JSON.stringify(body),

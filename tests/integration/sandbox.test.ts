@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '../../local/sandbox/sandbox';
+import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
+import { signedFetch } from '../helpers/signed-fetch';
 import { api } from '../helpers/stack';
 
 /** What `npm start` runs (local/main.ts is a thin shell around startSandbox). */
@@ -15,24 +17,59 @@ describe('the sandbox behind npm start', () => {
   }, 120000);
   afterAll(async () => sandbox?.stop());
 
-  it('writes .sandbox/env and .sandbox/kubeconfig for other tools', () => {
-    const env = Object.fromEntries(
-      readFileSync(path.join(dir, 'env'), 'utf8')
+  const envFile = (name: string): Record<string, string> =>
+    Object.fromEntries(
+      readFileSync(path.join(dir, name), 'utf8')
         .trim()
         .split('\n')
         .map((l) => l.split('=')),
     );
-    expect(Object.keys(env).sort()).toEqual([
-      'AWS_ACCESS_KEY_ID',
-      'AWS_ENDPOINT_URL',
-      'AWS_REGION',
-      'AWS_SECRET_ACCESS_KEY',
-    ]);
+
+  it('writes .sandbox/env, .sandbox/restricted.env and .sandbox/kubeconfig for other tools', () => {
+    // Act
+    const env = envFile('env');
+    const restricted = envFile('restricted.env');
+
+    // Assess
+    const keys = ['AWS_ACCESS_KEY_ID', 'AWS_DEFAULT_REGION', 'AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_SECRET_ACCESS_KEY'];
+    expect(Object.keys(env).sort()).toEqual(keys);
+    expect(Object.keys(restricted).sort()).toEqual(keys);
     expect(env.AWS_ENDPOINT_URL).toBe(sandbox.stack.awsEndpoint);
+    expect(env.AWS_ACCESS_KEY_ID).toBe(SANDBOX_ADMIN.accessKeyId);
+    expect(restricted.AWS_ACCESS_KEY_ID).toBe(SANDBOX_RESTRICTED.accessKeyId);
     const kubeconfig = readFileSync(path.join(dir, 'kubeconfig'), 'utf8');
     expect(kubeconfig).toContain(`server: ${sandbox.stack.controlPlane.server}`);
     expect(kubeconfig).toContain('certificate-authority-data: ');
   });
+
+  it.each(['env', 'restricted.env'])(
+    'accepts requests signed with the keys and region in .sandbox/%s, refuses unsigned ones',
+    async (name) => {
+      // Prepare
+      const env = envFile(name);
+      const identity = {
+        accessKeyId: env.AWS_ACCESS_KEY_ID,
+        secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+        principalArn: 'unused by the signer',
+      };
+
+      // Act
+      const signed = await signedFetch(
+        `${sandbox.runtime.url}/rollouts/none`,
+        {},
+        { region: env.AWS_REGION, as: identity },
+      );
+      const unsigned = await signedFetch(
+        `${sandbox.runtime.url}/rollouts/none`,
+        {},
+        { region: env.AWS_REGION, as: 'unsigned' },
+      );
+
+      // Assess
+      expect(signed.status).not.toBe(401);
+      expect(unsigned.status).toBe(401);
+    },
+  );
 
   it('reports each component in GET /health', async () => {
     const { status, body } = await api(sandbox.runtime, 'GET', '/health');

@@ -144,6 +144,8 @@ export interface Rollout {
    * what they asked: a retry with the same key gets the same answer instead of skipping another step.
    */
   promoteKeys?: { key: string; full: boolean; step?: number; at: string }[];
+  /** ARN of the IAM principal whose signed request started the rollout (absent on records older than auth). */
+  createdBy?: string;
 }
 
 export const ACTIVE_STATUSES: readonly RolloutStatus[] = ['Progressing', 'Paused'];

@@ -71,34 +71,3 @@ describe('local HTTP server', () => {
     ]);
   });
 });
-
-describe('local HTTP server: the caller', () => {
-  it("puts the principal where API Gateway's IAM authorizer does, and none when there is none", async () => {
-    // Prepare
-    const seen: APIGatewayProxyEventV2[] = [];
-    const echo = async (event: APIGatewayProxyEventV2) => {
-      seen.push(event);
-      return { statusCode: 200, body: '{}' };
-    };
-    const arn = 'arn:aws:iam::000000000000:role/team-developer';
-    const server = await startHttpServer({
-      host: '127.0.0.1',
-      port: 0,
-      routes: [{ routeKey: 'GET /rollouts', handler: echo }],
-      principalOf: (req) => (req.headers['x-as'] === 'dev' ? arn : undefined),
-    });
-    try {
-      // Act
-      await fetch(`${server.url}/rollouts`, { headers: { 'x-as': 'dev' } });
-      await fetch(`${server.url}/rollouts`);
-    } finally {
-      await server.close();
-    }
-    // Assess
-    const authorizerOf = (e: APIGatewayProxyEventV2) => (e.requestContext as { authorizer?: unknown }).authorizer;
-    expect(authorizerOf(seen[0])).toEqual({
-      iam: expect.objectContaining({ userArn: arn, accountId: '000000000000' }),
-    });
-    expect(authorizerOf(seen[1])).toBeUndefined();
-  });
-});

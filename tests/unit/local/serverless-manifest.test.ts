@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { loadHandler, readServerlessManifest } from '../../../local/serverless-manifest';
+import { PUBLIC_ROUTES } from '../../../functions/api/caller';
 import { routes } from '../../../functions/api/routes';
 
 const root = path.resolve(__dirname, '../../..');
@@ -61,6 +62,18 @@ describe('readServerlessManifest on the repository', () => {
 
     // Assess
     expect(declared).toEqual(implemented);
+  });
+
+  it('gives every route IAM authorization except the public ones the handler lets through unsigned', () => {
+    // Prepare
+    const declared = manifest.functions.flatMap((f) => f.httpRoutes);
+
+    // Act
+    const iam = new Set(manifest.functions.flatMap((f) => f.iamRoutes));
+
+    // Assess
+    expect(declared.filter((r) => !iam.has(r)).sort()).toEqual([...PUBLIC_ROUTES].sort());
+    expect(iam.has('POST /rollouts')).toBe(true);
   });
 
   it.each(readServerlessManifest(root).functions.map((f) => [f.name, f] as const))(

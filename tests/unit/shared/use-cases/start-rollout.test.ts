@@ -1,6 +1,7 @@
 import { REVISION_LABEL } from '../../../../shared/domain/rollout/types';
 import { ConflictError, ValidationError } from '../../../../shared/errors';
 import { startRollout } from '../../../../shared/use-cases/start-rollout';
+import { rolloutView } from '../../../../shared/use-cases/get-rollouts';
 import {
   blueGreenBody,
   canaryBody,
@@ -49,6 +50,19 @@ describe('startRollout', () => {
     ]);
     expect(world.workloads.calls).toEqual([]); // the cluster is only read
     expect(world.events.types()).toContain('Rollout Started');
+  });
+
+  it('keeps the principal that started it as createdBy, shown by the rollout view', async () => {
+    // Prepare
+    const world = rolloutWorld();
+    const principal = 'arn:aws:iam::123456789012:role/deployer';
+
+    // Act
+    const rollout = await startRollout(world.deps, canaryBody(), world.newId, undefined, principal);
+
+    // Assess
+    expect((await world.rollouts.get(rollout.id))?.createdBy).toBe(principal);
+    expect(rolloutView(rollout).createdBy).toBe(principal);
   });
 
   it('records the Service selectors for blue-green', async () => {

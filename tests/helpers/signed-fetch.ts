@@ -1,0 +1,55 @@
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
+import { EXECUTE_API_SERVICE, type SigningIdentity } from '../../local/sigv4-verifier';
+
+/** Who signs a test's request: a sandbox identity, any key pair (e.g. a wrong secret), or nobody. */
+export type Signer = 'admin' | 'restricted' | 'unsigned' | SigningIdentity;
+
+export interface SigningOptions {
+  as?: Signer;
+  region: string;
+  /** Sign as if at this time (a stale signature); default now. */
+  signingDate?: Date;
+  /** Send and sign x-amz-content-sha256, as the AWS SDK does (default); false signs as `curl --aws-sigv4` does. */
+  contentSha256Header?: boolean;
+}
+
+const IDENTITIES = { admin: SANDBOX_ADMIN, restricted: SANDBOX_RESTRICTED };
+
+/**
+ * `fetch` that signs the request with SigV4 for `execute-api`, as the AWS SDK or `curl --aws-sigv4` would:
+ * what the deployed API's IAM authorization and the sandbox's verifier both expect. Signs as the admin by default.
+ */
+export async function signedFetch(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string },
+  options: SigningOptions,
+): Promise<Response> {
+  const signer = options.as ?? 'admin';
+  if (signer === 'unsigned') return fetch(url, init);
+  const identity = typeof signer === 'string' ? IDENTITIES[signer] : signer;
+  const target = new URL(url);
+  const signed = await new SignatureV4({
+    credentials: { accessKeyId: identity.accessKeyId, secretAccessKey: identity.secretAccessKey },
+    region: options.region,
+    service: EXECUTE_API_SERVICE,
+    sha256: Sha256,
+    applyChecksum: options.contentSha256Header ?? true,
+  }).sign(
+    {
+      method: init.method ?? 'GET',
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port ? Number(target.port) : undefined,
+      path: target.pathname,
+      query: Object.fromEntries(target.searchParams),
+      headers: { ...init.headers, host: target.host },
+      body: init.body,
+    },
+    { signingDate: options.signingDate },
+  );
+  // fetch sets `host` itself (the same value); it refuses to be given one.
+  const { host: _host, ...headers } = signed.headers;
+  return fetch(url, { ...init, headers });
+}
