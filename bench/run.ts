@@ -5,21 +5,29 @@
  *  2. workflow state transitions for the canary 10 → pause 30s → 50 → pause → promote on 10 replicas,
  *     against what a fixed 5 s poll would have billed over the same wall time.
  *  3. alarm storm: handler p50/p99 and time until the last stable is restored (bench/alarm-storm.ts).
- * BENCH_SECTIONS=storm (comma-separated: latency, transitions, storm) runs only some of them.
+ *  4. cold start: each packaged function's bundle size and module-load time over bare Node
+ *     (bench/cold-start.ts; reads .serverless/*.zip, so `npm run package` first; needs no stack).
+ * BENCH_SECTIONS=storm (comma-separated: latency, transitions, storm, coldstart) runs only some of them.
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startStack } from '../local/sandbox/sandbox';
 import { alarmStormSection } from './alarm-storm';
+import { coldStartSection } from './cold-start';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 /** A slow pod start, as in a real cluster: the abort must keep the canary until restored stable pods are Ready. */
 const READINESS_DELAY_SECONDS = 1;
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'latency,transitions,storm').split(','));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'latency,transitions,storm,coldstart').split(','));
+/** The sections that need the local stack (the cold-start one reads packaged zips only). */
+const STACK_SECTIONS = ['latency', 'transitions', 'storm'];
 
 async function main() {
   process.env.LOG_LEVEL ??= 'silent';
+  // First, on a quiet machine: the other sections leave the stack's servers running until the end.
+  if (SECTIONS.has('coldstart')) console.log((await coldStartSection()).join('\n'));
+  if (!STACK_SECTIONS.some((s) => SECTIONS.has(s))) return;
   const stack = await startStack({
     dir: mkdtempSync(path.join(os.tmpdir(), 'eksflow-bench-')),
     progress: (m) => process.stderr.write(`[bench] ${m}\n`),
