@@ -1,16 +1,24 @@
-import {
-  type ApiConstructor,
-  type ApiType,
+import type {
+  ApiConstructor,
+  ApiType,
   AppsV1Api,
   CoreV1Api,
-  RbacAuthorizationV1Api,
-  createConfiguration,
   KubeConfig,
-  type Middleware,
-  ServerConfiguration,
+  Middleware,
+  RbacAuthorizationV1Api,
 } from '@kubernetes/client-node';
 import type { KubeConnection, KubeConnector } from '../../ports/kube';
 import { KUBE_REQUEST_TIMEOUT_MS } from './kube-call';
+
+/**
+ * client-node, loaded on first use rather than at module load: it is most of each bundle, and the
+ * invocations that never talk to Kubernetes (the API's reads, the provisioning steps but the baseline)
+ * should not pay for running it at cold start. esbuild keeps it in the bundle but runs it only when this
+ * is first called; `./client-node` names the few parts we use, so the rest is left out of the bundle.
+ */
+function clientNode(): typeof import('./client-node') {
+  return require('./client-node');
+}
 
 export interface KubeClients {
   core: CoreV1Api;
@@ -20,7 +28,7 @@ export interface KubeClients {
 }
 
 export function kubeConfigFor(cluster: string, connection: KubeConnection): KubeConfig {
-  const config = new KubeConfig();
+  const config = new (clientNode().KubeConfig)();
   // client-node refuses an http:// server unless TLS verification is off; plain HTTP has no TLS to verify
   // (the chaos tests' fault proxy is one). An https:// server is always verified against its CA.
   const plainHttp = connection.server.startsWith('http://');
@@ -58,6 +66,7 @@ export function kubeApiClient<T extends ApiType>(
 ): T {
   const cluster = config.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
+  const { createConfiguration, ServerConfiguration } = clientNode();
   return new api(
     createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
@@ -82,6 +91,7 @@ export class KubeClientFactory {
     const cached = this.cache.get(cluster);
     if (cached?.key === key) return cached.clients;
     const config = kubeConfigFor(cluster, connection);
+    const { CoreV1Api, AppsV1Api, RbacAuthorizationV1Api } = clientNode();
     const clients = {
       core: kubeApiClient(config, CoreV1Api, this.requestTimeoutMs),
       apps: kubeApiClient(config, AppsV1Api, this.requestTimeoutMs),
