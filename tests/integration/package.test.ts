@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -130,6 +130,81 @@ describe('serverless package', () => {
         Condition: { ArnEquals: { 'aws:SourceArn': expect.anything() } },
       }),
     ]);
+  });
+
+  describe('minified bundles, without the parts of dependencies eksflow never runs (issue 8, item 8)', () => {
+    /** Unzips one function's package and runs `script` in a fresh Node beside its bundle; returns stdout. */
+    async function runBeside(zipName: string, script: string, env: Record<string, string> = {}): Promise<string> {
+      const dir = mkdtempSync(path.join(os.tmpdir(), `eksflow-bundle-${zipName}-`));
+      try {
+        await promisify(execFile)('unzip', ['-q', path.join(outDir, `${zipName}.zip`), '-d', dir]);
+        const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
+          cwd: dir,
+          timeout: 30000,
+          env: {
+            PATH: process.env.PATH,
+            AWS_REGION: 'us-east-1',
+            AWS_ACCESS_KEY_ID: 'test',
+            AWS_SECRET_ACCESS_KEY: 'test',
+            EKSFLOW_TABLE: 'eksflow-test',
+            EKSFLOW_STATE_MACHINE_ARN_PREFIX: 'arn:aws:states:us-east-1:123456789012:stateMachine:eksflow-dev-',
+            LOG_LEVEL: 'silent',
+            ...env,
+          },
+        });
+        return stdout;
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+
+    it("answers a bad request from the API bundle with zod's English messages (the only locale bundled)", async () => {
+      // Prepare
+      const event = {
+        version: '2.0',
+        routeKey: 'POST /rollouts',
+        rawPath: '/rollouts',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ cluster: 5, namespace: 'web', deployment: 'web', canary: { steps: [] } }),
+        isBase64Encoded: false,
+        requestContext: {
+          http: { method: 'POST', path: '/rollouts' },
+          authorizer: { iam: { userArn: 'arn:aws:iam::123456789012:user/admin', accountId: '123456789012' } },
+        },
+      };
+
+      // Act
+      const stdout = await runBeside(
+        'api',
+        `require('./functions/api/handler.js').main(${JSON.stringify(event)}, {}).then((r) => console.log(JSON.stringify(r)))`,
+      );
+
+      // Assess
+      const response = JSON.parse(stdout);
+      expect(response.statusCode).toBe(400);
+      expect(JSON.parse(response.body).error.details).toContainEqual({
+        field: 'cluster',
+        reason: 'Invalid input: expected string, received number',
+      });
+    });
+
+    it('loads client-node on demand in the provisioning bundle and classifies a refused connection as transient', async () => {
+      // Prepare: a cluster whose API server refuses connections
+      const overrides = { c1: { server: 'http://127.0.0.1:1', token: 'unused' } };
+
+      // Act
+      const stdout = await runBeside(
+        'provisionApplyBaseline',
+        `require('./functions/tasks/provision-cluster.js').applyBaseline({ spec: { name: 'c1', namespaces: ['web'] }, operationId: 'op-1' }, {})
+          .then(() => console.log('resolved'), (e) => console.log(JSON.stringify({ name: e.name, message: e.message })))`,
+        { EKSFLOW_KUBE_OVERRIDES: JSON.stringify(overrides) },
+      );
+
+      // Assess: the task's error name is what the workflow's Retry matches, after minification too
+      const error = JSON.parse(stdout);
+      expect(error.name).toBe('TransientError');
+      expect(error.message).toContain('ECONNREFUSED');
+    });
   });
 
   describe('least privilege (issue 8, item 4)', () => {
