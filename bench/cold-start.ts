@@ -7,7 +7,7 @@
  * their clients lazily, on the first event, so this does not count connection set-up.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -28,9 +28,7 @@ interface Target {
 }
 
 export async function coldStartSection(): Promise<string[]> {
-  const zips = readdirSync(PACKAGE_DIR)
-    .filter((f) => f.endsWith('.zip'))
-    .sort();
+  const zips = (existsSync(PACKAGE_DIR) ? readdirSync(PACKAGE_DIR) : []).filter((f) => f.endsWith('.zip')).sort();
   if (zips.length === 0) throw new Error(`no packaged functions in ${PACKAGE_DIR}: run \`npm run package\` first`);
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'eksflow-coldstart-'));
   try {
