@@ -1,13 +1,13 @@
 import { judgeAlarms } from '../domain/rollout/analysis';
 import { greenName, VERSION_LABEL } from '../domain/rollout/names';
-import { analysisOf, sameJson, sameLabels, withHistory } from '../domain/rollout/rollout';
+import { analysisOf, isOurs, sameJson, sameLabels, withHistory } from '../domain/rollout/rollout';
 import { paused, promoting } from '../domain/rollout/transitions';
 import type { Rollout } from '../domain/rollout/types';
 import type { DeploymentView, ServiceView } from '../ports/workloads';
 import type { AlarmState } from '../validation/alarm-event';
 import { beginAbort } from './abort-steps';
 import { again, finished, type PassResult, POD_POLL_SECONDS, remaining } from './pass-result';
-import { greenSelector, isOurs, pinnedSelector } from './restore-stable';
+import { greenSelector, pinnedSelector } from './restore-stable';
 import { type RolloutDeps, saveRollout } from './rollout-deps';
 import {
   createNewVersion,
@@ -15,9 +15,9 @@ import {
   ownedBy,
   pausedForExternalChange,
   pausedForNoData,
-  promotedAndSaved,
+  finishPromotion,
   replicasNote,
-  rolledOut,
+  rollNewTemplateOnto,
   waitForPods,
 } from './rollout-steps';
 
@@ -146,17 +146,7 @@ async function startFinalizing(deps: RolloutDeps, r: Rollout): Promise<PassResul
 
 /** The Deployment itself rolls to the new template; then green is redundant. */
 async function finalize(deps: RolloutDeps, r: Rollout, blue: DeploymentView): Promise<PassResult> {
-  const N = r.stable.replicas;
-  const waitFor = `${r.deployment} to roll out the new version`;
-  if (!isOurs(r, blue.template)) {
-    if (!sameJson(blue.template, r.stable.template)) {
-      return pausedForExternalChange(deps, r, `the pod template of ${r.deployment}`);
-    }
-    await deps.workloads.setTemplate(r.cluster, r.namespace, blue, r.newTemplate, N, replicasNote(r, N));
-    return waitForPods(deps, r, r, waitFor);
-  }
-  if (!rolledOut(blue, N)) return waitForPods(deps, r, r, waitFor);
-  const green = await deps.workloads.getDeployment(r.cluster, r.namespace, greenName(r.deployment));
-  if (green && ownedBy(r, green)) await deps.workloads.deleteDeployment(r.cluster, r.namespace, green);
-  return promotedAndSaved(deps, r, `${r.request.blueGreen!.activeService} selects the new version; blue scaled down`);
+  const waiting = await rollNewTemplateOnto(deps, r, blue);
+  if (waiting) return waiting;
+  return finishPromotion(deps, r, `${r.request.blueGreen!.activeService} selects the new version; blue scaled down`);
 }

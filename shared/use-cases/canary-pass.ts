@@ -7,7 +7,6 @@ import type { CanaryStep, Rollout } from '../domain/rollout/types';
 import type { DeploymentView } from '../ports/workloads';
 import type { AlarmState } from '../validation/alarm-event';
 import { again, finished, type PassResult, remaining } from './pass-result';
-import { isOurs } from './restore-stable';
 import { type RolloutDeps, assertUnchanged, saveRollout } from './rollout-deps';
 import {
   advance,
@@ -15,9 +14,9 @@ import {
   followExternalScale,
   ownedBy,
   pausedForExternalChange,
-  promotedAndSaved,
+  finishPromotion,
   replicasNote,
-  rolledOut,
+  rollNewTemplateOnto,
   stepBoundary,
   waitForPods,
 } from './rollout-steps';
@@ -107,21 +106,8 @@ async function pauseStep(
 }
 
 async function canaryPromotion(deps: RolloutDeps, r: Rollout, stable: DeploymentView): Promise<PassResult> {
-  const N = r.stable.replicas;
-  const waitFor = `${r.deployment} to roll out the new version`;
-  if (!isOurs(r, stable.template)) {
-    if (!sameJson(stable.template, r.stable.template)) {
-      return pausedForExternalChange(deps, r, `the pod template of ${r.deployment}`);
-    }
-    await deps.workloads.setTemplate(r.cluster, r.namespace, stable, r.newTemplate, N, replicasNote(r, N));
-    return waitForPods(deps, r, r, waitFor);
-  }
-  if (stable.replicas !== N) {
-    await deps.workloads.setReplicas(r.cluster, r.namespace, stable, N, replicasNote(r, N));
-    return waitForPods(deps, r, r, waitFor);
-  }
-  if (!rolledOut(stable, N)) return waitForPods(deps, r, r, waitFor);
-  const canary = await deps.workloads.getDeployment(r.cluster, r.namespace, canaryName(r.deployment));
-  if (canary && ownedBy(r, canary)) await deps.workloads.deleteDeployment(r.cluster, r.namespace, canary);
-  return promotedAndSaved(deps, r, `${r.deployment} runs the new version on all ${N} replicas; canary removed`);
+  const waiting = await rollNewTemplateOnto(deps, r, stable);
+  if (waiting) return waiting;
+  const message = `${r.deployment} runs the new version on all ${r.stable.replicas} replicas; canary removed`;
+  return finishPromotion(deps, r, message);
 }

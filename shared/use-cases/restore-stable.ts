@@ -1,7 +1,7 @@
 import { canaryReplicasWhileStableRecovers } from '../domain/rollout/canary-math';
-import { canaryName, greenName, POD_TEMPLATE_HASH_LABEL, REVISION_LABEL, VERSION_LABEL } from '../domain/rollout/names';
-import { sameLabels } from '../domain/rollout/rollout';
-import type { PodTemplate, Rollout } from '../domain/rollout/types';
+import { canaryName, greenName, POD_TEMPLATE_HASH_LABEL, VERSION_LABEL } from '../domain/rollout/names';
+import { isOurs, sameLabels } from '../domain/rollout/rollout';
+import type { Rollout } from '../domain/rollout/types';
 import type { DeploymentView, ServiceView, Workloads } from '../ports/workloads';
 import { ownedBy, replicasNote } from './rollout-steps';
 
@@ -99,8 +99,4 @@ export function pinnedSelector(r: Rollout): Record<string, string> {
 /** The selector that sends a Service's traffic to green. */
 export function greenSelector(r: Rollout): Record<string, string> {
   return { ...r.stable.activeSelector, [VERSION_LABEL]: r.revision };
-}
-
-export function isOurs(r: Pick<Rollout, 'revision'>, template: PodTemplate): boolean {
-  return template.metadata?.labels?.[REVISION_LABEL] === r.revision;
 }

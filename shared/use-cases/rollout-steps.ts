@@ -2,11 +2,12 @@ import { judgeAlarms } from '../domain/rollout/analysis';
 import {
   MANAGED_BY,
   MANAGED_BY_LABEL,
+  newVersionName,
   REPLICAS_ANNOTATION,
   REVISION_LABEL,
   ROLLOUT_LABEL,
 } from '../domain/rollout/names';
-import { analysisOf, describeStep, stepsOf } from '../domain/rollout/rollout';
+import { analysisOf, describeStep, isOurs, sameJson, stepsOf } from '../domain/rollout/rollout';
 import { paused, promoted, rescaled, stepCompleted } from '../domain/rollout/transitions';
 import type { Rollout } from '../domain/rollout/types';
 import type { DeploymentView } from '../ports/workloads';
@@ -116,7 +117,36 @@ export async function waitForPods(deps: RolloutDeps, before: Rollout, r: Rollout
   return again(saved, Math.min(POD_POLL_SECONDS, untilDeadline), 'pods');
 }
 
-export async function promotedAndSaved(deps: RolloutDeps, r: Rollout, message: string): Promise<PassResult> {
+/**
+ * Promotion's last move, for both strategies: the stable Deployment itself rolls to the new template on N
+ * replicas (within its own maxUnavailable). Returns the wait while it rolls, undefined once it has rolled out.
+ * A template on it that is neither the start's nor ours is someone else's edit and pauses the rollout.
+ */
+export async function rollNewTemplateOnto(
+  deps: RolloutDeps,
+  r: Rollout,
+  stable: DeploymentView,
+): Promise<PassResult | undefined> {
+  const N = r.stable.replicas;
+  const waitFor = `${r.deployment} to roll out the new version`;
+  if (!isOurs(r, stable.template)) {
+    if (!sameJson(stable.template, r.stable.template)) {
+      return pausedForExternalChange(deps, r, `the pod template of ${r.deployment}`);
+    }
+    await deps.workloads.setTemplate(r.cluster, r.namespace, stable, r.newTemplate, N, replicasNote(r, N));
+    return waitForPods(deps, r, r, waitFor);
+  }
+  if (stable.replicas !== N) {
+    await deps.workloads.setReplicas(r.cluster, r.namespace, stable, N, replicasNote(r, N));
+    return waitForPods(deps, r, r, waitFor);
+  }
+  return rolledOut(stable, N) ? undefined : waitForPods(deps, r, r, waitFor);
+}
+
+/** The new version's own Deployment (canary or green) is redundant once stable runs it: remove it, then Promoted. */
+export async function finishPromotion(deps: RolloutDeps, r: Rollout, message: string): Promise<PassResult> {
+  const newVersion = await deps.workloads.getDeployment(r.cluster, r.namespace, newVersionName(r));
+  if (newVersion && ownedBy(r, newVersion)) await deps.workloads.deleteDeployment(r.cluster, r.namespace, newVersion);
   return finished(await saveRollout(deps, r, promoted(r, deps.now(), message)));
 }
 

@@ -137,3 +137,8 @@ function canonical(value: unknown): string {
   }
   return JSON.stringify(value);
 }
+
+/** Whether a template is the one this rollout wrote (its revision label): only that one is ever reverted. */
+export function isOurs(r: Pick<Rollout, 'revision'>, template: PodTemplate): boolean {
+  return template.metadata?.labels?.[REVISION_LABEL] === r.revision;
+}
