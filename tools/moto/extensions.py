@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import eks_nodegroup_updates
+
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
@@ -59,8 +61,15 @@ SERIALIZED_DYNAMODB = Extension(
     handle=_serialized,
 )
 
+EKS_NODEGROUP_UPDATES = Extension(
+    name="eks-nodegroup-updates",
+    why=eks_nodegroup_updates.__doc__ or "",
+    claims=eks_nodegroup_updates.claims,
+    handle=eks_nodegroup_updates.handle,
+)
+
 # Everything eksflow emulates itself, first match wins. Keep README.md's list in step with this one.
-EXTENSIONS: tuple[Extension, ...] = (SERIALIZED_DYNAMODB,)
+EXTENSIONS: tuple[Extension, ...] = (SERIALIZED_DYNAMODB, EKS_NODEGROUP_UPDATES)
 
 
 def with_extensions(app: WsgiApp, extensions: tuple[Extension, ...] = EXTENSIONS) -> WsgiApp:
