@@ -1,3 +1,5 @@
+import type { ScaleRecord } from './scaling/records';
+
 /** A long-running piece of work (one workflow execution) as the API reports it. */
 export type OperationKind = 'ProvisionCluster' | 'DeleteCluster' | 'ScaleNodegroup';
 export type OperationStatus = 'Running' | 'Succeeded' | 'Failed';
@@ -19,6 +21,8 @@ export interface Operation {
   updatedAt: string;
   /** Optimistic-lock counter: every write expects the version it read. */
   version: number;
+  /** ScaleNodegroup only: who asked, from what sizes to what, and what the change saw. */
+  scale?: ScaleRecord;
 }
 
 export function newOperation(id: string, kind: OperationKind, cluster: string, now: Date): Operation {
