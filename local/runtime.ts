@@ -13,6 +13,7 @@ import { SANDBOX_ADMIN, sandboxAuthEnabled, SANDBOX_IDENTITIES } from './sandbox
 import { sigV4Verifier, unverifiedAs, type SigningIdentity } from './sigv4-verifier';
 import { scheduledEvent, startSchedules } from './scheduler';
 import { loadHandler, readServerlessManifest, type FunctionManifest } from './serverless-manifest';
+import { parseClockRequest, SandboxClock, SCHEDULE_TICK_MS } from './sandbox-clock';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 
@@ -41,6 +42,8 @@ export interface LocalRuntimeOptions {
    * unless EKSFLOW_SANDBOX_AUTH=off.
    */
   authentication?: { identities: SigningIdentity[] } | 'off';
+  /** The clock of schedules and cooldowns (`POST /_local/clock` moves it); a new one at real time by default. */
+  clock?: SandboxClock;
 }
 
 /** The function serverless.yml schedules as the safety net that resumes work whose run is gone. */
@@ -51,6 +54,7 @@ export interface LocalRuntime {
   port: number;
   engine: LocalWorkflowEngine;
   container: Container;
+  clock: SandboxClock;
   /** Routes an EventBridge event to every function whose rule matches, as the deployed rules would. */
   deliverEvent(event: Record<string, unknown>): Promise<{ matched: string[]; results: unknown[] }>;
   invoke(functionName: string, event: unknown): Promise<unknown>;
@@ -87,7 +91,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   });
   // The bundled policy lies at the function's root in Lambda; here that is the repository.
   const config = { ...options.config, accessPolicyFile: path.resolve(root, options.config.accessPolicyFile) };
-  const base = buildContainer(config, { workflows: engine, ...options.containerOverrides });
+  const clock = options.clock ?? new SandboxClock();
+  const base = buildContainer(config, { workflows: engine, scalingNow: clock.now, ...options.containerOverrides });
   const container: Container = {
     ...base,
     healthChecks: [
@@ -151,6 +156,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         }
       },
       'GET /_local/executions': async () => ({ statusCode: 200, body: engine.list() }),
+      // Fast-forwards the schedules' clock, then fires what became due (answered when that has started).
+      'POST /_local/clock': async (body) => {
+        try {
+          clock.advance(parseClockRequest(body).advanceSeconds);
+        } catch (error) {
+          if (isEksflowError(error)) return { statusCode: error.status, body: errorBodyOf(error) };
+          throw error;
+        }
+        return { statusCode: 200, body: await clock.tick(container, invoke) };
+      },
     },
   });
 
@@ -161,6 +176,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         (error) => container.logger.warn('scheduled function failed', { error }),
       )
     : () => undefined;
+  // Deployed, EventBridge Scheduler fires schedules; here the sandbox looks for due ones now and then.
+  const scheduleTimer = options.runSchedules
+    ? setInterval(
+        () =>
+          void clock.tick(container, invoke).catch((error) => container.logger.warn('schedule tick failed', { error })),
+        SCHEDULE_TICK_MS,
+      )
+    : undefined;
   const stopRecovery = options.recovery
     ? startRecoverySweep(
         () => invoke(RECOVERY_SWEEP_FUNCTION, scheduledEvent(options.config.region, 'eksflow-recovery-sweep')),
@@ -174,10 +197,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     port: server.port,
     engine,
     container,
+    clock,
     deliverEvent,
     invoke,
     close: async () => {
       stopSchedules();
+      clearInterval(scheduleTimer);
       await stopRecovery();
       await engine.close();
       await server.close();
