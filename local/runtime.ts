@@ -48,6 +48,8 @@ export interface LocalRuntimeOptions {
 
 /** The function serverless.yml schedules as the safety net that resumes work whose run is gone. */
 export const RECOVERY_SWEEP_FUNCTION = 'scheduledSweep';
+/** The scaling sweep (serverless.yml): resumes node-group changes whose run is gone, re-fires alarm policies. */
+export const SCALING_SWEEP_FUNCTION = 'scalingSweep';
 
 export interface LocalRuntime {
   url: string;
@@ -186,7 +188,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     : undefined;
   const stopRecovery = options.recovery
     ? startRecoverySweep(
-        () => invoke(RECOVERY_SWEEP_FUNCTION, scheduledEvent(options.config.region, 'eksflow-recovery-sweep')),
+        () =>
+          invoke(RECOVERY_SWEEP_FUNCTION, scheduledEvent(options.config.region, 'eksflow-recovery-sweep')).finally(() =>
+            // Node-group changes whose run died with the last process are resumed by the scaling sweep.
+            invoke(SCALING_SWEEP_FUNCTION, scheduledEvent(options.config.region, 'eksflow-scaling-sweep')),
+          ),
         options.recovery.sweepIntervalMs,
         (error) => container.logger.warn('recovery sweep failed', { error }),
       )

@@ -12,6 +12,8 @@ export interface ScalingStore {
   /** Takes the lock for `operationId` unless another operation holds it; returns the holder then. */
   acquireLock(cluster: string, nodegroup: string, operationId: string, now: Date): Promise<{ holder?: string }>;
   getLock(cluster: string, nodegroup: string): Promise<NodegroupLock | undefined>;
+  /** Every held lock (the sweep restarts a change whose workflow run is gone). */
+  heldLocks(): Promise<(NodegroupLock & { cluster: string; nodegroup: string })[]>;
   /** Adds a trigger to wait for the holder; false when no lock is held any more (fire it now instead). */
   addWaiting(cluster: string, nodegroup: string, trigger: ScaleTrigger): Promise<boolean>;
   /** Releases the lock if `operationId` holds it; returns the triggers that waited (empty if not held). */

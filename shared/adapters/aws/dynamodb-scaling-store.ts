@@ -63,6 +63,23 @@ export class DynamoDbScalingStore implements ScalingStore {
     return { operationId: out.Item.operationId, since: out.Item.since, waiting: out.Item.waiting ?? [] };
   }
 
+  async heldLocks(): Promise<(NodegroupLock & { cluster: string; nodegroup: string })[]> {
+    const items = await this.scan('LOCK');
+    return items.map((i) => {
+      const [, cluster, nodegroup] = String(i.pk).split('#');
+      return {
+        cluster,
+        nodegroup,
+        operationId: i.operationId,
+        since: i.since,
+        waiting: i.waiting ?? [],
+      } as NodegroupLock & {
+        cluster: string;
+        nodegroup: string;
+      };
+    });
+  }
+
   async addWaiting(cluster: string, nodegroup: string, trigger: ScaleTrigger): Promise<boolean> {
     try {
       await this.send('UpdateItem', () =>
@@ -204,16 +221,23 @@ export class DynamoDbScalingStore implements ScalingStore {
   }
 
   async allPolicies(): Promise<ScalingPolicy[]> {
+    return (await this.scan('POLICY#')).map((i) => strip<ScalingPolicy>(i));
+  }
+
+  /**
+   * A Scan of the node-group items whose sort key starts with `skPrefix`, once per sweep: policies and
+   * held locks are few, and an index of all of them would be one hot partition.
+   */
+  private async scan(skPrefix: string): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      // A Scan, once per sweep: policies are few, and an index of all of them would be one hot partition.
       const out = await this.send('Scan', () =>
         this.doc.send(
           new ScanCommand({
             TableName: this.tableName,
-            FilterExpression: 'begins_with(pk, :ng) AND begins_with(sk, :policy)',
-            ExpressionAttributeValues: { ':ng': 'NG#', ':policy': 'POLICY#' },
+            FilterExpression: 'begins_with(pk, :ng) AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':ng': 'NG#', ':prefix': skPrefix },
             ExclusiveStartKey: start,
           }),
         ),
@@ -221,7 +245,7 @@ export class DynamoDbScalingStore implements ScalingStore {
       items.push(...(out.Items ?? []));
       start = out.LastEvaluatedKey;
     } while (start);
-    return items.map((i) => strip<ScalingPolicy>(i));
+    return items;
   }
 
   async deletePolicy(cluster: string, nodegroup: string, name: string): Promise<boolean> {
