@@ -147,6 +147,35 @@ describe('node-group scaling on schedules and alarms', () => {
     expect((await view(ng)).recentOperations).toHaveLength(3);
   });
 
+  it('a schedule that fires during a change waits for it, then sets its size on the sizes left', async () => {
+    // Prepare: a slow change in flight
+    const ng = await createNodegroup({ minSize: 1, maxSize: 10, desiredSize: 2, updateSeconds: 3 });
+    await api(runtime, 'POST', path(ng, '/schedules'), { name: 'burst', schedule: 'rate(1 hour)', desiredSize: 8 });
+    const inFlight = await api(runtime, 'POST', path(ng, '/scale'), { desiredSize: 4 });
+
+    // Act: the schedule's occurrence comes while the change runs
+    const tick = await advanceTo(new Date(runtime.clock.now().getTime() + 3_601_000).toISOString());
+    const after = await eventually(
+      'the waiting schedule to run',
+      async () => {
+        const v = await settled(ng);
+        return v.recentOperations.length === 2 ? v : undefined;
+      },
+      30000,
+    );
+
+    // Assess
+    expect(inFlight.status).toBe(202);
+    const fired = tick.fired.find((f: { nodegroup: string }) => f.nodegroup === ng.name);
+    expect(fired.outcome).toMatchObject({ started: false, waiting: true });
+    expect(after.recentOperations.map((o: { requestedBy: string }) => o.requestedBy)).toEqual([
+      'schedule/burst',
+      'arn:aws:iam::000000000000:user/eksflow-admin',
+    ]);
+    expect(after.recentOperations[0].from).toMatchObject({ desiredSize: 4 });
+    expect(after.desiredSize).toBe(8);
+  });
+
   it('refuses a policy on an unknown alarm with 400 naming `alarm`, storing nothing', async () => {
     // Prepare
     const ng = await createNodegroup();

@@ -115,7 +115,7 @@ export async function failScaling(deps: ScalingDeps, input: ScaleWorkflowInput &
 /** The lock goes, then whatever fired during the change is evaluated again against the new sizes. */
 async function releaseAndResume(deps: ScalingDeps, input: ScaleWorkflowInput): Promise<void> {
   const waiting = await deps.scaling.releaseLock(input.cluster, input.nodegroup, input.operationId);
-  if (waiting.length) await fireWaitingTriggers(deps, input, waiting);
+  if (waiting.length) await fireWaitingTriggers(deps, { cluster: input.cluster, nodegroup: input.nodegroup }, waiting);
 }
 
 /** Pods that were on the nodes a scale-in removed (their controllers recreate them elsewhere). */

@@ -82,7 +82,7 @@ export async function startScale(
       return { started: false, reason: `already at ${describeSizes(to)}` };
     }
     if (ask.by === 'request' && ask.protectPending && isScaleIn({ from: current.sizes, to }))
-      await refuseWhilePending(deps, target.cluster);
+      await refuseWhilePending(deps, current);
     const record: ScaleRecord = {
       nodegroup: target.nodegroup,
       trigger,
@@ -150,21 +150,32 @@ async function targetSizes(
 
 /** Raises the desired size to fit the Pending pods a new node of the group could host; never lowers it. */
 async function fitPendingPods(deps: ScalingDeps, group: NodegroupInfo, sizes: NodegroupSizes) {
+  const { nodes, fitting } = await pendingForGroup(deps, group);
+  return { to: { ...sizes, desiredSize: desiredToFit(sizes, nodes) }, fittingPods: fitting };
+}
+
+/** The Pending pods a new node of the group would take, and how many nodes they need. */
+async function pendingForGroup(deps: ScalingDeps, group: NodegroupInfo) {
   const pods = await deps.nodegroupPods.pendingPods(group.cluster);
   const shape: NodeShape = {
     labels: { ...group.labels, 'eks.amazonaws.com/nodegroup': group.name },
     taints: group.taints,
     allocatable: allocatableOf(group.instanceTypes),
   };
-  const { nodes, fitting } = nodesNeeded(pods, shape);
-  return { to: { ...sizes, desiredSize: desiredToFit(sizes, nodes) }, fittingPods: fitting };
+  return nodesNeeded(pods, shape);
 }
 
-async function refuseWhilePending(deps: ScalingDeps, cluster: string): Promise<void> {
-  const pending = await deps.nodegroupPods.pendingPods(cluster);
-  if (pending.length > 0)
-    throw new ConflictError(`${pending.length} pods are Pending in ${cluster}: scale-in refused (protectPending)`, {
-      details: [{ field: 'protectPending', reason: `${pending.length} pods are Pending, e.g. ${pending[0].name}` }],
+/** protectPending: no scale-in while pods that this group could host are Pending (they need its capacity). */
+async function refuseWhilePending(deps: ScalingDeps, group: NodegroupInfo): Promise<void> {
+  const { fitting } = await pendingForGroup(deps, group);
+  if (fitting.length > 0)
+    throw new ConflictError(`${fitting.length} pods the node group could host are Pending: scale-in refused`, {
+      details: [
+        {
+          field: 'protectPending',
+          reason: `${fitting.length} pods this node group could host are Pending, e.g. ${fitting[0]}`,
+        },
+      ],
     });
 }
 
@@ -183,7 +194,12 @@ async function createOperation(deps: ScalingDeps, target: NodegroupTarget, id: s
 }
 
 async function startWorkflow(deps: ScalingDeps, target: NodegroupTarget, operationId: string): Promise<void> {
-  const input: ScaleWorkflowInput = { operationId, ...target, waitSeconds: FIRST_UPDATE_WAIT_SECONDS };
+  const input: ScaleWorkflowInput = {
+    operationId,
+    cluster: target.cluster,
+    nodegroup: target.nodegroup,
+    waitSeconds: FIRST_UPDATE_WAIT_SECONDS,
+  };
   try {
     await deps.workflows.start('scale-nodegroup', operationId, input);
   } catch (error) {
