@@ -7,7 +7,9 @@
  *  3. alarm storm: handler p50/p99 and time until the last stable is restored (bench/alarm-storm.ts).
  *  4. cold start: each packaged function's bundle size and module-load time over bare Node
  *     (bench/cold-start.ts; reads .serverless/*.zip, so `npm run package` first; needs no stack).
- * BENCH_SECTIONS=storm (comma-separated: latency, transitions, storm, coldstart) runs only some of them.
+ *  5. node-group scaling: transitions and invocations of one scale operation, alarm → UpdateNodegroupConfig
+ *     latency (bench/scaling.ts).
+ * BENCH_SECTIONS=storm (comma-separated: latency, transitions, storm, coldstart, scaling) runs only some of them.
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -15,13 +17,14 @@ import path from 'node:path';
 import { startStack } from '../local/sandbox/sandbox';
 import { alarmStormSection } from './alarm-storm';
 import { coldStartSection } from './cold-start';
+import { scalingSection } from './scaling';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 /** A slow pod start, as in a real cluster: the abort must keep the canary until restored stable pods are Ready. */
 const READINESS_DELAY_SECONDS = 1;
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'latency,transitions,storm,coldstart').split(','));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'latency,transitions,storm,coldstart,scaling').split(','));
 /** The sections that need the local stack (the cold-start one reads packaged zips only). */
-const STACK_SECTIONS = ['latency', 'transitions', 'storm'];
+const STACK_SECTIONS = ['latency', 'transitions', 'storm', 'scaling'];
 
 async function main() {
   process.env.LOG_LEVEL ??= 'silent';
@@ -49,6 +52,7 @@ async function main() {
       lines.push(...(await latencySection(READINESS_DELAY_SECONDS)));
     }
     if (SECTIONS.has('transitions')) lines.push(...(await transitionsSection()));
+    if (SECTIONS.has('scaling')) lines.push(...(await scalingSection(runtime)));
     // Last: it stops the runtime's alarm bridge.
     if (SECTIONS.has('storm')) lines.push(...(await alarmStormSection(runtime)));
     console.log(lines.join('\n'));
