@@ -237,6 +237,54 @@ describe('node-group scaling on schedules and alarms', () => {
     expect(await emulatorNodegroup(ng)).toMatchObject({ desiredSize: 6, maxSize: 6 });
   });
 
+  it('a policy bound to OK fires when the alarm recovers', async () => {
+    // Prepare
+    const ng = await createNodegroup({ minSize: 1, maxSize: 10, desiredSize: 6 });
+    const alarm = await createAlarm('ALARM');
+    await api(runtime, 'POST', path(ng, '/policies'), {
+      name: 'calm-down',
+      alarm,
+      state: 'OK',
+      adjustment: { type: 'exact', value: 2 },
+      cooldownSeconds: 60,
+    });
+
+    // Act
+    await setAlarm(alarm, 'OK');
+    await runtime.deliverEvent(alarmStateChange(alarm, 'OK', 'ALARM'));
+    const after = await eventually('the scale-in to finish', async () => {
+      const v = await settled(ng);
+      return v.recentOperations.length ? v : undefined;
+    });
+
+    // Assess
+    expect(after.desiredSize).toBe(2);
+    expect(after.recentOperations[0].requestedBy).toBe('policy/calm-down');
+  });
+
+  it('schedules and policies on an unknown node group are a 404 naming `nodegroup`', async () => {
+    // Prepare
+    const alarm = await createAlarm('OK');
+
+    // Act
+    const schedule = await api(runtime, 'POST', '/clusters/sandbox/nodegroups/no-such-group/schedules', {
+      name: 's',
+      schedule: 'rate(1 day)',
+      desiredSize: 1,
+    });
+    const policy = await api(runtime, 'POST', '/clusters/sandbox/nodegroups/no-such-group/policies', {
+      name: 'p',
+      alarm,
+      adjustment: { type: 'change', value: 1 },
+      cooldownSeconds: 60,
+    });
+
+    // Assess
+    expect([schedule.status, policy.status]).toEqual([404, 404]);
+    expect(schedule.body.error.details).toEqual([{ field: 'nodegroup', reason: 'no such node group' }]);
+    expect(policy.body.error.details).toEqual([{ field: 'nodegroup', reason: 'no such node group' }]);
+  });
+
   it('the restricted identity may not add or delete schedules and policies (403), and nothing changes', async () => {
     // Prepare
     const ng = await createNodegroup();
