@@ -1,7 +1,7 @@
 import { ConflictError, ValidationError } from '../../../../../shared/errors';
 import { resumeScaleRuns } from '../../../../../shared/use-cases/scaling/resume-scale-runs';
 import { applyScaling, failScaling } from '../../../../../shared/use-cases/scaling/scale-steps';
-import { startScale } from '../../../../../shared/use-cases/scaling/start-scale';
+import { type ScaleWorkflowInput, startScale } from '../../../../../shared/use-cases/scaling/start-scale';
 import { scalingWorld } from '../../../../helpers/scaling-fakes';
 
 const target = { cluster: 'c1', nodegroup: 'ng' };
@@ -39,7 +39,10 @@ describe('startScale', () => {
       { by: 'automation', request: { kind: 'desired', desiredSize: 20 } },
       { kind: 'schedule', schedule: 's', occurrence: 'x' },
     );
-    await failScaling(w.deps, { ...(w.workflows.started[0].input as never), error: { Error: 'X', Cause: 'y' } });
+    await failScaling(w.deps, {
+      ...(w.workflows.started[0].input as ScaleWorkflowInput),
+      error: { Error: 'X', Cause: 'y' },
+    });
     const same = await startScale(
       w.deps,
       target,
