@@ -17,7 +17,7 @@ import { parseRolloutRequest } from '../../shared/validation/rollout-request';
 import { NotFoundError } from '../../shared/errors';
 import { callerOf } from './caller';
 import { parseScaleRequest } from '../../shared/validation/scaling-request';
-import { startScale } from '../../shared/use-cases/scaling/start-scale';
+import { requestScale } from '../../shared/use-cases/scaling/start-scale';
 import { getNodegroup, listNodegroups } from '../../shared/use-cases/scaling/nodegroup-views';
 import { createSchedule, deleteSchedule, listSchedules } from '../../shared/use-cases/scaling/manage-schedules';
 import { createPolicy, deletePolicy, listPolicies } from '../../shared/use-cases/scaling/manage-policies';
@@ -96,14 +96,8 @@ export const routes: Record<string, Route> = {
     const principal = callerOf(event).principalArn;
     authorize(c, principal, 'scale', { cluster: target.cluster });
     const { request, protectPending } = parseScaleRequest(parseJsonBody(bodyText(event)));
-    const started = await startScale(
-      c,
-      target,
-      { by: 'request', request, protectPending },
-      { kind: 'api', principal: principal ?? 'unknown' },
-    );
-    if (!started.started) throw new Error(`scale request not started: ${started.reason}`); // requests throw instead
-    return json(202, { operationId: started.operationId, from: started.from, to: started.to });
+    const started = await requestScale(c, target, request, { protectPending, principal: principal ?? 'unknown' });
+    return json(202, started);
   },
 
   'POST /clusters/{name}/nodegroups/{ng}/schedules': async (event, c) => {

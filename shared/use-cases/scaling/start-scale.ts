@@ -102,6 +102,24 @@ export async function startScale(
   return { started: true, operationId, from: scale.from, to: scale.to };
 }
 
+/** POST …/scale: a person's request either starts a change or is refused with a 4xx (never skipped). */
+export async function requestScale(
+  deps: ScalingDeps,
+  target: NodegroupTarget,
+  request: SizeRequest,
+  options: { protectPending: boolean; principal: string },
+): Promise<{ operationId: string; from: NodegroupSizes; to: NodegroupSizes }> {
+  const result = await startScale(
+    deps,
+    target,
+    { by: 'request', request, protectPending: options.protectPending },
+    { kind: 'api', principal: options.principal },
+  );
+  // startScale skips only for automation; a request that was not started was refused by a throw.
+  if (!result.started) throw new ConflictError(`not started: ${result.reason}`);
+  return { operationId: result.operationId, from: result.from, to: result.to };
+}
+
 /** 404 naming `cluster` or `nodegroup`, whichever EKS does not know. */
 export async function requireNodegroup(deps: ScalingDeps, target: NodegroupTarget): Promise<NodegroupInfo> {
   const group = await deps.nodegroups.describeNodegroup(target.cluster, target.nodegroup);
