@@ -138,8 +138,8 @@ Examples:
 
   rollouts
     .command('list')
-    .description('rollouts, newest first')
-    .option('--cluster <name>', 'only this cluster')
+    .description("a cluster's rollouts, newest first")
+    .option('--cluster <name>', 'the cluster', 'sandbox')
     .option('-n, --namespace <name>', 'only this namespace')
     .option('--deployment <name>', 'only this Deployment')
     .option('--limit <n>', 'at most this many (1-100)', int('--limit'))

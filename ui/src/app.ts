@@ -43,7 +43,7 @@ function stepLabel(step: Record<string, any>): string {
   return 'analysis';
 }
 
-function Clusters() {
+function Clusters(props: { onPick: (cluster: string) => void }) {
   const { data, error } = usePoll(() => api('GET', '/clusters'), []);
   const clusters: any[] = Array.isArray(data) ? data : (data?.clusters ?? []);
   return html`<section>
@@ -51,7 +51,7 @@ function Clusters() {
     ${error && html`<p class="muted">clusters: ${error}</p>`}
     ${clusters.map(
       (c) => html`<div class="card" data-testid="cluster">
-        <b>${c.name}</b> <span class="badge">${c.status ?? c.controlPlane?.status ?? ''}</span>
+        <b><button class="link" onClick=${() => props.onPick(c.name)}>${c.name}</button></b> <span class="badge">${c.status ?? c.controlPlane?.status ?? ''}</span>
         <table>
           <tr><th>node group</th><th>status</th><th>min</th><th>desired</th><th>max</th></tr>
           ${(c.nodegroups ?? []).map(
@@ -194,20 +194,23 @@ function RolloutDetail(props: { id: string }) {
   </div>`;
 }
 
-function Rollouts() {
-  const { data, error } = usePoll(() => api('GET', '/rollouts?limit=20'), []);
+function Rollouts(props: { cluster: string }) {
+  const { data, error } = usePoll(
+    () => api('GET', `/rollouts?cluster=${encodeURIComponent(props.cluster)}&limit=20`),
+    [props.cluster],
+  );
   const [selected, setSelected] = useState<string>();
   const rollouts: any[] = data?.rollouts ?? [];
   const shown =
     selected ?? rollouts.find((r) => r.status === 'Progressing' || r.status === 'Paused')?.id ?? rollouts[0]?.id;
   return html`<section>
-    <h2>Rollouts</h2>
+    <h2>Rollouts in ${props.cluster}</h2>
     ${error && html`<p class="error">${error}</p>`}
     <table data-testid="rollouts">
       <tr><th>deployment</th><th>strategy</th><th>status</th><th>canary/stable</th><th>started</th></tr>
       ${rollouts.map(
         (r) => html`<tr class=${r.id === shown ? 'selected' : ''} onClick=${() => setSelected(r.id)}>
-          <td>${r.cluster}/${r.namespace}/${r.deployment}</td><td>${r.strategy}</td>
+          <td>${r.namespace}/${r.deployment}</td><td>${r.strategy}</td>
           <td><span class="badge ${r.status}">${r.status}</span></td><td>${r.weights.canary}/${r.weights.stable}</td>
           <td>${r.createdAt.slice(0, 19).replace('T', ' ')}</td>
         </tr>`,
@@ -217,9 +220,15 @@ function Rollouts() {
   </section>`;
 }
 
+/** The cluster whose rollouts are shown: `?cluster=` in the URL, else the sandbox's. */
+const DEFAULT_CLUSTER = new URLSearchParams(location.search).get('cluster') ?? 'sandbox';
+
 function App() {
-  return html`<header><h1>eksflow</h1></header>
-    <main><${Rollouts} /><div class="side"><${Clusters} /><${Operations} /></div></main>`;
+  const [cluster, setCluster] = useState(DEFAULT_CLUSTER);
+  return html`<header><h1>eksflow</h1>
+      <label>cluster <input data-testid="cluster-input" value=${cluster} onChange=${(e: any) => setCluster(e.target.value.trim() || DEFAULT_CLUSTER)} /></label>
+    </header>
+    <main><${Rollouts} cluster=${cluster} /><div class="side"><${Clusters} onPick=${setCluster} /><${Operations} /></div></main>`;
 }
 
 render(html`<${App} />`, document.getElementById('app')!);
