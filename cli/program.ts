@@ -34,6 +34,8 @@ Examples:
   $ eksflow clusters create -f prod-1.yaml --wait
   $ eksflow dashboard`,
     );
+  // A bad -o is bad usage before anything is sent (not after a rollout has started).
+  program.hook('preAction', () => void ctx.format);
   rolloutCommands(program, ctx);
   clusterCommands(program, ctx);
   sandboxCommands(program, ctx);
