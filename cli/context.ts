@@ -39,7 +39,7 @@ export class Context {
   }
 
   get api(): ApiClient {
-    this.client ??= new ApiClient(this.endpoint);
+    this.client ??= new ApiClient(this.endpoint, this.io.sleep);
     return this.client;
   }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type Command, Option } from 'commander';
 import { type Context, parseDuration, parseInteger } from '../context';
 import { UsageError } from '../errors';
@@ -171,7 +172,8 @@ Examples:
     .action(async (ref: string, o) => {
       const id = await resolveRollout(ctx, ref, o);
       const view = await ctx.api.send<RolloutView>(
-        rolloutPromote(id, { full: o.full, step: o.step, idempotencyKey: o.idempotencyKey }),
+        // A key of our own when none is given: a retry after a lost answer then never promotes twice.
+        rolloutPromote(id, { full: o.full, step: o.step, idempotencyKey: o.idempotencyKey ?? randomUUID() }),
       );
       ctx.print(view, (v) => `rollout ${v.id} promoted${o.full ? ' fully' : ''}: ${v.status}, ${v.phase}`);
     });

@@ -298,6 +298,39 @@ describe('eksflow command line', () => {
     expect(badFormat).toEqual({ code: 2, stdout: '', stderr: 'error: -o: "xml" is not one of table, json, yaml\n' });
   });
 
+  it('retries a GET or a keyed promote after 503/429, never a start (it could start twice)', async () => {
+    // Prepare
+    const failures = new Map<string, number>();
+    const api = await fakeApi((seen) => {
+      const key = `${seen.method} ${seen.path.split('?')[0]}`;
+      const failed = failures.get(key) ?? 0;
+      if (failed < 2) {
+        failures.set(key, failed + 1);
+        return { status: failed === 0 ? 503 : 429, body: { error: { code: 'Busy', message: 'try again' } } };
+      }
+      return {
+        status: 200,
+        body: seen.method === 'GET' ? { rollouts: [] } : { id: 'x', status: 'Paused', phase: 'Steps' },
+      };
+    });
+    const id = '3f0c2d1e-0000-4000-8000-000000000001';
+
+    // Act
+    const listed = await api.run(['rollouts', 'list']);
+    const promoted = await api.run(['rollouts', 'promote', id]);
+    const started = await api.run(['rollouts', 'start', 'web', '--image', 'nginx:2', '--canary', '50']);
+    await api.close();
+
+    // Assess
+    expect(listed.code).toBe(0);
+    expect(promoted.code).toBe(0);
+    expect(started).toEqual({ code: 1, stdout: '', stderr: 'error: try again (503 Busy)\n' });
+    const sent = (key: string) => api.seen.filter((s) => `${s.method} ${s.path.split('?')[0]}` === key).length;
+    expect(sent('GET /rollouts')).toBe(3);
+    expect(sent(`POST /rollouts/${id}/promote`)).toBe(3);
+    expect(sent('POST /rollouts')).toBe(1);
+  });
+
   it('rollouts watch on a TTY redraws in place (cursor up, clear) until the rollout ends', async () => {
     // Prepare
     let polls = 0;
