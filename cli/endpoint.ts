@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { UsageError } from './errors';
 
@@ -49,6 +48,18 @@ export function regionOfApiUrl(url: string): string | undefined {
   return /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com/.exec(new URL(url).hostname)?.[1];
 }
 
+/**
+ * Profile, SSO, environment, container or instance role: what the AWS CLI and SDKs would use. Loaded on first
+ * use: the sandbox, the common case, never needs it, and it is the largest module the CLI would load.
+ */
+function standardCredentialChain(): AwsCredentialIdentityProvider {
+  let chain: Promise<AwsCredentialIdentityProvider> | undefined;
+  return async (options) => {
+    chain ??= import('@aws-sdk/credential-providers').then((m) => m.fromNodeProviderChain());
+    return (await chain)(options);
+  };
+}
+
 export function resolveEndpoint(options: {
   api?: string;
   cwd: string;
@@ -64,8 +75,7 @@ export function resolveEndpoint(options: {
     }
     const region = options.env.AWS_REGION ?? options.env.AWS_DEFAULT_REGION ?? regionOfApiUrl(api);
     if (!region) throw new UsageError('--api: set AWS_REGION to the region of the API (its URL does not say)');
-    // Profile, SSO, environment, container or instance role: what the AWS CLI and SDKs would use.
-    return { url: url.toString().replace(/\/$/, ''), region, credentials: fromNodeProviderChain() };
+    return { url: url.toString().replace(/\/$/, ''), region, credentials: standardCredentialChain() };
   }
   const sandboxDir = options.env[SANDBOX_DIR_ENV] ?? findSandboxDir(options.cwd);
   const envFile = sandboxDir && path.join(sandboxDir, 'env');

@@ -1,11 +1,5 @@
 import path from 'node:path';
-import {
-  CloudWatchClient,
-  DescribeAlarmsCommand,
-  PutMetricAlarmCommand,
-  SetAlarmStateCommand,
-  type StateValue,
-} from '@aws-sdk/client-cloudwatch';
+import type { StateValue } from '@aws-sdk/client-cloudwatch';
 import { type Command, Option } from 'commander';
 import { type Context, parseInteger } from '../context';
 import type { Endpoint } from '../endpoint';
@@ -27,6 +21,10 @@ function sandboxOf(ctx: Context): Required<Pick<Endpoint, 'sandboxDir' | 'sandbo
  */
 export async function setSandboxAlarm(ctx: Context, name: string, state: StateValue, reason: string): Promise<boolean> {
   const { sandboxEnv, region } = sandboxOf(ctx);
+  // Loaded here: only this command talks to CloudWatch, the others start faster without it.
+  const { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand, SetAlarmStateCommand } = await import(
+    '@aws-sdk/client-cloudwatch'
+  );
   const cloudwatch = new CloudWatchClient({
     region,
     endpoint: sandboxEnv.AWS_ENDPOINT_URL,
