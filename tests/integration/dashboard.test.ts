@@ -7,7 +7,7 @@ import { REPO_ROOT } from '../../local/runtime';
 import { SESSION_HEADER, startDashboard } from '../../ui/serve';
 import { cliSandbox, eksflow } from '../helpers/cli-harness';
 import { createAlarm, createApp, getRollout, waitForRollout } from '../helpers/rollout-fixtures';
-import { api, eventually, startTestRuntime, testStack, type TestRuntime } from '../helpers/stack';
+import { api, eventually, startTestRuntime, testStack, uniqueName, type TestRuntime } from '../helpers/stack';
 
 /** Debian's `chromium` package (installed by .ci/run's setup); CHROMIUM_PATH points elsewhere. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -79,6 +79,65 @@ describe('dashboard in headless Chromium', () => {
     expect(chartCanvas).toBeGreaterThan(0);
     expect(moved.weights).toEqual({ canary: 50, stable: 50 });
     await page.close();
+  });
+
+  it('shows clusters with their node groups and sizes, and an operation with its steps', async () => {
+    // Prepare: GET /clusters is being built elsewhere; until it lands, this dashboard answers it on the contract's shape.
+    const clusters = {
+      clusters: [
+        {
+          name: 'sandbox',
+          status: 'ACTIVE',
+          nodegroups: [{ name: 'general', status: 'ACTIVE', minSize: 2, desiredSize: 3, maxSize: 10 }],
+          lastOperations: [
+            {
+              id: 'op-1',
+              kind: 'ScaleNodegroup',
+              cluster: 'sandbox',
+              status: 'Running',
+              steps: [{ name: 'ScaleRequested', at: new Date().toISOString() }],
+            },
+          ],
+        },
+      ],
+    };
+    const withClusters = await startDashboard({
+      apiUrl: runtime.url,
+      signing: { region: testStack().region, credentials: SANDBOX_CREDENTIALS },
+      port: 0,
+      wrapForward: (forward) => async (request) =>
+        request.method === 'GET' && request.path === '/clusters'
+          ? { status: 200, body: JSON.stringify(clusters) }
+          : forward(request),
+    });
+    const provisioned = await api(runtime, 'POST', '/clusters', { name: uniqueName('ui') });
+    await eventually('the provisioning to finish', async () =>
+      (await api(runtime, 'GET', `/operations/${provisioned.body.operationId}`)).body.status === 'Succeeded'
+        ? true
+        : undefined,
+    );
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+
+    // Act
+    await page.goto(withClusters.url);
+    const cluster = page.getByTestId('cluster');
+    await cluster.getByText('general').waitFor();
+    const row = await cluster.locator('tr', { hasText: 'general' }).locator('td').allTextContents();
+    const clusterOperation = await cluster.getByTestId('operation').textContent();
+    await page.getByPlaceholder('operation id').fill(provisioned.body.operationId);
+    await page.getByRole('button', { name: 'Show' }).click();
+    const looked = page.locator('section', { hasText: 'Operations' }).getByTestId('operation');
+    await looked.getByText('Completed').waitFor();
+    const steps = await looked.locator('li').allTextContents();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-clusters.png'), fullPage: true });
+    await page.close();
+    await withClusters.close();
+
+    // Assess
+    expect(row).toEqual(['general', 'ACTIVE', '2', '3', '10']);
+    expect(clusterOperation).toContain('ScaleRequested');
+    expect(steps).toEqual(['ControlPlaneRequested', 'ControlPlaneActive', 'BaselineApplied', 'Completed']);
   });
 
   it('refuses API calls without the session token or from another host, changing nothing', async () => {
