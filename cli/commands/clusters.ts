@@ -54,7 +54,10 @@ const nodegroupRows = (nodegroups: any[] = []) =>
 const NODEGROUP_COLUMNS = ['nodegroup', 'status', 'min', 'desired', 'max', 'instance types'];
 
 export function clusterCommands(program: Command, ctx: Context): void {
-  const clusters = program.command('clusters').description('EKS clusters: provision, inspect, tear down');
+  const clusters = program
+    .command('clusters')
+    .description('EKS clusters: provision, inspect, tear down')
+    .addHelpText('after', '\nExamples:\n  $ eksflow clusters create -f prod-1.yaml --wait\n  $ eksflow clusters list');
   waitOptions(
     clusters
       .command('create')
@@ -116,7 +119,13 @@ export function clusterCommands(program: Command, ctx: Context): void {
     .addHelpText('after', '\nExamples:\n  $ eksflow clusters delete prod-1 --wait')
     .action(async (name: string, o) => acceptedOperation(ctx, await ctx.api.send(clusterDelete(name, o)), o));
 
-  const nodegroups = program.command('nodegroups').description('node groups: sizes and scaling');
+  const nodegroups = program
+    .command('nodegroups')
+    .description('node groups: sizes and scaling')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ eksflow nodegroups get prod-1\n  $ eksflow nodegroups scale prod-1 general --desired 5 --wait',
+    );
   nodegroups
     .command('get')
     .description("a cluster's node groups, or one of them")
@@ -151,7 +160,10 @@ export function clusterCommands(program: Command, ctx: Context): void {
       acceptedOperation(ctx, await ctx.api.send(nodegroupScale(cluster, nodegroup, o)), o),
     );
 
-  const schedules = program.command('schedules').description('scheduled node group sizes');
+  const schedules = program
+    .command('schedules')
+    .description('scheduled node group sizes')
+    .addHelpText('after', '\nExamples:\n  $ eksflow schedules list prod-1 general');
   schedules
     .command('add')
     .description('size a node group on a schedule')
@@ -201,7 +213,10 @@ export function clusterCommands(program: Command, ctx: Context): void {
       ctx.print({ removed: name }, () => `schedule ${name} removed`);
     });
 
-  const policies = program.command('policies').description('scaling policies bound to CloudWatch alarms');
+  const policies = program
+    .command('policies')
+    .description('scaling policies bound to CloudWatch alarms')
+    .addHelpText('after', '\nExamples:\n  $ eksflow policies list prod-1 general');
   policies
     .command('add')
     .description('scale a node group when an alarm goes to ALARM')
@@ -248,7 +263,10 @@ export function clusterCommands(program: Command, ctx: Context): void {
       ctx.print({ removed: name }, () => `policy ${name} removed`);
     });
 
-  const operations = program.command('operations').description('long-running work: provisioning, scaling, teardown');
+  const operations = program
+    .command('operations')
+    .description('long-running work: provisioning, scaling, teardown')
+    .addHelpText('after', '\nExamples:\n  $ eksflow operations watch 6a1e…');
   operations
     .command('get')
     .argument('<id>')

@@ -60,7 +60,13 @@ async function showRollout(ctx: Context, id: string): Promise<void> {
 }
 
 export function rolloutCommands(program: Command, ctx: Context): void {
-  const rollouts = program.command('rollouts').description('progressive delivery: canary and blue-green rollouts');
+  const rollouts = program
+    .command('rollouts')
+    .description('progressive delivery: canary and blue-green rollouts')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ eksflow rollouts start web --image nginx:2 --canary 10,30s,50,pause --watch\n  $ eksflow rollouts list',
+    );
 
   rollouts
     .command('start')

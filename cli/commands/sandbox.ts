@@ -99,7 +99,10 @@ async function deploySandboxApp(
 }
 
 export function sandboxCommands(program: Command, ctx: Context): void {
-  const sandbox = program.command('sandbox').description('helpers for the local sandbox (npm start) only');
+  const sandbox = program
+    .command('sandbox')
+    .description('helpers for the local sandbox (npm start) only')
+    .addHelpText('after', '\nExamples:\n  $ eksflow sandbox alarm web-5xx-rate --state ALARM');
   sandbox
     .command('alarm')
     .description('set a CloudWatch alarm on the sandbox emulator (created if missing): ALARM rolls back what it guards')
