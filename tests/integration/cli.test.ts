@@ -3,7 +3,7 @@ import path from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { cliSandbox, eksflow } from '../helpers/cli-harness';
 import { createAlarm, createApp, getRollout, waitForRollout } from '../helpers/rollout-fixtures';
-import { api, awsClientConfig, startTestRuntime, uniqueName, type TestRuntime } from '../helpers/stack';
+import { api, awsClientConfig, eventually, startTestRuntime, uniqueName, type TestRuntime } from '../helpers/stack';
 
 /** The `eksflow` command against the real sandbox stack: exit codes a pipeline reads, output, errors. */
 describe('eksflow CLI against the sandbox', () => {
@@ -69,13 +69,10 @@ describe('eksflow CLI against the sandbox', () => {
 
     // Act
     const waiting = eksflow([...args, '--canary', '25,pause', '--alarm', alarm, '--wait', '--timeout', '60s'], sandbox);
-    const id = await (async () => {
-      for (;;) {
-        const [r] = await rolloutsOf(app.namespace);
-        if (r?.status === 'Paused') return r.id;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    })();
+    const id = await eventually('the rollout to pause', async () => {
+      const [r] = await rolloutsOf(app.namespace);
+      return r?.status === 'Paused' ? (r.id as string) : undefined;
+    });
     await eksflow(['sandbox', 'alarm', alarm, '--state', 'ALARM'], sandbox);
     const run = await waiting;
 

@@ -298,6 +298,64 @@ describe('eksflow command line', () => {
     expect(badFormat).toEqual({ code: 2, stdout: '', stderr: 'error: -o: "xml" is not one of table, json, yaml\n' });
   });
 
+  it('rollouts start: flags become the POST /rollouts body (--no-data takes a value, absent it is left out)', async () => {
+    // Prepare
+    const api = await fakeApi(() => ({ status: 202, body: { id: 'r-1', status: 'Progressing' } }));
+
+    // Act
+    const withPolicy = await api.run([
+      'rollouts',
+      'start',
+      'web',
+      '--image',
+      'nginx:2',
+      '--canary',
+      '10,pause',
+      '--alarm',
+      'a',
+      '--no-data',
+      'pass',
+    ]);
+    const without = await api.run([
+      'rollouts',
+      'start',
+      'web',
+      '-n',
+      'team-a',
+      '--image',
+      'nginx:2',
+      '--blue-green',
+      'web',
+      '--alarm',
+      'a',
+      '-o',
+      'json',
+    ]);
+    await api.close();
+
+    // Assess
+    expect(withPolicy).toEqual({ code: 0, stdout: 'rollout r-1 started (Progressing)\n', stderr: '' });
+    expect(api.seen[0].body).toEqual({
+      cluster: 'sandbox',
+      namespace: 'default',
+      deployment: 'web',
+      image: 'nginx:2',
+      canary: {
+        trafficRouting: 'replicas',
+        steps: [{ setWeight: 10 }, { pause: {} }],
+        analysis: { alarms: ['a'], noData: 'pass' },
+      },
+    });
+    expect(JSON.parse(without.stdout)).toEqual({ id: 'r-1', status: 'Progressing' });
+    expect(api.seen[1].body).toEqual({
+      cluster: 'sandbox',
+      namespace: 'team-a',
+      deployment: 'web',
+      image: 'nginx:2',
+      blueGreen: { activeService: 'web', analysis: { alarms: ['a'] } },
+    });
+  });
+
   it('retries a GET or a keyed promote after 503/429, never a start (it could start twice)', async () => {
     // Prepare
     const failures = new Map<string, number>();
