@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { clusterCommands } from './commands/clusters';
 import { dashboardCommand } from './commands/dashboard';
+import { nodegroupCommands } from './commands/nodegroups';
+import { operationCommands } from './commands/operations';
 import { rolloutCommands } from './commands/rollouts';
 import { sandboxCommands } from './commands/sandbox';
 import { type CliIo, Context, type GlobalOptions } from './context';
@@ -38,6 +40,8 @@ Examples:
   program.hook('preAction', () => void ctx.format);
   rolloutCommands(program, ctx);
   clusterCommands(program, ctx);
+  nodegroupCommands(program, ctx);
+  operationCommands(program, ctx);
   sandboxCommands(program, ctx);
   dashboardCommand(program, ctx);
   return { program, ctx };
