@@ -34,7 +34,7 @@ describe('dashboard in headless Chromium', () => {
     await runtime?.close();
   });
 
-  it('shows a running rollout (steps, weights, alarm, chart) and its promote button moves it on', async () => {
+  it('shows a running rollout (steps, weights, alarm, chart); promote moves it on, abort takes it back, each confirmed', async () => {
     // Prepare
     const app = await createApp({ replicas: 4 });
     const alarm = await createAlarm('OK');
@@ -73,11 +73,17 @@ describe('dashboard in headless Chromium', () => {
       (await page.locator('[data-testid=steps] li.done').count()) === 3 ? true : undefined,
     );
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-promoted.png'), fullPage: true });
+    await page.getByTestId('abort').click();
+    await page.getByRole('dialog').getByText('go back to stable?').waitFor();
+    await page.getByTestId('confirm-yes').click();
+    const aborted = await waitForRollout(runtime, started.body.id, (r) => r.status === 'Aborted');
+    await status.getByText('Aborted').waitFor();
 
     // Assess
     expect(current?.trim()).toBe('pause (promote)');
     expect(chartCanvas).toBeGreaterThan(0);
     expect(moved.weights).toEqual({ canary: 50, stable: 50 });
+    expect(aborted.weights).toEqual({ canary: 0, stable: 100 });
     await page.close();
   });
 
