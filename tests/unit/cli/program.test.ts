@@ -389,14 +389,14 @@ describe('eksflow command line', () => {
     expect(sent('POST /rollouts')).toBe(1);
   });
 
-  it('rollouts watch on a TTY redraws in place (cursor up, clear) until the rollout ends', async () => {
+  it('rollouts watch redraws in place on a TTY (cursor up, clear) and prints one line per change without one', async () => {
     // Prepare
     let polls = 0;
     const id = '3f0c2d1e-0000-4000-8000-000000000001';
     const api = await fakeApi((seen) => {
       if (seen.path.endsWith('/live')) return { status: 200, body: { alarms: {}, stable: { desired: 2, ready: 2 } } };
       polls += 1;
-      const done = polls >= 2;
+      const done = polls >= 4;
       return {
         status: 200,
         body: {
@@ -421,14 +421,22 @@ describe('eksflow command line', () => {
 
     // Act
     const result = await api.run(['rollouts', 'watch', id], true);
+    polls = 0;
+    const piped = await api.run(['rollouts', 'watch', id], false);
     await api.close();
 
     // Assess
     expect(result.code).toBe(0);
     const frames = result.stdout.split('\x1b[0J');
-    expect(frames).toHaveLength(3);
+    expect(frames).toHaveLength(5);
     expect(frames[1].endsWith(`${String.fromCharCode(27)}[${frames[1].split('\n').length - 1}A\r`)).toBe(true);
     expect(frames[1]).toContain('◌ Progressing');
-    expect(frames[2]).toContain('✔ Promoted');
+    expect(frames[4]).toContain('✔ Promoted');
+    // Without a TTY: one line per change, not one per poll (three polls saw the same state).
+    expect(piped.code).toBe(0);
+    expect(piped.stdout.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(/^\d\d:\d\d:\d\d web Progressing step 0\/1 setWeight 50 weights 0\/100 ready 0\/0\+2\/2$/),
+      expect.stringMatching(/^\d\d:\d\d:\d\d web Promoted Done weights 100\/0 ready 0\/0\+2\/2$/),
+    ]);
   });
 });
