@@ -46,6 +46,7 @@ describe('serverless package', () => {
       'GET /operations/{id}',
       'GET /rollouts',
       'GET /rollouts/{id}',
+      'GET /rollouts/{id}/live',
       'POST /clusters',
       'POST /rollouts',
       'POST /rollouts/{id}/abort',
