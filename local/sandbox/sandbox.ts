@@ -11,6 +11,9 @@ import { ensureNetworkAndRole, ensureTable } from './aws-fixtures';
 import { startControlPlane, type ControlPlane } from './control-plane';
 import { startMoto, type MotoServer } from './moto';
 import type { Progress } from './processes';
+import { ensureUiBundle } from '../../ui/build';
+import { loopbackHosts, newSessionToken, signingForwarder, UI_PREFIX, uiHandler } from '../../ui/serve';
+import type { PrefixHandler } from '../http-server';
 
 export const SANDBOX_CLUSTER = 'sandbox';
 /** The admin identity's keys: the AWS SDK's on the emulator, and the signer of API requests. */
@@ -136,6 +139,8 @@ export interface Sandbox {
   stack: Stack;
   runtime: LocalRuntime;
   alarms: AlarmBridge;
+  /** The dashboard at /ui/, with the session token its API calls must carry (DESIGN.md section 4). */
+  dashboardUrl: string;
   stop(): Promise<void>;
 }
 
@@ -150,7 +155,9 @@ export async function startSandbox(options: {
   try {
     const config = await sandboxConfig(stack);
     await ensureSandboxCluster(config);
+    const dashboard = await sandboxDashboard(config.region, options.port);
     const runtime = await startLocalRuntime({
+      prefixHandler: dashboard.handler,
       config,
       port: options.port,
       runSchedules: true,
@@ -179,10 +186,12 @@ export async function startSandbox(options: {
     writeFileSync(path.join(options.dir, 'env'), envFileText(stackEnv(stack, SANDBOX_ADMIN)));
     writeFileSync(path.join(options.dir, 'restricted.env'), envFileText(stackEnv(stack, SANDBOX_RESTRICTED)));
     writeFileSync(path.join(options.dir, 'kubeconfig'), kubeconfigYaml(stack.controlPlane));
+    dashboard.apiUrl = runtime.url;
     return {
       stack,
       runtime,
       alarms,
+      dashboardUrl: `${runtime.url}${UI_PREFIX}#session=${dashboard.token}`,
       stop: async () => {
         await alarms.stop();
         await runtime.close();
@@ -193,6 +202,24 @@ export async function startSandbox(options: {
     await stack.stop();
     throw error;
   }
+}
+
+/**
+ * The dashboard of `npm start`, at /ui/ of the API's own port: the page needs the session token printed in the
+ * banner, and its calls are forwarded to the API signed with the admin's keys of `.sandbox/env` (so the API still
+ * checks a SigV4 signature on each of them, as it does for every other caller).
+ */
+async function sandboxDashboard(region: string, port: number) {
+  const bundleDir = await ensureUiBundle();
+  const token = newSessionToken();
+  const dashboard = { token, apiUrl: '', handler: undefined as unknown as PrefixHandler };
+  dashboard.handler = uiHandler({
+    token,
+    bundleDir,
+    forward: (request) => signingForwarder(dashboard.apiUrl, { region, credentials: SANDBOX_CREDENTIALS })(request),
+    allowedHosts: () => loopbackHosts(Number(new URL(dashboard.apiUrl || `http://127.0.0.1:${port}`).port)),
+  });
+  return dashboard;
 }
 
 async function fetchOk(url: string): Promise<void> {

@@ -79,6 +79,8 @@ export function parseScheduleRequest(body: unknown): ScheduleRequest {
 
 /** Longest cooldown: a day (a policy that should act less often is a schedule). */
 const MAX_COOLDOWN_SECONDS = 86_400;
+/** EC2 Auto Scaling's default cooldown: what step-scaling users expect when they name none. */
+const DEFAULT_COOLDOWN_SECONDS = 300;
 
 const adjustmentSchema = z.discriminatedUnion('type', [
   z
@@ -104,7 +106,7 @@ const policySchema = z
     alarm: z.string().min(1, 'must not be empty').max(255, 'must be at most 255 characters'),
     state: z.enum(['ALARM', 'OK']).default('ALARM'),
     adjustment: adjustmentSchema,
-    cooldownSeconds: z.number().int().min(0).max(MAX_COOLDOWN_SECONDS),
+    cooldownSeconds: z.number().int().min(0).max(MAX_COOLDOWN_SECONDS).default(DEFAULT_COOLDOWN_SECONDS),
   })
   .strict();
 

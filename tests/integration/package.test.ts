@@ -52,6 +52,7 @@ describe('serverless package', () => {
       'GET /operations/{id}',
       'GET /rollouts',
       'GET /rollouts/{id}',
+      'GET /rollouts/{id}/live',
       'POST /clusters',
       'POST /clusters/{name}/nodegroups/{ng}/policies',
       'POST /clusters/{name}/nodegroups/{ng}/scale',
