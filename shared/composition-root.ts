@@ -22,7 +22,10 @@ import { EksKubeConnector } from './adapters/kube/kube-connector';
 import type { Config } from './config';
 import type { AccessPolicy } from './domain/access/policy';
 import { loadAccessPolicyFile } from './adapters/access-policy-file';
-import { createLogger, type Logger } from './logger';
+import { EmfMetrics } from './adapters/aws/emf-metrics';
+import { LogMetrics, noMetrics } from './adapters/local/log-metrics';
+import type { Metrics } from './ports/metrics';
+import { createLogger, type Logger, SERVICE_NAME } from './logger';
 import type { ClusterApi } from './ports/cluster-api';
 import type { HealthCheck } from './ports/health';
 import type { ClusterBaseline } from './ports/kube';
@@ -33,6 +36,7 @@ import type { WorkflowStarter } from './ports/workflows';
 export interface Container {
   config: Config;
   logger: Logger;
+  metrics: Metrics;
   clusters: ClusterApi;
   operations: OperationStore;
   workflows: WorkflowStarter;
@@ -71,10 +75,11 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
     },
     { name: 'eks', check: async () => void (await eks.send(new ListClustersCommand({ maxResults: 1 }))) },
   ];
-  const logger = overrides.logger ?? createLogger(config.logLevel, { service: 'eksflow' });
+  const logger = overrides.logger ?? createLogger(config.logLevel);
   return {
     config,
     logger,
+    metrics: metricsFor(config, logger),
     clusters,
     operations: new DynamoDbOperationStore(config.tableName, dynamodb),
     workflows: new SfnWorkflowStarter(config.stateMachineArnPrefix, new SFNClient({ ...aws, credentials })),
@@ -91,6 +96,11 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     ...overrides,
   };
+}
+
+function metricsFor(config: Config, logger: Logger): Metrics {
+  if (config.metrics === 'emf') return new EmfMetrics(SERVICE_NAME);
+  return config.metrics === 'log' ? new LogMetrics(logger) : noMetrics;
 }
 
 /** Computes on the first call and returns the same value afterwards. */

@@ -25,6 +25,11 @@ export interface Config {
   /** First wait of the provisioning poll loop; the workflow doubles it up to a ceiling. */
   clusterPollSeconds: number;
   logLevel: LogLevel;
+  /**
+   * Where metrics go: `emf` (CloudWatch Embedded Metric Format lines, deployed), `log` (log lines: the
+   * default with an emulator endpoint, where nothing reads EMF), `off`.
+   */
+  metrics: 'emf' | 'log' | 'off';
   /** The access policy deployed with the stack (README: "Access policy"); relative to the function's root. */
   accessPolicyFile: string;
 }
@@ -62,7 +67,14 @@ export function loadConfig(env: Env = process.env): Config {
     clusterPollSeconds: Number(env.EKSFLOW_CLUSTER_POLL_SECONDS ?? 30),
     logLevel: (env.LOG_LEVEL as LogLevel) ?? 'info',
     accessPolicyFile: env.EKSFLOW_ACCESS_POLICY_FILE || DEFAULT_ACCESS_POLICY_FILE,
+    metrics: metricsSink(env.EKSFLOW_METRICS, env.AWS_ENDPOINT_URL),
   };
+}
+
+function metricsSink(value: string | undefined, awsEndpoint: string | undefined): Config['metrics'] {
+  if (value === 'emf' || value === 'log' || value === 'off') return value;
+  if (value) throw new Error(`EKSFLOW_METRICS must be emf, log or off, not ${value}`);
+  return awsEndpoint ? 'log' : 'emf';
 }
 
 function listOf(text: string | undefined): string[] {
