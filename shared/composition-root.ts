@@ -21,7 +21,6 @@ import { KubeClientFactory } from './adapters/kube/kube-clients';
 import { EksKubeConnector } from './adapters/kube/kube-connector';
 import type { Config } from './config';
 import type { AccessPolicy } from './domain/access/policy';
-import { loadAccessPolicyFile } from './adapters/access-policy-file';
 import { EmfMetrics } from './adapters/aws/emf-metrics';
 import { LogMetrics, noMetrics } from './adapters/local/log-metrics';
 import type { Metrics } from './ports/metrics';
@@ -91,7 +90,7 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
     events: new EventBridgePublisher(config.eventBusName, new EventBridgeClient({ ...aws, credentials }), logger),
     healthChecks,
     kubeAccess: config.kubeAccess,
-    accessPolicy: once(() => loadAccessPolicyFile(config.accessPolicyFile)),
+    accessPolicy: once(() => accessPolicyFile().loadAccessPolicyFile(config.accessPolicyFile)),
     now: () => new Date(),
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     ...overrides,
@@ -101,6 +100,15 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
 function metricsFor(config: Config, logger: Logger): Metrics {
   if (config.metrics === 'emf') return new EmfMetrics(SERVICE_NAME);
   return config.metrics === 'log' ? new LogMetrics(logger) : noMetrics;
+}
+
+/**
+ * The access policy's loader (yaml and its zod schema), required on first use: only the API reads the policy,
+ * and the task and event functions should not parse that code at every cold start. In the packaged bundles
+ * it is a file of its own beside the bundle (deploy/esbuild/plugins.cjs).
+ */
+function accessPolicyFile(): typeof import('./adapters/access-policy-file') {
+  return require('./adapters/access-policy-file');
 }
 
 /** Computes on the first call and returns the same value afterwards. */

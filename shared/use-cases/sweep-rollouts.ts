@@ -2,7 +2,7 @@ import { type AlarmStates, alarmsJudgedNow, sweepAction } from '../domain/rollou
 import type { Rollout } from '../domain/rollout/types';
 import { settleEach } from '../concurrency';
 import { ConflictError, errorMessage, TransientError } from '../errors';
-import { alarmsOf } from '../validation/rollout-request';
+import { alarmsOf } from '../domain/rollout/alarms';
 import { abortRollout } from './abort-rollout';
 import type { RolloutDeps } from './rollout-deps';
 import { ensureRunning, resumeAfterNoData } from './rollout-runs';
