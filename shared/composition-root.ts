@@ -23,6 +23,7 @@ import type { Config } from './config';
 import type { AccessPolicy } from './domain/access/policy';
 import { EmfMetrics } from './adapters/aws/emf-metrics';
 import { LogMetrics, noMetrics } from './adapters/local/log-metrics';
+import { withOperationMetrics } from './adapters/metered-operation-store';
 import type { Metrics } from './ports/metrics';
 import { createLogger, type Logger, SERVICE_NAME } from './logger';
 import type { ClusterApi } from './ports/cluster-api';
@@ -75,12 +76,13 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
     { name: 'eks', check: async () => void (await eks.send(new ListClustersCommand({ maxResults: 1 }))) },
   ];
   const logger = overrides.logger ?? createLogger(config.logLevel);
+  const metrics = overrides.metrics ?? metricsFor(config, logger);
   return {
     config,
     logger,
-    metrics: metricsFor(config, logger),
+    metrics,
     clusters,
-    operations: new DynamoDbOperationStore(config.tableName, dynamodb),
+    operations: withOperationMetrics(new DynamoDbOperationStore(config.tableName, dynamodb), metrics),
     workflows: new SfnWorkflowStarter(config.stateMachineArnPrefix, new SFNClient({ ...aws, credentials })),
     kube,
     baseline: new KubeClusterBaseline(kube),

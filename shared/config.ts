@@ -24,12 +24,12 @@ export interface Config {
   kubeAccess?: KubeAccess;
   /** First wait of the provisioning poll loop; the workflow doubles it up to a ceiling. */
   clusterPollSeconds: number;
-  logLevel: LogLevel;
   /**
    * Where metrics go: `emf` (CloudWatch Embedded Metric Format lines, deployed), `log` (log lines: the
    * default with an emulator endpoint, where nothing reads EMF), `off`.
    */
   metrics: 'emf' | 'log' | 'off';
+  logLevel: LogLevel;
   /** The access policy deployed with the stack (README: "Access policy"); relative to the function's root. */
   accessPolicyFile: string;
 }
@@ -65,9 +65,9 @@ export function loadConfig(env: Env = process.env): Config {
         }
       : undefined,
     clusterPollSeconds: Number(env.EKSFLOW_CLUSTER_POLL_SECONDS ?? 30),
+    metrics: metricsSink(env.EKSFLOW_METRICS, env.AWS_ENDPOINT_URL),
     logLevel: (env.LOG_LEVEL as LogLevel) ?? 'info',
     accessPolicyFile: env.EKSFLOW_ACCESS_POLICY_FILE || DEFAULT_ACCESS_POLICY_FILE,
-    metrics: metricsSink(env.EKSFLOW_METRICS, env.AWS_ENDPOINT_URL),
   };
 }
 

@@ -1,10 +1,8 @@
-import type { Context } from 'aws-lambda';
 import { Coalescer } from '../../shared/concurrency';
 import type { Container } from '../../shared/composition-root';
 import { type AlarmOutcome, onAlarmStateChange } from '../../shared/use-cases/on-alarm';
 import { parseAlarmStateChange } from '../../shared/validation/alarm-event';
 import { container } from '../container';
-import { forInvocation } from '../invocation';
 
 /**
  * How long a handled change is remembered, so its duplicates (EventBridge delivers at least once, and
@@ -28,9 +26,7 @@ function coalescerFor(deps: Container): Coalescer<AlarmOutcome> {
 }
 
 /** EventBridge "CloudWatch Alarm State Change" → abort the rollouts the alarm guards (or resume them on OK). */
-export async function main(event: unknown, context?: Context) {
+export async function main(event: unknown) {
   const deps = container();
-  // The EventBridge event's id: the same on every redelivery of one change.
-  const invocation = forInvocation(deps, (event as { id?: string } | null)?.id, context);
-  return onAlarmStateChange(invocation, parseAlarmStateChange(event), coalescerFor(deps));
+  return onAlarmStateChange(deps, parseAlarmStateChange(event), coalescerFor(deps));
 }

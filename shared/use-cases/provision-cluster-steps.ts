@@ -10,10 +10,8 @@ import { finished, withStep } from '../domain/operation';
 import { DependencyError } from '../errors';
 import type { ClusterApi } from '../ports/cluster-api';
 import type { ClusterBaseline } from '../ports/kube';
-import type { Metrics } from '../ports/metrics';
 import type { OperationStore } from '../ports/store';
 import type { ProvisionClusterInput } from './provision-cluster';
-import { updateOperation } from './update-operation';
 
 /**
  * The provision-cluster workflow's tasks. Each is idempotent: a step delivered twice, or re-run after
@@ -23,8 +21,6 @@ export interface ProvisionStepDeps {
   clusters: ClusterApi;
   baseline: ClusterBaseline;
   operations: OperationStore;
-  /** Operations by outcome, counted where the end is stored. */
-  metrics: Metrics;
   now: () => Date;
   /** eksflow's roles to grant access to (deployed); absent, the creator's own access is kept (the sandbox). */
   kubeAccess?: KubeAccess;
@@ -76,7 +72,7 @@ export async function applyBaseline(deps: ProvisionStepDeps, input: ProvisionClu
 }
 
 export async function completeProvisioning(deps: ProvisionStepDeps, input: ProvisionClusterInput): Promise<void> {
-  await updateOperation(deps, input.operationId, (op) =>
+  await deps.operations.update(input.operationId, (op) =>
     finished(withStep(op, step('Completed', deps.now())), {}, deps.now()),
   );
 }
@@ -95,7 +91,7 @@ export async function failProvisioning(
     await recordStep(deps, input.operationId, 'RolledBack', `deleted cluster ${input.spec.name}`);
   }
   const error = { code: input.error?.Error ?? 'Error', message: causeMessage(input.error) };
-  await updateOperation(deps, input.operationId, (op) => finished(op, { error }, deps.now()));
+  await deps.operations.update(input.operationId, (op) => finished(op, { error }, deps.now()));
 }
 
 async function recordStep(deps: ProvisionStepDeps, operationId: string, name: string, detail?: string): Promise<void> {

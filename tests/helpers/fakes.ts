@@ -1,5 +1,3 @@
-import type { MetricPoint } from '../../shared/domain/metrics/metric-points';
-import type { Metrics } from '../../shared/ports/metrics';
 // In-memory test doubles of the ports, shared by the use-case and workflow tests.
 import {
   type AccessGrant,
@@ -115,17 +113,4 @@ export function fixedClock(iso: string) {
     },
   };
   return clock;
-}
-
-/** Metrics as a list of the points recorded, for tests that a transition is counted (once). */
-export class RecordingMetrics implements Metrics {
-  readonly points: MetricPoint[] = [];
-
-  record(points: readonly MetricPoint[]): void {
-    this.points.push(...points);
-  }
-
-  named(name: MetricPoint['name']): MetricPoint[] {
-    return this.points.filter((p) => p.name === name);
-  }
 }

@@ -4,7 +4,8 @@ import type { PodTemplate } from '../../shared/domain/rollout/types';
 import { createLogger } from '../../shared/logger';
 import type { RolloutDeps } from '../../shared/use-cases/rollout-deps';
 import { FakeAlarmStates, FakeWorkloads, RecordingEventPublisher } from './fake-workloads';
-import { FakeWorkflowStarter, fixedClock, RecordingMetrics } from './fakes';
+import { FakeWorkflowStarter, fixedClock } from './fakes';
+import { RecordingMetrics } from './recording-metrics';
 
 export const CLUSTER = 'sandbox';
 export const NAMESPACE = 'shop';

@@ -11,7 +11,7 @@ import {
   requestControlPlane,
   type ProvisionStepDeps,
 } from '../../../../shared/use-cases/provision-cluster-steps';
-import { FakeClusterApi, FakeClusterBaseline, fixedClock, RecordingMetrics } from '../../../helpers/fakes';
+import { FakeClusterApi, FakeClusterBaseline, fixedClock } from '../../../helpers/fakes';
 
 const spec: ClusterSpec = {
   name: 'prod-eu',
@@ -33,7 +33,6 @@ async function setup() {
     clusters: new FakeClusterApi(),
     baseline: new FakeClusterBaseline(),
     operations: new MemoryOperationStore(),
-    metrics: new RecordingMetrics(),
     now: clock.now,
   } satisfies ProvisionStepDeps;
   await deps.operations.create(newOperation('op-1', 'ProvisionCluster', 'prod-eu', clock.now()));
@@ -155,14 +154,6 @@ describe('completeProvisioning', () => {
     expect(op.status).toBe('Succeeded');
     expect(op.steps.map((s) => s.name)).toEqual(['Completed']);
     expect(op).toEqual(first);
-    expect(deps.metrics.points).toEqual([
-      {
-        name: 'OperationsFinished',
-        unit: 'Count',
-        value: 1,
-        dimensions: { kind: 'ProvisionCluster', outcome: 'Succeeded' },
-      },
-    ]);
   });
 });
 
@@ -248,9 +239,6 @@ describe('failProvisioning', () => {
     const op = (await deps.operations.get('op-1'))!;
     expect(op.error?.code).toBe('First');
     expect(op.steps.map((s) => s.name)).toEqual(['RolledBack']);
-    expect(deps.metrics.named('OperationsFinished')).toEqual([
-      expect.objectContaining({ value: 1, dimensions: { kind: 'ProvisionCluster', outcome: 'Failed' } }),
-    ]);
   });
 });
 
