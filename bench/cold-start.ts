@@ -122,7 +122,7 @@ async function tracerCost(workDir: string): Promise<string[]> {
   const [m] = measure(targets, [() => []]);
   const over = (name: string) => m.cpu.get(name)!;
   return [
-    `powertools tracer (rolloutReconcile built as packaged, ${RUNS} interleaved runs, cpu): without ${ms(over('untraced'))} (${kib(targets[0].entryBytes)}), with Tracer ${ms(over('traced'))} (${kib(targets[1].entryBytes)}): +${ms(over('traced') - over('untraced'))}`,
+    `powertools tracer (rolloutReconcile built as packaged, ${RUNS} interleaved runs, cpu): without ${ms(over('untraced'))} (${kib(targets[0].entryBytes)}), with Tracer ${ms(over('traced'))} (${kib(targets[1].entryBytes)}): ${signed(over('traced') - over('untraced'))} with it`,
   ];
 }
 
@@ -193,3 +193,4 @@ function median(values: number[]): number {
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 const ms = (value: number) => `${value.toFixed(0)} ms`;
+const signed = (value: number) => `${value >= 0 ? '+' : ''}${ms(value)}`;
