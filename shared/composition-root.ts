@@ -100,7 +100,7 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
 }
 
 function metricsFor(config: Config, logger: Logger): Metrics {
-  if (config.metrics === 'emf') return new EmfMetrics(SERVICE_NAME);
+  if (config.metrics === 'emf') return new EmfMetrics(SERVICE_NAME, logger);
   return config.metrics === 'log' ? new LogMetrics(logger) : noMetrics;
 }
 

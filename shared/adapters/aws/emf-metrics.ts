@@ -1,5 +1,6 @@
 import { MetricUnit, Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
 import type { MetricPoint } from '../../domain/metrics/metric-points';
+import type { Logger } from '../../logger';
 import type { Metrics } from '../../ports/metrics';
 
 /** CloudWatch namespace of eksflow's metrics. */
@@ -13,15 +14,27 @@ export const METRICS_NAMESPACE = 'eksflow';
 export class EmfMetrics implements Metrics {
   private readonly metrics: PowertoolsMetrics;
 
-  constructor(serviceName: string, namespace = METRICS_NAMESPACE) {
+  constructor(
+    serviceName: string,
+    private readonly logger: Logger,
+    namespace = METRICS_NAMESPACE,
+  ) {
     this.metrics = new PowertoolsMetrics({ namespace, serviceName });
   }
 
+  /**
+   * Best effort: it is called after a transition was saved, and a metric that cannot be written must not
+   * turn that into a failed request or a retried step.
+   */
   record(points: readonly MetricPoint[]): void {
     for (const point of points) {
-      const single = this.metrics.singleMetric();
-      single.addDimensions(point.dimensions);
-      single.addMetric(point.name, MetricUnit[point.unit], point.value);
+      try {
+        const single = this.metrics.singleMetric();
+        single.addDimensions(point.dimensions);
+        single.addMetric(point.name, MetricUnit[point.unit], point.value);
+      } catch (error) {
+        this.logger.warn('metric not recorded', { metric: point, error });
+      }
     }
   }
 }

@@ -45,7 +45,11 @@ export function rolloutMetricPoints(before: Rollout | undefined, after: Rollout)
 function alarmToStable(r: Rollout, strategy: string): MetricPoint[] {
   if (!r.abort?.alarm || !r.finishedAt) return [];
   const value = Date.parse(r.finishedAt) - Date.parse(r.abort.at);
-  return [{ name: 'AlarmToStableMilliseconds', unit: 'Milliseconds', value, dimensions: { strategy } }];
+  if (!Number.isFinite(value)) return [];
+  // The abort and the end may be recorded by two functions whose clocks differ by a few ms: never below 0.
+  return [
+    { name: 'AlarmToStableMilliseconds', unit: 'Milliseconds', value: Math.max(0, value), dimensions: { strategy } },
+  ];
 }
 
 /** The metric of an operation's end; nothing while it runs or when it had already ended. */

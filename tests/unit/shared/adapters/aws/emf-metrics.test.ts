@@ -1,4 +1,5 @@
 import { EmfMetrics } from '../../../../../shared/adapters/aws/emf-metrics';
+import { createLogger } from '../../../../../shared/logger';
 
 describe('EmfMetrics (Powertools Metrics)', () => {
   let written: string[];
@@ -11,7 +12,7 @@ describe('EmfMetrics (Powertools Metrics)', () => {
 
   it('writes each point as one Embedded Metric Format line: namespace, dimensions, unit and value', () => {
     // Prepare
-    const metrics = new EmfMetrics('eksflow');
+    const metrics = new EmfMetrics('eksflow', createLogger('silent'));
 
     // Act
     metrics.record([
@@ -40,9 +41,29 @@ describe('EmfMetrics (Powertools Metrics)', () => {
 
   it('writes nothing for no points', () => {
     // Act
-    new EmfMetrics('eksflow').record([]);
+    new EmfMetrics('eksflow', createLogger('silent')).record([]);
 
     // Assess
     expect(written).toEqual([]);
+  });
+
+  it('never throws: a metric Powertools refuses is logged and the others are still written', () => {
+    // Prepare: more dimensions than EMF allows (29) make Powertools throw
+    const warnings: Record<string, any>[] = [];
+    const logger = createLogger('warn', {}, (line) => void warnings.push(JSON.parse(line)));
+    const metrics = new EmfMetrics('eksflow', logger);
+    const tooMany = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`d${i}`, 'x']));
+
+    // Act
+    const record = () =>
+      metrics.record([
+        { name: 'RolloutsStarted', unit: 'Count', value: 1, dimensions: tooMany },
+        { name: 'RolloutsPromoted', unit: 'Count', value: 1, dimensions: { strategy: 'canary' } },
+      ]);
+
+    // Assess
+    expect(record).not.toThrow();
+    expect(warnings).toEqual([expect.objectContaining({ level: 'WARN', message: 'metric not recorded' })]);
+    expect(written.map((w) => JSON.parse(w)).filter((l) => l.RolloutsPromoted === 1)).toHaveLength(1);
   });
 });

@@ -33,6 +33,20 @@ describe('rolloutMetricPoints', () => {
       { name: 'AlarmToStableMilliseconds', unit: 'Milliseconds', value: 1000, dimensions: { strategy: 'canary' } },
     ]);
   });
+  it('never times below 0 (two functions whose clocks differ), and not at all without a readable time', () => {
+    // Prepare
+    const abort = { reason: 'alarm', alarm: 'web-5xx', at: '2026-01-01T00:00:00.010Z' };
+    const skewed = at('Aborted', { abort, finishedAt: '2026-01-01T00:00:00.004Z' });
+    const unreadable = at('Aborted', { abort: { ...abort, at: 'not a time' }, finishedAt: '2026-01-01T00:00:01.000Z' });
+
+    // Act
+    const times = [skewed, unreadable].map((r) =>
+      rolloutMetricPoints(base, r).filter((p) => p.name === 'AlarmToStableMilliseconds'),
+    );
+
+    // Assess
+    expect(times.map((points) => points.map((p) => p.value))).toEqual([[0], []]);
+  });
 });
 
 describe('operationMetricPoints', () => {
