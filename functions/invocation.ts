@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
 import type { Container } from '../shared/composition-root';
+import { CORRELATION_ID } from '../shared/logger';
 
 /**
  * The dependencies of one invocation: the cold start's wiring, with a logger whose every line carries the
@@ -13,7 +14,7 @@ export function forInvocation(
   context?: Pick<Context, 'awsRequestId'>,
 ): Container {
   const keys: Record<string, string> = {};
-  if (correlationId) keys.correlation_id = correlationId;
+  if (correlationId) keys[CORRELATION_ID] = correlationId;
   // The local runtime calls handlers without a Lambda context (or with an empty one).
   if (context?.awsRequestId) keys.function_request_id = context.awsRequestId;
   return Object.keys(keys).length ? { ...c, logger: c.logger.withKeys(keys) } : c;

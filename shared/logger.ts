@@ -22,6 +22,9 @@ export interface Logger {
   withKeys(keys: Record<string, unknown>): Logger;
 }
 
+/** The key of the rollout's or operation's id on every line logged while working on it (Powertools' name). */
+export const CORRELATION_ID = 'correlation_id';
+
 /** The service name on every line (Powertools' `service` key). */
 export const SERVICE_NAME = 'eksflow';
 

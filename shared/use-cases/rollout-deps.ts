@@ -1,4 +1,4 @@
-import type { Logger } from '../logger';
+import { CORRELATION_ID, type Logger } from '../logger';
 import type { AlarmStates } from '../ports/alarms';
 import type { EventPublisher } from '../ports/events';
 import type { Metrics } from '../ports/metrics';
@@ -52,6 +52,14 @@ export async function saveRollout(
   deps.metrics.record(rolloutMetricPoints(before, saved));
   await publishWritten(deps, events);
   return saved;
+}
+
+/**
+ * The same deps, logging with the rollout's id as the correlation id: for a handler that works on many
+ * rollouts (an alarm's fan-out, the sweep), so that each rollout's lines join those of its API calls and tasks.
+ */
+export function forRollout<D extends Pick<RolloutDeps, 'logger'>>(deps: D, rolloutId: string): D {
+  return { ...deps, logger: deps.logger.withKeys({ [CORRELATION_ID]: rolloutId }) };
 }
 
 export function executionName(rollout: Pick<Rollout, 'id' | 'run'>): string {
