@@ -4,8 +4,8 @@ import { CORRELATION_ID } from '../shared/logger';
 
 /**
  * The dependencies of one invocation: the cold start's wiring, with a logger whose every line carries the
- * correlation id (the rollout's or the operation's id, so that one grep follows it through the API, the
- * workflow's tasks and the alarm handler) and Lambda's request id. A copy, not keys appended to the shared
+ * correlation id (the rollout's or the operation's id, so that one query follows it through the API and the
+ * workflow's tasks; the alarm handler and the sweep set it per rollout, see forRollout) and Lambda's request id. A copy, not keys appended to the shared
  * logger: the local runtime runs invocations concurrently in one process.
  */
 export function forInvocation(
