@@ -9,7 +9,7 @@
  *  3. alarm storm: handler p50/p99 and time until the last stable is restored (bench/alarm-storm.ts).
  *  4. cold start: each packaged function's bundle size and module-load time over bare Node
  *     (bench/cold-start.ts; reads .serverless/*.zip, so `npm run package` first; needs no stack).
- * BENCH_SECTIONS=storm (comma-separated: latency, transitions, storm, coldstart) runs only some of them.
+ * BENCH_SECTIONS=storm (comma-separated: latency, transitions, step, storm, coldstart) runs only some of them.
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
