@@ -66,7 +66,7 @@ const ASSUMED_ROLE_ARN = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/(.+)\/[^
 /**
  * The ARNs a statement's principal patterns are matched against: the caller's own, and for a role session
  * the role's IAM ARN too, so that a policy naming `arn:aws:iam::…:role/team-*` admits that role's sessions.
- * (A role path is lost in the session ARN: a pattern for a role with a path must use `*` before the name.)
+ * (The session ARN carries no role path, so the derived role ARN has none: patterns name the role without its path.)
  */
 export function principalArnsOf(principal: string): string[] {
   const session = ASSUMED_ROLE_ARN.exec(principal);
