@@ -1,4 +1,4 @@
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { NodeSelectorRequirement, PendingPod } from '../../domain/scaling/fit-pending-pods';
 import type { NodegroupPods } from '../../ports/nodegroups';
 import { kubeCall } from './kube-call';
@@ -36,18 +36,22 @@ export class KubeNodegroupPods implements NodegroupPods {
   }
 }
 
+/** What the containers of a pod ask for together. */
+function requested(containers: V1Container[]): { cpuMillis: number; memoryBytes: number } {
+  return containers.reduce(
+    (acc, c) => ({
+      cpuMillis: acc.cpuMillis + cpuMillis(c.resources?.requests?.cpu),
+      memoryBytes: acc.memoryBytes + memoryBytes(c.resources?.requests?.memory),
+    }),
+    { cpuMillis: 0, memoryBytes: 0 },
+  );
+}
+
 function toPendingPod(pod: V1Pod): PendingPod {
   const spec = pod.spec;
-  const sum = (containers: typeof spec extends undefined ? never : NonNullable<V1Pod['spec']>['containers']) =>
-    containers.reduce(
-      (acc, c) => ({
-        cpuMillis: acc.cpuMillis + cpuMillis(c.resources?.requests?.cpu),
-        memoryBytes: acc.memoryBytes + memoryBytes(c.resources?.requests?.memory),
-      }),
-      { cpuMillis: 0, memoryBytes: 0 },
-    );
-  const main = sum(spec?.containers ?? []);
-  const init = (spec?.initContainers ?? []).map((c) => sum([c]));
+  // The scheduler's effective request: the containers together, or the largest init container if larger.
+  const main = requested(spec?.containers ?? []);
+  const init = (spec?.initContainers ?? []).map((c) => requested([c]));
   const requests = {
     cpuMillis: Math.max(main.cpuMillis, ...init.map((i) => i.cpuMillis)),
     memoryBytes: Math.max(main.memoryBytes, ...init.map((i) => i.memoryBytes)),

@@ -50,9 +50,7 @@ export async function fireWaitingTriggers(
   waiting: ScaleTrigger[],
 ): Promise<void> {
   // The latest of each schedule and each policy once: what they ask is judged on the sizes now.
-  const unique = new Map(
-    waiting.map((t) => [t.kind === 'schedule' ? `s:${t.schedule}` : `p:${t.kind === 'policy' ? t.policy : ''}`, t]),
-  );
+  const unique = new Map(waiting.map((t) => [triggerKey(t), t]));
   for (const trigger of unique.values()) {
     try {
       if (trigger.kind === 'schedule') await fire(deps, target, trigger);
@@ -68,6 +66,12 @@ export async function fireWaitingTriggers(
       deps.logger.warn('a waiting scaling trigger failed', { ...target, trigger, error: errorMessage(error) });
     }
   }
+}
+
+function triggerKey(trigger: ScaleTrigger): string {
+  if (trigger.kind === 'schedule') return `schedule/${trigger.schedule}`;
+  if (trigger.kind === 'policy') return `policy/${trigger.policy}`;
+  return `api/${trigger.principal}`;
 }
 
 /** Starts the change a trigger asks for, or leaves the trigger waiting for the change in flight. */

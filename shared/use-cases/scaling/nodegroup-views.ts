@@ -1,4 +1,5 @@
 import type { Operation } from '../../domain/operation';
+import type { NodegroupSizes } from '../../domain/scaling/sizes';
 import type { NodegroupInfo } from '../../ports/nodegroups';
 import type { ScalingDeps } from './scaling-deps';
 import { requireNodegroup } from './start-scale';
@@ -22,8 +23,8 @@ export interface NodegroupView {
     id: string;
     status: Operation['status'];
     requestedBy?: string;
-    from?: unknown;
-    to?: unknown;
+    from?: NodegroupSizes;
+    to?: NodegroupSizes;
     createdAt: string;
     podsRescheduled?: number;
     error?: Operation['error'];

@@ -69,37 +69,51 @@ export async function startScale(
       );
     return { started: false, reason: `operation ${holder} is changing it`, heldBy: holder };
   }
+  let record: ScaleRecord;
   try {
-    // Read again under the lock: the sizes another change left are the ones to start from.
-    const current = (await deps.nodegroups.describeNodegroup(target.cluster, target.nodegroup)) ?? group;
-    if (current.status !== 'ACTIVE')
-      throw new ConflictError(`node group ${target.cluster}/${target.nodegroup} is ${current.status}`, {
-        details: [{ field: 'nodegroup', reason: `is ${current.status}, not ACTIVE` }],
-      });
-    const { to, fittingPods } = await targetSizes(deps, current, ask);
-    if (ask.by !== 'request' && sameSizes(current.sizes, to)) {
+    const planned = await plannedChange(deps, target, group, ask, trigger);
+    if ('unchangedAt' in planned) {
       await deps.scaling.releaseLock(target.cluster, target.nodegroup, operationId);
-      return { started: false, reason: `already at ${describeSizes(to)}` };
+      return { started: false, reason: `already at ${describeSizes(planned.unchangedAt)}` };
     }
-    if (ask.by === 'request' && ask.protectPending && isScaleIn({ from: current.sizes, to }))
-      await refuseWhilePending(deps, current);
-    const record: ScaleRecord = {
-      nodegroup: target.nodegroup,
-      trigger,
-      requestedBy: requesterOf(trigger),
-      from: current.sizes,
-      to,
-      ...(fittingPods ? { fittingPods } : {}),
-    };
+    record = planned;
     await createOperation(deps, target, operationId, record);
   } catch (error) {
     await deps.scaling.releaseLock(target.cluster, target.nodegroup, operationId);
     throw error;
   }
   await startWorkflow(deps, target, operationId);
-  const op = await deps.operations.get(operationId);
-  const scale = op?.scale as ScaleRecord;
-  return { started: true, operationId, from: scale.from, to: scale.to };
+  return { started: true, operationId, from: record.from, to: record.to };
+}
+
+/**
+ * What the change will be, read under the lock (the sizes another change left are the ones to start
+ * from); `unchangedAt` when automation would change nothing.
+ */
+async function plannedChange(
+  deps: ScalingDeps,
+  target: NodegroupTarget,
+  described: NodegroupInfo,
+  ask: ScaleAsk,
+  trigger: ScaleTrigger,
+): Promise<ScaleRecord | { unchangedAt: NodegroupSizes }> {
+  const current = (await deps.nodegroups.describeNodegroup(target.cluster, target.nodegroup)) ?? described;
+  if (current.status !== 'ACTIVE')
+    throw new ConflictError(`node group ${target.cluster}/${target.nodegroup} is ${current.status}`, {
+      details: [{ field: 'nodegroup', reason: `is ${current.status}, not ACTIVE` }],
+    });
+  const { to, fittingPods } = await targetSizes(deps, current, ask);
+  if (ask.by !== 'request' && sameSizes(current.sizes, to)) return { unchangedAt: to };
+  if (ask.by === 'request' && ask.protectPending && isScaleIn({ from: current.sizes, to }))
+    await refuseWhilePending(deps, current);
+  return {
+    nodegroup: target.nodegroup,
+    trigger,
+    requestedBy: requesterOf(trigger),
+    from: current.sizes,
+    to,
+    ...(fittingPods ? { fittingPods } : {}),
+  };
 }
 
 /** POST …/scale: a person's request either starts a change or is refused with a 4xx (never skipped). */
