@@ -73,6 +73,7 @@ export function scalingWorld(startIso = '2027-01-01T00:00:00Z') {
   const workflows = new FakeWorkflowStarter();
   const alarmStates: Record<string, 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'> = {};
   let ids = 0;
+  const published: { detailType: string; detail: Record<string, unknown> }[] = [];
   const deps: ScalingDeps = {
     clusters: new FakeClusterApi(),
     nodegroups,
@@ -85,9 +86,13 @@ export function scalingWorld(startIso = '2027-01-01T00:00:00Z') {
       states: async (names) =>
         Object.fromEntries(names.filter((n) => n in alarmStates).map((n) => [n, alarmStates[n]])),
     },
+    events: {
+      publish: async (detailType, detail) => void published.push({ detailType, detail }),
+      publishAll: async () => new Set<string>(),
+    },
     logger: { debug() {}, info() {}, warn() {}, error() {} } as unknown as ScalingDeps['logger'],
     now: clock.now,
     newId: () => `op-${++ids}`,
   };
-  return { deps, clock, nodegroups, pods, workflows, alarmStates };
+  return { deps, clock, nodegroups, pods, workflows, alarmStates, published };
 }

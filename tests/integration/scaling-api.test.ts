@@ -1,6 +1,16 @@
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
 import { createNodegroup, emulatorNodegroup, type NodegroupFixture } from '../helpers/nodegroups';
-import { api, apiAs, eventually, startTestRuntime, type TestRuntime } from '../helpers/stack';
+import {
+  api,
+  apiAs,
+  awsClientConfig,
+  eventually,
+  startTestRuntime,
+  type TestRuntime,
+  uniqueName,
+} from '../helpers/stack';
 
 /** Issue 10 items 1, 5 and 6: scaling on request through the HTTP API, against the emulator's node groups. */
 describe('node-group scaling on request', () => {
@@ -160,6 +170,38 @@ describe('node-group scaling on request', () => {
     expect(operation.status).toBe('Succeeded');
     expect(operation.scale.podsRescheduled).toBe(0);
     expect(await emulatorNodegroup(ng)).toMatchObject({ desiredSize: 1 });
+  });
+
+  it("publishes the operation's transitions on the bus (source eksflow): Started, then Succeeded with from → to", async () => {
+    // Prepare: a rule on our events → a queue
+    const sqs = new SQSClient(awsClientConfig());
+    const bus = new EventBridgeClient(awsClientConfig());
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('scale-events') }));
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    const rule = uniqueName('eksflow-operations');
+    await bus.send(
+      new PutRuleCommand({
+        Name: rule,
+        EventPattern: JSON.stringify({ source: ['eksflow'], 'detail-type': [{ prefix: 'Operation ' }] }),
+      }),
+    );
+    await bus.send(new PutTargetsCommand({ Rule: rule, Targets: [{ Id: 'queue', Arn: Attributes?.QueueArn }] }));
+    const ng = await createNodegroup({ minSize: 1, maxSize: 10, desiredSize: 2 });
+
+    // Act
+    const accepted = await api(runtime, 'POST', path(ng, '/scale'), { desiredSize: 3 });
+    await finishedOperation(accepted.body.operationId);
+    const received: { 'detail-type': string; detail: Record<string, any> }[] = [];
+    await eventually('Operation Succeeded', async () => {
+      const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      received.push(...(out.Messages ?? []).map((m) => JSON.parse(m.Body ?? '{}')));
+      return received.some((e) => e['detail-type'] === 'Operation Succeeded') ? true : undefined;
+    });
+
+    // Assess
+    const ours = received.filter((e) => e.detail.operationId === accepted.body.operationId);
+    expect(ours.map((e) => e['detail-type'])).toEqual(['Operation Started', 'Operation Succeeded']);
+    expect(ours[1].detail).toMatchObject({ nodegroup: ng.name, from: { desiredSize: 2 }, to: { desiredSize: 3 } });
   });
 
   it('the restricted identity may not scale (403 naming action and cluster), and nothing changes', async () => {

@@ -35,6 +35,8 @@ export async function applyScaling(deps: ScalingDeps, input: ScaleWorkflowInput)
     await recordStep(deps, input.operationId, 'UpdateRequested', detail);
     return { done: group.status !== 'UPDATING', waitSeconds: input.waitSeconds };
   }
+  // Best effort, as the bus publisher is (a failure is logged); a repeated apply publishes again.
+  await publishTransition(deps, op, 'Started');
   if (isScaleIn(record) && !record.podsPerNodeBefore) {
     const podsPerNodeBefore = await podsPerNodeOrNothing(deps, input);
     await deps.operations.update(input.operationId, (o) => ({
@@ -103,13 +105,37 @@ export async function completeScaling(deps: ScalingDeps, input: ScaleWorkflowInp
       ),
     );
   }
+  await publishEnd(deps, input.operationId);
   await releaseAndResume(deps, input);
 }
 
 export async function failScaling(deps: ScalingDeps, input: ScaleWorkflowInput & { error?: CaughtError }) {
   const error = { code: input.error?.Error ?? 'Error', message: causeMessage(input.error) };
   await deps.operations.update(input.operationId, (o) => finished(o, { error }, scalingNow(deps)));
+  await publishEnd(deps, input.operationId);
   await releaseAndResume(deps, input);
+}
+
+/** The end as recorded, best effort (a repeated end step publishes it again; the recorded outcome wins). */
+async function publishEnd(deps: ScalingDeps, operationId: string): Promise<void> {
+  const op = await scaleOperation(deps, operationId);
+  if (op.status !== 'Running') await publishTransition(deps, op, op.status);
+}
+
+async function publishTransition(deps: ScalingDeps, op: Operation, transition: string): Promise<void> {
+  const record = op.scale as ScaleRecord;
+  await deps.events.publish(`Operation ${transition}`, {
+    operationId: op.id,
+    kind: op.kind,
+    cluster: op.cluster,
+    nodegroup: record.nodegroup,
+    status: op.status,
+    requestedBy: record.requestedBy,
+    from: record.from,
+    to: record.to,
+    ...(op.error ? { error: op.error } : {}),
+    ...(record.podsRescheduled !== undefined ? { podsRescheduled: record.podsRescheduled } : {}),
+  });
 }
 
 /** The lock goes, then whatever fired during the change is evaluated again against the new sizes. */

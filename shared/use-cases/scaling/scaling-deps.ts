@@ -1,6 +1,7 @@
 import type { Logger } from '../../logger';
 import type { AlarmStates } from '../../ports/alarms';
 import type { ClusterApi } from '../../ports/cluster-api';
+import type { EventPublisher } from '../../ports/events';
 import type { NodegroupApi, NodegroupPods } from '../../ports/nodegroups';
 import type { ScalingStore } from '../../ports/scaling-store';
 import type { ScheduleDeployer } from '../../ports/schedule-deployer';
@@ -17,6 +18,8 @@ export interface ScalingDeps {
   operations: OperationStore;
   workflows: WorkflowStarter;
   alarms: AlarmStates;
+  /** Operation transitions on the bus (source `eksflow`, detail-type `Operation <status>`). */
+  events: EventPublisher;
   logger: Logger;
   /** Scaling's clock: real time deployed, the sandbox's controllable clock locally (schedules, cooldowns). */
   scalingNow?: () => Date;

@@ -1,6 +1,6 @@
 import { ConflictError, ValidationError } from '../../../../../shared/errors';
 import { resumeScaleRuns } from '../../../../../shared/use-cases/scaling/resume-scale-runs';
-import { applyScaling, failScaling } from '../../../../../shared/use-cases/scaling/scale-steps';
+import { applyScaling, completeScaling, failScaling } from '../../../../../shared/use-cases/scaling/scale-steps';
 import { type ScaleWorkflowInput, startScale } from '../../../../../shared/use-cases/scaling/start-scale';
 import { scalingWorld } from '../../../../helpers/scaling-fakes';
 
@@ -124,5 +124,36 @@ describe('resumeScaleRuns', () => {
     expect(again.resumed).toEqual([]); // the new run is RUNNING
     expect(w.workflows.started.map((s) => s.executionName)).toEqual([id, `${id}-resumed-1`]);
     expect(w.nodegroups.updates).toHaveLength(1);
+  });
+});
+
+describe('operation transitions on the bus', () => {
+  it('publishes Operation Started, then Operation Succeeded with who and from → to', async () => {
+    // Prepare
+    const w = world();
+    const started = await startScale(
+      w.deps,
+      target,
+      { by: 'request', request: { kind: 'desired', desiredSize: 6 } },
+      api,
+    );
+    const input = w.workflows.started[0].input as ScaleWorkflowInput;
+
+    // Act
+    await applyScaling(w.deps, input);
+    w.nodegroups.finishUpdates();
+    await completeScaling(w.deps, input);
+
+    // Assess
+    expect(w.published.map((e) => e.detailType)).toEqual(['Operation Started', 'Operation Succeeded']);
+    expect(w.published[1].detail).toMatchObject({
+      operationId: started.started ? started.operationId : '',
+      kind: 'ScaleNodegroup',
+      nodegroup: 'ng',
+      status: 'Succeeded',
+      requestedBy: 'arn:aws:iam::1:user/a',
+      from: { desiredSize: 4 },
+      to: { desiredSize: 6 },
+    });
   });
 });
