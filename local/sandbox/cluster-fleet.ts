@@ -44,7 +44,8 @@ export interface ClusterFleetOptions {
 }
 
 interface Member {
-  arn: string;
+  /** The cluster's ARN and creation time: a cluster deleted and created again under its name is another one. */
+  identity: string;
   state: 'starting' | 'running' | 'stopping' | 'failed';
   controlPlane?: ControlPlane;
   core?: CoreV1Api;
@@ -144,8 +145,9 @@ export class ClusterFleet {
       .then((r) => r.cluster)
       .catch(() => undefined);
     if (!cluster?.arn) return;
+    const identity = `${cluster.arn}@${cluster.createdAt?.toISOString()}`;
     let member = this.members.get(name);
-    if (member && member.arn !== cluster.arn && member.state !== 'starting') {
+    if (member && member.identity !== identity && member.state !== 'starting') {
       // Deleted and created again between two rounds: a new cluster, a new control plane.
       await this.retire(name, member);
       member = undefined;
@@ -156,7 +158,7 @@ export class ClusterFleet {
       return;
     }
     if (!member || (member.state === 'failed' && Date.now() - (member.failedAt ?? 0) > START_RETRY_MS)) {
-      this.launch(name, cluster.arn);
+      this.launch(name, cluster.arn, identity);
       return;
     }
     if (member.state !== 'running' || !member.controlPlane) return;
@@ -170,8 +172,8 @@ export class ClusterFleet {
   }
 
   /** Starts the cluster's control plane in the background (a few seconds) and reports it when it answers. */
-  private launch(name: string, arn: string): void {
-    const member: Member = { arn, state: 'starting', sequence: new NodeSequence() };
+  private launch(name: string, arn: string, identity: string): void {
+    const member: Member = { identity, state: 'starting', sequence: new NodeSequence() };
     this.members.set(name, member);
     const started = Date.now();
     this.options.progress(`starting the control plane of cluster ${name}`);

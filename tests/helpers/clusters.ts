@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import {
   CreateClusterCommand,
   CreateNodegroupCommand,
@@ -80,4 +81,19 @@ export async function deleteTestCluster(name: string): Promise<void> {
       (error) => (error.name === 'ResourceNotFoundException' ? true : undefined),
     ),
   );
+}
+
+/**
+ * The pids of the control plane processes of a cluster (the binary, not its tied shell), found by the
+ * per-cluster state directory in their arguments: the test stack runs in another process.
+ */
+export function controlPlanePids(cluster: string): number[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((line) => line.trim().match(/^(\d+)\s+(.*)$/))
+    .filter((m): m is RegExpMatchArray => m !== null)
+    .filter(([, , args]) => /\/kube-control-plane-[0-9a-f]+ /.test(args) && !args.startsWith('sh '))
+    .filter(([, , args]) => args.includes(`/clusters/${cluster} `))
+    .map(([, pid]) => Number(pid));
 }

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-eks';
 import type { V1Pod } from '@kubernetes/client-node';
 import { ensureNetworkAndRole } from '../../local/sandbox/aws-fixtures';
-import { createTestCluster, deleteTestCluster, eks, kubeOf, waitForNodes } from '../helpers/clusters';
+import { controlPlanePids, createTestCluster, deleteTestCluster, eks, kubeOf, waitForNodes } from '../helpers/clusters';
 import {
   api,
   awsClientConfig,
@@ -275,5 +275,123 @@ describe('sandbox clusters: one control plane per cluster, Nodes from node group
     });
     expect(rollout.status).toBe(404);
     expect(rollout.body.error.details).toEqual([{ field: 'cluster', reason: expect.any(String) }]);
+  }, 60000);
+});
+
+/** A lost control plane, someone else's edit, a delete while starting, a name used again. */
+describe('sandbox clusters when things go wrong', () => {
+  const refused = { cause: expect.objectContaining({ code: 'ECONNREFUSED' }) };
+  const created: string[] = [];
+  afterAll(async () => {
+    await Promise.all(created.map(deleteTestCluster));
+  }, 60000);
+  const newCluster = async (prefix: string, nodes = 0) => {
+    const name = uniqueName(prefix);
+    created.push(name);
+    await createTestCluster(
+      name,
+      nodes
+        ? [
+            {
+              nodegroupName: 'ng',
+              instanceTypes: ['m5.large'],
+              scalingConfig: { minSize: 0, maxSize: 5, desiredSize: nodes },
+            },
+          ]
+        : [],
+    );
+    return name;
+  };
+  const describeCluster = async (name: string) => (await eks().send(new DescribeClusterCommand({ name }))).cluster!;
+
+  it('replaces a control plane that died: DescribeCluster points at the new one, and the Nodes are back', async () => {
+    // Prepare
+    const name = await newCluster('crashed', 2);
+    const before = await describeCluster(name);
+    const [pid] = controlPlanePids(name);
+
+    // Act
+    process.kill(pid, 'SIGKILL');
+    const after = await eventually('a new endpoint', async () => {
+      const c = await describeCluster(name);
+      return c.endpoint !== before.endpoint ? c : undefined;
+    });
+
+    // Assess
+    expect(pid).toBeGreaterThan(0);
+    expect(after.status).toBe('ACTIVE');
+    await expect(fetch(`${before.endpoint}/readyz`)).rejects.toMatchObject(refused);
+    expect(await waitForNodes(name, 2)).toHaveLength(2);
+    expect(controlPlanePids(name)).toHaveLength(1);
+  }, 60000);
+
+  it('puts back a node-group Node that someone deleted by hand', async () => {
+    // Prepare
+    const name = await newCluster('edited', 2);
+    const { core } = await kubeOf(name);
+    const [victim] = await waitForNodes(name, 2);
+
+    // Act
+    await core.deleteNode({ name: victim.metadata!.name! });
+
+    // Assess
+    const repaired = await eventually('two nodes again, one of them new', async () => {
+      const { items } = await core.listNode();
+      return items.length === 2 && items.every((n) => n.metadata?.uid !== victim.metadata?.uid) ? items : undefined;
+    });
+    expect(repaired.map((n) => n.metadata?.name)).not.toContain(victim.metadata?.name);
+  }, 60000);
+
+  it('stops the control plane of a cluster deleted while it was still starting, and forgets the cluster', async () => {
+    // Prepare
+    const name = uniqueName('hasty');
+    const fixtures = await ensureNetworkAndRole(awsClientConfig());
+
+    // Act
+    await eks().send(
+      new CreateClusterCommand({
+        name,
+        roleArn: fixtures.roleArn,
+        resourcesVpcConfig: { subnetIds: fixtures.subnetIds },
+      }),
+    );
+    const [starting] = await eventually('its control plane process', async () => {
+      const pids = controlPlanePids(name);
+      return pids.length > 0 ? pids : undefined;
+    });
+    const statusWhileStarting = (await describeCluster(name)).status;
+    const deleting = await eks().send(new DeleteClusterCommand({ name }));
+    await eventually('the cluster to be gone', async () =>
+      eks()
+        .send(new DescribeClusterCommand({ name }))
+        .then(
+          () => undefined,
+          (error) => (error.name === 'ResourceNotFoundException' ? true : undefined),
+        ),
+    );
+
+    // Assess
+    expect(starting).toBeGreaterThan(0);
+    expect(statusWhileStarting).toBe('CREATING');
+    expect(deleting.cluster?.status).toBe('DELETING');
+    expect(controlPlanePids(name)).toEqual([]);
+  }, 60000);
+
+  it('gives a cluster deleted and created again under its name a fresh control plane', async () => {
+    // Prepare
+    const name = await newCluster('reborn');
+    const first = await describeCluster(name);
+    const { core } = await kubeOf(name);
+    await core.createNamespace({ body: { metadata: { name: 'left-over' } } });
+
+    // Act
+    await deleteTestCluster(name);
+    await createTestCluster(name);
+    const second = await describeCluster(name);
+
+    // Assess
+    expect(second.endpoint).not.toBe(first.endpoint);
+    await expect((await kubeOf(name)).core.readNamespace({ name: 'left-over' })).rejects.toMatchObject({ code: 404 });
+    expect(controlPlanePids(name)).toHaveLength(1);
   }, 60000);
 });
