@@ -51,6 +51,8 @@ interface Member {
   core?: CoreV1Api;
   /** The node groups as last applied to the Nodes (JSON); undefined: not yet, or to be checked again. */
   applied?: string;
+  /** The last polling round whose node groups the Nodes match. */
+  syncedRound?: number;
   sequence: NodeSequence;
   failedAt?: number;
 }
@@ -70,6 +72,8 @@ export class ClusterFleet {
   private running = false;
   private loop?: Promise<void>;
   private round = 0;
+  /** Control planes being started: stop() waits for them, so none outlives the fleet. */
+  private readonly launches = new Set<Promise<void>>();
   private kubeconfigText = '';
 
   constructor(private readonly options: ClusterFleetOptions) {
@@ -87,6 +91,7 @@ export class ClusterFleet {
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
+    await Promise.allSettled(this.launches);
     await Promise.allSettled([...this.members.values()].map((m) => m.controlPlane?.stop()));
     this.members.clear();
     this.eks.destroy();
@@ -98,12 +103,16 @@ export class ClusterFleet {
     return member?.state === 'running' ? member.controlPlane : undefined;
   }
 
-  /** Resolves once the cluster's control plane runs and its Nodes match its node groups. */
+  /**
+   * Resolves once the cluster's control plane runs and its Nodes match its node groups as they were
+   * when this was called (a round that began after the call has synced them).
+   */
   async settled(cluster: string, timeoutMs = 120000): Promise<ControlPlane> {
     const deadline = Date.now() + timeoutMs;
+    const calledIn = this.round;
     while (Date.now() < deadline) {
       const member = this.members.get(cluster);
-      if (member?.state === 'running' && member.applied !== undefined && member.controlPlane)
+      if (member?.state === 'running' && (member.syncedRound ?? 0) > calledIn && member.controlPlane)
         return member.controlPlane;
       await sleep(50);
     }
@@ -177,7 +186,7 @@ export class ClusterFleet {
     this.members.set(name, member);
     const started = Date.now();
     this.options.progress(`starting the control plane of cluster ${name}`);
-    void (async () => {
+    const launching = (async () => {
       try {
         const dir = path.join(this.options.dir, name);
         rmSync(dir, { recursive: true, force: true });
@@ -205,6 +214,8 @@ export class ClusterFleet {
         this.options.progress(`cluster ${name}: control plane failed to start: ${(error as Error).message}`);
       }
     })();
+    this.launches.add(launching);
+    void launching.finally(() => this.launches.delete(launching));
   }
 
   private async report(cluster: Pick<Cluster, 'name' | 'arn'>, controlPlane: ControlPlane): Promise<void> {
@@ -227,10 +238,16 @@ export class ClusterFleet {
   private async syncNodes(name: string, member: Member): Promise<void> {
     const nodegroups = await this.nodegroupsOf(name);
     const wanted = JSON.stringify(nodegroups);
-    if (this.round % NODE_REPAIR_ROUNDS === 0) member.applied = undefined;
-    if (member.applied === wanted || !member.core) return;
+    const round = this.round;
+    if (round % NODE_REPAIR_ROUNDS === 0) member.applied = undefined;
+    if (!member.core) return;
+    if (member.applied === wanted) {
+      member.syncedRound = round;
+      return;
+    }
     const result = await syncNodes(member.core, nodegroups, this.options.aws.region, member.sequence);
     member.applied = wanted;
+    member.syncedRound = round;
     const changes = Object.entries(result).filter(([, names]) => names.length > 0);
     if (changes.length > 0)
       this.options.progress(`cluster ${name}: nodes ${changes.map(([k, names]) => `${k} ${names.length}`).join(', ')}`);
