@@ -201,17 +201,26 @@ export class ClusterFleet {
         }
         member.controlPlane = controlPlane;
         member.core = kubeConfigFor(name, controlPlane).makeApiClient(CoreV1Api);
-        await this.report({ name, arn }, controlPlane);
         member.state = 'running';
+        // The kubeconfig has the cluster's context before anyone sees the cluster ACTIVE.
+        this.writeKubeconfig();
+        await this.report({ name, arn }, controlPlane);
         this.options.progress(
           `cluster ${name}: control plane at ${controlPlane.server} after ${((Date.now() - started) / 1000).toFixed(1)} s`,
         );
       } catch (error) {
         member.state = 'failed';
         member.failedAt = Date.now();
+        this.writeKubeconfig();
         await member.controlPlane?.stop();
         member.controlPlane = undefined;
-        this.options.progress(`cluster ${name}: control plane failed to start: ${(error as Error).message}`);
+        // A cluster deleted while its control plane started is not a failure: the next round retires it.
+        const deleted = (error as Error).message.includes('DELETING');
+        this.options.progress(
+          deleted
+            ? `cluster ${name} was deleted while its control plane started`
+            : `cluster ${name}: control plane failed to start: ${(error as Error).message}`,
+        );
       }
     })();
     this.launches.add(launching);
@@ -233,6 +242,8 @@ export class ClusterFleet {
     await member.controlPlane?.stop();
     rmSync(path.join(this.options.dir, name), { recursive: true, force: true });
     if (this.members.get(name) === member) this.members.delete(name);
+    // Before the emulator hears that the cluster is gone.
+    this.writeKubeconfig();
   }
 
   private async syncNodes(name: string, member: Member): Promise<void> {

@@ -1,10 +1,11 @@
 import {
   CreateClusterCommand,
   DeleteClusterCommand,
+  DeleteNodegroupCommand,
   DescribeClusterCommand,
   UpdateNodegroupConfigCommand,
 } from '@aws-sdk/client-eks';
-import type { V1Pod } from '@kubernetes/client-node';
+import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { ensureNetworkAndRole } from '../../local/sandbox/aws-fixtures';
 import { controlPlanePids, createTestCluster, deleteTestCluster, eks, kubeOf, waitForNodes } from '../helpers/clusters';
 import {
@@ -79,6 +80,11 @@ describe('sandbox clusters: one control plane per cluster, Nodes from node group
 
     // Assess
     expect(described?.endpoint).not.toBe(testStack().controlPlane.server);
+    const contexts = new KubeConfig();
+    contexts.loadFromFile(testStack().kubeconfig!);
+    expect(contexts.getContexts().map((c) => c.name)).toEqual(expect.arrayContaining(['sandbox', cluster]));
+    expect(contexts.getCluster(cluster)?.server).toBe(described?.endpoint);
+    expect(contexts.getCurrentContext()).toBe('sandbox');
     expect(described?.certificateAuthority?.data).not.toBe(testStack().controlPlane.caData);
     await expect(second.apps.readNamespacedDeployment({ name, namespace: 'default' })).resolves.toBeDefined();
     await expect(kube().apps.readNamespacedDeployment({ name, namespace: 'default' })).rejects.toMatchObject({
@@ -228,6 +234,15 @@ describe('sandbox clusters: one control plane per cluster, Nodes from node group
     expect(onRemoved.length).toBeGreaterThan(0);
   }, 60000);
 
+  it("removes a deleted node group's Nodes and keeps the others", async () => {
+    // Act
+    await eks().send(new DeleteNodegroupCommand({ clusterName: cluster, nodegroupName: 'batch' }));
+
+    // Assess
+    await waitForNodes(cluster, 0, 'eks.amazonaws.com/nodegroup=batch');
+    expect(await waitForNodes(cluster, 1, 'eks.amazonaws.com/nodegroup=general')).toHaveLength(1);
+  });
+
   it("stops a deleted cluster's control plane (its port refuses) and then knows it no more (404 from our API)", async () => {
     // Prepare
     const name = uniqueName('doomed');
@@ -274,6 +289,13 @@ describe('sandbox clusters: one control plane per cluster, Nodes from node group
       cause: expect.objectContaining({ code: 'ECONNREFUSED' }),
     });
     expect(rollout.status).toBe(404);
+    const contexts = await eventually('the kubeconfig without its context', async () => {
+      const config = new KubeConfig();
+      config.loadFromFile(testStack().kubeconfig!);
+      const names = config.getContexts().map((c) => c.name);
+      return names.includes(name) ? undefined : names;
+    });
+    expect(contexts).toContain('sandbox');
     expect(rollout.body.error.details).toEqual([{ field: 'cluster', reason: expect.any(String) }]);
   }, 60000);
 });
