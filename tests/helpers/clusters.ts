@@ -74,7 +74,13 @@ export async function deleteTestCluster(name: string): Promise<void> {
   for (const nodegroupName of groups.nodegroups ?? []) {
     await client.send(new DeleteNodegroupCommand({ clusterName: name, nodegroupName }));
   }
-  await client.send(new DeleteClusterCommand({ name })).catch(() => undefined);
+  // Retried while EKS still counts node groups that are being deleted (ResourceInUseException).
+  await eventually(`DeleteCluster ${name}`, async () =>
+    client.send(new DeleteClusterCommand({ name })).then(
+      () => true,
+      (error) => (error.name === 'ResourceNotFoundException' ? true : undefined),
+    ),
+  );
   await eventually(`cluster ${name} gone`, async () =>
     client.send(new DescribeClusterCommand({ name })).then(
       () => undefined,
