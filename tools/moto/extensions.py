@@ -59,8 +59,14 @@ SERIALIZED_DYNAMODB = Extension(
     handle=_serialized,
 )
 
+# The extension modules import Extension from here: imported after it is defined.
+from eks_cluster_lifecycle import EKS_CLUSTER_LIFECYCLE  # noqa: E402
+
 # Everything eksflow emulates itself, first match wins. Keep README.md's list in step with this one.
-EXTENSIONS: tuple[Extension, ...] = (SERIALIZED_DYNAMODB,)
+EXTENSIONS: tuple[Extension, ...] = (
+    SERIALIZED_DYNAMODB,
+    EKS_CLUSTER_LIFECYCLE,
+)
 
 
 def with_extensions(app: WsgiApp, extensions: tuple[Extension, ...] = EXTENSIONS) -> WsgiApp:
