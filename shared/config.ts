@@ -1,9 +1,13 @@
 import type { KubeAccess } from './domain/cluster';
 import type { LogLevel } from './logger';
 
-/** A cluster whose Kubernetes API is reached at a fixed place instead of through DescribeCluster + an EKS token. */
+/**
+ * A cluster whose Kubernetes API is reached at a fixed place instead of through DescribeCluster + an EKS
+ * token; without `server`, only the token is replaced (the sandbox: endpoint and CA from DescribeCluster,
+ * the local API servers' static token).
+ */
 export interface KubeEndpointOverride {
-  server: string;
+  server?: string;
   /** Base64 PEM bundle of the CA that signed the server's certificate. */
   caData?: string;
   token: string;

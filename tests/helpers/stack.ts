@@ -13,6 +13,8 @@ export interface TestStack {
   region: string;
   awsEndpoint: string;
   controlPlane: { server: string; caData: string; token: string };
+  /** The stack's kubeconfig (the sandbox's `.sandbox/kubeconfig`), when the stack wrote one. */
+  kubeconfig?: string;
 }
 
 /** The stack started by the global setup (its endpoints travel in an environment variable). */

@@ -18,13 +18,11 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-Environ = dict[str, Any]
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+from extensions import Environ, Extension, StartResponse, WsgiApp
 
 UPDATE_SECONDS_ENV = "EKSFLOW_EMULATOR_NODEGROUP_UPDATE_SECONDS"
 UPDATE_SECONDS_TAG = "eksflow.emulator/update-seconds"
@@ -167,3 +165,15 @@ def handle(app: WsgiApp, environ: Environ, start_response: StartResponse) -> Ite
         nodegroup.status = "UPDATING"
     _finish_later(update, nodegroup)
     return _json(start_response, "200 OK", {"update": update.as_json()})
+
+
+EKS_NODEGROUP_UPDATES = Extension(
+    name="eks-nodegroup-updates",
+    why=(
+        "Real EKS node-group config updates are InProgress (the group UPDATING) for minutes, then Successful, "
+        "and callers wait with DescribeUpdate. moto 5.2 applies the scaling config at once, answers "
+        "Successful and has no DescribeUpdate, so a scaling workflow's waiting was never exercised."
+    ),
+    claims=claims,
+    handle=handle,
+)

@@ -10,8 +10,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import eks_nodegroup_updates
-
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
@@ -61,15 +59,16 @@ SERIALIZED_DYNAMODB = Extension(
     handle=_serialized,
 )
 
-EKS_NODEGROUP_UPDATES = Extension(
-    name="eks-nodegroup-updates",
-    why=eks_nodegroup_updates.__doc__ or "",
-    claims=eks_nodegroup_updates.claims,
-    handle=eks_nodegroup_updates.handle,
-)
+# The extension modules import Extension from here: imported after it is defined.
+from eks_cluster_lifecycle import EKS_CLUSTER_LIFECYCLE  # noqa: E402
+from eks_nodegroup_updates import EKS_NODEGROUP_UPDATES  # noqa: E402
 
 # Everything eksflow emulates itself, first match wins. Keep README.md's list in step with this one.
-EXTENSIONS: tuple[Extension, ...] = (SERIALIZED_DYNAMODB, EKS_NODEGROUP_UPDATES)
+EXTENSIONS: tuple[Extension, ...] = (
+    SERIALIZED_DYNAMODB,
+    EKS_CLUSTER_LIFECYCLE,
+    EKS_NODEGROUP_UPDATES,
+)
 
 
 def with_extensions(app: WsgiApp, extensions: tuple[Extension, ...] = EXTENSIONS) -> WsgiApp:
