@@ -36,7 +36,7 @@ export interface NodegroupApi {
 
 /** What the cluster's pods say about a node group (Kubernetes API). */
 export interface NodegroupPods {
-  /** Pods the scheduler could not place (phase Pending, no node), in every namespace. */
+  /** Pods the scheduler could not place (Pending, marked Unschedulable), in every namespace. */
   pendingPods(cluster: string): Promise<PendingPod[]>;
   /** Pods per Node of the group (label eks.amazonaws.com/nodegroup). */
   podsPerNode(cluster: string, nodegroup: string): Promise<Record<string, number>>;

@@ -15,7 +15,7 @@ export class KubeNodegroupPods implements NodegroupPods {
     const list = await kubeCall('list pending pods', () =>
       core.listPodForAllNamespaces({ fieldSelector: 'status.phase=Pending,spec.nodeName=' }),
     );
-    return list.items.map(toPendingPod);
+    return list.items.filter(isUnschedulable).map(toPendingPod);
   }
 
   async podsPerNode(cluster: string, nodegroup: string): Promise<Record<string, number>> {
@@ -34,6 +34,16 @@ export class KubeNodegroupPods implements NodegroupPods {
     }
     return counts;
   }
+}
+
+/**
+ * The scheduler tried and found no node (PodScheduled False, reason Unschedulable), as Cluster Autoscaler
+ * reads it: a pod created a moment ago, or one for another scheduler, is not a reason to add nodes.
+ */
+function isUnschedulable(pod: V1Pod): boolean {
+  return (pod.status?.conditions ?? []).some(
+    (c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable',
+  );
 }
 
 /** What the containers of a pod ask for together. */
