@@ -5,6 +5,7 @@ import {
   nodesNeeded,
   type PendingPod,
 } from '../../../../../shared/domain/scaling/fit-pending-pods';
+import { DEFAULT_INSTANCE_TYPE, nodeResources } from '../../../../../shared/domain/nodes/instance-types';
 import { allocatableOf } from '../../../../../shared/domain/scaling/instance-types';
 
 const GiB = 1024 ** 3;
@@ -115,9 +116,23 @@ describe('allocatableOf', () => {
     });
   });
 
-  it('takes the smallest of several types, and t3.medium for types it does not know', () => {
+  it("agrees with the sandbox Node's allocatable for the same type", () => {
+    // Prepare
+    const node = nodeResources('c5.xlarge').allocatable;
+
+    // Act
+    const fit = allocatableOf(['c5.xlarge']);
+
+    // Assess
+    expect(`${fit.cpuMillis}m`).toBe(node.cpu);
+    expect(`${fit.memoryBytes / 1024}Ki`).toBe(node.memory);
+    expect(String(fit.pods)).toBe(node.pods);
+  });
+
+  it('takes the smallest of several types, and the default type for types it does not know', () => {
     // Act / Assess
     expect(allocatableOf(['m6i.xlarge', 'm6i.large']).cpuMillis).toBe(1930);
-    expect(allocatableOf(['x9.unknown'])).toEqual(allocatableOf(['t3.medium']));
+    expect(allocatableOf(['x9.unknown'])).toEqual(allocatableOf([DEFAULT_INSTANCE_TYPE]));
+    expect(allocatableOf([])).toEqual(allocatableOf([DEFAULT_INSTANCE_TYPE]));
   });
 });
