@@ -5,9 +5,11 @@ while, then Successful; callers wait with DescribeUpdate. moto 5.2 applies the s
 answers "Successful" straight away and has no DescribeUpdate, so a workflow's waiting was never exercised.
 
 Here an update stays InProgress for a configurable time, then turns Successful and the node group ACTIVE:
-- EKSFLOW_EMULATOR_NODEGROUP_UPDATE_SECONDS (default 1) sets it for every node group;
-- a node-group tag `eksflow.emulator/update-seconds` sets it for one (tests choose their own speed without
-  touching the shared emulator's other node groups).
+- a node-group tag `eksflow.emulator/update-seconds` sets it for one group (tests choose their own speed
+  without touching the shared emulator's other node groups);
+- EKSFLOW_EMULATOR_NODEGROUP_UPDATE_SECONDS sets it for every other group;
+- neither: 0, moto's own behaviour (Successful at once, the group stays ACTIVE), which code and tests that
+  update node groups directly rely on; the update is still known to DescribeUpdate.
 DescribeUpdate for an id this module did not issue falls through to the next handler (cluster and add-on
 updates are someone else's).
 """
@@ -26,8 +28,8 @@ from extensions import Environ, Extension, StartResponse, WsgiApp
 
 UPDATE_SECONDS_ENV = "EKSFLOW_EMULATOR_NODEGROUP_UPDATE_SECONDS"
 UPDATE_SECONDS_TAG = "eksflow.emulator/update-seconds"
-# Long enough that a workflow really waits at least once, short enough for tests.
-DEFAULT_UPDATE_SECONDS = 1.0
+# Unless asked for, updates complete at once, as plain moto's do.
+DEFAULT_UPDATE_SECONDS = 0.0
 
 UPDATE_CONFIG_PATH = re.compile(r"^/clusters/(?P<cluster>[^/]+)/node-groups/(?P<nodegroup>[^/]+)/update-config$")
 DESCRIBE_UPDATE_PATH = re.compile(r"^/clusters/(?P<cluster>[^/]+)/updates/(?P<update>[^/]+)$")
@@ -162,8 +164,10 @@ def handle(app: WsgiApp, environ: Environ, start_response: StartResponse) -> Ite
     )
     with _lock:
         _updates[update.id] = update
-        nodegroup.status = "UPDATING"
-    _finish_later(update, nodegroup)
+        if update.status() == "InProgress":
+            nodegroup.status = "UPDATING"
+    if update.status() == "InProgress":
+        _finish_later(update, nodegroup)
     return _json(start_response, "200 OK", {"update": update.as_json()})
 
 
