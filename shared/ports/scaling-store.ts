@@ -32,6 +32,8 @@ export interface ScalingStore {
   deleteSchedule(cluster: string, nodegroup: string, name: string): Promise<boolean>;
   /** Records a firing for `occurrence` unless one for it (or a later one) is recorded: true if this call did. */
   claimScheduleFiring(schedule: ScalingSchedule, occurrence: string): Promise<boolean>;
+  /** Undoes a claim whose firing failed (its retry may claim again), unless a later firing replaced it. */
+  releaseScheduleFiring(schedule: ScalingSchedule, occurrence: string): Promise<void>;
 
   createPolicy(policy: ScalingPolicy): Promise<void>;
   listPolicies(cluster: string, nodegroup: string): Promise<ScalingPolicy[]>;
@@ -44,4 +46,6 @@ export interface ScalingStore {
    * one delivery of five duplicates that wins scales; the others find the policy already fired.
    */
   claimPolicyFiring(policy: ScalingPolicy, now: string): Promise<boolean>;
+  /** Undoes a claim whose firing failed: the cooldown was not spent. */
+  releasePolicyFiring(policy: ScalingPolicy, claimedAt: string): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Container } from '../../shared/composition-root';
 import type { WorkflowStarter } from '../../shared/ports/workflows';
 import { applyScaling, checkScaling, completeScaling } from '../../shared/use-cases/scaling/scale-steps';
+import { firePolicy, fireSchedule } from '../../shared/use-cases/scaling/fire-triggers';
 import { startScale } from '../../shared/use-cases/scaling/start-scale';
 import { startRuntimeChild } from '../helpers/crash-harness';
 import { startFaultProxies, type FaultProxies } from '../helpers/fault-proxies';
@@ -107,6 +108,54 @@ describe('chaos: the scale-nodegroup workflow', () => {
       expect(op?.steps.map((s) => s.name)).toEqual(['Requested', 'UpdateRequested', 'Completed']);
       expect(await c.scaling.getLock(ng.cluster, ng.name)).toBeUndefined();
       expect(await emulatorNodegroup(ng)).toMatchObject({ status: 'ACTIVE', desiredSize: 4 });
+    });
+
+    it('a schedule or policy firing that cannot start its run uses up neither the occurrence nor the cooldown (DynamoDB)', async () => {
+      // Prepare
+      const ng = await createNodegroup({ minSize: 1, maxSize: 10, desiredSize: 2 });
+      const createdAt = new Date().toISOString();
+      await c.scaling.createSchedule({
+        cluster: ng.cluster,
+        nodegroup: ng.name,
+        name: 'night',
+        schedule: 'rate(1 day)',
+        timezone: 'UTC',
+        desiredSize: 5,
+        createdAt,
+        createdBy: 'test',
+      });
+      const policy = {
+        cluster: ng.cluster,
+        nodegroup: ng.name,
+        name: 'up',
+        alarm: 'a',
+        state: 'ALARM' as const,
+        adjustment: { type: 'change' as const, value: 1 },
+        cooldownSeconds: 600,
+        createdAt,
+        createdBy: 'test',
+      };
+      await c.scaling.createPolicy(policy);
+      const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottledError' });
+      const failing: Container = { ...c, workflows: { ...idle, start: async () => Promise.reject(throttled) } };
+      const target = { cluster: ng.cluster, nodegroup: ng.name };
+
+      // Act
+      const scheduleFailure = await fireSchedule(failing, { ...target, schedule: 'night' }, createdAt).catch((e) => e);
+      const policyFailure = await firePolicy(failing, policy).catch((e) => e);
+      const stored = {
+        schedule: await c.scaling.getSchedule(ng.cluster, ng.name, 'night'),
+        policy: (await c.scaling.listPolicies(ng.cluster, ng.name))[0],
+        lock: await c.scaling.getLock(ng.cluster, ng.name),
+      };
+      const retried = await fireSchedule(c, { ...target, schedule: 'night' }, createdAt);
+
+      // Assess
+      expect([scheduleFailure, policyFailure]).toEqual([throttled, throttled]);
+      expect(stored.schedule?.lastOccurrence).toBeUndefined();
+      expect(stored.policy.lastFiredAt).toBeUndefined();
+      expect(stored.lock).toBeUndefined();
+      expect(retried).toMatchObject({ started: true, to: { desiredSize: 5 } });
     });
 
     it('the update went through but its id was never recorded (a crash): the re-run waits on the group, not a new update', async () => {

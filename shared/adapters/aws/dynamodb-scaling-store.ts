@@ -194,6 +194,15 @@ export class DynamoDbScalingStore implements ScalingStore {
     );
   }
 
+  async releaseScheduleFiring(schedule: ScalingSchedule, occurrence: string): Promise<void> {
+    await this.restore(
+      { pk: ngKey(schedule.cluster, schedule.nodegroup), sk: `SCHEDULE#${schedule.name}` },
+      'lastOccurrence',
+      occurrence,
+      schedule.lastOccurrence,
+    );
+  }
+
   async createPolicy(policy: ScalingPolicy): Promise<void> {
     await this.createItem(
       {
@@ -258,6 +267,34 @@ export class DynamoDbScalingStore implements ScalingStore {
       ? 'attribute_exists(pk) AND lastFiredAt = :expected'
       : 'attribute_exists(pk) AND attribute_not_exists(lastFiredAt)';
     return this.conditionalSet(key, 'lastFiredAt', now, condition, policy.lastFiredAt);
+  }
+
+  async releasePolicyFiring(policy: ScalingPolicy, claimedAt: string): Promise<void> {
+    await this.restore(
+      { pk: ngKey(policy.cluster, policy.nodegroup), sk: `POLICY#${policy.name}` },
+      'lastFiredAt',
+      claimedAt,
+      policy.lastFiredAt,
+    );
+  }
+
+  /** Puts `attribute` back to `previous` (or removes it) if it still holds our `claimed` value. */
+  private async restore(key: Record<string, string>, attribute: string, claimed: string, previous?: string) {
+    try {
+      await this.send('UpdateItem', () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: previous ? `SET ${attribute} = :previous` : `REMOVE ${attribute}`,
+            ConditionExpression: `${attribute} = :claimed`,
+            ExpressionAttributeValues: { ':claimed': claimed, ...(previous ? { ':previous': previous } : {}) },
+          }),
+        ),
+      );
+    } catch (error) {
+      if (awsErrorName(error) !== 'ConditionalCheckFailedException') throw error;
+    }
   }
 
   private async conditionalSet(

@@ -84,6 +84,11 @@ export class MemoryScalingStore implements ScalingStore {
     return true;
   }
 
+  async releaseScheduleFiring(schedule: ScalingSchedule, occurrence: string) {
+    const stored = this.schedules.get(key(schedule.cluster, schedule.nodegroup, schedule.name));
+    if (stored?.lastOccurrence === occurrence) stored.lastOccurrence = schedule.lastOccurrence;
+  }
+
   async createPolicy(policy: ScalingPolicy) {
     const k = key(policy.cluster, policy.nodegroup, policy.name);
     if (this.policies.has(k)) throw new ConflictError(`policy ${policy.name} already exists`);
@@ -111,6 +116,11 @@ export class MemoryScalingStore implements ScalingStore {
     if (!stored || stored.lastFiredAt !== policy.lastFiredAt) return false;
     stored.lastFiredAt = now;
     return true;
+  }
+
+  async releasePolicyFiring(policy: ScalingPolicy, claimedAt: string) {
+    const stored = this.policies.get(key(policy.cluster, policy.nodegroup, policy.name));
+    if (stored?.lastFiredAt === claimedAt) stored.lastFiredAt = policy.lastFiredAt;
   }
 }
 

@@ -20,7 +20,13 @@ export async function fireSchedule(
   if (!schedule) return { started: false, reason: `schedule ${target.schedule} no longer exists` };
   if (!(await deps.scaling.claimScheduleFiring(schedule, occurrence)))
     return { started: false, reason: `occurrence ${occurrence} was already handled (or a later one)` };
-  return fire(deps, target, { kind: 'schedule', schedule: schedule.name, occurrence });
+  try {
+    return await fire(deps, target, { kind: 'schedule', schedule: schedule.name, occurrence });
+  } catch (error) {
+    // A throttled or failed call must not use the occurrence up: the retried delivery fires it.
+    await deps.scaling.releaseScheduleFiring(schedule, occurrence);
+    throw error;
+  }
 }
 
 /**
@@ -38,9 +44,16 @@ export async function firePolicy(deps: ScalingDeps, policy: ScalingPolicy, enter
   const trigger: ScaleTrigger = { kind: 'policy', policy: policy.name, alarm: policy.alarm };
   if (lock && (await deps.scaling.addWaiting(policy.cluster, policy.nodegroup, trigger)))
     return { started: false, reason: `waits for operation ${lock.operationId}`, waiting: true };
-  if (!(await deps.scaling.claimPolicyFiring(policy, now.toISOString())))
+  const claimedAt = now.toISOString();
+  if (!(await deps.scaling.claimPolicyFiring(policy, claimedAt)))
     return { started: false, reason: 'another delivery fired the policy' };
-  return fire(deps, target, trigger);
+  try {
+    return await fire(deps, target, trigger);
+  } catch (error) {
+    // A failed firing spends no cooldown: the retried event (or the sweep) fires it.
+    await deps.scaling.releasePolicyFiring(policy, claimedAt);
+    throw error;
+  }
 }
 
 /** Triggers that fired while a change ran, evaluated again now that it is over. */

@@ -100,6 +100,26 @@ describe('alarm policies', () => {
     expect(atMax.skipped[0].reason).toMatch(/already at/);
   });
 
+  it('a firing whose workflow cannot start spends no cooldown: the retried event scales', async () => {
+    // Prepare
+    const w = world();
+    await w.deps.scaling.createPolicy(w.policy);
+    w.workflows.failWith = Object.assign(new Error('throttled'), { name: 'ThrottledError' });
+
+    // Act
+    const failed = await firePoliciesForAlarm(w.deps, change('2027-01-01T00:00:00Z')).catch((e) => e);
+    const afterFailure = (await w.deps.scaling.listPolicies('c1', 'ng'))[0];
+    const lockAfterFailure = await w.deps.scaling.getLock('c1', 'ng');
+    w.workflows.failWith = undefined;
+    const retried = await firePoliciesForAlarm(w.deps, change('2027-01-01T00:00:00Z'));
+
+    // Assess
+    expect(failed).toBeInstanceOf(Error);
+    expect(afterFailure.lastFiredAt).toBeUndefined();
+    expect(lockAfterFailure).toBeUndefined();
+    expect(retried.started).toHaveLength(1);
+  });
+
   it('fires while a change runs: waits for it (no cooldown spent), then runs when it ends', async () => {
     // Prepare
     const w = world();
