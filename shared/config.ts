@@ -1,4 +1,4 @@
-import type { KubeAccess } from './domain/cluster';
+import type { KubeAccess } from './domain/clusters/cluster';
 import type { LogLevel } from './logger';
 
 /** A cluster whose Kubernetes API is reached at a fixed place instead of through DescribeCluster + an EKS token. */
@@ -19,7 +19,8 @@ export interface Config {
   eventBusName: string;
   /** Keyed by cluster name; `*` applies to every cluster. */
   kubeOverrides: Record<string, KubeEndpointOverride>;
-  clusterDefaults: { roleArn?: string; subnetIds?: string[] };
+  /** Set once by a platform team: the cluster role, subnets and node role of specs that name none. */
+  clusterDefaults: { roleArn?: string; subnetIds?: string[]; nodeRoleArn?: string };
   /** eksflow's roles granted Kubernetes access in the clusters it provisions; unset in the sandbox. */
   kubeAccess?: KubeAccess;
   /** First wait of the provisioning poll loop; the workflow doubles it up to a ceiling. */
@@ -52,6 +53,7 @@ export function loadConfig(env: Env = process.env): Config {
             .map((s) => s.trim())
             .filter(Boolean)
         : undefined,
+      nodeRoleArn: env.EKSFLOW_DEFAULT_NODE_ROLE_ARN || undefined,
     },
     kubeAccess: env.EKSFLOW_BASELINE_PRINCIPAL_ARN
       ? {

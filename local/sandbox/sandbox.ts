@@ -109,7 +109,7 @@ export async function sandboxConfig(stack: Stack, extra: Record<string, string> 
   return {
     ...config,
     kubeOverrides: { '*': { server, caData, token } },
-    clusterDefaults: { roleArn: fixtures.roleArn, subnetIds: fixtures.subnetIds },
+    clusterDefaults: { roleArn: fixtures.roleArn, subnetIds: fixtures.subnetIds, nodeRoleArn: fixtures.roleArn },
     clusterPollSeconds: Number(extra.EKSFLOW_CLUSTER_POLL_SECONDS ?? 2),
   };
 }

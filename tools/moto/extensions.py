@@ -59,8 +59,12 @@ SERIALIZED_DYNAMODB = Extension(
     handle=_serialized,
 )
 
+import eks_addons  # noqa: E402  (next to this file, like this module)
+
+EKS_ADDONS_AND_ACCESS = Extension(name="eks-addons-access", why=eks_addons.__doc__ or "", claims=eks_addons.claims, handle=eks_addons.handle)
+
 # Everything eksflow emulates itself, first match wins. Keep README.md's list in step with this one.
-EXTENSIONS: tuple[Extension, ...] = (SERIALIZED_DYNAMODB,)
+EXTENSIONS: tuple[Extension, ...] = (SERIALIZED_DYNAMODB, EKS_ADDONS_AND_ACCESS)
 
 
 def with_extensions(app: WsgiApp, extensions: tuple[Extension, ...] = EXTENSIONS) -> WsgiApp:
