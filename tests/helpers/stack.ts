@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { kubeConfigFor } from '../../shared/adapters/kube/kube-clients';
 import type { Config } from '../../shared/config';
-import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
+import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime';
 import { AlarmBridge } from '../../local/sandbox/alarm-bridge';
 import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
 import { signedFetch, type SigningOptions } from './signed-fetch';
@@ -52,6 +52,8 @@ export interface TestRuntimeOptions {
   table?: string;
   /** Passed to startLocalRuntime: sweep at start (and at this interval) to find work a killed runtime left. */
   recovery?: { sweepIntervalMs?: number };
+  /** Passed to startLocalRuntime: parts of the wiring replaced (e.g. an adapter wrapped to inject a failure). */
+  containerOverrides?: LocalRuntimeOptions['containerOverrides'];
 }
 
 /** A fresh table name: test files never see each other's records. */
@@ -106,6 +108,7 @@ export async function startTestRuntime(options: TestRuntimeOptions = {}): Promis
     config,
     retryIntervalMs: options.retryIntervalMs ?? 50,
     recovery: options.recovery,
+    containerOverrides: options.containerOverrides,
   });
   const alarms = await startAlarmBridge(config, runtime.deliverEvent);
   const closeRuntime = runtime.close;

@@ -16,3 +16,4 @@ export {
 /** Server-side apply of any kind (the provisioning baseline): the generic object API and its patch types. */
 export { KubernetesObjectApi } from '@kubernetes/client-node/dist/object.js';
 export { PatchStrategy } from '@kubernetes/client-node/dist/patch.js';
+export { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';

@@ -22,11 +22,15 @@ export class KubeClusterBaseline implements ClusterBaseline {
     const { core, objects } = await this.clients.forCluster(cluster);
     const existed = await namespaceExists(core, namespace.name);
     const { apply, remove } = namespaceManifests(namespace);
-    const { PatchStrategy } = require('./client-node') as typeof import('./client-node');
+    const { PatchStrategy, ObjectSerializer } = require('./client-node') as typeof import('./client-node');
     for (const manifest of apply) {
+      // client-node serializes by its models, whose names differ from the wire's where the wire's are reserved
+      // words (LimitRange `default` is `_default`, NetworkPolicy `from` is `_from`): a wire manifest goes
+      // through its model first, or those fields would be dropped without a word.
+      const model = ObjectSerializer.deserialize(manifest, `V1${manifest.kind}`, '');
       await refusedIsTransient(`apply ${describe(manifest)}`, () =>
         // force: eksflow owns these fields; another manager's edit of them is taken back (the spec is the truth).
-        objects.patch(manifest, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply),
+        objects.patch(model, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply),
       );
     }
     for (const manifest of remove) {
