@@ -71,7 +71,7 @@ export const routes: Record<string, Route> = {
   },
 
   'GET /operations/{id}': async (event, c) => {
-    const operation = await getOperation(c.operations, event.pathParameters?.id ?? '');
+    const operation = await getOperation(c.operations, event.pathParameters?.id ?? '', c.workflows);
     authorize(c, callerOf(event).principalArn, 'read', { cluster: operation.cluster });
     return json(200, operation);
   },

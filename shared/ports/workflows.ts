@@ -15,4 +15,9 @@ export interface WorkflowStarter {
   stop(workflow: WorkflowName, executionName: string): Promise<void>;
   /** The state of the execution named `executionName` (the sweep restarts runs that ended early). */
   status(workflow: WorkflowName, executionName: string): Promise<ExecutionState>;
+  /**
+   * State transitions of the execution so far (Step Functions bills each): every state entered. Undefined
+   * when the execution is unknown. Optional: a starter that cannot tell leaves it out.
+   */
+  transitions?(workflow: WorkflowName, executionName: string): Promise<number | undefined>;
 }

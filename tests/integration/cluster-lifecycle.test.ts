@@ -35,6 +35,9 @@ describe('cluster lifecycle through the HTTP API', () => {
       'Completed',
     ]);
     expect(operation.cost.invocations.ensureComponent).toBe(5);
+    const execution = runtime.engine.get(`provision-cluster:${accepted.body.operationId}`);
+    expect(operation.cost.transitions).toBe(execution?.statesEntered.length);
+    expect(operation.cost.transitions).toBeGreaterThan(10);
     const cluster = await api(runtime, 'GET', `/clusters/${spec.name}`);
     expect(cluster.status).toBe(200);
     expect(cluster.body.controlPlane.status).toBe('ACTIVE');
@@ -211,9 +214,16 @@ describe('cluster lifecycle through the HTTP API', () => {
     const get = await apiAs(SANDBOX_RESTRICTED.principalArn, runtime, 'GET', `/clusters/${existing.name}`);
     const del = await apiAs(SANDBOX_RESTRICTED.principalArn, runtime, 'DELETE', `/clusters/${existing.name}`);
     const list = await apiAs(SANDBOX_RESTRICTED.principalArn, runtime, 'GET', '/clusters');
+    const [lastOperation] = (await api(runtime, 'GET', `/clusters/${existing.name}`)).body.operations;
+    const retry = await apiAs(
+      SANDBOX_RESTRICTED.principalArn,
+      runtime,
+      'POST',
+      `/operations/${lastOperation.id}/retry`,
+    );
 
     // Assess
-    expect([post.status, get.status, del.status]).toEqual([403, 403, 403]);
+    expect([post.status, get.status, del.status, retry.status]).toEqual([403, 403, 403, 403]);
     expect(post.body.error.message).toContain(spec.name);
     await expect(eks.send(new DescribeClusterCommand({ name: spec.name }))).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
