@@ -10,7 +10,12 @@ export function clusterTask<I extends { operationId: string }, O>(
 ) {
   return task(name, async (c: Container, input: I) => {
     const deps = clusterDepsOf(c);
-    await steps.countInvocation(deps, input.operationId, name);
+    // Accounting never fails a step: a count lost to an unreachable table is better than a step not run.
+    await steps
+      .countInvocation(deps, input.operationId, name)
+      .catch((error: unknown) =>
+        c.logger.warn('invocation not counted', { task: name, operationId: input.operationId, error }),
+      );
     return run(deps, input);
   });
 }
