@@ -19,7 +19,7 @@ import {
   withStep,
   withWarning,
 } from '../../domain/operation';
-import { DependencyError } from '../../errors';
+import { DependencyError, TransientError } from '../../errors';
 import { type ClusterDeps, POLL_CEILING_SECONDS } from './cluster-deps';
 import { observeCluster } from './observe-cluster';
 import type { Component, ProvisionClusterInput } from './provision-cluster';
@@ -92,7 +92,10 @@ export async function ensureComponent(deps: ClusterDeps, input: ComponentInput):
     if (!wanted) return;
     const existing = await deps.clusters.describeNodegroup(spec.name, wanted.name);
     if (!existing || ours(false, existing.tags, operationId)) {
-      if (!existing) await deps.clusters.createNodegroup(spec.name, wanted, operationId);
+      if (!existing) {
+        const { created } = await deps.clusters.createNodegroup(spec.name, wanted, operationId);
+        if (!created) await mustExist(deps.clusters.describeNodegroup(spec.name, wanted.name), component);
+      }
       await recordCreated(deps, operationId, { type: 'nodegroup', name: wanted.name });
       if (!existing) return;
     }
@@ -110,7 +113,10 @@ export async function ensureComponent(deps: ClusterDeps, input: ComponentInput):
   const existing = await deps.clusters.describeAddon(spec.name, wanted.name);
   const version = await resolveVersion(deps, spec.name, wanted);
   if (!existing || ours(false, existing.tags, operationId)) {
-    if (!existing) await deps.clusters.createAddon(spec.name, wanted, version, operationId);
+    if (!existing) {
+      const { created } = await deps.clusters.createAddon(spec.name, wanted, version, operationId);
+      if (!created) await mustExist(deps.clusters.describeAddon(spec.name, wanted.name), component);
+    }
     await recordCreated(deps, operationId, { type: 'addon', name: wanted.name });
     if (!existing) return;
   }
@@ -148,8 +154,11 @@ export async function applyAccess(deps: ClusterDeps, input: ProvisionClusterInpu
       await deps.clusters.grantAccess(cluster, { principalArn, kubernetesGroups: [EKSFLOW_KUBE_GROUP] });
   }
   for (const access of input.spec.access) {
-    const { created } = await deps.clusters.applyAccess(cluster, access);
-    if (created) await recordCreated(deps, input.operationId, { type: 'accessEntry', name: access.principalArn });
+    // Entries carry no tag of ours: an entry absent now is recorded before it is created, so that a create
+    // whose answer is lost (and answers "in use" when retried) is still known as this operation's.
+    const absent = (await deps.clusters.describeAccessEntry(cluster, access.principalArn)) === undefined;
+    if (absent) await recordCreated(deps, input.operationId, { type: 'accessEntry', name: access.principalArn });
+    await deps.clusters.applyAccess(cluster, access);
   }
   await recordStep(deps, input.operationId, 'AccessApplied', `${input.spec.access.length} access entries`);
 }
@@ -223,6 +232,15 @@ export async function finishFailed(deps: ClusterDeps, input: FailureInput): Prom
 export function failedStep(op: Operation): string {
   const done = new Set(op.steps.map((s) => s.name));
   return (PROVISION_STEPS.find((s) => !done.has(s.record)) ?? PROVISION_STEPS[PROVISION_STEPS.length - 1]).state;
+}
+
+/**
+ * EKS said "in use" to a create, yet the describe before found nothing: either it was created in between (fine)
+ * or the answer was not EKS's (a proxy, a throttle in disguise). Only what exists counts; otherwise retry.
+ */
+async function mustExist(found: Promise<unknown>, component: Component): Promise<void> {
+  if ((await found) === undefined)
+    throw new TransientError(`${component.kind} ${component.name}: create answered "in use" but it does not exist yet`);
 }
 
 /** "latest" as the newest version compatible with the cluster's Kubernetes version; EKS's default if unknown. */
