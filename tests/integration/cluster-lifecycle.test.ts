@@ -133,6 +133,28 @@ describe('cluster lifecycle through the HTTP API', () => {
     });
   });
 
+  it('GET /clusters lists each cluster with its status and last operation; a bad flag is a 400 naming it', async () => {
+    // Prepare
+    const name = uniqueName('listed');
+    const accepted = await api(runtime, 'POST', '/clusters', { name });
+    await operationDone(runtime, accepted.body.operationId);
+
+    // Act
+    const list = await api(runtime, 'GET', '/clusters');
+    const badFlag = await api(runtime, 'POST', '/clusters?dryRun=maybe', { name: uniqueName('flag') });
+
+    // Assess
+    expect(list.status).toBe(200);
+    expect(list.body.clusters.find((c: { name: string }) => c.name === name)).toMatchObject({
+      status: 'ACTIVE',
+      managed: true,
+      lastOperation: { id: accepted.body.operationId, kind: 'ProvisionCluster', status: 'Succeeded' },
+    });
+    expect(list.body.clusters.find((c: { name: string }) => c.name === 'sandbox')).toMatchObject({ managed: true });
+    expect(badFlag.status).toBe(400);
+    expect(badFlag.body.error.details).toEqual([{ field: 'dryRun', reason: 'must be true or false' }]);
+  });
+
   it('a second POST of the same spec while the first runs → 409 naming the running operation', async () => {
     // Prepare
     const spec = fullSpec(uniqueName('dup'));
