@@ -3,13 +3,15 @@
  *  1. alarm → stable latency: CloudWatch SetAlarmState on the emulator until the stable Deployment is
  *     back to N replicas and the canary at 0 (10 runs: median, p95, worst).
  *  2. workflow state transitions for the canary 10 → pause 30s → 50 → pause → promote on 10 replicas,
- *     against what a fixed 5 s poll would have billed over the same wall time.
+ *     against what a fixed 5 s poll would have billed over the same wall time (goal ≤ 15).
+ *  2b. the wall time of a setWeight step whose pods are Ready at once (goal ≤ 1 s), from the rollout's
+ *     history: Started → StepCompleted of that step (BENCH_SECTIONS=step).
  *  3. alarm storm: handler p50/p99 and time until the last stable is restored (bench/alarm-storm.ts).
  *  4. cold start: each packaged function's bundle size and module-load time over bare Node
  *     (bench/cold-start.ts; reads .serverless/*.zip, so `npm run package` first; needs no stack).
  *  5. clusters: transitions of a 15-minute control-plane create on a simulated clock, and the sandbox's time to
  *     provision issue 9's full spec (bench/clusters.ts).
- * BENCH_SECTIONS=storm (comma-separated: latency, transitions, storm, coldstart, clusters) runs only some of them.
+ * BENCH_SECTIONS=storm (comma-separated: latency, transitions, step, storm, coldstart, clusters) runs only some of them.
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -22,9 +24,16 @@ import { coldStartSection } from './cold-start';
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 /** A slow pod start, as in a real cluster: the abort must keep the canary until restored stable pods are Ready. */
 const READINESS_DELAY_SECONDS = 1;
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'latency,transitions,storm,coldstart,clusters').split(','));
+const SECTIONS = new Set(
+  (process.env.BENCH_SECTIONS ?? 'latency,transitions,step,storm,coldstart,clusters').split(','),
+);
 /** The sections that need the local stack (the cold-start one reads packaged zips only). */
-const STACK_SECTIONS = ['latency', 'transitions', 'storm', 'clusters'];
+const STACK_SECTIONS = ['latency', 'transitions', 'step', 'storm', 'clusters'];
+/** Issue 8, item 9: the bench canary's state transitions, and one setWeight step with pods Ready at once. */
+const TRANSITIONS_GOAL = 15;
+const STEP_GOAL_MS = 1000;
+/** setWeight steps timed (odd: the median is one measured step). */
+const STEP_RUNS = 5;
 
 async function main() {
   process.env.LOG_LEVEL ??= 'silent';
@@ -52,6 +61,7 @@ async function main() {
       lines.push(...(await latencySection(READINESS_DELAY_SECONDS)));
     }
     if (SECTIONS.has('transitions')) lines.push(...(await transitionsSection()));
+    if (SECTIONS.has('step')) lines.push(...(await stepSection()));
     if (SECTIONS.has('clusters')) lines.push(...(await clustersSection(runtime, api)));
     // Last: it stops the runtime's alarm bridge.
     if (SECTIONS.has('storm')) lines.push(...(await alarmStormSection(runtime)));
@@ -101,6 +111,33 @@ async function main() {
     ];
   }
 
+  /**
+   * 2b. One setWeight step whose pods are Ready at once: from the rollout's Started entry to its
+   * StepCompleted (the task creates the canary, waits for its pods inside the invocation, scales stable).
+   */
+  async function stepSection(): Promise<string[]> {
+    const spans: number[] = [];
+    for (let i = 0; i < STEP_RUNS; i++) {
+      const app = await fixtures.createApp({ replicas: 10 });
+      const { body } = await api(runtime, 'POST', '/rollouts', {
+        cluster: 'sandbox',
+        namespace: app.namespace,
+        deployment: 'web',
+        image: 'nginx:1.28',
+        canary: { steps: [{ setWeight: 50 }, { pause: {} }] },
+      });
+      const r = await fixtures.waitForRollout(runtime, body.id, (x) => x.status === 'Paused', 30000);
+      spans.push(historySpan(r.history, { type: 'Started' }, { type: 'StepCompleted', stepIndex: 0 }));
+      process.stderr.write(`[bench] setWeight step ${i + 1}: ${spans[i]} ms\n`);
+    }
+    const sorted = [...spans].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    const worst = sorted[sorted.length - 1];
+    return [
+      `setWeight 50 on 10 replicas, pods Ready at once (${STEP_RUNS} rollouts, Started → StepCompleted): median ${median} ms, worst ${worst} ms (goal ≤ ${STEP_GOAL_MS} ms${worst > STEP_GOAL_MS ? ', OVER' : ''})`,
+    ];
+  }
+
   /** 2. transitions of the acceptance canary */
   async function transitionsSection(): Promise<string[]> {
     const app = await fixtures.createApp({ replicas: 10 });
@@ -121,11 +158,25 @@ async function main() {
     // A loop that polls at a fixed interval bills Task + Choice + Wait on every tick.
     const fixedPoll = (seconds: number) => Math.ceil(wallSeconds / seconds) * 3;
     return [
-      `canary 10 → pause 30s → 50 → pause → promote (10 replicas): ${transitions} state transitions in ${runs.length} executions over ${wallSeconds.toFixed(1)} s wall time`,
+      `canary 10 → pause 30s → 50 → pause → promote (10 replicas): ${transitions} state transitions (goal ≤ ${TRANSITIONS_GOAL}${transitions > TRANSITIONS_GOAL ? ', OVER' : ''}) in ${runs.length} executions over ${wallSeconds.toFixed(1)} s wall time`,
       `  fixed polls over the same wall time: every 2 s (our pod-readiness poll) ~${fixedPoll(2)} (ratio ${(transitions / fixedPoll(2)).toFixed(2)}), every 5 s ~${fixedPoll(5)} (ratio ${(transitions / fixedPoll(5)).toFixed(2)})`,
       '  (the wait for a person after the last pause is not counted in wall time: it ends the execution and costs 0 transitions however long it lasts)',
     ];
   }
+}
+
+/** The milliseconds between two history entries of a rollout, found by type (and step). */
+function historySpan(
+  history: { at: string; type: string; stepIndex?: number }[],
+  from: { type: string; stepIndex?: number },
+  to: { type: string; stepIndex?: number },
+): number {
+  const find = (e: { type: string; stepIndex?: number }) =>
+    history.find((h) => h.type === e.type && (e.stepIndex === undefined || h.stepIndex === e.stepIndex));
+  const start = find(from);
+  const end = find(to);
+  if (!start || !end) throw new Error(`history lacks ${JSON.stringify(start ? to : from)}`);
+  return Date.parse(end.at) - Date.parse(start.at);
 }
 
 main().catch((error) => {

@@ -15,6 +15,9 @@ export interface RouteBinding {
   iamAuthorized?: boolean;
 }
 
+/** Serves some paths itself (the dashboard's page and its signing proxy), outside the API's routes. */
+export type PrefixHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
+
 export type LocalEndpoint = (body: unknown) => Promise<{ statusCode: number; body: unknown }>;
 
 interface CompiledRoute extends RouteBinding {
@@ -53,6 +56,8 @@ export async function startHttpServer(options: {
    * that abort rollouts, so they are no more open than the API). Absent: nothing is checked.
    */
   verifier?: RequestVerifier;
+  /** Asked first for every request (the dashboard under /ui/); answers true when it has answered the request. */
+  prefixHandler?: PrefixHandler;
 }): Promise<{ url: string; port: number; close: () => Promise<void> }> {
   const routes = options.routes.map(compile);
   const server = http.createServer((req, res) => {
@@ -63,6 +68,7 @@ export async function startHttpServer(options: {
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    if (await options.prefixHandler?.(req, res)) return;
     const url = new URL(req.url ?? '/', 'http://local');
     const rawBody = await readBody(req);
     const body = rawBody.toString('utf8');

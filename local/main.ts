@@ -27,6 +27,7 @@ async function main() {
       sandboxAuthEnabled(process.env)
         ? `  authentication       SigV4 (execute-api) on every route but /health: keys in .sandbox/env (admin), .sandbox/restricted.env`
         : `  authentication       OFF (${SANDBOX_AUTH_ENV}=off): every request acts as the admin`,
+      `  dashboard            ${sandbox.dashboardUrl}  (or: npx eksflow dashboard)`,
       `  workflows            workflows/*.asl.json on the in-process engine`,
       `  AWS emulator         ${stack.awsEndpoint}  (moto; env in .sandbox/env)`,
       `  Kubernetes API       ${stack.controlPlane.server}  (kubeconfig: .sandbox/kubeconfig)`,

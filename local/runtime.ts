@@ -8,7 +8,7 @@ import type { Config } from '../shared/config';
 import { errorBody, errorBodyOf, errorMessage, isEksflowError, ValidationError } from '../shared/errors';
 import type { HealthCheck } from '../shared/ports/health';
 import { matchesPattern } from './event-pattern';
-import { startHttpServer, type ApiHandler } from './http-server';
+import { startHttpServer, type ApiHandler, type PrefixHandler } from './http-server';
 import { SANDBOX_ADMIN, sandboxAuthEnabled, SANDBOX_IDENTITIES } from './sandbox/identities';
 import { sigV4Verifier, unverifiedAs, type SigningIdentity } from './sigv4-verifier';
 import { scheduledEvent, startSchedules } from './scheduler';
@@ -41,6 +41,8 @@ export interface LocalRuntimeOptions {
    * unless EKSFLOW_SANDBOX_AUTH=off.
    */
   authentication?: { identities: SigningIdentity[] } | 'off';
+  /** Paths the HTTP server answers before the API routes (the sandbox's dashboard under /ui/). */
+  prefixHandler?: PrefixHandler;
 }
 
 /** The function serverless.yml schedules as the safety net that resumes work whose run is gone. */
@@ -128,6 +130,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         iamAuthorized: fn.iamRoutes.includes(routeKey),
       })),
     ),
+    prefixHandler: options.prefixHandler,
     verifier:
       authentication === 'off'
         ? unverifiedAs(SANDBOX_ADMIN)

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { EXECUTE_API } from '../cli/http/sigv4';
 import { UnauthenticatedError } from '../shared/errors';
 
 /**
@@ -36,7 +37,7 @@ export type RequestVerifier = (request: IncomingSignedRequest) => Promise<Verifi
 
 /** API Gateway refuses a signature dated more than 5 minutes from its clock (replays, skewed clocks). */
 export const MAX_SIGNATURE_AGE_MS = 5 * 60 * 1000;
-export const EXECUTE_API_SERVICE = 'execute-api';
+export const EXECUTE_API_SERVICE = EXECUTE_API;
 
 const AUTHORIZATION_PATTERN =
   /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;._-]+),\s*Signature=([0-9a-f]{64})$/;

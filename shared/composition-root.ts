@@ -21,8 +21,11 @@ import { KubeClientFactory } from './adapters/kube/kube-clients';
 import { EksKubeConnector } from './adapters/kube/kube-connector';
 import type { Config } from './config';
 import type { AccessPolicy } from './domain/access/policy';
-import { loadAccessPolicyFile } from './adapters/access-policy-file';
-import { createLogger, type Logger } from './logger';
+import { EmfMetrics } from './adapters/aws/emf-metrics';
+import { LogMetrics, noMetrics } from './adapters/local/log-metrics';
+import { withOperationMetrics } from './adapters/metered-operation-store';
+import type { Metrics } from './ports/metrics';
+import { createLogger, type Logger, SERVICE_NAME } from './logger';
 import type { ClusterApi } from './ports/cluster-api';
 import type { HealthCheck } from './ports/health';
 import type { ClusterBaseline } from './ports/kube';
@@ -34,6 +37,7 @@ import type { ClusterDeps } from './use-cases/clusters/cluster-deps';
 export interface Container {
   config: Config;
   logger: Logger;
+  metrics: Metrics;
   clusters: ClusterApi;
   operations: OperationStore;
   workflows: WorkflowStarter;
@@ -72,12 +76,14 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
     },
     { name: 'eks', check: async () => void (await eks.send(new ListClustersCommand({ maxResults: 1 }))) },
   ];
-  const logger = overrides.logger ?? createLogger(config.logLevel, { service: 'eksflow' });
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const metrics = overrides.metrics ?? metricsFor(config, logger);
   return {
     config,
     logger,
+    metrics,
     clusters,
-    operations: new DynamoDbOperationStore(config.tableName, dynamodb),
+    operations: withOperationMetrics(new DynamoDbOperationStore(config.tableName, dynamodb), metrics),
     workflows: new SfnWorkflowStarter(config.stateMachineArnPrefix, new SFNClient({ ...aws, credentials })),
     kube,
     baseline: new KubeClusterBaseline(kube),
@@ -87,11 +93,25 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
     events: new EventBridgePublisher(config.eventBusName, new EventBridgeClient({ ...aws, credentials }), logger),
     healthChecks,
     kubeAccess: config.kubeAccess,
-    accessPolicy: once(() => loadAccessPolicyFile(config.accessPolicyFile)),
+    accessPolicy: once(() => accessPolicyFile().loadAccessPolicyFile(config.accessPolicyFile)),
     now: () => new Date(),
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     ...overrides,
   };
+}
+
+function metricsFor(config: Config, logger: Logger): Metrics {
+  if (config.metrics === 'emf') return new EmfMetrics(SERVICE_NAME, logger);
+  return config.metrics === 'log' ? new LogMetrics(logger) : noMetrics;
+}
+
+/**
+ * The access policy's loader (yaml and its zod schema), required on first use: only the API reads the policy,
+ * and the task and event functions should not parse that code at every cold start. In the packaged bundles
+ * it is a file of its own beside the bundle (deploy/esbuild/plugins.cjs).
+ */
+function accessPolicyFile(): typeof import('./adapters/access-policy-file') {
+  return require('./adapters/access-policy-file');
 }
 
 /** Computes on the first call and returns the same value afterwards. */

@@ -1,9 +1,13 @@
 import type { KubeAccess } from './domain/clusters/cluster';
 import type { LogLevel } from './logger';
 
-/** A cluster whose Kubernetes API is reached at a fixed place instead of through DescribeCluster + an EKS token. */
+/**
+ * A cluster whose Kubernetes API is reached at a fixed place instead of through DescribeCluster + an EKS
+ * token; without `server`, only the token is replaced (the sandbox: endpoint and CA from DescribeCluster,
+ * the local API servers' static token).
+ */
 export interface KubeEndpointOverride {
-  server: string;
+  server?: string;
   /** Base64 PEM bundle of the CA that signed the server's certificate. */
   caData?: string;
   token: string;
@@ -25,6 +29,11 @@ export interface Config {
   kubeAccess?: KubeAccess;
   /** First wait of the provisioning poll loop; the workflow doubles it up to a ceiling. */
   clusterPollSeconds: number;
+  /**
+   * Where metrics go: `emf` (CloudWatch Embedded Metric Format lines, deployed), `log` (log lines: the
+   * default with an emulator endpoint, where nothing reads EMF), `off`.
+   */
+  metrics: 'emf' | 'log' | 'off';
   logLevel: LogLevel;
   /** The access policy deployed with the stack (README: "Access policy"); relative to the function's root. */
   accessPolicyFile: string;
@@ -62,9 +71,16 @@ export function loadConfig(env: Env = process.env): Config {
         }
       : undefined,
     clusterPollSeconds: Number(env.EKSFLOW_CLUSTER_POLL_SECONDS ?? 30),
+    metrics: metricsSink(env.EKSFLOW_METRICS, env.AWS_ENDPOINT_URL),
     logLevel: (env.LOG_LEVEL as LogLevel) ?? 'info',
     accessPolicyFile: env.EKSFLOW_ACCESS_POLICY_FILE || DEFAULT_ACCESS_POLICY_FILE,
   };
+}
+
+function metricsSink(value: string | undefined, awsEndpoint: string | undefined): Config['metrics'] {
+  if (value === 'emf' || value === 'log' || value === 'off') return value;
+  if (value) throw new Error(`EKSFLOW_METRICS must be emf, log or off, not ${value}`);
+  return awsEndpoint ? 'log' : 'emf';
 }
 
 function listOf(text: string | undefined): string[] {

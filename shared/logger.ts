@@ -1,34 +1,73 @@
-/** One structured (JSON lines) logger for Lambda and the local runtime. */
+import { type LogItem, Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import type { ConstructorOptions } from '@aws-lambda-powertools/logger/types';
+import { sourceMappedStacks } from './logging/source-mapped-stacks';
+
+/**
+ * One configured logger for Lambda and the local runtime: Powertools for AWS Lambda's Logger (JSON lines
+ * with `level`, `message`, `timestamp`, `service`, and the Lambda context when a handler adds it).
+ */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
-const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
-
+/** The port the use cases log through: Powertools' Logger satisfies it, a test may pass anything that does. */
 export interface Logger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-  child(fields: Record<string, unknown>): Logger;
+  debug(message: string, ...fields: Record<string, unknown>[]): void;
+  info(message: string, ...fields: Record<string, unknown>[]): void;
+  warn(message: string, ...fields: Record<string, unknown>[]): void;
+  error(message: string, ...fields: Record<string, unknown>[]): void;
+  /**
+   * The same logger with these keys on every line it writes: one invocation's correlation id. A new
+   * logger rather than keys appended to this one, because the local runtime runs invocations concurrently
+   * on one process, and appended keys would leak into the lines of the others.
+   */
+  withKeys(keys: Record<string, unknown>): Logger;
 }
 
+/** The key of the rollout's or operation's id on every line logged while working on it (Powertools' name). */
+export const CORRELATION_ID = 'correlation_id';
+
+/** The service name on every line (Powertools' `service` key). */
+export const SERVICE_NAME = 'eksflow';
+
+class EksflowLogger extends PowertoolsLogger implements Logger {
+  constructor(
+    options: ConstructorOptions,
+    private readonly write?: (line: string) => void,
+  ) {
+    super(options);
+  }
+
+  withKeys(keys: Record<string, unknown>): EksflowLogger {
+    return this.createChild({ persistentKeys: keys }) as EksflowLogger;
+  }
+
+  protected override createLogger(options?: ConstructorOptions): EksflowLogger {
+    return new EksflowLogger(options ?? {}, this.write);
+  }
+
+  /** Lines go to stdout (CloudWatch Logs in Lambda) unless a test asked for them. */
+  protected override printLog(logLevel: number, log: LogItem): void {
+    if (!this.write) {
+      super.printLog(logLevel, log);
+      return;
+    }
+    log.prepareForPrint();
+    this.write(JSON.stringify(log.getAttributes(), this.getJsonReplacer()));
+  }
+}
+
+/** `write` is for tests that read the lines; `keys` are on every line. */
 export function createLogger(
   level: LogLevel = 'info',
-  base: Record<string, unknown> = {},
-  write = (line: string) => process.stdout.write(`${line}\n`),
+  keys: Record<string, unknown> = {},
+  write?: (line: string) => void,
 ): Logger {
-  const log = (at: LogLevel, message: string, fields?: Record<string, unknown>) => {
-    if (rank[at] < rank[level]) return;
-    write(JSON.stringify({ level: at, time: new Date().toISOString(), message, ...base, ...fields }, errorReplacer));
-  };
-  return {
-    debug: (m, f) => log('debug', m, f),
-    info: (m, f) => log('info', m, f),
-    warn: (m, f) => log('warn', m, f),
-    error: (m, f) => log('error', m, f),
-    child: (fields) => createLogger(level, { ...base, ...fields }, write),
-  };
-}
-
-function errorReplacer(_key: string, value: unknown) {
-  return value instanceof Error ? { name: value.name, message: value.message } : value;
+  return new EksflowLogger(
+    {
+      serviceName: SERVICE_NAME,
+      logLevel: level.toUpperCase() as Uppercase<LogLevel>,
+      persistentKeys: keys,
+      jsonReplacerFn: sourceMappedStacks(),
+    },
+    write,
+  );
 }

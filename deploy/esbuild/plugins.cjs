@@ -17,4 +17,53 @@ const zodEnglishOnly = {
   },
 };
 
-module.exports = [zodEnglishOnly];
+/**
+ * Modules required on first use (`require('./x')` inside a function, never a top-level import), each put in a
+ * file of its own beside the bundle, `<bundle>.<name>.js`. Kept inside the bundle, V8 would still read and
+ * pre-parse them at every cold start although no code runs them before they are needed (npm run bench).
+ * Named after the bundle so that serverless-esbuild packages them with that bundle's functions only (it
+ * leaves out of a function's zip the files named `<another function's bundle>.*`).
+ */
+const ON_FIRST_USE = [
+  // client-node: about 1.2 MB minified, more than the rest of a bundle; only calls to Kubernetes need it.
+  { request: './client-node', module: path.join(__dirname, '../../shared/adapters/kube/client-node.ts') },
+  // The access policy's loader (yaml, the policy's zod schema): only the API reads the policy.
+  {
+    request: './adapters/access-policy-file',
+    module: path.join(__dirname, '../../shared/adapters/access-policy-file.ts'),
+  },
+];
+
+const modulesOnFirstUse = {
+  name: 'modules-on-first-use',
+  setup(build) {
+    const options = build.initialOptions;
+    const [entry] = Array.isArray(options.entryPoints) ? options.entryPoints : Object.values(options.entryPoints ?? {});
+    if (!entry || !options.outdir) return; // Not a serverless-esbuild function build.
+    const bundleName = path.basename(entry).replace(/\.[cm]?[jt]s$/, '');
+    const fileOf = (module) => `${bundleName}.${path.basename(module, '.ts')}.js`;
+    const required = new Set();
+    for (const { request, module } of ON_FIRST_USE) {
+      const filter = new RegExp(`^${request.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
+      build.onResolve({ filter }, (args) => {
+        if (path.join(args.resolveDir, `${request}.ts`) !== module) return undefined;
+        required.add(module);
+        return { path: `./${fileOf(module)}`, external: true };
+      });
+    }
+    build.onEnd(async (result) => {
+      if (result.errors.length) return;
+      const { entryPoints, outdir, plugins, metafile, ...same } = options;
+      for (const module of required) {
+        await build.esbuild.build({
+          ...same,
+          entryPoints: [module],
+          outfile: path.join(outdir, fileOf(module)),
+          plugins: [zodEnglishOnly],
+        });
+      }
+    });
+  },
+};
+
+module.exports = [zodEnglishOnly, modulesOnFirstUse];

@@ -1,15 +1,26 @@
 import { NotFoundError } from '../../shared/errors';
+import type { Context } from 'aws-lambda';
 import { container } from '../container';
+import { forInvocation } from '../invocation';
 import { requireCaller } from './caller';
 import { bodyLimit, errorResponses, withMiddleware, type HttpEvent } from './http';
 import { routes } from './routes';
 
 /** The HTTP API's one Lambda: routes by API Gateway's routeKey. */
-export const main = withMiddleware(
-  async (event: HttpEvent) => {
-    const route = routes[event.routeKey];
-    if (!route) throw new NotFoundError(`no route ${event.routeKey}`);
-    return route(event, container());
-  },
-  [errorResponses(() => container().logger), requireCaller(), bodyLimit()],
-);
+export const main = (event: HttpEvent, context?: Context) =>
+  withMiddleware(
+    async (request: HttpEvent) => {
+      const route = routes[request.routeKey];
+      if (!route) throw new NotFoundError(`no route ${request.routeKey}`);
+      return route(request, invocation(request, context));
+    },
+    [errorResponses(() => invocation(event, context).logger), requireCaller(), bodyLimit()],
+  )(event);
+
+/**
+ * A request's correlation id: the rollout or operation it names (`/rollouts/{id}`, `/operations/{id}`), so
+ * its lines join the workflow's; else API Gateway's request id.
+ */
+function invocation(event: HttpEvent, context?: Context) {
+  return forInvocation(container(), event.pathParameters?.id ?? event.requestContext?.requestId, context);
+}

@@ -18,6 +18,7 @@ import type { PatchAllowance } from '../../shared/domain/access/pod-template-pat
 import { parseClusterSpec } from '../../shared/validation/cluster-spec';
 import { parseRolloutRequest } from '../../shared/validation/rollout-request';
 import { NotFoundError } from '../../shared/errors';
+import { readRolloutLive } from '../../shared/use-cases/rollouts/rollout-live';
 import { callerOf } from './caller';
 import { decodedBody, json, type HttpEvent, type HttpResult } from './http';
 
@@ -114,6 +115,13 @@ export const routes: Record<string, Route> = {
     authorize(c, callerOf(event).principalArn, 'abort', await rolloutResource(c, id));
     const reason = parseAbortReason(optionalJsonObject(bodyText(event)));
     return json(200, rolloutView(await abortRollout(c, id, reason)));
+  },
+
+  // What the cluster and CloudWatch show now (replicas of each side, alarm states): the CLI's watch and the dashboard.
+  'GET /rollouts/{id}/live': async (event, c) => {
+    const rollout = await getRollout(c.rollouts, event.pathParameters?.id ?? '');
+    authorize(c, callerOf(event).principalArn, 'read', rollout);
+    return json(200, await readRolloutLive(c, rollout));
   },
 };
 

@@ -4,7 +4,12 @@ import type { KubeEndpointOverride } from '../../shared/config';
 import { run, spawnTied, stopTied, type Progress } from './processes';
 
 export interface ControlPlane extends KubeEndpointOverride {
+  server: string;
   kubeconfig: string;
+  /** The process (its tied shell's pid), for measuring; undefined when not ours. */
+  pid?: number;
+  /** Whether the process has ended (crashed, or stopped). */
+  exited?: () => boolean;
   stop(): Promise<void>;
 }
 
@@ -24,6 +29,13 @@ export interface ControlPlaneOptions {
    * `sandbox.eksflow.io/ready-after-seconds` annotation (the binary's `--ready-after-seconds`; default 0).
    */
   readyAfterSeconds?: number;
+  /**
+   * Generic simulated Nodes the binary makes itself (its `--nodes`, default 1). The sandbox's clusters pass 0:
+   * their Nodes are their EKS node groups' (cluster-fleet.ts).
+   */
+  nodes?: number;
+  /** A binary already built (the fleet builds once and starts many). */
+  binary?: string;
   timeoutMs?: number;
 }
 
@@ -38,12 +50,13 @@ export async function startControlPlane(
   options: ControlPlaneOptions = {},
 ): Promise<ControlPlane> {
   const timeoutMs = options.timeoutMs ?? 120000;
-  const binary = await buildControlPlane(root, progress);
+  const binary = options.binary ?? (await buildControlPlane(root, progress));
   mkdirSync(dir, { recursive: true });
   progress('starting the Kubernetes control plane');
   const readiness =
     options.readyAfterSeconds === undefined ? [] : ['--ready-after-seconds', String(options.readyAfterSeconds)];
-  const child = spawnTied(binary, ['--dir', dir, ...readiness]);
+  const nodes = options.nodes === undefined ? [] : ['--nodes', String(options.nodes)];
+  const child = spawnTied(binary, ['--dir', dir, ...readiness, ...nodes]);
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   const ready = await new Promise<{ server: string; caData: string; token: string; kubeconfig: string }>(
@@ -66,5 +79,10 @@ export async function startControlPlane(
       });
     },
   );
-  return { ...ready, stop: () => stopTied(child, 10000) };
+  return {
+    ...ready,
+    pid: child.pid,
+    exited: () => child.exitCode !== null || child.signalCode !== null,
+    stop: () => stopTied(child, 10000),
+  };
 }

@@ -1,4 +1,3 @@
-import { CreateClusterCommand, DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,22 +7,29 @@ import { AlarmBridge } from './alarm-bridge';
 import type { SigningIdentity } from '../sigv4-verifier';
 import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from './identities';
 import { ensureNetworkAndRole, ensureTable } from './aws-fixtures';
-import { startControlPlane, type ControlPlane } from './control-plane';
+import { buildControlPlane, type ControlPlane } from './control-plane';
+import { ClusterFleet } from './cluster-fleet';
 import { startMoto, type MotoServer } from './moto';
 import type { Progress } from './processes';
+import { ensureUiBundle } from '../../ui/build';
+import { loopbackHosts, newSessionToken, signingForwarder, UI_PREFIX, uiHandler } from '../../ui/serve';
+import type { PrefixHandler } from '../http-server';
+import { ensureSandboxClusterOn, SANDBOX_CLUSTER } from './sandbox-cluster';
 
-export const SANDBOX_CLUSTER = 'sandbox';
+export { SANDBOX_CLUSTER };
 /** The admin identity's keys: the AWS SDK's on the emulator, and the signer of API requests. */
 export const SANDBOX_CREDENTIALS = {
   accessKeyId: SANDBOX_ADMIN.accessKeyId,
   secretAccessKey: SANDBOX_ADMIN.secretAccessKey,
 };
 
-/** The emulator and the control plane: what both `npm start` and the integration tests need. */
+/** The emulator and the clusters' control planes: what both `npm start` and the integration tests need. */
 export interface Stack {
   region: string;
   awsEndpoint: string;
+  /** The `sandbox` cluster's control plane (every other cluster's: `fleet.controlPlane(name)`). */
   controlPlane: ControlPlane;
+  fleet: ClusterFleet;
   stop(): Promise<void>;
 }
 
@@ -39,22 +45,43 @@ export async function startStack(options: {
   const region = options.region ?? 'us-east-1';
   const readyAfterSeconds = options.readyAfterSeconds ?? readyAfterSecondsFromEnv(process.env);
   let moto: MotoServer | undefined;
+  let fleet: ClusterFleet | undefined;
   try {
     // Both at once: the control plane's first build takes minutes, the emulator's install seconds.
-    const [m, controlPlane] = await Promise.all([
+    const [m, binary] = await Promise.all([
       startMoto(root, options.progress),
-      startControlPlane(root, path.join(options.dir, 'kube'), options.progress, { readyAfterSeconds }),
+      buildControlPlane(root, options.progress),
     ]);
     moto = m;
+    const aws = { region, endpoint: m.endpoint, credentials: SANDBOX_CREDENTIALS };
+    fleet = new ClusterFleet({
+      root,
+      dir: path.join(options.dir, 'clusters'),
+      aws,
+      binary,
+      readyAfterSeconds,
+      kubeconfigPath: path.join(options.dir, 'kubeconfig'),
+      currentContext: SANDBOX_CLUSTER,
+      progress: options.progress,
+    });
+    mkdirSync(options.dir, { recursive: true });
+    await fleet.start();
+    options.progress('starting the control plane of the sandbox cluster');
+    await ensureSandboxClusterOn(aws, await ensureNetworkAndRole(aws));
+    const controlPlane = await fleet.settled(SANDBOX_CLUSTER);
+    const started = fleet;
     return {
       region,
       awsEndpoint: m.endpoint,
       controlPlane,
+      fleet: started,
       stop: async () => {
-        await Promise.allSettled([m.stop(), controlPlane.stop()]);
+        await started.stop();
+        await m.stop();
       },
     };
   } catch (error) {
+    await fleet?.stop();
     await moto?.stop();
     throw error;
   }
@@ -95,8 +122,9 @@ function envFileText(env: Record<string, string>): string {
 }
 
 /**
- * Config for the local runtime on the stack: every EKS cluster's Kubernetes API is the local
- * control plane; clusters get the emulator's role and subnets unless the request names its own.
+ * Config for the local runtime on the stack: every EKS cluster is reached the AWS way (endpoint and CA
+ * from DescribeCluster: its own local control plane), with the local API servers' static token in place
+ * of an EKS token; clusters get the emulator's role and subnets unless the request names its own.
  */
 export async function sandboxConfig(stack: Stack, extra: Record<string, string> = {}): Promise<Config> {
   const env = stackEnv(stack);
@@ -105,37 +133,29 @@ export async function sandboxConfig(stack: Stack, extra: Record<string, string> 
   const config = loadConfig({ ...env, LOG_LEVEL: process.env.LOG_LEVEL, ...extra });
   await ensureTable(aws, config.tableName);
   const fixtures = await ensureNetworkAndRole(aws);
-  const { server, caData, token } = stack.controlPlane;
   return {
     ...config,
-    kubeOverrides: { '*': { server, caData, token } },
+    kubeOverrides: { '*': { token: stack.controlPlane.token } },
     clusterDefaults: { roleArn: fixtures.roleArn, subnetIds: fixtures.subnetIds, nodeRoleArn: fixtures.roleArn },
     clusterPollSeconds: Number(extra.EKSFLOW_CLUSTER_POLL_SECONDS ?? 2),
   };
 }
 
-/** The `sandbox` EKS cluster on the emulator, mapped (by the override) to the local control plane. */
+/** The `sandbox` EKS cluster on the emulator (its own control plane) with its default node group. */
 export async function ensureSandboxCluster(config: Config): Promise<void> {
-  const eks = new EKSClient({ region: config.region, endpoint: config.awsEndpoint, credentials: SANDBOX_CREDENTIALS });
-  const exists = await eks.send(new DescribeClusterCommand({ name: SANDBOX_CLUSTER })).then(
-    () => true,
-    () => false,
-  );
-  if (exists) return;
-  await eks.send(
-    new CreateClusterCommand({
-      name: SANDBOX_CLUSTER,
-      roleArn: config.clusterDefaults.roleArn,
-      resourcesVpcConfig: { subnetIds: config.clusterDefaults.subnetIds },
-      tags: { 'eksflow:managed': 'true' },
-    }),
-  );
+  const aws = { region: config.region, endpoint: config.awsEndpoint!, credentials: SANDBOX_CREDENTIALS };
+  await ensureSandboxClusterOn(aws, {
+    roleArn: config.clusterDefaults.roleArn!,
+    subnetIds: config.clusterDefaults.subnetIds ?? [],
+  });
 }
 
 export interface Sandbox {
   stack: Stack;
   runtime: LocalRuntime;
   alarms: AlarmBridge;
+  /** The dashboard at /ui/, with the session token its API calls must carry (DESIGN.md section 4). */
+  dashboardUrl: string;
   stop(): Promise<void>;
 }
 
@@ -150,7 +170,9 @@ export async function startSandbox(options: {
   try {
     const config = await sandboxConfig(stack);
     await ensureSandboxCluster(config);
+    const dashboard = await sandboxDashboard(config.region, options.port);
     const runtime = await startLocalRuntime({
+      prefixHandler: dashboard.handler,
       config,
       port: options.port,
       runSchedules: true,
@@ -178,11 +200,12 @@ export async function startSandbox(options: {
     mkdirSync(options.dir, { recursive: true });
     writeFileSync(path.join(options.dir, 'env'), envFileText(stackEnv(stack, SANDBOX_ADMIN)));
     writeFileSync(path.join(options.dir, 'restricted.env'), envFileText(stackEnv(stack, SANDBOX_RESTRICTED)));
-    writeFileSync(path.join(options.dir, 'kubeconfig'), kubeconfigYaml(stack.controlPlane));
+    dashboard.apiUrl = runtime.url;
     return {
       stack,
       runtime,
       alarms,
+      dashboardUrl: `${runtime.url}${UI_PREFIX}#session=${dashboard.token}`,
       stop: async () => {
         await alarms.stop();
         await runtime.close();
@@ -195,30 +218,25 @@ export async function startSandbox(options: {
   }
 }
 
+/**
+ * The dashboard of `npm start`, at /ui/ of the API's own port: the page needs the session token printed in the
+ * banner, and its calls are forwarded to the API signed with the admin's keys of `.sandbox/env` (so the API still
+ * checks a SigV4 signature on each of them, as it does for every other caller).
+ */
+async function sandboxDashboard(region: string, port: number) {
+  const bundleDir = await ensureUiBundle();
+  const token = newSessionToken();
+  const dashboard = { token, apiUrl: '', handler: undefined as unknown as PrefixHandler };
+  dashboard.handler = uiHandler({
+    token,
+    bundleDir,
+    forward: (request) => signingForwarder(dashboard.apiUrl, { region, credentials: SANDBOX_CREDENTIALS })(request),
+    allowedHosts: () => loopbackHosts(Number(new URL(dashboard.apiUrl || `http://127.0.0.1:${port}`).port)),
+  });
+  return dashboard;
+}
+
 async function fetchOk(url: string): Promise<void> {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-}
-
-function kubeconfigYaml(cp: ControlPlane): string {
-  return [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    `- name: ${SANDBOX_CLUSTER}`,
-    '  cluster:',
-    `    server: ${cp.server}`,
-    `    certificate-authority-data: ${cp.caData}`,
-    'users:',
-    '- name: eksflow-sandbox',
-    '  user:',
-    `    token: ${cp.token}`,
-    'contexts:',
-    `- name: ${SANDBOX_CLUSTER}`,
-    '  context:',
-    `    cluster: ${SANDBOX_CLUSTER}`,
-    '    user: eksflow-sandbox',
-    `current-context: ${SANDBOX_CLUSTER}`,
-    '',
-  ].join('\n');
 }

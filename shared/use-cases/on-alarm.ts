@@ -4,7 +4,7 @@ import { type Coalescer, settleEach } from '../concurrency';
 import { ConflictError, errorMessage, TransientError } from '../errors';
 import type { AlarmStateChange } from '../validation/alarm-event';
 import { abortRollout } from './abort-rollout';
-import type { RolloutDeps } from './rollout-deps';
+import { forRollout, type RolloutDeps } from './rollout-deps';
 import { resumeAfterNoData } from './rollout-runs';
 
 /**
@@ -80,7 +80,7 @@ async function handleChange(deps: RolloutDeps, change: AlarmStateChange): Promis
   }
 
   const guarded = await deps.rollouts.activeForAlarm(change.alarmName);
-  const results = await settleEach(guarded, MAX_ROLLOUTS_IN_FLIGHT, (r) => actOn(deps, change, r));
+  const results = await settleEach(guarded, MAX_ROLLOUTS_IN_FLIGHT, (r) => actOn(forRollout(deps, r.id), change, r));
   const failed: string[] = [];
   for (const result of results) {
     const id = result.item.id;

@@ -1,7 +1,7 @@
 import { failed } from '../domain/rollout/transitions';
 import { isActive, type Rollout } from '../domain/rollout/types';
 import { NotFoundError, TransientError, VersionConflictError } from '../errors';
-import { alarmsOf } from '../validation/rollout-request';
+import { alarmsOf } from '../domain/rollout/alarms';
 import { abortPass, beginAbort } from './abort-steps';
 import { blueGreenPass } from './blue-green-pass';
 import { canaryPass } from './canary-pass';

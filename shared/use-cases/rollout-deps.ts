@@ -1,11 +1,13 @@
-import type { Logger } from '../logger';
+import { CORRELATION_ID, type Logger } from '../logger';
 import type { AlarmStates } from '../ports/alarms';
 import type { EventPublisher } from '../ports/events';
+import type { Metrics } from '../ports/metrics';
 import type { RolloutStore } from '../ports/rollout-store';
 import type { WorkflowStarter } from '../ports/workflows';
 import type { Workloads } from '../ports/workloads';
 import type { Rollout } from '../domain/rollout/types';
 import { NotFoundError, VersionConflictError } from '../errors';
+import { rolloutMetricPoints } from '../domain/metrics/metric-points';
 import { transitionEvents } from '../domain/rollout-events';
 import { publishWritten } from './rollout-outbox';
 
@@ -16,6 +18,8 @@ export interface RolloutDeps {
   events: EventPublisher;
   workflows: WorkflowStarter;
   logger: Logger;
+  /** Rollouts started, promoted, aborted, failed, alarm → stable: recorded where the transition is saved. */
+  metrics: Metrics;
   now: () => Date;
   /**
    * Lets a task wait a little for pods inside one invocation instead of a workflow Wait round trip (three
@@ -38,14 +42,24 @@ export interface RolloutRunInput {
  * or a flush may repeat one, under the same `eventId`).
  */
 export async function saveRollout(
-  deps: Pick<RolloutDeps, 'rollouts' | 'events' | 'logger'>,
+  deps: Pick<RolloutDeps, 'rollouts' | 'events' | 'logger' | 'metrics'>,
   before: Rollout,
   after: Rollout,
 ): Promise<Rollout> {
   const events = transitionEvents(before, after, after.version + 1);
   const saved = await deps.rollouts.save(after, events);
+  // After the conditional write: a transition another writer won is not counted here.
+  deps.metrics.record(rolloutMetricPoints(before, saved));
   await publishWritten(deps, events);
   return saved;
+}
+
+/**
+ * The same deps, logging with the rollout's id as the correlation id: for a handler that works on many
+ * rollouts (an alarm's fan-out, the sweep), so that each rollout's lines join those of its API calls and tasks.
+ */
+export function forRollout<D extends Pick<RolloutDeps, 'logger'>>(deps: D, rolloutId: string): D {
+  return { ...deps, logger: deps.logger.withKeys({ [CORRELATION_ID]: rolloutId }) };
 }
 
 export function executionName(rollout: Pick<Rollout, 'id' | 'run'>): string {

@@ -1,3 +1,4 @@
+import { rolloutMetricPoints } from '../domain/metrics/metric-points';
 import { transitionEvents } from '../domain/rollout-events';
 import type { Rollout } from '../domain/rollout/types';
 import type { OutboxEntry } from '../ports/rollout-store';
@@ -9,6 +10,7 @@ export const OUTBOX_PAGE_SIZE = 50;
 export const OUTBOX_MAX_PAGES = 20;
 
 type OutboxDeps = Pick<RolloutDeps, 'rollouts' | 'events' | 'logger'>;
+type CreateDeps = OutboxDeps & Pick<RolloutDeps, 'metrics'>;
 
 /**
  * Publishes outbox entries and deletes those whose events the bus accepted; the rest stay for the
@@ -46,9 +48,10 @@ export async function flushOutbox(deps: OutboxDeps): Promise<{ published: number
  * Creates the rollout with its transition events in the outbox (same write), then publishes them:
  * the at-least-once replacement for `rollouts.create` followed by `events.publish('Rollout Started')`.
  */
-export async function createRollout(deps: OutboxDeps, rollout: Rollout): Promise<void> {
+export async function createRollout(deps: CreateDeps, rollout: Rollout): Promise<void> {
   const events = transitionEvents(undefined, rollout, rollout.version);
   await deps.rollouts.create(rollout, events);
+  deps.metrics.record(rolloutMetricPoints(undefined, rollout));
   await publishWritten(deps, events);
 }
 

@@ -2,9 +2,9 @@ import { type AlarmStates, alarmsJudgedNow, sweepAction } from '../domain/rollou
 import type { Rollout } from '../domain/rollout/types';
 import { settleEach } from '../concurrency';
 import { ConflictError, errorMessage, TransientError } from '../errors';
-import { alarmsOf } from '../validation/rollout-request';
+import { alarmsOf } from '../domain/rollout/alarms';
 import { abortRollout } from './abort-rollout';
-import type { RolloutDeps } from './rollout-deps';
+import { forRollout, type RolloutDeps } from './rollout-deps';
 import { ensureRunning, resumeAfterNoData } from './rollout-runs';
 
 /** Rollouts swept at once: the same bound as an alarm's fan-out, for the same reason (shared sockets). */
@@ -34,7 +34,7 @@ export async function sweepRollouts(deps: RolloutDeps): Promise<SweepOutcome> {
   const names = [...new Set(active.flatMap((r) => [...r.alarms, ...alarmsOf(r.request).all]))];
   const states = names.length ? await deps.alarms.states(names) : {};
   const outcome: SweepOutcome = { checked: active.length, aborted: [], resumed: [], started: [], restarted: [] };
-  const results = await settleEach(active, MAX_ROLLOUTS_IN_FLIGHT, (r) => sweepOne(deps, r, states));
+  const results = await settleEach(active, MAX_ROLLOUTS_IN_FLIGHT, (r) => sweepOne(forRollout(deps, r.id), r, states));
   const failed: string[] = [];
   for (const result of results) {
     if (!result.ok) {

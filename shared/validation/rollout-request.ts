@@ -196,12 +196,7 @@ function describeBadStep(raw: unknown): string {
   return `unknown step type ${key}`;
 }
 
-/** Every alarm the rollout depends on: the guarding ones and those named by analysis steps. */
-export function alarmsOf(request: RolloutRequest): { guarding: string[]; all: string[] } {
-  const guarding = [...new Set((request.canary ?? request.blueGreen)!.analysis.alarms)];
-  const stepAlarms = (request.canary?.steps ?? []).flatMap((s) => ('analysis' in s ? (s.analysis.alarms ?? []) : []));
-  return { guarding, all: [...new Set([...guarding, ...stepAlarms])] };
-}
+export { alarmsOf } from '../domain/rollout/alarms';
 
 /** Idempotency keys: a UUID or a client's request id fits; the record keeps a few of them. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;

@@ -26,6 +26,8 @@ export default async function globalSetup() {
     region: stack.region,
     awsEndpoint: stack.awsEndpoint,
     controlPlane: { server, caData, token },
+    // One context per cluster, rewritten as clusters come and go.
+    kubeconfig: path.join(dir, 'kubeconfig'),
   });
   progress(
     `up in ${((Date.now() - started) / 1000).toFixed(1)} s: AWS emulator ${stack.awsEndpoint}, Kubernetes ${server}`,

@@ -5,6 +5,7 @@ import { createLogger } from '../../shared/logger';
 import type { RolloutDeps } from '../../shared/use-cases/rollout-deps';
 import { FakeAlarmStates, FakeWorkloads, RecordingEventPublisher } from './fake-workloads';
 import { FakeWorkflowStarter, fixedClock } from './fakes';
+import { RecordingMetrics } from './recording-metrics';
 
 export const CLUSTER = 'sandbox';
 export const NAMESPACE = 'shop';
@@ -32,6 +33,7 @@ export function rolloutWorld(
   const rollouts = new MemoryRolloutStore();
   const events = new RecordingEventPublisher();
   const workflows = new FakeWorkflowStarter();
+  const metrics = new RecordingMetrics();
   const deps: RolloutDeps = {
     rollouts,
     workloads,
@@ -39,11 +41,12 @@ export function rolloutWorld(
     events,
     workflows,
     logger: createLogger('silent'),
+    metrics,
     now: clock.now,
   };
   let nextId = 0;
   const newId = () => `00000000-0000-4000-8000-${String(++nextId).padStart(12, '0')}`;
-  return { deps, clock, workloads, alarms, rollouts, events, workflows, newId };
+  return { deps, clock, workloads, alarms, rollouts, events, workflows, metrics, newId };
 }
 
 export function canaryBody(overrides: Record<string, unknown> = {}, canary: Record<string, unknown> = {}) {

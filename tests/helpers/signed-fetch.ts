@@ -1,7 +1,6 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { signedHeaders } from '../../cli/http/sigv4';
 import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
-import { EXECUTE_API_SERVICE, type SigningIdentity } from '../../local/sigv4-verifier';
+import type { SigningIdentity } from '../../local/sigv4-verifier';
 
 /** Who signs a test's request: a sandbox identity, any key pair (e.g. a wrong secret), or nobody. */
 export type Signer = 'admin' | 'restricted' | 'unsigned' | SigningIdentity;
@@ -29,27 +28,9 @@ export async function signedFetch(
   const signer = options.as ?? 'admin';
   if (signer === 'unsigned') return fetch(url, init);
   const identity = typeof signer === 'string' ? IDENTITIES[signer] : signer;
-  const target = new URL(url);
-  const signed = await new SignatureV4({
+  const headers = await signedHeaders(url, init, {
     credentials: { accessKeyId: identity.accessKeyId, secretAccessKey: identity.secretAccessKey },
-    region: options.region,
-    service: EXECUTE_API_SERVICE,
-    sha256: Sha256,
-    applyChecksum: options.contentSha256Header ?? true,
-  }).sign(
-    {
-      method: init.method ?? 'GET',
-      protocol: target.protocol,
-      hostname: target.hostname,
-      port: target.port ? Number(target.port) : undefined,
-      path: target.pathname,
-      query: Object.fromEntries(target.searchParams),
-      headers: { ...init.headers, host: target.host },
-      body: init.body,
-    },
-    { signingDate: options.signingDate },
-  );
-  // fetch sets `host` itself (the same value); it refuses to be given one.
-  const { host: _host, ...headers } = signed.headers;
+    ...options,
+  });
   return fetch(url, { ...init, headers });
 }

@@ -13,6 +13,8 @@ export interface TestStack {
   region: string;
   awsEndpoint: string;
   controlPlane: { server: string; caData: string; token: string };
+  /** The stack's kubeconfig (the sandbox's `.sandbox/kubeconfig`), when the stack wrote one. */
+  kubeconfig?: string;
 }
 
 /** The stack started by the global setup (its endpoints travel in an environment variable). */
@@ -52,7 +54,7 @@ export interface TestRuntimeOptions {
   table?: string;
   /** Passed to startLocalRuntime: sweep at start (and at this interval) to find work a killed runtime left. */
   recovery?: { sweepIntervalMs?: number };
-  /** Passed to startLocalRuntime: parts of the wiring replaced (e.g. an adapter wrapped to inject a failure). */
+  /** Passed to startLocalRuntime: parts of the wiring to swap (a logger or metrics that a test reads, an adapter wrapped to inject a failure). */
   containerOverrides?: LocalRuntimeOptions['containerOverrides'];
 }
 

@@ -49,6 +49,7 @@ describe('serverless package', () => {
       'GET /operations/{id}',
       'GET /rollouts',
       'GET /rollouts/{id}',
+      'GET /rollouts/{id}/live',
       'POST /clusters',
       'POST /operations/{id}/retry',
       'POST /rollouts',
@@ -136,32 +137,35 @@ describe('serverless package', () => {
     ]);
   });
 
-  describe('minified bundles, without the parts of dependencies eksflow never runs (issue 8, item 8)', () => {
-    /** Unzips one function's package and runs `script` in a fresh Node beside its bundle; returns stdout. */
-    async function runBeside(zipName: string, script: string, env: Record<string, string> = {}): Promise<string> {
-      const dir = mkdtempSync(path.join(os.tmpdir(), `eksflow-bundle-${zipName}-`));
-      try {
-        await promisify(execFile)('unzip', ['-q', path.join(outDir, `${zipName}.zip`), '-d', dir]);
-        const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
-          cwd: dir,
-          timeout: 30000,
-          env: {
-            PATH: process.env.PATH,
-            AWS_REGION: 'us-east-1',
-            AWS_ACCESS_KEY_ID: 'test',
-            AWS_SECRET_ACCESS_KEY: 'test',
-            EKSFLOW_TABLE: 'eksflow-test',
-            EKSFLOW_STATE_MACHINE_ARN_PREFIX: 'arn:aws:states:us-east-1:123456789012:stateMachine:eksflow-dev-',
-            LOG_LEVEL: 'silent',
-            ...env,
-          },
-        });
-        return stdout;
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    }
+  /** Unzips one function's package and runs `script` in a fresh Node beside its bundle; returns stdout. */
+  async function runBeside(zipName: string, script: string, env: Record<string, string> = {}): Promise<string> {
+    return (await runBesideWithStderr(zipName, script, env)).stdout;
+  }
 
+  async function runBesideWithStderr(zipName: string, script: string, env: Record<string, string> = {}) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), `eksflow-bundle-${zipName}-`));
+    try {
+      await promisify(execFile)('unzip', ['-q', path.join(outDir, `${zipName}.zip`), '-d', dir]);
+      return await promisify(execFile)(process.execPath, ['-e', script], {
+        cwd: dir,
+        timeout: 30000,
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+          EKSFLOW_TABLE: 'eksflow-test',
+          EKSFLOW_STATE_MACHINE_ARN_PREFIX: 'arn:aws:states:us-east-1:123456789012:stateMachine:eksflow-dev-',
+          LOG_LEVEL: 'silent',
+          ...env,
+        },
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  describe('minified bundles, without the parts of dependencies eksflow never runs (issue 8, item 8)', () => {
     it("answers a bad request from the API bundle with zod's English messages (the only locale bundled)", async () => {
       // Prepare
       const event = {
@@ -208,6 +212,95 @@ describe('serverless package', () => {
       const error = JSON.parse(stdout);
       expect(error.name).toBe('TransientError');
       expect(error.message).toContain('ECONNREFUSED');
+    });
+  });
+
+  describe('cold start: modules required on first use, source maps read only for a logged error (issue 8, item 8)', () => {
+    it('puts client-node and the access policy loader in files of their own beside the bundle, not in it', async () => {
+      // Prepare
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'eksflow-bundle-files-'));
+      try {
+        await promisify(execFile)('unzip', ['-q', path.join(outDir, 'rolloutReconcile.zip'), '-d', dir]);
+        const read = (file: string) => readFileSync(path.join(dir, 'functions/tasks', file), 'utf8');
+
+        // Act
+        const bundle = read('rollout.js');
+        const clientNode = read('rollout.client-node.js');
+        const policyLoader = read('rollout.access-policy-file.js');
+
+        // Assess: client-node's generated API (a path template) and the policy's schema are only in their own files
+        const has = (text: string, marker: string) => text.includes(marker);
+        const appsPath = '/apis/apps/v1/namespaces/{namespace}/deployments';
+        expect([has(clientNode, appsPath), has(bundle, appsPath)]).toEqual([true, false]);
+        expect([has(policyLoader, 'allowPodFields'), has(bundle, 'allowPodFields')]).toEqual([true, false]);
+        expect(has(bundle, 'require("./rollout.client-node.js")')).toBe(true);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('runs without NODE_OPTIONS=--enable-source-maps, and logs a failed task with its stack in the TypeScript sources', async () => {
+      // Prepare: a cluster whose API server refuses connections; the task logs its failure at WARN
+      const overrides = { c1: { server: 'http://127.0.0.1:1', token: 'unused' } };
+      const nodeOptions = ofType('AWS::Lambda::Function').map((f) => f.Properties.Environment?.Variables?.NODE_OPTIONS);
+
+      // Act
+      const { stderr } = await runBesideWithStderr(
+        'provisionApplyBaseline',
+        `require('./functions/tasks/provision-cluster.js').applyBaseline({ spec: { name: 'c1', namespaces: ['web'] }, operationId: 'op-1' }, {})
+          .catch(() => undefined)`,
+        { EKSFLOW_KUBE_OVERRIDES: JSON.stringify(overrides), LOG_LEVEL: 'warn' },
+      );
+
+      // Assess
+      expect(nodeOptions.every((o) => o === undefined || !o.includes('--enable-source-maps'))).toBe(true);
+      const line = stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l))
+        .find((l) => l.message === 'task failed');
+      expect(line).toMatchObject({ level: 'WARN', correlation_id: 'op-1', error: { name: 'TransientError' } });
+      expect(line.error.stack).toMatch(/shared\/adapters\/kube\/[\w-]+\.ts:\d+:\d+/);
+      expect(line.error.stack).not.toMatch(/provision-cluster\.js:1:\d+/);
+    });
+  });
+
+  describe('deploy commands (README "Deploy")', () => {
+    it('packages offline for the stage and region given to `npm run package --`', async () => {
+      // Prepare
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'eksflow-package-prod-'));
+      try {
+        // Act
+        await promisify(execFile)(
+          'npm',
+          ['run', 'package', '--', '--stage', 'prod', '--region', 'eu-west-1', '--package', dir],
+          {
+            cwd: root,
+            env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_ENDPOINT_URL: '' },
+            timeout: 120000,
+          },
+        );
+
+        // Assess
+        const prod = JSON.parse(readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+        const resources = Object.values<{ Type: string; Properties?: any }>(prod.Resources);
+        const named = (type: string, key: string) =>
+          resources.filter((r) => r.Type === type).map((r) => r.Properties[key]);
+        expect(named('AWS::DynamoDB::Table', 'TableName')).toEqual(['eksflow-prod']);
+        expect(named('AWS::StepFunctions::StateMachine', 'StateMachineName')).toContain('eksflow-prod-rollout');
+        expect(named('AWS::IAM::Role', 'RoleName')).toContain('eksflow-prod-eu-west-1-api');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 150000);
+
+    it('deploys with osls, passing the stage and region on: no stage or region fixed in the script', () => {
+      // Prepare
+      const scripts = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts;
+
+      // Assess: npm appends what follows `--` (`npm run deploy -- --stage X --region Y`); osls refuses a repeated flag
+      expect(scripts.deploy).toBe('sls deploy');
+      expect(scripts.package).toBe('sls package');
     });
   });
 

@@ -100,7 +100,7 @@ describe('the sandbox behind npm start', () => {
     const refused = { cause: expect.objectContaining({ code: 'ECONNREFUSED' }) };
     await expect(fetch(`${awsEndpoint}/moto-api/`)).rejects.toMatchObject(refused);
     await expect(fetch(`${controlPlane.server}/readyz`)).rejects.toMatchObject(refused);
-    expect(existsSync(path.join(dir, 'kube'))).toBe(true);
+    expect(existsSync(path.join(dir, 'clusters'))).toBe(true);
     sandbox = undefined as never;
   });
 });

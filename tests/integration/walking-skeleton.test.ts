@@ -1,25 +1,24 @@
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import {
-  api,
-  awsClientConfig,
-  eventually,
-  kube,
-  startTestRuntime,
-  uniqueName,
-  type TestRuntime,
-} from '../helpers/stack';
+import { deleteTestCluster, kubeOf } from '../helpers/clusters';
+import { api, awsClientConfig, eventually, startTestRuntime, uniqueName, type TestRuntime } from '../helpers/stack';
 
 /** HTTP in → workflow → EKS (emulator) → Kubernetes (real API server) → operation status out. */
 describe('walking skeleton: POST /clusters end to end', () => {
   let runtime: TestRuntime;
+  /** Each cluster has its own control plane in the sandbox: stop them when done. */
+  const created: string[] = [];
   beforeAll(async () => {
     runtime = await startTestRuntime();
   });
-  afterAll(async () => runtime?.close());
+  afterAll(async () => {
+    await Promise.all(created.map(deleteTestCluster));
+    await runtime?.close();
+  }, 60000);
 
   it('provisions a cluster on the emulator and its baseline namespaces on the API server', async () => {
     // Prepare
     const name = uniqueName('skeleton');
+    created.push(name);
     const teamNamespace = uniqueName('team');
 
     // Act
@@ -44,9 +43,11 @@ describe('walking skeleton: POST /clusters end to end', () => {
     const cluster = await new EKSClient(awsClientConfig()).send(new DescribeClusterCommand({ name }));
     expect(cluster.cluster?.status).toBe('ACTIVE');
     expect(cluster.cluster?.tags?.['eksflow:operation']).toBe(accepted.body.operationId);
-    const ns = await kube().core.readNamespace({ name: teamNamespace });
+    // On the new cluster's own API server, found the AWS way.
+    const { core } = await kubeOf(name);
+    const ns = await core.readNamespace({ name: teamNamespace });
     expect(ns.metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('eksflow');
-    await expect(kube().core.readNamespace({ name: 'eksflow-system' })).resolves.toBeDefined();
+    await expect(core.readNamespace({ name: 'eksflow-system' })).resolves.toBeDefined();
     const execution = runtime.engine.get(`provision-cluster:${accepted.body.operationId}`);
     expect(execution?.status).toBe('SUCCEEDED');
   });
@@ -54,6 +55,7 @@ describe('walking skeleton: POST /clusters end to end', () => {
   it('answers a repeated identical POST with 200 "nothing to change", starting nothing', async () => {
     // Prepare
     const name = uniqueName('taken');
+    created.push(name);
     const first = await api(runtime, 'POST', '/clusters', { name });
     await eventually('first operation', async () =>
       (await api(runtime, 'GET', `/operations/${first.body.operationId}`)).body.status === 'Succeeded'

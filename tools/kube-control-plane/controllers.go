@@ -28,7 +28,7 @@ import (
 
 // startControllers constructs and starts the controllers that kube-controller-manager
 // would run for Deployments to roll and namespaces to finish deleting, plus the
-// node/pod simulator. It returns once informers have synced and nodes exist.
+// kube-scheduler and the kubelet simulator. It returns once informers have synced and nodes exist.
 func startControllers(ctx context.Context, cfg *rest.Config, nodeCount int, defaultReadyAfter time.Duration) error {
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
@@ -90,7 +90,7 @@ func startControllers(ctx context.Context, cfg *rest.Config, nodeCount int, defa
 		return fmt.Errorf("serviceaccount controller: %w", err)
 	}
 
-	sim := newSimulator(client, factory.Core().V1().Pods(), nodeCount, defaultReadyAfter)
+	sim := newSimulator(client, factory.Core().V1().Pods(), factory.Core().V1().Nodes(), defaultReadyAfter)
 
 	go dc.Run(ctx, 5)
 	go rsc.Run(ctx, 5)
@@ -107,11 +107,11 @@ func startControllers(ctx context.Context, cfg *rest.Config, nodeCount int, defa
 			return fmt.Errorf("informer for %v did not sync", typ)
 		}
 	}
-	if err := sim.createNodes(ctx); err != nil {
+	if err := sim.createNodes(ctx, nodeCount); err != nil {
 		return fmt.Errorf("nodes: %w", err)
 	}
 	go sim.run(ctx, 4)
-	return nil
+	return startScheduler(ctx, client)
 }
 
 // fastPodsClient wraps a clientset for the namespace controller. Its pod

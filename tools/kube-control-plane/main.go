@@ -1,7 +1,7 @@
 // Command kube-control-plane runs a small, self-contained Kubernetes control
 // plane for tests: embedded etcd, an in-process kube-apiserver, the
-// deployment/replicaset/garbage-collector/namespace/serviceaccount controllers
-// and a pod simulator that stands in for kube-scheduler and kubelets.
+// deployment/replicaset/garbage-collector/namespace/serviceaccount controllers,
+// kube-scheduler, and a pod simulator that stands in for the kubelets.
 //
 // See README.md for the interface.
 package main
@@ -44,7 +44,7 @@ func run() error {
 	dir := fs.String("dir", "", "state directory (etcd data, certs, keys, token file, kubeconfig); required")
 	port := fs.Int("port", 0, "kube-apiserver secure port on 127.0.0.1; 0 = pick a free port")
 	token := fs.String("token", "eksflow-test-token", "bearer token of the admin user (group system:masters)")
-	nodes := fs.Int("nodes", 1, "number of simulated nodes (1-3 recommended)")
+	nodes := fs.Int("nodes", 1, "number of generic simulated nodes (0: none; the sandbox adds Nodes for EKS node groups itself)")
 	exitOnStdinClose := fs.Bool("exit-on-stdin-close", false, "shut down when standard input is closed (EOF)")
 	readyAfterSeconds := fs.String("ready-after-seconds", "0",
 		"seconds (fractions allowed) from a pod's start until it is Ready, for pods without the "+readyAfterAnnotation+" annotation")
@@ -58,8 +58,8 @@ func run() error {
 	if *dir == "" {
 		return fmt.Errorf("--dir is required")
 	}
-	if *nodes < 1 {
-		*nodes = 1
+	if *nodes < 0 {
+		*nodes = 0
 	}
 	defaultReadyAfter, err := parseReadyAfter(*readyAfterSeconds)
 	if err != nil {

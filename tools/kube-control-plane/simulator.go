@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,37 +24,35 @@ import (
 	"k8s.io/klog/v2"
 )
 
-// simulator replaces kube-scheduler and the kubelets: it binds pending pods
-// to fake nodes, reports them Running (and Ready once their readiness delay is
-// over, unless an image contains "unready") and force-deletes pods that are
-// being deleted.
+// simulator plays the kubelets of the simulated nodes: kube-scheduler binds
+// pods, the simulator reports bound pods Running (and Ready once their
+// readiness delay is over, unless an image contains "unready"),
+// force-deletes pods that are being deleted, and deletes the pods of a node
+// that is gone, as the node lifecycle would evict them (their ReplicaSet then
+// makes new ones, which the scheduler places elsewhere or leaves Pending).
 type simulator struct {
-	client    kubernetes.Interface
-	podLister corelisters.PodLister
-	queue     workqueue.TypedRateLimitingInterface[string]
-	readiness *readinessClock
+	client     kubernetes.Interface
+	podLister  corelisters.PodLister
+	nodeLister corelisters.NodeLister
+	queue      workqueue.TypedRateLimitingInterface[string]
+	readiness  *readinessClock
 
-	mu    sync.Mutex
-	nodes []*corev1.Node
-	next  int
 	ipSeq atomic.Uint32
 }
 
 const unreadyMarker = "unready"
 
-func newSimulator(client kubernetes.Interface, podInformer coreinformers.PodInformer, nodeCount int,
-	defaultReadyAfter time.Duration) *simulator {
+func newSimulator(client kubernetes.Interface, podInformer coreinformers.PodInformer,
+	nodeInformer coreinformers.NodeInformer, defaultReadyAfter time.Duration) *simulator {
 	s := &simulator{
-		client:    client,
-		podLister: podInformer.Lister(),
+		client:     client,
+		podLister:  podInformer.Lister(),
+		nodeLister: nodeInformer.Lister(),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.NewTypedItemExponentialFailureRateLimiter[string](20*time.Millisecond, 2*time.Second),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "pod-simulator"}),
 	}
 	s.readiness = newReadinessClock(defaultReadyAfter, func(key string) { s.queue.Add(key) })
-	for i := 1; i <= nodeCount; i++ {
-		s.nodes = append(s.nodes, fakeNode(i))
-	}
 	enqueue := func(obj any) {
 		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
 			s.queue.Add(key)
@@ -73,7 +70,32 @@ func newSimulator(client kubernetes.Interface, podInformer coreinformers.PodInfo
 			}
 		},
 	})
+	_, _ = nodeInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		DeleteFunc: func(obj any) {
+			if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = tombstone.Obj
+			}
+			if node, ok := obj.(*corev1.Node); ok {
+				s.enqueuePodsOn(node.Name)
+			}
+		},
+	})
 	return s
+}
+
+// enqueuePodsOn queues every pod bound to the node: sync evicts those whose node is gone.
+func (s *simulator) enqueuePodsOn(nodeName string) {
+	pods, err := s.podLister.List(labels.Everything())
+	if err != nil {
+		return
+	}
+	for _, pod := range pods {
+		if pod.Spec.NodeName == nodeName {
+			if key, err := cache.MetaNamespaceKeyFunc(pod); err == nil {
+				s.queue.Add(key)
+			}
+		}
+	}
 }
 
 func fakeNode(i int) *corev1.Node {
@@ -132,9 +154,11 @@ func fakeNode(i int) *corev1.Node {
 	}
 }
 
-// createNodes creates (or replaces the status of) the fake nodes.
-func (s *simulator) createNodes(ctx context.Context) error {
-	for i, n := range s.nodes {
+// createNodes creates (or replaces the status of) count generic fake nodes
+// (the --nodes flag; the sandbox makes its nodes from EKS node groups instead).
+func (s *simulator) createNodes(ctx context.Context, count int) error {
+	for i := 1; i <= count; i++ {
+		n := fakeNode(i)
 		created, err := s.client.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{})
 		if apierrors.IsAlreadyExists(err) {
 			created, err = s.client.CoreV1().Nodes().Get(ctx, n.Name, metav1.GetOptions{})
@@ -143,11 +167,9 @@ func (s *simulator) createNodes(ctx context.Context) error {
 			return err
 		}
 		created.Status = n.Status
-		updated, err := s.client.CoreV1().Nodes().UpdateStatus(ctx, created, metav1.UpdateOptions{})
-		if err != nil {
+		if _, err := s.client.CoreV1().Nodes().UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
 			return err
 		}
-		s.nodes[i] = updated
 	}
 	return nil
 }
@@ -195,31 +217,12 @@ func (s *simulator) sync(ctx context.Context, key string) error {
 	switch {
 	case pod.DeletionTimestamp != nil:
 		// No kubelet: finish the deletion right away.
-		s.readiness.forget(pod.UID)
-		zero := int64(0)
-		uid := pod.UID
-		err := s.client.CoreV1().Pods(ns).Delete(ctx, name, metav1.DeleteOptions{
-			GracePeriodSeconds: &zero,
-			Preconditions:      &metav1.Preconditions{UID: &uid},
-		})
-		if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
-			return nil
-		}
-		return err
+		return s.forceDelete(ctx, pod)
 	case pod.Spec.NodeName == "":
-		node := s.pickNode(pod)
-		if node == "" {
-			klog.V(2).InfoS("no simulated node matches pod's nodeSelector; leaving it pending", "pod", key)
-			return nil
-		}
-		err := s.client.CoreV1().Pods(ns).Bind(ctx, &corev1.Binding{
-			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, UID: pod.UID},
-			Target:     corev1.ObjectReference{Kind: "Node", Name: node},
-		}, metav1.CreateOptions{})
-		if apierrors.IsConflict(err) {
-			return nil // already bound; the update event brings it back
-		}
-		return err
+		return nil // kube-scheduler's to place (or to leave Pending)
+	case s.nodeGone(ctx, pod.Spec.NodeName):
+		klog.V(2).InfoS("evicting pod of a removed node", "pod", key, "node", pod.Spec.NodeName)
+		return s.forceDelete(ctx, pod)
 	case pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed:
 		return nil
 	default:
@@ -235,29 +238,36 @@ func (s *simulator) sync(ctx context.Context, key string) error {
 	}
 }
 
-func (s *simulator) pickNode(pod *corev1.Pod) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sel := labels.SelectorFromSet(pod.Spec.NodeSelector)
-	for i := 0; i < len(s.nodes); i++ {
-		n := s.nodes[(s.next+i)%len(s.nodes)]
-		if sel.Matches(labels.Set(n.Labels)) {
-			s.next = (s.next + i + 1) % len(s.nodes)
-			return n.Name
-		}
+// forceDelete deletes the pod with grace period 0, as a kubelet confirming its end would.
+func (s *simulator) forceDelete(ctx context.Context, pod *corev1.Pod) error {
+	s.readiness.forget(pod.UID)
+	zero := int64(0)
+	uid := pod.UID
+	err := s.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
+		GracePeriodSeconds: &zero,
+		Preconditions:      &metav1.Preconditions{UID: &uid},
+	})
+	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+		return nil
 	}
-	return ""
+	return err
+}
+
+// nodeGone tells whether the pod's node no longer exists. The informer may lag
+// behind a node created a moment ago, so absence there is confirmed on the API.
+func (s *simulator) nodeGone(ctx context.Context, name string) bool {
+	if _, err := s.nodeLister.Get(name); err == nil {
+		return false
+	}
+	_, err := s.client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+	return apierrors.IsNotFound(err)
 }
 
 func (s *simulator) nodeIP(name string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, n := range s.nodes {
-		if n.Name == name {
-			for _, a := range n.Status.Addresses {
-				if a.Type == corev1.NodeInternalIP {
-					return a.Address
-				}
+	if n, err := s.nodeLister.Get(name); err == nil {
+		for _, a := range n.Status.Addresses {
+			if a.Type == corev1.NodeInternalIP {
+				return a.Address
 			}
 		}
 	}

@@ -12,10 +12,10 @@ export const CLUSTER_EXISTS_TTL_MS = 10_000;
 
 /**
  * Reaches a cluster the way AWS does: endpoint and CA from DescribeCluster, an EKS bearer token.
- * An override points a cluster at a fixed server instead — the local control plane in the sandbox
- * and in tests. An override for the cluster's own name is trusted as is; the wildcard `*` still
- * requires the EKS cluster to exist, so a rollout on a cluster nobody created is a 404, in the
- * sandbox too.
+ * An override with a `server` points a cluster at a fixed server instead (a fault proxy in tests). An
+ * override for the cluster's own name is trusted as is; the wildcard `*` still requires the EKS cluster
+ * to exist, so a rollout on a cluster nobody created is a 404. An override with only a token (the
+ * sandbox) keeps DescribeCluster's endpoint and CA and replaces the EKS token.
  */
 export class EksKubeConnector implements KubeConnector {
   /** Cluster name → when its existence was last confirmed (absence is never cached: a new cluster works at once). */
@@ -30,17 +30,18 @@ export class EksKubeConnector implements KubeConnector {
 
   async connect(clusterName: string): Promise<KubeConnection> {
     const exact = this.overrides[clusterName];
-    if (exact) return connectionOf(exact);
+    if (exact?.server) return connectionOf(exact, exact.server);
     const wildcard = this.overrides['*'];
-    if (wildcard) {
+    if (wildcard?.server) {
       await this.ensureExists(clusterName);
-      return connectionOf(wildcard);
+      return connectionOf(wildcard, wildcard.server);
     }
     const cluster = await this.clusters.describeCluster(clusterName);
     if (!cluster) throw notFound(clusterName);
     if (!cluster.endpoint)
       throw new DependencyError(`cluster ${clusterName} has no API endpoint yet (status ${cluster.status})`);
-    const { token } = await this.tokens.getToken(clusterName);
+    // A token-only override (the sandbox: its API servers take a static token, not an EKS one).
+    const token = (exact ?? wildcard)?.token ?? (await this.tokens.getToken(clusterName)).token;
     return { server: cluster.endpoint, caData: cluster.caData, token };
   }
 
@@ -55,8 +56,8 @@ export class EksKubeConnector implements KubeConnector {
   }
 }
 
-function connectionOf(override: KubeEndpointOverride): KubeConnection {
-  return { server: override.server, caData: override.caData, token: override.token };
+function connectionOf(override: KubeEndpointOverride, server: string): KubeConnection {
+  return { server, caData: override.caData, token: override.token };
 }
 
 /** Names the `cluster` field, so `POST /rollouts` answers a 404 that says which input was wrong. */

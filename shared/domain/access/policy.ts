@@ -60,6 +60,19 @@ export function globMatches(pattern: string, value: string): boolean {
 
 const anyMatches = (patterns: readonly string[], value: string) => patterns.some((p) => globMatches(p, value));
 
+/** `arn:aws:sts::<account>:assumed-role/<role>/<session>`: how API Gateway names a caller using a role (SSO, instance, task). */
+const ASSUMED_ROLE_ARN = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/(.+)\/[^/]+$/;
+
+/**
+ * The ARNs a statement's principal patterns are matched against: the caller's own, and for a role session
+ * the role's IAM ARN too, so that a policy naming `arn:aws:iam::…:role/team-*` admits that role's sessions.
+ * (The session ARN carries no role path, so the derived role ARN has none: patterns name the role without its path.)
+ */
+export function principalArnsOf(principal: string): string[] {
+  const session = ASSUMED_ROLE_ARN.exec(principal);
+  return session ? [principal, `arn:${session[1]}:iam::${session[2]}:role/${session[3]}`] : [principal];
+}
+
 /** A protected namespace matches only a pattern that is exactly its name; a cluster-wide request only `*`. */
 function namespaceMatches(patterns: readonly string[], namespace: string | undefined): boolean {
   if (namespace === undefined) return patterns.includes('*');
@@ -77,7 +90,7 @@ export function grantsFor(
   return policy.statements.filter(
     (s) =>
       s.actions.includes(action) &&
-      anyMatches(s.principals, principal) &&
+      principalArnsOf(principal).some((arn) => anyMatches(s.principals, arn)) &&
       anyMatches(s.clusters, resource.cluster) &&
       namespaceMatches(s.namespaces, resource.namespace),
   );

@@ -125,4 +125,33 @@ describe('EksKubeConnector', () => {
       expect(connection.server).toBe('https://127.0.0.1:6443');
     });
   });
+
+  describe('token-only override (the sandbox: each cluster its own control plane, one static token)', () => {
+    it('takes endpoint and CA from DescribeCluster and the token from the override, asking STS nothing', async () => {
+      // Prepare
+      const api = clusters({ endpoint: 'https://127.0.0.1:41000', caData: 'Q0E=' });
+      const connector = new EksKubeConnector(api, tokens, { '*': { token: 'static' } });
+
+      // Act
+      const connection = await connector.connect('second');
+
+      // Assess
+      expect(connection).toEqual({ server: 'https://127.0.0.1:41000', caData: 'Q0E=', token: 'static' });
+      expect(api.describeCluster).toHaveBeenCalledWith('second');
+      expect(tokens.getToken).not.toHaveBeenCalled();
+    });
+
+    it('still refuses an unknown cluster (404) and one without an endpoint yet (CREATING)', async () => {
+      // Prepare
+      const tokenOnly = { '*': { token: 'static' } };
+
+      // Act
+      const unknown = new EksKubeConnector(clusters(undefined), tokens, tokenOnly).connect('gone');
+      const creating = new EksKubeConnector(clusters({ status: 'CREATING' }), tokens, tokenOnly).connect('young');
+
+      // Assess
+      await expect(unknown).rejects.toBeInstanceOf(NotFoundError);
+      await expect(creating).rejects.toBeInstanceOf(DependencyError);
+    });
+  });
 });

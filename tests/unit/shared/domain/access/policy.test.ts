@@ -5,6 +5,7 @@ import {
   type Action,
   decide,
   globMatches,
+  principalArnsOf,
   type Resource,
 } from '../../../../../shared/domain/access/policy';
 import { parseAccessPolicy } from '../../../../../shared/validation/access-policy';
@@ -12,6 +13,9 @@ import { parseAccessPolicy } from '../../../../../shared/validation/access-polic
 const ADMIN = 'arn:aws:iam::000000000000:user/eksflow-admin';
 const DEV = 'arn:aws:iam::000000000000:role/team-developer';
 const STRANGER = 'arn:aws:iam::000000000000:user/someone-else';
+/** How API Gateway names a caller using the developer role deployed (SSO, instance or task role). */
+const DEV_SESSION = 'arn:aws:sts::000000000000:assumed-role/team-developer/alice@example.com';
+const OTHER_ROLE_SESSION = 'arn:aws:sts::000000000000:assumed-role/team-developer-x/alice';
 
 const sandboxPolicy = parseAccessPolicy(readFileSync('config/access-policy.yaml', 'utf8'), 'config/access-policy.yaml');
 
@@ -67,6 +71,27 @@ describe('decide on the sandbox policy', () => {
     ['developer may not provision', DEV, 'cluster', { cluster: 'sandbox' }, false],
     ['developer may not scale', DEV, 'scale', { cluster: 'sandbox' }, false],
     ['developer may not read cluster-wide things', DEV, 'read', { cluster: 'sandbox' }, false],
+    [
+      'a session of the developer role rolls out in team-a',
+      DEV_SESSION,
+      'rollout',
+      { cluster: 'sandbox', namespace: 'team-a' },
+      true,
+    ],
+    [
+      'a session of the developer role is refused default',
+      DEV_SESSION,
+      'rollout',
+      { cluster: 'sandbox', namespace: 'default' },
+      false,
+    ],
+    [
+      'a session of another role gets nothing',
+      OTHER_ROLE_SESSION,
+      'read',
+      { cluster: 'sandbox', namespace: 'team-a' },
+      false,
+    ],
     ['a stranger gets nothing', STRANGER, 'read', { cluster: 'sandbox', namespace: 'team-a' }, false],
     ['nobody (unauthenticated) gets nothing', undefined, 'read', { cluster: 'sandbox', namespace: 'team-a' }, false],
   ];
@@ -83,6 +108,21 @@ describe('decide on the sandbox policy', () => {
     const decision = decide(sandboxPolicy, ADMIN, 'rollout', { cluster: 'sandbox', namespace: 'kube-system' });
     // Assess
     expect(decision.reason).toMatch(/kube-system is protected/);
+  });
+});
+
+describe('principalArnsOf', () => {
+  it.each([
+    [DEV, [DEV]],
+    [DEV_SESSION, [DEV_SESSION, DEV]],
+    [
+      'arn:aws-us-gov:sts::123456789012:assumed-role/ops/i-0abc',
+      ['arn:aws-us-gov:sts::123456789012:assumed-role/ops/i-0abc', 'arn:aws-us-gov:iam::123456789012:role/ops'],
+    ],
+    ['arn:aws:sts::123456789012:federated-user/bob', ['arn:aws:sts::123456789012:federated-user/bob']],
+  ])('%s → %j', (principal, arns) => {
+    // Act / Assess
+    expect(principalArnsOf(principal)).toEqual(arns);
   });
 });
 

@@ -43,7 +43,7 @@ describe('authorize', () => {
     // Assess
     expect(attempt).toThrow(ForbiddenError);
     expect(attempt).toThrow(`${DEV} may not rollout on sandbox/kube-system`);
-    expect(lines[0]).toMatchObject({ level: 'warn', message: 'access denied', principal: DEV, decision: 'deny' });
+    expect(lines[0]).toMatchObject({ level: 'WARN', message: 'access denied', principal: DEV, decision: 'deny' });
   });
 
   it('refuses an unauthenticated caller everything', () => {

@@ -1,0 +1,160 @@
+import type { Command } from 'commander';
+import type { Context } from '../context';
+import { renderTable } from '../render/format';
+import {
+  nodegroupGet,
+  nodegroupScale,
+  policyAdd,
+  policyList,
+  policyRemove,
+  scheduleAdd,
+  scheduleList,
+  scheduleRemove,
+} from '../requests/clusters';
+import { acceptedOperation, int, NODEGROUP_COLUMNS, nodegroupRows, waitOptions } from './operation-output';
+
+export function nodegroupCommands(program: Command, ctx: Context): void {
+  const nodegroups = program
+    .command('nodegroups')
+    .description('node groups: sizes and scaling')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ eksflow nodegroups get prod-1\n  $ eksflow nodegroups scale prod-1 general --desired 5 --wait',
+    );
+  nodegroups
+    .command('get')
+    .description("a cluster's node groups, or one of them")
+    .argument('<cluster>')
+    .argument('[nodegroup]')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ eksflow nodegroups get prod-1\n  $ eksflow nodegroups get prod-1 general -o json',
+    )
+    .action(async (cluster: string, nodegroup: string | undefined) => {
+      const answer = await ctx.api.send(nodegroupGet(cluster, nodegroup));
+      const list = nodegroup ? [answer] : Array.isArray(answer) ? answer : (answer?.nodegroups ?? []);
+      ctx.print(answer, () => renderTable(NODEGROUP_COLUMNS, nodegroupRows(list)));
+    });
+  waitOptions(
+    nodegroups
+      .command('scale')
+      .description('resize a node group: to a size, by a delta, or to fit the pending pods')
+      .argument('<cluster>')
+      .argument('<nodegroup>')
+      .option('--desired <n>', 'the new desired size', int('--desired'))
+      .option('--delta <n>', 'add (or, negative, remove) this many nodes', int('--delta'))
+      .option('--fit-pending-pods', 'as many nodes as the pending pods need')
+      .option('--min <n>', 'new minimum size', int('--min'))
+      .option('--max <n>', 'new maximum size', int('--max')),
+  )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ eksflow nodegroups scale prod-1 general --desired 5 --wait\n  $ eksflow nodegroups scale prod-1 general --delta -- -2',
+    )
+    .action(async (cluster: string, nodegroup: string, o) =>
+      acceptedOperation(ctx, await ctx.api.send(nodegroupScale(cluster, nodegroup, o)), o),
+    );
+
+  const schedules = program
+    .command('schedules')
+    .description('scheduled node group sizes')
+    .addHelpText('after', '\nExamples:\n  $ eksflow schedules list prod-1 general');
+  schedules
+    .command('add')
+    .description('size a node group on a schedule')
+    .argument('<cluster>')
+    .argument('<nodegroup>')
+    .requiredOption('--name <name>', 'the schedule name')
+    .requiredOption('--schedule <expression>', 'cron(…) or rate(…)')
+    .option('--timezone <tz>', 'IANA time zone of a cron expression', 'UTC')
+    .option('--desired <n>', 'desired size', int('--desired'))
+    .option('--min <n>', 'minimum size', int('--min'))
+    .option('--max <n>', 'maximum size', int('--max'))
+    .option('--start-date <iso>', 'first time it may run')
+    .option('--end-date <iso>', 'last time it may run')
+    .addHelpText(
+      'after',
+      `\nExamples:\n  $ eksflow schedules add prod-1 general --name night --schedule "cron(0 20 * * ? *)" --timezone Europe/Paris --desired 1`,
+    )
+    .action(async (cluster: string, nodegroup: string, o) => {
+      const created = await ctx.api.send(scheduleAdd(cluster, nodegroup, o));
+      ctx.print(created, () => `schedule ${o.name} added`);
+    });
+  schedules
+    .command('list')
+    .argument('<cluster>')
+    .argument('<nodegroup>')
+    .description("a node group's schedules")
+    .addHelpText('after', '\nExamples:\n  $ eksflow schedules list prod-1 general')
+    .action(async (cluster: string, nodegroup: string) => {
+      const answer = await ctx.api.send(scheduleList(cluster, nodegroup));
+      const list: any[] = Array.isArray(answer) ? answer : (answer?.schedules ?? []);
+      ctx.print(answer, () =>
+        renderTable(
+          ['name', 'schedule', 'timezone', 'desired', 'min', 'max'],
+          list.map((s) => [s.name, s.schedule, s.timezone, s.desiredSize, s.minSize, s.maxSize]),
+        ),
+      );
+    });
+  schedules
+    .command('rm')
+    .argument('<cluster>')
+    .argument('<nodegroup>')
+    .argument('<name>')
+    .description('remove a schedule')
+    .addHelpText('after', '\nExamples:\n  $ eksflow schedules rm prod-1 general night')
+    .action(async (cluster: string, nodegroup: string, name: string) => {
+      await ctx.api.send(scheduleRemove(cluster, nodegroup, name));
+      ctx.print({ removed: name }, () => `schedule ${name} removed`);
+    });
+
+  const policies = program
+    .command('policies')
+    .description('scaling policies bound to CloudWatch alarms')
+    .addHelpText('after', '\nExamples:\n  $ eksflow policies list prod-1 general');
+  policies
+    .command('add')
+    .description('scale a node group when an alarm goes to ALARM')
+    .argument('<cluster>')
+    .argument('<nodegroup>')
+    .requiredOption('--name <name>', 'the policy name')
+    .requiredOption('--alarm <alarm>', 'the CloudWatch alarm')
+    .requiredOption('--adjustment <type>', 'change, percent, exact or fitPendingPods')
+    .option('--value <n>', 'the adjustment (not for fitPendingPods)', int('--value'))
+    .option('--cooldown <seconds>', 'no second action for this long', int('--cooldown'))
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ eksflow policies add prod-1 general --name cpu-high --alarm cpu-high --adjustment change --value 2 --cooldown 300',
+    )
+    .action(async (cluster: string, nodegroup: string, o) => {
+      const created = await ctx.api.send(policyAdd(cluster, nodegroup, o));
+      ctx.print(created, () => `policy ${o.name} added`);
+    });
+  policies
+    .command('list')
+    .argument('<cluster>')
+    .argument('<nodegroup>')
+    .description("a node group's scaling policies")
+    .addHelpText('after', '\nExamples:\n  $ eksflow policies list prod-1 general')
+    .action(async (cluster: string, nodegroup: string) => {
+      const answer = await ctx.api.send(policyList(cluster, nodegroup));
+      const list: any[] = Array.isArray(answer) ? answer : (answer?.policies ?? []);
+      ctx.print(answer, () =>
+        renderTable(
+          ['name', 'alarm', 'adjustment', 'value', 'cooldown'],
+          list.map((p) => [p.name, p.alarm, p.adjustment?.type, p.adjustment?.value, p.cooldownSeconds]),
+        ),
+      );
+    });
+  policies
+    .command('rm')
+    .argument('<cluster>')
+    .argument('<nodegroup>')
+    .argument('<name>')
+    .description('remove a scaling policy')
+    .addHelpText('after', '\nExamples:\n  $ eksflow policies rm prod-1 general cpu-high')
+    .action(async (cluster: string, nodegroup: string, name: string) => {
+      await ctx.api.send(policyRemove(cluster, nodegroup, name));
+      ctx.print({ removed: name }, () => `policy ${name} removed`);
+    });
+}

@@ -1,0 +1,75 @@
+import { isTransientNetworkError, withRetry } from '../../shared/retry';
+import type { Endpoint } from '../endpoint';
+import { ApiError } from '../errors';
+import { signedHeaders } from './sigv4';
+
+/** Header that makes a POST safe to send again (promote remembers it); only such POSTs are retried. */
+const IDEMPOTENCY_HEADER = 'idempotency-key';
+
+/** Throttled, a 5xx, or a dropped connection: another attempt may succeed (a long --wait must not die of one). */
+export function isRetryableApiError(error: unknown): boolean {
+  if (error instanceof ApiError) return error.status === 429 || error.status >= 500;
+  return isTransientNetworkError(error);
+}
+
+/** GET and DELETE ask for the same thing again; a POST only when it carries an idempotency key. */
+const isSafeToRepeat = (request: ApiRequest) =>
+  request.method === 'GET' || request.method === 'DELETE' || request.headers?.[IDEMPOTENCY_HEADER] !== undefined;
+
+export interface ApiRequest {
+  method: string;
+  /** Path and query, e.g. `/rollouts?limit=5`. */
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** The HTTP API, signed with the endpoint's credentials; an error answer becomes an ApiError. */
+export class ApiClient {
+  constructor(
+    readonly endpoint: Endpoint,
+    private readonly sleep?: (ms: number) => Promise<void>,
+  ) {}
+
+  /** One API call, retried with backoff (shared/retry) when it is safe to repeat and the failure may pass. */
+  send<T = any>(request: ApiRequest): Promise<T> {
+    if (!isSafeToRepeat(request)) return this.sendOnce<T>(request);
+    return withRetry(() => this.sendOnce<T>(request), { isRetryable: isRetryableApiError, sleep: this.sleep });
+  }
+
+  private async sendOnce<T>(request: ApiRequest): Promise<T> {
+    const url = this.endpoint.url + request.path;
+    const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+    const headers = { ...request.headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+    const signed = await signedHeaders(
+      url,
+      { method: request.method, headers, body },
+      {
+        credentials: this.endpoint.credentials,
+        region: this.endpoint.region,
+      },
+    );
+    const response = await fetch(url, { method: request.method, headers: signed, body });
+    const text = await response.text();
+    const parsed = parseJson(text);
+    if (!response.ok) {
+      const error = (parsed as { error?: { code?: string; message?: string; details?: [] } } | undefined)?.error;
+      throw new ApiError(
+        response.status,
+        error?.code ?? `HTTP${response.status}`,
+        error?.message ?? (text.slice(0, 200) || response.statusText),
+        error?.details ?? [],
+      );
+    }
+    return parsed as T;
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

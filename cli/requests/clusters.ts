@@ -1,0 +1,125 @@
+import { UsageError } from '../errors';
+import type { ApiRequest } from '../http/api-client';
+
+const seg = encodeURIComponent;
+const nodegroupPath = (cluster: string, nodegroup: string) => `/clusters/${seg(cluster)}/nodegroups/${seg(nodegroup)}`;
+
+export const clusterCreate = (spec: unknown, o: { dryRun?: boolean } = {}): ApiRequest => ({
+  method: 'POST',
+  path: `/clusters${o.dryRun ? '?dryRun=true' : ''}`,
+  body: spec,
+});
+export const clusterGet = (name: string): ApiRequest => ({ method: 'GET', path: `/clusters/${seg(name)}` });
+export const clusterList = (): ApiRequest => ({ method: 'GET', path: '/clusters' });
+export const clusterDelete = (name: string, o: { force?: boolean } = {}): ApiRequest => ({
+  method: 'DELETE',
+  path: `/clusters/${seg(name)}${o.force ? '?force=true' : ''}`,
+});
+
+export const nodegroupGet = (cluster: string, nodegroup?: string): ApiRequest => ({
+  method: 'GET',
+  path: nodegroup ? nodegroupPath(cluster, nodegroup) : `/clusters/${seg(cluster)}/nodegroups`,
+});
+
+export interface ScaleOptions {
+  desired?: number;
+  delta?: number;
+  fitPendingPods?: boolean;
+  min?: number;
+  max?: number;
+}
+
+/** `POST …/scale`: exactly one of `{desiredSize}`, `{delta}`, `{fitPendingPods: true}`, with optional bounds. */
+export function nodegroupScale(cluster: string, nodegroup: string, o: ScaleOptions): ApiRequest {
+  const how = [o.desired !== undefined, o.delta !== undefined, o.fitPendingPods === true].filter(Boolean).length;
+  if (how !== 1)
+    throw new UsageError('nodegroups scale: give exactly one of --desired N, --delta N, --fit-pending-pods');
+  return {
+    method: 'POST',
+    path: `${nodegroupPath(cluster, nodegroup)}/scale`,
+    body: {
+      ...(o.desired !== undefined ? { desiredSize: o.desired } : {}),
+      ...(o.delta !== undefined ? { delta: o.delta } : {}),
+      ...(o.fitPendingPods ? { fitPendingPods: true } : {}),
+      ...(o.min !== undefined ? { minSize: o.min } : {}),
+      ...(o.max !== undefined ? { maxSize: o.max } : {}),
+    },
+  };
+}
+
+export interface ScheduleOptions {
+  name: string;
+  schedule: string;
+  timezone?: string;
+  desired?: number;
+  min?: number;
+  max?: number;
+  startDate?: string;
+  endDate?: string;
+}
+
+export function scheduleAdd(cluster: string, nodegroup: string, o: ScheduleOptions): ApiRequest {
+  if (!/^(cron|rate)\(.+\)$/.test(o.schedule))
+    throw new UsageError(`--schedule: "${o.schedule}" is not cron(…) or rate(…)`);
+  return {
+    method: 'POST',
+    path: `${nodegroupPath(cluster, nodegroup)}/schedules`,
+    body: {
+      name: o.name,
+      schedule: o.schedule,
+      timezone: o.timezone ?? 'UTC',
+      ...(o.desired !== undefined ? { desiredSize: o.desired } : {}),
+      ...(o.min !== undefined ? { minSize: o.min } : {}),
+      ...(o.max !== undefined ? { maxSize: o.max } : {}),
+      ...(o.startDate ? { startDate: o.startDate } : {}),
+      ...(o.endDate ? { endDate: o.endDate } : {}),
+    },
+  };
+}
+export const scheduleList = (cluster: string, nodegroup: string): ApiRequest => ({
+  method: 'GET',
+  path: `${nodegroupPath(cluster, nodegroup)}/schedules`,
+});
+export const scheduleRemove = (cluster: string, nodegroup: string, name: string): ApiRequest => ({
+  method: 'DELETE',
+  path: `${nodegroupPath(cluster, nodegroup)}/schedules/${seg(name)}`,
+});
+
+/** The adjustment types of a scaling policy; `fitPendingPods` takes no value. */
+export const ADJUSTMENT_TYPES = ['change', 'percent', 'exact', 'fitPendingPods'] as const;
+
+export interface PolicyOptions {
+  name: string;
+  alarm: string;
+  adjustment: string;
+  value?: number;
+  cooldown?: number;
+}
+
+export function policyAdd(cluster: string, nodegroup: string, o: PolicyOptions): ApiRequest {
+  if (!(ADJUSTMENT_TYPES as readonly string[]).includes(o.adjustment))
+    throw new UsageError(`--adjustment: "${o.adjustment}" is not one of ${ADJUSTMENT_TYPES.join(', ')}`);
+  if (o.adjustment !== 'fitPendingPods' && o.value === undefined)
+    throw new UsageError(`--value: an adjustment of type ${o.adjustment} needs a value`);
+  return {
+    method: 'POST',
+    path: `${nodegroupPath(cluster, nodegroup)}/policies`,
+    body: {
+      name: o.name,
+      alarm: o.alarm,
+      adjustment: { type: o.adjustment, ...(o.value !== undefined ? { value: o.value } : {}) },
+      ...(o.cooldown !== undefined ? { cooldownSeconds: o.cooldown } : {}),
+    },
+  };
+}
+export const policyList = (cluster: string, nodegroup: string): ApiRequest => ({
+  method: 'GET',
+  path: `${nodegroupPath(cluster, nodegroup)}/policies`,
+});
+export const policyRemove = (cluster: string, nodegroup: string, name: string): ApiRequest => ({
+  method: 'DELETE',
+  path: `${nodegroupPath(cluster, nodegroup)}/policies/${seg(name)}`,
+});
+
+export const operationGet = (id: string): ApiRequest => ({ method: 'GET', path: `/operations/${seg(id)}` });
+export const operationRetry = (id: string): ApiRequest => ({ method: 'POST', path: `/operations/${seg(id)}/retry` });

@@ -1,0 +1,318 @@
+import {
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  EKSClient,
+  ListClustersCommand,
+  ListNodegroupsCommand,
+  type Cluster,
+} from '@aws-sdk/client-eks';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { kubeConfigFor } from '../../shared/adapters/kube/kube-clients';
+import { startControlPlane, type ControlPlane } from './control-plane';
+import { kubeconfigYaml } from './kubeconfig';
+import type { NodegroupShape } from './nodes/node-manifest';
+import { NodeSequence, syncNodes } from './nodes/node-sync';
+import type { Progress } from './processes';
+
+/**
+ * How often the emulator is asked about clusters and node groups: a new cluster starts its control plane,
+ * and a changed desired size reaches the Nodes, within about this much (each round is one ListClusters,
+ * and per cluster one DescribeCluster, one ListNodegroups and one DescribeNodegroup per group).
+ */
+export const FLEET_POLL_MS = 250;
+/** Every this many rounds the Nodes are checked even if no node group changed (someone deleted a Node). */
+const NODE_REPAIR_ROUNDS = 20;
+/** A control plane that failed to start is tried again after this long (the machine may be busy). */
+const START_RETRY_MS = 5000;
+
+export interface ClusterFleetOptions {
+  /** Repository root (finds tools/kube-control-plane). */
+  root: string;
+  /** Per-cluster state goes to `<dir>/<cluster>/` (etcd, certificates), wiped when the cluster goes. */
+  dir: string;
+  aws: { region: string; endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+  binary: string;
+  readyAfterSeconds?: number;
+  /** Rewritten whenever a cluster's control plane comes or goes: one context per cluster. */
+  kubeconfigPath?: string;
+  /** The context that is current in the kubeconfig, when that cluster exists. */
+  currentContext?: string;
+  progress: Progress;
+  intervalMs?: number;
+}
+
+interface Member {
+  /** The cluster's ARN and creation time: a cluster deleted and created again under its name is another one. */
+  identity: string;
+  state: 'starting' | 'running' | 'stopping' | 'failed';
+  controlPlane?: ControlPlane;
+  core?: CoreV1Api;
+  /** The node groups as last applied to the Nodes (JSON); undefined: not yet, or to be checked again. */
+  applied?: string;
+  /** The last polling round whose node groups the Nodes match. */
+  syncedRound?: number;
+  sequence: NodeSequence;
+  failedAt?: number;
+}
+
+/**
+ * The sandbox's EKS: one local Kubernetes control plane per cluster on the emulator, whoever created the
+ * cluster (our workflow, the AWS CLI). It polls the emulator (TypeScript rather than an emulator hook:
+ * starting and stopping processes belongs with the sandbox that owns them and stops them, and the
+ * emulator stays a plain AWS API), starts a control plane for a CREATING cluster and reports its endpoint
+ * and CA to the emulator (the cluster becomes ACTIVE), stops it when the cluster is DELETING (then the
+ * cluster goes), and keeps each cluster's Nodes in step with its node groups.
+ */
+export class ClusterFleet {
+  private readonly eks: EKSClient;
+  private readonly members = new Map<string, Member>();
+  private readonly intervalMs: number;
+  private running = false;
+  private loop?: Promise<void>;
+  private round = 0;
+  /** Control planes being started: stop() waits for them, so none outlives the fleet. */
+  private readonly launches = new Set<Promise<void>>();
+  private kubeconfigText = '';
+
+  constructor(private readonly options: ClusterFleetOptions) {
+    this.eks = new EKSClient(options.aws);
+    this.intervalMs = options.intervalMs ?? FLEET_POLL_MS;
+  }
+
+  /** Tells the emulator that clusters wait for their control plane here, then starts polling. */
+  async start(): Promise<void> {
+    await this.internal('manage', {});
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    await Promise.allSettled(this.launches);
+    await Promise.allSettled([...this.members.values()].map((m) => m.controlPlane?.stop()));
+    this.members.clear();
+    this.eks.destroy();
+  }
+
+  /** The running control plane of a cluster, if there is one. */
+  controlPlane(cluster: string): ControlPlane | undefined {
+    const member = this.members.get(cluster);
+    return member?.state === 'running' ? member.controlPlane : undefined;
+  }
+
+  /**
+   * Resolves once the cluster's control plane runs and its Nodes match its node groups as they were
+   * when this was called (a round that began after the call has synced them).
+   */
+  async settled(cluster: string, timeoutMs = 120000): Promise<ControlPlane> {
+    const deadline = Date.now() + timeoutMs;
+    const calledIn = this.round;
+    while (Date.now() < deadline) {
+      const member = this.members.get(cluster);
+      if (member?.state === 'running' && (member.syncedRound ?? 0) > calledIn && member.controlPlane)
+        return member.controlPlane;
+      await sleep(50);
+    }
+    throw new Error(`cluster ${cluster}'s control plane did not settle within ${timeoutMs} ms`);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      await this.pollOnce().catch((error) => this.options.progress(`cluster fleet: ${(error as Error).message}`));
+      await sleep(this.intervalMs);
+    }
+  }
+
+  private async pollOnce(): Promise<void> {
+    this.round++;
+    const names = await this.listClusters();
+    await Promise.all(names.map((name) => this.follow(name)));
+    for (const [name, member] of this.members) {
+      // Gone from the emulator without passing DELETING here (e.g. a reset): stop what is left.
+      if (!names.includes(name) && member.state !== 'starting') await this.retire(name, member);
+    }
+    this.writeKubeconfig();
+  }
+
+  private async listClusters(): Promise<string[]> {
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.eks.send(new ListClustersCommand({ nextToken }));
+      names.push(...(page.clusters ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return names;
+  }
+
+  private async follow(name: string): Promise<void> {
+    const cluster = await this.eks
+      .send(new DescribeClusterCommand({ name }))
+      .then((r) => r.cluster)
+      .catch(() => undefined);
+    if (!cluster?.arn) return;
+    const identity = `${cluster.arn}@${cluster.createdAt?.toISOString()}`;
+    let member = this.members.get(name);
+    if (member && member.identity !== identity && member.state !== 'starting') {
+      // Deleted and created again between two rounds: a new cluster, a new control plane.
+      await this.retire(name, member);
+      member = undefined;
+    }
+    if (cluster.status === 'DELETING') {
+      if (member && member.state !== 'starting') await this.retire(name, member);
+      if (!this.members.has(name)) await this.internal('deleted', { arn: cluster.arn }).catch(() => undefined);
+      return;
+    }
+    if (!member || (member.state === 'failed' && Date.now() - (member.failedAt ?? 0) > START_RETRY_MS)) {
+      this.launch(name, cluster.arn, identity);
+      return;
+    }
+    if (member.state !== 'running' || !member.controlPlane) return;
+    if (member.controlPlane.exited?.()) {
+      this.options.progress(`control plane of cluster ${name} exited; starting a new one`);
+      this.members.delete(name);
+      return;
+    }
+    if (cluster.endpoint !== member.controlPlane.server) await this.report(cluster, member.controlPlane);
+    await this.syncNodes(name, member);
+  }
+
+  /** Starts the cluster's control plane in the background (a few seconds) and reports it when it answers. */
+  private launch(name: string, arn: string, identity: string): void {
+    const member: Member = { identity, state: 'starting', sequence: new NodeSequence() };
+    this.members.set(name, member);
+    const started = Date.now();
+    this.options.progress(`starting the control plane of cluster ${name}`);
+    const launching = (async () => {
+      try {
+        const dir = path.join(this.options.dir, name);
+        rmSync(dir, { recursive: true, force: true });
+        const controlPlane = await startControlPlane(this.options.root, dir, () => undefined, {
+          binary: this.options.binary,
+          readyAfterSeconds: this.options.readyAfterSeconds,
+          nodes: 0,
+        });
+        if (this.members.get(name) !== member || !this.running) {
+          await controlPlane.stop();
+          return;
+        }
+        member.controlPlane = controlPlane;
+        member.core = kubeConfigFor(name, controlPlane).makeApiClient(CoreV1Api);
+        member.state = 'running';
+        // The kubeconfig has the cluster's context before anyone sees the cluster ACTIVE.
+        this.writeKubeconfig();
+        await this.report({ name, arn }, controlPlane);
+        this.options.progress(
+          `cluster ${name}: control plane at ${controlPlane.server} after ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        );
+      } catch (error) {
+        member.state = 'failed';
+        member.failedAt = Date.now();
+        this.writeKubeconfig();
+        await member.controlPlane?.stop();
+        member.controlPlane = undefined;
+        // A cluster deleted while its control plane started is not a failure: the next round retires it.
+        const deleted = (error as Error).message.includes('DELETING');
+        this.options.progress(
+          deleted
+            ? `cluster ${name} was deleted while its control plane started`
+            : `cluster ${name}: control plane failed to start: ${(error as Error).message}`,
+        );
+      }
+    })();
+    this.launches.add(launching);
+    void launching.finally(() => this.launches.delete(launching));
+  }
+
+  private async report(cluster: Pick<Cluster, 'name' | 'arn'>, controlPlane: ControlPlane): Promise<void> {
+    await this.internal('control-plane', {
+      arn: cluster.arn,
+      endpoint: controlPlane.server,
+      caData: controlPlane.caData,
+    });
+  }
+
+  private async retire(name: string, member: Member): Promise<void> {
+    if (member.state === 'stopping') return;
+    member.state = 'stopping';
+    this.options.progress(`stopping the control plane of cluster ${name}`);
+    await member.controlPlane?.stop();
+    rmSync(path.join(this.options.dir, name), { recursive: true, force: true });
+    if (this.members.get(name) === member) this.members.delete(name);
+    // Before the emulator hears that the cluster is gone.
+    this.writeKubeconfig();
+  }
+
+  private async syncNodes(name: string, member: Member): Promise<void> {
+    const nodegroups = await this.nodegroupsOf(name);
+    const wanted = JSON.stringify(nodegroups);
+    const round = this.round;
+    if (round % NODE_REPAIR_ROUNDS === 0) member.applied = undefined;
+    if (!member.core) return;
+    if (member.applied === wanted) {
+      member.syncedRound = round;
+      return;
+    }
+    const result = await syncNodes(member.core, nodegroups, this.options.aws.region, member.sequence);
+    member.applied = wanted;
+    member.syncedRound = round;
+    const changes = Object.entries(result).filter(([, names]) => names.length > 0);
+    if (changes.length > 0)
+      this.options.progress(`cluster ${name}: nodes ${changes.map(([k, names]) => `${k} ${names.length}`).join(', ')}`);
+  }
+
+  private async nodegroupsOf(cluster: string): Promise<NodegroupShape[]> {
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.eks.send(new ListNodegroupsCommand({ clusterName: cluster, nextToken }));
+      names.push(...(page.nodegroups ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    const groups = await Promise.all(
+      names.map((nodegroupName) =>
+        this.eks.send(new DescribeNodegroupCommand({ clusterName: cluster, nodegroupName })).then((r) => r.nodegroup),
+      ),
+    );
+    return groups
+      .filter((g) => g !== undefined && g.status !== 'DELETING')
+      .map((g) => ({
+        name: g!.nodegroupName!,
+        desiredSize: g!.scalingConfig?.desiredSize ?? 0,
+        instanceTypes: g!.instanceTypes?.length ? g!.instanceTypes : ['t3.medium'],
+        capacityType: g!.capacityType ?? 'ON_DEMAND',
+        amiType: g!.amiType,
+        diskSize: g!.diskSize,
+        labels: g!.labels ?? {},
+        taints: (g!.taints ?? []).map((t) => ({ key: t.key ?? '', value: t.value, effect: t.effect ?? 'NO_SCHEDULE' })),
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  private writeKubeconfig(): void {
+    if (!this.options.kubeconfigPath) return;
+    const clusters = [...this.members.entries()]
+      .filter(([, m]) => m.state === 'running' && m.controlPlane)
+      .map(([name, m]) => ({ name, server: m.controlPlane!.server, caData: m.controlPlane!.caData ?? '' }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const token = [...this.members.values()].find((m) => m.controlPlane)?.controlPlane?.token ?? '';
+    const text = kubeconfigYaml(clusters, token, this.options.currentContext);
+    if (text === this.kubeconfigText) return;
+    writeFileSync(this.options.kubeconfigPath, text, { mode: 0o600 });
+    this.kubeconfigText = text;
+  }
+
+  private async internal(action: string, body: Record<string, unknown>): Promise<void> {
+    const response = await fetch(`${this.options.aws.endpoint}/_eksflow/eks/${action}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`emulator ${action}: ${response.status} ${await response.text()}`);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,105 @@
+import { execFileSync } from 'node:child_process';
+import {
+  CreateClusterCommand,
+  CreateNodegroupCommand,
+  DeleteClusterCommand,
+  DeleteNodegroupCommand,
+  DescribeClusterCommand,
+  EKSClient,
+  ListNodegroupsCommand,
+  type CreateNodegroupCommandInput,
+} from '@aws-sdk/client-eks';
+import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { kubeConfigFor } from '../../shared/adapters/kube/kube-clients';
+import { ensureNetworkAndRole } from '../../local/sandbox/aws-fixtures';
+import { waitForActive } from '../../local/sandbox/sandbox-cluster';
+import { awsClientConfig, eventually, testStack } from './stack';
+
+export const eks = () => new EKSClient(awsClientConfig());
+
+/** Clients for a cluster's own API server, found the AWS way (DescribeCluster's endpoint and CA). */
+export async function kubeOf(cluster: string): Promise<{ core: CoreV1Api; apps: AppsV1Api; config: KubeConfig }> {
+  const described = (await eks().send(new DescribeClusterCommand({ name: cluster }))).cluster;
+  if (!described?.endpoint) throw new Error(`cluster ${cluster} has no endpoint (status ${described?.status})`);
+  const config = kubeConfigFor(cluster, {
+    server: described.endpoint,
+    caData: described.certificateAuthority?.data,
+    token: testStack().controlPlane.token,
+  });
+  return { core: config.makeApiClient(CoreV1Api), apps: config.makeApiClient(AppsV1Api), config };
+}
+
+export type TestNodegroup = Omit<CreateNodegroupCommandInput, 'clusterName' | 'nodeRole' | 'subnets'>;
+
+/** A cluster on the emulator (its own control plane), ACTIVE, with these node groups' Nodes Ready. */
+export async function createTestCluster(name: string, nodegroups: TestNodegroup[] = []): Promise<void> {
+  const fixtures = await ensureNetworkAndRole(awsClientConfig());
+  const client = eks();
+  await client.send(
+    new CreateClusterCommand({
+      name,
+      roleArn: fixtures.roleArn,
+      resourcesVpcConfig: { subnetIds: fixtures.subnetIds },
+    }),
+  );
+  await waitForActive(client, name);
+  for (const group of nodegroups) {
+    await client.send(
+      new CreateNodegroupCommand({
+        clusterName: name,
+        nodeRole: fixtures.roleArn,
+        subnets: fixtures.subnetIds,
+        ...group,
+      }),
+    );
+  }
+  const wanted = nodegroups.reduce((sum, g) => sum + (g.scalingConfig?.desiredSize ?? 0), 0);
+  await waitForNodes(name, wanted);
+}
+
+/** Waits until the cluster has `count` Nodes (of node groups matching `labelSelector`, if given). */
+export async function waitForNodes(cluster: string, count: number, labelSelector?: string) {
+  const { core } = await kubeOf(cluster);
+  return eventually(`${count} nodes in ${cluster}`, async () => {
+    const { items } = await core.listNode({ labelSelector });
+    return items.length === count ? items : undefined;
+  });
+}
+
+/** Deletes the node groups, then the cluster, and waits until EKS no longer knows it. Safe on a missing cluster. */
+export async function deleteTestCluster(name: string): Promise<void> {
+  const client = eks();
+  const groups = await client.send(new ListNodegroupsCommand({ clusterName: name })).catch(() => undefined);
+  if (!groups) return;
+  for (const nodegroupName of groups.nodegroups ?? []) {
+    await client.send(new DeleteNodegroupCommand({ clusterName: name, nodegroupName }));
+  }
+  // Retried while EKS still counts node groups that are being deleted (ResourceInUseException).
+  await eventually(`DeleteCluster ${name}`, async () =>
+    client.send(new DeleteClusterCommand({ name })).then(
+      () => true,
+      (error) => (error.name === 'ResourceNotFoundException' ? true : undefined),
+    ),
+  );
+  await eventually(`cluster ${name} gone`, async () =>
+    client.send(new DescribeClusterCommand({ name })).then(
+      () => undefined,
+      (error) => (error.name === 'ResourceNotFoundException' ? true : undefined),
+    ),
+  );
+}
+
+/**
+ * The pids of the control plane processes of a cluster (the binary, not its tied shell), found by the
+ * per-cluster state directory in their arguments: the test stack runs in another process.
+ */
+export function controlPlanePids(cluster: string): number[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((line) => line.trim().match(/^(\d+)\s+(.*)$/))
+    .filter((m): m is RegExpMatchArray => m !== null)
+    .filter(([, , args]) => /\/kube-control-plane-[0-9a-f]+ /.test(args) && !args.startsWith('sh '))
+    .filter(([, , args]) => args.includes(`/clusters/${cluster} `))
+    .map(([, pid]) => Number(pid));
+}

@@ -1,0 +1,235 @@
+import { mkdirSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { SANDBOX_CREDENTIALS } from '../../local/sandbox/sandbox';
+import { REPO_ROOT } from '../../local/runtime';
+import { SESSION_HEADER, startDashboard } from '../../ui/serve';
+import { cliSandbox, eksflow } from '../helpers/cli-harness';
+import { createAlarm, createApp, getRollout, waitForRollout } from '../helpers/rollout-fixtures';
+import { api, eventually, startTestRuntime, testStack, uniqueName, type TestRuntime } from '../helpers/stack';
+
+/** Debian's `chromium` package (installed by .ci/run's setup); CHROMIUM_PATH points elsewhere. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Screenshots for people to look at after a run (gitignored). */
+const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
+
+describe('dashboard in headless Chromium', () => {
+  let runtime: TestRuntime;
+  let dashboard: Awaited<ReturnType<typeof startDashboard>>;
+  let browser: Browser;
+  beforeAll(async () => {
+    runtime = await startTestRuntime({ retryIntervalMs: 50 });
+    dashboard = await startDashboard({
+      apiUrl: runtime.url,
+      signing: { region: testStack().region, credentials: SANDBOX_CREDENTIALS },
+      port: 0,
+    });
+    // Root in CI: Chromium's own sandbox needs user namespaces a container may not give.
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  }, 60000);
+  afterAll(async () => {
+    await browser?.close();
+    await dashboard?.close();
+    await runtime?.close();
+  });
+
+  it('shows a running rollout (steps, weights, alarm, chart); promote moves it on, abort takes it back, each confirmed', async () => {
+    // Prepare
+    const app = await createApp({ replicas: 4 });
+    const alarm = await createAlarm('OK');
+    const started = await api(runtime, 'POST', '/rollouts', {
+      cluster: 'sandbox',
+      namespace: app.namespace,
+      deployment: 'web',
+      image: 'nginx:2',
+      canary: {
+        steps: [{ setWeight: 25 }, { pause: {} }, { setWeight: 50 }, { pause: {} }],
+        analysis: { alarms: [alarm] },
+      },
+    });
+    await waitForRollout(runtime, started.body.id, (r) => r.status === 'Paused');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+
+    // Act
+    await page.goto(dashboard.url);
+    const status = page.getByTestId('rollout-status');
+    await status.getByText('Paused').waitFor();
+    await page.getByTestId('alarm').getByText(`${alarm}: OK`).waitFor();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-paused.png'), fullPage: true });
+    const current = await page.locator('[data-testid=steps] li.current').textContent();
+    const chartCanvas = await page.getByTestId('weights-chart').locator('canvas').count();
+    await page.getByTestId('promote').click();
+    await page.getByTestId('confirm').waitFor();
+    await page.getByTestId('confirm-yes').click();
+    const moved = await waitForRollout(
+      runtime,
+      started.body.id,
+      (r) => r.currentStepIndex >= 3 && r.status === 'Paused',
+    );
+    await page.locator('[data-testid=steps] li.current').getByText('pause (promote)').waitFor();
+    await eventually('the page to show the third step done', async () =>
+      (await page.locator('[data-testid=steps] li.done').count()) === 3 ? true : undefined,
+    );
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-promoted.png'), fullPage: true });
+    await page.getByTestId('abort').click();
+    await page.getByRole('dialog').getByText('go back to stable?').waitFor();
+    await page.getByTestId('confirm-yes').click();
+    const aborted = await waitForRollout(runtime, started.body.id, (r) => r.status === 'Aborted');
+    await status.getByText('Aborted').waitFor();
+
+    // Assess
+    expect(current?.trim()).toBe('pause (promote)');
+    expect(chartCanvas).toBeGreaterThan(0);
+    expect(moved.weights).toEqual({ canary: 50, stable: 50 });
+    expect(aborted.weights).toEqual({ canary: 0, stable: 100 });
+    await page.close();
+  });
+
+  it('shows clusters with their node groups and sizes, and an operation with its steps', async () => {
+    // Prepare: GET /clusters is being built elsewhere; until it lands, this dashboard answers it on the contract's shape.
+    const clusters = {
+      clusters: [
+        {
+          name: 'sandbox',
+          status: 'ACTIVE',
+          nodegroups: [{ name: 'general', status: 'ACTIVE', minSize: 2, desiredSize: 3, maxSize: 10 }],
+          lastOperations: [
+            {
+              id: 'op-1',
+              kind: 'ScaleNodegroup',
+              cluster: 'sandbox',
+              status: 'Running',
+              steps: [{ name: 'ScaleRequested', at: new Date().toISOString() }],
+            },
+          ],
+        },
+      ],
+    };
+    const withClusters = await startDashboard({
+      apiUrl: runtime.url,
+      signing: { region: testStack().region, credentials: SANDBOX_CREDENTIALS },
+      port: 0,
+      wrapForward: (forward) => async (request) =>
+        request.method === 'GET' && request.path === '/clusters'
+          ? { status: 200, body: JSON.stringify(clusters) }
+          : forward(request),
+    });
+    const provisioned = await api(runtime, 'POST', '/clusters', { name: uniqueName('ui') });
+    await eventually('the provisioning to finish', async () =>
+      (await api(runtime, 'GET', `/operations/${provisioned.body.operationId}`)).body.status === 'Succeeded'
+        ? true
+        : undefined,
+    );
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+
+    // Act
+    await page.goto(withClusters.url);
+    const cluster = page.getByTestId('cluster');
+    await cluster.getByText('general').waitFor();
+    const row = await cluster.locator('tr', { hasText: 'general' }).locator('td').allTextContents();
+    const clusterOperation = await cluster.getByTestId('operation').textContent();
+    await page.getByPlaceholder('operation id').fill(provisioned.body.operationId);
+    await page.getByRole('button', { name: 'Show' }).click();
+    const looked = page.locator('section', { hasText: 'Operations' }).getByTestId('operation');
+    await looked.getByText('Completed').waitFor();
+    const steps = await looked.locator('li').allTextContents();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-clusters.png'), fullPage: true });
+    await page.close();
+    await withClusters.close();
+
+    // Assess
+    expect(row).toEqual(['general', 'ACTIVE', '2', '3', '10']);
+    expect(clusterOperation).toContain('ScaleRequested');
+    expect(steps).toEqual(['ControlPlaneRequested', 'ControlPlaneActive', 'BaselineApplied', 'Completed']);
+  });
+
+  it('refuses API calls without the session token or from another host, changing nothing', async () => {
+    // Prepare
+    const app = await createApp({ replicas: 2 });
+    const started = await api(runtime, 'POST', '/rollouts', {
+      cluster: 'sandbox',
+      namespace: app.namespace,
+      deployment: 'web',
+      image: 'nginx:2',
+      canary: { steps: [{ setWeight: 50 }, { pause: {} }] },
+    });
+    await waitForRollout(runtime, started.body.id, (r) => r.status === 'Paused');
+    const base = dashboard.url.replace(/#.*$/, '');
+    const token = new URL(dashboard.url).hash.replace('#session=', '');
+    const promote = `${base}api/rollouts/${started.body.id}/promote`;
+
+    // Act
+    const noToken = await fetch(promote, { method: 'POST' });
+    const wrongToken = await fetch(promote, { method: 'POST', headers: { [SESSION_HEADER]: `${token}x` } });
+    // What a DNS-rebinding page sends: our address, its own host name (fetch will not set Host; http.request does).
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const target = new URL(promote);
+      http
+        .request(
+          {
+            host: '127.0.0.1',
+            port: target.port,
+            path: target.pathname,
+            method: 'POST',
+            headers: { [SESSION_HEADER]: token, host: `evil.example:${target.port}` },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        )
+        .on('error', reject)
+        .end();
+    });
+    const local = await fetch(`${base}api/_local/executions`, { headers: { [SESSION_HEADER]: token } });
+    const read = await fetch(`${base}api/rollouts/${started.body.id}`, { headers: { [SESSION_HEADER]: token } });
+
+    // Assess
+    expect(noToken.status).toBe(401);
+    expect(((await noToken.json()) as any).error.details[0].field).toBe(SESSION_HEADER);
+    expect(wrongToken.status).toBe(401);
+    expect(rebound).toBe(403);
+    expect(local.status).toBe(404);
+    expect(read.status).toBe(200);
+    const after = await getRollout(runtime, started.body.id);
+    expect(after.status).toBe('Paused');
+    expect(after.currentStepIndex).toBe(1);
+  });
+
+  it('eksflow dashboard prints a 127.0.0.1 URL with a session token and serves the page there', async () => {
+    // Prepare
+    const sandbox = cliSandbox(runtime);
+    let stop!: () => void;
+    const interrupted = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    let stdout = '';
+    const { runCli } = await import('../../cli/program');
+
+    // Act
+    const running = runCli(['dashboard', '--port', '0'], {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: () => true },
+      env: sandbox.env,
+      cwd: sandbox.dir,
+      now: () => new Date(),
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      interrupted,
+    });
+    const url = await eventually('the dashboard URL', async () => /open (\S+)/.exec(stdout)?.[1]);
+    const page = await fetch(url.replace(/#.*$/, ''));
+    const html = await page.text();
+    stop();
+    const code = await running;
+
+    // Assess
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/ui\/#session=[A-Za-z0-9_-]{32}$/);
+    expect(page.status).toBe(200);
+    expect(html).toContain('<script src="app.js">');
+    expect(code).toBe(0);
+    expect(eksflow).toBeDefined();
+  });
+});

@@ -1,0 +1,106 @@
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { createLogger } from '../../shared/logger';
+import { createAlarm, createApp, setAlarm, waitForRollout } from '../helpers/rollout-fixtures';
+import { RecordingMetrics } from '../helpers/recording-metrics';
+import { api, awsClientConfig, startTestRuntime, type TestRuntime } from '../helpers/stack';
+
+/**
+ * Issue 8, item 7 on the real stack: each rollout transition is counted once (a repeated alarm event, a
+ * retried sweep count nothing more), and the lines the handlers log carry the rollout's id.
+ */
+describe('metrics and correlation ids', () => {
+  let runtime: TestRuntime;
+  const metrics = new RecordingMetrics();
+  const lines: Record<string, any>[] = [];
+
+  beforeAll(async () => {
+    const logger = createLogger('debug', {}, (line) => void lines.push(JSON.parse(line)));
+    runtime = await startTestRuntime({ containerOverrides: { logger, metrics } });
+    // Events come only from the test, so that it can repeat one.
+    await runtime.alarms.stop();
+  });
+  afterAll(async () => runtime?.close());
+
+  /** The event CloudWatch sent for the alarm's current state. */
+  async function alarmEvent(alarm: string) {
+    const out = await new CloudWatchClient(awsClientConfig()).send(new DescribeAlarmsCommand({ AlarmNames: [alarm] }));
+    const a = out.MetricAlarms![0];
+    return {
+      'detail-type': 'CloudWatch Alarm State Change',
+      source: 'aws.cloudwatch',
+      detail: {
+        alarmName: alarm,
+        state: { value: a.StateValue, reason: a.StateReason, timestamp: a.StateUpdatedTimestamp!.toISOString() },
+      },
+    };
+  }
+
+  it('counts a start and an alarm abort once though the ALARM event comes three times, and times alarm → stable', async () => {
+    // Prepare
+    const app = await createApp({ replicas: 4 });
+    const alarm = await createAlarm('OK');
+    const { status, body } = await api(runtime, 'POST', '/rollouts', {
+      cluster: 'sandbox',
+      namespace: app.namespace,
+      deployment: 'web',
+      image: 'nginx:1.28',
+      canary: { steps: [{ setWeight: 50 }, { pause: {} }], analysis: { alarms: [alarm] } },
+    });
+    expect(status).toBe(202);
+    const id = body.id as string;
+    await waitForRollout(runtime, id, (r) => r.status === 'Paused');
+    await setAlarm(alarm, 'ALARM');
+    const event = await alarmEvent(alarm);
+
+    // Act: the event three times at once, then again after the end, then a sweep
+    await Promise.all([runtime.deliverEvent(event), runtime.deliverEvent(event), runtime.deliverEvent(event)]);
+    await waitForRollout(runtime, id, (r) => r.status === 'Aborted');
+    await runtime.deliverEvent(event);
+    await runtime.invoke('scheduledSweep', { source: 'aws.events', 'detail-type': 'Scheduled Event' });
+
+    // Assess
+    const strategy = { strategy: 'canary' };
+    expect(metrics.named('RolloutsStarted')).toEqual([
+      { name: 'RolloutsStarted', unit: 'Count', value: 1, dimensions: strategy },
+    ]);
+    expect(metrics.named('RolloutsAborted')).toEqual([
+      { name: 'RolloutsAborted', unit: 'Count', value: 1, dimensions: strategy },
+    ]);
+    const [toStable, ...more] = metrics.named('AlarmToStableMilliseconds');
+    expect(more).toEqual([]);
+    expect(toStable).toMatchObject({ unit: 'Milliseconds', dimensions: strategy });
+    expect(toStable.value).toBeGreaterThanOrEqual(0);
+    expect(metrics.named('RolloutsPromoted')).toEqual([]);
+
+    // Assess: every line of the workflow's tasks names the rollout it worked on (this runtime ran only this one)
+    const taskLines = lines.filter((l) => l.task === 'reconcileRollout');
+    expect(taskLines.length).toBeGreaterThan(0);
+    expect(taskLines.filter((l) => l.correlation_id !== id)).toEqual([]);
+  });
+
+  it("puts the rollout's id on the access decision of a request that names it, refused or allowed", async () => {
+    // Prepare
+    const app = await createApp({ replicas: 2 });
+    const { body } = await api(runtime, 'POST', '/rollouts', {
+      cluster: 'sandbox',
+      namespace: app.namespace,
+      deployment: 'web',
+      image: 'nginx:1.28',
+      canary: { steps: [{ setWeight: 50 }, { pause: {} }] },
+    });
+    const id = body.id as string;
+    lines.length = 0;
+
+    // Act
+    const refused = await api(runtime, 'GET', `/rollouts/${id}`, undefined, { as: 'restricted' });
+    const allowed = await api(runtime, 'GET', `/rollouts/${id}`);
+
+    // Assess
+    expect([refused.status, allowed.status]).toEqual([403, 200]);
+    const decisions = lines.filter((l) => l.message === 'access denied' || l.message === 'access allowed');
+    expect(decisions.map((l) => [l.message, l.correlation_id])).toEqual([
+      ['access denied', id],
+      ['access allowed', id],
+    ]);
+  });
+});

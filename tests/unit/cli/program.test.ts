@@ -1,0 +1,442 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { buildProgram, runCli } from '../../../cli/program';
+import { sigV4Verifier } from '../../../local/sigv4-verifier';
+
+/**
+ * The CLI end to end against a scripted API (the cluster, node group, schedule and policy routes are being built
+ * elsewhere on the DESIGN.md contract): each request is checked for its SigV4 signature as the sandbox does.
+ */
+interface Seen {
+  method: string;
+  path: string;
+  body: unknown;
+  signedBy?: string;
+}
+type Script = (seen: Seen) => { status: number; body?: unknown };
+
+const KEYS = { accessKeyId: 'cli-test', secretAccessKey: 'cli-secret', principalArn: 'arn:aws:iam::1:user/cli' };
+const verify = sigV4Verifier({ region: 'us-east-1', identities: [KEYS] });
+
+async function fakeApi(script: Script) {
+  const seen: Seen[] = [];
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks);
+    const url = new URL(req.url ?? '/', 'http://x');
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+    const caller = await verify({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers,
+      body: raw,
+    }).catch(() => undefined);
+    const entry = {
+      method: req.method ?? '',
+      path: url.pathname + url.search,
+      body: raw.length ? JSON.parse(raw.toString()) : undefined,
+      signedBy: caller?.principalArn,
+    };
+    seen.push(entry);
+    const answer = script(entry);
+    res.writeHead(answer.status, { 'content-type': 'application/json' });
+    res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'eksflow-cli-unit-'));
+  mkdirSync(path.join(dir, '.sandbox'));
+  writeFileSync(
+    path.join(dir, '.sandbox', 'env'),
+    `AWS_REGION=us-east-1\nAWS_ACCESS_KEY_ID=${KEYS.accessKeyId}\nAWS_SECRET_ACCESS_KEY=${KEYS.secretAccessKey}\n`,
+  );
+  const run = async (args: string[], tty = false) => {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(args, {
+      stdout: { write: (s: string) => (stdout += s), isTTY: tty },
+      stderr: { write: (s: string) => (stderr += s) },
+      env: { PORT: String(port) },
+      cwd: dir,
+      now: () => new Date(),
+      sleep: async () => undefined,
+    });
+    return { code, stdout, stderr };
+  };
+  return { seen, run, dir, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+function allCommands(command: Command): Command[] {
+  return command.commands.flatMap((c) => [c, ...allCommands(c)]);
+}
+
+describe('eksflow command line', () => {
+  it('eksflow and every command have --help with an example, and exit 0', async () => {
+    // Prepare
+    const { program } = buildProgram({
+      stdout: { write: () => true },
+      stderr: { write: () => true },
+      env: {},
+      cwd: '/',
+      now: () => new Date(),
+      sleep: async () => undefined,
+    });
+    const leaves = [program, ...allCommands(program)];
+    const pathOf = (c: Command): string[] => (c.parent ? [...pathOf(c.parent), c.name()] : []);
+
+    // Act
+    const helps = await Promise.all(
+      leaves.map(async (c) => {
+        let out = '';
+        const code = await runCli([...pathOf(c), '--help'], {
+          stdout: { write: (s: string) => (out += s) },
+          stderr: { write: () => true },
+          env: {},
+          cwd: '/',
+          now: () => new Date(),
+          sleep: async () => undefined,
+        });
+        return { name: pathOf(c).join(' '), code, out };
+      }),
+    );
+
+    // Assess
+    expect(helps.length).toBeGreaterThanOrEqual(32);
+    for (const help of helps) {
+      expect({ name: help.name, code: help.code }).toEqual({ name: help.name, code: 0 });
+      expect({ name: help.name, example: /Examples?:\n\s+\$ eksflow /.test(help.out) }).toEqual({
+        name: help.name,
+        example: true,
+      });
+    }
+  });
+
+  it('clusters create -f reads YAML, posts the spec signed with the sandbox keys, prints the operation', async () => {
+    // Prepare
+    const api = await fakeApi(() => ({ status: 202, body: { operationId: 'op-1', cluster: { name: 'prod-1' } } }));
+    writeFileSync(
+      path.join(api.dir, 'prod-1.yaml'),
+      'name: prod-1\nnodegroups:\n  - {name: general, desiredSize: 3}\n',
+    );
+
+    // Act
+    const result = await api.run(['clusters', 'create', '-f', 'prod-1.yaml']);
+    await api.close();
+
+    // Assess
+    expect(result).toEqual({ code: 0, stdout: 'operation op-1 started\n', stderr: '' });
+    expect(api.seen).toEqual([
+      {
+        method: 'POST',
+        path: '/clusters',
+        body: { name: 'prod-1', nodegroups: [{ name: 'general', desiredSize: 3 }] },
+        signedBy: KEYS.principalArn,
+      },
+    ]);
+  });
+
+  it('nodegroups scale --wait follows the operation: 0 when it succeeds, 1 with the error when it fails', async () => {
+    // Prepare
+    const outcomes = ['Succeeded', 'Failed'];
+    const results = [];
+    for (const outcome of outcomes) {
+      let polls = 0;
+      const api = await fakeApi((seen) => {
+        if (seen.method === 'POST') return { status: 202, body: { operationId: 'op-9' } };
+        polls += 1;
+        const done = polls >= 3;
+        return {
+          status: 200,
+          body: {
+            id: 'op-9',
+            kind: 'ScaleNodegroup',
+            cluster: 'prod-1',
+            status: done ? outcome : 'Running',
+            steps: [
+              { name: 'Requested', at: new Date().toISOString() },
+              ...(done ? [{ name: 'Done', at: new Date().toISOString() }] : []),
+            ],
+            error: done && outcome === 'Failed' ? { code: 'ScaleFailed', message: 'no capacity' } : undefined,
+            createdAt: new Date().toISOString(),
+            updatedAt: new Date().toISOString(),
+          },
+        };
+      });
+
+      // Act
+      results.push({
+        run: await api.run(['nodegroups', 'scale', 'prod-1', 'general', '--desired', '5', '--wait']),
+        seen: api.seen,
+      });
+      await api.close();
+    }
+
+    // Assess
+    const [ok, failed] = results;
+    expect(ok.run.code).toBe(0);
+    expect(ok.seen[0]).toMatchObject({
+      method: 'POST',
+      path: '/clusters/prod-1/nodegroups/general/scale',
+      body: { desiredSize: 5 },
+    });
+    expect(ok.run.stdout.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(/^ScaleNodegroup prod-1 {2}Running {2}step 1 Requested {2}0s$/),
+      expect.stringMatching(/^ScaleNodegroup prod-1 {2}Succeeded {2}step 2 Done {2}0s$/),
+    ]);
+    expect(failed.run.code).toBe(1);
+    expect(failed.run.stderr).toContain('error: operation Failed: ScaleFailed: no capacity');
+  });
+
+  it('schedules and policies: add, list and rm call the contract routes', async () => {
+    // Prepare
+    const api = await fakeApi((seen) => ({
+      status: seen.method === 'POST' ? 201 : 200,
+      body: seen.method === 'GET' ? [] : {},
+    }));
+
+    // Act
+    const runs = [
+      await api.run([
+        'schedules',
+        'add',
+        'prod-1',
+        'general',
+        '--name',
+        'night',
+        '--schedule',
+        'rate(1 day)',
+        '--desired',
+        '1',
+      ]),
+      await api.run(['schedules', 'list', 'prod-1', 'general', '-o', 'json']),
+      await api.run(['schedules', 'rm', 'prod-1', 'general', 'night']),
+      await api.run([
+        'policies',
+        'add',
+        'prod-1',
+        'general',
+        '--name',
+        'p',
+        '--alarm',
+        'cpu',
+        '--adjustment',
+        'change',
+        '--value',
+        '2',
+      ]),
+      await api.run(['policies', 'list', 'prod-1', 'general']),
+      await api.run(['policies', 'rm', 'prod-1', 'general', 'p']),
+      await api.run(['clusters', 'delete', 'prod-1', '--force']),
+      await api.run(['nodegroups', 'get', 'prod-1']),
+    ];
+    await api.close();
+
+    // Assess
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(runs[1].stdout).toBe('[]\n');
+    expect(api.seen.map((s) => `${s.method} ${s.path}`)).toEqual([
+      'POST /clusters/prod-1/nodegroups/general/schedules',
+      'GET /clusters/prod-1/nodegroups/general/schedules',
+      'DELETE /clusters/prod-1/nodegroups/general/schedules/night',
+      'POST /clusters/prod-1/nodegroups/general/policies',
+      'GET /clusters/prod-1/nodegroups/general/policies',
+      'DELETE /clusters/prod-1/nodegroups/general/policies/p',
+      'DELETE /clusters/prod-1?force=true',
+      'GET /clusters/prod-1/nodegroups',
+    ]);
+    expect(api.seen[0].body).toEqual({ name: 'night', schedule: 'rate(1 day)', timezone: 'UTC', desiredSize: 1 });
+    expect(api.seen.every((s) => s.signedBy === KEYS.principalArn)).toBe(true);
+  });
+
+  it('an API refusal prints its message and fields (exit 1; 400 is bad usage, exit 2); -o xml is bad usage', async () => {
+    // Prepare
+    const api = await fakeApi((seen) =>
+      seen.path.includes('scale')
+        ? {
+            status: 409,
+            body: {
+              error: {
+                code: 'Conflict',
+                message: 'a scaling operation is running',
+                details: [{ field: 'nodegroup', reason: 'held by op-7' }],
+              },
+            },
+          }
+        : {
+            status: 400,
+            body: {
+              error: {
+                code: 'ValidationError',
+                message: 'bad spec',
+                details: [{ field: 'name', reason: 'is required' }],
+              },
+            },
+          },
+    );
+    writeFileSync(path.join(api.dir, 'empty.json'), '{}');
+
+    // Act
+    const conflict = await api.run(['nodegroups', 'scale', 'c', 'n', '--delta', '1']);
+    const invalid = await api.run(['clusters', 'create', '-f', 'empty.json']);
+    const badFormat = await api.run(['rollouts', 'list', '-o', 'xml']);
+    await api.close();
+
+    // Assess
+    expect(conflict).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: a scaling operation is running (409 Conflict)\n  nodegroup: held by op-7\n',
+    });
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toBe('error: bad spec (400 ValidationError)\n  name: is required\n');
+    expect(badFormat).toEqual({ code: 2, stdout: '', stderr: 'error: -o: "xml" is not one of table, json, yaml\n' });
+  });
+
+  it('rollouts start: flags become the POST /rollouts body (--no-data takes a value, absent it is left out)', async () => {
+    // Prepare
+    const api = await fakeApi(() => ({ status: 202, body: { id: 'r-1', status: 'Progressing' } }));
+
+    // Act
+    const withPolicy = await api.run([
+      'rollouts',
+      'start',
+      'web',
+      '--image',
+      'nginx:2',
+      '--canary',
+      '10,pause',
+      '--alarm',
+      'a',
+      '--no-data',
+      'pass',
+    ]);
+    const without = await api.run([
+      'rollouts',
+      'start',
+      'web',
+      '-n',
+      'team-a',
+      '--image',
+      'nginx:2',
+      '--blue-green',
+      'web',
+      '--alarm',
+      'a',
+      '-o',
+      'json',
+    ]);
+    await api.close();
+
+    // Assess
+    expect(withPolicy).toEqual({ code: 0, stdout: 'rollout r-1 started (Progressing)\n', stderr: '' });
+    expect(api.seen[0].body).toEqual({
+      cluster: 'sandbox',
+      namespace: 'default',
+      deployment: 'web',
+      image: 'nginx:2',
+      canary: {
+        trafficRouting: 'replicas',
+        steps: [{ setWeight: 10 }, { pause: {} }],
+        analysis: { alarms: ['a'], noData: 'pass' },
+      },
+    });
+    expect(JSON.parse(without.stdout)).toEqual({ id: 'r-1', status: 'Progressing' });
+    expect(api.seen[1].body).toEqual({
+      cluster: 'sandbox',
+      namespace: 'team-a',
+      deployment: 'web',
+      image: 'nginx:2',
+      blueGreen: { activeService: 'web', analysis: { alarms: ['a'] } },
+    });
+  });
+
+  it('retries a GET or a keyed promote after 503/429, never a start (it could start twice)', async () => {
+    // Prepare
+    const failures = new Map<string, number>();
+    const api = await fakeApi((seen) => {
+      const key = `${seen.method} ${seen.path.split('?')[0]}`;
+      const failed = failures.get(key) ?? 0;
+      if (failed < 2) {
+        failures.set(key, failed + 1);
+        return { status: failed === 0 ? 503 : 429, body: { error: { code: 'Busy', message: 'try again' } } };
+      }
+      return {
+        status: 200,
+        body: seen.method === 'GET' ? { rollouts: [] } : { id: 'x', status: 'Paused', phase: 'Steps' },
+      };
+    });
+    const id = '3f0c2d1e-0000-4000-8000-000000000001';
+
+    // Act
+    const listed = await api.run(['rollouts', 'list']);
+    const promoted = await api.run(['rollouts', 'promote', id]);
+    const started = await api.run(['rollouts', 'start', 'web', '--image', 'nginx:2', '--canary', '50']);
+    await api.close();
+
+    // Assess
+    expect(listed.code).toBe(0);
+    expect(promoted.code).toBe(0);
+    expect(started).toEqual({ code: 1, stdout: '', stderr: 'error: try again (503 Busy)\n' });
+    const sent = (key: string) => api.seen.filter((s) => `${s.method} ${s.path.split('?')[0]}` === key).length;
+    expect(sent('GET /rollouts')).toBe(3);
+    expect(sent(`POST /rollouts/${id}/promote`)).toBe(3);
+    expect(sent('POST /rollouts')).toBe(1);
+  });
+
+  it('rollouts watch redraws in place on a TTY (cursor up, clear) and prints one line per change without one', async () => {
+    // Prepare
+    let polls = 0;
+    const id = '3f0c2d1e-0000-4000-8000-000000000001';
+    const api = await fakeApi((seen) => {
+      if (seen.path.endsWith('/live')) return { status: 200, body: { alarms: {}, stable: { desired: 2, ready: 2 } } };
+      polls += 1;
+      const done = polls >= 4;
+      return {
+        status: 200,
+        body: {
+          id,
+          cluster: 'sandbox',
+          namespace: 'default',
+          deployment: 'web',
+          strategy: 'canary',
+          status: done ? 'Promoted' : 'Progressing',
+          phase: done ? 'Done' : 'Steps',
+          currentStepIndex: done ? 1 : 0,
+          steps: [{ setWeight: 50 }],
+          weights: done ? { canary: 100, stable: 0 } : { canary: 0, stable: 100 },
+          alarms: [],
+          history: [],
+          createdAt: new Date().toISOString(),
+          updatedAt: new Date().toISOString(),
+          finishedAt: done ? new Date().toISOString() : undefined,
+        },
+      };
+    });
+
+    // Act
+    const result = await api.run(['rollouts', 'watch', id], true);
+    polls = 0;
+    const piped = await api.run(['rollouts', 'watch', id], false);
+    await api.close();
+
+    // Assess
+    expect(result.code).toBe(0);
+    const frames = result.stdout.split('\x1b[0J');
+    expect(frames).toHaveLength(5);
+    expect(frames[1].endsWith(`${String.fromCharCode(27)}[${frames[1].split('\n').length - 1}A\r`)).toBe(true);
+    expect(frames[1]).toContain('◌ Progressing');
+    expect(frames[4]).toContain('✔ Promoted');
+    // Without a TTY: one line per change, not one per poll (three polls saw the same state).
+    expect(piped.code).toBe(0);
+    expect(piped.stdout.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(/^\d\d:\d\d:\d\d web Progressing step 0\/1 setWeight 50 weights 0\/100 ready 0\/0\+2\/2$/),
+      expect.stringMatching(/^\d\d:\d\d:\d\d web Promoted Done weights 100\/0 ready 0\/0\+2\/2$/),
+    ]);
+  });
+});

@@ -1,0 +1,56 @@
+import { buildContainer } from '../../../../shared/composition-root';
+import { loadConfig } from '../../../../shared/config';
+import { createLogger } from '../../../../shared/logger';
+import { useContainer } from '../../../../functions/container';
+import { task } from '../../../../functions/tasks/task';
+
+describe('task wrapper', () => {
+  afterEach(() => useContainer(undefined));
+
+  function capturedContainer() {
+    const lines: Record<string, any>[] = [];
+    const logger = createLogger('debug', {}, (line) => void lines.push(JSON.parse(line)));
+    useContainer(buildContainer(loadConfig({ AWS_REGION: 'us-east-1', EKSFLOW_METRICS: 'off' }), { logger }));
+    return lines;
+  }
+
+  it("puts the rollout's id and Lambda's request id on every line the use case logs", async () => {
+    // Prepare
+    const lines = capturedContainer();
+    const step = task('reconcileRollout', async (c, input: { rolloutId: string }) => {
+      c.logger.info('inside the use case', { rollout: input.rolloutId });
+      return 'ok';
+    });
+
+    // Act
+    await step({ rolloutId: 'r-7' }, { awsRequestId: 'req-1' } as never);
+
+    // Assess
+    expect(lines.map((l) => [l.message, l.correlation_id, l.function_request_id])).toEqual([
+      ['inside the use case', 'r-7', 'req-1'],
+      ['task done', 'r-7', 'req-1'],
+    ]);
+  });
+
+  it("uses the operation's id for provisioning tasks, and logs a failure with it before rethrowing", async () => {
+    // Prepare
+    const lines = capturedContainer();
+    const step = task('applyBaseline', async () => {
+      throw Object.assign(new Error('no route'), { name: 'TransientError' });
+    });
+
+    // Act
+    const run = step({ operationId: 'op-9' });
+
+    // Assess
+    await expect(run).rejects.toMatchObject({ name: 'TransientError' });
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'WARN',
+        message: 'task failed',
+        correlation_id: 'op-9',
+        error: expect.objectContaining({ name: 'TransientError', message: 'no route' }),
+      }),
+    ]);
+  });
+});
