@@ -1,8 +1,25 @@
 import type { KubeClients } from '../../shared/adapters/kube/kube-clients';
+import { deleteTestCluster } from './clusters';
 import { api, eventually, type TestRuntime } from './stack';
+
+/** Clusters a test file made: each has a control plane process in the sandbox until it is deleted. */
+const made = new Set<string>();
+
+/** Remembers a cluster name for deleteClustersMade. */
+export function track(name: string): string {
+  made.add(name);
+  return name;
+}
+
+/** Deletes every cluster this test file made that still exists (afterAll), stopping its control plane. */
+export async function deleteClustersMade(): Promise<void> {
+  await Promise.all([...made].map((name) => deleteTestCluster(name)));
+  made.clear();
+}
 
 /** Issue 9's "Must be true" spec: 2 node groups (one tainted), 3 add-ons, an access entry, 2 namespaces. */
 export function fullSpec(name: string) {
+  track(name);
   const suffix = name.slice(-6);
   return {
     name,

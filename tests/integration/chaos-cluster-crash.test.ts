@@ -1,6 +1,6 @@
 import { DescribeClusterCommand, EKSClient, ListNodegroupsCommand } from '@aws-sdk/client-eks';
 import { startRuntimeChild } from '../helpers/crash-harness';
-import { fullSpec } from '../helpers/cluster-fixtures';
+import { deleteClustersMade, fullSpec } from '../helpers/cluster-fixtures';
 import { api, awsClientConfig, eventually, testTableName, uniqueName } from '../helpers/stack';
 
 /**
@@ -10,6 +10,7 @@ import { api, awsClientConfig, eventually, testTableName, uniqueName } from '../
  */
 describe('chaos: the runtime killed during a provisioning', () => {
   const eks = new EKSClient(awsClientConfig());
+  afterAll(async () => deleteClustersMade());
 
   it.each([300, 1500, 3000])(
     'killed %i ms after POST: the retry finishes it, nothing made twice',

@@ -1,5 +1,5 @@
 import { DescribeClusterCommand, EKSClient, ListAddonsCommand, ListNodegroupsCommand } from '@aws-sdk/client-eks';
-import { fullSpec, operationDone } from '../helpers/cluster-fixtures';
+import { deleteClustersMade, fullSpec, operationDone } from '../helpers/cluster-fixtures';
 import { type FaultProxies, startFaultProxies } from '../helpers/fault-proxies';
 import { api, awsClientConfig, startTestRuntime, type TestRuntime, uniqueName } from '../helpers/stack';
 
@@ -19,6 +19,7 @@ describe('chaos: 30 % faults between the cluster workflows and AWS', () => {
     runtime = await startTestRuntime({ awsEndpoint: proxies.aws.url });
   });
   afterAll(async () => {
+    await deleteClustersMade();
     await runtime?.close();
     await proxies?.close();
   });

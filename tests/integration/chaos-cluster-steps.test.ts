@@ -2,7 +2,7 @@ import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { EksClusterApi } from '../../shared/adapters/aws/eks-cluster-api';
 import { KubeClusterBaseline } from '../../shared/adapters/kube/kube-baseline';
 import { DependencyError } from '../../shared/errors';
-import { fullSpec, operationDone } from '../helpers/cluster-fixtures';
+import { deleteClustersMade, fullSpec, operationDone } from '../helpers/cluster-fixtures';
 import { api, awsClientConfig, startTestRuntime, type TestRuntime, uniqueName } from '../helpers/stack';
 
 /**
@@ -56,7 +56,10 @@ describe('chaos: a failure at each provisioning step', () => {
     // The baseline talks to Kubernetes through the runtime's own client factory.
     runtime.container.baseline = faults.wrap('baseline', new KubeClusterBaseline(runtime.container.kube));
   });
-  afterAll(async () => runtime?.close());
+  afterAll(async () => {
+    await deleteClustersMade();
+    await runtime?.close();
+  });
 
   it.each(injections)(
     '$step fails (onFailure keep): Failed naming the step, the error and what exists; the retry resumes there',

@@ -1,7 +1,17 @@
 import { DescribeClusterCommand, EKSClient, ListAddonsCommand, ListNodegroupsCommand } from '@aws-sdk/client-eks';
+import { NODEGROUP_LABEL } from '../../local/sandbox/nodes/node-manifest';
 import { SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
-import { api, apiAs, awsClientConfig, startTestRuntime, type TestRuntime, uniqueName } from '../helpers/stack';
-import { fullSpec, kubeOf, operationDone } from '../helpers/cluster-fixtures';
+import { controlPlanePids } from '../helpers/clusters';
+import {
+  api,
+  apiAs,
+  awsClientConfig,
+  eventually,
+  startTestRuntime,
+  type TestRuntime,
+  uniqueName,
+} from '../helpers/stack';
+import { deleteClustersMade, fullSpec, track, kubeOf, operationDone } from '../helpers/cluster-fixtures';
 
 /**
  * Issue 9 end to end on the real stack: POST /clusters with the full spec of "Must be true", the same POST
@@ -13,7 +23,10 @@ describe('cluster lifecycle through the HTTP API', () => {
   beforeAll(async () => {
     runtime = await startTestRuntime();
   });
-  afterAll(async () => runtime?.close());
+  afterAll(async () => {
+    await deleteClustersMade();
+    await runtime?.close();
+  });
 
   it('provisions the full spec, converges on a repeat that changes nothing, shows it all, and deletes it all', async () => {
     // Prepare
@@ -77,6 +90,31 @@ describe('cluster lifecycle through the HTTP API', () => {
     const managedFields = (await k.core.readNamespace({ name: spec.namespaces[0].name })).metadata?.managedFields;
     expect(managedFields?.some((f) => f.manager === 'eksflow' && f.operation === 'Apply')).toBe(true);
 
+    // Assess: on the cluster's own API server, the nodes of both node groups, with their labels and taints
+    const nodes = await eventually("the node groups' Nodes", async () => {
+      const list = (await k.core.listNode()).items;
+      return list.length === 3 ? list : undefined;
+    });
+    const ofGroup = (group: string) => nodes.filter((n) => n.metadata?.labels?.[NODEGROUP_LABEL] === group);
+    expect(ofGroup('general').map((n) => n.metadata?.labels?.tier)).toEqual(['general', 'general']);
+    expect(ofGroup('batch').map((n) => n.spec?.taints)).toEqual([
+      [{ key: 'dedicated', value: 'batch', effect: 'NoSchedule' }],
+    ]);
+    // A pod without a toleration never lands on the tainted nodes (the scheduler places it; LimitRange sizes it).
+    const tainted = new Set(ofGroup('batch').map((n) => n.metadata?.name));
+    const namespace = spec.namespaces[0].name;
+    for (let i = 0; i < 4; i++)
+      await k.core.createNamespacedPod({
+        namespace,
+        body: { metadata: { name: `plain-${i}` }, spec: { containers: [{ name: 'app', image: 'nginx:1' }] } },
+      });
+    const placed = await eventually('the pods to be scheduled', async () => {
+      const pods = (await k.core.listNamespacedPod({ namespace })).items;
+      return pods.length === 4 && pods.every((p) => p.spec?.nodeName) ? pods : undefined;
+    });
+    expect(placed.filter((p) => tainted.has(p.spec?.nodeName))).toEqual([]);
+    expect(placed[0].spec?.containers[0].resources?.limits).toEqual({ cpu: '500m', memory: '512Mi' });
+
     // Act: the same POST again
     const executionsBefore = runtime.engine.list().length;
     const again = await api(runtime, 'POST', '/clusters', spec);
@@ -104,6 +142,7 @@ describe('cluster lifecycle through the HTTP API', () => {
     expect(deletingAgain.body.error.message).toContain(deleting.body.operationId);
     expect(deleted.status).toBe('Succeeded');
     expect(afterwards.status).toBe(404);
+    expect(controlPlanePids(spec.name)).toEqual([]);
     await expect(eks.send(new DescribeClusterCommand({ name: spec.name }))).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
     });
@@ -135,7 +174,7 @@ describe('cluster lifecycle through the HTTP API', () => {
 
   it('GET /clusters lists each cluster with its status and last operation; a bad flag is a 400 naming it', async () => {
     // Prepare
-    const name = uniqueName('listed');
+    const name = track(uniqueName('listed'));
     const accepted = await api(runtime, 'POST', '/clusters', { name });
     await operationDone(runtime, accepted.body.operationId);
 
@@ -257,7 +296,7 @@ describe('cluster lifecycle through the HTTP API', () => {
 
   it('deletes only clusters eksflow created (tag eksflow:managed): 409, and nothing deleted', async () => {
     // Prepare: a cluster made directly on EKS, without eksflow's tag
-    const foreign = uniqueName('foreign');
+    const foreign = track(uniqueName('foreign'));
     const { clusterDefaults } = runtime.container.config;
     const { CreateClusterCommand } = await import('@aws-sdk/client-eks');
     await eks.send(

@@ -5,6 +5,7 @@ import {
   CreateClusterCommand,
   DeleteAddonCommand,
   DeleteClusterCommand,
+  DescribeClusterCommand,
   DescribeAccessEntryCommand,
   DescribeAddonCommand,
   DescribeAddonVersionsCommand,
@@ -14,6 +15,7 @@ import {
   ListAssociatedAccessPoliciesCommand,
   UpdateClusterConfigCommand,
 } from '@aws-sdk/client-eks';
+import { deleteTestCluster } from '../helpers/clusters';
 import { awsClientConfig, eventually, testRuntimeConfig, uniqueName } from '../helpers/stack';
 
 /**
@@ -23,12 +25,18 @@ import { awsClientConfig, eventually, testRuntimeConfig, uniqueName } from '../h
 describe('AWS emulator extension: EKS add-ons, access entries, cluster updates', () => {
   const eks = new EKSClient(awsClientConfig());
   let defaults: { roleArn?: string; subnetIds?: string[] };
+  const made: string[] = [];
   beforeAll(async () => {
     defaults = (await testRuntimeConfig()).clusterDefaults;
+  });
+  // Each cluster has a control plane in the sandbox: stop them.
+  afterAll(async () => {
+    await Promise.all(made.map((name) => deleteTestCluster(name)));
   });
 
   async function newCluster(version: string) {
     const name = uniqueName('addons');
+    made.push(name);
     await eks.send(
       new CreateClusterCommand({
         name,
@@ -126,6 +134,12 @@ describe('AWS emulator extension: EKS add-ons, access entries, cluster updates',
     const cluster = await newCluster('1.33');
     await eks.send(new CreateAddonCommand({ clusterName: cluster, addonName: 'vpc-cni' }));
     await eks.send(new DeleteClusterCommand({ name: cluster }));
+    await eventually('the deleted cluster to be gone', async () =>
+      eks.send(new DescribeClusterCommand({ name: cluster })).then(
+        () => undefined,
+        (error: Error) => error.name,
+      ),
+    );
     await eks.send(
       new CreateClusterCommand({
         name: cluster,
