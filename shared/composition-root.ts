@@ -129,5 +129,6 @@ export function clusterDepsOf(c: Container): ClusterDeps {
     ...c,
     clusterDefaults: c.config.clusterDefaults,
     clusterPollSeconds: c.config.clusterPollSeconds,
+    clusterPollCeilingSeconds: c.config.clusterPollCeilingSeconds,
   };
 }

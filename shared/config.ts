@@ -29,6 +29,8 @@ export interface Config {
   kubeAccess?: KubeAccess;
   /** First wait of the provisioning poll loop; the workflow doubles it up to a ceiling. */
   clusterPollSeconds: number;
+  /** Longest wait of the cluster poll loops (EKSFLOW_CLUSTER_POLL_CEILING_SECONDS; default 240 s in the use cases). */
+  clusterPollCeilingSeconds?: number;
   /**
    * Where metrics go: `emf` (CloudWatch Embedded Metric Format lines, deployed), `log` (log lines: the
    * default with an emulator endpoint, where nothing reads EMF), `off`.
@@ -71,6 +73,9 @@ export function loadConfig(env: Env = process.env): Config {
         }
       : undefined,
     clusterPollSeconds: Number(env.EKSFLOW_CLUSTER_POLL_SECONDS ?? 30),
+    clusterPollCeilingSeconds: env.EKSFLOW_CLUSTER_POLL_CEILING_SECONDS
+      ? Number(env.EKSFLOW_CLUSTER_POLL_CEILING_SECONDS)
+      : undefined,
     metrics: metricsSink(env.EKSFLOW_METRICS, env.AWS_ENDPOINT_URL),
     logLevel: (env.LOG_LEVEL as LogLevel) ?? 'info',
     accessPolicyFile: env.EKSFLOW_ACCESS_POLICY_FILE || DEFAULT_ACCESS_POLICY_FILE,

@@ -99,7 +99,7 @@ describe('chaos: a failure at each provisioning step', () => {
 
       // Act
       const accepted = await api(runtime, 'POST', '/clusters', spec);
-      const failed = await operationDone(runtime, accepted.body.operationId);
+      const failed = await operationDone(runtime, accepted.body.operationId, 120000);
 
       // Assess
       expect(failed.status).toBe('Failed');

@@ -17,8 +17,10 @@ export interface ClusterDeps {
   /** eksflow's roles to grant access to (deployed); absent, the creator's own access is kept (the sandbox). */
   kubeAccess?: KubeAccess;
   clusterDefaults: ClusterDefaults;
-  /** First wait of each poll loop; it doubles up to POLL_CEILING_SECONDS. */
+  /** First wait of each poll loop; it doubles up to the ceiling. */
   clusterPollSeconds: number;
+  /** Longest wait of a poll loop (default POLL_CEILING_SECONDS); the sandbox, where nothing takes minutes, sets less. */
+  clusterPollCeilingSeconds?: number;
   newId?: () => string;
 }
 

@@ -83,7 +83,8 @@ async function refuseWhileWorkIsActive(deps: ClusterDeps, name: string): Promise
 export async function deleteClusterStep(deps: ClusterDeps, input: DeleteClusterInput): Promise<WaitCheck> {
   const { done } = await teardownStep(deps, input.cluster);
   if (done) await completeDelete(deps, input);
-  const waitSeconds = input.check ? nextPollSeconds(input.check.waitSeconds, POLL_CEILING_SECONDS) : input.waitSeconds;
+  const ceiling = deps.clusterPollCeilingSeconds ?? POLL_CEILING_SECONDS;
+  const waitSeconds = input.check ? nextPollSeconds(input.check.waitSeconds, ceiling) : input.waitSeconds;
   return { ready: done, status: done ? 'DELETED' : 'DELETING', waitSeconds };
 }
 

@@ -79,7 +79,7 @@ export async function checkControlPlane(
     throw new DependencyError(`cluster ${input.spec.name} went to ${cluster.status} while it was being created`);
   const ready = cluster.status === 'ACTIVE';
   if (ready) await recordStep(deps, input.operationId, 'ControlPlaneActive');
-  return { ready, status: cluster.status, waitSeconds: nextWait(input) };
+  return { ready, status: cluster.status, waitSeconds: nextWait(deps, input) };
 }
 
 export type ComponentInput = Omit<ProvisionClusterInput, 'components'> & { component: Component; check?: WaitCheck };
@@ -133,7 +133,7 @@ export async function checkComponent(deps: ClusterDeps, input: ComponentInput): 
   if (!found) throw new DependencyError(`${component.kind} ${component.name} disappeared while it was being created`);
   if (FAILED_STATUSES.includes(found.status))
     throw new DependencyError(`${component.kind} ${component.name} is ${found.status}`);
-  return { ready: found.status === 'ACTIVE', status: found.status, waitSeconds: nextWait(input) };
+  return { ready: found.status === 'ACTIVE', status: found.status, waitSeconds: nextWait(deps, input) };
 }
 
 /**
@@ -217,7 +217,7 @@ export async function rollbackStep(deps: ClusterDeps, input: FailureInput): Prom
   const created = operation?.created ?? [];
   const { done } = await teardownStep(deps, input.spec.name, created);
   if (done) await recordStep(deps, input.operationId, 'RolledBack', describeCreated(created));
-  return { ready: done, status: done ? 'DELETED' : 'DELETING', waitSeconds: nextWait(input) };
+  return { ready: done, status: done ? 'DELETED' : 'DELETING', waitSeconds: nextWait(deps, input) };
 }
 
 export async function finishFailed(deps: ClusterDeps, input: FailureInput): Promise<void> {
@@ -256,8 +256,9 @@ function ours(created: boolean, tags: Record<string, string> | undefined, operat
 }
 
 /** The wait before the next check: the last one doubled (the first is the configured poll), capped. */
-function nextWait(input: { waitSeconds: number; check?: WaitCheck }): number {
-  return input.check ? nextPollSeconds(input.check.waitSeconds, POLL_CEILING_SECONDS) : input.waitSeconds;
+function nextWait(deps: ClusterDeps, input: { waitSeconds: number; check?: WaitCheck }): number {
+  const ceiling = deps.clusterPollCeilingSeconds ?? POLL_CEILING_SECONDS;
+  return input.check ? nextPollSeconds(input.check.waitSeconds, ceiling) : input.waitSeconds;
 }
 
 function describeCreated(created: CreatedResource[]): string {
