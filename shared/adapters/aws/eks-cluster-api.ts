@@ -108,6 +108,8 @@ export class EksClusterApi implements ClusterApi {
     try {
       await awsCall('EKS DeleteCluster', () => this.eks.send(new DeleteClusterCommand({ name })));
     } catch (error) {
+      if (awsErrorName(error) === 'ResourceInUseException')
+        throw new ConflictError(`cluster ${name} is still in use (node groups or another change)`, { cause: error });
       if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
     }
   }
@@ -393,6 +395,9 @@ export class EksClusterApi implements ClusterApi {
       return await awsCall(what, call);
     } catch (error) {
       if (awsErrorName(error) === 'ResourceNotFoundException') return undefined;
+      // A delete of something busy (being created or updated): the caller waits and asks again.
+      if (awsErrorName(error) === 'ResourceInUseException')
+        throw new ConflictError(`${what}: the resource is busy`, { cause: error });
       throw error;
     }
   }

@@ -1,4 +1,5 @@
 import type { CreatedResource } from '../../domain/operation';
+import { ConflictError } from '../../errors';
 import type { ClusterDeps } from './cluster-deps';
 
 /** EKS states meaning "already on its way out": asking again would only be refused. */
@@ -24,11 +25,11 @@ export async function teardownStep(
   const addons = (await deps.clusters.listAddons(cluster)).filter((a) => inScope('addon', a));
   for (const name of nodegroups) {
     const ng = await deps.clusters.describeNodegroup(cluster, name);
-    if (ng && !GOING.includes(ng.status)) await deps.clusters.deleteNodegroup(cluster, name);
+    if (ng && !GOING.includes(ng.status)) await notYet(() => deps.clusters.deleteNodegroup(cluster, name));
   }
   for (const name of addons) {
     const addon = await deps.clusters.describeAddon(cluster, name);
-    if (addon && !GOING.includes(addon.status)) await deps.clusters.deleteAddon(cluster, name);
+    if (addon && !GOING.includes(addon.status)) await notYet(() => deps.clusters.deleteAddon(cluster, name));
   }
   const deletesControlPlane = inScope('controlPlane', cluster);
   if (!deletesControlPlane) {
@@ -40,6 +41,18 @@ export async function teardownStep(
   }
   if (nodegroups.length > 0 || addons.length > 0) return { done: false };
   if (!deletesControlPlane) return { done: true };
-  if (!GOING.includes(controlPlane.status)) await deps.clusters.deleteCluster(cluster);
+  if (!GOING.includes(controlPlane.status) && !(await notYet(() => deps.clusters.deleteCluster(cluster))))
+    return { done: false };
   return { done: (await deps.clusters.describeCluster(cluster)) === undefined };
+}
+
+/** Runs a delete; "busy" (ConflictError: EKS's ResourceInUse) means try again on the next pass. */
+async function notYet(remove: () => Promise<void>): Promise<boolean> {
+  try {
+    await remove();
+    return true;
+  } catch (error) {
+    if (error instanceof ConflictError) return false;
+    throw error;
+  }
 }
