@@ -52,7 +52,7 @@ export async function clustersSection(runtime: TestRuntime, api: typeof import('
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   lines.push(
-    `sandbox, issue 9's full spec (${PROVISION_RUNS} runs; add-ons CREATING ~1 s on the emulator, poll from 2 s): provision median ${(median(provision) / 1000).toFixed(1)} s (worst ${(Math.max(...provision) / 1000).toFixed(1)} s), ${lastCost}; delete median ${(median(teardown) / 1000).toFixed(1)} s`,
+    `sandbox, issue 9's full spec (${PROVISION_RUNS} runs; a control plane of its own, add-ons CREATING ~1 s, waits 2-4 s): provision median ${(median(provision) / 1000).toFixed(1)} s (worst ${(Math.max(...provision) / 1000).toFixed(1)} s), ${lastCost}; delete median ${(median(teardown) / 1000).toFixed(1)} s`,
   );
   return lines;
 }
