@@ -42,12 +42,16 @@ describe('serverless package', () => {
       .map((r) => r.Properties.RouteKey)
       .sort();
     expect(routes).toEqual([
+      'DELETE /clusters/{name}',
+      'GET /clusters',
+      'GET /clusters/{name}',
       'GET /health',
       'GET /operations/{id}',
       'GET /rollouts',
       'GET /rollouts/{id}',
       'GET /rollouts/{id}/live',
       'POST /clusters',
+      'POST /operations/{id}/retry',
       'POST /rollouts',
       'POST /rollouts/{id}/abort',
       'POST /rollouts/{id}/promote',
@@ -311,14 +315,18 @@ describe('serverless package', () => {
       expect(wildcardActions(template)).toEqual([]);
     });
 
-    it('passes only the configured cluster role, only to EKS, and only from the function that creates clusters', () => {
+    it('passes only the configured cluster and node roles, only to EKS, and only from the functions that create them', () => {
       // Prepare
       const passRoles = policyStatements(template).filter((s) => [s.statement.Action].flat().includes('iam:PassRole'));
 
       // Assess
       expect(unboundedPassRoles(template)).toEqual([]);
-      expect(passRoles.map((s) => s.role)).toEqual(['ProvisionRequestControlPlaneRole']);
+      expect(passRoles.map((s) => s.role)).toEqual([
+        'ProvisionRequestControlPlaneRole',
+        'ProvisionEnsureComponentRole',
+      ]);
       expect(JSON.stringify(passRoles[0].statement.Resource)).toContain(':role/eksflow-dev-eks-cluster');
+      expect(JSON.stringify(passRoles[1].statement.Resource)).toContain(':role/eksflow-dev-eks-node');
     });
 
     it('publishes events only on the bus and starts or stops only eksflow state machines and their executions', () => {
@@ -334,7 +342,9 @@ describe('serverless package', () => {
       const states = withPrefix('states:');
       expect(states.length).toBeGreaterThan(0);
       for (const s of states)
-        expect(resourceText(s)).toMatch(/:(stateMachine|execution):eksflow-dev-(rollout|provision-cluster)/);
+        expect(resourceText(s)).toMatch(
+          /:(stateMachine|execution):eksflow-dev-(rollout|provision-cluster|delete-cluster)/,
+        );
     });
 
     it('lets each state machine invoke only its own task functions', () => {
@@ -342,10 +352,10 @@ describe('serverless package', () => {
       const machineRoles = policyStatements(template).filter((s) => /StateMachineRole$/.test(s.role));
 
       // Assess
-      expect(machineRoles.length).toBe(2);
+      expect(machineRoles.length).toBe(3);
       for (const s of machineRoles) {
         expect([s.statement.Action].flat()).toEqual(['lambda:InvokeFunction']);
-        const prefix = s.role.startsWith('Rollout') ? 'Rollout' : 'Provision';
+        const prefix = ['Rollout', 'DeleteCluster'].find((p) => s.role.startsWith(p)) ?? 'Provision';
         expect(
           JSON.stringify(s.statement.Resource)
             .match(/"(\w+)LambdaFunction"/g)
