@@ -31,6 +31,7 @@ import type { HealthCheck } from './ports/health';
 import type { ClusterBaseline } from './ports/kube';
 import type { OperationStore } from './ports/store';
 import type { WorkflowStarter } from './ports/workflows';
+import type { ClusterDeps } from './use-cases/clusters/cluster-deps';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDbScalingStore } from './adapters/aws/dynamodb-scaling-store';
 import { EksNodegroupApi } from './adapters/aws/eks-nodegroups';
@@ -143,5 +144,15 @@ function once<T>(compute: () => T): () => T {
   return () => {
     value ??= { v: compute() };
     return value.v;
+  };
+}
+
+/** What the cluster-lifecycle use cases need, from the container (API routes and workflow tasks alike). */
+export function clusterDepsOf(c: Container): ClusterDeps {
+  return {
+    ...c,
+    clusterDefaults: c.config.clusterDefaults,
+    clusterPollSeconds: c.config.clusterPollSeconds,
+    clusterPollCeilingSeconds: c.config.clusterPollCeilingSeconds,
   };
 }

@@ -1,4 +1,4 @@
-import type { KubeAccess } from './domain/cluster';
+import type { KubeAccess } from './domain/clusters/cluster';
 import type { LogLevel } from './logger';
 
 /**
@@ -23,11 +23,14 @@ export interface Config {
   eventBusName: string;
   /** Keyed by cluster name; `*` applies to every cluster. */
   kubeOverrides: Record<string, KubeEndpointOverride>;
-  clusterDefaults: { roleArn?: string; subnetIds?: string[] };
+  /** Set once by a platform team: the cluster role, subnets and node role of specs that name none. */
+  clusterDefaults: { roleArn?: string; subnetIds?: string[]; nodeRoleArn?: string };
   /** eksflow's roles granted Kubernetes access in the clusters it provisions; unset in the sandbox. */
   kubeAccess?: KubeAccess;
   /** First wait of the provisioning poll loop; the workflow doubles it up to a ceiling. */
   clusterPollSeconds: number;
+  /** Longest wait of the cluster poll loops (EKSFLOW_CLUSTER_POLL_CEILING_SECONDS; default 240 s in the use cases). */
+  clusterPollCeilingSeconds?: number;
   /**
    * Where metrics go: `emf` (CloudWatch Embedded Metric Format lines, deployed), `log` (log lines: the
    * default with an emulator endpoint, where nothing reads EMF), `off`.
@@ -66,6 +69,7 @@ export function loadConfig(env: Env = process.env): Config {
             .map((s) => s.trim())
             .filter(Boolean)
         : undefined,
+      nodeRoleArn: env.EKSFLOW_DEFAULT_NODE_ROLE_ARN || undefined,
     },
     kubeAccess: env.EKSFLOW_BASELINE_PRINCIPAL_ARN
       ? {
@@ -74,6 +78,9 @@ export function loadConfig(env: Env = process.env): Config {
         }
       : undefined,
     clusterPollSeconds: Number(env.EKSFLOW_CLUSTER_POLL_SECONDS ?? 30),
+    clusterPollCeilingSeconds: env.EKSFLOW_CLUSTER_POLL_CEILING_SECONDS
+      ? Number(env.EKSFLOW_CLUSTER_POLL_CEILING_SECONDS)
+      : undefined,
     metrics: metricsSink(env.EKSFLOW_METRICS, env.AWS_ENDPOINT_URL),
     logLevel: (env.LOG_LEVEL as LogLevel) ?? 'info',
     accessPolicyFile: env.EKSFLOW_ACCESS_POLICY_FILE || DEFAULT_ACCESS_POLICY_FILE,

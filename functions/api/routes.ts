@@ -2,13 +2,16 @@ import { parseJsonBody } from '../../shared/validation/parse';
 import { parseAbortReason, parsePromoteRequest } from '../../shared/validation/rollout-request';
 import { getHealth } from '../../shared/use-cases/get-health';
 import { getOperation } from '../../shared/use-cases/get-operation';
-import { startProvisionCluster } from '../../shared/use-cases/provision-cluster';
 import { abortRollout } from '../../shared/use-cases/abort-rollout';
 import { getRollout, listRollouts, rolloutView } from '../../shared/use-cases/get-rollouts';
 import { promoteRollout } from '../../shared/use-cases/promote-rollout';
 import { startRollout } from '../../shared/use-cases/start-rollout';
 import { ValidationError } from '../../shared/errors';
-import type { Container } from '../../shared/composition-root';
+import { clusterDepsOf, type Container } from '../../shared/composition-root';
+import { startProvisionCluster } from '../../shared/use-cases/clusters/provision-cluster';
+import { startDeleteCluster } from '../../shared/use-cases/clusters/delete-cluster';
+import { getCluster, listClusters } from '../../shared/use-cases/clusters/get-clusters';
+import { retryOperation } from '../../shared/use-cases/clusters/retry-operation';
 import { authorize, readableOnly } from '../../shared/use-cases/access/authorize';
 import type { AccessStatement } from '../../shared/domain/access/policy';
 import type { PatchAllowance } from '../../shared/domain/access/pod-template-patch';
@@ -37,12 +40,44 @@ export const routes: Record<string, Route> = {
     const body = parseJsonBody(bodyText(event));
     const spec = parseClusterSpec(body, c.config.clusterDefaults);
     authorize(c, callerOf(event).principalArn, 'cluster', { cluster: spec.name });
-    const result = await startProvisionCluster(provisionDeps(c), body);
-    return json(202, result);
+    const answer = await startProvisionCluster(clusterDepsOf(c), body, { dryRun: flag(event, 'dryRun') });
+    return json(answer.status, answer.body);
+  },
+
+  'GET /clusters': async (event, c) => {
+    const principal = callerOf(event).principalArn;
+    const readable = (names: string[]) =>
+      readableOnly(
+        c,
+        principal,
+        names.map((cluster) => ({ cluster })),
+      ).map((r) => r.cluster);
+    return json(200, await listClusters(c, readable));
+  },
+
+  'GET /clusters/{name}': async (event, c) => {
+    const name = event.pathParameters?.name ?? '';
+    authorize(c, callerOf(event).principalArn, 'read', { cluster: name });
+    return json(200, await getCluster(c, name));
+  },
+
+  'DELETE /clusters/{name}': async (event, c) => {
+    const name = event.pathParameters?.name ?? '';
+    authorize(c, callerOf(event).principalArn, 'cluster', { cluster: name });
+    const options = { force: flag(event, 'force'), dryRun: flag(event, 'dryRun') };
+    const answer = await startDeleteCluster(clusterDepsOf(c), name, options);
+    return json(answer.status, answer.body);
+  },
+
+  'POST /operations/{id}/retry': async (event, c) => {
+    const id = event.pathParameters?.id ?? '';
+    const operation = await getOperation(c.operations, id);
+    authorize(c, callerOf(event).principalArn, 'cluster', { cluster: operation.cluster });
+    return json(202, await retryOperation(clusterDepsOf(c), id));
   },
 
   'GET /operations/{id}': async (event, c) => {
-    const operation = await getOperation(c.operations, event.pathParameters?.id ?? '');
+    const operation = await getOperation(c.operations, event.pathParameters?.id ?? '', c.workflows);
     authorize(c, callerOf(event).principalArn, 'read', { cluster: operation.cluster });
     return json(200, operation);
   },
@@ -183,8 +218,12 @@ function patchAllowanceOf(grants: AccessStatement[]): PatchAllowance {
   };
 }
 
-function provisionDeps(c: Container) {
-  return { ...c, clusterDefaults: c.config.clusterDefaults, clusterPollSeconds: c.config.clusterPollSeconds };
+/** A boolean query flag (`?dryRun=true`): only "true" and "false"; anything else is a 400 naming it. */
+function flag(event: HttpEvent, name: string): boolean {
+  const value = event.queryStringParameters?.[name];
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw ValidationError.forField(name, 'must be true or false');
 }
 
 /** The node group a /clusters/{name}/nodegroups/{ng}/… route names. */

@@ -136,8 +136,10 @@ export async function sandboxConfig(stack: Stack, extra: Record<string, string> 
   return {
     ...config,
     kubeOverrides: { '*': { token: stack.controlPlane.token } },
-    clusterDefaults: { roleArn: fixtures.roleArn, subnetIds: fixtures.subnetIds },
+    clusterDefaults: { roleArn: fixtures.roleArn, subnetIds: fixtures.subnetIds, nodeRoleArn: fixtures.roleArn },
     clusterPollSeconds: Number(extra.EKSFLOW_CLUSTER_POLL_SECONDS ?? 2),
+    // Nothing in the sandbox takes minutes: waits stop growing at a few seconds.
+    clusterPollCeilingSeconds: Number(extra.EKSFLOW_CLUSTER_POLL_CEILING_SECONDS ?? 4),
   };
 }
 

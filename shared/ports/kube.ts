@@ -1,3 +1,5 @@
+import type { NamespaceSpec } from '../domain/clusters/cluster';
+
 /** How to reach one cluster's Kubernetes API. */
 export interface KubeConnection {
   server: string;
@@ -16,4 +18,13 @@ export interface ClusterBaseline {
   ensureNamespace(cluster: string, name: string, labels: Record<string, string>): Promise<'created' | 'exists'>;
   /** Lets `group` make eksflow's rollout calls in these namespaces, and nowhere else (RBAC). */
   ensureRolloutAccess(cluster: string, group: string, namespaces: string[]): Promise<void>;
+  /**
+   * Server-side applies a namespace of the spec with its quota, limits and network policy, and removes
+   * eksflow's objects the spec no longer asks for. `created` says whether the namespace was new.
+   */
+  applyNamespace(cluster: string, namespace: NamespaceSpec): Promise<{ created: boolean }>;
+  /** Deletes a namespace (rollback of one this operation created); gone already is not an error. */
+  deleteNamespace(cluster: string, name: string): Promise<void>;
+  /** Which of these namespaces exist. */
+  existingNamespaces(cluster: string, names: string[]): Promise<string[]>;
 }

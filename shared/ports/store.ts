@@ -2,12 +2,19 @@ import type { Operation } from '../domain/operation';
 
 /** Durable records of operations. Implementations make `update` atomic per record. */
 export interface OperationStore {
-  /** Fails with ConflictError if the id exists. */
+  /**
+   * Fails with ConflictError if the id exists, or if `operation.lock` is held by another running
+   * operation (the error names it, in `details` as field `operationId`).
+   */
   create(operation: Operation): Promise<void>;
   get(id: string): Promise<Operation | undefined>;
   /**
    * Reads, applies `change`, and writes back only if nobody wrote in between (retrying on a clash).
-   * Returns the stored result. `change` must be pure: it may run more than once.
+   * Returns the stored result. `change` must be pure: it may run more than once. An operation that stops
+   * running releases its lock in the same write; one that runs again (a retry) takes it again, or fails
+   * with ConflictError when another operation holds it.
    */
   update(id: string, change: (current: Operation) => Operation): Promise<Operation>;
+  /** The cluster's operations, newest first. */
+  listByCluster(cluster: string, limit: number): Promise<Operation[]>;
 }

@@ -1,5 +1,5 @@
 /** Names of the workflows in `workflows/` (file `<name>.asl.json`). */
-export type WorkflowName = 'provision-cluster' | 'rollout' | 'scale-nodegroup';
+export type WorkflowName = 'provision-cluster' | 'rollout' | 'delete-cluster' | 'scale-nodegroup';
 
 /** Whether an execution is still running, has stopped (whatever its outcome), or was never started. */
 export type ExecutionState = 'RUNNING' | 'ENDED' | 'NOT_FOUND';
@@ -15,4 +15,9 @@ export interface WorkflowStarter {
   stop(workflow: WorkflowName, executionName: string): Promise<void>;
   /** The state of the execution named `executionName` (the sweep restarts runs that ended early). */
   status(workflow: WorkflowName, executionName: string): Promise<ExecutionState>;
+  /**
+   * State transitions of the execution so far (Step Functions bills each): every state entered. Undefined
+   * when the execution is unknown. Optional: a starter that cannot tell leaves it out.
+   */
+  transitions?(workflow: WorkflowName, executionName: string): Promise<number | undefined>;
 }

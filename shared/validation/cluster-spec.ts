@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { CONTROL_PLANE_LOG_TYPES, type ClusterSpec, DEFAULT_CONTROL_PLANE_LOGS } from '../domain/cluster';
+import {
+  ACCESS_POLICIES,
+  CONTROL_PLANE_LOG_TYPES,
+  type ClusterSpec,
+  DEFAULT_CONTROL_PLANE_LOGS,
+  LATEST_ADDON_VERSION,
+  NETWORK_POLICY_PRESETS,
+  SYSTEM_NAMESPACE,
+  TAINT_EFFECTS,
+} from '../domain/clusters/cluster';
+import { ValidationError } from '../errors';
 import { parseWith } from './parse';
 
 /** EKS: 1–100 characters, starts alphanumeric, then letters, digits, hyphens and underscores. */
@@ -22,6 +32,116 @@ export const dnsLabelSchema = z
 const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/(3[0-2]|[12]?\d)$/;
 /** EKS allows at most this many public access CIDR blocks. */
 const MAX_PUBLIC_ACCESS_CIDRS = 40;
+
+const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
+/** EKS limits: node groups per cluster (quota 30), labels/taints per node group (50). */
+const MAX_NODEGROUPS = 30;
+const MAX_TAINTS = 50;
+/** EKS caps a managed node group at 1000 nodes (default quota 450; the hard API limit is what we check). */
+const MAX_NODES = 1000;
+const subnetSchema = z.string().regex(/^subnet-[0-9a-z]+$/, 'must be a subnet ID');
+/** Kubernetes label keys and values (prefix/name ≤ 63, value ≤ 63). */
+const labelKey = z
+  .string()
+  .regex(/^([a-z0-9.-]{1,253}\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'must be a Kubernetes label key');
+const labelValue = z
+  .string()
+  .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, 'must be a Kubernetes label value');
+const labelsSchema = z.record(labelKey, labelValue).default({});
+/** Kubernetes quantities: "500m", "2", "64Gi". */
+const quantity = z
+  .string()
+  .regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/, 'must be a Kubernetes quantity such as 500m or 64Gi');
+
+const nodegroupSchema = z
+  .object({
+    name: eksNameSchema.max(63, 'must be at most 63 characters'),
+    instanceTypes: z
+      .array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, 'must be an EC2 instance type such as m6i.large'))
+      .min(1, 'needs at least one instance type')
+      .max(20, 'at most 20 instance types'),
+    capacityType: z.enum(['ON_DEMAND', 'SPOT'], { error: 'must be ON_DEMAND or SPOT' }).default('ON_DEMAND'),
+    amiType: z
+      .string()
+      .regex(/^[A-Z0-9_]+$/, 'must be an EKS AMI type such as AL2023_x86_64_STANDARD')
+      .optional(),
+    diskSize: z.number().int().min(1).max(16384).optional(),
+    minSize: z.number().int('must be an integer').min(0, 'must be ≥ 0').max(MAX_NODES),
+    maxSize: z.number().int('must be an integer').min(1, 'must be ≥ 1').max(MAX_NODES),
+    desiredSize: z.number().int('must be an integer').min(0, 'must be ≥ 0').max(MAX_NODES),
+    labels: labelsSchema,
+    taints: z
+      .array(
+        z
+          .object({
+            key: labelKey,
+            value: labelValue.optional(),
+            effect: z.enum(TAINT_EFFECTS as [string, ...string[]], {
+              error: `must be one of ${TAINT_EFFECTS.join(', ')}`,
+            }),
+          })
+          .strict(),
+      )
+      .max(MAX_TAINTS)
+      .default([]),
+    subnetIds: z.array(subnetSchema).min(1).optional(),
+    nodeRoleArn: z.string().regex(IAM_ROLE_ARN, 'must be an IAM role ARN').optional(),
+    maxUnavailable: z.number().int().min(1).max(100).optional(),
+  })
+  .strict()
+  .superRefine((ng, ctx) => {
+    if (ng.minSize > ng.maxSize) ctx.addIssue({ code: 'custom', path: ['minSize'], message: 'must be ≤ maxSize' });
+    if (ng.desiredSize < ng.minSize || ng.desiredSize > ng.maxSize)
+      ctx.addIssue({ code: 'custom', path: ['desiredSize'], message: 'must be between minSize and maxSize' });
+  });
+
+const addonSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, 'must be an EKS add-on name such as vpc-cni'),
+    version: z
+      .string()
+      .regex(/^(latest|v\d+\.\d+\.\d+[-.a-z0-9]*)$/, 'must be "latest" or an add-on version such as v1.19.2-eksbuild.1')
+      .default(LATEST_ADDON_VERSION),
+    configurationValues: z.string().max(8192).refine(isJsonObjectText, 'must be a JSON object as text').optional(),
+    resolveConflicts: z.enum(['NONE', 'OVERWRITE', 'PRESERVE']).default('OVERWRITE'),
+  })
+  .strict();
+
+const accessSchema = z
+  .object({
+    principalArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)\/.+$/, 'must be an IAM principal ARN'),
+    policy: z.enum(ACCESS_POLICIES, { error: `must be one of ${ACCESS_POLICIES.join(', ')}` }),
+    namespaces: z.array(dnsLabelSchema).min(1).max(50).optional(),
+  })
+  .strict();
+
+const namespaceSchema = z.preprocess(
+  // A bare name is the namespace with nothing else (the first version of the spec took names only).
+  (value) => (typeof value === 'string' ? { name: value } : value),
+  z
+    .object({
+      name: dnsLabelSchema,
+      labels: labelsSchema,
+      quota: z
+        .record(z.string().regex(/^[a-z0-9./-]+$/, 'must be a resource name such as cpu or requests.memory'), quantity)
+        .optional(),
+      limitRange: z
+        .object({
+          defaultCpu: quantity.optional(),
+          defaultMemory: quantity.optional(),
+          defaultRequestCpu: quantity.optional(),
+          defaultRequestMemory: quantity.optional(),
+        })
+        .strict()
+        .optional(),
+      networkPolicy: z
+        .enum(NETWORK_POLICY_PRESETS, { error: `must be one of ${NETWORK_POLICY_PRESETS.join(', ')}` })
+        .default('none'),
+    })
+    .strict(),
+);
 
 const clusterSpecSchema = z
   .object({
@@ -53,8 +173,12 @@ const clusterSpecSchema = z
       .string()
       .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/, 'must be a KMS key or alias ARN')
       .optional(),
-    namespaces: z.array(dnsLabelSchema).max(50, 'at most 50 namespaces').default([]),
+    namespaces: z.array(namespaceSchema).max(50, 'at most 50 namespaces').default([]),
     tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
+    nodegroups: z.array(nodegroupSchema).max(MAX_NODEGROUPS, `at most ${MAX_NODEGROUPS} node groups`).default([]),
+    addons: z.array(addonSchema).max(20, 'at most 20 add-ons').default([]),
+    access: z.array(accessSchema).max(50, 'at most 50 access entries').default([]),
+    onFailure: z.enum(['rollback', 'keep'], { error: 'must be rollback or keep' }).default('rollback'),
   })
   .strict()
   .superRefine((spec, ctx) => {
@@ -73,15 +197,82 @@ const clusterSpecSchema = z
         message: 'applies only to a public endpoint: set endpointPublicAccess to true, or leave it out',
       });
     }
+    unique(
+      ctx,
+      spec.nodegroups.map((n) => n.name),
+      'nodegroups',
+      'name',
+    );
+    unique(
+      ctx,
+      spec.addons.map((a) => a.name),
+      'addons',
+      'name',
+    );
+    unique(
+      ctx,
+      spec.access.map((a) => a.principalArn),
+      'access',
+      'principalArn',
+    );
+    unique(
+      ctx,
+      spec.namespaces.map((n) => n.name),
+      'namespaces',
+      'name',
+    );
+    spec.namespaces.forEach((n, i) => {
+      if (n.name === SYSTEM_NAMESPACE)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['namespaces', i, 'name'],
+          message: `${SYSTEM_NAMESPACE} is eksflow's own`,
+        });
+    });
   });
 
+/** Each name once: the second occurrence is named. */
+function unique(ctx: z.RefinementCtx, names: string[], list: string, field: string) {
+  names.forEach((name, i) => {
+    if (names.indexOf(name) !== i)
+      ctx.addIssue({ code: 'custom', path: [list, i, field], message: `repeats ${JSON.stringify(name)}` });
+  });
+}
+
+function isJsonObjectText(text: string): boolean {
+  try {
+    return isPlainObject(JSON.parse(text));
+  } catch {
+    return false;
+  }
+}
+
+export interface ClusterDefaults {
+  roleArn?: string;
+  subnetIds?: string[];
+  /** The node role of node groups that name none. */
+  nodeRoleArn?: string;
+}
+
 /** Validates a provisioning request after filling in the deployment's defaults (role, subnets). */
-export function parseClusterSpec(
-  body: unknown,
-  defaults: { roleArn?: string; subnetIds?: string[] } = {},
-): ClusterSpec {
-  const withDefaults = isPlainObject(body) ? { ...definedOnly(defaults), ...body } : body;
-  return parseWith(clusterSpecSchema, withDefaults, 'cluster spec');
+export function parseClusterSpec(body: unknown, defaults: ClusterDefaults = {}): ClusterSpec {
+  const { nodeRoleArn, ...clusterDefaults } = defaults;
+  const withDefaults = isPlainObject(body) ? { ...definedOnly(clusterDefaults), ...body } : body;
+  const parsed = parseWith(clusterSpecSchema, withDefaults, 'cluster spec');
+  const missingRole = parsed.nodegroups.findIndex((ng) => !ng.nodeRoleArn && !nodeRoleArn);
+  if (missingRole >= 0)
+    throw ValidationError.forField(
+      `nodegroups.${missingRole}.nodeRoleArn`,
+      'is required: no default node role is configured',
+    );
+  return {
+    ...parsed,
+    nodegroups: parsed.nodegroups.map((ng) => ({
+      ...ng,
+      subnetIds: ng.subnetIds ?? parsed.subnetIds,
+      nodeRoleArn: ng.nodeRoleArn ?? (nodeRoleArn as string),
+    })),
+  } as ClusterSpec;
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -4,7 +4,8 @@ import type { PendingPod } from '../../shared/domain/scaling/fit-pending-pods';
 import type { NodegroupSizes } from '../../shared/domain/scaling/sizes';
 import type { NodegroupApi, NodegroupInfo, NodegroupPods, UpdateStatus } from '../../shared/ports/nodegroups';
 import type { ScalingDeps } from '../../shared/use-cases/scaling/scaling-deps';
-import { FakeClusterApi, FakeWorkflowStarter, fixedClock } from './fakes';
+import type { ClusterApi } from '../../shared/ports/cluster-api';
+import { FakeWorkflowStarter, fixedClock } from './fakes';
 
 /** Node groups in memory; an update is InProgress until `finishUpdates()`. */
 export class FakeNodegroupApi implements NodegroupApi {
@@ -75,7 +76,8 @@ export function scalingWorld(startIso = '2027-01-01T00:00:00Z') {
   let ids = 0;
   const published: { detailType: string; detail: Record<string, unknown> }[] = [];
   const deps: ScalingDeps = {
-    clusters: new FakeClusterApi(),
+    // Scaling asks EKS about a cluster only to name a missing one in a 404.
+    clusters: { describeCluster: async () => undefined } as unknown as ClusterApi,
     nodegroups,
     nodegroupPods: pods,
     scaling: new MemoryScalingStore(),

@@ -54,7 +54,7 @@ export interface TestRuntimeOptions {
   table?: string;
   /** Passed to startLocalRuntime: sweep at start (and at this interval) to find work a killed runtime left. */
   recovery?: { sweepIntervalMs?: number };
-  /** Passed to startLocalRuntime: parts of the wiring to swap (a logger or metrics that a test reads). */
+  /** Passed to startLocalRuntime: parts of the wiring to swap (a logger or metrics that a test reads, an adapter wrapped to inject a failure). */
   containerOverrides?: LocalRuntimeOptions['containerOverrides'];
 }
 

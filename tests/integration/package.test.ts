@@ -42,8 +42,11 @@ describe('serverless package', () => {
       .map((r) => r.Properties.RouteKey)
       .sort();
     expect(routes).toEqual([
+      'DELETE /clusters/{name}',
       'DELETE /clusters/{name}/nodegroups/{ng}/policies/{policy}',
       'DELETE /clusters/{name}/nodegroups/{ng}/schedules/{schedule}',
+      'GET /clusters',
+      'GET /clusters/{name}',
       'GET /clusters/{name}/nodegroups',
       'GET /clusters/{name}/nodegroups/{ng}',
       'GET /clusters/{name}/nodegroups/{ng}/policies',
@@ -57,6 +60,7 @@ describe('serverless package', () => {
       'POST /clusters/{name}/nodegroups/{ng}/policies',
       'POST /clusters/{name}/nodegroups/{ng}/scale',
       'POST /clusters/{name}/nodegroups/{ng}/schedules',
+      'POST /operations/{id}/retry',
       'POST /rollouts',
       'POST /rollouts/{id}/abort',
       'POST /rollouts/{id}/promote',
@@ -320,16 +324,21 @@ describe('serverless package', () => {
       expect(wildcardActions(template)).toEqual([]);
     });
 
-    it('passes only the cluster role to EKS (from the function that creates clusters) and the scheduler role to EventBridge Scheduler (from the API)', () => {
+    it('passes only the cluster and node roles to EKS (from the functions that create them) and the scheduler role to EventBridge Scheduler (from the API)', () => {
       // Prepare
       const passRoles = policyStatements(template).filter((s) => [s.statement.Action].flat().includes('iam:PassRole'));
 
       // Assess
       expect(unboundedPassRoles(template)).toEqual([]);
-      expect(passRoles.map((s) => s.role)).toEqual(['ProvisionRequestControlPlaneRole', 'ApiScalingPolicy']);
+      expect(passRoles.map((s) => s.role)).toEqual([
+        'ProvisionRequestControlPlaneRole',
+        'ProvisionEnsureComponentRole',
+        'ApiScalingPolicy',
+      ]);
       expect(JSON.stringify(passRoles[0].statement.Resource)).toContain(':role/eksflow-dev-eks-cluster');
-      expect(passRoles[1].statement.Resource).toEqual({ 'Fn::GetAtt': ['SchedulerInvokeRole', 'Arn'] });
-      expect(JSON.stringify(passRoles[1].statement.Condition)).toContain('scheduler.amazonaws.com');
+      expect(JSON.stringify(passRoles[1].statement.Resource)).toContain(':role/eksflow-dev-eks-node');
+      expect(passRoles[2].statement.Resource).toEqual({ 'Fn::GetAtt': ['SchedulerInvokeRole', 'Arn'] });
+      expect(JSON.stringify(passRoles[2].statement.Condition)).toContain('scheduler.amazonaws.com');
     });
 
     it('publishes events only on the bus and starts or stops only eksflow state machines and their executions', () => {
@@ -346,7 +355,7 @@ describe('serverless package', () => {
       expect(states.length).toBeGreaterThan(0);
       for (const s of states)
         expect(resourceText(s)).toMatch(
-          /:(stateMachine|execution):eksflow-dev-(rollout|provision-cluster|scale-nodegroup)/,
+          /:(stateMachine|execution):eksflow-dev-(rollout|provision-cluster|delete-cluster|scale-nodegroup)/,
         );
     });
 
@@ -355,10 +364,10 @@ describe('serverless package', () => {
       const machineRoles = policyStatements(template).filter((s) => /StateMachineRole$/.test(s.role));
 
       // Assess
-      expect(machineRoles.length).toBe(3);
+      expect(machineRoles.length).toBe(4);
       for (const s of machineRoles) {
         expect([s.statement.Action].flat()).toEqual(['lambda:InvokeFunction']);
-        const prefix = ['Rollout', 'Provision', 'Scale'].find((p) => s.role.startsWith(p));
+        const prefix = ['Rollout', 'DeleteCluster', 'Scale'].find((p) => s.role.startsWith(p)) ?? 'Provision';
         expect(
           JSON.stringify(s.statement.Resource)
             .match(/"(\w+)LambdaFunction"/g)

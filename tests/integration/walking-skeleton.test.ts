@@ -35,6 +35,8 @@ describe('walking skeleton: POST /clusters end to end', () => {
     expect(operation.steps.map((s: { name: string }) => s.name)).toEqual([
       'ControlPlaneRequested',
       'ControlPlaneActive',
+      'NodegroupsAndAddonsReady',
+      'AccessApplied',
       'BaselineApplied',
       'Completed',
     ]);
@@ -50,7 +52,7 @@ describe('walking skeleton: POST /clusters end to end', () => {
     expect(execution?.status).toBe('SUCCEEDED');
   });
 
-  it('refuses a cluster name that is taken with 409, starting nothing', async () => {
+  it('answers a repeated identical POST with 200 "nothing to change", starting nothing', async () => {
     // Prepare
     const name = uniqueName('taken');
     created.push(name);
@@ -66,8 +68,9 @@ describe('walking skeleton: POST /clusters end to end', () => {
     const second = await api(runtime, 'POST', '/clusters', { name });
 
     // Assess
-    expect(second.status).toBe(409);
-    expect(second.body.error.details).toEqual([{ field: 'name', reason: 'a cluster with this name already exists' }]);
+    expect(second.status).toBe(200);
+    expect(second.body.changed).toBe(false);
+    expect(second.body.plan.every((i: { action: string }) => i.action === 'unchanged')).toBe(true);
     expect(runtime.engine.list().length).toBe(executionsBefore);
   });
 

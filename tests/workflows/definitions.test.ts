@@ -73,7 +73,7 @@ describe('workflow definitions', () => {
     const { definition, taskFunctions } = loadWorkflowDefinition(root, name);
 
     // Assess
-    const states = definition.States as Record<string, { Resource?: unknown }>;
+    const states = allStates(definition);
     for (const [state, fn] of Object.entries(taskFunctions)) expect(states[state].Resource).toBe(lambdaArn(fn));
   });
 
@@ -82,9 +82,14 @@ describe('workflow definitions', () => {
     expect(loadWorkflowDefinition(root, 'provision-cluster').taskFunctions).toEqual({
       RequestControlPlane: 'provisionRequestControlPlane',
       CheckControlPlane: 'provisionCheckControlPlane',
+      EnsureComponent: 'provisionEnsureComponent',
+      CheckComponent: 'provisionCheckComponent',
+      ApplyAccess: 'provisionApplyAccess',
       ApplyBaseline: 'provisionApplyBaseline',
       CompleteProvisioning: 'provisionComplete',
-      FailProvisioning: 'provisionFail',
+      RecordFailure: 'provisionFail',
+      RollBack: 'provisionRollback',
+      FinishFailed: 'provisionFinishFailed',
     });
   });
 
@@ -96,3 +101,13 @@ describe('workflow definitions', () => {
     expect(referenced.filter((w) => !workflowNames.includes(w))).toEqual([]);
   });
 });
+
+/** Every state by name, those inside Map and Parallel states too (names are unique across them). */
+function allStates(machine: Record<string, unknown>): Record<string, { Resource?: unknown }> {
+  const states = machine.States as Record<string, Record<string, unknown>>;
+  const nested = Object.values(states).flatMap((state) => [
+    ...((state.Branches as Record<string, unknown>[] | undefined) ?? []),
+    ...(['Iterator', 'ItemProcessor'] as const).flatMap((k) => (state[k] ? [state[k] as Record<string, unknown>] : [])),
+  ]);
+  return Object.assign({}, states, ...nested.map(allStates));
+}

@@ -1,14 +1,20 @@
 import path from 'node:path';
 import { LocalWorkflowEngine } from '../../shared/adapters/local/local-workflow-engine';
 import { loadWorkflowDefinition } from '../../shared/adapters/local/workflow-definitions';
+import { countTransitionsOfCreate } from '../helpers/provision-clock';
 
 const root = path.resolve(__dirname, '../..');
 const definition = loadWorkflowDefinition(root, 'provision-cluster');
 
 const input = {
   operationId: 'op-1',
-  spec: { name: 'prod-eu', namespaces: ['team-a'] },
+  spec: { name: 'prod-eu', namespaces: [], onFailure: 'rollback' },
+  components: [
+    { kind: 'nodegroup', name: 'general' },
+    { kind: 'addon', name: 'vpc-cni' },
+  ],
   waitSeconds: 0,
+  resumeFrom: 'RequestControlPlane',
 };
 
 type Handler = (input: any) => Promise<unknown>;
@@ -19,16 +25,26 @@ function namedError(name: string, message: string): Error {
   return error;
 }
 
-/** Fake task functions: by default the cluster is CREATING once, then ACTIVE; every call is recorded. */
+/** Fake task functions: the control plane and each component are CREATING once, then ACTIVE; every call is recorded. */
 function fakeFunctions(overrides: Record<string, Handler> = {}) {
   const calls: Array<{ fn: string; input: any }> = [];
-  const statuses = ['CREATING', 'ACTIVE'];
+  const checks = new Map<string, number>();
+  const onceThenReady = (key: string) => {
+    const seen = (checks.get(key) ?? 0) + 1;
+    checks.set(key, seen);
+    return { ready: seen > 1, status: seen > 1 ? 'ACTIVE' : 'CREATING', waitSeconds: 0 };
+  };
   const handlers: Record<string, Handler> = {
     provisionRequestControlPlane: async () => ({ ignored: true }),
-    provisionCheckControlPlane: async () => ({ clusterStatus: statuses.shift() ?? 'ACTIVE', waitSeconds: 0 }),
+    provisionCheckControlPlane: async () => onceThenReady('cp'),
+    provisionEnsureComponent: async () => undefined,
+    provisionCheckComponent: async (i: { component: { name: string } }) => onceThenReady(i.component.name),
+    provisionApplyAccess: async () => undefined,
     provisionApplyBaseline: async () => undefined,
     provisionComplete: async () => undefined,
-    provisionFail: async () => undefined,
+    provisionFail: async () => ({ rollback: true }),
+    provisionRollback: async () => ({ ready: true, status: 'DELETED', waitSeconds: 0 }),
+    provisionFinishFailed: async () => undefined,
     ...overrides,
   };
   const invokeFunction = async (fn: string, taskInput: unknown) => {
@@ -40,202 +56,139 @@ function fakeFunctions(overrides: Record<string, Handler> = {}) {
   return { calls, invokeFunction };
 }
 
-function engineWith(fakes: ReturnType<typeof fakeFunctions>) {
-  return new LocalWorkflowEngine({
+async function run(fakes: ReturnType<typeof fakeFunctions>, workflowInput: object = input) {
+  const engine = new LocalWorkflowEngine({
     definitions: [definition],
     invokeFunction: fakes.invokeFunction,
     retryIntervalMs: 1,
   });
-}
-
-async function run(engine: LocalWorkflowEngine, name = 'op-1', workflowInput: object = input) {
-  const { executionId } = await engine.start('provision-cluster', name, workflowInput);
+  const { executionId } = await engine.start('provision-cluster', 'op-1', workflowInput);
   return engine.waitFor(executionId);
 }
 
 describe('provision-cluster workflow on the local engine', () => {
-  it('happy path: waits while CREATING, then applies the baseline and completes', async () => {
+  it('happy path: control plane until ACTIVE, then every node group and add-on created and waited for, access, baseline', async () => {
     // Prepare
     const fakes = fakeFunctions();
-    const engine = engineWith(fakes);
 
     // Act
-    const execution = await run(engine);
+    const execution = await run(fakes);
 
     // Assess
     expect(execution.status).toBe('SUCCEEDED');
-    expect(execution.statesEntered).toEqual([
-      'RequestControlPlane',
-      'CheckControlPlane',
-      'IsControlPlaneActive',
-      'WaitForControlPlane',
-      'GrowWait',
-      'CheckControlPlane',
-      'IsControlPlaneActive',
-      'ApplyBaseline',
-      'CompleteProvisioning',
-    ]);
-    expect(fakes.calls.map((c) => c.fn)).toEqual([
+    const fns = fakes.calls.map((c) => c.fn);
+    expect(fns.slice(0, 3)).toEqual([
       'provisionRequestControlPlane',
       'provisionCheckControlPlane',
       'provisionCheckControlPlane',
-      'provisionApplyBaseline',
-      'provisionComplete',
     ]);
-    expect(fakes.calls.some((c) => c.fn === 'provisionFail')).toBe(false);
+    expect(fns.filter((f) => f === 'provisionEnsureComponent')).toHaveLength(2);
+    expect(fns.filter((f) => f === 'provisionCheckComponent')).toHaveLength(4);
+    expect(fns.slice(-3)).toEqual(['provisionApplyAccess', 'provisionApplyBaseline', 'provisionComplete']);
+    expect(fns).not.toContain('provisionFail');
   });
 
-  it('gives each task the workflow input; ResultPath null keeps task output out of it', async () => {
+  it('gives each component task its own component, the operation and the spec', async () => {
     // Prepare
     const fakes = fakeFunctions();
-    const engine = engineWith(fakes);
 
     // Act
-    await run(engine);
+    await run(fakes);
 
     // Assess
-    expect(fakes.calls[0].input).toEqual(input); // RequestControlPlane's output ({ignored: true}) is discarded
-    expect(fakes.calls[1].input).toEqual(input);
-    // After GrowWait: the doubled wait from the check replaces waitSeconds, the check itself is dropped.
-    expect(fakes.calls[2].input).toEqual({ operationId: 'op-1', spec: input.spec, waitSeconds: 0 });
-    expect(fakes.calls[3].input).toEqual({ ...input, check: { clusterStatus: 'ACTIVE', waitSeconds: 0 } });
+    const ensured = fakes.calls.filter((c) => c.fn === 'provisionEnsureComponent').map((c) => c.input);
+    expect(ensured.map((i) => i.component)).toEqual(expect.arrayContaining(input.components));
+    for (const i of ensured) expect(i).toMatchObject({ operationId: 'op-1', spec: input.spec });
   });
 
-  it("carries the check's waitSeconds into the next pass", async () => {
-    // Prepare: the first check asks for a 0 s wait, then ACTIVE; the wait value is what GrowWait copies.
-    const waits: number[] = [];
+  it('a retry resumes at the failed step: nothing before it runs again', async () => {
+    // Prepare
+    const fakes = fakeFunctions();
+
+    // Act
+    const execution = await run(fakes, { ...input, resumeFrom: 'ApplyBaseline' });
+
+    // Assess
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(fakes.calls.map((c) => c.fn)).toEqual(['provisionApplyBaseline', 'provisionComplete']);
+  });
+
+  it('a failed add-on: RecordFailure gets $.error, the rollback runs until done, the execution fails', async () => {
+    // Prepare
+    let rollbackPasses = 0;
     const fakes = fakeFunctions({
-      provisionCheckControlPlane: async (taskInput: { waitSeconds: number }) => {
-        waits.push(taskInput.waitSeconds);
-        return waits.length < 3
-          ? { clusterStatus: 'CREATING', waitSeconds: 0 }
-          : { clusterStatus: 'ACTIVE', waitSeconds: 0 };
+      provisionCheckComponent: async (i: { component: { name: string } }) => {
+        if (i.component.name === 'vpc-cni') throw namedError('DependencyError', 'addon vpc-cni is CREATE_FAILED');
+        return { ready: true, status: 'ACTIVE', waitSeconds: 0 };
+      },
+      provisionRollback: async () => {
+        rollbackPasses++;
+        return { ready: rollbackPasses >= 3, status: 'DELETING', waitSeconds: 0 };
       },
     });
 
     // Act
-    const execution = await run(engineWith(fakes));
+    const execution = await run(fakes);
 
     // Assess
-    expect(execution.status).toBe('SUCCEEDED');
-    expect(waits).toEqual([0, 0, 0]);
-    expect(execution.statesEntered.filter((s) => s === 'WaitForControlPlane')).toHaveLength(2);
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error?.Error).toBe('ProvisioningFailed');
+    const failure = fakes.calls.find((c) => c.fn === 'provisionFail')!;
+    expect(failure.input.error.Error).toBe('DependencyError');
+    expect(String(failure.input.error.Cause)).toContain('CREATE_FAILED');
+    expect(rollbackPasses).toBe(3);
+    expect(fakes.calls.at(-1)?.fn).toBe('provisionFinishFailed');
+    expect(fakes.calls.map((c) => c.fn)).not.toContain('provisionApplyAccess');
   });
 
-  it('a DependencyError in ApplyBaseline is caught: FailProvisioning gets $.error, the execution fails as ProvisioningFailed', async () => {
+  it('onFailure keep (nothing to roll back): straight from RecordFailure to FinishFailed', async () => {
     // Prepare
     const fakes = fakeFunctions({
       provisionApplyBaseline: async () => {
         throw namedError('DependencyError', 'namespace team-a: forbidden');
       },
+      provisionFail: async () => ({ rollback: false }),
     });
 
     // Act
-    const execution = await run(engineWith(fakes));
+    const execution = await run(fakes);
 
     // Assess
     expect(execution.status).toBe('FAILED');
-    expect(execution.error?.Error).toBe('ProvisioningFailed');
-    expect(fakes.calls.filter((c) => c.fn === 'provisionApplyBaseline')).toHaveLength(1); // not retried
-    const fail = fakes.calls.find((c) => c.fn === 'provisionFail')!;
-    expect(fail.input.error.Error).toBe('DependencyError');
-    expect(String(fail.input.error.Cause)).toContain('namespace team-a: forbidden');
-    expect(fail.input.operationId).toBe('op-1');
-    expect(fail.input.spec).toEqual(input.spec);
-    expect(fakes.calls.some((c) => c.fn === 'provisionComplete')).toBe(false);
-    expect(execution.statesEntered.slice(-3)).toEqual(['ApplyBaseline', 'FailProvisioning', 'ProvisioningFailed']);
-  });
-
-  it('a DependencyError in RequestControlPlane goes straight to FailProvisioning', async () => {
-    // Prepare
-    const fakes = fakeFunctions({
-      provisionRequestControlPlane: async () => {
-        throw namedError('ConflictError', 'cluster prod-eu already exists');
-      },
-    });
-
-    // Act
-    const execution = await run(engineWith(fakes));
-
-    // Assess
-    expect(execution.status).toBe('FAILED');
-    expect(execution.statesEntered).toEqual(['RequestControlPlane', 'FailProvisioning', 'ProvisioningFailed']);
-    expect(fakes.calls.find((c) => c.fn === 'provisionFail')!.input.error.Error).toBe('ConflictError');
+    expect(execution.statesEntered.slice(-4)).toEqual([
+      'RecordFailure',
+      'ShouldRollBack',
+      'FinishFailed',
+      'ProvisioningFailed',
+    ]);
+    expect(fakes.calls.map((c) => c.fn)).not.toContain('provisionRollback');
   });
 
   it.each(['TransientError', 'ThrottledError'])('retries a %s and then succeeds', async (errorName) => {
     // Prepare
-    let baselineAttempts = 0;
-    const fakes = fakeFunctions({
-      provisionApplyBaseline: async () => {
-        baselineAttempts++;
-        if (baselineAttempts <= 2) throw namedError(errorName, 'API server not ready');
-      },
-    });
-
-    // Act
-    const execution = await run(engineWith(fakes));
-
-    // Assess
-    expect(execution.status).toBe('SUCCEEDED');
-    expect(baselineAttempts).toBe(3);
-    expect(fakes.calls.some((c) => c.fn === 'provisionFail')).toBe(false);
-    expect(execution.statesEntered.at(-1)).toBe('CompleteProvisioning');
-  });
-
-  it('gives up on a TransientError after 1 + 6 attempts and fails the provisioning', async () => {
-    // Prepare
     let attempts = 0;
     const fakes = fakeFunctions({
-      provisionCheckControlPlane: async () => {
+      provisionApplyBaseline: async () => {
         attempts++;
-        throw namedError('TransientError', 'still failing');
+        if (attempts <= 2) throw namedError(errorName, 'API server not ready');
       },
     });
 
     // Act
-    const execution = await run(engineWith(fakes));
+    const execution = await run(fakes);
 
     // Assess
-    expect(attempts).toBe(7);
-    expect(execution.status).toBe('FAILED');
-    expect(fakes.calls.find((c) => c.fn === 'provisionFail')!.input.error.Error).toBe('TransientError');
-  });
-
-  it('starting the same execution name twice runs it once', async () => {
-    // Prepare
-    const fakes = fakeFunctions();
-    const engine = engineWith(fakes);
-
-    // Act
-    const first = await engine.start('provision-cluster', 'op-1', input);
-    const second = await engine.start('provision-cluster', 'op-1', input);
-    const execution = await engine.waitFor(first.executionId);
-
-    // Assess
-    expect(second.executionId).toBe(first.executionId);
-    expect(engine.list()).toHaveLength(1);
     expect(execution.status).toBe('SUCCEEDED');
-    expect(fakes.calls.filter((c) => c.fn === 'provisionRequestControlPlane')).toHaveLength(1);
-    expect(fakes.calls.filter((c) => c.fn === 'provisionComplete')).toHaveLength(1);
+    expect(attempts).toBe(3);
+    expect(fakes.calls.map((c) => c.fn)).not.toContain('provisionFail');
   });
 
-  it('runs executions with different names separately', async () => {
-    // Prepare
-    const fakes = fakeFunctions({
-      provisionCheckControlPlane: async () => ({ clusterStatus: 'ACTIVE', waitSeconds: 0 }),
-    });
-    const engine = engineWith(fakes);
-
-    // Act
-    const a = await run(engine, 'op-a', { ...input, operationId: 'op-a' });
-    const b = await run(engine, 'op-b', { ...input, operationId: 'op-b' });
+  it('a 15-minute control-plane create on a simulated clock takes at most 40 state transitions', async () => {
+    // Act: the real check task's growing waits, on a clock that moves by each Wait
+    const { transitions, checks } = await countTransitionsOfCreate(definition, { createSeconds: 15 * 60 });
 
     // Assess
-    expect([a.status, b.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
-    expect(fakes.calls.filter((c) => c.fn === 'provisionComplete').map((c) => c.input.operationId)).toEqual([
-      'op-a',
-      'op-b',
-    ]);
+    expect(transitions).toBeLessThanOrEqual(40);
+    expect(checks).toBeLessThanOrEqual(8);
   });
 });

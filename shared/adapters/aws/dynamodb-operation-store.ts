@@ -1,13 +1,27 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { Operation } from '../../domain/operation';
 import { ConflictError, NotFoundError, TransientError } from '../../errors';
 import type { OperationStore } from '../../ports/store';
+import { lockChange, lockConflict } from '../operation-locks';
 import { awsCall, awsErrorName } from './aws-call';
 
 const MAX_OPTIMISTIC_ATTEMPTS = 10;
 
-/** Operations in the single eksflow table: pk `OP#<id>`, sk `OP`; `version` guards every write. */
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * Operations in the single eksflow table:
+ *   OP#<id> / OP          the operation (gsi1: OPS#<cluster> / <createdAt>#<id>, for a cluster's recent operations)
+ *   OPLOCK#<key> / LOCK   held by the one running operation with that lock ({operationId})
+ * `version` guards every write; a lock is taken and released in the same transaction as the operation.
+ */
 export class DynamoDbOperationStore implements OperationStore {
   private readonly doc: DynamoDBDocumentClient;
 
@@ -19,21 +33,11 @@ export class DynamoDbOperationStore implements OperationStore {
   }
 
   async create(operation: Operation): Promise<void> {
-    try {
-      await awsCall('DynamoDB PutItem', () =>
-        this.doc.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: toItem(operation),
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      );
-    } catch (error) {
-      if (awsErrorName(error) === 'ConditionalCheckFailedException')
-        throw new ConflictError(`operation ${operation.id} already exists`);
-      throw error;
-    }
+    const items: TransactItem[] = [
+      { Put: { TableName: this.tableName, Item: toItem(operation), ConditionExpression: 'attribute_not_exists(pk)' } },
+    ];
+    if (operation.lock && operation.status === 'Running') items.push(this.takeLock(operation.lock, operation.id));
+    await this.transact(items, operation.lock, () => new ConflictError(`operation ${operation.id} already exists`));
   }
 
   async get(id: string): Promise<Operation | undefined> {
@@ -52,31 +56,111 @@ export class DynamoDbOperationStore implements OperationStore {
       const next = change(current);
       if (next === current) return current; // nothing to write: the change was already applied
       const written = { ...next, version: current.version + 1 };
+      const items: TransactItem[] = [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: toItem(written),
+            ConditionExpression: 'version = :expected',
+            ExpressionAttributeValues: { ':expected': current.version },
+          },
+        },
+      ];
+      const lock = lockChange(current, written);
+      if (lock?.take) items.push(this.takeLock(lock.key, id));
+      if (lock?.release)
+        items.push({
+          Delete: {
+            TableName: this.tableName,
+            Key: { pk: `OPLOCK#${lock.key}`, sk: 'LOCK' },
+            // Only our own lock: never release one another operation holds.
+            ConditionExpression: 'attribute_not_exists(pk) OR operationId = :id',
+            ExpressionAttributeValues: { ':id': id },
+          },
+        });
       try {
-        await awsCall('DynamoDB PutItem', () =>
-          this.doc.send(
-            new PutCommand({
-              TableName: this.tableName,
-              Item: toItem(written),
-              ConditionExpression: 'version = :expected',
-              ExpressionAttributeValues: { ':expected': current.version },
-            }),
-          ),
-        );
+        await this.transact(items, lock?.take ? lock.key : undefined);
         return written;
       } catch (error) {
-        if (awsErrorName(error) !== 'ConditionalCheckFailedException') throw error;
+        if (!(error instanceof VersionClash)) throw error;
       }
     }
     throw new TransientError(`operation ${id}: too many concurrent writers`);
   }
+
+  async listByCluster(cluster: string, limit: number): Promise<Operation[]> {
+    const out = await awsCall('DynamoDB Query', () =>
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': `OPS#${cluster}` },
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      ),
+    );
+    return (out.Items ?? []).map(fromItem);
+  }
+
+  private takeLock(key: string, id: string): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { pk: `OPLOCK#${key}`, sk: 'LOCK', operationId: id },
+        ConditionExpression: 'attribute_not_exists(pk) OR operationId = :id',
+        ExpressionAttributeValues: { ':id': id },
+      },
+    };
+  }
+
+  /**
+   * One transaction. A failed condition on the record is a VersionClash (re-read and try again), or
+   * `exists()` for a create; on the lock, a ConflictError naming the holder.
+   */
+  private async transact(items: TransactItem[], lockKey: string | undefined, exists?: () => Error): Promise<void> {
+    try {
+      await awsCall('DynamoDB TransactWriteItems', () =>
+        this.doc.send(new TransactWriteCommand({ TransactItems: items })),
+      );
+    } catch (error) {
+      if (awsErrorName(error) !== 'TransactionCanceledException') throw error;
+      const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') throw exists ? exists() : new VersionClash();
+      if (lockKey && reasons[1]?.Code === 'ConditionalCheckFailed') {
+        const holder = await this.lockHolder(lockKey);
+        throw lockConflict(lockKey, holder ?? 'another operation');
+      }
+      // Another transaction touched the same items at the same moment: re-read and decide again.
+      throw reasons.some((r) => r.Code === 'TransactionConflict') ? new VersionClash() : error;
+    }
+  }
+
+  private async lockHolder(key: string): Promise<string | undefined> {
+    const out = await awsCall('DynamoDB GetItem', () =>
+      this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk: `OPLOCK#${key}`, sk: 'LOCK' }, ConsistentRead: true }),
+      ),
+    );
+    return out.Item?.operationId as string | undefined;
+  }
 }
 
+/** The record changed since it was read. */
+class VersionClash extends Error {}
+
 function toItem(operation: Operation): Record<string, unknown> {
-  return { pk: `OP#${operation.id}`, sk: 'OP', ...operation };
+  return {
+    pk: `OP#${operation.id}`,
+    sk: 'OP',
+    gsi1pk: `OPS#${operation.cluster}`,
+    gsi1sk: `${operation.createdAt}#${operation.id}`,
+    ...operation,
+  };
 }
 
 function fromItem(item: Record<string, unknown>): Operation {
-  const { pk: _pk, sk: _sk, ...operation } = item;
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...operation } = item;
   return operation as unknown as Operation;
 }

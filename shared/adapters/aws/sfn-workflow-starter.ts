@@ -1,4 +1,10 @@
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import type { ExecutionState, WorkflowName, WorkflowStarter } from '../../ports/workflows';
 import { awsCall, awsErrorName } from './aws-call';
 
@@ -47,6 +53,26 @@ export class SfnWorkflowStarter implements WorkflowStarter {
       return out.status === 'RUNNING' || out.status === 'PENDING_REDRIVE' ? 'RUNNING' : 'ENDED';
     } catch (error) {
       if (awsErrorName(error) === 'ExecutionDoesNotExist') return 'NOT_FOUND';
+      throw error;
+    }
+  }
+
+  /** Counts the `…StateEntered` events of the execution's history (each is one billed transition). */
+  async transitions(workflow: WorkflowName, executionName: string): Promise<number | undefined> {
+    const executionArn = this.executionArn(workflow, executionName);
+    let count = 0;
+    let nextToken: string | undefined;
+    try {
+      do {
+        const out = await awsCall('Step Functions GetExecutionHistory', () =>
+          this.sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 })),
+        );
+        count += (out.events ?? []).filter((e) => e.type?.endsWith('StateEntered')).length;
+        nextToken = out.nextToken;
+      } while (nextToken);
+      return count;
+    } catch (error) {
+      if (awsErrorName(error) === 'ExecutionDoesNotExist') return undefined;
       throw error;
     }
   }

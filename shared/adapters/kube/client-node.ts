@@ -13,3 +13,7 @@ export {
   ObjectCoreV1Api as CoreV1Api,
   ObjectRbacAuthorizationV1Api as RbacAuthorizationV1Api,
 } from '@kubernetes/client-node/dist/gen/types/ObjectParamAPI.js';
+/** Server-side apply of any kind (the provisioning baseline): the generic object API and its patch types. */
+export { KubernetesObjectApi } from '@kubernetes/client-node/dist/object.js';
+export { PatchStrategy } from '@kubernetes/client-node/dist/patch.js';
+export { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';

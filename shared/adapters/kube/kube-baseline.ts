@@ -1,7 +1,9 @@
+import { FIELD_MANAGER, type Manifest, namespaceManifests } from '../../domain/clusters/baseline';
+import type { NamespaceSpec } from '../../domain/clusters/cluster';
 import { TransientError } from '../../errors';
 import type { ClusterBaseline } from '../../ports/kube';
 import { kubeCall, kubeStatus } from './kube-call';
-import type { KubeClientFactory } from './kube-clients';
+import type { KubeClientFactory, KubeClients } from './kube-clients';
 import { ROLLOUT_RBAC_NAME, ROLLOUT_RBAC_RULES } from './rollout-rbac';
 
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'eksflow' };
@@ -14,6 +16,45 @@ export class KubeClusterBaseline implements ClusterBaseline {
     return createUnlessExists(`create namespace ${name}`, () =>
       core.createNamespace({ body: { metadata: { name, labels } } }),
     );
+  }
+
+  async applyNamespace(cluster: string, namespace: NamespaceSpec): Promise<{ created: boolean }> {
+    const { core, objects } = await this.clients.forCluster(cluster);
+    const existed = await namespaceExists(core, namespace.name);
+    const { apply, remove } = namespaceManifests(namespace);
+    const { PatchStrategy, ObjectSerializer } = require('./client-node') as typeof import('./client-node');
+    for (const manifest of apply) {
+      // client-node serializes by its models, whose names differ from the wire's where the wire's are reserved
+      // words (LimitRange `default` is `_default`, NetworkPolicy `from` is `_from`): a wire manifest goes
+      // through its model first, or those fields would be dropped without a word.
+      const model = ObjectSerializer.deserialize(manifest, `V1${manifest.kind}`, '');
+      await refusedIsTransient(`apply ${describe(manifest)}`, () =>
+        // force: eksflow owns these fields; another manager's edit of them is taken back (the spec is the truth).
+        objects.patch(model, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply),
+      );
+    }
+    for (const manifest of remove) {
+      await refusedIsTransient(`delete ${describe(manifest)}`, () => objects.delete(manifest)).catch((error) => {
+        if (kubeStatus(error) !== 404) throw error;
+      });
+    }
+    return { created: !existed };
+  }
+
+  async deleteNamespace(cluster: string, name: string): Promise<void> {
+    const { core } = await this.clients.forCluster(cluster);
+    try {
+      await kubeCall(`delete namespace ${name}`, () => core.deleteNamespace({ name }));
+    } catch (error) {
+      if (kubeStatus(error) !== 404) throw error;
+    }
+  }
+
+  async existingNamespaces(cluster: string, names: string[]): Promise<string[]> {
+    const { core } = await this.clients.forCluster(cluster);
+    const found: string[] = [];
+    for (const name of names) if (await namespaceExists(core, name)) found.push(name);
+    return found;
   }
 
   async ensureRolloutAccess(cluster: string, group: string, namespaces: string[]): Promise<void> {
@@ -35,6 +76,35 @@ export class KubeClusterBaseline implements ClusterBaseline {
         }),
       );
     }
+  }
+}
+
+function describe(manifest: Manifest): string {
+  const { namespace, name } = manifest.metadata;
+  return `${manifest.kind} ${namespace ? `${namespace}/` : ''}${name}`;
+}
+
+async function namespaceExists(core: KubeClients['core'], name: string): Promise<boolean> {
+  try {
+    await kubeCall(`read namespace ${name}`, () => core.readNamespace({ name }));
+    return true;
+  } catch (error) {
+    if (kubeStatus(error) === 404) return false;
+    throw error;
+  }
+}
+
+/** As createUnlessExists: a refusal right after the access entries were granted is worth a retry. */
+async function refusedIsTransient<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await kubeCall(what, call);
+  } catch (error) {
+    const status = kubeStatus(error);
+    if (status === 401 || status === 403)
+      throw new TransientError(`${what}: refused (${status}); eksflow's access entry may not be in effect yet`, {
+        cause: error,
+      });
+    throw error;
   }
 }
 

@@ -4,6 +4,7 @@ import type {
   AppsV1Api,
   CoreV1Api,
   KubeConfig,
+  KubernetesObjectApi,
   Middleware,
   RbacAuthorizationV1Api,
 } from '@kubernetes/client-node';
@@ -25,6 +26,8 @@ export interface KubeClients {
   apps: AppsV1Api;
   /** The provisioning baseline's RBAC only. */
   rbac: RbacAuthorizationV1Api;
+  /** Any kind by server-side apply (the provisioning baseline). */
+  objects: KubernetesObjectApi;
 }
 
 export function kubeConfigFor(cluster: string, connection: KubeConnection): KubeConfig {
@@ -91,11 +94,12 @@ export class KubeClientFactory {
     const cached = this.cache.get(cluster);
     if (cached?.key === key) return cached.clients;
     const config = kubeConfigFor(cluster, connection);
-    const { CoreV1Api, AppsV1Api, RbacAuthorizationV1Api } = clientNode();
+    const { CoreV1Api, AppsV1Api, RbacAuthorizationV1Api, KubernetesObjectApi } = clientNode();
     const clients = {
       core: kubeApiClient(config, CoreV1Api, this.requestTimeoutMs),
       apps: kubeApiClient(config, AppsV1Api, this.requestTimeoutMs),
       rbac: kubeApiClient(config, RbacAuthorizationV1Api, this.requestTimeoutMs),
+      objects: kubeApiClient(config, KubernetesObjectApi, this.requestTimeoutMs),
     };
     this.cache.set(cluster, { key, clients });
     return clients;

@@ -22,7 +22,7 @@ export class EksKubeConnector implements KubeConnector {
   private readonly confirmed = new Map<string, number>();
 
   constructor(
-    private readonly clusters: ClusterApi,
+    private readonly clusters: Pick<ClusterApi, 'describeCluster'>,
     private readonly tokens: Pick<EksTokenProvider, 'getToken'>,
     private readonly overrides: Record<string, KubeEndpointOverride> = {},
     private readonly clock: () => number = Date.now,

@@ -76,6 +76,10 @@ export class LocalWorkflowEngine implements WorkflowStarter {
     if (execution?.status === 'RUNNING') execution.abort();
   }
 
+  async transitions(workflow: WorkflowName, executionName: string): Promise<number | undefined> {
+    return this.executions.get(`${workflow}:${executionName}`)?.statesEntered.length;
+  }
+
   async status(workflow: WorkflowName, executionName: string): Promise<ExecutionState> {
     const execution = this.executions.get(`${workflow}:${executionName}`);
     if (!execution) return 'NOT_FOUND';

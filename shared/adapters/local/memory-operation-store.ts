@@ -1,13 +1,16 @@
 import type { Operation } from '../../domain/operation';
 import { ConflictError, NotFoundError } from '../../errors';
 import type { OperationStore } from '../../ports/store';
+import { lockChange, lockConflict } from '../operation-locks';
 
 /** In-process store with the same semantics as the DynamoDB one; for unit tests. */
 export class MemoryOperationStore implements OperationStore {
   private readonly items = new Map<string, Operation>();
+  private readonly locks = new Map<string, string>();
 
   async create(operation: Operation): Promise<void> {
     if (this.items.has(operation.id)) throw new ConflictError(`operation ${operation.id} already exists`);
+    if (operation.lock && operation.status === 'Running') this.take(operation.lock, operation.id);
     this.items.set(operation.id, structuredClone(operation));
   }
 
@@ -22,7 +25,24 @@ export class MemoryOperationStore implements OperationStore {
     const next = change(current);
     if (next === current) return current;
     const written = { ...next, version: current.version + 1 };
+    const lock = lockChange(current, written);
+    if (lock?.take) this.take(lock.key, id);
+    if (lock?.release && this.locks.get(lock.key) === id) this.locks.delete(lock.key);
     this.items.set(id, structuredClone(written));
     return written;
+  }
+
+  async listByCluster(cluster: string, limit: number): Promise<Operation[]> {
+    return [...this.items.values()]
+      .filter((op) => op.cluster === cluster)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))
+      .slice(0, limit)
+      .map((op) => structuredClone(op));
+  }
+
+  private take(key: string, id: string) {
+    const holder = this.locks.get(key);
+    if (holder && holder !== id) throw lockConflict(key, holder);
+    this.locks.set(key, id);
   }
 }

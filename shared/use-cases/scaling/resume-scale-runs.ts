@@ -29,21 +29,22 @@ export async function resumeScaleRuns(deps: ScalingDeps): Promise<{ resumed: str
         outcome.released.push(lock.operationId);
         continue;
       }
-      const run = await currentRun(deps, op.id, op.steps.filter((s) => s.name.startsWith('Resumed')).length);
-      if (run.state === 'RUNNING') continue;
+      // Runs are named as the operation model names them: `<id>`, then `<id>-run-<n>` (GET /operations counts them).
+      const runs = op.runs ?? 1;
+      if ((await deps.workflows.status('scale-nodegroup', runName(op.id, runs))) === 'RUNNING') continue;
       const input: ScaleWorkflowInput = {
         operationId: op.id,
         cluster: lock.cluster,
         nodegroup: lock.nodegroup,
         waitSeconds: FIRST_UPDATE_WAIT_SECONDS,
       };
-      const attempt = run.attempt + 1;
+      const next = runs + 1;
       await deps.operations.update(op.id, (o) =>
-        o.steps.some((s) => s.name === `Resumed${attempt}`)
+        (o.runs ?? 1) >= next
           ? o
-          : { ...o, steps: [...o.steps, { name: `Resumed${attempt}`, at: new Date(now).toISOString() }] },
+          : { ...o, runs: next, steps: [...o.steps, { name: `Resumed${next - 1}`, at: new Date(now).toISOString() }] },
       );
-      await deps.workflows.start('scale-nodegroup', `${op.id}-resumed-${attempt}`, input);
+      await deps.workflows.start('scale-nodegroup', runName(op.id, next), input);
       outcome.resumed.push(op.id);
     } catch (error) {
       deps.logger.warn('could not resume a scale run', { ...lock, error: errorMessage(error) });
@@ -52,8 +53,6 @@ export async function resumeScaleRuns(deps: ScalingDeps): Promise<{ resumed: str
   return outcome;
 }
 
-/** The latest run of the operation: its first execution, or its `-resumed-N` ones. */
-async function currentRun(deps: ScalingDeps, operationId: string, resumes: number) {
-  const name = resumes === 0 ? operationId : `${operationId}-resumed-${resumes}`;
-  return { state: await deps.workflows.status('scale-nodegroup', name), attempt: resumes };
+function runName(operationId: string, run: number): string {
+  return run === 1 ? operationId : `${operationId}-run-${run}`;
 }

@@ -1,4 +1,4 @@
-import { nextPollSeconds } from '../../domain/cluster';
+import { nextPollSeconds } from '../../domain/clusters/cluster';
 import { causeMessage, type CaughtError } from '../../domain/caught-error';
 import { finished, type Operation, withStep } from '../../domain/operation';
 import { isScaleIn, type ScaleRecord } from '../../domain/scaling/records';

@@ -36,6 +36,10 @@ describe('parseClusterSpec', () => {
       logging: ['api', 'audit', 'authenticator'],
       namespaces: [],
       tags: {},
+      nodegroups: [],
+      addons: [],
+      access: [],
+      onFailure: 'rollback',
     });
     expect(spec.version).toBeUndefined();
   });
@@ -92,8 +96,18 @@ describe('parseClusterSpec', () => {
     // Act
     const spec = parseClusterSpec(body);
 
-    // Assess
-    expect(spec).toEqual(body);
+    // Assess: bare namespace names become namespaces with nothing else; the lists default to empty
+    expect(spec).toEqual({
+      ...body,
+      namespaces: [
+        { name: 'team-a', labels: {}, networkPolicy: 'none' },
+        { name: 'team-b', labels: {}, networkPolicy: 'none' },
+      ],
+      nodegroups: [],
+      addons: [],
+      access: [],
+      onFailure: 'rollback',
+    });
   });
 
   it.each([
@@ -221,7 +235,7 @@ describe('parseClusterSpec', () => {
     const error = validationError(() => parseClusterSpec({ ...minimal, namespaces: ['ok', namespace] }));
 
     // Assess
-    expect(fields(error)).toEqual([`namespaces.${index}`]);
+    expect(fields(error)).toEqual([`namespaces.${index}.name`]);
   });
 
   it('names every bad field at once', () => {

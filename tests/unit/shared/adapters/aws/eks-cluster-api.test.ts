@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EksClusterApi } from '../../../../../shared/adapters/aws/eks-cluster-api';
-import { OPERATION_TAG, type ClusterSpec } from '../../../../../shared/domain/cluster';
+import { OPERATION_TAG, type ClusterSpec } from '../../../../../shared/domain/clusters/cluster';
 import { ConflictError, ThrottledError } from '../../../../../shared/errors';
 
 const eks = mockClient(EKSClient);
@@ -24,6 +24,10 @@ const spec: ClusterSpec = {
   endpointPrivateAccess: true,
   logging: ['api', 'audit', 'authenticator'],
   namespaces: [],
+  nodegroups: [],
+  addons: [],
+  access: [],
+  onFailure: 'rollback',
   tags: { team: 'platform' },
 };
 
@@ -202,6 +206,9 @@ describe('EksClusterApi.describeCluster', () => {
       endpoint: 'https://ABC.gr7.us-east-1.eks.amazonaws.com',
       caData: 'LS0tLS1CRUdJTg==',
       tags: { [OPERATION_TAG]: 'op-1' },
+      logging: [],
+      endpointPublicAccess: undefined,
+      publicAccessCidrs: undefined,
     });
   });
 

@@ -1,9 +1,11 @@
 import { CLUSTER_EXISTS_TTL_MS, EksKubeConnector } from '../../../../../shared/adapters/kube/kube-connector';
-import type { ClusterInfo } from '../../../../../shared/domain/cluster';
+import type { ClusterInfo } from '../../../../../shared/domain/clusters/cluster';
 import { DependencyError, NotFoundError } from '../../../../../shared/errors';
 import type { ClusterApi } from '../../../../../shared/ports/cluster-api';
 
-function clusters(found: Partial<ClusterInfo> | undefined): ClusterApi {
+function clusters(
+  found: Partial<ClusterInfo> | undefined,
+): Pick<ClusterApi, 'describeCluster' | 'createCluster' | 'deleteCluster' | 'grantAccess'> {
   return {
     createCluster: jest.fn(),
     deleteCluster: jest.fn(),
@@ -104,7 +106,7 @@ describe('EksKubeConnector', () => {
     it('does not remember absence: a cluster created after a 404 is reachable at once', async () => {
       // Prepare
       let exists = false;
-      const api: ClusterApi = {
+      const api: Pick<ClusterApi, 'describeCluster' | 'createCluster' | 'deleteCluster' | 'grantAccess'> = {
         createCluster: jest.fn(),
         deleteCluster: jest.fn(),
         grantAccess: jest.fn(),

@@ -122,7 +122,8 @@ describe('resumeScaleRuns', () => {
     expect(young.resumed).toEqual([]);
     expect(resumed.resumed).toEqual([id]);
     expect(again.resumed).toEqual([]); // the new run is RUNNING
-    expect(w.workflows.started.map((s) => s.executionName)).toEqual([id, `${id}-resumed-1`]);
+    expect(w.workflows.started.map((s) => s.executionName)).toEqual([id, `${id}-run-2`]);
+    expect((await w.deps.operations.get(id))?.runs).toBe(2);
     expect(w.nodegroups.updates).toHaveLength(1);
   });
 });

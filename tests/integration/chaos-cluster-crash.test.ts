@@ -1,0 +1,55 @@
+import { DescribeClusterCommand, EKSClient, ListNodegroupsCommand } from '@aws-sdk/client-eks';
+import { startRuntimeChild } from '../helpers/crash-harness';
+import { deleteClustersMade, fullSpec } from '../helpers/cluster-fixtures';
+import { api, awsClientConfig, eventually, testTableName, uniqueName } from '../helpers/stack';
+
+/**
+ * The runtime is SIGKILLed while a provisioning runs (its in-process workflow run dies with it), then started
+ * again on the same table: the operation is still Running with no run behind it, and a retry resumes it at
+ * the first step it had not recorded, re-using what the dead run made. Kill points are spread over the run.
+ */
+describe('chaos: the runtime killed during a provisioning', () => {
+  const eks = new EKSClient(awsClientConfig());
+  afterAll(async () => deleteClustersMade());
+
+  it.each([300, 1500, 3000])(
+    'killed %i ms after POST: the retry finishes it, nothing made twice',
+    async (killAfterMs) => {
+      // Prepare
+      const table = testTableName();
+      const spec = fullSpec(uniqueName('crash'));
+      const first = await startRuntimeChild({ table });
+      const accepted = await api({ url: first.url }, 'POST', '/clusters', spec);
+
+      // Act
+      await new Promise((resolve) => setTimeout(resolve, killAfterMs));
+      await first.kill();
+      const second = await startRuntimeChild({ table });
+      try {
+        const before = (await api({ url: second.url }, 'GET', `/operations/${accepted.body.operationId}`)).body;
+        const retry = await api({ url: second.url }, 'POST', `/operations/${accepted.body.operationId}/retry`);
+        const done = await eventually(
+          'the retried operation to end',
+          async () => {
+            const { body } = await api({ url: second.url }, 'GET', `/operations/${accepted.body.operationId}`);
+            return body.status === 'Running' ? undefined : body;
+          },
+          60000,
+        );
+
+        // Assess: a finished run needs no retry (409); an abandoned one is resumed and succeeds
+        if (before.status === 'Running') expect(retry.status).toBe(202);
+        else expect(retry.status).toBe(409);
+        expect(done.status).toBe('Succeeded');
+        expect((await eks.send(new DescribeClusterCommand({ name: spec.name }))).cluster?.status).toBe('ACTIVE');
+        expect((await eks.send(new ListNodegroupsCommand({ clusterName: spec.name }))).nodegroups?.sort()).toEqual([
+          'batch',
+          'general',
+        ]);
+      } finally {
+        await second.stop();
+      }
+    },
+    120000,
+  );
+});

@@ -1,0 +1,42 @@
+import { namespaceManifests } from '../../../../../shared/domain/clusters/baseline';
+
+describe('namespaceManifests', () => {
+  it('default-deny: a quota, limits and the deny-all policy (DNS still allowed); the other preset removed', () => {
+    // Act
+    const { apply, remove } = namespaceManifests({
+      name: 'team-a',
+      labels: { team: 'a' },
+      quota: { pods: '10' },
+      limitRange: { defaultCpu: '500m' },
+      networkPolicy: 'default-deny',
+    });
+
+    // Assess
+    expect(apply.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual([
+      'Namespace/team-a',
+      'ResourceQuota/eksflow-quota',
+      'LimitRange/eksflow-limits',
+      'NetworkPolicy/eksflow-default-deny',
+    ]);
+    expect(apply[0].metadata.labels).toEqual({ team: 'a', 'app.kubernetes.io/managed-by': 'eksflow' });
+    expect(apply[2].spec).toEqual({
+      limits: [{ type: 'Container', default: { cpu: '500m' }, defaultRequest: { cpu: '500m' } }],
+    });
+    expect(apply[3].spec).toMatchObject({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    expect(remove.map((m) => m.metadata.name)).toEqual(['eksflow-allow-same-namespace']);
+  });
+
+  it('none: only the namespace; every object eksflow may have made before is removed', () => {
+    // Act
+    const { apply, remove } = namespaceManifests({ name: 'team-b', labels: {}, networkPolicy: 'none' });
+
+    // Assess
+    expect(apply.map((m) => m.kind)).toEqual(['Namespace']);
+    expect(remove.map((m) => m.metadata.name)).toEqual([
+      'eksflow-quota',
+      'eksflow-limits',
+      'eksflow-default-deny',
+      'eksflow-allow-same-namespace',
+    ]);
+  });
+});
