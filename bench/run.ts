@@ -11,7 +11,9 @@
  *     (bench/cold-start.ts; reads .serverless/*.zip, so `npm run package` first; needs no stack).
  *  5. clusters: transitions of a 15-minute control-plane create on a simulated clock, and the sandbox's time to
  *     provision issue 9's full spec (bench/clusters.ts).
- * BENCH_SECTIONS=storm (comma-separated: latency, transitions, step, storm, coldstart, clusters) runs only some of them.
+ *  6. node-group scaling: transitions and invocations of one scale operation, alarm → UpdateNodegroupConfig
+ *     latency (bench/scaling.ts).
+ * BENCH_SECTIONS=storm (comma-separated: latency, transitions, step, storm, coldstart, clusters, scaling) runs only some of them.
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -20,15 +22,16 @@ import { startStack } from '../local/sandbox/sandbox';
 import { alarmStormSection } from './alarm-storm';
 import { clustersSection } from './clusters';
 import { coldStartSection } from './cold-start';
+import { scalingSection } from './scaling';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 /** A slow pod start, as in a real cluster: the abort must keep the canary until restored stable pods are Ready. */
 const READINESS_DELAY_SECONDS = 1;
 const SECTIONS = new Set(
-  (process.env.BENCH_SECTIONS ?? 'latency,transitions,step,storm,coldstart,clusters').split(','),
+  (process.env.BENCH_SECTIONS ?? 'latency,transitions,step,storm,coldstart,clusters,scaling').split(','),
 );
 /** The sections that need the local stack (the cold-start one reads packaged zips only). */
-const STACK_SECTIONS = ['latency', 'transitions', 'step', 'storm', 'clusters'];
+const STACK_SECTIONS = ['latency', 'transitions', 'step', 'storm', 'clusters', 'scaling'];
 /** Issue 8, item 9: the bench canary's state transitions, and one setWeight step with pods Ready at once. */
 const TRANSITIONS_GOAL = 15;
 const STEP_GOAL_MS = 1000;
@@ -63,6 +66,7 @@ async function main() {
     if (SECTIONS.has('transitions')) lines.push(...(await transitionsSection()));
     if (SECTIONS.has('step')) lines.push(...(await stepSection()));
     if (SECTIONS.has('clusters')) lines.push(...(await clustersSection(runtime, api)));
+    if (SECTIONS.has('scaling')) lines.push(...(await scalingSection(runtime)));
     // Last: it stops the runtime's alarm bridge.
     if (SECTIONS.has('storm')) lines.push(...(await alarmStormSection(runtime)));
     console.log(lines.join('\n'));

@@ -13,6 +13,7 @@ import { SANDBOX_ADMIN, sandboxAuthEnabled, SANDBOX_IDENTITIES } from './sandbox
 import { sigV4Verifier, unverifiedAs, type SigningIdentity } from './sigv4-verifier';
 import { scheduledEvent, startSchedules } from './scheduler';
 import { loadHandler, readServerlessManifest, type FunctionManifest } from './serverless-manifest';
+import { parseClockRequest, SandboxClock, SCHEDULE_TICK_MS } from './sandbox-clock';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 
@@ -41,18 +42,23 @@ export interface LocalRuntimeOptions {
    * unless EKSFLOW_SANDBOX_AUTH=off.
    */
   authentication?: { identities: SigningIdentity[] } | 'off';
+  /** The clock of schedules and cooldowns (`POST /_local/clock` moves it); a new one at real time by default. */
+  clock?: SandboxClock;
   /** Paths the HTTP server answers before the API routes (the sandbox's dashboard under /ui/). */
   prefixHandler?: PrefixHandler;
 }
 
 /** The function serverless.yml schedules as the safety net that resumes work whose run is gone. */
 export const RECOVERY_SWEEP_FUNCTION = 'scheduledSweep';
+/** The scaling sweep (serverless.yml): resumes node-group changes whose run is gone, re-fires alarm policies. */
+export const SCALING_SWEEP_FUNCTION = 'scalingSweep';
 
 export interface LocalRuntime {
   url: string;
   port: number;
   engine: LocalWorkflowEngine;
   container: Container;
+  clock: SandboxClock;
   /** Routes an EventBridge event to every function whose rule matches, as the deployed rules would. */
   deliverEvent(event: Record<string, unknown>): Promise<{ matched: string[]; results: unknown[] }>;
   invoke(functionName: string, event: unknown): Promise<unknown>;
@@ -89,7 +95,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   });
   // The bundled policy lies at the function's root in Lambda; here that is the repository.
   const config = { ...options.config, accessPolicyFile: path.resolve(root, options.config.accessPolicyFile) };
-  const base = buildContainer(config, { workflows: engine, ...options.containerOverrides });
+  const clock = options.clock ?? new SandboxClock();
+  const base = buildContainer(config, { workflows: engine, scalingNow: clock.now, ...options.containerOverrides });
   const container: Container = {
     ...base,
     healthChecks: [
@@ -154,6 +161,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         }
       },
       'GET /_local/executions': async () => ({ statusCode: 200, body: engine.list() }),
+      // Fast-forwards the schedules' clock, then fires what became due (answered when that has started).
+      'POST /_local/clock': async (body) => {
+        try {
+          clock.advance(parseClockRequest(body).advanceSeconds);
+        } catch (error) {
+          if (isEksflowError(error)) return { statusCode: error.status, body: errorBodyOf(error) };
+          throw error;
+        }
+        return { statusCode: 200, body: await clock.tick(container, invoke) };
+      },
     },
   });
 
@@ -164,9 +181,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         (error) => container.logger.warn('scheduled function failed', { error }),
       )
     : () => undefined;
+  // Deployed, EventBridge Scheduler fires schedules; here the sandbox looks for due ones now and then.
+  const scheduleTimer = options.runSchedules
+    ? setInterval(
+        () =>
+          void clock.tick(container, invoke).catch((error) => container.logger.warn('schedule tick failed', { error })),
+        SCHEDULE_TICK_MS,
+      )
+    : undefined;
   const stopRecovery = options.recovery
     ? startRecoverySweep(
-        () => invoke(RECOVERY_SWEEP_FUNCTION, scheduledEvent(options.config.region, 'eksflow-recovery-sweep')),
+        () =>
+          invoke(RECOVERY_SWEEP_FUNCTION, scheduledEvent(options.config.region, 'eksflow-recovery-sweep')).finally(() =>
+            // Node-group changes whose run died with the last process are resumed by the scaling sweep.
+            invoke(SCALING_SWEEP_FUNCTION, scheduledEvent(options.config.region, 'eksflow-scaling-sweep')),
+          ),
         options.recovery.sweepIntervalMs,
         (error) => container.logger.warn('recovery sweep failed', { error }),
       )
@@ -177,10 +206,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     port: server.port,
     engine,
     container,
+    clock,
     deliverEvent,
     invoke,
     close: async () => {
       stopSchedules();
+      clearInterval(scheduleTimer);
       await stopRecovery();
       await engine.close();
       await server.close();

@@ -32,6 +32,14 @@ import type { ClusterBaseline } from './ports/kube';
 import type { OperationStore } from './ports/store';
 import type { WorkflowStarter } from './ports/workflows';
 import type { ClusterDeps } from './use-cases/clusters/cluster-deps';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DynamoDbScalingStore } from './adapters/aws/dynamodb-scaling-store';
+import { EksNodegroupApi } from './adapters/aws/eks-nodegroups';
+import { EventBridgeScheduleDeployer } from './adapters/aws/eventbridge-scheduler';
+import { KubeNodegroupPods } from './adapters/kube/kube-nodegroup-pods';
+import type { NodegroupApi, NodegroupPods } from './ports/nodegroups';
+import type { ScalingStore } from './ports/scaling-store';
+import type { ScheduleDeployer } from './ports/schedule-deployer';
 
 /** Everything the handlers need, built once per cold start (Lambda) or once per process (local). */
 export interface Container {
@@ -58,7 +66,17 @@ export interface Container {
   kubeAccess?: Config['kubeAccess'];
   /** Short in-task waits (pods becoming Ready); see RolloutDeps.sleep. */
   sleep?: (ms: number) => Promise<void>;
+  /** Node-group scaling: EKS node groups, their pods, the scaling records, deployed schedules. */
+  nodegroups: NodegroupApi;
+  nodegroupPods: NodegroupPods;
+  scaling: ScalingStore;
+  scheduleDeployer: ScheduleDeployer;
+  /** Scaling's clock (schedules, cooldowns): `now` deployed, the sandbox's controllable clock locally. */
+  scalingNow?: () => Date;
 }
+
+/** Schedules are only stored when no scheduler target is configured (the sandbox fires them itself). */
+const STORED_ONLY: ScheduleDeployer = { deploy: async () => undefined, remove: async () => undefined };
 
 /** Wires the AWS adapters from config; `overrides` swaps parts (the local engine for Step Functions, test doubles). */
 export function buildContainer(config: Config, overrides: Partial<Container> = {}): Container {
@@ -96,6 +114,12 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
     accessPolicy: once(() => accessPolicyFile().loadAccessPolicyFile(config.accessPolicyFile)),
     now: () => new Date(),
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+    nodegroups: new EksNodegroupApi(eks),
+    nodegroupPods: new KubeNodegroupPods(kube),
+    scaling: new DynamoDbScalingStore(config.tableName, dynamodb),
+    scheduleDeployer: config.schedulerTarget
+      ? new EventBridgeScheduleDeployer(config.schedulerTarget, new SchedulerClient({ ...aws, credentials }))
+      : STORED_ONLY,
     ...overrides,
   };
 }

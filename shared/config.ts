@@ -39,6 +39,11 @@ export interface Config {
   logLevel: LogLevel;
   /** The access policy deployed with the stack (README: "Access policy"); relative to the function's root. */
   accessPolicyFile: string;
+  /**
+   * Where deployed schedules invoke the scaling function (EventBridge Scheduler): its ARN, the role the
+   * scheduler assumes, the schedule group. Unset: schedules are only stored (the sandbox fires them itself).
+   */
+  schedulerTarget?: { functionArn: string; roleArn: string; groupName: string };
 }
 
 /** Where the bundled access policy lies when EKSFLOW_ACCESS_POLICY_FILE names no other file. */
@@ -79,6 +84,14 @@ export function loadConfig(env: Env = process.env): Config {
     metrics: metricsSink(env.EKSFLOW_METRICS, env.AWS_ENDPOINT_URL),
     logLevel: (env.LOG_LEVEL as LogLevel) ?? 'info',
     accessPolicyFile: env.EKSFLOW_ACCESS_POLICY_FILE || DEFAULT_ACCESS_POLICY_FILE,
+    schedulerTarget:
+      env.EKSFLOW_SCHEDULER_TARGET_ARN && env.EKSFLOW_SCHEDULER_ROLE_ARN
+        ? {
+            functionArn: env.EKSFLOW_SCHEDULER_TARGET_ARN,
+            roleArn: env.EKSFLOW_SCHEDULER_ROLE_ARN,
+            groupName: env.EKSFLOW_SCHEDULER_GROUP || 'default',
+          }
+        : undefined,
   };
 }
 

@@ -64,9 +64,21 @@ export function isTransientNetworkError(error: unknown): boolean {
     const e = current as { code?: unknown; name?: unknown; cause?: unknown };
     if (typeof e.code === 'string' && TRANSIENT_NETWORK_CODES.has(e.code)) return true;
     if (typeof e.name === 'string' && TIMEOUT_NAMES.has(e.name)) return true;
+    if (isWrappedNetworkError(current)) return true;
     current = e.cause;
   }
   return false;
+}
+
+/**
+ * The SDK's retry middleware wraps a thrown value that is not `instanceof Error` (a socket error from
+ * another realm, as under Jest's VM contexts) into a plain Error whose message is all that is left.
+ */
+const SDK_WRAPPED_NETWORK_ERROR = /^AWS SDK error wrapper for (TimeoutError|Error): (socket hang up|read ECONNRESET)/;
+
+function isWrappedNetworkError(error: object): boolean {
+  const message = (error as { message?: unknown }).message;
+  return typeof message === 'string' && SDK_WRAPPED_NETWORK_ERROR.test(message);
 }
 
 /** Our own transient classes, AWS throttling, 429 and 5xx, dropped connections. */

@@ -20,6 +20,11 @@ import { parseRolloutRequest } from '../../shared/validation/rollout-request';
 import { NotFoundError } from '../../shared/errors';
 import { readRolloutLive } from '../../shared/use-cases/rollouts/rollout-live';
 import { callerOf } from './caller';
+import { parseScaleRequest } from '../../shared/validation/scaling-request';
+import { requestScale } from '../../shared/use-cases/scaling/start-scale';
+import { getNodegroup, listNodegroups } from '../../shared/use-cases/scaling/nodegroup-views';
+import { createSchedule, deleteSchedule, listSchedules } from '../../shared/use-cases/scaling/manage-schedules';
+import { createPolicy, deletePolicy, listPolicies } from '../../shared/use-cases/scaling/manage-policies';
 import { decodedBody, json, type HttpEvent, type HttpResult } from './http';
 
 export type Route = (event: HttpEvent, c: Container) => Promise<HttpResult>;
@@ -110,6 +115,69 @@ export const routes: Record<string, Route> = {
     return json(200, rolloutView(await promoteRollout(c, id, request)));
   },
 
+  'GET /clusters/{name}/nodegroups': async (event, c) => {
+    const cluster = event.pathParameters?.name ?? '';
+    authorize(c, callerOf(event).principalArn, 'read', { cluster });
+    return json(200, await listNodegroups(c, cluster));
+  },
+
+  'GET /clusters/{name}/nodegroups/{ng}': async (event, c) => {
+    const target = nodegroupOf(event);
+    authorize(c, callerOf(event).principalArn, 'read', { cluster: target.cluster });
+    return json(200, await getNodegroup(c, target));
+  },
+
+  'POST /clusters/{name}/nodegroups/{ng}/scale': async (event, c) => {
+    const target = nodegroupOf(event);
+    const principal = callerOf(event).principalArn;
+    authorize(c, principal, 'scale', { cluster: target.cluster });
+    const { request, protectPending } = parseScaleRequest(parseJsonBody(bodyText(event)));
+    const started = await requestScale(c, target, request, { protectPending, principal: principal ?? 'unknown' });
+    return json(202, started);
+  },
+
+  'POST /clusters/{name}/nodegroups/{ng}/schedules': async (event, c) => {
+    const target = nodegroupOf(event);
+    const principal = callerOf(event).principalArn;
+    authorize(c, principal, 'scale', { cluster: target.cluster });
+    const body = parseJsonBody(bodyText(event));
+    return json(201, await createSchedule(c, target, body, principal ?? 'unknown'));
+  },
+
+  'GET /clusters/{name}/nodegroups/{ng}/schedules': async (event, c) => {
+    const target = nodegroupOf(event);
+    authorize(c, callerOf(event).principalArn, 'read', { cluster: target.cluster });
+    return json(200, await listSchedules(c, target));
+  },
+
+  'DELETE /clusters/{name}/nodegroups/{ng}/schedules/{schedule}': async (event, c) => {
+    const target = nodegroupOf(event);
+    authorize(c, callerOf(event).principalArn, 'scale', { cluster: target.cluster });
+    await deleteSchedule(c, target, event.pathParameters?.schedule ?? '');
+    return json(204, undefined);
+  },
+
+  'POST /clusters/{name}/nodegroups/{ng}/policies': async (event, c) => {
+    const target = nodegroupOf(event);
+    const principal = callerOf(event).principalArn;
+    authorize(c, principal, 'scale', { cluster: target.cluster });
+    const body = parseJsonBody(bodyText(event));
+    return json(201, await createPolicy(c, target, body, principal ?? 'unknown'));
+  },
+
+  'GET /clusters/{name}/nodegroups/{ng}/policies': async (event, c) => {
+    const target = nodegroupOf(event);
+    authorize(c, callerOf(event).principalArn, 'read', { cluster: target.cluster });
+    return json(200, await listPolicies(c, target));
+  },
+
+  'DELETE /clusters/{name}/nodegroups/{ng}/policies/{policy}': async (event, c) => {
+    const target = nodegroupOf(event);
+    authorize(c, callerOf(event).principalArn, 'scale', { cluster: target.cluster });
+    await deletePolicy(c, target, event.pathParameters?.policy ?? '');
+    return json(204, undefined);
+  },
+
   'POST /rollouts/{id}/abort': async (event, c) => {
     const id = event.pathParameters?.id ?? '';
     authorize(c, callerOf(event).principalArn, 'abort', await rolloutResource(c, id));
@@ -156,6 +224,11 @@ function flag(event: HttpEvent, name: string): boolean {
   if (value === undefined || value === 'false') return false;
   if (value === 'true') return true;
   throw ValidationError.forField(name, 'must be true or false');
+}
+
+/** The node group a /clusters/{name}/nodegroups/{ng}/… route names. */
+function nodegroupOf(event: HttpEvent): { cluster: string; nodegroup: string } {
+  return { cluster: event.pathParameters?.name ?? '', nodegroup: event.pathParameters?.ng ?? '' };
 }
 
 function bodyText(event: HttpEvent): string | undefined {

@@ -1,6 +1,7 @@
 import { Coalescer } from '../../shared/concurrency';
 import type { Container } from '../../shared/composition-root';
 import { type AlarmOutcome, onAlarmStateChange } from '../../shared/use-cases/on-alarm';
+import { firePoliciesForAlarm } from '../../shared/use-cases/scaling/scaling-policies-on-alarm';
 import { parseAlarmStateChange } from '../../shared/validation/alarm-event';
 import { container } from '../container';
 
@@ -25,8 +26,19 @@ function coalescerFor(deps: Container): Coalescer<AlarmOutcome> {
   return coalescer;
 }
 
-/** EventBridge "CloudWatch Alarm State Change" → abort the rollouts the alarm guards (or resume them on OK). */
+/**
+ * EventBridge "CloudWatch Alarm State Change" → abort the rollouts the alarm guards (or resume them on OK),
+ * and fire the scaling policies bound to the alarm's new state. The two are independent: one failing
+ * does not hold the other back; then the delivery fails so that it is retried (both are idempotent).
+ */
 export async function main(event: unknown) {
   const deps = container();
-  return onAlarmStateChange(deps, parseAlarmStateChange(event), coalescerFor(deps));
+  const change = parseAlarmStateChange(event);
+  const [rollouts, scaling] = await Promise.allSettled([
+    onAlarmStateChange(deps, change, coalescerFor(deps)),
+    firePoliciesForAlarm(deps, change),
+  ]);
+  if (rollouts.status === 'rejected') throw rollouts.reason;
+  if (scaling.status === 'rejected') throw scaling.reason;
+  return { ...rollouts.value, scaling: scaling.value };
 }

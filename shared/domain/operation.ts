@@ -1,4 +1,5 @@
 import type { PlanItem } from './clusters/plan';
+import type { ScaleRecord } from './scaling/records';
 
 /**
  * A long-running piece of work (one workflow execution, or a retry of it) as the API reports it.
@@ -61,6 +62,8 @@ export interface Operation {
   input?: unknown;
   /** The rollback after a failure deleted what this operation created. */
   rolledBack?: boolean;
+  /** ScaleNodegroup only: who asked, from what sizes to what, and what the change saw. */
+  scale?: ScaleRecord;
 }
 
 export function newOperation(id: string, kind: OperationKind, cluster: string, now: Date): Operation {

@@ -1,5 +1,5 @@
 /** Names of the workflows in `workflows/` (file `<name>.asl.json`). */
-export type WorkflowName = 'provision-cluster' | 'rollout' | 'delete-cluster';
+export type WorkflowName = 'provision-cluster' | 'rollout' | 'delete-cluster' | 'scale-nodegroup';
 
 /** Whether an execution is still running, has stopped (whatever its outcome), or was never started. */
 export type ExecutionState = 'RUNNING' | 'ENDED' | 'NOT_FOUND';

@@ -7,6 +7,7 @@ import type { WorkflowName, WorkflowStarter } from '../ports/workflows';
 const WORKFLOW_OF_KIND: Record<string, WorkflowName> = {
   ProvisionCluster: 'provision-cluster',
   DeleteCluster: 'delete-cluster',
+  ScaleNodegroup: 'scale-nodegroup',
 };
 
 /**

@@ -43,14 +43,23 @@ describe('serverless package', () => {
       .sort();
     expect(routes).toEqual([
       'DELETE /clusters/{name}',
+      'DELETE /clusters/{name}/nodegroups/{ng}/policies/{policy}',
+      'DELETE /clusters/{name}/nodegroups/{ng}/schedules/{schedule}',
       'GET /clusters',
       'GET /clusters/{name}',
+      'GET /clusters/{name}/nodegroups',
+      'GET /clusters/{name}/nodegroups/{ng}',
+      'GET /clusters/{name}/nodegroups/{ng}/policies',
+      'GET /clusters/{name}/nodegroups/{ng}/schedules',
       'GET /health',
       'GET /operations/{id}',
       'GET /rollouts',
       'GET /rollouts/{id}',
       'GET /rollouts/{id}/live',
       'POST /clusters',
+      'POST /clusters/{name}/nodegroups/{ng}/policies',
+      'POST /clusters/{name}/nodegroups/{ng}/scale',
+      'POST /clusters/{name}/nodegroups/{ng}/schedules',
       'POST /operations/{id}/retry',
       'POST /rollouts',
       'POST /rollouts/{id}/abort',
@@ -315,7 +324,7 @@ describe('serverless package', () => {
       expect(wildcardActions(template)).toEqual([]);
     });
 
-    it('passes only the configured cluster and node roles, only to EKS, and only from the functions that create them', () => {
+    it('passes only the cluster and node roles to EKS (from the functions that create them) and the scheduler role to EventBridge Scheduler (from the API)', () => {
       // Prepare
       const passRoles = policyStatements(template).filter((s) => [s.statement.Action].flat().includes('iam:PassRole'));
 
@@ -324,9 +333,12 @@ describe('serverless package', () => {
       expect(passRoles.map((s) => s.role)).toEqual([
         'ProvisionRequestControlPlaneRole',
         'ProvisionEnsureComponentRole',
+        'ApiScalingPolicy',
       ]);
       expect(JSON.stringify(passRoles[0].statement.Resource)).toContain(':role/eksflow-dev-eks-cluster');
       expect(JSON.stringify(passRoles[1].statement.Resource)).toContain(':role/eksflow-dev-eks-node');
+      expect(passRoles[2].statement.Resource).toEqual({ 'Fn::GetAtt': ['SchedulerInvokeRole', 'Arn'] });
+      expect(JSON.stringify(passRoles[2].statement.Condition)).toContain('scheduler.amazonaws.com');
     });
 
     it('publishes events only on the bus and starts or stops only eksflow state machines and their executions', () => {
@@ -343,7 +355,7 @@ describe('serverless package', () => {
       expect(states.length).toBeGreaterThan(0);
       for (const s of states)
         expect(resourceText(s)).toMatch(
-          /:(stateMachine|execution):eksflow-dev-(rollout|provision-cluster|delete-cluster)/,
+          /:(stateMachine|execution):eksflow-dev-(rollout|provision-cluster|delete-cluster|scale-nodegroup)/,
         );
     });
 
@@ -352,10 +364,10 @@ describe('serverless package', () => {
       const machineRoles = policyStatements(template).filter((s) => /StateMachineRole$/.test(s.role));
 
       // Assess
-      expect(machineRoles.length).toBe(3);
+      expect(machineRoles.length).toBe(4);
       for (const s of machineRoles) {
         expect([s.statement.Action].flat()).toEqual(['lambda:InvokeFunction']);
-        const prefix = ['Rollout', 'DeleteCluster'].find((p) => s.role.startsWith(p)) ?? 'Provision';
+        const prefix = ['Rollout', 'DeleteCluster', 'Scale'].find((p) => s.role.startsWith(p)) ?? 'Provision';
         expect(
           JSON.stringify(s.statement.Resource)
             .match(/"(\w+)LambdaFunction"/g)

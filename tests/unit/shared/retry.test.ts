@@ -100,6 +100,12 @@ describe('isTransientNetworkError', () => {
       transient: true,
     },
     { what: 'AbortSignal.timeout() reason', error: new DOMException('timed out', 'TimeoutError'), transient: true },
+    {
+      what: "the SDK's wrapper of a socket error from another realm (only its message is left)",
+      error: new Error('AWS SDK error wrapper for TimeoutError: socket hang up'),
+      transient: true,
+    },
+    { what: "the SDK's wrapper of anything else", error: new Error('AWS SDK error wrapper for 42'), transient: false },
     { what: 'ENOTFOUND (no such name: a wrong host stays wrong)', error: systemError('ENOTFOUND'), transient: false },
     { what: 'a deliberate AbortError', error: new DOMException('aborted', 'AbortError'), transient: false },
     { what: 'ECONNRESET text without the code', error: new Error('ECONNRESET'), transient: false },

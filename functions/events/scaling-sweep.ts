@@ -1,0 +1,14 @@
+import { resumeScaleRuns } from '../../shared/use-cases/scaling/resume-scale-runs';
+import { sweepScalingPolicies } from '../../shared/use-cases/scaling/scaling-policies-on-alarm';
+import { container } from '../container';
+
+/**
+ * EventBridge schedule: changes whose workflow run was lost get a new run (their lock would otherwise
+ * hold the node group), then alarm policies whose alarm stayed in state past the cooldown scale again.
+ */
+export async function main() {
+  const deps = container();
+  const runs = await resumeScaleRuns(deps);
+  const policies = await sweepScalingPolicies(deps);
+  return { ...runs, ...policies };
+}

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { fireSchedule } from '../../shared/use-cases/scaling/fire-triggers';
+import { parseWith } from '../../shared/validation/parse';
+import { container } from '../container';
+
+/** What each EventBridge Scheduler schedule sends (shared/adapters/aws/eventbridge-scheduler.ts). */
+const scheduledScaleSchema = z.object({
+  cluster: z.string().min(1),
+  nodegroup: z.string().min(1),
+  schedule: z.string().min(1),
+  /** The occurrence this delivery is for (Scheduler's <aws.scheduler.scheduled-time>). */
+  scheduledTime: z.iso.datetime({ offset: true }),
+});
+
+/** A schedule's occurrence: set the node group to the schedule's sizes (once per occurrence). */
+export async function main(event: unknown) {
+  const input = parseWith(scheduledScaleSchema, event, 'scheduled scale event');
+  const occurrence = new Date(input.scheduledTime).toISOString();
+  return fireSchedule(container(), input, occurrence);
+}

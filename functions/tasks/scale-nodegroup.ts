@@ -1,0 +1,7 @@
+import * as steps from '../../shared/use-cases/scaling/scale-steps';
+import { task } from './task';
+
+export const applyScaling = task('applyScaling', steps.applyScaling);
+export const checkScaling = task('checkScaling', steps.checkScaling);
+export const completeScaling = task('completeScaling', steps.completeScaling);
+export const failScaling = task('failScaling', steps.failScaling);

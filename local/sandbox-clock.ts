@@ -1,0 +1,67 @@
+import type { Container } from '../shared/composition-root';
+import { errorMessage, ValidationError } from '../shared/errors';
+import { dueSchedules } from '../shared/use-cases/scaling/fire-triggers';
+
+/** The furthest one request may move the clock: ten years, past any schedule's interesting occurrences. */
+const MAX_ADVANCE_SECONDS = 10 * 366 * 86_400;
+/** How often the sandbox looks for due schedules in real time (EventBridge Scheduler fires within a minute). */
+export const SCHEDULE_TICK_MS = 15_000;
+
+/**
+ * The sandbox's controllable clock for schedules and policy cooldowns: real time plus an offset that
+ * `POST /_local/clock {"advanceSeconds": N}` grows (it never goes back: an occurrence fires once). Each
+ * tick fires, as EventBridge Scheduler would, the schedules whose latest occurrence has not fired, then
+ * runs the scaling sweep (policies whose alarm stayed in state past the cooldown).
+ */
+export class SandboxClock {
+  private offsetMs = 0;
+  private ticking: Promise<TickResult> | undefined;
+
+  constructor(private readonly realNow: () => number = Date.now) {}
+
+  now = (): Date => new Date(this.realNow() + this.offsetMs);
+
+  advance(seconds: number): Date {
+    this.offsetMs += seconds * 1000;
+    return this.now();
+  }
+
+  /** One pass; a tick asked for while one runs waits for it, then runs again (it may have missed an advance). */
+  async tick(container: Container, invoke: (fn: string, event: unknown) => Promise<unknown>): Promise<TickResult> {
+    while (this.ticking) await this.ticking.catch(() => undefined);
+    this.ticking = this.runTick(container, invoke);
+    try {
+      return await this.ticking;
+    } finally {
+      this.ticking = undefined;
+    }
+  }
+
+  private async runTick(container: Container, invoke: (fn: string, event: unknown) => Promise<unknown>) {
+    const fired: TickResult['fired'] = [];
+    for (const due of await dueSchedules(container, this.now())) {
+      const { occurrence, ...target } = due;
+      try {
+        fired.push({ ...due, outcome: await invoke('scheduledScale', { ...target, scheduledTime: occurrence }) });
+      } catch (error) {
+        fired.push({ ...due, outcome: { error: errorMessage(error) } });
+      }
+    }
+    const sweep = await invoke('scalingSweep', {}).catch((error) => ({ error: errorMessage(error) }));
+    return { now: this.now().toISOString(), fired, sweep };
+  }
+}
+
+export interface TickResult {
+  now: string;
+  fired: { cluster: string; nodegroup: string; schedule: string; occurrence: string; outcome: unknown }[];
+  sweep: unknown;
+}
+
+/** `{"advanceSeconds": N}`, N a whole number 0…MAX_ADVANCE_SECONDS. */
+export function parseClockRequest(body: unknown): { advanceSeconds: number } {
+  const value = (body as { advanceSeconds?: unknown } | undefined)?.advanceSeconds;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_ADVANCE_SECONDS)
+    throw ValidationError.forField('advanceSeconds', `must be a whole number of seconds, 0 to ${MAX_ADVANCE_SECONDS}`);
+  return { advanceSeconds: value };
+}

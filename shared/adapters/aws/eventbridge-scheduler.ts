@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { ScalingSchedule } from '../../domain/scaling/records';
+import type { ScheduleDeployer } from '../../ports/schedule-deployer';
+import { awsCall, awsErrorName } from './aws-call';
+
+/** EventBridge Scheduler's limit on a schedule name. */
+const MAX_SCHEDULE_NAME = 64;
+
+export interface SchedulerTarget {
+  /** The scaling function the schedule invokes (functions/events/scheduled-scale). */
+  functionArn: string;
+  /** The role EventBridge Scheduler assumes to invoke it (the only role eksflow may pass to it). */
+  roleArn: string;
+  /** Schedule group holding eksflow's schedules. */
+  groupName: string;
+}
+
+/** One EventBridge Scheduler schedule per eksflow schedule, invoking the scaling function with its key. */
+export class EventBridgeScheduleDeployer implements ScheduleDeployer {
+  constructor(
+    private readonly target: SchedulerTarget,
+    private readonly scheduler: SchedulerClient = new SchedulerClient({}),
+  ) {}
+
+  async deploy(schedule: ScalingSchedule): Promise<void> {
+    try {
+      await awsCall('Scheduler CreateSchedule', () =>
+        this.scheduler.send(
+          new CreateScheduleCommand({
+            Name: deployedScheduleName(schedule),
+            GroupName: this.target.groupName,
+            ScheduleExpression: schedule.schedule,
+            ScheduleExpressionTimezone: schedule.timezone,
+            StartDate: schedule.startDate ? new Date(schedule.startDate) : undefined,
+            EndDate: schedule.endDate ? new Date(schedule.endDate) : undefined,
+            FlexibleTimeWindow: { Mode: 'OFF' },
+            Target: {
+              Arn: this.target.functionArn,
+              RoleArn: this.target.roleArn,
+              Input: JSON.stringify({
+                cluster: schedule.cluster,
+                nodegroup: schedule.nodegroup,
+                schedule: schedule.name,
+                // Scheduler fills in the occurrence it fires for: a late or repeated delivery is recognised.
+                scheduledTime: '<aws.scheduler.scheduled-time>',
+              }),
+            },
+          }),
+        ),
+      );
+    } catch (error) {
+      if (awsErrorName(error) !== 'ConflictException') throw error;
+    }
+  }
+
+  async remove(schedule: Pick<ScalingSchedule, 'cluster' | 'nodegroup' | 'name'>): Promise<void> {
+    try {
+      await awsCall('Scheduler DeleteSchedule', () =>
+        this.scheduler.send(
+          new DeleteScheduleCommand({ Name: deployedScheduleName(schedule), GroupName: this.target.groupName }),
+        ),
+      );
+    } catch (error) {
+      if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
+    }
+  }
+}
+
+/** `<cluster>.<ng>.<name>`, or a hash of it when longer than Scheduler allows (names stay unique). */
+export function deployedScheduleName(s: Pick<ScalingSchedule, 'cluster' | 'nodegroup' | 'name'>): string {
+  const full = `${s.cluster}.${s.nodegroup}.${s.name}`;
+  if (full.length <= MAX_SCHEDULE_NAME) return full;
+  return `eksflow-${createHash('sha256')
+    .update(full)
+    .digest('hex')
+    .slice(0, MAX_SCHEDULE_NAME - 8)}`;
+}

@@ -1,0 +1,133 @@
+import type { ScalingPolicy, ScalingSchedule, ScaleTrigger } from '../../domain/scaling/records';
+import { ConflictError } from '../../errors';
+import type { NodegroupLock, ScalingStore } from '../../ports/scaling-store';
+
+/** In-process store with the same semantics as the DynamoDB one; for unit tests. */
+export class MemoryScalingStore implements ScalingStore {
+  private readonly locks = new Map<string, NodegroupLock>();
+  private readonly recent = new Map<string, { id: string; at: string }[]>();
+  private readonly schedules = new Map<string, ScalingSchedule>();
+  private readonly policies = new Map<string, ScalingPolicy>();
+
+  async acquireLock(cluster: string, nodegroup: string, operationId: string, now: Date) {
+    const held = this.locks.get(key(cluster, nodegroup));
+    if (held && held.operationId !== operationId) return { holder: held.operationId };
+    this.locks.set(key(cluster, nodegroup), { operationId, since: now.toISOString(), waiting: [] });
+    return {};
+  }
+
+  async getLock(cluster: string, nodegroup: string) {
+    return clone(this.locks.get(key(cluster, nodegroup)));
+  }
+
+  async heldLocks() {
+    return [...this.locks.entries()].map(([k, lock]) => {
+      const [cluster, nodegroup] = k.split('#');
+      return { cluster, nodegroup, ...clone(lock) };
+    });
+  }
+
+  async addWaiting(cluster: string, nodegroup: string, trigger: ScaleTrigger) {
+    const lock = this.locks.get(key(cluster, nodegroup));
+    if (!lock) return false;
+    lock.waiting.push(clone(trigger));
+    return true;
+  }
+
+  async releaseLock(cluster: string, nodegroup: string, operationId: string) {
+    const lock = this.locks.get(key(cluster, nodegroup));
+    if (!lock || lock.operationId !== operationId) return [];
+    this.locks.delete(key(cluster, nodegroup));
+    return lock.waiting;
+  }
+
+  async addRecentOperation(cluster: string, nodegroup: string, operationId: string, at: string) {
+    const list = this.recent.get(key(cluster, nodegroup)) ?? [];
+    list.push({ id: operationId, at });
+    this.recent.set(key(cluster, nodegroup), list);
+  }
+
+  async recentOperations(cluster: string, nodegroup: string, limit: number) {
+    const list = [...(this.recent.get(key(cluster, nodegroup)) ?? [])];
+    return list
+      .sort((a, b) => b.at.localeCompare(a.at))
+      .slice(0, limit)
+      .map((r) => r.id);
+  }
+
+  async createSchedule(schedule: ScalingSchedule) {
+    const k = key(schedule.cluster, schedule.nodegroup, schedule.name);
+    if (this.schedules.has(k)) throw new ConflictError(`schedule ${schedule.name} already exists`);
+    this.schedules.set(k, clone(schedule));
+  }
+
+  async listSchedules(cluster: string, nodegroup: string) {
+    return [...this.schedules.values()].filter((s) => s.cluster === cluster && s.nodegroup === nodegroup).map(clone);
+  }
+
+  async allSchedules() {
+    return [...this.schedules.values()].map(clone);
+  }
+
+  async getSchedule(cluster: string, nodegroup: string, name: string) {
+    return clone(this.schedules.get(key(cluster, nodegroup, name)));
+  }
+
+  async deleteSchedule(cluster: string, nodegroup: string, name: string) {
+    return this.schedules.delete(key(cluster, nodegroup, name));
+  }
+
+  async claimScheduleFiring(schedule: ScalingSchedule, occurrence: string) {
+    const stored = this.schedules.get(key(schedule.cluster, schedule.nodegroup, schedule.name));
+    if (!stored || (stored.lastOccurrence !== undefined && stored.lastOccurrence >= occurrence)) return false;
+    stored.lastOccurrence = occurrence;
+    return true;
+  }
+
+  async releaseScheduleFiring(schedule: ScalingSchedule, occurrence: string) {
+    const stored = this.schedules.get(key(schedule.cluster, schedule.nodegroup, schedule.name));
+    if (stored?.lastOccurrence === occurrence) stored.lastOccurrence = schedule.lastOccurrence;
+  }
+
+  async createPolicy(policy: ScalingPolicy) {
+    const k = key(policy.cluster, policy.nodegroup, policy.name);
+    if (this.policies.has(k)) throw new ConflictError(`policy ${policy.name} already exists`);
+    this.policies.set(k, clone(policy));
+  }
+
+  async listPolicies(cluster: string, nodegroup: string) {
+    return [...this.policies.values()].filter((p) => p.cluster === cluster && p.nodegroup === nodegroup).map(clone);
+  }
+
+  async policiesForAlarm(alarm: string) {
+    return [...this.policies.values()].filter((p) => p.alarm === alarm).map(clone);
+  }
+
+  async allPolicies() {
+    return [...this.policies.values()].map(clone);
+  }
+
+  async deletePolicy(cluster: string, nodegroup: string, name: string) {
+    return this.policies.delete(key(cluster, nodegroup, name));
+  }
+
+  async claimPolicyFiring(policy: ScalingPolicy, now: string) {
+    const stored = this.policies.get(key(policy.cluster, policy.nodegroup, policy.name));
+    if (!stored || stored.lastFiredAt !== policy.lastFiredAt) return false;
+    stored.lastFiredAt = now;
+    return true;
+  }
+
+  async releasePolicyFiring(policy: ScalingPolicy, claimedAt: string) {
+    const stored = this.policies.get(key(policy.cluster, policy.nodegroup, policy.name));
+    if (stored?.lastFiredAt === claimedAt) stored.lastFiredAt = policy.lastFiredAt;
+  }
+}
+
+function key(...parts: string[]): string {
+  return parts.join('#');
+}
+
+function clone<T>(value: T): T {
+  return value === undefined ? value : structuredClone(value);
+}

@@ -1,0 +1,100 @@
+import { MemoryOperationStore } from '../../shared/adapters/local/memory-operation-store';
+import { MemoryScalingStore } from '../../shared/adapters/local/memory-scaling-store';
+import type { PendingPod } from '../../shared/domain/scaling/fit-pending-pods';
+import type { NodegroupSizes } from '../../shared/domain/scaling/sizes';
+import type { NodegroupApi, NodegroupInfo, NodegroupPods, UpdateStatus } from '../../shared/ports/nodegroups';
+import type { ScalingDeps } from '../../shared/use-cases/scaling/scaling-deps';
+import type { ClusterApi } from '../../shared/ports/cluster-api';
+import { FakeWorkflowStarter, fixedClock } from './fakes';
+
+/** Node groups in memory; an update is InProgress until `finishUpdates()`. */
+export class FakeNodegroupApi implements NodegroupApi {
+  readonly groups = new Map<string, NodegroupInfo>();
+  readonly updates: { id: string; cluster: string; nodegroup: string; sizes: NodegroupSizes; status: UpdateStatus }[] =
+    [];
+
+  add(cluster: string, name: string, sizes: NodegroupSizes, extra: Partial<NodegroupInfo> = {}): void {
+    this.groups.set(`${cluster}/${name}`, {
+      cluster,
+      name,
+      status: 'ACTIVE',
+      sizes,
+      instanceTypes: ['m6i.large'],
+      labels: {},
+      taints: [],
+      ...extra,
+    });
+  }
+
+  async describeNodegroup(cluster: string, nodegroup: string) {
+    const g = this.groups.get(`${cluster}/${nodegroup}`);
+    return g && structuredClone(g);
+  }
+
+  async listNodegroups(cluster: string) {
+    return [...this.groups.values()].filter((g) => g.cluster === cluster).map((g) => g.name);
+  }
+
+  async updateScaling(cluster: string, nodegroup: string, sizes: NodegroupSizes) {
+    const g = this.groups.get(`${cluster}/${nodegroup}`);
+    if (!g) throw new Error('no such group');
+    g.sizes = { ...sizes };
+    g.status = 'UPDATING';
+    const id = `update-${this.updates.length + 1}`;
+    this.updates.push({ id, cluster, nodegroup, sizes, status: 'InProgress' });
+    return { updateId: id };
+  }
+
+  async describeUpdate(_cluster: string, _nodegroup: string, updateId: string) {
+    return { status: this.updates.find((u) => u.id === updateId)?.status ?? 'InProgress', errors: [] };
+  }
+
+  finishUpdates(): void {
+    for (const u of this.updates) u.status = 'Successful';
+    for (const g of this.groups.values()) g.status = 'ACTIVE';
+  }
+}
+
+export class FakeNodegroupPods implements NodegroupPods {
+  pending: PendingPod[] = [];
+  perNode: Record<string, number> = {};
+  async pendingPods() {
+    return structuredClone(this.pending);
+  }
+  async podsPerNode() {
+    return { ...this.perNode };
+  }
+}
+
+/** ScalingDeps on fakes and memory stores, with a clock that moves when told. */
+export function scalingWorld(startIso = '2027-01-01T00:00:00Z') {
+  const clock = fixedClock(startIso);
+  const nodegroups = new FakeNodegroupApi();
+  const pods = new FakeNodegroupPods();
+  const workflows = new FakeWorkflowStarter();
+  const alarmStates: Record<string, 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'> = {};
+  let ids = 0;
+  const published: { detailType: string; detail: Record<string, unknown> }[] = [];
+  const deps: ScalingDeps = {
+    // Scaling asks EKS about a cluster only to name a missing one in a 404.
+    clusters: { describeCluster: async () => undefined } as unknown as ClusterApi,
+    nodegroups,
+    nodegroupPods: pods,
+    scaling: new MemoryScalingStore(),
+    scheduleDeployer: { deploy: async () => undefined, remove: async () => undefined },
+    operations: new MemoryOperationStore(),
+    workflows,
+    alarms: {
+      states: async (names) =>
+        Object.fromEntries(names.filter((n) => n in alarmStates).map((n) => [n, alarmStates[n]])),
+    },
+    events: {
+      publish: async (detailType, detail) => void published.push({ detailType, detail }),
+      publishAll: async () => new Set<string>(),
+    },
+    logger: { debug() {}, info() {}, warn() {}, error() {} } as unknown as ScalingDeps['logger'],
+    now: clock.now,
+    newId: () => `op-${++ids}`,
+  };
+  return { deps, clock, nodegroups, pods, workflows, alarmStates, published };
+}
