@@ -76,6 +76,10 @@ describe('alarm delivery', () => {
       analysis: { alarms: [alarm], noData: 'pause' },
     });
     await waitForRollout(runtime, id, (r) => r.status === 'Paused' && r.pause?.reason === 'NoData');
+    // The run looks at its alarms once more after saving the pause: let it end first, so that only the sweep
+    // can see the OK below (otherwise the run's second look wins the race and there is nothing left to resume).
+    const runs = runtime.engine.list().filter((e) => e.workflow === 'rollout' && e.name.startsWith(`${id}-`));
+    await Promise.all(runs.map((e) => runtime.engine.waitFor(e.executionId)));
     await setAlarm(alarm, 'OK'); // its event is lost
 
     // Act
