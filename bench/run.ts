@@ -84,13 +84,12 @@ async function main() {
     for (let i = 0; i < RUNS; i++) {
       const app = await fixtures.createApp({ replicas: 4, readyAfterSeconds });
       const alarm = await fixtures.createAlarm('OK');
-      const { body } = await api(runtime, 'POST', '/rollouts', {
-        cluster: 'sandbox',
-        namespace: app.namespace,
-        deployment: 'web',
-        image: 'nginx:1.28',
-        canary: { steps: [{ setWeight: 50 }, { pause: {} }], analysis: { alarms: [alarm] } },
-      });
+      const { body } = await api(
+        runtime,
+        'POST',
+        '/rollouts',
+        fixtures.canaryRequest(app, undefined, { analysis: { alarms: [alarm] } }),
+      );
       await fixtures.waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
       const t0 = performance.now();
       await fixtures.setAlarm(alarm, 'ALARM');
@@ -123,13 +122,7 @@ async function main() {
     const spans: number[] = [];
     for (let i = 0; i < STEP_RUNS; i++) {
       const app = await fixtures.createApp({ replicas: 10 });
-      const { body } = await api(runtime, 'POST', '/rollouts', {
-        cluster: 'sandbox',
-        namespace: app.namespace,
-        deployment: 'web',
-        image: 'nginx:1.28',
-        canary: { steps: [{ setWeight: 50 }, { pause: {} }] },
-      });
+      const { body } = await api(runtime, 'POST', '/rollouts', fixtures.canaryRequest(app));
       const r = await fixtures.waitForRollout(runtime, body.id, (x) => x.status === 'Paused', 30000);
       spans.push(historySpan(r.history, { type: 'Started' }, { type: 'StepCompleted', stepIndex: 0 }));
       process.stderr.write(`[bench] setWeight step ${i + 1}: ${spans[i]} ms\n`);

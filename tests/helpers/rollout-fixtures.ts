@@ -1,4 +1,9 @@
-import { PutMetricAlarmCommand, SetAlarmStateCommand, CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { api, awsClientConfig, eventually, kube, uniqueName, type TestRuntime } from './stack';
 
 export interface App {
@@ -99,6 +104,42 @@ export async function setAlarm(name: string, state: 'OK' | 'ALARM' | 'INSUFFICIE
   await cloudwatch().send(
     new SetAlarmStateCommand({ AlarmName: name, StateValue: state, StateReason: `test set ${state}` }),
   );
+}
+
+/** The CloudWatch state-change event for the alarm's current state, as EventBridge would deliver it. */
+export async function currentAlarmEvent(alarm: string) {
+  const out = await cloudwatch().send(new DescribeAlarmsCommand({ AlarmNames: [alarm] }));
+  const a = out.MetricAlarms![0];
+  return {
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    detail: {
+      alarmName: alarm,
+      state: { value: a.StateValue, reason: a.StateReason, timestamp: a.StateUpdatedTimestamp!.toISOString() },
+    },
+  };
+}
+
+/** The steps most tests need: a canary at 50 % that waits there for a person. */
+export const PAUSED_AT_HALF = [{ setWeight: 50 }, { pause: {} }];
+
+/**
+ * The body of `POST /rollouts` for a canary of nginx:1.28 on the sandbox's Deployment `web` of `app`;
+ * `analysis` goes into the canary, every other field of `extra` onto the request (and wins).
+ */
+export function canaryRequest(
+  app: Pick<App, 'namespace'>,
+  steps: unknown[] = PAUSED_AT_HALF,
+  { analysis, ...extra }: { analysis?: Record<string, unknown> } & Record<string, unknown> = {},
+) {
+  return {
+    cluster: 'sandbox',
+    namespace: app.namespace,
+    deployment: 'web',
+    image: 'nginx:1.28',
+    canary: { steps, ...(analysis ? { analysis } : {}) },
+    ...extra,
+  };
 }
 
 export async function getRollout(runtime: TestRuntime, id: string) {
