@@ -4,6 +4,7 @@ import {
   PutMetricAlarmCommand,
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
+import { deploymentManifest } from './manifests';
 import { api, awsClientConfig, eventually, kube, uniqueName, type TestRuntime } from './stack';
 
 export interface App {
@@ -30,23 +31,15 @@ export async function createApp(
   await core.createNamespace({ body: { metadata: { name: namespace } } });
   await apps.createNamespacedDeployment({
     namespace,
-    body: {
-      metadata: { name },
-      spec: {
-        replicas,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: {
-            labels: { app: name },
-            // The sandbox's simulated kubelet makes such pods Ready only this long after they start.
-            ...(options.readyAfterSeconds
-              ? { annotations: { 'sandbox.eksflow.io/ready-after-seconds': String(options.readyAfterSeconds) } }
-              : {}),
-          },
-          spec: { containers: [{ name: 'web', image: options.image ?? 'nginx:1.27' }] },
-        },
-      },
-    },
+    body: deploymentManifest({
+      name,
+      replicas,
+      container: { name: 'web', image: options.image ?? 'nginx:1.27' },
+      // The sandbox's simulated kubelet makes such pods Ready only this long after they start.
+      podAnnotations: options.readyAfterSeconds
+        ? { 'sandbox.eksflow.io/ready-after-seconds': String(options.readyAfterSeconds) }
+        : undefined,
+    }),
   });
   const service = (svc: string) =>
     core.createNamespacedService({
