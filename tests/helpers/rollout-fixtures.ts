@@ -135,6 +135,13 @@ export function canaryRequest(
   };
 }
 
+/** Starts a canary (canaryRequest's arguments) and waits for it to pause: the paused rollout. */
+export async function startPausedCanary(runtime: TestRuntime, ...request: Parameters<typeof canaryRequest>) {
+  const { status, body } = await api(runtime, 'POST', '/rollouts', canaryRequest(...request));
+  expect(status).toBe(202);
+  return waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
+}
+
 export async function getRollout(runtime: TestRuntime, id: string) {
   const { status, body } = await api(runtime, 'GET', `/rollouts/${id}`);
   if (status !== 200) throw new Error(`GET /rollouts/${id} → ${status} ${JSON.stringify(body)}`);

@@ -5,6 +5,7 @@ import {
   createApp,
   currentAlarmEvent,
   setAlarm,
+  startPausedCanary,
   waitForRollout,
 } from '../helpers/rollout-fixtures';
 import { RecordingMetrics } from '../helpers/recording-metrics';
@@ -31,15 +32,7 @@ describe('metrics and correlation ids', () => {
     // Prepare
     const app = await createApp({ replicas: 4 });
     const alarm = await createAlarm('OK');
-    const { status, body } = await api(
-      runtime,
-      'POST',
-      '/rollouts',
-      canaryRequest(app, undefined, { analysis: { alarms: [alarm] } }),
-    );
-    expect(status).toBe(202);
-    const id = body.id as string;
-    await waitForRollout(runtime, id, (r) => r.status === 'Paused');
+    const { id } = await startPausedCanary(runtime, app, undefined, { analysis: { alarms: [alarm] } });
     await setAlarm(alarm, 'ALARM');
     const event = await currentAlarmEvent(alarm);
 

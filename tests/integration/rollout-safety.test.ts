@@ -6,6 +6,7 @@ import {
   deployment,
   replicaSplit,
   setAlarm,
+  startPausedCanary,
   waitForRollout,
 } from '../helpers/rollout-fixtures';
 
@@ -21,13 +22,7 @@ describe('rollout safety: alarms, deadlines, missing data, duplicates, crashes',
     // Prepare
     const app = await createApp({ replicas: 4 });
     const alarm = await createAlarm('OK');
-    const { body } = await api(
-      runtime,
-      'POST',
-      '/rollouts',
-      canaryRequest(app, undefined, { analysis: { alarms: [alarm] } }),
-    );
-    await waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
+    const body = await startPausedCanary(runtime, app, undefined, { analysis: { alarms: [alarm] } });
     expect(await replicaSplit(app)).toEqual({ stable: 2, canary: 2 });
 
     // Act
@@ -64,13 +59,7 @@ describe('rollout safety: alarms, deadlines, missing data, duplicates, crashes',
     // Prepare
     const app = await createApp({ replicas: 2 });
     const alarm = await createAlarm('OK');
-    const { body } = await api(
-      runtime,
-      'POST',
-      '/rollouts',
-      canaryRequest(app, undefined, { analysis: { alarms: [alarm] } }),
-    );
-    await waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
+    const body = await startPausedCanary(runtime, app, undefined, { analysis: { alarms: [alarm] } });
     const event = {
       source: 'aws.cloudwatch',
       'detail-type': 'CloudWatch Alarm State Change',
