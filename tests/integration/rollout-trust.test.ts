@@ -1,5 +1,6 @@
 // Regression tests on the real stack for issue 7: each one failed on the main branch before the fix.
 import {
+  canaryRequest,
   createAlarm,
   createApp,
   deployment,
@@ -27,25 +28,21 @@ describe('rollouts people can trust with production', () => {
     // Prepare: rollout A waits in a timed pause, guarded by an alarm
     const app = await createApp({ replicas: 2 });
     const alarm = await createAlarm('OK');
-    const a = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace: app.namespace,
-      deployment: 'web',
-      image: 'nginx:2.0',
-      canary: { steps: [{ setWeight: 50 }, { pause: { duration: '4s' } }], analysis: { alarms: [alarm] } },
-    });
+    const a = await api(
+      runtime,
+      'POST',
+      '/rollouts',
+      canaryRequest(app, [{ setWeight: 50 }, { pause: { duration: '4s' } }], {
+        image: 'nginx:2.0',
+        analysis: { alarms: [alarm] },
+      }),
+    );
     await waitForRollout(runtime, a.body.id, (r) => r.status === 'Paused');
 
     // Act: A is aborted by its alarm; B on the same Deployment is promoted before A's timer fires
     await setAlarm(alarm, 'ALARM');
     await waitForRollout(runtime, a.body.id, (r) => r.status === 'Aborted');
-    const b = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace: app.namespace,
-      deployment: 'web',
-      image: 'nginx:3.0',
-      canary: { steps: [{ setWeight: 100 }] },
-    });
+    const b = await api(runtime, 'POST', '/rollouts', canaryRequest(app, [{ setWeight: 100 }], { image: 'nginx:3.0' }));
     expect(b.status).toBe(202);
     await waitForRollout(runtime, b.body.id, (r) => r.status === 'Promoted');
     const runOfA = runtime.engine.get(`rollout:${a.body.id}-1`);
@@ -107,13 +104,7 @@ describe('rollouts people can trust with production', () => {
     });
 
     // Act
-    const response = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace: app.namespace,
-      deployment: 'web',
-      image: 'nginx:1.28',
-      canary: { steps: [{ setWeight: 50 }] },
-    });
+    const response = await api(runtime, 'POST', '/rollouts', canaryRequest(app, [{ setWeight: 50 }]));
 
     // Assess
     expect(response.status).toBe(409);
