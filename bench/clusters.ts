@@ -3,6 +3,7 @@ import { loadWorkflowDefinition } from '../shared/adapters/local/workflow-defini
 import { fullSpec, operationDone } from '../tests/helpers/cluster-fixtures';
 import { countTransitionsOfCreate } from '../tests/helpers/provision-clock';
 import type { TestRuntime } from '../tests/helpers/stack';
+import { median } from './stats';
 
 /** How many full-spec provisionings the sandbox times (each then deleted). */
 const PROVISION_RUNS = Number(process.env.BENCH_CLUSTER_RUNS ?? 3);
@@ -50,7 +51,6 @@ export async function clustersSection(runtime: TestRuntime, api: typeof import('
       `[bench] full spec run ${i + 1}: provision ${provision[i].toFixed(0)} ms, delete ${teardown[i].toFixed(0)} ms\n`,
     );
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   lines.push(
     `sandbox, issue 9's full spec (${PROVISION_RUNS} runs; a control plane of its own, add-ons CREATING ~1 s, waits 2-4 s): provision median ${(median(provision) / 1000).toFixed(1)} s (worst ${(Math.max(...provision) / 1000).toFixed(1)} s), ${lastCost}; delete median ${(median(teardown) / 1000).toFixed(1)} s`,
   );

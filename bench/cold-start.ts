@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { parse } from 'yaml';
+import { median } from './stats';
 
 /** At least 7 runs each (the brief); odd, so the median is one measured run. */
 const RUNS = Math.max(7, Number(process.env.BENCH_COLDSTART_RUNS ?? 9));
@@ -184,11 +185,6 @@ function timeRequire(nodeFlags: string[], entry: string): { wall: number; cpu: n
   });
   if (result.status !== 0) throw new Error(`require(${entry}) failed: ${result.stderr.toString()}`);
   return JSON.parse(result.stdout.toString());
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;

@@ -23,6 +23,7 @@ import { alarmStormSection } from './alarm-storm';
 import { clustersSection } from './clusters';
 import { coldStartSection } from './cold-start';
 import { scalingSection } from './scaling';
+import { latencySummary, median } from './stats';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 /** A slow pod start, as in a real cluster: the abort must keep the canary until restored stable pods are Ready. */
@@ -84,13 +85,12 @@ async function main() {
     for (let i = 0; i < RUNS; i++) {
       const app = await fixtures.createApp({ replicas: 4, readyAfterSeconds });
       const alarm = await fixtures.createAlarm('OK');
-      const { body } = await api(runtime, 'POST', '/rollouts', {
-        cluster: 'sandbox',
-        namespace: app.namespace,
-        deployment: 'web',
-        image: 'nginx:1.28',
-        canary: { steps: [{ setWeight: 50 }, { pause: {} }], analysis: { alarms: [alarm] } },
-      });
+      const { body } = await api(
+        runtime,
+        'POST',
+        '/rollouts',
+        fixtures.canaryRequest(app, undefined, { analysis: { alarms: [alarm] } }),
+      );
       await fixtures.waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
       const t0 = performance.now();
       await fixtures.setAlarm(alarm, 'ALARM');
@@ -107,12 +107,8 @@ async function main() {
       latencies.push(performance.now() - t0);
       process.stderr.write(`[bench] alarm→stable run ${i + 1}: ${latencies[i].toFixed(0)} ms\n`);
     }
-    latencies.sort((a, b) => a - b);
-    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
     const delay = readyAfterSeconds ? `, pods Ready ${readyAfterSeconds} s after start` : ', pods Ready at once';
-    return [
-      `alarm → stable restored and Ready (${RUNS} runs${delay}): median ${pct(50).toFixed(0)} ms, p95 ${pct(95).toFixed(0)} ms, worst ${latencies[latencies.length - 1].toFixed(0)} ms`,
-    ];
+    return [`alarm → stable restored and Ready (${RUNS} runs${delay}): ${latencySummary(latencies)}`];
   }
 
   /**
@@ -123,22 +119,14 @@ async function main() {
     const spans: number[] = [];
     for (let i = 0; i < STEP_RUNS; i++) {
       const app = await fixtures.createApp({ replicas: 10 });
-      const { body } = await api(runtime, 'POST', '/rollouts', {
-        cluster: 'sandbox',
-        namespace: app.namespace,
-        deployment: 'web',
-        image: 'nginx:1.28',
-        canary: { steps: [{ setWeight: 50 }, { pause: {} }] },
-      });
+      const { body } = await api(runtime, 'POST', '/rollouts', fixtures.canaryRequest(app));
       const r = await fixtures.waitForRollout(runtime, body.id, (x) => x.status === 'Paused', 30000);
       spans.push(historySpan(r.history, { type: 'Started' }, { type: 'StepCompleted', stepIndex: 0 }));
       process.stderr.write(`[bench] setWeight step ${i + 1}: ${spans[i]} ms\n`);
     }
-    const sorted = [...spans].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)];
-    const worst = sorted[sorted.length - 1];
+    const worst = Math.max(...spans);
     return [
-      `setWeight 50 on 10 replicas, pods Ready at once (${STEP_RUNS} rollouts, Started → StepCompleted): median ${median} ms, worst ${worst} ms (goal ≤ ${STEP_GOAL_MS} ms${worst > STEP_GOAL_MS ? ', OVER' : ''})`,
+      `setWeight 50 on 10 replicas, pods Ready at once (${STEP_RUNS} rollouts, Started → StepCompleted): median ${median(spans)} ms, worst ${worst} ms (goal ≤ ${STEP_GOAL_MS} ms${worst > STEP_GOAL_MS ? ', OVER' : ''})`,
     ];
   }
 

@@ -6,6 +6,7 @@
  *    group is UPDATING towards the policy's size (the alarm bridge, the handler, the policy, the workflow).
  */
 import type { TestRuntime } from '../tests/helpers/stack';
+import { latencySummary } from './stats';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 
@@ -49,10 +50,8 @@ export async function scalingSection(runtime: TestRuntime): Promise<string[]> {
     latencies.push(performance.now() - t0);
     process.stderr.write(`[bench] alarm→UpdateNodegroupConfig run ${i + 1}: ${latencies[i].toFixed(0)} ms\n`);
   }
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
   lines.push(
-    `alarm → UpdateNodegroupConfig (${RUNS} runs, alarm bridge polling every 100 ms): median ${pct(50).toFixed(0)} ms, p95 ${pct(95).toFixed(0)} ms, worst ${latencies[latencies.length - 1].toFixed(0)} ms`,
+    `alarm → UpdateNodegroupConfig (${RUNS} runs, alarm bridge polling every 100 ms): ${latencySummary(latencies)}`,
   );
   return lines;
 }

@@ -2,6 +2,7 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { createAlarm, getRollout, setAlarm, waitForRollout } from './rollout-fixtures';
 import { api, awsClientConfig, eventually, kube, stackFetch, uniqueName, type TestRuntime } from './stack';
+import { deploymentManifest } from './manifests';
 
 /** Requests the fixture keeps in flight while it sets up: enough to be quick, few enough for a 2-core machine. */
 const SETUP_CONCURRENCY = 10;
@@ -48,17 +49,7 @@ export async function prepareStorm(runtime: TestRuntime, count: number): Promise
   await eachLimited([...deployments], SETUP_CONCURRENCY, async ([name, replicas]) => {
     await apps.createNamespacedDeployment({
       namespace,
-      body: {
-        metadata: { name },
-        spec: {
-          replicas,
-          selector: { matchLabels: { app: name } },
-          template: {
-            metadata: { labels: { app: name } },
-            spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
-          },
-        },
-      },
+      body: deploymentManifest({ name, replicas, container: { name: 'web', image: 'nginx:1.27' } }),
     });
   });
   await eventually(

@@ -66,6 +66,16 @@ export function fullSpec(name: string) {
 }
 
 /** The operation once it is no longer Running. */
+/** The steps a successful provision records, in order. */
+export const PROVISION_STEPS = [
+  'ControlPlaneRequested',
+  'ControlPlaneActive',
+  'NodegroupsAndAddonsReady',
+  'AccessApplied',
+  'BaselineApplied',
+  'Completed',
+];
+
 export async function operationDone(runtime: TestRuntime, operationId: string, timeoutMs = 60000) {
   return eventually(
     `operation ${operationId} to end`,

@@ -1,4 +1,10 @@
-import { PutMetricAlarmCommand, SetAlarmStateCommand, CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
+import { deploymentManifest } from './manifests';
 import { api, awsClientConfig, eventually, kube, uniqueName, type TestRuntime } from './stack';
 
 export interface App {
@@ -25,23 +31,15 @@ export async function createApp(
   await core.createNamespace({ body: { metadata: { name: namespace } } });
   await apps.createNamespacedDeployment({
     namespace,
-    body: {
-      metadata: { name },
-      spec: {
-        replicas,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: {
-            labels: { app: name },
-            // The sandbox's simulated kubelet makes such pods Ready only this long after they start.
-            ...(options.readyAfterSeconds
-              ? { annotations: { 'sandbox.eksflow.io/ready-after-seconds': String(options.readyAfterSeconds) } }
-              : {}),
-          },
-          spec: { containers: [{ name: 'web', image: options.image ?? 'nginx:1.27' }] },
-        },
-      },
-    },
+    body: deploymentManifest({
+      name,
+      replicas,
+      container: { name: 'web', image: options.image ?? 'nginx:1.27' },
+      // The sandbox's simulated kubelet makes such pods Ready only this long after they start.
+      podAnnotations: options.readyAfterSeconds
+        ? { 'sandbox.eksflow.io/ready-after-seconds': String(options.readyAfterSeconds) }
+        : undefined,
+    }),
   });
   const service = (svc: string) =>
     core.createNamespacedService({
@@ -99,6 +97,49 @@ export async function setAlarm(name: string, state: 'OK' | 'ALARM' | 'INSUFFICIE
   await cloudwatch().send(
     new SetAlarmStateCommand({ AlarmName: name, StateValue: state, StateReason: `test set ${state}` }),
   );
+}
+
+/** The CloudWatch state-change event for the alarm's current state, as EventBridge would deliver it. */
+export async function currentAlarmEvent(alarm: string) {
+  const out = await cloudwatch().send(new DescribeAlarmsCommand({ AlarmNames: [alarm] }));
+  const a = out.MetricAlarms![0];
+  return {
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    detail: {
+      alarmName: alarm,
+      state: { value: a.StateValue, reason: a.StateReason, timestamp: a.StateUpdatedTimestamp!.toISOString() },
+    },
+  };
+}
+
+/** The steps most tests need: a canary at 50 % that waits there for a person. */
+export const PAUSED_AT_HALF = [{ setWeight: 50 }, { pause: {} }];
+
+/**
+ * The body of `POST /rollouts` for a canary of nginx:1.28 on the sandbox's Deployment `web` of `app`;
+ * `analysis` goes into the canary, every other field of `extra` onto the request (and wins).
+ */
+export function canaryRequest(
+  app: Pick<App, 'namespace'>,
+  steps: unknown[] = PAUSED_AT_HALF,
+  { analysis, ...extra }: { analysis?: Record<string, unknown> } & Record<string, unknown> = {},
+) {
+  return {
+    cluster: 'sandbox',
+    namespace: app.namespace,
+    deployment: 'web',
+    image: 'nginx:1.28',
+    canary: { steps, ...(analysis ? { analysis } : {}) },
+    ...extra,
+  };
+}
+
+/** Starts a canary (canaryRequest's arguments) and waits for it to pause: the paused rollout. */
+export async function startPausedCanary(runtime: TestRuntime, ...request: Parameters<typeof canaryRequest>) {
+  const { status, body } = await api(runtime, 'POST', '/rollouts', canaryRequest(...request));
+  expect(status).toBe(202);
+  return waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
 }
 
 export async function getRollout(runtime: TestRuntime, id: string) {

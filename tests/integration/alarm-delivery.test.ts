@@ -1,8 +1,11 @@
-import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DeleteAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
+  canaryRequest,
   createAlarm,
   createApp,
+  currentAlarmEvent,
   getRollout,
+  PAUSED_AT_HALF,
   replicaSplit,
   setAlarm,
   waitForRollout,
@@ -24,37 +27,17 @@ describe('alarm delivery', () => {
 
   const sweep = () => runtime.invoke('scheduledSweep', { source: 'aws.events', 'detail-type': 'Scheduled Event' });
 
-  async function start(app: { namespace: string }, canary: Record<string, unknown>) {
-    const { status, body } = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace: app.namespace,
-      deployment: 'web',
-      image: 'nginx:1.28',
-      canary,
-    });
+  async function start(app: { namespace: string }, steps: unknown[], analysis?: Record<string, unknown>) {
+    const { status, body } = await api(runtime, 'POST', '/rollouts', canaryRequest(app, steps, { analysis }));
     expect(status).toBe(202);
     return body.id as string;
-  }
-
-  /** The ALARM/OK event CloudWatch sent for the alarm's current state. */
-  async function currentEvent(alarm: string) {
-    const out = await new CloudWatchClient(awsClientConfig()).send(new DescribeAlarmsCommand({ AlarmNames: [alarm] }));
-    const a = out.MetricAlarms![0];
-    return {
-      'detail-type': 'CloudWatch Alarm State Change',
-      source: 'aws.cloudwatch',
-      detail: {
-        alarmName: alarm,
-        state: { value: a.StateValue, reason: a.StateReason, timestamp: a.StateUpdatedTimestamp!.toISOString() },
-      },
-    };
   }
 
   it('the sweep aborts a rollout waiting for a person whose ALARM event was lost', async () => {
     // Prepare
     const app = await createApp({ replicas: 2 });
     const alarm = await createAlarm('OK');
-    const id = await start(app, { steps: [{ setWeight: 50 }, { pause: {} }], analysis: { alarms: [alarm] } });
+    const id = await start(app, PAUSED_AT_HALF, { alarms: [alarm] });
     await waitForRollout(runtime, id, (r) => r.status === 'Paused');
     await setAlarm(alarm, 'ALARM'); // its event is lost (the bridge is stopped)
 
@@ -71,10 +54,7 @@ describe('alarm delivery', () => {
     // Prepare
     const app = await createApp({ replicas: 2 });
     const alarm = await createAlarm('INSUFFICIENT_DATA');
-    const id = await start(app, {
-      steps: [{ setWeight: 50 }, { pause: {} }],
-      analysis: { alarms: [alarm], noData: 'pause' },
-    });
+    const id = await start(app, PAUSED_AT_HALF, { alarms: [alarm], noData: 'pause' });
     await waitForRollout(runtime, id, (r) => r.status === 'Paused' && r.pause?.reason === 'NoData');
     // The run looks at its alarms once more after saving the pause: let it end first, so that only the sweep
     // can see the OK below (otherwise the run's second look wins the race and there is nothing left to resume).
@@ -93,7 +73,7 @@ describe('alarm delivery', () => {
   it('the sweep restarts a rollout whose workflow run ended before the rollout did', async () => {
     // Prepare: a timed pause whose execution is stopped (as StopExecution or a timeout would)
     const app = await createApp({ replicas: 2 });
-    const id = await start(app, { steps: [{ setWeight: 50 }, { pause: { duration: '2s' } }, { setWeight: 100 }] });
+    const id = await start(app, [{ setWeight: 50 }, { pause: { duration: '2s' } }, { setWeight: 100 }]);
     await waitForRollout(runtime, id, (r) => r.status === 'Paused' && r.currentStepIndex === 1);
     const run1 = runtime.engine.get(`rollout:${id}-1`) as unknown as { abort: () => void };
     run1.abort();
@@ -117,10 +97,10 @@ describe('alarm delivery', () => {
     // Prepare
     const app = await createApp({ replicas: 2 });
     const alarm = await createAlarm('OK');
-    const id = await start(app, { steps: [{ setWeight: 50 }, { pause: {} }], analysis: { alarms: [alarm] } });
+    const id = await start(app, PAUSED_AT_HALF, { alarms: [alarm] });
     await waitForRollout(runtime, id, (r) => r.status === 'Paused');
     await setAlarm(alarm, 'ALARM');
-    const firing = await currentEvent(alarm);
+    const firing = await currentAlarmEvent(alarm);
     await setAlarm(alarm, 'OK');
 
     // Act: EventBridge retries the old ALARM
@@ -137,9 +117,9 @@ describe('alarm delivery', () => {
     // Prepare
     const app = await createApp({ replicas: 2 });
     const alarm = await createAlarm('OK');
-    const id = await start(app, {
-      steps: [{ pause: { duration: '2s' } }, { setWeight: 50 }, { setWeight: 100 }],
-      analysis: { alarms: [alarm], noData: 'pass' },
+    const id = await start(app, [{ pause: { duration: '2s' } }, { setWeight: 50 }, { setWeight: 100 }], {
+      alarms: [alarm],
+      noData: 'pass',
     });
     await waitForRollout(runtime, id, (r) => r.status === 'Paused' && r.currentStepIndex === 0);
 

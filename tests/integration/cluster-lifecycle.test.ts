@@ -11,7 +11,14 @@ import {
   type TestRuntime,
   uniqueName,
 } from '../helpers/stack';
-import { deleteClustersMade, fullSpec, track, kubeOf, operationDone } from '../helpers/cluster-fixtures';
+import {
+  deleteClustersMade,
+  fullSpec,
+  kubeOf,
+  operationDone,
+  PROVISION_STEPS,
+  track,
+} from '../helpers/cluster-fixtures';
 
 /**
  * Issue 9 end to end on the real stack: POST /clusters with the full spec of "Must be true", the same POST
@@ -39,14 +46,7 @@ describe('cluster lifecycle through the HTTP API', () => {
     // Assess: the operation, EKS, and the cluster's own API server
     expect(accepted.status).toBe(202);
     expect(operation.status).toBe('Succeeded');
-    expect(operation.steps.map((s: { name: string }) => s.name)).toEqual([
-      'ControlPlaneRequested',
-      'ControlPlaneActive',
-      'NodegroupsAndAddonsReady',
-      'AccessApplied',
-      'BaselineApplied',
-      'Completed',
-    ]);
+    expect(operation.steps.map((s: { name: string }) => s.name)).toEqual(PROVISION_STEPS);
     expect(operation.cost.invocations.ensureComponent).toBe(5);
     const execution = runtime.engine.get(`provision-cluster:${accepted.body.operationId}`);
     expect(operation.cost.transitions).toBe(execution?.statesEntered.length);

@@ -1,8 +1,15 @@
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { createLogger } from '../../shared/logger';
-import { createAlarm, createApp, setAlarm, waitForRollout } from '../helpers/rollout-fixtures';
+import {
+  canaryRequest,
+  createAlarm,
+  createApp,
+  currentAlarmEvent,
+  setAlarm,
+  startPausedCanary,
+  waitForRollout,
+} from '../helpers/rollout-fixtures';
 import { RecordingMetrics } from '../helpers/recording-metrics';
-import { api, awsClientConfig, startTestRuntime, type TestRuntime } from '../helpers/stack';
+import { api, startTestRuntime, type TestRuntime } from '../helpers/stack';
 
 /**
  * Issue 8, item 7 on the real stack: each rollout transition is counted once (a repeated alarm event, a
@@ -21,36 +28,13 @@ describe('metrics and correlation ids', () => {
   });
   afterAll(async () => runtime?.close());
 
-  /** The event CloudWatch sent for the alarm's current state. */
-  async function alarmEvent(alarm: string) {
-    const out = await new CloudWatchClient(awsClientConfig()).send(new DescribeAlarmsCommand({ AlarmNames: [alarm] }));
-    const a = out.MetricAlarms![0];
-    return {
-      'detail-type': 'CloudWatch Alarm State Change',
-      source: 'aws.cloudwatch',
-      detail: {
-        alarmName: alarm,
-        state: { value: a.StateValue, reason: a.StateReason, timestamp: a.StateUpdatedTimestamp!.toISOString() },
-      },
-    };
-  }
-
   it('counts a start and an alarm abort once though the ALARM event comes three times, and times alarm → stable', async () => {
     // Prepare
     const app = await createApp({ replicas: 4 });
     const alarm = await createAlarm('OK');
-    const { status, body } = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace: app.namespace,
-      deployment: 'web',
-      image: 'nginx:1.28',
-      canary: { steps: [{ setWeight: 50 }, { pause: {} }], analysis: { alarms: [alarm] } },
-    });
-    expect(status).toBe(202);
-    const id = body.id as string;
-    await waitForRollout(runtime, id, (r) => r.status === 'Paused');
+    const { id } = await startPausedCanary(runtime, app, undefined, { analysis: { alarms: [alarm] } });
     await setAlarm(alarm, 'ALARM');
-    const event = await alarmEvent(alarm);
+    const event = await currentAlarmEvent(alarm);
 
     // Act: the event three times at once, then again after the end, then a sweep
     await Promise.all([runtime.deliverEvent(event), runtime.deliverEvent(event), runtime.deliverEvent(event)]);
@@ -81,13 +65,7 @@ describe('metrics and correlation ids', () => {
   it("puts the rollout's id on the access decision of a request that names it, refused or allowed", async () => {
     // Prepare
     const app = await createApp({ replicas: 2 });
-    const { body } = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace: app.namespace,
-      deployment: 'web',
-      image: 'nginx:1.28',
-      canary: { steps: [{ setWeight: 50 }, { pause: {} }] },
-    });
+    const { body } = await api(runtime, 'POST', '/rollouts', canaryRequest(app));
     const id = body.id as string;
     lines.length = 0;
 

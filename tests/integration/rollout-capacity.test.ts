@@ -1,7 +1,7 @@
 // Issue 7 item 3 on the real stack, with pods that take a second to become Ready: Ready pods are sampled
 // while an abort or a promotion runs, and no sample may fall below N − maxUnavailable.
 import { sampleCapacity } from '../helpers/capacity';
-import { createApp, deployment, waitForRollout } from '../helpers/rollout-fixtures';
+import { canaryRequest, createApp, deployment, waitForRollout } from '../helpers/rollout-fixtures';
 import { api, startTestRuntime, type TestRuntime } from '../helpers/stack';
 
 const N = 4;
@@ -19,13 +19,7 @@ describe('capacity while a rollout moves (slow pods)', () => {
   it('aborting a canary at 100 % keeps Ready pods at N: stable comes back before canary pods go', async () => {
     // Prepare: all traffic on the canary, stable at 0 pods
     const app = await createApp({ replicas: N, readyAfterSeconds: 1 });
-    const { body } = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace: app.namespace,
-      deployment: 'web',
-      image: 'nginx:1.28',
-      canary: { steps: [{ setWeight: 100 }, { pause: {} }] },
-    });
+    const { body } = await api(runtime, 'POST', '/rollouts', canaryRequest(app, [{ setWeight: 100 }, { pause: {} }]));
     await waitForRollout(runtime, body.id, (r) => r.status === 'Paused', 40000);
     expect((await deployment(app.namespace, 'web'))?.spec?.replicas).toBe(0);
 
@@ -46,13 +40,7 @@ describe('capacity while a rollout moves (slow pods)', () => {
   it('promotion keeps Ready pods at N − maxUnavailable while the Deployment rolls to the new version', async () => {
     // Prepare
     const app = await createApp({ replicas: N, readyAfterSeconds: 1 });
-    const { body } = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace: app.namespace,
-      deployment: 'web',
-      image: 'nginx:1.28',
-      canary: { steps: [{ setWeight: 50 }, { pause: {} }] },
-    });
+    const { body } = await api(runtime, 'POST', '/rollouts', canaryRequest(app));
     await waitForRollout(runtime, body.id, (r) => r.status === 'Paused', 40000);
 
     // Act

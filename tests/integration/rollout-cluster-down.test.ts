@@ -2,7 +2,14 @@
 // proxy) while a rollout is aborted or its workflow fails. The record must never claim what the cluster does
 // not show, and the canary must never be left without an owner.
 import { type FaultProxies, startFaultProxies } from '../helpers/fault-proxies';
-import { createApp, deployment, replicaSplit, waitForRollout } from '../helpers/rollout-fixtures';
+import {
+  type App,
+  createApp,
+  deployment,
+  replicaSplit,
+  startPausedCanary,
+  waitForRollout,
+} from '../helpers/rollout-fixtures';
 import { api, startTestRuntime, type TestRuntime } from '../helpers/stack';
 
 /** Every Kubernetes write fails with a 5xx; reads pass, so eksflow sees the cluster as it is. */
@@ -22,22 +29,13 @@ describe('rollouts while the Kubernetes API refuses writes', () => {
   });
   afterEach(() => proxies.kube.setFaults({ rate: 0 }));
 
-  const canaryAtHalf = async (namespace: string) => {
-    const { body } = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace,
-      deployment: 'web',
-      image: 'nginx:1.28',
-      canary: { steps: [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }] },
-    });
-    await waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
-    return body.id as string;
-  };
+  const canaryAtHalf = async (app: App) =>
+    (await startPausedCanary(runtime, app, [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }])).id as string;
 
   it('an abort the cluster refuses is recorded as Aborting, not left Progressing, and finishes once it can (item 4)', async () => {
     // Prepare
     const app = await createApp({ replicas: 2 });
-    const id = await canaryAtHalf(app.namespace);
+    const id = await canaryAtHalf(app);
     proxies.kube.setFaults(WRITES_FAIL, isWrite);
 
     // Act
@@ -68,7 +66,7 @@ describe('rollouts while the Kubernetes API refuses writes', () => {
   it('a workflow that fails while restoring keeps the Deployment locked until stable is back, then ends Failed (item 5)', async () => {
     // Prepare: a canary at 50 %; then the cluster refuses writes and the rollout is promoted
     const app = await createApp({ replicas: 2 });
-    const id = await canaryAtHalf(app.namespace);
+    const id = await canaryAtHalf(app);
     proxies.kube.setFaults(WRITES_FAIL, isWrite);
 
     // Act: the promoted pass fails through its retries, the workflow's Catch tries to restore and fails too

@@ -1,5 +1,5 @@
 import { api, startTestRuntime, type TestRuntime } from '../helpers/stack';
-import { createApp, deployment, waitForRollout, type App } from '../helpers/rollout-fixtures';
+import { canaryRequest, createApp, deployment, waitForRollout, type App } from '../helpers/rollout-fixtures';
 
 /** Concurrent starts on one Deployment: a retrying client, two operators, or a CI job fanned out. */
 const CONCURRENT_STARTS = 50;
@@ -13,14 +13,7 @@ describe('POST /rollouts: duplicate starts on one Deployment', () => {
   });
   afterAll(async () => runtime?.close());
 
-  const start = () =>
-    api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace: app.namespace,
-      deployment: app.name,
-      image: 'nginx:1.28',
-      canary: { steps: [{ setWeight: 50 }, { pause: {} }] },
-    });
+  const start = () => api(runtime, 'POST', '/rollouts', canaryRequest(app));
 
   it(`${CONCURRENT_STARTS} concurrent starts give exactly one 202; the others are 409 naming it; one rollout is listed`, async () => {
     // Prepare: a Deployment with no rollout (beforeAll)

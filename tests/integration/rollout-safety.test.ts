@@ -1,21 +1,14 @@
 import { api, eventually, startTestRuntime, type TestRuntime } from '../helpers/stack';
 import {
+  canaryRequest,
   createAlarm,
   createApp,
   deployment,
   replicaSplit,
   setAlarm,
+  startPausedCanary,
   waitForRollout,
 } from '../helpers/rollout-fixtures';
-
-const canaryRequest = (namespace: string, extra: Record<string, unknown> = {}, analysis?: Record<string, unknown>) => ({
-  cluster: 'sandbox',
-  namespace,
-  deployment: 'web',
-  image: 'nginx:1.28',
-  canary: { steps: [{ setWeight: 50 }, { pause: {} }], ...(analysis ? { analysis } : {}) },
-  ...extra,
-});
 
 describe('rollout safety: alarms, deadlines, missing data, duplicates, crashes', () => {
   let runtime: TestRuntime;
@@ -29,8 +22,7 @@ describe('rollout safety: alarms, deadlines, missing data, duplicates, crashes',
     // Prepare
     const app = await createApp({ replicas: 4 });
     const alarm = await createAlarm('OK');
-    const { body } = await api(runtime, 'POST', '/rollouts', canaryRequest(app.namespace, {}, { alarms: [alarm] }));
-    await waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
+    const body = await startPausedCanary(runtime, app, undefined, { analysis: { alarms: [alarm] } });
     expect(await replicaSplit(app)).toEqual({ stable: 2, canary: 2 });
 
     // Act
@@ -58,7 +50,7 @@ describe('rollout safety: alarms, deadlines, missing data, duplicates, crashes',
       [`${body.id}-2`, 'Done'],
     ]);
     // And the Deployment is free for the next rollout.
-    const next = await api(runtime, 'POST', '/rollouts', canaryRequest(app.namespace));
+    const next = await api(runtime, 'POST', '/rollouts', canaryRequest(app));
     expect(next.status).toBe(202);
     await api(runtime, 'POST', `/rollouts/${next.body.id}/abort`);
   });
@@ -67,8 +59,7 @@ describe('rollout safety: alarms, deadlines, missing data, duplicates, crashes',
     // Prepare
     const app = await createApp({ replicas: 2 });
     const alarm = await createAlarm('OK');
-    const { body } = await api(runtime, 'POST', '/rollouts', canaryRequest(app.namespace, {}, { alarms: [alarm] }));
-    await waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
+    const body = await startPausedCanary(runtime, app, undefined, { analysis: { alarms: [alarm] } });
     const event = {
       source: 'aws.cloudwatch',
       'detail-type': 'CloudWatch Alarm State Change',
@@ -100,7 +91,7 @@ describe('rollout safety: alarms, deadlines, missing data, duplicates, crashes',
       runtime,
       'POST',
       '/rollouts',
-      canaryRequest(app.namespace, { image: 'nginx:unready', progressDeadlineSeconds: 10 }),
+      canaryRequest(app, undefined, { image: 'nginx:unready', progressDeadlineSeconds: 10 }),
     );
     const aborted = await waitForRollout(runtime, body.id, (r) => r.status !== 'Progressing', 40000);
 
@@ -115,10 +106,12 @@ describe('rollout safety: alarms, deadlines, missing data, duplicates, crashes',
     // Prepare
     const app = await createApp({ replicas: 2 });
     const alarm = await createAlarm('INSUFFICIENT_DATA');
-    const { body } = await api(runtime, 'POST', '/rollouts', {
-      ...canaryRequest(app.namespace),
-      canary: { steps: [{ setWeight: 50 }, { setWeight: 100 }], analysis: { alarms: [alarm], noData: 'pause' } },
-    });
+    const { body } = await api(
+      runtime,
+      'POST',
+      '/rollouts',
+      canaryRequest(app, [{ setWeight: 50 }, { setWeight: 100 }], { analysis: { alarms: [alarm], noData: 'pause' } }),
+    );
 
     // Act + Assess: paused for missing data after the first step
     const paused = await waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
@@ -137,10 +130,12 @@ describe('rollout safety: alarms, deadlines, missing data, duplicates, crashes',
     async (noData, status) => {
       const app = await createApp({ replicas: 2 });
       const alarm = await createAlarm('INSUFFICIENT_DATA');
-      const { body } = await api(runtime, 'POST', '/rollouts', {
-        ...canaryRequest(app.namespace),
-        canary: { steps: [{ setWeight: 50 }], analysis: { alarms: [alarm], noData } },
-      });
+      const { body } = await api(
+        runtime,
+        'POST',
+        '/rollouts',
+        canaryRequest(app, [{ setWeight: 50 }], { analysis: { alarms: [alarm], noData } }),
+      );
       const r = await waitForRollout(runtime, body.id, (x) => x.status === 'Aborted' || x.status === 'Promoted', 40000);
       expect(r.status).toBe(status);
     },
@@ -150,7 +145,7 @@ describe('rollout safety: alarms, deadlines, missing data, duplicates, crashes',
   it('a reconcile pass re-run after a simulated crash repeats no effect', async () => {
     // Prepare: a rollout at its indefinite pause
     const app = await createApp({ replicas: 2 });
-    const { body } = await api(runtime, 'POST', '/rollouts', canaryRequest(app.namespace));
+    const { body } = await api(runtime, 'POST', '/rollouts', canaryRequest(app));
     const paused = await waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
 
     // Act: the task is delivered again (as after a Lambda crash and retry), twice

@@ -1,22 +1,21 @@
 // Regression tests on the real stack for issue 7: each one failed on the main branch before the fix.
-import { createAlarm, createApp, deployment, setAlarm, waitForRollout } from '../helpers/rollout-fixtures';
+import {
+  canaryRequest,
+  createAlarm,
+  createApp,
+  deployment,
+  setAlarm,
+  startPausedCanary,
+  waitForRollout,
+} from '../helpers/rollout-fixtures';
 import { api, eventually, kube, startTestRuntime, type TestRuntime } from '../helpers/stack';
+import { deploymentManifest } from '../helpers/manifests';
 
 const imageOf = async (namespace: string, name: string) =>
   (await deployment(namespace, name))?.spec?.template.spec?.containers[0].image;
 
 /** A canary of nginx:1.28 at 50 %, waiting at an open pause before going to 100 %. */
-async function canaryAtOpenPause(runtime: TestRuntime, namespace: string): Promise<{ id: string }> {
-  const { body } = await api(runtime, 'POST', '/rollouts', {
-    cluster: 'sandbox',
-    namespace,
-    deployment: 'web',
-    image: 'nginx:1.28',
-    canary: { steps: [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }] },
-  });
-  await waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
-  return body;
-}
+const OPEN_PAUSE_THEN_FULL = [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }];
 
 describe('rollouts people can trust with production', () => {
   let runtime: TestRuntime;
@@ -29,25 +28,21 @@ describe('rollouts people can trust with production', () => {
     // Prepare: rollout A waits in a timed pause, guarded by an alarm
     const app = await createApp({ replicas: 2 });
     const alarm = await createAlarm('OK');
-    const a = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace: app.namespace,
-      deployment: 'web',
-      image: 'nginx:2.0',
-      canary: { steps: [{ setWeight: 50 }, { pause: { duration: '4s' } }], analysis: { alarms: [alarm] } },
-    });
+    const a = await api(
+      runtime,
+      'POST',
+      '/rollouts',
+      canaryRequest(app, [{ setWeight: 50 }, { pause: { duration: '4s' } }], {
+        image: 'nginx:2.0',
+        analysis: { alarms: [alarm] },
+      }),
+    );
     await waitForRollout(runtime, a.body.id, (r) => r.status === 'Paused');
 
     // Act: A is aborted by its alarm; B on the same Deployment is promoted before A's timer fires
     await setAlarm(alarm, 'ALARM');
     await waitForRollout(runtime, a.body.id, (r) => r.status === 'Aborted');
-    const b = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace: app.namespace,
-      deployment: 'web',
-      image: 'nginx:3.0',
-      canary: { steps: [{ setWeight: 100 }] },
-    });
+    const b = await api(runtime, 'POST', '/rollouts', canaryRequest(app, [{ setWeight: 100 }], { image: 'nginx:3.0' }));
     expect(b.status).toBe(202);
     await waitForRollout(runtime, b.body.id, (r) => r.status === 'Promoted');
     const runOfA = runtime.engine.get(`rollout:${a.body.id}-1`);
@@ -100,27 +95,16 @@ describe('rollouts people can trust with production', () => {
     const app = await createApp({ replicas: 1 });
     await kube().apps.createNamespacedDeployment({
       namespace: app.namespace,
-      body: {
-        metadata: { name: 'web-canary' },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: 'their-canary' } },
-          template: {
-            metadata: { labels: { app: 'their-canary' } },
-            spec: { containers: [{ name: 'c', image: 'theirs:1' }] },
-          },
-        },
-      },
+      body: deploymentManifest({
+        name: 'web-canary',
+        app: 'their-canary',
+        replicas: 1,
+        container: { name: 'c', image: 'theirs:1' },
+      }),
     });
 
     // Act
-    const response = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace: app.namespace,
-      deployment: 'web',
-      image: 'nginx:1.28',
-      canary: { steps: [{ setWeight: 50 }] },
-    });
+    const response = await api(runtime, 'POST', '/rollouts', canaryRequest(app, [{ setWeight: 50 }]));
 
     // Assess
     expect(response.status).toBe(409);
@@ -132,7 +116,7 @@ describe('rollouts people can trust with production', () => {
   it('a hotfix to the Deployment mid-rollout pauses the rollout and is never overwritten, not even by abort (item 10)', async () => {
     // Prepare: a canary at its open pause
     const app = await createApp({ replicas: 2 });
-    const body = await canaryAtOpenPause(runtime, app.namespace);
+    const body = await startPausedCanary(runtime, app, OPEN_PAUSE_THEN_FULL);
 
     // Act: someone ships a hotfix straight to the Deployment, then the rollout is promoted
     await kube().apps.patchNamespacedDeployment({
@@ -157,7 +141,7 @@ describe('rollouts people can trust with production', () => {
   it('an HPA-style scale of the Deployment mid-rollout is followed, not undone (item 10)', async () => {
     // Prepare: a canary at 50 % of 4 (2 stable + 2 canary), waiting at an open pause
     const app = await createApp({ replicas: 4 });
-    const body = await canaryAtOpenPause(runtime, app.namespace);
+    const body = await startPausedCanary(runtime, app, OPEN_PAUSE_THEN_FULL);
 
     // Act: scaled to 6 by someone else (an HPA writes spec.replicas the same way), then promoted
     await kube().apps.patchNamespacedDeployment({

@@ -1,3 +1,4 @@
+import type { V1PodSpec } from '@kubernetes/client-node';
 import {
   CreateClusterCommand,
   DeleteClusterCommand,
@@ -18,20 +19,12 @@ import {
   uniqueName,
   type TestRuntime,
 } from '../helpers/stack';
+import { deploymentManifest } from '../helpers/manifests';
 
 const BATCH_TAINT = { key: 'dedicated', value: 'batch', effect: 'NO_SCHEDULE' } as const;
 
-const deployment = (name: string, replicas: number, podSpec: Record<string, unknown> = {}) => ({
-  metadata: { name },
-  spec: {
-    replicas,
-    selector: { matchLabels: { app: name } },
-    template: {
-      metadata: { labels: { app: name } },
-      spec: { containers: [{ name: 'app', image: 'nginx:1' }], ...podSpec },
-    },
-  },
-});
+const deployment = (name: string, replicas: number, podSpec: Omit<V1PodSpec, 'containers'> = {}) =>
+  deploymentManifest({ name, replicas, container: { name: 'app', image: 'nginx:1' }, podSpec });
 
 const pod = (name: string, spec: Record<string, unknown> = {}) => ({
   metadata: { name },

@@ -2,6 +2,7 @@ import { createTestCluster, deleteTestCluster, kubeOf, waitForNodes } from '../h
 import { UPDATE_SECONDS_TAG } from '../helpers/nodegroups';
 import { createAlarm, setAlarm } from '../helpers/rollout-fixtures';
 import { api, eventually, startTestRuntime, type TestRuntime, uniqueName } from '../helpers/stack';
+import { deploymentManifest } from '../helpers/manifests';
 
 const BATCH_TAINT = { key: 'dedicated', value: 'batch', effect: 'NO_SCHEDULE' } as const;
 
@@ -61,19 +62,11 @@ describe('node-group scaling moves the Kubernetes Nodes', () => {
     const three = await waitForNodes(cluster, 3, general);
     await apps.createNamespacedDeployment({
       namespace: 'default',
-      body: {
-        metadata: { name: app },
-        spec: {
-          replicas: 3,
-          selector: { matchLabels: { app } },
-          template: {
-            metadata: { labels: { app } },
-            spec: {
-              containers: [{ name: 'app', image: 'nginx:1', resources: { requests: { cpu: '1200m' } } }],
-            },
-          },
-        },
-      },
+      body: deploymentManifest({
+        name: app,
+        replicas: 3,
+        container: { name: 'app', image: 'nginx:1', resources: { requests: { cpu: '1200m' } } },
+      }),
     });
     await eventually('3 replicas ready', async () => {
       const d = await apps.readNamespacedDeployment({ namespace: 'default', name: app });

@@ -1,45 +1,34 @@
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { deleteTestCluster, kubeOf } from '../helpers/clusters';
-import { api, awsClientConfig, eventually, startTestRuntime, uniqueName, type TestRuntime } from '../helpers/stack';
+import { deleteClustersMade, operationDone, PROVISION_STEPS, track } from '../helpers/cluster-fixtures';
+import { kubeOf } from '../helpers/clusters';
+import { api, awsClientConfig, startTestRuntime, uniqueName, type TestRuntime } from '../helpers/stack';
 
 /** HTTP in → workflow → EKS (emulator) → Kubernetes (real API server) → operation status out. */
 describe('walking skeleton: POST /clusters end to end', () => {
   let runtime: TestRuntime;
-  /** Each cluster has its own control plane in the sandbox: stop them when done. */
-  const created: string[] = [];
   beforeAll(async () => {
     runtime = await startTestRuntime();
   });
   afterAll(async () => {
-    await Promise.all(created.map(deleteTestCluster));
+    // Each cluster has its own control plane in the sandbox: stop them when done.
+    await deleteClustersMade();
     await runtime?.close();
   }, 60000);
 
   it('provisions a cluster on the emulator and its baseline namespaces on the API server', async () => {
     // Prepare
-    const name = uniqueName('skeleton');
-    created.push(name);
+    const name = track(uniqueName('skeleton'));
     const teamNamespace = uniqueName('team');
 
     // Act
     const accepted = await api(runtime, 'POST', '/clusters', { name, namespaces: [teamNamespace] });
-    const operation = await eventually('operation to finish', async () => {
-      const { body } = await api(runtime, 'GET', `/operations/${accepted.body.operationId}`);
-      return body.status === 'Running' ? undefined : body;
-    });
+    const operation = await operationDone(runtime, accepted.body.operationId);
 
     // Assess
     expect(accepted.status).toBe(202);
     expect(accepted.body.cluster).toEqual({ name, status: 'CREATING' });
     expect(operation.status).toBe('Succeeded');
-    expect(operation.steps.map((s: { name: string }) => s.name)).toEqual([
-      'ControlPlaneRequested',
-      'ControlPlaneActive',
-      'NodegroupsAndAddonsReady',
-      'AccessApplied',
-      'BaselineApplied',
-      'Completed',
-    ]);
+    expect(operation.steps.map((s: { name: string }) => s.name)).toEqual(PROVISION_STEPS);
     const cluster = await new EKSClient(awsClientConfig()).send(new DescribeClusterCommand({ name }));
     expect(cluster.cluster?.status).toBe('ACTIVE');
     expect(cluster.cluster?.tags?.['eksflow:operation']).toBe(accepted.body.operationId);
@@ -54,14 +43,9 @@ describe('walking skeleton: POST /clusters end to end', () => {
 
   it('answers a repeated identical POST with 200 "nothing to change", starting nothing', async () => {
     // Prepare
-    const name = uniqueName('taken');
-    created.push(name);
+    const name = track(uniqueName('taken'));
     const first = await api(runtime, 'POST', '/clusters', { name });
-    await eventually('first operation', async () =>
-      (await api(runtime, 'GET', `/operations/${first.body.operationId}`)).body.status === 'Succeeded'
-        ? true
-        : undefined,
-    );
+    expect((await operationDone(runtime, first.body.operationId)).status).toBe('Succeeded');
     const executionsBefore = runtime.engine.list().length;
 
     // Act

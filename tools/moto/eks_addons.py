@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-Environ = dict[str, Any]
+from wsgi_io import Environ, answer_json, call, read_json
 
 # How long an add-on or access entry stays CREATING/UPDATING/DELETING: long enough for a client to see the
 # transition and have to wait for it, short enough for tests. EKS takes tens of seconds.
@@ -93,19 +93,12 @@ def _region(environ: Environ) -> str:
 
 def _respond(start_response: Any, status: int, body: dict[str, Any]) -> Iterable[bytes]:
     reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 409: "Conflict"}.get(status, "Error")
-    data = json.dumps(body, default=str).encode()
-    start_response(f"{status} {reason}", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
-    return [data]
+    return answer_json(start_response, f"{status} {reason}", body)
 
 
 def _error(start_response: Any, status: int, code: str, message: str) -> Iterable[bytes]:
     # The REST-JSON error shape the SDK reads: the type in x-amzn-errortype, the message in the body.
-    data = json.dumps({"message": message}).encode()
-    start_response(
-        f"{status} Error",
-        [("Content-Type", "application/json"), ("x-amzn-errortype", code), ("Content-Length", str(len(data)))],
-    )
-    return [data]
+    return answer_json(start_response, f"{status} Error", {"message": message}, [("x-amzn-errortype", code)])
 
 
 def _call_moto(app: Any, environ: Environ, method: str, path: str, body: bytes = b"") -> tuple[int, dict[str, Any]]:
@@ -125,22 +118,12 @@ def _call_moto(app: Any, environ: Environ, method: str, path: str, body: bytes =
             "wsgi.input": io.BytesIO(body),
         }
     )
-    captured: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
-        captured["status"] = int(status.split(" ", 1)[0])
-
-    chunks = app(sub, start_response)
+    status, _headers, text = call(app, sub)
+    code = int(status.split(" ", 1)[0])
     try:
-        text = b"".join(chunks)
-    finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
-    try:
-        return captured.get("status", 500), json.loads(text or b"{}")
+        return code, json.loads(text or b"{}")
     except ValueError:
-        return captured.get("status", 500), {}
+        return code, {}
 
 
 def _cluster_state(app: Any, environ: Environ, name: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
@@ -160,22 +143,20 @@ def _cluster_state(app: Any, environ: Environ, name: str) -> tuple[dict[str, Any
         return cluster, state
 
 
-def _read_json(environ: Environ) -> dict[str, Any]:
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    raw = environ["wsgi.input"].read(length) if length else b""
-    return json.loads(raw or b"{}")
-
-
 def _minor(version: str) -> tuple[int, int]:
     major, minor = version.split(".")[:2]
     return int(major), int(minor)
+
+
+def _supports(oldest: str, newest: str, kube_version: str) -> bool:
+    return _minor(oldest) <= _minor(kube_version) <= _minor(newest)
 
 
 def _compatible(addon: str, kube_version: str) -> list[str]:
     return [
         version
         for version, oldest, newest in ADDON_CATALOGUE.get(addon, [])
-        if _minor(oldest) <= _minor(kube_version) <= _minor(newest)
+        if _supports(oldest, newest, kube_version)
     ]
 
 
@@ -192,12 +173,11 @@ def _public(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if not k.startswith("_")}
 
 
-def _addons(app: Any, environ: Environ, start_response: Any, cluster_name: str, tail: str) -> Iterable[bytes]:
-    cluster, state = _cluster_state(app, environ, cluster_name)
-    if cluster is None or state is None:
-        return _error(start_response, 404, "ResourceNotFoundException", f"No cluster found for name: {cluster_name}.")
+def _addons(
+    environ: Environ, start_response: Any, cluster: dict[str, Any], state: dict[str, Any], parts: list[str]
+) -> Iterable[bytes]:
+    cluster_name = cluster["name"]
     method = environ["REQUEST_METHOD"]
-    parts = [unquote(p) for p in tail.split("/") if p]
     addons: dict[str, dict[str, Any]] = state["addons"]
     with _lock:
         for name in list(addons):
@@ -206,7 +186,7 @@ def _addons(app: Any, environ: Environ, start_response: Any, cluster_name: str, 
         if method == "GET" and not parts:
             return _respond(start_response, 200, {"addons": sorted(addons)})
         if method == "POST" and not parts:
-            body = _read_json(environ)
+            body = read_json(environ)
             name = body.get("addonName", "")
             if name not in ADDON_CATALOGUE:
                 return _error(start_response, 400, "InvalidParameterException", f"Addon {name} is not supported")
@@ -246,7 +226,7 @@ def _addons(app: Any, environ: Environ, start_response: Any, cluster_name: str, 
             addon["_until"] = time.time() + TRANSITION_SECONDS
             return _respond(start_response, 200, {"addon": _public(addon)})
         if method == "POST" and parts[1:] == ["update"]:
-            body = _read_json(environ)
+            body = read_json(environ)
             version = body.get("addonVersion") or addon["addonVersion"]
             if version not in _compatible(name, cluster["version"]):
                 return _error(start_response, 400, "InvalidParameterException", f"Addon version {version} not compatible")
@@ -261,19 +241,17 @@ def _addons(app: Any, environ: Environ, start_response: Any, cluster_name: str, 
     return _error(start_response, 400, "InvalidRequestException", "unsupported add-on request")
 
 
-def _access(app: Any, environ: Environ, start_response: Any, cluster_name: str, tail: str) -> Iterable[bytes]:
-    cluster, state = _cluster_state(app, environ, cluster_name)
-    if cluster is None or state is None:
-        return _error(start_response, 404, "ResourceNotFoundException", f"No cluster found for name: {cluster_name}.")
+def _access(
+    environ: Environ, start_response: Any, cluster: dict[str, Any], state: dict[str, Any], segments: list[str]
+) -> Iterable[bytes]:
+    cluster_name = cluster["name"]
     method = environ["REQUEST_METHOD"]
-    # The principal ARN is one URL-encoded path segment; policy ARNs after /access-policies/ likewise.
-    segments = [unquote(p) for p in tail.split("/") if p]
     entries: dict[str, dict[str, Any]] = state["access"]
     with _lock:
         if method == "GET" and not segments:
             return _respond(start_response, 200, {"accessEntries": sorted(entries)})
         if method == "POST" and not segments:
-            body = _read_json(environ)
+            body = read_json(environ)
             principal = body.get("principalArn", "")
             if not re.match(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:", principal):
                 return _error(start_response, 400, "InvalidParameterException", "principalArn must be an IAM ARN")
@@ -305,7 +283,7 @@ def _access(app: Any, environ: Environ, start_response: Any, cluster_name: str, 
         if rest[:1] == ["access-policies"]:
             policies: dict[str, dict[str, Any]] = entry["_policies"]
             if method == "POST" and len(rest) == 1:
-                body = _read_json(environ)
+                body = read_json(environ)
                 policy = body.get("policyArn", "")
                 if not policy.startswith("arn:aws:eks::aws:cluster-access-policy/"):
                     return _error(start_response, 400, "InvalidParameterException", "policyArn is not an access policy")
@@ -361,7 +339,7 @@ def handle(app: Any, environ: Environ, start_response: Any) -> Iterable[bytes]:
                 "addonVersions": [
                     {"addonVersion": v, "compatibilities": [{"clusterVersion": kube_version or newest, "defaultVersion": i == 0}]}
                     for i, (v, oldest, newest) in enumerate(ADDON_CATALOGUE.get(name, []))
-                    if kube_version is None or _minor(oldest) <= _minor(kube_version) <= _minor(newest)
+                    if kube_version is None or _supports(oldest, newest, kube_version)
                 ],
             }
             for name in names
@@ -374,10 +352,14 @@ def handle(app: Any, environ: Environ, start_response: Any) -> Iterable[bytes]:
     match = _CLUSTER_PATH.match(path)
     assert match is not None  # claims() matched it
     name, rest, tail = unquote(match["name"]), match["rest"], match["tail"] or ""
-    if rest == "addons":
-        return _addons(app, environ, start_response, name, tail)
-    if rest == "access-entries":
-        return _access(app, environ, start_response, name, tail)
+    if rest in ("addons", "access-entries"):
+        cluster, state = _cluster_state(app, environ, name)
+        if cluster is None or state is None:
+            return _error(start_response, 404, "ResourceNotFoundException", f"No cluster found for name: {name}.")
+        # One URL-encoded segment each: an add-on's name, a principal ARN, a policy ARN after /access-policies/.
+        segments = [unquote(p) for p in tail.split("/") if p]
+        serve = _addons if rest == "addons" else _access
+        return serve(environ, start_response, cluster, state, segments)
     with _lock:
         update = _updates[unquote(tail.lstrip("/"))]
     return _respond(start_response, 200, {"update": update})

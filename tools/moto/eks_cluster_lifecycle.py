@@ -23,6 +23,7 @@ from typing import Any
 
 from extensions import Environ, Extension, StartResponse, WsgiApp
 from moto.eks.models import eks_backends
+from wsgi_io import answer_json, call, passthrough, read_json
 
 INTERNAL_PREFIX = "/_eksflow/eks/"
 CREATING = "CREATING"
@@ -66,34 +67,6 @@ def _backend_of(cluster: Any) -> Any:
     return eks_backends[account][region]
 
 
-def _call(app: WsgiApp, environ: Environ) -> tuple[str, list[tuple[str, str]], bytes]:
-    captured: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
-        captured["status"], captured["headers"] = status, headers
-
-    response = app(environ, start_response)
-    try:
-        body = b"".join(response)
-    finally:
-        close = getattr(response, "close", None)
-        if close is not None:
-            close()
-    return captured["status"], captured["headers"], body
-
-
-def _answer(start_response: StartResponse, status: str, payload: Any, headers: list[tuple[str, str]] | None = None):
-    body = json.dumps(payload, default=str).encode()
-    kept = [(k, v) for k, v in (headers or []) if k.lower() not in ("content-length", "content-type")]
-    start_response(status, [*kept, ("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-    return [body]
-
-
-def _passthrough(start_response: StartResponse, status: str, headers: list[tuple[str, str]], body: bytes):
-    start_response(status, headers)
-    return [body]
-
-
 def _set_creating(cluster: Any) -> None:
     cluster.status = CREATING
     cluster.endpoint = None
@@ -113,16 +86,16 @@ def _cluster_json(cluster: Any, moto_json: dict[str, Any]) -> dict[str, Any]:
 
 
 def _create_cluster(app: WsgiApp, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-    status, headers, body = _call(app, environ)
+    status, headers, body = call(app, environ)
     if not status.startswith("200"):
-        return _passthrough(start_response, status, headers, body)
+        return passthrough(start_response, status, headers, body)
     answer = json.loads(body)
     with _state_lock:
         cluster = _cluster_by_arn(answer["cluster"]["arn"])
         if cluster is not None:
             _set_creating(cluster)
             answer["cluster"] = _cluster_json(cluster, answer["cluster"])
-    return _answer(start_response, status, answer, headers)
+    return answer_json(start_response, status, answer, headers)
 
 
 def _delete_cluster(app: WsgiApp, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
@@ -131,20 +104,20 @@ def _delete_cluster(app: WsgiApp, environ: Environ, start_response: StartRespons
         # moto's delete_cluster pops the Cluster: keep the objects to put the deleted one back, DELETING,
         # until the sandbox has stopped its control plane.
         candidates = {c.arn: c for c in _clusters_named(name)}
-        status, headers, body = _call(app, environ)
+        status, headers, body = call(app, environ)
         if not status.startswith("200"):
-            return _passthrough(start_response, status, headers, body)
+            return passthrough(start_response, status, headers, body)
         answer = json.loads(body)
         cluster = candidates.get(answer["cluster"]["arn"])
         if cluster is None:
-            return _passthrough(start_response, status, headers, body)
+            return passthrough(start_response, status, headers, body)
         backend = _backend_of(cluster)
         if backend.clusters.get(name) is not cluster:
             backend.clusters[name] = cluster
             backend.cluster_count += 1
         cluster.status = DELETING
         answer["cluster"] = _cluster_json(cluster, answer["cluster"])
-    return _answer(start_response, status, answer, headers)
+    return answer_json(start_response, status, answer, headers)
 
 
 def _clusters_named(name: str) -> list[Any]:
@@ -157,40 +130,33 @@ def _clusters_named(name: str) -> list[Any]:
     ]
 
 
-def _read_json(environ: Environ) -> dict[str, Any]:
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    raw = environ["wsgi.input"].read(length) if length else b""
-    parsed = json.loads(raw or b"{}")
-    return parsed if isinstance(parsed, dict) else {}
-
-
 def _internal(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
     action = environ.get("PATH_INFO", "")[len(INTERNAL_PREFIX) :]
     if environ.get("REQUEST_METHOD") != "POST":
-        return _answer(start_response, "405 Method Not Allowed", {"error": "POST only"})
-    body = _read_json(environ)
+        return answer_json(start_response, "405 Method Not Allowed", {"error": "POST only"})
+    body = read_json(environ)
     if action == "manage":
         _managed.set()
-        return _answer(start_response, "200 OK", {"managed": True})
+        return answer_json(start_response, "200 OK", {"managed": True})
     with _state_lock:
         cluster = _cluster_by_arn(str(body.get("arn", "")))
         if cluster is None:
-            return _answer(start_response, "404 Not Found", {"error": f"no cluster {body.get('arn')}"})
+            return answer_json(start_response, "404 Not Found", {"error": f"no cluster {body.get('arn')}"})
         if action == "control-plane":
             if cluster.status == DELETING:
-                return _answer(start_response, "409 Conflict", {"error": "cluster is DELETING"})
+                return answer_json(start_response, "409 Conflict", {"error": "cluster is DELETING"})
             cluster.endpoint = str(body["endpoint"])
             cluster.certificate_authority = {"data": str(body["caData"])}
             cluster.status = ACTIVE
-            return _answer(start_response, "200 OK", {"status": cluster.status})
+            return answer_json(start_response, "200 OK", {"status": cluster.status})
         if action == "deleted":
             if cluster.status != DELETING:
-                return _answer(start_response, "409 Conflict", {"error": f"cluster is {cluster.status}"})
+                return answer_json(start_response, "409 Conflict", {"error": f"cluster is {cluster.status}"})
             backend = _backend_of(cluster)
             backend.clusters.pop(cluster.name, None)
             backend.cluster_count -= 1
-            return _answer(start_response, "200 OK", {"deleted": cluster.name})
-    return _answer(start_response, "404 Not Found", {"error": f"unknown action {action}"})
+            return answer_json(start_response, "200 OK", {"deleted": cluster.name})
+    return answer_json(start_response, "404 Not Found", {"error": f"unknown action {action}"})
 
 
 def _handle(app: WsgiApp, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extensions import Environ, Extension, StartResponse, WsgiApp
+from wsgi_io import answer_json, call, passthrough
 
 UPDATE_SECONDS_ENV = "EKSFLOW_EMULATOR_NODEGROUP_UPDATE_SECONDS"
 UPDATE_SECONDS_TAG = "eksflow.emulator/update-seconds"
@@ -100,12 +101,6 @@ def _update_seconds(nodegroup: Any) -> float:
         return DEFAULT_UPDATE_SECONDS
 
 
-def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> Iterable[bytes]:
-    data = json.dumps(body).encode()
-    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
-    return [data]
-
-
 def _finish_later(update: NodegroupUpdate, nodegroup: Any) -> None:
     """The node group goes back to ACTIVE when its last update completes."""
 
@@ -127,7 +122,7 @@ def handle(app: WsgiApp, environ: Environ, start_response: StartResponse) -> Ite
             update = _updates.get(match["update"])
         if update is None or update.cluster != match["cluster"]:
             return app(environ, start_response)
-        return _json(start_response, "200 OK", {"update": update.as_json()})
+        return answer_json(start_response, "200 OK", {"update": update.as_json()})
 
     match = UPDATE_CONFIG_PATH.match(path)
     assert match is not None
@@ -137,21 +132,14 @@ def handle(app: WsgiApp, environ: Environ, start_response: StartResponse) -> Ite
         return app(environ, start_response)  # moto answers the ResourceNotFoundException
     if nodegroup.status == "UPDATING":
         # Real EKS refuses a second update while one is in progress.
-        return _json(
+        return answer_json(
             start_response,
             "409 Conflict",
             {"message": f"Nodegroup {match['nodegroup']} is currently UPDATING", "__type": "ResourceInUseException"},
         )
-    captured: dict[str, Any] = {}
-
-    def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        captured["status"], captured["headers"] = status, headers
-        return lambda _data: None
-
-    body = b"".join(app(environ, capture))
-    if not captured["status"].startswith("200"):
-        start_response(captured["status"], captured["headers"])
-        return [body]
+    status, headers, body = call(app, environ)
+    if not status.startswith("200"):
+        return passthrough(start_response, status, headers, body)
     moto_update = json.loads(body)["update"]
     now = time.time()
     update = NodegroupUpdate(
@@ -168,7 +156,7 @@ def handle(app: WsgiApp, environ: Environ, start_response: StartResponse) -> Ite
             nodegroup.status = "UPDATING"
     if update.status() == "InProgress":
         _finish_later(update, nodegroup)
-    return _json(start_response, "200 OK", {"update": update.as_json()})
+    return answer_json(start_response, "200 OK", {"update": update.as_json()})
 
 
 EKS_NODEGROUP_UPDATES = Extension(

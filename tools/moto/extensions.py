@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import wsgi_io
+
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
@@ -36,14 +38,9 @@ def _is_dynamodb(environ: Environ) -> bool:
 
 def _serialized(app: WsgiApp, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
     with _dynamodb_lock:
-        response = app(environ, start_response)
-        try:
-            # Read the whole body under the lock: a WSGI app may do its work lazily while it is iterated.
-            return [b"".join(response)]
-        finally:
-            close = getattr(response, "close", None)
-            if close is not None:
-                close()
+        # Read the whole answer under the lock: a WSGI app may do its work lazily while it is iterated.
+        status, headers, body = wsgi_io.call(app, environ)
+    return wsgi_io.passthrough(start_response, status, headers, body)
 
 
 SERIALIZED_DYNAMODB = Extension(

@@ -144,8 +144,7 @@ export class DynamoDbScalingStore implements ScalingStore {
   async createSchedule(schedule: ScalingSchedule): Promise<void> {
     await this.createItem(
       {
-        pk: ngKey(schedule.cluster, schedule.nodegroup),
-        sk: `SCHEDULE#${schedule.name}`,
+        ...scheduleKey(schedule.cluster, schedule.nodegroup, schedule.name),
         gsi1pk: 'SCHEDULES',
         gsi1sk: `${schedule.cluster}#${schedule.nodegroup}#${schedule.name}`,
         ...schedule,
@@ -155,7 +154,7 @@ export class DynamoDbScalingStore implements ScalingStore {
   }
 
   async listSchedules(cluster: string, nodegroup: string): Promise<ScalingSchedule[]> {
-    return (await this.itemsOf(cluster, nodegroup, 'SCHEDULE#')).map((i) => strip<ScalingSchedule>(i));
+    return (await this.itemsOf(cluster, nodegroup, SCHEDULE_PREFIX)).map((i) => strip<ScalingSchedule>(i));
   }
 
   async allSchedules(): Promise<ScalingSchedule[]> {
@@ -172,7 +171,7 @@ export class DynamoDbScalingStore implements ScalingStore {
       this.doc.send(
         new GetCommand({
           TableName: this.tableName,
-          Key: { pk: ngKey(cluster, nodegroup), sk: `SCHEDULE#${name}` },
+          Key: scheduleKey(cluster, nodegroup, name),
           ConsistentRead: true,
         }),
       ),
@@ -181,12 +180,12 @@ export class DynamoDbScalingStore implements ScalingStore {
   }
 
   async deleteSchedule(cluster: string, nodegroup: string, name: string): Promise<boolean> {
-    return this.deleteItem(ngKey(cluster, nodegroup), `SCHEDULE#${name}`);
+    return this.deleteItem(scheduleKey(cluster, nodegroup, name));
   }
 
   async claimScheduleFiring(schedule: ScalingSchedule, occurrence: string): Promise<boolean> {
     return this.conditionalSet(
-      { pk: ngKey(schedule.cluster, schedule.nodegroup), sk: `SCHEDULE#${schedule.name}` },
+      scheduleKey(schedule.cluster, schedule.nodegroup, schedule.name),
       'lastOccurrence',
       occurrence,
       // ISO timestamps of one format order as strings do: an older or equal occurrence is late or repeated.
@@ -196,7 +195,7 @@ export class DynamoDbScalingStore implements ScalingStore {
 
   async releaseScheduleFiring(schedule: ScalingSchedule, occurrence: string): Promise<void> {
     await this.restore(
-      { pk: ngKey(schedule.cluster, schedule.nodegroup), sk: `SCHEDULE#${schedule.name}` },
+      scheduleKey(schedule.cluster, schedule.nodegroup, schedule.name),
       'lastOccurrence',
       occurrence,
       schedule.lastOccurrence,
@@ -206,8 +205,7 @@ export class DynamoDbScalingStore implements ScalingStore {
   async createPolicy(policy: ScalingPolicy): Promise<void> {
     await this.createItem(
       {
-        pk: ngKey(policy.cluster, policy.nodegroup),
-        sk: `POLICY#${policy.name}`,
+        ...policyKey(policy.cluster, policy.nodegroup, policy.name),
         gsi1pk: `ALARM#${policy.alarm}`,
         gsi1sk: `${policy.cluster}#${policy.nodegroup}#${policy.name}`,
         ...policy,
@@ -217,7 +215,7 @@ export class DynamoDbScalingStore implements ScalingStore {
   }
 
   async listPolicies(cluster: string, nodegroup: string): Promise<ScalingPolicy[]> {
-    return (await this.itemsOf(cluster, nodegroup, 'POLICY#')).map((i) => strip<ScalingPolicy>(i));
+    return (await this.itemsOf(cluster, nodegroup, POLICY_PREFIX)).map((i) => strip<ScalingPolicy>(i));
   }
 
   async policiesForAlarm(alarm: string): Promise<ScalingPolicy[]> {
@@ -230,7 +228,7 @@ export class DynamoDbScalingStore implements ScalingStore {
   }
 
   async allPolicies(): Promise<ScalingPolicy[]> {
-    return (await this.scan('POLICY#')).map((i) => strip<ScalingPolicy>(i));
+    return (await this.scan(POLICY_PREFIX)).map((i) => strip<ScalingPolicy>(i));
   }
 
   /**
@@ -258,11 +256,11 @@ export class DynamoDbScalingStore implements ScalingStore {
   }
 
   async deletePolicy(cluster: string, nodegroup: string, name: string): Promise<boolean> {
-    return this.deleteItem(ngKey(cluster, nodegroup), `POLICY#${name}`);
+    return this.deleteItem(policyKey(cluster, nodegroup, name));
   }
 
   async claimPolicyFiring(policy: ScalingPolicy, now: string): Promise<boolean> {
-    const key = { pk: ngKey(policy.cluster, policy.nodegroup), sk: `POLICY#${policy.name}` };
+    const key = policyKey(policy.cluster, policy.nodegroup, policy.name);
     const condition = policy.lastFiredAt
       ? 'attribute_exists(pk) AND lastFiredAt = :expected'
       : 'attribute_exists(pk) AND attribute_not_exists(lastFiredAt)';
@@ -271,7 +269,7 @@ export class DynamoDbScalingStore implements ScalingStore {
 
   async releasePolicyFiring(policy: ScalingPolicy, claimedAt: string): Promise<void> {
     await this.restore(
-      { pk: ngKey(policy.cluster, policy.nodegroup), sk: `POLICY#${policy.name}` },
+      policyKey(policy.cluster, policy.nodegroup, policy.name),
       'lastFiredAt',
       claimedAt,
       policy.lastFiredAt,
@@ -337,9 +335,9 @@ export class DynamoDbScalingStore implements ScalingStore {
     }
   }
 
-  private async deleteItem(pk: string, sk: string): Promise<boolean> {
+  private async deleteItem(key: { pk: string; sk: string }): Promise<boolean> {
     const out = await this.send('DeleteItem', () =>
-      this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk, sk }, ReturnValues: 'ALL_OLD' })),
+      this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key, ReturnValues: 'ALL_OLD' })),
     );
     return out.Attributes !== undefined;
   }
@@ -369,8 +367,20 @@ export class DynamoDbScalingStore implements ScalingStore {
   }
 }
 
+/** Sort-key prefixes of a node group's schedules and policies (one place, so keys and queries agree). */
+const SCHEDULE_PREFIX = 'SCHEDULE#';
+const POLICY_PREFIX = 'POLICY#';
+
 function ngKey(cluster: string, nodegroup: string): string {
   return `NG#${cluster}#${nodegroup}`;
+}
+
+function scheduleKey(cluster: string, nodegroup: string, name: string) {
+  return { pk: ngKey(cluster, nodegroup), sk: `${SCHEDULE_PREFIX}${name}` };
+}
+
+function policyKey(cluster: string, nodegroup: string, name: string) {
+  return { pk: ngKey(cluster, nodegroup), sk: `${POLICY_PREFIX}${name}` };
 }
 
 function lockKey(cluster: string, nodegroup: string) {

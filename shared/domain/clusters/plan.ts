@@ -7,25 +7,13 @@ import {
   LATEST_ADDON_VERSION,
   type NamespaceSpec,
   type NodegroupSpec,
-  type Taint,
 } from './cluster';
 
-/** What EKS shows of a node group, in the spec's terms. */
-export interface ObservedNodegroup {
-  name: string;
+/** What EKS shows of a node group, in the spec's terms (it may leave out the capacity type and the role). */
+export interface ObservedNodegroup extends Omit<NodegroupSpec, 'capacityType' | 'nodeRoleArn'> {
   status: string;
-  instanceTypes: string[];
   capacityType?: string;
-  amiType?: string;
-  diskSize?: number;
-  minSize: number;
-  maxSize: number;
-  desiredSize: number;
-  labels: Record<string, string>;
-  taints: Taint[];
-  subnetIds: string[];
   nodeRoleArn?: string;
-  maxUnavailable?: number;
   tags: Record<string, string>;
 }
 
