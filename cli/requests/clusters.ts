@@ -11,38 +11,40 @@ export const clusterCreate = (spec: unknown, o: { dryRun?: boolean } = {}): ApiR
 });
 export const clusterGet = (name: string): ApiRequest => ({ method: 'GET', path: `/clusters/${seg(name)}` });
 export const clusterList = (): ApiRequest => ({ method: 'GET', path: '/clusters' });
-export const clusterDelete = (name: string, o: { force?: boolean } = {}): ApiRequest => ({
-  method: 'DELETE',
-  path: `/clusters/${seg(name)}${o.force ? '?force=true' : ''}`,
-});
+export function clusterDelete(name: string, o: { force?: boolean; dryRun?: boolean } = {}): ApiRequest {
+  const query = new URLSearchParams({ ...(o.force ? { force: 'true' } : {}), ...(o.dryRun ? { dryRun: 'true' } : {}) });
+  const search = query.toString();
+  return { method: 'DELETE', path: `/clusters/${seg(name)}${search ? `?${search}` : ''}` };
+}
 
 export const nodegroupGet = (cluster: string, nodegroup?: string): ApiRequest => ({
   method: 'GET',
   path: nodegroup ? nodegroupPath(cluster, nodegroup) : `/clusters/${seg(cluster)}/nodegroups`,
 });
 
+/** The flags of `nodegroups scale`, named as the API's fields (`--desired-size` → `desiredSize`). */
 export interface ScaleOptions {
-  desired?: number;
+  desiredSize?: number;
   delta?: number;
   fitPendingPods?: boolean;
-  min?: number;
-  max?: number;
+  minSize?: number;
+  maxSize?: number;
 }
 
 /** `POST …/scale`: exactly one of `{desiredSize}`, `{delta}`, `{fitPendingPods: true}`, with optional bounds. */
 export function nodegroupScale(cluster: string, nodegroup: string, o: ScaleOptions): ApiRequest {
-  const how = [o.desired !== undefined, o.delta !== undefined, o.fitPendingPods === true].filter(Boolean).length;
+  const how = [o.desiredSize !== undefined, o.delta !== undefined, o.fitPendingPods === true].filter(Boolean).length;
   if (how !== 1)
-    throw new UsageError('nodegroups scale: give exactly one of --desired N, --delta N, --fit-pending-pods');
+    throw new UsageError('nodegroups scale: give exactly one of --desired-size N, --delta N, --fit-pending-pods');
   return {
     method: 'POST',
     path: `${nodegroupPath(cluster, nodegroup)}/scale`,
     body: {
-      ...(o.desired !== undefined ? { desiredSize: o.desired } : {}),
+      ...(o.desiredSize !== undefined ? { desiredSize: o.desiredSize } : {}),
       ...(o.delta !== undefined ? { delta: o.delta } : {}),
       ...(o.fitPendingPods ? { fitPendingPods: true } : {}),
-      ...(o.min !== undefined ? { minSize: o.min } : {}),
-      ...(o.max !== undefined ? { maxSize: o.max } : {}),
+      ...(o.minSize !== undefined ? { minSize: o.minSize } : {}),
+      ...(o.maxSize !== undefined ? { maxSize: o.maxSize } : {}),
     },
   };
 }
@@ -51,9 +53,9 @@ export interface ScheduleOptions {
   name: string;
   schedule: string;
   timezone?: string;
-  desired?: number;
-  min?: number;
-  max?: number;
+  desiredSize?: number;
+  minSize?: number;
+  maxSize?: number;
   startDate?: string;
   endDate?: string;
 }
@@ -68,9 +70,9 @@ export function scheduleAdd(cluster: string, nodegroup: string, o: ScheduleOptio
       name: o.name,
       schedule: o.schedule,
       timezone: o.timezone ?? 'UTC',
-      ...(o.desired !== undefined ? { desiredSize: o.desired } : {}),
-      ...(o.min !== undefined ? { minSize: o.min } : {}),
-      ...(o.max !== undefined ? { maxSize: o.max } : {}),
+      ...(o.desiredSize !== undefined ? { desiredSize: o.desiredSize } : {}),
+      ...(o.minSize !== undefined ? { minSize: o.minSize } : {}),
+      ...(o.maxSize !== undefined ? { maxSize: o.maxSize } : {}),
       ...(o.startDate ? { startDate: o.startDate } : {}),
       ...(o.endDate ? { endDate: o.endDate } : {}),
     },

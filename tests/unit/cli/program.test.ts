@@ -141,6 +141,39 @@ describe('eksflow command line', () => {
     ]);
   });
 
+  it('clusters create: a dry run prints the plan; a spec already in place (200 changed:false) is no operation to wait for', async () => {
+    // Prepare
+    const plan = [
+      { resource: 'controlPlane', name: 'prod-1', action: 'unchanged' },
+      { resource: 'nodegroup', name: 'general', action: 'update', changes: ['desiredSize'] },
+    ];
+    const api = await fakeApi((seen) =>
+      seen.path.includes('dryRun')
+        ? { status: 200, body: { plan } }
+        : {
+            status: 200,
+            body: { cluster: { name: 'prod-1', status: 'ACTIVE' }, changed: false, message: 'prod-1 matches', plan },
+          },
+    );
+    writeFileSync(path.join(api.dir, 'prod-1.json'), '{"name": "prod-1"}');
+
+    // Act
+    const dryRun = await api.run(['clusters', 'create', '-f', 'prod-1.json', '--dry-run']);
+    const unchanged = await api.run(['clusters', 'create', '-f', 'prod-1.json', '--wait']);
+    await api.close();
+
+    // Assess
+    expect(dryRun.code).toBe(0);
+    expect(dryRun.stdout.split('\n')).toEqual([
+      'ACTION     RESOURCE      NAME     CHANGES',
+      'unchanged  controlPlane  prod-1   ',
+      'update     nodegroup     general  desiredSize',
+      '',
+    ]);
+    expect(unchanged).toEqual({ code: 0, stdout: 'prod-1 matches\n', stderr: '' });
+    expect(api.seen.map((s) => `${s.method} ${s.path}`)).toEqual(['POST /clusters?dryRun=true', 'POST /clusters']);
+  });
+
   it('nodegroups scale --wait follows the operation: 0 when it succeeds, 1 with the error when it fails', async () => {
     // Prepare
     const outcomes = ['Succeeded', 'Failed'];
@@ -148,7 +181,15 @@ describe('eksflow command line', () => {
     for (const outcome of outcomes) {
       let polls = 0;
       const api = await fakeApi((seen) => {
-        if (seen.method === 'POST') return { status: 202, body: { operationId: 'op-9' } };
+        if (seen.method === 'POST')
+          return {
+            status: 202,
+            body: {
+              operationId: 'op-9',
+              from: { minSize: 1, desiredSize: 3, maxSize: 10 },
+              to: { minSize: 1, desiredSize: 5, maxSize: 10 },
+            },
+          };
         polls += 1;
         const done = polls >= 3;
         return {
@@ -171,7 +212,7 @@ describe('eksflow command line', () => {
 
       // Act
       results.push({
-        run: await api.run(['nodegroups', 'scale', 'prod-1', 'general', '--desired', '5', '--wait']),
+        run: await api.run(['nodegroups', 'scale', 'prod-1', 'general', '--desired-size', '5', '--wait']),
         seen: api.seen,
       });
       await api.close();
@@ -189,16 +230,21 @@ describe('eksflow command line', () => {
       expect.stringMatching(/^ScaleNodegroup prod-1 {2}Running {2}step 1 Requested {2}0s$/),
       expect.stringMatching(/^ScaleNodegroup prod-1 {2}Succeeded {2}step 2 Done {2}0s$/),
     ]);
+    expect(ok.run.stderr).toBe('operation op-9 started: min/desired/max 1/3/10 → 1/5/10\n');
     expect(failed.run.code).toBe(1);
     expect(failed.run.stderr).toContain('error: operation Failed: ScaleFailed: no capacity');
   });
 
   it('schedules and policies: add, list and rm call the contract routes', async () => {
-    // Prepare
-    const api = await fakeApi((seen) => ({
-      status: seen.method === 'POST' ? 201 : 200,
-      body: seen.method === 'GET' ? [] : {},
-    }));
+    // Prepare: the answers' shapes are the routes' (201 the record, 200 {schedules|policies|nodegroups}, 204, 202).
+    const api = await fakeApi((seen) => {
+      if (seen.method === 'DELETE' && seen.path.startsWith('/clusters/prod-1?'))
+        return { status: 202, body: { operationId: 'op-d', plan: [] } };
+      if (seen.method === 'DELETE') return { status: 204 };
+      if (seen.method === 'POST') return { status: 201, body: { ...(seen.body as object), cluster: 'prod-1' } };
+      const list = seen.path.split('/').at(-1) as string;
+      return { status: 200, body: { [list]: [] } };
+    });
 
     // Act
     const runs = [
@@ -211,7 +257,7 @@ describe('eksflow command line', () => {
         'night',
         '--schedule',
         'rate(1 day)',
-        '--desired',
+        '--desired-size',
         '1',
       ]),
       await api.run(['schedules', 'list', 'prod-1', 'general', '-o', 'json']),
@@ -239,7 +285,17 @@ describe('eksflow command line', () => {
 
     // Assess
     expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
-    expect(runs[1].stdout).toBe('[]\n');
+    expect(JSON.parse(runs[1].stdout)).toEqual({ schedules: [] });
+    expect(runs.map((r) => r.stdout.trim())).toEqual([
+      'schedule night added',
+      expect.any(String),
+      'schedule night removed',
+      'policy p added',
+      'NAME  ALARM  ON  ADJUSTMENT  VALUE  COOLDOWN  LAST FIRED',
+      'policy p removed',
+      'operation op-d started',
+      'NODEGROUP  STATUS  MIN  DESIRED  MAX  INSTANCE TYPES',
+    ]);
     expect(api.seen.map((s) => `${s.method} ${s.path}`)).toEqual([
       'POST /clusters/prod-1/nodegroups/general/schedules',
       'GET /clusters/prod-1/nodegroups/general/schedules',
