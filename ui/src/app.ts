@@ -72,13 +72,17 @@ function Clusters(props: { onPick: (cluster: string) => void }) {
       (c) => html`<div class="card" data-testid="cluster" data-cluster=${c.name}>
         <b><button class="link" onClick=${() => props.onPick(c.name)}>${c.name}</button></b>
         <span class="badge">${c.controlPlane?.status ?? ''}</span> <span class="muted">Kubernetes ${c.controlPlane?.version ?? '?'}</span>
-        <table>
+        ${
+          c.nodegroups?.length
+            ? html`<table>
           <tr><th>node group</th><th>status</th><th>min</th><th>desired</th><th>max</th></tr>
-          ${(c.nodegroups ?? []).map(
+          ${c.nodegroups.map(
             (n: any) =>
               html`<tr><td>${n.name}</td><td>${n.status}</td><td>${n.minSize}</td><td>${n.desiredSize}</td><td>${n.maxSize}</td></tr>`,
           )}
-        </table>
+        </table>`
+            : html`<p class="muted">no node groups</p>`
+        }
         ${(c.operations ?? []).slice(0, CLUSTER_OPERATIONS_SHOWN).map((op: any) => html`<${OperationRow} op=${op} />`)}
       </div>`,
     )}

@@ -117,6 +117,43 @@ describe('eksflow command line', () => {
     }
   });
 
+  it('every flag is described, and each example runs its own command with flags that command takes', async () => {
+    // Prepare
+    const io = {
+      stderr: { write: () => true },
+      env: {},
+      cwd: '/',
+      now: () => new Date(),
+      sleep: async () => undefined,
+    };
+    const { program } = buildProgram({ ...io, stdout: { write: () => true } });
+    const leaves = allCommands(program).filter((c) => c.commands.length === 0);
+    const pathOf = (c: Command): string => (c.parent?.parent ? `${pathOf(c.parent)} ${c.name()}` : c.name());
+    const flagsOf = (c: Command | null): (string | undefined)[] =>
+      c ? [...c.options.flatMap((o) => [o.long, o.short]), ...flagsOf(c.parent)] : [];
+
+    // Act
+    const problems: string[] = [];
+    for (const c of leaves) {
+      let help = '';
+      await runCli([...pathOf(c).split(' '), '--help'], { ...io, stdout: { write: (t: string) => (help += t) } });
+      for (const o of c.options) if (!o.description) problems.push(`${pathOf(c)} ${o.flags}: no description`);
+      const examples = help
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l.startsWith('$ eksflow '));
+      for (const line of examples) {
+        if (!`${line} `.startsWith(`$ eksflow ${pathOf(c)} `)) problems.push(`${line}: not an example of ${pathOf(c)}`);
+        const unknown = (line.match(/(?<=\s)--?[a-zA-Z][\w-]*/g) ?? []).filter((f) => !flagsOf(c).includes(f));
+        if (unknown.length) problems.push(`${line}: ${unknown.join(' ')} not a flag of ${pathOf(c)}`);
+      }
+    }
+
+    // Assess
+    expect(leaves.length).toBeGreaterThanOrEqual(24);
+    expect(problems).toEqual([]);
+  });
+
   it('clusters create -f reads YAML, posts the spec signed with the sandbox keys, prints the operation', async () => {
     // Prepare
     const api = await fakeApi(() => ({ status: 202, body: { operationId: 'op-1', cluster: { name: 'prod-1' } } }));
