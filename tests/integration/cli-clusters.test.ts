@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
 import { cliSandbox, eksflow } from '../helpers/cli-harness';
 import { deleteClustersMade, track } from '../helpers/cluster-fixtures';
 import { waitForNodes } from '../helpers/clusters';
@@ -173,6 +174,42 @@ describe('eksflow clusters, nodegroups, schedules, policies, operations against 
     expect([policyAdded, policies, policyRemoved, policiesAfter].map((r) => r.code)).toEqual([0, 0, 0, 0]);
     expect(policies.stdout).toMatch(new RegExp(`^busy +${alarm} +ALARM +change +1 +300s *$`, 'm'));
     expect(JSON.parse(policiesAfter.stdout)).toEqual({ policies: [] });
+  });
+
+  it('the restricted identity is refused (403, exit 1) a scale, a schedule and a delete, and nothing changes', async () => {
+    // Prepare: team-developer may read and roll out in team-* namespaces of the sandbox cluster only.
+    const restricted = cliSandbox(runtime, SANDBOX_RESTRICTED);
+    const before = await run('nodegroups', 'get', name, NODEGROUP, '-o', 'json');
+
+    // Act
+    const scale = await eksflow(['nodegroups', 'scale', name, NODEGROUP, '--desired-size', '3'], restricted);
+    const schedule = await eksflow(
+      ['schedules', 'add', name, NODEGROUP, '--name', 'x', '--schedule', 'rate(1 day)', '--desired-size', '3'],
+      restricted,
+    );
+    const teardown = await eksflow(['clusters', 'delete', name], restricted);
+    const after = await run('nodegroups', 'get', name, NODEGROUP, '-o', 'json');
+    const schedules = await run('schedules', 'list', name, NODEGROUP, '-o', 'json');
+    const missing = await run('operations', 'get', 'no-such-operation');
+
+    // Assess
+    for (const refused of [scale, schedule, teardown]) {
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/\(403 \w+\)/);
+    }
+    const sizes = (view: { minSize: number; desiredSize: number; maxSize: number; recentOperations: unknown[] }) => [
+      view.minSize,
+      view.desiredSize,
+      view.maxSize,
+      view.recentOperations.length,
+    ];
+    expect(sizes(JSON.parse(after.stdout))).toEqual(sizes(JSON.parse(before.stdout)));
+    expect(JSON.parse(schedules.stdout)).toEqual({ schedules: [] });
+    expect((await run('clusters', 'get', name)).code).toBe(0);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      'error: operation no-such-operation not found (404 NotFound)\n  id: no such operation\n',
+    );
   });
 
   it('clusters delete --dry-run plans and keeps it; delete --wait exits 0 and the cluster is gone', async () => {
