@@ -55,11 +55,12 @@ export function nodegroupCommands(program: Command, ctx: Context): void {
       .option('--delta <n>', 'add (or, negative, remove) this many nodes', int('--delta'))
       .option('--fit-pending-pods', 'as many nodes as the pending pods need')
       .option('--min-size <n>', 'new minimum size', int('--min-size'))
-      .option('--max-size <n>', 'new maximum size', int('--max-size')),
+      .option('--max-size <n>', 'new maximum size', int('--max-size'))
+      .option('--protect-pending', 'refuse a scale-in (409) while pods are Pending'),
   )
     .addHelpText(
       'after',
-      '\nExamples:\n  $ eksflow nodegroups scale prod-1 general --desired-size 5 --wait\n  $ eksflow nodegroups scale prod-1 general --delta -- -2\n  $ eksflow nodegroups scale prod-1 general --desired-size 12 --max-size 12',
+      '\nExamples:\n  $ eksflow nodegroups scale prod-1 general --desired-size 5 --wait\n  $ eksflow nodegroups scale prod-1 general --delta -2\n  $ eksflow nodegroups scale prod-1 general --desired-size 12 --max-size 12\n  $ eksflow nodegroups scale prod-1 general --delta -1 --protect-pending',
     )
     .action(async (cluster: string, nodegroup: string, o) =>
       acceptedOperation(ctx, await ctx.api.send(nodegroupScale(cluster, nodegroup, o)), o, scaleStartedLine),
@@ -124,10 +125,12 @@ export function nodegroupCommands(program: Command, ctx: Context): void {
     .requiredOption('--alarm <alarm>', 'the CloudWatch alarm')
     .requiredOption('--adjustment <type>', 'change, percent, exact or fitPendingPods')
     .option('--value <n>', 'the adjustment (not for fitPendingPods)', int('--value'))
-    .option('--cooldown <seconds>', 'no second action for this long', int('--cooldown'))
+    .option('--min-step <n>', 'with --adjustment percent: change by at least this many nodes', int('--min-step'))
+    .option('--state <state>', 'fire when the alarm goes to ALARM (the default) or back to OK')
+    .option('--cooldown <seconds>', 'no second action for this long (the API defaults to 300)', int('--cooldown'))
     .addHelpText(
       'after',
-      '\nExamples:\n  $ eksflow policies add prod-1 general --name cpu-high --alarm cpu-high --adjustment change --value 2 --cooldown 300',
+      '\nExamples:\n  $ eksflow policies add prod-1 general --name cpu-high --alarm cpu-high --adjustment change --value 2 --cooldown 300\n  $ eksflow policies add prod-1 general --name quiet --alarm cpu-high --state OK --adjustment percent --value -25 --min-step 1',
     )
     .action(async (cluster: string, nodegroup: string, o) => {
       const created = await ctx.api.send(policyAdd(cluster, nodegroup, o));

@@ -29,13 +29,17 @@ export interface ScaleOptions {
   fitPendingPods?: boolean;
   minSize?: number;
   maxSize?: number;
+  protectPending?: boolean;
 }
 
-/** `POST …/scale`: exactly one of `{desiredSize}`, `{delta}`, `{fitPendingPods: true}`, with optional bounds. */
+/** `POST …/scale`: at most one of `{desiredSize}`, `{delta}`, `{fitPendingPods: true}`, or only new bounds. */
 export function nodegroupScale(cluster: string, nodegroup: string, o: ScaleOptions): ApiRequest {
   const how = [o.desiredSize !== undefined, o.delta !== undefined, o.fitPendingPods === true].filter(Boolean).length;
-  if (how !== 1)
-    throw new UsageError('nodegroups scale: give exactly one of --desired-size N, --delta N, --fit-pending-pods');
+  const boundsOnly = how === 0 && (o.minSize !== undefined || o.maxSize !== undefined);
+  if (how !== 1 && !boundsOnly)
+    throw new UsageError(
+      'nodegroups scale: give exactly one of --desired-size N, --delta N, --fit-pending-pods (or only --min-size/--max-size)',
+    );
   return {
     method: 'POST',
     path: `${nodegroupPath(cluster, nodegroup)}/scale`,
@@ -45,6 +49,7 @@ export function nodegroupScale(cluster: string, nodegroup: string, o: ScaleOptio
       ...(o.fitPendingPods ? { fitPendingPods: true } : {}),
       ...(o.minSize !== undefined ? { minSize: o.minSize } : {}),
       ...(o.maxSize !== undefined ? { maxSize: o.maxSize } : {}),
+      ...(o.protectPending ? { protectPending: true } : {}),
     },
   };
 }
@@ -95,21 +100,35 @@ export interface PolicyOptions {
   alarm: string;
   adjustment: string;
   value?: number;
+  minStep?: number;
   cooldown?: number;
+  /** The alarm state that fires it: ALARM (the API's default) or OK. */
+  state?: string;
 }
+
+export const POLICY_STATES = ['ALARM', 'OK'] as const;
 
 export function policyAdd(cluster: string, nodegroup: string, o: PolicyOptions): ApiRequest {
   if (!(ADJUSTMENT_TYPES as readonly string[]).includes(o.adjustment))
     throw new UsageError(`--adjustment: "${o.adjustment}" is not one of ${ADJUSTMENT_TYPES.join(', ')}`);
   if (o.adjustment !== 'fitPendingPods' && o.value === undefined)
     throw new UsageError(`--value: an adjustment of type ${o.adjustment} needs a value`);
+  if (o.state !== undefined && !(POLICY_STATES as readonly string[]).includes(o.state))
+    throw new UsageError(`--state: "${o.state}" is not one of ${POLICY_STATES.join(', ')}`);
+  if (o.minStep !== undefined && o.adjustment !== 'percent')
+    throw new UsageError('--min-step: only for an adjustment of type percent');
   return {
     method: 'POST',
     path: `${nodegroupPath(cluster, nodegroup)}/policies`,
     body: {
       name: o.name,
       alarm: o.alarm,
-      adjustment: { type: o.adjustment, ...(o.value !== undefined ? { value: o.value } : {}) },
+      ...(o.state !== undefined ? { state: o.state } : {}),
+      adjustment: {
+        type: o.adjustment,
+        ...(o.value !== undefined ? { value: o.value } : {}),
+        ...(o.minStep !== undefined ? { minStep: o.minStep } : {}),
+      },
       ...(o.cooldown !== undefined ? { cooldownSeconds: o.cooldown } : {}),
     },
   };

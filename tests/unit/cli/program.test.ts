@@ -146,6 +146,8 @@ describe('eksflow command line', () => {
         if (!`${line} `.startsWith(`$ eksflow ${pathOf(c)} `)) problems.push(`${line}: not an example of ${pathOf(c)}`);
         const unknown = (line.match(/(?<=\s)--?[a-zA-Z][\w-]*/g) ?? []).filter((f) => !flagsOf(c).includes(f));
         if (unknown.length) problems.push(`${line}: ${unknown.join(' ')} not a flag of ${pathOf(c)}`);
+        // A lone `--` ends the flags: a flag's value after it (`--delta -- -2`) would be read as `--`.
+        if (line.split(' ').includes('--')) problems.push(`${line}: a lone -- ends the flags`);
       }
     }
 
@@ -375,7 +377,7 @@ describe('eksflow command line', () => {
     writeFileSync(path.join(api.dir, 'empty.json'), '{}');
 
     // Act
-    const conflict = await api.run(['nodegroups', 'scale', 'c', 'n', '--delta', '1']);
+    const conflict = await api.run(['nodegroups', 'scale', 'c', 'n', '--delta', '-1', '--protect-pending']);
     const invalid = await api.run(['clusters', 'create', '-f', 'empty.json']);
     const badFormat = await api.run(['rollouts', 'list', '-o', 'xml']);
     await api.close();
@@ -386,6 +388,7 @@ describe('eksflow command line', () => {
       stdout: '',
       stderr: 'error: a scaling operation is running (409 Conflict)\n  nodegroup: held by op-7\n',
     });
+    expect(api.seen[0].body).toEqual({ delta: -1, protectPending: true });
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toBe('error: bad spec (400 ValidationError)\n  name: is required\n');
     expect(badFormat).toEqual({ code: 2, stdout: '', stderr: 'error: -o: "xml" is not one of table, json, yaml\n' });

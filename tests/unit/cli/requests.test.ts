@@ -160,9 +160,12 @@ describe('cluster, node group, schedule, policy and operation requests', () => {
     });
     expect(nodegroupScale('c', 'n', { delta: -2 }).body).toEqual({ delta: -2 });
     expect(nodegroupScale('c', 'n', { fitPendingPods: true }).body).toEqual({ fitPendingPods: true });
-    const one = new UsageError('nodegroups scale: give exactly one of --desired-size N, --delta N, --fit-pending-pods');
+    const one = new UsageError(
+      'nodegroups scale: give exactly one of --desired-size N, --delta N, --fit-pending-pods (or only --min-size/--max-size)',
+    );
     expect(() => nodegroupScale('c', 'n', {})).toThrow(one);
     expect(() => nodegroupScale('c', 'n', { desiredSize: 3, delta: 1 })).toThrow(one);
+    expect(nodegroupScale('c', 'n', { maxSize: 20 }).body).toEqual({ maxSize: 20 });
   });
 
   it('schedules: add with the contract field names, list, refuse a malformed expression', () => {
@@ -216,6 +219,15 @@ describe('cluster, node group, schedule, policy and operation requests', () => {
     expect(() => policyAdd('c', 'n', { name: 'p', alarm: 'a', adjustment: 'double', value: 2 })).toThrow(
       /--adjustment/,
     );
+    const onOk = { name: 'p', alarm: 'a', adjustment: 'percent', value: -25, minStep: 1, state: 'OK' };
+    expect(policyAdd('c', 'n', onOk).body).toEqual({
+      name: 'p',
+      alarm: 'a',
+      state: 'OK',
+      adjustment: { type: 'percent', value: -25, minStep: 1 },
+    });
+    expect(() => policyAdd('c', 'n', { ...onOk, state: 'alarm' })).toThrow(/--state/);
+    expect(() => policyAdd('c', 'n', { ...onOk, adjustment: 'change' })).toThrow(/--min-step/);
     expect(policyRemove('c', 'n', 'p')).toEqual({ method: 'DELETE', path: '/clusters/c/nodegroups/n/policies/p' });
   });
 
