@@ -118,7 +118,10 @@ describe('eksflow clusters, nodegroups, schedules, policies, operations against 
     const lines = shown.stdout.trim().split('\n');
     expect(lines[0]).toBe(`Operation ${scaleOperationId}`);
     expect(lines[1]).toMatch(new RegExp(`^ScaleNodegroup ${name} {2}Succeeded `));
-    expect(lines.slice(2).map((l) => l.trim().split(/ +/)[3])).toEqual(
+    expect(lines.at(-1)).toMatch(
+      new RegExp(`^ {2}node group ${NODEGROUP} {2}min/desired/max 1/1/3 → 1/2/3 {2}asked by arn:`),
+    );
+    expect(lines.filter((l) => l.startsWith('  ✔')).map((l) => l.trim().split(/ +/)[3])).toEqual(
       recorded.steps.map((s: { name: string }) => s.name),
     );
   });

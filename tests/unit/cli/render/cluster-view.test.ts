@@ -7,6 +7,7 @@ import {
   renderSchedules,
   scaleStartedLine,
 } from '../../../../cli/render/cluster-view';
+import { renderOperation } from '../../../../cli/render/operation-view';
 
 /** The table views read the routes' answers as they are (shapes of GET /clusters, /clusters/{name}, …). */
 describe('cluster and scaling views', () => {
@@ -111,6 +112,31 @@ describe('cluster and scaling views', () => {
     expect(policies.split('\n').slice(1)).toEqual([
       'busy  cpu      ALARM  change          2      300s      ',
       'fit   pending  ALARM  fitPendingPods         60s       ',
+    ]);
+  });
+
+  it('a failed operation names the step a retry resumes at', () => {
+    // Prepare
+    const failed = {
+      id: 'op-3',
+      kind: 'ProvisionCluster',
+      cluster: 'prod-1',
+      status: 'Failed' as const,
+      steps: [{ name: 'ControlPlaneRequested', at: '2026-11-26T01:00:00.000Z' }],
+      error: { code: 'Throttled', message: 'slow down', step: 'ControlPlaneActive' },
+      createdAt: '2026-11-26T01:00:00.000Z',
+      updatedAt: '2026-11-26T01:00:30.000Z',
+    };
+
+    // Act
+    const lines = renderOperation(failed, new Date('2026-11-26T02:00:00.000Z'));
+
+    // Assess
+    expect(lines).toEqual([
+      'Operation op-3',
+      'ProvisionCluster prod-1  Failed  step 1 ControlPlaneRequested  30s  Throttled: slow down',
+      '  ✔ 1  01:00:00  ControlPlaneRequested',
+      '  failed at ControlPlaneActive: eksflow operations retry op-3 resumes there',
     ]);
   });
 });
