@@ -8,8 +8,8 @@ import { buildProgram, runCli } from '../../../cli/program';
 import { sigV4Verifier } from '../../../local/sigv4-verifier';
 
 /**
- * The CLI end to end against a scripted API (the cluster, node group, schedule and policy routes are being built
- * elsewhere on the DESIGN.md contract): each request is checked for its SigV4 signature as the sandbox does.
+ * The CLI end to end against a scripted API answering in the real routes' shapes (tests/integration/cli*.test.ts
+ * run the same commands on the sandbox): each request is checked for its SigV4 signature as the sandbox does.
  */
 interface Seen {
   method: string;
