@@ -142,15 +142,13 @@ export async function startDashboard(options: {
   signing: SigningParams;
   port: number;
   bundleDir?: string;
-  /** Wraps the signing forwarder (tests answer routes other helpers have not built yet). */
-  wrapForward?: (forward: Forwarder) => Forwarder;
 }): Promise<{ url: string; port: number; close: () => Promise<void> }> {
   const bundleDir = await ensureUiBundle(options.bundleDir);
   const token = newSessionToken();
   let port = options.port;
   const handle = uiHandler({
     token,
-    forward: (options.wrapForward ?? ((f) => f))(signingForwarder(options.apiUrl, options.signing)),
+    forward: signingForwarder(options.apiUrl, options.signing),
     bundleDir,
     allowedHosts: () => loopbackHosts(port),
   });

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { Context } from '../context';
-import { renderTable } from '../render/format';
+import { renderCluster, renderClusterList, renderPlan } from '../render/cluster-view';
 import { clusterCreate, clusterDelete, clusterGet, clusterList } from '../requests/clusters';
 import { readSpecFile } from './files';
-import { acceptedOperation, keyValues, NODEGROUP_COLUMNS, nodegroupRows, waitOptions } from './operation-output';
+import { acceptedOperation, waitOptions } from './operation-output';
 
 export function clusterCommands(program: Command, ctx: Context): void {
   const clusters = program
@@ -24,28 +24,20 @@ export function clusterCommands(program: Command, ctx: Context): void {
     .action(async (o) => {
       const request = clusterCreate(readSpecFile(o.file, ctx.io.cwd), { dryRun: o.dryRun });
       const answer = await ctx.api.send(request);
-      if (o.dryRun) return ctx.print(answer, (a) => JSON.stringify(a.plan ?? a, null, 2));
+      if (o.dryRun) return ctx.print(answer, (a) => renderPlan(a.plan));
+      // 200 {changed: false}: the cluster already matches the spec, so there is no operation to follow.
+      if (answer.changed === false)
+        return ctx.print(answer, (a) => a.message ?? `cluster ${a.cluster?.name} unchanged`);
       await acceptedOperation(ctx, answer, o);
     });
 
   clusters
     .command('list')
-    .description('clusters with their status and node groups')
-    .addHelpText('after', '\nExamples:\n  $ eksflow clusters list -o yaml')
+    .description('clusters with their status, version and last operation (node groups: clusters get NAME)')
+    .addHelpText('after', '\nExamples:\n  $ eksflow clusters list\n  $ eksflow clusters list -o yaml')
     .action(async () => {
       const answer = await ctx.api.send(clusterList());
-      const list: any[] = Array.isArray(answer) ? answer : (answer?.clusters ?? []);
-      ctx.print(answer, () =>
-        renderTable(
-          ['name', 'status', 'version', 'nodegroups'],
-          list.map((c) => [
-            c.name,
-            c.status ?? c.controlPlane?.status,
-            c.version ?? c.controlPlane?.version,
-            (c.nodegroups ?? []).map((n: any) => `${n.name}:${n.desiredSize ?? '?'}`).join(' '),
-          ]),
-        ),
-      );
+      ctx.print(answer, (a) => renderClusterList(a.clusters));
     });
 
   clusters
@@ -54,11 +46,7 @@ export function clusterCommands(program: Command, ctx: Context): void {
     .argument('<name>')
     .addHelpText('after', '\nExamples:\n  $ eksflow clusters get prod-1')
     .action(async (name: string) => {
-      const cluster = await ctx.api.send(clusterGet(name));
-      ctx.print(cluster, (c) => {
-        const { nodegroups, ...rest } = c;
-        return `${keyValues(rest)}\n\n${renderTable(NODEGROUP_COLUMNS, nodegroupRows(nodegroups))}`;
-      });
+      ctx.print(await ctx.api.send(clusterGet(name)), renderCluster);
     });
 
   waitOptions(
@@ -66,8 +54,16 @@ export function clusterCommands(program: Command, ctx: Context): void {
       .command('delete')
       .description('tear a cluster down')
       .argument('<name>')
-      .option('--force', 'even while work is active on it'),
+      .option('--force', 'even while a rollout or scaling runs on it')
+      .option('--dry-run', 'print what would be deleted, change nothing'),
   )
-    .addHelpText('after', '\nExamples:\n  $ eksflow clusters delete prod-1 --wait')
-    .action(async (name: string, o) => acceptedOperation(ctx, await ctx.api.send(clusterDelete(name, o)), o));
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ eksflow clusters delete prod-1 --wait\n  $ eksflow clusters delete prod-1 --dry-run',
+    )
+    .action(async (name: string, o) => {
+      const answer = await ctx.api.send(clusterDelete(name, o));
+      if (o.dryRun) return ctx.print(answer, (a) => renderPlan(a.plan));
+      await acceptedOperation(ctx, answer, o);
+    });
 }

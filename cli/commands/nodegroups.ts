@@ -1,5 +1,13 @@
 import type { Command } from 'commander';
 import type { Context } from '../context';
+import {
+  NODEGROUP_COLUMNS,
+  nodegroupRows,
+  renderNodegroup,
+  renderPolicies,
+  renderSchedules,
+  scaleStartedLine,
+} from '../render/cluster-view';
 import { renderTable } from '../render/format';
 import {
   nodegroupGet,
@@ -11,7 +19,7 @@ import {
   scheduleList,
   scheduleRemove,
 } from '../requests/clusters';
-import { acceptedOperation, int, NODEGROUP_COLUMNS, nodegroupRows, waitOptions } from './operation-output';
+import { acceptedOperation, int, waitOptions } from './operation-output';
 
 export function nodegroupCommands(program: Command, ctx: Context): void {
   const nodegroups = program
@@ -19,7 +27,7 @@ export function nodegroupCommands(program: Command, ctx: Context): void {
     .description('node groups: sizes and scaling')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ eksflow nodegroups get prod-1\n  $ eksflow nodegroups scale prod-1 general --desired 5 --wait',
+      '\nExamples:\n  $ eksflow nodegroups get prod-1\n  $ eksflow nodegroups scale prod-1 general --desired-size 5 --wait',
     );
   nodegroups
     .command('get')
@@ -32,8 +40,10 @@ export function nodegroupCommands(program: Command, ctx: Context): void {
     )
     .action(async (cluster: string, nodegroup: string | undefined) => {
       const answer = await ctx.api.send(nodegroupGet(cluster, nodegroup));
-      const list = nodegroup ? [answer] : Array.isArray(answer) ? answer : (answer?.nodegroups ?? []);
-      ctx.print(answer, () => renderTable(NODEGROUP_COLUMNS, nodegroupRows(list)));
+      // One node group: `{name, …, recentOperations}`; a cluster's: `{nodegroups: [...]}`.
+      ctx.print(answer, (a) =>
+        nodegroup ? renderNodegroup(a) : renderTable(NODEGROUP_COLUMNS, nodegroupRows(a.nodegroups)),
+      );
     });
   waitOptions(
     nodegroups
@@ -41,18 +51,19 @@ export function nodegroupCommands(program: Command, ctx: Context): void {
       .description('resize a node group: to a size, by a delta, or to fit the pending pods')
       .argument('<cluster>')
       .argument('<nodegroup>')
-      .option('--desired <n>', 'the new desired size', int('--desired'))
+      .option('--desired-size <n>', 'the new desired size (within min and max)', int('--desired-size'))
       .option('--delta <n>', 'add (or, negative, remove) this many nodes', int('--delta'))
       .option('--fit-pending-pods', 'as many nodes as the pending pods need')
-      .option('--min <n>', 'new minimum size', int('--min'))
-      .option('--max <n>', 'new maximum size', int('--max')),
+      .option('--min-size <n>', 'new minimum size', int('--min-size'))
+      .option('--max-size <n>', 'new maximum size', int('--max-size'))
+      .option('--protect-pending', 'refuse a scale-in (409) while pods are Pending'),
   )
     .addHelpText(
       'after',
-      '\nExamples:\n  $ eksflow nodegroups scale prod-1 general --desired 5 --wait\n  $ eksflow nodegroups scale prod-1 general --delta -- -2',
+      '\nExamples:\n  $ eksflow nodegroups scale prod-1 general --desired-size 5 --wait\n  $ eksflow nodegroups scale prod-1 general --delta -2\n  $ eksflow nodegroups scale prod-1 general --desired-size 12 --max-size 12\n  $ eksflow nodegroups scale prod-1 general --delta -1 --protect-pending',
     )
     .action(async (cluster: string, nodegroup: string, o) =>
-      acceptedOperation(ctx, await ctx.api.send(nodegroupScale(cluster, nodegroup, o)), o),
+      acceptedOperation(ctx, await ctx.api.send(nodegroupScale(cluster, nodegroup, o)), o, scaleStartedLine),
     );
 
   const schedules = program
@@ -67,14 +78,14 @@ export function nodegroupCommands(program: Command, ctx: Context): void {
     .requiredOption('--name <name>', 'the schedule name')
     .requiredOption('--schedule <expression>', 'cron(…) or rate(…)')
     .option('--timezone <tz>', 'IANA time zone of a cron expression', 'UTC')
-    .option('--desired <n>', 'desired size', int('--desired'))
-    .option('--min <n>', 'minimum size', int('--min'))
-    .option('--max <n>', 'maximum size', int('--max'))
+    .option('--desired-size <n>', 'desired size', int('--desired-size'))
+    .option('--min-size <n>', 'minimum size', int('--min-size'))
+    .option('--max-size <n>', 'maximum size', int('--max-size'))
     .option('--start-date <iso>', 'first time it may run')
     .option('--end-date <iso>', 'last time it may run')
     .addHelpText(
       'after',
-      `\nExamples:\n  $ eksflow schedules add prod-1 general --name night --schedule "cron(0 20 * * ? *)" --timezone Europe/Paris --desired 1`,
+      `\nExamples:\n  $ eksflow schedules add prod-1 general --name night --schedule "cron(0 20 * * ? *)" --timezone Europe/Paris --desired-size 1`,
     )
     .action(async (cluster: string, nodegroup: string, o) => {
       const created = await ctx.api.send(scheduleAdd(cluster, nodegroup, o));
@@ -87,14 +98,7 @@ export function nodegroupCommands(program: Command, ctx: Context): void {
     .description("a node group's schedules")
     .addHelpText('after', '\nExamples:\n  $ eksflow schedules list prod-1 general')
     .action(async (cluster: string, nodegroup: string) => {
-      const answer = await ctx.api.send(scheduleList(cluster, nodegroup));
-      const list: any[] = Array.isArray(answer) ? answer : (answer?.schedules ?? []);
-      ctx.print(answer, () =>
-        renderTable(
-          ['name', 'schedule', 'timezone', 'desired', 'min', 'max'],
-          list.map((s) => [s.name, s.schedule, s.timezone, s.desiredSize, s.minSize, s.maxSize]),
-        ),
-      );
+      ctx.print(await ctx.api.send(scheduleList(cluster, nodegroup)), (a) => renderSchedules(a.schedules));
     });
   schedules
     .command('rm')
@@ -121,10 +125,12 @@ export function nodegroupCommands(program: Command, ctx: Context): void {
     .requiredOption('--alarm <alarm>', 'the CloudWatch alarm')
     .requiredOption('--adjustment <type>', 'change, percent, exact or fitPendingPods')
     .option('--value <n>', 'the adjustment (not for fitPendingPods)', int('--value'))
-    .option('--cooldown <seconds>', 'no second action for this long', int('--cooldown'))
+    .option('--min-step <n>', 'with --adjustment percent: change by at least this many nodes', int('--min-step'))
+    .option('--state <state>', 'fire when the alarm goes to ALARM (the default) or back to OK')
+    .option('--cooldown <seconds>', 'no second action for this long (the API defaults to 300)', int('--cooldown'))
     .addHelpText(
       'after',
-      '\nExamples:\n  $ eksflow policies add prod-1 general --name cpu-high --alarm cpu-high --adjustment change --value 2 --cooldown 300',
+      '\nExamples:\n  $ eksflow policies add prod-1 general --name cpu-high --alarm cpu-high --adjustment change --value 2 --cooldown 300\n  $ eksflow policies add prod-1 general --name quiet --alarm cpu-high --state OK --adjustment percent --value -25 --min-step 1',
     )
     .action(async (cluster: string, nodegroup: string, o) => {
       const created = await ctx.api.send(policyAdd(cluster, nodegroup, o));
@@ -137,14 +143,7 @@ export function nodegroupCommands(program: Command, ctx: Context): void {
     .description("a node group's scaling policies")
     .addHelpText('after', '\nExamples:\n  $ eksflow policies list prod-1 general')
     .action(async (cluster: string, nodegroup: string) => {
-      const answer = await ctx.api.send(policyList(cluster, nodegroup));
-      const list: any[] = Array.isArray(answer) ? answer : (answer?.policies ?? []);
-      ctx.print(answer, () =>
-        renderTable(
-          ['name', 'alarm', 'adjustment', 'value', 'cooldown'],
-          list.map((p) => [p.name, p.alarm, p.adjustment?.type, p.adjustment?.value, p.cooldownSeconds]),
-        ),
-      );
+      ctx.print(await ctx.api.send(policyList(cluster, nodegroup)), (a) => renderPolicies(a.policies));
     });
   policies
     .command('rm')

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { type Context, parseDuration, parseInteger } from '../context';
-import { renderTable } from '../render/format';
 import { watchOperation } from '../watch';
 
 /** Whole-number flags: a bad value is bad usage naming the flag. */
@@ -16,22 +15,12 @@ export async function acceptedOperation(
   ctx: Context,
   accepted: { operationId: string },
   o: { wait?: boolean; timeout?: string },
+  startedLine: (a: any) => string = (a) => `operation ${a.operationId} started`,
 ) {
-  if (!o.wait) return ctx.print(accepted, (a) => `operation ${a.operationId} started`);
-  ctx.io.stderr.write(`operation ${accepted.operationId} started\n`);
+  if (!o.wait) return ctx.print(accepted, startedLine);
+  ctx.io.stderr.write(`${startedLine(accepted)}\n`);
   const op = await watchOperation(ctx, accepted.operationId, {
     timeoutMs: o.timeout ? parseDuration('--timeout', o.timeout) : undefined,
   });
   if (ctx.format !== 'table') ctx.print(op, () => '');
 }
-
-export const nodegroupRows = (nodegroups: any[] = []) =>
-  nodegroups.map((n) => [n.name, n.status, n.minSize, n.desiredSize, n.maxSize, n.instanceTypes?.join(',')]);
-export const NODEGROUP_COLUMNS = ['nodegroup', 'status', 'min', 'desired', 'max', 'instance types'];
-
-/** Any object as FIELD  VALUE lines (nested values as compact JSON): the table view of a single resource. */
-export const keyValues = (value: Record<string, unknown>) =>
-  renderTable(
-    ['field', 'value'],
-    Object.entries(value).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]),
-  );

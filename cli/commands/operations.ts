@@ -33,5 +33,11 @@ export function operationCommands(program: Command, ctx: Context): void {
     .argument('<id>')
     .description('resume a failed operation from its failed step')
     .addHelpText('after', '\nExamples:\n  $ eksflow operations retry 6a1e…')
-    .action(async (id: string) => ctx.print(await ctx.api.send(operationRetry(id)), () => `operation ${id} resumed`));
+    .action(async (id: string) =>
+      ctx.print(
+        await ctx.api.send(operationRetry(id)),
+        (a) =>
+          `operation ${a.operationId ?? id} resumed${a.resumeFrom ? ` from ${a.resumeFrom}` : ''}${a.run ? ` (run ${a.run})` : ''}`,
+      ),
+    );
 }

@@ -1,5 +1,7 @@
 import { formatElapsed } from './format';
-import type { Operation } from './types';
+import type { NodegroupSizes, Operation } from './types';
+
+const sizes = (s: NodegroupSizes) => `${s.minSize}/${s.desiredSize}/${s.maxSize}`;
 
 /** `ProvisionCluster prod-1  Running  step 2 ControlPlaneActive  1m12s`: the progress line of a long operation. */
 export function operationProgressLine(op: Operation, now: Date): string {
@@ -15,5 +17,11 @@ export function renderOperation(op: Operation, now: Date): string[] {
     `Operation ${op.id}`,
     operationProgressLine(op, now),
     ...op.steps.map((s, i) => `  ✔ ${i + 1}  ${s.at.slice(11, 19)}  ${s.name}${s.detail ? `  ${s.detail}` : ''}`),
+    ...(op.error?.step ? [`  failed at ${op.error.step}: eksflow operations retry ${op.id} resumes there`] : []),
+    ...(op.scale
+      ? [
+          `  node group ${op.scale.nodegroup}  min/desired/max ${sizes(op.scale.from)} → ${sizes(op.scale.to)}  asked by ${op.scale.requestedBy}`,
+        ]
+      : []),
   ];
 }

@@ -48,9 +48,23 @@ export interface Operation {
   cluster: string;
   status: 'Running' | 'Succeeded' | 'Failed';
   steps: { name: string; at: string; detail?: string }[];
-  error?: { code: string; message: string };
+  error?: { code: string; message: string; step?: string };
   createdAt: string;
   updatedAt: string;
+  /** ScaleNodegroup only: who asked, from which sizes to which. */
+  scale?: {
+    nodegroup: string;
+    requestedBy: string;
+    from: NodegroupSizes;
+    to: NodegroupSizes;
+    podsRescheduled?: number;
+  };
+}
+
+export interface NodegroupSizes {
+  minSize: number;
+  desiredSize: number;
+  maxSize: number;
 }
 
 export const FINISHED_ROLLOUT: readonly RolloutStatus[] = ['Promoted', 'Aborted', 'Failed'];

@@ -11,38 +11,45 @@ export const clusterCreate = (spec: unknown, o: { dryRun?: boolean } = {}): ApiR
 });
 export const clusterGet = (name: string): ApiRequest => ({ method: 'GET', path: `/clusters/${seg(name)}` });
 export const clusterList = (): ApiRequest => ({ method: 'GET', path: '/clusters' });
-export const clusterDelete = (name: string, o: { force?: boolean } = {}): ApiRequest => ({
-  method: 'DELETE',
-  path: `/clusters/${seg(name)}${o.force ? '?force=true' : ''}`,
-});
+export function clusterDelete(name: string, o: { force?: boolean; dryRun?: boolean } = {}): ApiRequest {
+  const query = new URLSearchParams({ ...(o.force ? { force: 'true' } : {}), ...(o.dryRun ? { dryRun: 'true' } : {}) });
+  const search = query.toString();
+  return { method: 'DELETE', path: `/clusters/${seg(name)}${search ? `?${search}` : ''}` };
+}
 
 export const nodegroupGet = (cluster: string, nodegroup?: string): ApiRequest => ({
   method: 'GET',
   path: nodegroup ? nodegroupPath(cluster, nodegroup) : `/clusters/${seg(cluster)}/nodegroups`,
 });
 
+/** The flags of `nodegroups scale`, named as the API's fields (`--desired-size` → `desiredSize`). */
 export interface ScaleOptions {
-  desired?: number;
+  desiredSize?: number;
   delta?: number;
   fitPendingPods?: boolean;
-  min?: number;
-  max?: number;
+  minSize?: number;
+  maxSize?: number;
+  protectPending?: boolean;
 }
 
-/** `POST …/scale`: exactly one of `{desiredSize}`, `{delta}`, `{fitPendingPods: true}`, with optional bounds. */
+/** `POST …/scale`: at most one of `{desiredSize}`, `{delta}`, `{fitPendingPods: true}`, or only new bounds. */
 export function nodegroupScale(cluster: string, nodegroup: string, o: ScaleOptions): ApiRequest {
-  const how = [o.desired !== undefined, o.delta !== undefined, o.fitPendingPods === true].filter(Boolean).length;
-  if (how !== 1)
-    throw new UsageError('nodegroups scale: give exactly one of --desired N, --delta N, --fit-pending-pods');
+  const how = [o.desiredSize !== undefined, o.delta !== undefined, o.fitPendingPods === true].filter(Boolean).length;
+  const boundsOnly = how === 0 && (o.minSize !== undefined || o.maxSize !== undefined);
+  if (how !== 1 && !boundsOnly)
+    throw new UsageError(
+      'nodegroups scale: give exactly one of --desired-size N, --delta N, --fit-pending-pods (or only --min-size/--max-size)',
+    );
   return {
     method: 'POST',
     path: `${nodegroupPath(cluster, nodegroup)}/scale`,
     body: {
-      ...(o.desired !== undefined ? { desiredSize: o.desired } : {}),
+      ...(o.desiredSize !== undefined ? { desiredSize: o.desiredSize } : {}),
       ...(o.delta !== undefined ? { delta: o.delta } : {}),
       ...(o.fitPendingPods ? { fitPendingPods: true } : {}),
-      ...(o.min !== undefined ? { minSize: o.min } : {}),
-      ...(o.max !== undefined ? { maxSize: o.max } : {}),
+      ...(o.minSize !== undefined ? { minSize: o.minSize } : {}),
+      ...(o.maxSize !== undefined ? { maxSize: o.maxSize } : {}),
+      ...(o.protectPending ? { protectPending: true } : {}),
     },
   };
 }
@@ -51,9 +58,9 @@ export interface ScheduleOptions {
   name: string;
   schedule: string;
   timezone?: string;
-  desired?: number;
-  min?: number;
-  max?: number;
+  desiredSize?: number;
+  minSize?: number;
+  maxSize?: number;
   startDate?: string;
   endDate?: string;
 }
@@ -68,9 +75,9 @@ export function scheduleAdd(cluster: string, nodegroup: string, o: ScheduleOptio
       name: o.name,
       schedule: o.schedule,
       timezone: o.timezone ?? 'UTC',
-      ...(o.desired !== undefined ? { desiredSize: o.desired } : {}),
-      ...(o.min !== undefined ? { minSize: o.min } : {}),
-      ...(o.max !== undefined ? { maxSize: o.max } : {}),
+      ...(o.desiredSize !== undefined ? { desiredSize: o.desiredSize } : {}),
+      ...(o.minSize !== undefined ? { minSize: o.minSize } : {}),
+      ...(o.maxSize !== undefined ? { maxSize: o.maxSize } : {}),
       ...(o.startDate ? { startDate: o.startDate } : {}),
       ...(o.endDate ? { endDate: o.endDate } : {}),
     },
@@ -93,21 +100,35 @@ export interface PolicyOptions {
   alarm: string;
   adjustment: string;
   value?: number;
+  minStep?: number;
   cooldown?: number;
+  /** The alarm state that fires it: ALARM (the API's default) or OK. */
+  state?: string;
 }
+
+export const POLICY_STATES = ['ALARM', 'OK'] as const;
 
 export function policyAdd(cluster: string, nodegroup: string, o: PolicyOptions): ApiRequest {
   if (!(ADJUSTMENT_TYPES as readonly string[]).includes(o.adjustment))
     throw new UsageError(`--adjustment: "${o.adjustment}" is not one of ${ADJUSTMENT_TYPES.join(', ')}`);
   if (o.adjustment !== 'fitPendingPods' && o.value === undefined)
     throw new UsageError(`--value: an adjustment of type ${o.adjustment} needs a value`);
+  if (o.state !== undefined && !(POLICY_STATES as readonly string[]).includes(o.state))
+    throw new UsageError(`--state: "${o.state}" is not one of ${POLICY_STATES.join(', ')}`);
+  if (o.minStep !== undefined && o.adjustment !== 'percent')
+    throw new UsageError('--min-step: only for an adjustment of type percent');
   return {
     method: 'POST',
     path: `${nodegroupPath(cluster, nodegroup)}/policies`,
     body: {
       name: o.name,
       alarm: o.alarm,
-      adjustment: { type: o.adjustment, ...(o.value !== undefined ? { value: o.value } : {}) },
+      ...(o.state !== undefined ? { state: o.state } : {}),
+      adjustment: {
+        type: o.adjustment,
+        ...(o.value !== undefined ? { value: o.value } : {}),
+        ...(o.minStep !== undefined ? { minStep: o.minStep } : {}),
+      },
       ...(o.cooldown !== undefined ? { cooldownSeconds: o.cooldown } : {}),
     },
   };

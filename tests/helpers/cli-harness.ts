@@ -3,17 +3,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../cli/program';
 import { SANDBOX_DIR_ENV } from '../../cli/endpoint';
+import type { SigningIdentity } from '../../local/sigv4-verifier';
 import { stackEnv } from '../../local/sandbox/sandbox';
 import { testStack } from './stack';
 
 /**
  * A sandbox folder for the test stack, as `npm start` writes it (`env` with the emulator and the admin's keys,
- * `kubeconfig`), and the environment that points the CLI at it and at a test runtime's port.
+ * or another sandbox identity's, `kubeconfig`), and the environment that points the CLI at it and at a test
+ * runtime's port.
  */
-export function cliSandbox(runtime: { port: number }): { dir: string; env: Record<string, string> } {
+export function cliSandbox(
+  runtime: { port: number },
+  identity?: SigningIdentity,
+): { dir: string; env: Record<string, string> } {
   const stack = testStack();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'eksflow-cli-'));
-  const env = stackEnv(stack);
+  const env = stackEnv(stack, identity);
   writeFileSync(
     path.join(dir, 'env'),
     `${Object.entries(env)

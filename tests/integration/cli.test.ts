@@ -214,26 +214,6 @@ describe('eksflow CLI against the sandbox', () => {
     expect((await getRollout(runtime, r.id)).status).toBe('Paused');
   });
 
-  it('clusters create -f --wait follows the operation to Succeeded (exit 0); operations get shows its steps', async () => {
-    // Prepare
-    const name = uniqueName('cli');
-    const file = path.join(sandbox.dir, `${name}.yaml`);
-    writeFileSync(file, `name: ${name}\nnamespaces: [team-cli]\n`);
-
-    // Act
-    const created = await eksflow(['clusters', 'create', '-f', file, '--wait', '--timeout', '120s'], sandbox);
-    const operationId = /operation (\S+) started/.exec(created.stderr)?.[1] ?? '';
-    const shown = await eksflow(['operations', 'get', operationId], sandbox);
-
-    // Assess
-    expect(created.code).toBe(0);
-    expect(created.stdout.trim().split('\n').at(-1)).toMatch(
-      new RegExp(`^ProvisionCluster ${name} {2}Succeeded {2}step 4 Completed {2}\\d+s$`),
-    );
-    expect(shown.stdout).toContain('✔ 3');
-    expect(shown.stdout).toContain('BaselineApplied');
-  });
-
   it('sandbox alarm creates a missing alarm on the emulator and sets its state', async () => {
     // Prepare
     const name = uniqueName('cli-alarm');

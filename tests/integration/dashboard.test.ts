@@ -6,6 +6,7 @@ import { SANDBOX_CREDENTIALS } from '../../local/sandbox/sandbox';
 import { REPO_ROOT } from '../../local/runtime';
 import { SESSION_HEADER, startDashboard } from '../../ui/serve';
 import { cliSandbox, eksflow } from '../helpers/cli-harness';
+import { deleteClustersMade, operationDone, track } from '../helpers/cluster-fixtures';
 import { createAlarm, createApp, getRollout, waitForRollout } from '../helpers/rollout-fixtures';
 import { api, eventually, startTestRuntime, testStack, uniqueName, type TestRuntime } from '../helpers/stack';
 
@@ -29,6 +30,7 @@ describe('dashboard in headless Chromium', () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   }, 60000);
   afterAll(async () => {
+    await deleteClustersMade();
     await browser?.close();
     await dashboard?.close();
     await runtime?.close();
@@ -87,49 +89,20 @@ describe('dashboard in headless Chromium', () => {
     await page.close();
   });
 
-  it('shows clusters with their node groups and sizes, and an operation with its steps', async () => {
-    // Prepare: GET /clusters is being built elsewhere; until it lands, this dashboard answers it on the contract's shape.
-    const clusters = {
-      clusters: [
-        {
-          name: 'sandbox',
-          status: 'ACTIVE',
-          nodegroups: [{ name: 'general', status: 'ACTIVE', minSize: 2, desiredSize: 3, maxSize: 10 }],
-          lastOperations: [
-            {
-              id: 'op-1',
-              kind: 'ScaleNodegroup',
-              cluster: 'sandbox',
-              status: 'Running',
-              steps: [{ name: 'ScaleRequested', at: new Date().toISOString() }],
-            },
-          ],
-        },
-      ],
-    };
-    const withClusters = await startDashboard({
-      apiUrl: runtime.url,
-      signing: { region: testStack().region, credentials: SANDBOX_CREDENTIALS },
-      port: 0,
-      wrapForward: (forward) => async (request) =>
-        request.method === 'GET' && request.path === '/clusters'
-          ? { status: 200, body: JSON.stringify(clusters) }
-          : forward(request),
-    });
-    const provisioned = await api(runtime, 'POST', '/clusters', { name: uniqueName('ui') });
-    await eventually('the provisioning to finish', async () =>
-      (await api(runtime, 'GET', `/operations/${provisioned.body.operationId}`)).body.status === 'Succeeded'
-        ? true
-        : undefined,
-    );
+  it('shows the real clusters with their node groups and sizes, and an operation with its steps', async () => {
+    // Prepare: the sandbox's own node group as the API reports it, and a new cluster's provisioning to look up.
+    const sandboxGroup = (await api(runtime, 'GET', '/clusters/sandbox/nodegroups/sandbox-default')).body;
+    const provisioned = await api(runtime, 'POST', '/clusters', { name: track(uniqueName('ui')) });
+    const done = await operationDone(runtime, provisioned.body.operationId);
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 
     // Act
-    await page.goto(withClusters.url);
-    const cluster = page.getByTestId('cluster');
-    await cluster.getByText('general').waitFor();
-    const row = await cluster.locator('tr', { hasText: 'general' }).locator('td').allTextContents();
-    const clusterOperation = await cluster.getByTestId('operation').textContent();
+    await page.goto(dashboard.url);
+    const sandbox = page.locator('[data-testid=cluster][data-cluster=sandbox]');
+    await sandbox.getByText('sandbox-default').waitFor();
+    const row = await sandbox.locator('tr', { hasText: 'sandbox-default' }).locator('td').allTextContents();
+    const newCluster = page.locator(`[data-testid=cluster][data-cluster=${provisioned.body.cluster.name}]`);
+    const newClusterOperation = await newCluster.getByTestId('operation').first().textContent();
     await page.getByPlaceholder('operation id').fill(provisioned.body.operationId);
     await page.getByRole('button', { name: 'Show' }).click();
     const looked = page.locator('section', { hasText: 'Operations' }).getByTestId('operation');
@@ -138,12 +111,20 @@ describe('dashboard in headless Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-clusters.png'), fullPage: true });
     await page.close();
-    await withClusters.close();
 
     // Assess
-    expect(row).toEqual(['general', 'ACTIVE', '2', '3', '10']);
-    expect(clusterOperation).toContain('ScaleRequested');
-    expect(steps).toEqual(['ControlPlaneRequested', 'ControlPlaneActive', 'BaselineApplied', 'Completed']);
+    expect(row).toEqual([
+      'sandbox-default',
+      sandboxGroup.status,
+      String(sandboxGroup.minSize),
+      String(sandboxGroup.desiredSize),
+      String(sandboxGroup.maxSize),
+    ]);
+    expect(sandboxGroup.desiredSize).toBeGreaterThan(0);
+    expect(newClusterOperation).toContain('ProvisionCluster');
+    expect(newClusterOperation).toContain('Succeeded');
+    expect(steps).toEqual(done.steps.map((step: { name: string }) => step.name));
+    expect(steps.at(-1)).toBe('Completed');
   });
 
   it('refuses API calls without the session token or from another host, changing nothing', async () => {

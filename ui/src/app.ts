@@ -11,12 +11,20 @@ import './style.css';
 const html = htm.bind(h);
 /** How often the page asks again: close to the CLI's watch, light on the API. */
 const POLL_MS = 2000;
+/** Clusters and node-group sizes change over minutes, and each cluster costs one GET /clusters/{name}: asked less often. */
+const CLUSTERS_POLL_MS = 5000;
+/** A cluster's latest operations shown on its card (GET /clusters/{name} gives the last 5). */
+const CLUSTER_OPERATIONS_SHOWN = 3;
 /** Live samples kept per rollout for the chart (about 30 minutes at one every 2 s). */
 const MAX_LIVE_SAMPLES = 900;
 
 const liveSamples = new Map<string, Sample[]>();
 
-function usePoll<T>(load: () => Promise<T>, deps: unknown[]): { data?: T; error?: string; reload: () => void } {
+function usePoll<T>(
+  load: () => Promise<T>,
+  deps: unknown[],
+  intervalMs = POLL_MS,
+): { data?: T; error?: string; reload: () => void } {
   const [state, setState] = useState<{ data?: T; error?: string }>({});
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((t) => t + 1), []);
@@ -28,7 +36,7 @@ function usePoll<T>(load: () => Promise<T>, deps: unknown[]): { data?: T; error?
         (e) => live && setState((s) => ({ ...s, error: String(e.message ?? e) })),
       );
     run();
-    const timer = setInterval(run, POLL_MS);
+    const timer = setInterval(run, intervalMs);
     return () => {
       live = false;
       clearInterval(timer);
@@ -43,23 +51,39 @@ function stepLabel(step: Record<string, any>): string {
   return 'analysis';
 }
 
+/**
+ * GET /clusters lists names, status and the last operation only; each cluster's node groups and sizes come from
+ * GET /clusters/{name}. A cluster that went away between the two calls is left out, not an error for the panel.
+ */
+async function loadClusters(): Promise<any[]> {
+  const { clusters } = await api<{ clusters: { name: string }[] }>('GET', '/clusters');
+  const details = await Promise.all(
+    clusters.map((c) => api('GET', `/clusters/${encodeURIComponent(c.name)}`).catch(() => undefined)),
+  );
+  return details.filter((d) => d !== undefined);
+}
+
 function Clusters(props: { onPick: (cluster: string) => void }) {
-  const { data, error } = usePoll(() => api('GET', '/clusters'), []);
-  const clusters: any[] = Array.isArray(data) ? data : (data?.clusters ?? []);
+  const { data: clusters = [], error } = usePoll(loadClusters, [], CLUSTERS_POLL_MS);
   return html`<section>
     <h2>Clusters</h2>
     ${error && html`<p class="muted">clusters: ${error}</p>`}
     ${clusters.map(
-      (c) => html`<div class="card" data-testid="cluster">
-        <b><button class="link" onClick=${() => props.onPick(c.name)}>${c.name}</button></b> <span class="badge">${c.status ?? c.controlPlane?.status ?? ''}</span>
-        <table>
+      (c) => html`<div class="card" data-testid="cluster" data-cluster=${c.name}>
+        <b><button class="link" onClick=${() => props.onPick(c.name)}>${c.name}</button></b>
+        <span class="badge">${c.controlPlane?.status ?? ''}</span> <span class="muted">Kubernetes ${c.controlPlane?.version ?? '?'}</span>
+        ${
+          c.nodegroups?.length
+            ? html`<table>
           <tr><th>node group</th><th>status</th><th>min</th><th>desired</th><th>max</th></tr>
-          ${(c.nodegroups ?? []).map(
+          ${c.nodegroups.map(
             (n: any) =>
               html`<tr><td>${n.name}</td><td>${n.status}</td><td>${n.minSize}</td><td>${n.desiredSize}</td><td>${n.maxSize}</td></tr>`,
           )}
-        </table>
-        ${(c.operations ?? c.lastOperations ?? []).map((op: any) => html`<${OperationRow} op=${op} />`)}
+        </table>`
+            : html`<p class="muted">no node groups</p>`
+        }
+        ${(c.operations ?? []).slice(0, CLUSTER_OPERATIONS_SHOWN).map((op: any) => html`<${OperationRow} op=${op} />`)}
       </div>`,
     )}
   </section>`;
@@ -68,7 +92,7 @@ function Clusters(props: { onPick: (cluster: string) => void }) {
 function OperationRow(props: { op: any }) {
   const op = props.op;
   return html`<div class="op" data-testid="operation">
-    <span class="badge ${op.status}">${op.status}</span> ${op.kind} ${op.cluster}
+    <span class="badge ${op.status}">${op.status}</span> ${op.kind} ${op.cluster ?? ''}
     <ol class="timeline">${(op.steps ?? []).map((s: any) => html`<li class="done" title=${s.at}>${s.name}</li>`)}</ol>
     ${op.error && html`<div class="error">${op.error.code}: ${op.error.message}</div>`}
   </div>`;

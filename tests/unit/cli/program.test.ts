@@ -8,8 +8,8 @@ import { buildProgram, runCli } from '../../../cli/program';
 import { sigV4Verifier } from '../../../local/sigv4-verifier';
 
 /**
- * The CLI end to end against a scripted API (the cluster, node group, schedule and policy routes are being built
- * elsewhere on the DESIGN.md contract): each request is checked for its SigV4 signature as the sandbox does.
+ * The CLI end to end against a scripted API answering in the real routes' shapes (tests/integration/cli*.test.ts
+ * run the same commands on the sandbox): each request is checked for its SigV4 signature as the sandbox does.
  */
 interface Seen {
   method: string;
@@ -117,6 +117,45 @@ describe('eksflow command line', () => {
     }
   });
 
+  it('every flag is described, and each example runs its own command with flags that command takes', async () => {
+    // Prepare
+    const io = {
+      stderr: { write: () => true },
+      env: {},
+      cwd: '/',
+      now: () => new Date(),
+      sleep: async () => undefined,
+    };
+    const { program } = buildProgram({ ...io, stdout: { write: () => true } });
+    const leaves = allCommands(program).filter((c) => c.commands.length === 0);
+    const pathOf = (c: Command): string => (c.parent?.parent ? `${pathOf(c.parent)} ${c.name()}` : c.name());
+    const flagsOf = (c: Command | null): (string | undefined)[] =>
+      c ? [...c.options.flatMap((o) => [o.long, o.short]), ...flagsOf(c.parent)] : [];
+
+    // Act
+    const problems: string[] = [];
+    for (const c of leaves) {
+      let help = '';
+      await runCli([...pathOf(c).split(' '), '--help'], { ...io, stdout: { write: (t: string) => (help += t) } });
+      for (const o of c.options) if (!o.description) problems.push(`${pathOf(c)} ${o.flags}: no description`);
+      const examples = help
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l.startsWith('$ eksflow '));
+      for (const line of examples) {
+        if (!`${line} `.startsWith(`$ eksflow ${pathOf(c)} `)) problems.push(`${line}: not an example of ${pathOf(c)}`);
+        const unknown = (line.match(/(?<=\s)--?[a-zA-Z][\w-]*/g) ?? []).filter((f) => !flagsOf(c).includes(f));
+        if (unknown.length) problems.push(`${line}: ${unknown.join(' ')} not a flag of ${pathOf(c)}`);
+        // A lone `--` ends the flags: a flag's value after it (`--delta -- -2`) would be read as `--`.
+        if (line.split(' ').includes('--')) problems.push(`${line}: a lone -- ends the flags`);
+      }
+    }
+
+    // Assess
+    expect(leaves.length).toBeGreaterThanOrEqual(24);
+    expect(problems).toEqual([]);
+  });
+
   it('clusters create -f reads YAML, posts the spec signed with the sandbox keys, prints the operation', async () => {
     // Prepare
     const api = await fakeApi(() => ({ status: 202, body: { operationId: 'op-1', cluster: { name: 'prod-1' } } }));
@@ -141,6 +180,39 @@ describe('eksflow command line', () => {
     ]);
   });
 
+  it('clusters create: a dry run prints the plan; a spec already in place (200 changed:false) is no operation to wait for', async () => {
+    // Prepare
+    const plan = [
+      { resource: 'controlPlane', name: 'prod-1', action: 'unchanged' },
+      { resource: 'nodegroup', name: 'general', action: 'update', changes: ['desiredSize'] },
+    ];
+    const api = await fakeApi((seen) =>
+      seen.path.includes('dryRun')
+        ? { status: 200, body: { plan } }
+        : {
+            status: 200,
+            body: { cluster: { name: 'prod-1', status: 'ACTIVE' }, changed: false, message: 'prod-1 matches', plan },
+          },
+    );
+    writeFileSync(path.join(api.dir, 'prod-1.json'), '{"name": "prod-1"}');
+
+    // Act
+    const dryRun = await api.run(['clusters', 'create', '-f', 'prod-1.json', '--dry-run']);
+    const unchanged = await api.run(['clusters', 'create', '-f', 'prod-1.json', '--wait']);
+    await api.close();
+
+    // Assess
+    expect(dryRun.code).toBe(0);
+    expect(dryRun.stdout.split('\n')).toEqual([
+      'ACTION     RESOURCE      NAME     CHANGES',
+      'unchanged  controlPlane  prod-1   ',
+      'update     nodegroup     general  desiredSize',
+      '',
+    ]);
+    expect(unchanged).toEqual({ code: 0, stdout: 'prod-1 matches\n', stderr: '' });
+    expect(api.seen.map((s) => `${s.method} ${s.path}`)).toEqual(['POST /clusters?dryRun=true', 'POST /clusters']);
+  });
+
   it('nodegroups scale --wait follows the operation: 0 when it succeeds, 1 with the error when it fails', async () => {
     // Prepare
     const outcomes = ['Succeeded', 'Failed'];
@@ -148,7 +220,15 @@ describe('eksflow command line', () => {
     for (const outcome of outcomes) {
       let polls = 0;
       const api = await fakeApi((seen) => {
-        if (seen.method === 'POST') return { status: 202, body: { operationId: 'op-9' } };
+        if (seen.method === 'POST')
+          return {
+            status: 202,
+            body: {
+              operationId: 'op-9',
+              from: { minSize: 1, desiredSize: 3, maxSize: 10 },
+              to: { minSize: 1, desiredSize: 5, maxSize: 10 },
+            },
+          };
         polls += 1;
         const done = polls >= 3;
         return {
@@ -171,7 +251,7 @@ describe('eksflow command line', () => {
 
       // Act
       results.push({
-        run: await api.run(['nodegroups', 'scale', 'prod-1', 'general', '--desired', '5', '--wait']),
+        run: await api.run(['nodegroups', 'scale', 'prod-1', 'general', '--desired-size', '5', '--wait']),
         seen: api.seen,
       });
       await api.close();
@@ -189,16 +269,21 @@ describe('eksflow command line', () => {
       expect.stringMatching(/^ScaleNodegroup prod-1 {2}Running {2}step 1 Requested {2}0s$/),
       expect.stringMatching(/^ScaleNodegroup prod-1 {2}Succeeded {2}step 2 Done {2}0s$/),
     ]);
+    expect(ok.run.stderr).toBe('operation op-9 started: min/desired/max 1/3/10 → 1/5/10\n');
     expect(failed.run.code).toBe(1);
     expect(failed.run.stderr).toContain('error: operation Failed: ScaleFailed: no capacity');
   });
 
   it('schedules and policies: add, list and rm call the contract routes', async () => {
-    // Prepare
-    const api = await fakeApi((seen) => ({
-      status: seen.method === 'POST' ? 201 : 200,
-      body: seen.method === 'GET' ? [] : {},
-    }));
+    // Prepare: the answers' shapes are the routes' (201 the record, 200 {schedules|policies|nodegroups}, 204, 202).
+    const api = await fakeApi((seen) => {
+      if (seen.method === 'DELETE' && seen.path.startsWith('/clusters/prod-1?'))
+        return { status: 202, body: { operationId: 'op-d', plan: [] } };
+      if (seen.method === 'DELETE') return { status: 204 };
+      if (seen.method === 'POST') return { status: 201, body: { ...(seen.body as object), cluster: 'prod-1' } };
+      const list = seen.path.split('/').at(-1) as string;
+      return { status: 200, body: { [list]: [] } };
+    });
 
     // Act
     const runs = [
@@ -211,7 +296,7 @@ describe('eksflow command line', () => {
         'night',
         '--schedule',
         'rate(1 day)',
-        '--desired',
+        '--desired-size',
         '1',
       ]),
       await api.run(['schedules', 'list', 'prod-1', 'general', '-o', 'json']),
@@ -239,7 +324,17 @@ describe('eksflow command line', () => {
 
     // Assess
     expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
-    expect(runs[1].stdout).toBe('[]\n');
+    expect(JSON.parse(runs[1].stdout)).toEqual({ schedules: [] });
+    expect(runs.map((r) => r.stdout.trim())).toEqual([
+      'schedule night added',
+      expect.any(String),
+      'schedule night removed',
+      'policy p added',
+      'NAME  ALARM  ON  ADJUSTMENT  VALUE  COOLDOWN  LAST FIRED',
+      'policy p removed',
+      'operation op-d started',
+      'NODEGROUP  STATUS  MIN  DESIRED  MAX  INSTANCE TYPES',
+    ]);
     expect(api.seen.map((s) => `${s.method} ${s.path}`)).toEqual([
       'POST /clusters/prod-1/nodegroups/general/schedules',
       'GET /clusters/prod-1/nodegroups/general/schedules',
@@ -282,7 +377,7 @@ describe('eksflow command line', () => {
     writeFileSync(path.join(api.dir, 'empty.json'), '{}');
 
     // Act
-    const conflict = await api.run(['nodegroups', 'scale', 'c', 'n', '--delta', '1']);
+    const conflict = await api.run(['nodegroups', 'scale', 'c', 'n', '--delta', '-1', '--protect-pending']);
     const invalid = await api.run(['clusters', 'create', '-f', 'empty.json']);
     const badFormat = await api.run(['rollouts', 'list', '-o', 'xml']);
     await api.close();
@@ -293,6 +388,7 @@ describe('eksflow command line', () => {
       stdout: '',
       stderr: 'error: a scaling operation is running (409 Conflict)\n  nodegroup: held by op-7\n',
     });
+    expect(api.seen[0].body).toEqual({ delta: -1, protectPending: true });
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toBe('error: bad spec (400 ValidationError)\n  name: is required\n');
     expect(badFormat).toEqual({ code: 2, stdout: '', stderr: 'error: -o: "xml" is not one of table, json, yaml\n' });

@@ -142,25 +142,30 @@ describe('rollout requests', () => {
 });
 
 describe('cluster, node group, schedule, policy and operation requests', () => {
-  it('clusters: create (and dry run), delete with force', () => {
+  it('clusters: create (and dry run), delete with force or as a dry run', () => {
     expect(clusterCreate({ name: 'prod-1' })).toEqual({ method: 'POST', path: '/clusters', body: { name: 'prod-1' } });
     expect(clusterCreate({ name: 'prod-1' }, { dryRun: true }).path).toBe('/clusters?dryRun=true');
     expect(clusterDelete('prod-1', { force: true })).toEqual({ method: 'DELETE', path: '/clusters/prod-1?force=true' });
+    expect(clusterDelete('prod-1', { dryRun: true }).path).toBe('/clusters/prod-1?dryRun=true');
+    expect(clusterDelete('prod-1').path).toBe('/clusters/prod-1');
   });
 
   it('nodegroups: get one or all; scale takes exactly one of desired, delta, fitPendingPods', () => {
     expect(nodegroupGet('prod-1').path).toBe('/clusters/prod-1/nodegroups');
     expect(nodegroupGet('prod-1', 'general').path).toBe('/clusters/prod-1/nodegroups/general');
-    expect(nodegroupScale('prod-1', 'general', { desired: 5, min: 2, max: 8 })).toEqual({
+    expect(nodegroupScale('prod-1', 'general', { desiredSize: 5, minSize: 2, maxSize: 8 })).toEqual({
       method: 'POST',
       path: '/clusters/prod-1/nodegroups/general/scale',
       body: { desiredSize: 5, minSize: 2, maxSize: 8 },
     });
     expect(nodegroupScale('c', 'n', { delta: -2 }).body).toEqual({ delta: -2 });
     expect(nodegroupScale('c', 'n', { fitPendingPods: true }).body).toEqual({ fitPendingPods: true });
-    const one = new UsageError('nodegroups scale: give exactly one of --desired N, --delta N, --fit-pending-pods');
+    const one = new UsageError(
+      'nodegroups scale: give exactly one of --desired-size N, --delta N, --fit-pending-pods (or only --min-size/--max-size)',
+    );
     expect(() => nodegroupScale('c', 'n', {})).toThrow(one);
-    expect(() => nodegroupScale('c', 'n', { desired: 3, delta: 1 })).toThrow(one);
+    expect(() => nodegroupScale('c', 'n', { desiredSize: 3, delta: 1 })).toThrow(one);
+    expect(nodegroupScale('c', 'n', { maxSize: 20 }).body).toEqual({ maxSize: 20 });
   });
 
   it('schedules: add with the contract field names, list, refuse a malformed expression', () => {
@@ -169,9 +174,9 @@ describe('cluster, node group, schedule, policy and operation requests', () => {
         name: 'night',
         schedule: 'cron(0 20 * * ? *)',
         timezone: 'Europe/Paris',
-        desired: 1,
-        min: 1,
-        max: 3,
+        desiredSize: 1,
+        minSize: 1,
+        maxSize: 3,
         startDate: '2026-12-01T00:00:00Z',
       }),
     ).toEqual({
@@ -214,6 +219,15 @@ describe('cluster, node group, schedule, policy and operation requests', () => {
     expect(() => policyAdd('c', 'n', { name: 'p', alarm: 'a', adjustment: 'double', value: 2 })).toThrow(
       /--adjustment/,
     );
+    const onOk = { name: 'p', alarm: 'a', adjustment: 'percent', value: -25, minStep: 1, state: 'OK' };
+    expect(policyAdd('c', 'n', onOk).body).toEqual({
+      name: 'p',
+      alarm: 'a',
+      state: 'OK',
+      adjustment: { type: 'percent', value: -25, minStep: 1 },
+    });
+    expect(() => policyAdd('c', 'n', { ...onOk, state: 'alarm' })).toThrow(/--state/);
+    expect(() => policyAdd('c', 'n', { ...onOk, adjustment: 'change' })).toThrow(/--min-step/);
     expect(policyRemove('c', 'n', 'p')).toEqual({ method: 'DELETE', path: '/clusters/c/nodegroups/n/policies/p' });
   });
 
