@@ -75,6 +75,7 @@ export function loadConfig(env: Env = process.env): Config {
       ? {
           baselinePrincipalArn: env.EKSFLOW_BASELINE_PRINCIPAL_ARN,
           rolloutPrincipalArns: listOf(env.EKSFLOW_ROLLOUT_PRINCIPAL_ARNS),
+          scalingPrincipalArns: listOf(env.EKSFLOW_SCALING_PRINCIPAL_ARNS),
         }
       : undefined,
     clusterPollSeconds: Number(env.EKSFLOW_CLUSTER_POLL_SECONDS ?? 30),
