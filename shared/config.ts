@@ -32,6 +32,11 @@ export interface Config {
   /** Longest wait of the cluster poll loops (EKSFLOW_CLUSTER_POLL_CEILING_SECONDS; default 240 s in the use cases). */
   clusterPollCeilingSeconds?: number;
   /**
+   * How long a Running cluster operation whose run is not found is left alone by the sweep (it may be starting);
+   * EKSFLOW_ABANDONED_RUN_GRACE_SECONDS, default ABANDONED_RUN_GRACE_SECONDS in the use case.
+   */
+  abandonedRunGraceSeconds?: number;
+  /**
    * Where metrics go: `emf` (CloudWatch Embedded Metric Format lines, deployed), `log` (log lines: the
    * default with an emulator endpoint, where nothing reads EMF), `off`.
    */
@@ -75,11 +80,15 @@ export function loadConfig(env: Env = process.env): Config {
       ? {
           baselinePrincipalArn: env.EKSFLOW_BASELINE_PRINCIPAL_ARN,
           rolloutPrincipalArns: listOf(env.EKSFLOW_ROLLOUT_PRINCIPAL_ARNS),
+          scalingPrincipalArns: listOf(env.EKSFLOW_SCALING_PRINCIPAL_ARNS),
         }
       : undefined,
     clusterPollSeconds: Number(env.EKSFLOW_CLUSTER_POLL_SECONDS ?? 30),
     clusterPollCeilingSeconds: env.EKSFLOW_CLUSTER_POLL_CEILING_SECONDS
       ? Number(env.EKSFLOW_CLUSTER_POLL_CEILING_SECONDS)
+      : undefined,
+    abandonedRunGraceSeconds: env.EKSFLOW_ABANDONED_RUN_GRACE_SECONDS
+      ? Number(env.EKSFLOW_ABANDONED_RUN_GRACE_SECONDS)
       : undefined,
     metrics: metricsSink(env.EKSFLOW_METRICS, env.AWS_ENDPOINT_URL),
     logLevel: (env.LOG_LEVEL as LogLevel) ?? 'info',

@@ -1,9 +1,20 @@
 import type { Context } from 'aws-lambda';
+import { clusterDepsOf } from '../../shared/composition-root';
+import { resumeClusterOperations } from '../../shared/use-cases/clusters/resume-cluster-operations';
 import { sweepRollouts } from '../../shared/use-cases/sweep-rollouts';
 import { container } from '../container';
 import { forInvocation } from '../invocation';
 
-/** EventBridge schedule: re-judge the alarms of every active rollout and restart runs that ended (safety net). */
+/**
+ * EventBridge schedule: provisionings and deletions whose run is gone are resumed from their step, then the
+ * alarms of every active rollout are re-judged and rollout runs that ended are restarted (safety nets).
+ */
 export async function main(event?: { id?: string }, context?: Context) {
-  return sweepRollouts(forInvocation(container(), event?.id, context));
+  const deps = forInvocation(container(), event?.id, context);
+  // First, and never throwing: a rollout the sweep cannot handle must not keep a cluster operation abandoned.
+  const clusterOperations = await resumeClusterOperations(
+    { ...clusterDepsOf(deps), logger: deps.logger },
+    deps.config.abandonedRunGraceSeconds,
+  );
+  return { ...(await sweepRollouts(deps)), clusterOperations };
 }

@@ -18,6 +18,8 @@ export interface ClusterBaseline {
   ensureNamespace(cluster: string, name: string, labels: Record<string, string>): Promise<'created' | 'exists'>;
   /** Lets `group` make eksflow's rollout calls in these namespaces, and nowhere else (RBAC). */
   ensureRolloutAccess(cluster: string, group: string, namespaces: string[]): Promise<void>;
+  /** Lets `group` read pods and nodes cluster-wide (scaling's calls), and nothing else (RBAC). */
+  ensureScalingAccess(cluster: string, group: string): Promise<void>;
   /**
    * Server-side applies a namespace of the spec with its quota, limits and network policy, and removes
    * eksflow's objects the spec no longer asks for. `created` says whether the namespace was new.

@@ -17,4 +17,6 @@ export interface OperationStore {
   update(id: string, change: (current: Operation) => Operation): Promise<Operation>;
   /** The cluster's operations, newest first. */
   listByCluster(cluster: string, limit: number): Promise<Operation[]>;
+  /** The locks held now whose key starts with `prefix` (e.g. `cluster:`), each with its running operation. */
+  heldLocks(prefix: string): Promise<{ key: string; operationId: string }[]>;
 }

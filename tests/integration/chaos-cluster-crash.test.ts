@@ -52,4 +52,43 @@ describe('chaos: the runtime killed during a provisioning', () => {
     },
     120000,
   );
+
+  it('killed 1500 ms after POST: the sweep alone (no retry call) resumes it from its step and finishes it', async () => {
+    // Prepare: the restarted runtime sweeps at start and every second; a run not found for 2 s counts as lost
+    const table = testTableName();
+    const spec = fullSpec(uniqueName('swept'));
+    const env = { EKSFLOW_ABANDONED_RUN_GRACE_SECONDS: '2' };
+    const first = await startRuntimeChild({ table, env });
+    const accepted = await api({ url: first.url }, 'POST', '/clusters', spec);
+    const operationId = accepted.body.operationId;
+
+    // Act
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await first.kill();
+    const second = await startRuntimeChild({ table, env, recovery: { sweepIntervalMs: 1000 } });
+    try {
+      const before = (await api({ url: second.url }, 'GET', `/operations/${operationId}`)).body;
+      const done = await eventually(
+        'the swept operation to end',
+        async () => {
+          const { body } = await api({ url: second.url }, 'GET', `/operations/${operationId}`);
+          return body.status === 'Running' ? undefined : body;
+        },
+        60000,
+      );
+
+      // Assess: abandoned while Running, then a second run started by the sweep finished it, nothing made twice
+      expect(before.status).toBe('Running');
+      expect(done.status).toBe('Succeeded');
+      expect(done.runs).toBe(2);
+      expect(done.cost.invocations.requestControlPlane).toBe(1);
+      expect((await eks.send(new DescribeClusterCommand({ name: spec.name }))).cluster?.status).toBe('ACTIVE');
+      expect((await eks.send(new ListNodegroupsCommand({ clusterName: spec.name }))).nodegroups?.sort()).toEqual([
+        'batch',
+        'general',
+      ]);
+    } finally {
+      await second.stop();
+    }
+  }, 120000);
 });

@@ -88,6 +88,28 @@ describe('serverless package', () => {
     expect(zips.length).toBe(functions.length);
   });
 
+  it("maps every function that reads pods and nodes to the scaling group, in the provisioning steps' settings", () => {
+    // Prepare: the ARNs joined into EKSFLOW_SCALING_PRINCIPAL_ARNS, as the roles they name
+    const steps = ofType('AWS::Lambda::Function').filter((f) =>
+      String(f.Properties.FunctionName).endsWith('-provisionApplyAccess'),
+    );
+    const joined = steps[0]?.Properties.Environment?.Variables?.EKSFLOW_SCALING_PRINCIPAL_ARNS;
+
+    // Assess
+    const roles = (joined?.['Fn::Join']?.[1] ?? []).map((part: { 'Fn::GetAtt': string[] }) => part['Fn::GetAtt'][0]);
+    expect(roles.sort()).toEqual(
+      [
+        'AlarmStateChangeRole',
+        'ApiRole',
+        'ScaleApplyRole',
+        'ScaleCompleteRole',
+        'ScaleFailRole',
+        'ScalingSweepRole',
+        'ScheduledScaleRole',
+      ].sort(),
+    );
+  });
+
   it('ships the access policy inside the API function, where the default EKSFLOW_ACCESS_POLICY_FILE points', async () => {
     // Prepare
     const apiZip = readdirSync(outDir).find((f) => /^api\.zip$|-api\.zip$/.test(f));

@@ -3,6 +3,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -102,6 +103,29 @@ export class DynamoDbOperationStore implements OperationStore {
       ),
     );
     return (out.Items ?? []).map(fromItem);
+  }
+
+  /** A Scan (the sweep's, every few minutes): lock items are few and have no index of their own. */
+  async heldLocks(prefix: string): Promise<{ key: string; operationId: string }[]> {
+    const held: { key: string; operationId: string }[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await awsCall('DynamoDB Scan', () =>
+        this.doc.send(
+          new ScanCommand({
+            TableName: this.tableName,
+            FilterExpression: 'begins_with(pk, :prefix) AND sk = :lock',
+            ExpressionAttributeValues: { ':prefix': `OPLOCK#${prefix}`, ':lock': 'LOCK' },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const item of out.Items ?? [])
+        held.push({ key: String(item.pk).slice('OPLOCK#'.length), operationId: String(item.operationId) });
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return held;
   }
 
   private takeLock(key: string, id: string): TransactItem {

@@ -4,7 +4,7 @@ import { TransientError } from '../../errors';
 import type { ClusterBaseline } from '../../ports/kube';
 import { kubeCall, kubeStatus } from './kube-call';
 import type { KubeClientFactory, KubeClients } from './kube-clients';
-import { ROLLOUT_RBAC_NAME, ROLLOUT_RBAC_RULES } from './rollout-rbac';
+import { ROLLOUT_RBAC_NAME, ROLLOUT_RBAC_RULES, SCALING_RBAC_NAME, SCALING_RBAC_RULES } from './rollout-rbac';
 
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'eksflow' };
 
@@ -76,6 +76,24 @@ export class KubeClusterBaseline implements ClusterBaseline {
         }),
       );
     }
+  }
+
+  async ensureScalingAccess(cluster: string, group: string): Promise<void> {
+    const { rbac } = await this.clients.forCluster(cluster);
+    await createUnlessExists(`create clusterrole ${SCALING_RBAC_NAME}`, () =>
+      rbac.createClusterRole({
+        body: { metadata: { name: SCALING_RBAC_NAME, labels: MANAGED_BY }, rules: SCALING_RBAC_RULES },
+      }),
+    );
+    await createUnlessExists(`create clusterrolebinding ${SCALING_RBAC_NAME}`, () =>
+      rbac.createClusterRoleBinding({
+        body: {
+          metadata: { name: SCALING_RBAC_NAME, labels: MANAGED_BY },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: SCALING_RBAC_NAME },
+          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }],
+        },
+      }),
+    );
   }
 }
 

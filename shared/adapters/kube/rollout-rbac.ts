@@ -15,3 +15,15 @@ export const ROLLOUT_RBAC_RULES: V1PolicyRule[] = [
 
 /** Name of the ClusterRole holding ROLLOUT_RBAC_RULES, and of each namespace's RoleBinding to it. */
 export const ROLLOUT_RBAC_NAME = 'eksflow-rollouts';
+
+/**
+ * The Kubernetes calls eksflow makes to scale node groups (kube-nodegroup-pods.ts): Pending pods and pods per
+ * node, in every namespace, and the node group's Nodes. Read only: scaling changes the node group through EKS,
+ * never through Kubernetes. `watch` goes with list so that a client may follow what it listed.
+ */
+export const SCALING_RBAC_RULES: V1PolicyRule[] = [
+  { apiGroups: [''], resources: ['pods', 'nodes'], verbs: ['get', 'list', 'watch'] },
+];
+
+/** Name of the ClusterRole holding SCALING_RBAC_RULES, and of the ClusterRoleBinding to it. */
+export const SCALING_RBAC_NAME = 'eksflow-scaling-reader';

@@ -40,6 +40,12 @@ export class MemoryOperationStore implements OperationStore {
       .map((op) => structuredClone(op));
   }
 
+  async heldLocks(prefix: string): Promise<{ key: string; operationId: string }[]> {
+    return [...this.locks]
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([key, operationId]) => ({ key, operationId }));
+  }
+
   private take(key: string, id: string) {
     const holder = this.locks.get(key);
     if (holder && holder !== id) throw lockConflict(key, holder);

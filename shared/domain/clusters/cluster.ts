@@ -142,6 +142,11 @@ export interface KubeAccess {
   baselinePrincipalArn: string;
   /** Run rollouts: members of EKSFLOW_KUBE_GROUP, which the baseline binds in the spec's namespaces only. */
   rolloutPrincipalArns: string[];
+  /**
+   * Scale node groups: members of EKSFLOW_SCALING_KUBE_GROUP, which the baseline lets read pods and nodes
+   * cluster-wide (fit-pending-pods, pods rescheduled by a scale-in), and nothing else.
+   */
+  scalingPrincipalArns: string[];
 }
 
 /** What one access entry grants: cluster admin, or membership of Kubernetes groups bound by RBAC. */
@@ -149,6 +154,23 @@ export type AccessGrant = { principalArn: string } & ({ clusterAdmin: true } | {
 
 /** The Kubernetes group eksflow's rollout roles belong to (deploy/rbac/eksflow-rbac.yaml binds it). */
 export const EKSFLOW_KUBE_GROUP = 'eksflow';
+
+/** The Kubernetes group eksflow's scaling roles belong to (deploy/rbac/eksflow-rbac.yaml binds it cluster-wide). */
+export const EKSFLOW_SCALING_KUBE_GROUP = 'eksflow-scaling';
+
+/**
+ * One access entry per role (EKS allows one per principal): a role that both rolls out and scales (the API,
+ * the alarm function) is a member of both groups.
+ */
+export function eksflowGroupGrants(access: KubeAccess): { principalArn: string; kubernetesGroups: string[] }[] {
+  const groups = new Map<string, string[]>();
+  const join = (arns: string[], group: string) => {
+    for (const arn of arns) groups.set(arn, [...(groups.get(arn) ?? []), group]);
+  };
+  join(access.rolloutPrincipalArns, EKSFLOW_KUBE_GROUP);
+  join(access.scalingPrincipalArns, EKSFLOW_SCALING_KUBE_GROUP);
+  return [...groups].map(([principalArn, kubernetesGroups]) => ({ principalArn, kubernetesGroups }));
+}
 
 /** The namespace every managed cluster gets; it marks the cluster as eksflow's. */
 export const SYSTEM_NAMESPACE = 'eksflow-system';

@@ -1,5 +1,6 @@
 import type { KubeAccess } from '../../domain/clusters/cluster';
 import type { ClusterApi } from '../../ports/cluster-api';
+import type { EventPublisher } from '../../ports/events';
 import type { ClusterBaseline } from '../../ports/kube';
 import type { RolloutStore } from '../../ports/rollout-store';
 import type { OperationStore } from '../../ports/store';
@@ -22,6 +23,8 @@ export interface ClusterDeps {
   /** Longest wait of a poll loop (default POLL_CEILING_SECONDS); the sandbox, where nothing takes minutes, sets less. */
   clusterPollCeilingSeconds?: number;
   newId?: () => string;
+  /** Operation transitions on the bus (best effort); absent (unit tests), nothing is published. */
+  events?: Pick<EventPublisher, 'publish'>;
 }
 
 /** Waits grow up to this ceiling: EKS takes ~15 minutes for a control plane; a tight poll only burns transitions. */

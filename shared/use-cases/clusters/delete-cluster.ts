@@ -6,6 +6,7 @@ import { type CaughtError, causeMessage } from '../../domain/caught-error';
 import { ConflictError, NotFoundError } from '../../errors';
 import { type ClusterDeps, clusterLock } from './cluster-deps';
 import { observeCluster } from './observe-cluster';
+import { publishOperationEnd } from './operation-events';
 import { refuseWhileRunning, startRun } from './provision-cluster';
 import { teardownStep } from './teardown';
 import type { WaitCheck } from './provision-cluster-steps';
@@ -90,17 +91,19 @@ export async function deleteClusterStep(deps: ClusterDeps, input: DeleteClusterI
 
 export async function completeDelete(deps: ClusterDeps, input: DeleteClusterInput): Promise<void> {
   const at = deps.now();
-  await deps.operations.update(input.operationId, (op) =>
+  const done = await deps.operations.update(input.operationId, (op) =>
     finished(withStep(op, { name: 'Deleted', at: at.toISOString() }), {}, at),
   );
+  await publishOperationEnd(deps, done);
 }
 
 export async function failDelete(deps: ClusterDeps, input: DeleteClusterInput): Promise<void> {
-  await deps.operations.update(input.operationId, (op) =>
+  const failed = await deps.operations.update(input.operationId, (op) =>
     finished(
       op,
       { error: { code: input.error?.Error ?? 'Error', message: causeMessage(input.error), step: 'DeleteCluster' } },
       deps.now(),
     ),
   );
+  await publishOperationEnd(deps, failed);
 }

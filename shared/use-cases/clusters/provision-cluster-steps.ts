@@ -2,6 +2,8 @@ import {
   type AddonSpec,
   BASELINE_TAG,
   EKSFLOW_KUBE_GROUP,
+  EKSFLOW_SCALING_KUBE_GROUP,
+  eksflowGroupGrants,
   LATEST_ADDON_VERSION,
   nextPollSeconds,
   OPERATION_TAG,
@@ -22,6 +24,7 @@ import {
 import { DependencyError, TransientError } from '../../errors';
 import { type ClusterDeps, POLL_CEILING_SECONDS } from './cluster-deps';
 import { observeCluster } from './observe-cluster';
+import { publishOperationEnd } from './operation-events';
 import type { Component, ProvisionClusterInput } from './provision-cluster';
 import { teardownStep } from './teardown';
 
@@ -150,8 +153,7 @@ export async function applyAccess(deps: ClusterDeps, input: ProvisionClusterInpu
       principalArn: deps.kubeAccess.baselinePrincipalArn,
       clusterAdmin: true,
     });
-    for (const principalArn of deps.kubeAccess.rolloutPrincipalArns)
-      await deps.clusters.grantAccess(cluster, { principalArn, kubernetesGroups: [EKSFLOW_KUBE_GROUP] });
+    for (const grant of eksflowGroupGrants(deps.kubeAccess)) await deps.clusters.grantAccess(cluster, grant);
   }
   for (const access of input.spec.access) {
     // Entries carry no tag of ours: an entry absent now is recorded before it is created, so that a create
@@ -173,16 +175,20 @@ export async function applyBaseline(deps: ClusterDeps, input: ProvisionClusterIn
   }
   // Rollouts only in the spec's namespaces: eksflow's own stays out of reach of a rollout request.
   const rolloutNamespaces = input.spec.namespaces.map((n) => n.name);
-  if (deps.kubeAccess) await deps.baseline.ensureRolloutAccess(cluster, EKSFLOW_KUBE_GROUP, rolloutNamespaces);
+  if (deps.kubeAccess) {
+    await deps.baseline.ensureRolloutAccess(cluster, EKSFLOW_KUBE_GROUP, rolloutNamespaces);
+    await deps.baseline.ensureScalingAccess(cluster, EKSFLOW_SCALING_KUBE_GROUP);
+  }
   await deps.clusters.tagCluster(cluster, { [BASELINE_TAG]: baselineDigest(input.spec.namespaces) });
   const names = [SYSTEM_NAMESPACE, ...rolloutNamespaces].join(', ');
   await recordStep(deps, input.operationId, 'BaselineApplied', `namespaces: ${names}`);
 }
 
 export async function completeProvisioning(deps: ClusterDeps, input: ProvisionClusterInput): Promise<void> {
-  await deps.operations.update(input.operationId, (op) =>
+  const done = await deps.operations.update(input.operationId, (op) =>
     finished(withStep(op, step('Completed', deps.now())), {}, deps.now()),
   );
+  await publishOperationEnd(deps, done);
 }
 
 export type FailureInput = ProvisionClusterInput & { error?: CaughtError };
@@ -221,11 +227,12 @@ export async function rollbackStep(deps: ClusterDeps, input: FailureInput): Prom
 }
 
 export async function finishFailed(deps: ClusterDeps, input: FailureInput): Promise<void> {
-  await deps.operations.update(input.operationId, (op) => {
+  const failed = await deps.operations.update(input.operationId, (op) => {
     const rolledBack = op.steps.some((s) => s.name === 'RolledBack');
     const error = op.error ?? { code: input.error?.Error ?? 'Error', message: causeMessage(input.error) };
     return finished({ ...op, ...(rolledBack ? { rolledBack: true } : {}) }, { error }, deps.now());
   });
+  await publishOperationEnd(deps, failed);
 }
 
 /** The first step the operation has not recorded: where it failed, and where a retry resumes. */

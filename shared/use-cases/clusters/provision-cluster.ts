@@ -7,6 +7,7 @@ import type { ClusterApi } from '../../ports/cluster-api';
 import { isPlainObject, parseClusterSpec } from '../../validation/cluster-spec';
 import { type ClusterDeps, clusterLock } from './cluster-deps';
 import { observeCluster } from './observe-cluster';
+import { publishOperationEnd, publishOperationTransition } from './operation-events';
 
 /** One node group or add-on: an item of the workflow's Map, created and waited for in parallel with the others. */
 export interface Component {
@@ -127,11 +128,14 @@ export async function startRun(
   try {
     await deps.workflows.start(workflow, executionName, input);
   } catch (error) {
-    await deps.operations.update(operationId, (op) =>
+    const failed = await deps.operations.update(operationId, (op) =>
       finished(op, { error: { code: 'WorkflowStartFailed', message: errorMessage(error) } }, deps.now()),
     );
+    await publishOperationEnd(deps, failed);
     throw error;
   }
+  // A first run, a retry and a resumed run each start: each run has its own Started (its eventId names the run).
+  await publishOperationTransition(deps, await deps.operations.get(operationId), 'Started');
 }
 
 /** What "latest" means for each add-on on this cluster's Kubernetes version (only when the cluster exists). */

@@ -2,8 +2,16 @@ import { type Operation, retried } from '../../domain/operation';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors';
 import type { ClusterDeps } from './cluster-deps';
 import type { ProvisionClusterInput } from './provision-cluster';
-import { failedStep } from './provision-cluster-steps';
 import { FIRST_STATE, startRun } from './provision-cluster';
+import { failedStep } from './provision-cluster-steps';
+
+/** The operation kinds a retry (or the sweep) runs again, and their workflows. */
+const WORKFLOW_OF = { ProvisionCluster: 'provision-cluster', DeleteCluster: 'delete-cluster' } as const;
+type ClusterOperationKind = keyof typeof WORKFLOW_OF;
+
+export function isClusterOperation(operation: Operation): operation is Operation & { kind: ClusterOperationKind } {
+  return operation.kind in WORKFLOW_OF;
+}
 
 /**
  * POST /operations/{id}/retry: a failed provisioning runs again from the step that failed (a rolled-back one
@@ -15,23 +23,34 @@ export async function retryOperation(deps: ClusterDeps, id: string) {
   const operation = await deps.operations.get(id);
   if (!operation)
     throw new NotFoundError(`operation ${id} not found`, { details: [{ field: 'id', reason: 'no such operation' }] });
-  if (operation.kind !== 'ProvisionCluster' && operation.kind !== 'DeleteCluster')
+  if (!isClusterOperation(operation))
     throw ValidationError.forField('id', `a ${operation.kind} operation is not retried here`);
-  const workflow = operation.kind === 'ProvisionCluster' ? 'provision-cluster' : 'delete-cluster';
-  if (operation.status === 'Succeeded' || (operation.status === 'Running' && (await runIsAlive(deps, operation))))
+  if (
+    operation.status === 'Succeeded' ||
+    (operation.status === 'Running' && (await runState(deps, operation)) === 'RUNNING')
+  )
     throw new ConflictError(
       `operation ${id} is ${operation.status}; only a Failed or abandoned operation can be retried`,
       {
         details: [{ field: 'id', reason: `is ${operation.status}` }],
       },
     );
+  return startNextRun(deps, operation);
+}
+
+/**
+ * A new run of a Failed or abandoned operation, from where it stopped. Two callers at once (a retry and the
+ * sweep): the second finds the run count moved on, gets a ConflictError, and starts nothing.
+ */
+export async function startNextRun(deps: ClusterDeps, operation: Operation & { kind: ClusterOperationKind }) {
+  const { id } = operation;
+  const workflow = WORKFLOW_OF[operation.kind];
   const resumeFrom =
     operation.rolledBack || operation.kind !== 'ProvisionCluster'
       ? undefined
       : (operation.error?.step ?? failedStep(operation));
   // Taking the lock again: a 409 naming the other operation if one started on the cluster meanwhile.
   const running = await deps.operations.update(id, (op) => {
-    // Two retries at once: the second finds the run count moved on, and starts nothing.
     if ((op.runs ?? 1) !== (operation.runs ?? 1))
       throw new ConflictError(`operation ${id} was retried meanwhile`, {
         details: [{ field: 'id', reason: 'retried meanwhile' }],
@@ -50,10 +69,9 @@ export async function retryOperation(deps: ClusterDeps, id: string) {
   return { operationId: id, status: running.status, resumeFrom: resumeFrom ?? 'start', run: running.runs };
 }
 
-/** The execution of the operation's latest run is still running (not lost with a crashed runtime). */
-async function runIsAlive(deps: ClusterDeps, operation: Operation): Promise<boolean> {
+/** The state of the execution of the operation's latest run (NOT_FOUND: lost with a crashed runtime, or not yet started). */
+export async function runState(deps: ClusterDeps, operation: Operation & { kind: ClusterOperationKind }) {
   const runs = operation.runs ?? 1;
   const name = runs === 1 ? operation.id : `${operation.id}-run-${runs}`;
-  const workflow = operation.kind === 'ProvisionCluster' ? 'provision-cluster' : 'delete-cluster';
-  return (await deps.workflows.status(workflow, name)) === 'RUNNING';
+  return deps.workflows.status(WORKFLOW_OF[operation.kind], name);
 }

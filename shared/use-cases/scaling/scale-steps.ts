@@ -125,6 +125,8 @@ async function publishEnd(deps: ScalingDeps, operationId: string): Promise<void>
 async function publishTransition(deps: ScalingDeps, op: Operation, transition: string): Promise<void> {
   const record = op.scale as ScaleRecord;
   await deps.events.publish(`Operation ${transition}`, {
+    // As cluster operations' (clusters/operation-events.ts): the same on a repeated end step, for deduplication.
+    eventId: `${op.id}:run-${op.runs ?? 1}:${transition}`,
     operationId: op.id,
     kind: op.kind,
     cluster: op.cluster,

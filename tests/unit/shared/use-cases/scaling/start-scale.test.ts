@@ -147,6 +147,8 @@ describe('operation transitions on the bus', () => {
 
     // Assess
     expect(w.published.map((e) => e.detailType)).toEqual(['Operation Started', 'Operation Succeeded']);
+    const id = started.started ? started.operationId : '';
+    expect(w.published.map((e) => e.detail.eventId)).toEqual([`${id}:run-1:Started`, `${id}:run-1:Succeeded`]);
     expect(w.published[1].detail).toMatchObject({
       operationId: started.started ? started.operationId : '',
       kind: 'ScaleNodegroup',
