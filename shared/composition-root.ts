@@ -40,6 +40,12 @@ import { KubeNodegroupPods } from './adapters/kube/kube-nodegroup-pods';
 import type { NodegroupApi, NodegroupPods } from './ports/nodegroups';
 import type { ScalingStore } from './ports/scaling-store';
 import type { ScheduleDeployer } from './ports/schedule-deployer';
+import { STSClient } from '@aws-sdk/client-sts';
+import { StsCallerIdentity } from './adapters/aws/sts-caller-identity';
+import { KubeSelfAccessReview } from './adapters/kube/kube-access-review';
+import { TlsEndpointReach } from './adapters/net/tls-reach';
+import type { CallerIdentity, EndpointReach, KubeAccessReview } from './ports/doctor';
+import type { DoctorDeps } from './use-cases/doctor';
 
 /** Everything the handlers need, built once per cold start (Lambda) or once per process (local). */
 export interface Container {
@@ -73,6 +79,10 @@ export interface Container {
   scheduleDeployer: ScheduleDeployer;
   /** Scaling's clock (schedules, cooldowns): `now` deployed, the sandbox's controllable clock locally. */
   scalingNow?: () => Date;
+  /** `eksflow doctor`: a TLS connect to an endpoint, the functions' own ARN, Kubernetes access reviews. */
+  reach: EndpointReach;
+  identity: CallerIdentity;
+  kubeReview: KubeAccessReview;
 }
 
 /** Schedules are only stored when no scheduler target is configured (the sandbox fires them itself). */
@@ -120,6 +130,9 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
     scheduleDeployer: config.schedulerTarget
       ? new EventBridgeScheduleDeployer(config.schedulerTarget, new SchedulerClient({ ...aws, credentials }))
       : STORED_ONLY,
+    reach: new TlsEndpointReach(),
+    identity: new StsCallerIdentity(new STSClient({ ...aws, credentials })),
+    kubeReview: new KubeSelfAccessReview(kube),
     ...overrides,
   };
 }
@@ -154,5 +167,13 @@ export function clusterDepsOf(c: Container): ClusterDeps {
     clusterDefaults: c.config.clusterDefaults,
     clusterPollSeconds: c.config.clusterPollSeconds,
     clusterPollCeilingSeconds: c.config.clusterPollCeilingSeconds,
+  };
+}
+
+/** What `eksflow doctor` needs, from the container; a configured token (the sandbox's) needs no access entry. */
+export function doctorDepsOf(c: Container): DoctorDeps {
+  return {
+    ...c,
+    configuredToken: (cluster) => Boolean((c.config.kubeOverrides[cluster] ?? c.config.kubeOverrides['*'])?.token),
   };
 }
