@@ -44,6 +44,8 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { StsCallerIdentity } from './adapters/aws/sts-caller-identity';
 import { KubeSelfAccessReview } from './adapters/kube/kube-access-review';
 import { TlsEndpointReach } from './adapters/net/tls-reach';
+import { CONNECT_TIMEOUT_MS } from './adapters/net/connect-guard';
+import type { NetworkPath } from './ports/network';
 import type { CallerIdentity, EndpointReach, KubeAccessReview } from './ports/doctor';
 import type { DoctorDeps } from './use-cases/doctor';
 
@@ -83,6 +85,8 @@ export interface Container {
   reach: EndpointReach;
   identity: CallerIdentity;
   kubeReview: KubeAccessReview;
+  /** The sandbox's modelled VPC (local/sandbox/network-model.ts); absent deployed, where the network is real. */
+  network?: NetworkPath;
 }
 
 /** Schedules are only stored when no scheduler target is configured (the sandbox fires them itself). */
@@ -96,7 +100,10 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
   const dynamodb = new DynamoDBClient({ ...aws, credentials });
   const clusters = overrides.clusters ?? new EksClusterApi(eks);
   const tokens = new EksTokenProvider({ region: config.region, credentials });
-  const kube = overrides.kube ?? new KubeClientFactory(new EksKubeConnector(clusters, tokens, config.kubeOverrides));
+  const network = { connectTimeoutMs: config.kubeConnectTimeoutMs ?? CONNECT_TIMEOUT_MS, path: overrides.network };
+  const kube =
+    overrides.kube ??
+    new KubeClientFactory(new EksKubeConnector(clusters, tokens, config.kubeOverrides), undefined, network);
   const healthChecks: HealthCheck[] = [
     {
       name: 'dynamodb',
@@ -130,7 +137,7 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
     scheduleDeployer: config.schedulerTarget
       ? new EventBridgeScheduleDeployer(config.schedulerTarget, new SchedulerClient({ ...aws, credentials }))
       : STORED_ONLY,
-    reach: new TlsEndpointReach(),
+    reach: new TlsEndpointReach(network.connectTimeoutMs, network.path),
     identity: new StsCallerIdentity(new STSClient({ ...aws, credentials })),
     kubeReview: new KubeSelfAccessReview(kube),
     ...overrides,

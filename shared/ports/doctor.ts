@@ -3,7 +3,7 @@
 /** A TCP connect and TLS handshake to a Kubernetes API endpoint, from where the functions run. */
 export interface EndpointReach {
   /** Resolves when the handshake completes within the reach timeout; throws naming the endpoint and the reason. */
-  reach(endpoint: string, caData?: string): Promise<void>;
+  reach(cluster: string, endpoint: string, caData?: string): Promise<void>;
 }
 
 /** Who the functions are to AWS (STS GetCallerIdentity). */

@@ -160,7 +160,7 @@ async function reachCheck(deps: DoctorDeps, info: ClusterInfo): Promise<DoctorLi
       'wait until it is ACTIVE',
     );
   try {
-    await deps.reach.reach(info.endpoint, info.caData);
+    await deps.reach.reach(info.name, info.endpoint, info.caData);
     return pass('endpoint-reach', `${info.endpoint} answers a TLS handshake from the functions' network`);
   } catch (error) {
     const fix =
