@@ -40,7 +40,6 @@ import { KubeNodegroupPods } from './adapters/kube/kube-nodegroup-pods';
 import type { NodegroupApi, NodegroupPods } from './ports/nodegroups';
 import type { ScalingStore } from './ports/scaling-store';
 import type { ScheduleDeployer } from './ports/schedule-deployer';
-import { STSClient } from '@aws-sdk/client-sts';
 import { StsCallerIdentity } from './adapters/aws/sts-caller-identity';
 import { KubeSelfAccessReview } from './adapters/kube/kube-access-review';
 import { TlsEndpointReach } from './adapters/net/tls-reach';
@@ -138,7 +137,7 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
       ? new EventBridgeScheduleDeployer(config.schedulerTarget, new SchedulerClient({ ...aws, credentials }))
       : STORED_ONLY,
     reach: new TlsEndpointReach(network.connectTimeoutMs, network.path),
-    identity: new StsCallerIdentity(new STSClient({ ...aws, credentials })),
+    identity: new StsCallerIdentity({ ...aws, credentials }),
     kubeReview: new KubeSelfAccessReview(kube),
     ...overrides,
   };

@@ -209,3 +209,42 @@ async function vpcOf(ec2: EC2Client, subnetIds: string[]): Promise<string | unde
   const out = await ec2.send(new DescribeSubnetsCommand({ SubnetIds: subnetIds }));
   return out.Subnets?.[0]?.VpcId;
 }
+
+/** The sandbox's network, started once per runtime: the blackhole and the model over the emulator's fixture VPC. */
+export interface SandboxNetwork {
+  model: SandboxNetworkModel;
+  /** The overrides of one function's container (see applyNetworkModel). */
+  apply(fn: Pick<FunctionManifest, 'name' | 'inVpc'>): Pick<Container, 'network'>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the network model for a runtime whose VPC-placed functions sit in the VPC of `fixtureSubnetIds`
+ * (config.clusterDefaults.subnetIds in the sandbox). Pair it with a short EKSFLOW_KUBE_CONNECT_TIMEOUT_MS.
+ */
+export async function startSandboxNetwork(options: {
+  aws: NetworkModelOptions['aws'];
+  fixtureSubnetIds: string[];
+  egressAddresses?: string[];
+}): Promise<SandboxNetwork> {
+  const blackhole = await startBlackhole();
+  try {
+    const model = new SandboxNetworkModel({
+      aws: options.aws,
+      functionsVpcId: await fixtureVpcId(options.aws, options.fixtureSubnetIds),
+      egressAddresses: options.egressAddresses,
+      blackhole,
+    });
+    return {
+      model,
+      apply: (fn) => applyNetworkModel(model, fn),
+      close: async () => {
+        model.close();
+        await blackhole.close();
+      },
+    };
+  } catch (error) {
+    await blackhole.close();
+    throw error;
+  }
+}

@@ -1,13 +1,7 @@
 import { CreateClusterCommand, DescribeClusterCommand } from '@aws-sdk/client-eks';
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ensureNetworkAndRole } from '../../local/sandbox/aws-fixtures';
-import {
-  applyNetworkModel,
-  type Blackhole,
-  fixtureVpcId,
-  SandboxNetworkModel,
-  startBlackhole,
-} from '../../local/sandbox/network-model';
+import { type SandboxNetwork, SandboxNetworkModel, startSandboxNetwork } from '../../local/sandbox/network-model';
 import { waitForActive } from '../../local/sandbox/sandbox-cluster';
 import { TlsEndpointReach } from '../../shared/adapters/net/tls-reach';
 import { cliSandbox, eksflow } from '../helpers/cli-harness';
@@ -25,8 +19,7 @@ const CONNECT_TIMEOUT_MS = 300;
  * else a connection meets silence and fails by the connect timeout, naming the endpoint.
  */
 describe('network model: endpoint access as a VPC has it', () => {
-  let blackhole: Blackhole;
-  let model: SandboxNetworkModel;
+  let network: SandboxNetwork;
   let runtime: TestRuntime;
   let otherVpcId: string;
   const privateCluster = track(uniqueName('private'));
@@ -67,21 +60,15 @@ describe('network model: endpoint access as a VPC has it', () => {
     endpoint = described!.endpoint!;
     caData = described?.certificateAuthority?.data;
 
-    blackhole = await startBlackhole();
-    model = new SandboxNetworkModel({
-      aws,
-      functionsVpcId: await fixtureVpcId(aws, fixtures.subnetIds),
-      blackhole,
-    });
+    network = await startSandboxNetwork({ aws, fixtureSubnetIds: fixtures.subnetIds });
     runtime = await startTestRuntime({
       env: { EKSFLOW_KUBE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS) },
-      containerOverrides: applyNetworkModel(model, { name: 'api', inVpc: true }),
+      containerOverrides: network.apply({ name: 'api', inVpc: true }),
     });
   }, 120_000);
   afterAll(async () => {
     await runtime?.close();
-    model?.close();
-    await blackhole?.close();
+    await network?.close();
     await deleteClustersMade();
   });
 
@@ -125,7 +112,12 @@ describe('network model: endpoint access as a VPC has it', () => {
 
   it('reaches the same endpoint from a function placed in the cluster’s VPC', async () => {
     // Prepare: the same model, but the functions sit in the private cluster's VPC.
-    const inItsVpc = new SandboxNetworkModel({ aws: awsClientConfig(), functionsVpcId: otherVpcId, blackhole });
+    const inItsVpc = new SandboxNetworkModel({
+      aws: awsClientConfig(),
+      functionsVpcId: otherVpcId,
+      // Never dialled when the model lets the path through; a refusal would meet a closed port and fail the test.
+      blackhole: { address: '127.0.0.1:1', close: async () => undefined },
+    });
     const path = inItsVpc.forFunction({ name: 'api', inVpc: true });
 
     // Act
