@@ -80,14 +80,15 @@ export async function doctorClusters(deps: DoctorDeps, readable: (names: string[
   return readable([...new Set([...managed, ...working])].sort());
 }
 
-/** Runs every check on each cluster, one after the other (each is a handful of calls). */
+/** Runs every check on each cluster, one after the other (each is a handful of calls); the store is read once. */
 export async function runDoctor(deps: DoctorDeps, clusters: string[]): Promise<DoctorReport> {
+  const work = await workByCluster(deps);
   const reports: ClusterDoctorReport[] = [];
-  for (const cluster of clusters) reports.push(await doctorCluster(deps, cluster));
+  for (const cluster of clusters) reports.push(await doctorCluster(deps, cluster, work(cluster)));
   return { ok: reports.every((r) => r.ok), clusters: reports };
 }
 
-export async function doctorCluster(deps: DoctorDeps, cluster: string): Promise<ClusterDoctorReport> {
+async function doctorCluster(deps: DoctorDeps, cluster: string, work: ClusterWork): Promise<ClusterDoctorReport> {
   const lines: DoctorLine[] = [];
   const done = () => ({ cluster, ok: lines.every((l) => l.status === 'pass'), checks: lines });
   const skipRest = (after: DoctorCheckName, from: DoctorCheckName[]) =>
@@ -99,7 +100,6 @@ export async function doctorCluster(deps: DoctorDeps, cluster: string): Promise<
     skipRest('describe-cluster', ['endpoint-reach', 'token', 'access-entry', 'kube-verbs', 'alarms']);
     return done();
   }
-  const work = await workOn(deps, cluster);
   const reached = await reachCheck(deps, described.info);
   const role = await functionRole(deps);
   lines.push(reached, await accessEntryCheck(deps, cluster, role));
@@ -265,12 +265,16 @@ async function alarmsCheck(deps: DoctorDeps, work: ClusterWork): Promise<DoctorL
   }
 }
 
-/** Namespaces of the active rollouts and the alarms guarding them or bound to the cluster's scaling policies. */
-async function workOn(deps: DoctorDeps, cluster: string): Promise<ClusterWork> {
-  const rollouts = (await deps.rollouts.listActive()).filter((r) => r.cluster === cluster);
-  const policies = (await deps.scaling.allPolicies()).filter((p) => p.cluster === cluster);
-  return {
-    namespaces: [...new Set(rollouts.map((r) => r.namespace))].sort(),
-    alarms: [...new Set([...rollouts.flatMap((r) => r.alarms), ...policies.map((p) => p.alarm)])].sort(),
+/** Per cluster: the namespaces of its active rollouts, and the alarms guarding them or bound to its scaling policies. */
+async function workByCluster(deps: DoctorDeps): Promise<(cluster: string) => ClusterWork> {
+  const active = await deps.rollouts.listActive();
+  const policies = await deps.scaling.allPolicies();
+  return (cluster) => {
+    const rollouts = active.filter((r) => r.cluster === cluster);
+    const bound = policies.filter((p) => p.cluster === cluster);
+    return {
+      namespaces: [...new Set(rollouts.map((r) => r.namespace))].sort(),
+      alarms: [...new Set([...rollouts.flatMap((r) => r.alarms), ...bound.map((p) => p.alarm)])].sort(),
+    };
   };
 }
