@@ -1,5 +1,6 @@
 import { principalArnsOf } from '../domain/access/policy';
 import { type ClusterInfo, isManaged } from '../domain/clusters/cluster';
+import { settleEach } from '../concurrency';
 import { errorMessage } from '../errors';
 import type { AlarmStates } from '../ports/alarms';
 import type { ClusterApi } from '../ports/cluster-api';
@@ -80,15 +81,33 @@ export async function doctorClusters(deps: DoctorDeps, readable: (names: string[
   return readable([...new Set([...managed, ...working])].sort());
 }
 
-/** Runs every check on each cluster, one after the other (each is a handful of calls); the store is read once. */
+/**
+ * Clusters checked at once. Why: an unreachable endpoint costs a whole connect timeout, and the report must
+ * come back inside API Gateway's 29 s; a few at a time keeps the EKS Describe* calls well within their quota.
+ */
+export const DOCTOR_CLUSTER_CONCURRENCY = 4;
+
+/** Runs every check on each cluster, a few clusters at a time; the store is read once for all of them. */
 export async function runDoctor(deps: DoctorDeps, clusters: string[]): Promise<DoctorReport> {
   const work = await workByCluster(deps);
-  const reports: ClusterDoctorReport[] = [];
-  for (const cluster of clusters) reports.push(await doctorCluster(deps, cluster, work(cluster)));
+  const role = await functionRole(deps);
+  const settled = await settleEach(clusters, DOCTOR_CLUSTER_CONCURRENCY, (cluster) =>
+    doctorCluster(deps, cluster, work(cluster), role),
+  );
+  // Each check catches its own failures, so a rejection here is a bug: let it reach the error mapper.
+  const reports = settled.map((r) => {
+    if (!r.ok) throw r.error;
+    return r.value;
+  });
   return { ok: reports.every((r) => r.ok), clusters: reports };
 }
 
-async function doctorCluster(deps: DoctorDeps, cluster: string, work: ClusterWork): Promise<ClusterDoctorReport> {
+async function doctorCluster(
+  deps: DoctorDeps,
+  cluster: string,
+  work: ClusterWork,
+  role: FunctionRole,
+): Promise<ClusterDoctorReport> {
   const lines: DoctorLine[] = [];
   const done = () => ({ cluster, ok: lines.every((l) => l.status === 'pass'), checks: lines });
   const skipRest = (after: DoctorCheckName, from: DoctorCheckName[]) =>
@@ -101,7 +120,6 @@ async function doctorCluster(deps: DoctorDeps, cluster: string, work: ClusterWor
     return done();
   }
   const reached = await reachCheck(deps, described.info);
-  const role = await functionRole(deps);
   lines.push(reached, await accessEntryCheck(deps, cluster, role));
   if (reached.status === 'pass') lines.push(...(await kubeChecks(deps, cluster, work, role)));
   else skipRest('endpoint-reach', ['token', 'kube-verbs']);
@@ -173,7 +191,9 @@ async function reachCheck(deps: DoctorDeps, info: ClusterInfo): Promise<DoctorLi
 }
 
 /** The functions' role ARN as an access entry names it (an assumed-role session maps to its role). */
-async function functionRole(deps: DoctorDeps): Promise<{ arn?: string; error?: string }> {
+type FunctionRole = { arn?: string; error?: string };
+
+async function functionRole(deps: DoctorDeps): Promise<FunctionRole> {
   try {
     const arns = principalArnsOf(await deps.identity.callerArn());
     return { arn: arns[arns.length - 1] };
@@ -182,7 +202,7 @@ async function functionRole(deps: DoctorDeps): Promise<{ arn?: string; error?: s
   }
 }
 
-async function accessEntryCheck(deps: DoctorDeps, cluster: string, role: { arn?: string; error?: string }) {
+async function accessEntryCheck(deps: DoctorDeps, cluster: string, role: FunctionRole) {
   if (!role.arn)
     return fail('access-entry', `STS GetCallerIdentity failed: ${role.error}`, 'check the functions have credentials');
   try {
@@ -211,7 +231,7 @@ async function kubeChecks(
   deps: DoctorDeps,
   cluster: string,
   work: ClusterWork,
-  role: { arn?: string },
+  role: FunctionRole,
 ): Promise<DoctorLine[]> {
   const permissions = [...scalingPermissions(), ...work.namespaces.flatMap((ns) => rolloutPermissions(ns))];
   let answers: { allowed: boolean; reason?: string }[];
@@ -230,7 +250,9 @@ async function kubeChecks(
     ];
   }
   const denied = permissions.filter((_, i) => !answers[i]?.allowed);
-  const namespaces = work.namespaces.length ? ` (rollout namespaces: ${work.namespaces.join(', ')})` : '';
+  const namespaces = work.namespaces.length
+    ? ` (rollouts' in ${work.namespaces.join(', ')})`
+    : " (rollouts' are checked in the namespaces of active rollouts: none now)";
   return [
     pass('token', `the API server accepted the ${deps.configuredToken(cluster) ? 'configured' : 'EKS'} token`),
     denied.length
