@@ -34,13 +34,13 @@ export async function requireScalableCluster(
   const info = await deps.clusters.describeCluster(cluster);
   if (!info)
     throw new NotFoundError(`cluster ${cluster} not found`, {
-      details: [{ field: 'name', reason: 'no such cluster' }],
+      details: [{ field: 'cluster', reason: 'no such EKS cluster' }],
     });
   if (isManaged(info)) return;
   deps.logger.warn('scaling refused on an unmanaged cluster', { principal, action, cluster });
   throw new ForbiddenError(
     `${action} on ${cluster} refused: eksflow scales only clusters it manages (tag ${MANAGED_TAG}=true) or ` +
       `clusters an access-policy statement granting scale names exactly (not by a wildcard)`,
-    { details: [{ field: 'name', reason: `cluster ${cluster} is not tagged ${MANAGED_TAG}=true` }] },
+    { details: [{ field: 'cluster', reason: `is not tagged ${MANAGED_TAG}=true` }] },
   );
 }
