@@ -40,6 +40,13 @@ import { KubeNodegroupPods } from './adapters/kube/kube-nodegroup-pods';
 import type { NodegroupApi, NodegroupPods } from './ports/nodegroups';
 import type { ScalingStore } from './ports/scaling-store';
 import type { ScheduleDeployer } from './ports/schedule-deployer';
+import { StsCallerIdentity } from './adapters/aws/sts-caller-identity';
+import { KubeSelfAccessReview } from './adapters/kube/kube-access-review';
+import { TlsEndpointReach } from './adapters/net/tls-reach';
+import { CONNECT_TIMEOUT_MS } from './adapters/net/connect-guard';
+import type { NetworkPath } from './ports/network';
+import type { CallerIdentity, EndpointReach, KubeAccessReview } from './ports/doctor';
+import type { DoctorDeps } from './use-cases/doctor';
 
 /** Everything the handlers need, built once per cold start (Lambda) or once per process (local). */
 export interface Container {
@@ -73,6 +80,12 @@ export interface Container {
   scheduleDeployer: ScheduleDeployer;
   /** Scaling's clock (schedules, cooldowns): `now` deployed, the sandbox's controllable clock locally. */
   scalingNow?: () => Date;
+  /** `eksflow doctor`: a TLS connect to an endpoint, the functions' own ARN, Kubernetes access reviews. */
+  reach: EndpointReach;
+  identity: CallerIdentity;
+  kubeReview: KubeAccessReview;
+  /** The sandbox's modelled VPC (local/sandbox/network-model.ts); absent deployed, where the network is real. */
+  network?: NetworkPath;
 }
 
 /** Schedules are only stored when no scheduler target is configured (the sandbox fires them itself). */
@@ -86,7 +99,10 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
   const dynamodb = new DynamoDBClient({ ...aws, credentials });
   const clusters = overrides.clusters ?? new EksClusterApi(eks);
   const tokens = new EksTokenProvider({ region: config.region, credentials });
-  const kube = overrides.kube ?? new KubeClientFactory(new EksKubeConnector(clusters, tokens, config.kubeOverrides));
+  const network = { connectTimeoutMs: config.kubeConnectTimeoutMs ?? CONNECT_TIMEOUT_MS, path: overrides.network };
+  const kube =
+    overrides.kube ??
+    new KubeClientFactory(new EksKubeConnector(clusters, tokens, config.kubeOverrides), undefined, network);
   const healthChecks: HealthCheck[] = [
     {
       name: 'dynamodb',
@@ -120,6 +136,9 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
     scheduleDeployer: config.schedulerTarget
       ? new EventBridgeScheduleDeployer(config.schedulerTarget, new SchedulerClient({ ...aws, credentials }))
       : STORED_ONLY,
+    reach: new TlsEndpointReach(network.connectTimeoutMs, network.path),
+    identity: new StsCallerIdentity({ ...aws, credentials }),
+    kubeReview: new KubeSelfAccessReview(kube),
     ...overrides,
   };
 }
@@ -154,5 +173,13 @@ export function clusterDepsOf(c: Container): ClusterDeps {
     clusterDefaults: c.config.clusterDefaults,
     clusterPollSeconds: c.config.clusterPollSeconds,
     clusterPollCeilingSeconds: c.config.clusterPollCeilingSeconds,
+  };
+}
+
+/** What `eksflow doctor` needs, from the container; a configured token (the sandbox's) needs no access entry. */
+export function doctorDepsOf(c: Container): DoctorDeps {
+  return {
+    ...c,
+    configuredToken: (cluster) => Boolean((c.config.kubeOverrides[cluster] ?? c.config.kubeOverrides['*'])?.token),
   };
 }

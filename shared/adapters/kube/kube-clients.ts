@@ -9,6 +9,8 @@ import type {
   RbacAuthorizationV1Api,
 } from '@kubernetes/client-node';
 import type { KubeConnection, KubeConnector } from '../../ports/kube';
+import type { NetworkPath } from '../../ports/network';
+import { CONNECT_TIMEOUT_MS, type ConnectOptions, guardConnections } from '../net/connect-guard';
 import { KUBE_REQUEST_TIMEOUT_MS } from './kube-call';
 
 /**
@@ -59,13 +61,29 @@ export function requestTimeout(timeoutMs: number): Middleware {
 }
 
 /**
+ * Gives every connection a connect timeout (a dropped connect otherwise waits for the whole request timeout,
+ * and the error names no endpoint). The config has just set the request's agent (a new one per request).
+ */
+export function connectTimeout(options: ConnectOptions): Middleware {
+  return {
+    pre: async (context) => {
+      const agent = context.getAgent();
+      if (agent) guardConnections(agent, options);
+      return context;
+    },
+    post: async (response) => response,
+  };
+}
+
+/**
  * What `KubeConfig.makeApiClient` builds (same server, same authentication: the config applies token,
- * CA and agent to each request), plus the request timeout.
+ * CA and agent to each request), plus the request and connect timeouts.
  */
 export function kubeApiClient<T extends ApiType>(
   config: KubeConfig,
   api: ApiConstructor<T>,
   timeoutMs = KUBE_REQUEST_TIMEOUT_MS,
+  connect: ConnectOptions = { timeoutMs: CONNECT_TIMEOUT_MS },
 ): T {
   const cluster = config.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
@@ -74,7 +92,7 @@ export function kubeApiClient<T extends ApiType>(
     createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
       authMethods: { default: config },
-      promiseMiddleware: [requestTimeout(timeoutMs)],
+      promiseMiddleware: [requestTimeout(timeoutMs), connectTimeout(connect)],
     }),
   );
 }
@@ -86,20 +104,26 @@ export class KubeClientFactory {
   constructor(
     private readonly connector: KubeConnector,
     private readonly requestTimeoutMs = KUBE_REQUEST_TIMEOUT_MS,
+    /** Connect timeout, and the sandbox's modelled network (absent deployed: connections go to the endpoint). */
+    private readonly network: { connectTimeoutMs: number; path?: NetworkPath } = {
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    },
   ) {}
 
   async forCluster(cluster: string): Promise<KubeClients> {
     const connection = await this.connector.connect(cluster);
-    const key = `${connection.server}|${connection.token}|${connection.caData ?? ''}`;
+    const via = await this.network.path?.connectVia(cluster, connection.server);
+    const key = `${connection.server}|${connection.token}|${connection.caData ?? ''}|${via ?? ''}`;
     const cached = this.cache.get(cluster);
     if (cached?.key === key) return cached.clients;
     const config = kubeConfigFor(cluster, connection);
     const { CoreV1Api, AppsV1Api, RbacAuthorizationV1Api, KubernetesObjectApi } = clientNode();
+    const connect = { timeoutMs: this.network.connectTimeoutMs, via };
     const clients = {
-      core: kubeApiClient(config, CoreV1Api, this.requestTimeoutMs),
-      apps: kubeApiClient(config, AppsV1Api, this.requestTimeoutMs),
-      rbac: kubeApiClient(config, RbacAuthorizationV1Api, this.requestTimeoutMs),
-      objects: kubeApiClient(config, KubernetesObjectApi, this.requestTimeoutMs),
+      core: kubeApiClient(config, CoreV1Api, this.requestTimeoutMs, connect),
+      apps: kubeApiClient(config, AppsV1Api, this.requestTimeoutMs, connect),
+      rbac: kubeApiClient(config, RbacAuthorizationV1Api, this.requestTimeoutMs, connect),
+      objects: kubeApiClient(config, KubernetesObjectApi, this.requestTimeoutMs, connect),
     };
     this.cache.set(cluster, { key, clients });
     return clients;
