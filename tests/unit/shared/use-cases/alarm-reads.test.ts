@@ -5,6 +5,7 @@ import { MemoryVerifiedAlarmChanges } from '../../../../shared/adapters/local/me
 import type { AlarmState } from '../../../../shared/domain/rollout/analysis';
 import { AlarmStatesOnce, checkAlarmChange } from '../../../../shared/use-cases/alarm-reads';
 import { onAlarmStateChange } from '../../../../shared/use-cases/on-alarm';
+import { reconcileRollout } from '../../../../shared/use-cases/reconcile-rollout';
 import { startRollout } from '../../../../shared/use-cases/start-rollout';
 import { sweepRollouts } from '../../../../shared/use-cases/sweep-rollouts';
 import { CLUSTER, canaryBody, NAMESPACE, rolloutWorld } from '../../../helpers/rollout-world';
@@ -133,5 +134,26 @@ describe('alarm reads under the DescribeAlarms quota', () => {
     expect(a).toEqual({ a: 'OK' });
     expect(b).toEqual({ b: 'ALARM' });
     expect(cw.calls()).toEqual([['a', 'b'], ['missing'], ['c'], ['c']]);
+  });
+});
+
+describe('a reconcile task reads its alarms once', () => {
+  it('however many passes and in-task polls it makes', async () => {
+    // Prepare: a canary guarded by one alarm; the Deployment controller catches up from the third in-task poll on
+    const w = rolloutWorld({ alarms: { 'web-5xx': 'OK' } });
+    const { id } = await startRollout(w.deps, canaryBody({}, { analysis: { alarms: ['web-5xx'] } }), w.newId);
+    let polls = 0;
+    w.deps.sleep = async () => {
+      if (++polls >= 3) w.workloads.settle();
+    };
+    w.alarms.queried.length = 0;
+
+    // Act
+    const result = await reconcileRollout(w.deps, { rolloutId: id, run: 1 });
+
+    // Assess: it went on to the timed pause after waiting in the task
+    expect(polls).toBeGreaterThanOrEqual(3);
+    expect(result).toMatchObject({ done: false, status: 'Paused' });
+    expect(w.alarms.queried).toEqual([['web-5xx']]);
   });
 });
