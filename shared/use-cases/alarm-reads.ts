@@ -42,23 +42,46 @@ export type ChangeCheck =
   | { current: false; via: 'store' | 'cloudwatch'; state?: AlarmState; since?: string };
 
 /**
- * Whether the alarm is still in the state the event says it entered. A change already verified (the same state
- * since the same time, recorded by whichever delivery verified it first) is answered from the store, so a storm
- * of duplicates costs one DescribeAlarms per distinct change; a change older than the latest verified one is
- * history, also without a call. Anything else asks CloudWatch, and a confirmed change is recorded.
+ * How long a claimed check of a change holds off other deliveries: far longer than one DescribeAlarms (the
+ * claimant's retries with backoff included), so only a claimant that died is taken over.
+ */
+export const CHECK_CLAIM_LEASE_MS = 30_000;
+/**
+ * Waits of a delivery whose change another one is checking, before it reads the outcome again: a DescribeAlarms
+ * takes tens of milliseconds, and past these (1.5 s in all) it asks CloudWatch itself rather than wait longer.
+ */
+const CHECK_WAITS_MS = [50, 100, 200, 400, 750];
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Whether the alarm is still in the state the event says it entered, asked of CloudWatch once per distinct
+ * change by all deliveries of all containers together: a change already verified (the same state since the same
+ * time) is answered from the store, and one older than the latest verified change is history, both without a
+ * call; otherwise the first delivery claims the check and records its outcome, and the others read it there
+ * (asking CloudWatch themselves only if it does not come in time). So a storm of duplicates costs one
+ * DescribeAlarms per distinct change.
  */
 export async function checkAlarmChange(
-  deps: { alarms: AlarmStates; verifiedChanges: VerifiedAlarmChanges },
+  deps: { alarms: AlarmStates; verifiedChanges: VerifiedAlarmChanges; sleep?: (ms: number) => Promise<void> },
   change: AlarmStateChange,
 ): Promise<ChangeCheck> {
+  const asked = { alarmName: change.alarmName, state: change.state, time: change.time };
   const known = await deps.verifiedChanges.latestVerified(change.alarmName);
   if (known?.time === change.time && known.state === change.state) return { current: true, via: 'store' };
   if (known && Date.parse(known.time) > Date.parse(change.time))
     return { current: false, via: 'store', state: known.state, since: known.time };
+  if (!(await deps.verifiedChanges.claimCheck(asked, CHECK_CLAIM_LEASE_MS))) {
+    for (const ms of CHECK_WAITS_MS) {
+      const outcome = await deps.verifiedChanges.checkOutcome(asked);
+      if (outcome) return { ...outcome, via: 'store' };
+      await (deps.sleep ?? defaultSleep)(ms);
+    }
+  }
   const state = (await deps.alarms.states([change.alarmName]))[change.alarmName];
-  if (state !== change.state) return { current: false, via: 'cloudwatch', state };
-  await deps.verifiedChanges.recordVerified({ alarmName: change.alarmName, state, time: change.time });
-  return { current: true, via: 'cloudwatch' };
+  const outcome = state === change.state ? { current: true as const } : { current: false as const, state };
+  await deps.verifiedChanges.recordCheck(asked, outcome);
+  return { ...outcome, via: 'cloudwatch' };
 }
 
 /** Why an event whose change is not current does nothing (the outcome's `ignored`). */

@@ -120,18 +120,43 @@ describe('sparse indexes and TTL of the eksflow table', () => {
     expect(await store.listActive()).toEqual([]);
   });
 
-  it('keeps the latest verified change of an alarm: an older one does not replace it', async () => {
+  it('one check per alarm change: the first caller claims it, the others read its outcome; the latest verified change stays the latest', async () => {
     // Prepare
     const changes = new DynamoDbVerifiedAlarmChanges(table, client);
     const later = { alarmName: 'web-5xx', state: 'OK' as const, time: '2026-01-01T00:05:00.000+0000' };
+    const earlier = { alarmName: 'web-5xx', state: 'ALARM' as const, time: '2026-01-01T00:01:00.000+0000' };
 
     // Act
-    await changes.recordVerified(later);
-    await changes.recordVerified({ alarmName: 'web-5xx', state: 'ALARM', time: '2026-01-01T00:01:00.000+0000' });
-    await changes.recordVerified(later);
+    const claims = await Promise.all([changes.claimCheck(later, 30_000), changes.claimCheck(later, 30_000)]);
+    const beforeOutcome = await changes.checkOutcome(later);
+    await changes.recordCheck(later, { current: true });
+    const afterOutcome = await changes.claimCheck(later, 0);
+    await changes.recordCheck(earlier, { current: true });
+    const stale = { ...later, time: '2026-01-01T00:09:00.000+0000' };
+    await changes.recordCheck(stale, { current: false, state: 'ALARM' });
 
     // Assess
+    expect(claims.sort()).toEqual([false, true]);
+    expect(beforeOutcome).toBeUndefined();
+    expect(afterOutcome).toBe(false);
+    expect(await changes.checkOutcome(later)).toEqual({ current: true });
+    expect(await changes.checkOutcome(stale)).toEqual({ current: false, state: 'ALARM' });
     expect(await changes.latestVerified('web-5xx')).toEqual(later);
     expect(await changes.latestVerified('never-seen')).toBeUndefined();
+  });
+
+  it('a claim whose caller died is taken over after its lease', async () => {
+    // Prepare
+    const changes = new DynamoDbVerifiedAlarmChanges(table, client);
+    const change = { alarmName: 'api-5xx', state: 'ALARM' as const, time: '2026-01-01T00:01:00.000+0000' };
+    await changes.claimCheck(change, 30_000);
+
+    // Act
+    const withinLease = await changes.claimCheck(change, 30_000);
+    const pastLease = await changes.claimCheck(change, -1);
+
+    // Assess
+    expect(withinLease).toBe(false);
+    expect(pastLease).toBe(true);
   });
 });

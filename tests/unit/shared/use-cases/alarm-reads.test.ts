@@ -84,6 +84,42 @@ describe('alarm reads under the DescribeAlarms quota', () => {
     expect(cw.calls()).toHaveLength(1);
   });
 
+  it('25 deliveries of one ALARM at once, each in its own container: one DescribeAlarms, each rollout aborted once', async () => {
+    // Prepare
+    const states = new Map<string, AlarmState>([['web-5xx', 'OK']]);
+    const { w, cw, ids } = await world(10, () => 'web-5xx', states);
+    states.set('web-5xx', 'ALARM');
+
+    // Act: no coalescer is shared (each Lambda container has its own); the store is
+    const outcomes = await Promise.all(
+      Array.from({ length: 25 }, () => onAlarmStateChange({ ...w.deps }, alarmChange('web-5xx', 'ALARM'))),
+    );
+
+    // Assess
+    expect(cw.calls()).toEqual([['web-5xx']]);
+    expect(new Set(outcomes.flatMap((o) => o.aborted))).toEqual(new Set(ids));
+    for (const id of ids) {
+      const history = (await w.rollouts.get(id))!.history.filter((e) => e.type === 'Aborted');
+      expect(history).toHaveLength(1);
+    }
+  });
+
+  it('concurrent checks of a change the alarm has left share one DescribeAlarms too', async () => {
+    // Prepare
+    const cw = cloudwatch(new Map([['web-5xx', 'OK']]));
+    const verifiedChanges = new MemoryVerifiedAlarmChanges();
+    const container = () => ({ alarms: new AlarmStatesOnce(cw.alarms), verifiedChanges });
+
+    // Act
+    const checks = await Promise.all(
+      Array.from({ length: 5 }, () => checkAlarmChange(container(), alarmChange('web-5xx', 'ALARM'))),
+    );
+
+    // Assess
+    expect(cw.calls()).toEqual([['web-5xx']]);
+    for (const check of checks) expect(check).toMatchObject({ current: false, state: 'OK' });
+  });
+
   it('an event of an alarm that guards no active rollout makes no DescribeAlarms call', async () => {
     // Prepare
     const { w, cw } = await world(2, () => 'web-5xx', new Map([['web-5xx', 'OK']]));
