@@ -4,10 +4,11 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CloudWatchAlarmStates } from './adapters/aws/cloudwatch-alarm-states';
+import { DynamoDbVerifiedAlarmChanges } from './adapters/aws/dynamodb-verified-alarm-changes';
 import { DynamoDbRolloutStore } from './adapters/aws/dynamodb-rollout-store';
 import { EventBridgePublisher } from './adapters/aws/eventbridge-publisher';
 import { KubeWorkloads } from './adapters/kube/kube-workloads';
-import type { AlarmStates } from './ports/alarms';
+import type { AlarmStates, VerifiedAlarmChanges } from './ports/alarms';
 import type { EventPublisher } from './ports/events';
 import type { RolloutStore } from './ports/rollout-store';
 import type { Workloads } from './ports/workloads';
@@ -61,6 +62,7 @@ export interface Container {
   rollouts: RolloutStore;
   workloads: Workloads;
   alarms: AlarmStates;
+  verifiedChanges: VerifiedAlarmChanges;
   events: EventPublisher;
   healthChecks: HealthCheck[];
   /**
@@ -124,6 +126,7 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
     rollouts: new DynamoDbRolloutStore(config.tableName, dynamodb),
     workloads: new KubeWorkloads(kube),
     alarms: new CloudWatchAlarmStates(new CloudWatchClient({ ...aws, credentials })),
+    verifiedChanges: new DynamoDbVerifiedAlarmChanges(config.tableName, dynamodb),
     events: new EventBridgePublisher(config.eventBusName, new EventBridgeClient({ ...aws, credentials }), logger),
     healthChecks,
     kubeAccess: config.kubeAccess,
