@@ -156,7 +156,7 @@ export async function applyAccess(deps: ClusterDeps, input: ProvisionClusterInpu
     for (const grant of eksflowGroupGrants(deps.kubeAccess)) await deps.clusters.grantAccess(cluster, grant);
   }
   for (const access of input.spec.access) {
-    // Entries carry no tag of ours: an entry absent now is recorded before it is created, so that a create
+    // Entries carry eksflow's managed tag, not the operation's: an entry absent now is recorded before it is created, so that a create
     // whose answer is lost (and answers "in use" when retried) is still known as this operation's.
     const absent = (await deps.clusters.describeAccessEntry(cluster, access.principalArn)) === undefined;
     if (absent) await recordCreated(deps, input.operationId, { type: 'accessEntry', name: access.principalArn });
