@@ -33,6 +33,12 @@ export type Finding =
 /** Tag keys are supplied by the actions and resource types that list them, never globally (unlike aws:SourceArn). */
 const TAG_KEYS = /^aws:(requesttag\/|resourcetag\/|tagkeys$)/;
 
+/**
+ * Types the reference marks required together where one call names only one of them: a Step Functions
+ * execution is either a standard or an express one (DescribeExecution, GetExecutionHistory, StopExecution).
+ */
+const ALTERNATIVE_TYPES: Record<string, string[][]> = { states: [['execution', 'express']] };
+
 export async function checkStatement(statement: LintStatement): Promise<Finding[]> {
   const findings: Finding[] = [];
   const resources = [statement.Resource ?? []].flat();
@@ -65,8 +71,12 @@ export async function checkStatement(statement: LintStatement): Promise<Finding[
       if (resource !== '*' && typesOf(resource).length === 0)
         findings.push({ rule: 'resource-type-not-taken', action, resource });
     }
+    const named = new Set(resources.flatMap((r) => typesOf(r).map((t) => t.name)));
     for (const required of types.filter((t) => t.required)) {
-      if (!resources.some((r) => typesOf(r).some((t) => t.name === required.name)))
+      const alternatives = ALTERNATIVE_TYPES[service]?.find((group) => group.includes(required.name)) ?? [
+        required.name,
+      ];
+      if (!alternatives.some((name) => named.has(name)))
         findings.push({ rule: 'missing-required-resource-type', action, resourceType: required.name });
     }
     // Condition keys: the action's own, its resource types', and the global ones.

@@ -25,8 +25,11 @@ export function resolveValue(value: unknown, ctx: ResolveContext): string {
     return getAtt(id, attribute, ctx);
   }
   if ('Fn::Sub' in v) {
-    const text: string = Array.isArray(v['Fn::Sub']) ? v['Fn::Sub'][0] : v['Fn::Sub'];
+    const [text, variables = {}]: [string, Record<string, unknown>] = Array.isArray(v['Fn::Sub'])
+      ? v['Fn::Sub']
+      : [v['Fn::Sub']];
     return text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+      if (name in variables) return resolveValue(variables[name], ctx);
       const [id, attribute] = name.split('.');
       return attribute ? getAtt(id, attribute, ctx) : ref(id, ctx);
     });
