@@ -191,7 +191,11 @@ export async function completeProvisioning(deps: ClusterDeps, input: ProvisionCl
   await publishOperationEnd(deps, done);
 }
 
-export type FailureInput = ProvisionClusterInput & { error?: CaughtError };
+/**
+ * `undecided`: the workflow caught no definite failure (a transient error whose retries ran out, a timeout, a
+ * wait cap): nothing is rolled back, since the cluster may well be fine; a retry resumes at the failed step.
+ */
+export type FailureInput = ProvisionClusterInput & { error?: CaughtError; undecided?: boolean };
 
 /**
  * The failure path, first task: names the failed step, the error and what exists on the operation.
@@ -214,7 +218,9 @@ export async function recordFailure(deps: ClusterDeps, input: FailureInput): Pro
       exists,
     },
   }));
-  return { rollback: input.spec.onFailure === 'rollback' && (operation.created ?? []).length > 0 };
+  // Only a definite failure deletes: a transient one must never cost a 20-minute-old cluster.
+  const rollback = input.spec.onFailure === 'rollback' && !input.undecided && (operation.created ?? []).length > 0;
+  return { rollback };
 }
 
 /** One pass of the rollback: deletes what this operation created, in dependency order; done when all is gone. */
