@@ -25,9 +25,10 @@ export function resolveValue(value: unknown, ctx: ResolveContext): string {
     return getAtt(id, attribute, ctx);
   }
   if ('Fn::Sub' in v) {
-    const [text, variables = {}]: [string, Record<string, unknown>] = Array.isArray(v['Fn::Sub'])
-      ? v['Fn::Sub']
-      : [v['Fn::Sub']];
+    const [text, variables = {}] = (Array.isArray(v['Fn::Sub']) ? v['Fn::Sub'] : [v['Fn::Sub']]) as [
+      string,
+      Record<string, unknown>?,
+    ];
     return text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
       if (name in variables) return resolveValue(variables[name], ctx);
       const [id, attribute] = name.split('.');
