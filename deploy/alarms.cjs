@@ -52,9 +52,7 @@ function stackAlarms(root = path.resolve(__dirname, '..'), env = process.env) {
     const fn = { Name: 'FunctionName', Value: { Ref: functionLogicalId(name) } };
     const id = functionLogicalId(name).replace(/LambdaFunction$/, '');
     Resources[`${id}ErrorsAlarm`] = alarm(`eksflow ${name}: invocations failed`, 'AWS/Lambda', 'Errors', [fn]);
-    Resources[`${id}ThrottlesAlarm`] = alarm(`eksflow ${name}: invocations throttled`, 'AWS/Lambda', 'Throttles', [
-      fn,
-    ]);
+    Resources[`${id}ThrottlesAlarm`] = alarm(`eksflow ${name}: invocations throttled`, 'AWS/Lambda', 'Throttles', [fn]);
   }
   for (const queue of ['AlarmEventsDeadLetterQueue', 'ScheduleDeadLetterQueue']) {
     Resources[`${queue}DepthAlarm`] = alarm(
