@@ -30,6 +30,15 @@ function tasksOf(states: Record<string, State>): Array<[string, State]> {
   ]);
 }
 
+function stateTypes(states: Record<string, State>): Map<string, string> {
+  return new Map(
+    Object.entries(states).flatMap(([name, s]) => [
+      [name, s.Type] as [string, string],
+      ...(s.Type === 'Map' ? stateTypes(s.ItemProcessor.States) : []),
+    ]),
+  );
+}
+
 function namedError(name: string, message: string): Error {
   const error = new Error(message);
   error.name = name;
@@ -169,6 +178,20 @@ describe('workflow safety', () => {
       },
       { operationId: 'op-1', cluster: 'prod-eu', nodegroup: 'general', waitSeconds: 0 },
     ],
+    [
+      "rollout passes (a backstop behind the task's continue-as-new at 1,000)",
+      'rollout',
+      'rolloutFail',
+      {
+        rolloutReconcile: async (i: { passes?: number }) => ({
+          done: false,
+          passes: (i.passes ?? 0) + 1,
+          waitSeconds: 0,
+        }),
+        rolloutFail: async () => undefined,
+      },
+      { rolloutId: 'r-1', run: 1 },
+    ],
   ] as const)(
     '%s: a loop that never ends stops at its cap, far below the history limit, and the failure names the cap',
     async (_, workflow, failFn, fakes, input) => {
@@ -182,8 +205,11 @@ describe('workflow safety', () => {
         Error: 'AttemptCapReached',
         Cause: expect.stringMatching(/attempt cap \d+/),
       });
-      // Step Functions writes about 5 history events per state entered: the whole run stays far under the limit.
-      expect(execution.statesEntered.length * 5).toBeLessThan(HISTORY_LIMIT_EVENTS / 5);
+      // The history Step Functions would write: a Task 5 events (entered, scheduled, started, succeeded,
+      // exited), any other state 2. The whole capped run stays under half the limit.
+      const types = stateTypes(loadWorkflowDefinition(root, workflow).definition.States as Record<string, State>);
+      const events = execution.statesEntered.reduce((n, name) => n + (types.get(name) === 'Task' ? 5 : 2), 0);
+      expect(events).toBeLessThan(HISTORY_LIMIT_EVENTS / 2);
       expect(calls.map((c) => c.fn)).not.toContain('provisionRollback');
     },
   );
