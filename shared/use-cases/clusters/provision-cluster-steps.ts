@@ -195,7 +195,15 @@ export async function completeProvisioning(deps: ClusterDeps, input: ProvisionCl
  * `undecided`: the workflow caught no definite failure (a transient error whose retries ran out, a timeout, a
  * wait cap): nothing is rolled back, since the cluster may well be fine; a retry resumes at the failed step.
  */
-export type FailureInput = ProvisionClusterInput & { error?: CaughtError; undecided?: boolean };
+/** The error a capped wait loop ends with (workflows/*.asl.json, the `…CapReached` states). */
+const CAP_ERROR = 'AttemptCapReached';
+
+export type FailureInput = ProvisionClusterInput & {
+  error?: CaughtError;
+  undecided?: boolean;
+  /** RecordFailure's answer, once it ran: whether the rollback was started. */
+  failure?: { rollback: boolean };
+};
 
 /**
  * The failure path, first task: names the failed step, the error and what exists on the operation.
@@ -235,7 +243,12 @@ export async function rollbackStep(deps: ClusterDeps, input: FailureInput): Prom
 export async function finishFailed(deps: ClusterDeps, input: FailureInput): Promise<void> {
   const failed = await deps.operations.update(input.operationId, (op) => {
     const rolledBack = op.steps.some((s) => s.name === 'RolledBack');
-    const error = op.error ?? { code: input.error?.Error ?? 'Error', message: causeMessage(input.error) };
+    const recorded = op.error ?? { code: input.error?.Error ?? 'Error', message: causeMessage(input.error) };
+    // The rollback's own wait cap stopped it: the step's error stays, and says that the rollback did not finish.
+    const error =
+      op.error && input.failure?.rollback && input.error?.Error === CAP_ERROR
+        ? { ...recorded, message: `${recorded.message}; rollback stopped: ${causeMessage(input.error)}` }
+        : recorded;
     return finished({ ...op, ...(rolledBack ? { rolledBack: true } : {}) }, { error }, deps.now());
   });
   await publishOperationEnd(deps, failed);
