@@ -78,6 +78,17 @@ describe('npm run lint:iam: a statement against the Service Authorization Refere
     expect(fine).toEqual([]);
   });
 
+  it('takes a standard execution for the execution-or-express types the reference marks both required', async () => {
+    // Act / Assess
+    expect(
+      await checkStatement({
+        Effect: 'Allow',
+        Action: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+        Resource: 'arn:aws:states:us-east-1:000000000000:execution:eksflow-dev-scale-nodegroup:*',
+      }),
+    ).toEqual([]);
+  });
+
   it('takes tag-on-create keys on the create action itself', async () => {
     // Act / Assess
     expect(
