@@ -130,7 +130,7 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
     events: new EventBridgePublisher(config.eventBusName, new EventBridgeClient({ ...aws, credentials }), logger),
     healthChecks,
     kubeAccess: config.kubeAccess,
-    accessPolicy: once(() => accessPolicyFile().loadAccessPolicyFile(config.accessPolicyFile)),
+    accessPolicy: once(() => accessPolicyFile().loadAccessPolicy(config)),
     now: () => new Date(),
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     nodegroups: new EksNodegroupApi(eks),

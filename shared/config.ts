@@ -26,7 +26,7 @@ export interface Config {
   /** How long a connection to a cluster's endpoint may take to open (EKSFLOW_KUBE_CONNECT_TIMEOUT_MS; short in the sandbox). */
   kubeConnectTimeoutMs?: number;
   /** Set once by a platform team: the cluster role, subnets and node role of specs that name none. */
-  clusterDefaults: { roleArn?: string; subnetIds?: string[]; nodeRoleArn?: string };
+  clusterDefaults: { roleArn?: string; subnetIds?: string[]; nodeRoleArn?: string; securityGroupIds?: string[] };
   /** eksflow's roles granted Kubernetes access in the clusters it provisions; unset in the sandbox. */
   kubeAccess?: KubeAccess;
   /** First wait of the provisioning poll loop; the workflow doubles it up to a ceiling. */
@@ -47,10 +47,15 @@ export interface Config {
   /** The access policy deployed with the stack (README: "Access policy"); relative to the function's root. */
   accessPolicyFile: string;
   /**
+   * The deployed access policy itself (EKSFLOW_ACCESS_POLICY, YAML or JSON), written at package time from the
+   * deploy parameters (deploy/access-policy.cjs); when set it is the policy and no file is read.
+   */
+  accessPolicyText?: string;
+  /**
    * Where deployed schedules invoke the scaling function (EventBridge Scheduler): its ARN, the role the
    * scheduler assumes, the schedule group. Unset: schedules are only stored (the sandbox fires them itself).
    */
-  schedulerTarget?: { functionArn: string; roleArn: string; groupName: string };
+  schedulerTarget?: { functionArn: string; roleArn: string; groupName: string; deadLetterArn?: string };
 }
 
 /** Where the bundled access policy lies when EKSFLOW_ACCESS_POLICY_FILE names no other file. */
@@ -78,6 +83,10 @@ export function loadConfig(env: Env = process.env): Config {
             .filter(Boolean)
         : undefined,
       nodeRoleArn: env.EKSFLOW_DEFAULT_NODE_ROLE_ARN || undefined,
+      // The stack's group that lets the functions reach a new cluster's API (443): added to every cluster's.
+      securityGroupIds: env.EKSFLOW_CLUSTER_SECURITY_GROUP_IDS
+        ? listOf(env.EKSFLOW_CLUSTER_SECURITY_GROUP_IDS)
+        : undefined,
     },
     kubeAccess: env.EKSFLOW_BASELINE_PRINCIPAL_ARN
       ? {
@@ -96,12 +105,14 @@ export function loadConfig(env: Env = process.env): Config {
     metrics: metricsSink(env.EKSFLOW_METRICS, env.AWS_ENDPOINT_URL),
     logLevel: (env.LOG_LEVEL as LogLevel) ?? 'info',
     accessPolicyFile: env.EKSFLOW_ACCESS_POLICY_FILE || DEFAULT_ACCESS_POLICY_FILE,
+    accessPolicyText: env.EKSFLOW_ACCESS_POLICY || undefined,
     schedulerTarget:
       env.EKSFLOW_SCHEDULER_TARGET_ARN && env.EKSFLOW_SCHEDULER_ROLE_ARN
         ? {
             functionArn: env.EKSFLOW_SCHEDULER_TARGET_ARN,
             roleArn: env.EKSFLOW_SCHEDULER_ROLE_ARN,
             groupName: env.EKSFLOW_SCHEDULER_GROUP || 'default',
+            deadLetterArn: env.EKSFLOW_SCHEDULER_DLQ_ARN || undefined,
           }
         : undefined,
   };

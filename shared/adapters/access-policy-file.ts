@@ -3,6 +3,16 @@ import path from 'node:path';
 import type { AccessPolicy } from '../domain/access/policy';
 import { parseAccessPolicy } from '../validation/access-policy';
 
+/** The deployed policy: the text the stack was packaged with (EKSFLOW_ACCESS_POLICY), else the file. */
+export function loadAccessPolicy(source: { accessPolicyText?: string; accessPolicyFile: string }): AccessPolicy {
+  if (source.accessPolicyText === undefined) return loadAccessPolicyFile(source.accessPolicyFile);
+  try {
+    return parseAccessPolicy(source.accessPolicyText, 'EKSFLOW_ACCESS_POLICY');
+  } catch (error) {
+    throw new Error(`access policy is invalid: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 /**
  * The access policy deployed with the stack: a file bundled next to the handler (relative paths are taken from
  * the working directory, which is the function's root in Lambda). Read on the first request that needs it; a

@@ -252,11 +252,16 @@ export interface ClusterDefaults {
   subnetIds?: string[];
   /** The node role of node groups that name none. */
   nodeRoleArn?: string;
+  /**
+   * The stack's group that opens the cluster API (443) to the functions' security group: added to every
+   * spec's own groups, since without it the functions in the VPC cannot reach a private endpoint.
+   */
+  securityGroupIds?: string[];
 }
 
 /** Validates a provisioning request after filling in the deployment's defaults (role, subnets). */
 export function parseClusterSpec(body: unknown, defaults: ClusterDefaults = {}): ClusterSpec {
-  const { nodeRoleArn, ...clusterDefaults } = defaults;
+  const { nodeRoleArn, securityGroupIds: reachGroups = [], ...clusterDefaults } = defaults;
   const withDefaults = isPlainObject(body) ? { ...definedOnly(clusterDefaults), ...body } : body;
   const parsed = parseWith(clusterSpecSchema, withDefaults, 'cluster spec');
   const missingRole = parsed.nodegroups.findIndex((ng) => !ng.nodeRoleArn && !nodeRoleArn);
@@ -267,6 +272,7 @@ export function parseClusterSpec(body: unknown, defaults: ClusterDefaults = {}):
     );
   return {
     ...parsed,
+    securityGroupIds: [...new Set([...parsed.securityGroupIds, ...reachGroups])],
     nodegroups: parsed.nodegroups.map((ng) => ({
       ...ng,
       subnetIds: ng.subnetIds ?? parsed.subnetIds,

@@ -16,6 +16,39 @@ import { DEFAULT_ACCESS_POLICY_FILE } from '../../shared/config';
 
 const root = path.resolve(__dirname, '../..');
 
+/** Deploy parameters (README "Deploy"): read when packaging; the VPC and its subnets are required. */
+const DEPLOY_PARAMETERS = {
+  EKSFLOW_VPC_ID: 'vpc-0a1b2c3d4e5f60718',
+  EKSFLOW_SUBNET_IDS: 'subnet-0a1b2c3d4e5f60718,subnet-0f1e2d3c4b5a69788',
+  EKSFLOW_ADMIN_PRINCIPAL_ARNS: 'arn:aws:iam::123456789012:role/platform-admin',
+};
+/** No existing cluster or node role named: the stack creates both. */
+const { EKSFLOW_CLUSTER_ROLE_NAME: _cluster, EKSFLOW_NODE_ROLE_NAME: _node, ...inherited } = process.env;
+const packagingEnv = {
+  ...inherited,
+  AWS_ACCESS_KEY_ID: '',
+  AWS_SECRET_ACCESS_KEY: '',
+  AWS_ENDPOINT_URL: '',
+  ...DEPLOY_PARAMETERS,
+};
+
+/** The functions that call a cluster's Kubernetes API: they run in the VPC. */
+const KUBERNETES_CALLERS = [
+  'alarmStateChange',
+  'api',
+  'deleteClusterStep',
+  'provisionApplyBaseline',
+  'provisionRollback',
+  'rolloutFail',
+  'rolloutReconcile',
+  'scaleApply',
+  'scaleComplete',
+  'scaleFail',
+  'scheduledScale',
+  'scheduledSweep',
+  'scalingSweep',
+];
+
 /** `npm run package` builds the deployable artifact offline: no AWS account, no network. */
 describe('serverless package', () => {
   let template: { Resources: Record<string, { Type: string; Properties?: any }> };
@@ -26,11 +59,7 @@ describe('serverless package', () => {
     await promisify(execFile)(
       path.join(root, 'node_modules/.bin/sls'),
       ['package', '--stage', 'dev', '--package', outDir],
-      {
-        cwd: root,
-        env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_ENDPOINT_URL: '' },
-        timeout: 120000,
-      },
+      { cwd: root, env: packagingEnv, timeout: 120000 },
     );
     template = JSON.parse(readFileSync(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
   }, 150000);
@@ -112,19 +141,23 @@ describe('serverless package', () => {
     );
   });
 
-  it('ships the access policy inside the API function, where the default EKSFLOW_ACCESS_POLICY_FILE points', async () => {
+  it('writes the access policy from the admin principals given when packaging, and ships no sandbox policy', async () => {
     // Prepare
+    const api = ofType('AWS::Lambda::Function').find((f) => String(f.Properties.FunctionName).endsWith('-api'));
     const apiZip = readdirSync(outDir).find((f) => /^api\.zip$|-api\.zip$/.test(f));
-    expect(apiZip).toBeDefined();
 
     // Act
+    const policy = JSON.parse(api?.Properties.Environment.Variables.EKSFLOW_ACCESS_POLICY);
     const { stdout } = await promisify(execFile)('unzip', ['-Z1', path.join(outDir, apiZip!)]);
 
     // Assess
-    expect(stdout.split('\n')).toContain(DEFAULT_ACCESS_POLICY_FILE);
+    expect(policy.statements).toEqual([
+      expect.objectContaining({ principals: [DEPLOY_PARAMETERS.EKSFLOW_ADMIN_PRINCIPAL_ARNS], clusters: ['*'] }),
+    ]);
+    expect(stdout.split('\n')).not.toContain(DEFAULT_ACCESS_POLICY_FILE);
   });
 
-  it('keeps failed alarm events: a dead-letter queue for the function and the rule, an on-failure destination, retry settings', () => {
+  it('keeps failed alarm events once, in one queue: the on-failure destination and the rule, retry settings', () => {
     // Prepare
     const queues = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue');
     const [queueId] = queues.find(([id]) => /AlarmEvents/.test(id)) ?? [];
@@ -144,7 +177,8 @@ describe('serverless package', () => {
 
     // Assess
     expect(queueId).toBeDefined();
-    expect(alarmFunction?.Properties.DeadLetterConfig).toEqual({ TargetArn: queueArn });
+    // No Lambda DLQ beside the destination: a failure would land twice.
+    expect(alarmFunction?.Properties.DeadLetterConfig).toBeUndefined();
     expect(invokeConfig).toMatchObject({
       MaximumRetryAttempts: 2,
       MaximumEventAgeInSeconds: 3600,
@@ -307,11 +341,7 @@ describe('serverless package', () => {
         await promisify(execFile)(
           'npm',
           ['run', 'package', '--', '--stage', 'prod', '--region', 'eu-west-1', '--package', dir],
-          {
-            cwd: root,
-            env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_ENDPOINT_URL: '' },
-            timeout: 120000,
-          },
+          { cwd: root, env: packagingEnv, timeout: 120000 },
         );
 
         // Assess
@@ -359,8 +389,8 @@ describe('serverless package', () => {
         'ProvisionEnsureComponentRole',
         'ApiScalingPolicy',
       ]);
-      expect(JSON.stringify(passRoles[0].statement.Resource)).toContain(':role/eksflow-dev-eks-cluster');
-      expect(JSON.stringify(passRoles[1].statement.Resource)).toContain(':role/eksflow-dev-eks-node');
+      expect(JSON.stringify(passRoles[0].statement.Resource)).toContain(':role/eksflow-dev-us-east-1-eks-cluster');
+      expect(JSON.stringify(passRoles[1].statement.Resource)).toContain(':role/eksflow-dev-us-east-1-eks-node');
       expect(passRoles[2].statement.Resource).toEqual({ 'Fn::GetAtt': ['SchedulerInvokeRole', 'Arn'] });
       expect(JSON.stringify(passRoles[2].statement.Condition)).toContain('scheduler.amazonaws.com');
     });
@@ -385,7 +415,10 @@ describe('serverless package', () => {
 
     it('lets each state machine invoke only its own task functions', () => {
       // Prepare
-      const machineRoles = policyStatements(template).filter((s) => /StateMachineRole$/.test(s.role));
+      // Their logging statements (logs:*LogDelivery, Step Functions logging) aside.
+      const machineRoles = policyStatements(template).filter(
+        (s) => /StateMachineRole$/.test(s.role) && [s.statement.Action].flat().includes('lambda:InvokeFunction'),
+      );
 
       // Assess
       expect(machineRoles.length).toBe(4);
@@ -398,6 +431,101 @@ describe('serverless package', () => {
             ?.every((f) => f.startsWith(`"${prefix}`)),
         ).toBe(true);
       }
+    });
+  });
+
+  describe('stack safety (issue 15, item 6)', () => {
+    const functionNamed = (name: string) =>
+      ofType('AWS::Lambda::Function').find((f) => f.Properties.FunctionName === `eksflow-dev-${name}`);
+
+    it('keeps the table when the stack is deleted or the table replaced', () => {
+      const table = template.Resources.EksflowTable as any;
+      expect(table.DeletionPolicy).toBe('Retain');
+      expect(table.UpdateReplacePolicy).toBe('Retain');
+    });
+
+    it('reserves concurrency for the alarm function and every workflow task', () => {
+      const tasks = ofType('AWS::Lambda::Function').filter((f) => /functions\/tasks\//.test(f.Properties.Handler));
+      expect(tasks.length).toBeGreaterThan(10);
+      for (const f of [...tasks, functionNamed('alarmStateChange')])
+        expect(f?.Properties.ReservedConcurrentExecutions).toBeGreaterThan(0);
+    });
+
+    it('throttles the HTTP API stage', () => {
+      expect(template.Resources.HttpApiStage.Properties.DefaultRouteSettings).toMatchObject({
+        ThrottlingBurstLimit: expect.any(Number),
+        ThrottlingRateLimit: expect.any(Number),
+      });
+    });
+
+    it("alarms on every function's errors and throttles, each dead-letter queue, and failed executions", () => {
+      const alarms = ofType('AWS::CloudWatch::Alarm').map((a) => a.Properties);
+      const watched = (metric: string) =>
+        alarms.filter((a) => a.MetricName === metric).map((a) => JSON.stringify(a.Dimensions));
+      const functions = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+      for (const [id] of functions) {
+        expect(watched('Errors')).toContain(JSON.stringify([{ Name: 'FunctionName', Value: { Ref: id } }]));
+        expect(watched('Throttles')).toContain(JSON.stringify([{ Name: 'FunctionName', Value: { Ref: id } }]));
+      }
+      expect(watched('ApproximateNumberOfMessagesVisible')).toHaveLength(2);
+      expect(watched('ExecutionsFailed')).toHaveLength(4);
+      for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: 'OperatorAlarmTopic' }]);
+    });
+
+    it("logs every state machine's failures", () => {
+      for (const machine of ofType('AWS::StepFunctions::StateMachine'))
+        expect(machine.Properties.LoggingConfiguration).toMatchObject({
+          Level: 'ERROR',
+          Destinations: [expect.anything()],
+        });
+    });
+
+    it("keeps schedules in eksflow's own group, with a dead-letter queue and a retry policy for their targets", () => {
+      const group = ofType('AWS::Scheduler::ScheduleGroup')[0]?.Properties;
+      const env = functionNamed('api')?.Properties.Environment.Variables;
+      expect(group?.Name).toBe('eksflow-dev');
+      expect(env.EKSFLOW_SCHEDULER_GROUP).toBe('eksflow-dev');
+      expect(env.EKSFLOW_SCHEDULER_DLQ_ARN).toEqual({ 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'Arn'] });
+      const manage = policyStatements(template).find((s) => s.statement.Sid === 'ManageSchedules');
+      expect(JSON.stringify(manage?.statement.Resource)).toContain(':schedule/eksflow-dev/*');
+    });
+
+    it('creates the cluster and node roles when no existing ones are named', () => {
+      expect((template.Resources.EksClusterRole as any).Condition).toBe('CreateClusterRole');
+      expect((template.Resources.EksNodeRole as any).Condition).toBe('CreateNodeRole');
+      expect(template.Resources.EksClusterRole.Properties.RoleName).toBe('eksflow-dev-us-east-1-eks-cluster');
+    });
+
+    it('runs the functions that call a Kubernetes API in the VPC, with their network interfaces allowed', () => {
+      const inVpc = ofType('AWS::Lambda::Function')
+        .filter((f) => f.Properties.VpcConfig)
+        .map((f) => String(f.Properties.FunctionName).replace('eksflow-dev-', ''));
+      expect(inVpc.sort()).toEqual([...KUBERNETES_CALLERS].sort());
+      for (const name of KUBERNETES_CALLERS) {
+        const fn = functionNamed(name);
+        expect(fn?.Properties.VpcConfig).toEqual({
+          SecurityGroupIds: [{ Ref: 'FunctionsSecurityGroup' }],
+          SubnetIds: { 'Fn::Split': [',', DEPLOY_PARAMETERS.EKSFLOW_SUBNET_IDS] },
+        });
+        const role = template.Resources[fn?.Properties.Role['Fn::GetAtt'][0]];
+        expect(role.Properties.ManagedPolicyArns).toEqual([{ Ref: 'FunctionsVpcAccessPolicy' }]);
+      }
+      const eni = JSON.stringify(template.Resources.FunctionsVpcAccessPolicy.Properties.PolicyDocument);
+      expect(eni).toContain('ec2:CreateNetworkInterface');
+      expect(eni).toContain(`:vpc/${DEPLOY_PARAMETERS.EKSFLOW_VPC_ID}`);
+    });
+
+    it("opens the API of a cluster eksflow creates to the functions' security group on 443", () => {
+      const ingress = template.Resources.ClusterApiSecurityGroup.Properties.SecurityGroupIngress;
+      expect(ingress).toEqual([
+        expect.objectContaining({
+          FromPort: 443,
+          ToPort: 443,
+          SourceSecurityGroupId: { Ref: 'FunctionsSecurityGroup' },
+        }),
+      ]);
+      const env = functionNamed('provisionRequestControlPlane')?.Properties.Environment.Variables;
+      expect(env.EKSFLOW_CLUSTER_SECURITY_GROUP_IDS).toEqual({ Ref: 'ClusterApiSecurityGroup' });
     });
   });
 });

@@ -49,6 +49,12 @@ import { awsCall, awsErrorName } from './aws-call';
 /** EKS's managed access policy equal to Kubernetes' cluster-admin (for the baseline role only). */
 const CLUSTER_ADMIN_POLICY_ARN = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
 
+/**
+ * Every access entry eksflow creates carries its managed tag: the roles may associate policies with, and delete,
+ * only entries that have it (`aws:ResourceTag/eksflow:managed` on the entry, deploy/iam/function-roles.yml).
+ */
+const MANAGED_ENTRY_TAGS = { [MANAGED_TAG]: 'true' };
+
 /** What EKS envelope-encrypts with the cluster's KMS key (the only resource type it supports). */
 const ENCRYPTED_RESOURCES = 'secrets';
 
@@ -119,7 +125,14 @@ export class EksClusterApi implements ClusterApi {
     const kubernetesGroups = 'kubernetesGroups' in grant ? grant.kubernetesGroups : undefined;
     try {
       await awsCall('EKS CreateAccessEntry', () =>
-        this.eks.send(new CreateAccessEntryCommand({ clusterName: cluster, principalArn, kubernetesGroups })),
+        this.eks.send(
+          new CreateAccessEntryCommand({
+            clusterName: cluster,
+            principalArn,
+            kubernetesGroups,
+            tags: MANAGED_ENTRY_TAGS,
+          }),
+        ),
       );
     } catch (error) {
       // Created by an earlier run of this step: the entry is there, the policy below is idempotent.
@@ -340,7 +353,13 @@ export class EksClusterApi implements ClusterApi {
 
   async applyAccess(cluster: string, spec: AccessSpec): Promise<{ created: boolean }> {
     const { created } = await this.createUnlessInUse('EKS CreateAccessEntry', () =>
-      this.eks.send(new CreateAccessEntryCommand({ clusterName: cluster, principalArn: spec.principalArn })),
+      this.eks.send(
+        new CreateAccessEntryCommand({
+          clusterName: cluster,
+          principalArn: spec.principalArn,
+          tags: MANAGED_ENTRY_TAGS,
+        }),
+      ),
     );
     const policyArn = ACCESS_POLICY_ARNS[spec.policy];
     await this.send(

@@ -7,13 +7,21 @@ import { awsCall, awsErrorName } from './aws-call';
 /** EventBridge Scheduler's limit on a schedule name. */
 const MAX_SCHEDULE_NAME = 64;
 
+/**
+ * A throttled or failed invocation is retried by Scheduler (with its own backoff) for up to an hour: the
+ * function recognises a late or repeated occurrence by its scheduled time. After that it lands in the DLQ.
+ */
+const TARGET_RETRY_POLICY = { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 };
+
 export interface SchedulerTarget {
   /** The scaling function the schedule invokes (functions/events/scheduled-scale). */
   functionArn: string;
   /** The role EventBridge Scheduler assumes to invoke it (the only role eksflow may pass to it). */
   roleArn: string;
-  /** Schedule group holding eksflow's schedules. */
+  /** Schedule group holding eksflow's schedules (the stack's own, never the account's default). */
   groupName: string;
+  /** Queue for occurrences Scheduler could not deliver after its retries. */
+  deadLetterArn?: string;
 }
 
 /** One EventBridge Scheduler schedule per eksflow schedule, invoking the scaling function with its key. */
@@ -38,6 +46,8 @@ export class EventBridgeScheduleDeployer implements ScheduleDeployer {
             Target: {
               Arn: this.target.functionArn,
               RoleArn: this.target.roleArn,
+              RetryPolicy: TARGET_RETRY_POLICY,
+              ...(this.target.deadLetterArn ? { DeadLetterConfig: { Arn: this.target.deadLetterArn } } : {}),
               Input: JSON.stringify({
                 cluster: schedule.cluster,
                 nodegroup: schedule.nodegroup,

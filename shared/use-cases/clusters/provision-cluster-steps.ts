@@ -156,7 +156,7 @@ export async function applyAccess(deps: ClusterDeps, input: ProvisionClusterInpu
     for (const grant of eksflowGroupGrants(deps.kubeAccess)) await deps.clusters.grantAccess(cluster, grant);
   }
   for (const access of input.spec.access) {
-    // Entries carry no tag of ours: an entry absent now is recorded before it is created, so that a create
+    // Entries carry eksflow's managed tag, not the operation's: an entry absent now is recorded before it is created, so that a create
     // whose answer is lost (and answers "in use" when retried) is still known as this operation's.
     const absent = (await deps.clusters.describeAccessEntry(cluster, access.principalArn)) === undefined;
     if (absent) await recordCreated(deps, input.operationId, { type: 'accessEntry', name: access.principalArn });
@@ -191,7 +191,19 @@ export async function completeProvisioning(deps: ClusterDeps, input: ProvisionCl
   await publishOperationEnd(deps, done);
 }
 
-export type FailureInput = ProvisionClusterInput & { error?: CaughtError };
+/**
+ * `undecided`: the workflow caught no definite failure (a transient error whose retries ran out, a timeout, a
+ * wait cap): nothing is rolled back, since the cluster may well be fine; a retry resumes at the failed step.
+ */
+/** The error a capped wait loop ends with (workflows/*.asl.json, the `…CapReached` states). */
+const CAP_ERROR = 'AttemptCapReached';
+
+export type FailureInput = ProvisionClusterInput & {
+  error?: CaughtError;
+  undecided?: boolean;
+  /** RecordFailure's answer, once it ran: whether the rollback was started. */
+  failure?: { rollback: boolean };
+};
 
 /**
  * The failure path, first task: names the failed step, the error and what exists on the operation.
@@ -214,7 +226,9 @@ export async function recordFailure(deps: ClusterDeps, input: FailureInput): Pro
       exists,
     },
   }));
-  return { rollback: input.spec.onFailure === 'rollback' && (operation.created ?? []).length > 0 };
+  // Only a definite failure deletes: a transient one must never cost a 20-minute-old cluster.
+  const rollback = input.spec.onFailure === 'rollback' && !input.undecided && (operation.created ?? []).length > 0;
+  return { rollback };
 }
 
 /** One pass of the rollback: deletes what this operation created, in dependency order; done when all is gone. */
@@ -229,7 +243,12 @@ export async function rollbackStep(deps: ClusterDeps, input: FailureInput): Prom
 export async function finishFailed(deps: ClusterDeps, input: FailureInput): Promise<void> {
   const failed = await deps.operations.update(input.operationId, (op) => {
     const rolledBack = op.steps.some((s) => s.name === 'RolledBack');
-    const error = op.error ?? { code: input.error?.Error ?? 'Error', message: causeMessage(input.error) };
+    const recorded = op.error ?? { code: input.error?.Error ?? 'Error', message: causeMessage(input.error) };
+    // The rollback's own wait cap stopped it: the step's error stays, and says that the rollback did not finish.
+    const error =
+      op.error && input.failure?.rollback && input.error?.Error === CAP_ERROR
+        ? { ...recorded, message: `${recorded.message}; rollback stopped: ${causeMessage(input.error)}` }
+        : recorded;
     return finished({ ...op, ...(rolledBack ? { rolledBack: true } : {}) }, { error }, deps.now());
   });
   await publishOperationEnd(deps, failed);

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadAccessPolicyFile } from '../../../../shared/adapters/access-policy-file';
+import { loadAccessPolicy, loadAccessPolicyFile } from '../../../../shared/adapters/access-policy-file';
 import { DEFAULT_ACCESS_POLICY_FILE } from '../../../../shared/config';
 import { isEksflowError } from '../../../../shared/errors';
 
@@ -41,5 +41,49 @@ describe('loadAccessPolicyFile', () => {
     // Assess
     expect(isEksflowError(error)).toBe(false);
     expect((error as Error).message).toMatch(/access policy is invalid: .*statements\.0\.actions\.0/);
+  });
+});
+
+describe('loadAccessPolicy: the deployed policy, written when packaging (deploy/access-policy.cjs)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { accessPolicy } = require('../../../../deploy/access-policy.cjs') as {
+    accessPolicy: (env: Record<string, string | undefined>) => string;
+  };
+
+  it('allows the admin principals named by EKSFLOW_ADMIN_PRINCIPAL_ARNS everything, and reads no file', () => {
+    // Prepare
+    const text = accessPolicy({
+      EKSFLOW_ADMIN_PRINCIPAL_ARNS: 'arn:aws:iam::123456789012:role/a, arn:aws:iam::123456789012:user/b',
+    });
+
+    // Act
+    const policy = loadAccessPolicy({ accessPolicyText: text, accessPolicyFile: '/nonexistent/policy.yaml' });
+
+    // Assess
+    expect(policy.statements).toHaveLength(1);
+    expect(policy.statements[0]).toMatchObject({
+      principals: ['arn:aws:iam::123456789012:role/a', 'arn:aws:iam::123456789012:user/b'],
+      clusters: ['*'],
+      namespaces: ['*'],
+    });
+  });
+
+  it('with no admin named, allows nobody (never the sandbox principals)', () => {
+    // Act
+    const policy = loadAccessPolicy({
+      accessPolicyText: accessPolicy({}),
+      accessPolicyFile: DEFAULT_ACCESS_POLICY_FILE,
+    });
+
+    // Assess
+    expect(policy.statements).toEqual([]);
+  });
+
+  it('without a packaged policy, reads the file (the sandbox)', () => {
+    // Act
+    const policy = loadAccessPolicy({ accessPolicyFile: DEFAULT_ACCESS_POLICY_FILE });
+
+    // Assess
+    expect(policy.statements.map((s) => s.sid)).toEqual(['sandbox-admin', 'team-developers']);
   });
 });

@@ -68,6 +68,19 @@ describe('parseClusterSpec', () => {
     expect(spec.subnetIds).toEqual(['subnet-9', 'subnet-8', 'subnet-7']);
   });
 
+  it("adds the stack's cluster API security group to a spec's own groups, once", () => {
+    // Prepare: the group that opens the API to the functions in the VPC (EKSFLOW_CLUSTER_SECURITY_GROUP_IDS)
+    const defaults = { securityGroupIds: ['sg-0eksflowapi'] };
+
+    // Act
+    const bare = parseClusterSpec(minimal, defaults);
+    const own = parseClusterSpec({ ...minimal, securityGroupIds: ['sg-0team', 'sg-0eksflowapi'] }, defaults);
+
+    // Assess
+    expect(bare.securityGroupIds).toEqual(['sg-0eksflowapi']);
+    expect(own.securityGroupIds).toEqual(['sg-0team', 'sg-0eksflowapi']);
+  });
+
   it('ignores undefined defaults instead of letting them hide a missing field', () => {
     // Act
     const error = validationError(() =>

@@ -286,7 +286,7 @@ describe('EksClusterApi access entries', () => {
     });
   });
 
-  it('maps a rollout role to Kubernetes groups with no access policy', async () => {
+  it("maps a rollout role to Kubernetes groups with no access policy, on an entry tagged as eksflow's", async () => {
     // Prepare
     eks.on(CreateAccessEntryCommand).resolves({});
 
@@ -298,6 +298,8 @@ describe('EksClusterApi access entries', () => {
       clusterName: 'prod-eu',
       principalArn,
       kubernetesGroups: ['eksflow'],
+      // Associating policies with, and deleting, an entry is allowed only where this tag is (the roles' policies).
+      tags: { 'eksflow:managed': 'true' },
     });
     expect(eks.commandCalls(AssociateAccessPolicyCommand)).toHaveLength(0);
   });
