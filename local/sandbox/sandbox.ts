@@ -1,5 +1,5 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../shared/config';
 import { startLocalRuntime, REPO_ROOT, type LocalRuntime } from '../runtime';
@@ -11,7 +11,7 @@ import { buildControlPlane, type ControlPlane } from './control-plane';
 import { ClusterFleet } from './cluster-fleet';
 import { startMoto, type MotoServer } from './moto';
 import { startAwsGate, type AwsGate } from '../../tools/aws-gate/gate';
-import { packagedTemplate } from '../../tools/aws-gate/packaged-roles';
+import { packagedEnvironment, packagedTemplate } from '../../tools/aws-gate/packaged-roles';
 import type { Progress } from './processes';
 import { ensureUiBundle } from '../../ui/build';
 import { loopbackHosts, newSessionToken, signingForwarder, UI_PREFIX, uiHandler } from '../../ui/serve';
@@ -64,13 +64,19 @@ export async function startStack(options: {
       packagedTemplate(root, options.progress),
     ]);
     moto = m;
+    mkdirSync(options.dir, { recursive: true });
+    const gateLog = path.join(options.dir, 'aws-gate.log');
     gate = await startAwsGate({
       emulatorEndpoint: m.endpoint,
       region,
       admins: [SANDBOX_ADMIN],
       // The restricted caller of `.sandbox/restricted.env` has no AWS grants at all.
       identities: [{ ...SANDBOX_RESTRICTED, policies: [] }],
+      // Every refusal, one JSON line each: what to read when a step fails with AccessDenied.
+      onRefusal: (refusal) =>
+        appendFileSync(gateLog, `${JSON.stringify({ at: new Date().toISOString(), ...refusal })}\n`),
     });
+    options.progress(`AWS gate ${gate.endpoint} in front of the emulator; refusals logged to ${gateLog}`);
     const aws = { region, endpoint: m.endpoint, credentials: SANDBOX_CREDENTIALS };
     fleet = new ClusterFleet({
       root,
@@ -155,10 +161,16 @@ export async function sandboxConfig(stack: Stack, extra: Record<string, string> 
   const config = loadConfig({ ...env, LOG_LEVEL: process.env.LOG_LEVEL, ...extra });
   await ensureTable(aws, config.tableName);
   const fixtures = await ensureNetworkAndRole(aws);
+  // The cluster and node roles the packaged functions pass (iam:PassRole is granted on exactly those).
+  const packaged = packagedEnvironment(await packagedTemplate(REPO_ROOT), stack.region);
   return {
     ...config,
     kubeOverrides: { '*': { token: stack.controlPlane.token } },
-    clusterDefaults: { roleArn: fixtures.roleArn, subnetIds: fixtures.subnetIds, nodeRoleArn: fixtures.roleArn },
+    clusterDefaults: {
+      roleArn: packaged.EKSFLOW_DEFAULT_CLUSTER_ROLE_ARN || fixtures.roleArn,
+      subnetIds: fixtures.subnetIds,
+      nodeRoleArn: packaged.EKSFLOW_DEFAULT_NODE_ROLE_ARN || fixtures.roleArn,
+    },
     clusterPollSeconds: Number(extra.EKSFLOW_CLUSTER_POLL_SECONDS ?? 2),
     // Nothing in the sandbox takes minutes: waits stop growing at a few seconds.
     clusterPollCeilingSeconds: Number(extra.EKSFLOW_CLUSTER_POLL_CEILING_SECONDS ?? 4),

@@ -37,6 +37,8 @@ export interface AwsGateOptions {
   host?: string;
   port?: number;
   now?: () => number;
+  /** Told of every refusal (denied, throttled, unknown key, bad signature): the sandbox writes them to a log. */
+  onRefusal?: (refusal: { kind: ErrorKind; caller?: string; action?: string; message: string }) => void;
 }
 
 export async function startAwsGate(options: AwsGateOptions): Promise<AwsGate> {
@@ -87,6 +89,7 @@ export async function startAwsGate(options: AwsGateOptions): Promise<AwsGate> {
           kind === 'UnknownKey'
             ? 'The security token included in the request is invalid.'
             : `The request signature we calculated does not match the signature you provided. (${reason})`;
+        options.onRefusal?.({ kind, message: reason });
         return send(res, errorAnswer(kind, message, protocol));
       }
       if (rawPath === REGISTER_PATH && req.method === 'POST') {
@@ -100,11 +103,13 @@ export async function startAwsGate(options: AwsGateOptions): Promise<AwsGate> {
       const action = `${service?.iamPrefix ?? caller.service}:${recognised.operation ?? 'unknown'}`;
 
       const quota = quotas[action];
-      if (quota && !buckets.take(action, quota))
+      if (quota && !buckets.take(action, quota)) {
+        options.onRefusal?.({ kind: 'Throttling', caller: caller.principalArn, action, message: quota.source });
         return send(
           res,
           errorAnswer('Throttling', 'Rate exceeded', protocol, { queryCompatible: service?.queryCompatible }),
         );
+      }
 
       if (service?.signingName === 'sts' && recognised.operation === 'GetCallerIdentity')
         return send(res, callerIdentityAnswer(caller.principalArn, caller.accessKeyId, headers.accept));
@@ -112,11 +117,13 @@ export async function startAwsGate(options: AwsGateOptions): Promise<AwsGate> {
       if (!admins.has(caller.accessKeyId)) {
         const identity = callers.get(caller.accessKeyId) as GateIdentity;
         const denial = await authorize(identity, recognised, options.region, emulator, action);
-        if (denial)
+        if (denial) {
+          options.onRefusal?.({ kind: 'AccessDenied', caller: caller.principalArn, action, message: denial });
           return send(
             res,
             errorAnswer('AccessDenied', denial, protocol, { queryCompatible: service?.queryCompatible }),
           );
+        }
       }
       forward(upstream, req, body, res);
     } catch (error) {

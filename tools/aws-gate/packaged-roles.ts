@@ -135,6 +135,12 @@ export function functionRoles(template: CfnTemplate, resolution: SandboxResoluti
     });
 }
 
+/** The environment the packaged functions share (the provisioning's first step's, which names the most). */
+export function packagedEnvironment(template: CfnTemplate, region: string): Record<string, string> {
+  const roles = functionRoles(template, { region });
+  return (roles.find((r) => r.functionName === 'provisionRequestControlPlane') ?? roles[0])?.environment ?? {};
+}
+
 /** Ref, Fn::GetAtt, Fn::Join and Fn::Sub, for the resource types eksflow's roles and environment refer to. */
 function resolver(template: CfnTemplate, resolution: SandboxResolution): (value: unknown) => unknown {
   const region = resolution.region;
