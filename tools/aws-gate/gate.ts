@@ -4,7 +4,7 @@ import { refusalKind, sigV4Verifier, type SigningIdentity, type VerifiedCaller }
 import { SERVICES, type Authorization, type Protocol, type ServiceEntry } from './catalogue';
 import { EmulatorState } from './emulator-state';
 import { REGISTER_PATH } from './function-identities';
-import { evaluate, usesResourceTags, type PolicyDocument } from './evaluate';
+import { evaluate, usesResourceTags, type Decision, type PolicyDocument } from './evaluate';
 import { callerIdentityAnswer, errorAnswer, recognise, type ErrorAnswer, type ErrorKind } from './protocol';
 import { DEFAULT_QUOTAS } from './quota-table';
 import { TokenBuckets, type Quota } from './quotas';
@@ -64,6 +64,7 @@ export async function startAwsGate(options: AwsGateOptions): Promise<AwsGate> {
     credentials: { accessKeyId: admin.accessKeyId, secretAccessKey: admin.secretAccessKey },
   });
   const buckets = new TokenBuckets(now);
+  const decisions = new Map<string, Decision>();
   const quotas = options.quotas ?? DEFAULT_QUOTAS;
   const upstream = new URL(options.emulatorEndpoint);
 
@@ -116,7 +117,7 @@ export async function startAwsGate(options: AwsGateOptions): Promise<AwsGate> {
 
       if (!admins.has(caller.accessKeyId)) {
         const identity = callers.get(caller.accessKeyId) as GateIdentity;
-        const denial = await authorize(identity, recognised, options.region, emulator, action);
+        const denial = await authorize(identity, recognised, options.region, emulator, action, decisions);
         if (denial) {
           options.onRefusal?.({ kind: 'AccessDenied', caller: caller.principalArn, action, message: denial });
           return send(
@@ -156,6 +157,8 @@ async function authorize(
   region: string,
   emulator: EmulatorState,
   action: string,
+  /** Decisions by caller key, authorization and tags (keys are new at each start, their policies fixed). */
+  decisions: Map<string, Decision>,
 ): Promise<string | undefined> {
   if (!recognised.entry)
     // Fail closed: an operation the catalogue does not map cannot be evaluated, so it is not allowed.
@@ -170,11 +173,20 @@ async function authorize(
   const readTags = usesResourceTags(identity.policies);
   for (const authorization of authorizations) {
     const tags = readTags && authorization.resource !== '*' ? await emulator.tagsOf(authorization.resource) : {};
-    const decision = await evaluate(identity.principalArn, identity.policies, authorization, tags);
+    // The same caller, request and tags always get the same decision: evaluate each once (polling repeats them).
+    const key = JSON.stringify([identity.accessKeyId, authorization, tags]);
+    let decision = decisions.get(key);
+    if (!decision) {
+      decision = await evaluate(identity.principalArn, identity.policies, authorization, tags);
+      if (decisions.size >= MAX_CACHED_DECISIONS) decisions.clear();
+      decisions.set(key, decision);
+    }
     if (!decision.allowed) return decision.message;
   }
   return undefined;
 }
+
+const MAX_CACHED_DECISIONS = 10000;
 
 function guessProtocol(headers: Record<string, string>, body: Buffer, query: URLSearchParams): Protocol {
   if (headers['x-amz-target']) return headers['content-type']?.includes('1.1') ? 'json-1.1' : 'json-1.0';
