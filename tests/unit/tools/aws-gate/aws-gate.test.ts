@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { sigV4Verifier } from '../../../../local/sigv4-verifier';
 import { presignEksToken } from '../../../../shared/adapters/aws/eks-token';
 import { isRetryableError } from '../../../../shared/retry';
@@ -368,5 +370,30 @@ describe('SigV4 verification of a presigned URL (EKS token)', () => {
     });
     await expect(verifier(await tokenRequest(new Date(Date.now() - 16 * 60 * 1000)))).rejects.toThrow(/expired/);
     await expect(verifier(await tokenRequest(new Date(), 'c2'))).rejects.toThrow(/does not match/);
+  });
+});
+
+describe('the AGPL evaluator stays out of the Lambda bundles', () => {
+  it('nothing under functions/ or shared/ imports @cloud-copilot/iam-simulate or tools/aws-gate', () => {
+    // Prepare
+    const root = path.resolve(__dirname, '../../../..');
+    const sources = (dir: string): string[] =>
+      readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((entry) =>
+        entry.isDirectory()
+          ? sources(path.join(dir, entry.name))
+          : entry.name.endsWith('.ts')
+            ? [path.join(dir, entry.name)]
+            : [],
+      );
+
+    // Act
+    const importers = ['functions', 'shared']
+      .flatMap(sources)
+      .filter((file) =>
+        /@cloud-copilot\/iam-simulate|tools\/aws-gate/.test(readFileSync(path.join(root, file), 'utf8')),
+      );
+
+    // Assess
+    expect(importers).toEqual([]);
   });
 });
