@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { runWithContainer, useContainer } from '../functions/container';
 import { functionIdentities, registerWithGate } from '../tools/aws-gate/function-identities';
-import { functionRoles, packagedTemplate, type FunctionRole } from '../tools/aws-gate/packaged-roles';
+import { stateMachineInvocations } from '../tools/aws-gate/invocations';
+import {
+  functionRoles,
+  packagedTemplate,
+  stateMachineRoles,
+  type FunctionRole,
+} from '../tools/aws-gate/packaged-roles';
 import { LocalWorkflowEngine } from '../shared/adapters/local/local-workflow-engine';
 import { loadWorkflowDefinition } from '../shared/adapters/local/workflow-definitions';
 import { buildContainer, type Container } from '../shared/composition-root';
@@ -90,7 +96,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const gate = options.awsGate ?? configured.awsEndpoint;
   if (!gate) throw new Error("the local runtime needs config.awsEndpoint: the sandbox's AWS gate");
   // Each function's role as packaged, resolved for the sandbox (its table is this runtime's).
-  const packaged = functionRoles(await packagedTemplate(root, options.progress), {
+  const template = await packagedTemplate(root, options.progress);
+  const packaged = functionRoles(template, {
     region: configured.region,
     tableName: configured.tableName,
   });
@@ -118,9 +125,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     return handlerOf(fn)(structuredClone(event));
   };
 
+  // Step Functions invokes each task as the state machine's packaged role.
+  const mayInvoke = stateMachineInvocations(
+    stateMachineRoles(template, { region: configured.region }),
+    configured.region,
+  );
   const engine = new LocalWorkflowEngine({
     definitions: Object.values(manifest.stateMachines).map((sm) => loadWorkflowDefinition(root, sm.workflow)),
-    invokeFunction: invoke,
+    invokeFunction: async (functionName, input, workflow) => {
+      await mayInvoke(workflow, functionName);
+      return invoke(functionName, input);
+    },
     retryIntervalMs: options.retryIntervalMs,
   });
   const clock = options.clock ?? new SandboxClock();

@@ -106,33 +106,56 @@ export interface SandboxResolution {
 /** Every function's role, resolved. */
 export function functionRoles(template: CfnTemplate, resolution: SandboxResolution): FunctionRole[] {
   const resolve = resolver(template, resolution);
-  return Object.entries(template.Resources)
-    .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
-    .flatMap(([, fn]) => {
-      const roleId = fn.Properties?.Role?.['Fn::GetAtt']?.[0];
-      const role = roleId ? template.Resources[roleId] : undefined;
-      if (role?.Type !== 'AWS::IAM::Role') return [];
+  return Object.values(template.Resources)
+    .filter((r) => r.Type === 'AWS::Lambda::Function')
+    .flatMap((fn) => {
+      const role = roleOf(template, resolve, fn.Properties?.Role);
+      if (!role) return [];
       const functionName = String(resolve(fn.Properties.FunctionName)).replace(/^eksflow-[^-]+-/, '');
-      const roleName = String(resolve({ Ref: roleId }));
       const environment = Object.fromEntries(
         Object.entries(fn.Properties?.Environment?.Variables ?? {}).flatMap(([k, v]) => {
           const value = resolve(v);
           return typeof value === 'string' ? [[k, value]] : [];
         }),
       );
-      return [
-        {
-          functionName,
-          roleName,
-          roleArn: String(resolve({ 'Fn::GetAtt': [roleId, 'Arn'] })),
-          policies: (role.Properties?.Policies ?? []).map((p: any) => ({
-            name: String(p.PolicyName),
-            document: resolve(p.PolicyDocument) as PolicyDocument,
-          })),
-          environment,
-        },
-      ];
+      return [{ functionName, ...role, environment }];
     });
+}
+
+/** A state machine's role, resolved: it must allow lambda:InvokeFunction on each of its tasks' functions. */
+export interface StateMachineRole {
+  /** The workflow's file name under workflows/ (`scale-nodegroup`). */
+  workflow: string;
+  roleName: string;
+  roleArn: string;
+  policies: FunctionRole['policies'];
+}
+
+export function stateMachineRoles(template: CfnTemplate, resolution: SandboxResolution): StateMachineRole[] {
+  const resolve = resolver(template, resolution);
+  return Object.values(template.Resources)
+    .filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')
+    .flatMap((sm) => {
+      const role = roleOf(template, resolve, sm.Properties?.RoleArn);
+      if (!role) return [];
+      const workflow = String(resolve(sm.Properties.StateMachineName)).replace(/^eksflow-[^-]+-/, '');
+      return [{ workflow, ...role }];
+    });
+}
+
+/** The role a `{"Fn::GetAtt": [<role>, "Arn"]}` names, with its inline policies resolved. */
+function roleOf(template: CfnTemplate, resolve: (value: unknown) => unknown, reference: any) {
+  const roleId = reference?.['Fn::GetAtt']?.[0];
+  const role = roleId ? template.Resources[roleId] : undefined;
+  if (role?.Type !== 'AWS::IAM::Role') return undefined;
+  return {
+    roleName: String(resolve({ Ref: roleId })),
+    roleArn: String(resolve({ 'Fn::GetAtt': [roleId, 'Arn'] })),
+    policies: (role.Properties?.Policies ?? []).map((p: any) => ({
+      name: String(p.PolicyName),
+      document: resolve(p.PolicyDocument) as PolicyDocument,
+    })),
+  };
 }
 
 /** The environment the packaged functions share (the provisioning's first step's, which names the most). */

@@ -5,7 +5,8 @@ import { presignEksToken } from '../../../../shared/adapters/aws/eks-token';
 import { isRetryableError } from '../../../../shared/retry';
 import { SERVICES, type EmulatorLookups } from '../../../../tools/aws-gate/catalogue';
 import { denialMessage, evaluate } from '../../../../tools/aws-gate/evaluate';
-import { functionRoles, type CfnTemplate } from '../../../../tools/aws-gate/packaged-roles';
+import { stateMachineInvocations } from '../../../../tools/aws-gate/invocations';
+import { functionRoles, type CfnTemplate, type StateMachineRole } from '../../../../tools/aws-gate/packaged-roles';
 import { errorAnswer, recognise } from '../../../../tools/aws-gate/protocol';
 import { TokenBuckets } from '../../../../tools/aws-gate/quotas';
 
@@ -395,5 +396,45 @@ describe('the AGPL evaluator stays out of the Lambda bundles', () => {
 
     // Assess
     expect(importers).toEqual([]);
+  });
+});
+
+describe('state machines invoke their tasks as their own role', () => {
+  const role = (resources: string[]): StateMachineRole => ({
+    workflow: 'scale-nodegroup',
+    roleName: 'ScaleNodegroupStateMachineRole',
+    roleArn: 'arn:aws:iam::000000000000:role/ScaleNodegroupStateMachineRole',
+    policies: [
+      {
+        name: 'statemachine',
+        document: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: resources }],
+        },
+      },
+    ],
+  });
+
+  it('lets a granted task run and fails one the role may not invoke as Step Functions reports it', async () => {
+    // Prepare
+    const mayInvoke = stateMachineInvocations(
+      [role(['arn:aws:lambda:us-east-1:000000000000:function:eksflow-dev-scaleApply'])],
+      'us-east-1',
+    );
+
+    // Act
+    const granted = mayInvoke('scale-nodegroup', 'scaleApply');
+    const refused = mayInvoke('scale-nodegroup', 'scaleCheck');
+    const unknownWorkflow = mayInvoke('rollout', 'scaleApply');
+
+    // Assess
+    await expect(granted).resolves.toBeUndefined();
+    await expect(refused).rejects.toMatchObject({
+      name: 'Lambda.AWSLambdaException',
+      message: expect.stringContaining(
+        'is not authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:000000000000:function:eksflow-dev-scaleCheck',
+      ),
+    });
+    await expect(unknownWorkflow).rejects.toMatchObject({ name: 'Lambda.AWSLambdaException' });
   });
 });
