@@ -29,7 +29,7 @@ async function main() {
         : `  authentication       OFF (${SANDBOX_AUTH_ENV}=off): every request acts as the admin`,
       `  dashboard            ${sandbox.dashboardUrl}  (or: npx eksflow dashboard)`,
       `  workflows            workflows/*.asl.json on the in-process engine`,
-      `  AWS emulator         ${stack.awsEndpoint}  (moto; env in .sandbox/env)`,
+      `  AWS endpoint         ${stack.awsEndpoint}  (IAM and quotas checked, then moto; env in .sandbox/env; refusals in .sandbox/aws-gate.log)`,
       `  Kubernetes API       ${stack.controlPlane.server}  (kubeconfig: .sandbox/kubeconfig)`,
       `  EKS cluster          "${SANDBOX_CLUSTER}" on the emulator, mapped to the Kubernetes API above`,
       `  alarm events         CloudWatch alarm state changes on the emulator → alarmStateChange`,

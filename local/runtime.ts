@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { useContainer } from '../functions/container';
+import { runWithContainer, useContainer } from '../functions/container';
+import { functionIdentities, registerWithGate } from '../tools/aws-gate/function-identities';
+import { stateMachineInvocations } from '../tools/aws-gate/invocations';
+import {
+  functionRoles,
+  packagedTemplate,
+  stateMachineRoles,
+  type FunctionRole,
+} from '../tools/aws-gate/packaged-roles';
 import { LocalWorkflowEngine } from '../shared/adapters/local/local-workflow-engine';
 import { loadWorkflowDefinition } from '../shared/adapters/local/workflow-definitions';
 import { buildContainer, type Container } from '../shared/composition-root';
@@ -46,6 +54,15 @@ export interface LocalRuntimeOptions {
   clock?: SandboxClock;
   /** Paths the HTTP server answers before the API routes (the sandbox's dashboard under /ui/). */
   prefixHandler?: PrefixHandler;
+  /**
+   * The sandbox's AWS gate, where the functions' roles are registered; default `config.awsEndpoint`. Every
+   * function calls AWS with keys of its own packaged role, so the runtime cannot start without a gate.
+   */
+  awsGate?: string;
+  /** A change to the packaged roles before they are registered (a test proving the gate by mutating one). */
+  mutateRoles?: (roles: FunctionRole[]) => FunctionRole[];
+  /** Progress of a first start (packaging the template for the roles takes half a minute). */
+  progress?: (message: string) => void;
 }
 
 /** The function serverless.yml schedules as the safety net that resumes work whose run is gone. */
@@ -74,10 +91,30 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const manifest = readServerlessManifest(root);
   const functions = new Map(manifest.functions.map((fn) => [fn.name, fn]));
   const handlers = new Map<string, (event: unknown) => Promise<unknown>>();
+  // The bundled policy lies at the function's root in Lambda; here that is the repository.
+  const configured = { ...options.config, accessPolicyFile: path.resolve(root, options.config.accessPolicyFile) };
+  const gate = options.awsGate ?? configured.awsEndpoint;
+  if (!gate) throw new Error("the local runtime needs config.awsEndpoint: the sandbox's AWS gate");
+  // Each function's role as packaged, resolved for the sandbox (its table is this runtime's).
+  const template = await packagedTemplate(root, options.progress);
+  const packaged = functionRoles(template, {
+    region: configured.region,
+    tableName: configured.tableName,
+  });
+  const roles = options.mutateRoles ? options.mutateRoles(packaged) : packaged;
+  const identities = functionIdentities(roles);
+  await registerWithGate(gate, configured.region, SANDBOX_ADMIN, [...identities.values()]);
+  const config = { ...configured, kubeAccess: configured.kubeAccess ?? kubeAccessOf(roles) };
+
+  let containerOf: (functionName: string) => Container = () => {
+    throw new Error('containers are built after the engine');
+  };
   const handlerOf = (fn: FunctionManifest) => {
     const cached = handlers.get(fn.name);
     if (cached) return cached;
-    const handler = loadHandler<(event: unknown) => Promise<unknown>>(manifest, fn);
+    const loaded = loadHandler<(event: unknown) => Promise<unknown>>(manifest, fn);
+    // Each invocation runs with the function's own container: its AWS calls are signed as its role.
+    const handler = (event: unknown) => runWithContainer(containerOf(fn.name), () => loaded(event));
     handlers.set(fn.name, handler);
     return handler;
   };
@@ -88,27 +125,52 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     return handlerOf(fn)(structuredClone(event));
   };
 
+  // Step Functions invokes each task as the state machine's packaged role.
+  const mayInvoke = stateMachineInvocations(
+    stateMachineRoles(template, { region: configured.region }),
+    configured.region,
+  );
   const engine = new LocalWorkflowEngine({
     definitions: Object.values(manifest.stateMachines).map((sm) => loadWorkflowDefinition(root, sm.workflow)),
-    invokeFunction: invoke,
+    invokeFunction: async (functionName, input, workflow) => {
+      await mayInvoke(workflow, functionName);
+      return invoke(functionName, input);
+    },
     retryIntervalMs: options.retryIntervalMs,
   });
-  // The bundled policy lies at the function's root in Lambda; here that is the repository.
-  const config = { ...options.config, accessPolicyFile: path.resolve(root, options.config.accessPolicyFile) };
   const clock = options.clock ?? new SandboxClock();
-  const base = buildContainer(config, { workflows: engine, scalingNow: clock.now, ...options.containerOverrides });
-  const container: Container = {
-    ...base,
-    healthChecks: [
-      {
-        name: 'workflow-engine',
-        check: async () => `${engine.list().filter((e) => e.status === 'RUNNING').length} running`,
-      },
-      ...base.healthChecks,
-      ...(options.extraHealthChecks ?? []),
-    ],
+  const wire = (credentials?: { accessKeyId: string; secretAccessKey: string }): Container => {
+    const base = buildContainer(
+      config,
+      { workflows: engine, scalingNow: clock.now, ...options.containerOverrides },
+      ...(credentials ? [credentials] : []),
+    );
+    return {
+      ...base,
+      healthChecks: [
+        {
+          name: 'workflow-engine',
+          check: async () => `${engine.list().filter((e) => e.status === 'RUNNING').length} running`,
+        },
+        ...base.healthChecks,
+        ...(options.extraHealthChecks ?? []),
+      ],
+    };
   };
+  // The runtime's own container (the sandbox's and tests' reads, outside any function) keeps the admin's keys.
+  const container = wire();
   useContainer(container);
+  const containers = new Map<string, Container>();
+  containerOf = (functionName) => {
+    let own = containers.get(functionName);
+    if (!own) {
+      const identity = identities.get(functionName);
+      // A function the template gives no role to has no keys the gate knows: every AWS call of it is refused.
+      own = wire(identity ?? { accessKeyId: `no-role-${functionName}`, secretAccessKey: 'none' });
+      containers.set(functionName, own);
+    }
+    return own;
+  };
 
   const deliverEvent = async (event: Record<string, unknown>) => {
     const complete = {
@@ -133,7 +195,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     routes: manifest.functions.flatMap((fn) =>
       fn.httpRoutes.map((routeKey) => ({
         routeKey,
-        handler: handlerOf(fn) as ApiHandler,
+        handler: ((event) => handlerOf(fn)(event)) as ApiHandler,
         iamAuthorized: fn.iamRoutes.includes(routeKey),
       })),
     ),
@@ -239,5 +301,17 @@ function startRecoverySweep(
   return async () => {
     clearInterval(timer);
     await running;
+  };
+}
+
+/** eksflow's roles given Kubernetes access in the clusters it makes, as the packaged functions' environment names them. */
+function kubeAccessOf(roles: FunctionRole[]): Config['kubeAccess'] {
+  const env = roles.find((r) => r.environment.EKSFLOW_BASELINE_PRINCIPAL_ARN)?.environment;
+  if (!env) return undefined;
+  const list = (value: string | undefined) => (value ?? '').split(',').filter(Boolean);
+  return {
+    baselinePrincipalArn: env.EKSFLOW_BASELINE_PRINCIPAL_ARN,
+    rolloutPrincipalArns: list(env.EKSFLOW_ROLLOUT_PRINCIPAL_ARNS),
+    scalingPrincipalArns: list(env.EKSFLOW_SCALING_PRINCIPAL_ARNS),
   };
 }

@@ -22,6 +22,10 @@ export interface VerifiedCaller {
   principalArn: string;
   accessKeyId: string;
   accountId: string;
+  /** The credential scope's service (`eks`, `sts`, …): the AWS gate tells services apart by it. */
+  service: string;
+  /** The signature came in the query string (a presigned URL, e.g. an EKS token), not the Authorization header. */
+  presigned: boolean;
 }
 
 /** A request as it arrived: raw (still percent-encoded) path, decoded query, lower-case header names. */
@@ -47,49 +51,150 @@ const REQUIRED_SIGNED_HEADERS = ['host', 'x-amz-date'];
 const CONTENT_SHA256_HEADER = 'x-amz-content-sha256';
 const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 
+/** What refused a request: AWS answers an unknown key and a wrong signature with different errors. */
+export type RefusalKind = 'unknown-key' | 'bad-signature';
+
+/** The refusal's kind, for callers that answer in AWS's own error shapes (the AWS gate). */
+export function refusalKind(error: unknown): RefusalKind {
+  return (error as { details?: { reason?: string }[] })?.details?.[0]?.reason?.startsWith(UNKNOWN_KEY)
+    ? 'unknown-key'
+    : 'bad-signature';
+}
+
+const UNKNOWN_KEY = 'unknown access key';
+/** aws-iam-authenticator takes an EKS token (a presigned GetCallerIdentity) for 15 minutes after X-Amz-Date. */
+const PRESIGNED_STS_LIFETIME_MS = 15 * 60 * 1000;
+
+/** The signature's parts, from either the Authorization header or a presigned URL's query string. */
+interface SignatureParts {
+  accessKeyId: string;
+  scopeDate: string;
+  scopeRegion: string;
+  scopeService: string;
+  signedHeaders: string[];
+  signature: string;
+  amzDate: string;
+  /** Presigned: X-Amz-Expires in seconds. */
+  expiresSeconds?: number;
+}
+
 export function sigV4Verifier(options: {
   region: string;
-  identities: SigningIdentity[];
+  /** The keys it knows; a function looks them up at each request (the AWS gate learns keys as runtimes start). */
+  identities: SigningIdentity[] | ((accessKeyId: string) => SigningIdentity | undefined);
+  /** The one service the signature must be scoped to; `'*'` takes any (the AWS gate stands for every service). */
   service?: string;
   now?: () => Date;
+  /** Hosts a presigned STS URL may have been signed for besides the request's own (EKS tokens name STS's host). */
+  presignedStsHosts?: string[];
 }): RequestVerifier {
   const service = options.service ?? EXECUTE_API_SERVICE;
   const now = options.now ?? (() => new Date());
-  const byAccessKey = new Map(options.identities.map((i) => [i.accessKeyId, i]));
+  const identities = options.identities;
+  const lookup =
+    typeof identities === 'function'
+      ? identities
+      : (key: string) => new Map(identities.map((i) => [i.accessKeyId, i])).get(key);
 
   return async (request) => {
-    const authorization = request.headers.authorization;
-    if (!authorization) throw refused('authorization', `missing: sign the request with AWS SigV4 (service ${service})`);
-    const parsed = AUTHORIZATION_PATTERN.exec(authorization);
-    if (!parsed)
-      throw refused('authorization', 'is not an AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=… header');
-    const [, accessKeyId, scopeDate, scopeRegion, scopeService, signedHeaderList, signature] = parsed;
-    const identity = byAccessKey.get(accessKeyId);
-    if (!identity) throw refused('authorization', `unknown access key ${accessKeyId}`);
-    if (scopeRegion !== options.region || scopeService !== service)
+    const parts = request.query.has('X-Amz-Signature')
+      ? presignedParts(request)
+      : headerParts(request, service === '*' ? 'any' : service);
+    const { accessKeyId, scopeDate, scopeRegion, scopeService, signedHeaders } = parts;
+    const identity = lookup(accessKeyId);
+    if (!identity) throw refused('authorization', `${UNKNOWN_KEY} ${accessKeyId}`);
+    if (scopeRegion !== options.region || (service !== '*' && scopeService !== service))
       throw refused(
         'authorization',
-        `signed for ${scopeRegion}/${scopeService}; this API takes ${options.region}/${service}`,
+        `signed for ${scopeRegion}/${scopeService}; this API takes ${options.region}/${service === '*' ? 'any service' : service}`,
       );
 
-    const signingDate = parseAmzDate(request.headers['x-amz-date']);
-    if (Math.abs(now().getTime() - signingDate.getTime()) > MAX_SIGNATURE_AGE_MS)
-      throw refused('x-amz-date', `${request.headers['x-amz-date']} is more than 5 minutes from the server's clock`);
-    if (request.headers['x-amz-date'].slice(0, 8) !== scopeDate)
+    const signingDate = parseAmzDate(parts.amzDate);
+    const age = now().getTime() - signingDate.getTime();
+    if (parts.expiresSeconds === undefined) {
+      if (Math.abs(age) > MAX_SIGNATURE_AGE_MS)
+        throw refused('x-amz-date', `${parts.amzDate} is more than 5 minutes from the server's clock`);
+    } else {
+      const lifetime = Math.max(parts.expiresSeconds * 1000, scopeService === 'sts' ? PRESIGNED_STS_LIFETIME_MS : 0);
+      if (age < -MAX_SIGNATURE_AGE_MS || age > lifetime) throw refused('X-Amz-Date', `the presigned URL has expired`);
+    }
+    if (parts.amzDate.slice(0, 8) !== scopeDate)
       throw refused('authorization', `credential scope date ${scopeDate} is not the date of x-amz-date`);
 
-    const signedHeaders = signedHeaderList.split(';');
-    const unsigned = REQUIRED_SIGNED_HEADERS.filter((h) => !signedHeaders.includes(h));
+    const required = parts.expiresSeconds === undefined ? REQUIRED_SIGNED_HEADERS : ['host'];
+    const unsigned = required.filter((h) => !signedHeaders.includes(h));
     if (unsigned.length) throw refused('authorization', `SignedHeaders must include ${unsigned.join(', ')}`);
     const missing = signedHeaders.filter((h) => request.headers[h] === undefined);
     if (missing.length)
       throw refused('authorization', `signed headers missing from the request: ${missing.join(', ')}`);
-    checkDeclaredPayloadHash(request);
+    if (parts.expiresSeconds === undefined) checkDeclaredPayloadHash(request);
 
-    const expected = await signatureOf(request, signedHeaders, identity, signingDate, options.region, service);
-    if (!sameSignature(expected, signature))
-      throw refused('authorization', 'the signature does not match the request (wrong secret key, or altered request)');
-    return { principalArn: identity.principalArn, accessKeyId, accountId: accountOf(identity.principalArn) };
+    // An EKS token is a presigned URL for STS's host that the authenticator may send to the sandbox's endpoint.
+    const hosts = [
+      request.headers.host,
+      ...(parts.expiresSeconds !== undefined && scopeService === 'sts' ? (options.presignedStsHosts ?? []) : []),
+    ];
+    for (const host of hosts) {
+      const expected = await signatureOf(
+        { ...request, headers: { ...request.headers, host } },
+        parts,
+        identity,
+        signingDate,
+      );
+      if (sameSignature(expected, parts.signature))
+        return {
+          principalArn: identity.principalArn,
+          accessKeyId,
+          accountId: accountOf(identity.principalArn),
+          service: scopeService,
+          presigned: parts.expiresSeconds !== undefined,
+        };
+    }
+    throw refused('authorization', 'the signature does not match the request (wrong secret key, or altered request)');
+  };
+}
+
+function headerParts(request: IncomingSignedRequest, service: string): SignatureParts {
+  const authorization = request.headers.authorization;
+  if (!authorization) throw refused('authorization', `missing: sign the request with AWS SigV4 (service ${service})`);
+  const parsed = AUTHORIZATION_PATTERN.exec(authorization);
+  if (!parsed)
+    throw refused('authorization', 'is not an AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=… header');
+  const [, accessKeyId, scopeDate, scopeRegion, scopeService, signedHeaderList, signature] = parsed;
+  const amzDate = request.headers['x-amz-date'];
+  if (amzDate === undefined) throw refused('x-amz-date', 'missing or not in the form YYYYMMDDTHHMMSSZ');
+  return {
+    accessKeyId,
+    scopeDate,
+    scopeRegion,
+    scopeService,
+    signedHeaders: signedHeaderList.split(';'),
+    signature,
+    amzDate,
+  };
+}
+
+/** `?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=…&X-Amz-Date=…&X-Amz-Expires=…&X-Amz-SignedHeaders=…&X-Amz-Signature=…` */
+function presignedParts(request: IncomingSignedRequest): SignatureParts {
+  const q = request.query;
+  if (q.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') throw refused('X-Amz-Algorithm', 'must be AWS4-HMAC-SHA256');
+  const credential = /^([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request$/.exec(q.get('X-Amz-Credential') ?? '');
+  if (!credential) throw refused('X-Amz-Credential', 'is not <key>/<date>/<region>/<service>/aws4_request');
+  const expires = Number(q.get('X-Amz-Expires'));
+  if (!Number.isInteger(expires) || expires <= 0 || expires > 604800)
+    throw refused('X-Amz-Expires', 'must be a number of seconds from 1 to 604800');
+  const signature = q.get('X-Amz-Signature') ?? '';
+  if (!/^[0-9a-f]{64}$/.test(signature)) throw refused('X-Amz-Signature', 'is not 64 hex digits');
+  const [, accessKeyId, scopeDate, scopeRegion, scopeService] = credential;
+  return {
+    accessKeyId,
+    scopeDate,
+    scopeRegion,
+    scopeService,
+    signedHeaders: (q.get('X-Amz-SignedHeaders') ?? '').split(';'),
+    signature,
+    amzDate: q.get('X-Amz-Date') ?? '',
+    expiresSeconds: expires,
   };
 }
 
@@ -102,6 +207,8 @@ export function unverifiedAs(identity: SigningIdentity): RequestVerifier {
     principalArn: identity.principalArn,
     accessKeyId: identity.accessKeyId,
     accountId: accountOf(identity.principalArn),
+    service: EXECUTE_API_SERVICE,
+    presigned: false,
   };
   return async () => caller;
 }
@@ -109,38 +216,45 @@ export function unverifiedAs(identity: SigningIdentity): RequestVerifier {
 /** The signature the key's owner would have computed over exactly the headers the request says it signed. */
 async function signatureOf(
   request: IncomingSignedRequest,
-  signedHeaders: string[],
+  parts: SignatureParts,
   identity: SigningIdentity,
   signingDate: Date,
-  region: string,
-  service: string,
 ): Promise<string | undefined> {
   const signer = new SignatureV4({
     credentials: { accessKeyId: identity.accessKeyId, secretAccessKey: identity.secretAccessKey },
-    region,
-    service,
+    region: parts.scopeRegion,
+    service: parts.scopeService,
     sha256: Sha256,
     // Sign only what the client signed: without this the signer adds x-amz-content-sha256 (curl sends none).
     applyChecksum: false,
   });
   const query: Record<string, string | string[]> = {};
   for (const key of new Set(request.query.keys())) {
+    if (key === 'X-Amz-Signature') continue;
     const values = request.query.getAll(key);
     query[key] = values.length === 1 ? values[0] : values;
   }
-  const signed = await signer.sign(
-    {
-      method: request.method,
-      protocol: 'http:',
-      hostname: request.headers.host,
-      path: request.path,
-      query,
-      headers: Object.fromEntries(signedHeaders.map((h) => [h, request.headers[h]])),
-      body: request.body.length ? request.body : undefined,
-    },
-    // Sign what the client signed, even headers the SDK would leave out (e.g. user-agent).
-    { signingDate, signableHeaders: new Set(signedHeaders) },
-  );
+  const unsigned = {
+    method: request.method,
+    protocol: 'http:',
+    hostname: request.headers.host,
+    path: request.path,
+    query,
+    headers: Object.fromEntries(parts.signedHeaders.map((h) => [h, request.headers[h]])),
+    body: request.body.length ? request.body : undefined,
+  };
+  // Sign what the client signed, even headers the SDK would leave out (e.g. user-agent).
+  const signableHeaders = new Set(parts.signedHeaders);
+  if (parts.expiresSeconds !== undefined) {
+    const presigned = await signer.presign(unsigned, {
+      signingDate,
+      expiresIn: parts.expiresSeconds,
+      signableHeaders,
+      unhoistableHeaders: signableHeaders,
+    });
+    return String(presigned.query?.['X-Amz-Signature'] ?? '') || undefined;
+  }
+  const signed = await signer.sign(unsigned, { signingDate, signableHeaders });
   return /Signature=([0-9a-f]{64})$/.exec(String(signed.headers.authorization))?.[1];
 }
 

@@ -13,6 +13,7 @@ import type { EventPublisher } from './ports/events';
 import type { RolloutStore } from './ports/rollout-store';
 import type { Workloads } from './ports/workloads';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { DynamoDbOperationStore } from './adapters/aws/dynamodb-operation-store';
 import { EksClusterApi } from './adapters/aws/eks-cluster-api';
 import { EksTokenProvider } from './adapters/aws/eks-token';
@@ -93,10 +94,17 @@ export interface Container {
 /** Schedules are only stored when no scheduler target is configured (the sandbox fires them itself). */
 const STORED_ONLY: ScheduleDeployer = { deploy: async () => undefined, remove: async () => undefined };
 
-/** Wires the AWS adapters from config; `overrides` swaps parts (the local engine for Step Functions, test doubles). */
-export function buildContainer(config: Config, overrides: Partial<Container> = {}): Container {
+/**
+ * Wires the AWS adapters from config; `overrides` swaps parts (the local engine for Step Functions, test doubles).
+ * `credentials`: whose keys every AWS call (and EKS token) is signed with; deployed, the function's role from the
+ * environment; in the sandbox, the keys the AWS gate knows as that function's packaged role.
+ */
+export function buildContainer(
+  config: Config,
+  overrides: Partial<Container> = {},
+  credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider = fromNodeProviderChain(),
+): Container {
   const aws = { region: config.region, ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}) };
-  const credentials = fromNodeProviderChain();
   const eks = new EKSClient({ ...aws, credentials });
   const dynamodb = new DynamoDBClient({ ...aws, credentials });
   const clusters = overrides.clusters ?? new EksClusterApi(eks);

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { SANDBOX_ACCOUNT } from '../../tools/aws-gate/packaged-roles';
 import { freePort, run, spawnTied, stopTied, waitUntil, type Progress } from './processes';
 
 export interface MotoServer {
@@ -51,7 +52,10 @@ export async function startMoto(root: string, progress: Progress, port?: number)
   const python = await ensurePythonToolsInstalled(root, progress);
   const chosen = port ?? (await freePort());
   const entryPoint = path.join(root, 'tools', 'moto', 'server.py');
-  const child: ChildProcess = spawnTied(python, [entryPoint, '-H', '127.0.0.1', '-p', String(chosen)]);
+  // The sandbox's account is 000000000000 (the packaged roles are resolved for it); moto's default is another.
+  const child: ChildProcess = spawnTied(python, [entryPoint, '-H', '127.0.0.1', '-p', String(chosen)], {
+    env: { ...process.env, MOTO_ACCOUNT_ID: SANDBOX_ACCOUNT },
+  });
   let output = '';
   child.stderr?.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-2000)));
   const endpoint = `http://127.0.0.1:${chosen}`;

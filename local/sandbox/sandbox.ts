@@ -1,5 +1,5 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../shared/config';
 import { startLocalRuntime, REPO_ROOT, type LocalRuntime } from '../runtime';
@@ -10,6 +10,8 @@ import { ensureNetworkAndRole, ensureTable } from './aws-fixtures';
 import { buildControlPlane, type ControlPlane } from './control-plane';
 import { ClusterFleet } from './cluster-fleet';
 import { startMoto, type MotoServer } from './moto';
+import { startAwsGate, type AwsGate } from '../../tools/aws-gate/gate';
+import { packagedEnvironment, packagedTemplate } from '../../tools/aws-gate/packaged-roles';
 import type { Progress } from './processes';
 import { ensureUiBundle } from '../../ui/build';
 import { loopbackHosts, newSessionToken, signingForwarder, UI_PREFIX, uiHandler } from '../../ui/serve';
@@ -26,7 +28,13 @@ export const SANDBOX_CREDENTIALS = {
 /** The emulator and the clusters' control planes: what both `npm start` and the integration tests need. */
 export interface Stack {
   region: string;
+  /** The AWS gate (tools/aws-gate): what `.sandbox/env` names and every function's SDK calls; checks IAM and quotas. */
   awsEndpoint: string;
+  /**
+   * The emulator itself, for what stands in for AWS (the fleet's polling, the alarm bridge, the table, network
+   * and cluster fixtures): those are AWS's own doings, not calls a caller makes.
+   */
+  emulatorEndpoint: string;
   /** The `sandbox` cluster's control plane (every other cluster's: `fleet.controlPlane(name)`). */
   controlPlane: ControlPlane;
   fleet: ClusterFleet;
@@ -45,14 +53,30 @@ export async function startStack(options: {
   const region = options.region ?? 'us-east-1';
   const readyAfterSeconds = options.readyAfterSeconds ?? readyAfterSecondsFromEnv(process.env);
   let moto: MotoServer | undefined;
+  let gate: AwsGate | undefined;
   let fleet: ClusterFleet | undefined;
   try {
-    // Both at once: the control plane's first build takes minutes, the emulator's install seconds.
+    // All at once: the control plane's first build takes minutes, the emulator's install seconds, and packaging
+    // the template (for the functions' roles, cached after) half a minute.
     const [m, binary] = await Promise.all([
       startMoto(root, options.progress),
       buildControlPlane(root, options.progress),
+      packagedTemplate(root, options.progress),
     ]);
     moto = m;
+    mkdirSync(options.dir, { recursive: true });
+    const gateLog = path.join(options.dir, 'aws-gate.log');
+    gate = await startAwsGate({
+      emulatorEndpoint: m.endpoint,
+      region,
+      admins: [SANDBOX_ADMIN],
+      // The restricted caller of `.sandbox/restricted.env` has no AWS grants at all.
+      identities: [{ ...SANDBOX_RESTRICTED, policies: [] }],
+      // Every refusal, one JSON line each: what to read when a step fails with AccessDenied.
+      onRefusal: (refusal) =>
+        appendFileSync(gateLog, `${JSON.stringify({ at: new Date().toISOString(), ...refusal })}\n`),
+    });
+    options.progress(`AWS gate ${gate.endpoint} in front of the emulator; refusals logged to ${gateLog}`);
     const aws = { region, endpoint: m.endpoint, credentials: SANDBOX_CREDENTIALS };
     fleet = new ClusterFleet({
       root,
@@ -70,18 +94,22 @@ export async function startStack(options: {
     await ensureSandboxClusterOn(aws, await ensureNetworkAndRole(aws));
     const controlPlane = await fleet.settled(SANDBOX_CLUSTER);
     const started = fleet;
+    const startedGate = gate;
     return {
       region,
-      awsEndpoint: m.endpoint,
+      awsEndpoint: startedGate.endpoint,
+      emulatorEndpoint: m.endpoint,
       controlPlane,
       fleet: started,
       stop: async () => {
         await started.stop();
+        await startedGate.close();
         await m.stop();
       },
     };
   } catch (error) {
     await fleet?.stop();
+    await gate?.close();
     await moto?.stop();
     throw error;
   }
@@ -129,23 +157,37 @@ function envFileText(env: Record<string, string>): string {
 export async function sandboxConfig(stack: Stack, extra: Record<string, string> = {}): Promise<Config> {
   const env = stackEnv(stack);
   Object.assign(process.env, env); // the SDK's default credential chain reads these
-  const aws = { region: stack.region, endpoint: stack.awsEndpoint, credentials: SANDBOX_CREDENTIALS };
+  const aws = emulatorClientConfig(stack);
   const config = loadConfig({ ...env, LOG_LEVEL: process.env.LOG_LEVEL, ...extra });
   await ensureTable(aws, config.tableName);
   const fixtures = await ensureNetworkAndRole(aws);
+  // The cluster and node roles the packaged functions pass (iam:PassRole is granted on exactly those).
+  const packaged = packagedEnvironment(await packagedTemplate(REPO_ROOT), stack.region);
   return {
     ...config,
     kubeOverrides: { '*': { token: stack.controlPlane.token } },
-    clusterDefaults: { roleArn: fixtures.roleArn, subnetIds: fixtures.subnetIds, nodeRoleArn: fixtures.roleArn },
+    clusterDefaults: {
+      roleArn: packaged.EKSFLOW_DEFAULT_CLUSTER_ROLE_ARN || fixtures.roleArn,
+      subnetIds: fixtures.subnetIds,
+      nodeRoleArn: packaged.EKSFLOW_DEFAULT_NODE_ROLE_ARN || fixtures.roleArn,
+    },
     clusterPollSeconds: Number(extra.EKSFLOW_CLUSTER_POLL_SECONDS ?? 2),
     // Nothing in the sandbox takes minutes: waits stop growing at a few seconds.
     clusterPollCeilingSeconds: Number(extra.EKSFLOW_CLUSTER_POLL_CEILING_SECONDS ?? 4),
   };
 }
 
+/** SDK client config for the emulator itself (fixtures, the alarm bridge): not through the AWS gate. */
+export function emulatorClientConfig(stack: Pick<Stack, 'region' | 'emulatorEndpoint'>) {
+  return { region: stack.region, endpoint: stack.emulatorEndpoint, credentials: SANDBOX_CREDENTIALS };
+}
+
 /** The `sandbox` EKS cluster on the emulator (its own control plane) with its default node group. */
-export async function ensureSandboxCluster(config: Config): Promise<void> {
-  const aws = { region: config.region, endpoint: config.awsEndpoint!, credentials: SANDBOX_CREDENTIALS };
+export async function ensureSandboxCluster(
+  stack: Pick<Stack, 'region' | 'emulatorEndpoint'>,
+  config: Config,
+): Promise<void> {
+  const aws = emulatorClientConfig(stack);
   await ensureSandboxClusterOn(aws, {
     roleArn: config.clusterDefaults.roleArn!,
     subnetIds: config.clusterDefaults.subnetIds ?? [],
@@ -171,16 +213,17 @@ export async function startSandbox(options: {
   const stack = await startStack(options);
   try {
     const config = await sandboxConfig(stack);
-    await ensureSandboxCluster(config);
+    await ensureSandboxCluster(stack, config);
     const dashboard = await sandboxDashboard(config.region, options.port);
     const runtime = await startLocalRuntime({
       prefixHandler: dashboard.handler,
       config,
       port: options.port,
       runSchedules: true,
+      progress: options.progress,
       extraHealthChecks: [
         // The dashboard page, not data.json: that one serialises every resource in the emulator.
-        { name: 'aws-emulator', check: async () => void (await fetchOk(`${stack.awsEndpoint}/moto-api/`)) },
+        { name: 'aws-emulator', check: async () => void (await fetchOk(`${stack.emulatorEndpoint}/moto-api/`)) },
         {
           name: 'kubernetes',
           check: async () => {
@@ -190,14 +233,10 @@ export async function startSandbox(options: {
         },
       ],
     });
-    const alarms = new AlarmBridge(
-      new CloudWatchClient({ region: config.region, endpoint: config.awsEndpoint, credentials: SANDBOX_CREDENTIALS }),
-      runtime.deliverEvent,
-      {
-        region: config.region,
-        onError: (error) => runtime.container.logger.warn('alarm bridge poll failed', { error }),
-      },
-    );
+    const alarms = new AlarmBridge(new CloudWatchClient(emulatorClientConfig(stack)), runtime.deliverEvent, {
+      region: config.region,
+      onError: (error) => runtime.container.logger.warn('alarm bridge poll failed', { error }),
+    });
     await alarms.start();
     mkdirSync(options.dir, { recursive: true });
     writeFileSync(path.join(options.dir, 'env'), envFileText(stackEnv(stack, SANDBOX_ADMIN)));

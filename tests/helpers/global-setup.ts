@@ -25,11 +25,12 @@ export default async function globalSetup() {
   process.env.EKSFLOW_TEST_STACK = JSON.stringify({
     region: stack.region,
     awsEndpoint: stack.awsEndpoint,
+    emulatorEndpoint: stack.emulatorEndpoint,
     controlPlane: { server, caData, token },
     // One context per cluster, rewritten as clusters come and go.
     kubeconfig: path.join(dir, 'kubeconfig'),
   });
   progress(
-    `up in ${((Date.now() - started) / 1000).toFixed(1)} s: AWS emulator ${stack.awsEndpoint}, Kubernetes ${server}`,
+    `up in ${((Date.now() - started) / 1000).toFixed(1)} s: AWS gate ${stack.awsEndpoint} (emulator ${stack.emulatorEndpoint}), Kubernetes ${server}`,
   );
 }

@@ -6,7 +6,7 @@
  */
 import '../../shared/adapters/local/promise-polyfill';
 import { startLocalRuntime } from '../../local/runtime';
-import { startAlarmBridge, testRuntimeConfig, type TestRuntimeOptions } from './stack';
+import { startAlarmBridge, testRuntimeConfig, testStack, type TestRuntimeOptions } from './stack';
 
 export const LISTENING = 'LISTENING';
 
@@ -18,6 +18,7 @@ async function main() {
     config,
     retryIntervalMs: options.retryIntervalMs ?? 50,
     recovery: options.recovery ?? {},
+    awsGate: testStack().awsEndpoint,
   });
   const alarms = await startAlarmBridge(config, runtime.deliverEvent);
   const stop = async () => {

@@ -7,11 +7,20 @@ import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '
 import { AlarmBridge } from '../../local/sandbox/alarm-bridge';
 import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
 import { signedFetch, type SigningOptions } from './signed-fetch';
-import { sandboxConfig, ensureSandboxCluster, SANDBOX_CREDENTIALS, type Stack } from '../../local/sandbox/sandbox';
+import {
+  emulatorClientConfig,
+  ensureSandboxCluster,
+  sandboxConfig,
+  SANDBOX_CREDENTIALS,
+  type Stack,
+} from '../../local/sandbox/sandbox';
 
 export interface TestStack {
   region: string;
+  /** The AWS gate: IAM and quotas as AWS applies them (what `.sandbox/env` names). */
   awsEndpoint: string;
+  /** The emulator itself: fixtures and assertions made directly on it, as AWS's own state. */
+  emulatorEndpoint: string;
   controlPlane: { server: string; caData: string; token: string };
   /** The stack's kubeconfig (the sandbox's `.sandbox/kubeconfig`), when the stack wrote one. */
   kubeconfig?: string;
@@ -27,7 +36,11 @@ export function testStack(): TestStack {
   return JSON.parse(raw) as TestStack;
 }
 
-export const awsClientConfig = () => ({
+/** SDK config for fixtures and assertions made directly on the emulator (not through the AWS gate). */
+export const awsClientConfig = () => emulatorClientConfig(testStack());
+
+/** SDK config for calls through the AWS gate with the admin keys of `.sandbox/env`. */
+export const gateClientConfig = () => ({
   region: testStack().region,
   endpoint: testStack().awsEndpoint,
   credentials: SANDBOX_CREDENTIALS,
@@ -56,6 +69,8 @@ export interface TestRuntimeOptions {
   recovery?: { sweepIntervalMs?: number };
   /** Passed to startLocalRuntime: parts of the wiring to swap (a logger or metrics that a test reads, an adapter wrapped to inject a failure). */
   containerOverrides?: LocalRuntimeOptions['containerOverrides'];
+  /** Passed to startLocalRuntime: a change to the packaged roles (a test proving that the gate refuses). */
+  mutateRoles?: LocalRuntimeOptions['mutateRoles'];
 }
 
 /** A fresh table name: test files never see each other's records. */
@@ -74,7 +89,7 @@ export async function testRuntimeConfig(options: TestRuntimeOptions = {}): Promi
       ...options.env,
     },
   );
-  await ensureSandboxCluster(config);
+  await ensureSandboxCluster(stack, config);
   const kubeServer = options.kubeServer;
   return {
     ...config,
@@ -111,6 +126,8 @@ export async function startTestRuntime(options: TestRuntimeOptions = {}): Promis
     retryIntervalMs: options.retryIntervalMs ?? 50,
     recovery: options.recovery,
     containerOverrides: options.containerOverrides,
+    mutateRoles: options.mutateRoles,
+    awsGate: testStack().awsEndpoint,
   });
   const alarms = await startAlarmBridge(config, runtime.deliverEvent);
   const closeRuntime = runtime.close;

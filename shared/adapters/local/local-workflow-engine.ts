@@ -24,8 +24,8 @@ export interface LocalExecution {
 
 export interface LocalWorkflowEngineOptions {
   definitions: WorkflowDefinition[];
-  /** Runs a serverless function by name with a task's input: the same handler Lambda runs. */
-  invokeFunction: (functionName: string, input: unknown) => Promise<unknown>;
+  /** Runs a serverless function by name with a task's input: the same handler Lambda runs (for `workflow`'s task). */
+  invokeFunction: (functionName: string, input: unknown, workflow: string) => Promise<unknown>;
   /** Milliseconds between Retry attempts instead of the definition's IntervalSeconds (tests). */
   retryIntervalMs?: number;
   logger?: Logger;
@@ -112,7 +112,7 @@ export class LocalWorkflowEngine implements WorkflowStarter {
     const taskResourceLocalHandlers = Object.fromEntries(
       Object.entries(definition.taskFunctions).map(([state, fn]) => [
         state,
-        (input: unknown) => this.options.invokeFunction(fn, input) as never,
+        (input: unknown) => this.options.invokeFunction(fn, input, definition.name) as never,
       ]),
     );
     const states = Object.entries(
