@@ -18,6 +18,7 @@ import type { HealthCheck } from '../shared/ports/health';
 import { matchesPattern } from './event-pattern';
 import { startHttpServer, type ApiHandler, type PrefixHandler } from './http-server';
 import { SANDBOX_ADMIN, sandboxAuthEnabled, SANDBOX_IDENTITIES } from './sandbox/identities';
+import { startSandboxNetwork } from './sandbox/network-model';
 import { sigV4Verifier, unverifiedAs, type SigningIdentity } from './sigv4-verifier';
 import { scheduledEvent, startSchedules } from './scheduler';
 import { loadHandler, readServerlessManifest, type FunctionManifest } from './serverless-manifest';
@@ -63,6 +64,12 @@ export interface LocalRuntimeOptions {
   mutateRoles?: (roles: FunctionRole[]) => FunctionRole[];
   /** Progress of a first start (packaging the template for the roles takes half a minute). */
   progress?: (message: string) => void;
+  /**
+   * Where the sandbox's network model reads each cluster's endpoint access (the emulator, behind the gate's quotas
+   * as AWS's own state is); default the gate, with the admin's keys. The model is always on: a function reaches
+   * only the endpoints its VPC placement reaches (local/sandbox/network-model.ts).
+   */
+  emulatorEndpoint?: string;
 }
 
 /** The function serverless.yml schedules as the safety net that resumes work whose run is gone. */
@@ -139,10 +146,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     retryIntervalMs: options.retryIntervalMs,
   });
   const clock = options.clock ?? new SandboxClock();
-  const wire = (credentials?: { accessKeyId: string; secretAccessKey: string }): Container => {
+  const adminKeys = { accessKeyId: SANDBOX_ADMIN.accessKeyId, secretAccessKey: SANDBOX_ADMIN.secretAccessKey };
+  const network = await startSandboxNetwork({
+    aws: { region: config.region, endpoint: options.emulatorEndpoint ?? gate, credentials: adminKeys },
+    fixtureSubnetIds: config.clusterDefaults.subnetIds ?? [],
+  });
+  const wire = (credentials?: { accessKeyId: string; secretAccessKey: string }, fn?: FunctionManifest): Container => {
     const base = buildContainer(
       config,
-      { workflows: engine, scalingNow: clock.now, ...options.containerOverrides },
+      {
+        workflows: engine,
+        scalingNow: clock.now,
+        // Each function's connections go where its VPC placement reaches (the tests' own overrides still win).
+        ...(fn ? network.apply(fn) : {}),
+        ...options.containerOverrides,
+      },
       ...(credentials ? [credentials] : []),
     );
     return {
@@ -166,7 +184,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     if (!own) {
       const identity = identities.get(functionName);
       // A function the template gives no role to has no keys the gate knows: every AWS call of it is refused.
-      own = wire(identity ?? { accessKeyId: `no-role-${functionName}`, secretAccessKey: 'none' });
+      own = wire(
+        identity ?? { accessKeyId: `no-role-${functionName}`, secretAccessKey: 'none' },
+        functions.get(functionName),
+      );
       containers.set(functionName, own);
     }
     return own;
@@ -276,6 +297,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       clearInterval(scheduleTimer);
       await stopRecovery();
       await engine.close();
+      await network.close();
       await server.close();
       useContainer(undefined);
     },

@@ -154,6 +154,9 @@ function envFileText(env: Record<string, string>): string {
  * from DescribeCluster: its own local control plane), with the local API servers' static token in place
  * of an EKS token; clusters get the emulator's role and subnets unless the request names its own.
  */
+/** Long enough for a TLS handshake with a local control plane on a loaded 2-core machine, short for a test's wait. */
+const SANDBOX_CONNECT_TIMEOUT_MS = 3000;
+
 export async function sandboxConfig(stack: Stack, extra: Record<string, string> = {}): Promise<Config> {
   const env = stackEnv(stack);
   Object.assign(process.env, env); // the SDK's default credential chain reads these
@@ -171,6 +174,8 @@ export async function sandboxConfig(stack: Stack, extra: Record<string, string> 
       subnetIds: fixtures.subnetIds,
       nodeRoleArn: packaged.EKSFLOW_DEFAULT_NODE_ROLE_ARN || fixtures.roleArn,
     },
+    // An endpoint the network model refuses fails within seconds, as a connect timeout (Lambda waits far longer).
+    kubeConnectTimeoutMs: Number(extra.EKSFLOW_KUBE_CONNECT_TIMEOUT_MS ?? SANDBOX_CONNECT_TIMEOUT_MS),
     clusterPollSeconds: Number(extra.EKSFLOW_CLUSTER_POLL_SECONDS ?? 2),
     // Nothing in the sandbox takes minutes: waits stop growing at a few seconds.
     clusterPollCeilingSeconds: Number(extra.EKSFLOW_CLUSTER_POLL_CEILING_SECONDS ?? 4),
@@ -218,6 +223,7 @@ export async function startSandbox(options: {
     const runtime = await startLocalRuntime({
       prefixHandler: dashboard.handler,
       config,
+      emulatorEndpoint: stack.emulatorEndpoint,
       port: options.port,
       runSchedules: true,
       progress: options.progress,

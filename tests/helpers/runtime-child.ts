@@ -16,6 +16,7 @@ async function main() {
   const config = await testRuntimeConfig(options);
   const runtime = await startLocalRuntime({
     config,
+    emulatorEndpoint: testStack().emulatorEndpoint,
     retryIntervalMs: options.retryIntervalMs ?? 50,
     recovery: options.recovery ?? {},
     awsGate: testStack().awsEndpoint,

@@ -123,6 +123,7 @@ export async function startTestRuntime(options: TestRuntimeOptions = {}): Promis
   const config = await testRuntimeConfig(options);
   const runtime = await startLocalRuntime({
     config,
+    emulatorEndpoint: testStack().emulatorEndpoint,
     retryIntervalMs: options.retryIntervalMs ?? 50,
     recovery: options.recovery,
     containerOverrides: options.containerOverrides,

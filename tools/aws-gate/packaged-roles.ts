@@ -45,6 +45,16 @@ export interface FunctionRole {
 const TEMPLATE_INPUTS = ['serverless.yml', 'deploy', 'workflows'];
 
 /**
+ * The deploy parameters the sandbox packages with (README "Deploy"), set whole so that a developer's own shell
+ * cannot change the sandbox's roles behind the cache's back. The VPC and subnets are placeholders: the sandbox places
+ * VPC functions by serverless.yml's `vpc` keys (local/sandbox/network-model.ts), and no role of a function calls EC2.
+ */
+export const SANDBOX_DEPLOY_PARAMETERS: Record<string, string> = {
+  EKSFLOW_VPC_ID: 'vpc-0000000000sandbox',
+  EKSFLOW_SUBNET_IDS: 'subnet-000000sandbox-a,subnet-000000sandbox-b',
+};
+
+/**
  * The packaged template, from `.cache/packaged-template/<hash>.json` when serverless.yml, deploy/** and
  * workflows/** are unchanged since the last package; else packaged now (about half a minute) and cached.
  */
@@ -64,7 +74,13 @@ export async function packagedTemplate(
       {
         cwd: root,
         // Offline: no account, no endpoint (the sandbox's must not leak into the package).
-        env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_ENDPOINT_URL: '' },
+        env: {
+          ...withoutDeployParameters(process.env),
+          ...SANDBOX_DEPLOY_PARAMETERS,
+          AWS_ACCESS_KEY_ID: '',
+          AWS_SECRET_ACCESS_KEY: '',
+          AWS_ENDPOINT_URL: '',
+        },
         timeout: 300000,
         maxBuffer: 64 * 1024 * 1024,
       },
@@ -93,7 +109,13 @@ export function templateInputsHash(root: string): string {
     hash.update(`${relative}\0`).update(readFileSync(full)).update('\0');
   };
   for (const input of TEMPLATE_INPUTS) visit(input);
+  hash.update(JSON.stringify(SANDBOX_DEPLOY_PARAMETERS));
   return hash.digest('hex').slice(0, 16);
+}
+
+/** The environment without any EKSFLOW_* deploy parameter: the sandbox's package takes only its own. */
+function withoutDeployParameters(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('EKSFLOW_')));
 }
 
 export interface SandboxResolution {
