@@ -85,7 +85,7 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
   const eks = new EKSClient({ ...aws, credentials });
   const dynamodb = new DynamoDBClient({ ...aws, credentials });
   const clusters = overrides.clusters ?? new EksClusterApi(eks);
-  const tokens = new EksTokenProvider({ region: config.region, credentials });
+  const tokens = new EksTokenProvider({ region: config.region, credentials, endpoint: config.awsEndpoint });
   const kube = overrides.kube ?? new KubeClientFactory(new EksKubeConnector(clusters, tokens, config.kubeOverrides));
   const healthChecks: HealthCheck[] = [
     {

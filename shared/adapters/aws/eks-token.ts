@@ -26,6 +26,8 @@ export class EksTokenProvider {
     private readonly options: {
       region: string;
       credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+      /** The AWS endpoint STS is reached at (the sandbox's); unset: STS's regional endpoint, as in AWS. */
+      endpoint?: string;
       now?: () => Date;
     },
   ) {}
@@ -34,7 +36,9 @@ export class EksTokenProvider {
     const now = this.now();
     const cached = this.cache.get(clusterName);
     if (cached && cached.expiresAt.getTime() - RENEW_MARGIN_MS > now.getTime()) return cached;
-    const fresh = await presignEksToken(clusterName, this.options.region, this.options.credentials, now);
+    const fresh = await presignEksToken(clusterName, this.options.region, this.options.credentials, now, {
+      endpoint: this.options.endpoint,
+    });
     this.cache.set(clusterName, fresh);
     return fresh;
   }
@@ -49,23 +53,26 @@ export async function presignEksToken(
   region: string,
   credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider,
   signingDate: Date,
+  options: { endpoint?: string; expiresInSeconds?: number } = {},
 ): Promise<EksToken> {
-  const hostname = `sts.${region}.amazonaws.com`;
+  // The cluster's authenticator sends the URL where it points and accepts only its own STS endpoint.
+  const endpoint = new URL(options.endpoint ?? `https://sts.${region}.amazonaws.com`);
   const signer = new SignatureV4({ credentials, region, service: 'sts', sha256: Sha256 });
   const request = new HttpRequest({
     method: 'GET',
-    protocol: 'https:',
-    hostname,
+    protocol: endpoint.protocol,
+    hostname: endpoint.hostname,
+    port: endpoint.port ? Number(endpoint.port) : undefined,
     path: '/',
     query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
-    headers: { host: hostname, 'x-k8s-aws-id': clusterName },
+    headers: { host: endpoint.host, 'x-k8s-aws-id': clusterName },
   });
   // X-Amz-Expires=60 is what aws-iam-authenticator sends; the server grants 15 minutes from X-Amz-Date.
-  const signed = await signer.presign(request, { expiresIn: 60, signingDate });
+  const signed = await signer.presign(request, { expiresIn: options.expiresInSeconds ?? 60, signingDate });
   const query = Object.entries(signed.query ?? {})
     .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`)
     .join('&');
-  const url = `https://${hostname}/?${query}`;
+  const url = `${endpoint.protocol}//${endpoint.host}/?${query}`;
   return {
     token: TOKEN_PREFIX + Buffer.from(url).toString('base64url'),
     expiresAt: new Date(signingDate.getTime() + TOKEN_LIFETIME_MS),
