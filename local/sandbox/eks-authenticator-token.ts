@@ -1,4 +1,9 @@
-import { TOKEN_LIFETIME_MS } from '../../shared/adapters/aws/eks-token';
+import {
+  accessEntryPrincipalOf,
+  arnFromCallerIdentity as arnIn,
+  CLUSTER_ID_HEADER,
+  TOKEN_LIFETIME_MS,
+} from '../../shared/adapters/aws/eks-token';
 
 /**
  * The pure half of the sandbox's EKS authenticator (eks-authenticator.ts): what aws-iam-authenticator checks in
@@ -7,8 +12,7 @@ import { TOKEN_LIFETIME_MS } from '../../shared/adapters/aws/eks-token';
  */
 
 export const EKS_TOKEN_PREFIX = 'k8s-aws-v1.';
-/** The header whose signed value binds a token to one cluster (aws-iam-authenticator's clusterIDHeader). */
-export const CLUSTER_ID_HEADER = 'x-k8s-aws-id';
+export { CLUSTER_ID_HEADER };
 /** aws-iam-authenticator refuses a presigned URL that says it lives longer than this (aws eks get-token sends 60). */
 export const MAX_PRESIGN_EXPIRES_SECONDS = 60;
 /** A token longer than this is refused before decoding (aws-iam-authenticator's maxTokenLenBytes). */
@@ -105,14 +109,15 @@ export interface Caller {
  * `arn:aws:iam::A:role/R` (its access entry's principal); a user is itself. Anything else has no access entry.
  */
 export function callerOf(arn: string): Caller {
-  const assumed = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/.exec(arn);
-  if (assumed) {
-    const [, partition, accountId, role, sessionName] = assumed;
-    return { arn, principalArn: `arn:${partition}:iam::${accountId}:role/${role}`, accountId, sessionName };
+  let principalArn: string;
+  try {
+    principalArn = accessEntryPrincipalOf(arn);
+  } catch (error) {
+    throw new TokenRefused((error as Error).message);
   }
-  const iam = /^arn:aws[a-z-]*:iam::(\d{12}):(user|role)\/.+$/.exec(arn);
-  if (iam) return { arn, principalArn: arn, accountId: iam[1] };
-  throw new TokenRefused(`caller ${arn} is neither an IAM user nor an assumed role`);
+  const [, , , , accountId, resource] = arn.split(':');
+  const sessionName = /^assumed-role\/[^/]+\/(.+)$/.exec(resource ?? '')?.[1];
+  return { arn, principalArn, accountId, ...(sessionName ? { sessionName } : {}) };
 }
 
 /**
@@ -127,19 +132,11 @@ export function usernameOf(template: string, caller: Caller, accessKeyId: string
     .replaceAll('{{SessionName}}', (caller.sessionName ?? '').replaceAll('@', '-'));
 }
 
-/** STS's GetCallerIdentity answer, as XML (the query protocol's default) or JSON (with `Accept: application/json`). */
+/** STS's GetCallerIdentity answer (XML or JSON) → the caller's ARN; an answer without one refuses the token. */
 export function arnFromCallerIdentity(body: string): string {
-  const xml = /<Arn>([^<]+)<\/Arn>/.exec(body);
-  if (xml) return xml[1];
   try {
-    const json = JSON.parse(body) as {
-      GetCallerIdentityResponse?: { GetCallerIdentityResult?: { Arn?: string } };
-      Arn?: string;
-    };
-    const arn = json.GetCallerIdentityResponse?.GetCallerIdentityResult?.Arn ?? json.Arn;
-    if (arn) return arn;
-  } catch {
-    // not JSON either
+    return arnIn(body);
+  } catch (error) {
+    throw new TokenRefused((error as Error).message);
   }
-  throw new TokenRefused('the AWS endpoint answered GetCallerIdentity without an Arn');
 }

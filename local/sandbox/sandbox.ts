@@ -14,7 +14,7 @@ import type { Progress } from './processes';
 import { ensureUiBundle } from '../../ui/build';
 import { loopbackHosts, newSessionToken, signingForwarder, UI_PREFIX, uiHandler } from '../../ui/serve';
 import type { PrefixHandler } from '../http-server';
-import { ensureSandboxClusterOn, SANDBOX_CLUSTER } from './sandbox-cluster';
+import { ensureSandboxClusterOn, grantSandboxClusterAccess, SANDBOX_CLUSTER } from './sandbox-cluster';
 
 export { SANDBOX_CLUSTER };
 /** The admin identity's keys: the AWS SDK's on the emulator, and the signer of API requests. */
@@ -69,6 +69,7 @@ export async function startStack(options: {
     options.progress('starting the control plane of the sandbox cluster');
     await ensureSandboxClusterOn(aws, await ensureNetworkAndRole(aws));
     const controlPlane = await fleet.settled(SANDBOX_CLUSTER);
+    await grantSandboxClusterAccess(aws, controlPlane, { root });
     const started = fleet;
     return {
       region,

@@ -43,9 +43,54 @@ export class EksTokenProvider {
     return fresh;
   }
 
+  /**
+   * The principal a cluster's access entry must name for these credentials: what the cluster's authenticator learns
+   * by sending the token to STS (the same presigned GetCallerIdentity), an assumed-role session mapped to its role.
+   * Asked only to name the principal in an error, so it is not cached.
+   */
+  async principalArn(clusterName: string): Promise<string> {
+    const { token } = await this.getToken(clusterName);
+    const url = Buffer.from(token.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8');
+    const response = await fetch(url, { headers: { [CLUSTER_ID_HEADER]: clusterName } });
+    const body = await response.text();
+    if (!response.ok) throw new Error(`STS GetCallerIdentity answered ${response.status}`);
+    return accessEntryPrincipalOf(arnFromCallerIdentity(body));
+  }
+
   private now(): Date {
     return this.options.now?.() ?? new Date();
   }
+}
+
+/** The header whose signed value binds a token to one cluster (aws-iam-authenticator's clusterIDHeader). */
+export const CLUSTER_ID_HEADER = 'x-k8s-aws-id';
+
+/**
+ * The principal of an access entry for a caller STS names: an assumed-role session `arn:aws:sts::A:assumed-role/R/S`
+ * is its role `arn:aws:iam::A:role/R` (as EKS maps it); a user or role ARN is itself; anything else has none.
+ */
+export function accessEntryPrincipalOf(arn: string): string {
+  const assumed = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(arn);
+  if (assumed) return `arn:${assumed[1]}:iam::${assumed[2]}:role/${assumed[3]}`;
+  if (/^arn:aws[a-z-]*:iam::\d{12}:(user|role)\/.+$/.test(arn)) return arn;
+  throw new Error(`caller ${arn} is neither an IAM user nor an assumed role`);
+}
+
+/** The caller's ARN in STS's GetCallerIdentity answer: XML (the query protocol's default) or JSON. */
+export function arnFromCallerIdentity(body: string): string {
+  const xml = /<Arn>([^<]+)<\/Arn>/.exec(body);
+  if (xml) return xml[1];
+  try {
+    const json = JSON.parse(body) as {
+      GetCallerIdentityResponse?: { GetCallerIdentityResult?: { Arn?: string } };
+      Arn?: string;
+    };
+    const arn = json.GetCallerIdentityResponse?.GetCallerIdentityResult?.Arn ?? json.Arn;
+    if (arn) return arn;
+  } catch {
+    // not JSON either
+  }
+  throw new Error('GetCallerIdentity answered without an Arn');
 }
 
 export async function presignEksToken(
@@ -65,7 +110,7 @@ export async function presignEksToken(
     port: endpoint.port ? Number(endpoint.port) : undefined,
     path: '/',
     query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
-    headers: { host: endpoint.host, 'x-k8s-aws-id': clusterName },
+    headers: { host: endpoint.host, [CLUSTER_ID_HEADER]: clusterName },
   });
   // X-Amz-Expires=60 is what aws-iam-authenticator sends; the server grants 15 minutes from X-Amz-Date.
   const signed = await signer.presign(request, { expiresIn: options.expiresInSeconds ?? 60, signingDate });

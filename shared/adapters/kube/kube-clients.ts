@@ -7,7 +7,9 @@ import type {
   KubernetesObjectApi,
   Middleware,
   RbacAuthorizationV1Api,
+  ResponseContext,
 } from '@kubernetes/client-node';
+import { ClusterAccessError } from '../../errors';
 import type { KubeConnection, KubeConnector } from '../../ports/kube';
 import { KUBE_REQUEST_TIMEOUT_MS } from './kube-call';
 
@@ -59,13 +61,46 @@ export function requestTimeout(timeoutMs: number): Middleware {
 }
 
 /**
+ * Turns the cluster's refusal of eksflow's identity into a ClusterAccessError naming the principal and the cluster:
+ * 401 (EKS knows no access entry for it) and 403 (RBAC forbids the call, the API server's message says which).
+ */
+export function refusals(cluster: string, principal: () => Promise<string | undefined>): Middleware {
+  return {
+    pre: async (context) => context,
+    post: async (response) => {
+      const status = response.httpStatusCode;
+      if (status !== 401 && status !== 403) return response;
+      const who = (await principal()) ?? "eksflow's identity";
+      const said = await statusMessage(response);
+      const reason =
+        status === 401
+          ? `no EKS access entry for ${who} on cluster ${cluster} (Kubernetes answered 401)`
+          : `Kubernetes RBAC on cluster ${cluster} does not let ${who} do this (403: ${said})`;
+      throw new ClusterAccessError(`cluster ${cluster} refused ${who}: ${reason}`, {
+        details: [{ field: 'cluster', reason }],
+      });
+    },
+  };
+}
+
+async function statusMessage(response: ResponseContext): Promise<string> {
+  const body = await response.body.text().catch(() => '');
+  try {
+    return (JSON.parse(body) as { message?: string }).message ?? body;
+  } catch {
+    return body;
+  }
+}
+
+/**
  * What `KubeConfig.makeApiClient` builds (same server, same authentication: the config applies token,
- * CA and agent to each request), plus the request timeout.
+ * CA and agent to each request), plus the request timeout and any other middleware.
  */
 export function kubeApiClient<T extends ApiType>(
   config: KubeConfig,
   api: ApiConstructor<T>,
   timeoutMs = KUBE_REQUEST_TIMEOUT_MS,
+  middleware: Middleware[] = [],
 ): T {
   const cluster = config.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
@@ -74,7 +109,7 @@ export function kubeApiClient<T extends ApiType>(
     createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
       authMethods: { default: config },
-      promiseMiddleware: [requestTimeout(timeoutMs)],
+      promiseMiddleware: [requestTimeout(timeoutMs), ...middleware],
     }),
   );
 }
@@ -95,11 +130,12 @@ export class KubeClientFactory {
     if (cached?.key === key) return cached.clients;
     const config = kubeConfigFor(cluster, connection);
     const { CoreV1Api, AppsV1Api, RbacAuthorizationV1Api, KubernetesObjectApi } = clientNode();
+    const refused = [refusals(cluster, async () => this.connector.principal?.(cluster))];
     const clients = {
-      core: kubeApiClient(config, CoreV1Api, this.requestTimeoutMs),
-      apps: kubeApiClient(config, AppsV1Api, this.requestTimeoutMs),
-      rbac: kubeApiClient(config, RbacAuthorizationV1Api, this.requestTimeoutMs),
-      objects: kubeApiClient(config, KubernetesObjectApi, this.requestTimeoutMs),
+      core: kubeApiClient(config, CoreV1Api, this.requestTimeoutMs, refused),
+      apps: kubeApiClient(config, AppsV1Api, this.requestTimeoutMs, refused),
+      rbac: kubeApiClient(config, RbacAuthorizationV1Api, this.requestTimeoutMs, refused),
+      objects: kubeApiClient(config, KubernetesObjectApi, this.requestTimeoutMs, refused),
     };
     this.cache.set(cluster, { key, clients });
     return clients;

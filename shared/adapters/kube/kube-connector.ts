@@ -23,7 +23,7 @@ export class EksKubeConnector implements KubeConnector {
 
   constructor(
     private readonly clusters: Pick<ClusterApi, 'describeCluster'>,
-    private readonly tokens: Pick<EksTokenProvider, 'getToken'>,
+    private readonly tokens: Pick<EksTokenProvider, 'getToken' | 'principalArn'>,
     private readonly overrides: Record<string, KubeEndpointOverride> = {},
     private readonly clock: () => number = Date.now,
   ) {}
@@ -43,6 +43,11 @@ export class EksKubeConnector implements KubeConnector {
     // A token-only override (the sandbox: its API servers take a static token, not an EKS one).
     const token = (exact ?? wildcard)?.token ?? (await this.tokens.getToken(clusterName)).token;
     return { server: cluster.endpoint, caData: cluster.caData, token };
+  }
+
+  async principal(clusterName: string): Promise<string | undefined> {
+    if ((this.overrides[clusterName] ?? this.overrides['*'])?.token) return undefined;
+    return this.tokens.principalArn(clusterName).catch(() => undefined);
   }
 
   private async ensureExists(clusterName: string): Promise<void> {

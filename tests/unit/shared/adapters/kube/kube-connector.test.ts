@@ -18,6 +18,7 @@ function clusters(
 
 const tokens = {
   getToken: jest.fn(async (cluster: string) => ({ token: `k8s-aws-v1.token-for-${cluster}`, expiresAt: new Date() })),
+  principalArn: jest.fn(async () => 'arn:aws:iam::111122223333:role/eksflow-dev-us-east-1-api'),
 };
 
 describe('EksKubeConnector', () => {
@@ -153,5 +154,21 @@ describe('EksKubeConnector', () => {
       await expect(unknown).rejects.toBeInstanceOf(NotFoundError);
       await expect(creating).rejects.toBeInstanceOf(DependencyError);
     });
+  });
+
+  it('names the principal behind its EKS tokens, and none behind a static token or when STS cannot say', async () => {
+    // Prepare
+    const api = clusters({ endpoint: 'https://x' });
+    const failing = { ...tokens, principalArn: jest.fn(async () => Promise.reject(new Error('no network'))) };
+
+    // Act
+    const named = await new EksKubeConnector(api, tokens).principal('prod');
+    const staticToken = await new EksKubeConnector(api, tokens, { '*': { token: 'static' } }).principal('prod');
+    const unknown = await new EksKubeConnector(api, failing).principal('prod');
+
+    // Assess
+    expect(named).toBe('arn:aws:iam::111122223333:role/eksflow-dev-us-east-1-api');
+    expect(staticToken).toBeUndefined();
+    expect(unknown).toBeUndefined();
   });
 });
