@@ -5,6 +5,8 @@ import { run, spawnTied, stopTied, type Progress } from './processes';
 
 export interface ControlPlane extends KubeEndpointOverride {
   server: string;
+  /** The static admin token (group system:masters), as `.sandbox/kubeconfig` holds it. */
+  token: string;
   kubeconfig: string;
   /** The process (its tied shell's pid), for measuring; undefined when not ours. */
   pid?: number;

@@ -171,4 +171,21 @@ describe('EksKubeConnector', () => {
     expect(staticToken).toBeUndefined();
     expect(unknown).toBeUndefined();
   });
+
+  it('sends its EKS token to an overridden server that names no token (a fault proxy in front of EKS)', async () => {
+    // Prepare
+    const connector = new EksKubeConnector(clusters({ endpoint: 'https://x' }), tokens, {
+      '*': { server: 'http://127.0.0.1:9999' },
+    });
+
+    // Act
+    const connection = await connector.connect('prod');
+
+    // Assess
+    expect(connection).toEqual({
+      server: 'http://127.0.0.1:9999',
+      caData: undefined,
+      token: 'k8s-aws-v1.token-for-prod',
+    });
+  });
 });
