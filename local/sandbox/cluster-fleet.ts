@@ -47,6 +47,11 @@ export interface ClusterFleetOptions {
   currentContext?: string;
   progress: Progress;
   intervalMs?: number;
+  /**
+   * Runs on each new control plane of a cluster (a replaced one too) before the emulator hears it answers, so
+   * before anyone sees the cluster ACTIVE: what EKS or the cluster's creator would have set up there.
+   */
+  prepareCluster?: (name: string, controlPlane: ControlPlane) => Promise<void>;
 }
 
 interface Member {
@@ -218,6 +223,7 @@ export class ClusterFleet {
         }
         // Before anyone sees the cluster ACTIVE: its access policies act from the first request.
         await this.authenticator.prepare(name, controlPlane);
+        await this.options.prepareCluster?.(name, controlPlane);
         member.controlPlane = controlPlane;
         member.core = kubeConfigFor(name, controlPlane).makeApiClient(CoreV1Api);
         member.state = 'running';

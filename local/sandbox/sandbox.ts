@@ -63,13 +63,16 @@ export async function startStack(options: {
       kubeconfigPath: path.join(options.dir, 'kubeconfig'),
       currentContext: SANDBOX_CLUSTER,
       progress: options.progress,
+      // The sandbox cluster as eksflow provisions one: its roles' access entries and RBAC (again on a new control plane).
+      prepareCluster: async (name, controlPlane) => {
+        if (name === SANDBOX_CLUSTER) await grantSandboxClusterAccess(aws, controlPlane, { root });
+      },
     });
     mkdirSync(options.dir, { recursive: true });
     await fleet.start();
     options.progress('starting the control plane of the sandbox cluster');
     await ensureSandboxClusterOn(aws, await ensureNetworkAndRole(aws));
     const controlPlane = await fleet.settled(SANDBOX_CLUSTER);
-    await grantSandboxClusterAccess(aws, controlPlane, { root });
     const started = fleet;
     return {
       region,
