@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { clusterCommands } from './commands/clusters';
 import { dashboardCommand } from './commands/dashboard';
+import { doctorCommand } from './commands/doctor';
 import { nodegroupCommands } from './commands/nodegroups';
 import { operationCommands } from './commands/operations';
 import { rolloutCommands } from './commands/rollouts';
@@ -34,7 +35,8 @@ Examples:
   $ eksflow rollouts start web --image nginx:2 --canary 10,30s,50,pause --alarm web-5xx-rate --watch
   $ eksflow rollouts promote web
   $ eksflow clusters create -f prod-1.yaml --wait
-  $ eksflow dashboard`,
+  $ eksflow dashboard
+  $ eksflow doctor --cluster sandbox`,
     );
   // A bad -o is bad usage before anything is sent (not after a rollout has started).
   program.hook('preAction', () => void ctx.format);
@@ -44,6 +46,7 @@ Examples:
   operationCommands(program, ctx);
   sandboxCommands(program, ctx);
   dashboardCommand(program, ctx);
+  doctorCommand(program, ctx);
   return { program, ctx };
 }
 

@@ -12,6 +12,11 @@ export interface FunctionManifest {
   iamRoutes: string[];
   eventPatterns: EventPattern[];
   schedules: string[];
+  /**
+   * Placed in a VPC (`vpc:` on the function, or on the provider for all): deployed, it then reaches only what
+   * that VPC reaches; the sandbox's network model puts it in the emulator's fixture VPC.
+   */
+  inVpc: boolean;
 }
 
 export type EventPattern = Record<string, unknown>;
@@ -28,14 +33,17 @@ type RawEvent = {
   eventBridge?: { pattern?: EventPattern };
   schedule?: string | { rate: string | string[] };
 };
-type RawFunction = { handler: string; events?: RawEvent[] };
+type RawFunction = { handler: string; events?: RawEvent[]; vpc?: unknown };
 
 export function readServerlessManifest(root: string): ServerlessManifest {
   const raw = parse(readFileSync(path.join(root, 'serverless.yml'), 'utf8')) as {
+    provider?: { vpc?: unknown };
     functions: Record<string, RawFunction>;
     stepFunctions?: { stateMachines?: Record<string, { definition: string }> };
   };
-  const functions = Object.entries(raw.functions).map(([name, fn]) => toFunctionManifest(name, fn));
+  const functions = Object.entries(raw.functions).map(([name, fn]) =>
+    toFunctionManifest(name, fn, raw.provider?.vpc !== undefined),
+  );
   const stateMachines = Object.fromEntries(
     Object.entries(raw.stepFunctions?.stateMachines ?? {}).map(([key, sm]) => [
       key,
@@ -45,10 +53,12 @@ export function readServerlessManifest(root: string): ServerlessManifest {
   return { root, functions, stateMachines };
 }
 
-function toFunctionManifest(name: string, fn: RawFunction): FunctionManifest {
+function toFunctionManifest(name: string, fn: RawFunction, providerVpc: boolean): FunctionManifest {
   const events = fn.events ?? [];
   return {
     name,
+    // `vpc: ~` on a function takes it out of a provider-wide VPC.
+    inVpc: fn.vpc === null ? false : fn.vpc !== undefined || providerVpc,
     handler: fn.handler,
     httpRoutes: events.flatMap((e) => (e.httpApi === undefined ? [] : [routeKeyOf(e.httpApi)])),
     iamRoutes: events.flatMap((e) =>

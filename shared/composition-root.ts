@@ -4,10 +4,11 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CloudWatchAlarmStates } from './adapters/aws/cloudwatch-alarm-states';
+import { DynamoDbVerifiedAlarmChanges } from './adapters/aws/dynamodb-verified-alarm-changes';
 import { DynamoDbRolloutStore } from './adapters/aws/dynamodb-rollout-store';
 import { EventBridgePublisher } from './adapters/aws/eventbridge-publisher';
 import { KubeWorkloads } from './adapters/kube/kube-workloads';
-import type { AlarmStates } from './ports/alarms';
+import type { AlarmStates, VerifiedAlarmChanges } from './ports/alarms';
 import type { EventPublisher } from './ports/events';
 import type { RolloutStore } from './ports/rollout-store';
 import type { Workloads } from './ports/workloads';
@@ -40,6 +41,13 @@ import { KubeNodegroupPods } from './adapters/kube/kube-nodegroup-pods';
 import type { NodegroupApi, NodegroupPods } from './ports/nodegroups';
 import type { ScalingStore } from './ports/scaling-store';
 import type { ScheduleDeployer } from './ports/schedule-deployer';
+import { StsCallerIdentity } from './adapters/aws/sts-caller-identity';
+import { KubeSelfAccessReview } from './adapters/kube/kube-access-review';
+import { TlsEndpointReach } from './adapters/net/tls-reach';
+import { CONNECT_TIMEOUT_MS } from './adapters/net/connect-guard';
+import type { NetworkPath } from './ports/network';
+import type { CallerIdentity, EndpointReach, KubeAccessReview } from './ports/doctor';
+import type { DoctorDeps } from './use-cases/doctor';
 
 /** Everything the handlers need, built once per cold start (Lambda) or once per process (local). */
 export interface Container {
@@ -54,6 +62,7 @@ export interface Container {
   rollouts: RolloutStore;
   workloads: Workloads;
   alarms: AlarmStates;
+  verifiedChanges: VerifiedAlarmChanges;
   events: EventPublisher;
   healthChecks: HealthCheck[];
   /**
@@ -73,6 +82,12 @@ export interface Container {
   scheduleDeployer: ScheduleDeployer;
   /** Scaling's clock (schedules, cooldowns): `now` deployed, the sandbox's controllable clock locally. */
   scalingNow?: () => Date;
+  /** `eksflow doctor`: a TLS connect to an endpoint, the functions' own ARN, Kubernetes access reviews. */
+  reach: EndpointReach;
+  identity: CallerIdentity;
+  kubeReview: KubeAccessReview;
+  /** The sandbox's modelled VPC (local/sandbox/network-model.ts); absent deployed, where the network is real. */
+  network?: NetworkPath;
 }
 
 /** Schedules are only stored when no scheduler target is configured (the sandbox fires them itself). */
@@ -86,7 +101,10 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
   const dynamodb = new DynamoDBClient({ ...aws, credentials });
   const clusters = overrides.clusters ?? new EksClusterApi(eks);
   const tokens = new EksTokenProvider({ region: config.region, credentials, endpoint: config.awsEndpoint });
-  const kube = overrides.kube ?? new KubeClientFactory(new EksKubeConnector(clusters, tokens, config.kubeOverrides));
+  const network = { connectTimeoutMs: config.kubeConnectTimeoutMs ?? CONNECT_TIMEOUT_MS, path: overrides.network };
+  const kube =
+    overrides.kube ??
+    new KubeClientFactory(new EksKubeConnector(clusters, tokens, config.kubeOverrides), undefined, network);
   const healthChecks: HealthCheck[] = [
     {
       name: 'dynamodb',
@@ -108,6 +126,7 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
     rollouts: new DynamoDbRolloutStore(config.tableName, dynamodb),
     workloads: new KubeWorkloads(kube),
     alarms: new CloudWatchAlarmStates(new CloudWatchClient({ ...aws, credentials })),
+    verifiedChanges: new DynamoDbVerifiedAlarmChanges(config.tableName, dynamodb),
     events: new EventBridgePublisher(config.eventBusName, new EventBridgeClient({ ...aws, credentials }), logger),
     healthChecks,
     kubeAccess: config.kubeAccess,
@@ -120,6 +139,9 @@ export function buildContainer(config: Config, overrides: Partial<Container> = {
     scheduleDeployer: config.schedulerTarget
       ? new EventBridgeScheduleDeployer(config.schedulerTarget, new SchedulerClient({ ...aws, credentials }))
       : STORED_ONLY,
+    reach: new TlsEndpointReach(network.connectTimeoutMs, network.path),
+    identity: new StsCallerIdentity({ ...aws, credentials }),
+    kubeReview: new KubeSelfAccessReview(kube),
     ...overrides,
   };
 }
@@ -154,5 +176,13 @@ export function clusterDepsOf(c: Container): ClusterDeps {
     clusterDefaults: c.config.clusterDefaults,
     clusterPollSeconds: c.config.clusterPollSeconds,
     clusterPollCeilingSeconds: c.config.clusterPollCeilingSeconds,
+  };
+}
+
+/** What `eksflow doctor` needs, from the container; a configured token (the sandbox's) needs no access entry. */
+export function doctorDepsOf(c: Container): DoctorDeps {
+  return {
+    ...c,
+    configuredToken: (cluster) => Boolean((c.config.kubeOverrides[cluster] ?? c.config.kubeOverrides['*'])?.token),
   };
 }

@@ -23,6 +23,8 @@ export interface Config {
   eventBusName: string;
   /** Keyed by cluster name; `*` applies to every cluster. */
   kubeOverrides: Record<string, KubeEndpointOverride>;
+  /** How long a connection to a cluster's endpoint may take to open (EKSFLOW_KUBE_CONNECT_TIMEOUT_MS; short in the sandbox). */
+  kubeConnectTimeoutMs?: number;
   /** Set once by a platform team: the cluster role, subnets and node role of specs that name none. */
   clusterDefaults: { roleArn?: string; subnetIds?: string[]; nodeRoleArn?: string };
   /** eksflow's roles granted Kubernetes access in the clusters it provisions; unset in the sandbox. */
@@ -67,6 +69,7 @@ export function loadConfig(env: Env = process.env): Config {
       env.EKSFLOW_STATE_MACHINE_ARN_PREFIX ?? `arn:aws:states:${region}:000000000000:stateMachine:eksflow-`,
     eventBusName: env.EKSFLOW_EVENT_BUS ?? 'default',
     kubeOverrides: parseJson(env.EKSFLOW_KUBE_OVERRIDES, 'EKSFLOW_KUBE_OVERRIDES') ?? {},
+    kubeConnectTimeoutMs: env.EKSFLOW_KUBE_CONNECT_TIMEOUT_MS ? Number(env.EKSFLOW_KUBE_CONNECT_TIMEOUT_MS) : undefined,
     clusterDefaults: {
       roleArn: env.EKSFLOW_DEFAULT_CLUSTER_ROLE_ARN || undefined,
       subnetIds: env.EKSFLOW_DEFAULT_SUBNET_IDS

@@ -121,4 +121,10 @@ export class ClusterAccessError extends EksflowError {
   override readonly name = 'ClusterAccessError';
   readonly status = 403;
   readonly code = 'ClusterAccessDenied';
+  /** What the cluster's API server answered: 401 (no access entry) or 403 (RBAC). */
+  readonly kubernetesStatus: 401 | 403;
+  constructor(message: string, options: { kubernetesStatus: 401 | 403; cause?: unknown; details?: ErrorDetail[] }) {
+    super(message, options);
+    this.kubernetesStatus = options.kubernetesStatus;
+  }
 }

@@ -1,13 +1,14 @@
 import { parseJsonBody } from '../../shared/validation/parse';
 import { parseAbortReason, parsePromoteRequest } from '../../shared/validation/rollout-request';
-import { getHealth } from '../../shared/use-cases/get-health';
+import { getHealth, getLiveness } from '../../shared/use-cases/get-health';
 import { getOperation } from '../../shared/use-cases/get-operation';
 import { abortRollout } from '../../shared/use-cases/abort-rollout';
 import { getRollout, listRollouts, rolloutView } from '../../shared/use-cases/get-rollouts';
 import { promoteRollout } from '../../shared/use-cases/promote-rollout';
 import { startRollout } from '../../shared/use-cases/start-rollout';
 import { ValidationError } from '../../shared/errors';
-import { clusterDepsOf, type Container } from '../../shared/composition-root';
+import { clusterDepsOf, type Container, doctorDepsOf } from '../../shared/composition-root';
+import { doctorClusters, runDoctor } from '../../shared/use-cases/doctor';
 import { startProvisionCluster } from '../../shared/use-cases/clusters/provision-cluster';
 import { startDeleteCluster } from '../../shared/use-cases/clusters/delete-cluster';
 import { getCluster, listClusters } from '../../shared/use-cases/clusters/get-clusters';
@@ -22,6 +23,7 @@ import { readRolloutLive } from '../../shared/use-cases/rollouts/rollout-live';
 import { callerOf } from './caller';
 import { parseScaleRequest } from '../../shared/validation/scaling-request';
 import { requestScale } from '../../shared/use-cases/scaling/start-scale';
+import { requireScalableCluster } from '../../shared/use-cases/scaling/managed-only';
 import { getNodegroup, listNodegroups } from '../../shared/use-cases/scaling/nodegroup-views';
 import { createSchedule, deleteSchedule, listSchedules } from '../../shared/use-cases/scaling/manage-schedules';
 import { createPolicy, deletePolicy, listPolicies } from '../../shared/use-cases/scaling/manage-policies';
@@ -31,7 +33,13 @@ export type Route = (event: HttpEvent, c: Container) => Promise<HttpResult>;
 
 /** Keyed by API Gateway's routeKey; serverless.yml declares the same keys (tests check they agree). */
 export const routes: Record<string, Route> = {
-  'GET /health': async (_event, c) => {
+  // Open to anyone: liveness only (no AWS call, nothing about the account; see getLiveness).
+  'GET /health': async () => json(200, getLiveness()),
+
+  // Each dependency's state and error text: signed (API Gateway cannot check a signature on the open route
+  // above, so the deep check is a route of its own with the IAM authorizer).
+  'GET /health/deep': async (event, c) => {
+    callerOf(event);
     const report = await getHealth(c.healthChecks);
     return json(report.status === 'ok' ? 200 : 503, report);
   },
@@ -132,6 +140,7 @@ export const routes: Record<string, Route> = {
     const principal = callerOf(event).principalArn;
     authorize(c, principal, 'scale', { cluster: target.cluster });
     const { request, protectPending } = parseScaleRequest(parseJsonBody(bodyText(event)));
+    await requireScalableCluster(c, principal, 'scale', target.cluster);
     const started = await requestScale(c, target, request, { protectPending, principal: principal ?? 'unknown' });
     return json(202, started);
   },
@@ -141,6 +150,7 @@ export const routes: Record<string, Route> = {
     const principal = callerOf(event).principalArn;
     authorize(c, principal, 'scale', { cluster: target.cluster });
     const body = parseJsonBody(bodyText(event));
+    await requireScalableCluster(c, principal, 'create schedule', target.cluster);
     return json(201, await createSchedule(c, target, body, principal ?? 'unknown'));
   },
 
@@ -162,6 +172,7 @@ export const routes: Record<string, Route> = {
     const principal = callerOf(event).principalArn;
     authorize(c, principal, 'scale', { cluster: target.cluster });
     const body = parseJsonBody(bodyText(event));
+    await requireScalableCluster(c, principal, 'create policy', target.cluster);
     return json(201, await createPolicy(c, target, body, principal ?? 'unknown'));
   },
 
@@ -183,6 +194,26 @@ export const routes: Record<string, Route> = {
     authorize(c, callerOf(event).principalArn, 'abort', await rolloutResource(c, id));
     const reason = parseAbortReason(optionalJsonObject(bodyText(event)));
     return json(200, rolloutView(await abortRollout(c, id, reason)));
+  },
+
+  // eksflow doctor: every check on the named cluster (a cluster-wide read grant), or on each cluster eksflow acts
+  // on that the caller may read cluster-wide. Always 200 with the report: a failing check is an answer, not an error.
+  'GET /doctor': async (event, c) => {
+    const principal = callerOf(event).principalArn;
+    const named = event.queryStringParameters?.cluster;
+    if (named !== undefined && !named) throw ValidationError.forField('cluster', 'must name a cluster when given');
+    if (named) authorize(c, principal, 'read', { cluster: named });
+    const deps = doctorDepsOf(c);
+    const clusters = named
+      ? [named]
+      : await doctorClusters(deps, (names) =>
+          readableOnly(
+            c,
+            principal,
+            names.map((cluster) => ({ cluster })),
+          ).map((r) => r.cluster),
+        );
+    return json(200, await runDoctor(deps, clusters));
   },
 
   // What the cluster and CloudWatch show now (replicas of each side, alarm states): the CLI's watch and the dashboard.

@@ -1,6 +1,7 @@
 import { Coalescer } from '../../shared/concurrency';
 import type { Container } from '../../shared/composition-root';
 import { type AlarmOutcome, onAlarmStateChange } from '../../shared/use-cases/on-alarm';
+import { readingAlarmsOnce } from '../../shared/use-cases/alarm-reads';
 import { firePoliciesForAlarm } from '../../shared/use-cases/scaling/scaling-policies-on-alarm';
 import { parseAlarmStateChange } from '../../shared/validation/alarm-event';
 import { container } from '../container';
@@ -32,10 +33,12 @@ function coalescerFor(deps: Container): Coalescer<AlarmOutcome> {
  * does not hold the other back; then the delivery fails so that it is retried (both are idempotent).
  */
 export async function main(event: unknown) {
-  const deps = container();
+  const wired = container();
+  // Both halves read the alarm through one reader: at most one DescribeAlarms per invocation.
+  const deps = readingAlarmsOnce(wired);
   const change = parseAlarmStateChange(event);
   const [rollouts, scaling] = await Promise.allSettled([
-    onAlarmStateChange(deps, change, coalescerFor(deps)),
+    onAlarmStateChange(deps, change, coalescerFor(wired)),
     firePoliciesForAlarm(deps, change),
   ]);
   if (rollouts.status === 'rejected') throw rollouts.reason;

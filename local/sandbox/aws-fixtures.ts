@@ -1,6 +1,12 @@
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import { CreateSubnetCommand, CreateVpcCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { TTL_ATTRIBUTE } from '../../shared/adapters/aws/ttl';
 
 export interface AwsFixtures {
   roleArn: string;
@@ -13,7 +19,7 @@ type AwsClientConfig = {
   credentials: { accessKeyId: string; secretAccessKey: string };
 };
 
-/** The single eksflow table, as serverless.yml declares it (pk/sk + gsi1). Idempotent. */
+/** The single eksflow table, as serverless.yml declares it (pk/sk, gsi1, the sparse gsi2, TTL). Idempotent. */
 export async function ensureTable(aws: AwsClientConfig, tableName: string): Promise<void> {
   const ddb = new DynamoDBClient(aws);
   const exists = await ddb.send(new DescribeTableCommand({ TableName: tableName })).then(
@@ -25,7 +31,7 @@ export async function ensureTable(aws: AwsClientConfig, tableName: string): Prom
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk'].map((name) => ({
+      AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'].map((name) => ({
         AttributeName: name,
         AttributeType: 'S',
       })),
@@ -42,7 +48,22 @@ export async function ensureTable(aws: AwsClientConfig, tableName: string): Prom
           ],
           Projection: { ProjectionType: 'ALL' },
         },
+        {
+          IndexName: 'gsi2',
+          KeySchema: [
+            { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
       ],
+    }),
+  );
+  // As serverless.yml's EksflowTable: finished records expire (the emulator keeps the setting, deletes nothing).
+  await ddb.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
     }),
   );
 }

@@ -12,6 +12,17 @@ export interface HealthReport {
   components: Record<string, ComponentHealth>;
 }
 
+/**
+ * What the unsigned `GET /health` answers: the function is up and routing, nothing more. It makes no AWS
+ * call (an open route must not let anyone spend the account's API quotas or time) and carries no account
+ * id, table name or error text (each is a fact an attacker could use). The deep report needs a signature.
+ */
+export const LIVENESS = Object.freeze({ status: 'ok' as const });
+
+export function getLiveness(): typeof LIVENESS {
+  return LIVENESS;
+}
+
 /** Checks every dependency at once, each bounded by `timeoutMs` so a hung one cannot hang the report. */
 export async function getHealth(checks: HealthCheck[], timeoutMs = 2000): Promise<HealthReport> {
   const results = await Promise.all(

@@ -6,6 +6,7 @@ import type { AlarmStateChange } from '../validation/alarm-event';
 import { abortRollout } from './abort-rollout';
 import { forRollout, type RolloutDeps } from './rollout-deps';
 import { resumeAfterNoData } from './rollout-runs';
+import { checkAlarmChange, notCurrent, readingAlarmsOnce } from './alarm-reads';
 
 /**
  * Rollouts one state change acts on at once. Each abort is a chain of ~8 store and Kubernetes calls;
@@ -46,6 +47,7 @@ export async function onAlarmStateChange(
   change: AlarmStateChange,
   coalescer?: Coalescer<AlarmOutcome>,
 ): Promise<AlarmOutcome> {
+  deps = readingAlarmsOnce(deps);
   if (!coalescer) return handleChange(deps, change);
   const key = changeKey(change);
   if (coalescer.isInFlight(key)) {
@@ -71,16 +73,29 @@ async function handleChange(deps: RolloutDeps, change: AlarmStateChange): Promis
   const outcome: AlarmOutcome = { alarm: change.alarmName, state: change.state, aborted: [], resumed: [], skipped: [] };
   if (change.state === 'INSUFFICIENT_DATA')
     return { ...outcome, ignored: 'INSUFFICIENT_DATA acts at step boundaries only' };
+  // The store first: an alarm that guards nothing, or only rollouts this change has already acted on (a
+  // duplicate after the first delivery's aborts), costs no DescribeAlarms at all.
+  const guarded = await deps.rollouts.activeForAlarm(change.alarmName);
+  const due: Rollout[] = [];
+  for (const r of guarded) {
+    const why = changeLeavesAlone(change, r);
+    if (why === undefined) due.push(r);
+    else if (why) outcome.skipped.push({ id: r.id, reason: why });
+  }
+  if (!due.length) {
+    const ignored = guarded.length ? undefined : `alarm ${change.alarmName} guards no active rollout`;
+    deps.logger.info('alarm handled', { ...outcome, ...(ignored ? { ignored } : {}) });
+    return ignored ? { ...outcome, ignored } : outcome;
+  }
   // Once per event, not per rollout: a replayed ALARM after recovery (or an OK after a new ALARM) is history.
-  const current = (await deps.alarms.states([change.alarmName]))[change.alarmName];
-  if (current !== change.state) {
-    const ignored = `alarm ${change.alarmName} is ${current ?? 'deleted'} now, not ${change.state}`;
+  const check = await checkAlarmChange(deps, change);
+  if (!check.current) {
+    const ignored = notCurrent(change, check);
     deps.logger.info('alarm event ignored', { ...outcome, ignored });
-    return { ...outcome, ignored };
+    return { ...outcome, skipped: [], ignored };
   }
 
-  const guarded = await deps.rollouts.activeForAlarm(change.alarmName);
-  const results = await settleEach(guarded, MAX_ROLLOUTS_IN_FLIGHT, (r) => actOn(forRollout(deps, r.id), change, r));
+  const results = await settleEach(due, MAX_ROLLOUTS_IN_FLIGHT, (r) => actOn(forRollout(deps, r.id), change, r));
   const failed: string[] = [];
   for (const result of results) {
     const id = result.item.id;
@@ -89,29 +104,36 @@ async function handleChange(deps: RolloutDeps, change: AlarmStateChange): Promis
       else failed.push(`${id} (${errorMessage(result.error)})`);
     } else if (result.value === 'aborted') outcome.aborted.push(id);
     else if (result.value === 'resumed') outcome.resumed.push(id);
-    else if (result.value !== 'nothing') outcome.skipped.push({ id, reason: result.value.skipped });
   }
-  deps.logger.info('alarm handled', { ...outcome, failed });
+  deps.logger.info('alarm handled', { ...outcome, failed, verifiedVia: check.via });
   if (failed.length)
     throw new TransientError(
-      `alarm ${change.alarmName} ${change.state}: ${failed.length} of ${guarded.length} rollouts failed, the others were handled: ${failed.join('; ')}`,
+      `alarm ${change.alarmName} ${change.state}: ${failed.length} of ${due.length} rollouts failed, the others were handled: ${failed.join('; ')}`,
     );
   return outcome;
 }
 
-type Action = 'aborted' | 'resumed' | 'nothing' | { skipped: string };
+/**
+ * What the change leaves alone, read from the stored rollout alone (no CloudWatch, no cluster): a reason to
+ * report, '' for nothing worth reporting, undefined when the rollout is due for the change.
+ */
+function changeLeavesAlone(change: AlarmStateChange, r: Rollout): string | undefined {
+  if (change.state === 'ALARM') {
+    if (isStaleFor(change, r)) return `the alarm entered ALARM at ${change.time}, before the rollout started`;
+    if (isAbortingOrAborted(r)) return 'already aborting';
+    return undefined;
+  }
+  // An OK needs no staleness check: a resume re-reads every judged alarm and acts on how they are now.
+  return isPausedForNoData(r) ? undefined : '';
+}
+
+type Action = 'aborted' | 'resumed' | 'nothing';
 
 async function actOn(deps: RolloutDeps, change: AlarmStateChange, r: Rollout): Promise<Action> {
   if (change.state === 'ALARM') {
-    // An OK needs no such check: a resume re-reads every judged alarm and acts on how they are now.
-    if (isStaleFor(change, r))
-      return { skipped: `the alarm entered ALARM at ${change.time}, before the rollout started` };
-    // Cheap: no store or cluster call for a rollout whose abort is recorded or under way.
-    if (isAbortingOrAborted(r)) return { skipped: 'already aborting' };
     const reason = `alarm ${change.alarmName} went to ALARM${change.reason ? `: ${change.reason}` : ''}`;
     await abortRollout(deps, r.id, reason, change.alarmName);
     return 'aborted';
   }
-  if (!isPausedForNoData(r)) return 'nothing';
   return (await resumeAfterNoData(deps, r.id, `alarm ${change.alarmName} reports OK`)) ? 'resumed' : 'nothing';
 }

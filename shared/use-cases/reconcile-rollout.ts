@@ -5,6 +5,7 @@ import { alarmsOf } from '../domain/rollout/alarms';
 import { abortPass, beginAbort } from './abort-steps';
 import { blueGreenPass } from './blue-green-pass';
 import { canaryPass } from './canary-pass';
+import { readingAlarmsOnce } from './alarm-reads';
 import { finished, type PassResult } from './pass-result';
 import { type RolloutDeps, type RolloutRunInput, saveRollout, startRun, withFreshRollout } from './rollout-deps';
 
@@ -37,6 +38,10 @@ const MAX_CONFLICTS_PER_TASK = 5;
  * else's write to the cluster) reads again and decides again.
  */
 export async function reconcileRollout(deps: RolloutDeps, input: RolloutRunInput): Promise<PassResult> {
+  // Every pass of this invocation (steps that complete at once, in-task polls for pods) judges the alarms as
+  // they were at its first read: DescribeAlarms is account-wide and single-digit per second, and an alarm that
+  // fires meanwhile reaches the rollout through its event at once.
+  deps = readingAlarmsOnce(deps);
   const passes = (input.passes ?? 0) + 1;
   const started = Date.now();
   let conflicts = 0;

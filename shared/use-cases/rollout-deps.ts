@@ -1,5 +1,5 @@
 import { CORRELATION_ID, type Logger } from '../logger';
-import type { AlarmStates } from '../ports/alarms';
+import type { AlarmStates, VerifiedAlarmChanges } from '../ports/alarms';
 import type { EventPublisher } from '../ports/events';
 import type { Metrics } from '../ports/metrics';
 import type { RolloutStore } from '../ports/rollout-store';
@@ -15,6 +15,8 @@ export interface RolloutDeps {
   rollouts: RolloutStore;
   workloads: Workloads;
   alarms: AlarmStates;
+  /** Alarm changes already confirmed against CloudWatch: their duplicates are answered from the store. */
+  verifiedChanges: VerifiedAlarmChanges;
   events: EventPublisher;
   workflows: WorkflowStarter;
   logger: Logger;

@@ -5,9 +5,9 @@ import { executionName, saveRollout, startRun, withFreshRollout, type RolloutDep
 
 /**
  * Resumes a rollout paused because an alarm had no data (or was missing), when every alarm its step
- * judges reads OK now. The OK event and the sweep both come here. Alarm states are read again on
- * every attempt, so a save that lost a race (e.g. to the pass that was saving the pause) decides
- * again on fresh facts. Returns whether it resumed.
+ * judges reads OK now. The OK event and the sweep both come here. A save that lost a race (e.g. to
+ * the pass that was saving the pause) decides again on the fresh record; alarm states come from the
+ * invocation's one read of each alarm (the caller's readingAlarmsOnce). Returns whether it resumed.
  */
 export async function resumeAfterNoData(deps: RolloutDeps, id: string, why: string): Promise<boolean> {
   return withFreshRollout(deps, id, async (r) => {

@@ -4,6 +4,7 @@ import { settleEach } from '../concurrency';
 import { ConflictError, errorMessage, TransientError } from '../errors';
 import { alarmsOf } from '../domain/rollout/alarms';
 import { abortRollout } from './abort-rollout';
+import { readingAlarmsOnce } from './alarm-reads';
 import { forRollout, type RolloutDeps } from './rollout-deps';
 import { ensureRunning, resumeAfterNoData } from './rollout-runs';
 
@@ -30,6 +31,8 @@ import { flushOutbox } from './rollout-outbox';
  * 100 names a call). A rollout that fails does not stop the others; the sweep then throws, naming it.
  */
 export async function sweepRollouts(deps: RolloutDeps): Promise<SweepOutcome> {
+  // The batch below is the only read: each rollout's resume then finds its alarms there.
+  deps = readingAlarmsOnce(deps);
   const active = await deps.rollouts.listActive();
   const names = [...new Set(active.flatMap((r) => [...r.alarms, ...alarmsOf(r.request).all]))];
   const states = names.length ? await deps.alarms.states(names) : {};

@@ -1,7 +1,18 @@
 // The alarm storm of issue 7: many active rollouts guarded by one alarm, and many copies of its ALARM event.
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchAlarmStates } from '../../shared/adapters/aws/cloudwatch-alarm-states';
+import { type DescribeAlarmsMeter, meterDescribeAlarms } from './describe-alarms-quota';
 import { createAlarm, getRollout, setAlarm, waitForRollout } from './rollout-fixtures';
-import { api, awsClientConfig, eventually, kube, stackFetch, uniqueName, type TestRuntime } from './stack';
+import {
+  api,
+  awsClientConfig,
+  eventually,
+  kube,
+  stackFetch,
+  startTestRuntime,
+  uniqueName,
+  type TestRuntime,
+} from './stack';
 import { deploymentManifest } from './manifests';
 
 /** Requests the fixture keeps in flight while it sets up: enough to be quick, few enough for a 2-core machine. */
@@ -22,6 +33,19 @@ export interface StormFigures {
   latenciesMs: number[];
   /** From the first event posted until every stable Deployment is back at its replicas and every canary gone. */
   lastStableRestoredMs: number;
+  /** eksflow's DescribeAlarms requests during the storm (when the runtime's are metered). */
+  describeAlarms?: DescribeAlarmsMeter;
+}
+
+/**
+ * The local runtime with its alarm reads metered: eksflow's DescribeAlarms requests are counted and held to
+ * the quota AWS documents (9 a second for the account), throttled ones answered as CloudWatch would.
+ */
+export async function startMeteredRuntime(): Promise<{ runtime: TestRuntime; describeAlarms: DescribeAlarmsMeter }> {
+  const client = new CloudWatchClient(awsClientConfig());
+  const describeAlarms = meterDescribeAlarms(client);
+  const runtime = await startTestRuntime({ containerOverrides: { alarms: new CloudWatchAlarmStates(client) } });
+  return { runtime, describeAlarms };
 }
 
 /** Runs `fn` over `items`, at most `limit` at once. */
@@ -89,7 +113,7 @@ export async function prepareStorm(runtime: TestRuntime, count: number): Promise
 export async function runStorm(
   runtime: TestRuntime,
   world: StormWorld,
-  options: { events: number; concurrency: number },
+  options: { events: number; concurrency: number; describeAlarms?: DescribeAlarmsMeter },
 ): Promise<StormFigures> {
   await setAlarm(world.alarm, 'ALARM');
   const cloudwatch = new CloudWatchClient(awsClientConfig());
@@ -110,6 +134,7 @@ export async function runStorm(
 
   const statuses: Record<number, number> = {};
   const latenciesMs: number[] = [];
+  const before = options.describeAlarms && { ...options.describeAlarms };
   const started = performance.now();
   const restored = waitUntilRestored(world).then(() => performance.now() - started);
   await eachLimited(
@@ -128,7 +153,16 @@ export async function runStorm(
     },
   );
   const lastStableRestoredMs = await restored;
-  return { events: options.events, statuses, latenciesMs, lastStableRestoredMs };
+  const after = options.describeAlarms;
+  const describeAlarms =
+    before && after ? { calls: after.calls - before.calls, throttled: after.throttled - before.throttled } : undefined;
+  return {
+    events: options.events,
+    statuses,
+    latenciesMs,
+    lastStableRestoredMs,
+    ...(describeAlarms ? { describeAlarms } : {}),
+  };
 }
 
 /** Every stable Deployment back at its replicas and no canary left (one list call per poll). */

@@ -1,3 +1,4 @@
+import { MemoryVerifiedAlarmChanges } from '../../shared/adapters/local/memory-verified-alarm-changes';
 import { MemoryOperationStore } from '../../shared/adapters/local/memory-operation-store';
 import { MemoryScalingStore } from '../../shared/adapters/local/memory-scaling-store';
 import type { PendingPod } from '../../shared/domain/scaling/fit-pending-pods';
@@ -88,6 +89,7 @@ export function scalingWorld(startIso = '2027-01-01T00:00:00Z') {
       states: async (names) =>
         Object.fromEntries(names.filter((n) => n in alarmStates).map((n) => [n, alarmStates[n]])),
     },
+    verifiedChanges: new MemoryVerifiedAlarmChanges(),
     events: {
       publish: async (detailType, detail) => void published.push({ detailType, detail }),
       publishAll: async () => new Set<string>(),

@@ -71,8 +71,8 @@ describe('the sandbox behind npm start', () => {
     },
   );
 
-  it('reports each component in GET /health', async () => {
-    const { status, body } = await api(sandbox.runtime, 'GET', '/health');
+  it('reports each component in the signed GET /health/deep', async () => {
+    const { status, body } = await api(sandbox.runtime, 'GET', '/health/deep');
     expect(status).toBe(200);
     expect(Object.keys(body.components).sort()).toEqual([
       'aws-emulator',

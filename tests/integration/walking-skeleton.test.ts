@@ -76,8 +76,8 @@ describe('walking skeleton: POST /clusters end to end', () => {
     expect(runtime.engine.list().length).toBe(executionsBefore);
   });
 
-  it('reports every dependency in GET /health', async () => {
-    const { status, body } = await api(runtime, 'GET', '/health');
+  it('reports every dependency in the signed GET /health/deep', async () => {
+    const { status, body } = await api(runtime, 'GET', '/health/deep');
     expect(status).toBe(200);
     expect(Object.keys(body.components)).toEqual(expect.arrayContaining(['workflow-engine', 'dynamodb', 'eks']));
   });

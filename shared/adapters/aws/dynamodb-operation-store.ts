@@ -3,7 +3,6 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
-  ScanCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -12,6 +11,7 @@ import { ConflictError, NotFoundError, TransientError } from '../../errors';
 import type { OperationStore } from '../../ports/store';
 import { lockChange, lockConflict } from '../operation-locks';
 import { awsCall, awsErrorName } from './aws-call';
+import { expiresAt, FINISHED_RECORD_TTL_SECONDS } from './ttl';
 
 const MAX_OPTIMISTIC_ATTEMPTS = 10;
 
@@ -19,8 +19,10 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
 
 /**
  * Operations in the single eksflow table:
- *   OP#<id> / OP          the operation (gsi1: OPS#<cluster> / <createdAt>#<id>, for a cluster's recent operations)
- *   OPLOCK#<key> / LOCK   held by the one running operation with that lock ({operationId})
+ *   OP#<id> / OP          the operation (gsi1: OPS#<cluster> / <createdAt>#<id>, for a cluster's recent operations);
+ *                         once it stops running, `expiresAt` (TTL) too, removed again by a retry
+ *   OPLOCK#<key> / LOCK   held by the one running operation with that lock ({operationId}; gsi1: OPLOCKS / <key>,
+ *                         a sparse index of the held locks, since the item exists only while held)
  * `version` guards every write; a lock is taken and released in the same transaction as the operation.
  */
 export class DynamoDbOperationStore implements OperationStore {
@@ -105,24 +107,25 @@ export class DynamoDbOperationStore implements OperationStore {
     return (out.Items ?? []).map(fromItem);
   }
 
-  /** A Scan (the sweep's, every few minutes): lock items are few and have no index of their own. */
+  /** The sweep's read: a Query of the held locks' sparse index, never a Scan of the table. */
   async heldLocks(prefix: string): Promise<{ key: string; operationId: string }[]> {
     const held: { key: string; operationId: string }[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const out = await awsCall('DynamoDB Scan', () =>
+      const out = await awsCall('DynamoDB Query', () =>
         this.doc.send(
-          new ScanCommand({
+          new QueryCommand({
             TableName: this.tableName,
-            FilterExpression: 'begins_with(pk, :prefix) AND sk = :lock',
-            ExpressionAttributeValues: { ':prefix': `OPLOCK#${prefix}`, ':lock': 'LOCK' },
-            ConsistentRead: true,
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :locks AND begins_with(gsi1sk, :prefix)',
+            ExpressionAttributeValues: { ':locks': HELD_LOCKS, ':prefix': prefix },
             ExclusiveStartKey: start,
           }),
         ),
       );
+      // The index is eventually consistent: callers re-read each operation before acting on its lock.
       for (const item of out.Items ?? [])
-        held.push({ key: String(item.pk).slice('OPLOCK#'.length), operationId: String(item.operationId) });
+        held.push({ key: String(item.gsi1sk), operationId: String(item.operationId) });
       start = out.LastEvaluatedKey;
     } while (start);
     return held;
@@ -132,7 +135,7 @@ export class DynamoDbOperationStore implements OperationStore {
     return {
       Put: {
         TableName: this.tableName,
-        Item: { pk: `OPLOCK#${key}`, sk: 'LOCK', operationId: id },
+        Item: { pk: `OPLOCK#${key}`, sk: 'LOCK', gsi1pk: HELD_LOCKS, gsi1sk: key, operationId: id },
         ConditionExpression: 'attribute_not_exists(pk) OR operationId = :id',
         ExpressionAttributeValues: { ':id': id },
       },
@@ -174,6 +177,9 @@ export class DynamoDbOperationStore implements OperationStore {
 /** The record changed since it was read. */
 class VersionClash extends Error {}
 
+/** gsi1 partition of the held locks (lock items exist only while held: a sparse index). */
+const HELD_LOCKS = 'OPLOCKS';
+
 function toItem(operation: Operation): Record<string, unknown> {
   return {
     pk: `OP#${operation.id}`,
@@ -181,10 +187,14 @@ function toItem(operation: Operation): Record<string, unknown> {
     gsi1pk: `OPS#${operation.cluster}`,
     gsi1sk: `${operation.createdAt}#${operation.id}`,
     ...operation,
+    // Every write puts the whole item: a retried operation (Running again) loses its expiry.
+    ...(operation.status === 'Running'
+      ? {}
+      : { expiresAt: expiresAt(operation.updatedAt, FINISHED_RECORD_TTL_SECONDS) }),
   };
 }
 
 function fromItem(item: Record<string, unknown>): Operation {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...operation } = item;
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, expiresAt: _ttl, ...operation } = item;
   return operation as unknown as Operation;
 }

@@ -13,6 +13,7 @@ import { ConflictError, ValidationError, VersionConflictError } from '../../erro
 import type { OutboxEntry, RolloutListQuery, RolloutPage, RolloutStore } from '../../ports/rollout-store';
 import { decodePageToken, encodePageToken } from '../page-token';
 import { awsCall, awsErrorName } from './aws-call';
+import { expiresAt, FINISHED_RECORD_TTL_SECONDS } from './ttl';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -22,7 +23,8 @@ const OUTBOX_PK = 'OUTBOX';
 
 /**
  * Rollouts in the single eksflow table:
- *   ROLLOUT#<id> / ROLLOUT       the rollout (gsi1: CLUSTER#<cluster> / <ns>/<deployment>#<createdAt>#<id>)
+ *   ROLLOUT#<id> / ROLLOUT       the rollout (gsi1: CLUSTER#<cluster> / <ns>/<deployment>#<createdAt>#<id>);
+ *                                once finished, `expiresAt` (TTL) too
  *   ACTIVE / <cluster>/<ns>/<dep> the one-active-rollout-per-Deployment lock, only while active
  *   ALARM#<name> / ROLLOUT#<id>   alarm index entries, only while active
  *   OUTBOX / <id>#<version>#<i>   transition events not yet published (each item holds one or, past the
@@ -269,6 +271,7 @@ export class DynamoDbRolloutStore implements RolloutStore {
       gsi1pk: `CLUSTER#${rollout.cluster}`,
       gsi1sk: `${rollout.namespace}/${rollout.deployment}#${rollout.createdAt}#${rollout.id}`,
       version: rollout.version,
+      ...(isActive(rollout) ? {} : { expiresAt: expiresAt(rollout.updatedAt, FINISHED_RECORD_TTL_SECONDS) }),
       // Stored as JSON text: pod templates hold keys DynamoDB maps would mangle (empty strings, deep nesting).
       doc: JSON.stringify(rollout),
     };

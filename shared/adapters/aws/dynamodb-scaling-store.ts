@@ -5,7 +5,6 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  ScanCommand,
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -13,13 +12,17 @@ import type { ScalingPolicy, ScalingSchedule, ScaleTrigger } from '../../domain/
 import { ConflictError } from '../../errors';
 import type { NodegroupLock, ScalingStore } from '../../ports/scaling-store';
 import { awsCall, awsErrorName } from './aws-call';
+import { expiresAt, RECENT_OPERATION_TTL_SECONDS } from './ttl';
 
 /**
  * Node-group scaling in the single eksflow table:
  *   NG#<cluster>#<ng> / LOCK                 the one change in flight (conditional put), with waiting triggers
- *   NG#<cluster>#<ng> / OP#<at>#<id>         a recent scale operation of the group
+ *                                            (gsi1: NGLOCKS / <cluster>#<ng>: sparse, the item lives while held)
+ *   NG#<cluster>#<ng> / OP#<at>#<id>         a recent scale operation of the group (expiresAt: TTL)
  *   NG#<cluster>#<ng> / SCHEDULE#<name>      a schedule (gsi1: SCHEDULES / <cluster>#<ng>#<name>)
- *   NG#<cluster>#<ng> / POLICY#<name>        an alarm policy (gsi1: ALARM#<alarm> / <cluster>#<ng>#<name>)
+ *   NG#<cluster>#<ng> / POLICY#<name>        an alarm policy (gsi1: ALARM#<alarm> / <cluster>#<ng>#<name>,
+ *                                            gsi2: POLICIES / <cluster>#<ng>#<name>)
+ * The sweeps Query the sparse partitions NGLOCKS and POLICIES; nothing Scans the table.
  */
 export class DynamoDbScalingStore implements ScalingStore {
   private readonly doc: DynamoDBDocumentClient;
@@ -37,7 +40,14 @@ export class DynamoDbScalingStore implements ScalingStore {
         this.doc.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: { ...lockKey(cluster, nodegroup), operationId, since: now.toISOString(), waiting: [] },
+            Item: {
+              ...lockKey(cluster, nodegroup),
+              gsi1pk: HELD_LOCKS,
+              gsi1sk: `${cluster}#${nodegroup}`,
+              operationId,
+              since: now.toISOString(),
+              waiting: [],
+            },
             // Taken again by the same operation (a retried step) is fine; by another, refused.
             ConditionExpression: 'attribute_not_exists(pk) OR operationId = :op',
             ExpressionAttributeValues: { ':op': operationId },
@@ -63,8 +73,13 @@ export class DynamoDbScalingStore implements ScalingStore {
     return { operationId: out.Item.operationId, since: out.Item.since, waiting: out.Item.waiting ?? [] };
   }
 
+  /** Eventually consistent (an index): the sweep re-reads each lock's operation before acting. */
   async heldLocks(): Promise<(NodegroupLock & { cluster: string; nodegroup: string })[]> {
-    const items = await this.scan('LOCK');
+    const items = await this.query({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': HELD_LOCKS },
+    });
     return items.map((i) => {
       const [, cluster, nodegroup] = String(i.pk).split('#');
       return {
@@ -125,7 +140,13 @@ export class DynamoDbScalingStore implements ScalingStore {
       this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: ngKey(cluster, nodegroup), sk: `OP#${at}#${operationId}`, operationId, at },
+          Item: {
+            pk: ngKey(cluster, nodegroup),
+            sk: `OP#${at}#${operationId}`,
+            operationId,
+            at,
+            expiresAt: expiresAt(at, RECENT_OPERATION_TTL_SECONDS),
+          },
         }),
       ),
     );
@@ -208,6 +229,8 @@ export class DynamoDbScalingStore implements ScalingStore {
         ...policyKey(policy.cluster, policy.nodegroup, policy.name),
         gsi1pk: `ALARM#${policy.alarm}`,
         gsi1sk: `${policy.cluster}#${policy.nodegroup}#${policy.name}`,
+        gsi2pk: ALL_POLICIES,
+        gsi2sk: `${policy.cluster}#${policy.nodegroup}#${policy.name}`,
         ...policy,
       },
       `policy ${policy.name} already exists on ${policy.cluster}/${policy.nodegroup}`,
@@ -228,31 +251,12 @@ export class DynamoDbScalingStore implements ScalingStore {
   }
 
   async allPolicies(): Promise<ScalingPolicy[]> {
-    return (await this.scan(POLICY_PREFIX)).map((i) => strip<ScalingPolicy>(i));
-  }
-
-  /**
-   * A Scan of the node-group items whose sort key starts with `skPrefix`, once per sweep: policies and
-   * held locks are few, and an index of all of them would be one hot partition.
-   */
-  private async scan(skPrefix: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.send('Scan', () =>
-        this.doc.send(
-          new ScanCommand({
-            TableName: this.tableName,
-            FilterExpression: 'begins_with(pk, :ng) AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':ng': 'NG#', ':prefix': skPrefix },
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+    const items = await this.query({
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :pk',
+      ExpressionAttributeValues: { ':pk': ALL_POLICIES },
+    });
+    return items.map((i) => strip<ScalingPolicy>(i));
   }
 
   async deletePolicy(cluster: string, nodegroup: string, name: string): Promise<boolean> {
@@ -367,6 +371,10 @@ export class DynamoDbScalingStore implements ScalingStore {
   }
 }
 
+/** Sparse index partitions the sweeps query: held locks (gsi1) and every policy (gsi2). */
+const HELD_LOCKS = 'NGLOCKS';
+const ALL_POLICIES = 'POLICIES';
+
 /** Sort-key prefixes of a node group's schedules and policies (one place, so keys and queries agree). */
 const SCHEDULE_PREFIX = 'SCHEDULE#';
 const POLICY_PREFIX = 'POLICY#';
@@ -388,6 +396,6 @@ function lockKey(cluster: string, nodegroup: string) {
 }
 
 function strip<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, gsi2pk: _g3, gsi2sk: _g4, expiresAt: _ttl, ...rest } = item;
   return rest as unknown as T;
 }

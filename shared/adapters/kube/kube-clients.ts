@@ -11,6 +11,8 @@ import type {
 } from '@kubernetes/client-node';
 import { ClusterAccessError } from '../../errors';
 import type { KubeConnection, KubeConnector } from '../../ports/kube';
+import type { NetworkPath } from '../../ports/network';
+import { CONNECT_TIMEOUT_MS, type ConnectOptions, guardConnections } from '../net/connect-guard';
 import { KUBE_REQUEST_TIMEOUT_MS } from './kube-call';
 
 /**
@@ -77,6 +79,7 @@ export function refusals(cluster: string, principal: () => Promise<string | unde
           ? `no EKS access entry for ${who} on cluster ${cluster} (Kubernetes answered 401)`
           : `Kubernetes RBAC on cluster ${cluster} does not let ${who} do this (403: ${said})`;
       throw new ClusterAccessError(`cluster ${cluster} refused ${who}: ${reason}`, {
+        kubernetesStatus: status,
         details: [{ field: 'cluster', reason }],
       });
     },
@@ -93,13 +96,29 @@ async function statusMessage(response: ResponseContext): Promise<string> {
 }
 
 /**
+ * Gives every connection a connect timeout (a dropped connect otherwise waits for the whole request timeout,
+ * and the error names no endpoint). The config has just set the request's agent (a new one per request).
+ */
+export function connectTimeout(options: ConnectOptions): Middleware {
+  return {
+    pre: async (context) => {
+      const agent = context.getAgent();
+      if (agent) guardConnections(agent, options);
+      return context;
+    },
+    post: async (response) => response,
+  };
+}
+
+/**
  * What `KubeConfig.makeApiClient` builds (same server, same authentication: the config applies token,
- * CA and agent to each request), plus the request timeout and any other middleware.
+ * CA and agent to each request), plus the request and connect timeouts and any other middleware.
  */
 export function kubeApiClient<T extends ApiType>(
   config: KubeConfig,
   api: ApiConstructor<T>,
   timeoutMs = KUBE_REQUEST_TIMEOUT_MS,
+  connect: ConnectOptions = { timeoutMs: CONNECT_TIMEOUT_MS },
   middleware: Middleware[] = [],
 ): T {
   const cluster = config.getCurrentCluster();
@@ -109,7 +128,7 @@ export function kubeApiClient<T extends ApiType>(
     createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
       authMethods: { default: config },
-      promiseMiddleware: [requestTimeout(timeoutMs), ...middleware],
+      promiseMiddleware: [requestTimeout(timeoutMs), connectTimeout(connect), ...middleware],
     }),
   );
 }
@@ -121,21 +140,27 @@ export class KubeClientFactory {
   constructor(
     private readonly connector: KubeConnector,
     private readonly requestTimeoutMs = KUBE_REQUEST_TIMEOUT_MS,
+    /** Connect timeout, and the sandbox's modelled network (absent deployed: connections go to the endpoint). */
+    private readonly network: { connectTimeoutMs: number; path?: NetworkPath } = {
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    },
   ) {}
 
   async forCluster(cluster: string): Promise<KubeClients> {
     const connection = await this.connector.connect(cluster);
-    const key = `${connection.server}|${connection.token}|${connection.caData ?? ''}`;
+    const via = await this.network.path?.connectVia(cluster, connection.server);
+    const key = `${connection.server}|${connection.token}|${connection.caData ?? ''}|${via ?? ''}`;
     const cached = this.cache.get(cluster);
     if (cached?.key === key) return cached.clients;
     const config = kubeConfigFor(cluster, connection);
     const { CoreV1Api, AppsV1Api, RbacAuthorizationV1Api, KubernetesObjectApi } = clientNode();
+    const connect = { timeoutMs: this.network.connectTimeoutMs, via };
     const refused = [refusals(cluster, async () => this.connector.principal?.(cluster))];
     const clients = {
-      core: kubeApiClient(config, CoreV1Api, this.requestTimeoutMs, refused),
-      apps: kubeApiClient(config, AppsV1Api, this.requestTimeoutMs, refused),
-      rbac: kubeApiClient(config, RbacAuthorizationV1Api, this.requestTimeoutMs, refused),
-      objects: kubeApiClient(config, KubernetesObjectApi, this.requestTimeoutMs, refused),
+      core: kubeApiClient(config, CoreV1Api, this.requestTimeoutMs, connect, refused),
+      apps: kubeApiClient(config, AppsV1Api, this.requestTimeoutMs, connect, refused),
+      rbac: kubeApiClient(config, RbacAuthorizationV1Api, this.requestTimeoutMs, connect, refused),
+      objects: kubeApiClient(config, KubernetesObjectApi, this.requestTimeoutMs, connect, refused),
     };
     this.cache.set(cluster, { key, clients });
     return clients;

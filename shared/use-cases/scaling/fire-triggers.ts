@@ -1,3 +1,4 @@
+import { readingAlarmsOnce } from '../alarm-reads';
 import { cooldownOver, type ScalingPolicy, type ScaleTrigger } from '../../domain/scaling/records';
 import { latestOccurrence, parseScheduleExpression } from '../../domain/scaling/schedule-expression';
 import type { SizeRequest } from '../../domain/scaling/sizes';
@@ -62,6 +63,7 @@ export async function fireWaitingTriggers(
   target: NodegroupTarget,
   waiting: ScaleTrigger[],
 ): Promise<void> {
+  deps = readingAlarmsOnce(deps); // several waiting policies may share an alarm: one read each
   // The latest of each schedule and each policy once: what they ask is judged on the sizes now.
   const unique = new Map(waiting.map((t) => [triggerKey(t), t]));
   for (const trigger of unique.values()) {

@@ -1,5 +1,5 @@
 import type { Logger } from '../../logger';
-import type { AlarmStates } from '../../ports/alarms';
+import type { AlarmStates, VerifiedAlarmChanges } from '../../ports/alarms';
 import type { ClusterApi } from '../../ports/cluster-api';
 import type { EventPublisher } from '../../ports/events';
 import type { NodegroupApi, NodegroupPods } from '../../ports/nodegroups';
@@ -18,6 +18,7 @@ export interface ScalingDeps {
   operations: OperationStore;
   workflows: WorkflowStarter;
   alarms: AlarmStates;
+  verifiedChanges: VerifiedAlarmChanges;
   /** Operation transitions on the bus (source `eksflow`, detail-type `Operation <status>`). */
   events: EventPublisher;
   logger: Logger;

@@ -1,6 +1,7 @@
 import { settleEach } from '../../concurrency';
 import { errorMessage, TransientError } from '../../errors';
 import type { AlarmStateChange } from '../../validation/alarm-event';
+import { checkAlarmChange } from '../alarm-reads';
 import { firePolicy } from './fire-triggers';
 import { type ScalingDeps, scalingNow } from './scaling-deps';
 
@@ -22,9 +23,14 @@ export async function firePoliciesForAlarm(deps: ScalingDeps, change: AlarmState
   if (change.state !== 'ALARM' && change.state !== 'OK') return outcome;
   const policies = (await deps.scaling.policiesForAlarm(change.alarmName)).filter((p) => p.state === change.state);
   if (!policies.length) return outcome;
-  const current = (await deps.alarms.states([change.alarmName]))[change.alarmName];
-  if (current !== change.state) {
-    for (const p of policies) outcome.skipped.push({ policy: p.name, reason: `alarm is ${current ?? 'deleted'} now` });
+  // Shared with the rollouts' handling of the same event (the handler reads each alarm once per invocation),
+  // and answered from the store for a change already verified.
+  const check = await checkAlarmChange(deps, change);
+  if (!check.current) {
+    const reason = check.since
+      ? `alarm is ${check.state} since ${check.since}`
+      : `alarm is ${check.state ?? 'deleted'} now`;
+    for (const p of policies) outcome.skipped.push({ policy: p.name, reason });
     return outcome;
   }
   return fireAll(deps, policies, change.time, outcome);
@@ -38,6 +44,7 @@ export async function sweepScalingPolicies(deps: ScalingDeps): Promise<PolicyOut
   const outcome: PolicyOutcome = { started: [], skipped: [] };
   const policies = await deps.scaling.allPolicies();
   const names = [...new Set(policies.map((p) => p.alarm))];
+  // One batch (100 names a call) for every policy's alarm.
   const states = names.length ? await deps.alarms.states(names) : {};
   const now = scalingNow(deps);
   const due = policies.filter((p) => states[p.alarm] === p.state && now >= nextAllowed(p));

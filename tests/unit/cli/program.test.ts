@@ -535,4 +535,56 @@ describe('eksflow command line', () => {
       expect.stringMatching(/^\d\d:\d\d:\d\d web Promoted Done weights 100\/0 ready 0\/0\+2\/2$/),
     ]);
   });
+
+  it('doctor prints one line per check with the fix under a failure: exit 0 when all pass, 1 otherwise', async () => {
+    // Prepare
+    const line = (check: string, status: string, detail: string, fix?: string) => ({ check, status, detail, fix });
+    let ok = true;
+    const api = await fakeApi(() => ({
+      status: 200,
+      body: {
+        ok,
+        clusters: [
+          {
+            cluster: 'prod',
+            ok,
+            checks: ok
+              ? [line('describe-cluster', 'pass', 'prod is ACTIVE')]
+              : [
+                  line(
+                    'endpoint-reach',
+                    'fail',
+                    'cannot reach https://prod:443: connect timed out',
+                    'place the functions in its VPC',
+                  ),
+                  line('token', 'skip', 'not checked: endpoint-reach failed'),
+                ],
+          },
+        ],
+      },
+    }));
+
+    // Act
+    const passing = await api.run(['doctor', '--cluster', 'prod']);
+    ok = false;
+    const failing = await api.run(['doctor']);
+    await api.close();
+
+    // Assess
+    expect(api.seen.map((s) => [s.path, s.signedBy])).toEqual([
+      ['/doctor?cluster=prod', KEYS.principalArn],
+      ['/doctor', KEYS.principalArn],
+    ]);
+    expect(passing).toEqual({ code: 0, stdout: 'prod  ok    describe-cluster  prod is ACTIVE\n', stderr: '' });
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toBe(
+      [
+        'prod  FAIL  endpoint-reach    cannot reach https://prod:443: connect timed out',
+        '    fix: place the functions in its VPC',
+        'prod  skip  token             not checked: endpoint-reach failed',
+        '',
+      ].join('\n'),
+    );
+    expect(failing.stderr).toBe('error: doctor: a check failed (see its fix)\n');
+  });
 });

@@ -1,5 +1,5 @@
 import { KubeClientFactory } from '../../../../../shared/adapters/kube/kube-clients';
-import { kubeCall } from '../../../../../shared/adapters/kube/kube-call';
+import { kubeCall, kubeStatus } from '../../../../../shared/adapters/kube/kube-call';
 import { ClusterAccessError, ThrottledError, TransientError } from '../../../../../shared/errors';
 import { type Reply, type ScriptedServer, startScriptedServer } from '../../../../helpers/scripted-https-server';
 
@@ -126,6 +126,7 @@ describe('Kubernetes calls against a server that misbehaves', () => {
 
     // Assess
     expect(error).toBeInstanceOf(ClusterAccessError);
+    expect(kubeStatus(error)).toBe(status);
     expect(error.message).toContain(reason);
     expect(error.details).toEqual([{ field: 'cluster', reason: expect.stringContaining(reason) }]);
     expect(server.requests).toHaveLength(1);

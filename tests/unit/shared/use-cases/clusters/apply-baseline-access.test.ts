@@ -12,7 +12,7 @@ import {
 const granted = new Date('2026-01-01T00:00:00Z');
 const refusal = new ClusterAccessError(
   'cluster prod refused arn:aws:iam::111122223333:role/eksflow-dev-us-east-1-provisionApplyBaseline: no EKS access entry',
-  { details: [{ field: 'cluster', reason: 'no EKS access entry' }] },
+  { kubernetesStatus: 401, details: [{ field: 'cluster', reason: 'no EKS access entry' }] },
 );
 const input = {
   operationId: 'op-1',

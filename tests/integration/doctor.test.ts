@@ -1,0 +1,141 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
+import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
+import { cliSandbox, eksflow } from '../helpers/cli-harness';
+import { deleteClustersMade, track } from '../helpers/cluster-fixtures';
+import { createTestCluster } from '../helpers/clusters';
+import { api, apiAs, startTestRuntime, testRuntimeConfig, type TestRuntime, uniqueName } from '../helpers/stack';
+
+/**
+ * Issue 15 parts 5 and 6 on the real stack: `eksflow doctor` (a client of GET /doctor) and the scaling
+ * routes' managed-clusters-only boundary. One cluster made directly on the emulator, as someone else's
+ * cluster would be: not tagged eksflow:managed, no access entry for eksflow.
+ */
+describe('eksflow doctor and clusters eksflow does not manage', () => {
+  let runtime: TestRuntime;
+  const theirs = track(uniqueName('theirs'));
+  beforeAll(async () => {
+    runtime = await startTestRuntime();
+    await createTestCluster(theirs);
+  }, 120_000);
+  afterAll(async () => {
+    await runtime?.close();
+    await deleteClustersMade();
+  });
+
+  describe('eksflow doctor', () => {
+    it('passes every check on the sandbox cluster and exits 0', async () => {
+      // Act
+      const run = await eksflow(['doctor', '--cluster', 'sandbox'], cliSandbox(runtime));
+
+      // Assess
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const lines = run.stdout.trim().split('\n');
+      expect(lines.map((l) => l.split(/\s+/).slice(0, 3))).toEqual(
+        ['describe-cluster', 'endpoint-reach', 'token', 'access-entry', 'kube-verbs', 'alarms'].map((check) => [
+          'sandbox',
+          'ok',
+          check,
+        ]),
+      );
+    });
+
+    it('exits 1 on a cluster without an access entry for eksflow, naming the entry and its fix', async () => {
+      // Prepare: functions reaching clusters with EKS tokens (no configured token), as deployed.
+      const config = await testRuntimeConfig();
+      const deployedLike: LocalRuntime = await startLocalRuntime({ config: { ...config, kubeOverrides: {} } });
+      try {
+        // Act
+        const run = await eksflow(['doctor', '--cluster', theirs], cliSandbox(deployedLike));
+
+        // Assess
+        expect(run.code).toBe(1);
+        expect(run.stdout).toMatch(
+          new RegExp(`${theirs}\\s+FAIL\\s+access-entry\\s+no access entry for \\S+ on ${theirs}`),
+        );
+        expect(run.stdout).toContain(`fix: aws eks create-access-entry --cluster-name ${theirs}`);
+      } finally {
+        await deployedLike.close();
+      }
+    });
+
+    it('answers GET /doctor only to a signed caller with a cluster-wide read grant', async () => {
+      // Act
+      const unsigned = await api(runtime, 'GET', '/doctor?cluster=sandbox', undefined, { as: 'unsigned' });
+      const restricted = await apiAs(SANDBOX_RESTRICTED.principalArn, runtime, 'GET', '/doctor?cluster=sandbox');
+      const empty = await api(runtime, 'GET', '/doctor?cluster=');
+
+      // Assess
+      expect(unsigned.status).toBe(401);
+      expect(restricted.status).toBe(403);
+      expect(restricted.body.error.message).toMatch(/read on sandbox/);
+      expect(empty).toMatchObject({ status: 400, body: { error: { details: [{ field: 'cluster' }] } } });
+    });
+  });
+
+  describe('scaling routes', () => {
+    const body = { desiredSize: 2 };
+    const routes = (cluster: string) =>
+      [
+        ['scale', 'POST', `/clusters/${cluster}/nodegroups/general/scale`, body],
+        [
+          'create schedule',
+          'POST',
+          `/clusters/${cluster}/nodegroups/general/schedules`,
+          { name: 'night', schedule: 'cron(0 20 * * ? *)', desiredSize: 1 },
+        ],
+        [
+          'create policy',
+          'POST',
+          `/clusters/${cluster}/nodegroups/general/policies`,
+          { name: 'up', alarm: 'cpu-high', adjustment: { type: 'change', value: 1 }, cooldownSeconds: 60 },
+        ],
+      ] as const;
+
+    it.each(routes(theirs))(
+      'refuse %s on a cluster eksflow does not manage with a 403 naming the action and the cluster, starting nothing',
+      async (action, method, route, request) => {
+        // Prepare
+        const runsBefore = runtime.engine.list().length;
+
+        // Act
+        const answer = await api(runtime, method, route, request);
+
+        // Assess
+        expect(answer.status).toBe(403);
+        expect(answer.body.error.message).toMatch(new RegExp(`^${action} on ${theirs} refused`));
+        expect(runtime.engine.list().length).toBe(runsBefore);
+      },
+    );
+
+    it('act on such a cluster when a statement granting scale names it exactly', async () => {
+      // Prepare: the admin's wildcard grant, and a statement naming the cluster.
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'eksflow-policy-'));
+      const policyFile = path.join(dir, 'access-policy.yaml');
+      writeFileSync(
+        policyFile,
+        [
+          'statements:',
+          `  - {sid: admin, principals: ["${SANDBOX_ADMIN.principalArn}"], clusters: ["*"], namespaces: ["*"], actions: [read, scale]}`,
+          `  - {sid: named, principals: ["${SANDBOX_ADMIN.principalArn}"], clusters: [${theirs}], namespaces: ["*"], actions: [scale]}`,
+          '',
+        ].join('\n'),
+      );
+      const named = await startTestRuntime({ env: { EKSFLOW_ACCESS_POLICY_FILE: policyFile } });
+      try {
+        // Act
+        const answer = await api(named, 'POST', `/clusters/${theirs}/nodegroups/general/scale`, body);
+
+        // Assess: past the boundary, to the node group (the cluster has none).
+        expect(answer.status).toBe(404);
+        expect(answer.body.error.details).toEqual([expect.objectContaining({ field: 'nodegroup' })]);
+      } finally {
+        await named.close();
+      }
+    });
+  });
+});

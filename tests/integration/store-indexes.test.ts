@@ -1,0 +1,162 @@
+import { DescribeTimeToLiveCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { ensureTable } from '../../local/sandbox/aws-fixtures';
+import { DynamoDbOperationStore } from '../../shared/adapters/aws/dynamodb-operation-store';
+import { DynamoDbRolloutStore } from '../../shared/adapters/aws/dynamodb-rollout-store';
+import { DynamoDbScalingStore } from '../../shared/adapters/aws/dynamodb-scaling-store';
+import { DynamoDbVerifiedAlarmChanges } from '../../shared/adapters/aws/dynamodb-verified-alarm-changes';
+import { FINISHED_RECORD_TTL_SECONDS } from '../../shared/adapters/aws/ttl';
+import { finished, newOperation, retried } from '../../shared/domain/operation';
+import type { ScalingPolicy } from '../../shared/domain/scaling/records';
+import { startRollout } from '../../shared/use-cases/start-rollout';
+import { canaryBody, rolloutWorld } from '../helpers/rollout-world';
+import { awsClientConfig, testTableName } from '../helpers/stack';
+
+/**
+ * The stores on the emulator's DynamoDB, as the sweeps read them under the quotas: only active work, through
+ * sparse indexes (never a Scan), and finished records carrying their expiry (TTL) while active ones do not.
+ */
+describe('sparse indexes and TTL of the eksflow table', () => {
+  const commands: string[] = [];
+  let table: string;
+  let client: DynamoDBClient;
+  beforeAll(async () => {
+    table = testTableName();
+    await ensureTable(awsClientConfig(), table);
+    client = new DynamoDBClient(awsClientConfig());
+    // Every command the stores send, by name: the sweeps' reads must be Queries.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        commands.push(context.commandName as string);
+        return next(args);
+      },
+      { step: 'initialize', name: 'countCommands' },
+    );
+  });
+  beforeEach(() => {
+    commands.length = 0;
+  });
+  const raw = async (pk: string, sk: string) =>
+    (await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: pk }, sk: { S: sk } } }))).Item;
+  const t0 = new Date('2026-01-01T00:00:00Z');
+
+  it('the table expires items by `expiresAt`', async () => {
+    const out = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
+    expect(out.TimeToLiveDescription).toMatchObject({ AttributeName: 'expiresAt', TimeToLiveStatus: 'ENABLED' });
+  });
+
+  it('held operation locks are listed from their sparse index while held, and a finished operation expires', async () => {
+    // Prepare
+    const store = new DynamoDbOperationStore(table, client);
+    const op = (id: string, cluster: string) => ({
+      ...newOperation(id, 'ProvisionCluster', cluster, t0),
+      lock: `cluster:${cluster}`,
+    });
+    await store.create(op('o1', 'c1'));
+    await store.create(op('o2', 'c2'));
+    await store.update('o2', (o) => finished(o, {}, t0));
+
+    // Act
+    const held = await store.heldLocks('cluster:');
+
+    // Assess
+    expect(held).toEqual([{ key: 'cluster:c1', operationId: 'o1' }]);
+    expect((await raw('OP#o1', 'OP'))?.expiresAt).toBeUndefined();
+    expect((await raw('OP#o2', 'OP'))?.expiresAt).toEqual({
+      N: String(t0.getTime() / 1000 + FINISHED_RECORD_TTL_SECONDS),
+    });
+    // Running again (a retry): no expiry while it runs.
+    await store.update('o2', (o) => retried(o, t0));
+    expect((await raw('OP#o2', 'OP'))?.expiresAt).toBeUndefined();
+    expect(commands).not.toContain('ScanCommand');
+  });
+
+  it('node-group locks and policies are listed from sparse indexes; recent-operation entries expire', async () => {
+    // Prepare
+    const store = new DynamoDbScalingStore(table, client);
+    await store.acquireLock('c1', 'ng1', 'op-1', t0);
+    await store.acquireLock('c1', 'ng2', 'op-2', t0);
+    await store.releaseLock('c1', 'ng2', 'op-2');
+    const policy = (name: string): ScalingPolicy => ({
+      cluster: 'c1',
+      nodegroup: 'ng1',
+      name,
+      alarm: `alarm-${name}`,
+      state: 'ALARM',
+      adjustment: { type: 'change', value: 1 },
+      cooldownSeconds: 60,
+      createdAt: t0.toISOString(),
+      createdBy: 'test',
+    });
+    await store.createPolicy(policy('p1'));
+    await store.createPolicy(policy('p2'));
+    await store.addRecentOperation('c1', 'ng1', 'op-1', t0.toISOString());
+
+    // Act
+    const locks = await store.heldLocks();
+    const policies = await store.allPolicies();
+
+    // Assess
+    expect(locks).toEqual([expect.objectContaining({ cluster: 'c1', nodegroup: 'ng1', operationId: 'op-1' })]);
+    expect(policies).toEqual([policy('p1'), policy('p2')]);
+    expect((await raw('NG#c1#ng1', `OP#${t0.toISOString()}#op-1`))?.expiresAt).toBeDefined();
+    expect(commands).not.toContain('ScanCommand');
+  });
+
+  it('a finished rollout expires; an active one does not', async () => {
+    // Prepare
+    const w = rolloutWorld();
+    const rollout = await startRollout(w.deps, canaryBody(), w.newId);
+    const store = new DynamoDbRolloutStore(table, client);
+    await store.create(rollout);
+    const pk = `ROLLOUT#${rollout.id}`;
+    const whileActive = await raw(pk, 'ROLLOUT');
+
+    // Act
+    await store.save({ ...rollout, status: 'Aborted' });
+
+    // Assess
+    expect(whileActive?.expiresAt).toBeUndefined();
+    expect((await raw(pk, 'ROLLOUT'))?.expiresAt).toBeDefined();
+    expect(await store.listActive()).toEqual([]);
+  });
+
+  it('one check per alarm change: the first caller claims it, the others read its outcome; the latest verified change stays the latest', async () => {
+    // Prepare
+    const changes = new DynamoDbVerifiedAlarmChanges(table, client);
+    const later = { alarmName: 'web-5xx', state: 'OK' as const, time: '2026-01-01T00:05:00.000+0000' };
+    const earlier = { alarmName: 'web-5xx', state: 'ALARM' as const, time: '2026-01-01T00:01:00.000+0000' };
+
+    // Act
+    const claims = await Promise.all([changes.claimCheck(later, 30_000), changes.claimCheck(later, 30_000)]);
+    const beforeOutcome = await changes.checkOutcome(later);
+    await changes.recordCheck(later, { current: true });
+    const afterOutcome = await changes.claimCheck(later, 0);
+    await changes.recordCheck(earlier, { current: true });
+    const stale = { ...later, time: '2026-01-01T00:09:00.000+0000' };
+    await changes.recordCheck(stale, { current: false, state: 'ALARM' });
+
+    // Assess
+    expect(claims.sort()).toEqual([false, true]);
+    expect(beforeOutcome).toBeUndefined();
+    expect(afterOutcome).toBe(false);
+    expect(await changes.checkOutcome(later)).toEqual({ current: true });
+    expect(await changes.checkOutcome(stale)).toEqual({ current: false, state: 'ALARM' });
+    expect(await changes.latestVerified('web-5xx')).toEqual(later);
+    expect(await changes.latestVerified('never-seen')).toBeUndefined();
+  });
+
+  it('a claim whose caller died is taken over after its lease', async () => {
+    // Prepare
+    const changes = new DynamoDbVerifiedAlarmChanges(table, client);
+    const change = { alarmName: 'api-5xx', state: 'ALARM' as const, time: '2026-01-01T00:01:00.000+0000' };
+    await changes.claimCheck(change, 30_000);
+
+    // Act
+    const withinLease = await changes.claimCheck(change, 30_000);
+    const pastLease = await changes.claimCheck(change, -1);
+
+    // Assess
+    expect(withinLease).toBe(false);
+    expect(pastLease).toBe(true);
+  });
+});
