@@ -141,15 +141,17 @@ export async function sandboxKubeAccess(aws: AwsClientConfig, root: string): Pro
 }
 
 /**
- * What a cluster eksflow provisions gives eksflow's roles (provisioning's applyAccess and applyBaseline), on the
- * `sandbox` cluster: the baseline role cluster admin, the rollout roles the `eksflow` group and the scaling roles
- * `eksflow-scaling` (one entry per role), and the RBAC those groups need. One difference: the rollout group is
- * bound in every namespace (a ClusterRoleBinding), since the sandbox has no spec listing its namespaces and people
- * roll out wherever they created a Deployment. Idempotent. `admin` is the cluster's static admin token; `kubeAccess`
- * the sandbox config's when set, else derived from serverless.yml (sandboxKubeAccess).
+ * What a cluster eksflow provisions gives eksflow's roles (provisioning's applyAccess and applyBaseline), on a
+ * sandbox cluster made another way (the `sandbox` cluster, a test's cluster): the baseline role cluster admin, the
+ * rollout roles the `eksflow` group and the scaling roles `eksflow-scaling` (one entry per role), and the RBAC
+ * those groups need. One difference: the rollout group is bound in every namespace (a ClusterRoleBinding), since
+ * such a cluster has no spec listing its namespaces and people roll out wherever they created a Deployment.
+ * Idempotent. `admin` is the cluster's static admin token; `kubeAccess` the sandbox config's when set, else derived
+ * from serverless.yml (sandboxKubeAccess).
  */
-export async function grantSandboxClusterAccess(
+export async function grantEksflowAccess(
   aws: AwsClientConfig,
+  cluster: string,
   admin: KubeConnection,
   options: { root: string; kubeAccess?: KubeAccess },
 ): Promise<void> {
@@ -157,24 +159,24 @@ export async function grantSandboxClusterAccess(
   const eks = new EKSClient(aws);
   try {
     const clusters = new EksClusterApi(eks);
-    await clusters.grantAccess(SANDBOX_CLUSTER, { principalArn: access.baselinePrincipalArn, clusterAdmin: true });
-    for (const grant of eksflowGroupGrants(access)) await clusters.grantAccess(SANDBOX_CLUSTER, grant);
+    await clusters.grantAccess(cluster, { principalArn: access.baselinePrincipalArn, clusterAdmin: true });
+    for (const grant of eksflowGroupGrants(access)) await clusters.grantAccess(cluster, grant);
   } finally {
     eks.destroy();
   }
   const kube = new KubeClientFactory({ connect: async () => admin });
   const baseline = new KubeClusterBaseline(kube);
-  await baseline.ensureRolloutAccess(SANDBOX_CLUSTER, EKSFLOW_KUBE_GROUP, []);
-  await baseline.ensureScalingAccess(SANDBOX_CLUSTER, EKSFLOW_SCALING_KUBE_GROUP);
-  const { rbac } = await kube.forCluster(SANDBOX_CLUSTER);
+  await baseline.ensureRolloutAccess(cluster, EKSFLOW_KUBE_GROUP, []);
+  await baseline.ensureScalingAccess(cluster, EKSFLOW_SCALING_KUBE_GROUP);
+  const { rbac } = await kube.forCluster(cluster);
   const binding: V1ClusterRoleBinding = {
     metadata: { name: ROLLOUT_RBAC_NAME, labels: { 'app.kubernetes.io/managed-by': 'eksflow' } },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: ROLLOUT_RBAC_NAME },
     subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: EKSFLOW_KUBE_GROUP }],
   };
-  await kubeCall('create the sandbox rollout binding', () => rbac.createClusterRoleBinding({ body: binding })).catch(
-    (error) => {
-      if (kubeStatus(error) !== 409) throw error;
-    },
-  );
+  await kubeCall(`create clusterrolebinding ${ROLLOUT_RBAC_NAME}`, () =>
+    rbac.createClusterRoleBinding({ body: binding }),
+  ).catch((error) => {
+    if (kubeStatus(error) !== 409) throw error;
+  });
 }

@@ -14,7 +14,7 @@ import type { Progress } from './processes';
 import { ensureUiBundle } from '../../ui/build';
 import { loopbackHosts, newSessionToken, signingForwarder, UI_PREFIX, uiHandler } from '../../ui/serve';
 import type { PrefixHandler } from '../http-server';
-import { ensureSandboxClusterOn, grantSandboxClusterAccess, SANDBOX_CLUSTER } from './sandbox-cluster';
+import { ensureSandboxClusterOn, grantEksflowAccess, SANDBOX_CLUSTER } from './sandbox-cluster';
 
 export { SANDBOX_CLUSTER };
 /** The admin identity's keys: the AWS SDK's on the emulator, and the signer of API requests. */
@@ -65,7 +65,7 @@ export async function startStack(options: {
       progress: options.progress,
       // The sandbox cluster as eksflow provisions one: its roles' access entries and RBAC (again on a new control plane).
       prepareCluster: async (name, controlPlane) => {
-        if (name === SANDBOX_CLUSTER) await grantSandboxClusterAccess(aws, controlPlane, { root });
+        if (name === SANDBOX_CLUSTER) await grantEksflowAccess(aws, name, controlPlane, { root });
       },
     });
     mkdirSync(options.dir, { recursive: true });

@@ -11,11 +11,19 @@ import { ACCESS_POLICY_ARNS } from '../../shared/domain/clusters/cluster';
 import { ClusterAccessError } from '../../shared/errors';
 import { sandboxKubeAccess } from '../../local/sandbox/sandbox-cluster';
 import { REPO_ROOT } from '../../local/runtime';
-import { createTestCluster, deleteTestCluster, kubeOf } from '../helpers/clusters';
+import { createTestCluster, deleteTestCluster, grantEksflowAccessOn, kubeOf } from '../helpers/clusters';
 import { deploymentManifest } from '../helpers/manifests';
 import { canaryRequest, createApp, waitForRollout } from '../helpers/rollout-fixtures';
 import { deleteClustersMade, operationDone, track } from '../helpers/cluster-fixtures';
-import { api, awsClientConfig, startTestRuntime, testStack, uniqueName, type TestRuntime } from '../helpers/stack';
+import {
+  api,
+  awsClientConfig,
+  eventually,
+  startTestRuntime,
+  testStack,
+  uniqueName,
+  type TestRuntime,
+} from '../helpers/stack';
 
 /**
  * eksflow reaching clusters with EKS tokens of its own roles, as deployed: the `sandbox` cluster has the access entries
@@ -153,6 +161,24 @@ describe("eksflow's own roles on the clusters: access entries and RBAC", () => {
       expect(answer.body.error.details).toEqual([{ field: 'cluster', reason: expect.stringContaining(apiRole.arn) }]);
       const listed = await api(runtime, 'GET', `/rollouts?cluster=${bare}`);
       expect(listed.body.rollouts).toEqual([]);
+    });
+
+    it('accepts the rollout once the cluster has the access entries and RBAC eksflow provisions', async () => {
+      // Prepare
+      await grantEksflowAccessOn(bare);
+
+      // Act: the API server may still hold its refusal of the same token for a moment (its webhook cache).
+      const answer = await eventually('the new entries in effect', async () => {
+        const started = await api(runtime, 'POST', '/rollouts', {
+          ...canaryRequest({ namespace: 'default' }),
+          cluster: bare,
+        });
+        return started.status === 403 ? undefined : started;
+      });
+
+      // Assess
+      expect(answer.status).toBe(202);
+      await api(runtime, 'POST', `/rollouts/${answer.body.id}/abort`, { reason: 'test done' });
     });
   });
 
