@@ -102,3 +102,43 @@ export function loadHandler<T = (event: unknown) => Promise<unknown>>(
   if (typeof handler !== 'function') throw new Error(`${fn.handler}: ${file} has no exported function ${exported}`);
   return handler as T;
 }
+
+/** Which of serverless.yml's functions get Kubernetes access in the clusters eksflow provisions (by role). */
+export interface KubeAccessFunctions {
+  baseline: string;
+  rollout: string[];
+  scaling: string[];
+}
+
+type GetAtt = { 'Fn::GetAtt'?: [string, string] };
+type KubeAccessEnvironment = {
+  EKSFLOW_BASELINE_PRINCIPAL_ARN?: GetAtt;
+  EKSFLOW_ROLLOUT_PRINCIPAL_ARNS?: { 'Fn::Join'?: [string, GetAtt[]] };
+  EKSFLOW_SCALING_PRINCIPAL_ARNS?: { 'Fn::Join'?: [string, GetAtt[]] };
+};
+
+/**
+ * The functions behind serverless.yml's EKSFLOW_*_PRINCIPAL_ARN(S) (the roles provisioning grants access entries):
+ * each `Fn::GetAtt [<Role>, Arn]` names a role resource, and the function whose `role:` it is.
+ */
+export function readKubeAccessFunctions(root: string): KubeAccessFunctions {
+  const raw = parse(readFileSync(path.join(root, 'serverless.yml'), 'utf8')) as {
+    functions: Record<string, { role?: string; environment?: KubeAccessEnvironment }>;
+  };
+  const functions = Object.entries(raw.functions);
+  const environment = functions.map(([, fn]) => fn.environment).find((env) => env?.EKSFLOW_BASELINE_PRINCIPAL_ARN);
+  if (!environment) throw new Error('serverless.yml: no function has EKSFLOW_BASELINE_PRINCIPAL_ARN');
+  const functionOf = (ref: GetAtt | undefined): string => {
+    const role = ref?.['Fn::GetAtt']?.[0];
+    const found = functions.find(([, fn]) => fn.role === role);
+    if (!found) throw new Error(`serverless.yml: no function has the role ${role} that a principal ARN names`);
+    return found[0];
+  };
+  const listOf = (value: { 'Fn::Join'?: [string, GetAtt[]] } | undefined) =>
+    (value?.['Fn::Join']?.[1] ?? []).map(functionOf);
+  return {
+    baseline: functionOf(environment.EKSFLOW_BASELINE_PRINCIPAL_ARN),
+    rollout: listOf(environment.EKSFLOW_ROLLOUT_PRINCIPAL_ARNS),
+    scaling: listOf(environment.EKSFLOW_SCALING_PRINCIPAL_ARNS),
+  };
+}

@@ -108,7 +108,7 @@ export function buildContainer(
   const eks = new EKSClient({ ...aws, credentials });
   const dynamodb = new DynamoDBClient({ ...aws, credentials });
   const clusters = overrides.clusters ?? new EksClusterApi(eks);
-  const tokens = new EksTokenProvider({ region: config.region, credentials });
+  const tokens = new EksTokenProvider({ region: config.region, credentials, endpoint: config.awsEndpoint });
   const network = { connectTimeoutMs: config.kubeConnectTimeoutMs ?? CONNECT_TIMEOUT_MS, path: overrides.network };
   const kube =
     overrides.kube ??

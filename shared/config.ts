@@ -2,15 +2,15 @@ import type { KubeAccess } from './domain/clusters/cluster';
 import type { LogLevel } from './logger';
 
 /**
- * A cluster whose Kubernetes API is reached at a fixed place instead of through DescribeCluster + an EKS
- * token; without `server`, only the token is replaced (the sandbox: endpoint and CA from DescribeCluster,
- * the local API servers' static token).
+ * A cluster whose Kubernetes API is reached at a fixed place instead of through DescribeCluster (a fault proxy in
+ * tests), or with a fixed token instead of an EKS token, or both. Without `server`, endpoint and CA come from
+ * DescribeCluster; without `token`, the caller presents its EKS token.
  */
 export interface KubeEndpointOverride {
   server?: string;
   /** Base64 PEM bundle of the CA that signed the server's certificate. */
   caData?: string;
-  token: string;
+  token?: string;
 }
 
 export interface Config {

@@ -111,3 +111,20 @@ export class ForbiddenError extends EksflowError {
   readonly status = 403;
   readonly code = 'Forbidden';
 }
+
+/**
+ * A cluster's Kubernetes API refused eksflow's own identity: it has no EKS access entry there (Kubernetes 401), or
+ * RBAC does not let it make the call (403). Not the API caller's doing and not transient: the message names the
+ * principal and the cluster, and the fix (an access entry, RBAC) is the platform team's.
+ */
+export class ClusterAccessError extends EksflowError {
+  override readonly name = 'ClusterAccessError';
+  readonly status = 403;
+  readonly code = 'ClusterAccessDenied';
+  /** What the cluster's API server answered: 401 (no access entry) or 403 (RBAC). */
+  readonly kubernetesStatus: 401 | 403;
+  constructor(message: string, options: { kubernetesStatus: 401 | 403; cause?: unknown; details?: ErrorDetail[] }) {
+    super(message, options);
+    this.kubernetesStatus = options.kubernetesStatus;
+  }
+}

@@ -11,6 +11,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { kubeConfigFor } from '../../shared/adapters/kube/kube-clients';
 import { startControlPlane, type ControlPlane } from './control-plane';
+import { EksAuthenticator } from './eks-authenticator';
 import { kubeconfigYaml } from './kubeconfig';
 import type { NodegroupShape } from './nodes/node-manifest';
 import { NodeSequence, syncNodes } from './nodes/node-sync';
@@ -33,6 +34,11 @@ export interface ClusterFleetOptions {
   /** Per-cluster state goes to `<dir>/<cluster>/` (etcd, certificates), wiped when the cluster goes. */
   dir: string;
   aws: { region: string; endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+  /**
+   * The sandbox's AWS endpoint, which EKS tokens are presigned for and sent to (GetCallerIdentity); default: the
+   * emulator's. The clusters' access entries are always read from the emulator itself.
+   */
+  awsEndpoint?: string;
   binary: string;
   readyAfterSeconds?: number;
   /** Rewritten whenever a cluster's control plane comes or goes: one context per cluster. */
@@ -41,6 +47,11 @@ export interface ClusterFleetOptions {
   currentContext?: string;
   progress: Progress;
   intervalMs?: number;
+  /**
+   * Runs on each new control plane of a cluster (a replaced one too) before the emulator hears it answers, so
+   * before anyone sees the cluster ACTIVE: what EKS or the cluster's creator would have set up there.
+   */
+  prepareCluster?: (name: string, controlPlane: ControlPlane) => Promise<void>;
 }
 
 interface Member {
@@ -75,14 +86,23 @@ export class ClusterFleet {
   /** Control planes being started: stop() waits for them, so none outlives the fleet. */
   private readonly launches = new Set<Promise<void>>();
   private kubeconfigText = '';
+  /** Every cluster's API server authenticates callers through it, as EKS does: tokens and access entries. */
+  readonly authenticator: EksAuthenticator;
 
   constructor(private readonly options: ClusterFleetOptions) {
     this.eks = new EKSClient(options.aws);
     this.intervalMs = options.intervalMs ?? FLEET_POLL_MS;
+    this.authenticator = new EksAuthenticator({
+      awsEndpoint: options.awsEndpoint ?? options.aws.endpoint,
+      emulator: options.aws,
+      controlPlane: (cluster) => this.controlPlane(cluster),
+      onError: options.progress,
+    });
   }
 
   /** Tells the emulator that clusters wait for their control plane here, then starts polling. */
   async start(): Promise<void> {
+    await this.authenticator.start();
     await this.internal('manage', {});
     this.running = true;
     this.loop = this.run();
@@ -94,6 +114,7 @@ export class ClusterFleet {
     await Promise.allSettled(this.launches);
     await Promise.allSettled([...this.members.values()].map((m) => m.controlPlane?.stop()));
     this.members.clear();
+    await this.authenticator.stop();
     this.eks.destroy();
   }
 
@@ -194,11 +215,15 @@ export class ClusterFleet {
           binary: this.options.binary,
           readyAfterSeconds: this.options.readyAfterSeconds,
           nodes: 0,
+          webhooks: this.authenticator.webhooks(name),
         });
         if (this.members.get(name) !== member || !this.running) {
           await controlPlane.stop();
           return;
         }
+        // Before anyone sees the cluster ACTIVE: its access policies act from the first request.
+        await this.authenticator.prepare(name, controlPlane);
+        await this.options.prepareCluster?.(name, controlPlane);
         member.controlPlane = controlPlane;
         member.core = kubeConfigFor(name, controlPlane).makeApiClient(CoreV1Api);
         member.state = 'running';

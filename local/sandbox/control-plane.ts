@@ -5,6 +5,8 @@ import { run, spawnTied, stopTied, type Progress } from './processes';
 
 export interface ControlPlane extends KubeEndpointOverride {
   server: string;
+  /** The static admin token (group system:masters), as `.sandbox/kubeconfig` holds it. */
+  token: string;
   kubeconfig: string;
   /** The process (its tied shell's pid), for measuring; undefined when not ours. */
   pid?: number;
@@ -34,6 +36,11 @@ export interface ControlPlaneOptions {
    * their Nodes are their EKS node groups' (cluster-fleet.ts).
    */
   nodes?: number;
+  /**
+   * EKS's authentication and authorization of the cluster (eks-authenticator.ts): the API server's token webhook
+   * and its authorization webhook after RBAC. Unset: only the static admin token authenticates.
+   */
+  webhooks?: { authenticate: string; authorize: string };
   /** A binary already built (the fleet builds once and starts many). */
   binary?: string;
   timeoutMs?: number;
@@ -56,7 +63,10 @@ export async function startControlPlane(
   const readiness =
     options.readyAfterSeconds === undefined ? [] : ['--ready-after-seconds', String(options.readyAfterSeconds)];
   const nodes = options.nodes === undefined ? [] : ['--nodes', String(options.nodes)];
-  const child = spawnTied(binary, ['--dir', dir, ...readiness, ...nodes]);
+  const webhooks = options.webhooks
+    ? ['--authentication-webhook', options.webhooks.authenticate, '--authorization-webhook', options.webhooks.authorize]
+    : [];
+  const child = spawnTied(binary, ['--dir', dir, ...readiness, ...nodes, ...webhooks]);
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   const ready = await new Promise<{ server: string; caData: string; token: string; kubeconfig: string }>(

@@ -6,6 +6,21 @@ import {
   EKSClient,
 } from '@aws-sdk/client-eks';
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { V1ClusterRoleBinding } from '@kubernetes/client-node';
+import { EksClusterApi } from '../../shared/adapters/aws/eks-cluster-api';
+import { kubeCall, kubeStatus } from '../../shared/adapters/kube/kube-call';
+import { KubeClientFactory } from '../../shared/adapters/kube/kube-clients';
+import { KubeClusterBaseline } from '../../shared/adapters/kube/kube-baseline';
+import { ROLLOUT_RBAC_NAME } from '../../shared/adapters/kube/rollout-rbac';
+import {
+  EKSFLOW_KUBE_GROUP,
+  EKSFLOW_SCALING_KUBE_GROUP,
+  eksflowGroupGrants,
+  type KubeAccess,
+} from '../../shared/domain/clusters/cluster';
+import type { KubeConnection } from '../../shared/ports/kube';
+import { readKubeAccessFunctions } from '../serverless-manifest';
 import type { AwsFixtures } from './aws-fixtures';
 
 export const SANDBOX_CLUSTER = 'sandbox';
@@ -99,4 +114,69 @@ async function ensureNodeRole(aws: AwsClientConfig): Promise<string> {
   } finally {
     iam.destroy();
   }
+}
+
+/** The sandbox's serverless stage: each function's role is `eksflow-<stage>-<region>-<function>` (deploy/iam). */
+const SANDBOX_STAGE = 'dev';
+
+/**
+ * eksflow's roles as the packaged template names them, for the functions serverless.yml gives Kubernetes access
+ * (the sandbox's own config.kubeAccess, filled from the packaged template, takes precedence where it is set).
+ * The account is the emulator's own, as GetCallerIdentity tells it.
+ */
+export async function sandboxKubeAccess(aws: AwsClientConfig, root: string): Promise<KubeAccess> {
+  const sts = new STSClient(aws);
+  try {
+    const { Account } = await sts.send(new GetCallerIdentityCommand({}));
+    const arnOf = (fn: string) => `arn:aws:iam::${Account}:role/eksflow-${SANDBOX_STAGE}-${aws.region}-${fn}`;
+    const functions = readKubeAccessFunctions(root);
+    return {
+      baselinePrincipalArn: arnOf(functions.baseline),
+      rolloutPrincipalArns: functions.rollout.map(arnOf),
+      scalingPrincipalArns: functions.scaling.map(arnOf),
+    };
+  } finally {
+    sts.destroy();
+  }
+}
+
+/**
+ * What a cluster eksflow provisions gives eksflow's roles (provisioning's applyAccess and applyBaseline), on a
+ * sandbox cluster made another way (the `sandbox` cluster, a test's cluster): the baseline role cluster admin, the
+ * rollout roles the `eksflow` group and the scaling roles `eksflow-scaling` (one entry per role), and the RBAC
+ * those groups need. One difference: the rollout group is bound in every namespace (a ClusterRoleBinding), since
+ * such a cluster has no spec listing its namespaces and people roll out wherever they created a Deployment.
+ * Idempotent. `admin` is the cluster's static admin token; `kubeAccess` the sandbox config's when set, else derived
+ * from serverless.yml (sandboxKubeAccess).
+ */
+export async function grantEksflowAccess(
+  aws: AwsClientConfig,
+  cluster: string,
+  admin: KubeConnection,
+  options: { root: string; kubeAccess?: KubeAccess },
+): Promise<void> {
+  const access = options.kubeAccess ?? (await sandboxKubeAccess(aws, options.root));
+  const eks = new EKSClient(aws);
+  try {
+    const clusters = new EksClusterApi(eks);
+    await clusters.grantAccess(cluster, { principalArn: access.baselinePrincipalArn, clusterAdmin: true });
+    for (const grant of eksflowGroupGrants(access)) await clusters.grantAccess(cluster, grant);
+  } finally {
+    eks.destroy();
+  }
+  const kube = new KubeClientFactory({ connect: async () => admin });
+  const baseline = new KubeClusterBaseline(kube);
+  await baseline.ensureRolloutAccess(cluster, EKSFLOW_KUBE_GROUP, []);
+  await baseline.ensureScalingAccess(cluster, EKSFLOW_SCALING_KUBE_GROUP);
+  const { rbac } = await kube.forCluster(cluster);
+  const binding: V1ClusterRoleBinding = {
+    metadata: { name: ROLLOUT_RBAC_NAME, labels: { 'app.kubernetes.io/managed-by': 'eksflow' } },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: ROLLOUT_RBAC_NAME },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: EKSFLOW_KUBE_GROUP }],
+  };
+  await kubeCall(`create clusterrolebinding ${ROLLOUT_RBAC_NAME}`, () =>
+    rbac.createClusterRoleBinding({ body: binding }),
+  ).catch((error) => {
+    if (kubeStatus(error) !== 409) throw error;
+  });
 }

@@ -16,7 +16,7 @@ import type { Progress } from './processes';
 import { ensureUiBundle } from '../../ui/build';
 import { loopbackHosts, newSessionToken, signingForwarder, UI_PREFIX, uiHandler } from '../../ui/serve';
 import type { PrefixHandler } from '../http-server';
-import { ensureSandboxClusterOn, SANDBOX_CLUSTER } from './sandbox-cluster';
+import { ensureSandboxClusterOn, grantEksflowAccess, SANDBOX_CLUSTER } from './sandbox-cluster';
 
 export { SANDBOX_CLUSTER };
 /** The admin identity's keys: the AWS SDK's on the emulator, and the signer of API requests. */
@@ -82,11 +82,17 @@ export async function startStack(options: {
       root,
       dir: path.join(options.dir, 'clusters'),
       aws,
+      // EKS tokens are presigned for the sandbox's AWS endpoint, the gate, and verified there (as STS does).
+      awsEndpoint: gate.endpoint,
       binary,
       readyAfterSeconds,
       kubeconfigPath: path.join(options.dir, 'kubeconfig'),
       currentContext: SANDBOX_CLUSTER,
       progress: options.progress,
+      // The sandbox cluster as eksflow provisions one: its roles' access entries and RBAC (again on a new control plane).
+      prepareCluster: async (name, controlPlane) => {
+        if (name === SANDBOX_CLUSTER) await grantEksflowAccess(aws, name, controlPlane, { root });
+      },
     });
     mkdirSync(options.dir, { recursive: true });
     await fleet.start();
@@ -149,14 +155,14 @@ function envFileText(env: Record<string, string>): string {
     .join('\n')}\n`;
 }
 
-/**
- * Config for the local runtime on the stack: every EKS cluster is reached the AWS way (endpoint and CA
- * from DescribeCluster: its own local control plane), with the local API servers' static token in place
- * of an EKS token; clusters get the emulator's role and subnets unless the request names its own.
- */
 /** Long enough for a TLS handshake with a local control plane on a loaded 2-core machine, short for a test's wait. */
 const SANDBOX_CONNECT_TIMEOUT_MS = 3000;
 
+/**
+ * Config for the local runtime on the stack: every EKS cluster is reached the AWS way (endpoint and CA
+ * from DescribeCluster: its own local control plane) with an EKS token, which the cluster authenticates through
+ * its access entries; clusters get the emulator's role and subnets unless the request names its own.
+ */
 export async function sandboxConfig(stack: Stack, extra: Record<string, string> = {}): Promise<Config> {
   const env = stackEnv(stack);
   Object.assign(process.env, env); // the SDK's default credential chain reads these
@@ -168,7 +174,6 @@ export async function sandboxConfig(stack: Stack, extra: Record<string, string> 
   const packaged = packagedEnvironment(await packagedTemplate(REPO_ROOT), stack.region);
   return {
     ...config,
-    kubeOverrides: { '*': { token: stack.controlPlane.token } },
     clusterDefaults: {
       roleArn: packaged.EKSFLOW_DEFAULT_CLUSTER_ROLE_ARN || fixtures.roleArn,
       subnetIds: fixtures.subnetIds,
@@ -233,8 +238,9 @@ export async function startSandbox(options: {
         {
           name: 'kubernetes',
           check: async () => {
+            // API discovery: any identity the cluster authenticates may read it (system:discovery).
             const { core } = await runtime.container.kube.forCluster(SANDBOX_CLUSTER);
-            await core.listNamespace({ limit: 1 });
+            await core.getAPIResources();
           },
         },
       ],

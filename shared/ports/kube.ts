@@ -10,6 +10,11 @@ export interface KubeConnection {
 
 export interface KubeConnector {
   connect(clusterName: string): Promise<KubeConnection>;
+  /**
+   * The principal (IAM ARN) the cluster's access entry must name for this connection's token, to name it when the
+   * cluster refuses; undefined when the token is no EKS token or the caller cannot be learned.
+   */
+  principal?(clusterName: string): Promise<string | undefined>;
 }
 
 /** Namespaced objects the baseline puts into a cluster. */

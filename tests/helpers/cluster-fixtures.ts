@@ -1,6 +1,7 @@
-import type { KubeClients } from '../../shared/adapters/kube/kube-clients';
+import { KubeClientFactory, type KubeClients } from '../../shared/adapters/kube/kube-clients';
+import { EksKubeConnector } from '../../shared/adapters/kube/kube-connector';
 import { deleteTestCluster } from './clusters';
-import { api, eventually, type TestRuntime } from './stack';
+import { api, eventually, testStack, type TestRuntime } from './stack';
 
 /** Clusters a test file made: each has a control plane process in the sandbox until it is deleted. */
 const made = new Set<string>();
@@ -87,7 +88,17 @@ export async function operationDone(runtime: TestRuntime, operationId: string, t
   );
 }
 
-/** Kubernetes clients of that cluster, reached as eksflow reaches it (its endpoint from DescribeCluster). */
+/**
+ * Kubernetes clients of that cluster at the endpoint eksflow reaches (DescribeCluster's), as its admin (the static
+ * token of `.sandbox/kubeconfig`): what a test checks is there whatever eksflow's own roles may read.
+ */
 export async function kubeOf(runtime: TestRuntime, cluster: string): Promise<KubeClients> {
-  return runtime.container.kube.forCluster(cluster);
+  const noEksTokens = {
+    getToken: () => Promise.reject(new Error('the admin token is used')),
+    principalArn: () => Promise.reject(new Error('the admin token is used')),
+  };
+  const admin = { '*': { token: testStack().controlPlane.token } };
+  return new KubeClientFactory(new EksKubeConnector(runtime.container.clusters, noEksTokens, admin)).forCluster(
+    cluster,
+  );
 }

@@ -12,7 +12,8 @@ import {
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { kubeConfigFor } from '../../shared/adapters/kube/kube-clients';
 import { ensureNetworkAndRole } from '../../local/sandbox/aws-fixtures';
-import { waitForActive } from '../../local/sandbox/sandbox-cluster';
+import { grantEksflowAccess, waitForActive } from '../../local/sandbox/sandbox-cluster';
+import { REPO_ROOT } from '../../local/runtime';
 import { awsClientConfig, eventually, testStack } from './stack';
 
 export const eks = () => new EKSClient(awsClientConfig());
@@ -55,6 +56,20 @@ export async function createTestCluster(name: string, nodegroups: TestNodegroup[
   }
   const wanted = nodegroups.reduce((sum, g) => sum + (g.scalingConfig?.desiredSize ?? 0), 0);
   await waitForNodes(name, wanted);
+}
+
+/**
+ * Gives eksflow's roles on a cluster made directly on the emulator what a cluster eksflow provisions gives them
+ * (access entries, RBAC), as the `sandbox` cluster has them: without it, the cluster refuses eksflow, as EKS would.
+ */
+export async function grantEksflowAccessOn(cluster: string): Promise<void> {
+  const described = (await eks().send(new DescribeClusterCommand({ name: cluster }))).cluster;
+  const admin = {
+    server: described!.endpoint!,
+    caData: described?.certificateAuthority?.data,
+    token: testStack().controlPlane.token,
+  };
+  await grantEksflowAccess(awsClientConfig(), cluster, admin, { root: REPO_ROOT });
 }
 
 /** Waits until the cluster has `count` Nodes (of node groups matching `labelSelector`, if given). */

@@ -21,12 +21,10 @@ import {
   SCALING_RBAC_NAME,
   SCALING_RBAC_RULES,
 } from '../../shared/adapters/kube/rollout-rbac';
-import { EKSFLOW_SCALING_KUBE_GROUP } from '../../shared/domain/clusters/cluster';
+import { EKSFLOW_KUBE_GROUP, EKSFLOW_SCALING_KUBE_GROUP } from '../../shared/domain/clusters/cluster';
 import { kube, testStack, uniqueName } from '../helpers/stack';
 
 const manifestPath = path.resolve(__dirname, '../../deploy/rbac/eksflow-rbac.yaml');
-/** The group eksflow's IAM roles are mapped to by their access entries. */
-const EKSFLOW_GROUP = 'eksflow';
 
 /**
  * deploy/rbac/eksflow-rbac.yaml on the real kube-apiserver (RBAC authorizer): eksflow's group may do exactly
@@ -38,6 +36,9 @@ describe('RBAC manifest for clusters eksflow did not create', () => {
   const authz = config.makeApiClient(AuthorizationV1Api);
   const bound = uniqueName('rbac-bound');
   const other = uniqueName('rbac-other');
+  // The manifest binds the group `eksflow`; the sandbox cluster binds that group itself (as a cluster eksflow
+  // provisions does), so this run binds a group of its own in its place.
+  const kubeGroup = uniqueName('eksflow');
   let clusterRoleName: string;
 
   beforeAll(async () => {
@@ -57,6 +58,7 @@ describe('RBAC manifest for clusters eksflow did not create', () => {
         ...roleBinding,
         metadata: { ...roleBinding.metadata, namespace: bound },
         roleRef: { ...roleBinding.roleRef, name: clusterRoleName },
+        subjects: (roleBinding.subjects ?? []).map((subject) => ({ ...subject, name: kubeGroup })),
       },
     });
   });
@@ -71,7 +73,7 @@ describe('RBAC manifest for clusters eksflow did not create', () => {
       body: {
         spec: {
           user: 'arn:aws:sts::123456789012:assumed-role/eksflow-dev-us-east-1-api/session',
-          groups: [EKSFLOW_GROUP],
+          groups: [kubeGroup],
           resourceAttributes: { verb, group, resource, namespace, name },
         },
       },
@@ -144,11 +146,17 @@ describe('rollout RBAC applied by the provisioning baseline', () => {
 
   it('ships the same rules in deploy/rbac/eksflow-rbac.yaml as the baseline applies', () => {
     // Prepare
-    const [clusterRole] = parseAllDocuments(readFileSync(manifestPath, 'utf8')).map((d) => d.toJS()) as [V1ClusterRole];
+    const [clusterRole, roleBinding] = parseAllDocuments(readFileSync(manifestPath, 'utf8')).map((d) => d.toJS()) as [
+      V1ClusterRole,
+      V1RoleBinding,
+    ];
 
     // Assess
     expect(clusterRole.metadata?.name).toBe(ROLLOUT_RBAC_NAME);
     expect(clusterRole.rules).toEqual(ROLLOUT_RBAC_RULES);
+    expect(roleBinding.subjects).toEqual([
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: EKSFLOW_KUBE_GROUP },
+    ]);
   });
 
   it('binds the group in the given namespaces only, and a second run changes nothing', async () => {

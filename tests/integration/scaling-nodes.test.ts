@@ -1,4 +1,4 @@
-import { createTestCluster, deleteTestCluster, kubeOf, waitForNodes } from '../helpers/clusters';
+import { createTestCluster, deleteTestCluster, grantEksflowAccessOn, kubeOf, waitForNodes } from '../helpers/clusters';
 import { UPDATE_SECONDS_TAG } from '../helpers/nodegroups';
 import { createAlarm, setAlarm } from '../helpers/rollout-fixtures';
 import { api, eventually, startTestRuntime, type TestRuntime, uniqueName } from '../helpers/stack';
@@ -34,6 +34,8 @@ describe('node-group scaling moves the Kubernetes Nodes', () => {
         tags: { [UPDATE_SECONDS_TAG]: '1' },
       },
     ]);
+    // The access entries and RBAC eksflow's roles have on a cluster eksflow provisions (scaling reads pods).
+    await grantEksflowAccessOn(cluster);
   }, 120000);
   afterAll(async () => {
     await deleteTestCluster(cluster);

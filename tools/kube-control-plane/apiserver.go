@@ -20,8 +20,9 @@ import (
 // apiServerArgs mirrors the flags controller-runtime's envtest passes to
 // kube-apiserver (pkg/internal/testing/controlplane/apiserver.go), plus a
 // few that make a single-process test server start faster.
-func apiServerArgs(st *state, etcdURL string, port int, server string) []string {
-	return []string{
+// webhookArgs (webhooks.go) add the authentication and authorization flags.
+func apiServerArgs(st *state, etcdURL string, port int, server string, webhookArgs []string) []string {
+	return append([]string{
 		"--etcd-servers=" + etcdURL,
 		"--cert-dir=" + st.certDir,
 		"--tls-cert-file=" + st.servingCert,
@@ -34,7 +35,6 @@ func apiServerArgs(st *state, etcdURL string, port int, server string) []string 
 		// TaintNodesByCondition taints every new Node not-ready until the node lifecycle controller
 		// sees its kubelet; there is neither here: simulated Nodes are Ready from the start.
 		"--disable-admission-plugins=ServiceAccount,TaintNodesByCondition",
-		"--authorization-mode=RBAC",
 		"--token-auth-file=" + st.tokenFile,
 		"--service-account-issuer=" + server,
 		"--service-account-key-file=" + st.saKey,
@@ -43,7 +43,7 @@ func apiServerArgs(st *state, etcdURL string, port int, server string) []string 
 		"--endpoint-reconciler-type=none",
 		"--enable-priority-and-fairness=false",
 		"--profiling=false",
-	}
+	}, webhookArgs...)
 }
 
 // runAPIServer does what app.NewAPIServerCommand's RunE does, but with our

@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/restmapper"
 	"k8s.io/controller-manager/pkg/informerfactory"
 	"k8s.io/klog/v2"
+	"k8s.io/kubernetes/pkg/controller/clusterroleaggregation"
 	"k8s.io/kubernetes/pkg/controller/deployment"
 	"k8s.io/kubernetes/pkg/controller/garbagecollector"
 	"k8s.io/kubernetes/pkg/controller/namespace"
@@ -90,6 +91,10 @@ func startControllers(ctx context.Context, cfg *rest.Config, nodeCount int, defa
 		return fmt.Errorf("serviceaccount controller: %w", err)
 	}
 
+	// The bootstrap ClusterRoles admin, edit and view have no rules of their own: this controller gathers them
+	// from the system:aggregate-to-* roles (EKS's access policies act as those ClusterRoles).
+	crac := clusterroleaggregation.NewClusterRoleAggregation(factory.Rbac().V1().ClusterRoles(), client.RbacV1())
+
 	sim := newSimulator(client, factory.Core().V1().Pods(), factory.Core().V1().Nodes(), defaultReadyAfter)
 
 	go dc.Run(ctx, 5)
@@ -98,6 +103,7 @@ func startControllers(ctx context.Context, cfg *rest.Config, nodeCount int, defa
 	go gc.Sync(ctx, client.Discovery(), 30*time.Second)
 	go nc.Run(ctx, 5)
 	go sac.Run(ctx, 1)
+	go crac.Run(ctx, 1)
 
 	factory.Start(ctx.Done())
 	metaFactory.Start(ctx.Done())
@@ -107,11 +113,28 @@ func startControllers(ctx context.Context, cfg *rest.Config, nodeCount int, defa
 			return fmt.Errorf("informer for %v did not sync", typ)
 		}
 	}
+	if err := waitAggregated(ctx, client, "admin", "edit", "view"); err != nil {
+		return err
+	}
 	if err := sim.createNodes(ctx, nodeCount); err != nil {
 		return fmt.Errorf("nodes: %w", err)
 	}
 	go sim.run(ctx, 4)
 	return startScheduler(ctx, client)
+}
+
+// waitAggregated returns once each aggregated ClusterRole has rules, so that
+// they grant what they should from the ready line on.
+func waitAggregated(ctx context.Context, client kubernetes.Interface, names ...string) error {
+	return wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
+		for _, name := range names {
+			role, err := client.RbacV1().ClusterRoles().Get(ctx, name, metav1.GetOptions{})
+			if err != nil || len(role.Rules) == 0 {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
 }
 
 // fastPodsClient wraps a clientset for the namespace controller. Its pod

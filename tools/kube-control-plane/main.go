@@ -48,6 +48,12 @@ func run() error {
 	exitOnStdinClose := fs.Bool("exit-on-stdin-close", false, "shut down when standard input is closed (EOF)")
 	readyAfterSeconds := fs.String("ready-after-seconds", "0",
 		"seconds (fractions allowed) from a pod's start until it is Ready, for pods without the "+readyAfterAnnotation+" annotation")
+	authenticateURL := fs.String("authentication-webhook", "",
+		"URL of a token webhook (TokenReview v1) that authenticates bearer tokens other than --token (EKS: aws-iam-authenticator)")
+	authorizeURL := fs.String("authorization-webhook", "",
+		"URL of an authorization webhook (SubjectAccessReview v1) asked after RBAC (EKS: access policies); authorization mode RBAC,Webhook")
+	webhookCacheTTL := fs.Duration("webhook-cache-ttl", 2*time.Second,
+		"how long the apiserver keeps a webhook's answer, allowed or not")
 	verbose := fs.Bool("verbose", false, "log info-level messages of etcd/apiserver/controllers to stderr (default: errors only)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if err == pflag.ErrHelp {
@@ -111,6 +117,16 @@ func run() error {
 		return err
 	}
 
+	// Before etcd starts, so that a bad webhook URL fails at once.
+	webhookArgs, err := webhooks{
+		authenticateURL: *authenticateURL,
+		authorizeURL:    *authorizeURL,
+		cacheTTL:        *webhookCacheTTL,
+	}.apiServerArgs(absDir)
+	if err != nil {
+		return err
+	}
+
 	// etcd.
 	etcdSrv, etcdURL, err := startEtcd(filepath.Join(absDir, "etcd"), *verbose)
 	if err != nil {
@@ -124,7 +140,7 @@ func run() error {
 	apiCtx, apiCancel := context.WithCancel(context.Background())
 	defer apiCancel()
 	go func() {
-		apiErr <- runAPIServer(apiCtx, apiServerArgs(st, etcdURL, apiPort, server))
+		apiErr <- runAPIServer(apiCtx, apiServerArgs(st, etcdURL, apiPort, server, webhookArgs))
 	}()
 	// The apiserver is stopped with its own context so that etcd outlives it.
 	go func() {

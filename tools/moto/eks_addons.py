@@ -5,7 +5,8 @@ A small in-memory model of what real EKS answers, enough for eksflow's provision
 - add-ons: Create/Describe/List/Update/DeleteAddon and DescribeAddonVersions. An add-on is CREATING (or
   UPDATING, DELETING) for a moment, then ACTIVE (or gone), as in EKS. Versions come from a small fixed
   catalogue; a version not compatible with the cluster's Kubernetes version is refused as EKS refuses it.
-- access entries: Create/Describe/List/DeleteAccessEntry, Associate/Disassociate/ListAssociatedAccessPolicies.
+- access entries: Create/Describe/List/DeleteAccessEntry, Associate/Disassociate/ListAssociatedAccessPolicies;
+  EKS's default username, and its reserved Kubernetes names refused (the sandbox's clusters authenticate with them).
 - UpdateClusterConfig answers with an update (moto answers with the cluster), and DescribeUpdate knows those
   updates; a DescribeUpdate for an update id it did not issue goes on to the next extension, then moto.
 
@@ -46,6 +47,9 @@ ADDON_CATALOGUE: dict[str, list[tuple[str, str, str]]] = {
     "aws-ebs-csi-driver": [("v1.44.0-eksbuild.1", "1.25", "1.34")],
     "metrics-server": [("v0.7.2-eksbuild.3", "1.25", "1.34")],
 }
+
+# Kubernetes names EKS keeps for itself (its own users and groups, the system's): refused in an access entry.
+RESERVED_KUBE_PREFIXES = ("system:", "eks:", "aws:", "amazon:", "iam:")
 
 _lock = threading.Lock()
 # (region, cluster name) -> {"generation": cluster createdAt, "addons": {...}, "access": {...}}
@@ -257,15 +261,19 @@ def _access(
                 return _error(start_response, 400, "InvalidParameterException", "principalArn must be an IAM ARN")
             if principal in entries:
                 return _error(start_response, 409, "ResourceInUseException", "The specified access entry resource is already in use on this cluster.")
+            groups = body.get("kubernetesGroups") or []
+            reserved = [name for name in [body.get("username") or "", *groups] if name.startswith(RESERVED_KUBE_PREFIXES)]
+            if reserved:
+                return _error(start_response, 400, "InvalidParameterException", f"{reserved[0]}: usernames and kubernetesGroups may not start with {', '.join(RESERVED_KUBE_PREFIXES)}")
             entries[principal] = {
                 "clusterName": cluster_name,
                 "principalArn": principal,
-                "kubernetesGroups": body.get("kubernetesGroups") or [],
+                "kubernetesGroups": groups,
                 "accessEntryArn": f"arn:aws:eks:{_region(environ)}:{ACCOUNT}:access-entry/{cluster_name}/{uuid.uuid4()}",
                 "createdAt": time.time(),
                 "modifiedAt": time.time(),
                 "tags": body.get("tags") or {},
-                "username": principal,
+                "username": body.get("username") or _default_username(principal),
                 "type": body.get("type") or "STANDARD",
                 "_policies": {},
             }
@@ -306,6 +314,15 @@ def _access(
                 policies.pop(rest[1], None)
                 return _respond(start_response, 200, {})
     return _error(start_response, 400, "InvalidRequestException", "unsupported access entry request")
+
+
+def _default_username(principal: str) -> str:
+    """EKS's username for an entry that names none: a role's sessions by session name, a user by its ARN."""
+    role = re.match(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/(?:.*/)?([^/]+)$", principal)
+    if role:
+        partition, account, name = role.groups()
+        return f"arn:{partition}:sts::{account}:assumed-role/{name}/{{{{SessionName}}}}"
+    return principal
 
 
 def _new_update(kind: str, params: list[dict[str, str]]) -> dict[str, Any]:

@@ -60,6 +60,7 @@ SERIALIZED_DYNAMODB = Extension(
 import eks_addons  # noqa: E402  (next to this file, like this module)
 from eks_cluster_lifecycle import EKS_CLUSTER_LIFECYCLE  # noqa: E402
 from eks_nodegroup_updates import EKS_NODEGROUP_UPDATES  # noqa: E402
+from sts_presigned import STS_PRESIGNED  # noqa: E402
 
 EKS_ADDONS_AND_ACCESS = Extension(
     name="eks-addons-access", why=eks_addons.__doc__ or "", claims=eks_addons.claims, handle=eks_addons.handle
@@ -71,6 +72,7 @@ EXTENSIONS: tuple[Extension, ...] = (
     EKS_CLUSTER_LIFECYCLE,
     EKS_ADDONS_AND_ACCESS,
     EKS_NODEGROUP_UPDATES,
+    STS_PRESIGNED,
 )
 
 

@@ -1,6 +1,5 @@
 import { FIELD_MANAGER, type Manifest, namespaceManifests } from '../../domain/clusters/baseline';
 import type { NamespaceSpec } from '../../domain/clusters/cluster';
-import { TransientError } from '../../errors';
 import type { ClusterBaseline } from '../../ports/kube';
 import { kubeCall, kubeStatus } from './kube-call';
 import type { KubeClientFactory, KubeClients } from './kube-clients';
@@ -28,13 +27,13 @@ export class KubeClusterBaseline implements ClusterBaseline {
       // words (LimitRange `default` is `_default`, NetworkPolicy `from` is `_from`): a wire manifest goes
       // through its model first, or those fields would be dropped without a word.
       const model = ObjectSerializer.deserialize(manifest, `V1${manifest.kind}`, '');
-      await refusedIsTransient(`apply ${describe(manifest)}`, () =>
+      await kubeCall(`apply ${describe(manifest)}`, () =>
         // force: eksflow owns these fields; another manager's edit of them is taken back (the spec is the truth).
         objects.patch(model, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply),
       );
     }
     for (const manifest of remove) {
-      await refusedIsTransient(`delete ${describe(manifest)}`, () => objects.delete(manifest)).catch((error) => {
+      await kubeCall(`delete ${describe(manifest)}`, () => objects.delete(manifest)).catch((error) => {
         if (kubeStatus(error) !== 404) throw error;
       });
     }
@@ -112,36 +111,16 @@ async function namespaceExists(core: KubeClients['core'], name: string): Promise
   }
 }
 
-/** As createUnlessExists: a refusal right after the access entries were granted is worth a retry. */
-async function refusedIsTransient<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await kubeCall(what, call);
-  } catch (error) {
-    const status = kubeStatus(error);
-    if (status === 401 || status === 403)
-      throw new TransientError(`${what}: refused (${status}); eksflow's access entry may not be in effect yet`, {
-        cause: error,
-      });
-    throw error;
-  }
-}
-
 /**
- * Creates an object; 409 means it exists (a re-run step). The baseline runs right after this step granted
- * eksflow's access entries, which EKS takes seconds to apply: a 401/403 then is worth the workflow's retry.
+ * Creates an object; 409 means it exists (a re-run step). A refusal (ClusterAccessError, named by the clients'
+ * middleware) is thrown as is: the provisioning step judges whether its access entries may still be propagating.
  */
 async function createUnlessExists(what: string, create: () => Promise<unknown>): Promise<'created' | 'exists'> {
   try {
     await kubeCall(what, create);
     return 'created';
   } catch (error) {
-    const status = kubeStatus(error);
-    if (status === 409) return 'exists';
-    if (status === 401 || status === 403) {
-      throw new TransientError(`${what}: refused (${status}); eksflow's access entry may not be in effect yet`, {
-        cause: error,
-      });
-    }
+    if (kubeStatus(error) === 409) return 'exists';
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-import { ThrottledError, TransientError } from '../../errors';
+import { ClusterAccessError, ThrottledError, TransientError } from '../../errors';
 import { isTransientNetworkError, type RetryOptions, withRetry } from '../../retry';
 
 /**
@@ -15,8 +15,9 @@ export const KUBE_REQUEST_TIMEOUT_MS = 10_000;
  */
 export const KUBE_CALL_BUDGET_MS = 25_000;
 
-/** HTTP status of a client-node ApiException (or undefined for network errors). */
+/** HTTP status of a client-node ApiException, or of a refusal the clients named (undefined for network errors). */
 export function kubeStatus(error: unknown): number | undefined {
+  if (error instanceof ClusterAccessError) return error.kubernetesStatus;
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === 'number' ? code : undefined;
 }

@@ -7,7 +7,9 @@ import type {
   KubernetesObjectApi,
   Middleware,
   RbacAuthorizationV1Api,
+  ResponseContext,
 } from '@kubernetes/client-node';
+import { ClusterAccessError } from '../../errors';
 import type { KubeConnection, KubeConnector } from '../../ports/kube';
 import type { NetworkPath } from '../../ports/network';
 import { CONNECT_TIMEOUT_MS, type ConnectOptions, guardConnections } from '../net/connect-guard';
@@ -61,6 +63,39 @@ export function requestTimeout(timeoutMs: number): Middleware {
 }
 
 /**
+ * Turns the cluster's refusal of eksflow's identity into a ClusterAccessError naming the principal and the cluster:
+ * 401 (EKS knows no access entry for it) and 403 (RBAC forbids the call, the API server's message says which).
+ */
+export function refusals(cluster: string, principal: () => Promise<string | undefined>): Middleware {
+  return {
+    pre: async (context) => context,
+    post: async (response) => {
+      const status = response.httpStatusCode;
+      if (status !== 401 && status !== 403) return response;
+      const who = (await principal()) ?? "eksflow's identity";
+      const said = await statusMessage(response);
+      const reason =
+        status === 401
+          ? `no EKS access entry for ${who} on cluster ${cluster} (Kubernetes answered 401)`
+          : `Kubernetes RBAC on cluster ${cluster} does not let ${who} do this (403: ${said})`;
+      throw new ClusterAccessError(`cluster ${cluster} refused ${who}: ${reason}`, {
+        kubernetesStatus: status,
+        details: [{ field: 'cluster', reason }],
+      });
+    },
+  };
+}
+
+async function statusMessage(response: ResponseContext): Promise<string> {
+  const body = await response.body.text().catch(() => '');
+  try {
+    return (JSON.parse(body) as { message?: string }).message ?? body;
+  } catch {
+    return body;
+  }
+}
+
+/**
  * Gives every connection a connect timeout (a dropped connect otherwise waits for the whole request timeout,
  * and the error names no endpoint). The config has just set the request's agent (a new one per request).
  */
@@ -77,13 +112,14 @@ export function connectTimeout(options: ConnectOptions): Middleware {
 
 /**
  * What `KubeConfig.makeApiClient` builds (same server, same authentication: the config applies token,
- * CA and agent to each request), plus the request and connect timeouts.
+ * CA and agent to each request), plus the request and connect timeouts and any other middleware.
  */
 export function kubeApiClient<T extends ApiType>(
   config: KubeConfig,
   api: ApiConstructor<T>,
   timeoutMs = KUBE_REQUEST_TIMEOUT_MS,
   connect: ConnectOptions = { timeoutMs: CONNECT_TIMEOUT_MS },
+  middleware: Middleware[] = [],
 ): T {
   const cluster = config.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
@@ -92,7 +128,7 @@ export function kubeApiClient<T extends ApiType>(
     createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
       authMethods: { default: config },
-      promiseMiddleware: [requestTimeout(timeoutMs), connectTimeout(connect)],
+      promiseMiddleware: [requestTimeout(timeoutMs), connectTimeout(connect), ...middleware],
     }),
   );
 }
@@ -119,11 +155,12 @@ export class KubeClientFactory {
     const config = kubeConfigFor(cluster, connection);
     const { CoreV1Api, AppsV1Api, RbacAuthorizationV1Api, KubernetesObjectApi } = clientNode();
     const connect = { timeoutMs: this.network.connectTimeoutMs, via };
+    const refused = [refusals(cluster, async () => this.connector.principal?.(cluster))];
     const clients = {
-      core: kubeApiClient(config, CoreV1Api, this.requestTimeoutMs, connect),
-      apps: kubeApiClient(config, AppsV1Api, this.requestTimeoutMs, connect),
-      rbac: kubeApiClient(config, RbacAuthorizationV1Api, this.requestTimeoutMs, connect),
-      objects: kubeApiClient(config, KubernetesObjectApi, this.requestTimeoutMs, connect),
+      core: kubeApiClient(config, CoreV1Api, this.requestTimeoutMs, connect, refused),
+      apps: kubeApiClient(config, AppsV1Api, this.requestTimeoutMs, connect, refused),
+      rbac: kubeApiClient(config, RbacAuthorizationV1Api, this.requestTimeoutMs, connect, refused),
+      objects: kubeApiClient(config, KubernetesObjectApi, this.requestTimeoutMs, connect, refused),
     };
     this.cache.set(cluster, { key, clients });
     return clients;

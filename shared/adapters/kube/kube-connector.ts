@@ -14,8 +14,8 @@ export const CLUSTER_EXISTS_TTL_MS = 10_000;
  * Reaches a cluster the way AWS does: endpoint and CA from DescribeCluster, an EKS bearer token.
  * An override with a `server` points a cluster at a fixed server instead (a fault proxy in tests). An
  * override for the cluster's own name is trusted as is; the wildcard `*` still requires the EKS cluster
- * to exist, so a rollout on a cluster nobody created is a 404. An override with only a token (the
- * sandbox) keeps DescribeCluster's endpoint and CA and replaces the EKS token.
+ * to exist, so a rollout on a cluster nobody created is a 404. An override's `token` replaces the EKS token
+ * (a server that takes a static token); without one, the EKS token goes to the overridden server too.
  */
 export class EksKubeConnector implements KubeConnector {
   /** Cluster name → when its existence was last confirmed (absence is never cached: a new cluster works at once). */
@@ -23,26 +23,35 @@ export class EksKubeConnector implements KubeConnector {
 
   constructor(
     private readonly clusters: Pick<ClusterApi, 'describeCluster'>,
-    private readonly tokens: Pick<EksTokenProvider, 'getToken'>,
+    private readonly tokens: Pick<EksTokenProvider, 'getToken' | 'principalArn'>,
     private readonly overrides: Record<string, KubeEndpointOverride> = {},
     private readonly clock: () => number = Date.now,
   ) {}
 
   async connect(clusterName: string): Promise<KubeConnection> {
     const exact = this.overrides[clusterName];
-    if (exact?.server) return connectionOf(exact, exact.server);
+    if (exact?.server) return { server: exact.server, caData: exact.caData, token: await this.tokenFor(clusterName) };
     const wildcard = this.overrides['*'];
     if (wildcard?.server) {
       await this.ensureExists(clusterName);
-      return connectionOf(wildcard, wildcard.server);
+      return { server: wildcard.server, caData: wildcard.caData, token: await this.tokenFor(clusterName) };
     }
     const cluster = await this.clusters.describeCluster(clusterName);
     if (!cluster) throw notFound(clusterName);
     if (!cluster.endpoint)
       throw new DependencyError(`cluster ${clusterName} has no API endpoint yet (status ${cluster.status})`);
-    // A token-only override (the sandbox: its API servers take a static token, not an EKS one).
-    const token = (exact ?? wildcard)?.token ?? (await this.tokens.getToken(clusterName)).token;
-    return { server: cluster.endpoint, caData: cluster.caData, token };
+    return { server: cluster.endpoint, caData: cluster.caData, token: await this.tokenFor(clusterName) };
+  }
+
+  /** The override's fixed token, if it names one; else an EKS token for the cluster. */
+  private async tokenFor(clusterName: string): Promise<string> {
+    const fixed = (this.overrides[clusterName] ?? this.overrides['*'])?.token;
+    return fixed ?? (await this.tokens.getToken(clusterName)).token;
+  }
+
+  async principal(clusterName: string): Promise<string | undefined> {
+    if ((this.overrides[clusterName] ?? this.overrides['*'])?.token) return undefined;
+    return this.tokens.principalArn(clusterName).catch(() => undefined);
   }
 
   private async ensureExists(clusterName: string): Promise<void> {
@@ -54,10 +63,6 @@ export class EksKubeConnector implements KubeConnector {
     }
     this.confirmed.set(clusterName, this.clock());
   }
-}
-
-function connectionOf(override: KubeEndpointOverride, server: string): KubeConnection {
-  return { server, caData: override.caData, token: override.token };
 }
 
 /** Names the `cluster` field, so `POST /rollouts` answers a 404 that says which input was wrong. */

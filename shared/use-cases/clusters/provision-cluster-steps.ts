@@ -21,7 +21,7 @@ import {
   withStep,
   withWarning,
 } from '../../domain/operation';
-import { DependencyError, TransientError } from '../../errors';
+import { ClusterAccessError, DependencyError, TransientError } from '../../errors';
 import { type ClusterDeps, POLL_CEILING_SECONDS } from './cluster-deps';
 import { observeCluster } from './observe-cluster';
 import { publishOperationEnd } from './operation-events';
@@ -165,8 +165,35 @@ export async function applyAccess(deps: ClusterDeps, input: ProvisionClusterInpu
   await recordStep(deps, input.operationId, 'AccessApplied', `${input.spec.access.length} access entries`);
 }
 
+/**
+ * How long after eksflow granted its access entries (the AccessApplied step) a cluster's refusal is taken for EKS
+ * still applying them, and retried by the workflow. Why: EKS applies a new entry within seconds; two minutes is
+ * far beyond that, and well within the workflow's retries. Later, the refusal fails the step naming the entry.
+ */
+export const ACCESS_PROPAGATION_SECONDS = 120;
+
 /** Namespaces with their quota, limits and network policy, by server-side apply; then the digest tag. */
 export async function applyBaseline(deps: ClusterDeps, input: ProvisionClusterInput): Promise<void> {
+  try {
+    await applyBaselineObjects(deps, input);
+  } catch (error) {
+    throw await refusalJustAfterGrant(deps, input.operationId, error);
+  }
+}
+
+/** A ClusterAccessError within ACCESS_PROPAGATION_SECONDS of the AccessApplied step becomes a TransientError. */
+async function refusalJustAfterGrant(deps: ClusterDeps, operationId: string, error: unknown): Promise<unknown> {
+  if (!(error instanceof ClusterAccessError)) return error;
+  const granted = (await deps.operations.get(operationId))?.steps.find((s) => s.name === 'AccessApplied')?.at;
+  const seconds = granted === undefined ? undefined : (deps.now().getTime() - Date.parse(granted)) / 1000;
+  if (seconds === undefined || seconds >= ACCESS_PROPAGATION_SECONDS) return error;
+  return new TransientError(
+    `${error.message}; eksflow granted its access entries ${Math.round(seconds)} s ago and EKS may not apply them yet`,
+    { cause: error, details: error.details },
+  );
+}
+
+async function applyBaselineObjects(deps: ClusterDeps, input: ProvisionClusterInput): Promise<void> {
   const cluster = input.spec.name;
   await deps.baseline.ensureNamespace(cluster, SYSTEM_NAMESPACE, MANAGED_BY_LABELS);
   for (const namespace of input.spec.namespaces) {

@@ -26,7 +26,7 @@ function expectedSignature(url: URL, cluster: string, secret: string, payloadHas
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
     .join('&');
-  const canonicalHeaders = `host:${url.hostname}\nx-k8s-aws-id:${cluster}\n`;
+  const canonicalHeaders = `host:${url.host}\nx-k8s-aws-id:${cluster}\n`;
   const canonicalRequest = ['GET', '/', canonicalQuery, canonicalHeaders, 'host;x-k8s-aws-id', payloadHash].join('\n');
   const amzDate = url.searchParams.get('X-Amz-Date')!;
   const day = amzDate.slice(0, 8);
@@ -46,6 +46,21 @@ function expectedSignature(url: URL, cluster: string, secret: string, payloadHas
 }
 
 describe('presignEksToken', () => {
+  it('presigns for the configured AWS endpoint (the sandbox), its host and port signed', async () => {
+    // Prepare
+    const endpoint = 'http://127.0.0.1:4566';
+
+    // Act
+    const { token } = await presignEksToken('prod-eu', region, credentials, signingDate, { endpoint });
+
+    // Assess
+    const url = decodeToken(token);
+    expect(url.origin).toBe(endpoint);
+    expect(url.searchParams.get('X-Amz-Signature')).toBe(
+      expectedSignature(url, 'prod-eu', credentials.secretAccessKey, EMPTY_BODY_SHA256),
+    );
+  });
+
   it('makes a k8s-aws-v1 token: base64url without padding of a presigned STS GetCallerIdentity URL', async () => {
     // Prepare
     const cluster = 'prod-eu';

@@ -1,6 +1,6 @@
 import { KubeClientFactory } from '../../../../../shared/adapters/kube/kube-clients';
-import { kubeCall } from '../../../../../shared/adapters/kube/kube-call';
-import { ThrottledError, TransientError } from '../../../../../shared/errors';
+import { kubeCall, kubeStatus } from '../../../../../shared/adapters/kube/kube-call';
+import { ClusterAccessError, ThrottledError, TransientError } from '../../../../../shared/errors';
 import { type Reply, type ScriptedServer, startScriptedServer } from '../../../../helpers/scripted-https-server';
 
 /** Short enough to keep the tests quick, long enough for a loaded machine to answer a local request. */
@@ -95,7 +95,7 @@ describe('Kubernetes calls against a server that misbehaves', () => {
     expect(server?.requests).toHaveLength(5);
   });
 
-  it.each([404, 409, 403])('hands a %d back at once, unchanged, for the caller to judge', async (status) => {
+  it.each([404, 409])('hands a %d back at once, unchanged, for the caller to judge', async (status) => {
     // Act
     const error = await readNamespaceThrough([{ status }]);
 
@@ -103,6 +103,33 @@ describe('Kubernetes calls against a server that misbehaves', () => {
     expect(error).toMatchObject({ code: status });
     expect(error).not.toBeInstanceOf(TransientError);
     expect(server?.requests).toHaveLength(1);
+  });
+
+  it.each([
+    [401, 'no EKS access entry for arn:aws:iam::111122223333:role/eksflow-dev-us-east-1-api on cluster test'],
+    [
+      403,
+      'does not let arn:aws:iam::111122223333:role/eksflow-dev-us-east-1-api do this (403: namespaces is forbidden)',
+    ],
+  ])('turns a %d into a ClusterAccessError naming the principal and the cluster, at once', async (status, reason) => {
+    // Prepare
+    server = await startScriptedServer([{ status, body: { kind: 'Status', message: 'namespaces is forbidden' } }]);
+    const { url, caData } = server;
+    const clients = new KubeClientFactory({
+      connect: async () => ({ server: url, caData, token: 't' }),
+      principal: async () => 'arn:aws:iam::111122223333:role/eksflow-dev-us-east-1-api',
+    });
+    const { core } = await clients.forCluster('test');
+
+    // Act
+    const error = await kubeCall('read namespace', () => core.readNamespace({ name: 'team-a' })).catch((e) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(ClusterAccessError);
+    expect(kubeStatus(error)).toBe(status);
+    expect(error.message).toContain(reason);
+    expect(error.details).toEqual([{ field: 'cluster', reason: expect.stringContaining(reason) }]);
+    expect(server.requests).toHaveLength(1);
   });
 
   it('retries a refused connection and ends with a TransientError naming ECONNREFUSED', async () => {

@@ -18,6 +18,7 @@ function clusters(
 
 const tokens = {
   getToken: jest.fn(async (cluster: string) => ({ token: `k8s-aws-v1.token-for-${cluster}`, expiresAt: new Date() })),
+  principalArn: jest.fn(async () => 'arn:aws:iam::111122223333:role/eksflow-dev-us-east-1-api'),
 };
 
 describe('EksKubeConnector', () => {
@@ -152,6 +153,39 @@ describe('EksKubeConnector', () => {
       // Assess
       await expect(unknown).rejects.toBeInstanceOf(NotFoundError);
       await expect(creating).rejects.toBeInstanceOf(DependencyError);
+    });
+  });
+
+  it('names the principal behind its EKS tokens, and none behind a static token or when STS cannot say', async () => {
+    // Prepare
+    const api = clusters({ endpoint: 'https://x' });
+    const failing = { ...tokens, principalArn: jest.fn(async () => Promise.reject(new Error('no network'))) };
+
+    // Act
+    const named = await new EksKubeConnector(api, tokens).principal('prod');
+    const staticToken = await new EksKubeConnector(api, tokens, { '*': { token: 'static' } }).principal('prod');
+    const unknown = await new EksKubeConnector(api, failing).principal('prod');
+
+    // Assess
+    expect(named).toBe('arn:aws:iam::111122223333:role/eksflow-dev-us-east-1-api');
+    expect(staticToken).toBeUndefined();
+    expect(unknown).toBeUndefined();
+  });
+
+  it('sends its EKS token to an overridden server that names no token (a fault proxy in front of EKS)', async () => {
+    // Prepare
+    const connector = new EksKubeConnector(clusters({ endpoint: 'https://x' }), tokens, {
+      '*': { server: 'http://127.0.0.1:9999' },
+    });
+
+    // Act
+    const connection = await connector.connect('prod');
+
+    // Assess
+    expect(connection).toEqual({
+      server: 'http://127.0.0.1:9999',
+      caData: undefined,
+      token: 'k8s-aws-v1.token-for-prod',
     });
   });
 });
