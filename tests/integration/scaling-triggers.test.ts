@@ -1,4 +1,7 @@
-import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateScheduleGroupCommand, GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { functionRoles, packagedTemplate } from '../../tools/aws-gate/packaged-roles';
+import { REPO_ROOT } from '../../local/runtime';
 import { SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
 import { deployedScheduleName } from '../../shared/adapters/aws/eventbridge-scheduler';
 import { alarmStateChange } from '../helpers/chaos-events';
@@ -9,14 +12,25 @@ import { api, apiAs, awsClientConfig, eventually, startTestRuntime, type TestRun
 /** Issue 10 items 2, 3 and 5: schedules (sandbox clock, EventBridge Scheduler) and alarm policies. */
 describe('node-group scaling on schedules and alarms', () => {
   let runtime: TestRuntime;
+  /** The schedule group the packaged API function deploys schedules into (the stack creates it). */
+  let group: string;
   beforeAll(async () => {
-    runtime = await startTestRuntime({
-      env: {
-        EKSFLOW_SCHEDULER_TARGET_ARN: 'arn:aws:lambda:us-east-1:000000000000:function:eksflow-scheduledScale',
-        EKSFLOW_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/eksflow-scheduler',
-      },
-    });
-  }, 60000);
+    // The scheduler settings the packaged API function gets (target, role, group, dead-letter queue), and the
+    // group and queue the stack would have created, made directly on the emulator.
+    const api = functionRoles(await packagedTemplate(REPO_ROOT), { region: 'us-east-1', tableName: 'unused' }).find(
+      (role) => role.functionName === 'api',
+    );
+    const env = Object.fromEntries(
+      Object.entries(api?.environment ?? {}).filter(([key]) => key.startsWith('EKSFLOW_SCHEDULER_')),
+    );
+    group = env.EKSFLOW_SCHEDULER_GROUP;
+    await new SchedulerClient(awsClientConfig())
+      .send(new CreateScheduleGroupCommand({ Name: group }))
+      .catch((error) => (error.name === 'ConflictException' ? undefined : Promise.reject(error)));
+    const dlq = env.EKSFLOW_SCHEDULER_DLQ_ARN.split(':').pop();
+    await new SQSClient(awsClientConfig()).send(new CreateQueueCommand({ QueueName: dlq }));
+    runtime = await startTestRuntime({ env });
+  }, 120000);
   afterAll(async () => runtime?.close());
 
   const path = (ng: NodegroupFixture, rest = '') => `/clusters/${ng.cluster}/nodegroups/${ng.name}${rest}`;
@@ -85,10 +99,10 @@ describe('node-group scaling on schedules and alarms', () => {
       timezone: 'Europe/Berlin',
       desiredSize: 4,
     });
-    const deployed = await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: 'default' }));
+    const deployed = await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: group }));
     const listed = await api(runtime, 'GET', path(ng, '/schedules'));
     const deleted = await api(runtime, 'DELETE', path(ng, '/schedules/weekday-morning'));
-    const gone = await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: 'default' })).catch((e) => e);
+    const gone = await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: group })).catch((e) => e);
 
     // Assess
     expect(created.status).toBe(201);
