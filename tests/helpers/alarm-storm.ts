@@ -6,6 +6,7 @@ import { createAlarm, getRollout, setAlarm, waitForRollout } from './rollout-fix
 import {
   api,
   awsClientConfig,
+  gateClientConfig,
   eventually,
   kube,
   stackFetch,
@@ -38,11 +39,11 @@ export interface StormFigures {
 }
 
 /**
- * The local runtime with its alarm reads metered: eksflow's DescribeAlarms requests are counted and held to
- * the quota AWS documents (9 a second for the account), throttled ones answered as CloudWatch would.
+ * The local runtime with its alarm reads metered: eksflow's DescribeAlarms requests go through the sandbox's AWS
+ * gate, which holds them to the quota AWS documents (9 a second for the account), and are counted here.
  */
 export async function startMeteredRuntime(): Promise<{ runtime: TestRuntime; describeAlarms: DescribeAlarmsMeter }> {
-  const client = new CloudWatchClient(awsClientConfig());
+  const client = new CloudWatchClient(gateClientConfig());
   const describeAlarms = meterDescribeAlarms(client);
   const runtime = await startTestRuntime({ containerOverrides: { alarms: new CloudWatchAlarmStates(client) } });
   return { runtime, describeAlarms };
