@@ -173,11 +173,28 @@ function roleOf(template: CfnTemplate, resolve: (value: unknown) => unknown, ref
   return {
     roleName: String(resolve({ Ref: roleId })),
     roleArn: String(resolve({ 'Fn::GetAtt': [roleId, 'Arn'] })),
-    policies: (role.Properties?.Policies ?? []).map((p: any) => ({
-      name: String(p.PolicyName),
-      document: resolve(p.PolicyDocument) as PolicyDocument,
-    })),
+    policies: [
+      ...(role.Properties?.Policies ?? []).map((p: any) => ({
+        name: String(p.PolicyName),
+        document: resolve(p.PolicyDocument) as PolicyDocument,
+      })),
+      ...attachedPolicies(template, resolve, roleId),
+    ],
   };
+}
+
+/**
+ * The policies written as resources of their own that name the role (`AWS::IAM::Policy` and customer-managed
+ * `AWS::IAM::ManagedPolicy` with `Roles: [{Ref: <role>}]`): IAM evaluates them with its inline ones.
+ */
+function attachedPolicies(template: CfnTemplate, resolve: (value: unknown) => unknown, roleId: string) {
+  return Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy')
+    .filter(([, r]) => (r.Properties?.Roles ?? []).some((ref: any) => ref?.Ref === roleId))
+    .map(([id, r]) => ({
+      name: String(r.Properties?.PolicyName ?? r.Properties?.ManagedPolicyName ?? id),
+      document: resolve(r.Properties?.PolicyDocument) as PolicyDocument,
+    }));
 }
 
 /** The environment the packaged functions share (the provisioning's first step's, which names the most). */

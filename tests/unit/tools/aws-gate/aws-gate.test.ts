@@ -310,6 +310,15 @@ describe('the AWS gate: packaged roles', () => {
             ],
           },
         },
+        // A policy of its own that names the role: IAM evaluates it with the role's inline ones.
+        ScaleCheckExtraPolicy: {
+          Type: 'AWS::IAM::Policy',
+          Properties: {
+            PolicyName: 'scale-check-extra',
+            Roles: [{ Ref: 'ScaleCheckRole' }],
+            PolicyDocument: { Statement: [{ Effect: 'Allow', Action: ['eks:DescribeNodegroup'], Resource: '*' }] },
+          },
+        },
         ScaleCheckLambdaFunction: {
           Type: 'AWS::Lambda::Function',
           Properties: {
@@ -337,6 +346,10 @@ describe('the AWS gate: packaged roles', () => {
         Resource: 'arn:aws:dynamodb:us-east-1:000000000000:table/eksflow-test-1/index/gsi1',
       },
       { Effect: 'Allow', Action: ['eks:DescribeUpdate'], Resource: 'arn:aws:eks:us-east-1:000000000000:cluster/*' },
+    ]);
+    expect(role.policies.map((p) => p.name)).toEqual(['scaleCheck', 'scale-check-extra']);
+    expect(role.policies[1].document.Statement).toEqual([
+      { Effect: 'Allow', Action: ['eks:DescribeNodegroup'], Resource: '*' },
     ]);
   });
 });
