@@ -1,5 +1,6 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { registerWithGate } from '../../tools/aws-gate/function-identities';
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { kubeConfigFor } from '../../shared/adapters/kube/kube-clients';
 import type { Config } from '../../shared/config';
@@ -45,6 +46,24 @@ export const gateClientConfig = () => ({
   endpoint: testStack().awsEndpoint,
   credentials: SANDBOX_CREDENTIALS,
 });
+
+/**
+ * Keys for a caller the AWS gate knows as `principalArn` (an IAM user, or a role's `assumed-role/…/<session>`),
+ * with no IAM grants: the account's STS answers GetCallerIdentity with that ARN, so an EKS token made with these
+ * keys names it, as AWS's would. The gate, not the emulator, is the account's authority on callers.
+ */
+export async function gateIdentity(principalArn: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+  const temporary = principalArn.includes(':assumed-role/');
+  const credentials = {
+    // What AWS's keys look like: ASIA… for a role session's, AKIA… for a user's.
+    accessKeyId: `${temporary ? 'ASIA' : 'AKIA'}${randomBytes(8).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(20).toString('base64'),
+  };
+  await registerWithGate(testStack().awsEndpoint, testStack().region, SANDBOX_ADMIN, [
+    { ...credentials, principalArn, functionName: '', roleArn: '', policies: [] },
+  ]);
+  return credentials;
+}
 
 /** Direct Kubernetes clients for assertions and fixtures (not through eksflow). */
 export function kube(): { core: CoreV1Api; apps: AppsV1Api; config: KubeConfig } {

@@ -47,7 +47,12 @@ describe('chaos: fuzzing the API and the events', () => {
 
   /** Everything a request could change: namespaces, and the app's Deployments and Services. */
   async function snapshot() {
-    const namespaces = (await kube().core.listNamespace()).items.map((n) => n.metadata!.name!).sort();
+    // Namespaces an earlier test file deleted may still be going (the namespace controller finishes them later):
+    // only the ones that stay count.
+    const namespaces = (await kube().core.listNamespace()).items
+      .filter((n) => !n.metadata?.deletionTimestamp)
+      .map((n) => n.metadata!.name!)
+      .sort();
     const { apps, core } = kube();
     const [deployments, services] = await Promise.all([
       apps.listNamespacedDeployment({ namespace: app.namespace }),

@@ -1,6 +1,4 @@
 import { DescribeAccessEntryCommand, EKSClient, ListAssociatedAccessPoliciesCommand } from '@aws-sdk/client-eks';
-import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { EksClusterApi } from '../../shared/adapters/aws/eks-cluster-api';
 import { EksTokenProvider } from '../../shared/adapters/aws/eks-token';
 import { KubeClientFactory } from '../../shared/adapters/kube/kube-clients';
@@ -11,6 +9,7 @@ import { ACCESS_POLICY_ARNS } from '../../shared/domain/clusters/cluster';
 import { ClusterAccessError } from '../../shared/errors';
 import { sandboxKubeAccess } from '../../local/sandbox/sandbox-cluster';
 import { REPO_ROOT } from '../../local/runtime';
+import { SANDBOX_ACCOUNT } from '../../tools/aws-gate/packaged-roles';
 import { createTestCluster, deleteTestCluster, grantEksflowAccessOn, kubeOf } from '../helpers/clusters';
 import { deploymentManifest } from '../helpers/manifests';
 import { canaryRequest, createApp, waitForRollout } from '../helpers/rollout-fixtures';
@@ -19,6 +18,7 @@ import {
   api,
   awsClientConfig,
   eventually,
+  gateIdentity,
   startTestRuntime,
   testStack,
   uniqueName,
@@ -29,36 +29,19 @@ import {
  * eksflow reaching clusters with EKS tokens of its own roles, as deployed: the `sandbox` cluster has the access entries
  * and RBAC a cluster eksflow provisions gives eksflow's roles; a cluster created directly on the emulator, with no
  * entry for eksflow, refuses it, and eksflow says so at once, naming the access entry. The roles are
- * `eksflow-dev-<region>-<function>` in the emulator's account; the test assumes them as the functions would run.
+ * `eksflow-dev-<region>-<function>` in the sandbox's account; the test holds keys of the session Lambda would hold
+ * for each (the sandbox's AWS gate issues them and answers GetCallerIdentity with that session).
  */
 describe("eksflow's own roles on the clusters: access entries and RBAC", () => {
-  const iam = new IAMClient(awsClientConfig());
-  const sts = new STSClient(awsClientConfig());
   const eks = new EKSClient(awsClientConfig());
   const bare = uniqueName('bare');
 
-  /** Credentials of eksflow's role for `fn`, as the function would hold them (AssumeRole, session named after it). */
+  /** Credentials of eksflow's role for `fn`, as the function would hold them (Lambda's session named after it). */
   async function roleOf(fn: string) {
-    const RoleName = `eksflow-dev-${testStack().region}-${fn}`;
-    const role =
-      (await iam.send(new GetRoleCommand({ RoleName })).catch(() => undefined)) ??
-      (await iam.send(
-        new CreateRoleCommand({
-          RoleName,
-          AssumeRolePolicyDocument: JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-          }),
-        }),
-      ));
-    const assumed = await sts.send(new AssumeRoleCommand({ RoleArn: role.Role!.Arn!, RoleSessionName: fn }));
+    const roleName = `eksflow-dev-${testStack().region}-${fn}`;
     return {
-      arn: role.Role!.Arn!,
-      credentials: {
-        accessKeyId: assumed.Credentials!.AccessKeyId!,
-        secretAccessKey: assumed.Credentials!.SecretAccessKey!,
-        sessionToken: assumed.Credentials!.SessionToken,
-      },
+      arn: `arn:aws:iam::${SANDBOX_ACCOUNT}:role/${roleName}`,
+      credentials: await gateIdentity(`arn:aws:sts::${SANDBOX_ACCOUNT}:assumed-role/${roleName}/${fn}`),
     };
   }
 
@@ -78,7 +61,7 @@ describe("eksflow's own roles on the clusters: access entries and RBAC", () => {
   }, 120000);
   afterAll(async () => {
     await deleteTestCluster(bare);
-    for (const client of [iam, sts, eks]) client.destroy();
+    eks.destroy();
   }, 60000);
 
   it("gives the sandbox cluster the access entries a provisioned cluster gives eksflow's roles", async () => {

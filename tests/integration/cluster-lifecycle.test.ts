@@ -59,17 +59,24 @@ describe('cluster lifecycle through the HTTP API', () => {
     expect(batch.taints).toEqual([{ key: 'dedicated', value: 'batch', effect: 'NO_SCHEDULE' }]);
     expect(cluster.body.addons.map((a: { status: string }) => a.status)).toEqual(['ACTIVE', 'ACTIVE', 'ACTIVE']);
     expect(cluster.body.addons.find((a: { name: string }) => a.name === 'coredns').version).toBe('v1.12.1-eksbuild.2');
-    expect(cluster.body.access).toEqual([
-      {
-        principalArn: spec.access[0].principalArn,
-        policies: [
-          {
-            policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy',
-            namespaces: [spec.namespaces[0].name],
-          },
-        ],
-      },
-    ]);
+    // The spec's entry, beside those eksflow gives its own roles (the baseline role as cluster admin).
+    expect(cluster.body.access).toEqual(
+      expect.arrayContaining([
+        {
+          principalArn: spec.access[0].principalArn,
+          policies: [
+            {
+              policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy',
+              namespaces: [spec.namespaces[0].name],
+            },
+          ],
+        },
+        {
+          principalArn: expect.stringMatching(/:role\/eksflow-dev-us-east-1-provisionApplyBaseline$/),
+          policies: [{ policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy' }],
+        },
+      ]),
+    );
     expect(cluster.body.operations[0]).toMatchObject({ id: accepted.body.operationId, status: 'Succeeded' });
     const k = await kubeOf(runtime, spec.name);
     for (const ns of spec.namespaces) {

@@ -4,15 +4,14 @@ import {
   DescribeClusterCommand,
   DisassociateAccessPolicyCommand,
 } from '@aws-sdk/client-eks';
-import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { AppsV1Api, CoreV1Api, KubernetesObjectApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { presignEksToken, TOKEN_LIFETIME_MS } from '../../shared/adapters/aws/eks-token';
 import { kubeConfigFor } from '../../shared/adapters/kube/kube-clients';
 import { ACCESS_POLICY_ARNS } from '../../shared/domain/clusters/cluster';
 import { createTestCluster, deleteTestCluster, eks, kubeOf } from '../helpers/clusters';
 import { deploymentManifest } from '../helpers/manifests';
-import { awsClientConfig, eventually, testStack, uniqueName } from '../helpers/stack';
+import { SANDBOX_ACCOUNT } from '../../tools/aws-gate/packaged-roles';
+import { eventually, gateIdentity, testStack, uniqueName } from '../helpers/stack';
 
 type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 
@@ -26,13 +25,11 @@ const statusOf = (call: Promise<unknown>) =>
 /**
  * The sandbox's API servers authenticate and authorize as EKS does: EKS tokens (presigned STS GetCallerIdentity)
  * through the cluster's access entries, access policies as their ClusterRoles within their scope, Kubernetes groups
- * through RBAC; the static admin token stays admin. Callers are IAM identities moto issued (AssumeRole,
- * CreateAccessKey), so GetCallerIdentity names them as STS would.
+ * through RBAC; the static admin token stays admin. Callers are a role session and an IAM user whose keys the
+ * sandbox's AWS gate issued, so GetCallerIdentity names them as STS would.
  */
 describe('EKS access on the sandbox clusters: tokens, access entries, access policies', () => {
   const cluster = uniqueName('access');
-  const iam = new IAMClient(awsClientConfig());
-  const sts = new STSClient(awsClientConfig());
   let endpoint: { server: string; caData?: string };
   let role: { arn: string; credentials: Credentials; sessionArn: string };
   let user: { arn: string; credentials: Credentials };
@@ -68,39 +65,16 @@ describe('EKS access on the sandbox clusters: tokens, access entries, access pol
         body: deploymentManifest({ name: 'web', replicas: 1, container: { name: 'app', image: 'nginx:1' } }),
       });
     }
+    const account = SANDBOX_ACCOUNT;
     const roleName = uniqueName('deployer');
-    const created = await iam.send(
-      new CreateRoleCommand({
-        RoleName: roleName,
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }],
-        }),
-      }),
-    );
-    const assumed = await sts.send(new AssumeRoleCommand({ RoleArn: created.Role!.Arn!, RoleSessionName: 'ci-run' }));
-    role = {
-      arn: created.Role!.Arn!,
-      sessionArn: assumed.AssumedRoleUser!.Arn!,
-      credentials: {
-        accessKeyId: assumed.Credentials!.AccessKeyId!,
-        secretAccessKey: assumed.Credentials!.SecretAccessKey!,
-        sessionToken: assumed.Credentials!.SessionToken,
-      },
-    };
-    const userName = uniqueName('reader');
-    const madeUser = await iam.send(new CreateUserCommand({ UserName: userName }));
-    const key = await iam.send(new CreateAccessKeyCommand({ UserName: userName }));
-    user = {
-      arn: madeUser.User!.Arn!,
-      credentials: { accessKeyId: key.AccessKey!.AccessKeyId!, secretAccessKey: key.AccessKey!.SecretAccessKey! },
-    };
+    const sessionArn = `arn:aws:sts::${account}:assumed-role/${roleName}/ci-run`;
+    role = { arn: `arn:aws:iam::${account}:role/${roleName}`, sessionArn, credentials: await gateIdentity(sessionArn) };
+    const userArn = `arn:aws:iam::${account}:user/${uniqueName('reader')}`;
+    user = { arn: userArn, credentials: await gateIdentity(userArn) };
   }, 120000);
 
   afterAll(async () => {
     await deleteTestCluster(cluster);
-    iam.destroy();
-    sts.destroy();
   }, 60000);
 
   it('answers 401 to a valid EKS token of a principal without an access entry', async () => {
