@@ -14,13 +14,15 @@ describe('node-group scaling on schedules and alarms', () => {
   let runtime: TestRuntime;
   /** The schedule group the packaged API function deploys schedules into (the stack creates it). */
   let group: string;
+  /** The packaged API function's EKSFLOW_SCHEDULER_* settings. */
+  let env: Record<string, string>;
   beforeAll(async () => {
     // The scheduler settings the packaged API function gets (target, role, group, dead-letter queue), and the
     // group and queue the stack would have created, made directly on the emulator.
     const api = functionRoles(await packagedTemplate(REPO_ROOT), { region: 'us-east-1', tableName: 'unused' }).find(
       (role) => role.functionName === 'api',
     );
-    const env = Object.fromEntries(
+    env = Object.fromEntries(
       Object.entries(api?.environment ?? {}).filter(([key]) => key.startsWith('EKSFLOW_SCHEDULER_')),
     );
     group = env.EKSFLOW_SCHEDULER_GROUP;
@@ -108,7 +110,7 @@ describe('node-group scaling on schedules and alarms', () => {
     expect(created.status).toBe(201);
     expect(deployed.ScheduleExpression).toBe('cron(0 8 ? * MON-FRI *)');
     expect(deployed.ScheduleExpressionTimezone).toBe('Europe/Berlin');
-    expect(deployed.Target?.Arn).toBe('arn:aws:lambda:us-east-1:000000000000:function:eksflow-scheduledScale');
+    expect(deployed.Target?.Arn).toBe(env.EKSFLOW_SCHEDULER_TARGET_ARN);
     expect(JSON.parse(deployed.Target?.Input ?? '{}')).toMatchObject({
       nodegroup: ng.name,
       schedule: 'weekday-morning',
