@@ -33,7 +33,11 @@ export async function kubeOf(cluster: string): Promise<{ core: CoreV1Api; apps: 
 export type TestNodegroup = Omit<CreateNodegroupCommandInput, 'clusterName' | 'nodeRole' | 'subnets'>;
 
 /** A cluster on the emulator (its own control plane), ACTIVE, with these node groups' Nodes Ready. */
-export async function createTestCluster(name: string, nodegroups: TestNodegroup[] = []): Promise<void> {
+export async function createTestCluster(
+  name: string,
+  nodegroups: TestNodegroup[] = [],
+  options: { tags?: Record<string, string> } = {},
+): Promise<void> {
   const fixtures = await ensureNetworkAndRole(awsClientConfig());
   const client = eks();
   await client.send(
@@ -41,6 +45,7 @@ export async function createTestCluster(name: string, nodegroups: TestNodegroup[
       name,
       roleArn: fixtures.roleArn,
       resourcesVpcConfig: { subnetIds: fixtures.subnetIds },
+      tags: options.tags,
     }),
   );
   await waitForActive(client, name);

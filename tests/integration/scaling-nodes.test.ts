@@ -1,3 +1,4 @@
+import { MANAGED_TAG } from '../../shared/domain/clusters/cluster';
 import { createTestCluster, deleteTestCluster, grantEksflowAccessOn, kubeOf, waitForNodes } from '../helpers/clusters';
 import { UPDATE_SECONDS_TAG } from '../helpers/nodegroups';
 import { createAlarm, setAlarm } from '../helpers/rollout-fixtures';
@@ -18,22 +19,27 @@ describe('node-group scaling moves the Kubernetes Nodes', () => {
   const batch = 'eks.amazonaws.com/nodegroup=batch';
   beforeAll(async () => {
     runtime = await startTestRuntime();
-    await createTestCluster(cluster, [
-      {
-        nodegroupName: 'general',
-        instanceTypes: ['m5.large'],
-        scalingConfig: { minSize: 1, maxSize: 6, desiredSize: 1 },
-        tags: { [UPDATE_SECONDS_TAG]: '1' },
-      },
-      {
-        nodegroupName: 'batch',
-        instanceTypes: ['c5.xlarge'],
-        labels: { workload: 'batch' },
-        taints: [BATCH_TAINT],
-        scalingConfig: { minSize: 0, maxSize: 4, desiredSize: 0 },
-        tags: { [UPDATE_SECONDS_TAG]: '1' },
-      },
-    ]);
+    await createTestCluster(
+      cluster,
+      [
+        {
+          nodegroupName: 'general',
+          instanceTypes: ['m5.large'],
+          scalingConfig: { minSize: 1, maxSize: 6, desiredSize: 1 },
+          tags: { [UPDATE_SECONDS_TAG]: '1' },
+        },
+        {
+          nodegroupName: 'batch',
+          instanceTypes: ['c5.xlarge'],
+          labels: { workload: 'batch' },
+          taints: [BATCH_TAINT],
+          scalingConfig: { minSize: 0, maxSize: 4, desiredSize: 0 },
+          tags: { [UPDATE_SECONDS_TAG]: '1' },
+        },
+      ],
+      // Scaling acts only on clusters eksflow manages: this one stands for a cluster eksflow provisioned.
+      { tags: { [MANAGED_TAG]: 'true' } },
+    );
     // The access entries and RBAC eksflow's roles have on a cluster eksflow provisions (scaling reads pods).
     await grantEksflowAccessOn(cluster);
   }, 120000);
