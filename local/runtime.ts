@@ -86,6 +86,8 @@ export interface LocalRuntime {
   /** Routes an EventBridge event to every function whose rule matches, as the deployed rules would. */
   deliverEvent(event: Record<string, unknown>): Promise<{ matched: string[]; results: unknown[] }>;
   invoke(functionName: string, event: unknown): Promise<unknown>;
+  /** The wiring one function runs with (its own role's keys, its network path): tests swap a part of it. */
+  containerFor(functionName: string): Container;
   close(): Promise<void>;
 }
 
@@ -292,6 +294,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     clock,
     deliverEvent,
     invoke,
+    containerFor: (functionName) => containerOf(functionName),
     close: async () => {
       stopSchedules();
       clearInterval(scheduleTimer);

@@ -53,8 +53,9 @@ describe('chaos: a failure at each provisioning step', () => {
   beforeAll(async () => {
     const clusters = faults.wrap('clusters', new EksClusterApi(new EKSClient(awsClientConfig())));
     runtime = await startTestRuntime({ containerOverrides: { clusters } });
-    // The baseline talks to Kubernetes through the runtime's own client factory.
-    runtime.container.baseline = faults.wrap('baseline', new KubeClusterBaseline(runtime.container.kube));
+    // The baseline step's function talks to Kubernetes with its own role's clients: its baseline is wrapped.
+    const baselineStep = runtime.containerFor('provisionApplyBaseline');
+    baselineStep.baseline = faults.wrap('baseline', new KubeClusterBaseline(baselineStep.kube));
   });
   afterAll(async () => {
     await deleteClustersMade();
