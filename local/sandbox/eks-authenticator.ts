@@ -130,9 +130,10 @@ export class EksAuthenticator {
   private async authenticate(cluster: string, token: string): Promise<Record<string, unknown>> {
     try {
       const checked = checkEksToken(token, { awsEndpoint: this.options.awsEndpoint, now: this.now() });
-      const response = await fetch(checked.url, { headers: { [CLUSTER_ID_HEADER]: cluster } });
-      const body = await response.text();
-      if (!response.ok) throw new TokenRefused(`GetCallerIdentity answered ${response.status}: ${body.slice(0, 300)}`);
+      const response = await askSts(this.options.awsEndpoint, checked.url, cluster);
+      const body = response.body;
+      if (response.status !== 200)
+        throw new TokenRefused(`GetCallerIdentity answered ${response.status}: ${body.slice(0, 300)}`);
       const caller = callerOf(arnFromCallerIdentity(body));
       const entry = await this.eks
         .send(new DescribeAccessEntryCommand({ clusterName: cluster, principalArn: caller.principalArn }))
@@ -235,3 +236,38 @@ function readBody(req: http.IncomingMessage): Promise<string> {
     req.on('error', reject);
   });
 }
+
+/**
+ * Sends a token's presigned GetCallerIdentity to the account's STS (the sandbox's AWS endpoint), as EKS's
+ * authenticator sends it to STS: from EKS's side, not through whatever stood between eksflow and AWS when the token
+ * was made (a test's fault proxy), so with the token's own Host, which its signature covers.
+ */
+function askSts(awsEndpoint: string, url: URL, cluster: string): Promise<{ status: number; body: string }> {
+  const sts = new URL(awsEndpoint);
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      {
+        host: sts.hostname,
+        port: Number(sts.port),
+        method: 'GET',
+        path: `${url.pathname}${url.search}`,
+        headers: { host: url.host, [CLUSTER_ID_HEADER]: cluster },
+        timeout: STS_TIMEOUT_MS,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        response.on('error', reject);
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`STS at ${awsEndpoint} did not answer in time`)));
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+/** How long the authenticator waits for the sandbox's STS; the API server's webhook times out later (10 s). */
+const STS_TIMEOUT_MS = 5000;

@@ -34,6 +34,17 @@ describe('checkEksToken: what aws-iam-authenticator checks before it asks STS', 
     expect(checked.accessKeyId).toBe('ASIAEXAMPLE');
   });
 
+  it('accepts a token made for another loopback address in front of the endpoint (a fault proxy), as it was signed', async () => {
+    // Act
+    const checked = checkEksToken(await tokenFor({ endpoint: 'http://127.0.0.1:39999' }), {
+      awsEndpoint,
+      now: signedAt,
+    });
+
+    // Assess: the URL keeps the host its signature covers; the authenticator sends it to the endpoint with that Host
+    expect(checked.url.host).toBe('127.0.0.1:39999');
+  });
+
   it.each([
     ['another endpoint', { endpoint: 'https://sts.us-east-1.amazonaws.com' }, /not the AWS endpoint/],
     ['X-Amz-Expires above 60 s', { expiresInSeconds: 61 }, /X-Amz-Expires/],
