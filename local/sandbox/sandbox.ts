@@ -238,8 +238,9 @@ export async function startSandbox(options: {
         {
           name: 'kubernetes',
           check: async () => {
-            // API discovery: any identity the cluster authenticates may read it (system:discovery).
-            const { core } = await runtime.container.kube.forCluster(SANDBOX_CLUSTER);
+            // API discovery, as the API function (the one answering) reaches the cluster: its role's EKS token,
+            // which the cluster authenticates through its access entry; any authenticated caller may read discovery.
+            const { core } = await runtime.containerFor('api').kube.forCluster(SANDBOX_CLUSTER);
             await core.getAPIResources();
           },
         },
