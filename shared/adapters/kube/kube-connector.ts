@@ -5,8 +5,9 @@ import type { KubeConnection, KubeConnector } from '../../ports/kube';
 import type { EksTokenProvider } from '../aws/eks-token';
 
 /**
- * How long "this EKS cluster exists" is believed without asking again: short enough that a deleted
- * cluster is refused within seconds, long enough that a rollout's passes do not each call DescribeCluster.
+ * How long "this EKS cluster exists, at this endpoint with this CA" is believed without asking again: short enough
+ * that a deleted cluster is refused within seconds, long enough that a rollout's passes, and each Kubernetes call
+ * of a busy function, do not each call DescribeCluster (EKS's read quota is shared by the whole account).
  */
 export const CLUSTER_EXISTS_TTL_MS = 10_000;
 
@@ -18,8 +19,11 @@ export const CLUSTER_EXISTS_TTL_MS = 10_000;
  * (a server that takes a static token); without one, the EKS token goes to the overridden server too.
  */
 export class EksKubeConnector implements KubeConnector {
-  /** Cluster name → when its existence was last confirmed (absence is never cached: a new cluster works at once). */
-  private readonly confirmed = new Map<string, number>();
+  /**
+   * Cluster name → its endpoint and CA, and when DescribeCluster said so (absence is never cached: a new cluster
+   * works at once).
+   */
+  private readonly described = new Map<string, { at: number; endpoint?: string; caData?: string; status?: string }>();
 
   constructor(
     private readonly clusters: Pick<ClusterApi, 'describeCluster'>,
@@ -36,10 +40,11 @@ export class EksKubeConnector implements KubeConnector {
       await this.ensureExists(clusterName);
       return { server: wildcard.server, caData: wildcard.caData, token: await this.tokenFor(clusterName) };
     }
-    const cluster = await this.clusters.describeCluster(clusterName);
-    if (!cluster) throw notFound(clusterName);
-    if (!cluster.endpoint)
+    const cluster = await this.describe(clusterName);
+    if (!cluster.endpoint) {
+      this.described.delete(clusterName); // not ACTIVE yet: ask again next time
       throw new DependencyError(`cluster ${clusterName} has no API endpoint yet (status ${cluster.status})`);
+    }
     return { server: cluster.endpoint, caData: cluster.caData, token: await this.tokenFor(clusterName) };
   }
 
@@ -55,13 +60,21 @@ export class EksKubeConnector implements KubeConnector {
   }
 
   private async ensureExists(clusterName: string): Promise<void> {
-    const at = this.confirmed.get(clusterName);
-    if (at !== undefined && this.clock() - at < CLUSTER_EXISTS_TTL_MS) return;
-    if (!(await this.clusters.describeCluster(clusterName))) {
-      this.confirmed.delete(clusterName);
+    await this.describe(clusterName);
+  }
+
+  /** DescribeCluster's endpoint and CA, believed for CLUSTER_EXISTS_TTL_MS. */
+  private async describe(clusterName: string): Promise<{ endpoint?: string; caData?: string; status?: string }> {
+    const known = this.described.get(clusterName);
+    if (known && this.clock() - known.at < CLUSTER_EXISTS_TTL_MS) return known;
+    const cluster = await this.clusters.describeCluster(clusterName);
+    if (!cluster) {
+      this.described.delete(clusterName);
       throw notFound(clusterName);
     }
-    this.confirmed.set(clusterName, this.clock());
+    const fresh = { at: this.clock(), endpoint: cluster.endpoint, caData: cluster.caData, status: cluster.status };
+    this.described.set(clusterName, fresh);
+    return fresh;
   }
 }
 

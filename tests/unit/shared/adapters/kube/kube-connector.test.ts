@@ -41,6 +41,23 @@ describe('EksKubeConnector', () => {
     expect(tokens.getToken).toHaveBeenCalledWith('prod');
   });
 
+  it('reaches a cluster with one DescribeCluster per cache time, however many calls (EKS read quota)', async () => {
+    // Prepare
+    let now = 0;
+    const api = clusters({ endpoint: 'https://ABC.gr7.us-east-1.eks.amazonaws.com', caData: 'Q0E=' });
+    const connector = new EksKubeConnector(api, tokens, {}, () => now);
+
+    // Act
+    for (let i = 0; i < 20; i++) await connector.connect('prod');
+    const withinTtl = (api.describeCluster as jest.Mock).mock.calls.length;
+    now += CLUSTER_EXISTS_TTL_MS;
+    await connector.connect('prod');
+
+    // Assess
+    expect(withinTtl).toBe(1);
+    expect(api.describeCluster).toHaveBeenCalledTimes(2);
+  });
+
   it('a per-cluster override wins over the wildcard; neither asks STS, only the wildcard asks EKS', async () => {
     // Prepare
     const api = clusters({ endpoint: 'https://real' });
