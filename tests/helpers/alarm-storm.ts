@@ -18,6 +18,8 @@ import { deploymentManifest } from './manifests';
 
 /** Requests the fixture keeps in flight while it sets up: enough to be quick, few enough for a 2-core machine. */
 const SETUP_CONCURRENCY = 10;
+/** How long one of the storm's rollouts may take to reach its pause while all of them start. */
+const SETUP_PAUSE_WAIT_MS = 300_000;
 
 export interface StormWorld {
   namespace: string;
@@ -48,6 +50,10 @@ export async function startMeteredRuntime(): Promise<{ runtime: TestRuntime; des
   const runtime = await startTestRuntime({ containerOverrides: { alarms: new CloudWatchAlarmStates(client) } });
   return { runtime, describeAlarms };
 }
+
+/** Tries of one rollout start the quota throttles, and the pause that grows between them. */
+const START_ATTEMPTS = 8;
+const START_BACKOFF_MS = 500;
 
 /** Runs `fn` over `items`, at most `limit` at once. */
 export async function eachLimited<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>) {
@@ -90,18 +96,29 @@ export async function prepareStorm(runtime: TestRuntime, count: number): Promise
   const alarm = await createAlarm('OK');
   const rollouts = new Map<string, string>();
   await eachLimited([...deployments.keys()], SETUP_CONCURRENCY, async (deployment) => {
-    const { status, body } = await api(runtime, 'POST', '/rollouts', {
+    const request = {
       cluster: 'sandbox',
       namespace,
       deployment,
       image: 'nginx:1.28',
       canary: { steps: [{ setWeight: 50 }, { pause: {} }], analysis: { alarms: [alarm] } },
-    });
-    if (status !== 202) throw new Error(`POST /rollouts → ${status} ${JSON.stringify(body)}`);
-    rollouts.set(deployment, body.id);
+    };
+    // 100 starts at once outrun the account's DescribeAlarms quota (9 a second), as they would in AWS: a start
+    // refused with 503 Throttled (before anything is written) is sent again after a pause, as a pipeline would.
+    for (let attempt = 1; ; attempt++) {
+      const { status, body } = await api(runtime, 'POST', '/rollouts', request);
+      if (status === 202) {
+        rollouts.set(deployment, body.id);
+        return;
+      }
+      if (status !== 503 || body?.error?.code !== 'Throttled' || attempt >= START_ATTEMPTS)
+        throw new Error(`POST /rollouts → ${status} ${JSON.stringify(body)}`);
+      await new Promise((resolve) => setTimeout(resolve, attempt * START_BACKOFF_MS));
+    }
   });
   await eachLimited([...rollouts.values()], SETUP_CONCURRENCY, async (id) => {
-    await waitForRollout(runtime, id, (r) => r.status === 'Paused', 120000);
+    // Under the quota, 100 first passes share 9 DescribeAlarms a second with their retries: minutes, not seconds.
+    await waitForRollout(runtime, id, (r) => r.status === 'Paused', SETUP_PAUSE_WAIT_MS);
   });
   return { namespace, alarm, deployments, rollouts };
 }

@@ -150,13 +150,20 @@ export async function getRollout(runtime: TestRuntime, id: string) {
 
 /** Waits for the rollout to satisfy `ready` (e.g. a status), returning it. */
 export async function waitForRollout(runtime: TestRuntime, id: string, ready: (r: any) => boolean, timeoutMs = 30000) {
-  return eventually(
-    `rollout ${id}`,
-    async () => {
-      const r = await getRollout(runtime, id);
-      return ready(r) ? r : undefined;
-    },
-    timeoutMs,
-    100,
-  );
+  let last: any;
+  try {
+    return await eventually(
+      `rollout ${id}`,
+      async () => {
+        last = await getRollout(runtime, id);
+        return ready(last) ? last : undefined;
+      },
+      timeoutMs,
+      100,
+    );
+  } catch (error) {
+    // Say where the rollout stood, so a timeout names its status, step and last reason.
+    const where = last && { status: last.status, step: last.currentStepIndex, reason: last.history?.at(-1) };
+    throw new Error(`${(error as Error).message}; it stood at ${JSON.stringify(where)}`);
+  }
 }
