@@ -30,6 +30,9 @@ function describeSandbox(): string {
   return JSON.stringify({
     region: env.AWS_REGION,
     awsEndpoint: env.AWS_ENDPOINT_URL,
+    // The fixtures (alarms) are made with the admin's keys through the sandbox's one AWS endpoint, the gate: the
+    // emulator behind it is not in `.sandbox/env`.
+    emulatorEndpoint: env.AWS_ENDPOINT_URL,
     controlPlane: { server: cluster.server, caData: cluster.caData, token },
   });
 }

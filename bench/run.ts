@@ -52,6 +52,7 @@ async function main() {
   process.env.EKSFLOW_TEST_STACK = JSON.stringify({
     region: stack.region,
     awsEndpoint: stack.awsEndpoint,
+    emulatorEndpoint: stack.emulatorEndpoint,
     controlPlane: { server, caData, token },
   });
   // Loaded after the stack is described in the environment.
