@@ -1,4 +1,5 @@
 // The alarm storm of issue 7: many active rollouts guarded by one alarm, and many copies of its ALARM event.
+import { withRetry } from '../../shared/retry';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchAlarmStates } from '../../shared/adapters/aws/cloudwatch-alarm-states';
 import { type DescribeAlarmsMeter, meterDescribeAlarms } from './describe-alarms-quota';
@@ -55,6 +56,13 @@ export async function startMeteredRuntime(): Promise<{ runtime: TestRuntime; des
 const START_ATTEMPTS = 8;
 const START_BACKOFF_MS = 500;
 
+/** A start the quota throttled, kept so that the last one's answer can be reported. */
+class ThrottledStart extends Error {
+  constructor(readonly answer: { status: number; body: any }) {
+    super('POST /rollouts → 503 Throttled');
+  }
+}
+
 /** Runs `fn` over `items`, at most `limit` at once. */
 export async function eachLimited<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>) {
   let next = 0;
@@ -105,16 +113,21 @@ export async function prepareStorm(runtime: TestRuntime, count: number): Promise
     };
     // 100 starts at once outrun the account's DescribeAlarms quota (9 a second), as they would in AWS: a start
     // refused with 503 Throttled (before anything is written) is sent again after a pause, as a pipeline would.
-    for (let attempt = 1; ; attempt++) {
-      const { status, body } = await api(runtime, 'POST', '/rollouts', request);
-      if (status === 202) {
-        rollouts.set(deployment, body.id);
-        return;
-      }
-      if (status !== 503 || body?.error?.code !== 'Throttled' || attempt >= START_ATTEMPTS)
-        throw new Error(`POST /rollouts → ${status} ${JSON.stringify(body)}`);
-      await new Promise((resolve) => setTimeout(resolve, attempt * START_BACKOFF_MS));
-    }
+    const { status, body } = await withRetry(
+      async () => {
+        const answer = await api(runtime, 'POST', '/rollouts', request);
+        if (answer.status === 503 && answer.body?.error?.code === 'Throttled') throw new ThrottledStart(answer);
+        return answer;
+      },
+      {
+        attempts: START_ATTEMPTS,
+        baseDelayMs: START_BACKOFF_MS,
+        maxDelayMs: START_ATTEMPTS * START_BACKOFF_MS,
+        isRetryable: (error) => error instanceof ThrottledStart,
+      },
+    ).catch((error) => (error instanceof ThrottledStart ? error.answer : Promise.reject(error)));
+    if (status !== 202) throw new Error(`POST /rollouts → ${status} ${JSON.stringify(body)}`);
+    rollouts.set(deployment, body.id);
   });
   await eachLimited([...rollouts.values()], SETUP_CONCURRENCY, async (id) => {
     // Under the quota, 100 first passes share 9 DescribeAlarms a second with their retries: minutes, not seconds.
