@@ -1,7 +1,28 @@
 import { DescribeClusterCommand, EKSClient, ListNodegroupsCommand } from '@aws-sdk/client-eks';
-import { startRuntimeChild } from '../helpers/crash-harness';
+import { type RuntimeChild, startRuntimeChild } from '../helpers/crash-harness';
 import { deleteClustersMade, fullSpec } from '../helpers/cluster-fixtures';
 import { api, awsClientConfig, eventually, testTableName, uniqueName } from '../helpers/stack';
+
+/**
+ * Kill points are named by what the operation has recorded, not by a delay: a delay lands on a different step
+ * on a busy machine (a kill between a task's call and its record makes the resumed run repeat that task, which
+ * is safe but changes what a test may count).
+ */
+type KillPoint = 'accepted' | 'ControlPlaneRequested' | 'ControlPlaneActive';
+
+/** Waits until the operation's record shows `step` (or returns at once for `accepted`), then SIGKILLs the child. */
+async function killAt(child: RuntimeChild, operationId: string, point: KillPoint): Promise<void> {
+  if (point !== 'accepted')
+    await eventually(
+      `operation ${operationId} to record ${point}`,
+      async () => {
+        const { body } = await api({ url: child.url }, 'GET', `/operations/${operationId}`);
+        return body.steps?.some((s: { name: string }) => s.name === point) ? true : undefined;
+      },
+      60000,
+    );
+  await child.kill();
+}
 
 /**
  * The runtime is SIGKILLed while a provisioning runs (its in-process workflow run dies with it), then started
@@ -12,9 +33,9 @@ describe('chaos: the runtime killed during a provisioning', () => {
   const eks = new EKSClient(awsClientConfig());
   afterAll(async () => deleteClustersMade());
 
-  it.each([300, 1500, 3000])(
-    'killed %i ms after POST: the retry finishes it, nothing made twice',
-    async (killAfterMs) => {
+  it.each<KillPoint>(['accepted', 'ControlPlaneRequested', 'ControlPlaneActive'])(
+    'killed once the operation shows %s: the retry finishes it, nothing made twice',
+    async (killPoint) => {
       // Prepare
       const table = testTableName();
       const spec = fullSpec(uniqueName('crash'));
@@ -22,8 +43,7 @@ describe('chaos: the runtime killed during a provisioning', () => {
       const accepted = await api({ url: first.url }, 'POST', '/clusters', spec);
 
       // Act
-      await new Promise((resolve) => setTimeout(resolve, killAfterMs));
-      await first.kill();
+      await killAt(first, accepted.body.operationId, killPoint);
       const second = await startRuntimeChild({ table });
       try {
         const before = (await api({ url: second.url }, 'GET', `/operations/${accepted.body.operationId}`)).body;
@@ -53,7 +73,7 @@ describe('chaos: the runtime killed during a provisioning', () => {
     120000,
   );
 
-  it('killed 1500 ms after POST: the sweep alone (no retry call) resumes it from its step and finishes it', async () => {
+  it('killed once ControlPlaneRequested is recorded: the sweep alone (no retry call) resumes from the next step', async () => {
     // Prepare: the restarted runtime sweeps at start and every second; a run not found for 2 s counts as lost
     const table = testTableName();
     const spec = fullSpec(uniqueName('swept'));
@@ -63,8 +83,7 @@ describe('chaos: the runtime killed during a provisioning', () => {
     const operationId = accepted.body.operationId;
 
     // Act
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    await first.kill();
+    await killAt(first, operationId, 'ControlPlaneRequested');
     const second = await startRuntimeChild({ table, env, recovery: { sweepIntervalMs: 1000 } });
     try {
       const before = (await api({ url: second.url }, 'GET', `/operations/${operationId}`)).body;
@@ -77,7 +96,8 @@ describe('chaos: the runtime killed during a provisioning', () => {
         60000,
       );
 
-      // Assess: abandoned while Running, then a second run started by the sweep finished it, nothing made twice
+      // Assess: abandoned while Running, then a second run started by the sweep finished it from the step after
+      // the recorded one (the control plane was requested once), nothing made twice
       expect(before.status).toBe('Running');
       expect(done.status).toBe('Succeeded');
       expect(done.runs).toBe(2);
