@@ -108,7 +108,7 @@ function checkPath(path: string): void {
 function checkDigest(digest: string): void {
   const match = DIGEST.exec(digest);
   if (!match) throw new InvalidImageReference(`has an invalid digest "${digest}"`);
-  const expected = DIGEST_HEX_LENGTH[match[1]];
+  const expected = Object.hasOwn(DIGEST_HEX_LENGTH, match[1]) ? DIGEST_HEX_LENGTH[match[1]] : undefined;
   if (expected === undefined) throw new InvalidImageReference(`has an unsupported digest algorithm "${match[1]}"`);
   if (match[2].length !== expected)
     throw new InvalidImageReference(`has a ${match[1]} digest of ${match[2].length} hex digits (needs ${expected})`);

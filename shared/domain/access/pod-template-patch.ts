@@ -267,7 +267,8 @@ class PatchCheck {
   }
 
   private amount(field: string, resource: string, amount: unknown) {
-    const capText = this.rules.maxResources?.[resource] ?? DEFAULT_MAX_RESOURCES[resource];
+    // Own keys only: `constructor` or `__proto__` must not find Object's members as a cap.
+    const capText = ownValue(this.rules.maxResources, resource) ?? ownValue(DEFAULT_MAX_RESOURCES, resource);
     if (capText === undefined)
       return this.problem(field, `${resource} may not be requested: the statement's maxResources must cap it`);
     const quantity =
@@ -302,6 +303,9 @@ class PatchCheck {
     );
   }
 }
+
+const ownValue = (record: Readonly<Record<string, string>> | undefined, key: string): string | undefined =>
+  record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
 
 const matches = (patterns: readonly string[] | undefined, value: string) =>
   patterns !== undefined && anyGlobMatches(patterns, value);

@@ -281,6 +281,12 @@ describe('checkPodTemplatePatch: container fields that reach out are bounded', (
       [`${at}.resources.limits.cpu`],
     ],
     ['not a quantity', { limits: { cpu: 'lots' } }, [], [`${at}.resources.limits.cpu`]],
+    [
+      'a resource named like an Object member',
+      { limits: { constructor: '1', ['__proto__']: '1' } },
+      [{ maxResources: { cpu: '1' } }],
+      [`${at}.resources.limits.constructor`, `${at}.resources.limits.__proto__`],
+    ],
     ['a resource claim', { claims: [{ name: 'gpu' }] }, [], [`${at}.resources.claims`]],
   ])('resources: %s', (_name, resources, allowance, fields) => {
     const problems = checkPodTemplatePatch(
@@ -353,6 +359,26 @@ describe('checkPodTemplatePatch: images are parsed', () => {
       fc.property(patch, fc.option(image, { nil: undefined }), (p, img) => {
         const alone = (s: PatchAllowance) => checkPodTemplatePatch(p, img, s).length === 0;
         expect(checkPodTemplatePatch(p, img, [...A, ...B]).length === 0).toBe(alone(A) || alone(B));
+      }),
+    );
+  });
+});
+
+describe('checkPodTemplatePatch: any JSON', () => {
+  it('never throws, and every problem names a field of the request (property)', () => {
+    const json = fc.jsonValue({ maxDepth: 5 });
+    const patch = fc.oneof(
+      fc.dictionary(fc.string(), json),
+      fc.record({ metadata: json, spec: fc.record({ containers: fc.array(json) }) }, { requiredKeys: [] }),
+    );
+    fc.assert(
+      fc.property(patch, fc.option(fc.string(), { nil: undefined }), (p, image) => {
+        const problems = checkPodTemplatePatch(p as Record<string, unknown>, image, [
+          { imageRegistries: ['registry.example.com/team/'] },
+        ]);
+        for (const { field } of problems) expect(field === 'image' || field.startsWith('podTemplatePatch')).toBe(true);
+        if (image !== undefined && !image.startsWith('registry.example.com/team/'))
+          expect(fieldsOf(problems)).toContain('image');
       }),
     );
   });
