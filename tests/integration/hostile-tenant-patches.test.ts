@@ -8,10 +8,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { namespaceManifests } from '../../shared/domain/clusters/baseline';
+import { KubeClusterBaseline } from '../../shared/adapters/kube/kube-baseline';
+import { KubeClientFactory } from '../../shared/adapters/kube/kube-clients';
 import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
 import { createApp, deployment, waitForRollout, type App } from '../helpers/rollout-fixtures';
-import { apiAs, kube, startTestRuntime, type TestRuntime, uniqueName } from '../helpers/stack';
+import { apiAs, kube, startTestRuntime, type TestRuntime, testStack, uniqueName } from '../helpers/stack';
 
 describe('hostile tenant: patches and images stay within the statement', () => {
   const ADMIN = SANDBOX_ADMIN.principalArn;
@@ -285,25 +286,66 @@ describe('hostile tenant: patches and images stay within the statement', () => {
     expect(seen.refused).toBeGreaterThan(0);
   }, 240000);
 
-  it('a namespace made by the cluster baseline enforces Pod Security baseline: a privileged pod is refused', async () => {
-    // Prepare: the Namespace manifest the baseline applies (labels included), as the kube-apiserver gets it.
-    const name = uniqueName('team-psa');
-    const [namespace] = namespaceManifests({ name, labels: {}, networkPolicy: 'none' }).apply;
-    await kube().core.createNamespace({ body: namespace as never });
+  it('a policy file granting principal * (or a wildcard account) fails closed: every request is a 500, nothing is allowed', async () => {
+    // Prepare: a deployment whose policy grants everyone everything in team-*.
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'eksflow-wide-')), 'policy.yaml');
+    writeFileSync(
+      file,
+      'statements:\n  - {sid: everyone, principals: ["arn:aws:iam::*:role/*"], clusters: ["*"], namespaces: ["team-*"], actions: [rollout]}\n',
+    );
+    const wide = await startTestRuntime({ env: { EKSFLOW_ACCESS_POLICY_FILE: file } });
+    try {
+      const before = await snapshot();
 
-    // Act
-    const attempt = kube().core.createNamespacedPod({
-      namespace: name,
-      body: {
-        metadata: { name: 'root' },
-        spec: {
-          containers: [{ name: 'x', image: 'registry.example.com/team/app:2', securityContext: { privileged: true } }],
+      // Act
+      const response = await apiAs(TENANT, wide, 'POST', '/rollouts', rollout({}));
+
+      // Assess: refused at load, so the request never reaches authorization; the internal error says nothing.
+      expect(response.status).toBe(500);
+      expect(JSON.stringify(response.body)).not.toContain('arn:');
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      await wide.close();
+    }
+  }, 60000);
+
+  it.each([
+    ['baseline', undefined, { privileged: true }],
+    ['restricted', 'restricted' as const, { runAsNonRoot: false }],
+  ])(
+    'a namespace the cluster baseline applies enforces Pod Security %s: a pod above it is refused',
+    async (level, podSecurity, securityContext) => {
+      // Prepare: the baseline adapter applies the spec's namespace to the sandbox cluster, as provisioning does.
+      const { controlPlane } = testStack();
+      const baseline = new KubeClusterBaseline(
+        new KubeClientFactory({
+          connect: async () => ({
+            server: controlPlane.server,
+            caData: controlPlane.caData,
+            token: controlPlane.token,
+          }),
+        }),
+      );
+      const name = uniqueName('team-psa');
+      await baseline.applyNamespace('sandbox', { name, labels: {}, networkPolicy: 'none', podSecurity });
+
+      // Act
+      const attempt = kube().core.createNamespacedPod({
+        namespace: name,
+        body: {
+          metadata: { name: 'root' },
+          spec: { containers: [{ name: 'x', image: GOOD_IMAGE, securityContext }] },
         },
-      },
-    });
+      });
 
-    // Assess
-    await expect(attempt).rejects.toMatchObject({ code: 403, body: expect.stringContaining('violates PodSecurity') });
-    expect(namespace.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'baseline' });
-  });
+      // Assess
+      await expect(attempt).rejects.toMatchObject({
+        code: 403,
+        body: expect.stringMatching(new RegExp(`violates PodSecurity \\W*${level}:latest`)),
+      });
+      const namespace = await kube().core.readNamespace({ name });
+      expect(namespace.metadata?.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': level });
+      await kube().core.deleteNamespace({ name });
+    },
+  );
 });
