@@ -54,8 +54,6 @@ const statementSchema = z
   })
   .strict()
   .superRefine((statement, ctx) => {
-    // Each refusal names the statement by its sid, so that an operator finds it in a long file.
-    const which = `statement ${statement.sid ?? '(no sid)'}`;
     if (!statement.allowAnyPrincipal)
       statement.principals.forEach((pattern, i) => {
         if (!ONE_ACCOUNT.test(pattern))
@@ -63,7 +61,7 @@ const statementSchema = z
             code: 'custom',
             path: ['principals', i],
             message:
-              `${which}: ${pattern} reaches principals of any account; name one account ` +
+              `${pattern} reaches principals of any account; name one account ` +
               '(arn:aws:iam::123456789012:…) or set allowAnyPrincipal: true',
           });
       });
@@ -72,7 +70,7 @@ const statementSchema = z
         parseRegistryScope(entry);
       } catch (error) {
         if (!(error instanceof InvalidImageReference)) throw error;
-        ctx.addIssue({ code: 'custom', path: ['imageRegistries', i], message: `${which}: ${entry} ${error.message}` });
+        ctx.addIssue({ code: 'custom', path: ['imageRegistries', i], message: `${entry} ${error.message}` });
       }
     });
   });
@@ -94,5 +92,23 @@ export function parseAccessPolicy(text: string, source: string): AccessPolicy {
       { field: source, reason: 'is not valid YAML' },
     ]);
   }
-  return parseWith(policySchema, document, `access policy ${source}`);
+  try {
+    return parseWith(policySchema, document, `access policy ${source}`);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw namingStatements(error, document, source);
+  }
+}
+
+/** Each refusal inside a statement names it by its sid too, so that an operator finds it in a long file. */
+function namingStatements(error: ValidationError, document: unknown, source: string): ValidationError {
+  const statements = (document as { statements?: unknown })?.statements;
+  const details = error.details.map((detail) => {
+    const index = /^statements\.(\d+)\./.exec(detail.field)?.[1];
+    if (index === undefined || !Array.isArray(statements)) return detail;
+    const sid = (statements[Number(index)] as { sid?: unknown } | undefined)?.sid;
+    return { ...detail, reason: `statement ${typeof sid === 'string' ? sid : `#${index} (no sid)`}: ${detail.reason}` };
+  });
+  const summary = details.map((d) => `${d.field}: ${d.reason}`).join('; ');
+  return new ValidationError(`invalid access policy ${source}: ${summary}`, details);
 }
