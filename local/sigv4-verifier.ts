@@ -65,8 +65,7 @@ export function refusalKind(error: unknown): RefusalKind {
 
 const REFUSAL_KIND = Symbol('refusalKind');
 /** The one answer for a key the verifier does not know and for a signature that does not match (no key id in it). */
-const BAD_CREDENTIALS =
-  'the signature does not check out (unknown access key, wrong secret key, or an altered request)';
+const BAD_CREDENTIALS = 'the signature does not match (unknown access key, wrong secret key, or an altered request)';
 /** aws-iam-authenticator takes an EKS token (a presigned GetCallerIdentity) for 15 minutes after X-Amz-Date. */
 const PRESIGNED_STS_LIFETIME_MS = 15 * 60 * 1000;
 
