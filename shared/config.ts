@@ -58,8 +58,8 @@ export interface Config {
    */
   schedulerTarget?: { functionArn: string; roleArn: string; groupName: string; deadLetterArn?: string };
   /**
-   * The key that seals the API's page tokens (EKSFLOW_PAGE_TOKEN_KEY, base64 of 32 bytes; deployed, the stack's
-   * secret). With an emulator endpoint and no key (the sandbox, tests) a fresh one per start: tokens are only
+   * The secret the API's page-token key is derived from (EKSFLOW_PAGE_TOKEN_KEY, at least 32 characters; deployed,
+   * the stack's Secrets Manager secret, serverless.yml PageTokenSecret). With an emulator endpoint and no key (the sandbox, tests) a fresh one per start: tokens are only
    * good while the process that issued them runs, which is all a page token needs.
    */
   pageTokenKey?: string;

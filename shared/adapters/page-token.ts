@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { ValidationError } from '../errors';
 
 /**
@@ -31,17 +31,17 @@ export interface PageTokens {
   open(token: string, binding: PageTokenBinding): string;
 }
 
-/** The key from its configured form (base64 of 32 bytes); a wrong length stops the start rather than weakening it. */
-export function pageTokenKeyFrom(base64: string): Buffer {
-  const key = Buffer.from(base64, 'base64');
-  if (key.length !== PAGE_TOKEN_KEY_BYTES)
-    throw new Error(`EKSFLOW_PAGE_TOKEN_KEY must be base64 of ${PAGE_TOKEN_KEY_BYTES} bytes, got ${key.length}`);
-  return key;
-}
+/** Shortest secret a key is derived from: 32 characters of a random secret carry well over 128 bits. */
+export const MIN_PAGE_TOKEN_SECRET_LENGTH = 32;
 
-/** A fresh key (the sandbox makes one per start). */
-export function newPageTokenKey(): string {
-  return randomBytes(PAGE_TOKEN_KEY_BYTES).toString('base64');
+/**
+ * The AES key, derived (HKDF-SHA-256) from the configured secret: deployed, a random string the stack's Secrets
+ * Manager secret generates; in the sandbox, a random one per start. A short secret stops the start.
+ */
+export function pageTokenKeyFrom(secret: string): Buffer {
+  if (secret.length < MIN_PAGE_TOKEN_SECRET_LENGTH)
+    throw new Error(`EKSFLOW_PAGE_TOKEN_KEY must be at least ${MIN_PAGE_TOKEN_SECRET_LENGTH} characters`);
+  return Buffer.from(hkdfSync('sha256', secret, 'eksflow', 'page-token-v1', PAGE_TOKEN_KEY_BYTES));
 }
 
 export function aesGcmPageTokens(key: Buffer): PageTokens {
