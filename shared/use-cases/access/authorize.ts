@@ -63,14 +63,12 @@ export function requireReadable(
 ): Resource {
   if (!resource) throw notFound();
   const decision = decide(deps.accessPolicy(), principal, 'read', resource);
-  if (decision.allowed) return resource;
-  deps.logger.warn('access denied', {
-    principal: principal ?? null,
-    action: 'read',
-    ...resource,
-    reason: decision.reason,
-    decision: 'deny-as-not-found',
-  });
+  const fields = { principal: principal ?? null, action: 'read', ...resource, reason: decision.reason };
+  if (decision.allowed) {
+    deps.logger.info('access allowed', { ...fields, decision: 'allow' });
+    return resource;
+  }
+  deps.logger.warn('access denied', { ...fields, decision: 'deny-as-not-found' });
   throw notFound();
 }
 
