@@ -481,6 +481,8 @@ function nodegroupPath(ng: NodegroupFixture, rest = ''): string {
 /** A response's headers as [name, value] pairs, in the order `forEach` gives them. */
 function headerList(headers: Headers): [string, string][] {
   const list: [string, string][] = [];
-  headers.forEach((value, name) => list.push([name, value]));
+  headers.forEach((value, name) => {
+    list.push([name, value]);
+  });
   return list;
 }

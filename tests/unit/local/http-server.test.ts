@@ -78,7 +78,15 @@ describe('local HTTP server', () => {
       host: '127.0.0.1',
       port: 0,
       maxBodyBytes: 1024,
-      routes: [{ routeKey: 'POST /rollouts', handler: async (e) => (seen.push(e), { statusCode: 200 }) }],
+      routes: [
+        {
+          routeKey: 'POST /rollouts',
+          handler: async (e) => {
+            seen.push(e);
+            return { statusCode: 200 };
+          },
+        },
+      ],
     });
     const { port } = new URL(small.url);
 

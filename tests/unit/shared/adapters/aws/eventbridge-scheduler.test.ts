@@ -42,9 +42,9 @@ describe('EventBridgeScheduleDeployer', () => {
 
   it('a schedule of that name already in the group is a 409 naming it, never adopted', async () => {
     // Prepare
-    scheduler.on(CreateScheduleCommand).rejects(
-      Object.assign(new Error('Schedule night already exists.'), { name: 'ConflictException' }),
-    );
+    scheduler
+      .on(CreateScheduleCommand)
+      .rejects(Object.assign(new Error('Schedule night already exists.'), { name: 'ConflictException' }));
     const deployer = new EventBridgeScheduleDeployer(
       { functionArn: 'arn:fn', roleArn: 'arn:role', groupName: 'eksflow-prod' },
       new SchedulerClient({ region: 'us-east-1' }),
