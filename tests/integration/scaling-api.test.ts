@@ -54,7 +54,11 @@ describe('node-group scaling on request', () => {
       updateId: expect.any(String),
     });
     expect(await emulatorNodegroup(ng)).toMatchObject({ status: 'ACTIVE', desiredSize: 5, minSize: 1, maxSize: 10 });
-    const execution = runtime.engine.get(`scale-nodegroup:${accepted.body.operationId}`);
+    // The last task records Succeeded, then the run itself ends: wait for the run, do not race it.
+    const execution = await eventually('the scale run to end', async () => {
+      const run = runtime.engine.get(`scale-nodegroup:${accepted.body.operationId}`);
+      return run?.status === 'RUNNING' ? undefined : run;
+    });
     expect(execution?.status).toBe('SUCCEEDED');
     // It waited (the update was InProgress at least once), with a growing wait, not a tight poll.
     const waits = execution?.statesEntered.filter((s) => s === 'WaitForUpdate').length ?? 0;
