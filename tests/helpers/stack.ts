@@ -168,19 +168,22 @@ export function stackFetch(
   return signedFetch(url, init, { region: testStack().region, ...options });
 }
 
-/** One API call, signed with SigV4 as the sandbox admin unless `options.as` names another signer (or `unsigned`). */
+/**
+ * One API call, signed with SigV4 as the sandbox admin unless `options.as` names another signer (or `unsigned`);
+ * `options.headers` are sent (and signed) too, e.g. an `idempotency-key`.
+ */
 export async function api(
   runtime: { url: string },
   method: string,
   path: string,
   body?: unknown,
-  options: Omit<SigningOptions, 'region'> = {},
+  options: Omit<SigningOptions, 'region'> & { headers?: Record<string, string> } = {},
 ): Promise<{ status: number; body: any }> {
   const response = await stackFetch(
     runtime.url + path,
     {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     },
     options,
