@@ -44,7 +44,6 @@ describe('the AWS gate', () => {
         functionName: 'gateTest',
         roleName: ROLE,
         roleArn: `arn:aws:iam::000000000000:role/${ROLE}`,
-        environment: {},
         policies: [
           {
             name: 'gateTest',

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { loadHandler, readKubeAccessFunctions, readServerlessManifest } from '../../../local/serverless-manifest';
+import { loadHandler, readServerlessManifest } from '../../../local/serverless-manifest';
 import { PUBLIC_ROUTES } from '../../../functions/api/caller';
 import { routes } from '../../../functions/api/routes';
 
@@ -86,16 +86,4 @@ describe('readServerlessManifest on the repository', () => {
       expect(typeof handler).toBe('function');
     },
   );
-});
-
-describe('readKubeAccessFunctions on the repository', () => {
-  it('names the functions behind the principal ARNs provisioning grants Kubernetes access, by their roles', () => {
-    // Act
-    const access = readKubeAccessFunctions(root);
-
-    // Assess
-    expect(access.baseline).toBe('provisionApplyBaseline');
-    expect(access.rollout).toEqual(['api', 'alarmStateChange', 'scheduledSweep', 'rolloutReconcile', 'rolloutFail']);
-    expect(access.scaling).toEqual(expect.arrayContaining(['api', 'alarmStateChange', 'scaleApply', 'scalingSweep']));
-  });
 });
