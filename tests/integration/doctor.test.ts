@@ -58,6 +58,13 @@ describe('eksflow doctor and clusters eksflow does not manage', () => {
           new RegExp(`${theirs}\\s+FAIL\\s+access-entry\\s+no access entry for \\S+ on ${theirs}`),
         );
         expect(run.stdout).toContain(`fix: aws eks create-access-entry --cluster-name ${theirs}`);
+        // Every role that calls Kubernetes needs its own entry: the rollout tasks' and the scaling functions' too.
+        expect(run.stdout).toMatch(
+          /nor for .*role\/eksflow-dev-us-east-1-rolloutReconcile.*eksflow-dev-us-east-1-scaleApply/,
+        );
+        expect(run.stdout).toMatch(
+          /--principal-arn \S+role\/eksflow-dev-us-east-1-scaleApply --kubernetes-groups eksflow-scaling/,
+        );
       } finally {
         await deployedLike.close();
       }
