@@ -10,8 +10,6 @@ export interface FunctionManifest {
   httpRoutes: string[];
   /** The subset of httpRoutes with `authorizer: { type: aws_iam }`: the sandbox checks SigV4 on these. */
   iamRoutes: string[];
-  eventPatterns: EventPattern[];
-  schedules: string[];
   /**
    * Placed in a VPC (`vpc:` on the function, or on the provider for all): deployed, it then reaches only what
    * that VPC reaches; the sandbox's network model puts it in the emulator's fixture VPC.
@@ -28,10 +26,9 @@ export interface ServerlessManifest {
   stateMachines: Record<string, { workflow: string }>;
 }
 
+/** Only the routes: EventBridge rules and rates are read from the packaged template (local/service-targets.ts). */
 type RawEvent = {
   httpApi?: string | { method: string; path: string; authorizer?: { type?: string } };
-  eventBridge?: { pattern?: EventPattern };
-  schedule?: string | { rate: string | string[] };
 };
 type RawFunction = { handler: string; events?: RawEvent[]; vpc?: unknown };
 
@@ -63,12 +60,6 @@ function toFunctionManifest(name: string, fn: RawFunction, providerVpc: boolean)
     httpRoutes: events.flatMap((e) => (e.httpApi === undefined ? [] : [routeKeyOf(e.httpApi)])),
     iamRoutes: events.flatMap((e) =>
       typeof e.httpApi === 'object' && e.httpApi.authorizer?.type === IAM_AUTHORIZER ? [routeKeyOf(e.httpApi)] : [],
-    ),
-    eventPatterns: events.flatMap((e) => (e.eventBridge?.pattern ? [e.eventBridge.pattern] : [])),
-    schedules: events.flatMap((e) =>
-      e.schedule === undefined
-        ? []
-        : [typeof e.schedule === 'string' ? e.schedule : ([] as string[]).concat(e.schedule.rate)].flat(),
     ),
   };
 }

@@ -20,23 +20,11 @@ describe('readServerlessManifest on the repository', () => {
     // Assess
     expect(api.handler).toBe('functions/api/handler.main');
     expect(api.httpRoutes).toEqual(expect.arrayContaining(['GET /health', 'POST /clusters', 'GET /operations/{id}']));
-    expect(api.eventPatterns).toEqual([]);
   });
 
-  it('reads the CloudWatch alarm pattern of alarmStateChange', () => {
-    // Act
-    const alarm = fn('alarmStateChange');
-
-    // Assess
-    expect(alarm.eventPatterns).toEqual([
-      { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] },
-    ]);
-    expect(alarm.httpRoutes).toEqual([]);
-  });
-
-  it('reads the schedule of scheduledSweep', () => {
+  it('reads no routes for an event function (its rules are read from the packaged template)', () => {
     // Act / Assess
-    expect(fn('scheduledSweep').schedules).toEqual(['rate(5 minutes)']);
+    expect(fn('alarmStateChange').httpRoutes).toEqual([]);
   });
 
   it('maps the provisionCluster state machine to workflows/provision-cluster.asl.json', () => {
