@@ -227,11 +227,14 @@ export function eventRules(template: CfnTemplate, resolution: SandboxResolution)
       ruleArn: String(resolve({ 'Fn::GetAtt': [id, 'Arn'] })),
       eventPattern: r.Properties.EventPattern,
       scheduleExpression: r.Properties.ScheduleExpression,
-      targets: (r.Properties.Targets ?? []).flatMap((t: any) => {
+      targets: (r.Properties.Targets ?? []).map((t: any) => {
         const functionArn = String(resolve(t.Arn));
         const functionName = functionsByArn.get(functionArn);
+        // Fail closed: a state machine target would need its RoleArn evaluated, which nothing here does yet.
+        if (!functionName)
+          throw new Error(`rule ${id} targets ${functionArn}: the sandbox delivers only to the template's functions`);
         const deadLetterArn = t.DeadLetterConfig?.Arn ? String(resolve(t.DeadLetterConfig.Arn)) : undefined;
-        return functionName ? [{ functionName, functionArn, ...(deadLetterArn ? { deadLetterArn } : {}) }] : [];
+        return { functionName, functionArn, ...(deadLetterArn ? { deadLetterArn } : {}) };
       }),
     }));
 }

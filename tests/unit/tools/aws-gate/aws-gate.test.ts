@@ -545,6 +545,17 @@ describe('EventBridge rules and Scheduler invoke their targets as AWS authorizes
     });
   });
 
+  it('refuses to start with a rule whose target is no function of the template (fail closed)', () => {
+    // Prepare
+    const withQueueTarget = template('OtherRule');
+    withQueueTarget.Resources.OtherRule.Properties.Targets = [{ Arn: 'arn:aws:sqs:us-east-1:000000000000:q', Id: 'q' }];
+
+    // Act / Assess
+    expect(() => eventRules(withQueueTarget, resolution)).toThrow(
+      /rule OtherRule targets arn:aws:sqs:.*only to the template's functions/,
+    );
+  });
+
   it("Scheduler invokes a target only when the schedule's role allows it", async () => {
     // Prepare
     const asScheduler = schedulerInvocations(rolesByArn(template('OtherRule'), resolution), authorizeHere);
