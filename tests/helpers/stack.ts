@@ -90,6 +90,8 @@ export interface TestRuntimeOptions {
   containerOverrides?: LocalRuntimeOptions['containerOverrides'];
   /** Passed to startLocalRuntime: a change to the packaged roles (a test proving that the gate refuses). */
   mutateRoles?: LocalRuntimeOptions['mutateRoles'];
+  /** Passed to startLocalRuntime: a change to a copy of the packaged template (the services' own authorizations). */
+  mutateTemplate?: LocalRuntimeOptions['mutateTemplate'];
 }
 
 /** A fresh table name: test files never see each other's records. */
@@ -146,6 +148,7 @@ export async function startTestRuntime(options: TestRuntimeOptions = {}): Promis
     recovery: options.recovery,
     containerOverrides: options.containerOverrides,
     mutateRoles: options.mutateRoles,
+    mutateTemplate: options.mutateTemplate,
     awsGate: testStack().awsEndpoint,
   });
   const alarms = await startAlarmBridge(config, runtime.deliverEvent);
