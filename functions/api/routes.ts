@@ -14,8 +14,6 @@ import { startDeleteCluster } from '../../shared/use-cases/clusters/delete-clust
 import { getCluster, listClusters } from '../../shared/use-cases/clusters/get-clusters';
 import { retryOperation } from '../../shared/use-cases/clusters/retry-operation';
 import { authorize, readableOnly } from '../../shared/use-cases/access/authorize';
-import type { AccessStatement } from '../../shared/domain/access/policy';
-import type { PatchAllowance } from '../../shared/domain/access/pod-template-patch';
 import { parseClusterSpec } from '../../shared/validation/cluster-spec';
 import { parseRolloutRequest } from '../../shared/validation/rollout-request';
 import { readRolloutLive } from '../../shared/use-cases/rollouts/rollout-live';
@@ -104,8 +102,8 @@ export const routes: Record<string, Route> = {
     const createdBy = callerOf(event).principalArn;
     const grants = authorize(c, createdBy, 'rollout', { cluster, namespace });
     return idempotently(event, c, createdBy, async () => {
-      // `undefined`: the use case's default id generator.
-      const rollout = await startRollout(c, body, undefined, patchAllowanceOf(grants), createdBy);
+      // `undefined`: the use case's default id generator. The patch must fit one granting statement entirely.
+      const rollout = await startRollout(c, body, undefined, grants, createdBy);
       return json(202, { id: rollout.id, status: rollout.status });
     });
   },
@@ -259,13 +257,6 @@ async function rolloutResource(c: Container, principal: string, id: string) {
 }
 
 /** The extras the statements that allowed a rollout give its patch: their pod fields and image registries. */
-function patchAllowanceOf(grants: AccessStatement[]): PatchAllowance {
-  return {
-    extraFields: grants.flatMap((g) => g.allowPodFields ?? []),
-    imageRegistries: grants.map((g) => g.imageRegistries),
-  };
-}
-
 /** A boolean query flag (`?dryRun=true`): only "true" and "false"; anything else is a 400 naming it. */
 function flag(event: HttpEvent, name: string): boolean {
   const value = event.queryStringParameters?.[name];

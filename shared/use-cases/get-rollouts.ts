@@ -1,5 +1,5 @@
 import type { PageTokenBinding, PageTokens } from '../adapters/page-token';
-import { PROTECTED_NAMESPACES } from '../domain/access/policy';
+import { protectedNamespacesOf } from '../domain/access/policy';
 import { describeStep, stepsOf } from '../domain/rollout/rollout';
 import type { Rollout } from '../domain/rollout/types';
 import { NotFoundError, ValidationError } from '../errors';
@@ -76,7 +76,7 @@ export async function listRollouts(
     throw ValidationError.forField('namespace', `is required: you may not read every namespace of cluster ${cluster}`);
   const hiddenNamespaces = namespace
     ? undefined
-    : PROTECTED_NAMESPACES.filter((ns) => !mayRead(deps, principal, { cluster, namespace: ns }));
+    : protectedNamespacesOf(deps.accessPolicy()).filter((ns) => !mayRead(deps, principal, { cluster, namespace: ns }));
   const binding: PageTokenBinding = { principal, cluster, namespace, deployment };
   const after = request.nextToken === undefined ? undefined : deps.pageTokens.open(request.nextToken, binding);
   const page = await deps.rollouts.list({
