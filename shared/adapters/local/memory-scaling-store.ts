@@ -94,7 +94,10 @@ export class MemoryScalingStore implements ScalingStore {
 
   async createPolicy(policy: ScalingPolicy) {
     const k = key(policy.cluster, policy.nodegroup, policy.name);
-    if (this.policies.has(k)) throw new ConflictError(`policy ${policy.name} already exists`);
+    if (this.policies.has(k))
+      throw new ConflictError(`policy ${policy.name} already exists on ${policy.cluster}/${policy.nodegroup}`, {
+        details: [{ field: 'name', reason: 'already exists' }],
+      });
     this.policies.set(k, clone(policy));
   }
 
