@@ -1,6 +1,6 @@
-import { MemoryVerifiedAlarmChanges } from '../../shared/adapters/local/memory-verified-alarm-changes';
-import { MemoryOperationStore } from '../../shared/adapters/local/memory-operation-store';
-import { MemoryScalingStore } from '../../shared/adapters/local/memory-scaling-store';
+import { MemoryVerifiedAlarmChanges } from '../fakes/memory-verified-alarm-changes';
+import { MemoryOperationStore } from '../fakes/memory-operation-store';
+import { MemoryScalingStore } from '../fakes/memory-scaling-store';
 import type { PendingPod } from '../../shared/domain/scaling/fit-pending-pods';
 import type { NodegroupSizes } from '../../shared/domain/scaling/sizes';
 import type { NodegroupApi, NodegroupInfo, NodegroupPods, UpdateStatus } from '../../shared/ports/nodegroups';

@@ -1,5 +1,5 @@
 import { DynamoDbOperationStore } from '../../../shared/adapters/aws/dynamodb-operation-store';
-import { MemoryOperationStore } from '../../../shared/adapters/local/memory-operation-store';
+import { MemoryOperationStore } from '../../fakes/memory-operation-store';
 import { finished, newOperation, retried, withStep } from '../../../shared/domain/operation';
 import { ConflictError, NotFoundError } from '../../../shared/errors';
 import type { OperationStore } from '../../../shared/ports/store';

@@ -1,5 +1,5 @@
 import { DynamoDbRolloutStore } from '../../../shared/adapters/aws/dynamodb-rollout-store';
-import { MemoryRolloutStore } from '../../../shared/adapters/local/memory-rollout-store';
+import { MemoryRolloutStore } from '../../fakes/memory-rollout-store';
 import { transitionEvents } from '../../../shared/domain/rollout-events';
 import type { Rollout } from '../../../shared/domain/rollout/types';
 import { ConflictError, ValidationError, VersionConflictError } from '../../../shared/errors';

@@ -1,5 +1,5 @@
 import { DynamoDbScalingStore } from '../../../shared/adapters/aws/dynamodb-scaling-store';
-import { MemoryScalingStore } from '../../../shared/adapters/local/memory-scaling-store';
+import { MemoryScalingStore } from '../../fakes/memory-scaling-store';
 import type { ScalingPolicy, ScalingSchedule, ScaleTrigger } from '../../../shared/domain/scaling/records';
 import { ConflictError } from '../../../shared/errors';
 import type { ScalingStore } from '../../../shared/ports/scaling-store';
