@@ -12,7 +12,7 @@ import { isActive, type Rollout } from '../../domain/rollout/types';
 import { ConflictError, ValidationError, VersionConflictError } from '../../errors';
 import type { OutboxEntry, RolloutListQuery, RolloutPage, RolloutStore } from '../../ports/rollout-store';
 import { decodePageToken, encodePageToken } from '../page-token';
-import { awsCall, awsErrorName } from './aws-call';
+import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
 import { expiresAt, FINISHED_RECORD_TTL_SECONDS } from './ttl';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -36,7 +36,7 @@ export class DynamoDbRolloutStore implements RolloutStore {
 
   constructor(
     private readonly tableName: string,
-    client: DynamoDBClient = new DynamoDBClient({}),
+    client: DynamoDBClient = new DynamoDBClient({ ...SDK_RETRY_OFF }),
   ) {
     this.doc = DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { ScalingSchedule } from '../../domain/scaling/records';
 import type { ScheduleDeployer } from '../../ports/schedule-deployer';
-import { awsCall, awsErrorName } from './aws-call';
+import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
 
 /** EventBridge Scheduler's limit on a schedule name. */
 const MAX_SCHEDULE_NAME = 64;
@@ -28,7 +28,7 @@ export interface SchedulerTarget {
 export class EventBridgeScheduleDeployer implements ScheduleDeployer {
   constructor(
     private readonly target: SchedulerTarget,
-    private readonly scheduler: SchedulerClient = new SchedulerClient({}),
+    private readonly scheduler: SchedulerClient = new SchedulerClient({ ...SDK_RETRY_OFF }),
   ) {}
 
   async deploy(schedule: ScalingSchedule): Promise<void> {
