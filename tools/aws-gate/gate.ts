@@ -8,6 +8,7 @@ import { evaluate, usesResourceTags, type Decision, type PolicyDocument } from '
 import { callerIdentityAnswer, errorAnswer, recognise, type ErrorAnswer, type ErrorKind } from './protocol';
 import { DEFAULT_QUOTAS } from './quota-table';
 import { TokenBuckets, type Quota } from './quotas';
+import { CALLS_PATH, CallCounts } from './call-counts';
 
 /**
  * The sandbox's AWS endpoint: in front of the emulator, it does what AWS does before a call reaches a
@@ -64,6 +65,8 @@ export async function startAwsGate(options: AwsGateOptions): Promise<AwsGate> {
     credentials: { accessKeyId: admin.accessKeyId, secretAccessKey: admin.secretAccessKey },
   });
   const buckets = new TokenBuckets(now);
+  // Every call of a verified caller, by caller, action and answer (call-counts.ts; read at CALLS_PATH).
+  const calls = new CallCounts();
   const decisions = new Map<string, Decision>();
   const quotas = options.quotas ?? DEFAULT_QUOTAS;
   const upstream = new URL(options.emulatorEndpoint);
@@ -98,6 +101,10 @@ export async function startAwsGate(options: AwsGateOptions): Promise<AwsGate> {
         register(JSON.parse(body.toString('utf8')).identities as GateIdentity[]);
         return send(res, { status: 204, headers: {}, body: '' });
       }
+      if (rawPath === CALLS_PATH) {
+        if (!admins.has(caller.accessKeyId)) return send(res, { status: 403, headers: {}, body: 'admin keys only' });
+        return send(res, calls.answer(req.method ?? 'GET'));
+      }
       service = SERVICES[caller.service];
       if (service) protocol = service.protocol;
       const recognised = service ? recognise(service, signed) : { input: {}, path: {} };
@@ -106,26 +113,31 @@ export async function startAwsGate(options: AwsGateOptions): Promise<AwsGate> {
       const quota = quotas[action];
       if (quota && !buckets.take(action, quota)) {
         options.onRefusal?.({ kind: 'Throttling', caller: caller.principalArn, action, message: quota.source });
+        calls.record(caller.principalArn, action, 'throttled');
         return send(
           res,
           errorAnswer('Throttling', 'Rate exceeded', protocol, { queryCompatible: service?.queryCompatible }),
         );
       }
 
-      if (service?.signingName === 'sts' && recognised.operation === 'GetCallerIdentity')
+      if (service?.signingName === 'sts' && recognised.operation === 'GetCallerIdentity') {
+        calls.record(caller.principalArn, action, 'answered');
         return send(res, callerIdentityAnswer(caller.principalArn, caller.accessKeyId, headers.accept));
+      }
 
       if (!admins.has(caller.accessKeyId)) {
         const identity = callers.get(caller.accessKeyId) as GateIdentity;
         const denial = await authorize(identity, recognised, options.region, emulator, action, decisions);
         if (denial) {
           options.onRefusal?.({ kind: 'AccessDenied', caller: caller.principalArn, action, message: denial });
+          calls.record(caller.principalArn, action, 'denied');
           return send(
             res,
             errorAnswer('AccessDenied', denial, protocol, { queryCompatible: service?.queryCompatible }),
           );
         }
       }
+      calls.record(caller.principalArn, action, 'answered');
       forward(upstream, req, body, res);
     } catch (error) {
       send(res, {
