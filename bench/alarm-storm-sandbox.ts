@@ -52,9 +52,8 @@ async function main() {
   // The gate's counts of the storm's calls (its admin route, with the admin keys of .sandbox/env).
   const env = sandboxEnv();
   const admin = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, principalArn: '' };
-  const calls = (method: 'GET' | 'DELETE' = 'GET') =>
-    gateCallCounts(env.AWS_ENDPOINT_URL, env.AWS_REGION, admin, method);
-  await calls('DELETE');
+  const calls = (reset = false) => gateCallCounts(env.AWS_ENDPOINT_URL, env.AWS_REGION, admin, { reset });
+  await calls(true);
   const figures = await storm.runStorm(sandbox, world, { events: EVENTS, concurrency: CONCURRENCY });
   const stormCalls = await calls();
   const counts = [...(await storm.abortCounts(sandbox, world)).values()];

@@ -20,8 +20,8 @@ const RESTORED_GOAL_MS = 5000;
 export async function alarmStormSection(): Promise<string[]> {
   const storm = await import('../tests/helpers/alarm-storm');
   const { testStack } = await import('../tests/helpers/stack');
-  const stormCalls = (method: 'GET' | 'DELETE' = 'GET') =>
-    gateCallCounts(testStack().awsEndpoint, testStack().region, SANDBOX_ADMIN, method);
+  const stormCalls = (reset = false) =>
+    gateCallCounts(testStack().awsEndpoint, testStack().region, SANDBOX_ADMIN, { reset });
   const { runtime, describeAlarms } = await storm.startMeteredRuntime();
   try {
     const setupStarted = { ...describeAlarms };
@@ -32,7 +32,7 @@ export async function alarmStormSection(): Promise<string[]> {
     };
     // Every event comes from the storm: the bridge would add its own on the state change.
     await runtime.alarms.stop();
-    await stormCalls('DELETE');
+    await stormCalls(true);
     const figures = await storm.runStorm(runtime, world, {
       events: STORM_EVENTS,
       concurrency: STORM_CONCURRENCY,

@@ -31,13 +31,12 @@ export async function callsSection(runtime: TestRuntime, api: Api, gate: { endpo
   const fixtures = await import('../tests/helpers/rollout-fixtures');
   const { operationDone } = await import('../tests/helpers/cluster-fixtures');
   const { createNodegroup } = await import('../tests/helpers/nodegroups');
-  const counts = (method: 'GET' | 'DELETE' = 'GET') =>
-    gateCallCounts(gate.endpoint, gate.region, SANDBOX_ADMIN, method);
+  const counts = (reset = false) => gateCallCounts(gate.endpoint, gate.region, SANDBOX_ADMIN, { reset });
   const lines: string[] = ['AWS calls (through the gate, by action), state transitions and Lambda invocations:'];
 
   /** Runs `start` (one API request) then `finish` (waiting for the work), counting the gate's calls of each. */
   async function measure<T>(start: () => Promise<T>, finish: (started: T) => Promise<void>) {
-    await counts('DELETE');
+    await counts(true);
     const started = await start();
     const ofStart = byFunction(await counts());
     await finish(started);

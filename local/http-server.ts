@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { errorBody, errorBodyOf, isEksflowError, ValidationError } from '../shared/errors';
+import { MAX_REQUEST_BODY_BYTES } from '../functions/api/http';
+import { errorBody, errorBodyOf, ForbiddenError, isEksflowError, ValidationError } from '../shared/errors';
+import { SANDBOX_ADMIN } from './sandbox/identities';
 import type { RequestVerifier, VerifiedCaller } from './sigv4-verifier';
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -58,6 +60,13 @@ export async function startHttpServer(options: {
   verifier?: RequestVerifier;
   /** Asked first for every request (the dashboard under /ui/); answers true when it has answered the request. */
   prefixHandler?: PrefixHandler;
+  /**
+   * Who may call the `/_local/*` endpoints when a verifier checks callers: they inject events (which abort
+   * rollouts) and move the schedules' clock, so they are the sandbox admin's alone. Default: the admin of `.sandbox/env`.
+   */
+  localAdmins?: string[];
+  /** Largest body read (API Gateway's own limit is far larger; the API function refuses above this anyway). */
+  maxBodyBytes?: number;
 }): Promise<{ url: string; port: number; close: () => Promise<void> }> {
   const routes = options.routes.map(compile);
   const server = http.createServer((req, res) => {
@@ -70,7 +79,10 @@ export async function startHttpServer(options: {
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     if (await options.prefixHandler?.(req, res)) return;
     const url = new URL(req.url ?? '/', 'http://local');
-    const rawBody = await readBody(req);
+    // Read before the signature is checked (it covers the body), so the limit applies before authentication:
+    // an over-limit body is refused as it arrives, without being buffered whole.
+    const rawBody = await readBody(req, options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES);
+    if (rawBody === TOO_LARGE) return sendTooLarge(res, options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES);
     const body = rawBody.toString('utf8');
     const authenticate = async (): Promise<VerifiedCaller | undefined> =>
       options.verifier?.({
@@ -82,7 +94,13 @@ export async function startHttpServer(options: {
       });
     const local = options.localEndpoints?.[`${req.method} ${url.pathname}`];
     if (local) {
-      const refused = await refusal(authenticate);
+      const refused = await refusal(async () => {
+        const caller = await authenticate();
+        if (caller && !(options.localAdmins ?? [SANDBOX_ADMIN.principalArn]).includes(caller.principalArn))
+          throw new ForbiddenError(
+            `${caller.principalArn} may not call ${req.method} ${url.pathname}: the sandbox's own endpoints are its admin's`,
+          );
+      });
       if (refused) return send(res, refused);
       let parsed: unknown;
       try {
@@ -211,14 +229,45 @@ function toEvent(
   };
 }
 
-/** The body's bytes: the signature covers these, not a re-encoding of their text. */
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
+const TOO_LARGE = Symbol('too large');
+
+/**
+ * The body's bytes (the signature covers these, not a re-encoding of their text), at most `maxBytes` of them: a
+ * declared Content-Length above it is refused before a byte is read, and a body that grows past it while streaming
+ * stops being read at once (TOO_LARGE).
+ */
+function readBody(req: http.IncomingMessage, maxBytes: number): Promise<Buffer | typeof TOO_LARGE> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.resolve(TOO_LARGE);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    let size = 0;
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > maxBytes) {
+        req.off('data', onData);
+        req.pause();
+        resolve(TOO_LARGE);
+        return;
+      }
+      chunks.push(c);
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** 413, as API Gateway answers a payload above its limit; the connection closes (the rest of the body is not read). */
+function sendTooLarge(res: http.ServerResponse, maxBytes: number) {
+  res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+  res.end(
+    JSON.stringify(
+      errorBody('PayloadTooLarge', `body: requests are limited to ${maxBytes} bytes`, [
+        { field: 'body', reason: `is larger than ${maxBytes} bytes` },
+      ]),
+    ),
+  );
 }
 
 function send(res: http.ServerResponse, result: APIGatewayProxyStructuredResultV2) {

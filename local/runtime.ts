@@ -2,25 +2,27 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { runWithContainer, useContainer } from '../functions/container';
 import { functionIdentities, registerWithGate } from '../tools/aws-gate/function-identities';
-import { stateMachineInvocations } from '../tools/aws-gate/invocations';
+import { gateAuthorizer, stateMachineInvocations } from '../tools/aws-gate/invocations';
 import {
   functionRoles,
+  packagedKubeAccess,
   packagedTemplate,
   stateMachineRoles,
+  type CfnTemplate,
   type FunctionRole,
 } from '../tools/aws-gate/packaged-roles';
+import { serviceTargets } from './service-targets';
 import { LocalWorkflowEngine } from '../shared/adapters/local/local-workflow-engine';
 import { loadWorkflowDefinition } from '../shared/adapters/local/workflow-definitions';
 import { buildContainer, type Container } from '../shared/composition-root';
 import type { Config } from '../shared/config';
 import { errorBody, errorBodyOf, errorMessage, isEksflowError, ValidationError } from '../shared/errors';
 import type { HealthCheck } from '../shared/ports/health';
-import { matchesPattern } from './event-pattern';
 import { startHttpServer, type ApiHandler, type PrefixHandler } from './http-server';
 import { SANDBOX_ADMIN, sandboxAuthEnabled, SANDBOX_IDENTITIES } from './sandbox/identities';
 import { startSandboxNetwork } from './sandbox/network-model';
 import { sigV4Verifier, unverifiedAs, type SigningIdentity } from './sigv4-verifier';
-import { scheduledEvent, startSchedules } from './scheduler';
+import { startSchedules } from './scheduler';
 import { loadHandler, readServerlessManifest, type FunctionManifest } from './serverless-manifest';
 import { parseClockRequest, SandboxClock, SCHEDULE_TICK_MS } from './sandbox-clock';
 
@@ -62,6 +64,11 @@ export interface LocalRuntimeOptions {
   awsGate?: string;
   /** A change to the packaged roles before they are registered (a test proving the gate by mutating one). */
   mutateRoles?: (roles: FunctionRole[]) => FunctionRole[];
+  /**
+   * A change to (a copy of) the packaged template before anything is read from it: a test proving by mutation what
+   * the services' own authorizations refuse (the Scheduler's role, a function's `AWS::Lambda::Permission`s).
+   */
+  mutateTemplate?: (template: CfnTemplate) => CfnTemplate;
   /** Progress of a first start (packaging the template for the roles takes half a minute). */
   progress?: (message: string) => void;
   /**
@@ -105,15 +112,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const gate = options.awsGate ?? configured.awsEndpoint;
   if (!gate) throw new Error("the local runtime needs config.awsEndpoint: the sandbox's AWS gate");
   // Each function's role as packaged, resolved for the sandbox (its table is this runtime's).
-  const template = await packagedTemplate(root, options.progress);
-  const packaged = functionRoles(template, {
-    region: configured.region,
-    tableName: configured.tableName,
-  });
+  const packagedOnce = await packagedTemplate(root, options.progress);
+  const template = options.mutateTemplate ? options.mutateTemplate(structuredClone(packagedOnce)) : packagedOnce;
+  const resolution = { region: configured.region, tableName: configured.tableName };
+  const packaged = functionRoles(template, resolution);
   const roles = options.mutateRoles ? options.mutateRoles(packaged) : packaged;
   const identities = functionIdentities(roles);
   await registerWithGate(gate, configured.region, SANDBOX_ADMIN, [...identities.values()]);
-  const config = { ...configured, kubeAccess: configured.kubeAccess ?? kubeAccessOf(roles) };
+  const config = { ...configured, kubeAccess: configured.kubeAccess ?? packagedKubeAccess(roles) };
+  // The services that invoke functions (Step Functions, Scheduler, EventBridge rules) are authorized by the gate.
+  const authorize = gateAuthorizer(gate, configured.region, SANDBOX_ADMIN);
 
   let containerOf: (functionName: string) => Container = () => {
     throw new Error('containers are built after the engine');
@@ -135,9 +143,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   };
 
   // Step Functions invokes each task as the state machine's packaged role.
+  const functionArns = new Map(packaged.map((r) => [r.functionName, r.functionArn]));
   const mayInvoke = stateMachineInvocations(
-    stateMachineRoles(template, { region: configured.region }),
-    configured.region,
+    stateMachineRoles(template, resolution),
+    (fn) => functionArns.get(fn) ?? `arn:aws:lambda:${configured.region}:000000000000:function:no-such-function-${fn}`,
+    authorize,
   );
   const engine = new LocalWorkflowEngine({
     definitions: Object.values(manifest.stateMachines).map((sm) => loadWorkflowDefinition(root, sm.workflow)),
@@ -195,8 +205,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     return own;
   };
 
-  const deliverEvent = async (event: Record<string, unknown>) => {
-    const complete = {
+  // EventBridge rules and Scheduler schedules invoke their targets only as AWS would authorize them.
+  const targets = serviceTargets({
+    template,
+    resolution,
+    config,
+    roles: packaged,
+    authorize,
+    invoke,
+    deadLetters: { region: config.region, endpoint: options.emulatorEndpoint ?? gate, credentials: adminKeys },
+    onRefusal: (message) => container.logger.warn('a service may not invoke its target', { error: message }),
+  });
+  const deliverEvent = async (event: Record<string, unknown>) =>
+    targets.deliverEvent({
       version: '0',
       id: randomUUID(),
       account: '000000000000',
@@ -204,11 +225,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       time: new Date().toISOString(),
       resources: [],
       ...event,
-    };
-    const targets = manifest.functions.filter((fn) => fn.eventPatterns.some((p) => matchesPattern(p, complete)));
-    const results = await Promise.all(targets.map((fn) => invoke(fn.name, complete)));
-    return { matched: targets.map((fn) => fn.name), results };
-  };
+    });
 
   const authentication =
     options.authentication ?? (sandboxAuthEnabled(process.env) ? { identities: SANDBOX_IDENTITIES } : 'off');
@@ -254,15 +271,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           if (isEksflowError(error)) return { statusCode: error.status, body: errorBodyOf(error) };
           throw error;
         }
-        return { statusCode: 200, body: await clock.tick(container, invoke) };
+        return { statusCode: 200, body: await clock.tick(container, targets) };
       },
     },
   });
 
   const stopSchedules = options.runSchedules
     ? startSchedules(
-        manifest.functions.flatMap((fn) => fn.schedules.map((expression) => ({ functionName: fn.name, expression }))),
-        (fn) => invoke(fn, scheduledEvent(options.config.region, `eksflow-${fn}-schedule`)),
+        targets.rateRules,
+        (fn) => targets.fireRateRule(fn),
         (error) => container.logger.warn('scheduled function failed', { error }),
       )
     : () => undefined;
@@ -270,16 +287,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const scheduleTimer = options.runSchedules
     ? setInterval(
         () =>
-          void clock.tick(container, invoke).catch((error) => container.logger.warn('schedule tick failed', { error })),
+          void clock
+            .tick(container, targets)
+            .catch((error) => container.logger.warn('schedule tick failed', { error })),
         SCHEDULE_TICK_MS,
       )
     : undefined;
   const stopRecovery = options.recovery
     ? startRecoverySweep(
+        // As their rate rules would fire them (so only if the functions' permissions let the rules invoke them).
         () =>
-          invoke(RECOVERY_SWEEP_FUNCTION, scheduledEvent(options.config.region, 'eksflow-recovery-sweep')).finally(() =>
+          targets.fireRateRule(RECOVERY_SWEEP_FUNCTION).finally(() =>
             // Node-group changes whose run died with the last process are resumed by the scaling sweep.
-            invoke(SCALING_SWEEP_FUNCTION, scheduledEvent(options.config.region, 'eksflow-scaling-sweep')),
+            targets.fireRateRule(SCALING_SWEEP_FUNCTION),
           ),
         options.recovery.sweepIntervalMs,
         (error) => container.logger.warn('recovery sweep failed', { error }),
@@ -326,17 +346,5 @@ function startRecoverySweep(
   return async () => {
     clearInterval(timer);
     await running;
-  };
-}
-
-/** eksflow's roles given Kubernetes access in the clusters it makes, as the packaged functions' environment names them. */
-function kubeAccessOf(roles: FunctionRole[]): Config['kubeAccess'] {
-  const env = roles.find((r) => r.environment.EKSFLOW_BASELINE_PRINCIPAL_ARN)?.environment;
-  if (!env) return undefined;
-  const list = (value: string | undefined) => (value ?? '').split(',').filter(Boolean);
-  return {
-    baselinePrincipalArn: env.EKSFLOW_BASELINE_PRINCIPAL_ARN,
-    rolloutPrincipalArns: list(env.EKSFLOW_ROLLOUT_PRINCIPAL_ARNS),
-    scalingPrincipalArns: list(env.EKSFLOW_SCALING_PRINCIPAL_ARNS),
   };
 }

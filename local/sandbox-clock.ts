@@ -27,9 +27,9 @@ export class SandboxClock {
   }
 
   /** One pass; a tick asked for while one runs waits for it, then runs again (it may have missed an advance). */
-  async tick(container: Container, invoke: (fn: string, event: unknown) => Promise<unknown>): Promise<TickResult> {
+  async tick(container: Container, targets: ClockTargets): Promise<TickResult> {
     while (this.ticking) await this.ticking.catch(() => undefined);
-    this.ticking = this.runTick(container, invoke);
+    this.ticking = this.runTick(container, targets);
     try {
       return await this.ticking;
     } finally {
@@ -37,19 +37,27 @@ export class SandboxClock {
     }
   }
 
-  private async runTick(container: Container, invoke: (fn: string, event: unknown) => Promise<unknown>) {
+  private async runTick(container: Container, targets: ClockTargets) {
     const fired: TickResult['fired'] = [];
     for (const due of await dueSchedules(container, this.now())) {
       const { occurrence, ...target } = due;
       try {
-        fired.push({ ...due, outcome: await invoke('scheduledScale', { ...target, scheduledTime: occurrence }) });
+        fired.push({ ...due, outcome: await targets.fireSchedule({ ...target, scheduledTime: occurrence }) });
       } catch (error) {
         fired.push({ ...due, outcome: { error: errorMessage(error) } });
       }
     }
-    const sweep = await invoke('scalingSweep', {}).catch((error) => ({ error: errorMessage(error) }));
+    const sweep = await targets.fireRateRule('scalingSweep').catch((error) => ({ error: errorMessage(error) }));
     return { now: this.now().toISOString(), fired, sweep };
   }
+}
+
+/** How a tick's firings reach their functions: as EventBridge Scheduler and the sweep's rate rule would invoke them. */
+export interface ClockTargets {
+  /** A schedule's occurrence, invoked as the schedule's role (it throws when that role may not). */
+  fireSchedule(input: Record<string, unknown>): Promise<unknown>;
+  /** The rate rule that invokes `functionName` (the scaling sweep's), as the function's permissions allow it. */
+  fireRateRule(functionName: string): Promise<unknown>;
 }
 
 export interface TickResult {

@@ -25,7 +25,7 @@ export function scheduledEvent(region: string, rule: string): Record<string, unk
   };
 }
 
-/** Runs `fire` for each rate schedule at its interval, as EventBridge Scheduler would; returns a stop function. */
+/** Runs `fire` for each rate rule's target at its interval, as EventBridge would; returns a stop function. */
 export function startSchedules(
   schedules: { functionName: string; expression: string }[],
   fire: (functionName: string) => Promise<unknown>,

@@ -10,8 +10,6 @@ export interface FunctionManifest {
   httpRoutes: string[];
   /** The subset of httpRoutes with `authorizer: { type: aws_iam }`: the sandbox checks SigV4 on these. */
   iamRoutes: string[];
-  eventPatterns: EventPattern[];
-  schedules: string[];
   /**
    * Placed in a VPC (`vpc:` on the function, or on the provider for all): deployed, it then reaches only what
    * that VPC reaches; the sandbox's network model puts it in the emulator's fixture VPC.
@@ -28,10 +26,9 @@ export interface ServerlessManifest {
   stateMachines: Record<string, { workflow: string }>;
 }
 
+/** Only the routes: EventBridge rules and rates are read from the packaged template (local/service-targets.ts). */
 type RawEvent = {
   httpApi?: string | { method: string; path: string; authorizer?: { type?: string } };
-  eventBridge?: { pattern?: EventPattern };
-  schedule?: string | { rate: string | string[] };
 };
 type RawFunction = { handler: string; events?: RawEvent[]; vpc?: unknown };
 
@@ -64,12 +61,6 @@ function toFunctionManifest(name: string, fn: RawFunction, providerVpc: boolean)
     iamRoutes: events.flatMap((e) =>
       typeof e.httpApi === 'object' && e.httpApi.authorizer?.type === IAM_AUTHORIZER ? [routeKeyOf(e.httpApi)] : [],
     ),
-    eventPatterns: events.flatMap((e) => (e.eventBridge?.pattern ? [e.eventBridge.pattern] : [])),
-    schedules: events.flatMap((e) =>
-      e.schedule === undefined
-        ? []
-        : [typeof e.schedule === 'string' ? e.schedule : ([] as string[]).concat(e.schedule.rate)].flat(),
-    ),
   };
 }
 
@@ -101,44 +92,4 @@ export function loadHandler<T = (event: unknown) => Promise<unknown>>(
   const handler = module[exported];
   if (typeof handler !== 'function') throw new Error(`${fn.handler}: ${file} has no exported function ${exported}`);
   return handler as T;
-}
-
-/** Which of serverless.yml's functions get Kubernetes access in the clusters eksflow provisions (by role). */
-export interface KubeAccessFunctions {
-  baseline: string;
-  rollout: string[];
-  scaling: string[];
-}
-
-type GetAtt = { 'Fn::GetAtt'?: [string, string] };
-type KubeAccessEnvironment = {
-  EKSFLOW_BASELINE_PRINCIPAL_ARN?: GetAtt;
-  EKSFLOW_ROLLOUT_PRINCIPAL_ARNS?: { 'Fn::Join'?: [string, GetAtt[]] };
-  EKSFLOW_SCALING_PRINCIPAL_ARNS?: { 'Fn::Join'?: [string, GetAtt[]] };
-};
-
-/**
- * The functions behind serverless.yml's EKSFLOW_*_PRINCIPAL_ARN(S) (the roles provisioning grants access entries):
- * each `Fn::GetAtt [<Role>, Arn]` names a role resource, and the function whose `role:` it is.
- */
-export function readKubeAccessFunctions(root: string): KubeAccessFunctions {
-  const raw = parse(readFileSync(path.join(root, 'serverless.yml'), 'utf8')) as {
-    functions: Record<string, { role?: string; environment?: KubeAccessEnvironment }>;
-  };
-  const functions = Object.entries(raw.functions);
-  const environment = functions.map(([, fn]) => fn.environment).find((env) => env?.EKSFLOW_BASELINE_PRINCIPAL_ARN);
-  if (!environment) throw new Error('serverless.yml: no function has EKSFLOW_BASELINE_PRINCIPAL_ARN');
-  const functionOf = (ref: GetAtt | undefined): string => {
-    const role = ref?.['Fn::GetAtt']?.[0];
-    const found = functions.find(([, fn]) => fn.role === role);
-    if (!found) throw new Error(`serverless.yml: no function has the role ${role} that a principal ARN names`);
-    return found[0];
-  };
-  const listOf = (value: { 'Fn::Join'?: [string, GetAtt[]] } | undefined) =>
-    (value?.['Fn::Join']?.[1] ?? []).map(functionOf);
-  return {
-    baseline: functionOf(environment.EKSFLOW_BASELINE_PRINCIPAL_ARN),
-    rollout: listOf(environment.EKSFLOW_ROLLOUT_PRINCIPAL_ARNS),
-    scaling: listOf(environment.EKSFLOW_SCALING_PRINCIPAL_ARNS),
-  };
 }

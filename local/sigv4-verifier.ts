@@ -54,14 +54,18 @@ const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 /** What refused a request: AWS answers an unknown key and a wrong signature with different errors. */
 export type RefusalKind = 'unknown-key' | 'bad-signature';
 
-/** The refusal's kind, for callers that answer in AWS's own error shapes (the AWS gate). */
+/**
+ * The refusal's kind, for callers that answer in AWS's own error shapes (the AWS gate). It is kept on the error,
+ * out of its message and details: the API's answer is the same for an unknown key and a wrong signature, so a
+ * caller cannot find out which access key ids exist.
+ */
 export function refusalKind(error: unknown): RefusalKind {
-  return (error as { details?: { reason?: string }[] })?.details?.[0]?.reason?.startsWith(UNKNOWN_KEY)
-    ? 'unknown-key'
-    : 'bad-signature';
+  return (error as { [REFUSAL_KIND]?: RefusalKind })?.[REFUSAL_KIND] ?? 'bad-signature';
 }
 
-const UNKNOWN_KEY = 'unknown access key';
+const REFUSAL_KIND = Symbol('refusalKind');
+/** The one answer for a key the verifier does not know and for a signature that does not match (no key id in it). */
+const BAD_CREDENTIALS = 'the signature does not match (unknown access key, wrong secret key, or an altered request)';
 /** aws-iam-authenticator takes an EKS token (a presigned GetCallerIdentity) for 15 minutes after X-Amz-Date. */
 const PRESIGNED_STS_LIFETIME_MS = 15 * 60 * 1000;
 
@@ -101,8 +105,8 @@ export function sigV4Verifier(options: {
       ? presignedParts(request)
       : headerParts(request, service === '*' ? 'any' : service);
     const { accessKeyId, scopeDate, scopeRegion, scopeService, signedHeaders } = parts;
-    const identity = lookup(accessKeyId);
-    if (!identity) throw refused('authorization', `${UNKNOWN_KEY} ${accessKeyId}`);
+    // Everything that does not depend on the key is checked first, and the key is looked up last: no answer
+    // differs between a key that exists and one that does not.
     if (scopeRegion !== options.region || (service !== '*' && scopeService !== service))
       throw refused(
         'authorization',
@@ -128,6 +132,8 @@ export function sigV4Verifier(options: {
     if (missing.length)
       throw refused('authorization', `signed headers missing from the request: ${missing.join(', ')}`);
     if (parts.expiresSeconds === undefined) checkDeclaredPayloadHash(request);
+    const identity = lookup(accessKeyId);
+    if (!identity) throw Object.assign(refused('authorization', BAD_CREDENTIALS), { [REFUSAL_KIND]: 'unknown-key' });
 
     // An EKS token is a presigned URL for STS's host that the authenticator may send to the sandbox's endpoint.
     const hosts = [
@@ -150,7 +156,7 @@ export function sigV4Verifier(options: {
           presigned: parts.expiresSeconds !== undefined,
         };
     }
-    throw refused('authorization', 'the signature does not match the request (wrong secret key, or altered request)');
+    throw refused('authorization', BAD_CREDENTIALS);
   };
 }
 

@@ -50,6 +50,9 @@ import { CONNECT_TIMEOUT_MS } from './adapters/net/connect-guard';
 import type { NetworkPath } from './ports/network';
 import type { CallerIdentity, EndpointReach, KubeAccessReview } from './ports/doctor';
 import type { DoctorDeps } from './use-cases/doctor';
+import { DynamoDbIdempotencyStore } from './adapters/aws/dynamodb-idempotency-store';
+import type { IdempotencyStore } from './ports/idempotency';
+import { aesGcmPageTokens, pageTokenKeyFrom, type PageTokens } from './adapters/page-token';
 
 /** Everything the handlers need, built once per cold start (Lambda) or once per process (local). */
 export interface Container {
@@ -90,6 +93,10 @@ export interface Container {
   kubeReview: KubeAccessReview;
   /** The sandbox's modelled VPC (local/sandbox/network-model.ts); absent deployed, where the network is real. */
   network?: NetworkPath;
+  /** Seals and opens the API's page tokens (config.pageTokenKey). */
+  pageTokens: PageTokens;
+  /** The answers of keyed mutating requests (`Idempotency-Key`), kept 24 h. */
+  idempotency: IdempotencyStore;
 }
 
 /**
@@ -167,8 +174,19 @@ export function buildContainer(
     reach: new TlsEndpointReach(network.connectTimeoutMs, network.path),
     identity: new StsCallerIdentity(aws),
     kubeReview: new KubeSelfAccessReview(kube),
+    pageTokens: pageTokensOf(config),
+    idempotency: new DynamoDbIdempotencyStore(config.tableName, dynamodb),
     ...overrides,
   };
+}
+
+/** Without a key a list still answers its first page; only a page token needs the key, and says so. */
+function pageTokensOf(config: Config): PageTokens {
+  if (config.pageTokenKey) return aesGcmPageTokens(pageTokenKeyFrom(config.pageTokenKey));
+  const missing = () => {
+    throw new Error('EKSFLOW_PAGE_TOKEN_KEY is not set: page tokens cannot be sealed or opened');
+  };
+  return { seal: missing, open: missing };
 }
 
 function metricsFor(config: Config, logger: Logger): Metrics {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { KubeAccess } from './domain/clusters/cluster';
 import type { LogLevel } from './logger';
 
@@ -56,6 +57,12 @@ export interface Config {
    * scheduler assumes, the schedule group. Unset: schedules are only stored (the sandbox fires them itself).
    */
   schedulerTarget?: { functionArn: string; roleArn: string; groupName: string; deadLetterArn?: string };
+  /**
+   * The secret the API's page-token key is derived from (EKSFLOW_PAGE_TOKEN_KEY, at least 32 characters; deployed,
+   * the stack's Secrets Manager secret, serverless.yml PageTokenSecret). With an emulator endpoint and no key (the sandbox, tests) a fresh one per start: tokens are only
+   * good while the process that issued them runs, which is all a page token needs.
+   */
+  pageTokenKey?: string;
 }
 
 /** Where the bundled access policy lies when EKSFLOW_ACCESS_POLICY_FILE names no other file. */
@@ -106,6 +113,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: (env.LOG_LEVEL as LogLevel) ?? 'info',
     accessPolicyFile: env.EKSFLOW_ACCESS_POLICY_FILE || DEFAULT_ACCESS_POLICY_FILE,
     accessPolicyText: env.EKSFLOW_ACCESS_POLICY || undefined,
+    pageTokenKey: env.EKSFLOW_PAGE_TOKEN_KEY || (env.AWS_ENDPOINT_URL ? randomBytes(32).toString('base64') : undefined),
     schedulerTarget:
       env.EKSFLOW_SCHEDULER_TARGET_ARN && env.EKSFLOW_SCHEDULER_ROLE_ARN
         ? {

@@ -128,3 +128,13 @@ export class ClusterAccessError extends EksflowError {
     this.kubernetesStatus = options.kubernetesStatus;
   }
 }
+
+/**
+ * An `Idempotency-Key` already answered a different request of the same caller (another body, route or query):
+ * 422, as the IETF Idempotency-Key draft answers it. A key still in progress is a 409 (ConflictError) instead.
+ */
+export class IdempotencyKeyReusedError extends EksflowError {
+  override readonly name = 'IdempotencyKeyReusedError';
+  readonly status = 422;
+  readonly code = 'IdempotencyKeyReused';
+}

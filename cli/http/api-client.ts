@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { isTransientNetworkError, withRetry } from '../../shared/retry';
 import type { Endpoint } from '../endpoint';
 import { ApiError } from '../errors';
 import { signedHeaders } from './sigv4';
 
-/** Header that makes a POST safe to send again (promote remembers it); only such POSTs are retried. */
+/** Header that makes a POST safe to send again (the API remembers its answer for 24 h); only such POSTs are retried. */
 const IDEMPOTENCY_HEADER = 'idempotency-key';
 
 /** Throttled, a 5xx, or a dropped connection: another attempt may succeed (a long --wait must not die of one). */
@@ -31,10 +32,15 @@ export class ApiClient {
     private readonly sleep?: (ms: number) => Promise<void>,
   ) {}
 
-  /** One API call, retried with backoff (shared/retry) when it is safe to repeat and the failure may pass. */
+  /**
+   * One API call, retried with backoff (shared/retry) when it is safe to repeat and the failure may pass. Every
+   * mutating request carries an `Idempotency-Key` (the caller's, or a random UUID made here once): its retries
+   * send the same key, so the API does the work at most once and answers a repeat with the first answer.
+   */
   send<T = any>(request: ApiRequest): Promise<T> {
-    if (!isSafeToRepeat(request)) return this.sendOnce<T>(request);
-    return withRetry(() => this.sendOnce<T>(request), { isRetryable: isRetryableApiError, sleep: this.sleep });
+    const keyed = withIdempotencyKey(request);
+    if (!isSafeToRepeat(keyed)) return this.sendOnce<T>(keyed);
+    return withRetry(() => this.sendOnce<T>(keyed), { isRetryable: isRetryableApiError, sleep: this.sleep });
   }
 
   private async sendOnce<T>(request: ApiRequest): Promise<T> {
@@ -63,6 +69,12 @@ export class ApiClient {
     }
     return parsed as T;
   }
+}
+
+/** A POST or DELETE without a key gets one (a fresh UUID); a read needs none. */
+export function withIdempotencyKey(request: ApiRequest): ApiRequest {
+  if (request.method === 'GET' || request.headers?.[IDEMPOTENCY_HEADER] !== undefined) return request;
+  return { ...request, headers: { ...request.headers, [IDEMPOTENCY_HEADER]: randomUUID() } };
 }
 
 function parseJson(text: string): unknown {

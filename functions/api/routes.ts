@@ -1,9 +1,9 @@
 import { parseJsonBody } from '../../shared/validation/parse';
 import { parseAbortReason, parsePromoteRequest } from '../../shared/validation/rollout-request';
 import { getHealth, getLiveness } from '../../shared/use-cases/get-health';
-import { getOperation } from '../../shared/use-cases/get-operation';
+import { operationView, readableOperation } from '../../shared/use-cases/get-operation';
 import { abortRollout } from '../../shared/use-cases/abort-rollout';
-import { getRollout, listRollouts, rolloutView } from '../../shared/use-cases/get-rollouts';
+import { listRollouts, readableRollout, rolloutView } from '../../shared/use-cases/get-rollouts';
 import { promoteRollout } from '../../shared/use-cases/promote-rollout';
 import { startRollout } from '../../shared/use-cases/start-rollout';
 import { ValidationError } from '../../shared/errors';
@@ -14,11 +14,8 @@ import { startDeleteCluster } from '../../shared/use-cases/clusters/delete-clust
 import { getCluster, listClusters } from '../../shared/use-cases/clusters/get-clusters';
 import { retryOperation } from '../../shared/use-cases/clusters/retry-operation';
 import { authorize, readableOnly } from '../../shared/use-cases/access/authorize';
-import type { AccessStatement } from '../../shared/domain/access/policy';
-import type { PatchAllowance } from '../../shared/domain/access/pod-template-patch';
 import { parseClusterSpec } from '../../shared/validation/cluster-spec';
 import { parseRolloutRequest } from '../../shared/validation/rollout-request';
-import { NotFoundError } from '../../shared/errors';
 import { readRolloutLive } from '../../shared/use-cases/rollouts/rollout-live';
 import { callerOf } from './caller';
 import { parseScaleRequest } from '../../shared/validation/scaling-request';
@@ -28,6 +25,7 @@ import { getNodegroup, listNodegroups } from '../../shared/use-cases/scaling/nod
 import { createSchedule, deleteSchedule, listSchedules } from '../../shared/use-cases/scaling/manage-schedules';
 import { createPolicy, deletePolicy, listPolicies } from '../../shared/use-cases/scaling/manage-policies';
 import { decodedBody, json, type HttpEvent, type HttpResult } from './http';
+import { idempotently } from './idempotency';
 
 export type Route = (event: HttpEvent, c: Container) => Promise<HttpResult>;
 
@@ -47,9 +45,13 @@ export const routes: Record<string, Route> = {
   'POST /clusters': async (event, c) => {
     const body = parseJsonBody(bodyText(event));
     const spec = parseClusterSpec(body, c.config.clusterDefaults);
-    authorize(c, callerOf(event).principalArn, 'cluster', { cluster: spec.name });
-    const answer = await startProvisionCluster(clusterDepsOf(c), body, { dryRun: flag(event, 'dryRun') });
-    return json(answer.status, answer.body);
+    const principal = callerOf(event).principalArn;
+    authorize(c, principal, 'cluster', { cluster: spec.name });
+    const dryRun = flag(event, 'dryRun');
+    return idempotently(event, c, principal, async () => {
+      const answer = await startProvisionCluster(clusterDepsOf(c), body, { dryRun });
+      return json(answer.status, answer.body);
+    });
   },
 
   'GET /clusters': async (event, c) => {
@@ -71,23 +73,27 @@ export const routes: Record<string, Route> = {
 
   'DELETE /clusters/{name}': async (event, c) => {
     const name = event.pathParameters?.name ?? '';
-    authorize(c, callerOf(event).principalArn, 'cluster', { cluster: name });
+    const principal = callerOf(event).principalArn;
+    authorize(c, principal, 'cluster', { cluster: name });
     const options = { force: flag(event, 'force'), dryRun: flag(event, 'dryRun') };
-    const answer = await startDeleteCluster(clusterDepsOf(c), name, options);
-    return json(answer.status, answer.body);
+    return idempotently(event, c, principal, async () => {
+      const answer = await startDeleteCluster(clusterDepsOf(c), name, options);
+      return json(answer.status, answer.body);
+    });
   },
 
   'POST /operations/{id}/retry': async (event, c) => {
     const id = event.pathParameters?.id ?? '';
-    const operation = await getOperation(c.operations, id);
-    authorize(c, callerOf(event).principalArn, 'cluster', { cluster: operation.cluster });
-    return json(202, await retryOperation(clusterDepsOf(c), id));
+    const principal = callerOf(event).principalArn;
+    const operation = await readableOperation(c, principal, id);
+    authorize(c, principal, 'cluster', { cluster: operation.cluster });
+    return idempotently(event, c, principal, async () => json(202, await retryOperation(clusterDepsOf(c), id)));
   },
 
+  // The record is read and the caller allowed before the workflow's history is paged (that costs AWS calls).
   'GET /operations/{id}': async (event, c) => {
-    const operation = await getOperation(c.operations, event.pathParameters?.id ?? '', c.workflows);
-    authorize(c, callerOf(event).principalArn, 'read', { cluster: operation.cluster });
-    return json(200, operation);
+    const operation = await readableOperation(c, callerOf(event).principalArn, event.pathParameters?.id ?? '');
+    return json(200, await operationView(operation, c.workflows));
   },
 
   'POST /rollouts': async (event, c) => {
@@ -95,32 +101,27 @@ export const routes: Record<string, Route> = {
     const { cluster, namespace } = parseRolloutRequest(body);
     const createdBy = callerOf(event).principalArn;
     const grants = authorize(c, createdBy, 'rollout', { cluster, namespace });
-    // `undefined`: the use case's default id generator.
-    const rollout = await startRollout(c, body, undefined, patchAllowanceOf(grants), createdBy);
-    return json(202, { id: rollout.id, status: rollout.status });
+    return idempotently(event, c, createdBy, async () => {
+      // `undefined`: the use case's default id generator. The patch must fit one granting statement entirely.
+      const rollout = await startRollout(c, body, undefined, grants, createdBy);
+      return json(202, { id: rollout.id, status: rollout.status });
+    });
   },
 
-  'GET /rollouts': async (event, c) => {
-    const query = event.queryStringParameters ?? {};
-    const principal = callerOf(event).principalArn;
-    // A list naming a namespace is a question about it: refused outright. Otherwise only what the caller may read.
-    if (query.cluster && query.namespace)
-      authorize(c, principal, 'read', { cluster: query.cluster, namespace: query.namespace });
-    const page = await listRollouts(c.rollouts, query);
-    return json(200, { ...page, rollouts: readableOnly(c, principal, page.rollouts) });
-  },
+  // Only namespaces the caller may read are queried (see listRollouts); the page token is sealed and bound to the caller.
+  'GET /rollouts': async (event, c) =>
+    json(200, await listRollouts(c, callerOf(event).principalArn, event.queryStringParameters ?? {})),
 
-  'GET /rollouts/{id}': async (event, c) => {
-    const rollout = await getRollout(c.rollouts, event.pathParameters?.id ?? '');
-    authorize(c, callerOf(event).principalArn, 'read', rollout);
-    return json(200, rollout);
-  },
+  // A rollout the caller may not read is a 404, the same as one that does not exist.
+  'GET /rollouts/{id}': async (event, c) =>
+    json(200, rolloutView(await readableRollout(c, callerOf(event).principalArn, event.pathParameters?.id ?? ''))),
 
   'POST /rollouts/{id}/promote': async (event, c) => {
     const id = event.pathParameters?.id ?? '';
-    authorize(c, callerOf(event).principalArn, 'promote', await rolloutResource(c, id));
+    const principal = callerOf(event).principalArn;
+    authorize(c, principal, 'promote', await rolloutResource(c, principal, id));
     const request = parsePromoteRequest(optionalJsonObject(bodyText(event)), event.headers?.['idempotency-key']);
-    return json(200, rolloutView(await promoteRollout(c, id, request)));
+    return idempotently(event, c, principal, async () => json(200, rolloutView(await promoteRollout(c, id, request))));
   },
 
   'GET /clusters/{name}/nodegroups': async (event, c) => {
@@ -141,8 +142,15 @@ export const routes: Record<string, Route> = {
     authorize(c, principal, 'scale', { cluster: target.cluster });
     const { request, protectPending } = parseScaleRequest(parseJsonBody(bodyText(event)));
     await requireScalableCluster(c, principal, 'scale', target.cluster);
-    const started = await requestScale(c, target, request, { protectPending, principal: principal ?? 'unknown' });
-    return json(202, started);
+    // A relative change repeated is a second change: a delta is only taken with a key that makes a repeat harmless.
+    const keyRequired = 'delta' in request && request.delta !== undefined;
+    return idempotently(
+      event,
+      c,
+      principal,
+      async () => json(202, await requestScale(c, target, request, { protectPending, principal })),
+      keyRequired ? 'a scale by delta applied twice would change the size twice' : undefined,
+    );
   },
 
   'POST /clusters/{name}/nodegroups/{ng}/schedules': async (event, c) => {
@@ -151,7 +159,7 @@ export const routes: Record<string, Route> = {
     authorize(c, principal, 'scale', { cluster: target.cluster });
     const body = parseJsonBody(bodyText(event));
     await requireScalableCluster(c, principal, 'create schedule', target.cluster);
-    return json(201, await createSchedule(c, target, body, principal ?? 'unknown'));
+    return idempotently(event, c, principal, async () => json(201, await createSchedule(c, target, body, principal)));
   },
 
   'GET /clusters/{name}/nodegroups/{ng}/schedules': async (event, c) => {
@@ -162,9 +170,12 @@ export const routes: Record<string, Route> = {
 
   'DELETE /clusters/{name}/nodegroups/{ng}/schedules/{schedule}': async (event, c) => {
     const target = nodegroupOf(event);
-    authorize(c, callerOf(event).principalArn, 'scale', { cluster: target.cluster });
-    await deleteSchedule(c, target, event.pathParameters?.schedule ?? '');
-    return json(204, undefined);
+    const principal = callerOf(event).principalArn;
+    authorize(c, principal, 'scale', { cluster: target.cluster });
+    return idempotently(event, c, principal, async () => {
+      await deleteSchedule(c, target, event.pathParameters?.schedule ?? '');
+      return json(204, undefined);
+    });
   },
 
   'POST /clusters/{name}/nodegroups/{ng}/policies': async (event, c) => {
@@ -173,7 +184,7 @@ export const routes: Record<string, Route> = {
     authorize(c, principal, 'scale', { cluster: target.cluster });
     const body = parseJsonBody(bodyText(event));
     await requireScalableCluster(c, principal, 'create policy', target.cluster);
-    return json(201, await createPolicy(c, target, body, principal ?? 'unknown'));
+    return idempotently(event, c, principal, async () => json(201, await createPolicy(c, target, body, principal)));
   },
 
   'GET /clusters/{name}/nodegroups/{ng}/policies': async (event, c) => {
@@ -184,16 +195,20 @@ export const routes: Record<string, Route> = {
 
   'DELETE /clusters/{name}/nodegroups/{ng}/policies/{policy}': async (event, c) => {
     const target = nodegroupOf(event);
-    authorize(c, callerOf(event).principalArn, 'scale', { cluster: target.cluster });
-    await deletePolicy(c, target, event.pathParameters?.policy ?? '');
-    return json(204, undefined);
+    const principal = callerOf(event).principalArn;
+    authorize(c, principal, 'scale', { cluster: target.cluster });
+    return idempotently(event, c, principal, async () => {
+      await deletePolicy(c, target, event.pathParameters?.policy ?? '');
+      return json(204, undefined);
+    });
   },
 
   'POST /rollouts/{id}/abort': async (event, c) => {
     const id = event.pathParameters?.id ?? '';
-    authorize(c, callerOf(event).principalArn, 'abort', await rolloutResource(c, id));
+    const principal = callerOf(event).principalArn;
+    authorize(c, principal, 'abort', await rolloutResource(c, principal, id));
     const reason = parseAbortReason(optionalJsonObject(bodyText(event)));
-    return json(200, rolloutView(await abortRollout(c, id, reason)));
+    return idempotently(event, c, principal, async () => json(200, rolloutView(await abortRollout(c, id, reason))));
   },
 
   // eksflow doctor: every check on the named cluster (a cluster-wide read grant), or on each cluster eksflow acts
@@ -218,9 +233,8 @@ export const routes: Record<string, Route> = {
 
   // What the cluster and CloudWatch show now (replicas of each side, alarm states): the CLI's watch and the dashboard.
   'GET /rollouts/{id}/live': async (event, c) => {
-    const rollout = await getRollout(c.rollouts, event.pathParameters?.id ?? '');
-    authorize(c, callerOf(event).principalArn, 'read', rollout);
-    return json(200, await readRolloutLive(c, rollout));
+    const rollout = await readableRollout(c, callerOf(event).principalArn, event.pathParameters?.id ?? '');
+    return json(200, await readRolloutLive(c, rolloutView(rollout)));
   },
 };
 
@@ -233,22 +247,16 @@ function optionalJsonObject(text: string | undefined): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** Where a rollout acts, read before promote or abort is allowed to change it. */
-async function rolloutResource(c: Container, id: string) {
-  const rollout = await c.rollouts.get(id);
-  if (!rollout)
-    throw new NotFoundError(`rollout ${id} not found`, { details: [{ field: 'id', reason: 'no such rollout' }] });
+/**
+ * Where a rollout acts, read before promote or abort is allowed to change it: one the caller may not even read is
+ * a 404 (as a missing one); one it may read but not change is a 403 (it knows the rollout exists already).
+ */
+async function rolloutResource(c: Container, principal: string, id: string) {
+  const rollout = await readableRollout(c, principal, id);
   return { cluster: rollout.cluster, namespace: rollout.namespace };
 }
 
 /** The extras the statements that allowed a rollout give its patch: their pod fields and image registries. */
-function patchAllowanceOf(grants: AccessStatement[]): PatchAllowance {
-  return {
-    extraFields: grants.flatMap((g) => g.allowPodFields ?? []),
-    imageRegistries: grants.map((g) => g.imageRegistries),
-  };
-}
-
 /** A boolean query flag (`?dryRun=true`): only "true" and "false"; anything else is a 400 naming it. */
 function flag(event: HttpEvent, name: string): boolean {
   const value = event.queryStringParameters?.[name];

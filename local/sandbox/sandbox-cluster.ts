@@ -20,7 +20,7 @@ import {
   type KubeAccess,
 } from '../../shared/domain/clusters/cluster';
 import type { KubeConnection } from '../../shared/ports/kube';
-import { readKubeAccessFunctions } from '../serverless-manifest';
+import { functionRoles, packagedKubeAccess, packagedTemplate } from '../../tools/aws-gate/packaged-roles';
 import type { AwsFixtures } from './aws-fixtures';
 
 export const SANDBOX_CLUSTER = 'sandbox';
@@ -116,25 +116,16 @@ async function ensureNodeRole(aws: AwsClientConfig): Promise<string> {
   }
 }
 
-/** The sandbox's serverless stage: each function's role is `eksflow-<stage>-<region>-<function>` (deploy/iam). */
-const SANDBOX_STAGE = 'dev';
-
 /**
- * eksflow's roles as the packaged template names them, for the functions serverless.yml gives Kubernetes access
- * (the sandbox's own config.kubeAccess, filled from the packaged template, takes precedence where it is set).
- * The account is the emulator's own, as GetCallerIdentity tells it.
+ * eksflow's roles as the packaged template names them for Kubernetes access (packagedKubeAccess: the same list the
+ * runtime's config gets), resolved for the emulator's account as GetCallerIdentity tells it.
  */
 export async function sandboxKubeAccess(aws: AwsClientConfig, root: string): Promise<KubeAccess> {
   const sts = new STSClient(aws);
   try {
     const { Account } = await sts.send(new GetCallerIdentityCommand({}));
-    const arnOf = (fn: string) => `arn:aws:iam::${Account}:role/eksflow-${SANDBOX_STAGE}-${aws.region}-${fn}`;
-    const functions = readKubeAccessFunctions(root);
-    return {
-      baselinePrincipalArn: arnOf(functions.baseline),
-      rolloutPrincipalArns: functions.rollout.map(arnOf),
-      scalingPrincipalArns: functions.scaling.map(arnOf),
-    };
+    const roles = functionRoles(await packagedTemplate(root), { region: aws.region, account: Account });
+    return packagedKubeAccess(roles);
   } finally {
     sts.destroy();
   }
@@ -147,7 +138,7 @@ export async function sandboxKubeAccess(aws: AwsClientConfig, root: string): Pro
  * those groups need. One difference: the rollout group is bound in every namespace (a ClusterRoleBinding), since
  * such a cluster has no spec listing its namespaces and people roll out wherever they created a Deployment.
  * Idempotent. `admin` is the cluster's static admin token; `kubeAccess` the sandbox config's when set, else derived
- * from serverless.yml (sandboxKubeAccess).
+ * from the packaged template (sandboxKubeAccess).
  */
 export async function grantEksflowAccess(
   aws: AwsClientConfig,

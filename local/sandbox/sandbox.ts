@@ -187,8 +187,15 @@ export async function sandboxConfig(stack: Stack, extra: Record<string, string> 
   };
 }
 
-/** SDK client config for the emulator itself (fixtures, the alarm bridge): not through the AWS gate. */
+/**
+ * SDK client config for the emulator itself (fixtures, the alarm bridge): not through the AWS gate. Without an
+ * endpoint it throws: the SDK would otherwise send the admin's keys to AWS's own endpoint for the region.
+ */
 export function emulatorClientConfig(stack: Pick<Stack, 'region' | 'emulatorEndpoint'>) {
+  if (!stack.emulatorEndpoint)
+    throw new Error(
+      "emulatorClientConfig: the stack names no emulatorEndpoint (a stack description from before the AWS gate?); the SDK's default endpoint is AWS itself",
+    );
   return { region: stack.region, endpoint: stack.emulatorEndpoint, credentials: SANDBOX_CREDENTIALS };
 }
 

@@ -9,13 +9,22 @@ export interface RolloutFilter {
 
 export interface RolloutListQuery extends RolloutFilter {
   limit: number;
-  /** Opaque token from the previous page; a token the store did not issue for this filter is a ValidationError. */
-  nextToken?: string;
+  /**
+   * Start after this position (a `next` of an earlier page of the same filter): the API keeps it sealed in its
+   * page token, so a client never sees it. A position outside the filter is a ValidationError naming `nextToken`.
+   */
+  after?: string;
+  /**
+   * Namespaces whose rollouts are never returned (the protected ones the caller may not read, on a list of the
+   * whole cluster): the store leaves them out in its query, so a page never holds, nor ends on, one of them.
+   */
+  hiddenNamespaces?: string[];
 }
 
 export interface RolloutPage {
   rollouts: Rollout[];
-  nextToken?: string;
+  /** The position of the page's last rollout, when more follow: where the next page starts. */
+  next?: string;
 }
 
 /** Transition events written with the record they describe, waiting to be published (the outbox). */
@@ -52,4 +61,26 @@ export interface RolloutStore {
   pendingEvents(limit: number): Promise<OutboxEntry[]>;
   /** Removes published outbox entries; removing one already gone is not an error. */
   deleteEvents(keys: string[]): Promise<void>;
+}
+
+/**
+ * A rollout's place in a list (both stores order by it, descending): `<ns>/<deployment>#<createdAt>#<id>`, the
+ * DynamoDB store's gsi1 sort key.
+ */
+export function rolloutListPosition(r: Pick<Rollout, 'namespace' | 'deployment' | 'createdAt' | 'id'>): string {
+  return `${r.namespace}/${r.deployment}#${r.createdAt}#${r.id}`;
+}
+
+/** The positions a filter lists start with (`''`: the whole cluster). */
+export function rolloutListPrefix(filter: RolloutFilter): string {
+  return filter.namespace ? `${filter.namespace}/${filter.deployment ? `${filter.deployment}#` : ''}` : '';
+}
+
+/** A position that could come from this filter's list; checked before a store starts from it. */
+export function isListPosition(position: string, filter: RolloutFilter & { hiddenNamespaces?: string[] }): boolean {
+  return (
+    /^[^/]+\/[^#]+#[^#]+#[^#]+$/.test(position) &&
+    position.startsWith(rolloutListPrefix(filter)) &&
+    !(filter.hiddenNamespaces ?? []).some((ns) => position.startsWith(`${ns}/`))
+  );
 }

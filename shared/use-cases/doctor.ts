@@ -1,5 +1,5 @@
 import { principalArnsOf } from '../domain/access/policy';
-import { type ClusterInfo, isManaged } from '../domain/clusters/cluster';
+import { type ClusterInfo, eksflowGroupGrants, isManaged, type KubeAccess } from '../domain/clusters/cluster';
 import { settleEach } from '../concurrency';
 import { errorMessage } from '../errors';
 import type { AlarmStates } from '../ports/alarms';
@@ -12,8 +12,14 @@ import { describePermission, rolloutPermissions, scalingPermissions } from './do
 /**
  * `eksflow doctor` (GET /doctor): whether eksflow can act on a cluster from where its functions run, one
  * line per check, each failing line carrying its fix. Deployed, this runs in the API function, so it sees
- * that function's network and role; the API function holds both Kubernetes groups eksflow uses (rollouts
- * and scaling), so its answers stand for the other functions' as long as their entries are made alike.
+ * the functions' network (they share the VPC placement) and the API's role.
+ *
+ * Kubernetes access is per role: each role that calls Kubernetes (rollout tasks, scaling, the baseline step on
+ * clusters eksflow made; `kubeAccess`) needs its own access entry, which puts it in eksflow's groups, and RBAC grants
+ * the verbs to the groups. So the access-entry check looks for every such role's entry, and the verbs are asked
+ * (SelfSubjectAccessReview) as the API role, which holds both groups: what a group may do, each of its members may.
+ * The checks do not run as each role (that would need every Kubernetes-calling function to answer a probe, or the
+ * API to assume their roles): a role's own token is not tried here.
  */
 
 export const DOCTOR_CHECKS = [
@@ -46,7 +52,7 @@ export interface DoctorReport {
 }
 
 export interface DoctorDeps {
-  clusters: Pick<ClusterApi, 'describeCluster' | 'listClusters' | 'describeAccessEntry'>;
+  clusters: Pick<ClusterApi, 'describeCluster' | 'listClusters' | 'listAccessEntries'>;
   rollouts: Pick<RolloutStore, 'listActive'>;
   scaling: Pick<ScalingStore, 'allPolicies'>;
   alarms: AlarmStates;
@@ -58,6 +64,8 @@ export interface DoctorDeps {
    * take a static token) rather than an EKS token: then no access entry is needed for the token to work.
    */
   configuredToken: (cluster: string) => boolean;
+  /** The roles that call Kubernetes (config.kubeAccess); unset: only the API role's own entry is looked for. */
+  kubeAccess?: KubeAccess;
 }
 
 /** What eksflow knows of its work on a cluster: the namespaces it rolls out in and the alarms that guard it. */
@@ -120,7 +128,7 @@ async function doctorCluster(
     return done();
   }
   const reached = await reachCheck(deps, described.info);
-  lines.push(reached, await accessEntryCheck(deps, cluster, role));
+  lines.push(reached, await accessEntryCheck(deps, described.info, role));
   if (reached.status === 'pass') lines.push(...(await kubeChecks(deps, cluster, work, role)));
   else skipRest('endpoint-reach', ['token', 'kube-verbs']);
   lines.push(await alarmsCheck(deps, work));
@@ -202,26 +210,61 @@ async function functionRole(deps: DoctorDeps): Promise<FunctionRole> {
   }
 }
 
-async function accessEntryCheck(deps: DoctorDeps, cluster: string, role: FunctionRole) {
+/**
+ * The access entry of each role that calls Kubernetes here, with the groups it needs: the rollout and scaling roles
+ * everywhere, the baseline role (cluster admin) on clusters eksflow made; the API role (doctor's caller) in any case.
+ */
+function kubeRoles(deps: DoctorDeps, info: ClusterInfo, own?: string): { principalArn: string; needs: string[] }[] {
+  const roles = new Map<string, string[]>();
+  const add = (arn: string, needs: string[]) => roles.set(arn, [...new Set([...(roles.get(arn) ?? []), ...needs])]);
+  if (own) add(own, []);
+  if (deps.kubeAccess) {
+    for (const grant of eksflowGroupGrants(deps.kubeAccess)) add(grant.principalArn, grant.kubernetesGroups);
+    if (isManaged(info)) add(deps.kubeAccess.baselinePrincipalArn, ['cluster admin']);
+  } else if (own) add(own, [EKSFLOW_GROUPS]);
+  return [...roles].map(([principalArn, needs]) => ({ principalArn, needs }));
+}
+
+const EKSFLOW_GROUPS = 'eksflow eksflow-scaling';
+
+/** The command that makes a role's entry, with the groups (or the admin policy) it needs. */
+function createEntryCommand(cluster: string, role: { principalArn: string; needs: string[] }): string {
+  const groups = role.needs.filter((n) => n !== 'cluster admin');
+  const base = `aws eks create-access-entry --cluster-name ${cluster} --principal-arn ${role.principalArn}`;
+  const admin = role.needs.includes('cluster admin')
+    ? ` && aws eks associate-access-policy --cluster-name ${cluster} --principal-arn ${role.principalArn} ` +
+      '--policy-arn arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy --access-scope type=cluster'
+    : '';
+  return `${base}${groups.length ? ` --kubernetes-groups ${groups.join(' ')}` : ''}${admin}`;
+}
+
+async function accessEntryCheck(deps: DoctorDeps, info: ClusterInfo, role: FunctionRole) {
+  const cluster = info.name;
   if (!role.arn)
     return fail('access-entry', `STS GetCallerIdentity failed: ${role.error}`, 'check the functions have credentials');
   try {
-    const entry = await deps.clusters.describeAccessEntry(cluster, role.arn);
-    if (entry)
-      return pass('access-entry', `${role.arn} has an access entry (${entry.policies.length} access policies)`);
+    const roles = kubeRoles(deps, info, role.arn);
+    const entries = new Set(await deps.clusters.listAccessEntries(cluster));
+    const missing = roles.filter((r) => !entries.has(r.principalArn));
+    if (!missing.length)
+      return pass('access-entry', `all ${roles.length} roles that call Kubernetes have an access entry`);
     if (deps.configuredToken(cluster))
-      return pass('access-entry', `none for ${role.arn}; not needed: the functions use a configured token here`);
+      return pass(
+        'access-entry',
+        `none for ${missing.length} roles; not needed: the functions use a configured token here`,
+      );
+    const [first, ...others] = missing;
     return fail(
       'access-entry',
-      `no access entry for ${role.arn} on ${cluster}`,
-      `aws eks create-access-entry --cluster-name ${cluster} --principal-arn ${role.arn} ` +
-        `--kubernetes-groups eksflow eksflow-scaling (README, "Kubernetes access")`,
+      `no access entry for ${first.principalArn} on ${cluster}` +
+        (others.length ? `; nor for ${others.map((r) => r.principalArn).join(', ')}` : ''),
+      `${missing.map((r) => createEntryCommand(cluster, r)).join('; ')} (README, "Kubernetes access")`,
     );
   } catch (error) {
     return fail(
       'access-entry',
-      `DescribeAccessEntry failed: ${errorMessage(error)}`,
-      `allow eks:DescribeAccessEntry and eks:ListAssociatedAccessPolicies on ${cluster} to the API function's role`,
+      `ListAccessEntries failed: ${errorMessage(error)}`,
+      `allow eks:ListAccessEntries on ${cluster} to the API function's role`,
     );
   }
 }
@@ -262,7 +305,11 @@ async function kubeChecks(
           `apply deploy/rbac/eksflow-rbac.yaml (a RoleBinding per rollout namespace) and give the access entry ` +
             'the groups eksflow and eksflow-scaling',
         )
-      : pass('kube-verbs', `all ${permissions.length} verbs eksflow calls are allowed${namespaces}`),
+      : pass(
+          'kube-verbs',
+          `all ${permissions.length} verbs eksflow calls are allowed${namespaces}, asked as ${role.arn ?? 'the API role'} ` +
+            "(in both of eksflow's groups, which the other roles' entries name)",
+        ),
   ];
 }
 

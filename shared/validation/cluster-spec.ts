@@ -6,6 +6,7 @@ import {
   DEFAULT_CONTROL_PLANE_LOGS,
   LATEST_ADDON_VERSION,
   NETWORK_POLICY_PRESETS,
+  POD_SECURITY_LEVELS,
   SYSTEM_NAMESPACE,
   TAINT_EFFECTS,
 } from '../domain/clusters/cluster';
@@ -139,6 +140,9 @@ const namespaceSchema = z.preprocess(
       networkPolicy: z
         .enum(NETWORK_POLICY_PRESETS, { error: `must be one of ${NETWORK_POLICY_PRESETS.join(', ')}` })
         .default('none'),
+      podSecurity: z
+        .enum(POD_SECURITY_LEVELS, { error: `must be one of ${POD_SECURITY_LEVELS.join(', ')}` })
+        .optional(),
     })
     .strict(),
 );

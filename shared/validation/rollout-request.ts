@@ -4,6 +4,7 @@ import type { CanaryStep, RolloutRequest } from '../domain/rollout/types';
 import { ValidationError } from '../errors';
 import { dnsLabelSchema, eksNameSchema, isPlainObject } from './cluster-spec';
 import { parseWith } from './parse';
+import { parseIdempotencyKey } from './idempotency-key';
 
 /**
  * Request limits. Together they keep a rollout record (request, two pod templates, 200 history
@@ -198,8 +199,7 @@ function describeBadStep(raw: unknown): string {
 
 export { alarmsOf } from '../domain/rollout/alarms';
 
-/** Idempotency keys: a UUID or a client's request id fits; the record keeps a few of them. */
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
+export { MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency-key';
 /** An abort reason is a sentence for the history, not a document. */
 export const MAX_ABORT_REASON_LENGTH = 1024;
 
@@ -215,22 +215,13 @@ const promoteBodySchema = z
   })
   .strict();
 
-const idempotencyKeySchema = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(MAX_IDEMPOTENCY_KEY_LENGTH, `must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`)
-  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
-
 /** `POST /rollouts/{id}/promote`: `{full?, step?}` and the optional `Idempotency-Key` header. */
 export function parsePromoteRequest(
   body: unknown,
   idempotencyKey: string | undefined,
 ): { full: boolean; step?: number; idempotencyKey?: string } {
   const { full, step } = parseWith(promoteBodySchema, body, 'promote request');
-  if (idempotencyKey !== undefined) {
-    const key = idempotencyKeySchema.safeParse(idempotencyKey);
-    if (!key.success) throw ValidationError.forField('Idempotency-Key', key.error.issues[0].message);
-  }
+  parseIdempotencyKey(idempotencyKey);
   return {
     full: full === true,
     ...(step !== undefined ? { step } : {}),

@@ -90,6 +90,8 @@ export interface TestRuntimeOptions {
   containerOverrides?: LocalRuntimeOptions['containerOverrides'];
   /** Passed to startLocalRuntime: a change to the packaged roles (a test proving that the gate refuses). */
   mutateRoles?: LocalRuntimeOptions['mutateRoles'];
+  /** Passed to startLocalRuntime: a change to a copy of the packaged template (the services' own authorizations). */
+  mutateTemplate?: LocalRuntimeOptions['mutateTemplate'];
 }
 
 /** A fresh table name: test files never see each other's records. */
@@ -146,6 +148,7 @@ export async function startTestRuntime(options: TestRuntimeOptions = {}): Promis
     recovery: options.recovery,
     containerOverrides: options.containerOverrides,
     mutateRoles: options.mutateRoles,
+    mutateTemplate: options.mutateTemplate,
     awsGate: testStack().awsEndpoint,
   });
   const alarms = await startAlarmBridge(config, runtime.deliverEvent);
@@ -168,19 +171,22 @@ export function stackFetch(
   return signedFetch(url, init, { region: testStack().region, ...options });
 }
 
-/** One API call, signed with SigV4 as the sandbox admin unless `options.as` names another signer (or `unsigned`). */
+/**
+ * One API call, signed with SigV4 as the sandbox admin unless `options.as` names another signer (or `unsigned`);
+ * `options.headers` are sent (and signed) too, e.g. an `idempotency-key`.
+ */
 export async function api(
   runtime: { url: string },
   method: string,
   path: string,
   body?: unknown,
-  options: Omit<SigningOptions, 'region'> = {},
+  options: Omit<SigningOptions, 'region'> & { headers?: Record<string, string> } = {},
 ): Promise<{ status: number; body: any }> {
   const response = await stackFetch(
     runtime.url + path,
     {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     },
     options,

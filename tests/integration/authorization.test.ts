@@ -68,7 +68,7 @@ describe('authorization and safe patches through the HTTP API', () => {
     await waitForRollout(runtime, started.body.id, (r) => r.status === 'Aborted');
   }, 60000);
 
-  it("the restricted identity may not read, promote or abort the admin's rollout elsewhere, and nothing changes", async () => {
+  it("the restricted identity may not read, promote or abort the admin's rollout elsewhere (404, as if absent), and nothing changes", async () => {
     // Prepare
     const started = await apiAs(SANDBOX_ADMIN_ARN, runtime, 'POST', '/rollouts', rolloutOf(otherApp.namespace));
     expect(started.status).toBe(202);
@@ -88,11 +88,13 @@ describe('authorization and safe patches through the HTTP API', () => {
     const wholeList = await apiAs(SANDBOX_RESTRICTED_ARN, runtime, 'GET', '/rollouts?cluster=sandbox');
 
     // Assess
-    expect([read.status, promote.status, abort.status, namedList.status]).toEqual([403, 403, 403, 403]);
-    expect(promote.body.error.message).toContain(`promote on sandbox/${otherApp.namespace}`);
-    expect(abort.body.error.message).toContain(`abort on sandbox/${otherApp.namespace}`);
-    expect(wholeList.status).toBe(200);
-    expect(wholeList.body.rollouts.map((r: { id: string }) => r.id)).not.toContain(id);
+    // Issue 16: a rollout the caller may not read is a 404 that names nothing of it; a list it names is a 403.
+    expect([read.status, promote.status, abort.status, namedList.status]).toEqual([404, 404, 404, 403]);
+    for (const refused of [read, promote, abort])
+      expect(JSON.stringify(refused.body)).not.toContain(otherApp.namespace);
+    // Without a cluster-wide read grant, a list must name its namespace.
+    expect(wholeList.status).toBe(400);
+    expect(wholeList.body.error.details).toEqual([expect.objectContaining({ field: 'namespace' })]);
     const after = await apiAs(SANDBOX_ADMIN_ARN, runtime, 'GET', `/rollouts/${id}`);
     expect(after.body).toMatchObject({
       status: 'Paused',
@@ -148,8 +150,8 @@ describe('authorization and safe patches through the HTTP API', () => {
     const admin = await apiAs(SANDBOX_ADMIN_ARN, runtime, 'GET', operationPath);
 
     // Assess
-    expect(restricted.status).toBe(403);
-    expect(restricted.body.error.message).toContain(`read on ${accepted.body.cluster.name}`);
+    expect(restricted.status).toBe(404);
+    expect(JSON.stringify(restricted.body)).not.toContain(accepted.body.cluster.name);
     expect(admin.status).toBe(200);
     await eventually('the provisioning to end', async () =>
       (await apiAs(SANDBOX_ADMIN_ARN, runtime, 'GET', operationPath)).body.status === 'Running' ? undefined : true,

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
@@ -9,7 +11,13 @@ import {
 } from '@aws-sdk/client-eks';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { presignEksToken } from '../../shared/adapters/aws/eks-token';
-import { functionIdentities, registerWithGate, type FunctionIdentity } from '../../tools/aws-gate/function-identities';
+import {
+  functionIdentities,
+  postToGate,
+  registerWithGate,
+  type FunctionIdentity,
+} from '../../tools/aws-gate/function-identities';
+import { AUTHORIZE_PATH } from '../../tools/aws-gate/invocations';
 import { SANDBOX_ADMIN } from '../../local/sandbox/identities';
 import { awsClientConfig, gateClientConfig, testStack, uniqueName } from '../helpers/stack';
 
@@ -44,7 +52,6 @@ describe('the AWS gate', () => {
         functionName: 'gateTest',
         roleName: ROLE,
         roleArn: `arn:aws:iam::000000000000:role/${ROLE}`,
-        environment: {},
         policies: [
           {
             name: 'gateTest',
@@ -183,6 +190,34 @@ describe('the AWS gate', () => {
       name: 'AccessDeniedException',
       message: expect.stringContaining('iam:PassRole on resource: arn:aws:iam::000000000000:role/eks-cluster'),
     });
+  });
+
+  it("decides a service's invocation for an admin only, and logs the refusal like any other", async () => {
+    // Prepare
+    const request = {
+      principal: 'events.amazonaws.com',
+      policies: [],
+      authorization: {
+        action: 'lambda:InvokeFunction',
+        resource: 'arn:aws:lambda:us-east-1:000000000000:function:eksflow-dev-nobody',
+        context: { 'aws:SourceArn': 'arn:aws:events:us-east-1:000000000000:rule/nobody' },
+      },
+    };
+
+    // Act
+    const asCaller = await postToGate(gate(), region(), caller, AUTHORIZE_PATH, request);
+    const asAdmin = await postToGate(gate(), region(), SANDBOX_ADMIN, AUTHORIZE_PATH, request);
+
+    // Assess
+    expect(asCaller.status).toBe(403);
+    expect(asAdmin.status).toBe(200);
+    expect(await asAdmin.json()).toMatchObject({
+      allowed: false,
+      action: 'lambda:InvokeFunction',
+      message: expect.stringContaining('because no resource-based policy allows the lambda:InvokeFunction action'),
+    });
+    const log = readFileSync(path.join(path.dirname(String(testStack().kubeconfig)), 'aws-gate.log'), 'utf8');
+    expect(log).toContain('function:eksflow-dev-nobody because no resource-based policy allows');
   });
 
   it('refuses an operation its catalogue does not map (fail closed), even when a policy allows it', async () => {

@@ -1,6 +1,6 @@
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { EksClusterApi } from '../../shared/adapters/aws/eks-cluster-api';
-import { KubeClusterBaseline } from '../../shared/adapters/kube/kube-baseline';
+import { REPO_ROOT } from '../../local/runtime';
+import { readServerlessManifest } from '../../local/serverless-manifest';
 import { DependencyError } from '../../shared/errors';
 import { deleteClustersMade, fullSpec, operationDone } from '../helpers/cluster-fixtures';
 import { api, awsClientConfig, startTestRuntime, type TestRuntime, uniqueName } from '../helpers/stack';
@@ -51,11 +51,15 @@ describe('chaos: a failure at each provisioning step', () => {
   const faults = new FaultInjector();
   const eks = new EKSClient(awsClientConfig());
   beforeAll(async () => {
-    const clusters = faults.wrap('clusters', new EksClusterApi(new EKSClient(awsClientConfig())));
-    runtime = await startTestRuntime({ containerOverrides: { clusters } });
-    // The baseline step's function talks to Kubernetes with its own role's clients: its baseline is wrapped.
+    runtime = await startTestRuntime();
+    // Every function keeps its own role's clients (its calls go through the AWS gate as that role, and its
+    // Kubernetes calls with that role's EKS token): the faults wrap each function's own adapters.
+    for (const fn of readServerlessManifest(REPO_ROOT).functions) {
+      const container = runtime.containerFor(fn.name);
+      container.clusters = faults.wrap('clusters', container.clusters);
+    }
     const baselineStep = runtime.containerFor('provisionApplyBaseline');
-    baselineStep.baseline = faults.wrap('baseline', new KubeClusterBaseline(baselineStep.kube));
+    baselineStep.baseline = faults.wrap('baseline', baselineStep.baseline);
   });
   afterAll(async () => {
     await deleteClustersMade();

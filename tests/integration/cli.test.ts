@@ -209,8 +209,9 @@ describe('eksflow CLI against the sandbox', () => {
       canary: { desired: 2, ready: 2 },
       alarms: { [alarm]: 'OK' },
     });
-    expect(refused.status).toBe(403);
-    expect(refused.body.error.code).toBe('Forbidden');
+    // A rollout the caller may not read is a 404, as if absent (issue 16).
+    expect(refused.status).toBe(404);
+    expect(refused.body.error.code).toBe('NotFound');
     expect((await getRollout(runtime, r.id)).status).toBe('Paused');
   });
 

@@ -1,19 +1,58 @@
+import { CloudWatchClient, DeleteAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { mkdtempSync } from 'node:fs';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
+import type { FunctionRole } from '../../tools/aws-gate/packaged-roles';
 import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
 import { cliSandbox, eksflow } from '../helpers/cli-harness';
 import { deleteClustersMade, track } from '../helpers/cluster-fixtures';
 import { createTestCluster } from '../helpers/clusters';
-import { api, apiAs, startTestRuntime, testRuntimeConfig, type TestRuntime, uniqueName } from '../helpers/stack';
+import { createNodegroup } from '../helpers/nodegroups';
+import { createAlarm } from '../helpers/rollout-fixtures';
+import {
+  api,
+  apiAs,
+  awsClientConfig,
+  startTestRuntime,
+  testRuntimeConfig,
+  type TestRuntime,
+  uniqueName,
+} from '../helpers/stack';
 
 /**
  * Issue 15 parts 5 and 6 on the real stack: `eksflow doctor` (a client of GET /doctor) and the scaling
  * routes' managed-clusters-only boundary. One cluster made directly on the emulator, as someone else's
  * cluster would be: not tagged eksflow:managed, no access entry for eksflow.
  */
+/** `eksflow doctor` on the sandbox cluster, served by a runtime on `table` whose API role lacks cloudwatch:DescribeAlarms. */
+async function doctorWithoutDescribeAlarms(table: string) {
+  const withoutGrant = (roles: FunctionRole[]) =>
+    roles.map((role) =>
+      role.functionName !== 'api'
+        ? role
+        : {
+            ...role,
+            policies: role.policies.map((p) => ({
+              ...p,
+              document: {
+                ...p.document,
+                Statement: ([p.document.Statement].flat() as { Action?: unknown }[]).filter(
+                  (s) => ![s.Action].flat().includes('cloudwatch:DescribeAlarms'),
+                ),
+              },
+            })),
+          },
+    );
+  const mutated = await startTestRuntime({ table, mutateRoles: withoutGrant });
+  try {
+    return await eksflow(['doctor', '--cluster', 'sandbox'], cliSandbox(mutated));
+  } finally {
+    await mutated.close();
+  }
+}
+
 describe('eksflow doctor and clusters eksflow does not manage', () => {
   let runtime: TestRuntime;
   const theirs = track(uniqueName('theirs'));
@@ -58,8 +97,50 @@ describe('eksflow doctor and clusters eksflow does not manage', () => {
           new RegExp(`${theirs}\\s+FAIL\\s+access-entry\\s+no access entry for \\S+ on ${theirs}`),
         );
         expect(run.stdout).toContain(`fix: aws eks create-access-entry --cluster-name ${theirs}`);
+        // Every role that calls Kubernetes needs its own entry: the rollout tasks' and the scaling functions' too.
+        expect(run.stdout).toMatch(
+          /nor for .*role\/eksflow-dev-us-east-1-rolloutReconcile.*eksflow-dev-us-east-1-scaleApply/,
+        );
+        expect(run.stdout).toMatch(
+          /--principal-arn \S+role\/eksflow-dev-us-east-1-scaleApply --kubernetes-groups eksflow-scaling/,
+        );
       } finally {
         await deployedLike.close();
+      }
+    });
+
+    it("reads the guarding alarms as the API role: passes while a policy's alarm exists, names it once it is gone", async () => {
+      // Prepare: a scaling policy on a node group of the sandbox cluster, bound to a real alarm.
+      const ng = await createNodegroup();
+      const alarm = await createAlarm('OK');
+      const policies = `/clusters/${ng.cluster}/nodegroups/${ng.name}/policies`;
+      const created = await api(runtime, 'POST', policies, {
+        name: 'up',
+        alarm,
+        adjustment: { type: 'change', value: 1 },
+        cooldownSeconds: 60,
+      });
+      expect(created.status).toBe(201);
+      try {
+        // Act
+        const present = await eksflow(['doctor', '--cluster', 'sandbox'], cliSandbox(runtime));
+        const unreadable = await doctorWithoutDescribeAlarms(runtime.container.config.tableName);
+        await new CloudWatchClient(awsClientConfig()).send(new DeleteAlarmsCommand({ AlarmNames: [alarm] }));
+        const gone = await eksflow(['doctor', '--cluster', 'sandbox'], cliSandbox(runtime));
+
+        // Assess
+        expect(present.stdout).toMatch(/sandbox\s+ok\s+alarms\s+1 guarding alarms readable/);
+        expect(present.code).toBe(0);
+        // The check reads as the API role through the gate: without its grant, the line names the action.
+        expect(unreadable.code).toBe(1);
+        expect(unreadable.stdout).toMatch(
+          /sandbox\s+FAIL\s+alarms\s+DescribeAlarms failed: .*not authorized to perform: cloudwatch:DescribeAlarms/,
+        );
+        expect(gone.code).toBe(1);
+        expect(gone.stdout).toMatch(new RegExp(`sandbox\\s+FAIL\\s+alarms\\s+CloudWatch has no alarm named ${alarm}`));
+      } finally {
+        // The sandbox cluster's other doctor checks must pass again.
+        expect((await api(runtime, 'DELETE', `${policies}/up`)).status).toBe(204);
       }
     });
 

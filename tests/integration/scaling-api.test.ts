@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
@@ -21,6 +22,7 @@ describe('node-group scaling on request', () => {
   afterAll(async () => runtime?.close());
 
   const path = (ng: NodegroupFixture, rest = '') => `/clusters/${ng.cluster}/nodegroups/${ng.name}${rest}`;
+  const keyed = () => ({ headers: { 'idempotency-key': randomUUID() } });
   const finishedOperation = (id: string) =>
     eventually(`operation ${id} to finish`, async () => {
       const { body } = await api(runtime, 'GET', `/operations/${id}`);
@@ -52,7 +54,11 @@ describe('node-group scaling on request', () => {
       updateId: expect.any(String),
     });
     expect(await emulatorNodegroup(ng)).toMatchObject({ status: 'ACTIVE', desiredSize: 5, minSize: 1, maxSize: 10 });
-    const execution = runtime.engine.get(`scale-nodegroup:${accepted.body.operationId}`);
+    // The last task records Succeeded, then the run itself ends: wait for the run, do not race it.
+    const execution = await eventually('the scale run to end', async () => {
+      const run = runtime.engine.get(`scale-nodegroup:${accepted.body.operationId}`);
+      return run?.status === 'RUNNING' ? undefined : run;
+    });
     expect(execution?.status).toBe('SUCCEEDED');
     // It waited (the update was InProgress at least once), with a growing wait, not a tight poll.
     const waits = execution?.statesEntered.filter((s) => s === 'WaitForUpdate').length ?? 0;
@@ -63,7 +69,7 @@ describe('node-group scaling on request', () => {
   it('shows sizes, status and recent operations on GET …/nodegroups and …/nodegroups/{ng}', async () => {
     // Prepare
     const ng = await createNodegroup({ minSize: 0, maxSize: 4, desiredSize: 1 });
-    const accepted = await api(runtime, 'POST', path(ng, '/scale'), { delta: 2, maxSize: 6 });
+    const accepted = await api(runtime, 'POST', path(ng, '/scale'), { delta: 2, maxSize: 6 }, keyed());
     await finishedOperation(accepted.body.operationId);
 
     // Act
@@ -103,7 +109,8 @@ describe('node-group scaling on request', () => {
       const executionsBefore = runtime.engine.list().length;
 
       // Act
-      const response = await api(runtime, 'POST', path(ng, '/scale'), body);
+      // A delta needs an Idempotency-Key (its own test is tests/integration/hostile-tenant.test.ts).
+      const response = await api(runtime, 'POST', path(ng, '/scale'), body, 'delta' in body ? keyed() : {});
 
       // Assess
       expect(response.status).toBe(400);

@@ -1,7 +1,7 @@
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { deleteClustersMade, operationDone, PROVISION_STEPS, track } from '../helpers/cluster-fixtures';
 import { kubeOf } from '../helpers/clusters';
-import { api, awsClientConfig, startTestRuntime, uniqueName, type TestRuntime } from '../helpers/stack';
+import { api, awsClientConfig, eventually, startTestRuntime, uniqueName, type TestRuntime } from '../helpers/stack';
 
 /** HTTP in → workflow → EKS (emulator) → Kubernetes (real API server) → operation status out. */
 describe('walking skeleton: POST /clusters end to end', () => {
@@ -37,7 +37,11 @@ describe('walking skeleton: POST /clusters end to end', () => {
     const ns = await core.readNamespace({ name: teamNamespace });
     expect(ns.metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('eksflow');
     await expect(core.readNamespace({ name: 'eksflow-system' })).resolves.toBeDefined();
-    const execution = runtime.engine.get(`provision-cluster:${accepted.body.operationId}`);
+    // The last task records Succeeded, then the run itself ends: wait for the run, do not race it.
+    const execution = await eventually('the provisioning run to end', async () => {
+      const run = runtime.engine.get(`provision-cluster:${accepted.body.operationId}`);
+      return run?.status === 'RUNNING' ? undefined : run;
+    });
     expect(execution?.status).toBe('SUCCEEDED');
   });
 

@@ -1,6 +1,5 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { SigningIdentity } from '../../local/sigv4-verifier';
+import { postToGate } from './function-identities';
 
 /**
  * What the gate answered, counted by caller and action: the bench's "AWS calls per rollout and per cluster
@@ -23,7 +22,10 @@ export interface CallCount {
   denied: number;
 }
 
-/** The gate's admin-only route: GET answers the counts (JSON `{calls: CallCount[]}`), DELETE sets them to zero. */
+/**
+ * The gate's admin-only route, a POST like its other own paths: answers the counts (JSON `{calls: CallCount[]}`),
+ * and with `{"reset": true}` sets them to zero after answering.
+ */
 export const CALLS_PATH = '/_eksflow-gate/calls';
 
 export class CallCounts {
@@ -47,46 +49,22 @@ export class CallCounts {
     this.counts.clear();
   }
 
-  /** The answer of CALLS_PATH for `method` (the caller is already known to be an admin). */
-  answer(method: string): { status: number; headers: Record<string, string>; body: string } {
-    if (method === 'DELETE') {
-      this.reset();
-      return { status: 204, headers: {}, body: '' };
-    }
-    if (method !== 'GET') return { status: 405, headers: { allow: 'GET, DELETE' }, body: 'GET or DELETE' };
-    return {
-      status: 200,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ calls: this.list() }),
-    };
+  /** The answer of CALLS_PATH to a request with this JSON body (the caller is already known to be an admin). */
+  answer(body: string): { status: number; headers: Record<string, string>; body: string } {
+    const calls = this.list();
+    if ((JSON.parse(body || '{}') as { reset?: boolean }).reset) this.reset();
+    return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ calls }) };
   }
 }
 
-/** Reads (GET) or clears (DELETE) the counts of the gate at `endpoint`, signed with an admin's keys. */
+/** The counts of the gate at `endpoint` (admin keys), set to zero afterwards when `reset`. */
 export async function gateCallCounts(
   endpoint: string,
   region: string,
   admin: SigningIdentity,
-  method: 'GET' | 'DELETE' = 'GET',
+  options: { reset?: boolean } = {},
 ): Promise<CallCount[]> {
-  const url = new URL(CALLS_PATH, endpoint);
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: admin.accessKeyId, secretAccessKey: admin.secretAccessKey },
-    region,
-    service: 'sts',
-    sha256: Sha256,
-  });
-  const signed = await signer.sign({
-    method,
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: url.pathname,
-    query: {},
-    headers: { host: url.host },
-  });
-  const response = await fetch(url, { method, headers: signed.headers as Record<string, string> });
-  if (method === 'DELETE' && response.status === 204) return [];
-  if (response.status !== 200) throw new Error(`${method} ${url} → ${response.status} ${await response.text()}`);
+  const response = await postToGate(endpoint, region, admin, CALLS_PATH, options);
+  if (response.status !== 200) throw new Error(`POST ${CALLS_PATH} → ${response.status} ${await response.text()}`);
   return ((await response.json()) as { calls: CallCount[] }).calls;
 }

@@ -13,20 +13,23 @@ export type Decision =
 
 /**
  * IAM's decision for one authorization, by @cloud-copilot/iam-simulate (AGPL-3.0: a devDependency the sandbox and
- * tests use, never bundled into a Lambda). Identity policies only: eksflow's roles have no boundaries, and the
- * sandbox has no organization, so no SCPs or RCPs.
+ * tests use, never bundled into a Lambda). The caller's identity policies, and the resource's own policy when it has
+ * one (a function's `AWS::Lambda::Permission`s). eksflow's roles have no boundaries, and the sandbox has no
+ * organization, so no SCPs or RCPs. `principalArn` may be a service principal (`events.amazonaws.com`): AWS then
+ * supplies `aws:SourceArn`/`aws:SourceAccount` (in the authorization's context) instead of `aws:PrincipalArn`.
  */
 export async function evaluate(
   principalArn: string,
   policies: { name: string; document: PolicyDocument }[],
   authorization: Authorization,
   resourceTags: Record<string, string>,
+  resourcePolicy?: PolicyDocument,
 ): Promise<Decision> {
   const { action, resource } = authorization;
-  const account = principalArn.split(':')[4] ?? '';
+  const servicePrincipal = !principalArn.startsWith('arn:');
+  const account = (servicePrincipal ? resource : principalArn).split(':')[4] ?? '';
   const contextVariables: Record<string, string | string[]> = {
-    'aws:PrincipalArn': principalArn,
-    'aws:PrincipalAccount': account,
+    ...(servicePrincipal ? {} : { 'aws:PrincipalArn': principalArn, 'aws:PrincipalAccount': account }),
     ...Object.fromEntries(Object.entries(resourceTags).map(([k, v]) => [`aws:ResourceTag/${k}`, v])),
     ...authorization.context,
   };
@@ -39,6 +42,7 @@ export async function evaluate(
       identityPolicies: policies.map((p) => ({ name: p.name, policy: p.document as never })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
+      ...(resourcePolicy ? { resourcePolicy } : {}),
       request: {
         action,
         principal: principalArn,
@@ -66,7 +70,9 @@ export async function evaluate(
     action,
     resource,
     explicit,
-    message: denialMessage(principalArn, action, resource, explicit),
+    message: servicePrincipal
+      ? `${principalArn} is not authorized to perform: ${action} on resource: ${resource} because no resource-based policy allows the ${action} action`
+      : denialMessage(principalArn, action, resource, explicit),
   };
 }
 

@@ -2,7 +2,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { randomBytes } from 'node:crypto';
 import type { SigningIdentity } from '../../local/sigv4-verifier';
-import type { FunctionRole } from './packaged-roles';
+import type { FunctionRole, PackagedRole } from './packaged-roles';
 
 /**
  * The callers a local runtime brings to the AWS gate: one per function, with fresh keys for this start, the
@@ -17,7 +17,7 @@ export const REGISTER_PATH = '/_eksflow-gate/identities';
 export interface FunctionIdentity extends SigningIdentity {
   functionName: string;
   roleArn: string;
-  policies: FunctionRole['policies'];
+  policies: PackagedRole['policies'];
 }
 
 /** Lambda's session of a role is named after the function: `assumed-role/<role>/<function>`. */
@@ -26,7 +26,9 @@ export function assumedRoleArn(role: Pick<FunctionRole, 'roleArn' | 'roleName' |
   return `arn:aws:sts::${account}:assumed-role/${role.roleName}/${role.functionName}`;
 }
 
-export function functionIdentities(roles: FunctionRole[]): Map<string, FunctionIdentity> {
+export function functionIdentities(
+  roles: Pick<FunctionRole, 'functionName' | 'roleName' | 'roleArn' | 'policies'>[],
+): Map<string, FunctionIdentity> {
   return new Map(
     roles.map((role) => [
       role.functionName,
@@ -50,8 +52,7 @@ export async function registerWithGate(
   admin: SigningIdentity,
   identities: FunctionIdentity[],
 ): Promise<void> {
-  const url = new URL(REGISTER_PATH, endpoint);
-  const body = JSON.stringify({
+  const response = await postToGate(endpoint, region, admin, REGISTER_PATH, {
     identities: identities.map(({ accessKeyId, secretAccessKey, principalArn, policies }) => ({
       accessKeyId,
       secretAccessKey,
@@ -59,6 +60,23 @@ export async function registerWithGate(
       policies,
     })),
   });
+  if (response.status !== 204)
+    throw new Error(
+      `${endpoint} did not take the functions' identities (${response.status} ${await response.text()}): ` +
+        "the local runtime calls AWS only through the sandbox's AWS gate (tools/aws-gate)",
+    );
+}
+
+/** A JSON POST to one of the gate's own paths, signed by an admin key (the gate answers those only to admins). */
+export async function postToGate(
+  endpoint: string,
+  region: string,
+  admin: SigningIdentity,
+  gatePath: string,
+  json: unknown,
+): Promise<Response> {
+  const url = new URL(gatePath, endpoint);
+  const body = JSON.stringify(json);
   const signer = new SignatureV4({
     credentials: { accessKeyId: admin.accessKeyId, secretAccessKey: admin.secretAccessKey },
     region,
@@ -75,10 +93,5 @@ export async function registerWithGate(
     headers: { host: url.host, 'content-type': 'application/json' },
     body,
   });
-  const response = await fetch(url, { method: 'POST', headers: signed.headers as Record<string, string>, body });
-  if (response.status !== 204)
-    throw new Error(
-      `${endpoint} did not take the functions' identities (${response.status} ${await response.text()}): ` +
-        "the local runtime calls AWS only through the sandbox's AWS gate (tools/aws-gate)",
-    );
+  return fetch(url, { method: 'POST', headers: signed.headers as Record<string, string>, body });
 }

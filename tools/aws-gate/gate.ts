@@ -5,6 +5,7 @@ import { SERVICES, type Authorization, type Protocol, type ServiceEntry } from '
 import { EmulatorState } from './emulator-state';
 import { REGISTER_PATH } from './function-identities';
 import { evaluate, usesResourceTags, type Decision, type PolicyDocument } from './evaluate';
+import { AUTHORIZE_PATH, authorizeHere, type ServiceAuthorization } from './invocations';
 import { callerIdentityAnswer, errorAnswer, recognise, type ErrorAnswer, type ErrorKind } from './protocol';
 import { DEFAULT_QUOTAS } from './quota-table';
 import { TokenBuckets, type Quota } from './quotas';
@@ -101,9 +102,27 @@ export async function startAwsGate(options: AwsGateOptions): Promise<AwsGate> {
         register(JSON.parse(body.toString('utf8')).identities as GateIdentity[]);
         return send(res, { status: 204, headers: {}, body: '' });
       }
-      if (rawPath === CALLS_PATH) {
+      if (rawPath === CALLS_PATH && req.method === 'POST') {
         if (!admins.has(caller.accessKeyId)) return send(res, { status: 403, headers: {}, body: 'admin keys only' });
-        return send(res, calls.answer(req.method ?? 'GET'));
+        return send(res, calls.answer(body.toString('utf8')));
+      }
+      if (rawPath === AUTHORIZE_PATH && req.method === 'POST') {
+        // A service's invocation (Step Functions, Scheduler, an EventBridge rule) that the sandbox runs in process.
+        if (!admins.has(caller.accessKeyId)) return send(res, { status: 403, headers: {}, body: 'admin keys only' });
+        const request = JSON.parse(body.toString('utf8')) as ServiceAuthorization;
+        const decision = await authorizeHere(request);
+        if (!decision.allowed)
+          options.onRefusal?.({
+            kind: 'AccessDenied',
+            caller: request.principal,
+            action: decision.action,
+            message: decision.message,
+          });
+        return send(res, {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(decision),
+        });
       }
       service = SERVICES[caller.service];
       if (service) protocol = service.protocol;

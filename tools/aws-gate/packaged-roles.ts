@@ -14,7 +14,10 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { Config } from '../../shared/config';
 import type { PolicyDocument } from './evaluate';
+
+type KubeAccess = NonNullable<Config['kubeAccess']>;
 
 /**
  * The roles eksflow's functions get when deployed, taken from the packaged CloudFormation template (`sls
@@ -29,16 +32,27 @@ export interface CfnTemplate {
   Resources: Record<string, { Type: string; Properties?: any }>;
 }
 
-/** One function's packaged role, resolved. */
-export interface FunctionRole {
-  /** serverless.yml's function name (`scaleCheck`). */
-  functionName: string;
+/** A role of the packaged template, resolved: what IAM evaluates for whoever acts as it. */
+export interface PackagedRole {
   roleName: string;
   roleArn: string;
-  /** The inline policies, resolved (managed policies are not modelled: eksflow's roles have none that matter here). */
+  /** Inline policies and the template's `AWS::IAM::Policy`/customer-managed policies naming the role, resolved. */
   policies: { name: string; document: PolicyDocument }[];
+}
+
+/** One function's packaged role, resolved. */
+export interface FunctionRole extends PackagedRole {
+  /** serverless.yml's function name (`scaleCheck`). */
+  functionName: string;
+  functionArn: string;
   /** The function's environment variables that resolved to strings. */
   environment: Record<string, string>;
+}
+
+/** A state machine's role, resolved: it must allow lambda:InvokeFunction on each of its tasks' functions. */
+export interface StateMachineRole extends PackagedRole {
+  /** The workflow's file name under workflows/ (`scale-nodegroup`). */
+  workflow: string;
 }
 
 /** Inputs that change the packaged template: a new hash, a new package. */
@@ -64,6 +78,21 @@ export async function packagedTemplate(
 ): Promise<CfnTemplate> {
   const cacheDir = path.join(root, '.cache', 'packaged-template');
   const cached = path.join(cacheDir, `${templateInputsHash(root)}.json`);
+  // Read (or packaged) once per process and inputs: the stack, the sandbox's config and the runtime all ask for it.
+  let template = templates.get(cached);
+  if (!template) {
+    template = readOrPackage(root, cached, progress);
+    templates.set(cached, template);
+    template.catch(() => templates.delete(cached));
+  }
+  return template;
+}
+
+/** The templates this process has read, by cache file: shared, so never to be changed (copy it to mutate). */
+const templates = new Map<string, Promise<CfnTemplate>>();
+
+async function readOrPackage(root: string, cached: string, progress: (message: string) => void): Promise<CfnTemplate> {
+  const cacheDir = path.dirname(cached);
   if (existsSync(cached)) return JSON.parse(readFileSync(cached, 'utf8'));
   progress("packaging the CloudFormation template for the functions' roles (sls package, cached after this)");
   const outDir = mkdtempSync(path.join(os.tmpdir(), 'eksflow-roles-'));
@@ -128,45 +157,123 @@ export interface SandboxResolution {
 /** Every function's role, resolved. */
 export function functionRoles(template: CfnTemplate, resolution: SandboxResolution): FunctionRole[] {
   const resolve = resolver(template, resolution);
-  return Object.values(template.Resources)
-    .filter((r) => r.Type === 'AWS::Lambda::Function')
-    .flatMap((fn) => {
-      const role = roleOf(template, resolve, fn.Properties?.Role);
-      if (!role) return [];
-      const functionName = String(resolve(fn.Properties.FunctionName)).replace(/^eksflow-[^-]+-/, '');
-      const environment = Object.fromEntries(
-        Object.entries(fn.Properties?.Environment?.Variables ?? {}).flatMap(([k, v]) => {
-          const value = resolve(v);
-          return typeof value === 'string' ? [[k, value]] : [];
-        }),
-      );
-      return [{ functionName, ...role, environment }];
-    });
-}
-
-/** A state machine's role, resolved: it must allow lambda:InvokeFunction on each of its tasks' functions. */
-export interface StateMachineRole {
-  /** The workflow's file name under workflows/ (`scale-nodegroup`). */
-  workflow: string;
-  roleName: string;
-  roleArn: string;
-  policies: FunctionRole['policies'];
+  return withRoles(template, resolve, 'AWS::Lambda::Function', 'Role').map(({ id, properties, role }) => ({
+    functionName: stageless(resolve(properties.FunctionName)),
+    functionArn: String(resolve({ 'Fn::GetAtt': [id, 'Arn'] })),
+    ...role,
+    environment: Object.fromEntries(
+      Object.entries(properties.Environment?.Variables ?? {}).flatMap(([k, v]) => {
+        const value = resolve(v);
+        return typeof value === 'string' ? [[k, value]] : [];
+      }),
+    ),
+  }));
 }
 
 export function stateMachineRoles(template: CfnTemplate, resolution: SandboxResolution): StateMachineRole[] {
   const resolve = resolver(template, resolution);
-  return Object.values(template.Resources)
-    .filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')
-    .flatMap((sm) => {
-      const role = roleOf(template, resolve, sm.Properties?.RoleArn);
-      if (!role) return [];
-      const workflow = String(resolve(sm.Properties.StateMachineName)).replace(/^eksflow-[^-]+-/, '');
-      return [{ workflow, ...role }];
+  return withRoles(template, resolve, 'AWS::StepFunctions::StateMachine', 'RoleArn').map(({ properties, role }) => ({
+    workflow: stageless(resolve(properties.StateMachineName)),
+    ...role,
+  }));
+}
+
+/** Every role of the template, by ARN: a Scheduler schedule or a rule target names the role it acts as by ARN. */
+export function rolesByArn(template: CfnTemplate, resolution: SandboxResolution): Map<string, PackagedRole> {
+  const resolve = resolver(template, resolution);
+  return new Map(
+    Object.entries(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+      .flatMap(([id]) => {
+        const role = roleOf(template, resolve, { 'Fn::GetAtt': [id, 'Arn'] });
+        return role ? [[role.roleArn, role] as const] : [];
+      }),
+  );
+}
+
+/** `eksflow-dev-scaleCheck` → `scaleCheck`: serverless.yml's name of a function or state machine. */
+const stageless = (name: unknown) => String(name).replace(/^eksflow-[^-]+-/, '');
+
+/** The resources of one type that name a role of the template (`Role`, `RoleArn`), each with that role resolved. */
+function withRoles(
+  template: CfnTemplate,
+  resolve: (value: unknown) => unknown,
+  type: string,
+  roleProperty: string,
+): { id: string; properties: any; role: PackagedRole }[] {
+  return Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === type)
+    .flatMap(([id, r]) => {
+      const role = roleOf(template, resolve, r.Properties?.[roleProperty]);
+      return role ? [{ id, properties: r.Properties, role }] : [];
     });
 }
 
+/** An EventBridge rule of the template (serverless.yml's `eventBridge` and `schedule` events), resolved. */
+export interface PackagedRule {
+  ruleArn: string;
+  eventPattern?: Record<string, unknown>;
+  scheduleExpression?: string;
+  /** Its Lambda targets, by serverless.yml's function name. */
+  targets: { functionName: string; functionArn: string; deadLetterArn?: string }[];
+}
+
+export function eventRules(template: CfnTemplate, resolution: SandboxResolution): PackagedRule[] {
+  const resolve = resolver(template, resolution);
+  const functionsByArn = new Map(functionRoles(template, resolution).map((f) => [f.functionArn, f.functionName]));
+  return Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::Events::Rule' && r.Properties?.State !== 'DISABLED')
+    .map(([id, r]) => ({
+      ruleArn: String(resolve({ 'Fn::GetAtt': [id, 'Arn'] })),
+      eventPattern: r.Properties.EventPattern,
+      scheduleExpression: r.Properties.ScheduleExpression,
+      targets: (r.Properties.Targets ?? []).map((t: any) => {
+        const functionArn = String(resolve(t.Arn));
+        const functionName = functionsByArn.get(functionArn);
+        // Fail closed: a state machine target would need its RoleArn evaluated, which nothing here does yet.
+        if (!functionName)
+          throw new Error(`rule ${id} targets ${functionArn}: the sandbox delivers only to the template's functions`);
+        const deadLetterArn = t.DeadLetterConfig?.Arn ? String(resolve(t.DeadLetterConfig.Arn)) : undefined;
+        return { functionName, functionArn, ...(deadLetterArn ? { deadLetterArn } : {}) };
+      }),
+    }));
+}
+
+/**
+ * Each function's resource-based policy, as Lambda builds it from the template's `AWS::Lambda::Permission`s: one
+ * statement each, with `AWS:SourceArn` (ArnLike) and `AWS:SourceAccount` as conditions where the permission names them.
+ */
+export function functionResourcePolicies(
+  template: CfnTemplate,
+  resolution: SandboxResolution,
+): Map<string, PolicyDocument> {
+  const resolve = resolver(template, resolution);
+  const statements = new Map<string, unknown[]>();
+  for (const [id, r] of Object.entries(template.Resources)) {
+    if (r.Type !== 'AWS::Lambda::Permission') continue;
+    const p = resolve(r.Properties) as Record<string, string>;
+    const principal = String(p.Principal);
+    const condition = {
+      ...(p.SourceArn ? { ArnLike: { 'AWS:SourceArn': p.SourceArn } } : {}),
+      ...(p.SourceAccount ? { StringEquals: { 'AWS:SourceAccount': p.SourceAccount } } : {}),
+    };
+    statements.set(p.FunctionName, [
+      ...(statements.get(p.FunctionName) ?? []),
+      {
+        Sid: id,
+        Effect: 'Allow',
+        Principal: principal.endsWith('.amazonaws.com') ? { Service: principal } : { AWS: principal },
+        Action: p.Action,
+        Resource: p.FunctionName,
+        ...(Object.keys(condition).length ? { Condition: condition } : {}),
+      },
+    ]);
+  }
+  return new Map([...statements].map(([fn, Statement]) => [fn, { Version: '2012-10-17', Statement }]));
+}
+
 /** The role a `{"Fn::GetAtt": [<role>, "Arn"]}` names, with its inline policies resolved. */
-function roleOf(template: CfnTemplate, resolve: (value: unknown) => unknown, reference: any) {
+function roleOf(template: CfnTemplate, resolve: (value: unknown) => unknown, reference: any): PackagedRole | undefined {
   const roleId = reference?.['Fn::GetAtt']?.[0];
   const role = roleId ? template.Resources[roleId] : undefined;
   if (role?.Type !== 'AWS::IAM::Role') return undefined;
@@ -195,6 +302,22 @@ function attachedPolicies(template: CfnTemplate, resolve: (value: unknown) => un
       name: String(r.Properties?.PolicyName ?? r.Properties?.ManagedPolicyName ?? id),
       document: resolve(r.Properties?.PolicyDocument) as PolicyDocument,
     }));
+}
+
+/**
+ * eksflow's roles given Kubernetes access in the clusters it makes, as the packaged functions' environment names
+ * them (EKSFLOW_BASELINE_PRINCIPAL_ARN, EKSFLOW_ROLLOUT/SCALING_PRINCIPAL_ARNS): the one list of them the sandbox
+ * uses, for its runtime's config and for the access entries of clusters it makes itself.
+ */
+export function packagedKubeAccess(roles: FunctionRole[]): KubeAccess {
+  const env = roles.find((r) => r.environment.EKSFLOW_BASELINE_PRINCIPAL_ARN)?.environment;
+  if (!env) throw new Error('the packaged template: no function has EKSFLOW_BASELINE_PRINCIPAL_ARN');
+  const list = (value: string | undefined) => (value ?? '').split(',').filter(Boolean);
+  return {
+    baselinePrincipalArn: env.EKSFLOW_BASELINE_PRINCIPAL_ARN,
+    rolloutPrincipalArns: list(env.EKSFLOW_ROLLOUT_PRINCIPAL_ARNS),
+    scalingPrincipalArns: list(env.EKSFLOW_SCALING_PRINCIPAL_ARNS),
+  };
 }
 
 /** The environment the packaged functions share (the provisioning's first step's, which names the most). */
@@ -246,6 +369,8 @@ function resolver(template: CfnTemplate, resolution: SandboxResolution): (value:
         return `arn:aws:sns:${region}:${account}:${name(id)}`;
       case 'AWS::Events::EventBus':
         return `arn:aws:events:${region}:${account}:event-bus/${name(id)}`;
+      case 'AWS::Events::Rule':
+        return `arn:aws:events:${region}:${account}:rule/${name(id)}`;
       case 'AWS::Scheduler::ScheduleGroup':
         return `arn:aws:scheduler:${region}:${account}:schedule-group/${name(id)}`;
       default:

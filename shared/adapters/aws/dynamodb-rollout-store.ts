@@ -10,8 +10,15 @@ import {
 import { transitionEvents, type TransitionEvent } from '../../domain/rollout-events';
 import { isActive, type Rollout } from '../../domain/rollout/types';
 import { ConflictError, ValidationError, VersionConflictError } from '../../errors';
-import type { OutboxEntry, RolloutListQuery, RolloutPage, RolloutStore } from '../../ports/rollout-store';
-import { decodePageToken, encodePageToken } from '../page-token';
+import {
+  isListPosition,
+  type OutboxEntry,
+  type RolloutListQuery,
+  type RolloutPage,
+  type RolloutStore,
+  rolloutListPosition,
+  rolloutListPrefix,
+} from '../../ports/rollout-store';
 import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
 import { expiresAt, FINISHED_RECORD_TTL_SECONDS } from './ttl';
 
@@ -169,29 +176,46 @@ export class DynamoDbRolloutStore implements RolloutStore {
     return this.getMany(ids);
   }
 
+  /**
+   * One page from the gsi1 index. Hidden namespaces are left out by the query's filter, in DynamoDB: their items
+   * never reach the function. A filter is applied after `Limit`, so the query goes on until it has one rollout more
+   * than the page (then more follow) or the index ends; the page continues after its last rollout, not after
+   * whatever item DynamoDB evaluated last.
+   */
   async list(query: RolloutListQuery): Promise<RolloutPage> {
-    const prefix = query.namespace ? `${query.namespace}/${query.deployment ? `${query.deployment}#` : ''}` : '';
+    const prefix = rolloutListPrefix(query);
     const pk = `CLUSTER#${query.cluster}`;
-    const start = query.nextToken === undefined ? undefined : decodePageToken(query.nextToken);
-    if (start !== undefined && !isListKey(start, pk, prefix))
+    if (query.after !== undefined && !isListPosition(query.after, query))
       throw ValidationError.forField('nextToken', 'is not a token from a previous page of this list');
-    const page = await awsCall('DynamoDB Query', () =>
-      this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: prefix ? 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)' : 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk, ...(prefix ? { ':prefix': prefix } : {}) },
-          ScanIndexForward: false,
-          Limit: query.limit,
-          ExclusiveStartKey: start,
-        }),
-      ),
-    );
-    return {
-      rollouts: (page.Items ?? []).map(fromItem),
-      ...(page.LastEvaluatedKey ? { nextToken: encodePageToken(page.LastEvaluatedKey) } : {}),
-    };
+    const hidden = query.hiddenNamespaces ?? [];
+    const filter = hidden.map((_, i) => `NOT begins_with(gsi1sk, :hidden${i})`).join(' AND ');
+    const found: Rollout[] = [];
+    let start: Record<string, unknown> | undefined = query.after === undefined ? undefined : listKey(pk, query.after);
+    do {
+      const page = await awsCall('DynamoDB Query', () =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'gsi1',
+            KeyConditionExpression: prefix ? 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)' : 'gsi1pk = :pk',
+            ...(filter ? { FilterExpression: filter } : {}),
+            ExpressionAttributeValues: {
+              ':pk': pk,
+              ...(prefix ? { ':prefix': prefix } : {}),
+              ...Object.fromEntries(hidden.map((ns, i) => [`:hidden${i}`, `${ns}/`])),
+            },
+            ScanIndexForward: false,
+            Limit: query.limit + 1 - found.length,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      found.push(...(page.Items ?? []).map(fromItem));
+      start = page.LastEvaluatedKey;
+    } while (start && found.length <= query.limit);
+    const rollouts = found.slice(0, query.limit);
+    const last = rollouts.at(-1);
+    return { rollouts, ...(found.length > query.limit && last ? { next: rolloutListPosition(last) } : {}) };
   }
 
   async listActive(): Promise<Rollout[]> {
@@ -269,7 +293,7 @@ export class DynamoDbRolloutStore implements RolloutStore {
       pk: `ROLLOUT#${rollout.id}`,
       sk: 'ROLLOUT',
       gsi1pk: `CLUSTER#${rollout.cluster}`,
-      gsi1sk: `${rollout.namespace}/${rollout.deployment}#${rollout.createdAt}#${rollout.id}`,
+      gsi1sk: rolloutListPosition(rollout),
       version: rollout.version,
       ...(isActive(rollout) ? {} : { expiresAt: expiresAt(rollout.updatedAt, FINISHED_RECORD_TTL_SECONDS) }),
       // Stored as JSON text: pod templates hold keys DynamoDB maps would mangle (empty strings, deep nesting).
@@ -299,11 +323,10 @@ export function packInto<T>(values: T[], groups: number): T[][] {
   return out;
 }
 
-/** A page key of this list: exactly the GSI's and table's key attributes, within the listed range. */
-function isListKey(key: Record<string, unknown>, pk: string, prefix: string): boolean {
-  const names = Object.keys(key).sort().join(',');
-  if (names !== 'gsi1pk,gsi1sk,pk,sk' || !Object.values(key).every((v) => typeof v === 'string')) return false;
-  return key.gsi1pk === pk && (key.gsi1sk as string).startsWith(prefix) && (key.pk as string).startsWith('ROLLOUT#');
+/** The index key of the list item at `position` (`<ns>/<deployment>#<createdAt>#<id>`): where a page resumes. */
+function listKey(pk: string, position: string): Record<string, string> {
+  const id = position.slice(position.lastIndexOf('#') + 1);
+  return { gsi1pk: pk, gsi1sk: position, pk: `ROLLOUT#${id}`, sk: 'ROLLOUT' };
 }
 
 function unique(values: string[]): string[] {

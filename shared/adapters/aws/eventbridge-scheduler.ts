@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { ScalingSchedule } from '../../domain/scaling/records';
 import type { ScheduleDeployer } from '../../ports/schedule-deployer';
+import { ConflictError } from '../../errors';
 import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
 
 /** EventBridge Scheduler's limit on a schedule name. */
@@ -60,7 +61,14 @@ export class EventBridgeScheduleDeployer implements ScheduleDeployer {
         ),
       );
     } catch (error) {
-      if (awsErrorName(error) !== 'ConflictException') throw error;
+      // A schedule of that name already exists in the group: never adopted (whoever made it, its expression,
+      // target and input are not this request's). createSchedule then removes the record it stored.
+      if (awsErrorName(error) === 'ConflictException')
+        throw new ConflictError(
+          `schedule ${schedule.name} already exists on ${schedule.cluster}/${schedule.nodegroup} (EventBridge Scheduler ${deployedScheduleName(schedule)})`,
+          { details: [{ field: 'name', reason: 'already exists' }], cause: error },
+        );
+      throw error;
     }
   }
 

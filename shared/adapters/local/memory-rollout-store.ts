@@ -1,8 +1,14 @@
 import { transitionEvents, type TransitionEvent } from '../../domain/rollout-events';
 import { isActive, type Rollout } from '../../domain/rollout/types';
 import { ConflictError, ValidationError, VersionConflictError } from '../../errors';
-import type { OutboxEntry, RolloutListQuery, RolloutPage, RolloutStore } from '../../ports/rollout-store';
-import { decodePageToken, encodePageToken } from '../page-token';
+import {
+  isListPosition,
+  type OutboxEntry,
+  type RolloutListQuery,
+  type RolloutPage,
+  type RolloutStore,
+  rolloutListPosition,
+} from '../../ports/rollout-store';
 
 /** Same contract as the DynamoDB store, in memory: for unit tests of the use cases. */
 export class MemoryRolloutStore implements RolloutStore {
@@ -49,23 +55,25 @@ export class MemoryRolloutStore implements RolloutStore {
 
   /** Same order and page positions as the DynamoDB store's index (`<ns>/<deployment>#<createdAt>#<id>`, descending). */
   async list(query: RolloutListQuery): Promise<RolloutPage> {
-    const after: unknown = query.nextToken === undefined ? undefined : decodePageToken(query.nextToken).after;
-    if (query.nextToken !== undefined && typeof after !== 'string')
+    const after = query.after;
+    if (after !== undefined && !isListPosition(after, query))
       throw ValidationError.forField('nextToken', 'is not a token from a previous page of this list');
+    const hidden = new Set(query.hiddenNamespaces ?? []);
     const matching = [...this.rollouts.values()]
       .filter(
         (r) =>
           r.cluster === query.cluster &&
+          !hidden.has(r.namespace) &&
           (!query.namespace || r.namespace === query.namespace) &&
           (!query.deployment || r.deployment === query.deployment),
       )
       .sort((a, b) => sortKey(b).localeCompare(sortKey(a)))
-      .filter((r) => typeof after !== 'string' || sortKey(r) < after);
+      .filter((r) => after === undefined || sortKey(r) < after);
     const page = matching.slice(0, query.limit);
     const last = page.at(-1);
     return {
       rollouts: page.map((r) => structuredClone(r)),
-      ...(matching.length > query.limit && last ? { nextToken: encodePageToken({ after: sortKey(last) }) } : {}),
+      ...(matching.length > query.limit && last ? { next: sortKey(last) } : {}),
     };
   }
 
@@ -89,6 +97,4 @@ export class MemoryRolloutStore implements RolloutStore {
   }
 }
 
-function sortKey(r: Rollout): string {
-  return `${r.namespace}/${r.deployment}#${r.createdAt}#${r.id}`;
-}
+const sortKey = rolloutListPosition;

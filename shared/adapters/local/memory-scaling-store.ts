@@ -57,7 +57,10 @@ export class MemoryScalingStore implements ScalingStore {
 
   async createSchedule(schedule: ScalingSchedule) {
     const k = key(schedule.cluster, schedule.nodegroup, schedule.name);
-    if (this.schedules.has(k)) throw new ConflictError(`schedule ${schedule.name} already exists`);
+    if (this.schedules.has(k))
+      throw new ConflictError(`schedule ${schedule.name} already exists on ${schedule.cluster}/${schedule.nodegroup}`, {
+        details: [{ field: 'name', reason: 'already exists' }],
+      });
     this.schedules.set(k, clone(schedule));
   }
 

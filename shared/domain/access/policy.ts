@@ -1,18 +1,34 @@
 /**
  * Who may do what where: statements of principal ARN patterns × cluster patterns × namespace patterns ×
  * actions. Pure: the policy is data loaded and validated elsewhere (validation/access-policy.ts).
+ * Statements never combine: a request is allowed when one statement allows all of it (its action, cluster
+ * and namespace here; its images, metadata keys, env references and resources in pod-template-patch.ts).
  */
+import { anyGlobMatches } from './glob';
+import type { PatchRules } from './pod-template-patch';
+
+export { globMatches } from './glob';
 
 export const ACTIONS = ['read', 'rollout', 'promote', 'abort', 'cluster', 'scale'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /**
- * Namespaces that hold the cluster's own machinery: a `*` never reaches them, only a statement that
- * names one exactly. eksflow runs no in-cluster namespace of its own (it reaches clusters from outside).
+ * Namespaces that hold the cluster's own machinery or its add-ons (a release there reaches every tenant):
+ * a pattern such as `*` never reaches them, only a statement that names one exactly. A policy file's
+ * `protectedNamespaces` adds to these; it cannot remove one.
  */
-export const PROTECTED_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease'];
+export const PROTECTED_NAMESPACES: readonly string[] = [
+  'kube-system',
+  'kube-public',
+  'kube-node-lease',
+  'eksflow-system',
+  'istio-system',
+  'karpenter',
+  'amazon-cloudwatch',
+  'cert-manager',
+];
 
-export interface AccessStatement {
+export interface AccessStatement extends PatchRules {
   /** For the logs and error messages: which statement allowed something. */
   sid?: string;
   principals: string[];
@@ -20,14 +36,19 @@ export interface AccessStatement {
   /** Kubernetes namespaces; cluster-wide actions (`cluster`, `scale`, reading an operation) need `*` here. */
   namespaces: string[];
   actions: Action[];
-  /** Pod-template fields (dotted paths such as `spec.volumes`) a patch may change beyond the release fields. */
-  allowPodFields?: string[];
-  /** When given, every image of a rollout must start with one of these prefixes. */
-  imageRegistries?: string[];
+  /** Lets `principals` hold `*` or a wildcard account, which the loader refuses otherwise. */
+  allowAnyPrincipal?: boolean;
 }
 
 export interface AccessPolicy {
   statements: AccessStatement[];
+  /** Namespaces protected beyond PROTECTED_NAMESPACES (exact names). */
+  protectedNamespaces?: string[];
+}
+
+/** The namespaces only a statement naming them exactly reaches. */
+export function protectedNamespacesOf(policy: AccessPolicy): readonly string[] {
+  return policy.protectedNamespaces ? [...PROTECTED_NAMESPACES, ...policy.protectedNamespaces] : PROTECTED_NAMESPACES;
 }
 
 /** What a request touches: a namespace, or (undefined) the cluster as a whole. */
@@ -48,18 +69,6 @@ export function describeRequest(action: Action, resource: Resource): string {
   return `${action} on ${resource.cluster}${resource.namespace === undefined ? '' : `/${resource.namespace}`}`;
 }
 
-/** Glob with `*` for any run of characters (including none); everything else matches itself. */
-export function globMatches(pattern: string, value: string): boolean {
-  if (!pattern.includes('*')) return pattern === value;
-  const source = pattern
-    .split('*')
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${source}$`, 's').test(value);
-}
-
-const anyMatches = (patterns: readonly string[], value: string) => patterns.some((p) => globMatches(p, value));
-
 /** `arn:aws:sts::<account>:assumed-role/<role>/<session>`: how API Gateway names a caller using a role (SSO, instance, task). */
 const ASSUMED_ROLE_ARN = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/(.+)\/[^/]+$/;
 
@@ -74,10 +83,14 @@ export function principalArnsOf(principal: string): string[] {
 }
 
 /** A protected namespace matches only a pattern that is exactly its name; a cluster-wide request only `*`. */
-function namespaceMatches(patterns: readonly string[], namespace: string | undefined): boolean {
+function namespaceMatches(
+  patterns: readonly string[],
+  namespace: string | undefined,
+  protectedNamespaces: readonly string[],
+): boolean {
   if (namespace === undefined) return patterns.includes('*');
-  if (PROTECTED_NAMESPACES.includes(namespace)) return patterns.includes(namespace);
-  return anyMatches(patterns, namespace);
+  if (protectedNamespaces.includes(namespace)) return patterns.includes(namespace);
+  return anyGlobMatches(patterns, namespace);
 }
 
 /** The statements that let `principal` do `action` on `resource`. */
@@ -87,12 +100,13 @@ export function grantsFor(
   action: Action,
   resource: Resource,
 ): AccessStatement[] {
+  const protectedNamespaces = protectedNamespacesOf(policy);
   return policy.statements.filter(
     (s) =>
       s.actions.includes(action) &&
-      principalArnsOf(principal).some((arn) => anyMatches(s.principals, arn)) &&
-      anyMatches(s.clusters, resource.cluster) &&
-      namespaceMatches(s.namespaces, resource.namespace),
+      principalArnsOf(principal).some((arn) => anyGlobMatches(s.principals, arn)) &&
+      anyGlobMatches(s.clusters, resource.cluster) &&
+      namespaceMatches(s.namespaces, resource.namespace, protectedNamespaces),
   );
 }
 
@@ -106,7 +120,7 @@ export function decide(
   if (principal === undefined) return { allowed: false, grants: [], reason: 'the caller is not authenticated' };
   const grants = grantsFor(policy, principal, action, resource);
   if (grants.length) return { allowed: true, grants, reason: `allowed by ${grants.map(nameOf).join(', ')}` };
-  const protectedNs = resource.namespace !== undefined && PROTECTED_NAMESPACES.includes(resource.namespace);
+  const protectedNs = resource.namespace !== undefined && protectedNamespacesOf(policy).includes(resource.namespace);
   return {
     allowed: false,
     grants: [],

@@ -1,8 +1,16 @@
-import type { NamespaceSpec, NetworkPolicyPreset } from './cluster';
+import type { NamespaceSpec, NetworkPolicyPreset, PodSecurityLevel } from './cluster';
 
 /** Field manager of every object the baseline applies: server-side apply tracks eksflow's fields under it. */
 export const FIELD_MANAGER = 'eksflow';
 export const MANAGED_BY_LABELS = { 'app.kubernetes.io/managed-by': 'eksflow' };
+
+/**
+ * Pod Security Admission: the kube-apiserver refuses pods above the namespace's level (privileged containers,
+ * host namespaces, hostPath volumes under `baseline`), so the cluster refuses what a patch check might miss.
+ * Applied after the spec's own labels, so a spec label cannot lower it.
+ */
+export const POD_SECURITY_ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
+export const podSecurityLabels = (level: PodSecurityLevel = 'baseline') => ({ [POD_SECURITY_ENFORCE_LABEL]: level });
 
 /** Names of the objects eksflow owns in a baseline namespace (one of each). */
 export const QUOTA_NAME = 'eksflow-quota';
@@ -26,7 +34,7 @@ export function namespaceManifests(ns: NamespaceSpec): { apply: Manifest[]; remo
     {
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name: ns.name, labels: { ...ns.labels, ...MANAGED_BY_LABELS } },
+      metadata: { name: ns.name, labels: { ...ns.labels, ...MANAGED_BY_LABELS, ...podSecurityLabels(ns.podSecurity) } },
     },
   ];
   const remove: Manifest[] = [];

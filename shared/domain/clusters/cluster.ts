@@ -104,7 +104,13 @@ export interface NamespaceSpec {
   quota?: Record<string, string>;
   limitRange?: LimitRangeSpec;
   networkPolicy: NetworkPolicyPreset;
+  /** Pod Security Admission level the namespace enforces; `baseline` when not given. */
+  podSecurity?: PodSecurityLevel;
 }
+
+/** Pod Security Standards levels a namespace may enforce (`privileged` is not offered: it enforces nothing). */
+export const POD_SECURITY_LEVELS = ['baseline', 'restricted'] as const;
+export type PodSecurityLevel = (typeof POD_SECURITY_LEVELS)[number];
 
 export const CONTROL_PLANE_LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
 export type ControlPlaneLogType = (typeof CONTROL_PLANE_LOG_TYPES)[number];

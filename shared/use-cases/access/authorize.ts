@@ -50,3 +50,29 @@ export function readableOnly<T extends Resource>(deps: AccessDeps, principal: st
 function describePrincipal(principal: string | undefined): string {
   return principal ?? 'an unauthenticated caller';
 }
+
+/**
+ * A record (rollout, operation) the caller may not read is answered exactly as one that does not exist: the
+ * same `notFound` error, so a refusal confirms nothing about an id. Logged like any denial.
+ */
+export function requireReadable(
+  deps: AccessDeps,
+  principal: string | undefined,
+  resource: Resource | undefined,
+  notFound: () => Error,
+): Resource {
+  if (!resource) throw notFound();
+  const decision = decide(deps.accessPolicy(), principal, 'read', resource);
+  const fields = { principal: principal ?? null, action: 'read', ...resource, reason: decision.reason };
+  if (decision.allowed) {
+    deps.logger.info('access allowed', { ...fields, decision: 'allow' });
+    return resource;
+  }
+  deps.logger.warn('access denied', { ...fields, decision: 'deny-as-not-found' });
+  throw notFound();
+}
+
+/** Whether the caller may read `resource` (no log line: the caller decides what a refusal means). */
+export function mayRead(deps: AccessDeps, principal: string | undefined, resource: Resource): boolean {
+  return decide(deps.accessPolicy(), principal, 'read', resource).allowed;
+}

@@ -9,7 +9,7 @@ import {
   OPERATION_TAG,
   SYSTEM_NAMESPACE,
 } from '../../domain/clusters/cluster';
-import { MANAGED_BY_LABELS } from '../../domain/clusters/baseline';
+import { MANAGED_BY_LABELS, podSecurityLabels } from '../../domain/clusters/baseline';
 import { addonChanges, baselineDigest, controlPlaneChanges, nodegroupChanges } from '../../domain/clusters/plan';
 import { type CaughtError, causeMessage } from '../../domain/caught-error';
 import {
@@ -195,7 +195,11 @@ async function refusalJustAfterGrant(deps: ClusterDeps, operationId: string, err
 
 async function applyBaselineObjects(deps: ClusterDeps, input: ProvisionClusterInput): Promise<void> {
   const cluster = input.spec.name;
-  await deps.baseline.ensureNamespace(cluster, SYSTEM_NAMESPACE, MANAGED_BY_LABELS);
+  // eksflow runs no pods of its own: its namespace enforces the strictest Pod Security level.
+  await deps.baseline.ensureNamespace(cluster, SYSTEM_NAMESPACE, {
+    ...MANAGED_BY_LABELS,
+    ...podSecurityLabels('restricted'),
+  });
   for (const namespace of input.spec.namespaces) {
     const { created } = await deps.baseline.applyNamespace(cluster, namespace);
     if (created) await recordCreated(deps, input.operationId, { type: 'namespace', name: namespace.name });

@@ -16,6 +16,7 @@ interface Seen {
   path: string;
   body: unknown;
   signedBy?: string;
+  idempotencyKey?: string;
 }
 type Script = (seen: Seen) => { status: number; body?: unknown };
 
@@ -42,6 +43,7 @@ async function fakeApi(script: Script) {
       path: url.pathname + url.search,
       body: raw.length ? JSON.parse(raw.toString()) : undefined,
       signedBy: caller?.principalArn,
+      idempotencyKey: headers['idempotency-key'],
     };
     seen.push(entry);
     const answer = script(entry);
@@ -176,6 +178,7 @@ describe('eksflow command line', () => {
         path: '/clusters',
         body: { name: 'prod-1', nodegroups: [{ name: 'general', desiredSize: 3 }] },
         signedBy: KEYS.principalArn,
+        idempotencyKey: expect.stringMatching(/^[0-9a-f-]{36}$/),
       },
     ]);
   });
@@ -452,7 +455,7 @@ describe('eksflow command line', () => {
     });
   });
 
-  it('retries a GET or a keyed promote after 503/429, never a start (it could start twice)', async () => {
+  it('retries a GET, a promote and a start after 503/429: each POST carries one Idempotency-Key on all its attempts', async () => {
     // Prepare
     const failures = new Map<string, number>();
     const api = await fakeApi((seen) => {
@@ -478,11 +481,15 @@ describe('eksflow command line', () => {
     // Assess
     expect(listed.code).toBe(0);
     expect(promoted.code).toBe(0);
-    expect(started).toEqual({ code: 1, stdout: '', stderr: 'error: try again (503 Busy)\n' });
-    const sent = (key: string) => api.seen.filter((s) => `${s.method} ${s.path.split('?')[0]}` === key).length;
-    expect(sent('GET /rollouts')).toBe(3);
-    expect(sent(`POST /rollouts/${id}/promote`)).toBe(3);
-    expect(sent('POST /rollouts')).toBe(1);
+    expect(started.code).toBe(0);
+    const sent = (key: string) => api.seen.filter((s) => `${s.method} ${s.path.split('?')[0]}` === key);
+    expect(sent('GET /rollouts')).toHaveLength(3);
+    expect(sent(`POST /rollouts/${id}/promote`)).toHaveLength(3);
+    // The API does a keyed start once however often it arrives: the retries are safe.
+    const starts = sent('POST /rollouts');
+    expect(starts).toHaveLength(3);
+    expect(new Set(starts.map((s) => s.idempotencyKey)).size).toBe(1);
+    expect(starts[0].idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('rollouts watch redraws in place on a TTY (cursor up, clear) and prints one line per change without one', async () => {

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { startHttpServer } from '../../../local/http-server';
 
@@ -69,5 +70,47 @@ describe('local HTTP server', () => {
     expect(((await bad.json()) as { error: { details: unknown } }).error.details).toEqual([
       { field: 'body', reason: 'is not valid JSON' },
     ]);
+  });
+
+  it('a body over the limit is a 413 before it is read whole, and no handler runs', async () => {
+    // Prepare: a small limit, and a body streamed without a declared length
+    const small = await startHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      maxBodyBytes: 1024,
+      routes: [
+        {
+          routeKey: 'POST /rollouts',
+          handler: async (e) => {
+            seen.push(e);
+            return { statusCode: 200 };
+          },
+        },
+      ],
+    });
+    const { port } = new URL(small.url);
+
+    // Act: the first chunk is over the limit; the request is never ended, so only an early answer can come
+    const streamed = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/rollouts' }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      });
+      req.on('error', reject);
+      req.write(Buffer.alloc(2048, 'a'));
+    });
+    const declared = await fetch(`${small.url}/rollouts`, { method: 'POST', body: 'b'.repeat(4096) }).catch(
+      (e: unknown) => e,
+    );
+    const fits = await fetch(`${small.url}/rollouts`, { method: 'POST', body: '{}' });
+    await small.close();
+
+    // Assess
+    expect(streamed.status).toBe(413);
+    expect(JSON.parse(streamed.body).error.details).toEqual([{ field: 'body', reason: expect.any(String) }]);
+    if (declared instanceof Response) expect(declared.status).toBe(413);
+    expect(fits.status).toBe(200);
+    expect(seen).toHaveLength(1);
   });
 });

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { loadHandler, readKubeAccessFunctions, readServerlessManifest } from '../../../local/serverless-manifest';
+import { loadHandler, readServerlessManifest } from '../../../local/serverless-manifest';
 import { PUBLIC_ROUTES } from '../../../functions/api/caller';
 import { routes } from '../../../functions/api/routes';
 
@@ -20,23 +20,11 @@ describe('readServerlessManifest on the repository', () => {
     // Assess
     expect(api.handler).toBe('functions/api/handler.main');
     expect(api.httpRoutes).toEqual(expect.arrayContaining(['GET /health', 'POST /clusters', 'GET /operations/{id}']));
-    expect(api.eventPatterns).toEqual([]);
   });
 
-  it('reads the CloudWatch alarm pattern of alarmStateChange', () => {
-    // Act
-    const alarm = fn('alarmStateChange');
-
-    // Assess
-    expect(alarm.eventPatterns).toEqual([
-      { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] },
-    ]);
-    expect(alarm.httpRoutes).toEqual([]);
-  });
-
-  it('reads the schedule of scheduledSweep', () => {
+  it('reads no routes for an event function (its rules are read from the packaged template)', () => {
     // Act / Assess
-    expect(fn('scheduledSweep').schedules).toEqual(['rate(5 minutes)']);
+    expect(fn('alarmStateChange').httpRoutes).toEqual([]);
   });
 
   it('maps the provisionCluster state machine to workflows/provision-cluster.asl.json', () => {
@@ -86,16 +74,4 @@ describe('readServerlessManifest on the repository', () => {
       expect(typeof handler).toBe('function');
     },
   );
-});
-
-describe('readKubeAccessFunctions on the repository', () => {
-  it('names the functions behind the principal ARNs provisioning grants Kubernetes access, by their roles', () => {
-    // Act
-    const access = readKubeAccessFunctions(root);
-
-    // Assess
-    expect(access.baseline).toBe('provisionApplyBaseline');
-    expect(access.rollout).toEqual(['api', 'alarmStateChange', 'scheduledSweep', 'rolloutReconcile', 'rolloutFail']);
-    expect(access.scaling).toEqual(expect.arrayContaining(['api', 'alarmStateChange', 'scaleApply', 'scalingSweep']));
-  });
 });

@@ -156,4 +156,62 @@ describe('SigV4 verification on the local HTTP server', () => {
     expect(signed.status).toBe(200);
     expect(localEvents).toEqual([{ source: 'x' }]);
   });
+
+  it("the sandbox endpoints are the admin's: the restricted identity gets 403 and the event is not delivered", async () => {
+    // Act
+    const response = await call('/_local/events', 'restricted', { method: 'POST', body: '{"source":"x"}' });
+
+    // Assess
+    expect(response.status).toBe(403);
+    expect((await response.json()).error.code).toBe('Forbidden');
+    expect(localEvents).toEqual([]);
+  });
+
+  it('answers an unknown key exactly as a wrong secret: nothing tells which key ids exist', async () => {
+    // Act
+    const unknown = await call('/rollouts', { ...SANDBOX_ADMIN, accessKeyId: 'AKIAEXAMPLEPROBE' });
+    const wrongSecret = await call('/rollouts', { ...SANDBOX_ADMIN, secretAccessKey: 'wrong' });
+    const unknownOtherRegion = await signedFetch(
+      `${server.url}/rollouts`,
+      {},
+      { region: 'us-east-1', as: { ...SANDBOX_ADMIN, accessKeyId: 'AKIAEXAMPLEPROBE' } },
+    );
+    const knownOtherRegion = await signedFetch(`${server.url}/rollouts`, {}, { region: 'us-east-1', as: 'admin' });
+
+    // Assess
+    const [a, b] = [await unknown.text(), await wrongSecret.text()];
+    expect([unknown.status, wrongSecret.status]).toEqual([401, 401]);
+    expect(a).toBe(b);
+    expect(a).not.toContain('AKIAEXAMPLEPROBE');
+    expect(await unknownOtherRegion.text()).toBe(await knownOtherRegion.text());
+  });
+
+  it('refuses an unknown key as unknown-key for the AWS gate, without saying so in the error', async () => {
+    // Prepare
+    const verify = sigV4Verifier({ region: REGION, identities: SANDBOX_IDENTITIES });
+    const { refusalKind } = await import('../../../local/sigv4-verifier');
+    let sent: { headers: Record<string, string> } = { headers: {} };
+    const spy = jest.spyOn(global, 'fetch').mockImplementationOnce(async (_url, init) => {
+      sent = { headers: init?.headers as Record<string, string> };
+      return new Response('{}');
+    });
+    await call('/rollouts', { ...SANDBOX_ADMIN, accessKeyId: 'nobody' });
+    spy.mockRestore();
+
+    // Act
+    const error = await verify({
+      method: 'GET',
+      path: '/rollouts',
+      query: new URLSearchParams(),
+      headers: {
+        host: new URL(server.url).host,
+        ...Object.fromEntries(Object.entries(sent.headers).map(([k, v]) => [k.toLowerCase(), v])),
+      },
+      body: Buffer.alloc(0),
+    }).catch((e: unknown) => e);
+
+    // Assess
+    expect(refusalKind(error)).toBe('unknown-key');
+    expect(JSON.stringify((error as { details: unknown }).details)).not.toContain('nobody');
+  });
 });

@@ -1,4 +1,4 @@
-import { readyAfterSecondsFromEnv } from '../../../../local/sandbox/sandbox';
+import { emulatorClientConfig, readyAfterSecondsFromEnv } from '../../../../local/sandbox/sandbox';
 
 describe('readyAfterSecondsFromEnv', () => {
   it.each([
@@ -18,5 +18,17 @@ describe('readyAfterSecondsFromEnv', () => {
     expect(() => readyAfterSecondsFromEnv({ EKSFLOW_SANDBOX_READY_AFTER_SECONDS: raw })).toThrow(
       /EKSFLOW_SANDBOX_READY_AFTER_SECONDS must be a number of seconds/,
     );
+  });
+});
+
+describe('emulatorClientConfig', () => {
+  it("points the SDK at the emulator, and throws when the stack names none (never AWS's own endpoint)", () => {
+    // Act
+    const config = emulatorClientConfig({ region: 'us-east-1', emulatorEndpoint: 'http://127.0.0.1:5000' });
+    const missing = () => emulatorClientConfig({ region: 'us-east-1', emulatorEndpoint: '' });
+
+    // Assess
+    expect(config).toMatchObject({ region: 'us-east-1', endpoint: 'http://127.0.0.1:5000' });
+    expect(missing).toThrow(/emulatorEndpoint/);
   });
 });

@@ -23,7 +23,7 @@ function world(overrides: Partial<DoctorDeps> = {}) {
     clusters: {
       describeCluster: async (name) => clusters[name],
       listClusters: async () => Object.keys(clusters),
-      describeAccessEntry: async (_c, arn) => (arn === ROLE ? { principalArn: ROLE, policies: [] } : undefined),
+      listAccessEntries: async () => [ROLE],
     },
     rollouts: {
       listActive: async () => [{ cluster: 'prod', namespace: 'team-a', alarms: ['web-5xx'] }] as never,
@@ -99,7 +99,7 @@ describe('runDoctor', () => {
       clusters: {
         describeCluster: async (name) => cluster(name, { tags: {} }),
         listClusters: async () => [],
-        describeAccessEntry: async () => undefined,
+        listAccessEntries: async () => [],
       },
       kubeReview: { review: async () => Promise.reject(new KubeTokenRefused('401')) },
     });
@@ -120,7 +120,7 @@ describe('runDoctor', () => {
   it('passes the access entry when the functions use a configured token (the sandbox)', async () => {
     // Prepare
     const { deps } = world({ configuredToken: () => true });
-    deps.clusters.describeAccessEntry = async () => undefined;
+    deps.clusters.listAccessEntries = async () => [];
 
     // Act
     const report = await runDoctor(deps, ['prod']);
@@ -129,6 +129,45 @@ describe('runDoctor', () => {
     expect(lineOf(report, 'access-entry')).toMatchObject({
       status: 'pass',
       detail: expect.stringMatching(/configured token/),
+    });
+  });
+
+  it('looks for the entry of every role that calls Kubernetes, with the groups (or admin) each needs', async () => {
+    // Prepare
+    const rollout = 'arn:aws:iam::000000000000:role/eksflow-dev-us-east-1-rolloutReconcile';
+    const scaling = 'arn:aws:iam::000000000000:role/eksflow-dev-us-east-1-scaleApply';
+    const baseline = 'arn:aws:iam::000000000000:role/eksflow-dev-us-east-1-provisionApplyBaseline';
+    const kubeAccess = {
+      baselinePrincipalArn: baseline,
+      rolloutPrincipalArns: [ROLE, rollout],
+      scalingPrincipalArns: [ROLE, scaling],
+    };
+    const managed = world({ kubeAccess });
+    managed.deps.clusters.listAccessEntries = async () => [ROLE, scaling];
+    const theirs = world({ kubeAccess });
+    theirs.deps.clusters.describeCluster = async (name) => cluster(name, { tags: {} });
+    theirs.deps.clusters.listAccessEntries = async () => [ROLE, rollout, scaling];
+
+    // Act
+    const onManaged = await runDoctor(managed.deps, ['prod']);
+    const onTheirs = await runDoctor(theirs.deps, ['theirs']);
+
+    // Assess
+    expect(lineOf(onManaged, 'access-entry')).toEqual({
+      check: 'access-entry',
+      status: 'fail',
+      detail: `no access entry for ${rollout} on prod; nor for ${baseline}`,
+      fix:
+        `aws eks create-access-entry --cluster-name prod --principal-arn ${rollout} --kubernetes-groups eksflow; ` +
+        `aws eks create-access-entry --cluster-name prod --principal-arn ${baseline} && aws eks associate-access-policy ` +
+        `--cluster-name prod --principal-arn ${baseline} --policy-arn ` +
+        'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy --access-scope type=cluster ' +
+        '(README, "Kubernetes access")',
+    });
+    // The baseline role acts only on clusters eksflow made.
+    expect(lineOf(onTheirs, 'access-entry')).toMatchObject({
+      status: 'pass',
+      detail: 'all 3 roles that call Kubernetes have an access entry',
     });
   });
 

@@ -122,7 +122,9 @@ describe('startRollout', () => {
     };
 
     // Act
-    const rollout = await startRollout(world.deps, canaryBody({ podTemplatePatch: patch }), world.newId);
+    const rollout = await startRollout(world.deps, canaryBody({ podTemplatePatch: patch }), world.newId, [
+      { allowLabels: ['tier', 'app'] },
+    ]);
 
     // Assess
     expect(rollout.newTemplate.metadata?.labels).toMatchObject({ tier: 'front', app: 'web' });
@@ -135,10 +137,9 @@ describe('startRollout', () => {
 
     // Act
     const refused = await refusal(startRollout(world.deps, canaryBody({ podTemplatePatch: patch }), world.newId));
-    const allowed = await startRollout(world.deps, canaryBody({ podTemplatePatch: patch }), world.newId, {
-      extraFields: ['spec.volumes'],
-      imageRegistries: [],
-    });
+    const allowed = await startRollout(world.deps, canaryBody({ podTemplatePatch: patch }), world.newId, [
+      { allowPodFields: ['spec.volumes'] },
+    ]);
 
     // Assess
     expect(refused.details.map((d) => d.field)).toEqual(['podTemplatePatch.spec.volumes']);

@@ -197,6 +197,18 @@ describe('parseClusterSpec', () => {
     expect(fields(error)).toEqual([field]);
   });
 
+  it('takes podSecurity on a namespace entry, and names it when it is not a level', () => {
+    // Act
+    const spec = parseClusterSpec({ ...minimal, namespaces: [{ name: 'team-a', podSecurity: 'restricted' }] });
+    const error = validationError(() =>
+      parseClusterSpec({ ...minimal, namespaces: [{ name: 'team-a', podSecurity: 'privileged' }] }),
+    );
+
+    // Assess
+    expect(spec.namespaces[0].podSecurity).toBe('restricted');
+    expect(fields(error)).toEqual(['namespaces.0.podSecurity']);
+  });
+
   it('names each unknown field on its own', () => {
     // Act
     const error = validationError(() => parseClusterSpec({ ...minimal, nodeCount: 3, region: 'eu-west-1' }));

@@ -5,8 +5,22 @@ import { presignEksToken } from '../../../../shared/adapters/aws/eks-token';
 import { isRetryableError } from '../../../../shared/retry';
 import { SERVICES, type EmulatorLookups } from '../../../../tools/aws-gate/catalogue';
 import { denialMessage, evaluate } from '../../../../tools/aws-gate/evaluate';
-import { stateMachineInvocations } from '../../../../tools/aws-gate/invocations';
-import { functionRoles, type CfnTemplate, type StateMachineRole } from '../../../../tools/aws-gate/packaged-roles';
+import {
+  authorizeHere,
+  invokeAuthorization,
+  ruleInvocations,
+  schedulerInvocations,
+  stateMachineInvocations,
+} from '../../../../tools/aws-gate/invocations';
+import {
+  eventRules,
+  functionResourcePolicies,
+  functionRoles,
+  packagedKubeAccess,
+  rolesByArn,
+  type CfnTemplate,
+  type StateMachineRole,
+} from '../../../../tools/aws-gate/packaged-roles';
 import { errorAnswer, recognise } from '../../../../tools/aws-gate/protocol';
 import { TokenBuckets } from '../../../../tools/aws-gate/quotas';
 
@@ -432,7 +446,8 @@ describe('state machines invoke their tasks as their own role', () => {
     // Prepare
     const mayInvoke = stateMachineInvocations(
       [role(['arn:aws:lambda:us-east-1:000000000000:function:eksflow-dev-scaleApply'])],
-      'us-east-1',
+      (fn) => `arn:aws:lambda:us-east-1:000000000000:function:eksflow-dev-${fn}`,
+      authorizeHere,
     );
 
     // Act
@@ -449,5 +464,138 @@ describe('state machines invoke their tasks as their own role', () => {
       ),
     });
     await expect(unknownWorkflow).rejects.toMatchObject({ name: 'Lambda.AWSLambdaException' });
+  });
+});
+
+describe('EventBridge rules and Scheduler invoke their targets as AWS authorizes them', () => {
+  const FUNCTION = 'arn:aws:lambda:us-east-1:000000000000:function:eksflow-dev-scalingSweep';
+  /** A rate rule, its target, the function's permission for it, and Scheduler's role: as `sls package` writes them. */
+  const template = (permissionSource: string): CfnTemplate => ({
+    Resources: {
+      SweepRole: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'eksflow-dev-us-east-1-scalingSweep' } },
+      ScalingSweepLambdaFunction: {
+        Type: 'AWS::Lambda::Function',
+        Properties: { FunctionName: 'eksflow-dev-scalingSweep', Role: { 'Fn::GetAtt': ['SweepRole', 'Arn'] } },
+      },
+      ScalingSweepEventsRuleSchedule1: {
+        Type: 'AWS::Events::Rule',
+        Properties: {
+          ScheduleExpression: 'rate(1 minute)',
+          State: 'ENABLED',
+          Targets: [{ Arn: { 'Fn::GetAtt': ['ScalingSweepLambdaFunction', 'Arn'] }, Id: 'sweep' }],
+        },
+      },
+      ScalingSweepLambdaPermissionEventsRuleSchedule1: {
+        Type: 'AWS::Lambda::Permission',
+        Properties: {
+          FunctionName: { 'Fn::GetAtt': ['ScalingSweepLambdaFunction', 'Arn'] },
+          Action: 'lambda:InvokeFunction',
+          Principal: 'events.amazonaws.com',
+          SourceArn: { 'Fn::GetAtt': [permissionSource, 'Arn'] },
+        },
+      },
+      OtherRule: { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'rate(1 hour)', Targets: [] } },
+      SchedulerInvokeRole: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          RoleName: 'eksflow-dev-us-east-1-scheduler',
+          Policies: [
+            {
+              PolicyName: 'invoke',
+              PolicyDocument: {
+                Statement: [
+                  {
+                    Effect: 'Allow',
+                    Action: ['lambda:InvokeFunction'],
+                    Resource: { 'Fn::GetAtt': ['ScalingSweepLambdaFunction', 'Arn'] },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      },
+    },
+  });
+  const resolution = { region: 'us-east-1' };
+
+  it('a rule invokes a function only when its permission names that rule', async () => {
+    // Prepare
+    const granted = template('ScalingSweepEventsRuleSchedule1');
+    const otherRule = template('OtherRule');
+    const [rule] = eventRules(granted, resolution);
+
+    // Act
+    const allowed = await ruleInvocations(functionResourcePolicies(granted, resolution), authorizeHere)(rule, FUNCTION);
+    const refused = await ruleInvocations(functionResourcePolicies(otherRule, resolution), authorizeHere)(
+      rule,
+      FUNCTION,
+    );
+
+    // Assess
+    expect(rule).toEqual({
+      ruleArn: 'arn:aws:events:us-east-1:000000000000:rule/ScalingSweepEventsRuleSchedule1',
+      scheduleExpression: 'rate(1 minute)',
+      targets: [{ functionName: 'scalingSweep', functionArn: FUNCTION }],
+    });
+    expect(allowed).toEqual({ allowed: true });
+    expect(refused).toMatchObject({
+      allowed: false,
+      message: `events.amazonaws.com is not authorized to perform: lambda:InvokeFunction on resource: ${FUNCTION} because no resource-based policy allows the lambda:InvokeFunction action`,
+    });
+  });
+
+  it('refuses to start with a rule whose target is no function of the template (fail closed)', () => {
+    // Prepare
+    const withQueueTarget = template('OtherRule');
+    withQueueTarget.Resources.OtherRule.Properties.Targets = [{ Arn: 'arn:aws:sqs:us-east-1:000000000000:q', Id: 'q' }];
+
+    // Act / Assess
+    expect(() => eventRules(withQueueTarget, resolution)).toThrow(
+      /rule OtherRule targets arn:aws:sqs:.*only to the template's functions/,
+    );
+  });
+
+  it("Scheduler invokes a target only when the schedule's role allows it", async () => {
+    // Prepare
+    const asScheduler = schedulerInvocations(rolesByArn(template('OtherRule'), resolution), authorizeHere);
+    const role = 'arn:aws:iam::000000000000:role/eksflow-dev-us-east-1-scheduler';
+    const other = 'arn:aws:lambda:us-east-1:000000000000:function:eksflow-dev-api';
+
+    // Act
+    const allowed = await asScheduler(role, invokeAuthorization(FUNCTION));
+    const refused = await asScheduler(role, invokeAuthorization(other));
+    const unknownRole = await asScheduler('arn:aws:iam::000000000000:role/elsewhere', invokeAuthorization(FUNCTION));
+
+    // Assess
+    expect(allowed).toEqual({ allowed: true });
+    expect(refused).toMatchObject({
+      allowed: false,
+      message: `User: arn:aws:sts::000000000000:assumed-role/eksflow-dev-us-east-1-scheduler/EventBridgeScheduler is not authorized to perform: lambda:InvokeFunction on resource: ${other} because no identity-based policy allows the lambda:InvokeFunction action`,
+    });
+    expect(unknownRole).toMatchObject({ allowed: false, action: 'lambda:InvokeFunction' });
+  });
+
+  it("names the roles with Kubernetes access from the packaged functions' environment", () => {
+    // Prepare
+    const env = {
+      EKSFLOW_BASELINE_PRINCIPAL_ARN: 'arn:aws:iam::000000000000:role/baseline',
+      EKSFLOW_ROLLOUT_PRINCIPAL_ARNS: 'arn:aws:iam::000000000000:role/a,arn:aws:iam::000000000000:role/b',
+      EKSFLOW_SCALING_PRINCIPAL_ARNS: 'arn:aws:iam::000000000000:role/c',
+    };
+    const role = { functionName: 'f', functionArn: FUNCTION, roleName: 'r', roleArn: 'x', policies: [] };
+
+    // Act
+    const access = packagedKubeAccess([
+      { ...role, environment: {} },
+      { ...role, environment: env },
+    ]);
+
+    // Assess
+    expect(access).toEqual({
+      baselinePrincipalArn: 'arn:aws:iam::000000000000:role/baseline',
+      rolloutPrincipalArns: ['arn:aws:iam::000000000000:role/a', 'arn:aws:iam::000000000000:role/b'],
+      scalingPrincipalArns: ['arn:aws:iam::000000000000:role/c'],
+    });
   });
 });

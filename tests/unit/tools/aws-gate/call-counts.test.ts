@@ -63,7 +63,7 @@ describe('the AWS gate counts the calls it answers', () => {
   const client = (keys: { accessKeyId: string; secretAccessKey: string }) =>
     new CloudWatchClient({ region: REGION, endpoint: gate.endpoint, credentials: keys, maxAttempts: 1 });
 
-  it('answered, throttled and denied, by principal and action, at the admin-only route; DELETE resets', async () => {
+  it('answered, throttled and denied, by principal and action, at the admin-only route; reset sets them to zero', async () => {
     // Prepare
     const describe = (keys: { accessKeyId: string; secretAccessKey: string }) =>
       client(keys)
@@ -77,7 +77,7 @@ describe('the AWS gate counts the calls it answers', () => {
     const outcomes = [await describe(ADMIN), await describe(FUNCTION), await describe(ADMIN)];
     const counts = await gateCallCounts(gate.endpoint, REGION, ADMIN);
     const refused = await gateCallCounts(gate.endpoint, REGION, FUNCTION).catch((e: Error) => e.message);
-    await gateCallCounts(gate.endpoint, REGION, ADMIN, 'DELETE');
+    await gateCallCounts(gate.endpoint, REGION, ADMIN, { reset: true });
     const afterReset = await gateCallCounts(gate.endpoint, REGION, ADMIN);
 
     // Assess

@@ -10,6 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbRolloutStore, MAX_TRANSACT_ITEMS } from '../../../../../shared/adapters/aws/dynamodb-rollout-store';
 import type { Rollout } from '../../../../../shared/domain/rollout/types';
 import { ConflictError, ValidationError, VersionConflictError } from '../../../../../shared/errors';
+import { rolloutListPosition } from '../../../../../shared/ports/rollout-store';
 
 const TABLE = 'eksflow-test';
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -341,43 +342,65 @@ describe('DynamoDbRolloutStore: the outbox', () => {
 });
 
 describe('DynamoDbRolloutStore.list', () => {
-  const lastKey = { pk: 'ROLLOUT#ro-1', sk: 'ROLLOUT', gsi1pk: 'CLUSTER#sandbox', gsi1sk: 'shop/web#t#ro-1' };
-
-  it('is one Query with Limit; LastEvaluatedKey comes back as an opaque nextToken and goes in again', async () => {
-    // Prepare
-    const r = rollout();
+  it('asks for one more than the page; more follow only then, and the next page starts after the last one shown', async () => {
+    // Prepare: the index answers two rollouts for a page of one (and DynamoDB has evaluated further)
+    const [a, b] = [rollout(), { ...rollout(), id: 'ro-2' }];
     ddb
       .on(QueryCommand)
-      .resolvesOnce({ Items: [{ version: 3, doc: JSON.stringify(r) }], LastEvaluatedKey: lastKey })
+      .resolvesOnce({
+        Items: [a, b].map((r) => ({ version: 3, doc: JSON.stringify(r) })),
+        LastEvaluatedKey: { pk: 'ROLLOUT#ro-2', sk: 'ROLLOUT', gsi1pk: 'CLUSTER#sandbox', gsi1sk: 'x' },
+      })
       .resolvesOnce({ Items: [] });
 
     // Act
     const first = await store().list({ cluster: 'sandbox', namespace: 'shop', limit: 1 });
-    const second = await store().list({ cluster: 'sandbox', namespace: 'shop', limit: 1, nextToken: first.nextToken });
+    const second = await store().list({ cluster: 'sandbox', namespace: 'shop', limit: 1, after: first.next });
 
     // Assess
-    expect(first.rollouts).toEqual([{ ...r, version: 3 }]);
-    expect(first.nextToken).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(first.rollouts).toEqual([{ ...a, version: 3 }]);
+    expect(first.next).toBe(rolloutListPosition(a));
     expect(second).toEqual({ rollouts: [] });
     const [q1, q2] = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
-    expect(q1).toMatchObject({ IndexName: 'gsi1', Limit: 1, ScanIndexForward: false, ExclusiveStartKey: undefined });
-    expect(q2.ExclusiveStartKey).toEqual(lastKey);
+    expect(q1).toMatchObject({ IndexName: 'gsi1', Limit: 2, ScanIndexForward: false, ExclusiveStartKey: undefined });
+    expect(q2.ExclusiveStartKey).toEqual({
+      pk: `ROLLOUT#${a.id}`,
+      sk: 'ROLLOUT',
+      gsi1pk: 'CLUSTER#sandbox',
+      gsi1sk: rolloutListPosition(a),
+    });
+  });
+
+  it('leaves hidden namespaces out in the query itself, and queries on while the filter leaves the page short', async () => {
+    // Prepare: the first answer is all filtered out, with more to evaluate
+    const r = rollout();
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [], LastEvaluatedKey: { pk: 'p', sk: 's', gsi1pk: 'g', gsi1sk: 'h' } })
+      .resolvesOnce({ Items: [{ version: 1, doc: JSON.stringify(r) }] });
+
+    // Act
+    const page = await store().list({ cluster: 'sandbox', limit: 5, hiddenNamespaces: ['kube-system'] });
+
+    // Assess
+    expect(page).toEqual({ rollouts: [{ ...r, version: 1 }] });
+    const [q1, q2] = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(q1).toMatchObject({
+      FilterExpression: 'NOT begins_with(gsi1sk, :hidden0)',
+      ExpressionAttributeValues: { ':pk': 'CLUSTER#sandbox', ':hidden0': 'kube-system/' },
+    });
+    expect(q2.ExclusiveStartKey).toEqual({ pk: 'p', sk: 's', gsi1pk: 'g', gsi1sk: 'h' });
   });
 
   it.each([
-    ['garbage', '%%%'],
-    ['another cluster', Buffer.from(JSON.stringify({ ...lastKey, gsi1pk: 'CLUSTER#prod' })).toString('base64url')],
-    [
-      'another namespace',
-      Buffer.from(JSON.stringify({ ...lastKey, gsi1sk: 'team-a/web#t#ro-1' })).toString('base64url'),
-    ],
-    ['extra attributes', Buffer.from(JSON.stringify({ ...lastKey, x: '1' })).toString('base64url')],
+    ['not a position', 'garbage'],
+    ['another namespace', 'team-a/web#t#ro-1'],
   ])(
-    'a token that is not from this list (%s) is a ValidationError naming nextToken, and no query runs',
-    async (_c, token) => {
+    'a start position outside the list (%s) is a ValidationError naming nextToken, and no query runs',
+    async (_c, after) => {
       // Act
       const error = await store()
-        .list({ cluster: 'sandbox', namespace: 'shop', limit: 1, nextToken: token })
+        .list({ cluster: 'sandbox', namespace: 'shop', limit: 1, after })
         .catch((e: unknown) => e);
 
       // Assess

@@ -1,6 +1,7 @@
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EventBridgeScheduleDeployer } from '../../../../../shared/adapters/aws/eventbridge-scheduler';
+import { ConflictError } from '../../../../../shared/errors';
 
 const scheduler = mockClient(SchedulerClient);
 
@@ -37,5 +38,27 @@ describe('EventBridgeScheduleDeployer', () => {
       RetryPolicy: { MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) },
       DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:123456789012:eksflow-prod-schedule-dlq' },
     });
+  });
+
+  it('a schedule of that name already in the group is a 409 naming it, never adopted', async () => {
+    // Prepare
+    scheduler
+      .on(CreateScheduleCommand)
+      .rejects(Object.assign(new Error('Schedule night already exists.'), { name: 'ConflictException' }));
+    const deployer = new EventBridgeScheduleDeployer(
+      { functionArn: 'arn:fn', roleArn: 'arn:role', groupName: 'eksflow-prod' },
+      new SchedulerClient({ region: 'us-east-1' }),
+    );
+
+    // Act
+    const error = await deployer
+      .deploy({ cluster: 'prod-eu', nodegroup: 'general', name: 'night', schedule: 'rate(1 hour)' } as never)
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(ConflictError);
+    expect((error as ConflictError).status).toBe(409);
+    expect((error as ConflictError).message).toContain('night');
+    expect((error as ConflictError).details).toEqual([{ field: 'name', reason: 'already exists' }]);
   });
 });

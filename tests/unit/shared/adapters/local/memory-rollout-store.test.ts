@@ -33,8 +33,8 @@ describe('MemoryRolloutStore.list (mirrors the DynamoDB index)', () => {
 
     // Act
     const first = await store.list({ cluster: 'sandbox', namespace: 'shop', limit: 2 });
-    const second = await store.list({ cluster: 'sandbox', namespace: 'shop', limit: 2, nextToken: first.nextToken });
-    const third = await store.list({ cluster: 'sandbox', namespace: 'shop', limit: 2, nextToken: second.nextToken });
+    const second = await store.list({ cluster: 'sandbox', namespace: 'shop', limit: 2, after: first.next });
+    const third = await store.list({ cluster: 'sandbox', namespace: 'shop', limit: 2, after: second.next });
 
     // Assess: web-1 before web-0, newest first within each
     expect([...first.rollouts, ...second.rollouts, ...third.rollouts].map((r) => r.id)).toEqual([
@@ -44,8 +44,8 @@ describe('MemoryRolloutStore.list (mirrors the DynamoDB index)', () => {
       'ro-2',
       'ro-0',
     ]);
-    expect(first.nextToken).toEqual(expect.any(String));
-    expect(third.nextToken).toBeUndefined();
+    expect(first.next).toEqual(expect.any(String));
+    expect(third.next).toBeUndefined();
   });
 
   it('filters by Deployment', async () => {
@@ -57,17 +57,19 @@ describe('MemoryRolloutStore.list (mirrors the DynamoDB index)', () => {
 
     // Assess
     expect(page.rollouts.map((r) => r.id)).toEqual(['ro-4', 'ro-2', 'ro-0']);
-    expect(page.nextToken).toBeUndefined();
+    expect(page.next).toBeUndefined();
   });
 
-  it.each(['not base64!', Buffer.from('[1]').toString('base64url'), Buffer.from('{"after":3}').toString('base64url')])(
-    'a token it did not issue (%s) is a ValidationError naming nextToken',
+  it.each(['not a position', 'other/web-0#t#ro-1'])(
+    'a start position outside the list (%s) is a ValidationError naming nextToken',
     async (token) => {
       // Prepare
       const store = await storeWith(1);
 
       // Act
-      const error = await store.list({ cluster: 'sandbox', limit: 2, nextToken: token }).catch((e: unknown) => e);
+      const error = await store
+        .list({ cluster: 'sandbox', namespace: 'shop', limit: 2, after: token })
+        .catch((e: unknown) => e);
 
       // Assess
       expect(error).toBeInstanceOf(ValidationError);

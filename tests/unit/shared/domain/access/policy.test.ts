@@ -168,7 +168,7 @@ describe('parseAccessPolicy', () => {
   it('reads the optional pod fields and registries', () => {
     // Act
     const policy = parseAccessPolicy(
-      'statements:\n  - principals: ["*"]\n    clusters: ["*"]\n    namespaces: [team-a]\n    actions: [rollout]\n' +
+      'statements:\n  - principals: ["arn:aws:iam::123456789012:role/dev"]\n    clusters: ["*"]\n    namespaces: [team-a]\n    actions: [rollout]\n' +
         '    allowPodFields: [spec.volumes]\n    imageRegistries: ["123.dkr.ecr.eu-west-1.amazonaws.com/"]\n',
       'p.yaml',
     );
@@ -217,5 +217,115 @@ describe('parseAccessPolicy', () => {
 
   it('refuses text that is not YAML', () => {
     expect(() => parseAccessPolicy('statements: [', 'p.yaml')).toThrow(/not valid YAML/);
+  });
+});
+
+describe('parseAccessPolicy: dangerous statements are refused at load, naming sid and field', () => {
+  const statement = (extra: string) =>
+    `statements:\n  - sid: wide\n    clusters: ["*"]\n    namespaces: [team-a]\n    actions: [read]\n${extra}`;
+  const refusal = (text: string) => {
+    try {
+      parseAccessPolicy(text, 'p.yaml');
+    } catch (error) {
+      return error as { details: { field: string; reason: string }[] };
+    }
+    throw new Error('accepted');
+  };
+
+  it.each([
+    ['principal *', '    principals: ["*"]\n', 'statements.0.principals.0'],
+    ['a wildcard account', '    principals: ["arn:aws:iam::*:role/dev"]\n', 'statements.0.principals.0'],
+    ['a partial account', '    principals: ["arn:aws:iam::1234*:role/dev"]\n', 'statements.0.principals.0'],
+    ['any partition', '    principals: ["arn:*:iam::123456789012:role/dev"]\n', 'statements.0.principals.0'],
+    [
+      'a registry prefix that is not host/',
+      '    principals: ["arn:aws:iam::123456789012:role/dev"]\n    imageRegistries: ["acme"]\n',
+      'statements.0.imageRegistries.0',
+    ],
+    [
+      'a cap that is not a quantity',
+      '    principals: ["arn:aws:iam::123456789012:role/dev"]\n    maxResources: {cpu: lots}\n',
+      'statements.0.maxResources.cpu',
+    ],
+  ])('%s', (_name, extra, field) => {
+    // Act
+    const error = refusal(statement(extra));
+    // Assess
+    expect(error.details).toContainEqual({ field, reason: expect.stringMatching(/^statement wide: /) });
+  });
+
+  it('names a statement without a sid by its position', () => {
+    const error = refusal(
+      'statements:\n  - {principals: ["*"], clusters: ["*"], namespaces: ["*"], actions: [read]}\n',
+    );
+    expect(error.details).toEqual([
+      { field: 'statements.0.principals.0', reason: expect.stringMatching(/^statement #0 \(no sid\): \* reaches/) },
+    ]);
+  });
+
+  it('allowAnyPrincipal: true lets a statement name any principal, and an account-wide pattern needs no flag', () => {
+    expect(() =>
+      parseAccessPolicy(statement('    principals: ["*"]\n    allowAnyPrincipal: true\n'), 'p'),
+    ).not.toThrow();
+    expect(() => parseAccessPolicy(statement('    principals: ["arn:aws:iam::123456789012:*"]\n'), 'p')).not.toThrow();
+  });
+
+  it('reads the patch bounds of a statement', () => {
+    const policy = parseAccessPolicy(
+      statement(
+        '    principals: ["arn:aws:iam::123456789012:role/dev"]\n    requireDigest: true\n' +
+          '    allowAnnotations: ["prometheus.io/*"]\n    allowLabels: [tier]\n    allowSecretRefs: ["web-*"]\n' +
+          '    allowConfigMapRefs: ["*"]\n    maxResources: {cpu: "2", nvidia.com/gpu: "1"}\n',
+      ),
+      'p',
+    );
+    expect(policy.statements[0]).toMatchObject({
+      requireDigest: true,
+      allowAnnotations: ['prometheus.io/*'],
+      allowLabels: ['tier'],
+      allowSecretRefs: ['web-*'],
+      allowConfigMapRefs: ['*'],
+      maxResources: { cpu: '2', 'nvidia.com/gpu': '1' },
+    });
+  });
+});
+
+describe('protected namespaces', () => {
+  const everywhere: AccessPolicy = {
+    statements: [{ principals: ['*'], clusters: ['*'], namespaces: ['*'], actions: ['rollout'] }],
+  };
+
+  it.each(['kube-system', 'eksflow-system', 'istio-system', 'karpenter', 'amazon-cloudwatch', 'cert-manager'])(
+    '%s is not reached by *, only by its exact name',
+    (namespace) => {
+      const named: AccessPolicy = {
+        statements: [{ principals: ['*'], clusters: ['*'], namespaces: [namespace], actions: ['rollout'] }],
+      };
+      expect(decide(everywhere, 'arn:x', 'rollout', { cluster: 'c', namespace }).allowed).toBe(false);
+      expect(decide(named, 'arn:x', 'rollout', { cluster: 'c', namespace }).allowed).toBe(true);
+    },
+  );
+
+  it("a policy's protectedNamespaces adds to the built-in list", () => {
+    // Prepare
+    const policy = parseAccessPolicy(
+      'protectedNamespaces: [payments]\nstatements:\n  - principals: ["arn:aws:iam::123456789012:role/dev"]\n' +
+        '    clusters: ["*"]\n    namespaces: ["*"]\n    actions: [read]\n',
+      'p',
+    );
+    const dev = 'arn:aws:iam::123456789012:role/dev';
+    // Act / Assess
+    expect(decide(policy, dev, 'read', { cluster: 'c', namespace: 'payments' })).toMatchObject({
+      allowed: false,
+      reason: expect.stringContaining('payments is protected'),
+    });
+    expect(decide(policy, dev, 'read', { cluster: 'c', namespace: 'kube-system' }).allowed).toBe(false);
+    expect(decide(policy, dev, 'read', { cluster: 'c', namespace: 'team-a' }).allowed).toBe(true);
+  });
+
+  it('refuses a protected namespace that is a pattern', () => {
+    expect(() => parseAccessPolicy('protectedNamespaces: ["pay*"]\nstatements: []\n', 'p')).toThrow(
+      expect.objectContaining({ details: [expect.objectContaining({ field: 'protectedNamespaces.0' })] }),
+    );
   });
 });

@@ -1,6 +1,19 @@
 import { namespaceManifests } from '../../../../../shared/domain/clusters/baseline';
 
 describe('namespaceManifests', () => {
+  it('labels the namespace for Pod Security Admission: restricted on request, and a spec label cannot lower it', () => {
+    // Act
+    const [namespace] = namespaceManifests({
+      name: 'team-a',
+      labels: { 'pod-security.kubernetes.io/enforce': 'privileged' },
+      networkPolicy: 'none',
+      podSecurity: 'restricted',
+    }).apply;
+
+    // Assess
+    expect(namespace.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
+  });
+
   it('default-deny: a quota, limits and the deny-all policy (DNS still allowed); the other preset removed', () => {
     // Act
     const { apply, remove } = namespaceManifests({
@@ -18,7 +31,11 @@ describe('namespaceManifests', () => {
       'LimitRange/eksflow-limits',
       'NetworkPolicy/eksflow-default-deny',
     ]);
-    expect(apply[0].metadata.labels).toEqual({ team: 'a', 'app.kubernetes.io/managed-by': 'eksflow' });
+    expect(apply[0].metadata.labels).toEqual({
+      team: 'a',
+      'app.kubernetes.io/managed-by': 'eksflow',
+      'pod-security.kubernetes.io/enforce': 'baseline',
+    });
     expect(apply[2].spec).toEqual({
       limits: [{ type: 'Container', default: { cpu: '500m' }, defaultRequest: { cpu: '500m' } }],
     });
