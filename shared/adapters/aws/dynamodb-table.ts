@@ -11,7 +11,7 @@ import {
   type TranslateConfig,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { awsCall, awsErrorName } from './aws-call';
+import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
 
 /**
  * The single eksflow table, as every DynamoDB store sees it: the key schema (each partition and sort-key prefix
@@ -150,9 +150,10 @@ const CONDITION_FAILED = 'ConditionalCheckFailedException';
 export class DynamoTable {
   readonly doc: DynamoDBDocumentClient;
 
+  /** Without a client, one with the SDK's retries off: `awsCall` is the one retry layer (shared/retry.ts). */
   constructor(
     readonly name: string,
-    client: DynamoDBClient = new DynamoDBClient({}),
+    client: DynamoDBClient = new DynamoDBClient({ ...SDK_RETRY_OFF }),
     marshallOptions: NonNullable<TranslateConfig['marshallOptions']> = {},
   ) {
     this.doc = DynamoDBDocumentClient.from(client, {
