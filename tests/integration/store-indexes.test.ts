@@ -6,9 +6,9 @@ import { DynamoDbScalingStore } from '../../shared/adapters/aws/dynamodb-scaling
 import { DynamoDbVerifiedAlarmChanges } from '../../shared/adapters/aws/dynamodb-verified-alarm-changes';
 import { FINISHED_RECORD_TTL_SECONDS } from '../../shared/adapters/aws/ttl';
 import { finished, newOperation, retried } from '../../shared/domain/operation';
-import type { ScalingPolicy } from '../../shared/domain/scaling/records';
 import { startRollout } from '../../shared/use-cases/start-rollout';
 import { canaryBody, rolloutWorld } from '../helpers/rollout-world';
+import { scalingPolicy } from '../helpers/scaling-fakes';
 import { awsClientConfig, testTableName } from '../helpers/stack';
 
 /**
@@ -76,19 +76,8 @@ describe('sparse indexes and TTL of the eksflow table', () => {
     await store.acquireLock('c1', 'ng1', 'op-1', t0);
     await store.acquireLock('c1', 'ng2', 'op-2', t0);
     await store.releaseLock('c1', 'ng2', 'op-2');
-    const policy = (name: string): ScalingPolicy => ({
-      cluster: 'c1',
-      nodegroup: 'ng1',
-      name,
-      alarm: `alarm-${name}`,
-      state: 'ALARM',
-      adjustment: { type: 'change', value: 1 },
-      cooldownSeconds: 60,
-      createdAt: t0.toISOString(),
-      createdBy: 'test',
-    });
-    await store.createPolicy(policy('p1'));
-    await store.createPolicy(policy('p2'));
+    await store.createPolicy(scalingPolicy('p1'));
+    await store.createPolicy(scalingPolicy('p2'));
     await store.addRecentOperation('c1', 'ng1', 'op-1', t0.toISOString());
 
     // Act
@@ -97,7 +86,7 @@ describe('sparse indexes and TTL of the eksflow table', () => {
 
     // Assess
     expect(locks).toEqual([expect.objectContaining({ cluster: 'c1', nodegroup: 'ng1', operationId: 'op-1' })]);
-    expect(policies).toEqual([policy('p1'), policy('p2')]);
+    expect(policies).toEqual([scalingPolicy('p1'), scalingPolicy('p2')]);
     expect((await raw('NG#c1#ng1', `OP#${t0.toISOString()}#op-1`))?.expiresAt).toBeDefined();
     expect(commands).not.toContain('ScanCommand');
   });

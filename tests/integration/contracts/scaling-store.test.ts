@@ -1,8 +1,9 @@
 import { DynamoDbScalingStore } from '../../../shared/adapters/aws/dynamodb-scaling-store';
 import { MemoryScalingStore } from '../../fakes/memory-scaling-store';
-import type { ScalingPolicy, ScalingSchedule, ScaleTrigger } from '../../../shared/domain/scaling/records';
+import type { ScalingSchedule, ScaleTrigger } from '../../../shared/domain/scaling/records';
 import { ConflictError } from '../../../shared/errors';
 import type { ScalingStore } from '../../../shared/ports/scaling-store';
+import { scalingPolicy } from '../../helpers/scaling-fakes';
 import { storeImplementations } from '../../helpers/store-contract';
 
 /**
@@ -35,18 +36,7 @@ describe.each(
     createdBy: 'alice',
     ...overrides,
   });
-  const policy = (name: string, overrides: Partial<ScalingPolicy> = {}): ScalingPolicy => ({
-    cluster: 'c1',
-    nodegroup: 'ng1',
-    name,
-    alarm: `alarm-${name}`,
-    state: 'ALARM',
-    adjustment: { type: 'change', value: 1 },
-    cooldownSeconds: 60,
-    createdAt: t0.toISOString(),
-    createdBy: 'alice',
-    ...overrides,
-  });
+  const policy = scalingPolicy;
 
   describe('the node-group lock', () => {
     it('is taken by one operation; again by the same one (a retried step); refused to another, naming the holder', async () => {
