@@ -44,7 +44,14 @@ interface Operation {
   body?: { schema: Json; example: unknown; required?: boolean; description?: string };
   /** The answer when it works, and the error statuses this route itself gives (401/403/5xx are common to all). */
   success: { status: number; description: string };
+  /** Other 2xx answers (a dry run's plan). */
+  answers?: Record<number, string>;
   errors?: Record<number, string>;
+  /**
+   * The answer the request example gets when it is not `success` (`x-example-status`): a dry run's 200, or a
+   * documented error where the sandbox cannot reach the success case. The integration test holds us to it.
+   */
+  exampleStatus?: number;
 }
 
 /** Input-side JSON Schema of a zod schema: defaults make a field optional, as the caller sees it. */
@@ -53,9 +60,10 @@ function schemaOf(schema: z.ZodType): Json {
   return rest;
 }
 
-const flag = (name: string, description: string): Parameter => ({
+const flag = (name: string, description: string, example?: 'true'): Parameter => ({
   name,
   in: 'query',
+  ...(example ? { example } : {}),
   description: `${description} Only \`true\` or \`false\`; anything else is a 400 naming \`${name}\` (checked by hand).`,
   schema: { type: 'string', enum: ['true', 'false'], default: 'false' },
 });
@@ -69,16 +77,27 @@ function rolloutRequestJsonSchema(): Json {
 
 /** `POST /clusters`: a namespace may also be given as its bare name (the schema's preprocess step). */
 function clusterSpecJsonSchema(): Json {
-  const schema = schemaOf(clusterSpecSchema) as { properties: { namespaces: { items: Json } } };
+  const schema = schemaOf(clusterSpecSchema) as {
+    properties: Record<string, Json> & { namespaces: { items: Json } };
+    required: string[];
+  };
   schema.properties.namespaces.items = { anyOf: [schemaOf(dnsLabelSchema), schema.properties.namespaces.items] };
+  // The route fills these from the deployment's configuration before validating (parseClusterSpec's defaults).
+  schema.required = schema.required.filter((name) => !CONFIGURED_DEFAULTS.includes(name));
+  for (const name of CONFIGURED_DEFAULTS)
+    schema.properties[name] = {
+      ...schema.properties[name],
+      description: "the deployment's own when left out (required only where none is configured)",
+    };
   return schema;
 }
+
+/** Cluster spec fields a deployment configures (`ClusterDefaults`): the sandbox and a deployment both set them. */
+const CONFIGURED_DEFAULTS = ['roleArn', 'subnetIds'];
 
 const CLUSTER_SPEC_EXAMPLE = {
   name: 'prod-1',
   version: '1.33',
-  roleArn: 'arn:aws:iam::123456789012:role/eksflow-cluster',
-  subnetIds: ['subnet-0a1b2c3d', 'subnet-0e1f2a3b'],
   endpointPublicAccess: false,
   logging: ['api', 'audit'],
   tags: { team: 'platform' },
@@ -135,13 +154,14 @@ function operations(): Record<string, Operation> {
         'access and namespace names are unique; `eksflow-system` is not a tenant namespace; `minSize ≤ desiredSize ≤ ' +
         'maxSize` per node group; a node group without `nodeRoleArn` needs a configured default.',
       idempotent: true,
-      query: [flag('dryRun', 'Plan only: answers `200 {plan}` and changes nothing.')],
+      query: [flag('dryRun', 'Plan only: answers `200 {plan}` and changes nothing.', 'true')],
       body: { schema: clusterSpecJsonSchema(), example: CLUSTER_SPEC_EXAMPLE },
-      success: {
-        status: 202,
-        description: '`{operationId, cluster: {name, status}, plan}`; with `?dryRun=true` `200 {plan}`',
+      success: { status: 202, description: '`{operationId, cluster: {name, status}, plan}`' },
+      answers: {
+        200: '`{plan}` with `?dryRun=true`; or `{cluster, changed: false, message, plan}` when the cluster already matches',
       },
       errors: { 409: 'another operation holds the cluster (named)' },
+      exampleStatus: 200,
     },
     'GET /clusters': {
       summary: 'The clusters the caller may read',
@@ -158,10 +178,12 @@ function operations(): Record<string, Operation> {
       idempotent: true,
       query: [
         flag('force', 'Delete even while other work holds the cluster.'),
-        flag('dryRun', 'Plan only: answers `200 {plan}`.'),
+        flag('dryRun', 'Plan only: answers `200 {plan}`.', 'true'),
       ],
-      success: { status: 202, description: '`{operationId, plan}`; with `?dryRun=true` `200 {plan}`' },
+      success: { status: 202, description: '`{operationId, plan}`' },
+      answers: { 200: '`{plan}` with `?dryRun=true`' },
       errors: { 404: 'unknown cluster', 409: 'work is active on the cluster (named), unless `?force=true`' },
+      exampleStatus: 200,
     },
     'GET /clusters/{name}/nodegroups': {
       summary: "A cluster's node groups: sizes, status, recent operations",
@@ -214,6 +236,7 @@ function operations(): Record<string, Operation> {
     },
     'POST /clusters/{name}/nodegroups/{ng}/policies': {
       summary: 'Create a scaling policy bound to a CloudWatch alarm',
+      description: '`alarm` must name an existing CloudWatch alarm (a 400 naming `alarm` otherwise).',
       idempotent: true,
       body: {
         schema: schemaOf(policySchema),
@@ -243,10 +266,18 @@ function operations(): Record<string, Operation> {
       errors: { 404: 'unknown operation (or one the caller may not read)' },
     },
     'POST /operations/{id}/retry': {
-      summary: 'Resume a failed operation from its failed step',
+      summary: 'Resume a failed cluster operation from its failed step',
+      description:
+        'Provisioning and deletion are retried (a Failed one, or a Running one whose run is gone); a scaling ' +
+        'operation is not: the example names one, and gets a 400 naming `id`.',
       idempotent: true,
-      success: { status: 202, description: '`{operationId}`' },
-      errors: { 404: 'unknown operation', 409: 'the operation has not failed' },
+      success: { status: 202, description: 'the new run' },
+      errors: {
+        400: '`id` names an operation of a kind not retried here',
+        404: 'unknown operation',
+        409: 'the operation Succeeded, or is still running',
+      },
+      exampleStatus: 400,
     },
     'POST /rollouts': {
       summary: 'Start a rollout',
@@ -335,7 +366,8 @@ function queryOf(schema: z.ZodType, examples: Record<string, string>): Parameter
 const PATH_PARAMETERS: Record<string, { description: string; example: string }> = {
   name: { description: 'cluster name', example: 'prod-1' },
   ng: { description: 'node group name', example: 'general' },
-  id: { description: 'rollout or operation id', example: 'example-id' },
+  rolloutId: { description: 'rollout id', example: 'rollout-id' },
+  operationId: { description: 'operation id', example: 'operation-id' },
   schedule: { description: 'schedule name', example: 'weekday-morning' },
   policy: { description: 'policy name', example: 'cpu-high' },
 };
@@ -348,14 +380,18 @@ const errorResponse = (description: string) => ({
 
 function operationObject(routeKey: string, op: Operation): Json {
   const [, path] = routeKey.split(' ') as [string, string];
-  const pathParameters = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
-    name,
-    in: 'path',
-    required: true,
-    description: PATH_PARAMETERS[name as string]?.description ?? name,
-    schema: { type: 'string' },
-    example: PATH_PARAMETERS[name as string]?.example,
-  }));
+  const pathParameters = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
+    // `{id}` is a rollout's or an operation's, by the path's first segment.
+    const known = PATH_PARAMETERS[name === 'id' ? `${path.split('/')[1]?.replace(/s$/, '')}Id` : (name as string)];
+    return {
+      name,
+      in: 'path',
+      required: true,
+      description: known?.description,
+      schema: { type: 'string' },
+      example: known?.example,
+    };
+  });
   const header: Parameter[] = op.idempotent
     ? [
         {
@@ -391,8 +427,10 @@ function operationObject(routeKey: string, op: Operation): Json {
       : {}),
     responses: {
       [String(op.success.status)]: { description: op.success.description },
+      ...Object.fromEntries(Object.entries(op.answers ?? {}).map(([status, description]) => [status, { description }])),
       ...errors,
     },
+    ...(op.exampleStatus ? { 'x-example-status': op.exampleStatus } : {}),
   };
 }
 

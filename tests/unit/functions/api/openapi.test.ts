@@ -29,7 +29,12 @@ const withBody = operations.filter(({ op }) => op.requestBody);
 
 /** Each body route's own parser (the code path the route runs), with the sandbox-like defaults a deployment fills in. */
 const parsers: Record<string, (body: unknown) => unknown> = {
-  'POST /clusters': (b) => parseClusterSpec(b, { nodeRoleArn: 'arn:aws:iam::123456789012:role/nodes' }),
+  'POST /clusters': (b) =>
+    parseClusterSpec(b, {
+      roleArn: 'arn:aws:iam::123456789012:role/cluster',
+      subnetIds: ['subnet-0a1b2c3d', 'subnet-0e1f2a3b'],
+      nodeRoleArn: 'arn:aws:iam::123456789012:role/nodes',
+    }),
   'POST /rollouts': parseRolloutRequest,
   'POST /rollouts/{id}/promote': (b) => parsePromoteRequest(b, undefined),
   'POST /rollouts/{id}/abort': parseAbortReason,
@@ -131,6 +136,17 @@ describe('the OpenAPI document', () => {
     // Act / Assess
     expect(() => parsers[route]?.(body)).toThrow();
     expect(validate(body)).toBe(false);
+  });
+
+  it('lists among its answers the status each example is documented to get', () => {
+    for (const { route, op } of operations) {
+      // Act
+      const status = op['x-example-status'];
+
+      // Assess
+      if (status !== undefined)
+        expect({ route, status: String(status) in op.responses }).toEqual({ route, status: true });
+    }
   });
 
   it('declares the error shape of every 4xx, and the Idempotency-Key header on every mutating route', () => {
