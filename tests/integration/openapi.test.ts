@@ -1,7 +1,8 @@
+import { SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
 import { openApiDocument } from '../../functions/api/openapi';
 import { createNodegroup, type NodegroupFixture } from '../helpers/nodegroups';
 import { type App, createAlarm, createApp, waitForRollout } from '../helpers/rollout-fixtures';
-import { api, startTestRuntime, type TestRuntime } from '../helpers/stack';
+import { api, apiAs, startTestRuntime, type TestRuntime } from '../helpers/stack';
 
 type Json = Record<string, any>;
 const doc = openApiDocument() as Json;
@@ -69,6 +70,17 @@ describe('the OpenAPI document against the sandbox', () => {
     // Assess
     expect(response.status).toBe(200);
     expect(response.body).toEqual(doc);
+  });
+
+  it('GET /openapi.json is signed, and any signed caller may read it (it holds no tenant data)', async () => {
+    // Act
+    const unsigned = await api(runtime, 'GET', '/openapi.json', undefined, { as: 'unsigned' });
+    const restricted = await apiAs(SANDBOX_RESTRICTED.principalArn, runtime, 'GET', '/openapi.json');
+
+    // Assess
+    expect(unsigned.status).toBe(401);
+    expect(restricted.status).toBe(200);
+    expect(restricted.body.openapi).toBe('3.1.0');
   });
 
   it('every route has an example sent below', () => {
