@@ -271,7 +271,7 @@ function operations(): Record<string, Operation> {
         'Provisioning and deletion are retried (a Failed one, or a Running one whose run is gone); a scaling ' +
         'operation is not: the example names one, and gets a 400 naming `id`.',
       idempotent: true,
-      success: { status: 202, description: 'the new run' },
+      success: { status: 202, description: '`{operationId, resumeFrom, run}`' },
       errors: {
         400: '`id` names an operation of a kind not retried here',
         404: 'unknown operation',
