@@ -200,7 +200,8 @@ function operations(): Record<string, Operation> {
       description:
         'Checked after the schema: at most one of `desiredSize`, `delta`, `fitPendingPods` (the second is named), ' +
         'or else new `minSize`/`maxSize` only. A `delta` requires an `Idempotency-Key` (a repeated relative change ' +
-        'would apply twice).',
+        'would apply twice). `protectPending: true` refuses a scale-in that would leave Pending pods the group could ' +
+        'host (409).',
       idempotent: true,
       body: { schema: schemaOf(scaleSchema), example: { desiredSize: 3 } },
       success: { status: 202, description: '`{operationId}`' },
