@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { UsageError } from './errors';
 
-/** Where `npm start` listens unless PORT says otherwise (DESIGN.md section 4). */
+/** Where `npm start` listens unless PORT says otherwise (docs/design.md, "The local sandbox"). */
 export const SANDBOX_DEFAULT_PORT = 3000;
 /** The folder `npm start` writes its env and kubeconfig into, at the repository root. */
 export const SANDBOX_DIR_NAME = '.sandbox';

@@ -1,5 +1,5 @@
 /**
- * The CLI's failures, each with the exit code a pipeline reads (DESIGN.md section 3): 1 when the thing
+ * The CLI's failures, each with the exit code a pipeline reads (docs/design.md, "The eksflow CLI"): 1 when the thing
  * waited for did not happen (Aborted, Failed, timeout) or the API refused, 2 on bad usage.
  */
 export const EXIT_OK = 0;

@@ -1,7 +1,7 @@
 import { renderTable } from './format';
 
 /**
- * Table views of the cluster and scaling answers (DESIGN.md section 3), as pure functions of the JSON the API
+ * Table views of the cluster and scaling answers (docs/openapi.json), as pure functions of the JSON the API
  * returns. Loose types on purpose: the CLI is a client of the HTTP API only and shows what it gets.
  */
 type Json = Record<string, any>;

@@ -1,5 +1,5 @@
 /**
- * The API's answers as the CLI and the dashboard read them (DESIGN.md section 3). Declared here, not
+ * The API's answers as the CLI and the dashboard read them (docs/openapi.json). Declared here, not
  * imported from the server's code: the CLI is a client of the HTTP API only.
  */
 export type RolloutStatus = 'Progressing' | 'Paused' | 'Promoted' | 'Aborted' | 'Failed';

@@ -26,6 +26,7 @@ import { createSchedule, deleteSchedule, listSchedules } from '../../shared/use-
 import { createPolicy, deletePolicy, listPolicies } from '../../shared/use-cases/scaling/manage-policies';
 import { decodedBody, json, type HttpEvent, type HttpResult } from './http';
 import { idempotently } from './idempotency';
+import { openApiDocument } from './openapi';
 
 export type Route = (event: HttpEvent, c: Container) => Promise<HttpResult>;
 
@@ -40,6 +41,12 @@ export const routes: Record<string, Route> = {
     callerOf(event);
     const report = await getHealth(c.healthChecks);
     return json(report.status === 'ok' ? 200 : 503, report);
+  },
+
+  // The contract (docs/openapi.json is the same document): signed, but any caller may read it; it holds no tenant data.
+  'GET /openapi.json': async (event) => {
+    callerOf(event);
+    return json(200, openApiDocument());
   },
 
   'POST /clusters': async (event, c) => {

@@ -215,7 +215,7 @@ export interface Sandbox {
   stack: Stack;
   runtime: LocalRuntime;
   alarms: AlarmBridge;
-  /** The dashboard at /ui/, with the session token its API calls must carry (DESIGN.md section 4). */
+  /** The dashboard at /ui/, with the session token its API calls must carry (docs/design.md). */
   dashboardUrl: string;
   stop(): Promise<void>;
 }

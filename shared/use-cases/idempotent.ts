@@ -4,7 +4,7 @@ import type { Logger } from '../logger';
 import type { IdempotencyStore, StoredAnswer } from '../ports/idempotency';
 import { IDEMPOTENCY_KEY_FIELD } from '../validation/idempotency-key';
 
-/** A repeated key answers the first answer for 24 hours (DESIGN.md section 3), then it is forgotten (TTL). */
+/** A repeated key answers the first answer for 24 hours (docs/design.md), then it is forgotten (TTL). */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 /**
  * How long an in-progress claim holds: longer than the API function may run (29 s, serverless.yml), so a live

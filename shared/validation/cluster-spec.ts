@@ -147,7 +147,8 @@ const namespaceSchema = z.preprocess(
     .strict(),
 );
 
-const clusterSpecSchema = z
+/** `POST /clusters` body (also the OpenAPI document's schema of it). */
+export const clusterSpecSchema = z
   .object({
     name: eksNameSchema,
     version: z

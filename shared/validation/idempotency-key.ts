@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors';
 
-/** The header every mutating route takes (DESIGN.md section 3); lower-case as API Gateway passes headers. */
+/** The header every mutating route takes (docs/openapi.json); lower-case as API Gateway passes headers. */
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 /** How the API names it in errors. */
 export const IDEMPOTENCY_KEY_FIELD = 'Idempotency-Key';
 /** A UUID or a client's request id fits. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
 
-const idempotencyKeySchema = z
+export const idempotencyKeySchema = z
   .string()
   .min(1, 'must not be empty')
   .max(MAX_IDEMPOTENCY_KEY_LENGTH, `must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`)

@@ -10,7 +10,7 @@ export const MAX_LIST_LIMIT = 100;
 /** Our tokens are a few hundred characters; anything much longer is not one of them. */
 const MAX_NEXT_TOKEN_LENGTH = 2048;
 
-const listQuerySchema = z
+export const listQuerySchema = z
   .object({
     cluster: eksNameSchema,
     namespace: dnsLabelSchema.optional(),

@@ -50,7 +50,7 @@ const durationSchema = z
   .refine((d) => (parseDuration(d) ?? 0) <= MAX_PAUSE_SECONDS, `must be at most ${MAX_PAUSE_SECONDS / 3600}h`);
 
 /** A step has exactly one field: zod's strict objects in a union, so `{setWeight, pause}` is refused. */
-const stepSchema = z.union([
+export const stepSchema = z.union([
   z
     .object({ setWeight: z.number().int('must be a whole number').min(0, 'must be 0–100').max(100, 'must be 0–100') })
     .strict(),
@@ -80,7 +80,8 @@ const blueGreenSchema = z
   })
   .strict();
 
-const requestSchema = z
+/** `POST /rollouts` body; each of `canary.steps` is checked on its own against `stepSchema` (see below). */
+export const rolloutRequestSchema = z
   .object({
     cluster: eksNameSchema,
     namespace: dnsLabelSchema,
@@ -114,7 +115,7 @@ const requestSchema = z
 
 /** Validates `POST /rollouts` (everything that can be judged without asking the cluster or CloudWatch). */
 export function parseRolloutRequest(body: unknown): RolloutRequest {
-  const parsed = parseWith(requestSchema, body, 'rollout request');
+  const parsed = parseWith(rolloutRequestSchema, body, 'rollout request');
   const problems: { field: string; reason: string }[] = [];
   if (!parsed.canary === !parsed.blueGreen) {
     problems.push({
@@ -203,7 +204,7 @@ export { MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency-key';
 /** An abort reason is a sentence for the history, not a document. */
 export const MAX_ABORT_REASON_LENGTH = 1024;
 
-const promoteBodySchema = z
+export const promoteBodySchema = z
   .object({
     full: z.boolean({ message: 'must be true or false' }).optional(),
     step: z
@@ -229,7 +230,7 @@ export function parsePromoteRequest(
   };
 }
 
-const abortBodySchema = z
+export const abortBodySchema = z
   .object({
     reason: z
       .string({ message: 'must be a string' })

@@ -13,7 +13,7 @@ const recordName = z
   .max(64, 'must be at most 64 characters')
   .regex(/^[0-9A-Za-z][A-Za-z0-9_-]*$/, 'must start with a letter or digit: letters, digits, "-" and "_"');
 
-const scaleSchema = z
+export const scaleSchema = z
   .object({
     desiredSize: size.optional(),
     delta: z.number().int('must be a whole number').min(-EKS_MAX_NODEGROUP_SIZE).max(EKS_MAX_NODEGROUP_SIZE).optional(),
@@ -48,7 +48,7 @@ export function parseScaleRequest(body: unknown): ScaleRequestBody {
 
 const isoDate = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2027-01-01T00:00:00Z' });
 
-const scheduleSchema = z
+export const scheduleSchema = z
   .object({
     name: recordName,
     schedule: z.string().superRefine((text, ctx) => {
@@ -100,7 +100,7 @@ const adjustmentSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('fitPendingPods') }).strict(),
 ]);
 
-const policySchema = z
+export const policySchema = z
   .object({
     name: recordName,
     alarm: z.string().min(1, 'must not be empty').max(255, 'must be at most 255 characters'),

@@ -50,7 +50,7 @@ export function startServingSampler(namespace: string, service = 'web', interval
   };
 }
 
-/** The sandbox's pod annotation for a readiness delay (DESIGN §4): pods become Ready N seconds after start. */
+/** The sandbox's pod annotation for a readiness delay (docs/design.md): pods become Ready N seconds after start. */
 export const READY_AFTER_ANNOTATION = 'sandbox.eksflow.io/ready-after-seconds';
 
 /**

@@ -91,8 +91,8 @@ export function unboundedPassRoles(template: CfnTemplate): string[] {
 }
 
 /**
- * HTTP API routes without IAM authorization (SigV4). `GET /health` is public by design (DESIGN.md section 3,
- * Auth v1.1). Enabled after the authorizers land (issue 8, item 1): call it from the package test then.
+ * HTTP API routes without IAM authorization (SigV4). `GET /health` is public by design (docs/design.md,
+ * "Signing"). Enabled after the authorizers land (issue 8, item 1): call it from the package test then.
  */
 export function routesWithoutAuthorization(template: CfnTemplate, publicRoutes = ['GET /health']): string[] {
   return Object.values(template.Resources)

@@ -13,6 +13,7 @@ import {
 } from '../helpers/template-policy';
 
 import { DEFAULT_ACCESS_POLICY_FILE } from '../../shared/config';
+import { openApiDocument } from '../../functions/api/openapi';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -83,6 +84,7 @@ describe('serverless package', () => {
       'GET /doctor',
       'GET /health',
       'GET /health/deep',
+      'GET /openapi.json',
       'GET /operations/{id}',
       'GET /rollouts',
       'GET /rollouts/{id}',
@@ -96,6 +98,14 @@ describe('serverless package', () => {
       'POST /rollouts/{id}/abort',
       'POST /rollouts/{id}/promote',
     ]);
+  });
+
+  it('has exactly the routes the OpenAPI document describes (docs/openapi.json)', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route').map((r) => r.Properties.RouteKey);
+    const documented = Object.entries(openApiDocument().paths as Record<string, object>).flatMap(([p, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${p}`),
+    );
+    expect(documented.sort()).toEqual(routes.sort());
   });
 
   it('authorizes every route but GET /health with AWS IAM (SigV4)', () => {

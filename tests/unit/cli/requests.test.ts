@@ -18,7 +18,7 @@ import {
   rolloutPromote,
 } from '../../../cli/requests/rollouts';
 
-/** Request building of every command, on the DESIGN.md section 3 contract (routes, field names). */
+/** Request building of every command, on the docs/openapi.json contract (routes, field names). */
 describe('rollout requests', () => {
   it('parses --canary into setWeight, timed and open pauses, analysis', () => {
     expect(parseCanarySteps('10, 30s,50,pause,analysis,5m')).toEqual([

@@ -34,7 +34,7 @@ function refusal(body: unknown): ValidationError {
 
 const fields = (error: ValidationError) => error.details.map((d) => d.field);
 
-describe('parseRolloutRequest: the DESIGN.md examples', () => {
+describe('parseRolloutRequest: the contract examples', () => {
   it('parses the canary example', () => {
     // Prepare
     const body = {
