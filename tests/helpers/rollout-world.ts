@@ -1,6 +1,6 @@
 // A whole rollout "world" in memory: store, cluster, alarms, events, workflows and a clock that only moves when told.
-import { MemoryRolloutStore } from '../../shared/adapters/local/memory-rollout-store';
-import { MemoryVerifiedAlarmChanges } from '../../shared/adapters/local/memory-verified-alarm-changes';
+import { MemoryRolloutStore } from '../fakes/memory-rollout-store';
+import { MemoryVerifiedAlarmChanges } from '../fakes/memory-verified-alarm-changes';
 import type { PodTemplate } from '../../shared/domain/rollout/types';
 import { createLogger } from '../../shared/logger';
 import type { RolloutDeps } from '../../shared/use-cases/rollout-deps';

@@ -1,12 +1,29 @@
-import { MemoryVerifiedAlarmChanges } from '../../shared/adapters/local/memory-verified-alarm-changes';
-import { MemoryOperationStore } from '../../shared/adapters/local/memory-operation-store';
-import { MemoryScalingStore } from '../../shared/adapters/local/memory-scaling-store';
+import { MemoryVerifiedAlarmChanges } from '../fakes/memory-verified-alarm-changes';
+import { MemoryOperationStore } from '../fakes/memory-operation-store';
+import { MemoryScalingStore } from '../fakes/memory-scaling-store';
 import type { PendingPod } from '../../shared/domain/scaling/fit-pending-pods';
+import type { ScalingPolicy } from '../../shared/domain/scaling/records';
 import type { NodegroupSizes } from '../../shared/domain/scaling/sizes';
 import type { NodegroupApi, NodegroupInfo, NodegroupPods, UpdateStatus } from '../../shared/ports/nodegroups';
 import type { ScalingDeps } from '../../shared/use-cases/scaling/scaling-deps';
 import type { ClusterApi } from '../../shared/ports/cluster-api';
 import { FakeWorkflowStarter, fixedClock } from './fakes';
+
+/** A policy record of node group c1/ng1 on alarm `alarm-<name>`, as the stores hold it. */
+export function scalingPolicy(name: string, overrides: Partial<ScalingPolicy> = {}): ScalingPolicy {
+  return {
+    cluster: 'c1',
+    nodegroup: 'ng1',
+    name,
+    alarm: `alarm-${name}`,
+    state: 'ALARM',
+    adjustment: { type: 'change', value: 1 },
+    cooldownSeconds: 60,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    createdBy: 'test',
+    ...overrides,
+  };
+}
 
 /** Node groups in memory; an update is InProgress until `finishUpdates()`. */
 export class FakeNodegroupApi implements NodegroupApi {

@@ -3,12 +3,11 @@ import { ensureTable } from '../../local/sandbox/aws-fixtures';
 import { DynamoDbOperationStore } from '../../shared/adapters/aws/dynamodb-operation-store';
 import { DynamoDbRolloutStore } from '../../shared/adapters/aws/dynamodb-rollout-store';
 import { DynamoDbScalingStore } from '../../shared/adapters/aws/dynamodb-scaling-store';
-import { DynamoDbVerifiedAlarmChanges } from '../../shared/adapters/aws/dynamodb-verified-alarm-changes';
 import { FINISHED_RECORD_TTL_SECONDS } from '../../shared/adapters/aws/ttl';
 import { finished, newOperation, retried } from '../../shared/domain/operation';
-import type { ScalingPolicy } from '../../shared/domain/scaling/records';
 import { startRollout } from '../../shared/use-cases/start-rollout';
 import { canaryBody, rolloutWorld } from '../helpers/rollout-world';
+import { scalingPolicy } from '../helpers/scaling-fakes';
 import { awsClientConfig, testTableName } from '../helpers/stack';
 
 /**
@@ -76,19 +75,8 @@ describe('sparse indexes and TTL of the eksflow table', () => {
     await store.acquireLock('c1', 'ng1', 'op-1', t0);
     await store.acquireLock('c1', 'ng2', 'op-2', t0);
     await store.releaseLock('c1', 'ng2', 'op-2');
-    const policy = (name: string): ScalingPolicy => ({
-      cluster: 'c1',
-      nodegroup: 'ng1',
-      name,
-      alarm: `alarm-${name}`,
-      state: 'ALARM',
-      adjustment: { type: 'change', value: 1 },
-      cooldownSeconds: 60,
-      createdAt: t0.toISOString(),
-      createdBy: 'test',
-    });
-    await store.createPolicy(policy('p1'));
-    await store.createPolicy(policy('p2'));
+    await store.createPolicy(scalingPolicy('p1'));
+    await store.createPolicy(scalingPolicy('p2'));
     await store.addRecentOperation('c1', 'ng1', 'op-1', t0.toISOString());
 
     // Act
@@ -97,7 +85,7 @@ describe('sparse indexes and TTL of the eksflow table', () => {
 
     // Assess
     expect(locks).toEqual([expect.objectContaining({ cluster: 'c1', nodegroup: 'ng1', operationId: 'op-1' })]);
-    expect(policies).toEqual([policy('p1'), policy('p2')]);
+    expect(policies).toEqual([scalingPolicy('p1'), scalingPolicy('p2')]);
     expect((await raw('NG#c1#ng1', `OP#${t0.toISOString()}#op-1`))?.expiresAt).toBeDefined();
     expect(commands).not.toContain('ScanCommand');
   });
@@ -118,45 +106,5 @@ describe('sparse indexes and TTL of the eksflow table', () => {
     expect(whileActive?.expiresAt).toBeUndefined();
     expect((await raw(pk, 'ROLLOUT'))?.expiresAt).toBeDefined();
     expect(await store.listActive()).toEqual([]);
-  });
-
-  it('one check per alarm change: the first caller claims it, the others read its outcome; the latest verified change stays the latest', async () => {
-    // Prepare
-    const changes = new DynamoDbVerifiedAlarmChanges(table, client);
-    const later = { alarmName: 'web-5xx', state: 'OK' as const, time: '2026-01-01T00:05:00.000+0000' };
-    const earlier = { alarmName: 'web-5xx', state: 'ALARM' as const, time: '2026-01-01T00:01:00.000+0000' };
-
-    // Act
-    const claims = await Promise.all([changes.claimCheck(later, 30_000), changes.claimCheck(later, 30_000)]);
-    const beforeOutcome = await changes.checkOutcome(later);
-    await changes.recordCheck(later, { current: true });
-    const afterOutcome = await changes.claimCheck(later, 0);
-    await changes.recordCheck(earlier, { current: true });
-    const stale = { ...later, time: '2026-01-01T00:09:00.000+0000' };
-    await changes.recordCheck(stale, { current: false, state: 'ALARM' });
-
-    // Assess
-    expect(claims.sort()).toEqual([false, true]);
-    expect(beforeOutcome).toBeUndefined();
-    expect(afterOutcome).toBe(false);
-    expect(await changes.checkOutcome(later)).toEqual({ current: true });
-    expect(await changes.checkOutcome(stale)).toEqual({ current: false, state: 'ALARM' });
-    expect(await changes.latestVerified('web-5xx')).toEqual(later);
-    expect(await changes.latestVerified('never-seen')).toBeUndefined();
-  });
-
-  it('a claim whose caller died is taken over after its lease', async () => {
-    // Prepare
-    const changes = new DynamoDbVerifiedAlarmChanges(table, client);
-    const change = { alarmName: 'api-5xx', state: 'ALARM' as const, time: '2026-01-01T00:01:00.000+0000' };
-    await changes.claimCheck(change, 30_000);
-
-    // Act
-    const withinLease = await changes.claimCheck(change, 30_000);
-    const pastLease = await changes.claimCheck(change, -1);
-
-    // Assess
-    expect(withinLease).toBe(false);
-    expect(pastLease).toBe(true);
   });
 });

@@ -1,8 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { IdempotencyRecord, IdempotencyStore, StoredAnswer } from '../../ports/idempotency';
 import { TransientError } from '../../errors';
-import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
+import { Conditions, DynamoTable, Keys } from './dynamodb-table';
 
 /** How often a claim is tried when the record it lost to has just expired or been released. */
 const CLAIM_ATTEMPTS = 3;
@@ -14,22 +13,22 @@ const CLAIM_ATTEMPTS = 3;
  * absent, expired or a lapsed in-progress claim; completing and releasing only by the claim's holder.
  */
 export class DynamoDbIdempotencyStore implements IdempotencyStore {
-  private readonly doc: DynamoDBDocumentClient;
+  private readonly table: DynamoTable;
 
-  constructor(
-    private readonly tableName: string,
-    client: DynamoDBClient = new DynamoDBClient({ ...SDK_RETRY_OFF }),
-  ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  constructor(tableName: string, client?: DynamoDBClient) {
+    this.table = new DynamoTable(tableName, client);
   }
 
   async claim(record: IdempotencyRecord, now: Date): Promise<IdempotencyRecord | undefined> {
     const nowSeconds = Math.floor(now.getTime() / 1000);
     for (let attempt = 1; ; attempt++) {
-      const taken = await this.putIf(
-        { ...keyOf(record.id), ...withoutAnswer(record) },
-        'attribute_not_exists(pk) OR expiresAt < :now OR (attribute_not_exists(answer) AND lockedUntil < :now)',
-        { ':now': nowSeconds },
+      const taken = await this.table.put(
+        { ...Keys.idempotency(record.id), ...withoutAnswer(record) },
+        {
+          expression:
+            'attribute_not_exists(pk) OR expiresAt < :now OR (attribute_not_exists(answer) AND lockedUntil < :now)',
+          values: { ':now': nowSeconds },
+        },
       );
       if (taken) return undefined;
       const held = await this.get(record.id);
@@ -43,58 +42,21 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
   async complete(id: string, claim: string, answer: StoredAnswer, expiresAt: number): Promise<void> {
     const held = await this.get(id);
     if (!held || held.claim !== claim) return;
-    await this.putIf({ ...keyOf(id), ...held, answer, expiresAt }, 'claim = :claim', { ':claim': claim });
+    await this.table.put({ ...Keys.idempotency(id), ...held, answer, expiresAt }, Conditions.equals('claim', claim));
   }
 
   async release(id: string, claim: string): Promise<void> {
-    try {
-      await awsCall('DynamoDB DeleteItem', () =>
-        this.doc.send(
-          new DeleteCommand({
-            TableName: this.tableName,
-            Key: keyOf(id),
-            ConditionExpression: 'claim = :claim',
-            ExpressionAttributeValues: { ':claim': claim },
-          }),
-        ),
-      );
-    } catch (error) {
-      if (awsErrorName(error) !== 'ConditionalCheckFailedException') throw error;
-    }
+    // Refused when another caller holds the record now: nothing of ours to release.
+    await this.table.delete(Keys.idempotency(id), Conditions.equals('claim', claim));
   }
 
   private async get(id: string): Promise<IdempotencyRecord | undefined> {
-    const out = await awsCall('DynamoDB GetItem', () =>
-      this.doc.send(new GetCommand({ TableName: this.tableName, Key: keyOf(id), ConsistentRead: true })),
-    );
-    if (!out.Item) return undefined;
-    const { pk: _pk, sk: _sk, ...record } = out.Item;
-    return record as IdempotencyRecord;
+    const item = await this.table.get(Keys.idempotency(id));
+    if (!item) return undefined;
+    // expiresAt is part of the record here (the claim's own expiry), so only the key is dropped.
+    const { pk: _pk, sk: _sk, ...record } = item;
+    return record as unknown as IdempotencyRecord;
   }
-
-  /** A conditional PutItem: false when the condition refused it. */
-  private async putIf(item: Record<string, unknown>, condition: string, values: Record<string, unknown>) {
-    try {
-      await awsCall('DynamoDB PutItem', () =>
-        this.doc.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: item,
-            ConditionExpression: condition,
-            ExpressionAttributeValues: values,
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (awsErrorName(error) === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
-  }
-}
-
-function keyOf(id: string) {
-  return { pk: `IDEMPOTENCY#${id}`, sk: 'IDEMPOTENCY' };
 }
 
 function withoutAnswer({ answer: _answer, ...rest }: IdempotencyRecord) {

@@ -1,21 +1,21 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Operation } from '../../domain/operation';
 import { ConflictError, NotFoundError, TransientError } from '../../errors';
 import type { OperationStore } from '../../ports/store';
 import { lockChange, lockConflict } from '../operation-locks';
-import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
+import {
+  Conditions,
+  DynamoTable,
+  Keys,
+  Partition,
+  Prefix,
+  type TransactItem,
+  TransactionCancelled,
+  withoutKeys,
+} from './dynamodb-table';
 import { expiresAt, FINISHED_RECORD_TTL_SECONDS } from './ttl';
 
 const MAX_OPTIMISTIC_ATTEMPTS = 10;
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /**
  * Operations in the single eksflow table:
@@ -26,30 +26,21 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
  * `version` guards every write; a lock is taken and released in the same transaction as the operation.
  */
 export class DynamoDbOperationStore implements OperationStore {
-  private readonly doc: DynamoDBDocumentClient;
+  private readonly table: DynamoTable;
 
-  constructor(
-    private readonly tableName: string,
-    client: DynamoDBClient = new DynamoDBClient({ ...SDK_RETRY_OFF }),
-  ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  constructor(tableName: string, client?: DynamoDBClient) {
+    this.table = new DynamoTable(tableName, client);
   }
 
   async create(operation: Operation): Promise<void> {
-    const items: TransactItem[] = [
-      { Put: { TableName: this.tableName, Item: toItem(operation), ConditionExpression: 'attribute_not_exists(pk)' } },
-    ];
+    const items = [this.table.putItem(toItem(operation), Conditions.absent)];
     if (operation.lock && operation.status === 'Running') items.push(this.takeLock(operation.lock, operation.id));
     await this.transact(items, operation.lock, () => new ConflictError(`operation ${operation.id} already exists`));
   }
 
   async get(id: string): Promise<Operation | undefined> {
-    const out = await awsCall('DynamoDB GetItem', () =>
-      this.doc.send(
-        new GetCommand({ TableName: this.tableName, Key: { pk: `OP#${id}`, sk: 'OP' }, ConsistentRead: true }),
-      ),
-    );
-    return out.Item ? fromItem(out.Item) : undefined;
+    const item = await this.table.get(Keys.operation(id));
+    return item ? withoutKeys<Operation>(item) : undefined;
   }
 
   async update(id: string, change: (current: Operation) => Operation): Promise<Operation> {
@@ -59,28 +50,12 @@ export class DynamoDbOperationStore implements OperationStore {
       const next = change(current);
       if (next === current) return current; // nothing to write: the change was already applied
       const written = { ...next, version: current.version + 1 };
-      const items: TransactItem[] = [
-        {
-          Put: {
-            TableName: this.tableName,
-            Item: toItem(written),
-            ConditionExpression: 'version = :expected',
-            ExpressionAttributeValues: { ':expected': current.version },
-          },
-        },
-      ];
+      const items = [this.table.putItem(toItem(written), Conditions.version(current.version))];
       const lock = lockChange(current, written);
       if (lock?.take) items.push(this.takeLock(lock.key, id));
+      // Only our own lock: never release one another operation holds.
       if (lock?.release)
-        items.push({
-          Delete: {
-            TableName: this.tableName,
-            Key: { pk: `OPLOCK#${lock.key}`, sk: 'LOCK' },
-            // Only our own lock: never release one another operation holds.
-            ConditionExpression: 'attribute_not_exists(pk) OR operationId = :id',
-            ExpressionAttributeValues: { ':id': id },
-          },
-        });
+        items.push(this.table.deleteItem(Keys.operationLock(lock.key), Conditions.absentOrHeldBy('operationId', id)));
       try {
         await this.transact(items, lock?.take ? lock.key : undefined);
         return written;
@@ -92,99 +67,62 @@ export class DynamoDbOperationStore implements OperationStore {
   }
 
   async listByCluster(cluster: string, limit: number): Promise<Operation[]> {
-    const out = await awsCall('DynamoDB Query', () =>
-      this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': `OPS#${cluster}` },
-          ScanIndexForward: false,
-          Limit: limit,
-        }),
-      ),
-    );
-    return (out.Items ?? []).map(fromItem);
+    const page = await this.table.queryPage({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': `${Prefix.clusterOperations}${cluster}` },
+      ScanIndexForward: false,
+      Limit: limit,
+    });
+    return page.items.map((item) => withoutKeys<Operation>(item));
   }
 
   /** The sweep's read: a Query of the held locks' sparse index, never a Scan of the table. */
   async heldLocks(prefix: string): Promise<{ key: string; operationId: string }[]> {
-    const held: { key: string; operationId: string }[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await awsCall('DynamoDB Query', () =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: 'gsi1',
-            KeyConditionExpression: 'gsi1pk = :locks AND begins_with(gsi1sk, :prefix)',
-            ExpressionAttributeValues: { ':locks': HELD_LOCKS, ':prefix': prefix },
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      // The index is eventually consistent: callers re-read each operation before acting on its lock.
-      for (const item of out.Items ?? [])
-        held.push({ key: String(item.gsi1sk), operationId: String(item.operationId) });
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return held;
+    const items = await this.table.queryAll({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :locks AND begins_with(gsi1sk, :prefix)',
+      ExpressionAttributeValues: { ':locks': Partition.heldOperationLocks, ':prefix': prefix },
+    });
+    // The index is eventually consistent: callers re-read each operation before acting on its lock.
+    return items.map((item) => ({ key: String(item.gsi1sk), operationId: String(item.operationId) }));
   }
 
   private takeLock(key: string, id: string): TransactItem {
-    return {
-      Put: {
-        TableName: this.tableName,
-        Item: { pk: `OPLOCK#${key}`, sk: 'LOCK', gsi1pk: HELD_LOCKS, gsi1sk: key, operationId: id },
-        ConditionExpression: 'attribute_not_exists(pk) OR operationId = :id',
-        ExpressionAttributeValues: { ':id': id },
-      },
-    };
+    return this.table.putItem(
+      { ...Keys.operationLock(key), gsi1pk: Partition.heldOperationLocks, gsi1sk: key, operationId: id },
+      Conditions.absentOrHeldBy('operationId', id),
+    );
   }
 
   /**
-   * One transaction. A failed condition on the record is a VersionClash (re-read and try again), or
-   * `exists()` for a create; on the lock, a ConflictError naming the holder.
+   * One transaction (the record first, its lock second). A failed condition on the record is a VersionClash
+   * (re-read and try again), or `exists()` for a create; on the lock, a ConflictError naming the holder.
    */
   private async transact(items: TransactItem[], lockKey: string | undefined, exists?: () => Error): Promise<void> {
     try {
-      await awsCall('DynamoDB TransactWriteItems', () =>
-        this.doc.send(new TransactWriteCommand({ TransactItems: items })),
-      );
+      await this.table.transact(items);
     } catch (error) {
-      if (awsErrorName(error) !== 'TransactionCanceledException') throw error;
-      const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') throw exists ? exists() : new VersionClash();
-      if (lockKey && reasons[1]?.Code === 'ConditionalCheckFailed') {
-        const holder = await this.lockHolder(lockKey);
+      if (!(error instanceof TransactionCancelled)) throw error;
+      if (error.conditionFailed(0)) throw exists ? exists() : new VersionClash();
+      if (lockKey && error.conditionFailed(1)) {
+        const holder = (await this.table.get(Keys.operationLock(lockKey)))?.operationId as string | undefined;
         throw lockConflict(lockKey, holder ?? 'another operation');
       }
       // Another transaction touched the same items at the same moment: re-read and decide again.
-      throw reasons.some((r) => r.Code === 'TransactionConflict') ? new VersionClash() : error;
+      if (error.raced) throw new VersionClash();
+      throw error.original;
     }
-  }
-
-  private async lockHolder(key: string): Promise<string | undefined> {
-    const out = await awsCall('DynamoDB GetItem', () =>
-      this.doc.send(
-        new GetCommand({ TableName: this.tableName, Key: { pk: `OPLOCK#${key}`, sk: 'LOCK' }, ConsistentRead: true }),
-      ),
-    );
-    return out.Item?.operationId as string | undefined;
   }
 }
 
 /** The record changed since it was read. */
 class VersionClash extends Error {}
 
-/** gsi1 partition of the held locks (lock items exist only while held: a sparse index). */
-const HELD_LOCKS = 'OPLOCKS';
-
 function toItem(operation: Operation): Record<string, unknown> {
   return {
-    pk: `OP#${operation.id}`,
-    sk: 'OP',
-    gsi1pk: `OPS#${operation.cluster}`,
+    ...Keys.operation(operation.id),
+    gsi1pk: `${Prefix.clusterOperations}${operation.cluster}`,
     gsi1sk: `${operation.createdAt}#${operation.id}`,
     ...operation,
     // Every write puts the whole item: a retried operation (Running again) loses its expiry.
@@ -192,9 +130,4 @@ function toItem(operation: Operation): Record<string, unknown> {
       ? {}
       : { expiresAt: expiresAt(operation.updatedAt, FINISHED_RECORD_TTL_SECONDS) }),
   };
-}
-
-function fromItem(item: Record<string, unknown>): Operation {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, expiresAt: _ttl, ...operation } = item;
-  return operation as unknown as Operation;
 }

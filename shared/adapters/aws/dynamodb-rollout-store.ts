@@ -1,12 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { transitionEvents, type TransitionEvent } from '../../domain/rollout-events';
 import { isActive, type Rollout } from '../../domain/rollout/types';
 import { ConflictError, ValidationError, VersionConflictError } from '../../errors';
@@ -19,14 +11,20 @@ import {
   rolloutListPosition,
   rolloutListPrefix,
 } from '../../ports/rollout-store';
-import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
+import {
+  Conditions,
+  DynamoTable,
+  type Item,
+  Keys,
+  Partition,
+  Prefix,
+  type TransactItem,
+  TransactionCancelled,
+} from './dynamodb-table';
 import { expiresAt, FINISHED_RECORD_TTL_SECONDS } from './ttl';
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** DynamoDB refuses a transaction of more than 100 items; outbox events share what the record leaves. */
 export const MAX_TRANSACT_ITEMS = 100;
-const OUTBOX_PK = 'OUTBOX';
 
 /**
  * Rollouts in the single eksflow table:
@@ -39,55 +37,27 @@ const OUTBOX_PK = 'OUTBOX';
  * Every write of a rollout is one transaction, conditional on the rollout's version.
  */
 export class DynamoDbRolloutStore implements RolloutStore {
-  private readonly doc: DynamoDBDocumentClient;
+  private readonly table: DynamoTable;
 
-  constructor(
-    private readonly tableName: string,
-    client: DynamoDBClient = new DynamoDBClient({ ...SDK_RETRY_OFF }),
-  ) {
-    this.doc = DynamoDBDocumentClient.from(client, {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
-    });
+  constructor(tableName: string, client?: DynamoDBClient) {
+    this.table = new DynamoTable(tableName, client, { convertClassInstanceToMap: true });
   }
 
   async create(rollout: Rollout, events = transitionEvents(undefined, rollout, rollout.version)): Promise<void> {
     const records: TransactItem[] = [
-      {
-        Put: { TableName: this.tableName, Item: this.toItem(rollout), ConditionExpression: 'attribute_not_exists(pk)' },
-      },
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: { pk: 'ACTIVE', sk: targetKey(rollout), rolloutId: rollout.id },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
+      this.table.putItem(this.toItem(rollout), Conditions.absent),
+      this.table.putItem({ ...Keys.activeRollout(targetKey(rollout)), rolloutId: rollout.id }, Conditions.absent),
       // One item per alarm: a transaction may not touch the same item twice.
-      ...unique(rollout.alarms).map(
-        (alarm): TransactItem => ({
-          Put: {
-            TableName: this.tableName,
-            Item: { pk: `ALARM#${alarm}`, sk: `ROLLOUT#${rollout.id}`, rolloutId: rollout.id },
-          },
-        }),
+      ...unique(rollout.alarms).map((alarm) =>
+        this.table.putItem({ ...Keys.alarmRollout(alarm, rollout.id), rolloutId: rollout.id }),
       ),
     ];
-    const items = [...records, ...this.outboxItems(events, MAX_TRANSACT_ITEMS - records.length)];
     try {
-      await awsCall('DynamoDB TransactWriteItems', () =>
-        this.doc.send(new TransactWriteCommand({ TransactItems: items })),
-      );
+      await this.table.transact([...records, ...this.outboxItems(events, MAX_TRANSACT_ITEMS - records.length)]);
     } catch (error) {
-      if (awsErrorName(error) !== 'TransactionCanceledException') throw error;
+      if (!(error instanceof TransactionCancelled)) throw error;
       if (await this.holds(rollout)) return; // our own create, applied before its answer was lost
-      const lock = await this.doc.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk: 'ACTIVE', sk: targetKey(rollout) },
-          ConsistentRead: true,
-        }),
-      );
-      const activeId = lock.Item?.rolloutId as string | undefined;
+      const activeId = (await this.table.get(Keys.activeRollout(targetKey(rollout))))?.rolloutId as string | undefined;
       throw new ConflictError(
         `deployment ${rollout.namespace}/${rollout.deployment} on ${rollout.cluster} already has an active rollout${activeId ? ` (${activeId})` : ''}`,
         {
@@ -98,56 +68,30 @@ export class DynamoDbRolloutStore implements RolloutStore {
   }
 
   async get(id: string): Promise<Rollout | undefined> {
-    const out = await awsCall('DynamoDB GetItem', () =>
-      this.doc.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk: `ROLLOUT#${id}`, sk: 'ROLLOUT' },
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    return out.Item ? fromItem(out.Item) : undefined;
+    const item = await this.table.get(Keys.rollout(id));
+    return item ? fromItem(item) : undefined;
   }
 
   async save(rollout: Rollout, events: TransitionEvent[] = []): Promise<Rollout> {
     const written = { ...rollout, version: rollout.version + 1 };
-    const put: TransactItem = {
-      Put: {
-        TableName: this.tableName,
-        Item: this.toItem(written),
-        ConditionExpression: 'version = :expected',
-        ExpressionAttributeValues: { ':expected': rollout.version },
-      },
-    };
+    const put = this.table.putItem(this.toItem(written), Conditions.version(rollout.version));
     // Leaving the active states releases the Deployment lock and the alarm entries in the same write.
-    const release: TransactItem[] = isActive(rollout)
+    const release = isActive(rollout)
       ? []
       : [
-          {
-            Delete: {
-              TableName: this.tableName,
-              Key: { pk: 'ACTIVE', sk: targetKey(rollout) },
-              ConditionExpression: 'attribute_not_exists(pk) OR rolloutId = :id',
-              ExpressionAttributeValues: { ':id': rollout.id },
-            },
-          },
-          ...unique(rollout.alarms).map(
-            (alarm): TransactItem => ({
-              Delete: { TableName: this.tableName, Key: { pk: `ALARM#${alarm}`, sk: `ROLLOUT#${rollout.id}` } },
-            }),
+          this.table.deleteItem(
+            Keys.activeRollout(targetKey(rollout)),
+            Conditions.absentOrHeldBy('rolloutId', rollout.id),
           ),
+          ...unique(rollout.alarms).map((alarm) => this.table.deleteItem(Keys.alarmRollout(alarm, rollout.id))),
         ];
     const records = [put, ...release];
-    const outbox = this.outboxItems(events, MAX_TRANSACT_ITEMS - records.length);
     try {
-      await awsCall('DynamoDB TransactWriteItems', () =>
-        this.doc.send(new TransactWriteCommand({ TransactItems: [...records, ...outbox] })),
-      );
+      await this.table.transact([...records, ...this.outboxItems(events, MAX_TRANSACT_ITEMS - records.length)]);
     } catch (error) {
-      if (awsErrorName(error) !== 'TransactionCanceledException') throw error;
+      if (!(error instanceof TransactionCancelled)) throw error;
       if (await this.holds(written)) return written;
-      throw new VersionConflictError(`rollout ${rollout.id} was changed by someone else`, { cause: error });
+      throw new VersionConflictError(`rollout ${rollout.id} was changed by someone else`, { cause: error.original });
     }
     return written;
   }
@@ -159,20 +103,12 @@ export class DynamoDbRolloutStore implements RolloutStore {
    * belief that it lost.
    */
   private async holds(rollout: Rollout): Promise<boolean> {
-    const out = await awsCall('DynamoDB GetItem', () =>
-      this.doc.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk: `ROLLOUT#${rollout.id}`, sk: 'ROLLOUT' },
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    return out?.Item?.version === rollout.version && out.Item?.doc === this.toItem(rollout).doc;
+    const item = await this.table.get(Keys.rollout(rollout.id));
+    return item?.version === rollout.version && item?.doc === this.toItem(rollout).doc;
   }
 
   async activeForAlarm(alarmName: string): Promise<Rollout[]> {
-    const ids = await this.queryIds({ pk: `ALARM#${alarmName}` });
+    const ids = await this.queryIds(`${Prefix.alarm}${alarmName}`);
     return this.getMany(ids);
   }
 
@@ -184,34 +120,29 @@ export class DynamoDbRolloutStore implements RolloutStore {
    */
   async list(query: RolloutListQuery): Promise<RolloutPage> {
     const prefix = rolloutListPrefix(query);
-    const pk = `CLUSTER#${query.cluster}`;
+    const pk = `${Prefix.cluster}${query.cluster}`;
     if (query.after !== undefined && !isListPosition(query.after, query))
       throw ValidationError.forField('nextToken', 'is not a token from a previous page of this list');
     const hidden = query.hiddenNamespaces ?? [];
     const filter = hidden.map((_, i) => `NOT begins_with(gsi1sk, :hidden${i})`).join(' AND ');
     const found: Rollout[] = [];
-    let start: Record<string, unknown> | undefined = query.after === undefined ? undefined : listKey(pk, query.after);
+    let start: Item | undefined = query.after === undefined ? undefined : listKey(pk, query.after);
     do {
-      const page = await awsCall('DynamoDB Query', () =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: 'gsi1',
-            KeyConditionExpression: prefix ? 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)' : 'gsi1pk = :pk',
-            ...(filter ? { FilterExpression: filter } : {}),
-            ExpressionAttributeValues: {
-              ':pk': pk,
-              ...(prefix ? { ':prefix': prefix } : {}),
-              ...Object.fromEntries(hidden.map((ns, i) => [`:hidden${i}`, `${ns}/`])),
-            },
-            ScanIndexForward: false,
-            Limit: query.limit + 1 - found.length,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      found.push(...(page.Items ?? []).map(fromItem));
-      start = page.LastEvaluatedKey;
+      const page = await this.table.queryPage({
+        IndexName: 'gsi1',
+        KeyConditionExpression: prefix ? 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)' : 'gsi1pk = :pk',
+        ...(filter ? { FilterExpression: filter } : {}),
+        ExpressionAttributeValues: {
+          ':pk': pk,
+          ...(prefix ? { ':prefix': prefix } : {}),
+          ...Object.fromEntries(hidden.map((ns, i) => [`:hidden${i}`, `${ns}/`])),
+        },
+        ScanIndexForward: false,
+        Limit: query.limit + 1 - found.length,
+        ExclusiveStartKey: start,
+      });
+      found.push(...page.items.map(fromItem));
+      start = page.last;
     } while (start && found.length <= query.limit);
     const rollouts = found.slice(0, query.limit);
     const last = rollouts.at(-1);
@@ -219,68 +150,42 @@ export class DynamoDbRolloutStore implements RolloutStore {
   }
 
   async listActive(): Promise<Rollout[]> {
-    return this.getMany(await this.queryIds({ pk: 'ACTIVE' }));
+    return this.getMany(await this.queryIds(Partition.activeRollouts));
   }
 
   async pendingEvents(limit: number): Promise<OutboxEntry[]> {
-    const page = await awsCall('DynamoDB Query', () =>
-      this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': OUTBOX_PK },
-          ConsistentRead: true,
-          Limit: limit,
-        }),
-      ),
-    );
-    return (page.Items ?? []).map((item) => ({
+    const page = await this.table.queryPage({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': Partition.outbox },
+      ConsistentRead: true,
+      Limit: limit,
+    });
+    return page.items.map((item) => ({
       key: item.sk as string,
       events: JSON.parse(item.events as string) as TransitionEvent[],
     }));
   }
 
   async deleteEvents(keys: string[]): Promise<void> {
-    for (const key of keys)
-      await awsCall('DynamoDB DeleteItem', () =>
-        this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: OUTBOX_PK, sk: key } })),
-      );
+    for (const key of keys) await this.table.delete(Keys.outbox(key));
   }
 
   /** One outbox item per event while they fit in `room` items; past that, each item holds a few. */
   private outboxItems(events: TransitionEvent[], room: number): TransactItem[] {
-    return packInto(events, Math.max(1, room)).map(
-      (group): TransactItem => ({
-        Put: {
-          TableName: this.tableName,
-          // Stored as JSON text, like the record: details hold free-form messages.
-          Item: { pk: OUTBOX_PK, sk: group[0].sequence, events: JSON.stringify(group) },
-        },
-      }),
+    return packInto(events, Math.max(1, room)).map((group) =>
+      // Stored as JSON text, like the record: details hold free-form messages.
+      this.table.putItem({ ...Keys.outbox(group[0].sequence), events: JSON.stringify(group) }),
     );
   }
 
-  private async queryIds(key: { pk: string }): Promise<string[]> {
-    const items = await this.queryAll({
-      TableName: this.tableName,
+  /** The rollout ids a partition's items name (the Deployment locks, an alarm's entries), every page. */
+  private async queryIds(pk: string): Promise<string[]> {
+    const items = await this.table.queryAll({
       KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': key.pk },
+      ExpressionAttributeValues: { ':pk': pk },
       ConsistentRead: true,
     });
     return items.map((item) => item.rolloutId as string);
-  }
-
-  private async queryAll(input: ConstructorParameters<typeof QueryCommand>[0]): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await awsCall('DynamoDB Query', () =>
-        this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey })),
-      );
-      items.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return items;
   }
 
   private async getMany(ids: string[]): Promise<Rollout[]> {
@@ -290,9 +195,8 @@ export class DynamoDbRolloutStore implements RolloutStore {
 
   private toItem(rollout: Rollout): Record<string, unknown> {
     return {
-      pk: `ROLLOUT#${rollout.id}`,
-      sk: 'ROLLOUT',
-      gsi1pk: `CLUSTER#${rollout.cluster}`,
+      ...Keys.rollout(rollout.id),
+      gsi1pk: `${Prefix.cluster}${rollout.cluster}`,
       gsi1sk: rolloutListPosition(rollout),
       version: rollout.version,
       ...(isActive(rollout) ? {} : { expiresAt: expiresAt(rollout.updatedAt, FINISHED_RECORD_TTL_SECONDS) }),
@@ -326,7 +230,7 @@ export function packInto<T>(values: T[], groups: number): T[][] {
 /** The index key of the list item at `position` (`<ns>/<deployment>#<createdAt>#<id>`): where a page resumes. */
 function listKey(pk: string, position: string): Record<string, string> {
   const id = position.slice(position.lastIndexOf('#') + 1);
-  return { gsi1pk: pk, gsi1sk: position, pk: `ROLLOUT#${id}`, sk: 'ROLLOUT' };
+  return { gsi1pk: pk, gsi1sk: position, ...Keys.rollout(id) };
 }
 
 function unique(values: string[]): string[] {

@@ -1,17 +1,17 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ScalingPolicy, ScalingSchedule, ScaleTrigger } from '../../domain/scaling/records';
 import { ConflictError } from '../../errors';
 import type { NodegroupLock, ScalingStore } from '../../ports/scaling-store';
-import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
+import {
+  type Condition,
+  Conditions,
+  DynamoTable,
+  type Key,
+  Keys,
+  Partition,
+  Prefix,
+  withoutKeys,
+} from './dynamodb-table';
 import { expiresAt, RECENT_OPERATION_TTL_SECONDS } from './ttl';
 
 /**
@@ -25,137 +25,80 @@ import { expiresAt, RECENT_OPERATION_TTL_SECONDS } from './ttl';
  * The sweeps Query the sparse partitions NGLOCKS and POLICIES; nothing Scans the table.
  */
 export class DynamoDbScalingStore implements ScalingStore {
-  private readonly doc: DynamoDBDocumentClient;
+  private readonly table: DynamoTable;
 
-  constructor(
-    private readonly tableName: string,
-    client: DynamoDBClient = new DynamoDBClient({ ...SDK_RETRY_OFF }),
-  ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  constructor(tableName: string, client?: DynamoDBClient) {
+    this.table = new DynamoTable(tableName, client);
   }
 
   async acquireLock(cluster: string, nodegroup: string, operationId: string, now: Date) {
-    try {
-      await this.send('PutItem', () =>
-        this.doc.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: {
-              ...lockKey(cluster, nodegroup),
-              gsi1pk: HELD_LOCKS,
-              gsi1sk: `${cluster}#${nodegroup}`,
-              operationId,
-              since: now.toISOString(),
-              waiting: [],
-            },
-            // Taken again by the same operation (a retried step) is fine; by another, refused.
-            ConditionExpression: 'attribute_not_exists(pk) OR operationId = :op',
-            ExpressionAttributeValues: { ':op': operationId },
-          }),
-        ),
-      );
-      return {};
-    } catch (error) {
-      if (awsErrorName(error) !== 'ConditionalCheckFailedException') throw error;
-      const holder = await this.getLock(cluster, nodegroup);
-      // Released between our write and our read: the caller may simply try again.
-      return { holder: holder?.operationId ?? 'an operation that just finished' };
-    }
+    const taken = await this.table.put(
+      {
+        ...Keys.nodegroupLock(cluster, nodegroup),
+        gsi1pk: Partition.heldNodegroupLocks,
+        gsi1sk: `${cluster}#${nodegroup}`,
+        operationId,
+        since: now.toISOString(),
+        waiting: [],
+      },
+      // Taken again by the same operation (a retried step) is fine; by another, refused.
+      Conditions.absentOrHeldBy('operationId', operationId),
+    );
+    if (taken) return {};
+    const holder = await this.getLock(cluster, nodegroup);
+    // Released between our write and our read: the caller may simply try again.
+    return { holder: holder?.operationId ?? 'an operation that just finished' };
   }
 
   async getLock(cluster: string, nodegroup: string): Promise<NodegroupLock | undefined> {
-    const out = await this.send('GetItem', () =>
-      this.doc.send(
-        new GetCommand({ TableName: this.tableName, Key: lockKey(cluster, nodegroup), ConsistentRead: true }),
-      ),
-    );
-    if (!out.Item) return undefined;
-    return { operationId: out.Item.operationId, since: out.Item.since, waiting: out.Item.waiting ?? [] };
+    const item = await this.table.get(Keys.nodegroupLock(cluster, nodegroup));
+    return item && toLock(item);
   }
 
   /** Eventually consistent (an index): the sweep re-reads each lock's operation before acting. */
   async heldLocks(): Promise<(NodegroupLock & { cluster: string; nodegroup: string })[]> {
-    const items = await this.query({
+    const items = await this.table.queryAll({
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': HELD_LOCKS },
+      ExpressionAttributeValues: { ':pk': Partition.heldNodegroupLocks },
     });
-    return items.map((i) => {
-      const [, cluster, nodegroup] = String(i.pk).split('#');
-      return {
-        cluster,
-        nodegroup,
-        operationId: i.operationId,
-        since: i.since,
-        waiting: i.waiting ?? [],
-      } as NodegroupLock & {
-        cluster: string;
-        nodegroup: string;
-      };
+    return items.map((item) => {
+      const [, cluster, nodegroup] = String(item.pk).split('#');
+      return { cluster, nodegroup, ...toLock(item) };
     });
   }
 
   async addWaiting(cluster: string, nodegroup: string, trigger: ScaleTrigger): Promise<boolean> {
-    try {
-      await this.send('UpdateItem', () =>
-        this.doc.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: lockKey(cluster, nodegroup),
-            UpdateExpression: 'SET waiting = list_append(if_not_exists(waiting, :empty), :trigger)',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':trigger': [trigger], ':empty': [] },
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (awsErrorName(error) === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
-  }
-
-  async releaseLock(cluster: string, nodegroup: string, operationId: string): Promise<ScaleTrigger[]> {
-    try {
-      const out = await this.send('DeleteItem', () =>
-        this.doc.send(
-          new DeleteCommand({
-            TableName: this.tableName,
-            Key: lockKey(cluster, nodegroup),
-            ConditionExpression: 'operationId = :op',
-            ExpressionAttributeValues: { ':op': operationId },
-            ReturnValues: 'ALL_OLD',
-          }),
-        ),
-      );
-      return (out.Attributes?.waiting as ScaleTrigger[] | undefined) ?? [];
-    } catch (error) {
-      if (awsErrorName(error) === 'ConditionalCheckFailedException') return []; // released already (a repeated step)
-      throw error;
-    }
-  }
-
-  async addRecentOperation(cluster: string, nodegroup: string, operationId: string, at: string): Promise<void> {
-    await this.send('PutItem', () =>
-      this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            pk: ngKey(cluster, nodegroup),
-            sk: `OP#${at}#${operationId}`,
-            operationId,
-            at,
-            expiresAt: expiresAt(at, RECENT_OPERATION_TTL_SECONDS),
-          },
-        }),
-      ),
+    return this.table.update(
+      Keys.nodegroupLock(cluster, nodegroup),
+      {
+        expression: 'SET waiting = list_append(if_not_exists(waiting, :empty), :trigger)',
+        values: { ':trigger': [trigger], ':empty': [] },
+      },
+      Conditions.present,
     );
   }
 
+  async releaseLock(cluster: string, nodegroup: string, operationId: string): Promise<ScaleTrigger[]> {
+    const old = await this.table.delete(
+      Keys.nodegroupLock(cluster, nodegroup),
+      Conditions.equals('operationId', operationId),
+    );
+    // Refused: released already (a repeated step), or another operation's lock.
+    return (old && (old.waiting as ScaleTrigger[] | undefined)) || [];
+  }
+
+  async addRecentOperation(cluster: string, nodegroup: string, operationId: string, at: string): Promise<void> {
+    await this.table.put({
+      ...Keys.recentOperation(cluster, nodegroup, at, operationId),
+      operationId,
+      at,
+      expiresAt: expiresAt(at, RECENT_OPERATION_TTL_SECONDS),
+    });
+  }
+
   async recentOperations(cluster: string, nodegroup: string, limit: number): Promise<string[]> {
-    const items = await this.query({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': ngKey(cluster, nodegroup), ':prefix': 'OP#' },
+    const items = await this.itemsOf(cluster, nodegroup, Prefix.recentOperation, {
       ScanIndexForward: false,
       Limit: limit,
     });
@@ -163,11 +106,11 @@ export class DynamoDbScalingStore implements ScalingStore {
   }
 
   async createSchedule(schedule: ScalingSchedule): Promise<void> {
-    await this.createItem(
+    await this.create(
       {
-        ...scheduleKey(schedule.cluster, schedule.nodegroup, schedule.name),
-        gsi1pk: 'SCHEDULES',
-        gsi1sk: `${schedule.cluster}#${schedule.nodegroup}#${schedule.name}`,
+        ...Keys.schedule(schedule.cluster, schedule.nodegroup, schedule.name),
+        gsi1pk: Partition.schedules,
+        gsi1sk: nameInGroup(schedule),
         ...schedule,
       },
       `schedule ${schedule.name} already exists on ${schedule.cluster}/${schedule.nodegroup}`,
@@ -175,48 +118,32 @@ export class DynamoDbScalingStore implements ScalingStore {
   }
 
   async listSchedules(cluster: string, nodegroup: string): Promise<ScalingSchedule[]> {
-    return (await this.itemsOf(cluster, nodegroup, SCHEDULE_PREFIX)).map((i) => strip<ScalingSchedule>(i));
+    return (await this.itemsOf(cluster, nodegroup, Prefix.schedule)).map((i) => withoutKeys<ScalingSchedule>(i));
   }
 
   async allSchedules(): Promise<ScalingSchedule[]> {
-    const items = await this.query({
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': 'SCHEDULES' },
-    });
-    return items.map((i) => strip<ScalingSchedule>(i));
+    return (await this.indexed('gsi1', Partition.schedules)).map((i) => withoutKeys<ScalingSchedule>(i));
   }
 
   async getSchedule(cluster: string, nodegroup: string, name: string): Promise<ScalingSchedule | undefined> {
-    const out = await this.send('GetItem', () =>
-      this.doc.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: scheduleKey(cluster, nodegroup, name),
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    return out.Item ? strip<ScalingSchedule>(out.Item) : undefined;
+    const item = await this.table.get(Keys.schedule(cluster, nodegroup, name));
+    return item ? withoutKeys<ScalingSchedule>(item) : undefined;
   }
 
   async deleteSchedule(cluster: string, nodegroup: string, name: string): Promise<boolean> {
-    return this.deleteItem(scheduleKey(cluster, nodegroup, name));
+    return (await this.table.delete(Keys.schedule(cluster, nodegroup, name))) !== undefined;
   }
 
   async claimScheduleFiring(schedule: ScalingSchedule, occurrence: string): Promise<boolean> {
-    return this.conditionalSet(
-      scheduleKey(schedule.cluster, schedule.nodegroup, schedule.name),
-      'lastOccurrence',
-      occurrence,
+    return this.set(Keys.schedule(schedule.cluster, schedule.nodegroup, schedule.name), 'lastOccurrence', occurrence, {
       // ISO timestamps of one format order as strings do: an older or equal occurrence is late or repeated.
-      'attribute_exists(pk) AND (attribute_not_exists(lastOccurrence) OR lastOccurrence < :value)',
-    );
+      expression: 'attribute_exists(pk) AND (attribute_not_exists(lastOccurrence) OR lastOccurrence < :value)',
+    });
   }
 
   async releaseScheduleFiring(schedule: ScalingSchedule, occurrence: string): Promise<void> {
     await this.restore(
-      scheduleKey(schedule.cluster, schedule.nodegroup, schedule.name),
+      Keys.schedule(schedule.cluster, schedule.nodegroup, schedule.name),
       'lastOccurrence',
       occurrence,
       schedule.lastOccurrence,
@@ -224,13 +151,13 @@ export class DynamoDbScalingStore implements ScalingStore {
   }
 
   async createPolicy(policy: ScalingPolicy): Promise<void> {
-    await this.createItem(
+    await this.create(
       {
-        ...policyKey(policy.cluster, policy.nodegroup, policy.name),
-        gsi1pk: `ALARM#${policy.alarm}`,
-        gsi1sk: `${policy.cluster}#${policy.nodegroup}#${policy.name}`,
-        gsi2pk: ALL_POLICIES,
-        gsi2sk: `${policy.cluster}#${policy.nodegroup}#${policy.name}`,
+        ...Keys.policy(policy.cluster, policy.nodegroup, policy.name),
+        gsi1pk: `${Prefix.alarm}${policy.alarm}`,
+        gsi1sk: nameInGroup(policy),
+        gsi2pk: Partition.policies,
+        gsi2sk: nameInGroup(policy),
         ...policy,
       },
       `policy ${policy.name} already exists on ${policy.cluster}/${policy.nodegroup}`,
@@ -238,164 +165,93 @@ export class DynamoDbScalingStore implements ScalingStore {
   }
 
   async listPolicies(cluster: string, nodegroup: string): Promise<ScalingPolicy[]> {
-    return (await this.itemsOf(cluster, nodegroup, POLICY_PREFIX)).map((i) => strip<ScalingPolicy>(i));
+    return (await this.itemsOf(cluster, nodegroup, Prefix.policy)).map((i) => withoutKeys<ScalingPolicy>(i));
   }
 
   async policiesForAlarm(alarm: string): Promise<ScalingPolicy[]> {
-    const items = await this.query({
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': `ALARM#${alarm}` },
-    });
-    return items.map((i) => strip<ScalingPolicy>(i));
+    return (await this.indexed('gsi1', `${Prefix.alarm}${alarm}`)).map((i) => withoutKeys<ScalingPolicy>(i));
   }
 
   async allPolicies(): Promise<ScalingPolicy[]> {
-    const items = await this.query({
-      IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :pk',
-      ExpressionAttributeValues: { ':pk': ALL_POLICIES },
-    });
-    return items.map((i) => strip<ScalingPolicy>(i));
+    return (await this.indexed('gsi2', Partition.policies)).map((i) => withoutKeys<ScalingPolicy>(i));
   }
 
   async deletePolicy(cluster: string, nodegroup: string, name: string): Promise<boolean> {
-    return this.deleteItem(policyKey(cluster, nodegroup, name));
+    return (await this.table.delete(Keys.policy(cluster, nodegroup, name))) !== undefined;
   }
 
   async claimPolicyFiring(policy: ScalingPolicy, now: string): Promise<boolean> {
-    const key = policyKey(policy.cluster, policy.nodegroup, policy.name);
-    const condition = policy.lastFiredAt
-      ? 'attribute_exists(pk) AND lastFiredAt = :expected'
-      : 'attribute_exists(pk) AND attribute_not_exists(lastFiredAt)';
-    return this.conditionalSet(key, 'lastFiredAt', now, condition, policy.lastFiredAt);
+    const key = Keys.policy(policy.cluster, policy.nodegroup, policy.name);
+    const condition: Condition = policy.lastFiredAt
+      ? { expression: 'attribute_exists(pk) AND lastFiredAt = :expected', values: { ':expected': policy.lastFiredAt } }
+      : { expression: 'attribute_exists(pk) AND attribute_not_exists(lastFiredAt)' };
+    return this.set(key, 'lastFiredAt', now, condition);
   }
 
   async releasePolicyFiring(policy: ScalingPolicy, claimedAt: string): Promise<void> {
     await this.restore(
-      policyKey(policy.cluster, policy.nodegroup, policy.name),
+      Keys.policy(policy.cluster, policy.nodegroup, policy.name),
       'lastFiredAt',
       claimedAt,
       policy.lastFiredAt,
     );
   }
 
+  /** Sets `attribute` to `value` (`:value` in the condition) if `condition` holds: true if this call did. */
+  private set(key: Key, attribute: string, value: string, condition: Condition): Promise<boolean> {
+    return this.table.update(key, { expression: `SET ${attribute} = :value`, values: { ':value': value } }, condition);
+  }
+
   /** Puts `attribute` back to `previous` (or removes it) if it still holds our `claimed` value. */
-  private async restore(key: Record<string, string>, attribute: string, claimed: string, previous?: string) {
-    try {
-      await this.send('UpdateItem', () =>
-        this.doc.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: key,
-            UpdateExpression: previous ? `SET ${attribute} = :previous` : `REMOVE ${attribute}`,
-            ConditionExpression: `${attribute} = :claimed`,
-            ExpressionAttributeValues: { ':claimed': claimed, ...(previous ? { ':previous': previous } : {}) },
-          }),
-        ),
-      );
-    } catch (error) {
-      if (awsErrorName(error) !== 'ConditionalCheckFailedException') throw error;
-    }
-  }
-
-  private async conditionalSet(
-    key: Record<string, string>,
-    attribute: string,
-    value: string,
-    condition: string,
-    expected?: string,
-  ): Promise<boolean> {
-    try {
-      await this.send('UpdateItem', () =>
-        this.doc.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: key,
-            UpdateExpression: `SET ${attribute} = :value`,
-            ConditionExpression: condition,
-            ExpressionAttributeValues: { ':value': value, ...(expected ? { ':expected': expected } : {}) },
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (awsErrorName(error) === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
-  }
-
-  private async createItem(item: Record<string, unknown>, conflict: string): Promise<void> {
-    try {
-      await this.send('PutItem', () =>
-        this.doc.send(
-          new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
-        ),
-      );
-    } catch (error) {
-      if (awsErrorName(error) === 'ConditionalCheckFailedException')
-        throw new ConflictError(conflict, { details: [{ field: 'name', reason: 'already exists' }] });
-      throw error;
-    }
-  }
-
-  private async deleteItem(key: { pk: string; sk: string }): Promise<boolean> {
-    const out = await this.send('DeleteItem', () =>
-      this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key, ReturnValues: 'ALL_OLD' })),
+  private async restore(key: Key, attribute: string, claimed: string, previous?: string): Promise<void> {
+    // Refused: a later claim replaced ours, which is then not ours to undo.
+    await this.table.update(
+      key,
+      previous
+        ? { expression: `SET ${attribute} = :previous`, values: { ':previous': previous } }
+        : { expression: `REMOVE ${attribute}` },
+      { expression: `${attribute} = :claimed`, values: { ':claimed': claimed } },
     );
-    return out.Attributes !== undefined;
   }
 
-  private async itemsOf(cluster: string, nodegroup: string, prefix: string) {
-    return this.query({
+  private async create(item: Record<string, unknown>, conflict: string): Promise<void> {
+    if (!(await this.table.put(item, Conditions.absent)))
+      throw new ConflictError(conflict, { details: [{ field: 'name', reason: 'already exists' }] });
+  }
+
+  /** Items of one node group whose sort key starts with `prefix`, every page. */
+  private itemsOf(
+    cluster: string,
+    nodegroup: string,
+    prefix: string,
+    order: { ScanIndexForward?: boolean; Limit?: number } = {},
+  ) {
+    return this.table.queryAll({
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': ngKey(cluster, nodegroup), ':prefix': prefix },
+      ExpressionAttributeValues: { ':pk': Keys.nodegroup(cluster, nodegroup), ':prefix': prefix },
+      ...order,
     });
   }
 
-  private async query(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.send('Query', () =>
-        this.doc.send(new QueryCommand({ TableName: this.tableName, ...input, ExclusiveStartKey: start })),
-      );
-      items.push(...(out.Items ?? []));
-      start = input.Limit !== undefined && items.length >= input.Limit ? undefined : out.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
-
-  private send<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return awsCall(`DynamoDB ${what}`, fn);
+  /** Every item of one index partition. */
+  private indexed(index: 'gsi1' | 'gsi2', partition: string) {
+    return this.table.queryAll({
+      IndexName: index,
+      KeyConditionExpression: `${index}pk = :pk`,
+      ExpressionAttributeValues: { ':pk': partition },
+    });
   }
 }
 
-/** Sparse index partitions the sweeps query: held locks (gsi1) and every policy (gsi2). */
-const HELD_LOCKS = 'NGLOCKS';
-const ALL_POLICIES = 'POLICIES';
-
-/** Sort-key prefixes of a node group's schedules and policies (one place, so keys and queries agree). */
-const SCHEDULE_PREFIX = 'SCHEDULE#';
-const POLICY_PREFIX = 'POLICY#';
-
-function ngKey(cluster: string, nodegroup: string): string {
-  return `NG#${cluster}#${nodegroup}`;
+/** A schedule's or policy's place in an index partition: `<cluster>#<ng>#<name>`. */
+function nameInGroup(record: { cluster: string; nodegroup: string; name: string }): string {
+  return `${record.cluster}#${record.nodegroup}#${record.name}`;
 }
 
-function scheduleKey(cluster: string, nodegroup: string, name: string) {
-  return { pk: ngKey(cluster, nodegroup), sk: `${SCHEDULE_PREFIX}${name}` };
-}
-
-function policyKey(cluster: string, nodegroup: string, name: string) {
-  return { pk: ngKey(cluster, nodegroup), sk: `${POLICY_PREFIX}${name}` };
-}
-
-function lockKey(cluster: string, nodegroup: string) {
-  return { pk: ngKey(cluster, nodegroup), sk: 'LOCK' };
-}
-
-function strip<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, gsi2pk: _g3, gsi2sk: _g4, expiresAt: _ttl, ...rest } = item;
-  return rest as unknown as T;
+function toLock(item: Record<string, unknown>): NodegroupLock {
+  return {
+    operationId: item.operationId as string,
+    since: item.since as string,
+    waiting: (item.waiting as ScaleTrigger[] | undefined) ?? [],
+  };
 }

@@ -1,4 +1,4 @@
-import { MemoryOperationStore } from '../../../../shared/adapters/local/memory-operation-store';
+import { MemoryOperationStore } from '../../../fakes/memory-operation-store';
 import { withOperationMetrics } from '../../../../shared/adapters/metered-operation-store';
 import { finished, newOperation, withStep } from '../../../../shared/domain/operation';
 import { RecordingMetrics } from '../../../helpers/recording-metrics';

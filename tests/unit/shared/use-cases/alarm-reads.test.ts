@@ -1,7 +1,7 @@
 import { CloudWatchClient, DescribeAlarmsCommand, type DescribeAlarmsCommandInput } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchAlarmStates } from '../../../../shared/adapters/aws/cloudwatch-alarm-states';
-import { MemoryVerifiedAlarmChanges } from '../../../../shared/adapters/local/memory-verified-alarm-changes';
+import { MemoryVerifiedAlarmChanges } from '../../../fakes/memory-verified-alarm-changes';
 import type { AlarmState } from '../../../../shared/domain/rollout/analysis';
 import { AlarmStatesOnce, checkAlarmChange } from '../../../../shared/use-cases/alarm-reads';
 import { onAlarmStateChange } from '../../../../shared/use-cases/on-alarm';

@@ -1,4 +1,4 @@
-import { MemoryIdempotencyStore } from '../../../../shared/adapters/local/memory-idempotency-store';
+import { MemoryIdempotencyStore } from '../../../fakes/memory-idempotency-store';
 import { ConflictError, IdempotencyKeyReusedError, TransientError, ValidationError } from '../../../../shared/errors';
 import { createLogger } from '../../../../shared/logger';
 import { IN_PROGRESS_LOCK_SECONDS, once } from '../../../../shared/use-cases/idempotent';

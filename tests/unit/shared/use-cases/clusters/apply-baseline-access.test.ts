@@ -1,4 +1,4 @@
-import { MemoryOperationStore } from '../../../../../shared/adapters/local/memory-operation-store';
+import { MemoryOperationStore } from '../../../../fakes/memory-operation-store';
 import { newOperation, withStep } from '../../../../../shared/domain/operation';
 import { ClusterAccessError, TransientError } from '../../../../../shared/errors';
 import type { ClusterBaseline } from '../../../../../shared/ports/kube';

@@ -1,4 +1,4 @@
-import { MemoryOperationStore } from '../../../../../shared/adapters/local/memory-operation-store';
+import { MemoryOperationStore } from '../../../../fakes/memory-operation-store';
 import type { ClusterInfo } from '../../../../../shared/domain/clusters/cluster';
 import { newOperation } from '../../../../../shared/domain/operation';
 import type { ClusterApi } from '../../../../../shared/ports/cluster-api';

@@ -1,4 +1,4 @@
-import { MemoryOperationStore } from '../../../../../shared/adapters/local/memory-operation-store';
+import { MemoryOperationStore } from '../../../../fakes/memory-operation-store';
 import { newOperation, withCreated } from '../../../../../shared/domain/operation';
 import type { ClusterApi } from '../../../../../shared/ports/cluster-api';
 import type { ClusterDeps } from '../../../../../shared/use-cases/clusters/cluster-deps';

@@ -1,4 +1,4 @@
-import { MemoryOperationStore } from '../../../../../shared/adapters/local/memory-operation-store';
+import { MemoryOperationStore } from '../../../../fakes/memory-operation-store';
 import { finished, newOperation, type Operation, withStep } from '../../../../../shared/domain/operation';
 import type { ClusterDeps } from '../../../../../shared/use-cases/clusters/cluster-deps';
 import { retryOperation } from '../../../../../shared/use-cases/clusters/retry-operation';

@@ -1,6 +1,6 @@
-import type { ScalingPolicy, ScalingSchedule, ScaleTrigger } from '../../domain/scaling/records';
-import { ConflictError } from '../../errors';
-import type { NodegroupLock, ScalingStore } from '../../ports/scaling-store';
+import type { ScalingPolicy, ScalingSchedule, ScaleTrigger } from '../../shared/domain/scaling/records';
+import { ConflictError } from '../../shared/errors';
+import type { NodegroupLock, ScalingStore } from '../../shared/ports/scaling-store';
 
 /** In-process store with the same semantics as the DynamoDB one; for unit tests. */
 export class MemoryScalingStore implements ScalingStore {
@@ -56,12 +56,7 @@ export class MemoryScalingStore implements ScalingStore {
   }
 
   async createSchedule(schedule: ScalingSchedule) {
-    const k = key(schedule.cluster, schedule.nodegroup, schedule.name);
-    if (this.schedules.has(k))
-      throw new ConflictError(`schedule ${schedule.name} already exists on ${schedule.cluster}/${schedule.nodegroup}`, {
-        details: [{ field: 'name', reason: 'already exists' }],
-      });
-    this.schedules.set(k, clone(schedule));
+    createIn(this.schedules, 'schedule', schedule);
   }
 
   async listSchedules(cluster: string, nodegroup: string) {
@@ -93,9 +88,7 @@ export class MemoryScalingStore implements ScalingStore {
   }
 
   async createPolicy(policy: ScalingPolicy) {
-    const k = key(policy.cluster, policy.nodegroup, policy.name);
-    if (this.policies.has(k)) throw new ConflictError(`policy ${policy.name} already exists`);
-    this.policies.set(k, clone(policy));
+    createIn(this.policies, 'policy', policy);
   }
 
   async listPolicies(cluster: string, nodegroup: string) {
@@ -125,6 +118,16 @@ export class MemoryScalingStore implements ScalingStore {
     const stored = this.policies.get(key(policy.cluster, policy.nodegroup, policy.name));
     if (stored?.lastFiredAt === claimedAt) stored.lastFiredAt = policy.lastFiredAt;
   }
+}
+
+/** Stores a copy of `record` under its name, or a 409 naming the field when the name is taken on the node group. */
+function createIn<T extends ScalingSchedule | ScalingPolicy>(records: Map<string, T>, kind: string, record: T): void {
+  const k = key(record.cluster, record.nodegroup, record.name);
+  if (records.has(k))
+    throw new ConflictError(`${kind} ${record.name} already exists on ${record.cluster}/${record.nodegroup}`, {
+      details: [{ field: 'name', reason: 'already exists' }],
+    });
+  records.set(k, clone(record));
 }
 
 function key(...parts: string[]): string {
