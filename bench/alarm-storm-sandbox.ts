@@ -8,6 +8,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { gateCallCounts } from '../tools/aws-gate/call-counts';
+import { byFunction, callsByAction } from './calls';
 
 const ROLLOUTS = Number(process.env.BENCH_STORM_ROLLOUTS ?? 50);
 const EVENTS = Number(process.env.BENCH_STORM_EVENTS ?? 1000);
@@ -15,13 +17,17 @@ const CONCURRENCY = 25;
 const SANDBOX_DIR = path.resolve(__dirname, '..', '.sandbox');
 
 /** The sandbox's endpoints, as the test helpers expect them (`EKSFLOW_TEST_STACK`), from `.sandbox/`. */
-function describeSandbox(): string {
-  const env = Object.fromEntries(
+function sandboxEnv(): Record<string, string> {
+  return Object.fromEntries(
     readFileSync(path.join(SANDBOX_DIR, 'env'), 'utf8')
       .split('\n')
       .filter((line) => line.includes('='))
       .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
+}
+
+function describeSandbox(): string {
+  const env = sandboxEnv();
   const kubeconfig = new KubeConfig();
   kubeconfig.loadFromFile(path.join(SANDBOX_DIR, 'kubeconfig'));
   const cluster = kubeconfig.getCluster('sandbox');
@@ -43,13 +49,20 @@ async function main() {
   const storm = await import('../tests/helpers/alarm-storm');
   const sandbox = { url: `http://127.0.0.1:${process.env.PORT ?? 3000}` } as Parameters<typeof storm.runStorm>[0];
   const world = await storm.prepareStorm(sandbox, ROLLOUTS);
+  // The gate's counts of the storm's calls (its admin route, with the admin keys of .sandbox/env).
+  const env = sandboxEnv();
+  const admin = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, principalArn: '' };
+  const calls = (reset = false) => gateCallCounts(env.AWS_ENDPOINT_URL, env.AWS_REGION, admin, { reset });
+  await calls(true);
   const figures = await storm.runStorm(sandbox, world, { events: EVENTS, concurrency: CONCURRENCY });
+  const stormCalls = await calls();
   const counts = [...(await storm.abortCounts(sandbox, world)).values()];
   const p = (q: number) => storm.percentile(figures.latenciesMs, q).toFixed(0);
   console.log(
     [
       `alarm storm through the sandbox's HTTP API (${EVENTS} ALARM events, ${CONCURRENCY} at a time, over ${ROLLOUTS} paused rollouts):`,
       `  handler p50 ${p(50)} ms, p99 ${p(99)} ms, worst ${p(100)} ms; status codes ${JSON.stringify(figures.statuses)}`,
+      `  AWS calls of eksflow's functions from the first event until the last stable was restored: ${callsByAction(byFunction(stormCalls))}`,
       `  last stable restored ${(figures.lastStableRestoredMs / 1000).toFixed(2)} s after the first event; aborted exactly once: ${counts.filter((n) => n === 1).length}/${counts.length}`,
     ].join('\n'),
   );

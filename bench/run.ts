@@ -13,13 +13,16 @@
  *     provision issue 9's full spec (bench/clusters.ts).
  *  6. node-group scaling: transitions and invocations of one scale operation, alarm → UpdateNodegroupConfig
  *     latency (bench/scaling.ts).
- * BENCH_SECTIONS=storm (comma-separated: latency, transitions, step, storm, coldstart, clusters, scaling) runs only some of them.
+ *  7. AWS calls (by action, counted by the AWS gate), transitions and invocations per rollout and per cluster
+ *     operation (bench/calls.ts; README "Deploy" quotes them).
+ * BENCH_SECTIONS=storm (comma-separated: latency, transitions, step, storm, coldstart, clusters, scaling, calls) runs only some of them.
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startStack } from '../local/sandbox/sandbox';
 import { alarmStormSection } from './alarm-storm';
+import { callsSection } from './calls';
 import { clustersSection } from './clusters';
 import { coldStartSection } from './cold-start';
 import { scalingSection } from './scaling';
@@ -29,10 +32,10 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 /** A slow pod start, as in a real cluster: the abort must keep the canary until restored stable pods are Ready. */
 const READINESS_DELAY_SECONDS = 1;
 const SECTIONS = new Set(
-  (process.env.BENCH_SECTIONS ?? 'latency,transitions,step,storm,coldstart,clusters,scaling').split(','),
+  (process.env.BENCH_SECTIONS ?? 'latency,transitions,step,storm,coldstart,clusters,scaling,calls').split(','),
 );
 /** The sections that need the local stack (the cold-start one reads packaged zips only). */
-const STACK_SECTIONS = ['latency', 'transitions', 'step', 'storm', 'clusters', 'scaling'];
+const STACK_SECTIONS = ['latency', 'transitions', 'step', 'storm', 'clusters', 'scaling', 'calls'];
 /** Issue 8, item 9: the bench canary's state transitions, and one setWeight step with pods Ready at once. */
 const TRANSITIONS_GOAL = 15;
 const STEP_GOAL_MS = 1000;
@@ -69,6 +72,8 @@ async function main() {
     if (SECTIONS.has('step')) lines.push(...(await stepSection()));
     if (SECTIONS.has('clusters')) lines.push(...(await clustersSection(runtime, api)));
     if (SECTIONS.has('scaling')) lines.push(...(await scalingSection(runtime)));
+    if (SECTIONS.has('calls'))
+      lines.push(...(await callsSection(runtime, api, { endpoint: stack.awsEndpoint, region: stack.region })));
     // On a runtime of its own, whose DescribeAlarms requests are counted and held to the quota.
     if (SECTIONS.has('storm')) lines.push(...(await alarmStormSection()));
     console.log(lines.join('\n'));

@@ -18,6 +18,7 @@ import { DynamoDbOperationStore } from './adapters/aws/dynamodb-operation-store'
 import { EksClusterApi } from './adapters/aws/eks-cluster-api';
 import { EksTokenProvider } from './adapters/aws/eks-token';
 import { SfnWorkflowStarter } from './adapters/aws/sfn-workflow-starter';
+import { SDK_RETRY_OFF } from './adapters/aws/aws-call';
 import { KubeClusterBaseline } from './adapters/kube/kube-baseline';
 import { KubeClientFactory } from './adapters/kube/kube-clients';
 import { EksKubeConnector } from './adapters/kube/kube-connector';
@@ -98,6 +99,22 @@ export interface Container {
   idempotency: IdempotencyStore;
 }
 
+/**
+ * What every AWS SDK client of a function is built with. The SDK's own retries are off (SDK_RETRY_OFF):
+ * `awsCall` (shared/retry.ts) is the one layer that retries a throttled or failed call inside an invocation.
+ */
+export function awsClientConfig(
+  config: Pick<Config, 'region' | 'awsEndpoint'>,
+  credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider,
+) {
+  return {
+    region: config.region,
+    ...SDK_RETRY_OFF,
+    ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}),
+    credentials,
+  };
+}
+
 /** Schedules are only stored when no scheduler target is configured (the sandbox fires them itself). */
 const STORED_ONLY: ScheduleDeployer = { deploy: async () => undefined, remove: async () => undefined };
 
@@ -111,9 +128,9 @@ export function buildContainer(
   overrides: Partial<Container> = {},
   credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider = fromNodeProviderChain(),
 ): Container {
-  const aws = { region: config.region, ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}) };
-  const eks = new EKSClient({ ...aws, credentials });
-  const dynamodb = new DynamoDBClient({ ...aws, credentials });
+  const aws = awsClientConfig(config, credentials);
+  const eks = new EKSClient(aws);
+  const dynamodb = new DynamoDBClient(aws);
   const clusters = overrides.clusters ?? new EksClusterApi(eks);
   const tokens = new EksTokenProvider({ region: config.region, credentials, endpoint: config.awsEndpoint });
   const network = { connectTimeoutMs: config.kubeConnectTimeoutMs ?? CONNECT_TIMEOUT_MS, path: overrides.network };
@@ -135,14 +152,14 @@ export function buildContainer(
     metrics,
     clusters,
     operations: withOperationMetrics(new DynamoDbOperationStore(config.tableName, dynamodb), metrics),
-    workflows: new SfnWorkflowStarter(config.stateMachineArnPrefix, new SFNClient({ ...aws, credentials })),
+    workflows: new SfnWorkflowStarter(config.stateMachineArnPrefix, new SFNClient(aws)),
     kube,
     baseline: new KubeClusterBaseline(kube),
     rollouts: new DynamoDbRolloutStore(config.tableName, dynamodb),
     workloads: new KubeWorkloads(kube),
-    alarms: new CloudWatchAlarmStates(new CloudWatchClient({ ...aws, credentials })),
+    alarms: new CloudWatchAlarmStates(new CloudWatchClient(aws)),
     verifiedChanges: new DynamoDbVerifiedAlarmChanges(config.tableName, dynamodb),
-    events: new EventBridgePublisher(config.eventBusName, new EventBridgeClient({ ...aws, credentials }), logger),
+    events: new EventBridgePublisher(config.eventBusName, new EventBridgeClient(aws), logger),
     healthChecks,
     kubeAccess: config.kubeAccess,
     accessPolicy: once(() => accessPolicyFile().loadAccessPolicy(config)),
@@ -152,10 +169,10 @@ export function buildContainer(
     nodegroupPods: new KubeNodegroupPods(kube),
     scaling: new DynamoDbScalingStore(config.tableName, dynamodb),
     scheduleDeployer: config.schedulerTarget
-      ? new EventBridgeScheduleDeployer(config.schedulerTarget, new SchedulerClient({ ...aws, credentials }))
+      ? new EventBridgeScheduleDeployer(config.schedulerTarget, new SchedulerClient(aws))
       : STORED_ONLY,
     reach: new TlsEndpointReach(network.connectTimeoutMs, network.path),
-    identity: new StsCallerIdentity({ ...aws, credentials }),
+    identity: new StsCallerIdentity(aws),
     kubeReview: new KubeSelfAccessReview(kube),
     pageTokens: pageTokensOf(config),
     idempotency: new DynamoDbIdempotencyStore(config.tableName, dynamodb),

@@ -1,5 +1,23 @@
 import { ThrottledError, TransientError } from './errors';
 
+/*
+ * Who retries what: each kind of failure has exactly one retry layer inside a Lambda invocation, because
+ * nested layers multiply (SDK 3 × ours 5 × the workflow's 7 = 105 requests for one throttled call) and every
+ * extra request takes a token from an AWS quota that is already empty, which only prolongs the throttling.
+ *  - A throttled, 5xx or dropped AWS call: `withRetry` below, through `awsCall` (adapters/aws/aws-call.ts),
+ *    jittered exponential backoff, AWS_CALL_RETRY's 6 attempts. The SDK clients are built with `maxAttempts: 1`
+ *    (SDK_RETRY_OFF) so the SDK does not retry underneath.
+ *  - A dropped connection to a Kubernetes API: `withRetry` through `kubeCall` (adapters/kube/kube-call.ts).
+ *  - An optimistic-lock conflict on a rollout (its record or its Deployment changed since it was read):
+ *    `withFreshRollout` (use-cases/rollout-deps.ts) reads again and decides again.
+ *  - What no code inside the function can retry (Lambda's own errors: Lambda.ServiceException,
+ *    Lambda.AWSLambdaException, Lambda.SdkClientException, Lambda.TooManyRequestsException, Sandbox.Timedout):
+ *    the workflow's Task `Retry` (workflows/*.asl.json), 6 attempts.
+ *  - A task whose in-task budget ran out (ThrottledError, TransientError, VersionConflictError): the Task `Retry`
+ *    runs the whole (idempotent) step again, a few times and later, once the pressure has had time to ease.
+ * AccessDenied and the other 4xx are never retried: another attempt gets the same answer.
+ */
+
 export interface RetryOptions {
   /** Attempts in all, the first one included. */
   attempts?: number;

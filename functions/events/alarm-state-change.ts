@@ -1,8 +1,8 @@
 import { Coalescer } from '../../shared/concurrency';
 import type { Container } from '../../shared/composition-root';
-import { type AlarmOutcome, onAlarmStateChange } from '../../shared/use-cases/on-alarm';
+import { type AlarmOutcome, changeKey, onAlarmStateChange } from '../../shared/use-cases/on-alarm';
 import { readingAlarmsOnce } from '../../shared/use-cases/alarm-reads';
-import { firePoliciesForAlarm } from '../../shared/use-cases/scaling/scaling-policies-on-alarm';
+import { firePoliciesForAlarm, type PolicyOutcome } from '../../shared/use-cases/scaling/scaling-policies-on-alarm';
 import { parseAlarmStateChange } from '../../shared/validation/alarm-event';
 import { container } from '../container';
 
@@ -15,16 +15,20 @@ const HANDLED_CHANGE_TTL_MS = 5 * 60 * 1000;
 /** Distinct changes remembered at once (an alarm flapping every second for the TTL is 300). */
 const HANDLED_CHANGES_KEPT = 1000;
 
-/** One per wiring (a Lambda container has one; the local runtime and tests install theirs). */
-const coalescers = new WeakMap<Container, Coalescer<AlarmOutcome>>();
+/**
+ * One pair per wiring (a Lambda container has one; the local runtime and tests install theirs): the rollouts'
+ * half and the scaling half of a change are each done once, and their duplicates share the result.
+ */
+const coalescers = new WeakMap<Container, { rollouts: Coalescer<AlarmOutcome>; scaling: Coalescer<PolicyOutcome> }>();
 
-function coalescerFor(deps: Container): Coalescer<AlarmOutcome> {
-  let coalescer = coalescers.get(deps);
-  if (!coalescer) {
-    coalescer = new Coalescer({ ttlMs: HANDLED_CHANGE_TTL_MS, capacity: HANDLED_CHANGES_KEPT });
-    coalescers.set(deps, coalescer);
+function coalescersFor(deps: Container) {
+  let pair = coalescers.get(deps);
+  if (!pair) {
+    const options = { ttlMs: HANDLED_CHANGE_TTL_MS, capacity: HANDLED_CHANGES_KEPT };
+    pair = { rollouts: new Coalescer<AlarmOutcome>(options), scaling: new Coalescer<PolicyOutcome>(options) };
+    coalescers.set(deps, pair);
   }
-  return coalescer;
+  return pair;
 }
 
 /**
@@ -37,9 +41,12 @@ export async function main(event: unknown) {
   // Both halves read the alarm through one reader: at most one DescribeAlarms per invocation.
   const deps = readingAlarmsOnce(wired);
   const change = parseAlarmStateChange(event);
+  const coalesce = coalescersFor(wired);
   const [rollouts, scaling] = await Promise.allSettled([
-    onAlarmStateChange(deps, change, coalescerFor(wired)),
-    firePoliciesForAlarm(deps, change),
+    onAlarmStateChange(deps, change, coalesce.rollouts),
+    // A duplicate of a change whose policies were already fired (or found absent) costs no store read: a storm of
+    // 1,000 copies once made 1,000 policy Queries that slowed the aborts' own store calls (bench, alarm storm).
+    coalesce.scaling.run(changeKey(change), () => firePoliciesForAlarm(deps, change)).then((r) => r.value),
   ]);
   if (rollouts.status === 'rejected') throw rollouts.reason;
   if (scaling.status === 'rejected') throw scaling.reason;

@@ -132,7 +132,7 @@ type Action = 'aborted' | 'resumed' | 'nothing';
 async function actOn(deps: RolloutDeps, change: AlarmStateChange, r: Rollout): Promise<Action> {
   if (change.state === 'ALARM') {
     const reason = `alarm ${change.alarmName} went to ALARM${change.reason ? `: ${change.reason}` : ''}`;
-    await abortRollout(deps, r.id, reason, change.alarmName);
+    await abortRollout(deps, r.id, reason, change.alarmName, r);
     return 'aborted';
   }
   return (await resumeAfterNoData(deps, r.id, `alarm ${change.alarmName} reports OK`)) ? 'resumed' : 'nothing';

@@ -47,12 +47,18 @@ export async function saveRollout(
   deps: Pick<RolloutDeps, 'rollouts' | 'events' | 'logger' | 'metrics'>,
   before: Rollout,
   after: Rollout,
+  /**
+   * Given, the events are published alongside what the caller does next, and the promise is handed here for
+   * the caller to await: an abort restores stable pods while its events go out (the outbox keeps them either way).
+   */
+  publishing?: (published: Promise<void>) => void,
 ): Promise<Rollout> {
   const events = transitionEvents(before, after, after.version + 1);
   const saved = await deps.rollouts.save(after, events);
   // After the conditional write: a transition another writer won is not counted here.
   deps.metrics.record(rolloutMetricPoints(before, saved));
-  await publishWritten(deps, events);
+  if (publishing) publishing(publishWritten(deps, events));
+  else await publishWritten(deps, events);
   return saved;
 }
 
@@ -78,15 +84,18 @@ export async function startRun(
 
 /**
  * Optimistic locking: reads the rollout, lets `decide` act and save, and when someone else's write got
- * in between (VersionConflictError) reads again and decides again.
+ * in between (VersionConflictError) reads again and decides again. `known`: the record as the caller has
+ * just read it (an alarm's fan-out reads every guarded rollout at once), used for the first decision
+ * instead of a read; if it is stale, its save conflicts and the next attempt reads.
  */
 export async function withFreshRollout<T>(
   deps: Pick<RolloutDeps, 'rollouts'>,
   id: string,
   decide: (r: Rollout) => Promise<T>,
+  known?: Rollout,
 ): Promise<T> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const r = await deps.rollouts.get(id);
+    const r = attempt === 0 && known?.id === id ? known : await deps.rollouts.get(id);
     if (!r)
       throw new NotFoundError(`rollout ${id} not found`, { details: [{ field: 'id', reason: 'no such rollout' }] });
     try {

@@ -59,7 +59,7 @@ type Swept = 'aborted' | 'resumed' | 'started' | 'restarted' | 'none';
 async function sweepOne(deps: RolloutDeps, r: Rollout, states: AlarmStates): Promise<Swept> {
   const { action, alarm } = sweepAction(r, alarmsJudgedNow(r), states);
   if (action === 'abort') {
-    await abortRollout(deps, r.id, `alarm ${alarm} is in ALARM (found by the sweep)`, alarm);
+    await abortRollout(deps, r.id, `alarm ${alarm} is in ALARM (found by the sweep)`, alarm, r);
     return 'aborted';
   }
   if (action === 'resume')

@@ -9,6 +9,7 @@ import { AUTHORIZE_PATH, authorizeHere, type ServiceAuthorization } from './invo
 import { callerIdentityAnswer, errorAnswer, recognise, type ErrorAnswer, type ErrorKind } from './protocol';
 import { DEFAULT_QUOTAS } from './quota-table';
 import { TokenBuckets, type Quota } from './quotas';
+import { CALLS_PATH, CallCounts } from './call-counts';
 
 /**
  * The sandbox's AWS endpoint: in front of the emulator, it does what AWS does before a call reaches a
@@ -65,6 +66,8 @@ export async function startAwsGate(options: AwsGateOptions): Promise<AwsGate> {
     credentials: { accessKeyId: admin.accessKeyId, secretAccessKey: admin.secretAccessKey },
   });
   const buckets = new TokenBuckets(now);
+  // Every call of a verified caller, by caller, action and answer (call-counts.ts; read at CALLS_PATH).
+  const calls = new CallCounts();
   const decisions = new Map<string, Decision>();
   const quotas = options.quotas ?? DEFAULT_QUOTAS;
   const upstream = new URL(options.emulatorEndpoint);
@@ -99,6 +102,10 @@ export async function startAwsGate(options: AwsGateOptions): Promise<AwsGate> {
         register(JSON.parse(body.toString('utf8')).identities as GateIdentity[]);
         return send(res, { status: 204, headers: {}, body: '' });
       }
+      if (rawPath === CALLS_PATH && req.method === 'POST') {
+        if (!admins.has(caller.accessKeyId)) return send(res, { status: 403, headers: {}, body: 'admin keys only' });
+        return send(res, calls.answer(body.toString('utf8')));
+      }
       if (rawPath === AUTHORIZE_PATH && req.method === 'POST') {
         // A service's invocation (Step Functions, Scheduler, an EventBridge rule) that the sandbox runs in process.
         if (!admins.has(caller.accessKeyId)) return send(res, { status: 403, headers: {}, body: 'admin keys only' });
@@ -125,26 +132,31 @@ export async function startAwsGate(options: AwsGateOptions): Promise<AwsGate> {
       const quota = quotas[action];
       if (quota && !buckets.take(action, quota)) {
         options.onRefusal?.({ kind: 'Throttling', caller: caller.principalArn, action, message: quota.source });
+        calls.record(caller.principalArn, action, 'throttled');
         return send(
           res,
           errorAnswer('Throttling', 'Rate exceeded', protocol, { queryCompatible: service?.queryCompatible }),
         );
       }
 
-      if (service?.signingName === 'sts' && recognised.operation === 'GetCallerIdentity')
+      if (service?.signingName === 'sts' && recognised.operation === 'GetCallerIdentity') {
+        calls.record(caller.principalArn, action, 'answered');
         return send(res, callerIdentityAnswer(caller.principalArn, caller.accessKeyId, headers.accept));
+      }
 
       if (!admins.has(caller.accessKeyId)) {
         const identity = callers.get(caller.accessKeyId) as GateIdentity;
         const denial = await authorize(identity, recognised, options.region, emulator, action, decisions);
         if (denial) {
           options.onRefusal?.({ kind: 'AccessDenied', caller: caller.principalArn, action, message: denial });
+          calls.record(caller.principalArn, action, 'denied');
           return send(
             res,
             errorAnswer('AccessDenied', denial, protocol, { queryCompatible: service?.queryCompatible }),
           );
         }
       }
+      calls.record(caller.principalArn, action, 'answered');
       forward(upstream, req, body, res);
     } catch (error) {
       send(res, {

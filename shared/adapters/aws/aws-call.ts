@@ -2,12 +2,27 @@ import { NotImplementedByEmulatorError, ThrottledError, TransientError } from '.
 import { isRetryableError, withRetry, type RetryOptions } from '../../retry';
 
 /**
+ * What every AWS SDK client of eksflow is built with: the SDK's own retry strategy off. `awsCall` is the one
+ * layer that retries a throttled, 5xx or dropped AWS call inside an invocation (see shared/retry.ts, "Who
+ * retries what"). Left on, the SDK's default (3 attempts) multiplies ours: 3 × 5 requests for one throttled
+ * call, each of them taking a token from a quota that is already empty, so throttling feeds itself.
+ */
+export const SDK_RETRY_OFF = { maxAttempts: 1 } as const;
+
+/**
+ * The in-task budget of one AWS call: 6 attempts, pauses growing 200 ms → 3.2 s (jittered: 3–6 s in all). Long
+ * enough to ride out a one-second quota bucket emptied by a burst of callers (DescribeAlarms: 9 a second),
+ * bounded so that a task gives up well inside its Lambda timeout and the workflow's Retry takes over.
+ */
+export const AWS_CALL_RETRY: RetryOptions = { attempts: 6, baseDelayMs: 200, maxDelayMs: 5000 };
+
+/**
  * Runs one AWS SDK call with backoff on throttling/5xx, then maps what is left to our error classes
  * (their names are what the workflows' Retry/Catch match on).
  */
 export async function awsCall<T>(what: string, fn: () => Promise<T>, retry: RetryOptions = {}): Promise<T> {
   try {
-    return await withRetry(fn, retry);
+    return await withRetry(fn, { ...AWS_CALL_RETRY, ...retry });
   } catch (error) {
     throw toEksflowError(what, error);
   }

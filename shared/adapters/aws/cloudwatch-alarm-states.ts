@@ -1,13 +1,13 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import type { AlarmStates } from '../../ports/alarms';
 import type { AlarmState } from '../../domain/rollout/analysis';
-import { awsCall } from './aws-call';
+import { awsCall, SDK_RETRY_OFF } from './aws-call';
 
 /** DescribeAlarms takes at most 100 names a call, and returns at most 100 alarms a page (50 unless asked). */
 const PAGE = 100;
 
 export class CloudWatchAlarmStates implements AlarmStates {
-  constructor(private readonly cloudwatch: CloudWatchClient = new CloudWatchClient({})) {}
+  constructor(private readonly cloudwatch: CloudWatchClient = new CloudWatchClient({ ...SDK_RETRY_OFF })) {}
 
   async states(names: string[]): Promise<Record<string, AlarmState>> {
     const result: Record<string, AlarmState> = {};

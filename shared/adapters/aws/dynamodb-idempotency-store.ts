@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { IdempotencyRecord, IdempotencyStore, StoredAnswer } from '../../ports/idempotency';
 import { TransientError } from '../../errors';
-import { awsCall, awsErrorName } from './aws-call';
+import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
 
 /** How often a claim is tried when the record it lost to has just expired or been released. */
 const CLAIM_ATTEMPTS = 3;
@@ -18,7 +18,7 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
 
   constructor(
     private readonly tableName: string,
-    client: DynamoDBClient = new DynamoDBClient({}),
+    client: DynamoDBClient = new DynamoDBClient({ ...SDK_RETRY_OFF }),
   ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }

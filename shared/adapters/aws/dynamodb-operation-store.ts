@@ -10,7 +10,7 @@ import type { Operation } from '../../domain/operation';
 import { ConflictError, NotFoundError, TransientError } from '../../errors';
 import type { OperationStore } from '../../ports/store';
 import { lockChange, lockConflict } from '../operation-locks';
-import { awsCall, awsErrorName } from './aws-call';
+import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
 import { expiresAt, FINISHED_RECORD_TTL_SECONDS } from './ttl';
 
 const MAX_OPTIMISTIC_ATTEMPTS = 10;
@@ -30,7 +30,7 @@ export class DynamoDbOperationStore implements OperationStore {
 
   constructor(
     private readonly tableName: string,
-    client: DynamoDBClient = new DynamoDBClient({}),
+    client: DynamoDBClient = new DynamoDBClient({ ...SDK_RETRY_OFF }),
   ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }

@@ -19,7 +19,7 @@ import {
   rolloutListPosition,
   rolloutListPrefix,
 } from '../../ports/rollout-store';
-import { awsCall, awsErrorName } from './aws-call';
+import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
 import { expiresAt, FINISHED_RECORD_TTL_SECONDS } from './ttl';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -43,7 +43,7 @@ export class DynamoDbRolloutStore implements RolloutStore {
 
   constructor(
     private readonly tableName: string,
-    client: DynamoDBClient = new DynamoDBClient({}),
+    client: DynamoDBClient = new DynamoDBClient({ ...SDK_RETRY_OFF }),
   ) {
     this.doc = DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },

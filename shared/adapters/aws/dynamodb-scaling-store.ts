@@ -11,7 +11,7 @@ import {
 import type { ScalingPolicy, ScalingSchedule, ScaleTrigger } from '../../domain/scaling/records';
 import { ConflictError } from '../../errors';
 import type { NodegroupLock, ScalingStore } from '../../ports/scaling-store';
-import { awsCall, awsErrorName } from './aws-call';
+import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
 import { expiresAt, RECENT_OPERATION_TTL_SECONDS } from './ttl';
 
 /**
@@ -29,7 +29,7 @@ export class DynamoDbScalingStore implements ScalingStore {
 
   constructor(
     private readonly tableName: string,
-    client: DynamoDBClient = new DynamoDBClient({}),
+    client: DynamoDBClient = new DynamoDBClient({ ...SDK_RETRY_OFF }),
   ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlarmState } from '../../domain/rollout/analysis';
 import type { ChangeCheckOutcome, VerifiedAlarmChange, VerifiedAlarmChanges } from '../../ports/alarms';
-import { awsCall, awsErrorName } from './aws-call';
+import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
 import { expiresAt, VERIFIED_ALARM_CHANGE_TTL_SECONDS } from './ttl';
 
 /**
@@ -16,7 +16,7 @@ export class DynamoDbVerifiedAlarmChanges implements VerifiedAlarmChanges {
 
   constructor(
     private readonly tableName: string,
-    client: DynamoDBClient = new DynamoDBClient({}),
+    client: DynamoDBClient = new DynamoDBClient({ ...SDK_RETRY_OFF }),
     private readonly now: () => Date = () => new Date(),
   ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });

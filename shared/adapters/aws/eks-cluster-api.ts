@@ -44,7 +44,7 @@ import {
 } from '../../domain/clusters/cluster';
 import type { ObservedAccessEntry, ObservedAddon, ObservedNodegroup } from '../../domain/clusters/plan';
 import type { ClusterApi, CreateClusterOptions } from '../../ports/cluster-api';
-import { awsCall, awsErrorName } from './aws-call';
+import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
 
 /** EKS's managed access policy equal to Kubernetes' cluster-admin (for the baseline role only). */
 const CLUSTER_ADMIN_POLICY_ARN = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
@@ -59,7 +59,7 @@ const MANAGED_ENTRY_TAGS = { [MANAGED_TAG]: 'true' };
 const ENCRYPTED_RESOURCES = 'secrets';
 
 export class EksClusterApi implements ClusterApi {
-  constructor(private readonly eks: EKSClient = new EKSClient({})) {}
+  constructor(private readonly eks: EKSClient = new EKSClient({ ...SDK_RETRY_OFF })) {}
 
   async createCluster(spec: ClusterSpec, operationId: string, options?: CreateClusterOptions): Promise<void> {
     const command = new CreateClusterCommand({

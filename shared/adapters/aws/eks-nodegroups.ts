@@ -9,7 +9,7 @@ import {
 import type { NodegroupSizes } from '../../domain/scaling/sizes';
 import { TransientError } from '../../errors';
 import type { NodegroupApi, NodegroupInfo, UpdateStatus } from '../../ports/nodegroups';
-import { awsCall, awsErrorName } from './aws-call';
+import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
 
 /** EKS's taint effects in Kubernetes' spelling. */
 const TAINT_EFFECTS: Record<string, string> = {
@@ -19,7 +19,7 @@ const TAINT_EFFECTS: Record<string, string> = {
 };
 
 export class EksNodegroupApi implements NodegroupApi {
-  constructor(private readonly eks: EKSClient = new EKSClient({})) {}
+  constructor(private readonly eks: EKSClient = new EKSClient({ ...SDK_RETRY_OFF })) {}
 
   async describeNodegroup(cluster: string, nodegroup: string): Promise<NodegroupInfo | undefined> {
     try {

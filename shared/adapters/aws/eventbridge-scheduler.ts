@@ -3,7 +3,7 @@ import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@
 import type { ScalingSchedule } from '../../domain/scaling/records';
 import type { ScheduleDeployer } from '../../ports/schedule-deployer';
 import { ConflictError } from '../../errors';
-import { awsCall, awsErrorName } from './aws-call';
+import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
 
 /** EventBridge Scheduler's limit on a schedule name. */
 const MAX_SCHEDULE_NAME = 64;
@@ -29,7 +29,7 @@ export interface SchedulerTarget {
 export class EventBridgeScheduleDeployer implements ScheduleDeployer {
   constructor(
     private readonly target: SchedulerTarget,
-    private readonly scheduler: SchedulerClient = new SchedulerClient({}),
+    private readonly scheduler: SchedulerClient = new SchedulerClient({ ...SDK_RETRY_OFF }),
   ) {}
 
   async deploy(schedule: ScalingSchedule): Promise<void> {

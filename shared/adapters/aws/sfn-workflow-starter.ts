@@ -6,13 +6,13 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import type { ExecutionState, WorkflowName, WorkflowStarter } from '../../ports/workflows';
-import { awsCall, awsErrorName } from './aws-call';
+import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
 
 /** Starts Step Functions executions; the execution name makes a repeated start a no-op. */
 export class SfnWorkflowStarter implements WorkflowStarter {
   constructor(
     private readonly stateMachineArnPrefix: string,
-    private readonly sfn: SFNClient = new SFNClient({}),
+    private readonly sfn: SFNClient = new SFNClient({ ...SDK_RETRY_OFF }),
   ) {}
 
   async start(workflow: WorkflowName, executionName: string, input: object): Promise<{ executionId: string }> {

@@ -56,6 +56,27 @@ describe('abortRollout', () => {
     expect(await world.rollouts.listActive()).toEqual([]);
   });
 
+  it('decides from the record the caller just read (no read of its own); a stale one conflicts and is read again', async () => {
+    // Prepare: two views of the same rollout, one outdated by a write made since
+    const world = rolloutWorld();
+    const { id } = await toNineOne(world);
+    const stale = (await world.rollouts.get(id))!;
+    await abortRollout(world.deps, id, 'by hand');
+    const current = (await world.rollouts.get(id))!;
+    const reads = jest.spyOn(world.rollouts, 'get');
+
+    // Act
+    const fromCurrent = await abortRollout(world.deps, id, 'again', undefined, current);
+    const readsFromCurrent = reads.mock.calls.length;
+    const fromStale = await abortRollout(world.deps, id, 'from an old view', undefined, stale);
+
+    // Assess: the known record answers without a read; the stale one is not trusted over the store
+    expect(readsFromCurrent).toBe(0);
+    expect(fromCurrent).toMatchObject({ phase: 'Aborting', abort: { reason: 'by hand' } });
+    expect(fromStale).toMatchObject({ phase: 'Aborting', abort: { reason: 'by hand' } });
+    expect(world.events.types().filter((t) => t === 'Rollout Aborting')).toHaveLength(1);
+  });
+
   it('finishes at once when stable is Ready already (the abort of a rollout whose canary never started)', async () => {
     // Prepare
     const world = rolloutWorld();

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EksClusterApi } from '../../../../../shared/adapters/aws/eks-cluster-api';
+import { AWS_CALL_RETRY } from '../../../../../shared/adapters/aws/aws-call';
 import { OPERATION_TAG, type ClusterSpec } from '../../../../../shared/domain/clusters/cluster';
 import { ConflictError, ThrottledError } from '../../../../../shared/errors';
 
@@ -229,7 +230,7 @@ describe('EksClusterApi.describeCluster', () => {
     expect((await api().describeCluster('prod-eu'))!.tags).toEqual({});
   });
 
-  it('retries a ThrottlingException 5 times in all, then throws ThrottledError', async () => {
+  it("retries a ThrottlingException as awsCall's budget says (AWS_CALL_RETRY), then throws ThrottledError", async () => {
     // Prepare
     const throttled = awsError('ThrottlingException', 400);
     eks.on(DescribeClusterCommand).rejects(throttled);
@@ -240,7 +241,7 @@ describe('EksClusterApi.describeCluster', () => {
       .catch((e: unknown) => e);
 
     // Assess
-    expect(eks.commandCalls(DescribeClusterCommand)).toHaveLength(5);
+    expect(eks.commandCalls(DescribeClusterCommand)).toHaveLength(AWS_CALL_RETRY.attempts!);
     expect(error).toBeInstanceOf(ThrottledError);
     expect((error as ThrottledError).name).toBe('ThrottledError');
     expect((error as ThrottledError).message).toMatch(/^EKS DescribeCluster failed/);
