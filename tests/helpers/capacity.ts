@@ -28,6 +28,8 @@ export interface CapacityReport {
 }
 
 export interface CapacitySampler {
+  /** The samples taken so far (a test waits, with `eventually`, for the one it needs before acting on). */
+  seen(): readonly CapacitySample[];
   /** Stops sampling after one last sample and returns what was seen; fails if any sample failed. */
   stop(): Promise<CapacityReport>;
 }
@@ -76,6 +78,7 @@ export function sampleCapacity(namespace: string, deploymentNames: string[], eve
   })();
 
   return {
+    seen: () => samples,
     async stop() {
       stopped = true;
       await loop;

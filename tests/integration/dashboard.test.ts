@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
+import { chromiumLaunchOptions } from '../../local/chromium';
 import { SANDBOX_CREDENTIALS } from '../../local/sandbox/sandbox';
 import { REPO_ROOT } from '../../local/runtime';
 import { SESSION_HEADER, startDashboard } from '../../ui/serve';
@@ -10,8 +11,6 @@ import { deleteClustersMade, operationDone, track } from '../helpers/cluster-fix
 import { createAlarm, createApp, getRollout, waitForRollout } from '../helpers/rollout-fixtures';
 import { api, eventually, startTestRuntime, testStack, uniqueName, type TestRuntime } from '../helpers/stack';
 
-/** Debian's `chromium` package (installed by .ci/run's setup); CHROMIUM_PATH points elsewhere. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Screenshots for people to look at after a run (gitignored). */
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
 
@@ -26,8 +25,8 @@ describe('dashboard in headless Chromium', () => {
       signing: { region: testStack().region, credentials: SANDBOX_CREDENTIALS },
       port: 0,
     });
-    // Root in CI: Chromium's own sandbox needs user namespaces a container may not give.
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    // An installed Chromium, else the one @sparticuz/chromium ships (local/chromium.ts).
+    browser = await chromium.launch(await chromiumLaunchOptions(REPO_ROOT));
   }, 60000);
   afterAll(async () => {
     await deleteClustersMade();

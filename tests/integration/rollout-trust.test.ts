@@ -25,19 +25,25 @@ describe('rollouts people can trust with production', () => {
   afterAll(async () => runtime?.close());
 
   it('an aborted rollout’s outdated run never rolls back the next release (item 1)', async () => {
-    // Prepare: rollout A waits in a timed pause, guarded by an alarm
-    const app = await createApp({ replicas: 2 });
+    // Prepare: rollout A waits in a timed pause, guarded by an alarm. A witness on another app enters the same
+    // pause after A did: the witness moving past it shows that A's timer has passed as well (the engine's Wait
+    // states run in real time, so no test clock can move them).
+    const timedPause = [{ setWeight: 50 }, { pause: { duration: '4s' } }];
+    const [app, witnessApp] = await Promise.all([createApp({ replicas: 2 }), createApp({ replicas: 1 })]);
     const alarm = await createAlarm('OK');
     const a = await api(
       runtime,
       'POST',
       '/rollouts',
-      canaryRequest(app, [{ setWeight: 50 }, { pause: { duration: '4s' } }], {
-        image: 'nginx:2.0',
-        analysis: { alarms: [alarm] },
-      }),
+      canaryRequest(app, timedPause, { image: 'nginx:2.0', analysis: { alarms: [alarm] } }),
     );
     await waitForRollout(runtime, a.body.id, (r) => r.status === 'Paused');
+    const witness = await api(
+      runtime,
+      'POST',
+      '/rollouts',
+      canaryRequest(witnessApp, timedPause, { image: 'nginx:2.0' }),
+    );
 
     // Act: A is aborted by its alarm; B on the same Deployment is promoted before A's timer fires
     await setAlarm(alarm, 'ALARM');
@@ -47,7 +53,8 @@ describe('rollouts people can trust with production', () => {
     await waitForRollout(runtime, b.body.id, (r) => r.status === 'Promoted');
     const runOfA = runtime.engine.get(`rollout:${a.body.id}-1`);
     await runtime.engine.waitFor(`rollout:${a.body.id}-1`);
-    await new Promise((resolve) => setTimeout(resolve, 4500)); // past A's timer, had its run been left running
+    // Past A's timer, had its run been left running: the witness's pause began after A's and has ended.
+    await waitForRollout(runtime, witness.body.id, (r) => r.status === 'Promoted');
 
     // Assess: A's first run was stopped by the abort, and the Deployment stays on B's release
     expect(runOfA?.status).toMatch(/ABORTED|SUCCEEDED/);

@@ -101,7 +101,9 @@ describe('sandbox readiness delay', () => {
       const pods = await podsOf(namespace, 'app=web');
       return pods.filter((p) => condition(p, 'Ready')?.status === 'True').length === 5 ? true : undefined;
     });
-    await new Promise((resolve) => setTimeout(resolve, 200)); // a few samples at full capacity
+    await eventually('the sampler to see full capacity', async () =>
+      sampler.seen().some((s) => s.ready === 5) ? true : undefined,
+    );
     await apps.deleteNamespacedDeployment({ namespace, name: 'web-canary' });
     await eventually('canary pods gone', async () =>
       (await podsOf(namespace, 'track=canary')).length === 0 ? true : undefined,
