@@ -40,13 +40,18 @@ async function readAlarm(client: CloudWatchClient): Promise<unknown> {
     .finally(() => {
       settled = true;
     });
-  // A pause is only scheduled once the previous request has been answered: move the clock until it is done.
-  for (let second = 0; !settled && second < 600; second++) await jest.advanceTimersByTimeAsync(1000);
+  // A pause is only scheduled once the previous request has been answered: move the clock until it is done,
+  // yielding a real turn of the event loop each time so the SDK's stream work (real ticks) can answer first.
+  for (let step = 0; !settled && step < 10_000; step++) {
+    await jest.advanceTimersByTimeAsync(1000);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   return read;
 }
 
 describe('one retry layer per AWS call', () => {
-  beforeEach(() => jest.useFakeTimers());
+  // Only the clock is fake (the backoff pauses); ticks and immediates stay real, as the SDK's streams need them.
+  beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
   afterEach(() => jest.useRealTimers());
 
   it('a throttled call is attempted by awsCall only: as many requests as its budget, then ThrottledError', async () => {
