@@ -12,14 +12,13 @@ import { type RolloutDeps, saveRollout } from './rollout-deps';
 import {
   createNewVersion,
   followExternalScale,
-  ownedBy,
   pausedForExternalChange,
   pausedForNoData,
   finishPromotion,
-  replicasNote,
   rollNewTemplateOnto,
   waitForPods,
 } from './rollout-steps';
+import { ownedBy, replicasNote } from './rollout-ownership';
 
 /**
  * A blue-green pass. The active Service is pinned to blue's ReplicaSet before green exists, so green's pods,

@@ -12,14 +12,13 @@ import {
   advance,
   createNewVersion,
   followExternalScale,
-  ownedBy,
   pausedForExternalChange,
   finishPromotion,
-  replicasNote,
   rollNewTemplateOnto,
   stepBoundary,
   waitForPods,
 } from './rollout-steps';
+import { ownedBy, replicasNote } from './rollout-ownership';
 
 /**
  * A canary pass (Argo Rollouts' rolloutCanary shape): a list of named steps, each returning early when it has

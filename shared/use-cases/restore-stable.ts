@@ -3,7 +3,7 @@ import { canaryName, greenName, POD_TEMPLATE_HASH_LABEL, VERSION_LABEL } from '.
 import { isOurs, sameLabels } from '../domain/rollout/rollout';
 import type { Rollout } from '../domain/rollout/types';
 import type { DeploymentView, ServiceView, Workloads } from '../ports/workloads';
-import { ownedBy, replicasNote } from './rollout-steps';
+import { ownedBy, replicasNote } from './rollout-ownership';
 
 /** Where a restore stands after one step. `done`: stable serves alone; anything of ours is gone. */
 export interface RestoreProgress {

@@ -1,16 +1,19 @@
 import { rolloutMetricPoints } from '../domain/metrics/metric-points';
 import { transitionEvents } from '../domain/rollout-events';
 import type { Rollout } from '../domain/rollout/types';
-import type { OutboxEntry } from '../ports/rollout-store';
-import type { RolloutDeps } from './rollout-deps';
+import type { Logger } from '../logger';
+import type { EventPublisher } from '../ports/events';
+import type { Metrics } from '../ports/metrics';
+import type { OutboxEntry, RolloutStore } from '../ports/rollout-store';
 
 /** Outbox entries read per page: a few PutEvents calls' worth, well inside one Lambda run. */
 export const OUTBOX_PAGE_SIZE = 50;
 /** Pages per flush: a backlog larger than this waits for the next sweep rather than stretching this one. */
 export const OUTBOX_MAX_PAGES = 20;
 
-type OutboxDeps = Pick<RolloutDeps, 'rollouts' | 'events' | 'logger'>;
-type CreateDeps = OutboxDeps & Pick<RolloutDeps, 'metrics'>;
+/** Named by port, not as a slice of RolloutDeps: rollout-deps publishes through this module. */
+type OutboxDeps = { rollouts: RolloutStore; events: EventPublisher; logger: Logger };
+type CreateDeps = OutboxDeps & { metrics: Metrics };
 
 /**
  * Publishes outbox entries and deletes those whose events the bus accepted; the rest stay for the

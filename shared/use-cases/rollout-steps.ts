@@ -15,17 +15,8 @@ import type { AlarmState } from '../validation/alarm-event';
 import { beginAbort } from './abort-steps';
 import { again, finished, POD_POLL_SECONDS, type PassResult } from './pass-result';
 import { assertUnchanged, type RolloutDeps, saveRollout } from './rollout-deps';
+import { ownedBy, replicasNote } from './rollout-ownership';
 import { resumeAfterNoData } from './rollout-runs';
-
-/** Deployments eksflow created carry the owning rollout's id; nothing else is adopted, scaled or deleted. */
-export function ownedBy(r: Pick<Rollout, 'id'>, d: Pick<DeploymentView, 'labels'> | undefined): boolean {
-  return d?.labels[ROLLOUT_LABEL] === r.id;
-}
-
-/** The annotation eksflow writes with every replica change of the stable Deployment (see REPLICAS_ANNOTATION). */
-export function replicasNote(r: Pick<Rollout, 'revision'>, replicas: number): Record<string, string> {
-  return { [REPLICAS_ANNOTATION]: `${replicas}/${r.revision}` };
-}
 
 /**
  * The replica count the stable Deployment should have if nobody but this rollout changed it: what this rollout
