@@ -1,0 +1,38 @@
+/**
+ * The import rules (`npm run lint:deps`, run in CI):
+ * - no import circles;
+ * - the core (`shared/`) imports nothing from the edges: not the handlers (`functions/`), the sandbox (`local/`),
+ *   the tools, the CLI, the dashboard or the tests;
+ * - handlers and the CLI do not reach into the sandbox or the tools;
+ * - the AGPL-licensed IAM evaluator (`@cloud-copilot/iam-simulate`) is never imported by anything bundled into a
+ *   Lambda (`functions/`, `shared/`): it serves the sandbox, the tests and the IAM lint only.
+ */
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'core-imports-no-edge',
+      severity: 'error',
+      from: { path: '^shared/' },
+      to: { path: '^(functions|local|tools|cli|ui|tests|bench)/' },
+    },
+    {
+      name: 'handlers-not-sandbox',
+      severity: 'error',
+      from: { path: '^(functions|cli)/' },
+      to: { path: '^(local|tools|tests|bench)/' },
+    },
+    {
+      name: 'no-agpl-in-bundles',
+      severity: 'error',
+      from: { path: '^(functions|shared)/' },
+      to: { path: '(^|/)@cloud-copilot/iam-simulate(/|$)' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '(^|/)(\\.cache|\\.serverless|ui/dist|\\.esbuild)/' },
+  },
+};
