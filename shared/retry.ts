@@ -13,8 +13,10 @@ import { ThrottledError, TransientError } from './errors';
  *  - What no code inside the function can retry (Lambda's own errors: Lambda.ServiceException,
  *    Lambda.AWSLambdaException, Lambda.SdkClientException, Lambda.TooManyRequestsException, Sandbox.Timedout):
  *    the workflow's Task `Retry` (workflows/*.asl.json), 6 attempts.
- *  - A task whose in-task budget ran out (ThrottledError, TransientError, VersionConflictError): the Task `Retry`
- *    runs the whole (idempotent) step again, a few times and later, once the pressure has had time to ease.
+ *  - A task whose in-task budget ran out: the Task `Retry` runs the whole (idempotent) step again, later, once the
+ *    pressure has had time to ease: a ThrottledError up to 8 times, backing off to 30 s (an account-wide quota
+ *    such as DescribeAlarms' is shared by every rollout, so a burst of starts must slow them, never fail one);
+ *    a TransientError or VersionConflictError twice.
  * AccessDenied and the other 4xx are never retried: another attempt gets the same answer.
  */
 
