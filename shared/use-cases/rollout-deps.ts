@@ -6,9 +6,10 @@ import type { RolloutStore } from '../ports/rollout-store';
 import type { WorkflowStarter } from '../ports/workflows';
 import type { Workloads } from '../ports/workloads';
 import type { Rollout } from '../domain/rollout/types';
-import { NotFoundError, VersionConflictError } from '../errors';
+import { VersionConflictError } from '../errors';
 import { rolloutMetricPoints } from '../domain/metrics/metric-points';
 import { transitionEvents } from '../domain/rollout-events';
+import { rolloutNotFound } from './get-rollouts';
 import { publishWritten } from './rollout-outbox';
 
 export interface RolloutDeps {
@@ -96,8 +97,7 @@ export async function withFreshRollout<T>(
 ): Promise<T> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const r = attempt === 0 && known?.id === id ? known : await deps.rollouts.get(id);
-    if (!r)
-      throw new NotFoundError(`rollout ${id} not found`, { details: [{ field: 'id', reason: 'no such rollout' }] });
+    if (!r) throw rolloutNotFound(id);
     try {
       return await decide(r);
     } catch (error) {

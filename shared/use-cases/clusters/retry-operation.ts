@@ -1,5 +1,6 @@
 import { type Operation, retried } from '../../domain/operation';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors';
+import { ConflictError, ValidationError } from '../../errors';
+import { operationNotFound } from '../get-operation';
 import type { ClusterDeps } from './cluster-deps';
 import type { ProvisionClusterInput } from './provision-cluster';
 import { FIRST_STATE, startRun } from './provision-cluster';
@@ -21,8 +22,7 @@ export function isClusterOperation(operation: Operation): operation is Operation
  */
 export async function retryOperation(deps: ClusterDeps, id: string) {
   const operation = await deps.operations.get(id);
-  if (!operation)
-    throw new NotFoundError(`operation ${id} not found`, { details: [{ field: 'id', reason: 'no such operation' }] });
+  if (!operation) throw operationNotFound(id);
   if (!isClusterOperation(operation))
     throw ValidationError.forField('id', `a ${operation.kind} operation is not retried here`);
   if (
