@@ -1,11 +1,11 @@
 /**
  * The import rules (`npm run lint:deps`, run in CI):
  * - no import circles;
- * - the core (`shared/`) imports nothing from the edges: not the handlers (`functions/`), the sandbox (`local/`),
+ * - the core (`core/`) imports nothing from the edges: not the handlers (`functions/`), the sandbox (`local/`),
  *   the tools, the CLI, the dashboard or the tests;
  * - handlers and the CLI do not reach into the sandbox or the tools;
  * - the AGPL-licensed IAM evaluator (`@cloud-copilot/iam-simulate`) is never imported by anything bundled into a
- *   Lambda (`functions/`, `shared/`): it serves the sandbox, the tests and the IAM lint only.
+ *   Lambda (`functions/`, `core/`): it serves the sandbox, the tests and the IAM lint only.
  */
 module.exports = {
   forbidden: [
@@ -13,7 +13,7 @@ module.exports = {
     {
       name: 'core-imports-no-edge',
       severity: 'error',
-      from: { path: '^shared/' },
+      from: { path: '^core/' },
       to: { path: '^(functions|local|tools|cli|ui|tests|bench)/' },
     },
     {
@@ -25,7 +25,7 @@ module.exports = {
     {
       name: 'no-agpl-in-bundles',
       severity: 'error',
-      from: { path: '^(functions|shared)/' },
+      from: { path: '^(functions|core)/' },
       to: { path: '(^|/)@cloud-copilot/iam-simulate(/|$)' },
     },
   ],

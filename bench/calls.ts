@@ -9,7 +9,7 @@
  * left out.
  */
 import path from 'node:path';
-import { loadWorkflowDefinition } from '../shared/adapters/local/workflow-definitions';
+import { loadWorkflowDefinition } from '../core/adapters/local/workflow-definitions';
 import { SANDBOX_ADMIN } from '../local/sandbox/identities';
 import { type CallCount, gateCallCounts } from '../tools/aws-gate/call-counts';
 import type { TestRuntime } from '../tests/helpers/stack';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { loadWorkflowDefinition } from '../shared/adapters/local/workflow-definitions';
+import { loadWorkflowDefinition } from '../core/adapters/local/workflow-definitions';
 import { fullSpec, operationDone } from '../tests/helpers/cluster-fixtures';
 import { countTransitionsOfCreate } from '../tests/helpers/provision-clock';
 import type { TestRuntime } from '../tests/helpers/stack';

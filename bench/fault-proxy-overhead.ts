@@ -8,7 +8,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { kubeConfigFor } from '../shared/adapters/kube/kube-clients';
+import { kubeConfigFor } from '../core/adapters/kube/kube-clients';
 import { SANDBOX_CREDENTIALS, startStack } from '../local/sandbox/sandbox';
 import { startFaultProxy } from '../tools/fault-proxy/fault-proxy';
 

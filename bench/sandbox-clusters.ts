@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { kubeConfigFor } from '../shared/adapters/kube/kube-clients';
+import { kubeConfigFor } from '../core/adapters/kube/kube-clients';
 import { ensureNetworkAndRole } from '../local/sandbox/aws-fixtures';
 import { FLEET_POLL_MS } from '../local/sandbox/cluster-fleet';
 import { SANDBOX_CREDENTIALS, startStack } from '../local/sandbox/sandbox';

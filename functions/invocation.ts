@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
-import type { Container } from '../shared/composition-root';
-import { CORRELATION_ID } from '../shared/logger';
+import type { Container } from '../core/composition-root';
+import { CORRELATION_ID } from '../core/kernel/logger';
 
 /**
  * The dependencies of one invocation: the cold start's wiring, with a logger whose every line carries the

@@ -12,12 +12,12 @@ import {
   type FunctionRole,
 } from '../tools/aws-gate/packaged-roles';
 import { serviceTargets } from './service-targets';
-import { LocalWorkflowEngine } from '../shared/adapters/local/local-workflow-engine';
-import { loadWorkflowDefinition } from '../shared/adapters/local/workflow-definitions';
-import { buildContainer, type Container } from '../shared/composition-root';
-import type { Config } from '../shared/config';
-import { errorBody, errorBodyOf, errorMessage, isEksflowError, ValidationError } from '../shared/errors';
-import type { HealthCheck } from '../shared/ports/health';
+import { LocalWorkflowEngine } from '../core/adapters/local/local-workflow-engine';
+import { loadWorkflowDefinition } from '../core/adapters/local/workflow-definitions';
+import { buildContainer, type Container } from '../core/composition-root';
+import type { Config } from '../core/kernel/config';
+import { errorBody, errorBodyOf, errorMessage, isEksflowError, ValidationError } from '../core/kernel/errors';
+import type { HealthCheck } from '../core/health/ports/health';
 import { startHttpServer, type ApiHandler, type PrefixHandler } from './http-server';
 import { SANDBOX_ADMIN, sandboxAuthEnabled, SANDBOX_IDENTITIES } from './sandbox/identities';
 import { startSandboxNetwork } from './sandbox/network-model';

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { EXECUTE_API } from '../cli/http/sigv4';
-import { UnauthenticatedError } from '../shared/errors';
+import { UnauthenticatedError } from '../core/kernel/errors';
 
 /**
  * What API Gateway's IAM authorization does, for the sandbox: recompute a request's SigV4 signature with

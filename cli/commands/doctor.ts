@@ -3,7 +3,7 @@ import type { Context } from '../context';
 import { OutcomeError } from '../errors';
 import type { ApiRequest } from '../http/api-client';
 
-/** GET /doctor's answer (shared/use-cases/doctor.ts), as the CLI reads it. */
+/** GET /doctor's answer (core/health/queries/doctor.ts), as the CLI reads it. */
 export interface DoctorAnswer {
   ok: boolean;
   clusters: {

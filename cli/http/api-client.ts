@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isTransientNetworkError, withRetry } from '../../shared/retry';
+import { isTransientNetworkError, withRetry } from '../../core/kernel/retry';
 import type { Endpoint } from '../endpoint';
 import { ApiError } from '../errors';
 import { signedHeaders } from './sigv4';
@@ -33,7 +33,7 @@ export class ApiClient {
   ) {}
 
   /**
-   * One API call, retried with backoff (shared/retry) when it is safe to repeat and the failure may pass. Every
+   * One API call, retried with backoff (core/kernel/retry) when it is safe to repeat and the failure may pass. Every
    * mutating request carries an `Idempotency-Key` (the caller's, or a random UUID made here once): its retries
    * send the same key, so the API does the work at most once and answers a repeat with the first answer.
    */

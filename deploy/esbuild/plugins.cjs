@@ -26,11 +26,11 @@ const zodEnglishOnly = {
  */
 const ON_FIRST_USE = [
   // client-node: about 1.2 MB minified, more than the rest of a bundle; only calls to Kubernetes need it.
-  { request: './client-node', module: path.join(__dirname, '../../shared/adapters/kube/client-node.ts') },
+  { request: './client-node', module: path.join(__dirname, '../../core/adapters/kube/client-node.ts') },
   // The access policy's loader (yaml, the policy's zod schema): only the API reads the policy.
   {
-    request: './adapters/access-policy-file',
-    module: path.join(__dirname, '../../shared/adapters/access-policy-file.ts'),
+    request: './adapters/fs/access-policy-file',
+    module: path.join(__dirname, '../../core/adapters/fs/access-policy-file.ts'),
   },
 ];
 

@@ -1,4 +1,4 @@
-import { UnauthenticatedError } from '../../shared/errors';
+import { UnauthenticatedError } from '../../core/kernel/errors';
 import type { HttpEvent, Middleware } from './http';
 
 /** Who made a request: the IAM principal that signed it. */

@@ -1,4 +1,4 @@
-import { NotFoundError } from '../../shared/errors';
+import { NotFoundError } from '../../core/kernel/errors';
 import type { Context } from 'aws-lambda';
 import { container } from '../container';
 import { forInvocation } from '../invocation';

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { errorBody, errorBodyOf, isEksflowError, ValidationError } from '../../shared/errors';
-import type { Logger } from '../../shared/logger';
+import { errorBody, errorBodyOf, isEksflowError, ValidationError } from '../../core/kernel/errors';
+import type { Logger } from '../../core/kernel/logger';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;

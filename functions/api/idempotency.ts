@@ -1,18 +1,18 @@
-import { ValidationError } from '../../shared/errors';
-import type { Container } from '../../shared/composition-root';
-import { once } from '../../shared/use-cases/idempotent';
+import { ValidationError } from '../../core/kernel/errors';
+import type { Container } from '../../core/composition-root';
+import { once } from '../../core/idempotency/idempotent';
 import {
   IDEMPOTENCY_KEY_FIELD,
   IDEMPOTENCY_KEY_HEADER,
   parseIdempotencyKey,
-} from '../../shared/validation/idempotency-key';
+} from '../../core/idempotency/requests/idempotency-key';
 import { decodedBody, type HttpEvent, type HttpResult } from './http';
 
 /** Says a repeat got the remembered answer (as Stripe's `Idempotent-Replayed`); the answer is otherwise the first. */
 export const REPLAYED_HEADER = 'idempotent-replayed';
 
 /**
- * A mutating route's work, done at most once per caller and `Idempotency-Key` (shared/use-cases/idempotent.ts).
+ * A mutating route's work, done at most once per caller and `Idempotency-Key` (core/idempotency/idempotent.ts).
  * Called after the route's cheap checks (authorization from the path or the stored record, body validation): a
  * refused request claims no key. Without a key the work just runs, unless `requiredBecause` says why it may not.
  */

@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { clusterSpecSchema, dnsLabelSchema } from '../../shared/validation/cluster-spec';
-import { idempotencyKeySchema } from '../../shared/validation/idempotency-key';
-import { listQuerySchema } from '../../shared/validation/rollout-list-query';
+import { clusterSpecSchema, dnsLabelSchema } from '../../core/clusters/requests/cluster-spec';
+import { idempotencyKeySchema } from '../../core/idempotency/requests/idempotency-key';
+import { listQuerySchema } from '../../core/rollouts/requests/rollout-list-query';
 import {
   abortBodySchema,
   promoteBodySchema,
   rolloutRequestSchema,
   stepSchema,
-} from '../../shared/validation/rollout-request';
-import { policySchema, scaleSchema, scheduleSchema } from '../../shared/validation/scaling-request';
+} from '../../core/rollouts/requests/rollout-request';
+import { policySchema, scaleSchema, scheduleSchema } from '../../core/scaling/requests/scaling-request';
 
 /**
  * The HTTP API's contract as an OpenAPI 3.1 document, built from the very zod schemas the routes validate with

@@ -1,9 +1,9 @@
-import { Coalescer } from '../../shared/concurrency';
-import type { Container } from '../../shared/composition-root';
-import { type AlarmOutcome, changeKey, onAlarmStateChange } from '../../shared/use-cases/on-alarm';
-import { readingAlarmsOnce } from '../../shared/use-cases/alarm-reads';
-import { firePoliciesForAlarm, type PolicyOutcome } from '../../shared/use-cases/scaling/scaling-policies-on-alarm';
-import { parseAlarmStateChange } from '../../shared/validation/alarm-event';
+import { Coalescer } from '../../core/kernel/concurrency';
+import type { Container } from '../../core/composition-root';
+import { type AlarmOutcome, changeKey, onAlarmStateChange } from '../../core/rollouts/commands/on-alarm';
+import { readingAlarmsOnce } from '../../core/alarms/queries/alarm-reads';
+import { firePoliciesForAlarm, type PolicyOutcome } from '../../core/scaling/commands/scaling-policies-on-alarm';
+import { parseAlarmStateChange } from '../../core/alarms/requests/alarm-event';
 import { container } from '../container';
 
 /**

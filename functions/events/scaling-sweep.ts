@@ -1,5 +1,5 @@
-import { resumeScaleRuns } from '../../shared/use-cases/scaling/resume-scale-runs';
-import { sweepScalingPolicies } from '../../shared/use-cases/scaling/scaling-policies-on-alarm';
+import { resumeScaleRuns } from '../../core/scaling/commands/resume-scale-runs';
+import { sweepScalingPolicies } from '../../core/scaling/commands/scaling-policies-on-alarm';
 import { container } from '../container';
 
 /**

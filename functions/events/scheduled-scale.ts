@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { fireSchedule } from '../../shared/use-cases/scaling/fire-triggers';
-import { parseWith } from '../../shared/validation/parse';
+import { fireSchedule } from '../../core/scaling/commands/fire-triggers';
+import { parseWith } from '../../core/kernel/parse';
 import { container } from '../container';
 
-/** What each EventBridge Scheduler schedule sends (shared/adapters/aws/eventbridge-scheduler.ts). */
+/** What each EventBridge Scheduler schedule sends (core/adapters/aws/eventbridge-scheduler.ts). */
 const scheduledScaleSchema = z.object({
   cluster: z.string().min(1),
   nodegroup: z.string().min(1),

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
-import { clusterDepsOf } from '../../shared/composition-root';
-import { resumeClusterOperations } from '../../shared/use-cases/clusters/resume-cluster-operations';
-import { sweepRollouts } from '../../shared/use-cases/sweep-rollouts';
+import { clusterDepsOf } from '../../core/composition-root';
+import { resumeClusterOperations } from '../../core/clusters/commands/resume-cluster-operations';
+import { sweepRollouts } from '../../core/rollouts/commands/sweep-rollouts';
 import { container } from '../container';
 import { forInvocation } from '../invocation';
 

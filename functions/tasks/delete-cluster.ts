@@ -1,4 +1,4 @@
-import { deleteClusterStep, failDelete } from '../../shared/use-cases/clusters/delete-cluster';
+import { deleteClusterStep, failDelete } from '../../core/clusters/commands/delete-cluster';
 import { clusterTask } from './provision-cluster';
 
 export const teardown = clusterTask('deleteClusterStep', deleteClusterStep);

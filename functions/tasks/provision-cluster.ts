@@ -1,6 +1,6 @@
-import { clusterDepsOf, type Container } from '../../shared/composition-root';
-import type { ClusterDeps } from '../../shared/use-cases/clusters/cluster-deps';
-import * as steps from '../../shared/use-cases/clusters/provision-cluster-steps';
+import { clusterDepsOf, type Container } from '../../core/composition-root';
+import type { ClusterDeps } from '../../core/clusters/cluster-deps';
+import * as steps from '../../core/clusters/steps/provision-cluster-steps';
 import { task } from './task';
 
 /** A workflow task of a cluster operation: counts its invocation on the operation (its cost), then runs. */

@@ -1,5 +1,5 @@
-import { failRollout as fail } from '../../shared/use-cases/fail-rollout';
-import { reconcileRollout } from '../../shared/use-cases/reconcile-rollout';
+import { failRollout as fail } from '../../core/rollouts/commands/fail-rollout';
+import { reconcileRollout } from '../../core/rollouts/steps/reconcile-rollout';
 import { task } from './task';
 
 export const reconcile = task('reconcileRollout', reconcileRollout);

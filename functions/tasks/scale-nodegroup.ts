@@ -1,4 +1,4 @@
-import * as steps from '../../shared/use-cases/scaling/scale-steps';
+import * as steps from '../../core/scaling/steps/scale-steps';
 import { task } from './task';
 
 export const applyScaling = task('applyScaling', steps.applyScaling);

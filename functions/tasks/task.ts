@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import type { Container } from '../../shared/composition-root';
+import type { Container } from '../../core/composition-root';
 import { container } from '../container';
 import { correlationIdOf, forInvocation } from '../invocation';
 

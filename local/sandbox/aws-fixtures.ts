@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateSubnetCommand, CreateVpcCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { TTL_ATTRIBUTE } from '../../shared/adapters/aws/ttl';
+import { TTL_ATTRIBUTE } from '../../core/adapters/aws/ttl';
 
 export interface AwsFixtures {
   roleArn: string;

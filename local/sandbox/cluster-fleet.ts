@@ -9,7 +9,7 @@ import {
 import { CoreV1Api } from '@kubernetes/client-node';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { kubeConfigFor } from '../../shared/adapters/kube/kube-clients';
+import { kubeConfigFor } from '../../core/adapters/kube/kube-clients';
 import { startControlPlane, type ControlPlane } from './control-plane';
 import { EksAuthenticator } from './eks-authenticator';
 import { kubeconfigYaml } from './kubeconfig';

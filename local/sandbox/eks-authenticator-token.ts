@@ -3,7 +3,7 @@ import {
   arnFromCallerIdentity as arnIn,
   CLUSTER_ID_HEADER,
   TOKEN_LIFETIME_MS,
-} from '../../shared/adapters/aws/eks-token';
+} from '../../core/adapters/aws/eks-token';
 
 /**
  * The pure half of the sandbox's EKS authenticator (eks-authenticator.ts): what aws-iam-authenticator checks in

@@ -7,9 +7,9 @@ import {
 import { AuthorizationV1Api, RbacAuthorizationV1Api, type V1SubjectAccessReviewSpec } from '@kubernetes/client-node';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { kubeConfigFor } from '../../shared/adapters/kube/kube-clients';
-import { ACCESS_POLICY_ARNS } from '../../shared/domain/clusters/cluster';
-import type { KubeConnection } from '../../shared/ports/kube';
+import { kubeConfigFor } from '../../core/adapters/kube/kube-clients';
+import { ACCESS_POLICY_ARNS } from '../../core/clusters/domain/cluster';
+import type { KubeConnection } from '../../core/kernel/ports/kube';
 import {
   arnFromCallerIdentity,
   callerOf,

@@ -8,18 +8,18 @@ import {
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { V1ClusterRoleBinding } from '@kubernetes/client-node';
-import { EksClusterApi } from '../../shared/adapters/aws/eks-cluster-api';
-import { kubeCall, kubeStatus } from '../../shared/adapters/kube/kube-call';
-import { KubeClientFactory } from '../../shared/adapters/kube/kube-clients';
-import { KubeClusterBaseline } from '../../shared/adapters/kube/kube-baseline';
-import { ROLLOUT_RBAC_NAME } from '../../shared/adapters/kube/rollout-rbac';
+import { EksClusterApi } from '../../core/adapters/aws/eks-cluster-api';
+import { kubeCall, kubeStatus } from '../../core/adapters/kube/kube-call';
+import { KubeClientFactory } from '../../core/adapters/kube/kube-clients';
+import { KubeClusterBaseline } from '../../core/adapters/kube/kube-baseline';
+import { ROLLOUT_RBAC_NAME } from '../../core/adapters/kube/rollout-rbac';
 import {
   EKSFLOW_KUBE_GROUP,
   EKSFLOW_SCALING_KUBE_GROUP,
   eksflowGroupGrants,
   type KubeAccess,
-} from '../../shared/domain/clusters/cluster';
-import type { KubeConnection } from '../../shared/ports/kube';
+} from '../../core/clusters/domain/cluster';
+import type { KubeConnection } from '../../core/kernel/ports/kube';
 import { functionRoles, packagedKubeAccess, packagedTemplate } from '../../tools/aws-gate/packaged-roles';
 import type { AwsFixtures } from './aws-fixtures';
 

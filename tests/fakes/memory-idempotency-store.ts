@@ -1,4 +1,4 @@
-import type { IdempotencyRecord, IdempotencyStore, StoredAnswer } from '../../shared/ports/idempotency';
+import type { IdempotencyRecord, IdempotencyStore, StoredAnswer } from '../../core/idempotency/ports/idempotency';
 
 /** Same contract as the DynamoDB adapter, in memory: for unit tests of the use cases. */
 export class MemoryIdempotencyStore implements IdempotencyStore {

@@ -1,7 +1,7 @@
-import type { Operation } from '../../shared/domain/operation';
-import { ConflictError, NotFoundError } from '../../shared/errors';
-import type { OperationStore } from '../../shared/ports/store';
-import { lockChange, lockConflict } from '../../shared/adapters/operation-locks';
+import type { Operation } from '../../core/operations/domain/operation';
+import { ConflictError, NotFoundError } from '../../core/kernel/errors';
+import type { OperationStore } from '../../core/operations/ports/operation-store';
+import { lockChange, lockConflict } from '../../core/operations/domain/operation-locks';
 
 /** In-process store with the same semantics as the DynamoDB one; for unit tests. */
 export class MemoryOperationStore implements OperationStore {

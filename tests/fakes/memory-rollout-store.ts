@@ -1,6 +1,6 @@
-import { transitionEvents, type TransitionEvent } from '../../shared/domain/rollout-events';
-import { isActive, type Rollout } from '../../shared/domain/rollout/types';
-import { ConflictError, ValidationError, VersionConflictError } from '../../shared/errors';
+import { transitionEvents, type TransitionEvent } from '../../core/rollouts/domain/rollout-events';
+import { isActive, type Rollout } from '../../core/rollouts/domain/types';
+import { ConflictError, ValidationError, VersionConflictError } from '../../core/kernel/errors';
 import {
   isListPosition,
   type OutboxEntry,
@@ -8,7 +8,7 @@ import {
   type RolloutPage,
   type RolloutStore,
   rolloutListPosition,
-} from '../../shared/ports/rollout-store';
+} from '../../core/rollouts/ports/rollout-store';
 
 /** Same contract as the DynamoDB store, in memory: for unit tests of the use cases. */
 export class MemoryRolloutStore implements RolloutStore {

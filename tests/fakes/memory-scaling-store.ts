@@ -1,6 +1,6 @@
-import type { ScalingPolicy, ScalingSchedule, ScaleTrigger } from '../../shared/domain/scaling/records';
-import { ConflictError } from '../../shared/errors';
-import type { NodegroupLock, ScalingStore } from '../../shared/ports/scaling-store';
+import type { ScalingPolicy, ScalingSchedule, ScaleTrigger } from '../../core/scaling/domain/records';
+import { ConflictError } from '../../core/kernel/errors';
+import type { NodegroupLock, ScalingStore } from '../../core/scaling/ports/scaling-store';
 
 /** In-process store with the same semantics as the DynamoDB one; for unit tests. */
 export class MemoryScalingStore implements ScalingStore {

@@ -1,4 +1,4 @@
-import type { ChangeCheckOutcome, VerifiedAlarmChange, VerifiedAlarmChanges } from '../../shared/ports/alarms';
+import type { ChangeCheckOutcome, VerifiedAlarmChange, VerifiedAlarmChanges } from '../../core/alarms/ports/alarms';
 
 /** Same contract as the DynamoDB adapter, in memory: for unit tests of the use cases. */
 export class MemoryVerifiedAlarmChanges implements VerifiedAlarmChanges {

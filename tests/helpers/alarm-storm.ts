@@ -1,7 +1,7 @@
 // The alarm storm of issue 7: many active rollouts guarded by one alarm, and many copies of its ALARM event.
-import { withRetry } from '../../shared/retry';
+import { withRetry } from '../../core/kernel/retry';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchAlarmStates } from '../../shared/adapters/aws/cloudwatch-alarm-states';
+import { CloudWatchAlarmStates } from '../../core/adapters/aws/cloudwatch-alarm-states';
 import { type DescribeAlarmsMeter, meterDescribeAlarms } from './describe-alarms-quota';
 import { createAlarm, getRollout, setAlarm, waitForRollout } from './rollout-fixtures';
 import {

@@ -1,5 +1,5 @@
-import { KubeClientFactory, type KubeClients } from '../../shared/adapters/kube/kube-clients';
-import { EksKubeConnector } from '../../shared/adapters/kube/kube-connector';
+import { KubeClientFactory, type KubeClients } from '../../core/adapters/kube/kube-clients';
+import { EksKubeConnector } from '../../core/adapters/kube/kube-connector';
 import { deleteTestCluster } from './clusters';
 import { api, eventually, testStack, type TestRuntime } from './stack';
 

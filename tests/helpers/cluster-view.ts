@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDbRolloutStore } from '../../shared/adapters/aws/dynamodb-rollout-store';
-import type { Rollout } from '../../shared/domain/rollout/types';
+import { DynamoDbRolloutStore } from '../../core/adapters/aws/dynamodb-rollout-store';
+import type { Rollout } from '../../core/rollouts/domain/types';
 import { awsClientConfig, kube } from './stack';
 
 /** What the chaos tests compare: the namespace's Deployments (not being deleted) and Services, flattened. */

@@ -10,7 +10,7 @@ import {
   type CreateNodegroupCommandInput,
 } from '@aws-sdk/client-eks';
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { kubeConfigFor } from '../../shared/adapters/kube/kube-clients';
+import { kubeConfigFor } from '../../core/adapters/kube/kube-clients';
 import { ensureNetworkAndRole } from '../../local/sandbox/aws-fixtures';
 import { grantEksflowAccess, waitForActive } from '../../local/sandbox/sandbox-cluster';
 import { REPO_ROOT } from '../../local/runtime';

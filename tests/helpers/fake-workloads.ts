@@ -1,12 +1,12 @@
 // In-memory test doubles of the rollout ports: Workloads (Deployments + Services), AlarmStates, EventPublisher.
-import type { PodTemplate } from '../../shared/domain/rollout/types';
-import type { AlarmStates } from '../../shared/ports/alarms';
-import type { TransitionEvent } from '../../shared/domain/rollout-events';
-import type { EventPublisher } from '../../shared/ports/events';
+import type { PodTemplate } from '../../core/rollouts/domain/types';
+import type { AlarmStates } from '../../core/alarms/ports/alarms';
+import type { TransitionEvent } from '../../core/rollouts/domain/rollout-events';
+import type { EventPublisher } from '../../core/kernel/ports/events';
 import { createHash } from 'node:crypto';
-import { VersionConflictError } from '../../shared/errors';
-import type { DeploymentView, NewDeployment, ServiceView, Workloads } from '../../shared/ports/workloads';
-import type { AlarmState } from '../../shared/validation/alarm-event';
+import { VersionConflictError } from '../../core/kernel/errors';
+import type { DeploymentView, NewDeployment, ServiceView, Workloads } from '../../core/rollouts/ports/workloads';
+import type { AlarmState } from '../../core/alarms/requests/alarm-event';
 
 export type WorkloadCall =
   | { op: 'createDeployment'; name: string; replicas: number }

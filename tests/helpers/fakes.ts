@@ -1,5 +1,5 @@
 // In-memory test doubles of the ports, shared by the use-case and workflow tests.
-import type { ExecutionState, WorkflowName, WorkflowStarter } from '../../shared/ports/workflows';
+import type { ExecutionState, WorkflowName, WorkflowStarter } from '../../core/operations/ports/workflows';
 
 /** Records starts; every started execution counts as RUNNING until `end(name)` says it stopped. */
 export class FakeWorkflowStarter implements WorkflowStarter {

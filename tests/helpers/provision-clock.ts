@@ -1,8 +1,8 @@
-import '../../shared/adapters/local/promise-polyfill';
+import '../../core/adapters/local/promise-polyfill';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { WorkflowDefinition } from '../../shared/adapters/local/workflow-definitions';
-import type { ClusterDeps } from '../../shared/use-cases/clusters/cluster-deps';
-import { checkControlPlane } from '../../shared/use-cases/clusters/provision-cluster-steps';
+import type { WorkflowDefinition } from '../../core/adapters/local/workflow-definitions';
+import type { ClusterDeps } from '../../core/clusters/cluster-deps';
+import { checkControlPlane } from '../../core/clusters/steps/provision-cluster-steps';
 
 /**
  * Runs the provision-cluster workflow with a control plane that takes `createSeconds` to become ACTIVE,

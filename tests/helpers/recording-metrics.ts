@@ -1,5 +1,5 @@
-import type { MetricPoint } from '../../shared/domain/metrics/metric-points';
-import type { Metrics } from '../../shared/ports/metrics';
+import type { MetricPoint } from '../../core/metrics/metric-points';
+import type { Metrics } from '../../core/metrics/ports/metrics';
 
 /** Metrics as a list of the points recorded, for tests that a transition is counted (once). */
 export class RecordingMetrics implements Metrics {

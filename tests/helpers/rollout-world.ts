@@ -1,9 +1,9 @@
 // A whole rollout "world" in memory: store, cluster, alarms, events, workflows and a clock that only moves when told.
 import { MemoryRolloutStore } from '../fakes/memory-rollout-store';
 import { MemoryVerifiedAlarmChanges } from '../fakes/memory-verified-alarm-changes';
-import type { PodTemplate } from '../../shared/domain/rollout/types';
-import { createLogger } from '../../shared/logger';
-import type { RolloutDeps } from '../../shared/use-cases/rollout-deps';
+import type { PodTemplate } from '../../core/rollouts/domain/types';
+import { createLogger } from '../../core/kernel/logger';
+import type { RolloutDeps } from '../../core/rollouts/rollout-deps';
 import { FakeAlarmStates, FakeWorkloads, RecordingEventPublisher } from './fake-workloads';
 import { FakeWorkflowStarter, fixedClock } from './fakes';
 import { RecordingMetrics } from './recording-metrics';
@@ -75,8 +75,8 @@ export function blueGreenBody(overrides: Record<string, unknown> = {}, blueGreen
 
 /** Starts the default canary (10 replicas) and drives run 1 to its first pause: stable 9, canary 1. */
 export async function startedToFirstPause(world: ReturnType<typeof rolloutWorld>) {
-  const { startRollout } = await import('../../shared/use-cases/start-rollout');
-  const { reconcileRollout } = await import('../../shared/use-cases/reconcile-rollout');
+  const { startRollout } = await import('../../core/rollouts/commands/start-rollout');
+  const { reconcileRollout } = await import('../../core/rollouts/steps/reconcile-rollout');
   const r = await startRollout(world.deps, canaryBody(), world.newId);
   for (let i = 0; i < 5; i++) {
     const res = await reconcileRollout(world.deps, { rolloutId: r.id, run: 1 });

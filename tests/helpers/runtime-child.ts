@@ -4,7 +4,7 @@
  * It prints `LISTENING <url>` once serving, runs the recovery sweep (it may be a restart after a
  * SIGKILL), and exits when its stdin closes, so it never outlives the test process that started it.
  */
-import '../../shared/adapters/local/promise-polyfill';
+import '../../core/adapters/local/promise-polyfill';
 import { startLocalRuntime } from '../../local/runtime';
 import { startAlarmBridge, testRuntimeConfig, testStack, type TestRuntimeOptions } from './stack';
 

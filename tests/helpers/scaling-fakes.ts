@@ -1,12 +1,12 @@
 import { MemoryVerifiedAlarmChanges } from '../fakes/memory-verified-alarm-changes';
 import { MemoryOperationStore } from '../fakes/memory-operation-store';
 import { MemoryScalingStore } from '../fakes/memory-scaling-store';
-import type { PendingPod } from '../../shared/domain/scaling/fit-pending-pods';
-import type { ScalingPolicy } from '../../shared/domain/scaling/records';
-import type { NodegroupSizes } from '../../shared/domain/scaling/sizes';
-import type { NodegroupApi, NodegroupInfo, NodegroupPods, UpdateStatus } from '../../shared/ports/nodegroups';
-import type { ScalingDeps } from '../../shared/use-cases/scaling/scaling-deps';
-import type { ClusterApi } from '../../shared/ports/cluster-api';
+import type { PendingPod } from '../../core/scaling/domain/fit-pending-pods';
+import type { ScalingPolicy } from '../../core/scaling/domain/records';
+import type { NodegroupSizes } from '../../core/scaling/domain/sizes';
+import type { NodegroupApi, NodegroupInfo, NodegroupPods, UpdateStatus } from '../../core/scaling/ports/nodegroups';
+import type { ScalingDeps } from '../../core/scaling/scaling-deps';
+import type { ClusterApi } from '../../core/clusters/ports/cluster-api';
 import { FakeWorkflowStarter, fixedClock } from './fakes';
 
 /** A policy record of node group c1/ng1 on alarm `alarm-<name>`, as the stores hold it. */

@@ -1,5 +1,5 @@
 // Runs before every test file: quiet logs, fake credentials (never real AWS), Node 20 polyfills.
-import '../../shared/adapters/local/promise-polyfill';
+import '../../core/adapters/local/promise-polyfill';
 
 process.env.LOG_LEVEL ??= 'silent';
 process.env.AWS_ACCESS_KEY_ID ??= 'testing';

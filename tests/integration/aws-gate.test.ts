@@ -10,7 +10,7 @@ import {
   ListFargateProfilesCommand,
 } from '@aws-sdk/client-eks';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { presignEksToken } from '../../shared/adapters/aws/eks-token';
+import { presignEksToken } from '../../core/adapters/aws/eks-token';
 import {
   functionIdentities,
   postToGate,

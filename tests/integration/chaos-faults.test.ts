@@ -1,4 +1,4 @@
-import type { Rollout } from '../../shared/domain/rollout/types';
+import type { Rollout } from '../../core/rollouts/domain/types';
 import { type FaultKind, FAULT_KINDS } from '../../tools/fault-proxy/faults';
 import { clusterView, endStateDisagreements, historyCount, storedRollout } from '../helpers/cluster-view';
 import { startFaultProxies, type FaultProxies } from '../helpers/fault-proxies';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Container } from '../../shared/composition-root';
-import type { WorkflowStarter } from '../../shared/ports/workflows';
-import { applyScaling, checkScaling, completeScaling } from '../../shared/use-cases/scaling/scale-steps';
-import { firePolicy, fireSchedule } from '../../shared/use-cases/scaling/fire-triggers';
-import { startScale } from '../../shared/use-cases/scaling/start-scale';
+import type { Container } from '../../core/composition-root';
+import type { WorkflowStarter } from '../../core/operations/ports/workflows';
+import { applyScaling, checkScaling, completeScaling } from '../../core/scaling/steps/scale-steps';
+import { firePolicy, fireSchedule } from '../../core/scaling/commands/fire-triggers';
+import { startScale } from '../../core/scaling/commands/start-scale';
 import { startRuntimeChild } from '../helpers/crash-harness';
 import { startFaultProxies, type FaultProxies } from '../helpers/fault-proxies';
 import { createNodegroup, emulatorNodegroup, type NodegroupFixture } from '../helpers/nodegroups';

@@ -1,8 +1,8 @@
 import { EKSClient } from '@aws-sdk/client-eks';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { EksClusterApi } from '../../shared/adapters/aws/eks-cluster-api';
-import { DependencyError } from '../../shared/errors';
+import { EksClusterApi } from '../../core/adapters/aws/eks-cluster-api';
+import { DependencyError } from '../../core/kernel/errors';
 import { deleteClustersMade, operationDone, track } from '../helpers/cluster-fixtures';
 import { api, awsClientConfig, eventually, startTestRuntime, type TestRuntime, uniqueName } from '../helpers/stack';
 

@@ -5,9 +5,9 @@ import {
   DisassociateAccessPolicyCommand,
 } from '@aws-sdk/client-eks';
 import { AppsV1Api, CoreV1Api, KubernetesObjectApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { presignEksToken, TOKEN_LIFETIME_MS } from '../../shared/adapters/aws/eks-token';
-import { kubeConfigFor } from '../../shared/adapters/kube/kube-clients';
-import { ACCESS_POLICY_ARNS } from '../../shared/domain/clusters/cluster';
+import { presignEksToken, TOKEN_LIFETIME_MS } from '../../core/adapters/aws/eks-token';
+import { kubeConfigFor } from '../../core/adapters/kube/kube-clients';
+import { ACCESS_POLICY_ARNS } from '../../core/clusters/domain/cluster';
 import { createTestCluster, deleteTestCluster, eks, kubeOf } from '../helpers/clusters';
 import { deploymentManifest } from '../helpers/manifests';
 import { SANDBOX_ACCOUNT } from '../../tools/aws-gate/packaged-roles';

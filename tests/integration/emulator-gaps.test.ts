@@ -4,8 +4,8 @@ import {
   ListClustersCommand,
   ListIdentityProviderConfigsCommand,
 } from '@aws-sdk/client-eks';
-import { awsCall } from '../../shared/adapters/aws/aws-call';
-import { NotImplementedByEmulatorError } from '../../shared/errors';
+import { awsCall } from '../../core/adapters/aws/aws-call';
+import { NotImplementedByEmulatorError } from '../../core/kernel/errors';
 import { awsClientConfig } from '../helpers/stack';
 
 /** The emulator lacks some EKS APIs; awsCall names that one way, in one place (aws-call.ts). */

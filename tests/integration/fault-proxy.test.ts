@@ -3,9 +3,9 @@ import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } fr
 import { EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
 import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { kubeConfigFor } from '../../shared/adapters/kube/kube-clients';
-import { isKubeRetryable, kubeCall } from '../../shared/adapters/kube/kube-call';
-import { ThrottledError } from '../../shared/errors';
+import { kubeConfigFor } from '../../core/adapters/kube/kube-clients';
+import { isKubeRetryable, kubeCall } from '../../core/adapters/kube/kube-call';
+import { ThrottledError } from '../../core/kernel/errors';
 import { startFaultProxies, type FaultProxies } from '../helpers/fault-proxies';
 import { awsClientConfig, kube, testStack, uniqueName } from '../helpers/stack';
 

@@ -3,7 +3,7 @@ import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/clien
 import { ensureNetworkAndRole } from '../../local/sandbox/aws-fixtures';
 import { type SandboxNetwork, SandboxNetworkModel, startSandboxNetwork } from '../../local/sandbox/network-model';
 import { waitForActive } from '../../local/sandbox/sandbox-cluster';
-import { TlsEndpointReach } from '../../shared/adapters/net/tls-reach';
+import { TlsEndpointReach } from '../../core/adapters/net/tls-reach';
 import { cliSandbox, eksflow } from '../helpers/cli-harness';
 import { deleteClustersMade, track } from '../helpers/cluster-fixtures';
 import { eks } from '../helpers/clusters';

@@ -1,4 +1,4 @@
-import { createLogger } from '../../shared/logger';
+import { createLogger } from '../../core/kernel/logger';
 import {
   canaryRequest,
   createAlarm,

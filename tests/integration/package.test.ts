@@ -12,7 +12,7 @@ import {
   routesWithoutAuthorization,
 } from '../helpers/template-policy';
 
-import { DEFAULT_ACCESS_POLICY_FILE } from '../../shared/config';
+import { DEFAULT_ACCESS_POLICY_FILE } from '../../core/kernel/config';
 import { openApiDocument } from '../../functions/api/openapi';
 
 const root = path.resolve(__dirname, '../..');
@@ -337,7 +337,7 @@ describe('serverless package', () => {
         .map((l) => JSON.parse(l))
         .find((l) => l.message === 'task failed');
       expect(line).toMatchObject({ level: 'WARN', correlation_id: 'op-1', error: { name: 'TransientError' } });
-      expect(line.error.stack).toMatch(/shared\/adapters\/kube\/[\w-]+\.ts:\d+:\d+/);
+      expect(line.error.stack).toMatch(/core\/adapters\/kube\/[\w-]+\.ts:\d+:\d+/);
       expect(line.error.stack).not.toMatch(/provision-cluster\.js:1:\d+/);
     });
   });

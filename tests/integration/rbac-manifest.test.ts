@@ -12,16 +12,16 @@ import {
   type V1RoleBinding,
 } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { KubeClusterBaseline } from '../../shared/adapters/kube/kube-baseline';
-import { KubeClientFactory } from '../../shared/adapters/kube/kube-clients';
-import { KubeNodegroupPods } from '../../shared/adapters/kube/kube-nodegroup-pods';
+import { KubeClusterBaseline } from '../../core/adapters/kube/kube-baseline';
+import { KubeClientFactory } from '../../core/adapters/kube/kube-clients';
+import { KubeNodegroupPods } from '../../core/adapters/kube/kube-nodegroup-pods';
 import {
   ROLLOUT_RBAC_NAME,
   ROLLOUT_RBAC_RULES,
   SCALING_RBAC_NAME,
   SCALING_RBAC_RULES,
-} from '../../shared/adapters/kube/rollout-rbac';
-import { EKSFLOW_KUBE_GROUP, EKSFLOW_SCALING_KUBE_GROUP } from '../../shared/domain/clusters/cluster';
+} from '../../core/adapters/kube/rollout-rbac';
+import { EKSFLOW_KUBE_GROUP, EKSFLOW_SCALING_KUBE_GROUP } from '../../core/clusters/domain/cluster';
 import { kube, testStack, uniqueName } from '../helpers/stack';
 
 const manifestPath = path.resolve(__dirname, '../../deploy/rbac/eksflow-rbac.yaml');

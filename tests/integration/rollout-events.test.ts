@@ -5,7 +5,7 @@ import {
   PutRuleCommand,
   PutTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
-import { flushOutbox } from '../../shared/use-cases/rollout-outbox';
+import { flushOutbox } from '../../core/rollouts/steps/rollout-outbox';
 import { api, awsClientConfig, eventually, startTestRuntime, uniqueName, type TestRuntime } from '../helpers/stack';
 import { createApp, waitForRollout } from '../helpers/rollout-fixtures';
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startControlPlane, type ControlPlane } from '../../local/sandbox/control-plane';
 import { REPO_ROOT } from '../../local/runtime';
-import { kubeConfigFor } from '../../shared/adapters/kube/kube-clients';
+import { kubeConfigFor } from '../../core/adapters/kube/kube-clients';
 import { sampleCapacity } from '../helpers/capacity';
 import { deployment } from '../helpers/rollout-fixtures';
 import { eventually, kube, uniqueName } from '../helpers/stack';

@@ -1,4 +1,4 @@
-import { MANAGED_TAG } from '../../shared/domain/clusters/cluster';
+import { MANAGED_TAG } from '../../core/clusters/domain/cluster';
 import { createTestCluster, deleteTestCluster, grantEksflowAccessOn, kubeOf, waitForNodes } from '../helpers/clusters';
 import { UPDATE_SECONDS_TAG } from '../helpers/nodegroups';
 import { createAlarm, setAlarm } from '../helpers/rollout-fixtures';

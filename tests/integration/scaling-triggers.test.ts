@@ -3,7 +3,7 @@ import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { functionRoles, packagedTemplate } from '../../tools/aws-gate/packaged-roles';
 import { REPO_ROOT } from '../../local/runtime';
 import { SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
-import { deployedScheduleName } from '../../shared/adapters/aws/eventbridge-scheduler';
+import { deployedScheduleName } from '../../core/adapters/aws/eventbridge-scheduler';
 import { alarmStateChange } from '../helpers/chaos-events';
 import { createNodegroup, emulatorNodegroup, type NodegroupFixture } from '../helpers/nodegroups';
 import { createAlarm, setAlarm } from '../helpers/rollout-fixtures';

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readServerlessManifest } from '../../local/serverless-manifest';
-import { lambdaArn, loadWorkflowDefinition } from '../../shared/adapters/local/workflow-definitions';
+import { lambdaArn, loadWorkflowDefinition } from '../../core/adapters/local/workflow-definitions';
 
 const root = path.resolve(__dirname, '../..');
 const workflowNames = readdirSync(path.join(root, 'workflows'))

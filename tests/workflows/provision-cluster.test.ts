@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { LocalWorkflowEngine } from '../../shared/adapters/local/local-workflow-engine';
-import { loadWorkflowDefinition } from '../../shared/adapters/local/workflow-definitions';
+import { LocalWorkflowEngine } from '../../core/adapters/local/local-workflow-engine';
+import { loadWorkflowDefinition } from '../../core/adapters/local/workflow-definitions';
 import { countTransitionsOfCreate } from '../helpers/provision-clock';
 
 const root = path.resolve(__dirname, '../..');

@@ -80,7 +80,7 @@ export function stateMachineInvocations(
   };
 }
 
-/** What every schedule eksflow deploys names (shared/adapters/aws/eventbridge-scheduler.ts). */
+/** What every schedule eksflow deploys names (core/adapters/aws/eventbridge-scheduler.ts). */
 export interface ScheduleTarget {
   functionArn: string;
   roleArn: string;

@@ -1,5 +1,5 @@
 import type { V1Node, V1Taint } from '@kubernetes/client-node';
-import { nodeResources } from '../../../shared/domain/nodes/instance-types';
+import { nodeResources } from '../../../core/scaling/domain/instance-types';
 
 /** What the sandbox reads of an EKS node group (DescribeNodegroup) to make its Nodes. */
 export interface NodegroupShape {

@@ -1,5 +1,5 @@
-import { DynamoDbIdempotencyStore } from '../../../shared/adapters/aws/dynamodb-idempotency-store';
-import type { IdempotencyRecord, IdempotencyStore } from '../../../shared/ports/idempotency';
+import { DynamoDbIdempotencyStore } from '../../../core/adapters/aws/dynamodb-idempotency-store';
+import type { IdempotencyRecord, IdempotencyStore } from '../../../core/idempotency/ports/idempotency';
 import { MemoryIdempotencyStore } from '../../fakes/memory-idempotency-store';
 import { storeImplementations } from '../../helpers/store-contract';
 

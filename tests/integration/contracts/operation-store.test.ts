@@ -1,8 +1,8 @@
-import { DynamoDbOperationStore } from '../../../shared/adapters/aws/dynamodb-operation-store';
+import { DynamoDbOperationStore } from '../../../core/adapters/aws/dynamodb-operation-store';
 import { MemoryOperationStore } from '../../fakes/memory-operation-store';
-import { finished, newOperation, retried, withStep } from '../../../shared/domain/operation';
-import { ConflictError, NotFoundError } from '../../../shared/errors';
-import type { OperationStore } from '../../../shared/ports/store';
+import { finished, newOperation, retried, withStep } from '../../../core/operations/domain/operation';
+import { ConflictError, NotFoundError } from '../../../core/kernel/errors';
+import type { OperationStore } from '../../../core/operations/ports/operation-store';
 import { storeImplementations } from '../../helpers/store-contract';
 
 /**

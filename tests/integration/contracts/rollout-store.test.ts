@@ -1,9 +1,9 @@
-import { DynamoDbRolloutStore } from '../../../shared/adapters/aws/dynamodb-rollout-store';
+import { DynamoDbRolloutStore } from '../../../core/adapters/aws/dynamodb-rollout-store';
 import { MemoryRolloutStore } from '../../fakes/memory-rollout-store';
-import { transitionEvents } from '../../../shared/domain/rollout-events';
-import type { Rollout } from '../../../shared/domain/rollout/types';
-import { ConflictError, ValidationError, VersionConflictError } from '../../../shared/errors';
-import type { RolloutStore } from '../../../shared/ports/rollout-store';
+import { transitionEvents } from '../../../core/rollouts/domain/rollout-events';
+import type { Rollout } from '../../../core/rollouts/domain/types';
+import { ConflictError, ValidationError, VersionConflictError } from '../../../core/kernel/errors';
+import type { RolloutStore } from '../../../core/rollouts/ports/rollout-store';
 import { storeImplementations } from '../../helpers/store-contract';
 
 /** A rollout record with only what the store reads: its keys, status, alarms, history and version. */

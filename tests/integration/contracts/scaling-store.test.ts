@@ -1,8 +1,8 @@
-import { DynamoDbScalingStore } from '../../../shared/adapters/aws/dynamodb-scaling-store';
+import { DynamoDbScalingStore } from '../../../core/adapters/aws/dynamodb-scaling-store';
 import { MemoryScalingStore } from '../../fakes/memory-scaling-store';
-import type { ScalingSchedule, ScaleTrigger } from '../../../shared/domain/scaling/records';
-import { ConflictError } from '../../../shared/errors';
-import type { ScalingStore } from '../../../shared/ports/scaling-store';
+import type { ScalingSchedule, ScaleTrigger } from '../../../core/scaling/domain/records';
+import { ConflictError } from '../../../core/kernel/errors';
+import type { ScalingStore } from '../../../core/scaling/ports/scaling-store';
 import { scalingPolicy } from '../../helpers/scaling-fakes';
 import { storeImplementations } from '../../helpers/store-contract';
 

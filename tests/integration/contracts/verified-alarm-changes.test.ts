@@ -1,5 +1,5 @@
-import { DynamoDbVerifiedAlarmChanges } from '../../../shared/adapters/aws/dynamodb-verified-alarm-changes';
-import type { VerifiedAlarmChanges } from '../../../shared/ports/alarms';
+import { DynamoDbVerifiedAlarmChanges } from '../../../core/adapters/aws/dynamodb-verified-alarm-changes';
+import type { VerifiedAlarmChanges } from '../../../core/alarms/ports/alarms';
 import { MemoryVerifiedAlarmChanges } from '../../fakes/memory-verified-alarm-changes';
 import { storeImplementations } from '../../helpers/store-contract';
 

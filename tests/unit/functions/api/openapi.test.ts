@@ -5,17 +5,17 @@ import { PUBLIC_ROUTES } from '../../../../functions/api/caller';
 import { openApiDocument } from '../../../../functions/api/openapi';
 import { routes } from '../../../../functions/api/routes';
 import { readServerlessManifest } from '../../../../local/serverless-manifest';
-import { parseClusterSpec } from '../../../../shared/validation/cluster-spec';
+import { parseClusterSpec } from '../../../../core/clusters/requests/cluster-spec';
 import {
   parseAbortReason,
   parsePromoteRequest,
   parseRolloutRequest,
-} from '../../../../shared/validation/rollout-request';
+} from '../../../../core/rollouts/requests/rollout-request';
 import {
   parseScaleRequest,
   parseScheduleRequest,
   parsePolicyRequest,
-} from '../../../../shared/validation/scaling-request';
+} from '../../../../core/scaling/requests/scaling-request';
 import { API_MARKDOWN_FILE, apiMarkdown, OPENAPI_FILE, openApiText } from '../../../../tools/openapi/render';
 
 const root = path.resolve(__dirname, '../../../..');

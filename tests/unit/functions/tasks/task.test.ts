@@ -1,6 +1,6 @@
-import { buildContainer } from '../../../../shared/composition-root';
-import { loadConfig } from '../../../../shared/config';
-import { createLogger } from '../../../../shared/logger';
+import { buildContainer } from '../../../../core/composition-root';
+import { loadConfig } from '../../../../core/kernel/config';
+import { createLogger } from '../../../../core/kernel/logger';
 import { useContainer } from '../../../../functions/container';
 import { task } from '../../../../functions/tasks/task';
 

@@ -1,4 +1,4 @@
-import { presignEksToken, TOKEN_LIFETIME_MS } from '../../../../shared/adapters/aws/eks-token';
+import { presignEksToken, TOKEN_LIFETIME_MS } from '../../../../core/adapters/aws/eks-token';
 import { covers } from '../../../../local/sandbox/eks-authenticator';
 import {
   arnFromCallerIdentity,

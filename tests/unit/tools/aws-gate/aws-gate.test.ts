@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sigV4Verifier } from '../../../../local/sigv4-verifier';
-import { presignEksToken } from '../../../../shared/adapters/aws/eks-token';
-import { isRetryableError } from '../../../../shared/retry';
+import { presignEksToken } from '../../../../core/adapters/aws/eks-token';
+import { isRetryableError } from '../../../../core/kernel/retry';
 import { SERVICES, type EmulatorLookups } from '../../../../tools/aws-gate/catalogue';
 import { denialMessage, evaluate } from '../../../../tools/aws-gate/evaluate';
 import {
@@ -402,7 +402,7 @@ describe('SigV4 verification of a presigned URL (EKS token)', () => {
 });
 
 describe('the AGPL evaluator stays out of the Lambda bundles', () => {
-  it('nothing under functions/ or shared/ imports @cloud-copilot/iam-simulate or tools/aws-gate', () => {
+  it('nothing under functions/ or core/ imports @cloud-copilot/iam-simulate or tools/aws-gate', () => {
     // Prepare
     const root = path.resolve(__dirname, '../../../..');
     const sources = (dir: string): string[] =>
@@ -415,7 +415,7 @@ describe('the AGPL evaluator stays out of the Lambda bundles', () => {
       );
 
     // Act
-    const importers = ['functions', 'shared']
+    const importers = ['functions', 'core']
       .flatMap(sources)
       .filter((file) =>
         /@cloud-copilot\/iam-simulate|tools\/aws-gate/.test(readFileSync(path.join(root, file), 'utf8')),

@@ -1,0 +1,133 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Operation } from '../../operations/domain/operation';
+import { ConflictError, NotFoundError, TransientError } from '../../kernel/errors';
+import type { OperationStore } from '../../operations/ports/operation-store';
+import { lockChange, lockConflict } from '../../operations/domain/operation-locks';
+import {
+  Conditions,
+  DynamoTable,
+  Keys,
+  Partition,
+  Prefix,
+  type TransactItem,
+  TransactionCancelled,
+  withoutKeys,
+} from './dynamodb-table';
+import { expiresAt, FINISHED_RECORD_TTL_SECONDS } from './ttl';
+
+const MAX_OPTIMISTIC_ATTEMPTS = 10;
+
+/**
+ * Operations in the single eksflow table:
+ *   OP#<id> / OP          the operation (gsi1: OPS#<cluster> / <createdAt>#<id>, for a cluster's recent operations);
+ *                         once it stops running, `expiresAt` (TTL) too, removed again by a retry
+ *   OPLOCK#<key> / LOCK   held by the one running operation with that lock ({operationId}; gsi1: OPLOCKS / <key>,
+ *                         a sparse index of the held locks, since the item exists only while held)
+ * `version` guards every write; a lock is taken and released in the same transaction as the operation.
+ */
+export class DynamoDbOperationStore implements OperationStore {
+  private readonly table: DynamoTable;
+
+  constructor(tableName: string, client?: DynamoDBClient) {
+    this.table = new DynamoTable(tableName, client);
+  }
+
+  async create(operation: Operation): Promise<void> {
+    const items = [this.table.putItem(toItem(operation), Conditions.absent)];
+    if (operation.lock && operation.status === 'Running') items.push(this.takeLock(operation.lock, operation.id));
+    await this.transact(items, operation.lock, () => new ConflictError(`operation ${operation.id} already exists`));
+  }
+
+  async get(id: string): Promise<Operation | undefined> {
+    const item = await this.table.get(Keys.operation(id));
+    return item ? withoutKeys<Operation>(item) : undefined;
+  }
+
+  async update(id: string, change: (current: Operation) => Operation): Promise<Operation> {
+    for (let attempt = 0; attempt < MAX_OPTIMISTIC_ATTEMPTS; attempt++) {
+      const current = await this.get(id);
+      if (!current) throw new NotFoundError(`operation ${id} not found`);
+      const next = change(current);
+      if (next === current) return current; // nothing to write: the change was already applied
+      const written = { ...next, version: current.version + 1 };
+      const items = [this.table.putItem(toItem(written), Conditions.version(current.version))];
+      const lock = lockChange(current, written);
+      if (lock?.take) items.push(this.takeLock(lock.key, id));
+      // Only our own lock: never release one another operation holds.
+      if (lock?.release)
+        items.push(this.table.deleteItem(Keys.operationLock(lock.key), Conditions.absentOrHeldBy('operationId', id)));
+      try {
+        await this.transact(items, lock?.take ? lock.key : undefined);
+        return written;
+      } catch (error) {
+        if (!(error instanceof VersionClash)) throw error;
+      }
+    }
+    throw new TransientError(`operation ${id}: too many concurrent writers`);
+  }
+
+  async listByCluster(cluster: string, limit: number): Promise<Operation[]> {
+    const page = await this.table.queryPage({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': `${Prefix.clusterOperations}${cluster}` },
+      ScanIndexForward: false,
+      Limit: limit,
+    });
+    return page.items.map((item) => withoutKeys<Operation>(item));
+  }
+
+  /** The sweep's read: a Query of the held locks' sparse index, never a Scan of the table. */
+  async heldLocks(prefix: string): Promise<{ key: string; operationId: string }[]> {
+    const items = await this.table.queryAll({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :locks AND begins_with(gsi1sk, :prefix)',
+      ExpressionAttributeValues: { ':locks': Partition.heldOperationLocks, ':prefix': prefix },
+    });
+    // The index is eventually consistent: callers re-read each operation before acting on its lock.
+    return items.map((item) => ({ key: String(item.gsi1sk), operationId: String(item.operationId) }));
+  }
+
+  private takeLock(key: string, id: string): TransactItem {
+    return this.table.putItem(
+      { ...Keys.operationLock(key), gsi1pk: Partition.heldOperationLocks, gsi1sk: key, operationId: id },
+      Conditions.absentOrHeldBy('operationId', id),
+    );
+  }
+
+  /**
+   * One transaction (the record first, its lock second). A failed condition on the record is a VersionClash
+   * (re-read and try again), or `exists()` for a create; on the lock, a ConflictError naming the holder.
+   */
+  private async transact(items: TransactItem[], lockKey: string | undefined, exists?: () => Error): Promise<void> {
+    try {
+      await this.table.transact(items);
+    } catch (error) {
+      if (!(error instanceof TransactionCancelled)) throw error;
+      if (error.conditionFailed(0)) throw exists ? exists() : new VersionClash();
+      if (lockKey && error.conditionFailed(1)) {
+        const holder = (await this.table.get(Keys.operationLock(lockKey)))?.operationId as string | undefined;
+        throw lockConflict(lockKey, holder ?? 'another operation');
+      }
+      // Another transaction touched the same items at the same moment: re-read and decide again.
+      if (error.raced) throw new VersionClash();
+      throw error.original;
+    }
+  }
+}
+
+/** The record changed since it was read. */
+class VersionClash extends Error {}
+
+function toItem(operation: Operation): Record<string, unknown> {
+  return {
+    ...Keys.operation(operation.id),
+    gsi1pk: `${Prefix.clusterOperations}${operation.cluster}`,
+    gsi1sk: `${operation.createdAt}#${operation.id}`,
+    ...operation,
+    // Every write puts the whole item: a retried operation (Running again) loses its expiry.
+    ...(operation.status === 'Running'
+      ? {}
+      : { expiresAt: expiresAt(operation.updatedAt, FINISHED_RECORD_TTL_SECONDS) }),
+  };
+}

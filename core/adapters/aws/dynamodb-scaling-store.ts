@@ -1,0 +1,257 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { ScalingPolicy, ScalingSchedule, ScaleTrigger } from '../../scaling/domain/records';
+import { ConflictError } from '../../kernel/errors';
+import type { NodegroupLock, ScalingStore } from '../../scaling/ports/scaling-store';
+import {
+  type Condition,
+  Conditions,
+  DynamoTable,
+  type Key,
+  Keys,
+  Partition,
+  Prefix,
+  withoutKeys,
+} from './dynamodb-table';
+import { expiresAt, RECENT_OPERATION_TTL_SECONDS } from './ttl';
+
+/**
+ * Node-group scaling in the single eksflow table:
+ *   NG#<cluster>#<ng> / LOCK                 the one change in flight (conditional put), with waiting triggers
+ *                                            (gsi1: NGLOCKS / <cluster>#<ng>: sparse, the item lives while held)
+ *   NG#<cluster>#<ng> / OP#<at>#<id>         a recent scale operation of the group (expiresAt: TTL)
+ *   NG#<cluster>#<ng> / SCHEDULE#<name>      a schedule (gsi1: SCHEDULES / <cluster>#<ng>#<name>)
+ *   NG#<cluster>#<ng> / POLICY#<name>        an alarm policy (gsi1: ALARM#<alarm> / <cluster>#<ng>#<name>,
+ *                                            gsi2: POLICIES / <cluster>#<ng>#<name>)
+ * The sweeps Query the sparse partitions NGLOCKS and POLICIES; nothing Scans the table.
+ */
+export class DynamoDbScalingStore implements ScalingStore {
+  private readonly table: DynamoTable;
+
+  constructor(tableName: string, client?: DynamoDBClient) {
+    this.table = new DynamoTable(tableName, client);
+  }
+
+  async acquireLock(cluster: string, nodegroup: string, operationId: string, now: Date) {
+    const taken = await this.table.put(
+      {
+        ...Keys.nodegroupLock(cluster, nodegroup),
+        gsi1pk: Partition.heldNodegroupLocks,
+        gsi1sk: `${cluster}#${nodegroup}`,
+        operationId,
+        since: now.toISOString(),
+        waiting: [],
+      },
+      // Taken again by the same operation (a retried step) is fine; by another, refused.
+      Conditions.absentOrHeldBy('operationId', operationId),
+    );
+    if (taken) return {};
+    const holder = await this.getLock(cluster, nodegroup);
+    // Released between our write and our read: the caller may simply try again.
+    return { holder: holder?.operationId ?? 'an operation that just finished' };
+  }
+
+  async getLock(cluster: string, nodegroup: string): Promise<NodegroupLock | undefined> {
+    const item = await this.table.get(Keys.nodegroupLock(cluster, nodegroup));
+    return item && toLock(item);
+  }
+
+  /** Eventually consistent (an index): the sweep re-reads each lock's operation before acting. */
+  async heldLocks(): Promise<(NodegroupLock & { cluster: string; nodegroup: string })[]> {
+    const items = await this.table.queryAll({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': Partition.heldNodegroupLocks },
+    });
+    return items.map((item) => {
+      const [, cluster, nodegroup] = String(item.pk).split('#');
+      return { cluster, nodegroup, ...toLock(item) };
+    });
+  }
+
+  async addWaiting(cluster: string, nodegroup: string, trigger: ScaleTrigger): Promise<boolean> {
+    return this.table.update(
+      Keys.nodegroupLock(cluster, nodegroup),
+      {
+        expression: 'SET waiting = list_append(if_not_exists(waiting, :empty), :trigger)',
+        values: { ':trigger': [trigger], ':empty': [] },
+      },
+      Conditions.present,
+    );
+  }
+
+  async releaseLock(cluster: string, nodegroup: string, operationId: string): Promise<ScaleTrigger[]> {
+    const old = await this.table.delete(
+      Keys.nodegroupLock(cluster, nodegroup),
+      Conditions.equals('operationId', operationId),
+    );
+    // Refused: released already (a repeated step), or another operation's lock.
+    return (old && (old.waiting as ScaleTrigger[] | undefined)) || [];
+  }
+
+  async addRecentOperation(cluster: string, nodegroup: string, operationId: string, at: string): Promise<void> {
+    await this.table.put({
+      ...Keys.recentOperation(cluster, nodegroup, at, operationId),
+      operationId,
+      at,
+      expiresAt: expiresAt(at, RECENT_OPERATION_TTL_SECONDS),
+    });
+  }
+
+  async recentOperations(cluster: string, nodegroup: string, limit: number): Promise<string[]> {
+    const items = await this.itemsOf(cluster, nodegroup, Prefix.recentOperation, {
+      ScanIndexForward: false,
+      Limit: limit,
+    });
+    return items.map((i) => i.operationId as string);
+  }
+
+  async createSchedule(schedule: ScalingSchedule): Promise<void> {
+    await this.create(
+      {
+        ...Keys.schedule(schedule.cluster, schedule.nodegroup, schedule.name),
+        gsi1pk: Partition.schedules,
+        gsi1sk: nameInGroup(schedule),
+        ...schedule,
+      },
+      `schedule ${schedule.name} already exists on ${schedule.cluster}/${schedule.nodegroup}`,
+    );
+  }
+
+  async listSchedules(cluster: string, nodegroup: string): Promise<ScalingSchedule[]> {
+    return (await this.itemsOf(cluster, nodegroup, Prefix.schedule)).map((i) => withoutKeys<ScalingSchedule>(i));
+  }
+
+  async allSchedules(): Promise<ScalingSchedule[]> {
+    return (await this.indexed('gsi1', Partition.schedules)).map((i) => withoutKeys<ScalingSchedule>(i));
+  }
+
+  async getSchedule(cluster: string, nodegroup: string, name: string): Promise<ScalingSchedule | undefined> {
+    const item = await this.table.get(Keys.schedule(cluster, nodegroup, name));
+    return item ? withoutKeys<ScalingSchedule>(item) : undefined;
+  }
+
+  async deleteSchedule(cluster: string, nodegroup: string, name: string): Promise<boolean> {
+    return (await this.table.delete(Keys.schedule(cluster, nodegroup, name))) !== undefined;
+  }
+
+  async claimScheduleFiring(schedule: ScalingSchedule, occurrence: string): Promise<boolean> {
+    return this.set(Keys.schedule(schedule.cluster, schedule.nodegroup, schedule.name), 'lastOccurrence', occurrence, {
+      // ISO timestamps of one format order as strings do: an older or equal occurrence is late or repeated.
+      expression: 'attribute_exists(pk) AND (attribute_not_exists(lastOccurrence) OR lastOccurrence < :value)',
+    });
+  }
+
+  async releaseScheduleFiring(schedule: ScalingSchedule, occurrence: string): Promise<void> {
+    await this.restore(
+      Keys.schedule(schedule.cluster, schedule.nodegroup, schedule.name),
+      'lastOccurrence',
+      occurrence,
+      schedule.lastOccurrence,
+    );
+  }
+
+  async createPolicy(policy: ScalingPolicy): Promise<void> {
+    await this.create(
+      {
+        ...Keys.policy(policy.cluster, policy.nodegroup, policy.name),
+        gsi1pk: `${Prefix.alarm}${policy.alarm}`,
+        gsi1sk: nameInGroup(policy),
+        gsi2pk: Partition.policies,
+        gsi2sk: nameInGroup(policy),
+        ...policy,
+      },
+      `policy ${policy.name} already exists on ${policy.cluster}/${policy.nodegroup}`,
+    );
+  }
+
+  async listPolicies(cluster: string, nodegroup: string): Promise<ScalingPolicy[]> {
+    return (await this.itemsOf(cluster, nodegroup, Prefix.policy)).map((i) => withoutKeys<ScalingPolicy>(i));
+  }
+
+  async policiesForAlarm(alarm: string): Promise<ScalingPolicy[]> {
+    return (await this.indexed('gsi1', `${Prefix.alarm}${alarm}`)).map((i) => withoutKeys<ScalingPolicy>(i));
+  }
+
+  async allPolicies(): Promise<ScalingPolicy[]> {
+    return (await this.indexed('gsi2', Partition.policies)).map((i) => withoutKeys<ScalingPolicy>(i));
+  }
+
+  async deletePolicy(cluster: string, nodegroup: string, name: string): Promise<boolean> {
+    return (await this.table.delete(Keys.policy(cluster, nodegroup, name))) !== undefined;
+  }
+
+  async claimPolicyFiring(policy: ScalingPolicy, now: string): Promise<boolean> {
+    const key = Keys.policy(policy.cluster, policy.nodegroup, policy.name);
+    const condition: Condition = policy.lastFiredAt
+      ? { expression: 'attribute_exists(pk) AND lastFiredAt = :expected', values: { ':expected': policy.lastFiredAt } }
+      : { expression: 'attribute_exists(pk) AND attribute_not_exists(lastFiredAt)' };
+    return this.set(key, 'lastFiredAt', now, condition);
+  }
+
+  async releasePolicyFiring(policy: ScalingPolicy, claimedAt: string): Promise<void> {
+    await this.restore(
+      Keys.policy(policy.cluster, policy.nodegroup, policy.name),
+      'lastFiredAt',
+      claimedAt,
+      policy.lastFiredAt,
+    );
+  }
+
+  /** Sets `attribute` to `value` (`:value` in the condition) if `condition` holds: true if this call did. */
+  private set(key: Key, attribute: string, value: string, condition: Condition): Promise<boolean> {
+    return this.table.update(key, { expression: `SET ${attribute} = :value`, values: { ':value': value } }, condition);
+  }
+
+  /** Puts `attribute` back to `previous` (or removes it) if it still holds our `claimed` value. */
+  private async restore(key: Key, attribute: string, claimed: string, previous?: string): Promise<void> {
+    // Refused: a later claim replaced ours, which is then not ours to undo.
+    await this.table.update(
+      key,
+      previous
+        ? { expression: `SET ${attribute} = :previous`, values: { ':previous': previous } }
+        : { expression: `REMOVE ${attribute}` },
+      { expression: `${attribute} = :claimed`, values: { ':claimed': claimed } },
+    );
+  }
+
+  private async create(item: Record<string, unknown>, conflict: string): Promise<void> {
+    if (!(await this.table.put(item, Conditions.absent)))
+      throw new ConflictError(conflict, { details: [{ field: 'name', reason: 'already exists' }] });
+  }
+
+  /** Items of one node group whose sort key starts with `prefix`, every page. */
+  private itemsOf(
+    cluster: string,
+    nodegroup: string,
+    prefix: string,
+    order: { ScanIndexForward?: boolean; Limit?: number } = {},
+  ) {
+    return this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': Keys.nodegroup(cluster, nodegroup), ':prefix': prefix },
+      ...order,
+    });
+  }
+
+  /** Every item of one index partition. */
+  private indexed(index: 'gsi1' | 'gsi2', partition: string) {
+    return this.table.queryAll({
+      IndexName: index,
+      KeyConditionExpression: `${index}pk = :pk`,
+      ExpressionAttributeValues: { ':pk': partition },
+    });
+  }
+}
+
+/** A schedule's or policy's place in an index partition: `<cluster>#<ng>#<name>`. */
+function nameInGroup(record: { cluster: string; nodegroup: string; name: string }): string {
+  return `${record.cluster}#${record.nodegroup}#${record.name}`;
+}
+
+function toLock(item: Record<string, unknown>): NodegroupLock {
+  return {
+    operationId: item.operationId as string,
+    since: item.since as string,
+    waiting: (item.waiting as ScaleTrigger[] | undefined) ?? [],
+  };
+}

@@ -1,0 +1,34 @@
+import type { KubeAccess } from './domain/cluster';
+import type { ClusterApi } from './ports/cluster-api';
+import type { EventPublisher } from '../kernel/ports/events';
+import type { ClusterBaseline } from '../kernel/ports/kube';
+import type { RolloutStore } from '../rollouts/ports/rollout-store';
+import type { OperationStore } from '../operations/ports/operation-store';
+import type { WorkflowStarter } from '../operations/ports/workflows';
+import type { ClusterDefaults } from './requests/cluster-spec';
+
+/** What the cluster-lifecycle use cases (provision, delete, read, retry) and their workflow tasks need. */
+export interface ClusterDeps {
+  clusters: ClusterApi;
+  baseline: ClusterBaseline;
+  operations: OperationStore;
+  workflows: WorkflowStarter;
+  rollouts: Pick<RolloutStore, 'listActive'>;
+  now: () => Date;
+  /** eksflow's roles to grant access to (deployed); absent, the creator's own access is kept (the sandbox). */
+  kubeAccess?: KubeAccess;
+  clusterDefaults: ClusterDefaults;
+  /** First wait of each poll loop; it doubles up to the ceiling. */
+  clusterPollSeconds: number;
+  /** Longest wait of a poll loop (default POLL_CEILING_SECONDS); the sandbox, where nothing takes minutes, sets less. */
+  clusterPollCeilingSeconds?: number;
+  newId?: () => string;
+  /** Operation transitions on the bus (best effort); absent (unit tests), nothing is published. */
+  events?: Pick<EventPublisher, 'publish'>;
+}
+
+/** Waits grow up to this ceiling: EKS takes ~15 minutes for a control plane; a tight poll only burns transitions. */
+export const POLL_CEILING_SECONDS = 240;
+
+/** The lock a cluster's provisioning and deletion hold: one at a time per cluster. */
+export const clusterLock = (cluster: string) => `cluster:${cluster}`;

@@ -1,0 +1,21 @@
+import type { Operation } from './operation';
+import { ConflictError } from '../../kernel/errors';
+
+/** Whether a write takes or releases the operation's lock: taken while Running, released when it stops. */
+export function lockChange(
+  before: Operation,
+  after: Operation,
+): { key: string; take?: true; release?: true } | undefined {
+  const key = after.lock ?? before.lock;
+  if (!key) return undefined;
+  if (before.status !== 'Running' && after.status === 'Running') return { key, take: true };
+  if (before.status === 'Running' && after.status !== 'Running') return { key, release: true };
+  return undefined;
+}
+
+/** The 409 for a lock held by another running operation: names it, so the caller can follow it. */
+export function lockConflict(key: string, holder: string): ConflictError {
+  return new ConflictError(`operation ${holder} is running on ${key}`, {
+    details: [{ field: 'operationId', reason: `${holder} is running on ${key}` }],
+  });
+}

@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import { finished, newOperation, type Operation, withStep } from '../../operations/domain/operation';
+import { type Adjustment, adjustedSizes } from '../domain/adjustment';
+import { desiredToFit, type NodeShape, nodesNeeded } from '../domain/fit-pending-pods';
+import { allocatableOf } from '../domain/allocatable';
+import { isScaleIn, requesterOf, type ScaleRecord, type ScaleTrigger } from '../domain/records';
+import {
+  clampDesired,
+  describeSizes,
+  type NodegroupSizes,
+  requestedSizes,
+  sameSizes,
+  type SizeRequest,
+} from '../domain/sizes';
+import { ConflictError, errorMessage, NotFoundError, ValidationError } from '../../kernel/errors';
+import type { NodegroupInfo } from '../ports/nodegroups';
+import { type ScalingDeps, scalingNow } from '../scaling-deps';
+
+/** What the scale-nodegroup workflow receives. */
+export interface ScaleWorkflowInput {
+  operationId: string;
+  cluster: string;
+  nodegroup: string;
+  waitSeconds: number;
+}
+
+/** First wait for an update: EKS scaling updates take tens of seconds to minutes; the wait then doubles. */
+export const FIRST_UPDATE_WAIT_SECONDS = 1;
+
+export interface NodegroupTarget {
+  cluster: string;
+  nodegroup: string;
+}
+
+/**
+ * How a change is asked for. A person's request that leaves the bounds is refused (4xx); automation
+ * (schedules, policies) clamps to the bounds, and skips a change that changes nothing.
+ */
+export type ScaleAsk =
+  | { by: 'request'; request: SizeRequest; protectPending?: boolean }
+  | { by: 'automation'; request: SizeRequest }
+  | { by: 'adjustment'; adjustment: Adjustment };
+
+export type ScaleStart =
+  | { started: true; operationId: string; from: NodegroupSizes; to: NodegroupSizes }
+  | { started: false; reason: string; heldBy?: string };
+
+/**
+ * Starts one change of a node group: takes the group's lock (one change at a time), reads the group,
+ * computes the target sizes, records the operation and starts the workflow that waits for the update.
+ * A second change while one runs is a 409 naming the running operation (`automation` gets `heldBy`).
+ */
+export async function startScale(
+  deps: ScalingDeps,
+  target: NodegroupTarget,
+  ask: ScaleAsk,
+  trigger: ScaleTrigger,
+): Promise<ScaleStart> {
+  const group = await requireNodegroup(deps, target);
+  const operationId = (deps.newId ?? randomUUID)();
+  const { holder } = await deps.scaling.acquireLock(target.cluster, target.nodegroup, operationId, scalingNow(deps));
+  if (holder) {
+    if (ask.by === 'request')
+      throw new ConflictError(
+        `node group ${target.cluster}/${target.nodegroup} is being changed by operation ${holder}`,
+        {
+          details: [{ field: 'nodegroup', reason: `operation ${holder} is changing it` }],
+        },
+      );
+    return { started: false, reason: `operation ${holder} is changing it`, heldBy: holder };
+  }
+  let record: ScaleRecord;
+  try {
+    const planned = await plannedChange(deps, target, group, ask, trigger);
+    if ('unchangedAt' in planned) {
+      await deps.scaling.releaseLock(target.cluster, target.nodegroup, operationId);
+      return { started: false, reason: `already at ${describeSizes(planned.unchangedAt)}` };
+    }
+    record = planned;
+    await createOperation(deps, target, operationId, record);
+  } catch (error) {
+    await deps.scaling.releaseLock(target.cluster, target.nodegroup, operationId);
+    throw error;
+  }
+  await startWorkflow(deps, target, operationId);
+  return { started: true, operationId, from: record.from, to: record.to };
+}
+
+/**
+ * What the change will be, read under the lock (the sizes another change left are the ones to start
+ * from); `unchangedAt` when automation would change nothing.
+ */
+async function plannedChange(
+  deps: ScalingDeps,
+  target: NodegroupTarget,
+  described: NodegroupInfo,
+  ask: ScaleAsk,
+  trigger: ScaleTrigger,
+): Promise<ScaleRecord | { unchangedAt: NodegroupSizes }> {
+  const current = (await deps.nodegroups.describeNodegroup(target.cluster, target.nodegroup)) ?? described;
+  if (current.status !== 'ACTIVE')
+    throw new ConflictError(`node group ${target.cluster}/${target.nodegroup} is ${current.status}`, {
+      details: [{ field: 'nodegroup', reason: `is ${current.status}, not ACTIVE` }],
+    });
+  const { to, fittingPods } = await targetSizes(deps, current, ask);
+  if (ask.by !== 'request' && sameSizes(current.sizes, to)) return { unchangedAt: to };
+  if (ask.by === 'request' && ask.protectPending && isScaleIn({ from: current.sizes, to }))
+    await refuseWhilePending(deps, current);
+  return {
+    nodegroup: target.nodegroup,
+    trigger,
+    requestedBy: requesterOf(trigger),
+    from: current.sizes,
+    to,
+    ...(fittingPods ? { fittingPods } : {}),
+  };
+}
+
+/** POST …/scale: a person's request either starts a change or is refused with a 4xx (never skipped). */
+export async function requestScale(
+  deps: ScalingDeps,
+  target: NodegroupTarget,
+  request: SizeRequest,
+  options: { protectPending: boolean; principal: string },
+): Promise<{ operationId: string; from: NodegroupSizes; to: NodegroupSizes }> {
+  const result = await startScale(
+    deps,
+    target,
+    { by: 'request', request, protectPending: options.protectPending },
+    { kind: 'api', principal: options.principal },
+  );
+  // startScale skips only for automation; a request that was not started was refused by a throw.
+  if (!result.started) throw new ConflictError(`not started: ${result.reason}`);
+  return { operationId: result.operationId, from: result.from, to: result.to };
+}
+
+/** 404 naming `cluster` or `nodegroup`, whichever EKS does not know. */
+export async function requireNodegroup(deps: ScalingDeps, target: NodegroupTarget): Promise<NodegroupInfo> {
+  const group = await deps.nodegroups.describeNodegroup(target.cluster, target.nodegroup);
+  if (group) return group;
+  if (!(await deps.clusters.describeCluster(target.cluster)))
+    throw new NotFoundError(`cluster ${target.cluster} not found`, {
+      details: [{ field: 'cluster', reason: 'no such EKS cluster' }],
+    });
+  throw new NotFoundError(`node group ${target.nodegroup} not found in cluster ${target.cluster}`, {
+    details: [{ field: 'nodegroup', reason: 'no such node group' }],
+  });
+}
+
+async function targetSizes(
+  deps: ScalingDeps,
+  group: NodegroupInfo,
+  ask: ScaleAsk,
+): Promise<{ to: NodegroupSizes; fittingPods?: string[] }> {
+  if (ask.by === 'adjustment') {
+    if (ask.adjustment.type !== 'fitPendingPods') return { to: adjustedSizes(group.sizes, ask.adjustment) };
+    return fitPendingPods(deps, group, group.sizes);
+  }
+  const { request } = ask;
+  if (ask.by === 'automation') {
+    const bounds = {
+      minSize: request.minSize ?? group.sizes.minSize,
+      maxSize: request.maxSize ?? group.sizes.maxSize,
+      desiredSize: group.sizes.desiredSize,
+    };
+    if (bounds.minSize > bounds.maxSize) bounds.maxSize = bounds.minSize; // a schedule raising min past max
+    if (request.kind === 'fitPendingPods') return fitPendingPods(deps, group, clampDesired(bounds, bounds.desiredSize));
+    const wanted =
+      request.kind === 'desired'
+        ? request.desiredSize
+        : request.kind === 'delta'
+          ? bounds.desiredSize + request.delta
+          : bounds.desiredSize;
+    return { to: clampDesired(bounds, wanted) };
+  }
+  const decision = requestedSizes(group.sizes, request);
+  if (!decision.ok)
+    throw new ValidationError(`${decision.violation.field}: ${decision.violation.reason}`, [decision.violation]);
+  if (request.kind === 'fitPendingPods') return fitPendingPods(deps, group, decision.sizes);
+  return { to: decision.sizes };
+}
+
+/** Raises the desired size to fit the Pending pods a new node of the group could host; never lowers it. */
+async function fitPendingPods(deps: ScalingDeps, group: NodegroupInfo, sizes: NodegroupSizes) {
+  const { nodes, fitting } = await pendingForGroup(deps, group);
+  return { to: { ...sizes, desiredSize: desiredToFit(sizes, nodes) }, fittingPods: fitting };
+}
+
+/** The Pending pods a new node of the group would take, and how many nodes they need. */
+async function pendingForGroup(deps: ScalingDeps, group: NodegroupInfo) {
+  const pods = await deps.nodegroupPods.pendingPods(group.cluster);
+  const shape: NodeShape = {
+    labels: { ...group.labels, 'eks.amazonaws.com/nodegroup': group.name },
+    taints: group.taints,
+    allocatable: allocatableOf(group.instanceTypes),
+  };
+  return nodesNeeded(pods, shape);
+}
+
+/** protectPending: no scale-in while pods that this group could host are Pending (they need its capacity). */
+async function refuseWhilePending(deps: ScalingDeps, group: NodegroupInfo): Promise<void> {
+  const { fitting } = await pendingForGroup(deps, group);
+  if (fitting.length > 0)
+    throw new ConflictError(`${fitting.length} pods the node group could host are Pending: scale-in refused`, {
+      details: [
+        {
+          field: 'protectPending',
+          reason: `${fitting.length} pods this node group could host are Pending, e.g. ${fitting[0]}`,
+        },
+      ],
+    });
+}
+
+async function createOperation(deps: ScalingDeps, target: NodegroupTarget, id: string, record: ScaleRecord) {
+  const now = scalingNow(deps);
+  const op: Operation = withStep(
+    { ...newOperation(id, 'ScaleNodegroup', target.cluster, now), scale: record },
+    {
+      name: 'Requested',
+      at: now.toISOString(),
+      detail: `${record.requestedBy}: ${describeSizes(record.from)} → ${describeSizes(record.to)}`,
+    },
+  );
+  await deps.operations.create(op);
+  await deps.scaling.addRecentOperation(target.cluster, target.nodegroup, id, now.toISOString());
+}
+
+async function startWorkflow(deps: ScalingDeps, target: NodegroupTarget, operationId: string): Promise<void> {
+  const input: ScaleWorkflowInput = {
+    operationId,
+    cluster: target.cluster,
+    nodegroup: target.nodegroup,
+    waitSeconds: FIRST_UPDATE_WAIT_SECONDS,
+  };
+  try {
+    await deps.workflows.start('scale-nodegroup', operationId, input);
+  } catch (error) {
+    await deps.operations.update(operationId, (op) =>
+      finished(op, { error: { code: 'WorkflowStartFailed', message: errorMessage(error) } }, scalingNow(deps)),
+    );
+    await deps.scaling.releaseLock(target.cluster, target.nodegroup, operationId);
+    throw error;
+  }
+}

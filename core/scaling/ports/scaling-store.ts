@@ -1,0 +1,51 @@
+import type { ScalingPolicy, ScalingSchedule, ScaleTrigger } from '../domain/records';
+
+/** The one-change-at-a-time lock of a node group, with the triggers that fired while it was held. */
+export interface NodegroupLock {
+  operationId: string;
+  since: string;
+  waiting: ScaleTrigger[];
+}
+
+/** Node-group scaling records: the lock, the recent operations, schedules and policies. */
+export interface ScalingStore {
+  /** Takes the lock for `operationId` unless another operation holds it; returns the holder then. */
+  acquireLock(cluster: string, nodegroup: string, operationId: string, now: Date): Promise<{ holder?: string }>;
+  getLock(cluster: string, nodegroup: string): Promise<NodegroupLock | undefined>;
+  /** Every held lock (the sweep restarts a change whose workflow run is gone). */
+  heldLocks(): Promise<(NodegroupLock & { cluster: string; nodegroup: string })[]>;
+  /** Adds a trigger to wait for the holder; false when no lock is held any more (fire it now instead). */
+  addWaiting(cluster: string, nodegroup: string, trigger: ScaleTrigger): Promise<boolean>;
+  /** Releases the lock if `operationId` holds it; returns the triggers that waited (empty if not held). */
+  releaseLock(cluster: string, nodegroup: string, operationId: string): Promise<ScaleTrigger[]>;
+
+  addRecentOperation(cluster: string, nodegroup: string, operationId: string, at: string): Promise<void>;
+  /** Newest first. */
+  recentOperations(cluster: string, nodegroup: string, limit: number): Promise<string[]>;
+
+  /** Fails with ConflictError if the name is taken on that node group. */
+  createSchedule(schedule: ScalingSchedule): Promise<void>;
+  listSchedules(cluster: string, nodegroup: string): Promise<ScalingSchedule[]>;
+  /** Every stored schedule (the sandbox fires them itself). */
+  allSchedules(): Promise<ScalingSchedule[]>;
+  getSchedule(cluster: string, nodegroup: string, name: string): Promise<ScalingSchedule | undefined>;
+  deleteSchedule(cluster: string, nodegroup: string, name: string): Promise<boolean>;
+  /** Records a firing for `occurrence` unless one for it (or a later one) is recorded: true if this call did. */
+  claimScheduleFiring(schedule: ScalingSchedule, occurrence: string): Promise<boolean>;
+  /** Undoes a claim whose firing failed (its retry may claim again), unless a later firing replaced it. */
+  releaseScheduleFiring(schedule: ScalingSchedule, occurrence: string): Promise<void>;
+
+  createPolicy(policy: ScalingPolicy): Promise<void>;
+  listPolicies(cluster: string, nodegroup: string): Promise<ScalingPolicy[]>;
+  policiesForAlarm(alarm: string): Promise<ScalingPolicy[]>;
+  /** Every policy (the sweep re-judges them all). */
+  allPolicies(): Promise<ScalingPolicy[]>;
+  deletePolicy(cluster: string, nodegroup: string, name: string): Promise<boolean>;
+  /**
+   * Records a firing at `now` if the policy last fired at `expectedLastFiredAt` (compare-and-set): the
+   * one delivery of five duplicates that wins scales; the others find the policy already fired.
+   */
+  claimPolicyFiring(policy: ScalingPolicy, now: string): Promise<boolean>;
+  /** Undoes a claim whose firing failed: the cooldown was not spent. */
+  releasePolicyFiring(policy: ScalingPolicy, claimedAt: string): Promise<void>;
+}

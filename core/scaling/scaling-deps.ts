@@ -1,0 +1,33 @@
+import type { Logger } from '../kernel/logger';
+import type { AlarmStates, VerifiedAlarmChanges } from '../alarms/ports/alarms';
+import type { ClusterApi } from '../clusters/ports/cluster-api';
+import type { EventPublisher } from '../kernel/ports/events';
+import type { NodegroupApi, NodegroupPods } from './ports/nodegroups';
+import type { ScalingStore } from './ports/scaling-store';
+import type { ScheduleDeployer } from './ports/schedule-deployer';
+import type { OperationStore } from '../operations/ports/operation-store';
+import type { WorkflowStarter } from '../operations/ports/workflows';
+
+/** What node-group scaling talks to. */
+export interface ScalingDeps {
+  clusters: ClusterApi;
+  nodegroups: NodegroupApi;
+  nodegroupPods: NodegroupPods;
+  scaling: ScalingStore;
+  scheduleDeployer: ScheduleDeployer;
+  operations: OperationStore;
+  workflows: WorkflowStarter;
+  alarms: AlarmStates;
+  verifiedChanges: VerifiedAlarmChanges;
+  /** Operation transitions on the bus (source `eksflow`, detail-type `Operation <status>`). */
+  events: EventPublisher;
+  logger: Logger;
+  /** Scaling's clock: real time deployed, the sandbox's controllable clock locally (schedules, cooldowns). */
+  scalingNow?: () => Date;
+  now: () => Date;
+  newId?: () => string;
+}
+
+export function scalingNow(deps: Pick<ScalingDeps, 'now' | 'scalingNow'>): Date {
+  return (deps.scalingNow ?? deps.now)();
+}
