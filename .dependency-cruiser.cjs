@@ -3,6 +3,8 @@
  * - no import circles;
  * - the core (`core/`) imports nothing from the edges: not the handlers (`functions/`), the sandbox (`local/`),
  *   the tools, the CLI, the dashboard or the tests;
+ * - inside the core: the kernel (`core/kernel/`) knows no area; an area's `domain/` imports only domains and the
+ *   kernel; no area imports an adapter or the composition root (only the composition root wires adapters);
  * - handlers and the CLI do not reach into the sandbox or the tools;
  * - the AGPL-licensed IAM evaluator (`@cloud-copilot/iam-simulate`) is never imported by anything bundled into a
  *   Lambda (`functions/`, `core/`): it serves the sandbox, the tests and the IAM lint only.
@@ -15,6 +17,24 @@ module.exports = {
       severity: 'error',
       from: { path: '^core/' },
       to: { path: '^(functions|local|tools|cli|ui|tests|bench)/' },
+    },
+    {
+      name: 'kernel-knows-no-area',
+      severity: 'error',
+      from: { path: '^core/kernel/' },
+      to: { path: '^core/', pathNot: '^core/kernel/' },
+    },
+    {
+      name: 'domain-is-pure',
+      severity: 'error',
+      from: { path: '^core/[^/]+/domain/' },
+      to: { path: '^core/', pathNot: '^core/([^/]+/domain|kernel)/' },
+    },
+    {
+      name: 'areas-not-adapters',
+      severity: 'error',
+      from: { path: '^core/(?!adapters/|composition-root)' },
+      to: { path: '^core/(adapters/|composition-root)' },
     },
     {
       name: 'handlers-not-sandbox',

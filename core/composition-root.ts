@@ -22,7 +22,7 @@ import { SDK_RETRY_OFF } from './adapters/aws/aws-call';
 import { KubeClusterBaseline } from './adapters/kube/kube-baseline';
 import { KubeClientFactory } from './adapters/kube/kube-clients';
 import { EksKubeConnector } from './adapters/kube/kube-connector';
-import type { Config } from './kernel/config';
+import type { Config } from './config';
 import type { AccessPolicy } from './access/domain/policy';
 import { EmfMetrics } from './adapters/aws/emf-metrics';
 import { LogMetrics, noMetrics } from './adapters/local/log-metrics';
@@ -31,7 +31,7 @@ import type { Metrics } from './metrics/ports/metrics';
 import { createLogger, type Logger, SERVICE_NAME } from './kernel/logger';
 import type { ClusterApi } from './clusters/ports/cluster-api';
 import type { HealthCheck } from './health/ports/health';
-import type { ClusterBaseline } from './kernel/ports/kube';
+import type { ClusterBaseline } from './clusters/ports/kube';
 import type { OperationStore } from './operations/ports/operation-store';
 import type { WorkflowStarter } from './operations/ports/workflows';
 import type { ClusterDeps } from './clusters/cluster-deps';
@@ -52,7 +52,8 @@ import type { CallerIdentity, EndpointReach, KubeAccessReview } from './health/p
 import type { DoctorDeps } from './health/queries/doctor';
 import { DynamoDbIdempotencyStore } from './adapters/aws/dynamodb-idempotency-store';
 import type { IdempotencyStore } from './idempotency/ports/idempotency';
-import { aesGcmPageTokens, pageTokenKeyFrom, type PageTokens } from './adapters/crypto/page-token';
+import { aesGcmPageTokens, pageTokenKeyFrom } from './adapters/crypto/page-token';
+import type { PageTokens } from './rollouts/ports/page-tokens';
 
 /** Everything the handlers need, built once per cold start (Lambda) or once per process (local). */
 export interface Container {

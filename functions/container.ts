@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { buildContainer, type Container } from '../core/composition-root';
-import { loadConfig } from '../core/kernel/config';
+import { loadConfig } from '../core/config';
 
 let current: Container | undefined;
 /** The sandbox runs every function in one process, each with its own role: its invocation carries its container. */

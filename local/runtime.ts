@@ -15,7 +15,7 @@ import { serviceTargets } from './service-targets';
 import { LocalWorkflowEngine } from '../core/adapters/local/local-workflow-engine';
 import { loadWorkflowDefinition } from '../core/adapters/local/workflow-definitions';
 import { buildContainer, type Container } from '../core/composition-root';
-import type { Config } from '../core/kernel/config';
+import type { Config } from '../core/config';
 import { errorBody, errorBodyOf, errorMessage, isEksflowError, ValidationError } from '../core/kernel/errors';
 import type { HealthCheck } from '../core/health/ports/health';
 import { startHttpServer, type ApiHandler, type PrefixHandler } from './http-server';

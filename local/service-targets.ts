@@ -1,5 +1,5 @@
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Config } from '../core/kernel/config';
+import type { Config } from '../core/config';
 import {
   invokeAuthorization,
   ruleInvocations,

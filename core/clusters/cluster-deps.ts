@@ -1,7 +1,7 @@
 import type { KubeAccess } from './domain/cluster';
 import type { ClusterApi } from './ports/cluster-api';
 import type { EventPublisher } from '../kernel/ports/events';
-import type { ClusterBaseline } from '../kernel/ports/kube';
+import type { ClusterBaseline } from './ports/kube';
 import type { RolloutStore } from '../rollouts/ports/rollout-store';
 import type { OperationStore } from '../operations/ports/operation-store';
 import type { WorkflowStarter } from '../operations/ports/workflows';

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { KubeEndpointOverride } from '../../core/kernel/config';
+import type { KubeEndpointOverride } from '../../core/config';
 import { run, spawnTied, stopTied, type Progress } from './processes';
 
 export interface ControlPlane extends KubeEndpointOverride {

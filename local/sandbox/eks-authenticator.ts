@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { kubeConfigFor } from '../../core/adapters/kube/kube-clients';
 import { ACCESS_POLICY_ARNS } from '../../core/clusters/domain/cluster';
-import type { KubeConnection } from '../../core/kernel/ports/kube';
+import type { KubeConnection } from '../../core/clusters/ports/kube';
 import {
   arnFromCallerIdentity,
   callerOf,

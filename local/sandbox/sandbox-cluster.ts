@@ -12,14 +12,14 @@ import { EksClusterApi } from '../../core/adapters/aws/eks-cluster-api';
 import { kubeCall, kubeStatus } from '../../core/adapters/kube/kube-call';
 import { KubeClientFactory } from '../../core/adapters/kube/kube-clients';
 import { KubeClusterBaseline } from '../../core/adapters/kube/kube-baseline';
-import { ROLLOUT_RBAC_NAME } from '../../core/adapters/kube/rollout-rbac';
+import { ROLLOUT_RBAC_NAME } from '../../core/clusters/domain/eksflow-rbac';
 import {
   EKSFLOW_KUBE_GROUP,
   EKSFLOW_SCALING_KUBE_GROUP,
   eksflowGroupGrants,
   type KubeAccess,
 } from '../../core/clusters/domain/cluster';
-import type { KubeConnection } from '../../core/kernel/ports/kube';
+import type { KubeConnection } from '../../core/clusters/ports/kube';
 import { functionRoles, packagedKubeAccess, packagedTemplate } from '../../tools/aws-gate/packaged-roles';
 import type { AwsFixtures } from './aws-fixtures';
 

@@ -1,7 +1,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, type Config } from '../../core/kernel/config';
+import { loadConfig, type Config } from '../../core/config';
 import { startLocalRuntime, REPO_ROOT, type LocalRuntime } from '../runtime';
 import { AlarmBridge } from './alarm-bridge';
 import type { SigningIdentity } from '../sigv4-verifier';

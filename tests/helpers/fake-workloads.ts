@@ -1,7 +1,7 @@
 // In-memory test doubles of the rollout ports: Workloads (Deployments + Services), AlarmStates, EventPublisher.
 import type { PodTemplate } from '../../core/rollouts/domain/types';
 import type { AlarmStates } from '../../core/alarms/ports/alarms';
-import type { TransitionEvent } from '../../core/rollouts/domain/rollout-events';
+import type { TransitionEvent } from '../../core/kernel/ports/events';
 import type { EventPublisher } from '../../core/kernel/ports/events';
 import { createHash } from 'node:crypto';
 import { VersionConflictError } from '../../core/kernel/errors';

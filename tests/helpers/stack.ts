@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { registerWithGate } from '../../tools/aws-gate/function-identities';
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { kubeConfigFor } from '../../core/adapters/kube/kube-clients';
-import type { Config } from '../../core/kernel/config';
+import type { Config } from '../../core/config';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime';
 import { AlarmBridge } from '../../local/sandbox/alarm-bridge';
 import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from '../../local/sandbox/identities';

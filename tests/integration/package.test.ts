@@ -12,7 +12,7 @@ import {
   routesWithoutAuthorization,
 } from '../helpers/template-policy';
 
-import { DEFAULT_ACCESS_POLICY_FILE } from '../../core/kernel/config';
+import { DEFAULT_ACCESS_POLICY_FILE } from '../../core/config';
 import { openApiDocument } from '../../functions/api/openapi';
 
 const root = path.resolve(__dirname, '../..');

@@ -20,7 +20,7 @@ import {
   ROLLOUT_RBAC_RULES,
   SCALING_RBAC_NAME,
   SCALING_RBAC_RULES,
-} from '../../core/adapters/kube/rollout-rbac';
+} from '../../core/clusters/domain/eksflow-rbac';
 import { EKSFLOW_KUBE_GROUP, EKSFLOW_SCALING_KUBE_GROUP } from '../../core/clusters/domain/cluster';
 import { kube, testStack, uniqueName } from '../helpers/stack';
 

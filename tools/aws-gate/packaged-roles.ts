@@ -14,7 +14,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Config } from '../../core/kernel/config';
+import type { Config } from '../../core/config';
 import type { PolicyDocument } from './evaluate';
 
 type KubeAccess = NonNullable<Config['kubeAccess']>;

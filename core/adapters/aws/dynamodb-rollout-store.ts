@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { transitionEvents, type TransitionEvent } from '../../rollouts/domain/rollout-events';
+import type { TransitionEvent } from '../../kernel/ports/events';
+import { transitionEvents } from '../../rollouts/domain/rollout-events';
 import { isActive, type Rollout } from '../../rollouts/domain/types';
 import { ConflictError, ValidationError, VersionConflictError } from '../../kernel/errors';
 import {

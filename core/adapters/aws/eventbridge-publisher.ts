@@ -1,5 +1,5 @@
 import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import type { TransitionEvent } from '../../rollouts/domain/rollout-events';
+import type { TransitionEvent } from '../../kernel/ports/events';
 import type { Logger } from '../../kernel/logger';
 import type { EventPublisher } from '../../kernel/ports/events';
 import { awsCall } from './aws-call';

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { ValidationError } from '../../kernel/errors';
+import type { PageTokenBinding, PageTokens } from '../../rollouts/ports/page-tokens';
 
 /**
  * Page tokens (`nextToken`): the position after the last item a caller was shown, sealed with AES-256-GCM under
@@ -15,21 +16,6 @@ export const PAGE_TOKEN_KEY_BYTES = 32;
 /** GCM's standard nonce; random per token (2^32 tokens per key before a collision is a concern). */
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-
-/** What a token is bound to: who asked, and the query's filter (not its page size, which a client may change). */
-export interface PageTokenBinding {
-  principal: string;
-  cluster: string;
-  namespace?: string;
-  deployment?: string;
-}
-
-export interface PageTokens {
-  /** A token for `position`, usable only with the same binding. */
-  seal(position: string, binding: PageTokenBinding): string;
-  /** The position in a token sealed for `binding`; anything else is a 400 naming `nextToken`. */
-  open(token: string, binding: PageTokenBinding): string;
-}
 
 /** Shortest secret a key is derived from: 32 characters of a random secret carry well over 128 bits. */
 export const MIN_PAGE_TOKEN_SECRET_LENGTH = 32;

@@ -10,7 +10,7 @@ import type {
   ResponseContext,
 } from '@kubernetes/client-node';
 import { ClusterAccessError } from '../../kernel/errors';
-import type { KubeConnection, KubeConnector } from '../../kernel/ports/kube';
+import type { KubeConnection, KubeConnector } from '../../clusters/ports/kube';
 import type { NetworkPath } from '../../kernel/ports/network';
 import { CONNECT_TIMEOUT_MS, type ConnectOptions, guardConnections } from '../net/connect-guard';
 import { KUBE_REQUEST_TIMEOUT_MS } from './kube-call';

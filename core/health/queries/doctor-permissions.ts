@@ -1,5 +1,5 @@
 import type { V1PolicyRule } from '@kubernetes/client-node';
-import { ROLLOUT_RBAC_RULES, SCALING_RBAC_RULES } from '../../adapters/kube/rollout-rbac';
+import { ROLLOUT_RBAC_RULES, SCALING_RBAC_RULES } from '../../clusters/domain/eksflow-rbac';
 import type { KubePermission } from '../ports/doctor';
 
 /**

@@ -1,4 +1,15 @@
-import type { TransitionEvent } from '../../rollouts/domain/rollout-events';
+/**
+ * One transition as published on the bus (source `eksflow`; a rollout's are `Rollout <type>`, rollout-events.ts).
+ * `detail.eventId` is stable across redeliveries (`<rolloutId>:<version>:<i>`): events are published
+ * at least once, and consumers drop the duplicates by that id.
+ */
+export interface TransitionEvent {
+  id: string;
+  /** Sorts the events of one rollout in the order they happened (`<rolloutId>#<version>#<i>`, zero-padded). */
+  sequence: string;
+  detailType: string;
+  detail: Record<string, unknown>;
+}
 
 /** Publishes what happened (EventBridge, source `eksflow`) so teams can notify. */
 export interface EventPublisher {

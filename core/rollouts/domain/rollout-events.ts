@@ -1,17 +1,5 @@
+import type { TransitionEvent } from '../../kernel/ports/events';
 import type { HistoryEvent, Rollout } from './types';
-
-/**
- * One rollout transition as published on the bus (detail-type `Rollout <type>`, source `eksflow`).
- * `detail.eventId` is stable across redeliveries (`<rolloutId>:<version>:<i>`): events are published
- * at least once, and consumers drop the duplicates by that id.
- */
-export interface TransitionEvent {
-  id: string;
-  /** Sorts the events of one rollout in the order they happened (`<rolloutId>#<version>#<i>`, zero-padded). */
-  sequence: string;
-  detailType: string;
-  detail: Record<string, unknown>;
-}
 
 /** The id of the i-th history entry added by the write that stored `version` of the rollout. */
 export function transitionEventId(rolloutId: string, version: number, index: number): string {

@@ -1,4 +1,4 @@
-import type { TransitionEvent } from '../domain/rollout-events';
+import type { TransitionEvent } from '../../kernel/ports/events';
 import type { Rollout } from '../domain/types';
 
 export interface RolloutFilter {

@@ -1,4 +1,4 @@
-import type { PageTokenBinding, PageTokens } from '../../adapters/crypto/page-token';
+import type { PageTokenBinding, PageTokens } from '../ports/page-tokens';
 import { protectedNamespacesOf } from '../../access/domain/policy';
 import { describeStep, stepsOf } from '../domain/rollout';
 import type { Rollout } from '../domain/types';
@@ -62,7 +62,7 @@ export interface RolloutListDeps extends AccessDeps {
  * Only what the caller may read is ever queried. A list naming a namespace needs a read grant there (else 403);
  * a list of the whole cluster needs a cluster-wide read grant (else a 400 asking for `namespace`), and leaves out,
  * in the store's query, the protected namespaces that grant does not reach. The page token is sealed
- * (adapters/page-token.ts) and bound to the caller and the filter; it holds the position of the page's last item.
+ * (core/adapters/crypto/page-token.ts) and bound to the caller and the filter; it holds the position of the page's last item.
  */
 export async function listRollouts(
   deps: RolloutListDeps,

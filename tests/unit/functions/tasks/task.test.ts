@@ -1,5 +1,5 @@
 import { buildContainer } from '../../../../core/composition-root';
-import { loadConfig } from '../../../../core/kernel/config';
+import { loadConfig } from '../../../../core/config';
 import { createLogger } from '../../../../core/kernel/logger';
 import { useContainer } from '../../../../functions/container';
 import { task } from '../../../../functions/tasks/task';

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadAccessPolicy, loadAccessPolicyFile } from '../../../../../core/adapters/fs/access-policy-file';
-import { DEFAULT_ACCESS_POLICY_FILE } from '../../../../../core/kernel/config';
+import { DEFAULT_ACCESS_POLICY_FILE } from '../../../../../core/config';
 import { isEksflowError } from '../../../../../core/kernel/errors';
 
 const fileWith = (text: string) => {

@@ -1,7 +1,7 @@
 import { MemoryOperationStore } from '../../../../fakes/memory-operation-store';
 import { newOperation, withStep } from '../../../../../core/operations/domain/operation';
 import { ClusterAccessError, TransientError } from '../../../../../core/kernel/errors';
-import type { ClusterBaseline } from '../../../../../core/kernel/ports/kube';
+import type { ClusterBaseline } from '../../../../../core/clusters/ports/kube';
 import type { ClusterDeps } from '../../../../../core/clusters/cluster-deps';
 import type { ProvisionClusterInput } from '../../../../../core/clusters/commands/provision-cluster';
 import { ACCESS_PROPAGATION_SECONDS, applyBaseline } from '../../../../../core/clusters/steps/provision-cluster-steps';

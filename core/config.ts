@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { KubeAccess } from '../clusters/domain/cluster';
-import type { LogLevel } from './logger';
+import type { KubeAccess } from './clusters/domain/cluster';
+import type { LogLevel } from './kernel/logger';
 
 /**
  * A cluster whose Kubernetes API is reached at a fixed place instead of through DescribeCluster (a fault proxy in

@@ -1,4 +1,4 @@
-import type { NamespaceSpec } from '../../clusters/domain/cluster';
+import type { NamespaceSpec } from '../domain/cluster';
 
 /** How to reach one cluster's Kubernetes API. */
 export interface KubeConnection {
