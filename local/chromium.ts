@@ -11,17 +11,7 @@
  * when a system one exists (CI does, to test what a fresh machine gets); `EKSFLOW_CHROMIUM=system` requires
  * the installed one.
  */
-import {
-  accessSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import fs from 'node:fs';
 import path from 'node:path';
 import { type Progress, run } from './sandbox/processes';
 
@@ -91,26 +81,26 @@ async function unpackPackagedChromium(root: string, progress?: Progress): Promis
   const entry = require.resolve('@sparticuz/chromium', { paths: [root] });
   // The package exports no package.json; its entry point is <package>/build/cjs/index.cjs.
   const manifest = path.resolve(path.dirname(entry), '..', '..', 'package.json');
-  const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
+  const { version } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string };
   const dir = path.join(root, '.cache', `chromium-${version}`);
-  if (existsSync(path.join(dir, 'chromium'))) return dir;
+  if (fs.existsSync(path.join(dir, 'chromium'))) return dir;
 
   progress?.(
     `unpacking Chromium from @sparticuz/chromium ${version} into ${path.relative(root, dir)} — first run only`,
   );
   const partial = `${dir}.partial-${process.pid}`;
-  rmSync(partial, { recursive: true, force: true });
-  mkdirSync(partial, { recursive: true });
+  fs.rmSync(partial, { recursive: true, force: true });
+  fs.mkdirSync(partial, { recursive: true });
   try {
     const unpack = `require(${JSON.stringify(entry)}).executablePath().then((p) => process.stdout.write(p))`;
     const binary = await run(process.execPath, ['-e', unpack], { env: { ...process.env, TMPDIR: partial } });
     if (binary !== path.join(partial, 'chromium')) throw new Error(`@sparticuz/chromium unpacked to ${binary}`);
-    writeFileSync(path.join(partial, 'fonts.conf'), fontsConf(dir));
-    renameSync(partial, dir);
+    fs.writeFileSync(path.join(partial, 'fonts.conf'), fontsConf(dir));
+    fs.renameSync(partial, dir);
   } catch (error) {
-    rmSync(partial, { recursive: true, force: true });
+    fs.rmSync(partial, { recursive: true, force: true });
     // Another process unpacked the same version first: its folder is complete.
-    if (existsSync(path.join(dir, 'chromium'))) return dir;
+    if (fs.existsSync(path.join(dir, 'chromium'))) return dir;
     throw error;
   }
   return dir;
@@ -136,8 +126,8 @@ function findOnPath(names: string[], searchPath: string): string | undefined {
     for (const folder of folders) {
       const candidate = path.join(folder, name);
       try {
-        accessSync(candidate, constants.X_OK);
-        if (statSync(candidate).isFile()) return candidate;
+        fs.accessSync(candidate, fs.constants.X_OK);
+        if (fs.statSync(candidate).isFile()) return candidate;
       } catch {
         // not here
       }

@@ -202,30 +202,13 @@ export const clusterSpecSchema = z
         message: 'applies only to a public endpoint: set endpointPublicAccess to true, or leave it out',
       });
     }
-    unique(
-      ctx,
-      spec.nodegroups.map((n) => n.name),
-      'nodegroups',
-      'name',
-    );
-    unique(
-      ctx,
-      spec.addons.map((a) => a.name),
-      'addons',
-      'name',
-    );
-    unique(
-      ctx,
-      spec.access.map((a) => a.principalArn),
-      'access',
-      'principalArn',
-    );
-    unique(
-      ctx,
-      spec.namespaces.map((n) => n.name),
-      'namespaces',
-      'name',
-    );
+    const keyed: [values: string[], field: string, key: string][] = [
+      [spec.nodegroups.map((n) => n.name), 'nodegroups', 'name'],
+      [spec.addons.map((a) => a.name), 'addons', 'name'],
+      [spec.access.map((a) => a.principalArn), 'access', 'principalArn'],
+      [spec.namespaces.map((n) => n.name), 'namespaces', 'name'],
+    ];
+    for (const [values, field, key] of keyed) unique(ctx, values, field, key);
     spec.namespaces.forEach((n, i) => {
       if (n.name === SYSTEM_NAMESPACE)
         ctx.addIssue({

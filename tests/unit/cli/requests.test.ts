@@ -169,28 +169,20 @@ describe('cluster, node group, schedule, policy and operation requests', () => {
   });
 
   it('schedules: add with the contract field names, list, refuse a malformed expression', () => {
-    expect(
-      scheduleAdd('prod-1', 'general', {
-        name: 'night',
-        schedule: 'cron(0 20 * * ? *)',
-        timezone: 'Europe/Paris',
-        desiredSize: 1,
-        minSize: 1,
-        maxSize: 3,
-        startDate: '2026-12-01T00:00:00Z',
-      }),
-    ).toEqual({
+    const night = {
+      name: 'night',
+      schedule: 'cron(0 20 * * ? *)',
+      timezone: 'Europe/Paris',
+      desiredSize: 1,
+      minSize: 1,
+      maxSize: 3,
+      startDate: '2026-12-01T00:00:00Z',
+    };
+    // The body is the options as given, under the contract's own field names.
+    expect(scheduleAdd('prod-1', 'general', { ...night })).toEqual({
       method: 'POST',
       path: '/clusters/prod-1/nodegroups/general/schedules',
-      body: {
-        name: 'night',
-        schedule: 'cron(0 20 * * ? *)',
-        timezone: 'Europe/Paris',
-        desiredSize: 1,
-        minSize: 1,
-        maxSize: 3,
-        startDate: '2026-12-01T00:00:00Z',
-      },
+      body: night,
     });
     expect(scheduleList('a b', 'n').path).toBe('/clusters/a%20b/nodegroups/n/schedules');
     expect(() => scheduleAdd('c', 'n', { name: 'x', schedule: 'every day' })).toThrow(/--schedule/);

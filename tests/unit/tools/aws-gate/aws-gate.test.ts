@@ -241,26 +241,19 @@ describe('the AWS gate: IAM evaluation', () => {
     });
     const foreign = await evaluate(KEYS.principalArn, tagged, tagResource(['eksflow:managed']), {});
     const otherKey = await evaluate(KEYS.principalArn, tagged, tagResource(['owner']), { 'eksflow:managed': 'true' });
-    const view = await evaluate(
-      KEYS.principalArn,
-      associate,
-      {
-        action: 'eks:AssociateAccessPolicy',
-        resource: entry,
-        context: { 'eks:policyArn': 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy' },
-      },
-      {},
-    );
-    const admin = await evaluate(
-      KEYS.principalArn,
-      associate,
-      {
-        action: 'eks:AssociateAccessPolicy',
-        resource: entry,
-        context: { 'eks:policyArn': 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy' },
-      },
-      {},
-    );
+    const associatePolicy = (name: string) =>
+      evaluate(
+        KEYS.principalArn,
+        associate,
+        {
+          action: 'eks:AssociateAccessPolicy',
+          resource: entry,
+          context: { 'eks:policyArn': `arn:aws:eks::aws:cluster-access-policy/${name}` },
+        },
+        {},
+      );
+    const view = await associatePolicy('AmazonEKSViewPolicy');
+    const admin = await associatePolicy('AmazonEKSClusterAdminPolicy');
 
     // Assess
     expect([managed.allowed, foreign.allowed, otherKey.allowed, view.allowed, admin.allowed]).toEqual([
