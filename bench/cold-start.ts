@@ -111,7 +111,7 @@ const flags = (nodeOptions: string) => nodeOptions.split(/\s+/).filter(Boolean);
  * esbuild options and plugins), with and without the Tracer (bench/tracer-probe.ts), loaded interleaved.
  */
 async function tracerCost(workDir: string): Promise<string[]> {
-  const without = await buildLikePackage('functions/tasks/rollout.ts', path.join(workDir, 'untraced'));
+  const without = await buildLikePackage('functions/tasks/rollout/reconcile.ts', path.join(workDir, 'untraced'));
   const traced = await buildLikePackage('bench/tracer-probe.ts', path.join(workDir, 'traced'));
   const targets = [without, traced].map((entry, i) => ({
     name: i ? 'traced' : 'untraced',

@@ -280,7 +280,7 @@ describe('serverless package', () => {
       // Act
       const stdout = await runBeside(
         'provisionApplyBaseline',
-        `require('./functions/tasks/provision-cluster.js').applyBaseline({ spec: { name: 'c1', namespaces: ['web'] }, operationId: 'op-1' }, {})
+        `require('./functions/tasks/provision-cluster/apply-baseline.js').main({ spec: { name: 'c1', namespaces: ['web'] }, operationId: 'op-1' }, {})
           .then(() => console.log('resolved'), (e) => console.log(JSON.stringify({ name: e.name, message: e.message })))`,
         { EKSFLOW_KUBE_OVERRIDES: JSON.stringify(overrides) },
       );
@@ -298,19 +298,19 @@ describe('serverless package', () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'eksflow-bundle-files-'));
       try {
         await promisify(execFile)('unzip', ['-q', path.join(outDir, 'rolloutReconcile.zip'), '-d', dir]);
-        const read = (file: string) => readFileSync(path.join(dir, 'functions/tasks', file), 'utf8');
+        const read = (file: string) => readFileSync(path.join(dir, 'functions/tasks/rollout', file), 'utf8');
 
         // Act
-        const bundle = read('rollout.js');
-        const clientNode = read('rollout.client-node.js');
-        const policyLoader = read('rollout.access-policy-file.js');
+        const bundle = read('reconcile.js');
+        const clientNode = read('reconcile.client-node.js');
+        const policyLoader = read('reconcile.access-policy-file.js');
 
         // Assess: client-node's generated API (a path template) and the policy's schema are only in their own files
         const has = (text: string, marker: string) => text.includes(marker);
         const appsPath = '/apis/apps/v1/namespaces/{namespace}/deployments';
         expect([has(clientNode, appsPath), has(bundle, appsPath)]).toEqual([true, false]);
         expect([has(policyLoader, 'allowPodFields'), has(bundle, 'allowPodFields')]).toEqual([true, false]);
-        expect(has(bundle, 'require("./rollout.client-node.js")')).toBe(true);
+        expect(has(bundle, 'require("./reconcile.client-node.js")')).toBe(true);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -324,7 +324,7 @@ describe('serverless package', () => {
       // Act
       const { stderr } = await runBesideWithStderr(
         'provisionApplyBaseline',
-        `require('./functions/tasks/provision-cluster.js').applyBaseline({ spec: { name: 'c1', namespaces: ['web'] }, operationId: 'op-1' }, {})
+        `require('./functions/tasks/provision-cluster/apply-baseline.js').main({ spec: { name: 'c1', namespaces: ['web'] }, operationId: 'op-1' }, {})
           .catch(() => undefined)`,
         { EKSFLOW_KUBE_OVERRIDES: JSON.stringify(overrides), LOG_LEVEL: 'warn' },
       );

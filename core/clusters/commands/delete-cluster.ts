@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError } from '../../kernel/errors';
 import { type ClusterDeps, clusterLock } from '../cluster-deps';
 import { observeCluster } from '../steps/observe-cluster';
 import { publishOperationEnd } from '../steps/operation-events';
-import { refuseWhileRunning, startRun } from './provision-cluster';
+import { refuseWhileRunning, startRun } from './operation-runs';
 import { teardownStep } from '../steps/teardown';
 import type { WaitCheck } from '../steps/provision-cluster-steps';
 import { nextPollSeconds } from '../domain/cluster';

@@ -19,14 +19,3 @@ export function clusterTask<I extends { operationId: string }, O>(
     return run(deps, input);
   });
 }
-
-export const requestControlPlane = clusterTask('requestControlPlane', steps.requestControlPlane);
-export const checkControlPlane = clusterTask('checkControlPlane', steps.checkControlPlane);
-export const ensureComponent = clusterTask('ensureComponent', steps.ensureComponent);
-export const checkComponent = clusterTask('checkComponent', steps.checkComponent);
-export const applyAccess = clusterTask('applyAccess', steps.applyAccess);
-export const applyBaseline = clusterTask('applyBaseline', steps.applyBaseline);
-export const completeProvisioning = clusterTask('completeProvisioning', steps.completeProvisioning);
-export const failProvisioning = clusterTask('failProvisioning', steps.recordFailure);
-export const rollBack = clusterTask('rollBack', steps.rollbackStep);
-export const finishFailed = clusterTask('finishFailed', steps.finishFailed);

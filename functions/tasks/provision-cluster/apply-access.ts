@@ -1,0 +1,4 @@
+import { applyAccess } from '../../../core/clusters/steps/provision-cluster-steps';
+import { clusterTask } from '../cluster-task';
+
+export const main = clusterTask('applyAccess', applyAccess);

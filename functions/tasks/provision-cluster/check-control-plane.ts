@@ -1,0 +1,4 @@
+import { checkControlPlane } from '../../../core/clusters/steps/provision-cluster-steps';
+import { clusterTask } from '../cluster-task';
+
+export const main = clusterTask('checkControlPlane', checkControlPlane);

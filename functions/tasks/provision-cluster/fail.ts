@@ -1,0 +1,4 @@
+import { recordFailure } from '../../../core/clusters/steps/provision-cluster-steps';
+import { clusterTask } from '../cluster-task';
+
+export const main = clusterTask('failProvisioning', recordFailure);

@@ -1,0 +1,4 @@
+import { rollbackStep } from '../../../core/clusters/steps/provision-cluster-steps';
+import { clusterTask } from '../cluster-task';
+
+export const main = clusterTask('rollBack', rollbackStep);

@@ -1,0 +1,4 @@
+import { applyScaling } from '../../../core/scaling/steps/scale-steps';
+import { task } from '../task';
+
+export const main = task('applyScaling', applyScaling);

@@ -1,0 +1,4 @@
+import { checkScaling } from '../../../core/scaling/steps/scale-steps';
+import { task } from '../task';
+
+export const main = task('checkScaling', checkScaling);
