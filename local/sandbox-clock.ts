@@ -1,4 +1,4 @@
-import type { Container } from '../core/composition-root';
+import type { Container } from '../core/wiring/container';
 import { errorMessage, ValidationError } from '../core/kernel/errors';
 import { dueSchedules } from '../core/scaling/commands/due-schedules';
 

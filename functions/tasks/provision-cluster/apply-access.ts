@@ -1,4 +1,5 @@
 import { applyAccess } from '../../../core/clusters/steps/provision-cluster-steps';
+import { clusterStepPorts } from '../cluster-step-ports';
 import { clusterTask } from '../cluster-task';
 
-export const main = clusterTask('applyAccess', applyAccess);
+export const main = clusterTask('applyAccess', clusterStepPorts, applyAccess);

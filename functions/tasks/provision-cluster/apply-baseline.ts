@@ -1,4 +1,5 @@
 import { applyBaseline } from '../../../core/clusters/steps/provision-cluster-steps';
+import { clusterStepPorts } from '../cluster-step-ports';
 import { clusterTask } from '../cluster-task';
 
-export const main = clusterTask('applyBaseline', applyBaseline);
+export const main = clusterTask('applyBaseline', clusterStepPorts, applyBaseline);

@@ -1,4 +1,5 @@
 import { checkComponent } from '../../../core/clusters/steps/provision-cluster-steps';
+import { clusterStepPorts } from '../cluster-step-ports';
 import { clusterTask } from '../cluster-task';
 
-export const main = clusterTask('checkComponent', checkComponent);
+export const main = clusterTask('checkComponent', clusterStepPorts, checkComponent);

@@ -1,4 +1,5 @@
 import { checkControlPlane } from '../../../core/clusters/steps/provision-cluster-steps';
+import { clusterStepPorts } from '../cluster-step-ports';
 import { clusterTask } from '../cluster-task';
 
-export const main = clusterTask('checkControlPlane', checkControlPlane);
+export const main = clusterTask('checkControlPlane', clusterStepPorts, checkControlPlane);

@@ -1,4 +1,5 @@
 import { completeProvisioning } from '../../../core/clusters/steps/provision-cluster-steps';
+import { operationEndPorts } from '../cluster-step-ports';
 import { clusterTask } from '../cluster-task';
 
-export const main = clusterTask('completeProvisioning', completeProvisioning);
+export const main = clusterTask('completeProvisioning', operationEndPorts, completeProvisioning);

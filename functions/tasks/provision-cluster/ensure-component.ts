@@ -1,4 +1,5 @@
 import { ensureComponent } from '../../../core/clusters/steps/provision-cluster-steps';
+import { clusterStepPorts } from '../cluster-step-ports';
 import { clusterTask } from '../cluster-task';
 
-export const main = clusterTask('ensureComponent', ensureComponent);
+export const main = clusterTask('ensureComponent', clusterStepPorts, ensureComponent);

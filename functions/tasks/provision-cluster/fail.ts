@@ -1,4 +1,5 @@
 import { recordFailure } from '../../../core/clusters/steps/provision-cluster-steps';
+import { clusterStepPorts } from '../cluster-step-ports';
 import { clusterTask } from '../cluster-task';
 
-export const main = clusterTask('failProvisioning', recordFailure);
+export const main = clusterTask('failProvisioning', clusterStepPorts, recordFailure);

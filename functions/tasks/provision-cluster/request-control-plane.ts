@@ -1,4 +1,5 @@
 import { requestControlPlane } from '../../../core/clusters/steps/provision-cluster-steps';
+import { clusterStepPorts } from '../cluster-step-ports';
 import { clusterTask } from '../cluster-task';
 
-export const main = clusterTask('requestControlPlane', requestControlPlane);
+export const main = clusterTask('requestControlPlane', clusterStepPorts, requestControlPlane);

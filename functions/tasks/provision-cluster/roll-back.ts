@@ -1,4 +1,5 @@
 import { rollbackStep } from '../../../core/clusters/steps/provision-cluster-steps';
+import { clusterStepPorts } from '../cluster-step-ports';
 import { clusterTask } from '../cluster-task';
 
-export const main = clusterTask('rollBack', rollbackStep);
+export const main = clusterTask('rollBack', clusterStepPorts, rollbackStep);

@@ -1,4 +1,5 @@
 import { failRollout } from '../../../core/rollouts/commands/fail-rollout';
 import { task } from '../task';
+import { rolloutPorts } from './ports';
 
-export const main = task('failRollout', failRollout);
+export const main = task('failRollout', rolloutPorts, failRollout);

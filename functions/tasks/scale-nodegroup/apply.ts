@@ -1,4 +1,5 @@
 import { applyScaling } from '../../../core/scaling/steps/scale-steps';
 import { task } from '../task';
+import { scalingPorts } from './ports';
 
-export const main = task('applyScaling', applyScaling);
+export const main = task('applyScaling', scalingPorts, applyScaling);

@@ -1,4 +1,5 @@
 import { checkScaling } from '../../../core/scaling/steps/scale-steps';
 import { task } from '../task';
+import { scalingPorts } from './ports';
 
-export const main = task('checkScaling', checkScaling);
+export const main = task('checkScaling', scalingPorts, checkScaling);

@@ -1,4 +1,5 @@
 import { failScaling } from '../../../core/scaling/steps/scale-steps';
 import { task } from '../task';
+import { scalingPorts } from './ports';
 
-export const main = task('failScaling', failScaling);
+export const main = task('failScaling', scalingPorts, failScaling);
