@@ -3,7 +3,11 @@ import { logger, metrics, now } from '../../core/wiring/context';
 import { operationStore } from '../../core/wiring/dynamodb';
 import { baseline, clusterApi } from '../../core/wiring/eks';
 import { eventPublisher } from '../../core/wiring/eventbridge';
-import { wired } from '../container';
+
+/**
+ * The ports of cluster tasks. Functions, not wired instances: a bundle keeps every top-level call of the modules
+ * it imports, so each entry calls `wired` itself and takes only the factories it names.
+ */
 
 /** A provisioning or deletion step's ports: EKS, the cluster's Kubernetes API, the operation's record. */
 export const clusterStepPortsOf = (w: WiringContext) => ({
@@ -17,13 +21,11 @@ export const clusterStepPortsOf = (w: WiringContext) => ({
   now: now(w),
 });
 
-export const clusterStepPorts = wired(clusterStepPortsOf);
-
 /** The ports of a step that only records an operation's end and publishes it. */
-export const operationEndPorts = wired((w) => ({
+export const operationEndPortsOf = (w: WiringContext) => ({
   config: w.config,
   logger: logger(w),
   operations: operationStore(w),
   events: eventPublisher(w),
   now: now(w),
-}));
+});

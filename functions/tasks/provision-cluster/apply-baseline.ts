@@ -1,5 +1,8 @@
 import { applyBaseline } from '../../../core/clusters/steps/provision-cluster-steps';
-import { clusterStepPorts } from '../cluster-step-ports';
+import { wired } from '../../container';
+import { clusterStepPortsOf } from '../cluster-step-ports';
 import { clusterTask } from '../cluster-task';
 
-export const main = clusterTask('applyBaseline', clusterStepPorts, applyBaseline);
+const ports = wired(clusterStepPortsOf);
+
+export const main = clusterTask('applyBaseline', ports, applyBaseline);

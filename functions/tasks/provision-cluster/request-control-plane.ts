@@ -1,5 +1,8 @@
 import { requestControlPlane } from '../../../core/clusters/steps/provision-cluster-steps';
-import { clusterStepPorts } from '../cluster-step-ports';
+import { wired } from '../../container';
+import { clusterStepPortsOf } from '../cluster-step-ports';
 import { clusterTask } from '../cluster-task';
 
-export const main = clusterTask('requestControlPlane', clusterStepPorts, requestControlPlane);
+const ports = wired(clusterStepPortsOf);
+
+export const main = clusterTask('requestControlPlane', ports, requestControlPlane);

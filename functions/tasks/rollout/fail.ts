@@ -1,5 +1,8 @@
 import { failRollout } from '../../../core/rollouts/commands/fail-rollout';
 import { task } from '../task';
-import { rolloutPorts } from './ports';
+import { wired } from '../../container';
+import { rolloutPortsOf } from './ports';
 
-export const main = task('failRollout', rolloutPorts, failRollout);
+const ports = wired(rolloutPortsOf);
+
+export const main = task('failRollout', ports, failRollout);

@@ -1,13 +1,13 @@
 import { alarmStates } from '../../../core/wiring/cloudwatch';
+import type { WiringContext } from '../../../core/wiring/context';
 import { logger, metrics, now, sleep } from '../../../core/wiring/context';
 import { rolloutStore, verifiedChanges } from '../../../core/wiring/dynamodb';
 import { workloads } from '../../../core/wiring/eks';
 import { eventPublisher } from '../../../core/wiring/eventbridge';
 import { workflowStarter } from '../../../core/wiring/sfn';
-import { wired } from '../../container';
 
 /** The rollout workflow's tasks: a rollout's ports (core/rollouts/rollout-deps.ts RolloutDeps). */
-export const rolloutPorts = wired((w) => ({
+export const rolloutPortsOf = (w: WiringContext) => ({
   rollouts: rolloutStore(w),
   workloads: workloads(w),
   alarms: alarmStates(w),
@@ -18,4 +18,4 @@ export const rolloutPorts = wired((w) => ({
   metrics: metrics(w),
   now: now(w),
   sleep: sleep(w),
-}));
+});

@@ -1,5 +1,8 @@
 import { reconcileRollout } from '../../../core/rollouts/steps/reconcile-rollout';
 import { task } from '../task';
-import { rolloutPorts } from './ports';
+import { wired } from '../../container';
+import { rolloutPortsOf } from './ports';
 
-export const main = task('reconcileRollout', rolloutPorts, reconcileRollout);
+const ports = wired(rolloutPortsOf);
+
+export const main = task('reconcileRollout', ports, reconcileRollout);

@@ -1,5 +1,8 @@
 import { applyScaling } from '../../../core/scaling/steps/scale-steps';
 import { task } from '../task';
-import { scalingPorts } from './ports';
+import { wired } from '../../container';
+import { scalingPortsOf } from '../../scaling-ports';
 
-export const main = task('applyScaling', scalingPorts, applyScaling);
+const ports = wired(scalingPortsOf);
+
+export const main = task('applyScaling', ports, applyScaling);

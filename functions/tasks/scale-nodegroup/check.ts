@@ -1,5 +1,8 @@
 import { checkScaling } from '../../../core/scaling/steps/scale-steps';
 import { task } from '../task';
-import { scalingPorts } from './ports';
+import { wired } from '../../container';
+import { scalingPortsOf } from '../../scaling-ports';
 
-export const main = task('checkScaling', scalingPorts, checkScaling);
+const ports = wired(scalingPortsOf);
+
+export const main = task('checkScaling', ports, checkScaling);

@@ -1,5 +1,8 @@
 import { completeScaling } from '../../../core/scaling/steps/scale-steps';
 import { task } from '../task';
-import { scalingPorts } from './ports';
+import { wired } from '../../container';
+import { scalingPortsOf } from '../../scaling-ports';
 
-export const main = task('completeScaling', scalingPorts, completeScaling);
+const ports = wired(scalingPortsOf);
+
+export const main = task('completeScaling', ports, completeScaling);

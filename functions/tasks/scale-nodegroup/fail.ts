@@ -1,5 +1,8 @@
 import { failScaling } from '../../../core/scaling/steps/scale-steps';
 import { task } from '../task';
-import { scalingPorts } from './ports';
+import { wired } from '../../container';
+import { scalingPortsOf } from '../../scaling-ports';
 
-export const main = task('failScaling', scalingPorts, failScaling);
+const ports = wired(scalingPortsOf);
+
+export const main = task('failScaling', ports, failScaling);

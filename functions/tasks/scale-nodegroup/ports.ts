@@ -1,4 +1,0 @@
-import { wired } from '../../container';
-import { scalingPortsOf } from '../../scaling-ports';
-
-export const scalingPorts = wired(scalingPortsOf);
