@@ -294,23 +294,23 @@ describe('serverless package', () => {
 
   describe('cold start: modules required on first use, source maps read only for a logged error (issue 8, item 8)', () => {
     it('puts client-node and the access policy loader in files of their own beside the bundle, not in it', async () => {
-      // Prepare
+      // Prepare: the API's package (the one function that reads the access policy)
       const dir = mkdtempSync(path.join(os.tmpdir(), 'eksflow-bundle-files-'));
       try {
-        await promisify(execFile)('unzip', ['-q', path.join(outDir, 'rolloutReconcile.zip'), '-d', dir]);
-        const read = (file: string) => readFileSync(path.join(dir, 'functions/tasks/rollout', file), 'utf8');
+        await promisify(execFile)('unzip', ['-q', path.join(outDir, 'api.zip'), '-d', dir]);
+        const read = (file: string) => readFileSync(path.join(dir, 'functions/api', file), 'utf8');
 
         // Act
-        const bundle = read('reconcile.js');
-        const clientNode = read('reconcile.client-node.js');
-        const policyLoader = read('reconcile.access-policy-file.js');
+        const bundle = read('handler.js');
+        const clientNode = read('handler.client-node.js');
+        const policyLoader = read('handler.access-policy-file.js');
 
         // Assess: client-node's generated API (a path template) and the policy's schema are only in their own files
         const has = (text: string, marker: string) => text.includes(marker);
         const appsPath = '/apis/apps/v1/namespaces/{namespace}/deployments';
         expect([has(clientNode, appsPath), has(bundle, appsPath)]).toEqual([true, false]);
         expect([has(policyLoader, 'allowPodFields'), has(bundle, 'allowPodFields')]).toEqual([true, false]);
-        expect(has(bundle, 'require("./reconcile.client-node.js")')).toBe(true);
+        expect(has(bundle, 'require("./handler.client-node.js")')).toBe(true);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
