@@ -8,7 +8,7 @@ import { bodyLimit, errorResponses, withMiddleware, type HttpEvent } from './htt
 import { routes } from './routes';
 
 /** Its routes reach every area: every port. */
-const ports = wired(everyPort);
+export const ports = wired(everyPort);
 
 /** The HTTP API's one Lambda: routes by API Gateway's routeKey. */
 export const main = (event: HttpEvent, context?: Context) =>

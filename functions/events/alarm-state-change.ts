@@ -35,7 +35,7 @@ function coalescersFor(deps: object) {
 }
 
 /** The rollouts it aborts or resumes, and the scaling policies it fires. */
-const ports = wired((w) => ({
+export const ports = wired((w) => ({
   ...scalingPortsOf(w),
   rollouts: rolloutStore(w),
   workloads: workloads(w),

@@ -3,7 +3,7 @@ import { sweepScalingPolicies } from '../../core/scaling/commands/scaling-polici
 import { wired } from '../container';
 import { scalingPortsOf } from '../scaling-ports';
 
-const ports = wired(scalingPortsOf);
+export const ports = wired(scalingPortsOf);
 
 /**
  * EventBridge schedule: changes whose workflow run was lost get a new run (their lock would otherwise

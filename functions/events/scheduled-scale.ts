@@ -13,7 +13,7 @@ const scheduledScaleSchema = z.object({
   scheduledTime: z.iso.datetime({ offset: true }),
 });
 
-const ports = wired(scalingPortsOf);
+export const ports = wired(scalingPortsOf);
 
 /** A schedule's occurrence: set the node group to the schedule's sizes (once per occurrence). */
 export async function main(event: unknown) {

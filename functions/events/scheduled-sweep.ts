@@ -10,7 +10,7 @@ import { scalingPortsOf } from '../scaling-ports';
 import { forInvocation } from '../invocation';
 
 /** Cluster operations it resumes, rollouts it re-judges and restarts. */
-const ports = wired((w) => ({
+export const ports = wired((w) => ({
   ...scalingPortsOf(w),
   config: w.config,
   baseline: baseline(w),

@@ -5,6 +5,6 @@ import { clusterStepPortsOf } from '../cluster-step-ports';
 import { clusterTask } from '../cluster-task';
 
 /** The teardown's last pass publishes the deletion's end. */
-const ports = wired((w) => ({ ...clusterStepPortsOf(w), events: eventPublisher(w) }));
+export const ports = wired((w) => ({ ...clusterStepPortsOf(w), events: eventPublisher(w) }));
 
 export const main = clusterTask('deleteClusterStep', ports, deleteClusterStep);

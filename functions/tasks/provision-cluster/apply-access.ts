@@ -3,6 +3,6 @@ import { wired } from '../../container';
 import { clusterStepPortsOf } from '../cluster-step-ports';
 import { clusterTask } from '../cluster-task';
 
-const ports = wired(clusterStepPortsOf);
+export const ports = wired(clusterStepPortsOf);
 
 export const main = clusterTask('applyAccess', ports, applyAccess);

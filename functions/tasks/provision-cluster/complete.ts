@@ -3,6 +3,6 @@ import { wired } from '../../container';
 import { operationEndPortsOf } from '../cluster-step-ports';
 import { clusterTask } from '../cluster-task';
 
-const ports = wired(operationEndPortsOf);
+export const ports = wired(operationEndPortsOf);
 
 export const main = clusterTask('completeProvisioning', ports, completeProvisioning);

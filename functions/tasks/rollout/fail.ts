@@ -3,6 +3,6 @@ import { task } from '../task';
 import { wired } from '../../container';
 import { rolloutPortsOf } from './ports';
 
-const ports = wired(rolloutPortsOf);
+export const ports = wired(rolloutPortsOf);
 
 export const main = task('failRollout', ports, failRollout);

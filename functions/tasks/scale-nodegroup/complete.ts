@@ -3,6 +3,6 @@ import { task } from '../task';
 import { wired } from '../../container';
 import { scalingPortsOf } from '../../scaling-ports';
 
-const ports = wired(scalingPortsOf);
+export const ports = wired(scalingPortsOf);
 
 export const main = task('completeScaling', ports, completeScaling);
