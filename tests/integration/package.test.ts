@@ -395,14 +395,14 @@ describe('serverless package', () => {
       // Assess
       expect(unboundedPassRoles(template)).toEqual([]);
       expect(passRoles.map((s) => s.role)).toEqual([
+        'ApiRole',
         'ProvisionRequestControlPlaneRole',
         'ProvisionEnsureComponentRole',
-        'ApiScalingPolicy',
       ]);
-      expect(JSON.stringify(passRoles[0].statement.Resource)).toContain(':role/eksflow-dev-us-east-1-eks-cluster');
-      expect(JSON.stringify(passRoles[1].statement.Resource)).toContain(':role/eksflow-dev-us-east-1-eks-node');
-      expect(passRoles[2].statement.Resource).toEqual({ 'Fn::GetAtt': ['SchedulerInvokeRole', 'Arn'] });
-      expect(JSON.stringify(passRoles[2].statement.Condition)).toContain('scheduler.amazonaws.com');
+      expect(passRoles[0].statement.Resource).toEqual({ 'Fn::GetAtt': ['SchedulerInvokeRole', 'Arn'] });
+      expect(JSON.stringify(passRoles[0].statement.Condition)).toContain('scheduler.amazonaws.com');
+      expect(JSON.stringify(passRoles[1].statement.Resource)).toContain(':role/eksflow-dev-us-east-1-eks-cluster');
+      expect(JSON.stringify(passRoles[2].statement.Resource)).toContain(':role/eksflow-dev-us-east-1-eks-node');
     });
 
     it('publishes events only on the bus and starts or stops only eksflow state machines and their executions', () => {
