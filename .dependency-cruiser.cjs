@@ -4,7 +4,10 @@
  * - the core (`core/`) imports nothing from the edges: not the handlers (`functions/`), the sandbox (`local/`),
  *   the tools, the CLI, the dashboard or the tests;
  * - inside the core: the kernel (`core/kernel/`) knows no area; an area's `domain/` imports only domains and the
- *   kernel; no area imports an adapter or the composition root (only the composition root wires adapters);
+ *   kernel; no area imports an adapter, the composition root or the wiring (only core/wiring/ builds adapters,
+ *   and the composition root composes it);
+ * - each handler wires only the ports it uses (core/wiring/ factories, functions/container.ts `wired`): nothing in
+ *   `functions/` imports the composition root, which wires every port and so bundles every SDK client;
  * - handlers and the CLI do not reach into the sandbox or the tools;
  * - the AGPL-licensed IAM evaluator (`@cloud-copilot/iam-simulate`) is never imported by anything bundled into a
  *   Lambda (`functions/`, `core/`): it serves the sandbox, the tests and the IAM lint only.
@@ -33,8 +36,14 @@ module.exports = {
     {
       name: 'areas-not-adapters',
       severity: 'error',
-      from: { path: '^core/(?!adapters/|composition-root)' },
-      to: { path: '^core/(adapters/|composition-root)' },
+      from: { path: '^core/(?!adapters/|composition-root|wiring/)' },
+      to: { path: '^core/(adapters/|composition-root|wiring/)' },
+    },
+    {
+      name: 'functions-wire-their-own',
+      severity: 'error',
+      from: { path: '^functions/' },
+      to: { path: '^core/composition-root' },
     },
     {
       name: 'handlers-not-sandbox',

@@ -4,7 +4,7 @@
  */
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
-export { failRollout, reconcile } from '../functions/tasks/rollout';
+export { main } from '../functions/tasks/rollout/reconcile';
 
 /** Built at module load, as a traced function builds it (it patches the HTTP modules for outgoing calls). */
 export const tracer = new Tracer({ serviceName: 'eksflow' });

@@ -1,14 +1,12 @@
 // The stack's own CloudWatch alarms, resolved by `${file(deploy/alarms.cjs):resources}` when packaging: one
-// Errors and one Throttles alarm per function (listed from serverless.yml, so a new function is never
+// Errors and one Throttles alarm per function (listed from the function table, so a new function is never
 // forgotten), the depth of each dead-letter queue, all notifying OperatorAlarmTopic (EKSFLOW_ALARM_EMAIL
 // subscribes an address). The state machines' ExecutionsFailed alarms come from serverless.yml's
 // stepFunctions `alarms`. These alarms guard nothing of eksflow's: the alarm function finds no rollout or
 // policy bound to them and does nothing.
 'use strict';
 
-const { readFileSync } = require('node:fs');
-const path = require('node:path');
-const { parse } = require('yaml');
+const functionTable = require('./function-table.cjs');
 
 /** serverless's logical id of a function: `scaleApply` → `ScaleApplyLambdaFunction`. */
 const functionLogicalId = (name) => `${name[0].toUpperCase()}${name.slice(1)}LambdaFunction`;
@@ -35,8 +33,7 @@ function alarm(description, namespace, metric, dimensions, statistic = 'Sum') {
   };
 }
 
-function stackAlarms(root = path.resolve(__dirname, '..'), env = process.env) {
-  const serverless = parse(readFileSync(path.join(root, 'serverless.yml'), 'utf8'));
+function stackAlarms(env = process.env) {
   const Resources = {
     OperatorAlarmTopic: {
       Type: 'AWS::SNS::Topic',
@@ -48,7 +45,7 @@ function stackAlarms(root = path.resolve(__dirname, '..'), env = process.env) {
       },
     },
   };
-  for (const name of Object.keys(serverless.functions)) {
+  for (const name of functionTable.names()) {
     const fn = { Name: 'FunctionName', Value: { Ref: functionLogicalId(name) } };
     const id = functionLogicalId(name).replace(/LambdaFunction$/, '');
     Resources[`${id}ErrorsAlarm`] = alarm(`eksflow ${name}: invocations failed`, 'AWS/Lambda', 'Errors', [fn]);

@@ -1,17 +1,28 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { buildContainer, type Container } from '../core/composition-root';
 import { loadConfig } from '../core/config';
+import type { Container } from '../core/wiring/container';
+import { type WiringContext, wiringContext } from '../core/wiring/context';
 
 let current: Container | undefined;
 /** The sandbox runs every function in one process, each with its own role: its invocation carries its container. */
 const perInvocation = new AsyncLocalStorage<Container>();
 
-/** The handlers' dependencies: built on first use (a Lambda cold start) unless a runtime installed its own. */
-export function container(): Container {
-  const own = perInvocation.getStore();
-  if (own) return own;
-  current ??= buildContainer(loadConfig(process.env));
-  return current;
+/**
+ * A function's dependencies: only the ports it uses, wired on first use (a Lambda cold start) from the factories
+ * of core/wiring, so that its bundle holds only those adapters and SDK clients. A runtime that installed its own
+ * container (the sandbox, tests) gets that one instead: it has every port, so it is a superset of what any
+ * function asks for.
+ */
+export function wired<K extends keyof Container>(
+  wire: (ctx: WiringContext) => Pick<Container, K>,
+): () => Pick<Container, K> {
+  let built: Pick<Container, K> | undefined;
+  return () => {
+    const installed = perInvocation.getStore() ?? current;
+    if (installed) return installed;
+    built ??= wire(wiringContext(loadConfig(process.env)));
+    return built;
+  };
 }
 
 /** The local runtime and tests install their wiring (same adapters, different endpoints or engine). */

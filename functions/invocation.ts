@@ -1,6 +1,5 @@
 import type { Context } from 'aws-lambda';
-import type { Container } from '../core/composition-root';
-import { CORRELATION_ID } from '../core/kernel/logger';
+import { CORRELATION_ID, type Logger } from '../core/kernel/logger';
 
 /**
  * The dependencies of one invocation: the cold start's wiring, with a logger whose every line carries the
@@ -8,11 +7,11 @@ import { CORRELATION_ID } from '../core/kernel/logger';
  * workflow's tasks; the alarm handler and the sweep set it per rollout, see forRollout) and Lambda's request id. A copy, not keys appended to the shared
  * logger: the local runtime runs invocations concurrently in one process.
  */
-export function forInvocation(
-  c: Container,
+export function forInvocation<D extends { logger: Logger }>(
+  c: D,
   correlationId: string | undefined,
   context?: Pick<Context, 'awsRequestId'>,
-): Container {
+): D {
   const keys: Record<string, string> = {};
   if (correlationId) keys[CORRELATION_ID] = correlationId;
   // The local runtime calls handlers without a Lambda context (or with an empty one).

@@ -14,7 +14,8 @@ import {
 import { serviceTargets } from './service-targets';
 import { LocalWorkflowEngine } from '../core/adapters/local/local-workflow-engine';
 import { loadWorkflowDefinition } from '../core/adapters/local/workflow-definitions';
-import { buildContainer, type Container } from '../core/composition-root';
+import { buildContainer } from '../core/composition-root';
+import type { Container } from '../core/wiring/container';
 import type { Config } from '../core/config';
 import { errorBody, errorBodyOf, errorMessage, isEksflowError, ValidationError } from '../core/kernel/errors';
 import type { HealthCheck } from '../core/health/ports/health';

@@ -1,6 +1,6 @@
-import type { Container } from '../core/composition-root';
+import type { Container } from '../core/wiring/container';
 import { errorMessage, ValidationError } from '../core/kernel/errors';
-import { dueSchedules } from '../core/scaling/commands/fire-triggers';
+import { dueSchedules } from '../core/scaling/commands/due-schedules';
 
 /** The furthest one request may move the clock: ten years, past any schedule's interesting occurrences. */
 const MAX_ADVANCE_SECONDS = 10 * 366 * 86_400;

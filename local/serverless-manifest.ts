@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { serverlessFunctions } from '../deploy/functions';
 
 /** What the local runtime needs from serverless.yml; read from the file, so deployed and local agree. */
 export interface FunctionManifest {
@@ -31,15 +32,20 @@ type RawEvent = {
   httpApi?: string | { method: string; path: string; authorizer?: { type?: string } };
 };
 type RawFunction = { handler: string; events?: RawEvent[]; vpc?: unknown };
+type RawFunctions = Record<string, Partial<RawFunction>>;
+
+/** serverless.yml's item that osls resolves to the function table's entries (deploy/function-table.cjs). */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: serverless's variable syntax, as written in serverless.yml
+const FUNCTION_TABLE = '${file(deploy/function-table.cjs):functions}';
 
 export function readServerlessManifest(root: string): ServerlessManifest {
   const raw = parse(readFileSync(path.join(root, 'serverless.yml'), 'utf8')) as {
     provider?: { vpc?: unknown };
-    functions: Record<string, RawFunction>;
+    functions: RawFunctions | (RawFunctions | string)[];
     stepFunctions?: { stateMachines?: Record<string, { definition: string }> };
   };
-  const functions = Object.entries(raw.functions).map(([name, fn]) =>
-    toFunctionManifest(name, fn, raw.provider?.vpc !== undefined),
+  const functions = Object.entries(mergeFunctions(raw.functions)).map(([name, fn]) =>
+    toFunctionManifest(name, fn as RawFunction, raw.provider?.vpc !== undefined),
   );
   const stateMachines = Object.fromEntries(
     Object.entries(raw.stepFunctions?.stateMachines ?? {}).map(([key, sm]) => [
@@ -48,6 +54,21 @@ export function readServerlessManifest(root: string): ServerlessManifest {
     ]),
   );
   return { root, functions, stateMachines };
+}
+
+/**
+ * `functions:` as osls reads it: one object, or a list whose items merge by function name (the function table's
+ * item first, then serverless.yml's events and settings for some of them).
+ */
+function mergeFunctions(functions: RawFunctions | (RawFunctions | string)[]): RawFunctions {
+  const merged: RawFunctions = {};
+  for (const item of Array.isArray(functions) ? functions : [functions]) {
+    if (typeof item === 'string' && item !== FUNCTION_TABLE)
+      throw new Error(`serverless.yml functions: unknown item ${item}`);
+    const part = item === FUNCTION_TABLE ? (serverlessFunctions() as RawFunctions) : (item as RawFunctions);
+    for (const [name, fn] of Object.entries(part)) merged[name] = { ...merged[name], ...fn };
+  }
+  return merged;
 }
 
 function toFunctionManifest(name: string, fn: RawFunction, providerVpc: boolean): FunctionManifest {

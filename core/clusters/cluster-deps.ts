@@ -27,6 +27,12 @@ export interface ClusterDeps {
   events?: Pick<EventPublisher, 'publish'>;
 }
 
+/** What a provisioning or deletion step needs: a step never starts a workflow run nor reads rollouts. */
+export type ClusterStepDeps = Omit<ClusterDeps, 'workflows' | 'rollouts'>;
+
+/** What the steps that only record an operation's end need: its record, the bus, the clock (no EKS, no Kubernetes). */
+export type OperationEndDeps = Pick<ClusterDeps, 'operations' | 'events' | 'now'>;
+
 /** Waits grow up to this ceiling: EKS takes ~15 minutes for a control plane; a tight poll only burns transitions. */
 export const POLL_CEILING_SECONDS = 240;
 

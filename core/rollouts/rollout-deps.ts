@@ -9,7 +9,7 @@ import type { Rollout } from './domain/types';
 import { VersionConflictError } from '../kernel/errors';
 import { rolloutMetricPoints } from '../metrics/metric-points';
 import { transitionEvents } from './domain/rollout-events';
-import { rolloutNotFound } from './queries/get-rollouts';
+import { rolloutNotFound } from './domain/rollout-errors';
 import { publishWritten } from './steps/rollout-outbox';
 
 export interface RolloutDeps {

@@ -14,7 +14,6 @@ export interface ScalingDeps {
   nodegroups: NodegroupApi;
   nodegroupPods: NodegroupPods;
   scaling: ScalingStore;
-  scheduleDeployer: ScheduleDeployer;
   operations: OperationStore;
   workflows: WorkflowStarter;
   alarms: AlarmStates;
@@ -27,6 +26,9 @@ export interface ScalingDeps {
   now: () => Date;
   newId?: () => string;
 }
+
+/** Schedules' own use cases (the API) also deploy them to EventBridge Scheduler. */
+export type ScheduleDeps = ScalingDeps & { scheduleDeployer: ScheduleDeployer };
 
 export function scalingNow(deps: Pick<ScalingDeps, 'now' | 'scalingNow'>): Date {
   return (deps.scalingNow ?? deps.now)();

@@ -29,7 +29,7 @@ const ON_FIRST_USE = [
   { request: './client-node', module: path.join(__dirname, '../../core/adapters/kube/client-node.ts') },
   // The access policy's loader (yaml, the policy's zod schema): only the API reads the policy.
   {
-    request: './adapters/fs/access-policy-file',
+    request: '../adapters/fs/access-policy-file',
     module: path.join(__dirname, '../../core/adapters/fs/access-policy-file.ts'),
   },
 ];

@@ -1,10 +1,14 @@
 import { NotFoundError } from '../../core/kernel/errors';
 import type { Context } from 'aws-lambda';
-import { container } from '../container';
+import { everyPort } from '../../core/wiring/every-port';
+import { wired } from '../container';
 import { forInvocation } from '../invocation';
 import { requireCaller } from './caller';
 import { bodyLimit, errorResponses, withMiddleware, type HttpEvent } from './http';
 import { routes } from './routes';
+
+/** Its routes reach every area: every port. */
+export const ports = wired(everyPort);
 
 /** The HTTP API's one Lambda: routes by API Gateway's routeKey. */
 export const main = (event: HttpEvent, context?: Context) =>
@@ -22,5 +26,5 @@ export const main = (event: HttpEvent, context?: Context) =>
  * its lines join the workflow's; else API Gateway's request id.
  */
 function invocation(event: HttpEvent, context?: Context) {
-  return forInvocation(container(), event.pathParameters?.id ?? event.requestContext?.requestId, context);
+  return forInvocation(ports(), event.pathParameters?.id ?? event.requestContext?.requestId, context);
 }

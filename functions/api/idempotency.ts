@@ -1,5 +1,5 @@
 import { ValidationError } from '../../core/kernel/errors';
-import type { Container } from '../../core/composition-root';
+import type { Container } from '../../core/wiring/container';
 import { once } from '../../core/idempotency/idempotent';
 import {
   IDEMPOTENCY_KEY_FIELD,

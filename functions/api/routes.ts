@@ -7,7 +7,8 @@ import { listRollouts, readableRollout, rolloutView } from '../../core/rollouts/
 import { promoteRollout } from '../../core/rollouts/commands/promote-rollout';
 import { startRollout } from '../../core/rollouts/commands/start-rollout';
 import { ValidationError } from '../../core/kernel/errors';
-import { clusterDepsOf, type Container, doctorDepsOf } from '../../core/composition-root';
+import type { Container } from '../../core/wiring/container';
+import { clusterDepsOf, doctorDepsOf } from '../../core/wiring/deps-of';
 import { doctorClusters, runDoctor } from '../../core/health/queries/doctor';
 import { startProvisionCluster } from '../../core/clusters/commands/provision-cluster';
 import { startDeleteCluster } from '../../core/clusters/commands/delete-cluster';

@@ -1,10 +1,13 @@
 import { Coalescer } from '../../core/kernel/concurrency';
-import type { Container } from '../../core/composition-root';
 import { type AlarmOutcome, changeKey, onAlarmStateChange } from '../../core/rollouts/commands/on-alarm';
 import { readingAlarmsOnce } from '../../core/alarms/queries/alarm-reads';
 import { firePoliciesForAlarm, type PolicyOutcome } from '../../core/scaling/commands/scaling-policies-on-alarm';
 import { parseAlarmStateChange } from '../../core/alarms/requests/alarm-event';
-import { container } from '../container';
+import { metrics, sleep } from '../../core/wiring/context';
+import { rolloutStore } from '../../core/wiring/dynamodb';
+import { workloads } from '../../core/wiring/eks';
+import { wired } from '../container';
+import { scalingPortsOf } from '../scaling-ports';
 
 /**
  * How long a handled change is remembered, so its duplicates (EventBridge delivers at least once, and
@@ -19,9 +22,9 @@ const HANDLED_CHANGES_KEPT = 1000;
  * One pair per wiring (a Lambda container has one; the local runtime and tests install theirs): the rollouts'
  * half and the scaling half of a change are each done once, and their duplicates share the result.
  */
-const coalescers = new WeakMap<Container, { rollouts: Coalescer<AlarmOutcome>; scaling: Coalescer<PolicyOutcome> }>();
+const coalescers = new WeakMap<object, { rollouts: Coalescer<AlarmOutcome>; scaling: Coalescer<PolicyOutcome> }>();
 
-function coalescersFor(deps: Container) {
+function coalescersFor(deps: object) {
   let pair = coalescers.get(deps);
   if (!pair) {
     const options = { ttlMs: HANDLED_CHANGE_TTL_MS, capacity: HANDLED_CHANGES_KEPT };
@@ -31,17 +34,26 @@ function coalescersFor(deps: Container) {
   return pair;
 }
 
+/** The rollouts it aborts or resumes, and the scaling policies it fires. */
+export const ports = wired((w) => ({
+  ...scalingPortsOf(w),
+  rollouts: rolloutStore(w),
+  workloads: workloads(w),
+  metrics: metrics(w),
+  sleep: sleep(w),
+}));
+
 /**
  * EventBridge "CloudWatch Alarm State Change" → abort the rollouts the alarm guards (or resume them on OK),
  * and fire the scaling policies bound to the alarm's new state. The two are independent: one failing
  * does not hold the other back; then the delivery fails so that it is retried (both are idempotent).
  */
 export async function main(event: unknown) {
-  const wired = container();
+  const own = ports();
   // Both halves read the alarm through one reader: at most one DescribeAlarms per invocation.
-  const deps = readingAlarmsOnce(wired);
+  const deps = readingAlarmsOnce(own);
   const change = parseAlarmStateChange(event);
-  const coalesce = coalescersFor(wired);
+  const coalesce = coalescersFor(own);
   const [rollouts, scaling] = await Promise.allSettled([
     onAlarmStateChange(deps, change, coalesce.rollouts),
     // A duplicate of a change whose policies were already fired (or found absent) costs no store read: a storm of

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { fireSchedule } from '../../core/scaling/commands/fire-triggers';
 import { parseWith } from '../../core/kernel/parse';
-import { container } from '../container';
+import { wired } from '../container';
+import { scalingPortsOf } from '../scaling-ports';
 
 /** What each EventBridge Scheduler schedule sends (core/adapters/aws/eventbridge-scheduler.ts). */
 const scheduledScaleSchema = z.object({
@@ -12,9 +13,11 @@ const scheduledScaleSchema = z.object({
   scheduledTime: z.iso.datetime({ offset: true }),
 });
 
+export const ports = wired(scalingPortsOf);
+
 /** A schedule's occurrence: set the node group to the schedule's sizes (once per occurrence). */
 export async function main(event: unknown) {
   const input = parseWith(scheduledScaleSchema, event, 'scheduled scale event');
   const occurrence = new Date(input.scheduledTime).toISOString();
-  return fireSchedule(container(), input, occurrence);
+  return fireSchedule(ports(), input, occurrence);
 }

@@ -1,15 +1,19 @@
 import type { Context } from 'aws-lambda';
-import type { Container } from '../../core/composition-root';
-import { container } from '../container';
+import type { Logger } from '../../core/kernel/logger';
 import { correlationIdOf, forInvocation } from '../invocation';
 
 /**
  * A Step Functions task: input in, result out. Errors are thrown as they are, so their `name` is the
  * error type the workflow's Retry/Catch match. Every line it logs carries the rollout's or operation's id.
+ * `deps`: the function's own wiring (functions/container.ts `wired`).
  */
-export function task<I, O>(name: string, run: (c: Container, input: I) => Promise<O>) {
+export function task<D extends { logger: Logger }, I, O>(
+  name: string,
+  deps: () => D,
+  run: (deps: D, input: I) => Promise<O>,
+) {
   return async (input: I, context?: Context): Promise<O> => {
-    const c = forInvocation(container(), correlationIdOf(input), context);
+    const c = forInvocation(deps(), correlationIdOf(input), context);
     const started = Date.now();
     try {
       const output = await run(c, input);

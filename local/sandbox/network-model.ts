@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import type { Container } from '../../core/composition-root';
+import type { Container } from '../../core/wiring/container';
 import type { NetworkPath } from '../../core/kernel/ports/network';
 import type { FunctionManifest } from '../serverless-manifest';
 

@@ -5,7 +5,7 @@ import type { PendingPod } from '../../core/scaling/domain/fit-pending-pods';
 import type { ScalingPolicy } from '../../core/scaling/domain/records';
 import type { NodegroupSizes } from '../../core/scaling/domain/sizes';
 import type { NodegroupApi, NodegroupInfo, NodegroupPods, UpdateStatus } from '../../core/scaling/ports/nodegroups';
-import type { ScalingDeps } from '../../core/scaling/scaling-deps';
+import type { ScheduleDeps } from '../../core/scaling/scaling-deps';
 import type { ClusterApi } from '../../core/clusters/ports/cluster-api';
 import { FakeWorkflowStarter, fixedClock } from './fakes';
 
@@ -84,7 +84,7 @@ export class FakeNodegroupPods implements NodegroupPods {
   }
 }
 
-/** ScalingDeps on fakes and memory stores, with a clock that moves when told. */
+/** ScalingDeps (and the schedules' deployer) on fakes and memory stores, with a clock that moves when told. */
 export function scalingWorld(startIso = '2027-01-01T00:00:00Z') {
   const clock = fixedClock(startIso);
   const nodegroups = new FakeNodegroupApi();
@@ -93,7 +93,7 @@ export function scalingWorld(startIso = '2027-01-01T00:00:00Z') {
   const alarmStates: Record<string, 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'> = {};
   let ids = 0;
   const published: { detailType: string; detail: Record<string, unknown> }[] = [];
-  const deps: ScalingDeps = {
+  const deps: ScheduleDeps = {
     // Scaling asks EKS about a cluster only to name a missing one in a 404.
     clusters: { describeCluster: async () => undefined } as unknown as ClusterApi,
     nodegroups,
@@ -111,7 +111,7 @@ export function scalingWorld(startIso = '2027-01-01T00:00:00Z') {
       publish: async (detailType, detail) => void published.push({ detailType, detail }),
       publishAll: async () => new Set<string>(),
     },
-    logger: { debug() {}, info() {}, warn() {}, error() {} } as unknown as ScalingDeps['logger'],
+    logger: { debug() {}, info() {}, warn() {}, error() {} } as unknown as ScheduleDeps['logger'],
     now: clock.now,
     newId: () => `op-${++ids}`,
   };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Container } from '../../core/composition-root';
+import type { Container } from '../../core/wiring/container';
 import type { WorkflowStarter } from '../../core/operations/ports/workflows';
 import { applyScaling, checkScaling, completeScaling } from '../../core/scaling/steps/scale-steps';
 import { firePolicy, fireSchedule } from '../../core/scaling/commands/fire-triggers';

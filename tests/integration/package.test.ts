@@ -280,7 +280,7 @@ describe('serverless package', () => {
       // Act
       const stdout = await runBeside(
         'provisionApplyBaseline',
-        `require('./functions/tasks/provision-cluster.js').applyBaseline({ spec: { name: 'c1', namespaces: ['web'] }, operationId: 'op-1' }, {})
+        `require('./functions/tasks/provision-cluster/apply-baseline.js').main({ spec: { name: 'c1', namespaces: ['web'] }, operationId: 'op-1' }, {})
           .then(() => console.log('resolved'), (e) => console.log(JSON.stringify({ name: e.name, message: e.message })))`,
         { EKSFLOW_KUBE_OVERRIDES: JSON.stringify(overrides) },
       );
@@ -294,23 +294,23 @@ describe('serverless package', () => {
 
   describe('cold start: modules required on first use, source maps read only for a logged error (issue 8, item 8)', () => {
     it('puts client-node and the access policy loader in files of their own beside the bundle, not in it', async () => {
-      // Prepare
+      // Prepare: the API's package (the one function that reads the access policy)
       const dir = mkdtempSync(path.join(os.tmpdir(), 'eksflow-bundle-files-'));
       try {
-        await promisify(execFile)('unzip', ['-q', path.join(outDir, 'rolloutReconcile.zip'), '-d', dir]);
-        const read = (file: string) => readFileSync(path.join(dir, 'functions/tasks', file), 'utf8');
+        await promisify(execFile)('unzip', ['-q', path.join(outDir, 'api.zip'), '-d', dir]);
+        const read = (file: string) => readFileSync(path.join(dir, 'functions/api', file), 'utf8');
 
         // Act
-        const bundle = read('rollout.js');
-        const clientNode = read('rollout.client-node.js');
-        const policyLoader = read('rollout.access-policy-file.js');
+        const bundle = read('handler.js');
+        const clientNode = read('handler.client-node.js');
+        const policyLoader = read('handler.access-policy-file.js');
 
         // Assess: client-node's generated API (a path template) and the policy's schema are only in their own files
         const has = (text: string, marker: string) => text.includes(marker);
         const appsPath = '/apis/apps/v1/namespaces/{namespace}/deployments';
         expect([has(clientNode, appsPath), has(bundle, appsPath)]).toEqual([true, false]);
         expect([has(policyLoader, 'allowPodFields'), has(bundle, 'allowPodFields')]).toEqual([true, false]);
-        expect(has(bundle, 'require("./rollout.client-node.js")')).toBe(true);
+        expect(has(bundle, 'require("./handler.client-node.js")')).toBe(true);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -324,7 +324,7 @@ describe('serverless package', () => {
       // Act
       const { stderr } = await runBesideWithStderr(
         'provisionApplyBaseline',
-        `require('./functions/tasks/provision-cluster.js').applyBaseline({ spec: { name: 'c1', namespaces: ['web'] }, operationId: 'op-1' }, {})
+        `require('./functions/tasks/provision-cluster/apply-baseline.js').main({ spec: { name: 'c1', namespaces: ['web'] }, operationId: 'op-1' }, {})
           .catch(() => undefined)`,
         { EKSFLOW_KUBE_OVERRIDES: JSON.stringify(overrides), LOG_LEVEL: 'warn' },
       );
@@ -395,14 +395,14 @@ describe('serverless package', () => {
       // Assess
       expect(unboundedPassRoles(template)).toEqual([]);
       expect(passRoles.map((s) => s.role)).toEqual([
+        'ApiRole',
         'ProvisionRequestControlPlaneRole',
         'ProvisionEnsureComponentRole',
-        'ApiScalingPolicy',
       ]);
-      expect(JSON.stringify(passRoles[0].statement.Resource)).toContain(':role/eksflow-dev-us-east-1-eks-cluster');
-      expect(JSON.stringify(passRoles[1].statement.Resource)).toContain(':role/eksflow-dev-us-east-1-eks-node');
-      expect(passRoles[2].statement.Resource).toEqual({ 'Fn::GetAtt': ['SchedulerInvokeRole', 'Arn'] });
-      expect(JSON.stringify(passRoles[2].statement.Condition)).toContain('scheduler.amazonaws.com');
+      expect(passRoles[0].statement.Resource).toEqual({ 'Fn::GetAtt': ['SchedulerInvokeRole', 'Arn'] });
+      expect(JSON.stringify(passRoles[0].statement.Condition)).toContain('scheduler.amazonaws.com');
+      expect(JSON.stringify(passRoles[1].statement.Resource)).toContain(':role/eksflow-dev-us-east-1-eks-cluster');
+      expect(JSON.stringify(passRoles[2].statement.Resource)).toContain(':role/eksflow-dev-us-east-1-eks-node');
     });
 
     it('publishes events only on the bus and starts or stops only eksflow state machines and their executions', () => {

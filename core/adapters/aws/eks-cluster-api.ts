@@ -51,7 +51,7 @@ const CLUSTER_ADMIN_POLICY_ARN = 'arn:aws:eks::aws:cluster-access-policy/AmazonE
 
 /**
  * Every access entry eksflow creates carries its managed tag: the roles may associate policies with, and delete,
- * only entries that have it (`aws:ResourceTag/eksflow:managed` on the entry, deploy/iam/function-roles.yml).
+ * only entries that have it (`aws:ResourceTag/eksflow:managed` on the entry, deploy/iam/grants.ts).
  */
 const MANAGED_ENTRY_TAGS = { [MANAGED_TAG]: 'true' };
 

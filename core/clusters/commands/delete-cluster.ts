@@ -4,10 +4,10 @@ import { type PlanItem, planDelete } from '../domain/plan';
 import { finished, newOperation, withStep } from '../../operations/domain/operation';
 import { type CaughtError, causeMessage } from '../../kernel/caught-error';
 import { ConflictError, NotFoundError } from '../../kernel/errors';
-import { type ClusterDeps, clusterLock } from '../cluster-deps';
+import { type ClusterDeps, type ClusterStepDeps, clusterLock, type OperationEndDeps } from '../cluster-deps';
 import { observeCluster } from '../steps/observe-cluster';
 import { publishOperationEnd } from '../steps/operation-events';
-import { refuseWhileRunning, startRun } from './provision-cluster';
+import { refuseWhileRunning, startRun } from './operation-runs';
 import { teardownStep } from '../steps/teardown';
 import type { WaitCheck } from '../steps/provision-cluster-steps';
 import { nextPollSeconds } from '../domain/cluster';
@@ -81,7 +81,7 @@ async function refuseWhileWorkIsActive(deps: ClusterDeps, name: string): Promise
 }
 
 /** One teardown pass of the delete workflow. */
-export async function deleteClusterStep(deps: ClusterDeps, input: DeleteClusterInput): Promise<WaitCheck> {
+export async function deleteClusterStep(deps: ClusterStepDeps, input: DeleteClusterInput): Promise<WaitCheck> {
   const { done } = await teardownStep(deps, input.cluster);
   if (done) await completeDelete(deps, input);
   const ceiling = deps.clusterPollCeilingSeconds ?? POLL_CEILING_SECONDS;
@@ -89,7 +89,7 @@ export async function deleteClusterStep(deps: ClusterDeps, input: DeleteClusterI
   return { ready: done, status: done ? 'DELETED' : 'DELETING', waitSeconds };
 }
 
-export async function completeDelete(deps: ClusterDeps, input: DeleteClusterInput): Promise<void> {
+export async function completeDelete(deps: OperationEndDeps, input: DeleteClusterInput): Promise<void> {
   const at = deps.now();
   const done = await deps.operations.update(input.operationId, (op) =>
     finished(withStep(op, { name: 'Deleted', at: at.toISOString() }), {}, at),
@@ -97,7 +97,7 @@ export async function completeDelete(deps: ClusterDeps, input: DeleteClusterInpu
   await publishOperationEnd(deps, done);
 }
 
-export async function failDelete(deps: ClusterDeps, input: DeleteClusterInput): Promise<void> {
+export async function failDelete(deps: OperationEndDeps, input: DeleteClusterInput): Promise<void> {
   const failed = await deps.operations.update(input.operationId, (op) =>
     finished(
       op,

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { ACCESS_POLICY_ARNS, type ClusterSpec, isManaged, LATEST_ADDON_VERSION } from '../domain/cluster';
 import { isNoChange, type ObservedCluster, type PlanItem, planProvision } from '../domain/plan';
-import { finished, newOperation } from '../../operations/domain/operation';
-import { ConflictError, errorMessage, ValidationError } from '../../kernel/errors';
+import { newOperation } from '../../operations/domain/operation';
+import { ConflictError, ValidationError } from '../../kernel/errors';
 import type { ClusterApi } from '../ports/cluster-api';
 import { isPlainObject, parseClusterSpec } from '../requests/cluster-spec';
 import { type ClusterDeps, clusterLock } from '../cluster-deps';
 import { observeCluster } from '../steps/observe-cluster';
-import { publishOperationEnd, publishOperationTransition } from '../steps/operation-events';
+import { FIRST_STATE, refuseWhileRunning, startRun } from './operation-runs';
 
 /** One node group or add-on: an item of the workflow's Map, created and waited for in parallel with the others. */
 export interface Component {
@@ -24,9 +24,6 @@ export interface ProvisionClusterInput {
   /** The state the run starts at: RequestControlPlane, or for a retry the failed step's. */
   resumeFrom: string;
 }
-
-/** Where a new run starts (workflows/provision-cluster.asl.json). */
-export const FIRST_STATE = 'RequestControlPlane';
 
 export type ProvisionAnswer =
   | { status: 200; body: { plan: PlanItem[] } }
@@ -104,38 +101,6 @@ export async function startProvisionCluster(
     status: 202,
     body: { operationId, cluster: { name: spec.name, status: existing?.status ?? 'CREATING' }, plan },
   };
-}
-
-/** A 409 naming the running operation on the cluster (the store's lock catches a race past this check). */
-export async function refuseWhileRunning(deps: ClusterDeps, cluster: string): Promise<void> {
-  const running = (await deps.operations.listByCluster(cluster, 10)).find(
-    (op) => op.status === 'Running' && op.lock === clusterLock(cluster),
-  );
-  if (running)
-    throw new ConflictError(`operation ${running.id} (${running.kind}) is running on cluster ${cluster}`, {
-      details: [{ field: 'operationId', reason: `${running.id} is running on cluster ${cluster}` }],
-    });
-}
-
-/** Starts a workflow run; if it cannot start, the operation is marked failed (it would never move). */
-export async function startRun(
-  deps: ClusterDeps,
-  workflow: 'provision-cluster' | 'delete-cluster',
-  operationId: string,
-  executionName: string,
-  input: object,
-): Promise<void> {
-  try {
-    await deps.workflows.start(workflow, executionName, input);
-  } catch (error) {
-    const failed = await deps.operations.update(operationId, (op) =>
-      finished(op, { error: { code: 'WorkflowStartFailed', message: errorMessage(error) } }, deps.now()),
-    );
-    await publishOperationEnd(deps, failed);
-    throw error;
-  }
-  // A first run, a retry and a resumed run each start: each run has its own Started (its eventId names the run).
-  await publishOperationTransition(deps, await deps.operations.get(operationId), 'Started');
 }
 
 /** What "latest" means for each add-on on this cluster's Kubernetes version (only when the cluster exists). */

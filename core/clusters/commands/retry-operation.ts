@@ -3,7 +3,7 @@ import { ConflictError, ValidationError } from '../../kernel/errors';
 import { operationNotFound } from '../../operations/queries/get-operation';
 import type { ClusterDeps } from '../cluster-deps';
 import type { ProvisionClusterInput } from './provision-cluster';
-import { FIRST_STATE, startRun } from './provision-cluster';
+import { FIRST_STATE, startRun } from './operation-runs';
 import { failedStep } from '../steps/provision-cluster-steps';
 
 /** The operation kinds a retry (or the sweep) runs again, and their workflows. */

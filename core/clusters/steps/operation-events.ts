@@ -10,7 +10,7 @@ export type OperationTransition = 'Started' | 'Succeeded' | 'Failed';
  * same `eventId` (one per operation, run and transition), which is what consumers deduplicate on.
  */
 export async function publishOperationTransition(
-  deps: ClusterDeps,
+  deps: Pick<ClusterDeps, 'events'>,
   operation: Operation | undefined,
   transition: OperationTransition,
 ): Promise<void> {
@@ -29,6 +29,6 @@ export async function publishOperationTransition(
 }
 
 /** The end the record holds (a repeated end step finds the first outcome kept, and publishes that one). */
-export async function publishOperationEnd(deps: ClusterDeps, operation: Operation): Promise<void> {
+export async function publishOperationEnd(deps: Pick<ClusterDeps, 'events'>, operation: Operation): Promise<void> {
   if (operation.status !== 'Running') await publishOperationTransition(deps, operation, operation.status);
 }

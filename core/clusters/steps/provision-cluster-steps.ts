@@ -22,7 +22,7 @@ import {
   withWarning,
 } from '../../operations/domain/operation';
 import { ClusterAccessError, DependencyError, TransientError } from '../../kernel/errors';
-import { type ClusterDeps, POLL_CEILING_SECONDS } from '../cluster-deps';
+import { type ClusterDeps, type ClusterStepDeps, type OperationEndDeps, POLL_CEILING_SECONDS } from '../cluster-deps';
 import { observeCluster } from './observe-cluster';
 import { publishOperationEnd } from './operation-events';
 import type { Component, ProvisionClusterInput } from '../commands/provision-cluster';
@@ -52,7 +52,7 @@ export async function countInvocation(deps: Pick<ClusterDeps, 'operations'>, ope
 /** EKS states that will not become ACTIVE by waiting. */
 const FAILED_STATUSES = ['FAILED', 'CREATE_FAILED', 'DELETE_FAILED', 'DEGRADED', 'DELETING'];
 
-export async function requestControlPlane(deps: ClusterDeps, input: ProvisionClusterInput): Promise<void> {
+export async function requestControlPlane(deps: ClusterStepDeps, input: ProvisionClusterInput): Promise<void> {
   const { spec, operationId } = input;
   const existing = await deps.clusters.describeCluster(spec.name);
   if (!existing || ours(false, existing.tags, operationId)) {
@@ -73,7 +73,7 @@ export async function requestControlPlane(deps: ClusterDeps, input: ProvisionClu
 export type WaitCheck = { ready: boolean; status: string; waitSeconds: number };
 
 export async function checkControlPlane(
-  deps: ClusterDeps,
+  deps: ClusterStepDeps,
   input: ProvisionClusterInput & { check?: WaitCheck },
 ): Promise<WaitCheck> {
   const cluster = await deps.clusters.describeCluster(input.spec.name);
@@ -88,7 +88,7 @@ export async function checkControlPlane(
 export type ComponentInput = Omit<ProvisionClusterInput, 'components'> & { component: Component; check?: WaitCheck };
 
 /** Creates the node group or add-on, or updates it where EKS allows and reports where it does not. */
-export async function ensureComponent(deps: ClusterDeps, input: ComponentInput): Promise<void> {
+export async function ensureComponent(deps: ClusterStepDeps, input: ComponentInput): Promise<void> {
   const { spec, operationId, component } = input;
   if (component.kind === 'nodegroup') {
     const wanted = spec.nodegroups.find((n) => n.name === component.name);
@@ -127,7 +127,7 @@ export async function ensureComponent(deps: ClusterDeps, input: ComponentInput):
     await deps.clusters.updateAddon(spec.name, wanted, version);
 }
 
-export async function checkComponent(deps: ClusterDeps, input: ComponentInput): Promise<WaitCheck> {
+export async function checkComponent(deps: ClusterStepDeps, input: ComponentInput): Promise<WaitCheck> {
   const { spec, component } = input;
   const found =
     component.kind === 'nodegroup'
@@ -143,7 +143,7 @@ export async function checkComponent(deps: ClusterDeps, input: ComponentInput): 
  * eksflow's own roles (deployed), then the spec's access entries with exactly their policy. The workflow
  * gets here once every node group and add-on is ACTIVE: that is recorded first.
  */
-export async function applyAccess(deps: ClusterDeps, input: ProvisionClusterInput): Promise<void> {
+export async function applyAccess(deps: ClusterStepDeps, input: ProvisionClusterInput): Promise<void> {
   const names = input.components.map((c) => `${c.kind} ${c.name}`).join(', ');
   await recordStep(deps, input.operationId, 'NodegroupsAndAddonsReady', names || undefined);
   const cluster = input.spec.name;
@@ -173,7 +173,7 @@ export async function applyAccess(deps: ClusterDeps, input: ProvisionClusterInpu
 export const ACCESS_PROPAGATION_SECONDS = 120;
 
 /** Namespaces with their quota, limits and network policy, by server-side apply; then the digest tag. */
-export async function applyBaseline(deps: ClusterDeps, input: ProvisionClusterInput): Promise<void> {
+export async function applyBaseline(deps: ClusterStepDeps, input: ProvisionClusterInput): Promise<void> {
   try {
     await applyBaselineObjects(deps, input);
   } catch (error) {
@@ -182,7 +182,7 @@ export async function applyBaseline(deps: ClusterDeps, input: ProvisionClusterIn
 }
 
 /** A ClusterAccessError within ACCESS_PROPAGATION_SECONDS of the AccessApplied step becomes a TransientError. */
-async function refusalJustAfterGrant(deps: ClusterDeps, operationId: string, error: unknown): Promise<unknown> {
+async function refusalJustAfterGrant(deps: ClusterStepDeps, operationId: string, error: unknown): Promise<unknown> {
   if (!(error instanceof ClusterAccessError)) return error;
   const granted = (await deps.operations.get(operationId))?.steps.find((s) => s.name === 'AccessApplied')?.at;
   const seconds = granted === undefined ? undefined : (deps.now().getTime() - Date.parse(granted)) / 1000;
@@ -193,7 +193,7 @@ async function refusalJustAfterGrant(deps: ClusterDeps, operationId: string, err
   );
 }
 
-async function applyBaselineObjects(deps: ClusterDeps, input: ProvisionClusterInput): Promise<void> {
+async function applyBaselineObjects(deps: ClusterStepDeps, input: ProvisionClusterInput): Promise<void> {
   const cluster = input.spec.name;
   // eksflow runs no pods of its own: its namespace enforces the strictest Pod Security level.
   await deps.baseline.ensureNamespace(cluster, SYSTEM_NAMESPACE, {
@@ -215,7 +215,7 @@ async function applyBaselineObjects(deps: ClusterDeps, input: ProvisionClusterIn
   await recordStep(deps, input.operationId, 'BaselineApplied', `namespaces: ${names}`);
 }
 
-export async function completeProvisioning(deps: ClusterDeps, input: ProvisionClusterInput): Promise<void> {
+export async function completeProvisioning(deps: OperationEndDeps, input: ProvisionClusterInput): Promise<void> {
   const done = await deps.operations.update(input.operationId, (op) =>
     finished(withStep(op, step('Completed', deps.now())), {}, deps.now()),
   );
@@ -240,7 +240,7 @@ export type FailureInput = ProvisionClusterInput & {
  * The failure path, first task: names the failed step, the error and what exists on the operation.
  * Returns whether to roll back (the operation stays Running until the rollback is done).
  */
-export async function recordFailure(deps: ClusterDeps, input: FailureInput): Promise<{ rollback: boolean }> {
+export async function recordFailure(deps: ClusterStepDeps, input: FailureInput): Promise<{ rollback: boolean }> {
   const observed = await observeCluster(deps.clusters, input.spec.name);
   const exists = {
     controlPlane: observed.controlPlane?.status ?? 'absent',
@@ -263,7 +263,7 @@ export async function recordFailure(deps: ClusterDeps, input: FailureInput): Pro
 }
 
 /** One pass of the rollback: deletes what this operation created, in dependency order; done when all is gone. */
-export async function rollbackStep(deps: ClusterDeps, input: FailureInput): Promise<WaitCheck> {
+export async function rollbackStep(deps: ClusterStepDeps, input: FailureInput): Promise<WaitCheck> {
   const operation = await deps.operations.get(input.operationId);
   const created = operation?.created ?? [];
   const { done } = await teardownStep(deps, input.spec.name, created);
@@ -271,7 +271,7 @@ export async function rollbackStep(deps: ClusterDeps, input: FailureInput): Prom
   return { ready: done, status: done ? 'DELETED' : 'DELETING', waitSeconds: nextWait(deps, input) };
 }
 
-export async function finishFailed(deps: ClusterDeps, input: FailureInput): Promise<void> {
+export async function finishFailed(deps: OperationEndDeps, input: FailureInput): Promise<void> {
   const failed = await deps.operations.update(input.operationId, (op) => {
     const rolledBack = op.steps.some((s) => s.name === 'RolledBack');
     const recorded = op.error ?? { code: input.error?.Error ?? 'Error', message: causeMessage(input.error) };
@@ -301,7 +301,7 @@ async function mustExist(found: Promise<unknown>, component: Component): Promise
 }
 
 /** "latest" as the newest version compatible with the cluster's Kubernetes version; EKS's default if unknown. */
-async function resolveVersion(deps: ClusterDeps, cluster: string, addon: AddonSpec): Promise<string | undefined> {
+async function resolveVersion(deps: ClusterStepDeps, cluster: string, addon: AddonSpec): Promise<string | undefined> {
   if (addon.version !== LATEST_ADDON_VERSION) return addon.version;
   const kubeVersion = (await deps.clusters.describeCluster(cluster))?.version;
   return kubeVersion ? deps.clusters.latestAddonVersion(addon.name, kubeVersion) : undefined;
@@ -313,7 +313,7 @@ function ours(created: boolean, tags: Record<string, string> | undefined, operat
 }
 
 /** The wait before the next check: the last one doubled (the first is the configured poll), capped. */
-function nextWait(deps: ClusterDeps, input: { waitSeconds: number; check?: WaitCheck }): number {
+function nextWait(deps: ClusterStepDeps, input: { waitSeconds: number; check?: WaitCheck }): number {
   const ceiling = deps.clusterPollCeilingSeconds ?? POLL_CEILING_SECONDS;
   return input.check ? nextPollSeconds(input.check.waitSeconds, ceiling) : input.waitSeconds;
 }
@@ -322,15 +322,15 @@ function describeCreated(created: CreatedResource[]): string {
   return created.length > 0 ? `deleted ${created.map((c) => `${c.type} ${c.name}`).join(', ')}` : 'nothing to delete';
 }
 
-async function record(deps: ClusterDeps, operationId: string, change: (op: Operation) => Operation): Promise<void> {
+async function record(deps: ClusterStepDeps, operationId: string, change: (op: Operation) => Operation): Promise<void> {
   await deps.operations.update(operationId, change);
 }
 
-async function recordCreated(deps: ClusterDeps, operationId: string, resource: CreatedResource): Promise<void> {
+async function recordCreated(deps: ClusterStepDeps, operationId: string, resource: CreatedResource): Promise<void> {
   await record(deps, operationId, (op) => withCreated(op, resource));
 }
 
-async function recordStep(deps: ClusterDeps, operationId: string, name: string, detail?: string): Promise<void> {
+async function recordStep(deps: ClusterStepDeps, operationId: string, name: string, detail?: string): Promise<void> {
   await record(deps, operationId, (op) => withStep(op, step(name, deps.now(), detail)));
 }
 

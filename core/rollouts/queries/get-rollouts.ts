@@ -2,7 +2,8 @@ import type { PageTokenBinding, PageTokens } from '../ports/page-tokens';
 import { protectedNamespacesOf } from '../../access/domain/policy';
 import { describeStep, stepsOf } from '../domain/rollout';
 import type { Rollout } from '../domain/types';
-import { NotFoundError, ValidationError } from '../../kernel/errors';
+import { ValidationError } from '../../kernel/errors';
+import { rolloutNotFound } from '../domain/rollout-errors';
 import { parseRolloutListQuery } from '../requests/rollout-list-query';
 import type { RolloutStore } from '../ports/rollout-store';
 import { type AccessDeps, authorize, mayRead, requireReadable } from '../../access/authorize';
@@ -33,11 +34,6 @@ export function rolloutView(r: Rollout) {
     finishedAt: r.finishedAt,
     createdBy: r.createdBy,
   };
-}
-
-/** `rollout <id> not found`: the one answer for a rollout that does not exist and for one the caller may not read. */
-export function rolloutNotFound(id: string): NotFoundError {
-  return new NotFoundError(`rollout ${id} not found`, { details: [{ field: 'id', reason: 'no such rollout' }] });
 }
 
 /** The stored rollout, when the caller may read it; otherwise the same 404 as for an id that does not exist. */

@@ -1,14 +1,14 @@
 import type { ScalingSchedule } from '../domain/records';
 import { NotFoundError, ValidationError } from '../../kernel/errors';
 import { parseScheduleRequest } from '../requests/scaling-request';
-import { type ScalingDeps, scalingNow } from '../scaling-deps';
+import { type ScheduleDeps, scalingNow } from '../scaling-deps';
 import { requireNodegroup } from './start-scale';
 
 type Target = { cluster: string; nodegroup: string };
 
 /** Stores the schedule, then deploys it (EventBridge Scheduler); a failed deploy leaves nothing stored. */
 export async function createSchedule(
-  deps: ScalingDeps,
+  deps: ScheduleDeps,
   target: Target,
   body: unknown,
   createdBy: string,
@@ -39,13 +39,13 @@ export async function createSchedule(
   return schedule;
 }
 
-export async function listSchedules(deps: ScalingDeps, target: Target) {
+export async function listSchedules(deps: ScheduleDeps, target: Target) {
   await requireNodegroup(deps, target);
   return { schedules: await deps.scaling.listSchedules(target.cluster, target.nodegroup) };
 }
 
 /** Removes the deployed schedule first: a stored one without it is visible and can be deleted again. */
-export async function deleteSchedule(deps: ScalingDeps, target: Target, name: string): Promise<void> {
+export async function deleteSchedule(deps: ScheduleDeps, target: Target, name: string): Promise<void> {
   const schedule = await deps.scaling.getSchedule(target.cluster, target.nodegroup, name);
   if (!schedule)
     throw new NotFoundError(`schedule ${name} not found on ${target.cluster}/${target.nodegroup}`, {

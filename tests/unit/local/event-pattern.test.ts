@@ -23,8 +23,11 @@ const ec2Event = {
 describe('matchesPattern with the alarm rule from serverless.yml', () => {
   // As serverless.yml writes it (the sandbox reads the packaged rule, which `sls package` copies from there).
   const serverless = parse(readFileSync(path.join(root, 'serverless.yml'), 'utf8'));
-  const alarmRule = serverless.functions.alarmStateChange.events.find((e: { eventBridge?: unknown }) => e.eventBridge)
-    .eventBridge.pattern;
+  // `functions:` lists the function table's item, then the object that holds the functions' events.
+  const { alarmStateChange } = serverless.functions.find(
+    (item: { alarmStateChange?: unknown }) => item.alarmStateChange,
+  );
+  const alarmRule = alarmStateChange.events.find((e: { eventBridge?: unknown }) => e.eventBridge).eventBridge.pattern;
 
   it.each([
     { what: 'a CloudWatch alarm state change', event: alarmEvent, matches: true },

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { loadHandler, readServerlessManifest } from '../../../local/serverless-manifest';
 import { PUBLIC_ROUTES } from '../../../functions/api/caller';
 import { routes } from '../../../functions/api/routes';
+import { FUNCTIONS } from '../../../deploy/functions';
 
 const root = path.resolve(__dirname, '../../..');
 
@@ -20,6 +21,14 @@ describe('readServerlessManifest on the repository', () => {
     // Assess
     expect(api.handler).toBe('functions/api/handler.main');
     expect(api.httpRoutes).toEqual(expect.arrayContaining(['GET /health', 'POST /clusters', 'GET /operations/{id}']));
+  });
+
+  it('takes every function of the table (deploy/functions.ts), with its handler and VPC placement', () => {
+    // Act
+    const read = manifest.functions.map((f) => [f.name, f.handler, f.inVpc]);
+
+    // Assess
+    expect(read).toEqual(Object.entries(FUNCTIONS).map(([name, spec]) => [name, spec.handler, spec.vpc === true]));
   });
 
   it('reads no routes for an event function (its rules are read from the packaged template)', () => {

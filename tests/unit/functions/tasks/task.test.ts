@@ -1,10 +1,13 @@
 import { buildContainer } from '../../../../core/composition-root';
 import { loadConfig } from '../../../../core/config';
 import { createLogger } from '../../../../core/kernel/logger';
-import { useContainer } from '../../../../functions/container';
+import { logger } from '../../../../core/wiring/context';
+import { useContainer, wired } from '../../../../functions/container';
 import { task } from '../../../../functions/tasks/task';
 
 describe('task wrapper', () => {
+  /** A task's own wiring; the test installs a container in its place, as the sandbox does. */
+  const ports = wired((w) => ({ logger: logger(w) }));
   afterEach(() => useContainer(undefined));
 
   function capturedContainer() {
@@ -17,7 +20,7 @@ describe('task wrapper', () => {
   it("puts the rollout's id and Lambda's request id on every line the use case logs", async () => {
     // Prepare
     const lines = capturedContainer();
-    const step = task('reconcileRollout', async (c, input: { rolloutId: string }) => {
+    const step = task('reconcileRollout', ports, async (c, input: { rolloutId: string }) => {
       c.logger.info('inside the use case', { rollout: input.rolloutId });
       return 'ok';
     });
@@ -35,7 +38,7 @@ describe('task wrapper', () => {
   it("uses the operation's id for provisioning tasks, and logs a failure with it before rethrowing", async () => {
     // Prepare
     const lines = capturedContainer();
-    const step = task('applyBaseline', async () => {
+    const step = task('applyBaseline', ports, async () => {
       throw Object.assign(new Error('no route'), { name: 'TransientError' });
     });
 

@@ -3,7 +3,7 @@ import { HttpResponse } from '@smithy/protocol-http';
 import { Readable } from 'node:stream';
 import { AWS_CALL_RETRY } from '../../../../../core/adapters/aws/aws-call';
 import { CloudWatchAlarmStates } from '../../../../../core/adapters/aws/cloudwatch-alarm-states';
-import { awsClientConfig } from '../../../../../core/composition-root';
+import { awsClientConfig } from '../../../../../core/wiring/context';
 import { ThrottledError } from '../../../../../core/kernel/errors';
 
 /**

@@ -1,0 +1,8 @@
+import { failRollout } from '../../../core/rollouts/commands/fail-rollout';
+import { task } from '../task';
+import { wired } from '../../container';
+import { rolloutPortsOf } from './ports';
+
+export const ports = wired(rolloutPortsOf);
+
+export const main = task('failRollout', ports, failRollout);

@@ -1,0 +1,21 @@
+import { alarmStates } from '../../../core/wiring/cloudwatch';
+import type { WiringContext } from '../../../core/wiring/context';
+import { logger, metrics, now, sleep } from '../../../core/wiring/context';
+import { rolloutStore, verifiedChanges } from '../../../core/wiring/dynamodb';
+import { workloads } from '../../../core/wiring/eks';
+import { eventPublisher } from '../../../core/wiring/eventbridge';
+import { workflowStarter } from '../../../core/wiring/sfn';
+
+/** The rollout workflow's tasks: a rollout's ports (core/rollouts/rollout-deps.ts RolloutDeps). */
+export const rolloutPortsOf = (w: WiringContext) => ({
+  rollouts: rolloutStore(w),
+  workloads: workloads(w),
+  alarms: alarmStates(w),
+  verifiedChanges: verifiedChanges(w),
+  events: eventPublisher(w),
+  workflows: workflowStarter(w),
+  logger: logger(w),
+  metrics: metrics(w),
+  now: now(w),
+  sleep: sleep(w),
+});

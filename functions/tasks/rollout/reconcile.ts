@@ -1,0 +1,8 @@
+import { reconcileRollout } from '../../../core/rollouts/steps/reconcile-rollout';
+import { task } from '../task';
+import { wired } from '../../container';
+import { rolloutPortsOf } from './ports';
+
+export const ports = wired(rolloutPortsOf);
+
+export const main = task('reconcileRollout', ports, reconcileRollout);

@@ -1,0 +1,141 @@
+/**
+ * Each function holds only what it uses (issue 17, item 7): the AWS SDK clients in its bundle are the clients of the
+ * services its packaged role may call, and the packages that cost most at load (zod, luxon, cron-parser) are only
+ * where a function parses with them. An import that quietly brings back another client or one of those packages
+ * fails here, with the entry that now carries it. It needs the packaged template (cached after the first package),
+ * hence the integration project.
+ */
+import path from 'node:path';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { readServerlessManifest } from '../../local/serverless-manifest';
+import { functionRoles, packagedTemplate } from '../../tools/aws-gate/packaged-roles';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+/** The SDK client a service prefix of an IAM action is called through (logs, iam, kms, sqs: none of ours). */
+const CLIENT_OF_SERVICE: Record<string, string> = {
+  cloudwatch: 'client-cloudwatch',
+  dynamodb: 'client-dynamodb',
+  eks: 'client-eks',
+  events: 'client-eventbridge',
+  scheduler: 'client-scheduler',
+  states: 'client-sfn',
+  sts: 'client-sts',
+};
+
+/**
+ * Clients a function carries although its role allows no call through them, each for a reason. The scaling tasks
+ * and handlers take one ScalingDeps, and rolloutFail the whole RolloutDeps, so they wire ports they never call;
+ * narrowing those use cases' parameters (as the cluster steps' were) would take these off.
+ */
+const CARRIED_UNCALLED: Record<string, string[]> = {
+  // GetCallerIdentity (`eksflow doctor`) needs no permission.
+  api: ['client-sts'],
+  rolloutFail: ['client-cloudwatch'],
+  scaleApply: ['client-cloudwatch', 'client-sfn'],
+  scaleCheck: ['client-cloudwatch', 'client-eventbridge', 'client-sfn'],
+  scheduledScale: ['client-eventbridge'],
+  scalingSweep: ['client-eventbridge'],
+};
+
+/** The packages that cost most at load (bench), by the functions that parse with them; no other function has them. */
+const LOADS: Record<string, string[]> = {
+  // Every route's schema, built at load; the schedule expressions of the scaling routes.
+  api: ['cron-parser', 'luxon', 'zod'],
+  // The event's schema.
+  alarmStateChange: ['zod'],
+  scheduledScale: ['zod'],
+};
+const HEAVY = ['cron-parser', 'luxon', 'zod'];
+
+/** Modules required on first use (deploy/esbuild/plugins.cjs ON_FIRST_USE): not loaded at a cold start. */
+const onFirstUse: Plugin = {
+  name: 'on-first-use-external',
+  setup(b) {
+    b.onResolve({ filter: /\/(client-node|access-policy-file)$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+describe('function bundles: each function holds only what it uses (issue 17, item 7)', () => {
+  let packagesOf: Map<string, Set<string>>;
+  let clientsAllowed: Map<string, string[]>;
+
+  beforeAll(async () => {
+    // One build of every entry, with serverless.yml's esbuild options (as `npm run package` builds each).
+    const manifest = readServerlessManifest(ROOT);
+    const { esbuild } = parse(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8')).custom;
+    const { plugins, exclude, packager, ...options } = esbuild as BuildOptions & Record<string, unknown>;
+    const entryPoints = Object.fromEntries(
+      manifest.functions.map((f) => [f.name, path.join(ROOT, `${f.handler.slice(0, f.handler.lastIndexOf('.'))}.ts`)]),
+    );
+    const result = await build({
+      ...(options as BuildOptions),
+      absWorkingDir: ROOT,
+      entryPoints,
+      outdir: path.join(ROOT, '.esbuild/function-bundles-test'),
+      write: false,
+      metafile: true,
+      plugins: [onFirstUse],
+      logLevel: 'error',
+    });
+    packagesOf = new Map(
+      Object.values(result.metafile.outputs).flatMap((output) => {
+        if (!output.entryPoint) return [];
+        const name = manifest.functions.find((f) => entryPoints[f.name] === path.join(ROOT, output.entryPoint!))?.name;
+        const packages = Object.keys(output.inputs).flatMap((input) => {
+          const match = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
+          return match ? [match[1]] : [];
+        });
+        return name ? [[name, new Set(packages)] as const] : [];
+      }),
+    );
+    const template = await packagedTemplate(ROOT);
+    clientsAllowed = new Map(
+      functionRoles(template, { region: 'us-east-1' }).map((role) => {
+        const services = role.policies.flatMap((p) =>
+          ([p.document.Statement].flat() as { Effect?: string; Action?: string | string[] }[])
+            .filter((s) => s.Effect === 'Allow')
+            .flatMap((s) => [s.Action ?? []].flat().map((a) => String(a).split(':')[0])),
+        );
+        const clients = services.flatMap((s) => (CLIENT_OF_SERVICE[s] ? [CLIENT_OF_SERVICE[s]] : []));
+        return [role.functionName, [...new Set(clients)].sort()];
+      }),
+    );
+  }, 180000);
+
+  it('builds one bundle per function of serverless.yml, and each has a packaged role', () => {
+    expect([...packagesOf.keys()].sort()).toEqual([...clientsAllowed.keys()].sort());
+  });
+
+  it('carries the SDK clients of the services its role may call, and no other (but the ones named, with why)', () => {
+    // Act
+    const found = Object.fromEntries(
+      [...packagesOf].map(([name, packages]) => [
+        name,
+        [...packages]
+          .filter((p) => p.startsWith('@aws-sdk/client-'))
+          .map((p) => p.slice('@aws-sdk/'.length))
+          .sort(),
+      ]),
+    );
+
+    // Assess
+    const expected = Object.fromEntries(
+      [...clientsAllowed].map(([name, clients]) => [
+        name,
+        [...new Set([...clients, ...(CARRIED_UNCALLED[name] ?? [])])].sort(),
+      ]),
+    );
+    expect(found).toEqual(expected);
+  });
+
+  it('has zod, luxon and cron-parser only in the functions that parse with them', () => {
+    const found = Object.fromEntries(
+      [...packagesOf].map(([name, packages]) => [name, HEAVY.filter((p) => packages.has(p))]),
+    );
+    const expected = Object.fromEntries([...packagesOf.keys()].map((name) => [name, LOADS[name] ?? []]));
+    expect(found).toEqual(expected);
+  });
+});
