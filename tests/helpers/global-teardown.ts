@@ -1,5 +1,6 @@
 import type { Stack } from '../../local/sandbox/sandbox';
 
 export default async function globalTeardown() {
-  await (globalThis as { __eksflowStack?: Stack }).__eksflowStack?.stop();
+  const stacks = (globalThis as { __eksflowStacks?: Stack[] }).__eksflowStacks ?? [];
+  await Promise.all(stacks.map((stack) => stack.stop()));
 }

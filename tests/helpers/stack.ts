@@ -27,12 +27,12 @@ export interface TestStack {
   kubeconfig?: string;
 }
 
-/** The stack started by the global setup (its endpoints travel in an environment variable). */
+/** This worker's stack, started by the global setup (its endpoints travel in an environment variable, setup-env.ts). */
 export function testStack(): TestStack {
   const raw = process.env.EKSFLOW_TEST_STACK;
   if (!raw)
     throw new Error(
-      'EKSFLOW_TEST_STACK is not set: run integration tests through Jest (the global setup starts the stack)',
+      'EKSFLOW_TEST_STACK is not set: run integration tests through Jest (the global setup starts one stack per worker)',
     );
   return JSON.parse(raw) as TestStack;
 }
