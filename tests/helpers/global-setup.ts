@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '@jest/types';
@@ -21,6 +21,11 @@ export default async function globalSetup(globalConfig: Config.GlobalConfig): Pr
   const started = Date.now();
   const progress = (message: string) => process.stderr.write(`[test stack] ${message}\n`);
   const count = stacksNeeded(globalConfig);
+  // The run's own files that must live inside the repository (the crash harness's bundle finds node_modules from
+  // there); the teardown removes it.
+  const cache = path.join(ROOT, '.cache');
+  mkdirSync(cache, { recursive: true });
+  process.env.EKSFLOW_TEST_RUN_DIR = mkdtempSync(path.join(cache, 'test-run-'));
   let stacks: Stack[] = [];
   try {
     // What every stack needs, built once before they start side by side: the emulator's venv, the Go binary, the
