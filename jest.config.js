@@ -24,6 +24,13 @@ module.exports = {
       roots: ['<rootDir>/tests/unit', '<rootDir>/tests/workflows'],
       testMatch: ['**/*.test.ts'],
     },
+    // The deployable artifact (packaged-artifact.ts's one package): needs no stack, so it runs while they start.
+    {
+      ...common,
+      displayName: 'package',
+      roots: ['<rootDir>/tests/package'],
+      testMatch: ['**/*.test.ts'],
+    },
     // Against the real local stack (moto server + Kubernetes control plane), one per worker, started once per run.
     {
       ...common,
