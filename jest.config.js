@@ -13,6 +13,9 @@ const common = {
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout: 30000,
+  // Two workers on CI's 2 cores (Jest's default there is one): each has its own integration stack (global-setup.ts).
+  maxWorkers: 2,
+  testSequencer: '<rootDir>/tests/helpers/slow-first-sequencer.js',
   projects: [
     // Fast: pure logic, adapters against mocked SDK clients, workflows on the local engine with fake tasks.
     {
@@ -21,7 +24,14 @@ module.exports = {
       roots: ['<rootDir>/tests/unit', '<rootDir>/tests/workflows'],
       testMatch: ['**/*.test.ts'],
     },
-    // Against the real local stack (moto server + Kubernetes control plane), started once per run.
+    // The deployable artifact (packaged-artifact.ts's one package): needs no stack, so it runs while they start.
+    {
+      ...common,
+      displayName: 'package',
+      roots: ['<rootDir>/tests/package'],
+      testMatch: ['**/*.test.ts'],
+    },
+    // Against the real local stack (moto server + Kubernetes control plane), one per worker, started once per run.
     {
       ...common,
       displayName: 'integration',

@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { kubeConfigFor } from '../core/adapters/kube/kube-clients';
 import { ensureNetworkAndRole } from '../local/sandbox/aws-fixtures';
-import { FLEET_POLL_MS } from '../local/sandbox/cluster-fleet';
+import { FLEET_IDLE_ROUND_MS } from '../local/sandbox/cluster-fleet';
 import { SANDBOX_CREDENTIALS, startStack } from '../local/sandbox/sandbox';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -120,7 +120,7 @@ async function main() {
     await sleep(IDLE_SECONDS * 1000);
     const used = cpuSeconds(moto) - before;
     lines.push(
-      `  idle polling (1 cluster, 1 node group, a round every ${FLEET_POLL_MS} ms = 4 EKS calls): emulator CPU ` +
+      `  idle (1 cluster, 1 node group, a round every ${FLEET_IDLE_ROUND_MS} ms without changes = 4 EKS calls): emulator CPU ` +
         `${((used / IDLE_SECONDS) * 100).toFixed(1)} % of one core`,
     );
     console.log(lines.join('\n'));

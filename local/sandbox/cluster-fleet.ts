@@ -18,13 +18,15 @@ import { NodeSequence, syncNodes } from './nodes/node-sync';
 import type { Progress } from './processes';
 
 /**
- * How often the emulator is asked about clusters and node groups: a new cluster starts its control plane,
- * and a changed desired size reaches the Nodes, within about this much (each round is one ListClusters,
- * and per cluster one DescribeCluster, one ListNodegroups and one DescribeNodegroup per group).
+ * The fleet reads the clusters and node groups again when the emulator counts an EKS change (its long-poll,
+ * tools/moto/eks_changes.py), when a control plane exits or someone waits for `settled`, and at least this often
+ * (a control plane that failed to start is retried, deleted Nodes come back). Each round is one ListClusters, and
+ * per cluster one DescribeCluster, one ListNodegroups and one DescribeNodegroup per group: polling every 250 ms
+ * instead was most of the emulator's CPU while clusters lived.
  */
-export const FLEET_POLL_MS = 250;
-/** Every this many rounds the Nodes are checked even if no node group changed (someone deleted a Node). */
-const NODE_REPAIR_ROUNDS = 20;
+export const FLEET_IDLE_ROUND_MS = 5000;
+/** The Nodes are checked at least this often even if no node group changed (someone deleted a Node). */
+const NODE_REPAIR_MS = 5000;
 /** A control plane that failed to start is tried again after this long (the machine may be busy). */
 const START_RETRY_MS = 5000;
 
@@ -46,7 +48,8 @@ export interface ClusterFleetOptions {
   /** The context that is current in the kubeconfig, when that cluster exists. */
   currentContext?: string;
   progress: Progress;
-  intervalMs?: number;
+  /** The longest a round waits for a change (default FLEET_IDLE_ROUND_MS). */
+  idleRoundMs?: number;
   /**
    * Runs on each new control plane of a cluster (a replaced one too) before the emulator hears it answers, so
    * before anyone sees the cluster ACTIVE: what EKS or the cluster's creator would have set up there.
@@ -79,10 +82,13 @@ interface Member {
 export class ClusterFleet {
   private readonly eks: EKSClient;
   private readonly members = new Map<string, Member>();
-  private readonly intervalMs: number;
+  private readonly idleRoundMs: number;
   private running = false;
   private loop?: Promise<void>;
   private round = 0;
+  /** Ends the current wait for a change: something here needs a round now. */
+  private waking = new AbortController();
+  private lastRepairAt = Date.now();
   /** Control planes being started: stop() waits for them, so none outlives the fleet. */
   private readonly launches = new Set<Promise<void>>();
   private kubeconfigText = '';
@@ -91,7 +97,7 @@ export class ClusterFleet {
 
   constructor(private readonly options: ClusterFleetOptions) {
     this.eks = new EKSClient(options.aws);
-    this.intervalMs = options.intervalMs ?? FLEET_POLL_MS;
+    this.idleRoundMs = options.idleRoundMs ?? FLEET_IDLE_ROUND_MS;
     this.authenticator = new EksAuthenticator({
       awsEndpoint: options.awsEndpoint ?? options.aws.endpoint,
       emulator: options.aws,
@@ -110,6 +116,7 @@ export class ClusterFleet {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.wake();
     await this.loop;
     await Promise.allSettled(this.launches);
     await Promise.allSettled([...this.members.values()].map((m) => m.controlPlane?.stop()));
@@ -131,6 +138,7 @@ export class ClusterFleet {
   async settled(cluster: string, timeoutMs = 120000): Promise<ControlPlane> {
     const deadline = Date.now() + timeoutMs;
     const calledIn = this.round;
+    this.wake();
     while (Date.now() < deadline) {
       const member = this.members.get(cluster);
       if (member?.state === 'running' && (member.syncedRound ?? 0) > calledIn && member.controlPlane)
@@ -141,14 +149,49 @@ export class ClusterFleet {
   }
 
   private async run(): Promise<void> {
+    let seen = 0;
     while (this.running) {
+      // The count is read before the round: a change made during it ends the next wait at once.
+      seen = await this.changesAfter(seen, 0);
       await this.pollOnce().catch((error) => this.options.progress(`cluster fleet: ${(error as Error).message}`));
-      await sleep(this.intervalMs);
+      if (this.running) seen = await this.changesAfter(seen, this.idleRoundMs);
+    }
+  }
+
+  /** Starts a round now (or ends the wait of the one about to start). */
+  private wake(): void {
+    this.waking.abort();
+  }
+
+  /**
+   * The emulator's EKS change count once it is above `after`, or `after` itself when `waitMs` passes, the fleet is
+   * woken or the emulator does not answer (the round then runs anyway).
+   */
+  private async changesAfter(after: number, waitMs: number): Promise<number> {
+    const waking = this.waking;
+    try {
+      const response = await fetch(
+        `${this.options.aws.endpoint}/_eksflow/eks-changes?after=${after}&waitMs=${waitMs}`,
+        {
+          signal: waking.signal,
+        },
+      );
+      const { seq } = (await response.json()) as { seq: number };
+      return seq;
+    } catch {
+      if (!waking.signal.aborted) await sleep(Math.min(waitMs, 1000));
+      return after;
+    } finally {
+      if (waking.signal.aborted) this.waking = new AbortController();
     }
   }
 
   private async pollOnce(): Promise<void> {
     this.round++;
+    if (Date.now() - this.lastRepairAt >= NODE_REPAIR_MS) {
+      this.lastRepairAt = Date.now();
+      for (const member of this.members.values()) member.applied = undefined;
+    }
     const names = await this.listClusters();
     await Promise.all(names.map((name) => this.follow(name)));
     for (const [name, member] of this.members) {
@@ -225,6 +268,8 @@ export class ClusterFleet {
         await this.authenticator.prepare(name, controlPlane);
         await this.options.prepareCluster?.(name, controlPlane);
         member.controlPlane = controlPlane;
+        // A control plane that dies is replaced at the next round: start it now.
+        void controlPlane.whenExited?.then(() => this.wake());
         member.core = kubeConfigFor(name, controlPlane).makeApiClient(CoreV1Api);
         member.state = 'running';
         // The kubeconfig has the cluster's context before anyone sees the cluster ACTIVE.
@@ -275,7 +320,6 @@ export class ClusterFleet {
     const nodegroups = await this.nodegroupsOf(name);
     const wanted = JSON.stringify(nodegroups);
     const round = this.round;
-    if (round % NODE_REPAIR_ROUNDS === 0) member.applied = undefined;
     if (!member.core) return;
     if (member.applied === wanted) {
       member.syncedRound = round;

@@ -12,6 +12,8 @@ export interface ControlPlane extends KubeEndpointOverride {
   pid?: number;
   /** Whether the process has ended (crashed, or stopped). */
   exited?: () => boolean;
+  /** Resolves when the process ends (the fleet replaces a crashed one at once). */
+  whenExited?: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ export async function startControlPlane(
     ? ['--authentication-webhook', options.webhooks.authenticate, '--authorization-webhook', options.webhooks.authorize]
     : [];
   const child = spawnTied(binary, ['--dir', dir, ...readiness, ...nodes, ...webhooks]);
+  const whenExited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   const ready = await new Promise<{ server: string; caData: string; token: string; kubeconfig: string }>(
@@ -93,6 +96,7 @@ export async function startControlPlane(
     ...ready,
     pid: child.pid,
     exited: () => child.exitCode !== null || child.signalCode !== null,
+    whenExited,
     stop: () => stopTied(child, 10000),
   };
 }

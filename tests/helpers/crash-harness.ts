@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Plugin } from 'esbuild';
 import { REPO_ROOT } from '../../local/runtime';
+import { readServerlessManifest } from '../../local/serverless-manifest';
 import type { TestRuntimeOptions } from './stack';
 
-/** How long a child may take to load, connect and listen (tsx compiles on the fly; CI machines are slow). */
+/** How long a child may take to load, connect and listen (CI machines are slow). */
 const CHILD_START_TIMEOUT_MS = 60_000;
 
 const CHILD_ENTRY = path.join(__dirname, 'runtime-child.ts');
@@ -22,8 +25,8 @@ export interface RuntimeChild {
  * Give every start of one "deployment" the same `table`: that is all a restarted runtime keeps.
  */
 export async function startRuntimeChild(options: TestRuntimeOptions & { table: string }): Promise<RuntimeChild> {
-  // `node --import tsx` (not the tsx CLI, which forks): the pid we kill is the runtime itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD_ENTRY], {
+  // Plain `node` on a bundle (not a launcher that forks): the pid we kill is the runtime itself.
+  const child = spawn(process.execPath, ['--enable-source-maps', await childBundle()], {
     cwd: REPO_ROOT,
     env: { ...process.env, EKSFLOW_CHILD_OPTIONS: JSON.stringify(options) },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -67,3 +70,79 @@ function listeningUrl(child: ChildProcess): Promise<string> {
     child.once('exit', (code, signal) => fail(`exited (${code ?? signal}) before listening`));
   });
 }
+
+let bundle: Promise<string> | undefined;
+
+/**
+ * runtime-child.ts and everything it imports (the functions' handlers too), bundled once per Jest worker: compiling the TypeScript in each child
+ * (`node --import tsx`) cost every start about 1.5 s and a second of CPU, and the crash files start about 20.
+ */
+function childBundle(): Promise<string> {
+  bundle ??= (async () => {
+    const esbuild = await import('esbuild');
+    // In the run's folder inside the repository (global-setup.ts makes it, the teardown removes it), so that the
+    // bundle's packages (`require` and `import()`) resolve to its node_modules.
+    const runDir = process.env.EKSFLOW_TEST_RUN_DIR;
+    if (!runDir) throw new Error('EKSFLOW_TEST_RUN_DIR is not set: run integration tests through Jest');
+    const dir = mkdtempSync(path.join(runDir, 'runtime-child-'));
+    const outfile = path.join(dir, 'runtime-child.cjs');
+    await esbuild.build({
+      stdin: { contents: bundleEntry(), resolveDir: REPO_ROOT, sourcefile: 'runtime-child-bundle.js', loader: 'js' },
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      sourcemap: true,
+      // Class and function names as in the source (two modules' classes of one name would otherwise be renamed).
+      keepNames: true,
+      // Packages load from node_modules as usual: some read files beside their own modules.
+      packages: 'external',
+      logLevel: 'error',
+      plugins: [asInSource],
+    });
+    return outfile;
+  })();
+  return bundle;
+}
+
+/**
+ * The bundle's entry: runtime-child.ts, after a hook that answers the runtime's `require` of each function's handler
+ * (serverless-manifest.ts's loadHandler, by absolute path) with the bundled module, loaded when first required.
+ */
+function bundleEntry(): string {
+  const handlers = readServerlessManifest(REPO_ROOT).functions.map((fn) =>
+    path.join(REPO_ROOT, fn.handler.slice(0, fn.handler.lastIndexOf('.'))),
+  );
+  const table = [...new Set(handlers)]
+    .map((file) => `  ${JSON.stringify(file)}: () => require(${JSON.stringify(`${file}.ts`)}),`)
+    .join('\n');
+  return `const Module = require('node:module');
+const bundled = {
+${table}
+};
+const load = Module._load;
+Module._load = function (request, ...rest) {
+  return Object.hasOwn(bundled, request) ? bundled[request]() : load.call(this, request, ...rest);
+};
+require(${JSON.stringify(CHILD_ENTRY)});
+`;
+}
+
+/**
+ * What a bundle changes for our modules, undone: each finds files beside it by `__dirname` (REPO_ROOT, the
+ * workflows), which keeps its own source folder rather than the bundle's; and a module's `require.main === module`
+ * (run as a script) would be true of the bundle itself.
+ */
+const asInSource: Plugin = {
+  name: 'as-in-source',
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const contents = source
+        .replace(/\b__dirname\b/g, JSON.stringify(path.dirname(args.path)))
+        .replace(/\brequire\.main === module\b/g, 'false');
+      return { contents, loader: 'ts' };
+    });
+  },
+};

@@ -1,5 +1,5 @@
 /**
- * The local runtime in a process of its own, for the crash tests: `node --import tsx runtime-child.ts`
+ * The local runtime in a process of its own, for the crash tests: runtime-child.ts bundled (crash-harness.ts)
  * with EKSFLOW_CHILD_OPTIONS (TestRuntimeOptions as JSON) and EKSFLOW_TEST_STACK in its environment.
  * It prints `LISTENING <url>` once serving, runs the recovery sweep (it may be a restart after a
  * SIGKILL), and exits when its stdin closes, so it never outlives the test process that started it.

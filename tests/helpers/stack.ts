@@ -27,12 +27,12 @@ export interface TestStack {
   kubeconfig?: string;
 }
 
-/** The stack started by the global setup (its endpoints travel in an environment variable). */
+/** This worker's stack, started by the global setup (its endpoints travel in an environment variable, setup-env.ts). */
 export function testStack(): TestStack {
   const raw = process.env.EKSFLOW_TEST_STACK;
   if (!raw)
     throw new Error(
-      'EKSFLOW_TEST_STACK is not set: run integration tests through Jest (the global setup starts the stack)',
+      'EKSFLOW_TEST_STACK is not set: run integration tests through Jest (the global setup starts one stack per worker)',
     );
   return JSON.parse(raw) as TestStack;
 }
@@ -128,7 +128,9 @@ export async function startAlarmBridge(
 ): Promise<AlarmBridge> {
   const alarms = new AlarmBridge(new CloudWatchClient(awsClientConfig()), deliver, {
     region: config.region,
-    intervalMs: 100,
+    // Each runtime of a file has its own bridge reading every alarm of the worker's emulator: once a second keeps
+    // the event within a test's waits without the emulator spending a core on DescribeAlarms.
+    intervalMs: 1000,
     onError,
   });
   await alarms.start();
@@ -208,15 +210,19 @@ export function apiAs(
   return api(runtime, method, path, body, { as: identity });
 }
 
-/** Polls until `probe` returns a value (not undefined) or the timeout passes. */
+/**
+ * Polls until `probe` returns a value (not undefined) or the timeout passes: at once, then backing off from 25 ms
+ * to `maxIntervalMs`, so a quick condition is seen quickly and a slow one does not cost a probe every few ms.
+ */
 export async function eventually<T>(
   what: string,
   probe: () => Promise<T | undefined>,
   timeoutMs = 20000,
-  intervalMs = 100,
+  maxIntervalMs = 500,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
+  let intervalMs = Math.min(25, maxIntervalMs);
   while (Date.now() < deadline) {
     try {
       const value = await probe();
@@ -225,6 +231,7 @@ export async function eventually<T>(
       last = error;
     }
     await new Promise((r) => setTimeout(r, intervalMs));
+    intervalMs = Math.min(intervalMs * 2, maxIntervalMs);
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }

@@ -227,6 +227,31 @@ describe('sandbox clusters: one control plane per cluster, Nodes from node group
     expect(onRemoved.length).toBeGreaterThan(0);
   }, 60000);
 
+  it("counts each EKS write in the emulator's change feed, which the fleet long-polls instead of polling", async () => {
+    // Prepare
+    const changesAfter = async (after: number, waitMs: number) => {
+      const response = await fetch(
+        `${testStack().emulatorEndpoint}/_eksflow/eks-changes?after=${after}&waitMs=${waitMs}`,
+      );
+      return ((await response.json()) as { seq: number }).seq;
+    };
+    const before = await changesAfter(0, 0);
+
+    // Act: a write the fleet must follow (the batch group's desired size, unchanged).
+    const waiting = changesAfter(before, 30000);
+    await eks().send(
+      new UpdateNodegroupConfigCommand({
+        clusterName: cluster,
+        nodegroupName: 'batch',
+        scalingConfig: { minSize: 0, maxSize: 4, desiredSize: 2 },
+      }),
+    );
+
+    // Assess: the wait ends with a higher count (a timeout would answer `before` itself).
+    expect(before).toBeGreaterThan(0);
+    expect(await waiting).toBeGreaterThan(before);
+  }, 60000);
+
   it("removes a deleted node group's Nodes and keeps the others", async () => {
     // Act
     await eks().send(new DeleteNodegroupCommand({ clusterName: cluster, nodegroupName: 'batch' }));

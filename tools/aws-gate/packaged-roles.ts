@@ -1,21 +1,8 @@
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { Config } from '../../core/config';
 import type { PolicyDocument } from './evaluate';
+import { inputsHash, PACKAGE_STAGE, packagedArtifact, TEMPLATE_FILE, TEMPLATE_INPUTS } from './packaged-artifact';
 
 type KubeAccess = NonNullable<Config['kubeAccess']>;
 
@@ -26,7 +13,8 @@ type KubeAccess = NonNullable<Config['kubeAccess']>;
  */
 
 export const SANDBOX_ACCOUNT = '000000000000';
-export const SANDBOX_STAGE = 'dev';
+/** The stage the sandbox's roles are named for: the one package's. */
+export const SANDBOX_STAGE = PACKAGE_STAGE;
 
 export interface CfnTemplate {
   Resources: Record<string, { Type: string; Properties?: any }>;
@@ -55,29 +43,17 @@ export interface StateMachineRole extends PackagedRole {
   workflow: string;
 }
 
-/** Inputs that change the packaged template: a new hash, a new package. */
-const TEMPLATE_INPUTS = ['serverless.yml', 'deploy', 'workflows'];
-
-/**
- * The deploy parameters the sandbox packages with (README "Deploy"), set whole so that a developer's own shell
- * cannot change the sandbox's roles behind the cache's back. The VPC and subnets are placeholders: the sandbox places
- * VPC functions by serverless.yml's `vpc` keys (local/sandbox/network-model.ts), and no role of a function calls EC2.
- */
-export const SANDBOX_DEPLOY_PARAMETERS: Record<string, string> = {
-  EKSFLOW_VPC_ID: 'vpc-0000000000sandbox',
-  EKSFLOW_SUBNET_IDS: 'subnet-000000sandbox-a,subnet-000000sandbox-b',
-};
-
 /**
  * The packaged template, from `.cache/packaged-template/<hash>.json` when serverless.yml, deploy/** and
- * workflows/** are unchanged since the last package; else packaged now (about half a minute) and cached.
+ * workflows/** are unchanged since the last package; else from the one package (packaged-artifact.ts, packaged now
+ * if the code changed too: about half a minute) and cached. Keyed by the template's inputs alone, so that a change
+ * to the functions' code does not make every stack start wait for a package.
  */
 export async function packagedTemplate(
   root: string,
   progress: (message: string) => void = () => undefined,
 ): Promise<CfnTemplate> {
-  const cacheDir = path.join(root, '.cache', 'packaged-template');
-  const cached = path.join(cacheDir, `${templateInputsHash(root)}.json`);
+  const cached = path.join(root, '.cache', 'packaged-template', `${inputsHash(root, TEMPLATE_INPUTS)}.json`);
   // Read (or packaged) once per process and inputs: the stack, the sandbox's config and the runtime all ask for it.
   let template = templates.get(cached);
   if (!template) {
@@ -92,59 +68,14 @@ export async function packagedTemplate(
 const templates = new Map<string, Promise<CfnTemplate>>();
 
 async function readOrPackage(root: string, cached: string, progress: (message: string) => void): Promise<CfnTemplate> {
-  const cacheDir = path.dirname(cached);
   if (existsSync(cached)) return JSON.parse(readFileSync(cached, 'utf8'));
-  progress("packaging the CloudFormation template for the functions' roles (sls package, cached after this)");
-  const outDir = mkdtempSync(path.join(os.tmpdir(), 'eksflow-roles-'));
-  try {
-    await promisify(execFile)(
-      path.join(root, 'node_modules/.bin/sls'),
-      ['package', '--stage', SANDBOX_STAGE, '--package', outDir],
-      {
-        cwd: root,
-        // Offline: no account, no endpoint (the sandbox's must not leak into the package).
-        env: {
-          ...withoutDeployParameters(process.env),
-          ...SANDBOX_DEPLOY_PARAMETERS,
-          AWS_ACCESS_KEY_ID: '',
-          AWS_SECRET_ACCESS_KEY: '',
-          AWS_ENDPOINT_URL: '',
-        },
-        timeout: 300000,
-        maxBuffer: 64 * 1024 * 1024,
-      },
-    );
-    const text = readFileSync(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8');
-    mkdirSync(cacheDir, { recursive: true });
-    // Written whole, then renamed: a concurrent reader never sees half a template.
-    const partial = `${cached}.${process.pid}.tmp`;
-    writeFileSync(partial, text);
-    renameSync(partial, cached);
-    return JSON.parse(text);
-  } finally {
-    rmSync(outDir, { recursive: true, force: true });
-  }
-}
-
-export function templateInputsHash(root: string): string {
-  const hash = createHash('sha256');
-  const visit = (relative: string) => {
-    const full = path.join(root, relative);
-    if (!existsSync(full)) return;
-    if (statSync(full).isDirectory()) {
-      for (const name of readdirSync(full).sort()) visit(path.join(relative, name));
-      return;
-    }
-    hash.update(`${relative}\0`).update(readFileSync(full)).update('\0');
-  };
-  for (const input of TEMPLATE_INPUTS) visit(input);
-  hash.update(JSON.stringify(SANDBOX_DEPLOY_PARAMETERS));
-  return hash.digest('hex').slice(0, 16);
-}
-
-/** The environment without any EKSFLOW_* deploy parameter: the sandbox's package takes only its own. */
-function withoutDeployParameters(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('EKSFLOW_')));
+  const text = readFileSync(path.join(await packagedArtifact(root, progress), TEMPLATE_FILE), 'utf8');
+  mkdirSync(path.dirname(cached), { recursive: true });
+  // Written whole, then renamed: a concurrent reader never sees half a template.
+  const partial = `${cached}.${process.pid}.tmp`;
+  writeFileSync(partial, text);
+  renameSync(partial, cached);
+  return JSON.parse(text);
 }
 
 export interface SandboxResolution {

@@ -13,16 +13,13 @@ import {
 } from '../helpers/template-policy';
 
 import { DEFAULT_ACCESS_POLICY_FILE } from '../../core/config';
+import { PACKAGE_PARAMETERS, packagedArtifact, TEMPLATE_FILE } from '../../tools/aws-gate/packaged-artifact';
 import { openApiDocument } from '../../functions/api/openapi';
 
 const root = path.resolve(__dirname, '../..');
 
 /** Deploy parameters (README "Deploy"): read when packaging; the VPC and its subnets are required. */
-const DEPLOY_PARAMETERS = {
-  EKSFLOW_VPC_ID: 'vpc-0a1b2c3d4e5f60718',
-  EKSFLOW_SUBNET_IDS: 'subnet-0a1b2c3d4e5f60718,subnet-0f1e2d3c4b5a69788',
-  EKSFLOW_ADMIN_PRINCIPAL_ARNS: 'arn:aws:iam::123456789012:role/platform-admin',
-};
+const DEPLOY_PARAMETERS = PACKAGE_PARAMETERS;
 /** No existing cluster or node role named: the stack creates both. */
 const { EKSFLOW_CLUSTER_ROLE_NAME: _cluster, EKSFLOW_NODE_ROLE_NAME: _node, ...inherited } = process.env;
 const packagingEnv = {
@@ -56,14 +53,11 @@ describe('serverless package', () => {
   let outDir: string;
 
   beforeAll(async () => {
-    outDir = mkdtempSync(path.join(os.tmpdir(), 'eksflow-package-'));
-    await promisify(execFile)(
-      path.join(root, 'node_modules/.bin/sls'),
-      ['package', '--stage', 'dev', '--package', outDir],
-      { cwd: root, env: packagingEnv, timeout: 120000 },
-    );
-    template = JSON.parse(readFileSync(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
-  }, 150000);
+    // The one package of the current sources (packaged-artifact.ts): the one lint:template checked, packaged
+    // offline with DEPLOY_PARAMETERS for stage dev, or packaged now if the sources changed since.
+    outDir = await packagedArtifact(root);
+    template = JSON.parse(readFileSync(path.join(outDir, TEMPLATE_FILE), 'utf8'));
+  }, 300000);
 
   const ofType = (type: string) => Object.values(template.Resources).filter((r) => r.Type === type);
 
