@@ -29,6 +29,7 @@ import { LogMetrics, noMetrics } from './adapters/local/log-metrics';
 import { withOperationMetrics } from './operations/metered-operation-store';
 import type { Metrics } from './metrics/ports/metrics';
 import { createLogger, type Logger, SERVICE_NAME } from './kernel/logger';
+import { systemClock } from './kernel/clock';
 import type { ClusterApi } from './clusters/ports/cluster-api';
 import type { HealthCheck } from './health/ports/health';
 import type { ClusterBaseline } from './clusters/ports/kube';
@@ -86,8 +87,6 @@ export interface Container {
   nodegroupPods: NodegroupPods;
   scaling: ScalingStore;
   scheduleDeployer: ScheduleDeployer;
-  /** Scaling's clock (schedules, cooldowns): `now` deployed, the sandbox's controllable clock locally. */
-  scalingNow?: () => Date;
   /** `eksflow doctor`: a TLS connect to an endpoint, the functions' own ARN, Kubernetes access reviews. */
   reach: EndpointReach;
   identity: CallerIdentity;
@@ -164,8 +163,8 @@ export function buildContainer(
     healthChecks,
     kubeAccess: config.kubeAccess,
     accessPolicy: once(() => accessPolicyFile().loadAccessPolicy(config)),
-    now: () => new Date(),
-    sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+    now: systemClock.now,
+    sleep: (ms: number) => systemClock.sleep(ms),
     nodegroups: new EksNodegroupApi(eks),
     nodegroupPods: new KubeNodegroupPods(kube),
     scaling: new DynamoDbScalingStore(config.tableName, dynamodb),

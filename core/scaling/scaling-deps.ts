@@ -22,12 +22,6 @@ export interface ScalingDeps {
   /** Operation transitions on the bus (source `eksflow`, detail-type `Operation <status>`). */
   events: EventPublisher;
   logger: Logger;
-  /** Scaling's clock: real time deployed, the sandbox's controllable clock locally (schedules, cooldowns). */
-  scalingNow?: () => Date;
   now: () => Date;
   newId?: () => string;
-}
-
-export function scalingNow(deps: Pick<ScalingDeps, 'now' | 'scalingNow'>): Date {
-  return (deps.scalingNow ?? deps.now)();
 }

@@ -17,7 +17,6 @@ async function main() {
   const runtime = await startLocalRuntime({
     config,
     emulatorEndpoint: testStack().emulatorEndpoint,
-    retryIntervalMs: options.retryIntervalMs ?? 50,
     recovery: options.recovery ?? {},
     awsGate: testStack().awsEndpoint,
   });

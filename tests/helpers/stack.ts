@@ -8,6 +8,7 @@ import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '
 import { AlarmBridge } from '../../local/sandbox/alarm-bridge';
 import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
 import { signedFetch, type SigningOptions } from './signed-fetch';
+import { testClock } from './test-clock';
 import {
   emulatorClientConfig,
   ensureSandboxCluster,
@@ -76,7 +77,6 @@ export interface TestRuntime extends LocalRuntime {
 }
 
 export interface TestRuntimeOptions {
-  retryIntervalMs?: number;
   env?: Record<string, string>;
   /** The runtime's AWS calls go here instead of the emulator (a fault proxy in front of it). */
   awsEndpoint?: string;
@@ -144,7 +144,7 @@ export async function startTestRuntime(options: TestRuntimeOptions = {}): Promis
   const runtime = await startLocalRuntime({
     config,
     emulatorEndpoint: testStack().emulatorEndpoint,
-    retryIntervalMs: options.retryIntervalMs ?? 50,
+    clock: testClock(),
     recovery: options.recovery,
     containerOverrides: options.containerOverrides,
     mutateRoles: options.mutateRoles,
