@@ -1,4 +1,5 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EKSClient } from '@aws-sdk/client-eks';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { registerWithGate } from '../../tools/aws-gate/function-identities';
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
@@ -8,7 +9,7 @@ import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '
 import { AlarmBridge } from '../../local/sandbox/alarm-bridge';
 import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
 import { signedFetch, type SigningOptions } from './signed-fetch';
-import { testClock } from './test-clock';
+import { autoAdvance, emulatorBusy, testClock } from './test-clock';
 import {
   emulatorClientConfig,
   ensureSandboxCluster,
@@ -77,6 +78,11 @@ export interface TestRuntime extends LocalRuntime {
 }
 
 export interface TestRuntimeOptions {
+  /**
+   * Jump the test clock over every wait in which nothing real happens (tests/helpers/test-clock.ts): the engine's
+   * polls, pauses and backoffs pass at once. Off, the clock runs at real speed unless the test advances it.
+   */
+  autoAdvance?: boolean;
   env?: Record<string, string>;
   /** The runtime's AWS calls go here instead of the emulator (a fault proxy in front of it). */
   awsEndpoint?: string;
@@ -152,10 +158,14 @@ export async function startTestRuntime(options: TestRuntimeOptions = {}): Promis
     awsGate: testStack().awsEndpoint,
   });
   const alarms = await startAlarmBridge(config, runtime.deliverEvent);
+  const stopAdvancing = options.autoAdvance
+    ? autoAdvance(testClock(), { busy: emulatorBusy(new EKSClient(awsClientConfig())) })
+    : () => undefined;
   const closeRuntime = runtime.close;
   return Object.assign(runtime, {
     alarms,
     close: async () => {
+      stopAdvancing();
       await alarms.stop();
       await closeRuntime();
     },

@@ -1,3 +1,12 @@
+import {
+  DescribeAddonCommand,
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  type EKSClient,
+  ListAddonsCommand,
+  ListClustersCommand,
+  ListNodegroupsCommand,
+} from '@aws-sdk/client-eks';
 import { SandboxClock } from '../../local/sandbox-clock';
 
 /**
@@ -66,4 +75,51 @@ export function autoAdvance(clock: SandboxClock, options: AutoAdvanceOptions = {
 export async function advance(clock: SandboxClock, seconds: number): Promise<void> {
   clock.advance(seconds);
   await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** Statuses in which the emulator, or the fleet behind it, is still doing something in real time. */
+const IN_TRANSITION = new Set(['CREATING', 'UPDATING', 'DELETING']);
+/** After a busy answer, how long (real time) before asking the emulator again: each answer costs a few requests. */
+const BUSY_RECHECK_MS = 250;
+
+/**
+ * `busy` for auto-advance: true while a cluster, node group or add-on of the emulator is in transition (a control
+ * plane starting or stopping in the fleet, a simulated update running in real time), so the clock jumps only over
+ * time in which nothing real happens.
+ */
+export function emulatorBusy(eks: EKSClient): () => Promise<boolean> {
+  let busyUntil = 0;
+  return async () => {
+    if (performance.now() < busyUntil) return true;
+    const busy = await anyInTransition(eks);
+    if (busy) busyUntil = performance.now() + BUSY_RECHECK_MS;
+    return busy;
+  };
+}
+
+async function anyInTransition(eks: EKSClient): Promise<boolean> {
+  const { clusters = [] } = await eks.send(new ListClustersCommand({}));
+  const answers = await Promise.all(
+    clusters.map(async (name) => {
+      const { cluster } = await eks.send(new DescribeClusterCommand({ name }));
+      if (IN_TRANSITION.has(cluster?.status ?? '')) return true;
+      if (cluster?.status !== 'ACTIVE') return false;
+      const [{ nodegroups = [] }, { addons = [] }] = await Promise.all([
+        eks.send(new ListNodegroupsCommand({ clusterName: name })),
+        eks.send(new ListAddonsCommand({ clusterName: name })),
+      ]);
+      const statuses = await Promise.all([
+        ...nodegroups.map(async (nodegroupName) => {
+          const { nodegroup } = await eks.send(new DescribeNodegroupCommand({ clusterName: name, nodegroupName }));
+          return nodegroup?.status;
+        }),
+        ...addons.map(async (addonName) => {
+          const { addon } = await eks.send(new DescribeAddonCommand({ clusterName: name, addonName }));
+          return addon?.status;
+        }),
+      ]);
+      return statuses.some((status) => IN_TRANSITION.has(status ?? ''));
+    }),
+  );
+  return answers.some(Boolean);
 }
