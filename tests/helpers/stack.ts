@@ -100,6 +100,9 @@ export interface TestRuntimeOptions {
   mutateTemplate?: LocalRuntimeOptions['mutateTemplate'];
 }
 
+/** A crash-test child's options: a restarted child starts its clock where the killed one's stood. */
+export type ChildRuntimeOptions = TestRuntimeOptions & { clockOffsetMs?: number };
+
 /** A fresh table name: test files never see each other's records. */
 export const testTableName = () => `eksflow-test-${randomUUID().slice(0, 8)}`;
 
