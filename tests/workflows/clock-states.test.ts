@@ -34,13 +34,19 @@ function engineOn(clock: SandboxClock, task: () => Promise<unknown>) {
   });
 }
 
+/** A clock that moves only when the test advances it. */
+function heldClock(): SandboxClock {
+  const clock = new SandboxClock();
+  clock.hold();
+  return clock;
+}
+
 const throttled = () => Object.assign(new Error('slow down'), { name: 'ThrottledError' });
 
 describe('the local engine on a clock', () => {
   it('a 30 s Wait still waits after 29 s of the clock and is done after 30', async () => {
     // Prepare
-    const clock = new SandboxClock();
-    clock.hold();
+    const clock = heldClock();
     const engine = engineOn(clock, async () => 'done');
     const { executionId } = await engine.start('rollout', 'e1', { pause: { seconds: 30 } });
 
@@ -58,8 +64,7 @@ describe('the local engine on a clock', () => {
 
   it('retries on the clock after each backoff, then hands the error to the catcher once the attempts run out', async () => {
     // Prepare
-    const clock = new SandboxClock();
-    clock.hold();
+    const clock = heldClock();
     const started = clock.now().getTime();
     const attemptsAt: number[] = [];
     const engine = engineOn(clock, async () => {
@@ -81,8 +86,7 @@ describe('the local engine on a clock', () => {
 
   it('stopping an execution ends its sleep on the clock', async () => {
     // Prepare
-    const clock = new SandboxClock();
-    clock.hold();
+    const clock = heldClock();
     const engine = engineOn(clock, async () => 'done');
     const { executionId } = await engine.start('rollout', 'e3', { pause: { seconds: 3600 } });
     await advance(clock, 0);
