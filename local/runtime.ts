@@ -39,7 +39,6 @@ export interface LocalRuntimeOptions {
   containerOverrides?: Partial<Container>;
   /** Health of the sandbox's own components (emulator, control plane), shown by GET /health. */
   extraHealthChecks?: HealthCheck[];
-  retryIntervalMs?: number;
   /** Run serverless.yml's `schedule` events at their rate (the sandbox does; tests call functions directly). */
   runSchedules?: boolean;
   /**
@@ -54,7 +53,10 @@ export interface LocalRuntimeOptions {
    * unless EKSFLOW_SANDBOX_AUTH=off.
    */
   authentication?: { identities: SigningIdentity[] } | 'off';
-  /** The clock of schedules and cooldowns (`POST /_local/clock` moves it); a new one at real time by default. */
+  /**
+   * The one clock of this runtime (`POST /_local/clock` moves it): what rollouts, operations, scaling, in-task waits,
+   * the engine's Wait states and retries, schedules and sweeps read. A new one at real time by default.
+   */
   clock?: SandboxClock;
   /** Paths the HTTP server answers before the API routes (the sandbox's dashboard under /ui/). */
   prefixHandler?: PrefixHandler;
@@ -131,8 +133,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const cached = handlers.get(fn.name);
     if (cached) return cached;
     const loaded = loadHandler<(event: unknown) => Promise<unknown>>(manifest, fn);
-    // Each invocation runs with the function's own container: its AWS calls are signed as its role.
-    const handler = (event: unknown) => runWithContainer(containerOf(fn.name), () => loaded(event));
+    // Each invocation runs with the function's own container: its AWS calls are signed as its role. The clock
+    // tracks it, to know whether the sandbox is doing real work or only sleeping on the clock.
+    const handler = (event: unknown) => clock.track(() => runWithContainer(containerOf(fn.name), () => loaded(event)));
     handlers.set(fn.name, handler);
     return handler;
   };
@@ -150,15 +153,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     (fn) => functionArns.get(fn) ?? `arn:aws:lambda:${configured.region}:000000000000:function:no-such-function-${fn}`,
     authorize,
   );
+  const clock = options.clock ?? new SandboxClock();
   const engine = new LocalWorkflowEngine({
     definitions: Object.values(manifest.stateMachines).map((sm) => loadWorkflowDefinition(root, sm.workflow)),
     invokeFunction: async (functionName, input, workflow) => {
       await mayInvoke(workflow, functionName);
       return invoke(functionName, input);
     },
-    retryIntervalMs: options.retryIntervalMs,
+    // A Wait state's or a backoff's sleep belongs to no function invocation (a task's does).
+    clock: {
+      now: clock.now,
+      every: clock.every,
+      sleep: (ms, signal) => clock.untracked(() => clock.sleep(ms, signal)),
+      sleepUntil: (at, signal) => clock.untracked(() => clock.sleepUntil(at, signal)),
+    },
   });
-  const clock = options.clock ?? new SandboxClock();
   const adminKeys = { accessKeyId: SANDBOX_ADMIN.accessKeyId, secretAccessKey: SANDBOX_ADMIN.secretAccessKey };
   const network = await startSandboxNetwork({
     aws: { region: config.region, endpoint: options.emulatorEndpoint ?? gate, credentials: adminKeys },
@@ -169,7 +178,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       config,
       {
         workflows: engine,
-        scalingNow: clock.now,
+        now: clock.now,
+        sleep: (ms: number) => clock.sleep(ms),
         // Each function's connections go where its VPC placement reaches (the tests' own overrides still win).
         ...(fn ? network.apply(fn) : {}),
         ...options.containerOverrides,
@@ -223,7 +233,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       id: randomUUID(),
       account: '000000000000',
       region: options.config.region,
-      time: new Date().toISOString(),
+      time: clock.now().toISOString(),
       resources: [],
       ...event,
     });
@@ -279,23 +289,25 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
   const stopSchedules = options.runSchedules
     ? startSchedules(
+        clock,
         targets.rateRules,
         (fn) => targets.fireRateRule(fn),
         (error) => container.logger.warn('scheduled function failed', { error }),
       )
     : () => undefined;
   // Deployed, EventBridge Scheduler fires schedules; here the sandbox looks for due ones now and then.
-  const scheduleTimer = options.runSchedules
-    ? setInterval(
+  const stopScheduleTicks = options.runSchedules
+    ? clock.every(
+        SCHEDULE_TICK_MS,
         () =>
           void clock
             .tick(container, targets)
             .catch((error) => container.logger.warn('schedule tick failed', { error })),
-        SCHEDULE_TICK_MS,
       )
-    : undefined;
+    : () => undefined;
   const stopRecovery = options.recovery
     ? startRecoverySweep(
+        clock,
         // As their rate rules would fire them (so only if the functions' permissions let the rules invoke them).
         () =>
           targets.fireRateRule(RECOVERY_SWEEP_FUNCTION).finally(() =>
@@ -318,7 +330,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     containerFor: (functionName) => containerOf(functionName),
     close: async () => {
       stopSchedules();
-      clearInterval(scheduleTimer);
+      stopScheduleTicks();
       await stopRecovery();
       await engine.close();
       await network.close();
@@ -328,8 +340,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   };
 }
 
-/** Sweeps now and then every `intervalMs` (never two at once); the stop function waits for a sweep in flight. */
+/** Sweeps now and then every `intervalMs` of the clock (never two at once); the stop function waits for a sweep in flight. */
 function startRecoverySweep(
+  clock: SandboxClock,
   sweep: () => Promise<unknown>,
   intervalMs: number | undefined,
   onError: (error: unknown) => void,
@@ -343,9 +356,9 @@ function startRecoverySweep(
       });
   };
   once();
-  const timer = intervalMs ? setInterval(once, intervalMs) : undefined;
+  const stop = intervalMs ? clock.every(intervalMs, once) : () => undefined;
   return async () => {
-    clearInterval(timer);
+    stop();
     await running;
   };
 }

@@ -1,4 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Container } from '../core/wiring/container';
+import type { Clock } from '../core/kernel/clock';
 import { errorMessage, ValidationError } from '../core/kernel/errors';
 import { dueSchedules } from '../core/scaling/commands/due-schedules';
 
@@ -7,23 +9,173 @@ const MAX_ADVANCE_SECONDS = 10 * 366 * 86_400;
 /** How often the sandbox looks for due schedules in real time (EventBridge Scheduler fires within a minute). */
 export const SCHEDULE_TICK_MS = 15_000;
 
+/** A pending sleep on the clock: resolved once the clock reaches `at` (virtual ms). */
+interface Timer {
+  at: number;
+  resolve: () => void;
+  /** A periodic job's (`every`): it never makes the clock worth advancing on its own. */
+  background: boolean;
+  /** The function invocation that sleeps, if one does (an in-task wait or backoff). */
+  invocation?: Invocation;
+}
+
+/** One function invocation in flight; `parked` counts its sleeps on the clock. */
+interface Invocation {
+  parked: number;
+}
+
+/** The longest real `setTimeout` Node takes (about 24.8 days); a later timer is re-armed when this one fires. */
+const MAX_REAL_TIMEOUT_MS = 2 ** 31 - 1;
+
 /**
- * The sandbox's controllable clock for schedules and policy cooldowns: real time plus an offset that
- * `POST /_local/clock {"advanceSeconds": N}` grows (it never goes back: an occurrence fires once). Each
- * tick fires, as EventBridge Scheduler would, the schedules whose latest occurrence has not fired, then
- * runs the scaling sweep (policies whose alarm stayed in state past the cooldown).
+ * The sandbox's clock (core/kernel/clock.ts): real time plus an offset that `advance` grows (it never goes back:
+ * an occurrence fires once). Sleepers wait in a queue ordered by their end; one real `setTimeout` is armed for the
+ * earliest, so a sandbox nobody advances runs at real speed, and an advance wakes at once, earliest first, every
+ * sleeper whose end it passed. `hold()` stops it following real time (a test asserting a timed state).
+ *
+ * It also knows what the sandbox is doing, for a test that advances it whenever nothing real is left to wait for
+ * (tests/helpers/test-clock.ts): the function invocations in flight (`track`) and which of them sleep on it.
+ *
+ * A tick fires, as EventBridge Scheduler would, the schedules whose latest occurrence has not fired, then runs the
+ * scaling sweep (policies whose alarm stayed in state past the cooldown).
  */
-export class SandboxClock {
-  private offsetMs = 0;
+export class SandboxClock implements Clock {
+  private offsetMs: number;
+  private heldAt: number | undefined;
+  private readonly timers: Timer[] = [];
+  private armed: NodeJS.Timeout | undefined;
+  private readonly invocations = new Set<Invocation>();
+  private readonly current = new AsyncLocalStorage<Invocation | undefined>();
   private ticking: Promise<TickResult> | undefined;
 
-  constructor(private readonly realNow: () => number = Date.now) {}
+  constructor(options: { offsetMs?: number; realNow?: () => number } = {}) {
+    this.offsetMs = options.offsetMs ?? 0;
+    this.realNow = options.realNow ?? Date.now;
+  }
 
-  now = (): Date => new Date(this.realNow() + this.offsetMs);
+  private readonly realNow: () => number;
 
+  private nowMs(): number {
+    return this.heldAt ?? this.realNow() + this.offsetMs;
+  }
+
+  now = (): Date => new Date(this.nowMs());
+
+  /** How far ahead of real time the clock is (a restarted sandbox process starts from it). */
+  offset(): number {
+    return this.nowMs() - this.realNow();
+  }
+
+  sleep = (ms: number, signal?: AbortSignal): Promise<void> => this.enqueue(this.nowMs() + ms, false, signal);
+
+  sleepUntil = (at: Date, signal?: AbortSignal): Promise<void> => this.enqueue(at.getTime(), false, signal);
+
+  every = (ms: number, fn: () => void): (() => void) => {
+    const stop = new AbortController();
+    const loop = async () => {
+      while (!stop.signal.aborted) {
+        await this.enqueue(this.nowMs() + ms, true, stop.signal);
+        if (!stop.signal.aborted) fn();
+      }
+    };
+    // A periodic job belongs to no invocation, whoever started it.
+    void this.current.run(undefined, loop);
+    return () => stop.abort();
+  };
+
+  /** Moves the clock `seconds` ahead and wakes every sleeper it passed, earliest first. */
   advance(seconds: number): Date {
-    this.offsetMs += seconds * 1000;
+    if (this.heldAt === undefined) this.offsetMs += seconds * 1000;
+    else this.heldAt += seconds * 1000;
+    this.wake();
     return this.now();
+  }
+
+  /** Stops following real time: the clock moves only when advanced. */
+  hold(): void {
+    this.heldAt ??= this.nowMs();
+    this.arm();
+  }
+
+  /** Follows real time again, from where it stands. */
+  resume(): void {
+    if (this.heldAt === undefined) return;
+    this.offsetMs = this.heldAt - this.realNow();
+    this.heldAt = undefined;
+    this.arm();
+  }
+
+  /** When the earliest sleeper that is not a periodic job wakes, if one sleeps. */
+  nextWake(): Date | undefined {
+    const next = this.timers.find((t) => !t.background);
+    return next && new Date(next.at);
+  }
+
+  /** Runs a function invocation, so that `quiet` knows whether it is doing real work or sleeping on the clock. */
+  track<T>(run: () => Promise<T>): Promise<T> {
+    const invocation: Invocation = { parked: 0 };
+    this.invocations.add(invocation);
+    return this.current.run(invocation, run).finally(() => this.invocations.delete(invocation));
+  }
+
+  /** Runs `fn` outside any invocation: its sleeps (a Wait state's, a retry's backoff) belong to no function. */
+  untracked<T>(fn: () => T): T {
+    return this.current.run(undefined, fn);
+  }
+
+  /** True when something sleeps on the clock and every invocation in flight is asleep on it. */
+  quiet(): boolean {
+    if (!this.nextWake()) return false;
+    for (const invocation of this.invocations) if (invocation.parked === 0) return false;
+    return true;
+  }
+
+  private enqueue(end: number, background: boolean, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.resolve();
+    // Whole milliseconds, as the clock reads and advances (a jittered backoff is fractional).
+    const at = Math.ceil(end);
+    const invocation = background ? undefined : this.current.getStore();
+    return new Promise<void>((resolve) => {
+      const timer: Timer = {
+        at,
+        background,
+        invocation,
+        resolve: () => {
+          signal?.removeEventListener('abort', cancel);
+          if (invocation) invocation.parked--;
+          resolve();
+        },
+      };
+      const cancel = () => {
+        const index = this.timers.indexOf(timer);
+        if (index < 0) return;
+        this.timers.splice(index, 1);
+        timer.resolve();
+        this.arm();
+      };
+      signal?.addEventListener('abort', cancel, { once: true });
+      if (invocation) invocation.parked++;
+      // Ordered by end; equal ends keep their order of arrival.
+      let index = this.timers.length;
+      while (index > 0 && this.timers[index - 1].at > at) index--;
+      this.timers.splice(index, 0, timer);
+      this.wake();
+    });
+  }
+
+  /** Resolves the sleepers whose end has come, earliest first, then arms the real timer for the next one. */
+  private wake(): void {
+    const now = this.nowMs();
+    while (this.timers.length > 0 && this.timers[0].at <= now) this.timers.shift()!.resolve();
+    this.arm();
+  }
+
+  private arm(): void {
+    clearTimeout(this.armed);
+    this.armed = undefined;
+    if (this.heldAt !== undefined || this.timers.length === 0) return;
+    const delay = Math.min(MAX_REAL_TIMEOUT_MS, Math.max(0, this.timers[0].at - this.nowMs()));
+    this.armed = setTimeout(() => this.wake(), delay);
   }
 
   /** One pass; a tick asked for while one runs waits for it, then runs again (it may have missed an advance). */

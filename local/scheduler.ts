@@ -1,3 +1,4 @@
+import type { Clock } from '../core/kernel/clock';
 import { randomUUID } from 'node:crypto';
 
 /** `rate(5 minutes)`, `rate(1 hour)`, `rate(30 seconds)` → milliseconds; cron(...) is not run locally. */
@@ -25,16 +26,19 @@ export function scheduledEvent(region: string, rule: string): Record<string, unk
   };
 }
 
-/** Runs `fire` for each rate rule's target at its interval, as EventBridge would; returns a stop function. */
+/** Runs `fire` for each rate rule's target at its interval on the clock, as EventBridge would; returns a stop function. */
 export function startSchedules(
+  clock: Clock,
   schedules: { functionName: string; expression: string }[],
   fire: (functionName: string) => Promise<unknown>,
   onError: (error: unknown) => void,
 ): () => void {
-  const timers = schedules.flatMap(({ functionName, expression }) => {
+  const stops = schedules.flatMap(({ functionName, expression }) => {
     const every = rateToMs(expression);
     if (every === undefined) return [];
-    return [setInterval(() => void fire(functionName).catch(onError), every)];
+    return [clock.every(every, () => void fire(functionName).catch(onError))];
   });
-  return () => timers.forEach(clearInterval);
+  return () => {
+    for (const stop of stops) stop();
+  };
 }

@@ -21,15 +21,9 @@ export interface ScalingDeps {
   /** Operation transitions on the bus (source `eksflow`, detail-type `Operation <status>`). */
   events: EventPublisher;
   logger: Logger;
-  /** Scaling's clock: real time deployed, the sandbox's controllable clock locally (schedules, cooldowns). */
-  scalingNow?: () => Date;
   now: () => Date;
   newId?: () => string;
 }
 
 /** Schedules' own use cases (the API) also deploy them to EventBridge Scheduler. */
 export type ScheduleDeps = ScalingDeps & { scheduleDeployer: ScheduleDeployer };
-
-export function scalingNow(deps: Pick<ScalingDeps, 'now' | 'scalingNow'>): Date {
-  return (deps.scalingNow ?? deps.now)();
-}

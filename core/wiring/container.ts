@@ -54,8 +54,6 @@ export interface Container {
   nodegroupPods: NodegroupPods;
   scaling: ScalingStore;
   scheduleDeployer: ScheduleDeployer;
-  /** Scaling's clock (schedules, cooldowns): `now` deployed, the sandbox's controllable clock locally. */
-  scalingNow?: () => Date;
   /** `eksflow doctor`: a TLS connect to an endpoint, the functions' own ARN, Kubernetes access reviews. */
   reach: EndpointReach;
   identity: CallerIdentity;

@@ -4,6 +4,7 @@ import { SDK_RETRY_OFF } from '../adapters/aws/aws-call';
 import { EmfMetrics } from '../adapters/aws/emf-metrics';
 import { LogMetrics, noMetrics } from '../adapters/local/log-metrics';
 import type { Config } from '../config';
+import { systemClock } from '../kernel/clock';
 import { createLogger, type Logger, SERVICE_NAME } from '../kernel/logger';
 import type { Container } from './container';
 
@@ -76,10 +77,10 @@ export const metrics = (ctx: WiringContext): Metrics =>
     return ctx.config.metrics === 'log' ? new LogMetrics(logger(ctx)) : noMetrics;
   });
 
-export const now = (ctx: WiringContext): (() => Date) => port(ctx, 'now', () => () => new Date());
+export const now = (ctx: WiringContext): (() => Date) => port(ctx, 'now', () => systemClock.now);
 
 /** Short in-task waits (pods becoming Ready); see RolloutDeps.sleep. */
 export const sleep = (ctx: WiringContext) =>
-  port(ctx, 'sleep', () => (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  port(ctx, 'sleep', () => (ms: number) => systemClock.sleep(ms));
 
 type Metrics = Container['metrics'];

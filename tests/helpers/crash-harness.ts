@@ -10,6 +10,8 @@ import type { TestRuntimeOptions } from './stack';
 const CHILD_START_TIMEOUT_MS = 60_000;
 
 const CHILD_ENTRY = path.join(__dirname, 'runtime-child.ts');
+/** `CLOCK <offsetMs>` on a child's stdout: its clock moved; a restarted child of the same table starts from there. */
+export const CLOCK = 'CLOCK';
 
 export interface RuntimeChild {
   url: string;
@@ -20,17 +22,22 @@ export interface RuntimeChild {
   stop(): Promise<void>;
 }
 
+/** Table → how far ahead of real time its last child's clock stood: time never goes back for a deployment. */
+const clockOffsets = new Map<string, number>();
+
 /**
  * Starts the local runtime in a child process on the shared stack (same config as startTestRuntime).
- * Give every start of one "deployment" the same `table`: that is all a restarted runtime keeps.
+ * Give every start of one "deployment" the same `table`: that is all a restarted runtime keeps, with its clock.
  */
 export async function startRuntimeChild(options: TestRuntimeOptions & { table: string }): Promise<RuntimeChild> {
+  const childOptions = { ...options, clockOffsetMs: clockOffsets.get(options.table) };
   // Plain `node` on a bundle (not a launcher that forks): the pid we kill is the runtime itself.
   const child = spawn(process.execPath, ['--enable-source-maps', await childBundle()], {
     cwd: REPO_ROOT,
-    env: { ...process.env, EKSFLOW_CHILD_OPTIONS: JSON.stringify(options) },
+    env: { ...process.env, EKSFLOW_CHILD_OPTIONS: JSON.stringify(childOptions) },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  followClock(child, options.table);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await listeningUrl(child);
   return {
@@ -45,6 +52,19 @@ export async function startRuntimeChild(options: TestRuntimeOptions & { table: s
       await exited;
     },
   };
+}
+
+/** Keeps the offset each `CLOCK <offsetMs>` line of the child reports. */
+function followClock(child: ChildProcess, table: string): void {
+  let pending = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    const lines = (pending + chunk.toString()).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      const [word, value] = line.split(' ');
+      if (word === CLOCK) clockOffsets.set(table, Math.max(clockOffsets.get(table) ?? 0, Number(value)));
+    }
+  });
 }
 
 function listeningUrl(child: ChildProcess): Promise<string> {

@@ -6,23 +6,33 @@
  */
 import '../../core/adapters/local/promise-polyfill';
 import { startLocalRuntime } from '../../local/runtime';
-import { startAlarmBridge, testRuntimeConfig, testStack, type TestRuntimeOptions } from './stack';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { SandboxClock } from '../../local/sandbox-clock';
+import { awsClientConfig, startAlarmBridge, testRuntimeConfig, testStack, type ChildRuntimeOptions } from './stack';
+import { autoAdvance, emulatorBusy } from './test-clock';
+import { CLOCK } from './crash-harness';
 
 export const LISTENING = 'LISTENING';
 
 async function main() {
   process.env.LOG_LEVEL ??= 'silent';
-  const options = JSON.parse(process.env.EKSFLOW_CHILD_OPTIONS ?? '{}') as TestRuntimeOptions;
+  const options = JSON.parse(process.env.EKSFLOW_CHILD_OPTIONS ?? '{}') as ChildRuntimeOptions;
   const config = await testRuntimeConfig(options);
+  const clock = new SandboxClock({ offsetMs: options.clockOffsetMs });
   const runtime = await startLocalRuntime({
     config,
+    clock,
     emulatorEndpoint: testStack().emulatorEndpoint,
-    retryIntervalMs: options.retryIntervalMs ?? 50,
     recovery: options.recovery ?? {},
     awsGate: testStack().awsEndpoint,
   });
   const alarms = await startAlarmBridge(config, runtime.deliverEvent);
+  const report = (offsetMs: number) => process.stdout.write(`${CLOCK} ${offsetMs}\n`);
+  const stopAdvancing = options.autoAdvance
+    ? autoAdvance(clock, { busy: emulatorBusy(new EKSClient(awsClientConfig())), onAdvance: report })
+    : () => undefined;
   const stop = async () => {
+    stopAdvancing();
     await alarms.stop();
     await runtime.close();
     process.exit(0);

@@ -1,4 +1,5 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EKSClient } from '@aws-sdk/client-eks';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { registerWithGate } from '../../tools/aws-gate/function-identities';
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
@@ -8,6 +9,7 @@ import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '
 import { AlarmBridge } from '../../local/sandbox/alarm-bridge';
 import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
 import { signedFetch, type SigningOptions } from './signed-fetch';
+import { autoAdvance, emulatorBusy, testClock } from './test-clock';
 import {
   emulatorClientConfig,
   ensureSandboxCluster,
@@ -76,7 +78,11 @@ export interface TestRuntime extends LocalRuntime {
 }
 
 export interface TestRuntimeOptions {
-  retryIntervalMs?: number;
+  /**
+   * Jump the test clock over every wait in which nothing real happens (tests/helpers/test-clock.ts): the engine's
+   * polls, pauses and backoffs pass at once. Off, the clock runs at real speed unless the test advances it.
+   */
+  autoAdvance?: boolean;
   env?: Record<string, string>;
   /** The runtime's AWS calls go here instead of the emulator (a fault proxy in front of it). */
   awsEndpoint?: string;
@@ -93,6 +99,9 @@ export interface TestRuntimeOptions {
   /** Passed to startLocalRuntime: a change to a copy of the packaged template (the services' own authorizations). */
   mutateTemplate?: LocalRuntimeOptions['mutateTemplate'];
 }
+
+/** A crash-test child's options: a restarted child starts its clock where the killed one's stood. */
+export type ChildRuntimeOptions = TestRuntimeOptions & { clockOffsetMs?: number };
 
 /** A fresh table name: test files never see each other's records. */
 export const testTableName = () => `eksflow-test-${randomUUID().slice(0, 8)}`;
@@ -146,7 +155,7 @@ export async function startTestRuntime(options: TestRuntimeOptions = {}): Promis
   const runtime = await startLocalRuntime({
     config,
     emulatorEndpoint: testStack().emulatorEndpoint,
-    retryIntervalMs: options.retryIntervalMs ?? 50,
+    clock: testClock(),
     recovery: options.recovery,
     containerOverrides: options.containerOverrides,
     mutateRoles: options.mutateRoles,
@@ -154,10 +163,14 @@ export async function startTestRuntime(options: TestRuntimeOptions = {}): Promis
     awsGate: testStack().awsEndpoint,
   });
   const alarms = await startAlarmBridge(config, runtime.deliverEvent);
+  const stopAdvancing = options.autoAdvance
+    ? autoAdvance(testClock(), { busy: emulatorBusy(new EKSClient(awsClientConfig())) })
+    : () => undefined;
   const closeRuntime = runtime.close;
   return Object.assign(runtime, {
     alarms,
     close: async () => {
+      stopAdvancing();
       await alarms.stop();
       await closeRuntime();
     },

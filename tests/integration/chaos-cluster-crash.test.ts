@@ -39,12 +39,12 @@ describe('chaos: the runtime killed during a provisioning', () => {
       // Prepare
       const table = testTableName();
       const spec = fullSpec(uniqueName('crash'));
-      const first = await startRuntimeChild({ table });
+      const first = await startRuntimeChild({ table, autoAdvance: true });
       const accepted = await api({ url: first.url }, 'POST', '/clusters', spec);
 
       // Act
       await killAt(first, accepted.body.operationId, killPoint);
-      const second = await startRuntimeChild({ table });
+      const second = await startRuntimeChild({ table, autoAdvance: true });
       try {
         const before = (await api({ url: second.url }, 'GET', `/operations/${accepted.body.operationId}`)).body;
         const retry = await api({ url: second.url }, 'POST', `/operations/${accepted.body.operationId}/retry`);
@@ -74,19 +74,21 @@ describe('chaos: the runtime killed during a provisioning', () => {
   );
 
   it('killed once ControlPlaneRequested is recorded: the sweep alone (no retry call) resumes from the next step', async () => {
-    // Prepare: the restarted runtime sweeps at start and every second; a run not found for 2 s counts as lost
+    // Prepare: the restarted runtime sweeps at start and every second of its clock; a run not found for the
+    // product's 30 s grace counts as lost
     const table = testTableName();
     const spec = fullSpec(uniqueName('swept'));
-    const env = { EKSFLOW_ABANDONED_RUN_GRACE_SECONDS: '2' };
-    const first = await startRuntimeChild({ table, env });
+    const first = await startRuntimeChild({ table, autoAdvance: true });
     const accepted = await api({ url: first.url }, 'POST', '/clusters', spec);
     const operationId = accepted.body.operationId;
 
     // Act
     await killAt(first, operationId, 'ControlPlaneRequested');
-    const second = await startRuntimeChild({ table, env, recovery: { sweepIntervalMs: 1000 } });
+    const second = await startRuntimeChild({ table, autoAdvance: true, recovery: { sweepIntervalMs: 1000 } });
     try {
       const before = (await api({ url: second.url }, 'GET', `/operations/${operationId}`)).body;
+      // The grace passes on the restarted runtime's clock, not in real time
+      await api({ url: second.url }, 'POST', '/_local/clock', { advanceSeconds: 31 });
       const done = await eventually(
         'the swept operation to end',
         async () => {

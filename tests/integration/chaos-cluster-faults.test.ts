@@ -16,7 +16,7 @@ describe('chaos: 30 % faults between the cluster workflows and AWS', () => {
   const eks = new EKSClient(awsClientConfig());
   beforeAll(async () => {
     proxies = await startFaultProxies({ rate: 0 });
-    runtime = await startTestRuntime({ awsEndpoint: proxies.aws.url });
+    runtime = await startTestRuntime({ awsEndpoint: proxies.aws.url, autoAdvance: true });
   });
   afterAll(async () => {
     await deleteClustersMade();

@@ -51,7 +51,7 @@ describe('chaos: a failure at each provisioning step', () => {
   const faults = new FaultInjector();
   const eks = new EKSClient(awsClientConfig());
   beforeAll(async () => {
-    runtime = await startTestRuntime();
+    runtime = await startTestRuntime({ autoAdvance: true });
     // Every function keeps its own role's clients (its calls go through the AWS gate as that role, and its
     // Kubernetes calls with that role's EKS token): the faults wrap each function's own adapters.
     for (const fn of readServerlessManifest(REPO_ROOT).functions) {

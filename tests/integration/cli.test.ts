@@ -10,7 +10,7 @@ describe('eksflow CLI against the sandbox', () => {
   let runtime: TestRuntime;
   let sandbox: { dir: string; env: Record<string, string> };
   beforeAll(async () => {
-    runtime = await startTestRuntime({ retryIntervalMs: 50 });
+    runtime = await startTestRuntime();
     sandbox = cliSandbox(runtime);
   });
   afterAll(async () => runtime?.close());

@@ -28,7 +28,7 @@ describe('cluster lifecycle through the HTTP API', () => {
   let runtime: TestRuntime;
   const eks = new EKSClient(awsClientConfig());
   beforeAll(async () => {
-    runtime = await startTestRuntime();
+    runtime = await startTestRuntime({ autoAdvance: true });
   });
   afterAll(async () => {
     await deleteClustersMade();

@@ -19,7 +19,7 @@ describe('dashboard in headless Chromium', () => {
   let dashboard: Awaited<ReturnType<typeof startDashboard>>;
   let browser: Browser;
   beforeAll(async () => {
-    runtime = await startTestRuntime({ retryIntervalMs: 50 });
+    runtime = await startTestRuntime();
     dashboard = await startDashboard({
       apiUrl: runtime.url,
       signing: { region: testStack().region, credentials: SANDBOX_CREDENTIALS },

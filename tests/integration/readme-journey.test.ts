@@ -48,7 +48,7 @@ function run(
 describe('README: the user journey with npx eksflow', () => {
   let runtime: TestRuntime;
   beforeAll(async () => {
-    runtime = await startTestRuntime({ retryIntervalMs: 50 });
+    runtime = await startTestRuntime();
   });
   afterAll(async () => runtime?.close());
 

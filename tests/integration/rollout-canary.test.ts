@@ -1,4 +1,5 @@
 import { api, eventually, startTestRuntime, type TestRuntime } from '../helpers/stack';
+import { advance, testClock } from '../helpers/test-clock';
 import { createAlarm, createApp, deployment, replicaSplit, waitForRollout } from '../helpers/rollout-fixtures';
 
 /** The acceptance scenario, through the HTTP API only: 10 → pause 30s → 50 → pause → promote. */
@@ -35,14 +36,20 @@ describe('canary rollout (replica ratio)', () => {
     expect(paused.weights).toEqual({ canary: 10, stable: 90 });
     expect(paused.pause.until).toBeDefined();
 
-    // Assess: 5/5 at the indefinite pause, after the 30 s
-    const waiting = await waitForRollout(runtime, id, (r) => r.status === 'Paused' && r.currentStepIndex === 3, 60000);
+    // Act: once the run sleeps in its Wait, the 30 s pass on the clock, not in real time
+    await eventually('the run waiting out the pause', async () =>
+      runtime.engine.list().some((e) => e.name.startsWith(id) && e.statesEntered.at(-1) === 'WaitForNextPass')
+        ? true
+        : undefined,
+    );
+    await advance(testClock(), 30);
+
+    // Assess: 5/5 at the indefinite pause, not before the pause's end on the clock
+    const waiting = await waitForRollout(runtime, id, (r) => r.status === 'Paused' && r.currentStepIndex === 3);
     expect(await replicaSplit(app)).toEqual({ stable: 5, canary: 5 });
     expect(waiting.weights).toEqual({ canary: 50, stable: 50 });
-    expect(
-      Date.parse(waiting.history.find((h: any) => h.type === 'StepCompleted' && h.stepIndex === 1).at) -
-        Date.parse(paused.pause.until),
-    ).toBeGreaterThanOrEqual(-1000);
+    const pauseEnded = waiting.history.find((h: any) => h.type === 'StepCompleted' && h.stepIndex === 1).at;
+    expect(Date.parse(pauseEnded)).toBeGreaterThanOrEqual(Date.parse(paused.pause.until));
 
     // Act: promote
     const promote = await api(runtime, 'POST', `/rollouts/${id}/promote`, {});

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { LocalWorkflowEngine } from '../../core/adapters/local/local-workflow-engine';
+import { SandboxClock } from '../../local/sandbox-clock';
+import { autoAdvance } from '../helpers/test-clock';
 import { loadWorkflowDefinition } from '../../core/adapters/local/workflow-definitions';
 import { countTransitionsOfCreate } from '../helpers/provision-clock';
 
@@ -57,13 +59,13 @@ function fakeFunctions(overrides: Record<string, Handler> = {}) {
 }
 
 async function run(fakes: ReturnType<typeof fakeFunctions>, workflowInput: object = input) {
-  const engine = new LocalWorkflowEngine({
-    definitions: [definition],
-    invokeFunction: fakes.invokeFunction,
-    retryIntervalMs: 1,
-  });
+  // Held, and jumped to each Wait's and backoff's end: the retries' real backoffs pass at once.
+  const clock = new SandboxClock();
+  clock.hold();
+  const stopAdvancing = autoAdvance(clock);
+  const engine = new LocalWorkflowEngine({ definitions: [definition], invokeFunction: fakes.invokeFunction, clock });
   const { executionId } = await engine.start('provision-cluster', 'op-1', workflowInput);
-  return engine.waitFor(executionId);
+  return engine.waitFor(executionId).finally(stopAdvancing);
 }
 
 describe('provision-cluster workflow on the local engine', () => {

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { LocalWorkflowEngine } from '../../core/adapters/local/local-workflow-engine';
+import { SandboxClock } from '../../local/sandbox-clock';
+import { autoAdvance } from '../helpers/test-clock';
 import { loadWorkflowDefinition } from '../../core/adapters/local/workflow-definitions';
 
 /**
@@ -47,9 +49,13 @@ function namedError(name: string, message: string): Error {
 
 async function run(workflow: string, handlers: Record<string, (input: any) => Promise<unknown>>, input: object) {
   const calls: Array<{ fn: string; input: any; bytes: number }> = [];
+  // Held, and jumped to each Wait's and backoff's end: the retries' real backoffs pass at once.
+  const clock = new SandboxClock();
+  clock.hold();
+  const stopAdvancing = autoAdvance(clock);
   const engine = new LocalWorkflowEngine({
     definitions: [loadWorkflowDefinition(root, workflow as never)],
-    retryIntervalMs: 1,
+    clock,
     invokeFunction: async (fn, taskInput) => {
       calls.push({ fn, input: structuredClone(taskInput), bytes: Buffer.byteLength(JSON.stringify(taskInput)) });
       const handler = handlers[fn];
@@ -58,7 +64,7 @@ async function run(workflow: string, handlers: Record<string, (input: any) => Pr
     },
   });
   const { executionId } = await engine.start(workflow as never, 'op-1', input);
-  return { execution: await engine.waitFor(executionId), calls };
+  return { execution: await engine.waitFor(executionId).finally(stopAdvancing), calls };
 }
 
 const provisionInput = (components: Array<{ kind: string; name: string }>, spec: object = {}) => ({

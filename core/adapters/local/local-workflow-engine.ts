@@ -1,10 +1,13 @@
 import './promise-polyfill';
 import { StateMachine } from 'aws-local-stepfunctions';
 
-type EventLog = { type: string; state?: { name: string } };
+import { type Clock, systemClock } from '../../kernel/clock';
 import type { Logger } from '../../kernel/logger';
 import type { ExecutionState, WorkflowName, WorkflowStarter } from '../../operations/ports/workflows';
+import { type ClockStates, clockStates, retryingOnClock, waitEndsAt } from './clock-states';
 import type { WorkflowDefinition } from './workflow-definitions';
+
+type EventLog = { type: string; state?: { name: string } };
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
 
@@ -26,8 +29,11 @@ export interface LocalWorkflowEngineOptions {
   definitions: WorkflowDefinition[];
   /** Runs a serverless function by name with a task's input: the same handler Lambda runs (for `workflow`'s task). */
   invokeFunction: (functionName: string, input: unknown, workflow: string) => Promise<unknown>;
-  /** Milliseconds between Retry attempts instead of the definition's IntervalSeconds (tests). */
-  retryIntervalMs?: number;
+  /**
+   * What Wait states and retry backoffs sleep on: the sandbox's clock, which a test advances instead of waiting
+   * (clock-states.ts). Real time by default.
+   */
+  clock?: Clock;
   logger?: Logger;
 }
 
@@ -37,17 +43,23 @@ export interface LocalWorkflowEngineOptions {
  * port as Step Functions, including "same execution name = same execution".
  */
 export class LocalWorkflowEngine implements WorkflowStarter {
-  private readonly machines = new Map<string, { machine: StateMachine; definition: WorkflowDefinition }>();
+  private readonly machines = new Map<
+    string,
+    { machine: StateMachine; definition: WorkflowDefinition; states: ClockStates }
+  >();
   private readonly executions = new Map<
     string,
     LocalExecution & { done: Promise<LocalExecution>; abort: () => void }
   >();
+  private readonly clock: Clock;
 
   constructor(private readonly options: LocalWorkflowEngineOptions) {
+    this.clock = options.clock ?? systemClock;
     for (const definition of options.definitions) {
+      const states = clockStates(definition.definition);
       // Validation costs ~70 ms per machine: build each once.
-      const machine = new StateMachine(definition.definition as never, { validationOptions: { checkArn: false } });
-      this.machines.set(definition.name, { machine, definition });
+      const machine = new StateMachine(states.definition as never, { validationOptions: { checkArn: false } });
+      this.machines.set(definition.name, { machine, definition, states });
     }
   }
 
@@ -56,18 +68,24 @@ export class LocalWorkflowEngine implements WorkflowStarter {
     if (this.executions.has(executionId)) return { executionId };
     const entry = this.machines.get(workflow);
     if (!entry) throw new Error(`no workflow named ${workflow}`);
-    const run = entry.machine.run(input as never, { overrides: this.overridesFor(entry.definition) });
+    // Stopping the execution also cancels its sleeps on the clock.
+    const sleeps = new AbortController();
+    const run = entry.machine.run(input as never, { overrides: this.overridesFor(entry, sleeps.signal) });
+    const abort = () => {
+      sleeps.abort();
+      run.abort();
+    };
     const record: LocalExecution = {
       executionId,
       workflow,
       name: executionName,
       status: 'RUNNING',
       input,
-      startedAt: new Date().toISOString(),
+      startedAt: this.clock.now().toISOString(),
       statesEntered: [],
     };
-    const done = this.follow(record, run.result, run.eventLogs);
-    this.executions.set(executionId, Object.assign(record, { done, abort: run.abort }));
+    const done = this.follow(record, run.result, run.eventLogs).finally(() => sleeps.abort());
+    this.executions.set(executionId, Object.assign(record, { done, abort }));
     return { executionId };
   }
 
@@ -108,20 +126,26 @@ export class LocalWorkflowEngine implements WorkflowStarter {
     await Promise.allSettled(running.map((e) => e.done));
   }
 
-  private overridesFor(definition: WorkflowDefinition) {
-    const taskResourceLocalHandlers = Object.fromEntries(
-      Object.entries(definition.taskFunctions).map(([state, fn]) => [
-        state,
-        (input: unknown) => this.options.invokeFunction(fn, input, definition.name) as never,
-      ]),
+  private overridesFor(entry: { definition: WorkflowDefinition; states: ClockStates }, signal: AbortSignal) {
+    const { definition, states } = entry;
+    const tasks = Object.entries(definition.taskFunctions).map(([state, fn]) => {
+      const invoke = (input: unknown) => this.options.invokeFunction(fn, input, definition.name);
+      const retriers = states.retries.get(state);
+      return [state, retriers ? retryingOnClock(retriers, this.clock, signal, invoke) : invoke] as const;
+    });
+    const waits = [...states.waits].map(
+      ([state, end]) =>
+        [
+          state,
+          async (input: unknown) => {
+            await this.clock.sleepUntil(waitEndsAt(end, input, this.clock.now()), signal);
+            return input;
+          },
+        ] as const,
     );
-    const states = Object.entries(
-      (definition.definition.States ?? {}) as Record<string, { Type: string; Retry?: unknown; Seconds?: number }>,
-    );
-    const retryIntervalOverrides =
-      this.options.retryIntervalMs === undefined
-        ? undefined
-        : Object.fromEntries(states.filter(([, s]) => s.Retry).map(([name]) => [name, this.options.retryIntervalMs!]));
+    const taskResourceLocalHandlers = Object.fromEntries([...tasks, ...waits]) as Record<string, never>;
+    // The backoff was slept on the clock by the task's handler before it rethrew.
+    const retryIntervalOverrides = Object.fromEntries([...states.retries.keys()].map((state) => [state, 0]));
     return { taskResourceLocalHandlers, retryIntervalOverrides };
   }
 
@@ -146,7 +170,7 @@ export class LocalWorkflowEngine implements WorkflowStarter {
       if (record.status === 'FAILED')
         this.options.logger?.warn('workflow failed', { execution: record.executionId, error: record.error });
     }
-    record.stoppedAt = new Date().toISOString();
+    record.stoppedAt = this.clock.now().toISOString();
     await counting.catch(() => undefined);
     return record;
   }

@@ -2,7 +2,7 @@ import { readingAlarmsOnce } from '../../alarms/queries/alarm-reads';
 import { cooldownOver, type ScalingPolicy, type ScaleTrigger } from '../domain/records';
 import type { SizeRequest } from '../domain/sizes';
 import { errorMessage } from '../../kernel/errors';
-import { type ScalingDeps, scalingNow } from '../scaling-deps';
+import type { ScalingDeps } from '../scaling-deps';
 import { type NodegroupTarget, type ScaleStart, startScale } from './start-scale';
 
 export type FireOutcome = ScaleStart | { started: false; reason: string; waiting: true };
@@ -35,7 +35,7 @@ export async function fireSchedule(
  * `enteredAt` is when the alarm entered the state (events); a change older than the last firing is late.
  */
 export async function firePolicy(deps: ScalingDeps, policy: ScalingPolicy, enteredAt?: string): Promise<FireOutcome> {
-  const now = scalingNow(deps);
+  const now = deps.now();
   if (enteredAt && policy.lastFiredAt && Date.parse(enteredAt) < Date.parse(policy.lastFiredAt))
     return { started: false, reason: 'a late event: the policy fired since the alarm entered this state' };
   if (!cooldownOver(policy, now)) return { started: false, reason: `in cooldown since ${policy.lastFiredAt}` };

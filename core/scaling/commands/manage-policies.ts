@@ -1,7 +1,7 @@
 import type { ScalingPolicy } from '../domain/records';
 import { NotFoundError, ValidationError } from '../../kernel/errors';
 import { parsePolicyRequest } from '../requests/scaling-request';
-import { type ScalingDeps, scalingNow } from '../scaling-deps';
+import type { ScalingDeps } from '../scaling-deps';
 import { requireNodegroup } from './start-scale';
 
 type Target = { cluster: string; nodegroup: string };
@@ -18,7 +18,7 @@ export async function createPolicy(
   const states = await deps.alarms.states([request.alarm]);
   if (!(request.alarm in states))
     throw ValidationError.forField('alarm', `CloudWatch has no alarm named ${request.alarm}`);
-  const policy: ScalingPolicy = { ...target, ...request, createdAt: scalingNow(deps).toISOString(), createdBy };
+  const policy: ScalingPolicy = { ...target, ...request, createdAt: deps.now().toISOString(), createdBy };
   await deps.scaling.createPolicy(policy);
   return policy;
 }

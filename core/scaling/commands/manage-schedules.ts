@@ -1,7 +1,7 @@
 import type { ScalingSchedule } from '../domain/records';
 import { NotFoundError, ValidationError } from '../../kernel/errors';
 import { parseScheduleRequest } from '../requests/scaling-request';
-import { type ScheduleDeps, scalingNow } from '../scaling-deps';
+import type { ScheduleDeps } from '../scaling-deps';
 import { requireNodegroup } from './start-scale';
 
 type Target = { cluster: string; nodegroup: string };
@@ -26,7 +26,7 @@ export async function createSchedule(
   const schedule: ScalingSchedule = {
     ...target,
     ...request,
-    createdAt: scalingNow(deps).toISOString(),
+    createdAt: deps.now().toISOString(),
     createdBy,
   };
   await deps.scaling.createSchedule(schedule);

@@ -1,5 +1,5 @@
 import { errorMessage } from '../../kernel/errors';
-import { type ScalingDeps, scalingNow } from '../scaling-deps';
+import type { ScalingDeps } from '../scaling-deps';
 import { FIRST_UPDATE_WAIT_SECONDS, type ScaleWorkflowInput } from './start-scale';
 
 /** A lock younger than this may belong to a change whose run is just starting: left alone. */
@@ -13,7 +13,7 @@ const LOCK_GRACE_MS = 30_000;
  */
 export async function resumeScaleRuns(deps: ScalingDeps): Promise<{ resumed: string[]; released: string[] }> {
   const outcome = { resumed: [] as string[], released: [] as string[] };
-  const now = scalingNow(deps).getTime();
+  const now = deps.now().getTime();
   for (const lock of await deps.scaling.heldLocks()) {
     try {
       const op = await deps.operations.get(lock.operationId);

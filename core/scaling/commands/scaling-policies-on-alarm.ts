@@ -3,7 +3,7 @@ import { errorMessage, TransientError } from '../../kernel/errors';
 import type { AlarmStateChange } from '../../alarms/requests/alarm-event';
 import { checkAlarmChange } from '../../alarms/queries/alarm-reads';
 import { firePolicy } from './fire-triggers';
-import { type ScalingDeps, scalingNow } from '../scaling-deps';
+import type { ScalingDeps } from '../scaling-deps';
 
 /** Node groups one alarm change scales at once (each is a few store calls and one workflow start). */
 const MAX_POLICIES_IN_FLIGHT = 4;
@@ -46,7 +46,7 @@ export async function sweepScalingPolicies(deps: ScalingDeps): Promise<PolicyOut
   const names = [...new Set(policies.map((p) => p.alarm))];
   // One batch (100 names a call) for every policy's alarm.
   const states = names.length ? await deps.alarms.states(names) : {};
-  const now = scalingNow(deps);
+  const now = deps.now();
   const due = policies.filter((p) => states[p.alarm] === p.state && now >= nextAllowed(p));
   return fireAll(deps, due, undefined, outcome);
 }

@@ -14,7 +14,7 @@ import {
 } from '../domain/sizes';
 import { ConflictError, errorMessage, NotFoundError, ValidationError } from '../../kernel/errors';
 import type { NodegroupInfo } from '../ports/nodegroups';
-import { type ScalingDeps, scalingNow } from '../scaling-deps';
+import type { ScalingDeps } from '../scaling-deps';
 
 /** What the scale-nodegroup workflow receives. */
 export interface ScaleWorkflowInput {
@@ -58,7 +58,7 @@ export async function startScale(
 ): Promise<ScaleStart> {
   const group = await requireNodegroup(deps, target);
   const operationId = (deps.newId ?? randomUUID)();
-  const { holder } = await deps.scaling.acquireLock(target.cluster, target.nodegroup, operationId, scalingNow(deps));
+  const { holder } = await deps.scaling.acquireLock(target.cluster, target.nodegroup, operationId, deps.now());
   if (holder) {
     if (ask.by === 'request')
       throw new ConflictError(
@@ -212,7 +212,7 @@ async function refuseWhilePending(deps: ScalingDeps, group: NodegroupInfo): Prom
 }
 
 async function createOperation(deps: ScalingDeps, target: NodegroupTarget, id: string, record: ScaleRecord) {
-  const now = scalingNow(deps);
+  const now = deps.now();
   const op: Operation = withStep(
     { ...newOperation(id, 'ScaleNodegroup', target.cluster, now), scale: record },
     {
@@ -236,7 +236,7 @@ async function startWorkflow(deps: ScalingDeps, target: NodegroupTarget, operati
     await deps.workflows.start('scale-nodegroup', operationId, input);
   } catch (error) {
     await deps.operations.update(operationId, (op) =>
-      finished(op, { error: { code: 'WorkflowStartFailed', message: errorMessage(error) } }, scalingNow(deps)),
+      finished(op, { error: { code: 'WorkflowStartFailed', message: errorMessage(error) } }, deps.now()),
     );
     await deps.scaling.releaseLock(target.cluster, target.nodegroup, operationId);
     throw error;

@@ -5,7 +5,7 @@ import { isScaleIn, type ScaleRecord } from '../domain/records';
 import { describeSizes, sameSizes } from '../domain/sizes';
 import { DependencyError, errorMessage } from '../../kernel/errors';
 import { fireWaitingTriggers } from '../commands/fire-triggers';
-import { type ScalingDeps, scalingNow } from '../scaling-deps';
+import type { ScalingDeps } from '../scaling-deps';
 import type { ScaleWorkflowInput } from '../commands/start-scale';
 
 /**
@@ -84,7 +84,7 @@ export async function completeScaling(deps: ScalingDeps, input: ScaleWorkflowInp
     const record = op.scale as ScaleRecord;
     const group = await deps.nodegroups.describeNodegroup(input.cluster, input.nodegroup);
     const podsRescheduled = isScaleIn(record) ? await rescheduledPods(deps, input, record) : undefined;
-    const now = scalingNow(deps);
+    const now = deps.now();
     await deps.operations.update(input.operationId, (o) =>
       finished(
         withStep(
@@ -111,7 +111,7 @@ export async function completeScaling(deps: ScalingDeps, input: ScaleWorkflowInp
 
 export async function failScaling(deps: ScalingDeps, input: ScaleWorkflowInput & { error?: CaughtError }) {
   const error = { code: input.error?.Error ?? 'Error', message: causeMessage(input.error) };
-  await deps.operations.update(input.operationId, (o) => finished(o, { error }, scalingNow(deps)));
+  await deps.operations.update(input.operationId, (o) => finished(o, { error }, deps.now()));
   await publishEnd(deps, input.operationId);
   await releaseAndResume(deps, input);
 }
@@ -176,5 +176,5 @@ async function recordStep(deps: ScalingDeps, id: string, name: string, detail: s
 }
 
 function step(deps: ScalingDeps, name: string, detail: string) {
-  return { name, at: scalingNow(deps).toISOString(), detail };
+  return { name, at: deps.now().toISOString(), detail };
 }

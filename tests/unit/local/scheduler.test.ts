@@ -1,3 +1,4 @@
+import { SandboxClock } from '../../../local/sandbox-clock';
 import { rateToMs, scheduledEvent, startSchedules } from '../../../local/scheduler';
 
 describe('local schedules', () => {
@@ -12,12 +13,18 @@ describe('local schedules', () => {
     expect(rateToMs(expression)).toBe(ms);
   });
 
-  it('fires each rate schedule at its interval until stopped', () => {
+  it('fires each rate schedule at its interval of the clock until stopped', async () => {
     // Prepare
-    jest.useFakeTimers();
+    const clock = new SandboxClock();
+    clock.hold();
     const fired: string[] = [];
+    const advance = async (seconds: number) => {
+      clock.advance(seconds);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    };
     // Act
     const stop = startSchedules(
+      clock,
       [
         { functionName: 'scheduledSweep', expression: 'rate(1 minute)' },
         { functionName: 'cronOnly', expression: 'cron(0 12 * * ? *)' },
@@ -25,10 +32,11 @@ describe('local schedules', () => {
       async (fn) => fired.push(fn),
       () => undefined,
     );
-    jest.advanceTimersByTime(150_000);
+    await advance(60);
+    await advance(60);
+    await advance(30);
     stop();
-    jest.advanceTimersByTime(600_000);
-    jest.useRealTimers();
+    await advance(600);
     // Assess
     expect(fired).toEqual(['scheduledSweep', 'scheduledSweep']);
   });
