@@ -80,7 +80,6 @@ export const metrics = (ctx: WiringContext): Metrics =>
 export const now = (ctx: WiringContext): (() => Date) => port(ctx, 'now', () => systemClock.now);
 
 /** Short in-task waits (pods becoming Ready); see RolloutDeps.sleep. */
-export const sleep = (ctx: WiringContext) =>
-  port(ctx, 'sleep', () => (ms: number) => systemClock.sleep(ms));
+export const sleep = (ctx: WiringContext) => port(ctx, 'sleep', () => (ms: number) => systemClock.sleep(ms));
 
 type Metrics = Container['metrics'];
