@@ -118,10 +118,11 @@ export class LocalWorkflowEngine implements WorkflowStarter {
     const states = Object.entries(
       (definition.definition.States ?? {}) as Record<string, { Type: string; Retry?: unknown; Seconds?: number }>,
     );
+    const { retryIntervalMs } = this.options;
     const retryIntervalOverrides =
-      this.options.retryIntervalMs === undefined
+      retryIntervalMs === undefined
         ? undefined
-        : Object.fromEntries(states.filter(([, s]) => s.Retry).map(([name]) => [name, this.options.retryIntervalMs!]));
+        : Object.fromEntries(states.filter(([, s]) => s.Retry).map(([name]) => [name, retryIntervalMs]));
     return { taskResourceLocalHandlers, retryIntervalOverrides };
   }
 

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbRolloutStore, MAX_TRANSACT_ITEMS } from '../../../../../core/adapters/aws/dynamodb-rollout-store';
-import type { Rollout } from '../../../../../core/rollouts/domain/types';
+import type { CanaryRollout } from '../../../../../core/rollouts/domain/types';
 import { ConflictError, ValidationError, VersionConflictError } from '../../../../../core/kernel/errors';
 import { rolloutListPosition } from '../../../../../core/rollouts/ports/rollout-store';
 
@@ -16,7 +16,7 @@ const TABLE = 'eksflow-test';
 const ddb = mockClient(DynamoDBDocumentClient);
 const T0 = '2026-03-01T12:00:00.000Z';
 
-function rollout(overrides: Partial<Rollout> = {}): Rollout {
+function rollout(overrides: Partial<CanaryRollout> = {}): CanaryRollout {
   const template = {
     metadata: { labels: { app: 'web' } },
     spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },

@@ -13,7 +13,7 @@ async function world(names: string[]) {
     const body = canaryBody({ deployment: n, image: 'x:2' }, { analysis: { alarms: ['guard'] } });
     ids[n] = (await startRollout(w.deps, body, w.newId)).id;
   }
-  const patch = async (n: string, change: Partial<Rollout>) => {
+  const patch = async (n: string, change: Partial<Omit<Rollout, 'strategy' | 'request'>>) => {
     const r = (await w.rollouts.get(ids[n]))!;
     await w.rollouts.save({ ...r, ...change });
   };
