@@ -2,6 +2,7 @@ import path from 'node:path';
 import { LocalWorkflowEngine } from '../../core/adapters/local/local-workflow-engine';
 import { loadWorkflowDefinition } from '../../core/adapters/local/workflow-definitions';
 import { countTransitionsOfCreate } from '../helpers/provision-clock';
+import { defined } from '../helpers/defined';
 
 const root = path.resolve(__dirname, '../..');
 const definition = loadWorkflowDefinition(root, 'provision-cluster');
@@ -133,7 +134,10 @@ describe('provision-cluster workflow on the local engine', () => {
     // Assess
     expect(execution.status).toBe('FAILED');
     expect(execution.error?.Error).toBe('ProvisioningFailed');
-    const failure = fakes.calls.find((c) => c.fn === 'provisionFail')!;
+    const failure = defined(
+      fakes.calls.find((c) => c.fn === 'provisionFail'),
+      "fakes.calls.find((c) => c.fn === 'provisionFail')",
+    );
     expect(failure.input.error.Error).toBe('DependencyError');
     expect(String(failure.input.error.Cause)).toContain('CREATE_FAILED');
     expect(rollbackPasses).toBe(3);

@@ -323,7 +323,7 @@ describe('withHistory', () => {
 
     // Assess
     expect(next.history).toHaveLength(after);
-    expect(next.history[0].message).toBe(oldestKept);
+    expect(next.history[0]?.message).toBe(oldestKept);
     expect(next.history.at(-1)?.message).toBe('new');
   });
 });
