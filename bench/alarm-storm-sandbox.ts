@@ -10,6 +10,7 @@ import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { gateCallCounts } from '../tools/aws-gate/call-counts';
 import { byFunction, callsByAction } from './calls';
+import { parseEnvFile } from '../cli/endpoint';
 
 const ROLLOUTS = Number(process.env.BENCH_STORM_ROLLOUTS ?? 50);
 const EVENTS = Number(process.env.BENCH_STORM_EVENTS ?? 1000);
@@ -17,13 +18,19 @@ const CONCURRENCY = 25;
 const SANDBOX_DIR = path.resolve(__dirname, '..', '.sandbox');
 
 /** The sandbox's endpoints, as the test helpers expect them (`EKSFLOW_TEST_STACK`), from `.sandbox/`. */
-function sandboxEnv(): Record<string, string> {
-  return Object.fromEntries(
-    readFileSync(path.join(SANDBOX_DIR, 'env'), 'utf8')
-      .split('\n')
-      .filter((line) => line.includes('='))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
+function sandboxEnv(): { region: string; endpoint: string; accessKeyId: string; secretAccessKey: string } {
+  const env = parseEnvFile(readFileSync(path.join(SANDBOX_DIR, 'env'), 'utf8'));
+  const value = (key: string) => {
+    const found = env[key];
+    if (!found) throw new Error(`${SANDBOX_DIR}/env has no ${key}: restart the sandbox (npm start)`);
+    return found;
+  };
+  return {
+    region: value('AWS_REGION'),
+    endpoint: value('AWS_ENDPOINT_URL'),
+    accessKeyId: value('AWS_ACCESS_KEY_ID'),
+    secretAccessKey: value('AWS_SECRET_ACCESS_KEY'),
+  };
 }
 
 function describeSandbox(): string {
@@ -34,11 +41,11 @@ function describeSandbox(): string {
   const token = kubeconfig.getUser(kubeconfig.getContextObject('sandbox')?.user ?? '')?.token;
   if (!cluster || !token) throw new Error(`${SANDBOX_DIR}/kubeconfig has no sandbox context with a token`);
   return JSON.stringify({
-    region: env.AWS_REGION,
-    awsEndpoint: env.AWS_ENDPOINT_URL,
+    region: env.region,
+    awsEndpoint: env.endpoint,
     // The fixtures (alarms) are made with the admin's keys through the sandbox's one AWS endpoint, the gate: the
     // emulator behind it is not in `.sandbox/env`.
-    emulatorEndpoint: env.AWS_ENDPOINT_URL,
+    emulatorEndpoint: env.endpoint,
     controlPlane: { server: cluster.server, caData: cluster.caData, token },
   });
 }
@@ -51,8 +58,8 @@ async function main() {
   const world = await storm.prepareStorm(sandbox, ROLLOUTS);
   // The gate's counts of the storm's calls (its admin route, with the admin keys of .sandbox/env).
   const env = sandboxEnv();
-  const admin = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, principalArn: '' };
-  const calls = (reset = false) => gateCallCounts(env.AWS_ENDPOINT_URL, env.AWS_REGION, admin, { reset });
+  const admin = { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey, principalArn: '' };
+  const calls = (reset = false) => gateCallCounts(env.endpoint, env.region, admin, { reset });
   await calls(true);
   const figures = await storm.runStorm(sandbox, world, { events: EVENTS, concurrency: CONCURRENCY });
   const stormCalls = await calls();

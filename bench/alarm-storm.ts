@@ -42,7 +42,8 @@ export async function alarmStormSection(): Promise<string[]> {
     const counts = [...(await storm.abortCounts(runtime, world)).values()];
     const abortedOnce = counts.filter((n) => n === 1).length;
     const p = (q: number) => storm.percentile(figures.latenciesMs, q).toFixed(0);
-    const reads = figures.describeAlarms!;
+    const reads = figures.describeAlarms;
+    if (!reads) throw new Error('runStorm reports the DescribeAlarms calls of the meter it was given');
     return [
       `alarm storm (${STORM_EVENTS} ALARM events, ${STORM_CONCURRENCY} at a time, over ${STORM_ROLLOUTS} paused rollouts guarded by one alarm; DescribeAlarms held to 9/s):`,
       `  handler p50 ${p(50)} ms, p99 ${p(99)} ms, worst ${p(100)} ms; status codes ${JSON.stringify(figures.statuses)}`,

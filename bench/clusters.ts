@@ -38,7 +38,8 @@ export async function clustersSection(runtime: TestRuntime, api: typeof import('
     const t0 = performance.now();
     const accepted = await api(runtime, 'POST', '/clusters', spec);
     const done = await operationDone(runtime, accepted.body.operationId, 120000);
-    provision.push(performance.now() - t0);
+    const provisionMs = performance.now() - t0;
+    provision.push(provisionMs);
     if (done.status !== 'Succeeded') throw new Error(`bench provisioning failed: ${JSON.stringify(done.error)}`);
     const { body: read } = await api(runtime, 'GET', `/operations/${accepted.body.operationId}`);
     const invocations = Object.values(read.cost.invocations as Record<string, number>).reduce((a, b) => a + b, 0);
@@ -46,9 +47,10 @@ export async function clustersSection(runtime: TestRuntime, api: typeof import('
     const t1 = performance.now();
     const deleting = await api(runtime, 'DELETE', `/clusters/${spec.name}`);
     await operationDone(runtime, deleting.body.operationId, 120000);
-    teardown.push(performance.now() - t1);
+    const teardownMs = performance.now() - t1;
+    teardown.push(teardownMs);
     process.stderr.write(
-      `[bench] full spec run ${i + 1}: provision ${provision[i].toFixed(0)} ms, delete ${teardown[i].toFixed(0)} ms\n`,
+      `[bench] full spec run ${i + 1}: provision ${provisionMs.toFixed(0)} ms, delete ${teardownMs.toFixed(0)} ms\n`,
     );
   }
   lines.push(

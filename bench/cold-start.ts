@@ -53,15 +53,17 @@ export async function coldStartSection(): Promise<string[]> {
       (t) => flags(t.nodeOptions),
       () => [SOURCE_MAPS_FLAG],
     ]);
+    if (!plain || !deployed || !withSourceMaps) throw new Error('measure answers one result per flag set');
     const options = [...new Set(targets.map((t) => t.nodeOptions || 'none'))].join(', ');
+    const [loadAverage = 0] = os.loadavg();
     const lines = [
-      `cold start: module load over bare Node, i.e. the bundle's require (median of ${RUNS} interleaved runs; budget ${BUDGET_MS} ms, next target ${TARGET_MS} ms; load average ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} cores)`,
+      `cold start: module load over bare Node, i.e. the bundle's require (median of ${RUNS} interleaved runs; budget ${BUDGET_MS} ms, next target ${TARGET_MS} ms; load average ${loadAverage.toFixed(1)} on ${os.availableParallelism()} cores)`,
       `  cpu: the require's CPU time; init: the process's wall time over bare Node's (${ms(plain.bare)} this run), Lambda's Init Duration; the worse of the two is judged (wall time swings with the machine's load)`,
       `  deployed: with the packaged NODE_OPTIONS (${options}); ${SOURCE_MAPS_FLAG}: what it would add, for comparison`,
       `  ${'function'.padEnd(30)} ${'zip'.padStart(9)} ${'bundle'.padStart(9)} ${'wall'.padStart(7)} ${'cpu'.padStart(7)} ${'init'.padStart(7)} ${'deployed cpu'.padStart(13)} ${`${SOURCE_MAPS_FLAG} cpu`.padStart(24)}`,
     ];
     for (const target of targets) {
-      const at = (m: Map<string, number>) => m.get(target.name)!;
+      const at = (m: Map<string, number>) => timingOf(m, target.name);
       const worst = Math.max(at(plain.cpu), at(deployed.cpu), at(plain.init));
       const verdict = worst > BUDGET_MS ? '  over budget' : worst > TARGET_MS ? `  over ${TARGET_MS} ms` : '';
       lines.push(
@@ -81,12 +83,14 @@ function unpack(zipPath: string, workDir: string, nodeOptions: Map<string, strin
   const dir = path.join(workDir, name);
   execFileSync('unzip', ['-q', zipPath, '-d', dir]);
   const bundles = listFiles(dir).filter((f) => f.endsWith('.js') && !LAZY_CHUNK.test(f));
-  if (bundles.length !== 1) throw new Error(`${name}: expected one bundle, found ${bundles.join(', ') || 'none'}`);
+  const [entry] = bundles;
+  if (!entry || bundles.length !== 1)
+    throw new Error(`${name}: expected one bundle, found ${bundles.join(', ') || 'none'}`);
   return {
     name,
-    entry: bundles[0],
+    entry,
     zipBytes: statSync(zipPath).size,
-    entryBytes: statSync(bundles[0]).size,
+    entryBytes: statSync(entry).size,
     nodeOptions: nodeOptions.get(`${name}.zip`) ?? '',
   };
 }
@@ -123,9 +127,11 @@ async function tracerCost(workDir: string): Promise<string[]> {
     nodeOptions: '',
   }));
   const [m] = measure(targets, [() => []]);
-  const over = (name: string) => m.cpu.get(name)!;
+  const [untracedTarget, tracedTarget] = targets;
+  if (!m || !untracedTarget || !tracedTarget) throw new Error('measure answers one result per flag set');
+  const over = (name: string) => timingOf(m.cpu, name);
   return [
-    `powertools tracer (rolloutReconcile built as packaged, ${RUNS} interleaved runs, cpu): without ${ms(over('untraced'))} (${kib(targets[0].entryBytes)}), with Tracer ${ms(over('traced'))} (${kib(targets[1].entryBytes)}): ${signed(over('traced') - over('untraced'))} with it`,
+    `powertools tracer (rolloutReconcile built as packaged, ${RUNS} interleaved runs, cpu): without ${ms(over('untraced'))} (${kib(untracedTarget.entryBytes)}), with Tracer ${ms(over('traced'))} (${kib(tracedTarget.entryBytes)}): ${signed(over('traced') - over('untraced'))} with it`,
   ];
 }
 
@@ -170,7 +176,7 @@ function measure(targets: Target[], flagSets: ((t: Target) => string[])[]): Meas
       // A bare Node before each target: the baseline sees the same moments of load as the bundles.
       bare.push(timeBare());
       flagSets.forEach((nodeFlags, i) => {
-        runs[i].get(target.name)!.push(timeRequire(nodeFlags(target), target.entry));
+        runs[i]?.get(target.name)?.push(timeRequire(nodeFlags(target), target.entry));
       });
     }
   }
@@ -181,6 +187,13 @@ function measure(targets: Target[], flagSets: ((t: Target) => string[])[]): Meas
     const init = new Map([...medianOf('process')].map(([name, wall]) => [name, wall - bareMedian]));
     return { wall: medianOf('wall'), cpu: medianOf('cpu'), init, bare: bareMedian };
   });
+}
+
+/** A target's median: every target was measured, so a missing one is a bug here. */
+function timingOf(medians: Map<string, number>, name: string): number {
+  const value = medians.get(name);
+  if (value === undefined) throw new Error(`no timing measured for ${name}`);
+  return value;
 }
 
 /** The wall time of `node -e 0`, spawned as the bundles are. */

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { kubeConfigFor } from '../core/adapters/kube/kube-clients';
 import { SANDBOX_CREDENTIALS, startStack } from '../local/sandbox/sandbox';
 import { startFaultProxy } from '../tools/fault-proxy/fault-proxy';
+import { percentile } from './stats';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 300);
 /** Calls before measuring: connection set-up and JIT warm-up are not the proxy's steady cost. */
@@ -24,8 +25,7 @@ async function timed(call: () => Promise<unknown>): Promise<{ p50: number; p99: 
     await call();
     ms.push(Number(process.hrtime.bigint() - started) / 1e6);
   }
-  ms.sort((a, b) => a - b);
-  return { p50: ms[Math.floor(ms.length * 0.5)], p99: ms[Math.floor(ms.length * 0.99)] };
+  return { p50: percentile(ms, 50), p99: percentile(ms, 99) };
 }
 
 async function main() {

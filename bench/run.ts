@@ -110,8 +110,9 @@ async function main() {
         10000,
         10,
       );
-      latencies.push(performance.now() - t0);
-      process.stderr.write(`[bench] alarm→stable run ${i + 1}: ${latencies[i].toFixed(0)} ms\n`);
+      const latency = performance.now() - t0;
+      latencies.push(latency);
+      process.stderr.write(`[bench] alarm→stable run ${i + 1}: ${latency.toFixed(0)} ms\n`);
     }
     const delay = readyAfterSeconds ? `, pods Ready ${readyAfterSeconds} s after start` : ', pods Ready at once';
     return [`alarm → stable restored and Ready (${RUNS} runs${delay}): ${latencySummary(latencies)}`];

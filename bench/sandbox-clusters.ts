@@ -21,6 +21,7 @@ import { kubeConfigFor } from '../core/adapters/kube/kube-clients';
 import { ensureNetworkAndRole } from '../local/sandbox/aws-fixtures';
 import { FLEET_IDLE_ROUND_MS } from '../local/sandbox/cluster-fleet';
 import { SANDBOX_CREDENTIALS, startStack } from '../local/sandbox/sandbox';
+import { present } from '../core/kernel/invariant';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** Long enough to average over many polling rounds. */
@@ -51,7 +52,8 @@ function pidOf(...parts: string[]): number {
 const rssMiB = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const cpuSeconds = (pid: number) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const [, afterName = ''] = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ');
+  const fields = afterName.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime
 };
 
@@ -91,7 +93,7 @@ async function main() {
         }),
       );
       const core = kubeConfigFor(name, {
-        server: cluster.endpoint!,
+        server: present(cluster.endpoint, "an ACTIVE cluster's endpoint"),
         caData: cluster.certificateAuthority?.data,
         token: stack.controlPlane.token,
       }).makeApiClient(CoreV1Api);

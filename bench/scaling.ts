@@ -47,8 +47,9 @@ export async function scalingSection(runtime: TestRuntime): Promise<string[]> {
       10000,
       10,
     );
-    latencies.push(performance.now() - t0);
-    process.stderr.write(`[bench] alarm→UpdateNodegroupConfig run ${i + 1}: ${latencies[i].toFixed(0)} ms\n`);
+    const latency = performance.now() - t0;
+    latencies.push(latency);
+    process.stderr.write(`[bench] alarm→UpdateNodegroupConfig run ${i + 1}: ${latency.toFixed(0)} ms\n`);
   }
   lines.push(
     `alarm → UpdateNodegroupConfig (${RUNS} runs, alarm bridge polling every 100 ms): ${latencySummary(latencies)}`,

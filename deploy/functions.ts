@@ -338,7 +338,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
 };
 
 /** serverless's logical id of a function's role: `scaleApply` → `ScaleApplyRole`. */
-export const roleId = (name: string) => `${name[0].toUpperCase()}${name.slice(1)}Role`;
+export const roleId = (name: string) => `${name.charAt(0).toUpperCase()}${name.slice(1)}Role`;
 
 /** serverless.yml `functions:` entries: what the table decides; serverless.yml adds events, timeouts, descriptions. */
 export function serverlessFunctions(table = FUNCTIONS): Record<string, Record<string, unknown>> {

@@ -30,15 +30,16 @@ interface CompiledRoute extends RouteBinding {
 
 /** `/clusters/{name}` → a RegExp with one group per parameter; `{proxy+}` is greedy. */
 function compile(binding: RouteBinding): CompiledRoute {
-  const [method, template] = binding.routeKey.split(' ');
+  const [method = '', template = ''] = binding.routeKey.split(' ');
   const params: string[] = [];
   const source = template
     .split('/')
     .map((segment) => {
       const param = /^\{(\w+)(\+?)\}$/.exec(segment);
       if (!param) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      params.push(param[1]);
-      return param[2] ? '(.+)' : '([^/]+)';
+      const [, name = '', greedy] = param;
+      params.push(name);
+      return greedy ? '(.+)' : '([^/]+)';
     })
     .join('/');
   return { ...binding, method, pattern: new RegExp(`^${source}$`), params };
@@ -125,7 +126,9 @@ export async function startHttpServer(options: {
         });
         if (refused) return send(res, refused);
       }
-      const pathParameters = Object.fromEntries(route.params.map((p, i) => [p, decodeURIComponent(match[i + 1])]));
+      const pathParameters = Object.fromEntries(
+        route.params.map((p, i) => [p, decodeURIComponent(match[i + 1] ?? '')]),
+      );
       return send(res, await route.handler(toEvent(req, url, route.routeKey, pathParameters, body, caller)));
     }
     const known = routes.some((r) => r.pattern.test(url.pathname));

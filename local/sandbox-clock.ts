@@ -157,7 +157,7 @@ export class SandboxClock implements Clock {
       if (invocation) invocation.parked++;
       // Ordered by end; equal ends keep their order of arrival.
       let index = this.timers.length;
-      while (index > 0 && this.timers[index - 1].at > at) index--;
+      while (index > 0 && (this.timers[index - 1]?.at ?? at) > at) index--;
       this.timers.splice(index, 0, timer);
       this.wake();
     });
@@ -166,15 +166,19 @@ export class SandboxClock implements Clock {
   /** Resolves the sleepers whose end has come, earliest first, then arms the real timer for the next one. */
   private wake(): void {
     const now = this.nowMs();
-    while (this.timers.length > 0 && this.timers[0].at <= now) this.timers.shift()!.resolve();
+    for (let next = this.timers[0]; next && next.at <= now; next = this.timers[0]) {
+      this.timers.shift();
+      next.resolve();
+    }
     this.arm();
   }
 
   private arm(): void {
     clearTimeout(this.armed);
     this.armed = undefined;
-    if (this.heldAt !== undefined || this.timers.length === 0) return;
-    const delay = Math.min(MAX_REAL_TIMEOUT_MS, Math.max(0, this.timers[0].at - this.nowMs()));
+    const [next] = this.timers;
+    if (this.heldAt !== undefined || !next) return;
+    const delay = Math.min(MAX_REAL_TIMEOUT_MS, Math.max(0, next.at - this.nowMs()));
     this.armed = setTimeout(() => this.wake(), delay);
   }
 

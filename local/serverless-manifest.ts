@@ -94,10 +94,9 @@ function routeKeyOf(httpApi: NonNullable<RawEvent['httpApi']>): string {
 
 /** `${file(workflows/provision-cluster.asl.json)}` → `provision-cluster`. */
 function workflowFileName(definition: string): string {
-  const match = /\$\{file\((?:\.\/)?workflows\/([\w-]+)\.asl\.json\)\}/.exec(definition);
-  if (!match)
-    throw new Error(`state machine definition must be \${file(workflows/<name>.asl.json)}, got ${definition}`);
-  return match[1];
+  const name = /\$\{file\((?:\.\/)?workflows\/([\w-]+)\.asl\.json\)\}/.exec(definition)?.[1];
+  if (!name) throw new Error(`state machine definition must be \${file(workflows/<name>.asl.json)}, got ${definition}`);
+  return name;
 }
 
 /** Loads the exported handler a function names, from the same source the bundler builds. */

@@ -123,7 +123,7 @@ export function serviceTargets(options: ServiceTargetsOptions): ServiceTargets {
 /** What the packaged function that deploys schedules (the API) writes into each: its EKSFLOW_SCHEDULER_* settings. */
 function packagedScheduleTarget(roles: FunctionRole[]): ScheduleTarget {
   const env = roles.find((r) => r.environment.EKSFLOW_SCHEDULER_ROLE_ARN)?.environment;
-  if (!env?.EKSFLOW_SCHEDULER_TARGET_ARN)
+  if (!env?.EKSFLOW_SCHEDULER_TARGET_ARN || !env.EKSFLOW_SCHEDULER_ROLE_ARN)
     throw new Error('the packaged template: no function names EKSFLOW_SCHEDULER_ROLE_ARN and _TARGET_ARN');
   return {
     functionArn: env.EKSFLOW_SCHEDULER_TARGET_ARN,

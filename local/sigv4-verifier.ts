@@ -136,8 +136,9 @@ export function sigV4Verifier(options: {
     if (!identity) throw Object.assign(refused('authorization', BAD_CREDENTIALS), { [REFUSAL_KIND]: 'unknown-key' });
 
     // An EKS token is a presigned URL for STS's host that the authenticator may send to the sandbox's endpoint.
+    const { host: signedHost } = request.headers;
     const hosts = [
-      request.headers.host,
+      ...(signedHost === undefined ? [] : [signedHost]),
       ...(parts.expiresSeconds !== undefined && scopeService === 'sts' ? (options.presignedStsHosts ?? []) : []),
     ];
     for (const host of hosts) {
@@ -166,7 +167,15 @@ function headerParts(request: IncomingSignedRequest, service: string): Signature
   const parsed = AUTHORIZATION_PATTERN.exec(authorization);
   if (!parsed)
     throw refused('authorization', 'is not an AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=… header');
-  const [, accessKeyId, scopeDate, scopeRegion, scopeService, signedHeaderList, signature] = parsed;
+  const [
+    ,
+    accessKeyId = '',
+    scopeDate = '',
+    scopeRegion = '',
+    scopeService = '',
+    signedHeaderList = '',
+    signature = '',
+  ] = parsed;
   const amzDate = request.headers['x-amz-date'];
   if (amzDate === undefined) throw refused('x-amz-date', 'missing or not in the form YYYYMMDDTHHMMSSZ');
   return {
@@ -191,7 +200,7 @@ function presignedParts(request: IncomingSignedRequest): SignatureParts {
     throw refused('X-Amz-Expires', 'must be a number of seconds from 1 to 604800');
   const signature = q.get('X-Amz-Signature') ?? '';
   if (!/^[0-9a-f]{64}$/.test(signature)) throw refused('X-Amz-Signature', 'is not 64 hex digits');
-  const [, accessKeyId, scopeDate, scopeRegion, scopeService] = credential;
+  const [, accessKeyId = '', scopeDate = '', scopeRegion = '', scopeService = ''] = credential;
   return {
     accessKeyId,
     scopeDate,
@@ -238,15 +247,16 @@ async function signatureOf(
   for (const key of new Set(request.query.keys())) {
     if (key === 'X-Amz-Signature') continue;
     const values = request.query.getAll(key);
-    query[key] = values.length === 1 ? values[0] : values;
+    const [only, ...more] = values;
+    query[key] = only !== undefined && more.length === 0 ? only : values;
   }
   const unsigned = {
     method: request.method,
     protocol: 'http:',
-    hostname: request.headers.host,
+    hostname: request.headers.host ?? '',
     path: request.path,
     query,
-    headers: Object.fromEntries(parts.signedHeaders.map((h) => [h, request.headers[h]])),
+    headers: Object.fromEntries(parts.signedHeaders.map((h) => [h, request.headers[h] ?? ''])),
     body: request.body.length ? request.body : undefined,
   };
   // Sign what the client signed, even headers the SDK would leave out (e.g. user-agent).
@@ -276,7 +286,7 @@ function checkDeclaredPayloadHash(request: IncomingSignedRequest): void {
 function parseAmzDate(value: string | undefined): Date {
   const match = value === undefined ? null : AMZ_DATE_PATTERN.exec(value);
   if (!match) throw refused('x-amz-date', 'missing or not in the form YYYYMMDDTHHMMSSZ');
-  const [, y, mo, d, h, mi, s] = match.map(Number);
+  const [, y = 0, mo = 1, d = 0, h = 0, mi = 0, s = 0] = match.map(Number);
   return new Date(Date.UTC(y, mo - 1, d, h, mi, s));
 }
 

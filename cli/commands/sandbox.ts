@@ -20,7 +20,7 @@ function sandboxOf(ctx: Context): Required<Pick<Endpoint, 'sandboxDir' | 'sandbo
  * so trying a rollback needs no AWS CLI. The sandbox turns the state change into the EventBridge event AWS sends.
  */
 export async function setSandboxAlarm(ctx: Context, name: string, state: StateValue, reason: string): Promise<boolean> {
-  const { sandboxEnv, region } = sandboxOf(ctx);
+  const { sandboxEnv, region, credentials } = sandboxOf(ctx);
   // Loaded here: only this command talks to CloudWatch, the others start faster without it.
   const { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand, SetAlarmStateCommand } = await import(
     '@aws-sdk/client-cloudwatch'
@@ -28,7 +28,7 @@ export async function setSandboxAlarm(ctx: Context, name: string, state: StateVa
   const cloudwatch = new CloudWatchClient({
     region,
     endpoint: sandboxEnv.AWS_ENDPOINT_URL,
-    credentials: { accessKeyId: sandboxEnv.AWS_ACCESS_KEY_ID, secretAccessKey: sandboxEnv.AWS_SECRET_ACCESS_KEY },
+    credentials,
   });
   try {
     const found = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [name] }));

@@ -17,7 +17,7 @@ export function renderTable(columns: string[], rows: (string | number | undefine
     ...rows.map((r) => r.map((c) => (c === undefined ? '' : String(c)))),
   ];
   const widths = columns.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n');
+  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
 }
 
 /** A bar of `width` cells, the first `percent` of them full. */

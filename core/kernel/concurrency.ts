@@ -12,11 +12,10 @@ export async function settleEach<T, R>(
 ): Promise<Settled<T, R>[]> {
   if (!(limit >= 1)) throw new RangeError(`limit must be at least 1, got ${limit}`);
   const results: Settled<T, R>[] = new Array(items.length);
-  let next = 0;
+  // One iterator shared by the workers: each takes the next item when it is free.
+  const queue = items.entries();
   const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      const item = items[index];
+    for (const [index, item] of queue) {
       try {
         results[index] = { item, ok: true, value: await fn(item) };
       } catch (error) {

@@ -35,7 +35,7 @@ export class AlarmBridge {
 
   /** Records the current states without emitting (alarms that exist before the bridge starts). */
   async start(): Promise<void> {
-    for (const alarm of await this.describeAll()) this.known.set(alarm.AlarmName!, snapshot(alarm));
+    for (const alarm of await this.describeAll()) if (alarm.AlarmName) this.known.set(alarm.AlarmName, snapshot(alarm));
     this.schedule();
   }
 
@@ -55,7 +55,8 @@ export class AlarmBridge {
     let emitted = 0;
     let failure: unknown;
     for (const alarm of await this.describeAll()) {
-      const name = alarm.AlarmName!;
+      const name = alarm.AlarmName;
+      if (!name) continue; // DescribeAlarms names every alarm it returns
       const previous = this.known.get(name);
       const current = snapshot(alarm);
       // A new alarm starts in INSUFFICIENT_DATA, as in CloudWatch.

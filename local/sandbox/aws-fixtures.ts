@@ -7,6 +7,7 @@ import {
 import { CreateSubnetCommand, CreateVpcCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { TTL_ATTRIBUTE } from '../../core/adapters/aws/ttl';
+import { present } from '../../core/kernel/invariant';
 
 export interface AwsFixtures {
   roleArn: string;
@@ -75,35 +76,40 @@ export async function ensureNetworkAndRole(aws: AwsClientConfig): Promise<AwsFix
   const role = await iam.send(new GetRoleCommand({ RoleName: roleName })).catch(() => undefined);
   const roleArn =
     role?.Role?.Arn ??
-    (
-      await iam.send(
-        new CreateRoleCommand({
-          RoleName: roleName,
-          AssumeRolePolicyDocument: JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [{ Effect: 'Allow', Principal: { Service: 'eks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    present(
+      (
+        await iam.send(
+          new CreateRoleCommand({
+            RoleName: roleName,
+            AssumeRolePolicyDocument: JSON.stringify({
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Principal: { Service: 'eks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+            }),
           }),
-        }),
-      )
-    ).Role!.Arn!;
+        )
+      ).Role?.Arn,
+      "the created cluster role's ARN",
+    );
 
   const ec2 = new EC2Client(aws);
   const tagged = await ec2.send(
     new DescribeSubnetsCommand({ Filters: [{ Name: 'tag:eksflow-sandbox', Values: ['true'] }] }),
   );
-  if ((tagged.Subnets ?? []).length >= 2) return { roleArn, subnetIds: tagged.Subnets!.map((s) => s.SubnetId!).sort() };
+  const taggedIds = (tagged.Subnets ?? []).flatMap((s) => (s.SubnetId ? [s.SubnetId] : []));
+  if (taggedIds.length >= 2) return { roleArn, subnetIds: taggedIds.sort() };
   const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.42.0.0/16' }));
+  const vpcId = present(vpc.Vpc?.VpcId, "the created VPC's id");
   const subnetIds: string[] = [];
   for (const [i, zone] of [`${aws.region}a`, `${aws.region}b`].entries()) {
     const subnet = await ec2.send(
       new CreateSubnetCommand({
-        VpcId: vpc.Vpc!.VpcId!,
+        VpcId: vpcId,
         CidrBlock: `10.42.${i}.0/24`,
         AvailabilityZone: zone,
         TagSpecifications: [{ ResourceType: 'subnet', Tags: [{ Key: 'eksflow-sandbox', Value: 'true' }] }],
       }),
     );
-    subnetIds.push(subnet.Subnet!.SubnetId!);
+    subnetIds.push(present(subnet.Subnet?.SubnetId, "the created subnet's id"));
   }
   return { roleArn, subnetIds };
 }

@@ -343,29 +343,43 @@ export class ClusterFleet {
     } while (nextToken);
     const groups = await Promise.all(
       names.map((nodegroupName) =>
-        this.eks.send(new DescribeNodegroupCommand({ clusterName: cluster, nodegroupName })).then((r) => r.nodegroup),
+        this.eks
+          .send(new DescribeNodegroupCommand({ clusterName: cluster, nodegroupName }))
+          .then((r) => ({ name: nodegroupName, g: r.nodegroup })),
       ),
     );
     return groups
-      .filter((g) => g !== undefined && g.status !== 'DELETING')
-      .map((g) => ({
-        name: g!.nodegroupName!,
-        desiredSize: g!.scalingConfig?.desiredSize ?? 0,
-        instanceTypes: g!.instanceTypes?.length ? g!.instanceTypes : ['t3.medium'],
-        capacityType: g!.capacityType ?? 'ON_DEMAND',
-        amiType: g!.amiType,
-        diskSize: g!.diskSize,
-        labels: g!.labels ?? {},
-        taints: (g!.taints ?? []).map((t) => ({ key: t.key ?? '', value: t.value, effect: t.effect ?? 'NO_SCHEDULE' })),
-      }))
+      .flatMap(({ name, g }) => {
+        if (!g || g.status === 'DELETING') return [];
+        const [instanceType = 't3.medium', ...more] = g.instanceTypes ?? [];
+        return [
+          {
+            name,
+            desiredSize: g.scalingConfig?.desiredSize ?? 0,
+            instanceTypes: [instanceType, ...more] satisfies NodegroupShape['instanceTypes'],
+            capacityType: g.capacityType ?? 'ON_DEMAND',
+            amiType: g.amiType,
+            diskSize: g.diskSize,
+            labels: g.labels ?? {},
+            taints: (g.taints ?? []).map((t) => ({
+              key: t.key ?? '',
+              value: t.value,
+              effect: t.effect ?? 'NO_SCHEDULE',
+            })),
+          },
+        ];
+      })
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   private writeKubeconfig(): void {
     if (!this.options.kubeconfigPath) return;
     const clusters = [...this.members.entries()]
-      .filter(([, m]) => m.state === 'running' && m.controlPlane)
-      .map(([name, m]) => ({ name, server: m.controlPlane!.server, caData: m.controlPlane!.caData ?? '' }))
+      .flatMap(([name, { state, controlPlane }]) =>
+        state === 'running' && controlPlane
+          ? [{ name, server: controlPlane.server, caData: controlPlane.caData ?? '' }]
+          : [],
+      )
       .sort((a, b) => a.name.localeCompare(b.name));
     const token = [...this.members.values()].find((m) => m.controlPlane)?.controlPlane?.token ?? '';
     const text = kubeconfigYaml(clusters, token, this.options.currentContext);

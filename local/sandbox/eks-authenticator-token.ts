@@ -78,7 +78,8 @@ export function checkEksToken(token: string, expected: { awsEndpoint: string; no
   }
   if (query.get('action') !== 'GetCallerIdentity') throw new TokenRefused('token is not an STS GetCallerIdentity');
   const credential = (query.get('x-amz-credential') ?? '').split('/');
-  if (credential.length !== 5 || credential[3] !== 'sts' || credential[4] !== 'aws4_request')
+  const [accessKeyId] = credential;
+  if (!accessKeyId || credential.length !== 5 || credential[3] !== 'sts' || credential[4] !== 'aws4_request')
     throw new TokenRefused('token is not signed for STS (X-Amz-Credential)');
   const signedHeaders = (query.get('x-amz-signedheaders') ?? '').split(';');
   if (!signedHeaders.includes(CLUSTER_ID_HEADER))
@@ -91,14 +92,15 @@ export function checkEksToken(token: string, expected: { awsEndpoint: string; no
   if (signedAt > now + MAX_CLOCK_SKEW_MS) throw new TokenRefused('token is signed in the future (X-Amz-Date)');
   // As aws-iam-authenticator: a token is good for 15 minutes from X-Amz-Date, whatever X-Amz-Expires says.
   if (now > signedAt + TOKEN_LIFETIME_MS) throw new TokenRefused('token has expired (X-Amz-Date)');
-  return { url, accessKeyId: credential[0] };
+  return { url, accessKeyId };
 }
 
 /** `20260102T030405Z` → epoch milliseconds. */
 function parseAmzDate(text: string): number {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);
   if (!m) throw new TokenRefused('token has no valid X-Amz-Date');
-  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  const [, year, month, day, hour, minute, second] = m.map(Number);
+  return Date.UTC(year ?? 0, (month ?? 1) - 1, day, hour, minute, second);
 }
 
 export interface Caller {
@@ -121,7 +123,7 @@ export function callerOf(arn: string): Caller {
   } catch (error) {
     throw new TokenRefused((error as Error).message);
   }
-  const [, , , , accountId, resource] = arn.split(':');
+  const [, , , , accountId = '', resource] = arn.split(':');
   const sessionName = /^assumed-role\/[^/]+\/(.+)$/.exec(resource ?? '')?.[1];
   return { arn, principalArn, accountId, ...(sessionName ? { sessionName } : {}) };
 }

@@ -105,13 +105,13 @@ export class EksAuthenticator {
 
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     // The API server adds `?timeout=30s`.
-    const path = (req.url ?? '').split('?')[0];
+    const [path = ''] = (req.url ?? '').split('?');
     const match = /^\/clusters\/([^/]+)\/(authenticate|authorize)$/.exec(path);
     if (req.method !== 'POST' || !match) {
       res.writeHead(404).end();
       return;
     }
-    const cluster = decodeURIComponent(match[1]);
+    const cluster = decodeURIComponent(match[1] ?? '');
     try {
       const review = JSON.parse(await readBody(req));
       const status =

@@ -22,6 +22,7 @@ import {
 import type { KubeConnection } from '../../core/clusters/ports/kube';
 import { functionRoles, packagedKubeAccess, packagedTemplate } from '../../tools/aws-gate/packaged-roles';
 import type { AwsFixtures } from './aws-fixtures';
+import { present } from '../../core/kernel/invariant';
 
 export const SANDBOX_CLUSTER = 'sandbox';
 /**
@@ -110,7 +111,7 @@ async function ensureNodeRole(aws: AwsClientConfig): Promise<string> {
         }),
       }),
     );
-    return created.Role!.Arn!;
+    return present(created.Role?.Arn, "the created node role's ARN");
   } finally {
     iam.destroy();
   }

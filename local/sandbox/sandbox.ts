@@ -17,6 +17,7 @@ import { ensureUiBundle } from '../../ui/build';
 import { loopbackHosts, newSessionToken, signingForwarder, UI_PREFIX, uiHandler } from '../../ui/serve';
 import type { PrefixHandler } from '../http-server';
 import { ensureSandboxClusterOn, grantEksflowAccess, SANDBOX_CLUSTER } from './sandbox-cluster';
+import { present } from '../../core/kernel/invariant';
 
 export { SANDBOX_CLUSTER };
 /** The admin identity's keys: the AWS SDK's on the emulator, and the signer of API requests. */
@@ -206,7 +207,7 @@ export async function ensureSandboxCluster(
 ): Promise<void> {
   const aws = emulatorClientConfig(stack);
   await ensureSandboxClusterOn(aws, {
-    roleArn: config.clusterDefaults.roleArn!,
+    roleArn: present(config.clusterDefaults.roleArn, "the sandbox config's clusterDefaults.roleArn"),
     subnetIds: config.clusterDefaults.subnetIds ?? [],
   });
 }

@@ -22,7 +22,8 @@ export class MemoryScalingStore implements ScalingStore {
 
   async heldLocks() {
     return [...this.locks.entries()].map(([k, lock]) => {
-      const [cluster, nodegroup] = k.split('#');
+      // The key is key(cluster, nodegroup): always both parts.
+      const [cluster = '', nodegroup = ''] = k.split('#');
       return { cluster, nodegroup, ...clone(lock) };
     });
   }

@@ -16,6 +16,7 @@ import {
   type TestRuntime,
 } from './stack';
 import { deploymentManifest } from './manifests';
+import { defined } from './defined';
 
 /** Requests the fixture keeps in flight while it sets up: enough to be quick, few enough for a 2-core machine. */
 const SETUP_CONCURRENCY = 10;
@@ -65,12 +66,10 @@ class ThrottledStart extends Error {
 
 /** Runs `fn` over `items`, at most `limit` at once. */
 export async function eachLimited<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>) {
-  let next = 0;
+  // One iterator shared by the workers: each takes the next item when it is free.
+  const queue = items.entries();
   const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i], i);
-    }
+    for (const [i, item] of queue) await fn(item, i);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
@@ -95,7 +94,9 @@ export async function prepareStorm(runtime: TestRuntime, count: number): Promise
     'storm Deployments Ready',
     async () => {
       const list = await apps.listNamespacedDeployment({ namespace });
-      const ready = list.items.filter((d) => d.status?.readyReplicas === deployments.get(d.metadata!.name!));
+      const ready = list.items.filter(
+        (d) => d.status?.readyReplicas === deployments.get(defined(d.metadata?.name, "a listed object's name")),
+      );
       return ready.length === count ? true : undefined;
     },
     120000,
@@ -149,8 +150,8 @@ export async function runStorm(
   await setAlarm(world.alarm, 'ALARM');
   const cloudwatch = new CloudWatchClient(awsClientConfig());
   const described = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [world.alarm] }));
-  const alarm = described.MetricAlarms![0];
-  const stateTimestamp = alarm.StateUpdatedTimestamp!.toISOString();
+  const alarm = defined(described.MetricAlarms?.[0], `alarm ${world.alarm}`);
+  const stateTimestamp = defined(alarm.StateUpdatedTimestamp, `the state time of ${world.alarm}`).toISOString();
   const event = (n: number) => ({
     id: `storm-${n}`,
     'detail-type': 'CloudWatch Alarm State Change',
@@ -203,7 +204,7 @@ async function waitUntilRestored(world: StormWorld): Promise<void> {
     'every stable restored',
     async () => {
       const list = await apps.listNamespacedDeployment({ namespace: world.namespace });
-      const byName = new Map(list.items.map((d) => [d.metadata!.name!, d]));
+      const byName = new Map(list.items.map((d) => [defined(d.metadata?.name, "a listed object's name"), d]));
       for (const [name, replicas] of world.deployments) {
         if (byName.has(`${name}-canary`)) return undefined;
         if (byName.get(name)?.spec?.replicas !== replicas) return undefined;
@@ -227,5 +228,6 @@ export async function abortCounts(runtime: TestRuntime, world: StormWorld): Prom
 
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return defined(sorted[rank], `the p${p} of ${sorted.length} values`);
 }

@@ -100,11 +100,12 @@ export function selectorMatches(selector: V1LabelSelector, labels: Record<string
   const byLabels = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
   const byExpressions = (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
     const has = Object.hasOwn(labels, key);
+    const value = has ? labels[key] : undefined;
     switch (operator) {
       case 'In':
-        return has && values.includes(labels[key]);
+        return value !== undefined && values.includes(value);
       case 'NotIn':
-        return !has || !values.includes(labels[key]);
+        return value === undefined || !values.includes(value);
       case 'Exists':
         return has;
       case 'DoesNotExist':

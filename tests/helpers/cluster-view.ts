@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbRolloutStore } from '../../core/adapters/aws/dynamodb-rollout-store';
 import type { Rollout } from '../../core/rollouts/domain/types';
 import { awsClientConfig, kube } from './stack';
+import { defined } from './defined';
 
 /** What the chaos tests compare: the namespace's Deployments (not being deleted) and Services, flattened. */
 export interface ClusterView {
@@ -20,7 +21,7 @@ export async function clusterView(namespace: string): Promise<ClusterView> {
       deployments.items
         .filter((d) => !d.metadata?.deletionTimestamp)
         .map((d) => [
-          d.metadata!.name!,
+          defined(d.metadata?.name, "a listed object's name"),
           {
             image: d.spec?.template.spec?.containers[0]?.image,
             replicas: d.spec?.replicas ?? 0,
@@ -29,7 +30,9 @@ export async function clusterView(namespace: string): Promise<ClusterView> {
           },
         ]),
     ),
-    selectors: Object.fromEntries(services.items.map((s) => [s.metadata!.name!, s.spec?.selector ?? {}])),
+    selectors: Object.fromEntries(
+      services.items.map((s) => [defined(s.metadata?.name, "a listed object's name"), s.spec?.selector ?? {}]),
+    ),
   };
 }
 

@@ -15,6 +15,7 @@ import { ensureNetworkAndRole } from '../../local/sandbox/aws-fixtures';
 import { grantEksflowAccess, waitForActive } from '../../local/sandbox/sandbox-cluster';
 import { REPO_ROOT } from '../../local/runtime';
 import { awsClientConfig, eventually, testStack } from './stack';
+import { defined } from './defined';
 
 export const eks = () => new EKSClient(awsClientConfig());
 
@@ -70,7 +71,7 @@ export async function createTestCluster(
 export async function grantEksflowAccessOn(cluster: string): Promise<void> {
   const described = (await eks().send(new DescribeClusterCommand({ name: cluster }))).cluster;
   const admin = {
-    server: described!.endpoint!,
+    server: defined(described?.endpoint, `the endpoint of cluster ${cluster}`),
     caData: described?.certificateAuthority?.data,
     token: testStack().controlPlane.token,
   };
@@ -115,11 +116,10 @@ export async function deleteTestCluster(name: string): Promise<void> {
  */
 export function controlPlanePids(cluster: string): number[] {
   const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .map((line) => line.trim().match(/^(\d+)\s+(.*)$/))
-    .filter((m): m is RegExpMatchArray => m !== null)
-    .filter(([, , args]) => /\/kube-control-plane-[0-9a-f]+ /.test(args) && !args.startsWith('sh '))
-    .filter(([, , args]) => args.includes(`/clusters/${cluster} `))
-    .map(([, pid]) => Number(pid));
+  return out.split('\n').flatMap((line) => {
+    const [, pid, args = ''] = line.trim().match(/^(\d+)\s+(.*)$/) ?? [];
+    const ours =
+      /\/kube-control-plane-[0-9a-f]+ /.test(args) && !args.startsWith('sh ') && args.includes(`/clusters/${cluster} `);
+    return pid && ours ? [Number(pid)] : [];
+  });
 }

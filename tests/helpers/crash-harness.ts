@@ -5,6 +5,7 @@ import type { Plugin } from 'esbuild';
 import { REPO_ROOT } from '../../local/runtime';
 import { readServerlessManifest } from '../../local/serverless-manifest';
 import type { TestRuntimeOptions } from './stack';
+import { defined } from './defined';
 
 /** How long a child may take to load, connect and listen (CI machines are slow). */
 const CHILD_START_TIMEOUT_MS = 60_000;
@@ -42,7 +43,7 @@ export async function startRuntimeChild(options: TestRuntimeOptions & { table: s
   const url = await listeningUrl(child);
   return {
     url,
-    pid: child.pid!,
+    pid: defined(child.pid, 'the pid of the spawned child'),
     kill: async () => {
       child.kill('SIGKILL');
       await exited;
@@ -82,10 +83,10 @@ function listeningUrl(child: ChildProcess): Promise<string> {
     });
     child.stdout?.on('data', (c: Buffer) => {
       stdout += c.toString();
-      const match = /LISTENING (\S+)/.exec(stdout);
-      if (!match) return;
+      const address = /LISTENING (\S+)/.exec(stdout)?.[1];
+      if (!address) return;
       clearTimeout(timer);
-      resolve(match[1]);
+      resolve(address);
     });
     child.once('exit', (code, signal) => fail(`exited (${code ?? signal}) before listening`));
   });

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { deploymentManifest } from './manifests';
 import { api, awsClientConfig, eventually, kube, uniqueName, type TestRuntime } from './stack';
+import { defined } from './defined';
 
 export interface App {
   namespace: string;
@@ -102,13 +103,17 @@ export async function setAlarm(name: string, state: 'OK' | 'ALARM' | 'INSUFFICIE
 /** The CloudWatch state-change event for the alarm's current state, as EventBridge would deliver it. */
 export async function currentAlarmEvent(alarm: string) {
   const out = await cloudwatch().send(new DescribeAlarmsCommand({ AlarmNames: [alarm] }));
-  const a = out.MetricAlarms![0];
+  const a = defined(out.MetricAlarms?.[0], `alarm ${alarm}`);
   return {
     'detail-type': 'CloudWatch Alarm State Change',
     source: 'aws.cloudwatch',
     detail: {
       alarmName: alarm,
-      state: { value: a.StateValue, reason: a.StateReason, timestamp: a.StateUpdatedTimestamp!.toISOString() },
+      state: {
+        value: a.StateValue,
+        reason: a.StateReason,
+        timestamp: defined(a.StateUpdatedTimestamp, `the state time of ${alarm}`).toISOString(),
+      },
     },
   };
 }

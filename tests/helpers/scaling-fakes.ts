@@ -104,7 +104,12 @@ export function scalingWorld(startIso = '2027-01-01T00:00:00Z') {
     workflows,
     alarms: {
       states: async (names) =>
-        Object.fromEntries(names.filter((n) => n in alarmStates).map((n) => [n, alarmStates[n]])),
+        Object.fromEntries(
+          names.flatMap((n) => {
+            const state = alarmStates[n];
+            return state ? [[n, state]] : [];
+          }),
+        ),
     },
     verifiedChanges: new MemoryVerifiedAlarmChanges(),
     events: {

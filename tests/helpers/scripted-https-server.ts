@@ -4,6 +4,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { defined } from './defined';
 
 /** What the server does with one request. */
 export type Reply =
@@ -70,7 +71,7 @@ export async function startScriptedServer(script: Reply[]): Promise<ScriptedServ
   const { key, cert } = selfSignedCertificate();
   const requests: string[] = [];
   const server = https.createServer({ key, cert }, (request, response) => {
-    const reply = script[Math.min(requests.length, script.length - 1)];
+    const reply = defined(script[Math.min(requests.length, script.length - 1)], 'a scripted reply');
     requests.push(`${request.method} ${request.url}`);
     if (reply === 'drop') return request.socket.destroy();
     if (reply === 'hang') return;

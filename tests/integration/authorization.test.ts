@@ -43,7 +43,7 @@ describe('authorization and safe patches through the HTTP API', () => {
     expect(response.body.error.code).toBe('Forbidden');
     expect(response.body.error.message).toContain(`rollout on sandbox/${otherApp.namespace}`);
     expect(await deployment(otherApp.namespace, 'web-canary')).toBeUndefined();
-    expect((await deployment(otherApp.namespace, 'web'))?.spec?.template.spec?.containers[0].image).toBe('nginx:1.27');
+    expect((await deployment(otherApp.namespace, 'web'))?.spec?.template.spec?.containers[0]?.image).toBe('nginx:1.27');
   });
 
   it('the restricted identity in a team-* namespace → 202, and it may read, list and abort its rollout', async () => {

@@ -20,6 +20,7 @@ import {
 import { AUTHORIZE_PATH } from '../../tools/aws-gate/invocations';
 import { SANDBOX_ADMIN } from '../../local/sandbox/identities';
 import { awsClientConfig, gateClientConfig, testStack, uniqueName } from '../helpers/stack';
+import { defined } from '../helpers/defined';
 
 /** The error a call failed with (it must fail). */
 async function failure(call: Promise<unknown>): Promise<any> {
@@ -73,7 +74,7 @@ describe('the AWS gate', () => {
         ],
       },
     ]).values();
-    caller = identity;
+    caller = defined(identity, 'the gateTest identity');
     await registerWithGate(gate(), region(), SANDBOX_ADMIN, [caller]);
     // Made directly on the emulator, as clusters that exist in the account.
     const eks = new EKSClient(awsClientConfig());

@@ -2,6 +2,7 @@ import { DescribeClusterCommand, EKSClient, ListAddonsCommand, ListNodegroupsCom
 import { deleteClustersMade, fullSpec, operationDone } from '../helpers/cluster-fixtures';
 import { type FaultProxies, startFaultProxies } from '../helpers/fault-proxies';
 import { api, awsClientConfig, startTestRuntime, type TestRuntime, uniqueName } from '../helpers/stack';
+import { defined } from '../helpers/defined';
 
 /** Share of the workflow's AWS requests that get a fault (throttling, 5xx, 409, slow, dropped before/after). */
 const FAULT_RATE = 0.3;
@@ -51,8 +52,8 @@ describe('chaos: 30 % faults between the cluster workflows and AWS', () => {
         'addon:kube-proxy',
         'addon:vpc-cni',
         `controlPlane:${spec.name}`,
-        `namespace:${spec.namespaces[0].name}`,
-        `namespace:${spec.namespaces[1].name}`,
+        `namespace:${defined(spec.namespaces[0], 'spec.namespaces[0]').name}`,
+        `namespace:${defined(spec.namespaces[1], 'spec.namespaces[1]').name}`,
         'nodegroup:batch',
         'nodegroup:general',
       ]);

@@ -4,6 +4,7 @@ import { startRuntimeChild, type RuntimeChild } from '../helpers/crash-harness';
 import { createApp, type App } from '../helpers/rollout-fixtures';
 import { delayReadiness, servingBound, startServingSampler } from '../helpers/serving-sampler';
 import { api, eventually, testTableName } from '../helpers/stack';
+import { defined } from '../helpers/defined';
 
 /**
  * The runtime is SIGKILLed at random points of a rollout and restarted on the same emulator, control
@@ -120,7 +121,7 @@ describe('chaos: runtime killed mid-rollout', () => {
     expect(atPause.deployments.web).toMatchObject({ image: ORIGINAL_IMAGE, replicas: 1 });
 
     // Act: promote, then crash before its run can finish
-    const promote = await api(child!, 'POST', `/rollouts/${id}/promote`, {});
+    const promote = await api(defined(child, 'child'), 'POST', `/rollouts/${id}/promote`, {});
     await sleep(between(0, 300));
     await runtime.crash();
     await runtime.start();
@@ -196,7 +197,7 @@ describe('chaos: runtime killed mid-rollout', () => {
 
     // Assess
     const done = await assertEndsConsistent(app, table, id, 'Promoted');
-    expect((await clusterView(app.namespace)).selectors.web.version).toBe(done.revision);
+    expect((await clusterView(app.namespace)).selectors.web?.version).toBe(done.revision);
     const { min } = await sampler.stop();
     expect(min).toBeGreaterThanOrEqual(servingBound(app.replicas));
   }, 150000);

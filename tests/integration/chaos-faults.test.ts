@@ -5,6 +5,7 @@ import { startFaultProxies, type FaultProxies } from '../helpers/fault-proxies';
 import { createAlarm, createApp, setAlarm, type App } from '../helpers/rollout-fixtures';
 import { startRuntimeChild, type RuntimeChild } from '../helpers/crash-harness';
 import { api, eventually, startTestRuntime, testTableName, type TestRuntime } from '../helpers/stack';
+import { defined } from '../helpers/defined';
 
 /**
  * Every rollout scenario run twice, side by side: on a runtime that reaches AWS and Kubernetes
@@ -123,7 +124,7 @@ describe('chaos: 30 % faults between eksflow and AWS / Kubernetes', () => {
   /** The stored rollout (with what the API view leaves out, e.g. the stable template) once it has ended. */
   const ended = async (runtime: Runtime, id: string): Promise<Rollout> => {
     await waitForRollout(runtime, id, (r) => isEnd(r.status), END_TIMEOUT_MS);
-    return (await storedRollout(runtime.table, id))!;
+    return defined(await storedRollout(runtime.table, id), 'storedRollout(runtime.table, id)');
   };
 
   const canary = (alarm?: string): Record<string, unknown> => ({
@@ -149,7 +150,8 @@ describe('chaos: 30 % faults between eksflow and AWS / Kubernetes', () => {
     act: (runtime: Runtime, id: string, alarm: string | undefined) => Promise<unknown>;
     expected: { status: string; promoted?: number; aborted?: number };
   }
-  const fireAlarm = (_runtime: Runtime, _id: string, alarm: string | undefined) => setAlarm(alarm!, 'ALARM');
+  const fireAlarm = (_runtime: Runtime, _id: string, alarm: string | undefined) =>
+    setAlarm(defined(alarm, 'alarm'), 'ALARM');
   const scenarios: Scenario[] = [
     {
       name: 'canary promoted',

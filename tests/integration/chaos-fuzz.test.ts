@@ -3,6 +3,7 @@ import { alarmStateChange } from '../helpers/chaos-events';
 import { clusterView } from '../helpers/cluster-view';
 import { createAlarm, createApp, getRollout, waitForRollout, type App } from '../helpers/rollout-fixtures';
 import { api, eventually, kube, startTestRuntime, type TestRuntime } from '../helpers/stack';
+import { defined } from '../helpers/defined';
 
 /**
  * fast-check against every API body and every event: whatever arrives, the answer is never a 5xx
@@ -51,7 +52,7 @@ describe('chaos: fuzzing the API and the events', () => {
     // only the ones that stay count.
     const namespaces = (await kube().core.listNamespace()).items
       .filter((n) => !n.metadata?.deletionTimestamp)
-      .map((n) => n.metadata!.name!)
+      .map((n) => defined(n.metadata?.name, 'n.metadata.name'))
       .sort();
     const { apps, core } = kube();
     const [deployments, services] = await Promise.all([

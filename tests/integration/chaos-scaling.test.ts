@@ -153,7 +153,7 @@ describe('chaos: the scale-nodegroup workflow', () => {
       // Assess
       expect([scheduleFailure, policyFailure]).toEqual([throttled, throttled]);
       expect(stored.schedule?.lastOccurrence).toBeUndefined();
-      expect(stored.policy.lastFiredAt).toBeUndefined();
+      expect(stored.policy?.lastFiredAt).toBeUndefined();
       expect(stored.lock).toBeUndefined();
       expect(retried).toMatchObject({ started: true, to: { desiredSize: 5 } });
     });
@@ -224,11 +224,11 @@ describe('chaos: the scale-nodegroup workflow', () => {
         const response = await api(runtime, 'POST', path(ng, '/scale'), { desiredSize }).catch(() => undefined);
         if (response?.status === 202) return response.body.operationId;
         if (response?.status === 409) {
-          const match = /operation (\S+) is changing it/.exec(response.body.error.details[0]?.reason ?? '');
-          if (match) {
-            const op = (await api(runtime, 'GET', `/operations/${match[1]}`)).body;
-            if (op.scale?.to.desiredSize === desiredSize) return match[1];
-            await finished(runtime, match[1], 60000);
+          const holder = /operation (\S+) is changing it/.exec(response.body.error.details[0]?.reason ?? '')?.[1];
+          if (holder) {
+            const op = (await api(runtime, 'GET', `/operations/${holder}`)).body;
+            if (op.scale?.to.desiredSize === desiredSize) return holder;
+            await finished(runtime, holder, 60000);
           }
         }
         if (response && response.status < 500 && response.status !== 409)

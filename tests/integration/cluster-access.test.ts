@@ -24,6 +24,7 @@ import {
   uniqueName,
   type TestRuntime,
 } from '../helpers/stack';
+import { defined } from '../helpers/defined';
 
 /**
  * eksflow reaching clusters with EKS tokens of its own roles, as deployed: the `sandbox` cluster has the access entries
@@ -74,9 +75,24 @@ describe("eksflow's own roles on the clusters: access entries and RBAC", () => {
     const baseline = await eks.send(
       new ListAssociatedAccessPoliciesCommand({ clusterName: 'sandbox', principalArn: access.baselinePrincipalArn }),
     );
-    const apiEntry = await entry(access.rolloutPrincipalArns.find((arn) => arn.endsWith('-api'))!);
-    const reconcile = await entry(access.rolloutPrincipalArns.find((arn) => arn.endsWith('-rolloutReconcile'))!);
-    const scaleApply = await entry(access.scalingPrincipalArns.find((arn) => arn.endsWith('-scaleApply'))!);
+    const apiEntry = await entry(
+      defined(
+        access.rolloutPrincipalArns.find((arn) => arn.endsWith('-api')),
+        "access.rolloutPrincipalArns.find((arn) => arn.endsWith('-...",
+      ),
+    );
+    const reconcile = await entry(
+      defined(
+        access.rolloutPrincipalArns.find((arn) => arn.endsWith('-rolloutReconcile')),
+        "access.rolloutPrincipalArns.find((arn) => arn.endsWith('-...",
+      ),
+    );
+    const scaleApply = await entry(
+      defined(
+        access.scalingPrincipalArns.find((arn) => arn.endsWith('-scaleApply')),
+        "access.scalingPrincipalArns.find((arn) => arn.endsWith('-...",
+      ),
+    );
 
     // Assess
     expect(access.baselinePrincipalArn).toMatch(/:role\/eksflow-dev-us-east-1-provisionApplyBaseline$/);

@@ -19,6 +19,7 @@ import {
   PROVISION_STEPS,
   track,
 } from '../helpers/cluster-fixtures';
+import { defined } from '../helpers/defined';
 
 /**
  * Issue 9 end to end on the real stack: POST /clusters with the full spec of "Must be true", the same POST
@@ -63,11 +64,11 @@ describe('cluster lifecycle through the HTTP API', () => {
     expect(cluster.body.access).toEqual(
       expect.arrayContaining([
         {
-          principalArn: spec.access[0].principalArn,
+          principalArn: defined(spec.access[0], 'spec.access[0]').principalArn,
           policies: [
             {
               policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy',
-              namespaces: [spec.namespaces[0].name],
+              namespaces: [defined(spec.namespaces[0], 'spec.namespaces[0]').name],
             },
           ],
         },
@@ -91,10 +92,11 @@ describe('cluster lifecycle through the HTTP API', () => {
     }
     const limits = await k.core.readNamespacedLimitRange({
       name: 'eksflow-limits',
-      namespace: spec.namespaces[0].name,
+      namespace: defined(spec.namespaces[0], 'spec.namespaces[0]').name,
     });
-    expect(limits.spec?.limits[0]._default).toEqual({ cpu: '500m', memory: '512Mi' });
-    const managedFields = (await k.core.readNamespace({ name: spec.namespaces[0].name })).metadata?.managedFields;
+    expect(limits.spec?.limits[0]?._default).toEqual({ cpu: '500m', memory: '512Mi' });
+    const managedFields = (await k.core.readNamespace({ name: defined(spec.namespaces[0], 'spec.namespaces[0]').name }))
+      .metadata?.managedFields;
     expect(managedFields?.some((f) => f.manager === 'eksflow' && f.operation === 'Apply')).toBe(true);
 
     // Assess: on the cluster's own API server, the nodes of both node groups, with their labels and taints
@@ -109,7 +111,7 @@ describe('cluster lifecycle through the HTTP API', () => {
     ]);
     // A pod without a toleration never lands on the tainted nodes (the scheduler places it; LimitRange sizes it).
     const tainted = new Set(ofGroup('batch').map((n) => n.metadata?.name));
-    const namespace = spec.namespaces[0].name;
+    const namespace = defined(spec.namespaces[0], 'spec.namespaces[0]').name;
     for (let i = 0; i < 4; i++)
       await k.core.createNamespacedPod({
         namespace,
@@ -120,7 +122,7 @@ describe('cluster lifecycle through the HTTP API', () => {
       return pods.length === 4 && pods.every((p) => p.spec?.nodeName) ? pods : undefined;
     });
     expect(placed.filter((p) => tainted.has(p.spec?.nodeName))).toEqual([]);
-    expect(placed[0].spec?.containers[0].resources?.limits).toEqual({ cpu: '500m', memory: '512Mi' });
+    expect(placed[0]?.spec?.containers[0]?.resources?.limits).toEqual({ cpu: '500m', memory: '512Mi' });
 
     // Act: the same POST again
     const executionsBefore = runtime.engine.list().length;
@@ -211,11 +213,11 @@ describe('cluster lifecycle through the HTTP API', () => {
       api(runtime, 'POST', '/clusters', spec),
     ]);
     const answers = [first, second].sort((a, b) => a.status - b.status);
-    const operation = await operationDone(runtime, answers[0].body.operationId);
+    const operation = await operationDone(runtime, defined(answers[0], 'answers[0]').body.operationId);
 
     // Assess
     expect(answers.map((a) => a.status)).toEqual([202, 409]);
-    expect(answers[1].body.error.message).toContain(answers[0].body.operationId);
+    expect(answers[1]?.body.error.message).toContain(defined(answers[0], 'answers[0]').body.operationId);
     expect(operation.status).toBe('Succeeded');
   }, 90000);
 
@@ -231,7 +233,10 @@ describe('cluster lifecycle through the HTTP API', () => {
       ],
       namespaces: [
         spec.namespaces[0],
-        { name: spec.namespaces[1].name, networkPolicy: 'allow-same-namespace' as const },
+        {
+          name: defined(spec.namespaces[1], 'spec.namespaces[1]').name,
+          networkPolicy: 'allow-same-namespace' as const,
+        },
       ],
     };
 
@@ -256,7 +261,7 @@ describe('cluster lifecycle through the HTTP API', () => {
     });
     expect(operation.created ?? []).toEqual([]);
     const k = await kubeOf(runtime, spec.name);
-    const teamB = spec.namespaces[1].name;
+    const teamB = defined(spec.namespaces[1], 'spec.namespaces[1]').name;
     const policy = (name: string) =>
       k.objects
         .read({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: teamB } })
@@ -265,7 +270,7 @@ describe('cluster lifecycle through the HTTP API', () => {
           () => undefined,
         );
     expect(await policy('eksflow-default-deny')).toBeUndefined();
-    expect((await policy('eksflow-allow-same-namespace'))?.spec?.ingress?.[0]._from).toEqual([{ podSelector: {} }]);
+    expect((await policy('eksflow-allow-same-namespace'))?.spec?.ingress?.[0]?._from).toEqual([{ podSelector: {} }]);
     await expect(k.core.readNamespacedResourceQuota({ name: 'eksflow-quota', namespace: teamB })).rejects.toMatchObject(
       { code: 404 },
     );

@@ -97,7 +97,7 @@ describe('cluster operation transitions published to EventBridge', () => {
       ['Operation Started', 2],
       ['Operation Succeeded', 2],
     ]);
-    expect(provision[1].detail.error).toMatchObject({ code: 'DependencyError', step: 'RequestControlPlane' });
+    expect(provision[1]?.detail.error).toMatchObject({ code: 'DependencyError', step: 'RequestControlPlane' });
     expect(teardown.map((e) => e['detail-type'])).toEqual(['Operation Started', 'Operation Succeeded']);
     for (const event of [...provision, ...teardown]) {
       expect(event.source).toBe('eksflow');
@@ -107,6 +107,6 @@ describe('cluster operation transitions published to EventBridge', () => {
     expect(teardown.every((e) => e.detail.kind === 'DeleteCluster')).toBe(true);
     const ids = [...provision, ...teardown].map((e) => e.detail.eventId);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(provision[3].detail.eventId).toBe(`${accepted.body.operationId}:run-2:Succeeded`);
+    expect(provision[3]?.detail.eventId).toBe(`${accepted.body.operationId}:run-2:Succeeded`);
   });
 });

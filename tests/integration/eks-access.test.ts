@@ -12,6 +12,7 @@ import { createTestCluster, deleteTestCluster, eks, kubeOf } from '../helpers/cl
 import { deploymentManifest } from '../helpers/manifests';
 import { SANDBOX_ACCOUNT } from '../../tools/aws-gate/packaged-roles';
 import { eventually, gateIdentity, testStack, uniqueName } from '../helpers/stack';
+import { defined } from '../helpers/defined';
 
 type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 
@@ -55,8 +56,14 @@ describe('EKS access on the sandbox clusters: tokens, access entries, access pol
 
   beforeAll(async () => {
     await createTestCluster(cluster);
-    const described = (await eks().send(new DescribeClusterCommand({ name: cluster }))).cluster!;
-    endpoint = { server: described.endpoint!, caData: described.certificateAuthority?.data };
+    const described = defined(
+      (await eks().send(new DescribeClusterCommand({ name: cluster }))).cluster,
+      '(await eks().send(new DescribeClusterCommand({ name: clus...',
+    );
+    endpoint = {
+      server: defined(described.endpoint, 'described.endpoint'),
+      caData: described.certificateAuthority?.data,
+    };
     const admin = await kubeOf(cluster);
     for (const namespace of ['team-a', 'team-b']) {
       await admin.core.createNamespace({ body: { metadata: { name: namespace } } });
@@ -103,7 +110,7 @@ describe('EKS access on the sandbox clusters: tokens, access entries, access pol
     /** An update of the Deployment's image, as a rollout makes it (read, then replace). */
     const update = async (namespace: string) => {
       const current = await apps.readNamespacedDeployment({ namespace, name: 'web' });
-      current.spec!.template.spec!.containers[0].image = 'nginx:2';
+      defined(current.spec?.template.spec?.containers[0], "the Deployment's container").image = 'nginx:2';
       return apps.replaceNamespacedDeployment({ namespace, name: 'web', body: current });
     };
 
@@ -120,7 +127,10 @@ describe('EKS access on the sandbox clusters: tokens, access entries, access pol
     expect(inTeamA).toBe(200);
     const admin = (await kubeOf(cluster)).apps;
     const imageIn = async (namespace: string) =>
-      (await admin.readNamespacedDeployment({ namespace, name: 'web' })).spec?.template.spec?.containers[0].image;
+      defined(
+        (await admin.readNamespacedDeployment({ namespace, name: 'web' })).spec?.template.spec?.containers[0],
+        '(await admin.readNamespacedDeployment({ namespace, name: ...',
+      ).image;
     expect(await imageIn('team-a')).toBe('nginx:2');
     expect(await imageIn('team-b')).toBe('nginx:1');
     expect(inTeamB).toBe(403);

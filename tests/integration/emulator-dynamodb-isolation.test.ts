@@ -7,6 +7,7 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { awsClientConfig, uniqueName } from '../helpers/stack';
+import { defined } from '../helpers/defined';
 
 /** Rounds in a row: a race that the emulator loses once in a few dozen rounds shows up within 100. */
 const ROUNDS = 100;
@@ -64,7 +65,9 @@ describe('AWS emulator: DynamoDB transactions are atomic and isolated under race
         ConsistentRead: true,
       }),
     );
-    return Object.fromEntries((out.Items ?? []).map((item) => [item.sk.S!, item.owner?.S ?? item.version?.N ?? '']));
+    return Object.fromEntries(
+      (out.Items ?? []).map((item) => [defined(item.sk?.S, 'item.sk.S'), item.owner?.S ?? item.version?.N ?? '']),
+    );
   }
 
   /**

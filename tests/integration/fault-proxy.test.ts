@@ -166,7 +166,7 @@ describe('fault proxy', () => {
     expect(awsError.$metadata.httpStatusCode).toBeUndefined();
     expect((await kube().core.readNamespacedConfigMap({ namespace, name: 'applied' })).data).toEqual({ a: '1' });
     const item = await new DynamoDBClient(awsClientConfig()).send(new GetItemCommand(getItem(table, 'applied')));
-    expect(item.Item?.pk.S).toBe('applied');
+    expect(item.Item?.pk?.S).toBe('applied');
   });
 
   it('drop BEFORE forwarding: the client hears nothing and the server never saw the write', async () => {

@@ -83,10 +83,12 @@ describe('function bundles: each function holds only what it uses (issue 17, ite
     packagesOf = new Map(
       Object.values(result.metafile.outputs).flatMap((output) => {
         if (!output.entryPoint) return [];
-        const name = manifest.functions.find((f) => entryPoints[f.name] === path.join(ROOT, output.entryPoint!))?.name;
+        const name = manifest.functions.find(
+          (f) => entryPoints[f.name] === path.join(ROOT, output.entryPoint ?? ''),
+        )?.name;
         const packages = Object.keys(output.inputs).flatMap((input) => {
           const match = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
-          return match ? [match[1]] : [];
+          return match?.[1] ? [match[1]] : [];
         });
         return name ? [[name, new Set(packages)] as const] : [];
       }),
@@ -99,7 +101,10 @@ describe('function bundles: each function holds only what it uses (issue 17, ite
             .filter((s) => s.Effect === 'Allow')
             .flatMap((s) => [s.Action ?? []].flat().map((a) => String(a).split(':')[0])),
         );
-        const clients = services.flatMap((s) => (CLIENT_OF_SERVICE[s] ? [CLIENT_OF_SERVICE[s]] : []));
+        const clients = services.flatMap((s) => {
+          const client = s === undefined ? undefined : CLIENT_OF_SERVICE[s];
+          return client ? [client] : [];
+        });
         return [role.functionName, [...new Set(clients)].sort()];
       }),
     );

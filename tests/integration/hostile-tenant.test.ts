@@ -41,6 +41,7 @@ import {
   testStack,
   uniqueName,
 } from '../helpers/stack';
+import { defined } from '../helpers/defined';
 
 const TEAM_REGISTRY = 'registry.example.com/team/';
 const as = { admin: { as: SANDBOX_ADMIN }, tenant: { as: SANDBOX_RESTRICTED } };
@@ -79,12 +80,16 @@ describe('a hostile tenant through the HTTP API: lists, ids, replays, the sandbo
     const schedulerEnv = Object.fromEntries(
       Object.entries(apiRole?.environment ?? {}).filter(([key]) => key.startsWith('EKSFLOW_SCHEDULER_')),
     );
-    scheduleGroup = schedulerEnv.EKSFLOW_SCHEDULER_GROUP;
+    scheduleGroup = defined(schedulerEnv.EKSFLOW_SCHEDULER_GROUP, "the api function's EKSFLOW_SCHEDULER_GROUP");
     await new SchedulerClient(awsClientConfig())
       .send(new CreateScheduleGroupCommand({ Name: scheduleGroup }))
       .catch((error) => (error.name === 'ConflictException' ? undefined : Promise.reject(error)));
     await new SQSClient(awsClientConfig()).send(
-      new CreateQueueCommand({ QueueName: schedulerEnv.EKSFLOW_SCHEDULER_DLQ_ARN.split(':').pop() }),
+      new CreateQueueCommand({
+        QueueName: defined(schedulerEnv.EKSFLOW_SCHEDULER_DLQ_ARN, 'schedulerEnv.EKSFLOW_SCHEDULER_DLQ_ARN')
+          .split(':')
+          .pop(),
+      }),
     );
     runtime = await startTestRuntime({ env: { EKSFLOW_ACCESS_POLICY_FILE: policyFile, ...schedulerEnv } });
     [teamApp, otherApp] = await Promise.all([
@@ -620,7 +625,7 @@ describe('hostile tenant: patches and images stay within the statement', () => {
     expect(response.status).toBe(202);
     await waitForRollout(runtime, response.body.id, (r) => r.status === 'Paused');
     const canary = await deployment(app.namespace, 'web-canary');
-    expect(canary?.spec?.template.spec?.containers[0].image).toBe(GOOD_IMAGE);
+    expect(canary?.spec?.template.spec?.containers[0]?.image).toBe(GOOD_IMAGE);
     expect((await apiAs(TENANT, runtime, 'POST', `/rollouts/${response.body.id}/abort`)).status).toBe(200);
     await waitForRollout(runtime, response.body.id, (r) => r.status === 'Aborted');
   }, 60000);
@@ -749,7 +754,7 @@ describe('hostile tenant: patches and images stay within the statement', () => {
           expect(response.status).toBe(202);
           seen.accepted++;
           await waitForRollout(runtime, response.body.id, (r) => r.status === 'Paused');
-          expect((await deployment(app.namespace, 'web-canary'))?.spec?.template.spec?.containers[0].image).toBe(
+          expect((await deployment(app.namespace, 'web-canary'))?.spec?.template.spec?.containers[0]?.image).toBe(
             image.image,
           );
           expect((await apiAs(TENANT, runtime, 'POST', `/rollouts/${response.body.id}/abort`)).status).toBe(200);

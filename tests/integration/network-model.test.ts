@@ -8,6 +8,7 @@ import { cliSandbox, eksflow } from '../helpers/cli-harness';
 import { deleteClustersMade, track } from '../helpers/cluster-fixtures';
 import { eks } from '../helpers/clusters';
 import { api, awsClientConfig, startTestRuntime, type TestRuntime, uniqueName } from '../helpers/stack';
+import { defined } from '../helpers/defined';
 
 /** The sandbox's connect timeout in these tests: short, so a refused connection fails fast. */
 const CONNECT_TIMEOUT_MS = 300;
@@ -31,19 +32,30 @@ describe('network model: endpoint access as a VPC has it', () => {
     const fixtures = await ensureNetworkAndRole(aws);
     // A VPC the functions are not in, and a private-only cluster in it.
     const ec2 = new EC2Client(aws);
-    otherVpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.77.0.0/16' }))).Vpc!.VpcId!;
+    otherVpcId = defined(
+      defined(
+        (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.77.0.0/16' }))).Vpc,
+        "(await ec2.send(new CreateVpcCommand({ CidrBlock: '10.77....",
+      ).VpcId,
+      "(await ec2.send(new CreateVpcCommand({ CidrBlock: '10.77....",
+    );
     const subnetIds = await Promise.all(
-      ['a', 'b'].map(
-        async (zone, i) =>
-          (
-            await ec2.send(
-              new CreateSubnetCommand({
-                VpcId: otherVpcId,
-                CidrBlock: `10.77.${i}.0/24`,
-                AvailabilityZone: `${aws.region}${zone}`,
-              }),
-            )
-          ).Subnet!.SubnetId!,
+      ['a', 'b'].map(async (zone, i) =>
+        defined(
+          defined(
+            (
+              await ec2.send(
+                new CreateSubnetCommand({
+                  VpcId: otherVpcId,
+                  CidrBlock: `10.77.${i}.0/24`,
+                  AvailabilityZone: `${aws.region}${zone}`,
+                }),
+              )
+            ).Subnet,
+            '( await ec2.send( new CreateSubnetCommand({ VpcId: otherV...',
+          ).SubnetId,
+          '( await ec2.send( new CreateSubnetCommand({ VpcId: otherV...',
+        ),
       ),
     );
     ec2.destroy();
@@ -57,7 +69,7 @@ describe('network model: endpoint access as a VPC has it', () => {
     );
     await waitForActive(eks(), privateCluster);
     const described = (await eks().send(new DescribeClusterCommand({ name: privateCluster }))).cluster;
-    endpoint = described!.endpoint!;
+    endpoint = defined(described?.endpoint, 'described.endpoint');
     caData = described?.certificateAuthority?.data;
 
     network = await startSandboxNetwork({ aws, fixtureSubnetIds: fixtures.subnetIds });

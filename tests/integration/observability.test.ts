@@ -53,7 +53,7 @@ describe('metrics and correlation ids', () => {
     const [toStable, ...more] = metrics.named('AlarmToStableMilliseconds');
     expect(more).toEqual([]);
     expect(toStable).toMatchObject({ unit: 'Milliseconds', dimensions: strategy });
-    expect(toStable.value).toBeGreaterThanOrEqual(0);
+    expect(toStable?.value).toBeGreaterThanOrEqual(0);
     expect(metrics.named('RolloutsPromoted')).toEqual([]);
 
     // Assess: every line of the workflow's tasks names the rollout it worked on (this runtime ran only this one)

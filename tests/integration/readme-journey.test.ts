@@ -4,6 +4,7 @@ import path from 'node:path';
 import { REPO_ROOT } from '../../local/runtime';
 import { cliSandbox } from '../helpers/cli-harness';
 import { api, kube, startTestRuntime, type TestRuntime } from '../helpers/stack';
+import { defined } from '../helpers/defined';
 
 /** The README's user journey, each command run exactly as written (bash, from the repository root). */
 const JOURNEY_INTRO = 'With `npm start` running, in a second terminal';
@@ -35,7 +36,7 @@ function run(
       stdout += d;
       // A server: once it says where it is, stop it as Ctrl-C would (its whole process group: npx, node).
       if (SERVES_UNTIL_STOPPED.test(command) && /open http:\/\/127\.0\.0\.1:\d+\/ui\/#session=/.test(stdout))
-        process.kill(-child.pid!, 'SIGINT');
+        process.kill(-defined(child.pid, 'child.pid'), 'SIGINT');
     });
     child.stderr.on('data', (d) => {
       stderr += d;
@@ -77,7 +78,7 @@ describe('README: the user journey with npx eksflow', () => {
       ['nginx:2', 'Promoted'],
     ]);
     expect(list.body.rollouts[0].abort.alarm).toBe('web-5xx-rate');
-    expect(web.spec?.template.spec?.containers[0].image).toBe('nginx:2');
+    expect(web.spec?.template.spec?.containers[0]?.image).toBe('nginx:2');
     const watchedPromotion = results.find((r) => /exits 0: Promoted/.test(r.command));
     expect(watchedPromotion?.stdout).toMatch(/web Promoted/);
     const watchedAbort = results.find((r) => /exits 1/.test(r.command));

@@ -42,7 +42,7 @@ describe('blue-green rollout', () => {
 
     const done = await waitForRollout(runtime, body.id, (r) => r.status === 'Promoted', 60000);
     const web = await deployment(app.namespace, 'web');
-    expect(web?.spec?.template.spec?.containers[0].image).toBe('nginx:1.28');
+    expect(web?.spec?.template.spec?.containers[0]?.image).toBe('nginx:1.28');
     expect(web?.spec?.template.metadata?.labels?.version).toBe(done.revision);
     expect(await selectorOf(app.namespace, 'web')).toEqual({ app: 'web', version: done.revision });
     await eventually('green removed', async () =>
@@ -79,7 +79,7 @@ describe('blue-green rollout', () => {
     // Assess
     expect(await selectorOf(app.namespace, 'web')).toEqual({ app: 'web' });
     expect(aborted.abort.alarm).toBe(alarm);
-    expect((await deployment(app.namespace, 'web'))?.spec?.template.spec?.containers[0].image).toBe('nginx:1.27');
+    expect((await deployment(app.namespace, 'web'))?.spec?.template.spec?.containers[0]?.image).toBe('nginx:1.27');
     await eventually('green removed', async () =>
       (await deployment(app.namespace, 'web-green')) === undefined ? true : undefined,
     );

@@ -59,7 +59,7 @@ describe('canary rollout (replica ratio)', () => {
     expect(promote.status).toBe(200);
     expect(done.phase).toBe('Done');
     const stable = await deployment(app.namespace, app.name);
-    expect(stable?.spec?.template.spec?.containers[0].image).toBe('nginx:1.28');
+    expect(stable?.spec?.template.spec?.containers[0]?.image).toBe('nginx:1.28');
     expect(stable?.spec?.replicas).toBe(10);
     expect(stable?.status?.readyReplicas).toBe(10);
     await eventually('canary removed', async () =>
@@ -99,6 +99,6 @@ describe('canary rollout (replica ratio)', () => {
     // Assess
     expect(promote.status).toBe(200);
     expect(done.history.filter((h: any) => h.type === 'Paused')).toHaveLength(1);
-    expect((await deployment(app.namespace, app.name))?.spec?.template.spec?.containers[0].image).toBe('nginx:1.29');
+    expect((await deployment(app.namespace, app.name))?.spec?.template.spec?.containers[0]?.image).toBe('nginx:1.29');
   }, 90000);
 });

@@ -51,7 +51,7 @@ describe('capacity while a rollout moves (slow pods)', () => {
 
     // Assess
     expect(report.min).toBeGreaterThanOrEqual(N - MAX_UNAVAILABLE);
-    expect((await deployment(app.namespace, 'web'))?.spec?.template.spec?.containers[0].image).toBe('nginx:1.28');
+    expect((await deployment(app.namespace, 'web'))?.spec?.template.spec?.containers[0]?.image).toBe('nginx:1.28');
   }, 90000);
 
   it('aborting blue-green after the switch goes back to a Ready blue before green goes', async () => {

@@ -1,5 +1,6 @@
 import { api, startTestRuntime, type TestRuntime } from '../helpers/stack';
 import { canaryRequest, createApp, deployment, waitForRollout, type App } from '../helpers/rollout-fixtures';
+import { defined } from '../helpers/defined';
 
 /** Concurrent starts on one Deployment: a retrying client, two operators, or a CI job fanned out. */
 const CONCURRENT_STARTS = 50;
@@ -25,7 +26,10 @@ describe('POST /rollouts: duplicate starts on one Deployment', () => {
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 202)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(CONCURRENT_STARTS - 1);
-    const winner = responses.find((r) => r.status === 202)!.body.id as string;
+    const winner = defined(
+      responses.find((r) => r.status === 202),
+      'responses.find((r) => r.status === 202)',
+    ).body.id as string;
     for (const loser of responses.filter((r) => r.status === 409)) {
       expect(loser.body.error.message).toContain(winner);
     }

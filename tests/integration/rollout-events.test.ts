@@ -8,6 +8,7 @@ import {
 import { flushOutbox } from '../../core/rollouts/steps/rollout-outbox';
 import { api, awsClientConfig, eventually, startTestRuntime, uniqueName, type TestRuntime } from '../helpers/stack';
 import { createApp, waitForRollout } from '../helpers/rollout-fixtures';
+import { defined } from '../helpers/defined';
 
 /** Teams subscribe to rollout transitions with an EventBridge rule on source `eksflow`; here the target is an SQS queue on the emulator. */
 describe('rollout transitions published to EventBridge', () => {
@@ -26,7 +27,12 @@ describe('rollout transitions published to EventBridge', () => {
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
     const rule = uniqueName('eksflow-rollouts');
     await events.send(new PutRuleCommand({ Name: rule, EventPattern: JSON.stringify({ source: ['eksflow'] }) }));
-    await events.send(new PutTargetsCommand({ Rule: rule, Targets: [{ Id: 'queue', Arn: Attributes!.QueueArn! }] }));
+    await events.send(
+      new PutTargetsCommand({
+        Rule: rule,
+        Targets: [{ Id: 'queue', Arn: defined(Attributes?.QueueArn, 'Attributes.QueueArn') }],
+      }),
+    );
     const app = await createApp({ replicas: 2 });
 
     // Act
@@ -48,7 +54,7 @@ describe('rollout transitions published to EventBridge', () => {
         const out = await sqs.send(
           new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
         );
-        received.push(...(out.Messages ?? []).map((m) => JSON.parse(m.Body!)));
+        received.push(...(out.Messages ?? []).map((m) => JSON.parse(defined(m.Body, 'm.Body'))));
         return received.some((e) => e['detail-type'] === 'Rollout Aborted') ? true : undefined;
       },
       10000,
@@ -96,7 +102,7 @@ describe('rollout transitions published to EventBridge', () => {
         new PutTargetsCommand({
           Rule: rule,
           EventBusName: busName,
-          Targets: [{ Id: 'q', Arn: Attributes!.QueueArn! }],
+          Targets: [{ Id: 'q', Arn: defined(Attributes?.QueueArn, 'Attributes.QueueArn') }],
         }),
       );
       const flushed = await flushOutbox(broken.container);
@@ -111,7 +117,7 @@ describe('rollout transitions published to EventBridge', () => {
           const out = await sqs.send(
             new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
           );
-          received.push(...(out.Messages ?? []).map((m) => JSON.parse(m.Body!) as Received));
+          received.push(...(out.Messages ?? []).map((m) => JSON.parse(defined(m.Body, 'm.Body')) as Received));
           return received.filter((e) => e.detail.rolloutId === body.id).length >= history.length ? true : undefined;
         },
         10000,

@@ -1,5 +1,6 @@
 import { api, startTestRuntime, type TestRuntime } from '../helpers/stack';
 import { createAlarm, createApp, deployment, waitForRollout, type App } from '../helpers/rollout-fixtures';
+import { defined } from '../helpers/defined';
 
 describe('POST /rollouts: bad requests and races', () => {
   let runtime: TestRuntime;
@@ -61,7 +62,7 @@ describe('POST /rollouts: bad requests and races', () => {
     expect(response.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
     expect(await deployment(app.namespace, 'web-canary')).toBeUndefined();
     expect(await deployment(app.namespace, 'web-green')).toBeUndefined();
-    expect((await deployment(app.namespace, 'web'))?.spec?.template.spec?.containers[0].image).toBe('nginx:1.27');
+    expect((await deployment(app.namespace, 'web'))?.spec?.template.spec?.containers[0]?.image).toBe('nginx:1.27');
   });
 
   it('concurrent starts on one Deployment: exactly one wins, the others get 409 naming it', async () => {
@@ -73,15 +74,15 @@ describe('POST /rollouts: bad requests and races', () => {
     const losers = responses.filter((r) => r.status === 409);
     expect(winners).toHaveLength(1);
     expect(losers).toHaveLength(4);
-    for (const loser of losers) expect(loser.body.error.message).toContain(winners[0].body.id);
+    for (const loser of losers) expect(loser.body.error.message).toContain(defined(winners[0], 'winners[0]').body.id);
     const listed = await api(runtime, 'GET', `/rollouts?cluster=sandbox&namespace=${app.namespace}&deployment=web`);
-    expect(listed.body.rollouts.map((r: { id: string }) => r.id)).toEqual([winners[0].body.id]);
+    expect(listed.body.rollouts.map((r: { id: string }) => r.id)).toEqual([defined(winners[0], 'winners[0]').body.id]);
 
     // An aborted rollout cannot be promoted, and frees the Deployment
-    await waitForRollout(runtime, winners[0].body.id, (r) => r.status === 'Paused');
-    expect((await api(runtime, 'POST', `/rollouts/${winners[0].body.id}/abort`)).status).toBe(200);
-    await waitForRollout(runtime, winners[0].body.id, (r) => r.status === 'Aborted');
-    const promote = await api(runtime, 'POST', `/rollouts/${winners[0].body.id}/promote`);
+    await waitForRollout(runtime, defined(winners[0], 'winners[0]').body.id, (r) => r.status === 'Paused');
+    expect((await api(runtime, 'POST', `/rollouts/${winners[0]?.body.id}/abort`)).status).toBe(200);
+    await waitForRollout(runtime, defined(winners[0], 'winners[0]').body.id, (r) => r.status === 'Aborted');
+    const promote = await api(runtime, 'POST', `/rollouts/${defined(winners[0], 'winners[0]').body.id}/promote`);
     expect(promote.status).toBe(409);
     expect(promote.body.error.message).toMatch(/Aborted/);
   });

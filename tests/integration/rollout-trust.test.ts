@@ -10,9 +10,13 @@ import {
 } from '../helpers/rollout-fixtures';
 import { api, eventually, kube, startTestRuntime, type TestRuntime } from '../helpers/stack';
 import { deploymentManifest } from '../helpers/manifests';
+import { defined } from '../helpers/defined';
 
 const imageOf = async (namespace: string, name: string) =>
-  (await deployment(namespace, name))?.spec?.template.spec?.containers[0].image;
+  defined(
+    (await deployment(namespace, name))?.spec?.template.spec?.containers[0],
+    '(await deployment(namespace, name))?.spec?.template.spec?...',
+  ).image;
 
 /** A canary of nginx:1.28 at 50 %, waiting at an open pause before going to 100 %. */
 const OPEN_PAUSE_THEN_FULL = [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }];
@@ -79,12 +83,18 @@ describe('rollouts people can trust with production', () => {
 
     // Assess: green is Ready, and every pod the active Service selects is blue's
     expect(awaiting.pause.reason).toBe('AwaitingPromotion');
-    const active = (await kube().core.readNamespacedService({ namespace: app.namespace, name: 'web' })).spec!.selector!;
+    const active = defined(
+      defined(
+        (await kube().core.readNamespacedService({ namespace: app.namespace, name: 'web' })).spec,
+        '(await kube().core.readNamespacedService({ namespace: app...',
+      ).selector,
+      '(await kube().core.readNamespacedService({ namespace: app...',
+    );
     const labelSelector = Object.entries(active)
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
     const selected = await kube().core.listNamespacedPod({ namespace: app.namespace, labelSelector });
-    const images = selected.items.map((p) => p.spec?.containers[0].image);
+    const images = selected.items.map((p) => defined(p.spec?.containers[0], 'p.spec?.containers[0]').image);
     expect(images).toEqual(['nginx:1.27', 'nginx:1.27']);
     expect((await deployment(app.namespace, 'web-green'))?.status?.readyReplicas).toBe(2);
 
@@ -163,7 +173,7 @@ describe('rollouts people can trust with production', () => {
     expect(done.history.filter((h: any) => h.type === 'Rescaled')).toHaveLength(1);
     const web = await deployment(app.namespace, 'web');
     expect(web?.spec?.replicas).toBe(6);
-    expect(web?.spec?.template.spec?.containers[0].image).toBe('nginx:1.28');
+    expect(web?.spec?.template.spec?.containers[0]?.image).toBe('nginx:1.28');
     await eventually('canary removed', async () =>
       (await deployment(app.namespace, 'web-canary')) ? undefined : true,
     );

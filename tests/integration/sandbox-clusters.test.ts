@@ -20,6 +20,7 @@ import {
   type TestRuntime,
 } from '../helpers/stack';
 import { deploymentManifest } from '../helpers/manifests';
+import { defined } from '../helpers/defined';
 
 const BATCH_TAINT = { key: 'dedicated', value: 'batch', effect: 'NO_SCHEDULE' } as const;
 
@@ -74,7 +75,7 @@ describe('sandbox clusters: one control plane per cluster, Nodes from node group
     // Assess
     expect(described?.endpoint).not.toBe(testStack().controlPlane.server);
     const contexts = new KubeConfig();
-    contexts.loadFromFile(testStack().kubeconfig!);
+    contexts.loadFromFile(defined(testStack().kubeconfig, 'testStack().kubeconfig'));
     expect(contexts.getContexts().map((c) => c.name)).toEqual(expect.arrayContaining(['sandbox', cluster]));
     expect(contexts.getCluster(cluster)?.server).toBe(described?.endpoint);
     expect(contexts.getCurrentContext()).toBe('sandbox');
@@ -211,18 +212,18 @@ describe('sandbox clusters: one control plane per cluster, Nodes from node group
         Number(a.metadata?.annotations?.['sandbox.eksflow.io/sequence']) -
         Number(b.metadata?.annotations?.['sandbox.eksflow.io/sequence']),
     )[0];
-    expect(shrunk.map((n) => n.metadata?.name)).toEqual([oldest.metadata?.name]);
+    expect(shrunk.map((n) => n.metadata?.name)).toEqual([defined(oldest, 'oldest').metadata?.name]);
     const after = await eventually('8 pods running again, all on the remaining node', async () => {
       const pods = await podsOf(name);
       const running = pods.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
       return pods.length === 8 &&
         running.length === 8 &&
-        running.every((p) => p.spec?.nodeName === oldest.metadata?.name)
+        running.every((p) => p.spec?.nodeName === defined(oldest, 'oldest').metadata?.name)
         ? running
         : undefined;
     });
     const rescheduled = after.filter((p) => !before.some((b) => b.metadata?.uid === p.metadata?.uid));
-    const onRemoved = before.filter((p) => p.spec?.nodeName !== oldest.metadata?.name);
+    const onRemoved = before.filter((p) => p.spec?.nodeName !== defined(oldest, 'oldest').metadata?.name);
     expect(rescheduled.length).toBe(onRemoved.length);
     expect(onRemoved.length).toBeGreaterThan(0);
   }, 60000);
@@ -309,7 +310,7 @@ describe('sandbox clusters: one control plane per cluster, Nodes from node group
     expect(rollout.status).toBe(404);
     const contexts = await eventually('the kubeconfig without its context', async () => {
       const config = new KubeConfig();
-      config.loadFromFile(testStack().kubeconfig!);
+      config.loadFromFile(defined(testStack().kubeconfig, 'testStack().kubeconfig'));
       const names = config.getContexts().map((c) => c.name);
       return names.includes(name) ? undefined : names;
     });
@@ -342,7 +343,11 @@ describe('sandbox clusters when things go wrong', () => {
     );
     return name;
   };
-  const describeCluster = async (name: string) => (await eks().send(new DescribeClusterCommand({ name }))).cluster!;
+  const describeCluster = async (name: string) =>
+    defined(
+      (await eks().send(new DescribeClusterCommand({ name }))).cluster,
+      '(await eks().send(new DescribeClusterCommand({ name })))....',
+    );
 
   it('replaces a control plane that died: DescribeCluster points at the new one, and the Nodes are back', async () => {
     // Prepare
@@ -351,7 +356,7 @@ describe('sandbox clusters when things go wrong', () => {
     const [pid] = controlPlanePids(name);
 
     // Act
-    process.kill(pid, 'SIGKILL');
+    process.kill(defined(pid, 'pid'), 'SIGKILL');
     const after = await eventually('a new endpoint', async () => {
       const c = await describeCluster(name);
       return c.endpoint !== before.endpoint ? c : undefined;
@@ -372,14 +377,18 @@ describe('sandbox clusters when things go wrong', () => {
     const [victim] = await waitForNodes(name, 2);
 
     // Act
-    await core.deleteNode({ name: victim.metadata!.name! });
+    await core.deleteNode({
+      name: defined(victim?.metadata?.name, 'victim?.metadata.name'),
+    });
 
     // Assess
     const repaired = await eventually('two nodes again, one of them new', async () => {
       const { items } = await core.listNode();
-      return items.length === 2 && items.every((n) => n.metadata?.uid !== victim.metadata?.uid) ? items : undefined;
+      return items.length === 2 && items.every((n) => n.metadata?.uid !== defined(victim, 'victim').metadata?.uid)
+        ? items
+        : undefined;
     });
-    expect(repaired.map((n) => n.metadata?.name)).not.toContain(victim.metadata?.name);
+    expect(repaired.map((n) => n.metadata?.name)).not.toContain(defined(victim, 'victim').metadata?.name);
   }, 60000);
 
   it('stops the control plane of a cluster deleted while it was still starting, and forgets the cluster', async () => {

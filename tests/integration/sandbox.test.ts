@@ -6,6 +6,7 @@ import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '../../local/san
 import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
 import { signedFetch } from '../helpers/signed-fetch';
 import { api } from '../helpers/stack';
+import { defined } from '../helpers/defined';
 
 /** What `npm start` runs (local/main.ts is a thin shell around startSandbox). */
 describe('the sandbox behind npm start', () => {
@@ -47,23 +48,16 @@ describe('the sandbox behind npm start', () => {
     async (name) => {
       // Prepare
       const env = envFile(name);
+      const region = defined(env.AWS_REGION, `AWS_REGION in ${name}`);
       const identity = {
-        accessKeyId: env.AWS_ACCESS_KEY_ID,
-        secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+        accessKeyId: defined(env.AWS_ACCESS_KEY_ID, `AWS_ACCESS_KEY_ID in ${name}`),
+        secretAccessKey: defined(env.AWS_SECRET_ACCESS_KEY, `AWS_SECRET_ACCESS_KEY in ${name}`),
         principalArn: 'unused by the signer',
       };
 
       // Act
-      const signed = await signedFetch(
-        `${sandbox.runtime.url}/rollouts/none`,
-        {},
-        { region: env.AWS_REGION, as: identity },
-      );
-      const unsigned = await signedFetch(
-        `${sandbox.runtime.url}/rollouts/none`,
-        {},
-        { region: env.AWS_REGION, as: 'unsigned' },
-      );
+      const signed = await signedFetch(`${sandbox.runtime.url}/rollouts/none`, {}, { region, as: identity });
+      const unsigned = await signedFetch(`${sandbox.runtime.url}/rollouts/none`, {}, { region, as: 'unsigned' });
 
       // Assess
       expect(signed.status).not.toBe(401);

@@ -12,6 +12,7 @@ import {
   type TestRuntime,
   uniqueName,
 } from '../helpers/stack';
+import { defined } from '../helpers/defined';
 
 /** Issue 10 items 1, 5 and 6: scaling on request through the HTTP API, against the emulator's node groups. */
 describe('node-group scaling on request', () => {
@@ -144,18 +145,21 @@ describe('node-group scaling on request', () => {
     );
     const accepted = responses.filter((r) => r.status === 202);
     const refused = responses.filter((r) => r.status === 409);
-    const operation = await finishedOperation(accepted[0].body.operationId);
+    const operation = await finishedOperation(defined(accepted[0], 'accepted[0]').body.operationId);
 
     // Assess
     expect(accepted).toHaveLength(1);
     expect(refused).toHaveLength(19);
     for (const r of refused) {
       expect(r.body.error.details).toEqual([
-        { field: 'nodegroup', reason: `operation ${accepted[0].body.operationId} is changing it` },
+        {
+          field: 'nodegroup',
+          reason: `operation ${defined(accepted[0], 'accepted[0]').body.operationId} is changing it`,
+        },
       ]);
     }
     expect(operation.status).toBe('Succeeded');
-    const winner = accepted[0].body.to.desiredSize;
+    const winner = defined(accepted[0], 'accepted[0]').body.to.desiredSize;
     expect(await emulatorNodegroup(ng)).toMatchObject({ status: 'ACTIVE', desiredSize: winner });
     const view = (await api(runtime, 'GET', path(ng))).body;
     expect(view.recentOperations).toHaveLength(1);
@@ -213,7 +217,7 @@ describe('node-group scaling on request', () => {
     // Assess
     const ours = received.filter((e) => e.detail.operationId === accepted.body.operationId);
     expect(ours.map((e) => e['detail-type'])).toEqual(['Operation Started', 'Operation Succeeded']);
-    expect(ours[1].detail).toMatchObject({ nodegroup: ng.name, from: { desiredSize: 2 }, to: { desiredSize: 3 } });
+    expect(ours[1]?.detail).toMatchObject({ nodegroup: ng.name, from: { desiredSize: 2 }, to: { desiredSize: 3 } });
   });
 
   it('the restricted identity may not scale (403 naming action and cluster), and nothing changes', async () => {

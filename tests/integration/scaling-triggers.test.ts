@@ -8,6 +8,7 @@ import { alarmStateChange } from '../helpers/chaos-events';
 import { createNodegroup, emulatorNodegroup, type NodegroupFixture } from '../helpers/nodegroups';
 import { createAlarm, setAlarm } from '../helpers/rollout-fixtures';
 import { api, apiAs, awsClientConfig, eventually, startTestRuntime, type TestRuntime } from '../helpers/stack';
+import { defined } from '../helpers/defined';
 
 /** Issue 10 items 2, 3 and 5: schedules (sandbox clock, EventBridge Scheduler) and alarm policies. */
 describe('node-group scaling on schedules and alarms', () => {
@@ -25,11 +26,11 @@ describe('node-group scaling on schedules and alarms', () => {
     env = Object.fromEntries(
       Object.entries(api?.environment ?? {}).filter(([key]) => key.startsWith('EKSFLOW_SCHEDULER_')),
     );
-    group = env.EKSFLOW_SCHEDULER_GROUP;
+    group = defined(env.EKSFLOW_SCHEDULER_GROUP, "the api function's EKSFLOW_SCHEDULER_GROUP");
     await new SchedulerClient(awsClientConfig())
       .send(new CreateScheduleGroupCommand({ Name: group }))
       .catch((error) => (error.name === 'ConflictException' ? undefined : Promise.reject(error)));
-    const dlq = env.EKSFLOW_SCHEDULER_DLQ_ARN.split(':').pop();
+    const dlq = defined(env.EKSFLOW_SCHEDULER_DLQ_ARN, 'env.EKSFLOW_SCHEDULER_DLQ_ARN').split(':').pop();
     await new SQSClient(awsClientConfig()).send(new CreateQueueCommand({ QueueName: dlq }));
     runtime = await startTestRuntime({ env });
   }, 120000);

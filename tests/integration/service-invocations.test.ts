@@ -14,6 +14,7 @@ import {
   uniqueName,
   type TestRuntime,
 } from '../helpers/stack';
+import { defined } from '../helpers/defined';
 
 /**
  * Issue 15: Scheduler targets and EventBridge rule targets are invoked as AWS authorizes them — a schedule as its
@@ -28,7 +29,7 @@ describe('services invoke their targets as their own role', () => {
 
   /** The packaged template without the Scheduler role's invoke grant and without the rules' Lambda permissions. */
   const withoutInvokeGrants = (template: CfnTemplate): CfnTemplate => {
-    const role = template.Resources.SchedulerInvokeRole.Properties;
+    const role = defined(template.Resources.SchedulerInvokeRole, 'template.Resources.SchedulerInvokeRole').Properties;
     for (const policy of role.Policies)
       policy.PolicyDocument.Statement = policy.PolicyDocument.Statement.filter(
         (s: { Action: unknown }) => ![s.Action].flat().includes('lambda:InvokeFunction'),
@@ -43,7 +44,7 @@ describe('services invoke their targets as their own role', () => {
     const alarmRule = eventRules(await packagedTemplate(REPO_ROOT), { region: 'us-east-1' }).find((r) =>
       r.targets.some((t) => t.functionName === 'alarmStateChange'),
     );
-    alarmDeadLetters = String(alarmRule?.targets[0].deadLetterArn);
+    alarmDeadLetters = String(defined(alarmRule?.targets[0], 'alarmRule?.targets[0]').deadLetterArn);
     [packaged, mutated] = await Promise.all([
       startTestRuntime(),
       startTestRuntime({ mutateTemplate: withoutInvokeGrants }),

@@ -15,6 +15,7 @@ import {
 import { DEFAULT_ACCESS_POLICY_FILE } from '../../core/config';
 import { PACKAGE_PARAMETERS, packagedArtifact, TEMPLATE_FILE } from '../../tools/aws-gate/packaged-artifact';
 import { openApiDocument } from '../../functions/api/openapi';
+import { defined } from '../helpers/defined';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -152,7 +153,7 @@ describe('serverless package', () => {
 
     // Act
     const policy = JSON.parse(api?.Properties.Environment.Variables.EKSFLOW_ACCESS_POLICY);
-    const { stdout } = await promisify(execFile)('unzip', ['-Z1', path.join(outDir, apiZip!)]);
+    const { stdout } = await promisify(execFile)('unzip', ['-Z1', path.join(outDir, defined(apiZip, 'apiZip'))]);
 
     // Assess
     expect(policy.statements).toEqual([
@@ -393,10 +394,10 @@ describe('serverless package', () => {
         'ProvisionRequestControlPlaneRole',
         'ProvisionEnsureComponentRole',
       ]);
-      expect(passRoles[0].statement.Resource).toEqual({ 'Fn::GetAtt': ['SchedulerInvokeRole', 'Arn'] });
-      expect(JSON.stringify(passRoles[0].statement.Condition)).toContain('scheduler.amazonaws.com');
-      expect(JSON.stringify(passRoles[1].statement.Resource)).toContain(':role/eksflow-dev-us-east-1-eks-cluster');
-      expect(JSON.stringify(passRoles[2].statement.Resource)).toContain(':role/eksflow-dev-us-east-1-eks-node');
+      expect(passRoles[0]?.statement.Resource).toEqual({ 'Fn::GetAtt': ['SchedulerInvokeRole', 'Arn'] });
+      expect(JSON.stringify(passRoles[0]?.statement.Condition)).toContain('scheduler.amazonaws.com');
+      expect(JSON.stringify(passRoles[1]?.statement.Resource)).toContain(':role/eksflow-dev-us-east-1-eks-cluster');
+      expect(JSON.stringify(passRoles[2]?.statement.Resource)).toContain(':role/eksflow-dev-us-east-1-eks-node');
     });
 
     it('publishes events only on the bus and starts or stops only eksflow state machines and their executions', () => {
@@ -456,7 +457,7 @@ describe('serverless package', () => {
     });
 
     it('throttles the HTTP API stage', () => {
-      expect(template.Resources.HttpApiStage.Properties.DefaultRouteSettings).toMatchObject({
+      expect(template.Resources.HttpApiStage?.Properties.DefaultRouteSettings).toMatchObject({
         ThrottlingBurstLimit: expect.any(Number),
         ThrottlingRateLimit: expect.any(Number),
       });
@@ -497,7 +498,7 @@ describe('serverless package', () => {
     it('creates the cluster and node roles when no existing ones are named', () => {
       expect((template.Resources.EksClusterRole as any).Condition).toBe('CreateClusterRole');
       expect((template.Resources.EksNodeRole as any).Condition).toBe('CreateNodeRole');
-      expect(template.Resources.EksClusterRole.Properties.RoleName).toBe('eksflow-dev-us-east-1-eks-cluster');
+      expect(template.Resources.EksClusterRole?.Properties.RoleName).toBe('eksflow-dev-us-east-1-eks-cluster');
     });
 
     it('runs the functions that call a Kubernetes API in the VPC, with their network interfaces allowed', () => {
@@ -512,15 +513,19 @@ describe('serverless package', () => {
           SubnetIds: { 'Fn::Split': [',', DEPLOY_PARAMETERS.EKSFLOW_SUBNET_IDS] },
         });
         const role = template.Resources[fn?.Properties.Role['Fn::GetAtt'][0]];
-        expect(role.Properties.ManagedPolicyArns).toEqual([{ Ref: 'FunctionsVpcAccessPolicy' }]);
+        expect(role?.Properties.ManagedPolicyArns).toEqual([{ Ref: 'FunctionsVpcAccessPolicy' }]);
       }
-      const eni = JSON.stringify(template.Resources.FunctionsVpcAccessPolicy.Properties.PolicyDocument);
+      const eni = JSON.stringify(
+        defined(template.Resources.FunctionsVpcAccessPolicy, 'template.Resources.FunctionsVpcAccessPolicy').Properties
+          .PolicyDocument,
+      );
       expect(eni).toContain('ec2:CreateNetworkInterface');
       expect(eni).toContain(`:vpc/${DEPLOY_PARAMETERS.EKSFLOW_VPC_ID}`);
     });
 
     it("opens the API of a cluster eksflow creates to the functions' security group on 443", () => {
-      const ingress = template.Resources.ClusterApiSecurityGroup.Properties.SecurityGroupIngress;
+      const ingress = defined(template.Resources.ClusterApiSecurityGroup, 'template.Resources.ClusterApiSecurityGroup')
+        .Properties.SecurityGroupIngress;
       expect(ingress).toEqual([
         expect.objectContaining({
           FromPort: 443,

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readServerlessManifest } from '../../local/serverless-manifest';
 import { lambdaArn, loadWorkflowDefinition } from '../../core/adapters/local/workflow-definitions';
+import { defined } from '../helpers/defined';
 
 const root = path.resolve(__dirname, '../..');
 const workflowNames = readdirSync(path.join(root, 'workflows'))
@@ -49,7 +50,7 @@ describe('workflow definitions', () => {
     // Prepare
     const { definition } = loadWorkflowDefinition(root, 'provision-cluster');
     const broken = structuredClone(definition) as { States: Record<string, Record<string, unknown>> };
-    broken.States.RequestControlPlane.Next = 'NoSuchState';
+    defined(broken.States.RequestControlPlane, 'broken.States.RequestControlPlane').Next = 'NoSuchState';
 
     // Act / Assess
     expect(validate(broken).isValid).toBe(false);
@@ -74,7 +75,7 @@ describe('workflow definitions', () => {
 
     // Assess
     const states = allStates(definition);
-    for (const [state, fn] of Object.entries(taskFunctions)) expect(states[state].Resource).toBe(lambdaArn(fn));
+    for (const [state, fn] of Object.entries(taskFunctions)) expect(states[state]?.Resource).toBe(lambdaArn(fn));
   });
 
   it('maps the provision-cluster tasks to their functions', () => {

@@ -4,6 +4,7 @@ import { SandboxClock } from '../../local/sandbox-clock';
 import { autoAdvance } from '../helpers/test-clock';
 import { loadWorkflowDefinition } from '../../core/adapters/local/workflow-definitions';
 import { countTransitionsOfCreate } from '../helpers/provision-clock';
+import { defined } from '../helpers/defined';
 
 const root = path.resolve(__dirname, '../..');
 const definition = loadWorkflowDefinition(root, 'provision-cluster');
@@ -135,7 +136,10 @@ describe('provision-cluster workflow on the local engine', () => {
     // Assess
     expect(execution.status).toBe('FAILED');
     expect(execution.error?.Error).toBe('ProvisioningFailed');
-    const failure = fakes.calls.find((c) => c.fn === 'provisionFail')!;
+    const failure = defined(
+      fakes.calls.find((c) => c.fn === 'provisionFail'),
+      "fakes.calls.find((c) => c.fn === 'provisionFail')",
+    );
     expect(failure.input.error.Error).toBe('DependencyError');
     expect(String(failure.input.error.Cause)).toContain('CREATE_FAILED');
     expect(rollbackPasses).toBe(3);

@@ -78,17 +78,24 @@ const onCluster =
   (r: OperationRequest): Authorization[] => [{ action, resource: cluster(r) }];
 /** A resource of an unknown uuid still gets an ARN of the right type (AWS authorizes before it looks the name up). */
 const UNKNOWN_ID = '00000000-0000-0000-0000-000000000000';
+/** A label of the operation's route: present whenever the route matched, so a missing one is a catalogue bug. */
+const label = (r: OperationRequest, name: string): string => {
+  const value = r.path[name];
+  if (value === undefined) throw new Error(`the route has no {${name}} label`);
+  return value;
+};
 const nodegroup = async (r: OperationRequest) =>
-  (await r.lookups.nodegroupArn(r.path.clusterName, r.path.nodegroupName)) ??
+  (await r.lookups.nodegroupArn(label(r, 'clusterName'), label(r, 'nodegroupName'))) ??
   arn(r, 'eks', `nodegroup/${r.path.clusterName}/${r.path.nodegroupName}/${UNKNOWN_ID}`);
 const addon = async (r: OperationRequest) =>
-  (await r.lookups.addonArn(r.path.clusterName, r.path.addonName)) ??
+  (await r.lookups.addonArn(label(r, 'clusterName'), label(r, 'addonName'))) ??
   arn(r, 'eks', `addon/${r.path.clusterName}/${r.path.addonName}/${UNKNOWN_ID}`);
 /** `access-entry/<cluster>/<role|user>/<account>/<name>/<uuid>` for the principal in the path. */
 const accessEntry = async (r: OperationRequest) => {
-  const found = await r.lookups.accessEntryArn(r.path.clusterName, r.path.principalArn);
+  const principalArn = label(r, 'principalArn');
+  const found = await r.lookups.accessEntryArn(label(r, 'clusterName'), principalArn);
   if (found) return found;
-  const [, , , , account, kindAndName = ''] = r.path.principalArn.split(':');
+  const [, , , , account, kindAndName = ''] = principalArn.split(':');
   const [kind, ...name] = kindAndName.split('/');
   return arn(r, 'eks', `access-entry/${r.path.clusterName}/${kind}/${account}/${name.at(-1)}/${UNKNOWN_ID}`);
 };
@@ -216,14 +223,14 @@ const EKS: ServiceEntry = {
         {
           action: 'eks:DisassociateAccessPolicy',
           resource: await accessEntry(r),
-          context: { 'eks:policyArn': r.path.policyArn },
+          context: { 'eks:policyArn': label(r, 'policyArn') },
         },
       ],
     },
     TagResource: {
       route: 'POST /tags/{resourceArn}',
       authorize: (r) => [
-        { action: 'eks:TagResource', resource: r.path.resourceArn, context: requestTagContext(r.input.tags) },
+        { action: 'eks:TagResource', resource: label(r, 'resourceArn'), context: requestTagContext(r.input.tags) },
       ],
     },
     UntagResource: {
@@ -231,14 +238,14 @@ const EKS: ServiceEntry = {
       authorize: (r) => [
         {
           action: 'eks:UntagResource',
-          resource: r.path.resourceArn,
+          resource: label(r, 'resourceArn'),
           context: { 'aws:TagKeys': [r.input.tagKeys ?? []].flat() },
         },
       ],
     },
     ListTagsForResource: {
       route: 'GET /tags/{resourceArn}',
-      authorize: (r) => [{ action: 'eks:ListTagsForResource', resource: r.path.resourceArn }],
+      authorize: (r) => [{ action: 'eks:ListTagsForResource', resource: label(r, 'resourceArn') }],
     },
   },
 };

@@ -45,16 +45,17 @@ export class EmulatorState implements EmulatorLookups {
   /** The resource's tags (none when it does not exist, or its kind has none in the emulator). */
   async tagsOf(arn: string): Promise<Record<string, string>> {
     const [, , service, , , resource = ''] = arn.split(':');
-    const [kind, ...rest] = resource.split('/');
+    // An ARN without the names its kind has describes nothing: '' is found nowhere.
+    const [kind, cluster = '', name = ''] = resource.split('/');
     if (service === 'dynamodb' && kind === 'table') return this.tableTags(`${arn.split('/').slice(0, 2).join('/')}`);
     if (service !== 'eks') return {};
     if (kind === 'cluster')
       return (
-        (await this.quietly(() => this.eks.send(new DescribeClusterCommand({ name: rest[0] }))))?.cluster?.tags ?? {}
+        (await this.quietly(() => this.eks.send(new DescribeClusterCommand({ name: cluster }))))?.cluster?.tags ?? {}
       );
-    if (kind === 'nodegroup') return (await this.describeNodegroup(rest[0], rest[1]))?.tags ?? {};
-    if (kind === 'addon') return (await this.describeAddon(rest[0], rest[1]))?.tags ?? {};
-    if (kind === 'access-entry') return (await this.accessEntryByArn(rest[0], arn))?.tags ?? {};
+    if (kind === 'nodegroup') return (await this.describeNodegroup(cluster, name))?.tags ?? {};
+    if (kind === 'addon') return (await this.describeAddon(cluster, name))?.tags ?? {};
+    if (kind === 'access-entry') return (await this.accessEntryByArn(cluster, arn))?.tags ?? {};
     return {};
   }
 

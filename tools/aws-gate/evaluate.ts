@@ -33,7 +33,7 @@ export async function evaluate(
     ...Object.fromEntries(Object.entries(resourceTags).map(([k, v]) => [`aws:ResourceTag/${k}`, v])),
     ...authorization.context,
   };
-  const [service, name] = action.split(':');
+  const [service = '', name = ''] = action.split(':');
   // An action that takes no resource type (eks:CreateCluster) is evaluated on `*`, as IAM does; the message
   // still names the resource the request is about.
   const evaluatedOn = (await isWildcardOnlyAction(service, name)) ? '*' : resource;

@@ -59,7 +59,8 @@ export async function startAwsGate(options: AwsGateOptions): Promise<AwsGate> {
     now: () => new Date(now()),
     presignedStsHosts: [`sts.${options.region}.amazonaws.com`, 'sts.amazonaws.com'],
   });
-  const admin = options.admins[0];
+  const [admin] = options.admins;
+  if (!admin) throw new Error('the gate needs an admin identity: it reads the emulator with its keys');
   const emulator = new EmulatorState({
     endpoint: options.emulatorEndpoint,
     region: options.region,
@@ -78,7 +79,7 @@ export async function startAwsGate(options: AwsGateOptions): Promise<AwsGate> {
     const headers = Object.fromEntries(
       Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : (v ?? '')]),
     );
-    const rawPath = (req.url ?? '/').split('?')[0];
+    const [rawPath = '/'] = (req.url ?? '/').split('?');
     const signed = { method: req.method ?? 'GET', path: rawPath, query: url.searchParams, headers, body };
     // Until the signature names its service, answer in the shape its headers suggest.
     let protocol: Protocol = guessProtocol(headers, body, url.searchParams);

@@ -129,11 +129,13 @@ function withoutDeployParameters(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 if (require.main === module) {
   const root = path.resolve(__dirname, '..', '..');
-  const to = process.argv.indexOf('--to');
+  const toIndex = process.argv.indexOf('--to');
+  const to = toIndex === -1 ? undefined : process.argv[toIndex + 1];
+  if (toIndex !== -1 && !to) throw new Error('--to needs a directory');
   packagedArtifact(root, (message) => process.stderr.write(`${message}\n`)).then(
     (dir) => {
-      if (to !== -1) {
-        const target = path.resolve(process.argv[to + 1]);
+      if (to) {
+        const target = path.resolve(to);
         rmSync(target, { recursive: true, force: true });
         cpSync(dir, target, { recursive: true });
       }

@@ -184,18 +184,19 @@ export function functionResourcePolicies(
     if (r.Type !== 'AWS::Lambda::Permission') continue;
     const p = resolve(r.Properties) as Record<string, string>;
     const principal = String(p.Principal);
+    const functionName = String(p.FunctionName);
     const condition = {
       ...(p.SourceArn ? { ArnLike: { 'AWS:SourceArn': p.SourceArn } } : {}),
       ...(p.SourceAccount ? { StringEquals: { 'AWS:SourceAccount': p.SourceAccount } } : {}),
     };
-    statements.set(p.FunctionName, [
-      ...(statements.get(p.FunctionName) ?? []),
+    statements.set(functionName, [
+      ...(statements.get(functionName) ?? []),
       {
         Sid: id,
         Effect: 'Allow',
         Principal: principal.endsWith('.amazonaws.com') ? { Service: principal } : { AWS: principal },
         Action: p.Action,
-        Resource: p.FunctionName,
+        Resource: functionName,
         ...(Object.keys(condition).length ? { Condition: condition } : {}),
       },
     ]);
@@ -242,10 +243,12 @@ function attachedPolicies(template: CfnTemplate, resolve: (value: unknown) => un
  */
 export function packagedKubeAccess(roles: FunctionRole[]): KubeAccess {
   const env = roles.find((r) => r.environment.EKSFLOW_BASELINE_PRINCIPAL_ARN)?.environment;
-  if (!env) throw new Error('the packaged template: no function has EKSFLOW_BASELINE_PRINCIPAL_ARN');
+  const baselinePrincipalArn = env?.EKSFLOW_BASELINE_PRINCIPAL_ARN;
+  if (!env || !baselinePrincipalArn)
+    throw new Error('the packaged template: no function has EKSFLOW_BASELINE_PRINCIPAL_ARN');
   const list = (value: string | undefined) => (value ?? '').split(',').filter(Boolean);
   return {
-    baselinePrincipalArn: env.EKSFLOW_BASELINE_PRINCIPAL_ARN,
+    baselinePrincipalArn,
     rolloutPrincipalArns: list(env.EKSFLOW_ROLLOUT_PRINCIPAL_ARNS),
     scalingPrincipalArns: list(env.EKSFLOW_SCALING_PRINCIPAL_ARNS),
   };
@@ -276,7 +279,8 @@ function resolver(template: CfnTemplate, resolution: SandboxResolution): (value:
     return named === undefined ? id : String(resolve(named));
   };
   const ref = (id: string): string => {
-    if (id in pseudo) return pseudo[id];
+    const pseudoValue = pseudo[id];
+    if (pseudoValue !== undefined) return pseudoValue;
     const type = template.Resources[id]?.Type;
     if (type === 'AWS::StepFunctions::StateMachine' || type === 'AWS::SNS::Topic') return attr(id, 'Arn');
     if (type === 'AWS::SQS::Queue') return `https://sqs.${region}.amazonaws.com/${account}/${name(id)}`;
@@ -311,7 +315,7 @@ function resolver(template: CfnTemplate, resolution: SandboxResolution): (value:
   const sub = (text: string, vars: Record<string, unknown>): string =>
     text.replace(/\$\{([^}]+)\}/g, (_, key: string) => {
       if (key in vars) return String(resolve(vars[key]));
-      const [id, attribute] = key.split('.');
+      const [id = '', attribute] = key.split('.');
       return attribute ? attr(id, attribute) : ref(id);
     });
   const resolve = (value: unknown): unknown => {

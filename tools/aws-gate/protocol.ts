@@ -41,18 +41,20 @@ function recogniseRest(
   service: ServiceEntry,
   request: { method: string; path: string; query: URLSearchParams; body: Buffer },
 ): RecognisedRequest {
-  const segments = request.path.split('?')[0].split('/').filter(Boolean);
+  const [pathOnly = ''] = request.path.split('?');
+  const segments = pathOnly.split('/').filter(Boolean);
   for (const [operation, entry] of Object.entries(service.operations)) {
     if (!entry.route) continue;
-    const [method, template] = entry.route.split(' ');
+    const [method, template = ''] = entry.route.split(' ');
     if (method !== request.method) continue;
     const parts = template.split('/').filter(Boolean);
     if (parts.length !== segments.length) continue;
     const path: Record<string, string> = {};
     const matches = parts.every((part, i) => {
       const label = /^\{(\w+)\}$/.exec(part)?.[1];
-      if (label) path[label] = decodeURIComponent(segments[i]);
-      return label !== undefined || part === segments[i];
+      const segment = segments[i] ?? '';
+      if (label) path[label] = decodeURIComponent(segment);
+      return label !== undefined || part === segment;
     });
     if (!matches) continue;
     return { operation, entry, input: { ...queryInput(request.query), ...parseJson(request.body) }, path };
@@ -73,8 +75,8 @@ function parseJson(body: Buffer): any {
 function queryInput(params: URLSearchParams): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   for (const [key, value] of params) {
-    const list = /^(\w+)\.member\.\d+$/.exec(key);
-    if (list) input[list[1]] = [...((input[list[1]] as string[]) ?? []), value];
+    const list = /^(\w+)\.member\.\d+$/.exec(key)?.[1];
+    if (list) input[list] = [...((input[list] as string[]) ?? []), value];
     else if (key in input) input[key] = [input[key], value].flat();
     else input[key] = value;
   }

@@ -84,7 +84,7 @@ export class FaultPlan {
     const pick = this.random();
     if (!hit || this.settings.kinds.length === 0) return undefined;
     const kind = this.settings.kinds[Math.floor(pick * this.settings.kinds.length)];
-    return applies(kind, request, upstream) ? kind : undefined;
+    return kind && applies(kind, request, upstream) ? kind : undefined;
   }
 
   /** A second draw in [0, 1) for choices inside a fault (500 or 503). */

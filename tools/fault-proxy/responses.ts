@@ -81,7 +81,8 @@ export function kubeServerError(status: 500 | 503): CannedResponse {
 
 /** What a stale-resourceVersion update gets from the apiserver. */
 export function kubeConflict(path: string): CannedResponse {
-  const name = path.split('?')[0].split('/').filter(Boolean).pop() ?? 'object';
+  const [pathOnly = ''] = path.split('?');
+  const name = pathOnly.split('/').filter(Boolean).pop() ?? 'object';
   return kubeStatus(
     409,
     'Conflict',

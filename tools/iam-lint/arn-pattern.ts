@@ -54,7 +54,10 @@ export function resourceMatchesTemplate(resource: string, template: string): boo
   const a = arnSegments(resource);
   const b = arnSegments(template);
   if (!a || !b) return false;
-  return a.every((segment, i) => patternsOverlap(globTokens(segment), templateTokens(b[i])));
+  return a.every((segment, i) => {
+    const other = b[i];
+    return other !== undefined && patternsOverlap(globTokens(segment), templateTokens(other));
+  });
 }
 
 /** `arn`, partition, service, region, account, resource (which may itself hold `:`). */

@@ -47,7 +47,7 @@ export async function checkStatement(statement: LintStatement): Promise<Finding[
     operator.endsWith('IfExists') || operator === 'Null' ? [] : Object.keys(keys),
   );
   for (const action of [statement.Action ?? []].flat()) {
-    const [service, name] = action.split(':');
+    const [service = '', name] = action.split(':');
     if (!name || !(await iamServiceExists(service)) || !(await iamActionExists(service, name))) {
       findings.push({ rule: 'unknown-action', action });
       continue;

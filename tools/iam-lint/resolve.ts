@@ -31,7 +31,7 @@ export function resolveValue(value: unknown, ctx: ResolveContext): string {
     ];
     return text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
       if (name in variables) return resolveValue(variables[name], ctx);
-      const [id, attribute] = name.split('.');
+      const [id = '', attribute] = name.split('.');
       return attribute ? getAtt(id, attribute, ctx) : ref(id, ctx);
     });
   }

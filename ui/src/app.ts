@@ -255,4 +255,6 @@ function App() {
     <main><${Rollouts} cluster=${cluster} /><div class="side"><${Clusters} onPick=${setCluster} /><${Operations} /></div></main>`;
 }
 
-render(html`<${App} />`, document.getElementById('app')!);
+const root = document.getElementById('app');
+if (!root) throw new Error('index.html has no #app element to render into');
+render(html`<${App} />`, root);

@@ -45,7 +45,7 @@ export function samplesFromHistory(r: RolloutLike): Sample[] {
 export function chartColumns(samples: Sample[]): (number | null)[][] {
   const sorted = [...samples].sort((a, b) => a.t - b.t);
   // uPlot needs strictly increasing x: of two samples in the same second, keep the later.
-  const unique = sorted.filter((s, i) => i === sorted.length - 1 || sorted[i + 1].t !== s.t);
+  const unique = sorted.filter((s, i) => sorted[i + 1]?.t !== s.t);
   return [
     unique.map((s) => s.t),
     unique.map((s) => s.canaryWeight),

@@ -108,10 +108,11 @@ function checkPath(path: string): void {
 function checkDigest(digest: string): void {
   const match = DIGEST.exec(digest);
   if (!match) throw new InvalidImageReference(`has an invalid digest "${digest}"`);
-  const expected = Object.hasOwn(DIGEST_HEX_LENGTH, match[1]) ? DIGEST_HEX_LENGTH[match[1]] : undefined;
-  if (expected === undefined) throw new InvalidImageReference(`has an unsupported digest algorithm "${match[1]}"`);
-  if (match[2].length !== expected)
-    throw new InvalidImageReference(`has a ${match[1]} digest of ${match[2].length} hex digits (needs ${expected})`);
+  const [, algorithm = '', hex = ''] = match;
+  const expected = Object.hasOwn(DIGEST_HEX_LENGTH, algorithm) ? DIGEST_HEX_LENGTH[algorithm] : undefined;
+  if (expected === undefined) throw new InvalidImageReference(`has an unsupported digest algorithm "${algorithm}"`);
+  if (hex.length !== expected)
+    throw new InvalidImageReference(`has a ${algorithm} digest of ${hex.length} hex digits (needs ${expected})`);
 }
 
 /** An `imageRegistries` entry: a host and the path segments every image must lie under (possibly none). */
@@ -126,8 +127,7 @@ export interface RegistryScope {
  */
 export function parseRegistryScope(entry: string): RegistryScope {
   if (!entry.endsWith('/')) throw new InvalidImageReference('must end with "/" (host/ or host/path/)');
-  const parts = entry.slice(0, -1).split('/');
-  const [host, ...segments] = parts;
+  const [host = '', ...segments] = entry.slice(0, -1).split('/');
   if (!(/[.:]/.test(host) || host === 'localhost'))
     throw new InvalidImageReference(`must start with a registry host (e.g. docker.io/${entry})`);
   checkDomain(host);

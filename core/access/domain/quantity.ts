@@ -19,13 +19,14 @@ const MAX_EXPONENT = 30;
 export function parseQuantity(text: string): Quantity | undefined {
   const match = QUANTITY.exec(text);
   if (!match) return undefined;
-  const [, sign, number, suffix = ''] = match;
+  const [, sign, number = '', suffix = ''] = match;
   const [whole, fraction = ''] = number.split('.');
   let numerator = BigInt(`${whole || '0'}${fraction}`) * (sign === '-' ? -1n : 1n);
   let denominator = 10n ** BigInt(fraction.length);
-  if (suffix in BINARY) numerator *= 1024n ** BINARY[suffix];
+  const binaryPower = BINARY[suffix];
+  if (binaryPower !== undefined) numerator *= 1024n ** binaryPower;
   else {
-    const exponent = suffix in DECIMAL ? DECIMAL[suffix] : Number(suffix.slice(1));
+    const exponent = DECIMAL[suffix] ?? Number(suffix.slice(1));
     if (Math.abs(exponent) > MAX_EXPONENT) return undefined;
     if (exponent >= 0) numerator *= 10n ** BigInt(exponent);
     else denominator *= 10n ** BigInt(-exponent);

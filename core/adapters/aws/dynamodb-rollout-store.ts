@@ -23,6 +23,7 @@ import {
   TransactionCancelled,
 } from './dynamodb-table';
 import { expiresAt, FINISHED_RECORD_TTL_SECONDS } from './ttl';
+import { present } from '../../kernel/invariant';
 
 /** DynamoDB refuses a transaction of more than 100 items; outbox events share what the record leaves. */
 export const MAX_TRANSACT_ITEMS = 100;
@@ -175,7 +176,10 @@ export class DynamoDbRolloutStore implements RolloutStore {
   private outboxItems(events: TransitionEvent[], room: number): TransactItem[] {
     return packInto(events, Math.max(1, room)).map((group) =>
       // Stored as JSON text, like the record: details hold free-form messages.
-      this.table.putItem({ ...Keys.outbox(group[0].sequence), events: JSON.stringify(group) }),
+      this.table.putItem({
+        ...Keys.outbox(present(group[0], "an outbox group's first event").sequence),
+        events: JSON.stringify(group),
+      }),
     );
   }
 

@@ -13,6 +13,7 @@ import {
   withoutKeys,
 } from './dynamodb-table';
 import { expiresAt, RECENT_OPERATION_TTL_SECONDS } from './ttl';
+import { InvariantError } from '../../kernel/invariant';
 
 /**
  * Node-group scaling in the single eksflow table:
@@ -64,6 +65,8 @@ export class DynamoDbScalingStore implements ScalingStore {
     });
     return items.map((item) => {
       const [, cluster, nodegroup] = String(item.pk).split('#');
+      if (cluster === undefined || nodegroup === undefined)
+        throw new InvariantError(`lock key ${item.pk} names no node group`);
       return { cluster, nodegroup, ...toLock(item) };
     });
   }

@@ -78,8 +78,8 @@ export function accessEntryPrincipalOf(arn: string): string {
 
 /** The caller's ARN in STS's GetCallerIdentity answer: XML (the query protocol's default) or JSON. */
 export function arnFromCallerIdentity(body: string): string {
-  const xml = /<Arn>([^<]+)<\/Arn>/.exec(body);
-  if (xml) return xml[1];
+  const xml = /<Arn>([^<]+)<\/Arn>/.exec(body)?.[1];
+  if (xml) return xml;
   try {
     const json = JSON.parse(body) as {
       GetCallerIdentityResponse?: { GetCallerIdentityResult?: { Arn?: string } };

@@ -25,7 +25,7 @@ export class EventBridgePublisher implements EventPublisher {
     for (let i = 0; i < events.length; i += PUT_EVENTS_MAX_ENTRIES) {
       const batch = events.slice(i, i + PUT_EVENTS_MAX_ENTRIES);
       const accepted = await this.put(batch.map((e) => this.entry(e.detailType, e.detail)));
-      for (const [j, ok] of accepted.entries()) if (ok) published.add(batch[j].id);
+      for (const [j, event] of batch.entries()) if (accepted[j]) published.add(event.id);
     }
     return published;
   }

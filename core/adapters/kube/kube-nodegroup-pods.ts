@@ -107,5 +107,6 @@ export function memoryBytes(quantity: string | undefined): number {
   if (!quantity) return 0;
   const m = /^(\d+(?:\.\d+)?)([kMGT]i?|)$/.exec(quantity);
   if (!m) return 0;
-  return Math.ceil(Number(m[1]) * (MEMORY_UNITS[m[2]] ?? 1));
+  const [, amount, unit = ''] = m;
+  return Math.ceil(Number(amount) * (MEMORY_UNITS[unit] ?? 1));
 }

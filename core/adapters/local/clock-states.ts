@@ -141,12 +141,14 @@ export function retryingOnClock<I, O>(
     } catch (error) {
       const index = matchingRetrier(retriers, error);
       const counts = attempts.get(key) ?? retriers.map(() => 0);
-      if (index === undefined || counts[index] >= (retriers[index].MaxAttempts ?? 3)) {
+      const retrier = index === undefined ? undefined : retriers[index];
+      const done = index === undefined ? 0 : (counts[index] ?? 0);
+      if (index === undefined || !retrier || done >= (retrier.MaxAttempts ?? 3)) {
         attempts.delete(key);
         throw error;
       }
-      await clock.sleep(backoffMs(retriers[index], counts[index]), signal);
-      counts[index]++;
+      await clock.sleep(backoffMs(retrier, done), signal);
+      counts[index] = done + 1;
       attempts.set(key, counts);
       throw error;
     }

@@ -14,15 +14,22 @@ export class AlarmStatesOnce implements AlarmStates {
   constructor(private readonly source: AlarmStates) {}
 
   async states(names: string[]): Promise<Record<string, AlarmState>> {
-    const unknown = [...new Set(names)].filter((name) => !this.reads.has(name));
+    const pending = new Set<Promise<Record<string, AlarmState>>>();
+    const unknown: string[] = [];
+    for (const name of new Set(names)) {
+      const known = this.reads.get(name);
+      if (known) pending.add(known);
+      else unknown.push(name);
+    }
     if (unknown.length) {
       const read = this.source.states(unknown);
       for (const name of unknown) this.reads.set(name, read);
       read.catch(() => {
         for (const name of unknown) if (this.reads.get(name) === read) this.reads.delete(name);
       });
+      pending.add(read);
     }
-    const answers = await Promise.all([...new Set(names.map((name) => this.reads.get(name)!))]);
+    const answers = await Promise.all(pending);
     const result: Record<string, AlarmState> = {};
     for (const name of names) {
       const state = answers.find((answer) => name in answer)?.[name];

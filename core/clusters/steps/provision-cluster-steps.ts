@@ -34,6 +34,9 @@ import { teardownStep } from './teardown';
  * missing. Each records what it created on the operation as it creates it, for a rollback.
  */
 
+/** The last step: where an operation that recorded all the others resumes. */
+const COMPLETE_STEP = { record: 'Completed', state: 'CompleteProvisioning' } as const;
+
 /** The steps in order: the record each leaves on the operation, and the workflow state a retry resumes at. */
 export const PROVISION_STEPS = [
   { record: 'ControlPlaneRequested', state: 'RequestControlPlane' },
@@ -41,7 +44,7 @@ export const PROVISION_STEPS = [
   { record: 'NodegroupsAndAddonsReady', state: 'NodegroupsAndAddons' },
   { record: 'AccessApplied', state: 'ApplyAccess' },
   { record: 'BaselineApplied', state: 'ApplyBaseline' },
-  { record: 'Completed', state: 'CompleteProvisioning' },
+  COMPLETE_STEP,
 ] as const;
 
 /** Counts a task invocation on its operation (GET /operations/{id} shows the cost). */
@@ -288,7 +291,7 @@ export async function finishFailed(deps: OperationEndDeps, input: FailureInput):
 /** The first step the operation has not recorded: where it failed, and where a retry resumes. */
 export function failedStep(op: Operation): string {
   const done = new Set(op.steps.map((s) => s.name));
-  return (PROVISION_STEPS.find((s) => !done.has(s.record)) ?? PROVISION_STEPS[PROVISION_STEPS.length - 1]).state;
+  return (PROVISION_STEPS.find((s) => !done.has(s.record)) ?? COMPLETE_STEP).state;
 }
 
 /**

@@ -246,14 +246,13 @@ async function accessEntryCheck(deps: DoctorDeps, info: ClusterInfo, role: Funct
     const roles = kubeRoles(deps, info, role.arn);
     const entries = new Set(await deps.clusters.listAccessEntries(cluster));
     const missing = roles.filter((r) => !entries.has(r.principalArn));
-    if (!missing.length)
-      return pass('access-entry', `all ${roles.length} roles that call Kubernetes have an access entry`);
+    const [first, ...others] = missing;
+    if (!first) return pass('access-entry', `all ${roles.length} roles that call Kubernetes have an access entry`);
     if (deps.configuredToken(cluster))
       return pass(
         'access-entry',
         `none for ${missing.length} roles; not needed: the functions use a configured token here`,
       );
-    const [first, ...others] = missing;
     return fail(
       'access-entry',
       `no access entry for ${first.principalArn} on ${cluster}` +

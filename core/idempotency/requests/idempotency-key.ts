@@ -18,6 +18,9 @@ export const idempotencyKeySchema = z
 export function parseIdempotencyKey(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const key = idempotencyKeySchema.safeParse(value);
-  if (!key.success) throw ValidationError.forField(IDEMPOTENCY_KEY_FIELD, key.error.issues[0].message);
+  if (!key.success) {
+    const [issue] = key.error.issues;
+    throw ValidationError.forField(IDEMPOTENCY_KEY_FIELD, issue?.message ?? 'is not a valid key');
+  }
   return key.data;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { checkPodTemplatePatch, NO_EXTRAS, type PatchAllowance } from '../../access/domain/pod-template-patch';
 import { newPodTemplate, revisionOf, selects, withHistory } from '../domain/rollout';
 import { newVersionName, POD_TEMPLATE_HASH_LABEL, ROLLOUT_LABEL } from '../domain/names';
-import type { Rollout, RolloutRequest } from '../domain/types';
+import { type BlueGreenSpec, type Rollout, type RolloutRequest, strategyOf } from '../domain/types';
 import { ConflictError, errorMessage, ValidationError, type ErrorDetail } from '../../kernel/errors';
 import { alarmsOf, parseRolloutRequest } from '../requests/rollout-request';
 import { isPlainObject } from '../../clusters/requests/cluster-spec';
@@ -52,8 +52,7 @@ export async function startRollout(
     cluster: request.cluster,
     namespace: request.namespace,
     deployment: request.deployment,
-    strategy: request.canary ? 'canary' : 'blueGreen',
-    request,
+    ...strategyOf(request),
     status: 'Progressing',
     phase: request.canary ? 'Steps' : 'Preview',
     currentStepIndex: 0,
@@ -115,7 +114,7 @@ async function checkAgainstCluster(deps: RolloutDeps, request: RolloutRequest) {
 
   await refuseForeignNewVersion(deps, request);
   const blueGreen: Partial<Awaited<ReturnType<typeof checkServices>>> = request.blueGreen
-    ? await checkServices(deps, request, stable)
+    ? await checkServices(deps, request, request.blueGreen, stable)
     : {};
   return { stable, container, ...blueGreen };
 }
@@ -170,9 +169,13 @@ async function refuseForeignNewVersion(deps: RolloutDeps, request: RolloutReques
  * Blue-green: both Services exist, the active one selects stable's pods, and it can be pinned to stable's
  * ReplicaSet (its pod-template-hash) so that green's pods are never selected before the switch.
  */
-async function checkServices(deps: RolloutDeps, request: RolloutRequest, stable: DeploymentView) {
+async function checkServices(
+  deps: RolloutDeps,
+  request: RolloutRequest,
+  { activeService, previewService }: BlueGreenSpec,
+  stable: DeploymentView,
+) {
   const { cluster, namespace, deployment } = request;
-  const { activeService, previewService } = request.blueGreen!;
   const problems: ErrorDetail[] = [];
   const active = await deps.workloads.getService(cluster, namespace, activeService);
   const activeField = 'blueGreen.activeService';
@@ -200,7 +203,7 @@ async function checkServices(deps: RolloutDeps, request: RolloutRequest, stable:
         reason: `Service ${previewService} not found in namespace ${namespace}`,
       });
   }
-  if (problems.length) {
+  if (problems.length || !active) {
     throw new ValidationError(
       `invalid rollout request: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`,
       problems,
@@ -215,7 +218,7 @@ async function checkServices(deps: RolloutDeps, request: RolloutRequest, stable:
       },
     );
   }
-  return { activeSelector: active!.selector, previewSelector: preview?.selector, podTemplateHash };
+  return { activeSelector: active.selector, previewSelector: preview?.selector, podTemplateHash };
 }
 
 function chooseContainer(stable: DeploymentView, request: RolloutRequest): string | undefined {

@@ -7,7 +7,7 @@ import type {
   Rollout,
   RolloutRequest,
 } from './types';
-import { REVISION_LABEL, VERSION_LABEL } from './types';
+import { REVISION_LABEL, strategySpecOf, VERSION_LABEL } from './types';
 
 /** History kept per rollout (the record must stay well under DynamoDB's 400 KB item limit). */
 const HISTORY_LIMIT = 200;
@@ -25,7 +25,7 @@ export function withHistory(
 }
 
 export function analysisOf(rollout: Pick<Rollout, 'request'>): AnalysisSpec {
-  return (rollout.request.canary ?? rollout.request.blueGreen)!.analysis;
+  return strategySpecOf(rollout.request).analysis;
 }
 
 export function stepsOf(rollout: Pick<Rollout, 'request'>): CanaryStep[] {
@@ -119,7 +119,7 @@ export function selects(selector: Record<string, string>, template: PodTemplate)
 export function sameLabels(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
   const ea = Object.entries(a ?? {}).sort();
   const eb = Object.entries(b ?? {}).sort();
-  return ea.length === eb.length && ea.every(([k, v], i) => eb[i][0] === k && eb[i][1] === v);
+  return ea.length === eb.length && ea.every(([k, v], i) => eb[i]?.[0] === k && eb[i]?.[1] === v);
 }
 
 /** Deep equality of two JSON documents, whatever the order of their keys (templates as the API returns them). */

@@ -32,8 +32,8 @@ export interface BlueGreenSpec {
   analysis: AnalysisSpec;
 }
 
-/** A validated `POST /rollouts` body. */
-export interface RolloutRequest {
+/** What every `POST /rollouts` body holds, whatever its strategy. */
+interface RolloutRequestBase {
   cluster: string;
   namespace: string;
   deployment: string;
@@ -42,9 +42,27 @@ export interface RolloutRequest {
   container?: string;
   /** JSON merge patch applied to the pod template (after `image`). */
   podTemplatePatch?: Record<string, unknown>;
-  canary?: CanarySpec;
-  blueGreen?: BlueGreenSpec;
   progressDeadlineSeconds: number;
+}
+
+/** A validated canary `POST /rollouts` body: `canary` is set, `blueGreen` never is. */
+export interface CanaryRolloutRequest extends RolloutRequestBase {
+  canary: CanarySpec;
+  blueGreen?: undefined;
+}
+
+/** A validated blue-green `POST /rollouts` body: `blueGreen` is set, `canary` never is. */
+export interface BlueGreenRolloutRequest extends RolloutRequestBase {
+  blueGreen: BlueGreenSpec;
+  canary?: undefined;
+}
+
+/** A validated `POST /rollouts` body: exactly one strategy. */
+export type RolloutRequest = CanaryRolloutRequest | BlueGreenRolloutRequest;
+
+/** The spec of the request's one strategy. */
+export function strategySpecOf(request: RolloutRequest): CanarySpec | BlueGreenSpec {
+  return request.canary ?? request.blueGreen;
 }
 
 export type RolloutStatus = 'Progressing' | 'Paused' | 'Promoted' | 'Aborted' | 'Failed';
@@ -88,13 +106,12 @@ export interface HistoryEvent {
   alarm?: string;
 }
 
-export interface Rollout {
+/** What every rollout record holds; `strategy` and `request` are narrowed per strategy below. */
+interface RolloutBase {
   id: string;
   cluster: string;
   namespace: string;
   deployment: string;
-  strategy: 'canary' | 'blueGreen';
-  request: RolloutRequest;
   status: RolloutStatus;
   phase: RolloutPhase;
   /** Index into the canary steps (Argo's currentStepIndex); equals steps.length once all passed. */
@@ -146,6 +163,30 @@ export interface Rollout {
   promoteKeys?: { key: string; full: boolean; step?: number; at: string }[];
   /** ARN of the IAM principal whose signed request started the rollout (absent on records older than auth). */
   createdBy?: string;
+}
+
+export interface CanaryRollout extends RolloutBase {
+  strategy: 'canary';
+  request: CanaryRolloutRequest;
+}
+
+export interface BlueGreenRollout extends RolloutBase {
+  strategy: 'blueGreen';
+  request: BlueGreenRolloutRequest;
+}
+
+/** One rollout record (stored and returned as JSON exactly like this); `strategy` tells which request it holds. */
+export type Rollout = CanaryRollout | BlueGreenRollout;
+
+/** The record's `strategy` and `request`, which always agree: the request's one strategy names it. */
+export function strategyOf(
+  request: RolloutRequest,
+): Pick<CanaryRollout, 'strategy' | 'request'> | Pick<BlueGreenRollout, 'strategy' | 'request'> {
+  return request.canary ? { strategy: 'canary', request } : { strategy: 'blueGreen', request };
+}
+
+export function isBlueGreen(rollout: Rollout): rollout is BlueGreenRollout {
+  return rollout.strategy === 'blueGreen';
 }
 
 export const ACTIVE_STATUSES: readonly RolloutStatus[] = ['Progressing', 'Paused'];

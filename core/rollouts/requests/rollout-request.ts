@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDuration } from '../domain/duration';
 import type { CanaryStep, RolloutRequest } from '../domain/types';
 import { ValidationError } from '../../kernel/errors';
+import { InvariantError } from '../../kernel/invariant';
 import { dnsLabelSchema, eksNameSchema, isPlainObject } from '../../clusters/requests/cluster-spec';
 import { parseWith } from '../../kernel/parse';
 import { parseIdempotencyKey } from '../../idempotency/requests/idempotency-key';
@@ -116,6 +117,7 @@ export const rolloutRequestSchema = z
 /** Validates `POST /rollouts` (everything that can be judged without asking the cluster or CloudWatch). */
 export function parseRolloutRequest(body: unknown): RolloutRequest {
   const parsed = parseWith(rolloutRequestSchema, body, 'rollout request');
+  const { canary, blueGreen, ...rest } = parsed;
   const problems: { field: string; reason: string }[] = [];
   if (!parsed.canary === !parsed.blueGreen) {
     problems.push({
@@ -130,8 +132,8 @@ export function parseRolloutRequest(body: unknown): RolloutRequest {
   // Which fields a patch may change (and which labels) is checked against the access policy: see
   // access/domain/pod-template-patch.ts; labels the Deployment selects on are checked against the cluster.
   const steps: CanaryStep[] = [];
-  if (parsed.canary) {
-    const checked = parsed.canary.steps.map((raw, i) => {
+  if (canary) {
+    const checked = canary.steps.map((raw, i) => {
       const step = stepSchema.safeParse(raw);
       if (!step.success) problems.push({ field: `canary.steps.${i}`, reason: describeBadStep(raw) });
       return step.success ? step.data : undefined;
@@ -140,7 +142,7 @@ export function parseRolloutRequest(body: unknown): RolloutRequest {
     let previous = 0;
     checked.forEach((step, i) => {
       if (!step || !('setWeight' in step)) return;
-      if (step.setWeight < previous && !parsed.canary!.allowWeightDecrease) {
+      if (step.setWeight < previous && !canary.allowWeightDecrease) {
         problems.push({
           field: `canary.steps.${i}.setWeight`,
           reason: `must not go down (${previous} → ${step.setWeight}) unless canary.allowWeightDecrease is true`,
@@ -164,19 +166,17 @@ export function parseRolloutRequest(body: unknown): RolloutRequest {
       `invalid rollout request: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`,
       problems,
     );
-  const { canary, ...rest } = parsed;
-  return {
-    ...rest,
-    ...(canary ? { canary: { trafficRouting: canary.trafficRouting, steps, analysis: canary.analysis } } : {}),
-  };
+  if (canary) return { ...rest, canary: { trafficRouting: canary.trafficRouting, steps, analysis: canary.analysis } };
+  if (blueGreen) return { ...rest, blueGreen };
+  throw new InvariantError('a rollout request without a strategy passed validation');
 }
 
 /** Nesting depth of a JSON value, counted without recursion (a deep input must not exhaust the stack). */
 export function depthOf(value: unknown): number {
   let deepest = 0;
   const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length) {
-    const [node, depth] = stack.pop()!;
+  for (let entry = stack.pop(); entry; entry = stack.pop()) {
+    const [node, depth] = entry;
     if (typeof node !== 'object' || node === null) continue;
     deepest = Math.max(deepest, depth);
     if (deepest > MAX_POD_TEMPLATE_PATCH_DEPTH) return deepest;

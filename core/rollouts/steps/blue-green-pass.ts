@@ -2,7 +2,7 @@ import { judgeAlarms } from '../domain/analysis';
 import { greenName, VERSION_LABEL } from '../domain/names';
 import { analysisOf, isOurs, sameJson, sameLabels, withHistory } from '../domain/rollout';
 import { paused, promoting } from '../domain/transitions';
-import type { Rollout } from '../domain/types';
+import type { BlueGreenRollout, BlueGreenSpec, Rollout } from '../domain/types';
 import type { DeploymentView, ServiceView } from '../ports/workloads';
 import type { AlarmState } from '../../alarms/requests/alarm-event';
 import { beginAbort } from './abort-steps';
@@ -29,35 +29,36 @@ import { ownedBy, replicasNote } from './rollout-ownership';
  */
 export async function blueGreenPass(
   deps: RolloutDeps,
-  current: Rollout,
+  current: BlueGreenRollout,
   blue: DeploymentView,
   states: Record<string, AlarmState>,
 ): Promise<PassResult> {
-  if (current.phase === 'Finalizing') return finalize(deps, current, blue);
+  // The request never changes: read the spec from the narrowed record once, for the passes below.
+  const bg = current.request.blueGreen;
+  if (current.phase === 'Finalizing') return finalize(deps, current, bg, blue);
   // Our own template write whose answer was lost (the retry met a 409): the scale-down has begun, record it.
   if (current.phase === 'Switched' && isOurs(current, blue.template)) return startFinalizing(deps, current);
   if (!sameJson(blue.template, current.stable.template)) {
     return pausedForExternalChange(deps, current, `the pod template of ${current.deployment}`);
   }
   const r = await followExternalScale(deps, current, blue);
-  const bg = r.request.blueGreen!;
   const active = await deps.workloads.getService(r.cluster, r.namespace, bg.activeService);
   if (!active) return pausedForExternalChange(deps, r, `Service ${bg.activeService} was deleted`);
-  return r.phase === 'Switched' ? switched(deps, r, active, blue) : preview(deps, r, active, blue, states);
+  return r.phase === 'Switched' ? switched(deps, r, bg, active, blue) : preview(deps, r, bg, active, blue, states);
 }
 
 async function preview(
   deps: RolloutDeps,
   r: Rollout,
+  bg: BlueGreenSpec,
   active: ServiceView,
   blue: DeploymentView,
   states: Record<string, AlarmState>,
 ): Promise<PassResult> {
   const now = deps.now();
-  const bg = r.request.blueGreen!;
   const N = r.stable.replicas;
   // Only eksflow selects this rollout's revision: a switch whose answer was lost is recorded, not mistaken for an edit.
-  if (sameLabels(active.selector, greenSelector(r))) return switchToGreen(deps, r, active, 'switch found applied');
+  if (sameLabels(active.selector, greenSelector(r))) return switchToGreen(deps, r, bg, active, 'switch found applied');
   if (sameLabels(active.selector, r.stable.activeSelector)) {
     await deps.workloads.setServiceSelector(r.cluster, r.namespace, active, pinnedSelector(r));
   } else if (!sameLabels(active.selector, pinnedSelector(r))) {
@@ -75,7 +76,7 @@ async function preview(
   }
   if (!green || green.status.readyReplicas < N) return waitForPods(deps, r, r, `green (${name}) pods`);
 
-  if (r.promoteRequest) return switchToGreen(deps, r, active, 'switched by promote');
+  if (r.promoteRequest) return switchToGreen(deps, r, bg, active, 'switched by promote');
   if (r.pause?.until && now.getTime() < Date.parse(r.pause.until)) return again(r, remaining(now, r.pause.until));
   const outcome = judgeAlarms(states, r.alarms, analysisOf(r).noData);
   if (outcome.result === 'fail') return beginAbort(deps, r, `analysis failed: ${outcome.message}`, outcome.alarm);
@@ -91,7 +92,7 @@ async function preview(
     const next = await saveRollout(deps, r, paused(r, now, 'Step', message, { until }));
     return again(next, bg.autoPromotionSeconds);
   }
-  return switchToGreen(deps, r, active, 'promoted automatically: green Ready and analysis passed');
+  return switchToGreen(deps, r, bg, active, 'promoted automatically: green Ready and analysis passed');
 }
 
 /** The preview Service follows green; a selector someone else set there is left alone (and pauses the rollout). */
@@ -107,9 +108,14 @@ async function pointPreviewAtGreen(deps: RolloutDeps, r: Rollout, name: string):
   return undefined;
 }
 
-async function switchToGreen(deps: RolloutDeps, r: Rollout, active: ServiceView, why: string): Promise<PassResult> {
+async function switchToGreen(
+  deps: RolloutDeps,
+  r: Rollout,
+  bg: BlueGreenSpec,
+  active: ServiceView,
+  why: string,
+): Promise<PassResult> {
   const now = deps.now();
-  const bg = r.request.blueGreen!;
   if (!sameLabels(active.selector, greenSelector(r))) {
     await deps.workloads.setServiceSelector(r.cluster, r.namespace, active, greenSelector(r));
   }
@@ -125,9 +131,14 @@ async function switchToGreen(deps: RolloutDeps, r: Rollout, active: ServiceView,
   return again(await saveRollout(deps, r, next), bg.scaleDownDelaySeconds);
 }
 
-async function switched(deps: RolloutDeps, r: Rollout, active: ServiceView, blue: DeploymentView): Promise<PassResult> {
+async function switched(
+  deps: RolloutDeps,
+  r: Rollout,
+  bg: BlueGreenSpec,
+  active: ServiceView,
+  blue: DeploymentView,
+): Promise<PassResult> {
   const now = deps.now();
-  const bg = r.request.blueGreen!;
   if (!sameLabels(active.selector, greenSelector(r))) {
     return pausedForExternalChange(deps, r, `the selector of Service ${bg.activeService}`);
   }
@@ -144,8 +155,8 @@ async function startFinalizing(deps: RolloutDeps, r: Rollout): Promise<PassResul
 }
 
 /** The Deployment itself rolls to the new template; then green is redundant. */
-async function finalize(deps: RolloutDeps, r: Rollout, blue: DeploymentView): Promise<PassResult> {
+async function finalize(deps: RolloutDeps, r: Rollout, bg: BlueGreenSpec, blue: DeploymentView): Promise<PassResult> {
   const waiting = await rollNewTemplateOnto(deps, r, blue);
   if (waiting) return waiting;
-  return finishPromotion(deps, r, `${r.request.blueGreen!.activeService} selects the new version; blue scaled down`);
+  return finishPromotion(deps, r, `${bg.activeService} selects the new version; blue scaled down`);
 }

@@ -19,6 +19,7 @@ import {
   waitForPods,
 } from './rollout-steps';
 import { ownedBy, replicasNote } from './rollout-ownership';
+import { present } from '../../kernel/invariant';
 
 /**
  * A canary pass (Argo Rollouts' rolloutCanary shape): a list of named steps, each returning early when it has
@@ -36,8 +37,9 @@ export async function canaryPass(
   }
   const r = await followExternalScale(deps, current, stable);
   const steps = stepsOf(r);
-  if (r.promoteRequest === 'full' || r.currentStepIndex >= steps.length) return startPromotion(deps, r);
   const step = steps[r.currentStepIndex];
+  // Past the last step (currentStepIndex === steps.length) promotion is next.
+  if (r.promoteRequest === 'full' || !step) return startPromotion(deps, r);
   if ('setWeight' in step) return setWeight(deps, r, stable, step, states);
   if ('pause' in step) return pauseStep(deps, r, step, states);
   return stepBoundary(deps, r, states, step.analysis.alarms);
@@ -92,7 +94,9 @@ async function pauseStep(
 ): Promise<PassResult> {
   const now = deps.now();
   if (r.promoteRequest === 'step') return advance(deps, r, 'pause skipped by promote');
-  const seconds = step.pause.duration ? parseDuration(step.pause.duration)! : undefined;
+  const seconds = step.pause.duration
+    ? present(parseDuration(step.pause.duration), 'a validated pause duration')
+    : undefined;
   if (!r.pause) {
     const until =
       seconds === undefined ? undefined : new Date(Date.parse(r.stepStartedAt) + seconds * 1000).toISOString();

@@ -63,9 +63,9 @@ export async function reconcileRollout(deps: RolloutDeps, input: RolloutRunInput
     if (result.done) return { ...result, passes };
     // A step that completes asks for no wait: go straight on instead of paying a Choice + Wait + Task round trip.
     if (result.waitSeconds === 0 && ++steps < MAX_STEPS_PER_TASK) continue;
-    const pollable = result.waitingFor === 'pods' && deps.sleep && Date.now() - started + pollMs < IN_TASK_WAIT_MS;
-    if (pollable) {
-      await deps.sleep!(pollMs);
+    const pollable = result.waitingFor === 'pods' && Date.now() - started + pollMs < IN_TASK_WAIT_MS;
+    if (pollable && deps.sleep) {
+      await deps.sleep(pollMs);
       pollMs = Math.min(IN_TASK_MAX_POLL_MS, pollMs * 2);
       continue;
     }

@@ -1,7 +1,7 @@
 import { canaryReplicasWhileStableRecovers } from '../domain/canary-math';
 import { canaryName, greenName, POD_TEMPLATE_HASH_LABEL, VERSION_LABEL } from '../domain/names';
 import { isOurs, sameLabels } from '../domain/rollout';
-import type { Rollout } from '../domain/types';
+import { type BlueGreenRollout, isBlueGreen, type Rollout } from '../domain/types';
 import type { DeploymentView, ServiceView, Workloads } from '../ports/workloads';
 import { ownedBy, replicasNote } from './rollout-ownership';
 
@@ -31,7 +31,7 @@ export async function restoreStep(workloads: Workloads, r: Rollout): Promise<Res
     await workloads.setReplicas(r.cluster, r.namespace, stable, N, replicasNote(r, N));
     return { done: false, note: `${r.deployment} scaling back to ${N}` };
   }
-  return r.strategy === 'canary' ? restoreCanary(workloads, r, stable) : restoreBlueGreen(workloads, r, stable);
+  return isBlueGreen(r) ? restoreBlueGreen(workloads, r, stable) : restoreCanary(workloads, r, stable);
 }
 
 async function restoreCanary(workloads: Workloads, r: Rollout, stable: DeploymentView): Promise<RestoreProgress> {
@@ -53,8 +53,12 @@ async function restoreCanary(workloads: Workloads, r: Rollout, stable: Deploymen
   return { done: true, note: `stable serves on all ${r.stable.replicas} replicas${left}` };
 }
 
-async function restoreBlueGreen(workloads: Workloads, r: Rollout, blue: DeploymentView): Promise<RestoreProgress> {
-  const bg = r.request.blueGreen!;
+async function restoreBlueGreen(
+  workloads: Workloads,
+  r: BlueGreenRollout,
+  blue: DeploymentView,
+): Promise<RestoreProgress> {
+  const bg = r.request.blueGreen;
   const { cluster, namespace } = r;
   const original = r.stable.activeSelector ?? {};
   const pinned = pinnedSelector(r);

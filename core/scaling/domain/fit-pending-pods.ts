@@ -98,15 +98,12 @@ export function nodesNeeded(pods: PendingPod[], node: NodeShape): { nodes: numbe
     const bin = bins.find(
       (b) => b.cpu >= pod.requests.cpuMillis && b.memory >= pod.requests.memoryBytes && b.pods >= 1,
     );
-    const target =
-      bin ??
-      bins[
-        bins.push({
-          cpu: node.allocatable.cpuMillis,
-          memory: node.allocatable.memoryBytes,
-          pods: node.allocatable.pods,
-        }) - 1
-      ];
+    const target = bin ?? {
+      cpu: node.allocatable.cpuMillis,
+      memory: node.allocatable.memoryBytes,
+      pods: node.allocatable.pods,
+    };
+    if (!bin) bins.push(target);
     target.cpu -= pod.requests.cpuMillis;
     target.memory -= pod.requests.memoryBytes;
     target.pods -= 1;

@@ -18,6 +18,10 @@ export interface NodeResources {
 
 const GiB = 1024;
 
+/** An instance type not in the table is taken as an m5.large (2 vCPU, 8 GiB, 29 pods): EKS's common default. */
+export const DEFAULT_INSTANCE_TYPE = 'm5.large';
+const DEFAULT_SHAPE: [vcpu: number, memoryGiB: number, maxPods: number] = [2, 8, 29];
+
 /** The common general purpose, burstable, compute and memory optimized sizes (vCPU, GiB, EKS max-pods). */
 const SHAPES: Record<string, [vcpu: number, memoryGiB: number, maxPods: number]> = {
   't3.micro': [2, 1, 4],
@@ -26,7 +30,7 @@ const SHAPES: Record<string, [vcpu: number, memoryGiB: number, maxPods: number]>
   't3.large': [2, 8, 35],
   't3.xlarge': [4, 16, 58],
   't3.2xlarge': [8, 32, 58],
-  'm5.large': [2, 8, 29],
+  [DEFAULT_INSTANCE_TYPE]: DEFAULT_SHAPE,
   'm5.xlarge': [4, 16, 58],
   'm5.2xlarge': [8, 32, 58],
   'm5.4xlarge': [16, 64, 234],
@@ -61,11 +65,8 @@ const SHAPES: Record<string, [vcpu: number, memoryGiB: number, maxPods: number]>
   'r5.24xlarge': [96, 768, 737],
 };
 
-/** An instance type not in the table is taken as an m5.large (2 vCPU, 8 GiB, 29 pods): EKS's common default. */
-export const DEFAULT_INSTANCE_TYPE = 'm5.large';
-
 export function instanceShape(instanceType: string): InstanceShape {
-  const [vcpu, memoryGiB, maxPods] = SHAPES[instanceType] ?? SHAPES[DEFAULT_INSTANCE_TYPE];
+  const [vcpu, memoryGiB, maxPods] = SHAPES[instanceType] ?? DEFAULT_SHAPE;
   return { vcpu, memoryMiB: memoryGiB * GiB, maxPods };
 }
 

@@ -1,4 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
+import { present } from '../../kernel/invariant';
 
 /**
  * EventBridge Scheduler's expressions: `cron(minutes hours day-of-month month day-of-week year)` (six
@@ -22,23 +23,26 @@ const MAX_OCCURRENCES_SCANNED = 600_000;
 export function parseScheduleExpression(text: string): ParsedExpression {
   const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(text);
   if (rate) {
-    const value = Number(rate[1]);
+    const [, count, unit = ''] = rate;
+    const value = Number(count);
     if (value < 1) return { ok: false, reason: 'a rate must be a positive whole number' };
-    const singular = rate[2].replace(/s$/, '');
-    if ((value === 1) !== (rate[2] === singular))
+    const singular = unit.replace(/s$/, '');
+    if ((value === 1) !== (unit === singular))
       return { ok: false, reason: `say "rate(1 ${singular})" for one and "rate(N ${singular}s)" for more` };
-    return { ok: true, expression: { kind: 'rate', everyMs: value * RATE_UNITS[singular] } };
+    return { ok: true, expression: { kind: 'rate', everyMs: value * present(RATE_UNITS[singular], `a ${singular}`) } };
   }
   const cron = /^cron\((.*)\)$/.exec(text);
   if (!cron)
     return { ok: false, reason: 'must be cron(minutes hours day-of-month month day-of-week year) or rate(N unit)' };
-  const fields = cron[1].trim().split(/\s+/);
+  const [, body = ''] = cron;
+  const fields = body.trim().split(/\s+/);
   if (fields.length !== 6)
     return {
       ok: false,
       reason: `a cron expression has 6 fields (minutes hours day-of-month month day-of-week year), got ${fields.length}`,
     };
-  const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = fields;
+  // Six fields, counted above: the defaults are never used.
+  const [minutes, hours, dayOfMonth, month, dayOfWeek = '', year = ''] = fields;
   if ((dayOfMonth === '?') === (dayOfWeek === '?'))
     return { ok: false, reason: 'exactly one of day-of-month and day-of-week must be "?"' };
   const years = parseYears(year);

@@ -33,8 +33,8 @@ export interface ScaleRequestBody {
 export function parseScaleRequest(body: unknown): ScaleRequestBody {
   const b = parseWith(scaleSchema, body, 'scale request');
   const chosen = (['desiredSize', 'delta', 'fitPendingPods'] as const).filter((k) => b[k] !== undefined);
-  if (chosen.length > 1)
-    throw ValidationError.forField(chosen[1], `give only one of desiredSize, delta and fitPendingPods`);
+  const [, second] = chosen;
+  if (second) throw ValidationError.forField(second, `give only one of desiredSize, delta and fitPendingPods`);
   const bounds = { minSize: b.minSize, maxSize: b.maxSize };
   if (chosen.length === 0 && b.minSize === undefined && b.maxSize === undefined)
     throw ValidationError.forField('desiredSize', 'give desiredSize, delta or fitPendingPods (or new minSize/maxSize)');

@@ -5,7 +5,8 @@ import { nodeResources } from '../../../core/scaling/domain/instance-types';
 export interface NodegroupShape {
   name: string;
   desiredSize: number;
-  instanceTypes: string[];
+  /** EKS's default when none is given is t3.medium: a group always has one. */
+  instanceTypes: [string, ...string[]];
   capacityType: string;
   amiType?: string;
   diskSize?: number;
@@ -49,7 +50,7 @@ export function kubeTaints(nodegroup: NodegroupShape): V1Taint[] {
 
 /** The labels a node of this group carries: the EKS and well-known ones, then the group's own. */
 export function nodeLabels(nodegroup: NodegroupShape, name: string, zone: string, region: string) {
-  const instanceType = nodegroup.instanceTypes[0];
+  const [instanceType] = nodegroup.instanceTypes;
   const arch = nodegroup.amiType?.includes('ARM') ? 'arm64' : 'amd64';
   return {
     [NODEGROUP_LABEL]: nodegroup.name,
@@ -70,7 +71,7 @@ export function nodeManifest(nodegroup: NodegroupShape, sequence: number, region
   const name = nodeName(sequence, region);
   // Spread over three zones as a node group over three subnets would be.
   const zone = `${region}${'abc'[sequence % 3]}`;
-  const instanceType = nodegroup.instanceTypes[0];
+  const [instanceType] = nodegroup.instanceTypes;
   const { capacity, allocatable } = nodeResources(instanceType);
   const storage = `${nodegroup.diskSize ?? DEFAULT_DISK_GIB}Gi`;
   const now = new Date();

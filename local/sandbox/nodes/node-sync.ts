@@ -7,6 +7,7 @@ import {
   SEQUENCE_ANNOTATION,
   type NodegroupShape,
 } from './node-manifest';
+import { present } from '../../../core/kernel/invariant';
 
 export interface NodeSyncResult {
   created: string[];
@@ -47,20 +48,20 @@ export async function syncNodes(
   sequence.observe(items);
   const groups = new Map(nodegroups.map((g) => [g.name, g]));
   for (const node of items) {
-    if (!groups.has(node.metadata?.labels?.[NODEGROUP_LABEL] ?? '')) result.deleted.push(node.metadata!.name!);
+    if (!groups.has(node.metadata?.labels?.[NODEGROUP_LABEL] ?? '')) result.deleted.push(nameOf(node));
   }
   for (const group of nodegroups) {
     const mine = items
       .filter((n) => n.metadata?.labels?.[NODEGROUP_LABEL] === group.name)
       .sort((a, b) => sequenceOf(a) - sequenceOf(b));
     const keep = mine.slice(0, Math.max(0, group.desiredSize));
-    result.deleted.push(...mine.slice(keep.length).map((n) => n.metadata!.name!));
+    result.deleted.push(...mine.slice(keep.length).map((n) => nameOf(n)));
     for (const node of keep) {
-      if (await updateIfDrifted(core, node, group, region)) result.updated.push(node.metadata!.name!);
+      if (await updateIfDrifted(core, node, group, region)) result.updated.push(nameOf(node));
     }
     for (let i = keep.length; i < group.desiredSize; i++) {
       const created = await core.createNode({ body: nodeManifest(group, sequence.take(), region) });
-      result.created.push(created.metadata!.name!);
+      result.created.push(nameOf(created));
     }
   }
   for (const name of result.deleted) await deleteNode(core, name);
@@ -69,7 +70,7 @@ export async function syncNodes(
 
 /** A group's labels or taints changed (UpdateNodegroupConfig): its existing Nodes follow, as EKS updates them. */
 async function updateIfDrifted(core: CoreV1Api, node: V1Node, group: NodegroupShape, region: string) {
-  const name = node.metadata!.name!;
+  const name = nameOf(node);
   const zone = node.metadata?.labels?.['topology.kubernetes.io/zone'] ?? '';
   const labels = nodeLabels(group, name, zone, region);
   const taints = kubeTaints(group);
@@ -101,4 +102,9 @@ function sameTaints(a: { key: string; value?: string; effect: string }[], b: typ
       .sort()
       .join(',');
   return text(a) === text(b);
+}
+
+/** A Node the API server returned always has a name. */
+function nameOf(node: V1Node): string {
+  return present(node.metadata?.name, "a Node's name");
 }

@@ -4,6 +4,7 @@ import { finished, newOperation, retried, withStep } from '../../../core/operati
 import { ConflictError, NotFoundError } from '../../../core/kernel/errors';
 import type { OperationStore } from '../../../core/operations/ports/operation-store';
 import { storeImplementations } from '../../helpers/store-contract';
+import { defined } from '../../helpers/defined';
 
 /**
  * The OperationStore port's contract, one suite for the memory fake and the DynamoDB store: versioned updates, and
@@ -32,11 +33,11 @@ describe.each(
     // Act
     await store.create(created);
     const read = await store.get('op-1');
-    read!.steps.push({ name: 'tampered', at: 'x' });
+    defined(read, 'read').steps.push({ name: 'tampered', at: 'x' });
 
     // Assess
     expect(read).not.toBe(created);
-    expect((await store.get('op-1'))!.steps).toEqual([]);
+    expect(defined(await store.get('op-1'), "store.get('op-1')").steps).toEqual([]);
   });
 
   it('refuses a second create of the same id with ConflictError', async () => {
@@ -47,7 +48,7 @@ describe.each(
     await expect(store.create(newOperation('op-1', 'DeleteCluster', 'other', t0))).rejects.toBeInstanceOf(
       ConflictError,
     );
-    expect((await store.get('op-1'))!.cluster).toBe('prod-eu');
+    expect(defined(await store.get('op-1'), "store.get('op-1')").cluster).toBe('prod-eu');
   });
 
   it('returns undefined for an unknown id', async () => {
@@ -66,7 +67,7 @@ describe.each(
     // Assess
     expect(first.version).toBe(1);
     expect(second.version).toBe(2);
-    expect((await store.get('op-1'))!.steps.map((s) => s.name)).toEqual(['A', 'B']);
+    expect(defined(await store.get('op-1'), "store.get('op-1')").steps.map((s) => s.name)).toEqual(['A', 'B']);
   });
 
   it('does not write (nor bump the version) when the change returns the same object', async () => {
@@ -79,7 +80,7 @@ describe.each(
 
     // Assess
     expect(again.version).toBe(1);
-    expect((await store.get('op-1'))!.version).toBe(1);
+    expect(defined(await store.get('op-1'), "store.get('op-1')").version).toBe(1);
   });
 
   it('throws NotFoundError when updating an unknown id', async () => {

@@ -5,6 +5,7 @@ import type { Rollout } from '../../../core/rollouts/domain/types';
 import { ConflictError, ValidationError, VersionConflictError } from '../../../core/kernel/errors';
 import type { RolloutStore } from '../../../core/rollouts/ports/rollout-store';
 import { storeImplementations } from '../../helpers/store-contract';
+import { defined } from '../../helpers/defined';
 
 /** A rollout record with only what the store reads: its keys, status, alarms, history and version. */
 function rollout(n: number, overrides: Partial<Rollout> = {}): Rollout {
@@ -108,7 +109,7 @@ describe.each(
 
         // Assess
         expect(error).toBeInstanceOf(ValidationError);
-        expect((error as ValidationError).details[0].field).toBe('nextToken');
+        expect((error as ValidationError).details[0]?.field).toBe('nextToken');
       },
     );
   });
@@ -179,7 +180,7 @@ describe.each(
     await store.create(started);
     await store.save(aborted, transitionEvents(started, aborted, 1));
     const pending = await store.pendingEvents(10);
-    await store.deleteEvents([pending[0].key]);
+    await store.deleteEvents([defined(pending[0], 'pending[0]').key]);
     const left = await store.pendingEvents(10);
 
     // Assess

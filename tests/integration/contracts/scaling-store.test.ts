@@ -5,6 +5,7 @@ import { ConflictError } from '../../../core/kernel/errors';
 import type { ScalingStore } from '../../../core/scaling/ports/scaling-store';
 import { scalingPolicy } from '../../helpers/scaling-fakes';
 import { storeImplementations } from '../../helpers/store-contract';
+import { defined } from '../../helpers/defined';
 
 /**
  * The ScalingStore port's contract, one suite for the memory fake and the DynamoDB store, so the two cannot drift:
@@ -261,7 +262,7 @@ describe.each(
       // Assess
       expect(error).toBeInstanceOf(ConflictError);
       expect(error).toMatchObject({ status: 409, details: [{ field: 'name', reason: 'already exists' }] });
-      expect((await store.listPolicies('c1', 'ng1'))[0].cooldownSeconds).toBe(60);
+      expect((await store.listPolicies('c1', 'ng1'))[0]?.cooldownSeconds).toBe(60);
     });
 
     it('a firing is claimed by compare-and-set on lastFiredAt: a claim from a stale read loses', async () => {
@@ -277,7 +278,7 @@ describe.each(
 
       // Assess
       expect([first, stale, fresh, gone]).toEqual([true, false, true, false]);
-      expect((await store.listPolicies('c1', 'ng1'))[0].lastFiredAt).toBe(at(3));
+      expect((await store.listPolicies('c1', 'ng1'))[0]?.lastFiredAt).toBe(at(3));
     });
 
     it('of five duplicate deliveries read at the same moment, exactly one claims the firing', async () => {
@@ -291,7 +292,7 @@ describe.each(
       // Assess
       expect(claims.filter(Boolean)).toHaveLength(1);
       const winner = at(claims.indexOf(true) + 1);
-      expect((await store.listPolicies('c1', 'ng1'))[0].lastFiredAt).toBe(winner);
+      expect((await store.listPolicies('c1', 'ng1'))[0]?.lastFiredAt).toBe(winner);
     });
 
     it('a released claim gives the cooldown back, unless a later claim replaced it', async () => {
@@ -302,11 +303,17 @@ describe.each(
 
       // Act
       await store.releasePolicyFiring(p, at(1));
-      const afterRelease = (await store.listPolicies('c1', 'ng1'))[0].lastFiredAt;
+      const afterRelease = defined(
+        (await store.listPolicies('c1', 'ng1'))[0],
+        "(await store.listPolicies('c1', 'ng1'))[0]",
+      ).lastFiredAt;
       await store.claimPolicyFiring(p, at(2));
       await store.claimPolicyFiring({ ...p, lastFiredAt: at(2) }, at(3));
       await store.releasePolicyFiring(p, at(2)); // stale: at(3) replaced it
-      const afterStale = (await store.listPolicies('c1', 'ng1'))[0].lastFiredAt;
+      const afterStale = defined(
+        (await store.listPolicies('c1', 'ng1'))[0],
+        "(await store.listPolicies('c1', 'ng1'))[0]",
+      ).lastFiredAt;
 
       // Assess
       expect(afterRelease).toBe(at(0));

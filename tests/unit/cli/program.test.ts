@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { buildProgram, runCli } from '../../../cli/program';
 import { sigV4Verifier } from '../../../local/sigv4-verifier';
+import { defined } from '../../helpers/defined';
 
 /**
  * The CLI end to end against a scripted API answering in the real routes' shapes (tests/integration/cli*.test.ts
@@ -262,19 +263,19 @@ describe('eksflow command line', () => {
 
     // Assess
     const [ok, failed] = results;
-    expect(ok.run.code).toBe(0);
-    expect(ok.seen[0]).toMatchObject({
+    expect(ok?.run.code).toBe(0);
+    expect(ok?.seen[0]).toMatchObject({
       method: 'POST',
       path: '/clusters/prod-1/nodegroups/general/scale',
       body: { desiredSize: 5 },
     });
-    expect(ok.run.stdout.split('\n').filter(Boolean)).toEqual([
+    expect(ok?.run.stdout.split('\n').filter(Boolean)).toEqual([
       expect.stringMatching(/^ScaleNodegroup prod-1 {2}Running {2}step 1 Requested {2}0s$/),
       expect.stringMatching(/^ScaleNodegroup prod-1 {2}Succeeded {2}step 2 Done {2}0s$/),
     ]);
-    expect(ok.run.stderr).toBe('operation op-9 started: min/desired/max 1/3/10 → 1/5/10\n');
-    expect(failed.run.code).toBe(1);
-    expect(failed.run.stderr).toContain('error: operation Failed: ScaleFailed: no capacity');
+    expect(ok?.run.stderr).toBe('operation op-9 started: min/desired/max 1/3/10 → 1/5/10\n');
+    expect(failed?.run.code).toBe(1);
+    expect(failed?.run.stderr).toContain('error: operation Failed: ScaleFailed: no capacity');
   });
 
   it('schedules and policies: add, list and rm call the contract routes', async () => {
@@ -327,7 +328,7 @@ describe('eksflow command line', () => {
 
     // Assess
     expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
-    expect(JSON.parse(runs[1].stdout)).toEqual({ schedules: [] });
+    expect(JSON.parse(defined(runs[1]?.stdout, 'runs[1]?.stdout'))).toEqual({ schedules: [] });
     expect(runs.map((r) => r.stdout.trim())).toEqual([
       'schedule night added',
       expect.any(String),
@@ -348,7 +349,7 @@ describe('eksflow command line', () => {
       'DELETE /clusters/prod-1?force=true',
       'GET /clusters/prod-1/nodegroups',
     ]);
-    expect(api.seen[0].body).toEqual({ name: 'night', schedule: 'rate(1 day)', timezone: 'UTC', desiredSize: 1 });
+    expect(api.seen[0]?.body).toEqual({ name: 'night', schedule: 'rate(1 day)', timezone: 'UTC', desiredSize: 1 });
     expect(api.seen.every((s) => s.signedBy === KEYS.principalArn)).toBe(true);
   });
 
@@ -391,7 +392,7 @@ describe('eksflow command line', () => {
       stdout: '',
       stderr: 'error: a scaling operation is running (409 Conflict)\n  nodegroup: held by op-7\n',
     });
-    expect(api.seen[0].body).toEqual({ delta: -1, protectPending: true });
+    expect(api.seen[0]?.body).toEqual({ delta: -1, protectPending: true });
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toBe('error: bad spec (400 ValidationError)\n  name: is required\n');
     expect(badFormat).toEqual({ code: 2, stdout: '', stderr: 'error: -o: "xml" is not one of table, json, yaml\n' });
@@ -434,7 +435,7 @@ describe('eksflow command line', () => {
 
     // Assess
     expect(withPolicy).toEqual({ code: 0, stdout: 'rollout r-1 started (Progressing)\n', stderr: '' });
-    expect(api.seen[0].body).toEqual({
+    expect(api.seen[0]?.body).toEqual({
       cluster: 'sandbox',
       namespace: 'default',
       deployment: 'web',
@@ -446,7 +447,7 @@ describe('eksflow command line', () => {
       },
     });
     expect(JSON.parse(without.stdout)).toEqual({ id: 'r-1', status: 'Progressing' });
-    expect(api.seen[1].body).toEqual({
+    expect(api.seen[1]?.body).toEqual({
       cluster: 'sandbox',
       namespace: 'team-a',
       deployment: 'web',
@@ -489,7 +490,7 @@ describe('eksflow command line', () => {
     const starts = sent('POST /rollouts');
     expect(starts).toHaveLength(3);
     expect(new Set(starts.map((s) => s.idempotencyKey)).size).toBe(1);
-    expect(starts[0].idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+    expect(starts[0]?.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('rollouts watch redraws in place on a TTY (cursor up, clear) and prints one line per change without one', async () => {
@@ -532,7 +533,7 @@ describe('eksflow command line', () => {
     expect(result.code).toBe(0);
     const frames = result.stdout.split('\x1b[0J');
     expect(frames).toHaveLength(5);
-    expect(frames[1].endsWith(`${String.fromCharCode(27)}[${frames[1].split('\n').length - 1}A\r`)).toBe(true);
+    expect(frames[1]?.endsWith(`${String.fromCharCode(27)}[${frames[1]?.split('\n').length - 1}A\r`)).toBe(true);
     expect(frames[1]).toContain('◌ Progressing');
     expect(frames[4]).toContain('✔ Promoted');
     // Without a TTY: one line per change, not one per poll (three polls saw the same state).

@@ -37,19 +37,19 @@ describe('local HTTP server', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ routeKey: 'POST /rollouts/{id}/promote' });
     const [event] = seen;
-    expect(event.version).toBe('2.0');
-    expect(event.pathParameters).toEqual({ id: 'abc-1' });
-    expect(event.queryStringParameters).toEqual({ dry: '1' });
-    expect(event.headers['x-test']).toBe('yes');
-    expect(event.body).toBe('{"full":true}');
-    expect(event.requestContext.http.method).toBe('POST');
-    expect(event.requestContext.routeKey).toBe('POST /rollouts/{id}/promote');
+    expect(event?.version).toBe('2.0');
+    expect(event?.pathParameters).toEqual({ id: 'abc-1' });
+    expect(event?.queryStringParameters).toEqual({ dry: '1' });
+    expect(event?.headers['x-test']).toBe('yes');
+    expect(event?.body).toBe('{"full":true}');
+    expect(event?.requestContext.http.method).toBe('POST');
+    expect(event?.requestContext.routeKey).toBe('POST /rollouts/{id}/promote');
   });
 
   it('a route without parameters gets none, and no body means undefined', async () => {
     await fetch(`${server.url}/rollouts`);
-    expect(seen[0].pathParameters).toBeUndefined();
-    expect(seen[0].body).toBeUndefined();
+    expect(seen[0]?.pathParameters).toBeUndefined();
+    expect(seen[0]?.body).toBeUndefined();
   });
 
   it.each([

@@ -3,6 +3,7 @@ import { startHttpServer } from '../../../local/http-server';
 import { SANDBOX_ADMIN, SANDBOX_IDENTITIES, SANDBOX_RESTRICTED } from '../../../local/sandbox/identities';
 import { MAX_SIGNATURE_AGE_MS, sigV4Verifier } from '../../../local/sigv4-verifier';
 import { signedFetch, type Signer } from '../../helpers/signed-fetch';
+import { defined } from '../../helpers/defined';
 
 const REGION = 'eu-west-1';
 
@@ -59,7 +60,7 @@ describe('SigV4 verification on the local HTTP server', () => {
     // Assess
     expect(response.status).toBe(200);
     expect(seen).toHaveLength(1);
-    expect(iamOf(seen[0])).toMatchObject({
+    expect(iamOf(defined(seen[0], 'seen[0]'))).toMatchObject({
       userArn: SANDBOX_ADMIN.principalArn,
       accessKey: SANDBOX_ADMIN.accessKeyId,
       accountId: '000000000000',
@@ -76,7 +77,7 @@ describe('SigV4 verification on the local HTTP server', () => {
 
     // Assess
     expect(response.status).toBe(200);
-    expect(seen[0].headers['x-amz-content-sha256']).toBeUndefined();
+    expect(seen[0]?.headers['x-amz-content-sha256']).toBeUndefined();
   });
 
   it('knows the restricted identity as itself', async () => {
@@ -85,7 +86,7 @@ describe('SigV4 verification on the local HTTP server', () => {
 
     // Assess
     expect(response.status).toBe(200);
-    expect(iamOf(seen[0])?.userArn).toBe(SANDBOX_RESTRICTED.principalArn);
+    expect(iamOf(defined(seen[0], 'seen[0]'))?.userArn).toBe(SANDBOX_RESTRICTED.principalArn);
   });
 
   it.each<[string, Signer, Date | undefined, string]>([
@@ -143,7 +144,7 @@ describe('SigV4 verification on the local HTTP server', () => {
 
     // Assess
     expect(response.status).toBe(200);
-    expect(iamOf(seen[0])).toBeUndefined();
+    expect(iamOf(defined(seen[0], 'seen[0]'))).toBeUndefined();
   });
 
   it('checks the sandbox endpoints too: an unsigned alarm event is refused, a signed one delivered', async () => {

@@ -62,7 +62,7 @@ describe('once (Idempotency-Key)', () => {
 
     // Assess
     expect(second).toBeInstanceOf(ConflictError);
-    expect((second as ConflictError).details[0].field).toBe('Idempotency-Key');
+    expect((second as ConflictError).details[0]?.field).toBe('Idempotency-Key');
     expect(s.calls()).toBe(1);
   });
 
@@ -77,7 +77,7 @@ describe('once (Idempotency-Key)', () => {
     // Assess
     expect(error).toBeInstanceOf(IdempotencyKeyReusedError);
     expect((error as IdempotencyKeyReusedError).status).toBe(422);
-    expect((error as IdempotencyKeyReusedError).details[0].field).toBe('Idempotency-Key');
+    expect((error as IdempotencyKeyReusedError).details[0]?.field).toBe('Idempotency-Key');
     expect(s.calls()).toBe(1);
   });
 

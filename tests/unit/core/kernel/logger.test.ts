@@ -22,7 +22,7 @@ describe('logger (Powertools Logger)', () => {
     expect(lines).toEqual([
       expect.objectContaining({ level: 'INFO', message: 'rollout started', service: 'eksflow', rollout: 'r-1' }),
     ]);
-    expect(Date.parse(lines[0].timestamp)).not.toBeNaN();
+    expect(Date.parse(lines[0]?.timestamp)).not.toBeNaN();
   });
 
   it('puts the correlation id on every line of the logger withKeys returns, and on none of the parent', () => {
@@ -84,9 +84,9 @@ describe('logger (Powertools Logger)', () => {
       logger.error('task failed', { error });
 
       // Assess: the frame is the original file and line, not the bundle's one long line
-      expect(lines[0].error).toMatchObject({ name: 'Error', message: 'boom' });
-      expect(lines[0].error.stack).toContain('shared/use-cases/fail.ts:3:');
-      expect(lines[0].error.stack).not.toContain('bundle.js:1:');
+      expect(lines[0]?.error).toMatchObject({ name: 'Error', message: 'boom' });
+      expect(lines[0]?.error.stack).toContain('shared/use-cases/fail.ts:3:');
+      expect(lines[0]?.error.stack).not.toContain('bundle.js:1:');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -2,6 +2,7 @@ import { abortRollout } from '../../../../core/rollouts/commands/abort-rollout';
 import { promoteRollout } from '../../../../core/rollouts/commands/promote-rollout';
 import { reconcileRollout } from '../../../../core/rollouts/steps/reconcile-rollout';
 import { rolloutWorld, startedToFirstPause } from '../../../helpers/rollout-world';
+import { defined } from '../../../helpers/defined';
 
 // Issue 8, item 7: each transition is counted where it is saved, once, through the Metrics port.
 describe('rollout metrics', () => {
@@ -36,7 +37,10 @@ describe('rollout metrics', () => {
     // Act
     await promoteRollout(world.deps, id, { full: true });
     for (let i = 0; i < 10; i++) {
-      const pass = await reconcileRollout(world.deps, { rolloutId: id, run: (await world.rollouts.get(id))!.run });
+      const pass = await reconcileRollout(world.deps, {
+        rolloutId: id,
+        run: defined(await world.rollouts.get(id), 'world.rollouts.get(id)').run,
+      });
       world.workloads.settle();
       if (pass.done) break;
     }

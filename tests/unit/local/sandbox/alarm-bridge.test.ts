@@ -87,7 +87,7 @@ describe('AlarmBridge', () => {
         previousState: { value: 'OK', timestamp: '2026-03-01T12:00:00.000Z' },
       },
     });
-    expect(typeof delivered[0].id).toBe('string');
+    expect(typeof delivered[0]?.id).toBe('string');
   });
 
   it('emits an event that parseAlarmStateChange accepts', async () => {

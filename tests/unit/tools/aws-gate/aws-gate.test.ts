@@ -23,6 +23,7 @@ import {
 } from '../../../../tools/aws-gate/packaged-roles';
 import { errorAnswer, recognise } from '../../../../tools/aws-gate/protocol';
 import { TokenBuckets } from '../../../../tools/aws-gate/quotas';
+import { defined } from '../../../helpers/defined';
 
 const KEYS = {
   accessKeyId: 'ASIAUNITTEST',
@@ -47,7 +48,7 @@ describe('the AWS gate: recognising operations', () => {
   it('reads a rest-json EKS operation from method and path, with decoded labels', async () => {
     // Act
     const r = recognise(
-      SERVICES.eks,
+      defined(SERVICES.eks, 'SERVICES.eks'),
       request({ method: 'GET', path: '/clusters/c1/access-entries/arn%3Aaws%3Aiam%3A%3A000000000000%3Arole%2Fdev' }),
     );
     const authorizations = await r.entry?.authorize({
@@ -73,7 +74,7 @@ describe('the AWS gate: recognising operations', () => {
   it('authorizes DescribeUpdate on the cluster, also for a node group update', async () => {
     // Act
     const r = recognise(
-      SERVICES.eks,
+      defined(SERVICES.eks, 'SERVICES.eks'),
       request({ method: 'GET', path: '/clusters/c1/updates/u1', query: new URLSearchParams('nodegroupName=ng') }),
     );
     const authorizations = await r.entry?.authorize({
@@ -104,7 +105,7 @@ describe('the AWS gate: recognising operations', () => {
 
     // Act
     const r = recognise(
-      SERVICES.dynamodb,
+      defined(SERVICES.dynamodb, 'SERVICES.dynamodb'),
       request({ headers: { 'x-amz-target': 'DynamoDB_20120810.TransactWriteItems' }, body }),
     );
     const authorizations = await r.entry?.authorize({
@@ -126,7 +127,7 @@ describe('the AWS gate: recognising operations', () => {
   it('reads a query-protocol Action from the form body, lists as arrays', () => {
     // Act
     const r = recognise(
-      SERVICES.monitoring,
+      defined(SERVICES.monitoring, 'SERVICES.monitoring'),
       request({
         body: Buffer.from('Action=DeleteAlarms&AlarmNames.member.1=a&AlarmNames.member.2=b'),
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -140,7 +141,10 @@ describe('the AWS gate: recognising operations', () => {
 
   it('finds no operation for a path it does not map (the gate then refuses it)', () => {
     expect(
-      recognise(SERVICES.eks, request({ method: 'GET', path: '/clusters/c1/fargate-profiles' })).entry,
+      recognise(
+        defined(SERVICES.eks, 'SERVICES.eks'),
+        request({ method: 'GET', path: '/clusters/c1/fargate-profiles' }),
+      ).entry,
     ).toBeUndefined();
   });
 });
@@ -346,7 +350,7 @@ describe('the AWS gate: packaged roles', () => {
       roleArn: 'arn:aws:iam::000000000000:role/eksflow-dev-us-east-1-scaleCheck',
       environment: { EKSFLOW_TABLE: 'eksflow-test-1' },
     });
-    expect(role.policies[0].document.Statement).toEqual([
+    expect(role?.policies[0]?.document.Statement).toEqual([
       {
         Effect: 'Allow',
         Action: ['dynamodb:Query'],
@@ -354,8 +358,8 @@ describe('the AWS gate: packaged roles', () => {
       },
       { Effect: 'Allow', Action: ['eks:DescribeUpdate'], Resource: 'arn:aws:eks:us-east-1:000000000000:cluster/*' },
     ]);
-    expect(role.policies.map((p) => p.name)).toEqual(['scaleCheck', 'scale-check-extra']);
-    expect(role.policies[1].document.Statement).toEqual([
+    expect(role?.policies.map((p) => p.name)).toEqual(['scaleCheck', 'scale-check-extra']);
+    expect(role?.policies[1]?.document.Statement).toEqual([
       { Effect: 'Allow', Action: ['eks:DescribeNodegroup'], Resource: '*' },
     ]);
   });
@@ -519,9 +523,12 @@ describe('EventBridge rules and Scheduler invoke their targets as AWS authorizes
     const [rule] = eventRules(granted, resolution);
 
     // Act
-    const allowed = await ruleInvocations(functionResourcePolicies(granted, resolution), authorizeHere)(rule, FUNCTION);
+    const allowed = await ruleInvocations(functionResourcePolicies(granted, resolution), authorizeHere)(
+      defined(rule, 'rule'),
+      FUNCTION,
+    );
     const refused = await ruleInvocations(functionResourcePolicies(otherRule, resolution), authorizeHere)(
-      rule,
+      defined(rule, 'rule'),
       FUNCTION,
     );
 
@@ -541,7 +548,9 @@ describe('EventBridge rules and Scheduler invoke their targets as AWS authorizes
   it('refuses to start with a rule whose target is no function of the template (fail closed)', () => {
     // Prepare
     const withQueueTarget = template('OtherRule');
-    withQueueTarget.Resources.OtherRule.Properties.Targets = [{ Arn: 'arn:aws:sqs:us-east-1:000000000000:q', Id: 'q' }];
+    defined(withQueueTarget.Resources.OtherRule, 'withQueueTarget.Resources.OtherRule').Properties.Targets = [
+      { Arn: 'arn:aws:sqs:us-east-1:000000000000:q', Id: 'q' },
+    ];
 
     // Act / Assess
     expect(() => eventRules(withQueueTarget, resolution)).toThrow(

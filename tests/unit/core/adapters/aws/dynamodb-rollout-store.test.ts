@@ -8,15 +8,16 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbRolloutStore, MAX_TRANSACT_ITEMS } from '../../../../../core/adapters/aws/dynamodb-rollout-store';
-import type { Rollout } from '../../../../../core/rollouts/domain/types';
+import type { CanaryRollout } from '../../../../../core/rollouts/domain/types';
 import { ConflictError, ValidationError, VersionConflictError } from '../../../../../core/kernel/errors';
 import { rolloutListPosition } from '../../../../../core/rollouts/ports/rollout-store';
+import { defined } from '../../../../helpers/defined';
 
 const TABLE = 'eksflow-test';
 const ddb = mockClient(DynamoDBDocumentClient);
 const T0 = '2026-03-01T12:00:00.000Z';
 
-function rollout(overrides: Partial<Rollout> = {}): Rollout {
+function rollout(overrides: Partial<CanaryRollout> = {}): CanaryRollout {
   const template = {
     metadata: { labels: { app: 'web' } },
     spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
@@ -66,7 +67,12 @@ function cancelled() {
 }
 
 const store = () => new DynamoDbRolloutStore(TABLE, new DynamoDBClient({ region: 'us-east-1' }));
-const transactItems = (i = 0) => ddb.commandCalls(TransactWriteCommand)[i].args[0].input.TransactItems!;
+const transactItems = (i = 0) =>
+  defined(
+    defined(ddb.commandCalls(TransactWriteCommand)[i], 'ddb.commandCalls(TransactWriteCommand)[i]').args[0].input
+      .TransactItems,
+    "defined(ddb.commandCalls(TransactWriteCommand)[i], 'ddb.c...",
+  );
 
 beforeEach(() => ddb.reset());
 
@@ -83,13 +89,13 @@ describe('DynamoDbRolloutStore.create', () => {
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
     const items = transactItems();
     expect(items).toHaveLength(4);
-    expect(items[0].Put).toMatchObject({
+    expect(items[0]?.Put).toMatchObject({
       TableName: TABLE,
       Item: { pk: 'ROLLOUT#ro-1', sk: 'ROLLOUT', version: 0 },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
-    expect(JSON.parse(items[0].Put!.Item!.doc as string)).toEqual(r);
-    expect(items[1].Put).toEqual({
+    expect(JSON.parse(defined(items[0]?.Put?.Item, 'items[0]?.Put.Item').doc as string)).toEqual(r);
+    expect(items[1]?.Put).toEqual({
       TableName: TABLE,
       Item: { pk: 'ACTIVE', sk: 'sandbox/shop/web', rolloutId: 'ro-1' },
       ConditionExpression: 'attribute_not_exists(pk)',
@@ -141,7 +147,7 @@ describe('DynamoDbRolloutStore.create', () => {
     expect((error as ConflictError).details).toEqual([
       { field: 'deployment', reason: 'rollout ro-0 is active on this Deployment' },
     ]);
-    expect(ddb.commandCalls(GetCommand)[0].args[0].input).toMatchObject({ ConsistentRead: true });
+    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({ ConsistentRead: true });
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 
@@ -169,7 +175,7 @@ describe('DynamoDbRolloutStore.save', () => {
     expect(saved.version).toBe(5);
     const items = transactItems();
     expect(items).toHaveLength(1);
-    expect(items[0].Put).toMatchObject({
+    expect(items[0]?.Put).toMatchObject({
       Item: { pk: 'ROLLOUT#ro-1', version: 5 },
       ConditionExpression: 'version = :expected',
       ExpressionAttributeValues: { ':expected': 4 },
@@ -188,8 +194,8 @@ describe('DynamoDbRolloutStore.save', () => {
       // Assess
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
       const items = transactItems();
-      expect(items[0].Put?.Item).toMatchObject({ pk: 'ROLLOUT#ro-1', version: 3 });
-      expect(items[1].Delete).toMatchObject({
+      expect(items[0]?.Put?.Item).toMatchObject({ pk: 'ROLLOUT#ro-1', version: 3 });
+      expect(items[1]?.Delete).toMatchObject({
         TableName: TABLE,
         Key: { pk: 'ACTIVE', sk: 'sandbox/shop/web' },
         ExpressionAttributeValues: { ':id': 'ro-1' },
@@ -254,7 +260,7 @@ describe('DynamoDbRolloutStore.get', () => {
 
     // Assess
     expect(read).toEqual({ ...r, version: 7 });
-    expect(ddb.commandCalls(GetCommand)[0].args[0].input).toEqual({
+    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
       TableName: TABLE,
       Key: { pk: 'ROLLOUT#ro-1', sk: 'ROLLOUT' },
       ConsistentRead: true,
@@ -287,8 +293,11 @@ describe('DynamoDbRolloutStore: the outbox', () => {
 
     // Assess
     const outbox = transactItems().filter((i) => i.Put?.Item?.pk === 'OUTBOX');
-    expect(outbox.map((i) => i.Put!.Item!.sk)).toEqual(['ro-1#0000000001#0000', 'ro-1#0000000001#0001']);
-    expect(JSON.parse(outbox[0].Put!.Item!.events as string)).toEqual([event(0)]);
+    expect(outbox.map((i) => defined(i.Put?.Item, 'i.Put.Item').sk)).toEqual([
+      'ro-1#0000000001#0000',
+      'ro-1#0000000001#0001',
+    ]);
+    expect(JSON.parse(defined(outbox[0]?.Put?.Item, 'outbox[0]?.Put.Item').events as string)).toEqual([event(0)]);
   });
 
   it('create puts the Started entry of the new rollout in the outbox by default', async () => {
@@ -301,8 +310,8 @@ describe('DynamoDbRolloutStore: the outbox', () => {
 
     // Assess
     const outbox = transactItems().filter((i) => i.Put?.Item?.pk === 'OUTBOX');
-    expect(outbox.map((i) => i.Put!.Item!.sk)).toEqual(['ro-1#0000000000#0000']);
-    expect(JSON.parse(outbox[0].Put!.Item!.events as string)[0]).toMatchObject({
+    expect(outbox.map((i) => defined(i.Put?.Item, 'i.Put.Item').sk)).toEqual(['ro-1#0000000000#0000']);
+    expect(JSON.parse(defined(outbox[0]?.Put?.Item, 'outbox[0]?.Put.Item').events as string)[0]).toMatchObject({
       id: 'ro-1:0:0',
       detailType: 'Rollout Started',
     });
@@ -321,7 +330,7 @@ describe('DynamoDbRolloutStore: the outbox', () => {
     expect(items).toHaveLength(MAX_TRANSACT_ITEMS);
     const stored = items
       .filter((i) => i.Put?.Item?.pk === 'OUTBOX')
-      .flatMap((i) => JSON.parse(i.Put!.Item!.events as string));
+      .flatMap((i) => JSON.parse(defined(i.Put?.Item, 'i.Put.Item').events as string));
     expect(stored.map((e: { id: string }) => e.id)).toEqual(events.map((e) => e.id));
   });
 
@@ -336,8 +345,8 @@ describe('DynamoDbRolloutStore: the outbox', () => {
 
     // Assess
     expect(pending).toEqual([{ key: 'k1', events: [event(0)] }]);
-    expect(ddb.commandCalls(QueryCommand)[0].args[0].input).toMatchObject({ Limit: 25, ConsistentRead: true });
-    expect(ddb.commandCalls(DeleteCommand)[0].args[0].input.Key).toEqual({ pk: 'OUTBOX', sk: 'k1' });
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({ Limit: 25, ConsistentRead: true });
+    expect(ddb.commandCalls(DeleteCommand)[0]?.args[0].input.Key).toEqual({ pk: 'OUTBOX', sk: 'k1' });
   });
 });
 
@@ -363,7 +372,7 @@ describe('DynamoDbRolloutStore.list', () => {
     expect(second).toEqual({ rollouts: [] });
     const [q1, q2] = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
     expect(q1).toMatchObject({ IndexName: 'gsi1', Limit: 2, ScanIndexForward: false, ExclusiveStartKey: undefined });
-    expect(q2.ExclusiveStartKey).toEqual({
+    expect(q2?.ExclusiveStartKey).toEqual({
       pk: `ROLLOUT#${a.id}`,
       sk: 'ROLLOUT',
       gsi1pk: 'CLUSTER#sandbox',
@@ -389,7 +398,7 @@ describe('DynamoDbRolloutStore.list', () => {
       FilterExpression: 'NOT begins_with(gsi1sk, :hidden0)',
       ExpressionAttributeValues: { ':pk': 'CLUSTER#sandbox', ':hidden0': 'kube-system/' },
     });
-    expect(q2.ExclusiveStartKey).toEqual({ pk: 'p', sk: 's', gsi1pk: 'g', gsi1sk: 'h' });
+    expect(q2?.ExclusiveStartKey).toEqual({ pk: 'p', sk: 's', gsi1pk: 'g', gsi1sk: 'h' });
   });
 
   it.each([
@@ -405,7 +414,7 @@ describe('DynamoDbRolloutStore.list', () => {
 
       // Assess
       expect(error).toBeInstanceOf(ValidationError);
-      expect((error as ValidationError).details[0].field).toBe('nextToken');
+      expect((error as ValidationError).details[0]?.field).toBe('nextToken');
       expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
     },
   );

@@ -38,7 +38,7 @@ describe('DynamoTable.queryAll', () => {
     expect(items).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
     const starts = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input.ExclusiveStartKey);
     expect(starts).toEqual([undefined, { pk: 'a', sk: '2' }, { pk: 'a', sk: '3' }]);
-    expect(ddb.commandCalls(QueryCommand)[0].args[0].input.TableName).toBe('eksflow');
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.TableName).toBe('eksflow');
   });
 
   it('with a Limit, stops once it holds that many, though more pages follow', async () => {
@@ -129,17 +129,17 @@ describe('DynamoTable conditional writes', () => {
 
     // Assess
     expect([put, update, deleted]).toEqual([false, false, false]);
-    expect(ddb.commandCalls(PutCommand)[0].args[0].input).toEqual({
+    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input).toEqual({
       TableName: 'eksflow',
       Item: { pk: 'IDEMPOTENCY#h', sk: 'IDEMPOTENCY' },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
-    expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toMatchObject({
+    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
       Key: { pk: 'NG#c#ng', sk: 'POLICY#p' },
       ConditionExpression: 'attribute_exists(pk)',
       ExpressionAttributeValues: { ':value': 't1' },
     });
-    expect(ddb.commandCalls(DeleteCommand)[0].args[0].input).toMatchObject({
+    expect(ddb.commandCalls(DeleteCommand)[0]?.args[0].input).toMatchObject({
       ConditionExpression: 'operationId = :operationId',
       ExpressionAttributeValues: { ':operationId': 'op-1' },
     });

@@ -11,6 +11,7 @@ import { EksClusterApi } from '../../../../../core/adapters/aws/eks-cluster-api'
 import { AWS_CALL_RETRY } from '../../../../../core/adapters/aws/aws-call';
 import { OPERATION_TAG, type ClusterSpec } from '../../../../../core/clusters/domain/cluster';
 import { ConflictError, ThrottledError } from '../../../../../core/kernel/errors';
+import { defined } from '../../../../helpers/defined';
 
 const eks = mockClient(EKSClient);
 
@@ -62,7 +63,7 @@ describe('EksClusterApi.createCluster', () => {
     // Assess
     const calls = eks.commandCalls(CreateClusterCommand);
     expect(calls).toHaveLength(1);
-    expect(calls[0].args[0].input).toEqual({
+    expect(calls[0]?.args[0].input).toEqual({
       name: 'prod-eu',
       version: '1.31',
       roleArn: spec.roleArn,
@@ -87,7 +88,7 @@ describe('EksClusterApi.createCluster', () => {
     await api().createCluster({ ...spec, endpointPublicAccess: true, publicAccessCidrs: ['203.0.113.0/24'] }, 'op-1');
 
     // Assess
-    expect(eks.commandCalls(CreateClusterCommand)[0].args[0].input.resourcesVpcConfig).toEqual({
+    expect(eks.commandCalls(CreateClusterCommand)[0]?.args[0].input.resourcesVpcConfig).toEqual({
       subnetIds: ['subnet-1', 'subnet-2'],
       securityGroupIds: ['sg-1'],
       endpointPublicAccess: true,
@@ -107,8 +108,8 @@ describe('EksClusterApi.createCluster', () => {
 
     // Assess
     const [withKey, withoutKey] = eks.commandCalls(CreateClusterCommand).map((c) => c.args[0].input);
-    expect(withKey.encryptionConfig).toEqual([{ resources: ['secrets'], provider: { keyArn } }]);
-    expect(withoutKey.encryptionConfig).toBeUndefined();
+    expect(withKey?.encryptionConfig).toEqual([{ resources: ['secrets'], provider: { keyArn } }]);
+    expect(withoutKey?.encryptionConfig).toBeUndefined();
   });
 
   it('sends no logging block when the spec declines every log type', async () => {
@@ -119,7 +120,7 @@ describe('EksClusterApi.createCluster', () => {
     await api().createCluster({ ...spec, logging: [] }, 'op-1');
 
     // Assess
-    expect(eks.commandCalls(CreateClusterCommand)[0].args[0].input.logging).toBeUndefined();
+    expect(eks.commandCalls(CreateClusterCommand)[0]?.args[0].input.logging).toBeUndefined();
   });
 
   it('accepts ResourceInUseException when the existing cluster carries this operation tag (a re-run step)', async () => {
@@ -132,7 +133,7 @@ describe('EksClusterApi.createCluster', () => {
     // Act / Assess
     await expect(api().createCluster(spec, 'op-123')).resolves.toBeUndefined();
     expect(eks.commandCalls(CreateClusterCommand)).toHaveLength(1); // "in use" is an answer, not a blip: no retry
-    expect(eks.commandCalls(DescribeClusterCommand)[0].args[0].input).toEqual({ name: 'prod-eu' });
+    expect(eks.commandCalls(DescribeClusterCommand)[0]?.args[0].input).toEqual({ name: 'prod-eu' });
   });
 
   it.each([
@@ -227,7 +228,7 @@ describe('EksClusterApi.describeCluster', () => {
     eks.on(DescribeClusterCommand).resolves({ cluster: { name: 'prod-eu', status: 'CREATING' } });
 
     // Act / Assess
-    expect((await api().describeCluster('prod-eu'))!.tags).toEqual({});
+    expect(defined(await api().describeCluster('prod-eu'), "api().describeCluster('prod-eu')").tags).toEqual({});
   });
 
   it("retries a ThrottlingException as awsCall's budget says (AWS_CALL_RETRY), then throws ThrottledError", async () => {
@@ -241,7 +242,9 @@ describe('EksClusterApi.describeCluster', () => {
       .catch((e: unknown) => e);
 
     // Assess
-    expect(eks.commandCalls(DescribeClusterCommand)).toHaveLength(AWS_CALL_RETRY.attempts!);
+    expect(eks.commandCalls(DescribeClusterCommand)).toHaveLength(
+      defined(AWS_CALL_RETRY.attempts, 'AWS_CALL_RETRY.attempts'),
+    );
     expect(error).toBeInstanceOf(ThrottledError);
     expect((error as ThrottledError).name).toBe('ThrottledError');
     expect((error as ThrottledError).message).toMatch(/^EKS DescribeCluster failed/);
@@ -258,7 +261,7 @@ describe('EksClusterApi.deleteCluster', () => {
     await api().deleteCluster('prod-eu');
 
     // Assess
-    expect(eks.commandCalls(DeleteClusterCommand)[0].args[0].input).toEqual({ name: 'prod-eu' });
+    expect(eks.commandCalls(DeleteClusterCommand)[0]?.args[0].input).toEqual({ name: 'prod-eu' });
   });
 
   it('treats a cluster already gone as done', async () => {
@@ -281,7 +284,7 @@ describe('EksClusterApi access entries', () => {
     await api().createCluster(spec, 'op-1', { creatorIsAdmin: false });
 
     // Assess
-    expect(eks.commandCalls(CreateClusterCommand)[0].args[0].input.accessConfig).toEqual({
+    expect(eks.commandCalls(CreateClusterCommand)[0]?.args[0].input.accessConfig).toEqual({
       authenticationMode: 'API_AND_CONFIG_MAP',
       bootstrapClusterCreatorAdminPermissions: false,
     });
@@ -295,7 +298,7 @@ describe('EksClusterApi access entries', () => {
     await api().grantAccess('prod-eu', { principalArn, kubernetesGroups: ['eksflow'] });
 
     // Assess
-    expect(eks.commandCalls(CreateAccessEntryCommand)[0].args[0].input).toEqual({
+    expect(eks.commandCalls(CreateAccessEntryCommand)[0]?.args[0].input).toEqual({
       clusterName: 'prod-eu',
       principalArn,
       kubernetesGroups: ['eksflow'],
@@ -314,7 +317,7 @@ describe('EksClusterApi access entries', () => {
     await api().grantAccess('prod-eu', { principalArn, clusterAdmin: true });
 
     // Assess
-    expect(eks.commandCalls(AssociateAccessPolicyCommand)[0].args[0].input).toEqual({
+    expect(eks.commandCalls(AssociateAccessPolicyCommand)[0]?.args[0].input).toEqual({
       clusterName: 'prod-eu',
       principalArn,
       policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',

@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { EksTokenProvider, presignEksToken, TOKEN_LIFETIME_MS } from '../../../../../core/adapters/aws/eks-token';
+import { defined } from '../../../../helpers/defined';
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 const region = 'us-east-1';
@@ -28,7 +29,7 @@ function expectedSignature(url: URL, cluster: string, secret: string, payloadHas
     .join('&');
   const canonicalHeaders = `host:${url.host}\nx-k8s-aws-id:${cluster}\n`;
   const canonicalRequest = ['GET', '/', canonicalQuery, canonicalHeaders, 'host;x-k8s-aws-id', payloadHash].join('\n');
-  const amzDate = url.searchParams.get('X-Amz-Date')!;
+  const amzDate = defined(url.searchParams.get('X-Amz-Date'), "url.searchParams.get('X-Amz-Date')");
   const day = amzDate.slice(0, 8);
   const scope = `${day}/${region}/sts/aws4_request`;
   const stringToSign = [

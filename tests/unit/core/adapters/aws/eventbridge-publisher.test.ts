@@ -2,6 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { mockClient } from 'aws-sdk-client-mock';
 import { EventBridgePublisher, PUT_EVENTS_MAX_ENTRIES } from '../../../../../core/adapters/aws/eventbridge-publisher';
 import { createLogger } from '../../../../../core/kernel/logger';
+import { defined } from '../../../../helpers/defined';
 
 const eventbridge = mockClient(EventBridgeClient);
 const publisher = () => new EventBridgePublisher('eksflow-bus', new EventBridgeClient({}), createLogger('silent'));
@@ -27,9 +28,11 @@ describe('EventBridgePublisher.publishAll', () => {
     const accepted = await publisher().publishAll(events);
 
     // Assess
-    const calls = eventbridge.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries!);
+    const calls = eventbridge
+      .commandCalls(PutEventsCommand)
+      .map((c) => defined(c.args[0].input.Entries, 'c.args[0].input.Entries'));
     expect(calls.map((entries) => entries.length)).toEqual([10, 10, 3]);
-    expect(calls[0][0]).toEqual({
+    expect(calls[0]?.[0]).toEqual({
       Source: 'eksflow',
       DetailType: 'Rollout StepStarted',
       Detail: JSON.stringify({ eventId: 'ro-1:1:0' }),

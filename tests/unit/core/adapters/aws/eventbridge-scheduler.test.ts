@@ -2,6 +2,7 @@ import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-schedule
 import { mockClient } from 'aws-sdk-client-mock';
 import { EventBridgeScheduleDeployer } from '../../../../../core/adapters/aws/eventbridge-scheduler';
 import { ConflictError } from '../../../../../core/kernel/errors';
+import { defined } from '../../../../helpers/defined';
 
 const scheduler = mockClient(SchedulerClient);
 
@@ -32,7 +33,10 @@ describe('EventBridgeScheduleDeployer', () => {
     } as never);
 
     // Assess
-    const input = scheduler.commandCalls(CreateScheduleCommand)[0].args[0].input;
+    const input = defined(
+      scheduler.commandCalls(CreateScheduleCommand)[0],
+      'scheduler.commandCalls(CreateScheduleCommand)[0]',
+    ).args[0].input;
     expect(input.GroupName).toBe('eksflow-prod');
     expect(input.Target).toMatchObject({
       RetryPolicy: { MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) },

@@ -25,7 +25,7 @@ describe('SfnWorkflowStarter.status', () => {
 
     // Assess
     expect(result).toBe(state);
-    expect(sfn.commandCalls(DescribeExecutionCommand)[0].args[0].input).toEqual({
+    expect(sfn.commandCalls(DescribeExecutionCommand)[0]?.args[0].input).toEqual({
       executionArn: 'arn:aws:states:us-east-1:123456789012:execution:eksflow-dev-rollout:abc-2',
     });
   });

@@ -35,7 +35,7 @@ describe('page tokens', () => {
     });
 
     // Assess
-    for (const error of errors) expect((error as ValidationError).details[0].field).toBe('nextToken');
+    for (const error of errors) expect((error as ValidationError).details[0]?.field).toBe('nextToken');
   });
 
   it('refuses a secret shorter than 32 characters at start', () => {

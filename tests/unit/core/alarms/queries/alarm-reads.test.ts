@@ -9,6 +9,7 @@ import { reconcileRollout } from '../../../../../core/rollouts/steps/reconcile-r
 import { startRollout } from '../../../../../core/rollouts/commands/start-rollout';
 import { sweepRollouts } from '../../../../../core/rollouts/commands/sweep-rollouts';
 import { CLUSTER, canaryBody, NAMESPACE, rolloutWorld } from '../../../../helpers/rollout-world';
+import { defined } from '../../../../helpers/defined';
 
 /** CloudWatch on aws-sdk-client-mock: DescribeAlarms answers the named alarms from `states`, counting calls. */
 function cloudwatch(states: Map<string, AlarmState>) {
@@ -55,7 +56,7 @@ describe('alarm reads under the DescribeAlarms quota', () => {
   it('the sweep reads 150 guarding alarms in 2 DescribeAlarms calls (100 names each at most)', async () => {
     // Prepare
     const names = Array.from({ length: 150 }, (_, i) => `guard-${i}`);
-    const { w, cw } = await world(150, (i) => names[i], new Map(names.map((n) => [n, 'OK' as const])));
+    const { w, cw } = await world(150, (i) => `guard-${i}`, new Map(names.map((n) => [n, 'OK' as const])));
 
     // Act
     const outcome = await sweepRollouts(w.deps);
@@ -99,7 +100,9 @@ describe('alarm reads under the DescribeAlarms quota', () => {
     expect(cw.calls()).toEqual([['web-5xx']]);
     expect(new Set(outcomes.flatMap((o) => o.aborted))).toEqual(new Set(ids));
     for (const id of ids) {
-      const history = (await w.rollouts.get(id))!.history.filter((e) => e.type === 'Aborted');
+      const history = defined(await w.rollouts.get(id), 'w.rollouts.get(id)').history.filter(
+        (e) => e.type === 'Aborted',
+      );
       expect(history).toHaveLength(1);
     }
   });

@@ -11,7 +11,7 @@ describe('namespaceManifests', () => {
     }).apply;
 
     // Assess
-    expect(namespace.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
+    expect(namespace?.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
   });
 
   it('default-deny: a quota, limits and the deny-all policy (DNS still allowed); the other preset removed', () => {
@@ -31,15 +31,15 @@ describe('namespaceManifests', () => {
       'LimitRange/eksflow-limits',
       'NetworkPolicy/eksflow-default-deny',
     ]);
-    expect(apply[0].metadata.labels).toEqual({
+    expect(apply[0]?.metadata.labels).toEqual({
       team: 'a',
       'app.kubernetes.io/managed-by': 'eksflow',
       'pod-security.kubernetes.io/enforce': 'baseline',
     });
-    expect(apply[2].spec).toEqual({
+    expect(apply[2]?.spec).toEqual({
       limits: [{ type: 'Container', default: { cpu: '500m' }, defaultRequest: { cpu: '500m' } }],
     });
-    expect(apply[3].spec).toMatchObject({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    expect(apply[3]?.spec).toMatchObject({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
     expect(remove.map((m) => m.metadata.name)).toEqual(['eksflow-allow-same-namespace']);
   });
 

@@ -111,7 +111,7 @@ describe('planProvision', () => {
   it('a changed namespace spec changes the baseline digest', () => {
     // Act / Assess
     expect(baselineDigest(spec.namespaces)).not.toBe(
-      baselineDigest([{ ...spec.namespaces[0], networkPolicy: 'allow-same-namespace' }]),
+      baselineDigest(spec.namespaces.map((ns) => ({ ...ns, networkPolicy: 'allow-same-namespace' as const }))),
     );
   });
 });

@@ -205,7 +205,7 @@ describe('parseClusterSpec', () => {
     );
 
     // Assess
-    expect(spec.namespaces[0].podSecurity).toBe('restricted');
+    expect(spec.namespaces[0]?.podSecurity).toBe('restricted');
     expect(fields(error)).toEqual(['namespaces.0.podSecurity']);
   });
 
@@ -229,7 +229,7 @@ describe('parseClusterSpec', () => {
 
     // Assess
     expect(fields(error)).toEqual(['subnetIds']);
-    expect(error.details[0].reason).toMatch(/at least two subnets/);
+    expect(error.details[0]?.reason).toMatch(/at least two subnets/);
   });
 
   it('refuses a repeated subnet', () => {
@@ -238,7 +238,7 @@ describe('parseClusterSpec', () => {
 
     // Assess
     expect(fields(error)).toEqual(['subnetIds']);
-    expect(error.details[0].reason).toMatch(/repeat/);
+    expect(error.details[0]?.reason).toMatch(/repeat/);
   });
 
   it('names the index of a malformed subnet id', () => {
@@ -293,7 +293,7 @@ describe('parseClusterSpec', () => {
       // Assess
       expect(error.status).toBe(400);
       expect(fields(error)).toEqual(['publicAccessCidrs']);
-      expect(error.details[0].reason).toMatch(/required when endpointPublicAccess is true/);
+      expect(error.details[0]?.reason).toMatch(/required when endpointPublicAccess is true/);
     });
 
     it('refuses an empty publicAccessCidrs list with a public endpoint', () => {
@@ -321,7 +321,7 @@ describe('parseClusterSpec', () => {
 
       // Assess
       expect(fields(error)).toEqual(['publicAccessCidrs']);
-      expect(error.details[0].reason).toMatch(/only to a public endpoint/);
+      expect(error.details[0]?.reason).toMatch(/only to a public endpoint/);
     });
 
     it('refuses to turn private endpoint access off', () => {
@@ -330,7 +330,7 @@ describe('parseClusterSpec', () => {
 
       // Assess
       expect(fields(error)).toEqual(['endpointPrivateAccess']);
-      expect(error.details[0].reason).toMatch(/must be true/);
+      expect(error.details[0]?.reason).toMatch(/must be true/);
     });
 
     it('lets the caller choose the log types, audit included or not', () => {

@@ -11,6 +11,7 @@ import {
   rolloutWorld,
   startedToFirstPause,
 } from '../../../../helpers/rollout-world';
+import { defined } from '../../../../helpers/defined';
 
 type World = ReturnType<typeof rolloutWorld>;
 
@@ -60,9 +61,9 @@ describe('abortRollout', () => {
     // Prepare: two views of the same rollout, one outdated by a write made since
     const world = rolloutWorld();
     const { id } = await toNineOne(world);
-    const stale = (await world.rollouts.get(id))!;
+    const stale = defined(await world.rollouts.get(id), 'world.rollouts.get(id)');
     await abortRollout(world.deps, id, 'by hand');
-    const current = (await world.rollouts.get(id))!;
+    const current = defined(await world.rollouts.get(id), 'world.rollouts.get(id)');
     const reads = jest.spyOn(world.rollouts, 'get');
 
     // Act
@@ -131,7 +132,7 @@ describe('abortRollout', () => {
     // Prepare
     const world = rolloutWorld();
     const { id } = await startRollout(world.deps, canaryBody(), world.newId);
-    const r = (await world.rollouts.get(id))!;
+    const r = defined(await world.rollouts.get(id), 'world.rollouts.get(id)');
     await world.rollouts.save({ ...r, status: 'Promoted', phase: 'Done' });
 
     // Act
@@ -157,8 +158,11 @@ describe('restoreStep', () => {
     // Prepare: promotion had replaced stable's template
     const world = rolloutWorld();
     const { id } = await toNineOne(world);
-    const r = (await world.rollouts.get(id))!;
-    const web = (await world.workloads.getDeployment(CLUSTER, NAMESPACE, 'web'))!;
+    const r = defined(await world.rollouts.get(id), 'world.rollouts.get(id)');
+    const web = defined(
+      await world.workloads.getDeployment(CLUSTER, NAMESPACE, 'web'),
+      "world.workloads.getDeployment(CLUSTER, NAMESPACE, 'web')",
+    );
     await world.workloads.setTemplate(CLUSTER, NAMESPACE, web, r.newTemplate, 10);
     world.workloads.calls.length = 0;
 
@@ -180,7 +184,7 @@ describe('restoreStep', () => {
 
     // Assess: the hotfix stays
     expect(world.workloads.calls.map((c) => c.op)).not.toContain('setTemplate');
-    expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web')?.template.spec?.containers?.[0].image).toBe(
+    expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web')?.template.spec?.containers?.[0]?.image).toBe(
       'nginx:hotfix',
     );
   });
@@ -189,7 +193,7 @@ describe('restoreStep', () => {
     // Prepare
     const world = rolloutWorld();
     const { id } = await toNineOne(world);
-    const r = (await world.rollouts.get(id))!;
+    const r = defined(await world.rollouts.get(id), 'world.rollouts.get(id)');
     world.workloads.edit(CLUSTER, NAMESPACE, 'web-canary', (d) => {
       d.labels = { team: 'a' };
     });
@@ -221,10 +225,16 @@ describe('restoreStep', () => {
     await world.workloads.setServiceSelector(
       CLUSTER,
       NAMESPACE,
-      (await world.workloads.getService(CLUSTER, NAMESPACE, 'web'))!,
+      defined(
+        await world.workloads.getService(CLUSTER, NAMESPACE, 'web'),
+        "world.workloads.getService(CLUSTER, NAMESPACE, 'web')",
+      ),
       green,
     );
-    const preview = (await world.workloads.getService(CLUSTER, NAMESPACE, 'web-preview'))!;
+    const preview = defined(
+      await world.workloads.getService(CLUSTER, NAMESPACE, 'web-preview'),
+      "world.workloads.getService(CLUSTER, NAMESPACE, 'web-previ...",
+    );
     await world.workloads.setServiceSelector(CLUSTER, NAMESPACE, preview, green);
     world.workloads.calls.length = 0;
 

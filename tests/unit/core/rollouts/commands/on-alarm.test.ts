@@ -12,6 +12,7 @@ import {
 import { reconcileRollout } from '../../../../../core/rollouts/steps/reconcile-rollout';
 import { startRollout } from '../../../../../core/rollouts/commands/start-rollout';
 import { CLUSTER, canaryBody, NAMESPACE, rolloutWorld, T0 } from '../../../../helpers/rollout-world';
+import { defined } from '../../../../helpers/defined';
 
 const change = (alarmName: string, state: AlarmStateChange['state']): AlarmStateChange => ({
   alarmName,
@@ -128,7 +129,7 @@ describe('onAlarmStateChange', () => {
       canaryBody({ deployment: 'api', image: 'api:2' }, { analysis: { alarms: ['web-5xx'] } }),
       w.newId,
     );
-    const r = (await w.rollouts.get(api.id))!;
+    const r = defined(await w.rollouts.get(api.id), 'w.rollouts.get(api.id)');
     await w.rollouts.save({ ...r, status: 'Paused', pause: { reason: 'Step' } });
 
     // Act
@@ -239,7 +240,7 @@ describe('onAlarmStateChange: stale and replayed events', () => {
 
     // Assess
     expect(outcome.ignored).toMatch(/is deleted now/);
-    expect(await w.rollouts.get(ids[0])).toMatchObject({ status: 'Progressing' });
+    expect(await w.rollouts.get(defined(ids[0], 'ids[0]'))).toMatchObject({ status: 'Progressing' });
   });
 
   it('an ALARM the alarm entered before a rollout started does not abort that rollout', async () => {
@@ -271,13 +272,16 @@ describe('onAlarmStateChange: each rollout on its own, a few at a time', () => {
     // Prepare
     const { w, ids } = await manyRollouts(5);
     w.alarms.set('web-5xx', 'ALARM');
-    const rollouts = failingSavesFor(w.deps.rollouts, ids[2]);
+    const rollouts = failingSavesFor(w.deps.rollouts, defined(ids[2], 'ids[2]'));
 
     // Act
     const act = onAlarmStateChange({ ...w.deps, rollouts }, change('web-5xx', 'ALARM'));
 
     // Assess
-    await expect(act).rejects.toMatchObject({ name: 'TransientError', message: expect.stringContaining(ids[2]) });
+    await expect(act).rejects.toMatchObject({
+      name: 'TransientError',
+      message: expect.stringContaining(defined(ids[2], 'ids[2]')),
+    });
     for (const [i, id] of ids.entries())
       expect((await w.rollouts.get(id))?.status).toBe(i === 2 ? 'Progressing' : 'Aborted');
   });
@@ -287,7 +291,7 @@ describe('onAlarmStateChange: each rollout on its own, a few at a time', () => {
     const { w, ids } = await manyRollouts(3);
     w.alarms.set('web-5xx', 'ALARM');
     const coalescer = new Coalescer<AlarmOutcome>({ ttlMs: 60_000, capacity: 10 });
-    const rollouts = failingSavesFor(w.deps.rollouts, ids[1]);
+    const rollouts = failingSavesFor(w.deps.rollouts, defined(ids[1], 'ids[1]'));
     await expect(onAlarmStateChange({ ...w.deps, rollouts }, change('web-5xx', 'ALARM'), coalescer)).rejects.toThrow(
       ids[1],
     );
@@ -365,7 +369,7 @@ describe('onAlarmStateChange: OK and NoData pauses', () => {
     w.rollouts.save = async (r) => {
       if (!raced) {
         raced = true;
-        const current = (await w.rollouts.get(r.id))!;
+        const current = defined(await w.rollouts.get(r.id), 'w.rollouts.get(r.id)');
         await save({ ...current, updatedAt: 'someone else' });
       }
       return save(r);

@@ -3,6 +3,7 @@ import { abortRollout } from '../../../../../core/rollouts/commands/abort-rollou
 import { MAX_REMEMBERED_PROMOTE_KEYS, promoteRollout } from '../../../../../core/rollouts/commands/promote-rollout';
 import { startRollout } from '../../../../../core/rollouts/commands/start-rollout';
 import { blueGreenBody, canaryBody, rolloutWorld, T0 } from '../../../../helpers/rollout-world';
+import { defined } from '../../../../helpers/defined';
 
 describe('promoteRollout', () => {
   it.each`
@@ -13,7 +14,7 @@ describe('promoteRollout', () => {
     // Prepare
     const world = rolloutWorld();
     const { id } = await startRollout(world.deps, canaryBody(), world.newId);
-    const r = (await world.rollouts.get(id))!;
+    const r = defined(await world.rollouts.get(id), 'world.rollouts.get(id)');
     await world.rollouts.save({ ...r, status: 'Paused', pause: { reason: 'Step' } });
 
     // Act
@@ -36,7 +37,7 @@ describe('promoteRollout', () => {
     const world = rolloutWorld();
     const { id } = await startRollout(world.deps, canaryBody(), world.newId);
     const consumePromote = async () => {
-      const r = (await world.rollouts.get(id))!;
+      const r = defined(await world.rollouts.get(id), 'world.rollouts.get(id)');
       await world.rollouts.save({ ...r, promoteRequest: undefined, currentStepIndex: r.currentStepIndex + 1 });
     };
 
@@ -69,7 +70,7 @@ describe('promoteRollout', () => {
     // Prepare
     const world = rolloutWorld();
     const { id } = await startRollout(world.deps, canaryBody(), world.newId);
-    const r = (await world.rollouts.get(id))!;
+    const r = defined(await world.rollouts.get(id), 'world.rollouts.get(id)');
     await world.rollouts.save({ ...r, status });
 
     // Act / Assess
@@ -81,7 +82,7 @@ describe('promoteRollout', () => {
     // Prepare
     const world = rolloutWorld();
     const { id } = await startRollout(world.deps, canaryBody(), world.newId);
-    const r = (await world.rollouts.get(id))!;
+    const r = defined(await world.rollouts.get(id), 'world.rollouts.get(id)');
     await world.rollouts.save({ ...r, phase: 'Promoting' });
 
     // Act / Assess
@@ -98,7 +99,7 @@ describe('promoteRollout is idempotent', () => {
   async function pausedAtStep(step: number) {
     const world = rolloutWorld();
     const { id } = await startRollout(world.deps, canaryBody(), world.newId);
-    const r = (await world.rollouts.get(id))!;
+    const r = defined(await world.rollouts.get(id), 'world.rollouts.get(id)');
     await world.rollouts.save({ ...r, status: 'Paused', pause: { reason: 'Step' }, currentStepIndex: step });
     return { world, id };
   }
@@ -122,7 +123,7 @@ describe('promoteRollout is idempotent', () => {
   it('a step the rollout is already past is a no-op that returns the rollout', async () => {
     // Prepare
     const { world, id } = await pausedAtStep(3);
-    const before = (await world.rollouts.get(id))!;
+    const before = defined(await world.rollouts.get(id), 'world.rollouts.get(id)');
 
     // Act
     const result = await promoteRollout(world.deps, id, { step: 1 });
@@ -135,7 +136,7 @@ describe('promoteRollout is idempotent', () => {
   it('a Promoted rollout answers a step retry with 200, not 409', async () => {
     // Prepare
     const { world, id } = await pausedAtStep(3);
-    const r = (await world.rollouts.get(id))!;
+    const r = defined(await world.rollouts.get(id), 'world.rollouts.get(id)');
     await world.rollouts.save({ ...r, status: 'Promoted', phase: 'Done', currentStepIndex: 4 });
 
     // Act
@@ -173,7 +174,7 @@ describe('promoteRollout is idempotent', () => {
     // Prepare
     const { world, id } = await pausedAtStep(1);
     const first = await promoteRollout(world.deps, id, { idempotencyKey: 'req-1' });
-    const taken = (await world.rollouts.get(id))!;
+    const taken = defined(await world.rollouts.get(id), 'world.rollouts.get(id)');
     await world.rollouts.save({
       ...taken,
       promoteRequest: undefined,
@@ -210,12 +211,15 @@ describe('promoteRollout is idempotent', () => {
     // Act
     for (let i = 0; i < MAX_REMEMBERED_PROMOTE_KEYS + 3; i++) {
       await promoteRollout(world.deps, id, { idempotencyKey: `k${i}` });
-      const r = (await world.rollouts.get(id))!;
+      const r = defined(await world.rollouts.get(id), 'world.rollouts.get(id)');
       await world.rollouts.save({ ...r, promoteRequest: undefined });
     }
 
     // Assess
-    const keys = (await world.rollouts.get(id))!.promoteKeys!.map((k) => k.key);
+    const keys = defined(
+      defined(await world.rollouts.get(id), 'world.rollouts.get(id)').promoteKeys,
+      '(await world.rollouts.get(id))!.promoteKeys',
+    ).map((k) => k.key);
     expect(keys).toHaveLength(MAX_REMEMBERED_PROMOTE_KEYS);
     expect(keys.at(-1)).toBe(`k${MAX_REMEMBERED_PROMOTE_KEYS + 2}`);
   });

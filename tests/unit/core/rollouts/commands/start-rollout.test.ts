@@ -11,6 +11,7 @@ import {
   rolloutWorld,
   T0,
 } from '../../../../helpers/rollout-world';
+import { defined } from '../../../../helpers/defined';
 
 async function refusal(promise: Promise<unknown>): Promise<ValidationError> {
   const error = await promise.then(
@@ -163,9 +164,16 @@ describe('startRollout', () => {
   it('asks which container when the pod has several and none is named', async () => {
     // Prepare
     const world = rolloutWorld();
-    world.workloads
-      .deployment(CLUSTER, NAMESPACE, DEPLOYMENT)!
-      .template.spec!.containers!.push({ name: 'sidecar', image: 'envoy:1.30' });
+    defined(
+      defined(
+        defined(
+          world.workloads.deployment(CLUSTER, NAMESPACE, DEPLOYMENT),
+          'world.workloads.deployment(CLUSTER, NAMESPACE, DEPLOYMENT)',
+        ).template.spec,
+        'world.workloads.deployment(CLUSTER, NAMESPACE, DEPLOYMENT...',
+      ).containers,
+      'world.workloads .deployment(CLUSTER, NAMESPACE, DEPLOYMEN...',
+    ).push({ name: 'sidecar', image: 'envoy:1.30' });
 
     // Act
     const error = await refusal(startRollout(world.deps, canaryBody(), world.newId));
@@ -227,8 +235,8 @@ describe('startRollout', () => {
     expect((error as Error).message).toBe('StartExecution throttled');
     const [stored] = (await world.rollouts.list({ cluster: CLUSTER, limit: 10 })).rollouts;
     expect(stored).toMatchObject({ status: 'Failed', finishedAt: T0 });
-    expect(stored.history.at(-1)).toMatchObject({ type: 'Failed' });
-    expect(stored.history.at(-1)?.message).toContain('StartExecution throttled');
+    expect(stored?.history.at(-1)).toMatchObject({ type: 'Failed' });
+    expect(stored?.history.at(-1)?.message).toContain('StartExecution throttled');
     expect(await world.rollouts.listActive()).toEqual([]);
     expect(world.workloads.calls).toEqual([]);
 

@@ -2,6 +2,7 @@ import type { Rollout } from '../../../../../core/rollouts/domain/types';
 import { startRollout } from '../../../../../core/rollouts/commands/start-rollout';
 import { sweepRollouts } from '../../../../../core/rollouts/commands/sweep-rollouts';
 import { CLUSTER, canaryBody, NAMESPACE, rolloutWorld } from '../../../../helpers/rollout-world';
+import { defined } from '../../../../helpers/defined';
 
 /** One rollout per name, each on its own Deployment, guarded by alarm `guard`. */
 async function world(names: string[]) {
@@ -13,8 +14,8 @@ async function world(names: string[]) {
     const body = canaryBody({ deployment: n, image: 'x:2' }, { analysis: { alarms: ['guard'] } });
     ids[n] = (await startRollout(w.deps, body, w.newId)).id;
   }
-  const patch = async (n: string, change: Partial<Rollout>) => {
-    const r = (await w.rollouts.get(ids[n]))!;
+  const patch = async (n: string, change: Partial<Omit<Rollout, 'strategy' | 'request'>>) => {
+    const r = defined(await w.rollouts.get(defined(ids[n], 'ids[n]')), "w.rollouts.get(defined(ids[n], 'ids[n]'))");
     await w.rollouts.save({ ...r, ...change });
   };
   return { w, ids, patch };
@@ -53,10 +54,10 @@ describe('sweepRollouts', () => {
         .map((s) => s.executionName)
         .sort(),
     ).toEqual([`${ids['never-started']}-3`, `${ids.ended}-2`].sort());
-    const ended = await w.rollouts.get(ids.ended);
+    const ended = await w.rollouts.get(defined(ids.ended, 'ids.ended'));
     expect(ended).toMatchObject({ run: 2, status: 'Progressing' });
     expect(ended?.history.at(-1)).toMatchObject({ type: 'Resumed', message: expect.stringMatching(/run 1 ended/) });
-    expect(await w.rollouts.get(ids.open)).toMatchObject({ run: 1, status: 'Paused' });
+    expect(await w.rollouts.get(defined(ids.open, 'ids.open'))).toMatchObject({ run: 1, status: 'Paused' });
   });
 
   it('running twice restarts an ended run once', async () => {
@@ -71,7 +72,7 @@ describe('sweepRollouts', () => {
     // Assess
     expect(first.restarted).toEqual([ids.ended]);
     expect(second.restarted).toEqual([]);
-    expect(await w.rollouts.get(ids.ended)).toMatchObject({ run: 2 });
+    expect(await w.rollouts.get(defined(ids.ended, 'ids.ended'))).toMatchObject({ run: 2 });
   });
 
   it('aborts rollouts whose guarding alarm is in ALARM, paused for a person ones included (a lost ALARM event)', async () => {
@@ -101,9 +102,9 @@ describe('sweepRollouts', () => {
 
     // Assess
     expect(result.resumed).toEqual([ids.healed]);
-    expect(await w.rollouts.get(ids.healed)).toMatchObject({ status: 'Progressing', run: 2 });
+    expect(await w.rollouts.get(defined(ids.healed, 'ids.healed'))).toMatchObject({ status: 'Progressing', run: 2 });
     expect(w.workflows.started.at(-1)?.executionName).toBe(`${ids.healed}-2`);
-    expect(await w.rollouts.get(ids.silent)).toMatchObject({ status: 'Paused', run: 1 });
+    expect(await w.rollouts.get(defined(ids.silent, 'ids.silent'))).toMatchObject({ status: 'Paused', run: 1 });
   });
 
   it('reads the alarms of all rollouts in one batch', async () => {
@@ -125,7 +126,7 @@ describe('sweepRollouts', () => {
     w.workflows.end(`${ids.broken}-1`);
     const status = w.workflows.status.bind(w.workflows);
     w.workflows.status = async (workflow, name) => {
-      if (name.startsWith(ids.broken)) throw new Error('Step Functions is down');
+      if (name.startsWith(defined(ids.broken, 'ids.broken'))) throw new Error('Step Functions is down');
       return status(workflow, name);
     };
 
@@ -134,7 +135,7 @@ describe('sweepRollouts', () => {
 
     // Assess
     await expect(act).rejects.toThrow(ids.broken);
-    expect(await w.rollouts.get(ids.ended)).toMatchObject({ run: 2 });
+    expect(await w.rollouts.get(defined(ids.ended, 'ids.ended'))).toMatchObject({ run: 2 });
   });
 
   it('does nothing without active rollouts', async () => {

@@ -61,7 +61,7 @@ describe('transitionEvents', () => {
       ['ro-1:12:0', 'ro-1#0000000012#0000', 'Rollout StepCompleted'],
       ['ro-1:12:1', 'ro-1#0000000012#0001', 'Rollout Paused'],
     ]);
-    expect(events[1].detail).toEqual({
+    expect(events[1]?.detail).toEqual({
       eventId: 'ro-1:12:1',
       rolloutId: 'ro-1',
       cluster: 'sandbox',

@@ -11,7 +11,8 @@ import {
   VERSION_LABEL,
   type PodTemplate,
   type Rollout,
-  type RolloutRequest,
+  type BlueGreenRolloutRequest,
+  type CanaryRolloutRequest,
 } from '../../../../../core/rollouts/domain/types';
 
 const stable: PodTemplate = {
@@ -25,7 +26,7 @@ const stable: PodTemplate = {
   },
 };
 
-function request(overrides: Partial<RolloutRequest> = {}): RolloutRequest {
+function request(overrides: Partial<CanaryRolloutRequest> = {}): CanaryRolloutRequest {
   return {
     cluster: 'sandbox',
     namespace: 'shop',
@@ -69,10 +70,11 @@ describe('newPodTemplate', () => {
 
   it('sets the version label too for blue-green', () => {
     // Prepare
-    const bg = request({
+    const bg: BlueGreenRolloutRequest = {
+      ...request(),
       canary: undefined,
       blueGreen: { activeService: 'web', scaleDownDelaySeconds: 30, analysis: { alarms: [], noData: 'pause' } },
-    });
+    };
 
     // Act
     const template = newPodTemplate(stable, bg, 'rabc', 'web');
@@ -321,7 +323,7 @@ describe('withHistory', () => {
 
     // Assess
     expect(next.history).toHaveLength(after);
-    expect(next.history[0].message).toBe(oldestKept);
+    expect(next.history[0]?.message).toBe(oldestKept);
     expect(next.history.at(-1)?.message).toBe('new');
   });
 });

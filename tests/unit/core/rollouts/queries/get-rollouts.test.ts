@@ -6,6 +6,7 @@ import { listRollouts, readableRollout, type RolloutListDeps } from '../../../..
 import { startRollout } from '../../../../../core/rollouts/commands/start-rollout';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../../../../../core/rollouts/requests/rollout-list-query';
 import { CLUSTER, canaryBody, rolloutWorld } from '../../../../helpers/rollout-world';
+import { defined } from '../../../../helpers/defined';
 
 const ADMIN = 'arn:aws:iam::000000000000:user/admin';
 const TEAM = 'arn:aws:iam::000000000000:role/team-developer';
@@ -101,7 +102,7 @@ describe('listRollouts', () => {
     // Assess: the page size may change; nothing else may
     for (const refused of attempts.slice(0, 3)) {
       expect(refused).toBeInstanceOf(ValidationError);
-      expect((refused as ValidationError).details[0].field).toBe('nextToken');
+      expect((refused as ValidationError).details[0]?.field).toBe('nextToken');
     }
     expect((attempts[3] as { rollouts: unknown[] }).rollouts).toHaveLength(2);
   });
@@ -174,7 +175,8 @@ describe('readableRollout', () => {
   it('a rollout the caller may not read is the same 404 as one that does not exist', async () => {
     // Prepare
     const { world, deps } = await worldWith(['shop2']);
-    const [id] = (await world.rollouts.list({ cluster: CLUSTER, limit: 1 })).rollouts.map((r) => r.id);
+    const [listed] = (await world.rollouts.list({ cluster: CLUSTER, limit: 1 })).rollouts;
+    const id = defined(listed, 'a listed rollout').id;
 
     // Act
     const hidden = await readableRollout(deps, TEAM, id).catch((e: unknown) => e);

@@ -14,6 +14,7 @@ import {
   parsePromoteRequest,
   parseRolloutRequest,
 } from '../../../../../core/rollouts/requests/rollout-request';
+import { defined } from '../../../../helpers/defined';
 
 const target = { cluster: 'sandbox', namespace: 'shop', deployment: 'web' };
 
@@ -248,7 +249,7 @@ describe('parseRolloutRequest: refusals name the field', () => {
     const error = refusal(canary([{ experiment: {} }]));
 
     // Assess
-    expect(error.details[0].reason).toContain('experiment');
+    expect(error.details[0]?.reason).toContain('experiment');
   });
 });
 
@@ -410,7 +411,7 @@ describe('parsePromoteRequest', () => {
 
     // Assess
     expect(error).toBeInstanceOf(ValidationError);
-    expect(fields(error!)).toContain(field);
+    expect(fields(defined(error, 'error'))).toContain(field);
   });
 });
 

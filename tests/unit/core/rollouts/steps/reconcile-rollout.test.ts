@@ -3,6 +3,7 @@ import { promoteRollout } from '../../../../../core/rollouts/commands/promote-ro
 import { reconcileRollout, type PassResult } from '../../../../../core/rollouts/steps/reconcile-rollout';
 import { startRollout } from '../../../../../core/rollouts/commands/start-rollout';
 import { blueGreenBody, canaryBody, CLUSTER, NAMESPACE, rolloutWorld, T0 } from '../../../../helpers/rollout-world';
+import { defined } from '../../../../helpers/defined';
 
 type World = ReturnType<typeof rolloutWorld>;
 
@@ -63,7 +64,7 @@ describe('reconcileRollout: canary, pass by pass', () => {
     expect(third).toMatchObject({ done: true, waitSeconds: 0, status: 'Promoted' });
     const stable = world.workloads.deployment(CLUSTER, NAMESPACE, 'web');
     expect(stable?.replicas).toBe(10);
-    expect(stable?.template.spec?.containers?.[0].image).toBe('nginx:1.28');
+    expect(stable?.template.spec?.containers?.[0]?.image).toBe('nginx:1.28');
     expect(stable?.template.metadata?.labels?.[REVISION_LABEL]).toBe(promoted.revision);
     expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web-canary')).toBeUndefined();
     const done = await world.rollouts.get(id);
@@ -223,7 +224,7 @@ describe('reconcileRollout: canary, pass by pass', () => {
     expect(
       world.workloads.calls.filter((c) => c.op === 'setReplicas' && c.name === 'web-canary' && c.replicas === 5),
     ).toEqual([]);
-    expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web')?.template.spec?.containers?.[0].image).toBe(
+    expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web')?.template.spec?.containers?.[0]?.image).toBe(
       'nginx:1.28',
     );
   });
@@ -281,7 +282,9 @@ describe('reconcileRollout: idempotent passes', () => {
     expect(again).toMatchObject({ done: true, waitSeconds: 0, status: 'Paused' });
     const after = await world.rollouts.get(id);
     expect(after?.history).toEqual(before?.history);
-    const completed = after!.history.filter((e) => e.type === 'StepCompleted').map((e) => e.stepIndex);
+    const completed = defined(after, 'after')
+      .history.filter((e) => e.type === 'StepCompleted')
+      .map((e) => e.stepIndex);
     expect(completed).toEqual([0, 1, 2]);
   });
 
@@ -327,7 +330,7 @@ describe('reconcileRollout: blue-green', () => {
       version: revision,
     });
     // The active Service is pinned to blue's ReplicaSet: green's pods (also app=web) get no production traffic
-    const { stable } = (await world.rollouts.get(id))!;
+    const { stable } = defined(await world.rollouts.get(id), 'world.rollouts.get(id)');
     expect(world.workloads.serviceSelector(CLUSTER, NAMESPACE, 'web')).toEqual({
       app: 'web',
       'pod-template-hash': stable.podTemplateHash,
@@ -340,7 +343,7 @@ describe('reconcileRollout: blue-green', () => {
     // Assess
     expect(switched).toMatchObject({ done: false, waitSeconds: 30, status: 'Progressing' });
     expect(world.workloads.serviceSelector(CLUSTER, NAMESPACE, 'web')).toEqual({ app: 'web', version: revision });
-    expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web')?.template.spec?.containers?.[0].image).toBe(
+    expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web')?.template.spec?.containers?.[0]?.image).toBe(
       'nginx:1.27',
     );
 
@@ -350,7 +353,7 @@ describe('reconcileRollout: blue-green', () => {
 
     // Assess
     expect(done).toMatchObject({ done: true, waitSeconds: 0, status: 'Promoted' });
-    expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web')?.template.spec?.containers?.[0].image).toBe(
+    expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web')?.template.spec?.containers?.[0]?.image).toBe(
       'nginx:1.28',
     );
     expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web-green')).toBeUndefined();

@@ -4,12 +4,13 @@ import { createRollout, flushOutbox, OUTBOX_PAGE_SIZE } from '../../../../../cor
 import { startRollout } from '../../../../../core/rollouts/commands/start-rollout';
 import { sweepRollouts } from '../../../../../core/rollouts/commands/sweep-rollouts';
 import { canaryBody, rolloutWorld } from '../../../../helpers/rollout-world';
+import { defined } from '../../../../helpers/defined';
 
 /** A rollout saved once with two new history entries, while the bus is down or up. */
 async function savedWithTwoTransitions(busDown: boolean) {
   const world = rolloutWorld();
   const { id } = await startRollout(world.deps, canaryBody(), world.newId);
-  const before = (await world.rollouts.get(id))!;
+  const before = defined(await world.rollouts.get(id), 'world.rollouts.get(id)');
   const after = withHistory(
     withHistory(before, world.clock.now(), 'StepCompleted', 'a'),
     world.clock.now(),
@@ -71,7 +72,7 @@ describe('transition events: the outbox', () => {
     const { id } = await startRollout(world.deps, canaryBody(), world.newId);
     world.events.failing = true;
     for (let i = 0; i < OUTBOX_PAGE_SIZE + 5; i++) {
-      const r = (await world.rollouts.get(id))!;
+      const r = defined(await world.rollouts.get(id), 'world.rollouts.get(id)');
       await saveRollout(world.deps, r, withHistory(r, world.clock.now(), 'StepStarted', `step ${i}`));
     }
     world.events.failing = false;
@@ -102,7 +103,7 @@ describe('transition events: the outbox', () => {
     // Prepare
     const world = rolloutWorld();
     const { id } = await startRollout(world.deps, canaryBody(), world.newId);
-    const template = (await world.rollouts.get(id))!;
+    const template = defined(await world.rollouts.get(id), 'world.rollouts.get(id)');
     const other = { ...template, id: 'ro-2', deployment: 'api', version: 0 };
     world.events.published.length = 0;
 

@@ -5,6 +5,7 @@ import {
   sweepScalingPolicies,
 } from '../../../../../core/scaling/commands/scaling-policies-on-alarm';
 import { scalingWorld } from '../../../../helpers/scaling-fakes';
+import { defined } from '../../../../helpers/defined';
 
 function world() {
   const w = scalingWorld('2027-01-01T00:00:00Z');
@@ -41,7 +42,7 @@ describe('alarm policies', () => {
     expect(outcomes.flatMap((o) => o.started)).toHaveLength(1);
     expect(w.workflows.started).toHaveLength(1);
     expect(w.nodegroups.updates).toHaveLength(0); // the workflow does the update
-    const op = await w.deps.operations.get(w.workflows.started[0].executionName);
+    const op = await w.deps.operations.get(defined(w.workflows.started[0], 'w.workflows.started[0]').executionName);
     expect(op?.scale?.to.desiredSize).toBe(4);
   });
 
@@ -56,7 +57,7 @@ describe('alarm policies', () => {
 
     // Assess
     expect(outcome.started).toEqual([]);
-    expect(outcome.skipped[0].reason).toMatch(/late event/);
+    expect(outcome.skipped[0]?.reason).toMatch(/late event/);
   });
 
   it('an event for a state the alarm has left does nothing', async () => {
@@ -70,7 +71,7 @@ describe('alarm policies', () => {
 
     // Assess
     expect(outcome.started).toEqual([]);
-    expect(outcome.skipped[0].reason).toBe('alarm is OK now');
+    expect(outcome.skipped[0]?.reason).toBe('alarm is OK now');
   });
 
   it('the sweep fires again past the cooldown while the alarm stays in ALARM, and stops at max', async () => {
@@ -78,16 +79,24 @@ describe('alarm policies', () => {
     const w = world();
     await w.deps.scaling.createPolicy(w.policy);
     await firePoliciesForAlarm(w.deps, change('2027-01-01T00:00:00Z'));
-    const first = w.workflows.started[0].input as { operationId: string; cluster: string; nodegroup: string };
-    w.nodegroups.groups.get('c1/ng')!.sizes.desiredSize = 4;
+    const first = defined(w.workflows.started[0], 'w.workflows.started[0]').input as {
+      operationId: string;
+      cluster: string;
+      nodegroup: string;
+    };
+    defined(w.nodegroups.groups.get('c1/ng'), "w.nodegroups.groups.get('c1/ng')").sizes.desiredSize = 4;
     await completeScaling(w.deps, { ...first, waitSeconds: 1 });
 
     // Act
     const inCooldown = await sweepScalingPolicies(w.deps);
     w.clock.advance(300_000);
     const pastCooldown = await sweepScalingPolicies(w.deps);
-    const second = w.workflows.started[1].input as { operationId: string; cluster: string; nodegroup: string };
-    w.nodegroups.groups.get('c1/ng')!.sizes.desiredSize = 6;
+    const second = defined(w.workflows.started[1], 'w.workflows.started[1]').input as {
+      operationId: string;
+      cluster: string;
+      nodegroup: string;
+    };
+    defined(w.nodegroups.groups.get('c1/ng'), "w.nodegroups.groups.get('c1/ng')").sizes.desiredSize = 6;
     await completeScaling(w.deps, { ...second, waitSeconds: 1 });
     w.clock.advance(300_000);
     const atMax = await sweepScalingPolicies(w.deps);
@@ -97,7 +106,7 @@ describe('alarm policies', () => {
     expect(pastCooldown.started).toHaveLength(1);
     expect((await w.deps.operations.get(second.operationId))?.scale?.to.desiredSize).toBe(6);
     expect(atMax.started).toEqual([]);
-    expect(atMax.skipped[0].reason).toMatch(/already at/);
+    expect(atMax.skipped[0]?.reason).toMatch(/already at/);
   });
 
   it('a firing whose workflow cannot start spends no cooldown: the retried event scales', async () => {
@@ -115,7 +124,7 @@ describe('alarm policies', () => {
 
     // Assess
     expect(failed).toBeInstanceOf(Error);
-    expect(afterFailure.lastFiredAt).toBeUndefined();
+    expect(afterFailure?.lastFiredAt).toBeUndefined();
     expect(lockAfterFailure).toBeUndefined();
     expect(retried.started).toHaveLength(1);
   });
@@ -146,15 +155,21 @@ describe('alarm policies', () => {
     // Act
     const during = await firePoliciesForAlarm(w.deps, change('2027-01-01T00:00:00Z'));
     const stored = (await w.deps.scaling.listPolicies('c1', 'ng'))[0];
-    w.nodegroups.groups.get('c1/ng')!.sizes.desiredSize = 3;
+    defined(w.nodegroups.groups.get('c1/ng'), "w.nodegroups.groups.get('c1/ng')").sizes.desiredSize = 3;
     await completeScaling(w.deps, { operationId: 'someone-else', cluster: 'c1', nodegroup: 'ng', waitSeconds: 1 });
 
     // Assess
-    expect(during.skipped[0].reason).toBe('waits for operation someone-else');
-    expect(stored.lastFiredAt).toBeUndefined();
+    expect(during.skipped[0]?.reason).toBe('waits for operation someone-else');
+    expect(stored?.lastFiredAt).toBeUndefined();
     expect(w.workflows.started).toHaveLength(1);
-    expect((await w.deps.scaling.listPolicies('c1', 'ng'))[0].lastFiredAt).toBe('2027-01-01T00:00:00.000Z');
+    expect((await w.deps.scaling.listPolicies('c1', 'ng'))[0]?.lastFiredAt).toBe('2027-01-01T00:00:00.000Z');
     // judged on the sizes the first change left: 3 + 2
-    expect((await w.deps.operations.get(w.workflows.started[0].executionName))?.scale?.to.desiredSize).toBe(5);
+    expect(
+      (
+        await w.deps.operations.get(
+          defined(w.workflows.started[0]?.executionName, 'w.workflows.started[0]?.executionName'),
+        )
+      )?.scale?.to.desiredSize,
+    ).toBe(5);
   });
 });

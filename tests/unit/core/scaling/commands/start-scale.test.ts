@@ -3,6 +3,7 @@ import { resumeScaleRuns } from '../../../../../core/scaling/commands/resume-sca
 import { applyScaling, completeScaling, failScaling } from '../../../../../core/scaling/steps/scale-steps';
 import { type ScaleWorkflowInput, startScale } from '../../../../../core/scaling/commands/start-scale';
 import { scalingWorld } from '../../../../helpers/scaling-fakes';
+import { defined } from '../../../../helpers/defined';
 
 const target = { cluster: 'c1', nodegroup: 'ng' };
 const api = { kind: 'api' as const, principal: 'arn:aws:iam::1:user/a' };
@@ -40,7 +41,7 @@ describe('startScale', () => {
       { kind: 'schedule', schedule: 's', occurrence: 'x' },
     );
     await failScaling(w.deps, {
-      ...(w.workflows.started[0].input as ScaleWorkflowInput),
+      ...(defined(w.workflows.started[0], 'w.workflows.started[0]').input as ScaleWorkflowInput),
       error: { Error: 'X', Cause: 'y' },
     });
     const same = await startScale(
@@ -72,7 +73,7 @@ describe('startScale', () => {
   it('a group EKS reports UPDATING (someone else changes it) is a 409, nothing started', async () => {
     // Prepare
     const w = world();
-    w.nodegroups.groups.get('c1/ng')!.status = 'UPDATING';
+    defined(w.nodegroups.groups.get('c1/ng'), "w.nodegroups.groups.get('c1/ng')").status = 'UPDATING';
 
     // Act
     const refused = startScale(w.deps, target, { by: 'request', request: { kind: 'delta', delta: 1 } }, api);
@@ -109,7 +110,7 @@ describe('resumeScaleRuns', () => {
     const w = world();
     const started = await startScale(w.deps, target, { by: 'request', request: { kind: 'delta', delta: 1 } }, api);
     const id = started.started ? started.operationId : '';
-    await applyScaling(w.deps, w.workflows.started[0].input as never);
+    await applyScaling(w.deps, defined(w.workflows.started[0], 'w.workflows.started[0]').input as never);
     w.workflows.end(id);
 
     // Act
@@ -138,7 +139,7 @@ describe('operation transitions on the bus', () => {
       { by: 'request', request: { kind: 'desired', desiredSize: 6 } },
       api,
     );
-    const input = w.workflows.started[0].input as ScaleWorkflowInput;
+    const input = defined(w.workflows.started[0], 'w.workflows.started[0]').input as ScaleWorkflowInput;
 
     // Act
     await applyScaling(w.deps, input);
@@ -149,7 +150,7 @@ describe('operation transitions on the bus', () => {
     expect(w.published.map((e) => e.detailType)).toEqual(['Operation Started', 'Operation Succeeded']);
     const id = started.started ? started.operationId : '';
     expect(w.published.map((e) => e.detail.eventId)).toEqual([`${id}:run-1:Started`, `${id}:run-1:Succeeded`]);
-    expect(w.published[1].detail).toMatchObject({
+    expect(w.published[1]?.detail).toMatchObject({
       operationId: started.started ? started.operationId : '',
       kind: 'ScaleNodegroup',
       nodegroup: 'ng',
