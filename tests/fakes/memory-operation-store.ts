@@ -1,5 +1,6 @@
 import type { Operation } from '../../core/operations/domain/operation';
-import { ConflictError, NotFoundError } from '../../core/kernel/errors';
+import { ConflictError, NotFoundError, VersionConflictError } from '../../core/kernel/errors';
+import { CONFLICT_ATTEMPTS, retryOnConflict } from '../../core/kernel/retry';
 import type { OperationStore } from '../../core/operations/ports/operation-store';
 import { lockChange, lockConflict } from '../../core/operations/domain/operation-locks';
 
@@ -20,16 +21,24 @@ export class MemoryOperationStore implements OperationStore {
   }
 
   async update(id: string, change: (current: Operation) => Operation): Promise<Operation> {
-    const current = await this.get(id);
-    if (!current) throw new NotFoundError(`operation ${id} not found`);
-    const next = change(current);
-    if (next === current) return current;
-    const written = { ...next, version: current.version + 1 };
-    const lock = lockChange(current, written);
-    if (lock?.take) this.take(lock.key, id);
-    if (lock?.release && this.locks.get(lock.key) === id) this.locks.delete(lock.key);
-    this.items.set(id, structuredClone(written));
-    return written;
+    return retryOnConflict(
+      `operation ${id}`,
+      async () => {
+        const current = await this.get(id);
+        if (!current) throw new NotFoundError(`operation ${id} not found`);
+        const next = change(current);
+        if (next === current) return current;
+        // The version condition, as DynamoDB checks it: another update may have run while this one awaited its read.
+        if (this.items.get(id)?.version !== current.version) throw new VersionConflictError(`operation ${id} changed`);
+        const written = { ...next, version: current.version + 1 };
+        const lock = lockChange(current, written);
+        if (lock?.take) this.take(lock.key, id);
+        if (lock?.release && this.locks.get(lock.key) === id) this.locks.delete(lock.key);
+        this.items.set(id, structuredClone(written));
+        return written;
+      },
+      CONFLICT_ATTEMPTS.record,
+    );
   }
 
   async listByCluster(cluster: string, limit: number): Promise<Operation[]> {

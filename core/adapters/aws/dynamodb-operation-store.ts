@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Operation } from '../../operations/domain/operation';
-import { ConflictError, NotFoundError, TransientError } from '../../kernel/errors';
+import { ConflictError, NotFoundError, VersionConflictError } from '../../kernel/errors';
+import { CONFLICT_ATTEMPTS, retryOnConflict } from '../../kernel/retry';
 import type { OperationStore } from '../../operations/ports/operation-store';
 import { lockChange, lockConflict } from '../../operations/domain/operation-locks';
 import {
@@ -14,8 +15,6 @@ import {
   withoutKeys,
 } from './dynamodb-table';
 import { expiresAt, FINISHED_RECORD_TTL_SECONDS } from './ttl';
-
-const MAX_OPTIMISTIC_ATTEMPTS = 10;
 
 /**
  * Operations in the single eksflow table:
@@ -44,26 +43,25 @@ export class DynamoDbOperationStore implements OperationStore {
   }
 
   async update(id: string, change: (current: Operation) => Operation): Promise<Operation> {
-    for (let attempt = 0; attempt < MAX_OPTIMISTIC_ATTEMPTS; attempt++) {
-      const current = await this.get(id);
-      if (!current) throw new NotFoundError(`operation ${id} not found`);
-      const next = change(current);
-      if (next === current) return current; // nothing to write: the change was already applied
-      const written = { ...next, version: current.version + 1 };
-      const items = [this.table.putItem(toItem(written), Conditions.version(current.version))];
-      const lock = lockChange(current, written);
-      if (lock?.take) items.push(this.takeLock(lock.key, id));
-      // Only our own lock: never release one another operation holds.
-      if (lock?.release)
-        items.push(this.table.deleteItem(Keys.operationLock(lock.key), Conditions.absentOrHeldBy('operationId', id)));
-      try {
+    return retryOnConflict(
+      `operation ${id}`,
+      async () => {
+        const current = await this.get(id);
+        if (!current) throw new NotFoundError(`operation ${id} not found`);
+        const next = change(current);
+        if (next === current) return current; // nothing to write: the change was already applied
+        const written = { ...next, version: current.version + 1 };
+        const items = [this.table.putItem(toItem(written), Conditions.version(current.version))];
+        const lock = lockChange(current, written);
+        if (lock?.take) items.push(this.takeLock(lock.key, id));
+        // Only our own lock: never release one another operation holds.
+        if (lock?.release)
+          items.push(this.table.deleteItem(Keys.operationLock(lock.key), Conditions.absentOrHeldBy('operationId', id)));
         await this.transact(items, lock?.take ? lock.key : undefined);
         return written;
-      } catch (error) {
-        if (!(error instanceof VersionClash)) throw error;
-      }
-    }
-    throw new TransientError(`operation ${id}: too many concurrent writers`);
+      },
+      CONFLICT_ATTEMPTS.record,
+    );
   }
 
   async listByCluster(cluster: string, limit: number): Promise<Operation[]> {
@@ -96,28 +94,30 @@ export class DynamoDbOperationStore implements OperationStore {
   }
 
   /**
-   * One transaction (the record first, its lock second). A failed condition on the record is a VersionClash
-   * (re-read and try again), or `exists()` for a create; on the lock, a ConflictError naming the holder.
+   * One transaction (the record first, its lock second). A failed condition on the record is a
+   * VersionConflictError (re-read and try again), or `exists()` for a create; on the lock, a ConflictError naming the holder.
    */
   private async transact(items: TransactItem[], lockKey: string | undefined, exists?: () => Error): Promise<void> {
     try {
       await this.table.transact(items);
     } catch (error) {
       if (!(error instanceof TransactionCancelled)) throw error;
-      if (error.conditionFailed(0)) throw exists ? exists() : new VersionClash();
+      if (error.conditionFailed(0)) throw exists ? exists() : changedSinceRead();
       if (lockKey && error.conditionFailed(1)) {
         const holder = (await this.table.get(Keys.operationLock(lockKey)))?.operationId as string | undefined;
         throw lockConflict(lockKey, holder ?? 'another operation');
       }
       // Another transaction touched the same items at the same moment: re-read and decide again.
-      if (error.raced) throw new VersionClash();
+      if (error.raced) throw changedSinceRead();
       throw error.original;
     }
   }
 }
 
-/** The record changed since it was read. */
-class VersionClash extends Error {}
+/** The record changed since it was read: the signal `update`'s retryOnConflict catches. */
+function changedSinceRead(): VersionConflictError {
+  return new VersionConflictError('the operation changed since it was read');
+}
 
 function toItem(operation: Operation): Record<string, unknown> {
   return {

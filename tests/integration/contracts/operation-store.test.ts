@@ -82,6 +82,20 @@ describe.each(
     expect((await store.get('op-1'))!.version).toBe(1);
   });
 
+  it('concurrent updates are all applied, each on the result of those before it', async () => {
+    // Prepare
+    await store.create(newOperation('op-1', 'ProvisionCluster', 'prod-eu', t0));
+    const names = ['A', 'B', 'C', 'D'];
+
+    // Act: each write that lost the race reads again and applies its change to the winner's record
+    await Promise.all(names.map((name) => store.update('op-1', (o) => withStep(o, { name, at: t0.toISOString() }))));
+
+    // Assess
+    const stored = (await store.get('op-1'))!;
+    expect(stored.version).toBe(names.length);
+    expect(stored.steps.map((s) => s.name).sort()).toEqual(names);
+  });
+
   it('throws NotFoundError when updating an unknown id', async () => {
     // Act / Assess
     await expect(store.update('nope', (o) => o)).rejects.toBeInstanceOf(NotFoundError);
