@@ -1,5 +1,6 @@
 import { CORRELATION_ID, type Logger } from '../kernel/logger';
 import { retryOnConflict } from '../kernel/retry';
+import { runName } from '../operations/domain/work';
 import type { AlarmStates, VerifiedAlarmChanges } from '../alarms/ports/alarms';
 import type { EventPublisher } from '../kernel/ports/events';
 import type { Metrics } from '../metrics/ports/metrics';
@@ -73,7 +74,7 @@ export function forRollout<D extends Pick<RolloutDeps, 'logger'>>(deps: D, rollo
 }
 
 export function executionName(rollout: Pick<Rollout, 'id' | 'run'>): string {
-  return `${rollout.id}-${rollout.run}`;
+  return runName(rollout.id, rollout.run, 'rollout');
 }
 
 export async function startRun(

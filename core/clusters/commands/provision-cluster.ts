@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ACCESS_POLICY_ARNS, type ClusterSpec, isManaged, LATEST_ADDON_VERSION } from '../domain/cluster';
 import { isNoChange, type ObservedCluster, type PlanItem, planProvision } from '../domain/plan';
 import { finished, newOperation } from '../../operations/domain/operation';
+import { runName } from '../../operations/domain/work';
 import { ConflictError, errorMessage, ValidationError } from '../../kernel/errors';
 import type { ClusterApi } from '../ports/cluster-api';
 import { isPlainObject, parseClusterSpec } from '../requests/cluster-spec';
@@ -99,7 +100,7 @@ export async function startProvisionCluster(
     runs: 1,
     input,
   });
-  await startRun(deps, 'provision-cluster', operationId, operationId, input);
+  await startRun(deps, 'provision-cluster', operationId, runName(operationId, 1), input);
   return {
     status: 202,
     body: { operationId, cluster: { name: spec.name, status: existing?.status ?? 'CREATING' }, plan },

@@ -66,6 +66,9 @@ export interface Operation {
   scale?: ScaleRecord;
 }
 
+/** The operation's latest run: 1 until a retry or a resume starts another (records written before `runs` lack it). */
+export const runOf = (operation: Pick<Operation, 'runs'>): number => operation.runs ?? 1;
+
 export function newOperation(id: string, kind: OperationKind, cluster: string, now: Date): Operation {
   const at = now.toISOString();
   return { id, kind, cluster, status: 'Running', steps: [], createdAt: at, updatedAt: at, version: 0 };
@@ -114,7 +117,7 @@ export function retried(operation: Operation, now: Date): Operation {
     ...operation,
     status: 'Running',
     error: undefined,
-    runs: (operation.runs ?? 1) + 1,
+    runs: runOf(operation) + 1,
     rolledBack: undefined,
     updatedAt: now.toISOString(),
   };

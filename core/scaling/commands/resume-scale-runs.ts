@@ -1,4 +1,6 @@
 import { errorMessage } from '../../kernel/errors';
+import { runOf } from '../../operations/domain/operation';
+import { runName } from '../../operations/domain/work';
 import { type ScalingDeps, scalingNow } from '../scaling-deps';
 import { FIRST_UPDATE_WAIT_SECONDS, type ScaleWorkflowInput } from './start-scale';
 
@@ -29,8 +31,7 @@ export async function resumeScaleRuns(deps: ScalingDeps): Promise<{ resumed: str
         outcome.released.push(lock.operationId);
         continue;
       }
-      // Runs are named as the operation model names them: `<id>`, then `<id>-run-<n>` (GET /operations counts them).
-      const runs = op.runs ?? 1;
+      const runs = runOf(op);
       if ((await deps.workflows.status('scale-nodegroup', runName(op.id, runs))) === 'RUNNING') continue;
       const input: ScaleWorkflowInput = {
         operationId: op.id,
@@ -40,7 +41,7 @@ export async function resumeScaleRuns(deps: ScalingDeps): Promise<{ resumed: str
       };
       const next = runs + 1;
       await deps.operations.update(op.id, (o) =>
-        (o.runs ?? 1) >= next
+        runOf(o) >= next
           ? o
           : { ...o, runs: next, steps: [...o.steps, { name: `Resumed${next - 1}`, at: new Date(now).toISOString() }] },
       );
@@ -51,8 +52,4 @@ export async function resumeScaleRuns(deps: ScalingDeps): Promise<{ resumed: str
     }
   }
   return outcome;
-}
-
-function runName(operationId: string, run: number): string {
-  return run === 1 ? operationId : `${operationId}-run-${run}`;
 }

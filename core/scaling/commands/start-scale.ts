@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { finished, newOperation, type Operation, withStep } from '../../operations/domain/operation';
+import { runName } from '../../operations/domain/work';
 import { type Adjustment, adjustedSizes } from '../domain/adjustment';
 import { desiredToFit, type NodeShape, nodesNeeded } from '../domain/fit-pending-pods';
 import { allocatableOf } from '../domain/allocatable';
@@ -233,7 +234,7 @@ async function startWorkflow(deps: ScalingDeps, target: NodegroupTarget, operati
     waitSeconds: FIRST_UPDATE_WAIT_SECONDS,
   };
   try {
-    await deps.workflows.start('scale-nodegroup', operationId, input);
+    await deps.workflows.start('scale-nodegroup', runName(operationId, 1), input);
   } catch (error) {
     await deps.operations.update(operationId, (op) =>
       finished(op, { error: { code: 'WorkflowStartFailed', message: errorMessage(error) } }, scalingNow(deps)),

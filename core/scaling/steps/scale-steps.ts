@@ -1,6 +1,6 @@
 import { nextPollSeconds } from '../../clusters/domain/cluster';
 import { causeMessage, type CaughtError } from '../../kernel/caught-error';
-import { finished, type Operation, withStep } from '../../operations/domain/operation';
+import { finished, type Operation, runOf, withStep } from '../../operations/domain/operation';
 import { isScaleIn, type ScaleRecord } from '../domain/records';
 import { describeSizes, sameSizes } from '../domain/sizes';
 import { DependencyError, errorMessage } from '../../kernel/errors';
@@ -126,7 +126,7 @@ async function publishTransition(deps: ScalingDeps, op: Operation, transition: s
   const record = op.scale as ScaleRecord;
   await deps.events.publish(`Operation ${transition}`, {
     // As cluster operations' (clusters/operation-events.ts): the same on a repeated end step, for deduplication.
-    eventId: `${op.id}:run-${op.runs ?? 1}:${transition}`,
+    eventId: `${op.id}:run-${runOf(op)}:${transition}`,
     operationId: op.id,
     kind: op.kind,
     cluster: op.cluster,
