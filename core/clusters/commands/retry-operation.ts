@@ -9,8 +9,8 @@ import { failedStep } from '../steps/provision-cluster-steps';
 
 /** The operation kinds a retry (or the sweep) runs again, and their workflows. */
 const { ProvisionCluster, DeleteCluster } = WORKFLOW_OF_KIND;
-const WORKFLOW_OF = { ProvisionCluster, DeleteCluster };
-type ClusterOperationKind = keyof typeof WORKFLOW_OF;
+export const WORKFLOW_OF = { ProvisionCluster, DeleteCluster };
+export type ClusterOperationKind = keyof typeof WORKFLOW_OF;
 
 export function isClusterOperation(operation: Operation): operation is Operation & { kind: ClusterOperationKind } {
   return operation.kind in WORKFLOW_OF;
@@ -71,6 +71,6 @@ export async function startNextRun(deps: ClusterDeps, operation: Operation & { k
 }
 
 /** The state of the execution of the operation's latest run (NOT_FOUND: lost with a crashed runtime, or not yet started). */
-export async function runState(deps: ClusterDeps, operation: Operation & { kind: ClusterOperationKind }) {
+async function runState(deps: ClusterDeps, operation: Operation & { kind: ClusterOperationKind }) {
   return deps.workflows.status(WORKFLOW_OF[operation.kind], runName(operation.id, runOf(operation)));
 }

@@ -1,5 +1,6 @@
 import type { PlanItem } from '../../clusters/domain/plan';
 import type { ScaleRecord } from '../../scaling/domain/records';
+import type { WorkHeader } from './work';
 
 /**
  * A long-running piece of work (one workflow execution, or a retry of it) as the API reports it.
@@ -68,6 +69,17 @@ export interface Operation {
 
 /** The operation's latest run: 1 until a retry or a resume starts another (records written before `runs` lack it). */
 export const runOf = (operation: Pick<Operation, 'runs'>): number => operation.runs ?? 1;
+
+/** The operation as the kernel's sweep sees it. */
+export function operationWork(operation: Operation): WorkHeader {
+  return {
+    kind: operation.kind,
+    id: operation.id,
+    run: runOf(operation),
+    running: operation.status === 'Running',
+    updatedAt: operation.updatedAt,
+  };
+}
 
 export function newOperation(id: string, kind: OperationKind, cluster: string, now: Date): Operation {
   const at = now.toISOString();
