@@ -58,7 +58,7 @@ describe('sparse indexes and TTL of the eksflow table', () => {
     const held = await store.heldLocks('cluster:');
 
     // Assess
-    expect(held).toEqual([{ key: 'cluster:c1', operationId: 'o1' }]);
+    expect(held).toEqual([{ key: 'cluster:c1', operationId: 'o1', since: t0.toISOString() }]);
     expect((await raw('OP#o1', 'OP'))?.expiresAt).toBeUndefined();
     expect((await raw('OP#o2', 'OP'))?.expiresAt).toEqual({
       N: String(t0.getTime() / 1000 + FINISHED_RECORD_TTL_SECONDS),

@@ -80,12 +80,12 @@ export class DynamoDbScalingStore implements ScalingStore {
   }
 
   async releaseLock(cluster: string, nodegroup: string, operationId: string): Promise<ScaleTrigger[]> {
-    const old = await this.table.delete(
-      Keys.nodegroupLock(cluster, nodegroup),
-      Conditions.equals('operationId', operationId),
-    );
-    // Refused: released already (a repeated step), or another operation's lock.
-    return (old && (old.waiting as ScaleTrigger[] | undefined)) || [];
+    const old = await this.table.breakLock(Keys.nodegroupLock(cluster, nodegroup), {
+      attribute: 'operationId',
+      id: operationId,
+    });
+    // Undefined: released already (a repeated step), or another operation's lock.
+    return (old?.waiting as ScaleTrigger[] | undefined) ?? [];
   }
 
   async addRecentOperation(cluster: string, nodegroup: string, operationId: string, at: string): Promise<void> {

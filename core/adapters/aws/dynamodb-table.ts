@@ -112,6 +112,12 @@ export type Condition = { expression: string; values?: Item; names?: Record<stri
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
+/**
+ * Who holds a lock item: the attribute naming the holder, and its id. A lock is an item that exists only while
+ * held, taken in the same transaction as its holder's record and released by the write that ends the work.
+ */
+export type LockHolder = { attribute: 'operationId' | 'rolloutId'; id: string };
+
 /** Why DynamoDB refused one item of a transaction (its `CancellationReasons[i].Code`). */
 export type CancellationCode =
   | 'None'
@@ -260,6 +266,38 @@ export class DynamoTable {
   /** A transaction item deleting `key` (conditional when `condition` is given). */
   deleteItem(key: Key, condition?: Condition): TransactItem {
     return { Delete: { TableName: this.name, Key: key, ...conditionInput(condition) } };
+  }
+
+  /**
+   * A transaction item taking the lock at `key` for `holder`, with `extra` attributes (its index keys, its
+   * lease's `since`). By default it may be taken again by its holder (a retried write), never by another.
+   */
+  takeLockItem(
+    key: Key,
+    holder: LockHolder,
+    extra: Item = {},
+    condition: Condition = Conditions.absentOrHeldBy(holder.attribute, holder.id),
+  ): TransactItem {
+    return this.putItem({ ...extra, ...key, [holder.attribute]: holder.id }, condition);
+  }
+
+  /** A transaction item releasing the lock at `key` if `holder` holds it: never one another holds. */
+  releaseLockItem(key: Key, holder: LockHolder): TransactItem {
+    return this.deleteItem(key, Conditions.absentOrHeldBy(holder.attribute, holder.id));
+  }
+
+  /** The id holding the lock at `key` now (a consistent read), or undefined when it is free. */
+  async lockHolder(key: Key, attribute: LockHolder['attribute']): Promise<string | undefined> {
+    const holder = (await this.get(key))?.[attribute];
+    return typeof holder === 'string' ? holder : undefined;
+  }
+
+  /**
+   * Breaks the lock at `key` outside its holder's transaction (the sweep, once the holder ended or its lease
+   * passed): only if `holder` still holds it. Answers the lock item removed, or undefined when it did not.
+   */
+  async breakLock(key: Key, holder: LockHolder): Promise<Item | undefined> {
+    return (await this.delete(key, Conditions.equals(holder.attribute, holder.id))) || undefined;
   }
 }
 

@@ -150,7 +150,7 @@ describe.each(
     expect(listed.map((o) => o.id)).toEqual(['d2', 'd1']);
   });
 
-  it('lists the held locks under a prefix, each with its holder, and none once its operation ends', async () => {
+  it('lists the held locks under a prefix, each with its holder and since when, and none once its operation ends', async () => {
     // Prepare
     await store.create(op('h1', 'c-h'));
     await store.create(op('h2', 'c-i'));
@@ -161,6 +161,24 @@ describe.each(
     const held = await store.heldLocks('cluster:');
 
     // Assess
-    expect(held).toEqual([{ key: 'cluster:c-h', operationId: 'h1' }]);
+    expect(held).toEqual([{ key: 'cluster:c-h', operationId: 'h1', since: t0.toISOString() }]);
+  });
+
+  it('names the holder of a lock, and breaks it only for that holder, freeing it for the next operation', async () => {
+    // Prepare
+    await store.create(op('k1', 'c-k'));
+
+    // Act
+    const holder = await store.lockHolder('cluster:c-k');
+    const refused = await store.breakLock('cluster:c-k', 'someone-else');
+    const heldStill = await store.lockHolder('cluster:c-k');
+    const broken = await store.breakLock('cluster:c-k', 'k1');
+    const again = await store.breakLock('cluster:c-k', 'k1');
+    await store.create(op('k2', 'c-k'));
+
+    // Assess
+    expect([holder, refused, heldStill, broken, again]).toEqual(['k1', false, 'k1', true, false]);
+    expect(await store.lockHolder('cluster:c-k')).toBe('k2');
+    expect(await store.lockHolder('cluster:free')).toBeUndefined();
   });
 });

@@ -172,6 +172,56 @@ describe('DynamoTable conditional writes', () => {
   });
 });
 
+describe('DynamoTable locks', () => {
+  const holder = { attribute: 'operationId', id: 'op-1' } as const;
+
+  it('takes a lock for its holder (again by the same holder), and releases only its own', () => {
+    // Act
+    const take = table().takeLockItem(Keys.operationLock('cluster:c'), holder, { since: 't0' });
+    const takeOnce = table().takeLockItem(Keys.activeRollout('c/ns/web'), holder, {}, Conditions.absent);
+    const release = table().releaseLockItem(Keys.operationLock('cluster:c'), holder);
+
+    // Assess
+    expect(take).toEqual({
+      Put: {
+        TableName: 'eksflow',
+        Item: { pk: 'OPLOCK#cluster:c', sk: 'LOCK', operationId: 'op-1', since: 't0' },
+        ConditionExpression: 'attribute_not_exists(pk) OR operationId = :id',
+        ExpressionAttributeValues: { ':id': 'op-1' },
+      },
+    });
+    expect(takeOnce.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(release).toEqual({
+      Delete: {
+        TableName: 'eksflow',
+        Key: { pk: 'OPLOCK#cluster:c', sk: 'LOCK' },
+        ConditionExpression: 'attribute_not_exists(pk) OR operationId = :id',
+        ExpressionAttributeValues: { ':id': 'op-1' },
+      },
+    });
+  });
+
+  it('breaks a lock only while the named holder has it: the removed item, or undefined', async () => {
+    // Prepare
+    ddb
+      .on(DeleteCommand)
+      .resolvesOnce({ Attributes: { pk: 'OPLOCK#cluster:c', sk: 'LOCK', operationId: 'op-1' } })
+      .rejectsOnce(conditionFailed());
+
+    // Act
+    const broken = await table().breakLock(Keys.operationLock('cluster:c'), holder);
+    const notHeld = await table().breakLock(Keys.operationLock('cluster:c'), holder);
+
+    // Assess
+    expect(broken).toEqual({ pk: 'OPLOCK#cluster:c', sk: 'LOCK', operationId: 'op-1' });
+    expect(notHeld).toBeUndefined();
+    expect(ddb.commandCalls(DeleteCommand)[0].args[0].input).toMatchObject({
+      ConditionExpression: 'operationId = :operationId',
+      ExpressionAttributeValues: { ':operationId': 'op-1' },
+    });
+  });
+});
+
 describe('the key schema', () => {
   it('spells each entity’s key as the items already stored hold it', () => {
     // Act / Assess
