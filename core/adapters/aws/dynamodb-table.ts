@@ -23,8 +23,8 @@ import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
  *   rollouts        ROLLOUT#<id> / ROLLOUT, ACTIVE / <cluster>/<ns>/<dep>, ALARM#<alarm> / ROLLOUT#<id>,
  *                   OUTBOX / <sequence>; gsi1 CLUSTER#<cluster>
  *   operations      OP#<id> / OP, OPLOCK#<key> / LOCK; gsi1 OPS#<cluster>, OPLOCKS
- *   scaling         NG#<cluster>#<ng> / LOCK | OP#<at>#<id> | SCHEDULE#<name> | POLICY#<name>;
- *                   gsi1 NGLOCKS, SCHEDULES, ALARM#<alarm>; gsi2 POLICIES
+ *   scaling         NG#<cluster>#<ng> / WAIT#<at>#<n> | OP#<at>#<id> | SCHEDULE#<name> | POLICY#<name>;
+ *                   gsi1 SCHEDULES, ALARM#<alarm>; gsi2 POLICIES (a change's lock is an OPLOCK#nodegroup:…)
  *   alarm changes   ALARMCHANGE#<alarm> / LATEST | CHECK#<time>#<state>
  *   idempotency     IDEMPOTENCY#<hash> / IDEMPOTENCY
  */
@@ -43,6 +43,8 @@ export const Prefix = {
   nodegroup: 'NG#',
   schedule: 'SCHEDULE#',
   policy: 'POLICY#',
+  /** A trigger waiting for a node group's change in flight. */
+  waitingTrigger: 'WAIT#',
   /** A node group's recent operation (sort key): the same text as `operation`, in another partition. */
   recentOperation: 'OP#',
   alarmChange: 'ALARMCHANGE#',
@@ -56,8 +58,6 @@ export const Partition = {
   outbox: 'OUTBOX',
   /** gsi1: the held operation locks (a lock item exists only while held). */
   heldOperationLocks: 'OPLOCKS',
-  /** gsi1: the held node-group locks. */
-  heldNodegroupLocks: 'NGLOCKS',
   /** gsi1: every schedule. */
   schedules: 'SCHEDULES',
   /** gsi2: every policy. */
@@ -76,7 +76,10 @@ export const Keys = {
   operation: (id: string): Key => ({ pk: `${Prefix.operation}${id}`, sk: 'OP' }),
   operationLock: (lock: string): Key => ({ pk: `${Prefix.operationLock}${lock}`, sk: 'LOCK' }),
   nodegroup: (cluster: string, nodegroup: string): string => `${Prefix.nodegroup}${cluster}#${nodegroup}`,
-  nodegroupLock: (cluster: string, nodegroup: string): Key => ({ pk: Keys.nodegroup(cluster, nodegroup), sk: 'LOCK' }),
+  waitingTrigger: (cluster: string, nodegroup: string, order: string): Key => ({
+    pk: Keys.nodegroup(cluster, nodegroup),
+    sk: `${Prefix.waitingTrigger}${order}`,
+  }),
   recentOperation: (cluster: string, nodegroup: string, at: string, operationId: string): Key => ({
     pk: Keys.nodegroup(cluster, nodegroup),
     sk: `${Prefix.recentOperation}${at}#${operationId}`,
@@ -266,6 +269,12 @@ export class DynamoTable {
   /** A transaction item deleting `key` (conditional when `condition` is given). */
   deleteItem(key: Key, condition?: Condition): TransactItem {
     return { Delete: { TableName: this.name, Key: key, ...conditionInput(condition) } };
+  }
+
+  /** A transaction item that writes nothing: the transaction goes through only if `condition` holds on `key`. */
+  conditionCheckItem(key: Key, condition: Condition): TransactItem {
+    const check = { TableName: this.name, Key: key, ...conditionInput(condition) };
+    return { ConditionCheck: { ...check, ConditionExpression: condition.expression } };
   }
 
   /**

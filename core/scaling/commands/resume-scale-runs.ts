@@ -1,5 +1,6 @@
 import { type Operation, operationWork, runOf } from '../../operations/domain/operation';
-import { type HeldLock, runName } from '../../operations/domain/work';
+import { runName } from '../../operations/domain/work';
+import { NODEGROUP_LOCKS, type ScaleRecord } from '../domain/records';
 import { resumeAbandonedWork, type WorkKind } from '../../operations/commands/resume-work';
 import { type ScalingDeps, scalingNow } from '../scaling-deps';
 import { FIRST_UPDATE_WAIT_SECONDS, type ScaleWorkflowInput } from './start-scale';
@@ -7,37 +8,38 @@ import { FIRST_UPDATE_WAIT_SECONDS, type ScaleWorkflowInput } from './start-scal
 /** A lock younger than this may belong to a change whose run is just starting: left alone. */
 const LOCK_GRACE_SECONDS = 30;
 
-type NodegroupLock = HeldLock & { cluster: string; nodegroup: string; since: string };
-
 /**
  * Node-group changes as a kind of work for the one resume sweep, the safety net of one-change-at-a-time: a held
- * lock whose operation still runs but whose workflow run is gone (a crashed process, a lost execution) gets a new
- * run, which picks up where the steps left off (they are idempotent). A lock whose operation has ended is released
- * (the end step crashed before releasing it), and so is one whose operation was never recorded (the request crashed
- * between taking the lock and recording it: nothing was changed). Without this, a crash would hold the node group
- * forever. The grace counts from the lock's `since`, whatever the run's state, on the scaling clock.
+ * node-group lock whose operation still runs but whose workflow run is gone (a crashed process, a lost execution)
+ * gets a new run, which picks up where the steps left off (they are idempotent). Without this, a crash would hold
+ * the node group forever. The grace counts from the lock's `since` (when the change was recorded), whatever the
+ * run's state, on the scaling clock. The lock is taken and released with the operation's own writes; one whose
+ * holder ended or is missing all the same (a lock written by hand) is broken once its lease has passed.
  */
-export function scaleWork(deps: ScalingDeps): WorkKind<Operation, NodegroupLock> {
+export function scaleWork(deps: ScalingDeps): WorkKind<Operation & { scale: ScaleRecord }> {
   return {
     label: 'a scale run',
     naming: 'operation',
     workflow: () => 'scale-nodegroup',
     locks: async () =>
-      (await deps.scaling.heldLocks()).map((lock) => ({
-        ...lock,
-        key: `${lock.cluster}/${lock.nodegroup}`,
+      (await deps.operations.heldLocks(NODEGROUP_LOCKS)).map((lock) => ({
+        key: lock.key,
         holder: lock.operationId,
+        ...(lock.since ? { since: lock.since } : {}),
       })),
-    read: (lock) => deps.operations.get(lock.holder),
+    read: async (lock) => {
+      const op = await deps.operations.get(lock.holder);
+      return op?.scale ? (op as Operation & { scale: ScaleRecord }) : undefined;
+    },
     header: operationWork,
     quietSince: (lock) => lock.since,
     graceSeconds: LOCK_GRACE_SECONDS,
     graceOn: ['NOT_FOUND', 'ENDED'],
-    resume: async (op, lock) => {
+    resume: async (op) => {
       const input: ScaleWorkflowInput = {
         operationId: op.id,
-        cluster: lock.cluster,
-        nodegroup: lock.nodegroup,
+        cluster: op.cluster,
+        nodegroup: op.scale.nodegroup,
         waitSeconds: FIRST_UPDATE_WAIT_SECONDS,
       };
       const next = runOf(op) + 1;
@@ -48,7 +50,7 @@ export function scaleWork(deps: ScalingDeps): WorkKind<Operation, NodegroupLock>
       await deps.workflows.start('scale-nodegroup', runName(op.id, next), input);
     },
     breakLock: async (lock) => {
-      await deps.scaling.releaseLock(lock.cluster, lock.nodegroup, lock.holder);
+      await deps.operations.breakLock(lock.key, lock.holder);
     },
   };
 }

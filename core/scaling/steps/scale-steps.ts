@@ -106,14 +106,14 @@ export async function completeScaling(deps: ScalingDeps, input: ScaleWorkflowInp
     );
   }
   await publishEnd(deps, input.operationId);
-  await releaseAndResume(deps, input);
+  await resumeWaiting(deps, input);
 }
 
 export async function failScaling(deps: ScalingDeps, input: ScaleWorkflowInput & { error?: CaughtError }) {
   const error = { code: input.error?.Error ?? 'Error', message: causeMessage(input.error) };
   await deps.operations.update(input.operationId, (o) => finished(o, { error }, scalingNow(deps)));
   await publishEnd(deps, input.operationId);
-  await releaseAndResume(deps, input);
+  await resumeWaiting(deps, input);
 }
 
 /** The end as recorded, best effort (a repeated end step publishes it again; the recorded outcome wins). */
@@ -140,9 +140,12 @@ async function publishTransition(deps: ScalingDeps, op: Operation, transition: s
   });
 }
 
-/** The lock goes, then whatever fired during the change is evaluated again against the new sizes. */
-async function releaseAndResume(deps: ScalingDeps, input: ScaleWorkflowInput): Promise<void> {
-  const waiting = await deps.scaling.releaseLock(input.cluster, input.nodegroup, input.operationId);
+/**
+ * The ending write released the lock; whatever fired during the change is evaluated again against the new sizes.
+ * A repeated end step finds nothing left to take.
+ */
+async function resumeWaiting(deps: ScalingDeps, input: ScaleWorkflowInput): Promise<void> {
+  const waiting = await deps.scaling.takeWaiting(input.cluster, input.nodegroup);
   if (waiting.length) await fireWaitingTriggers(deps, { cluster: input.cluster, nodegroup: input.nodegroup }, waiting);
 }
 

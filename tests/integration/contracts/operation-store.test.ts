@@ -164,6 +164,28 @@ describe.each(
     expect(held).toEqual([{ key: 'cluster:c-h', operationId: 'h1', since: t0.toISOString() }]);
   });
 
+  it('a node-group lock: taken by one change, refused to another naming the holder; another group is free', async () => {
+    // Prepare
+    const change = (id: string, nodegroup: string) => ({
+      ...newOperation(id, 'ScaleNodegroup', 'c1', t0),
+      lock: `nodegroup:c1/${nodegroup}`,
+    });
+    await store.create(change('n1', 'ng1'));
+
+    // Act
+    const other = await store.create(change('n2', 'ng1')).catch((error: unknown) => error);
+    await store.create(change('n3', 'ng2'));
+
+    // Assess
+    expect(other).toMatchObject({
+      status: 409,
+      details: [{ field: 'operationId', reason: expect.stringContaining('n1') }],
+    });
+    expect(await store.lockHolder('nodegroup:c1/ng1')).toBe('n1');
+    expect(await store.lockHolder('nodegroup:c1/ng2')).toBe('n3');
+    expect(await store.lockHolder('nodegroup:c1/ng3')).toBeUndefined();
+  });
+
   it('names the holder of a lock, and breaks it only for that holder, freeing it for the next operation', async () => {
     // Prepare
     await store.create(op('k1', 'c-k'));

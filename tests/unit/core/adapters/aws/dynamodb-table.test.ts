@@ -125,7 +125,7 @@ describe('DynamoTable conditional writes', () => {
       { expression: 'SET lastFiredAt = :value', values: { ':value': 't1' } },
       Conditions.present,
     );
-    const deleted = await table().delete(Keys.nodegroupLock('c', 'ng'), Conditions.equals('operationId', 'op-1'));
+    const deleted = await table().delete(Keys.operationLock('cluster:c'), Conditions.equals('operationId', 'op-1'));
 
     // Assess
     expect([put, update, deleted]).toEqual([false, false, false]);
@@ -232,7 +232,8 @@ describe('the key schema', () => {
       Keys.outbox('r1#0001'),
       Keys.operation('o1'),
       Keys.operationLock('cluster:c'),
-      Keys.nodegroupLock('c', 'ng'),
+      Keys.operationLock('nodegroup:c/ng'),
+      Keys.waitingTrigger('c', 'ng', 't#000000000001'),
       Keys.recentOperation('c', 'ng', 't', 'o1'),
       Keys.schedule('c', 'ng', 's'),
       Keys.policy('c', 'ng', 'p'),
@@ -246,7 +247,8 @@ describe('the key schema', () => {
       { pk: 'OUTBOX', sk: 'r1#0001' },
       { pk: 'OP#o1', sk: 'OP' },
       { pk: 'OPLOCK#cluster:c', sk: 'LOCK' },
-      { pk: 'NG#c#ng', sk: 'LOCK' },
+      { pk: 'OPLOCK#nodegroup:c/ng', sk: 'LOCK' },
+      { pk: 'NG#c#ng', sk: 'WAIT#t#000000000001' },
       { pk: 'NG#c#ng', sk: 'OP#t#o1' },
       { pk: 'NG#c#ng', sk: 'SCHEDULE#s' },
       { pk: 'NG#c#ng', sk: 'POLICY#p' },
