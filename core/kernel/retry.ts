@@ -10,9 +10,10 @@ import { ThrottledError, TransientError, VersionConflictError } from './errors';
  *  - A dropped connection to a Kubernetes API: `withRetry` through `kubeCall` (adapters/kube/kube-call.ts).
  *  - An optimistic-lock conflict (a record, or a rollout's Deployment, changed since it was read): a store or
  *    a check throws VersionConflictError, the per-attempt signal, and `retryOnConflict`/`ConflictBudget` below
- *    (the only code that catches it) read again and decide again, CONFLICT_ATTEMPTS times; then a
+ *    (the only code that retries it) read again and decide again, CONFLICT_ATTEMPTS times; then a
  *    TransientError (503 `Transient`, `cause` the last conflict), which the workflow's Task `Retry` runs again.
- *    Users: the operation store's `update`, `withFreshRollout` (rollouts/rollout-deps.ts) and the reconcile task.
+ *    Users: the operation store's `update`, `withFreshRollout` (rollouts/rollout-deps.ts), the reconcile task, and
+ *    a scaling trigger that waits while the node-group lock's release races it.
  *  - What no code inside the function can retry (Lambda's own errors: Lambda.ServiceException,
  *    Lambda.AWSLambdaException, Lambda.SdkClientException, Lambda.TooManyRequestsException, Sandbox.Timedout):
  *    the workflow's Task `Retry` (workflows/*.asl.json), 6 attempts.

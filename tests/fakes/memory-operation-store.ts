@@ -1,4 +1,4 @@
-import type { Operation } from '../../core/operations/domain/operation';
+import { nextVersion, type Operation } from '../../core/operations/domain/operation';
 import { ConflictError, NotFoundError, VersionConflictError } from '../../core/kernel/errors';
 import { CONFLICT_ATTEMPTS, retryOnConflict } from '../../core/kernel/retry';
 import type { HeldOperationLock, OperationStore } from '../../core/operations/ports/operation-store';
@@ -26,11 +26,10 @@ export class MemoryOperationStore implements OperationStore {
       async () => {
         const current = await this.get(id);
         if (!current) throw new NotFoundError(`operation ${id} not found`);
-        const next = change(current);
-        if (next === current) return current;
+        const written = nextVersion(current, change);
+        if (!written) return current;
         // The version condition, as DynamoDB checks it: another update may have run while this one awaited its read.
         if (this.items.get(id)?.version !== current.version) throw new VersionConflictError(`operation ${id} changed`);
-        const written = { ...next, version: current.version + 1 };
         const lock = lockChange(current, written);
         if (lock?.take) this.take(lock.key, id, written.updatedAt);
         if (lock?.release && this.locks.get(lock.key)?.operationId === id) this.locks.delete(lock.key);

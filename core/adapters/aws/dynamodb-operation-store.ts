@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Operation } from '../../operations/domain/operation';
+import { nextVersion, type Operation } from '../../operations/domain/operation';
 import { ConflictError, NotFoundError, VersionConflictError } from '../../kernel/errors';
 import { CONFLICT_ATTEMPTS, retryOnConflict } from '../../kernel/retry';
 import type { HeldOperationLock, OperationStore } from '../../operations/ports/operation-store';
@@ -50,9 +50,8 @@ export class DynamoDbOperationStore implements OperationStore {
       async () => {
         const current = await this.get(id);
         if (!current) throw new NotFoundError(`operation ${id} not found`);
-        const next = change(current);
-        if (next === current) return current; // nothing to write: the change was already applied
-        const written = { ...next, version: current.version + 1 };
+        const written = nextVersion(current, change);
+        if (!written) return current;
         const items = [this.table.putItem(toItem(written), Conditions.version(current.version))];
         const lock = lockChange(current, written);
         if (lock?.take) items.push(this.takeLock(lock.key, id, written.updatedAt));

@@ -70,6 +70,15 @@ export interface Operation {
 /** The operation's latest run: 1 until a retry or a resume starts another (records written before `runs` lack it). */
 export const runOf = (operation: Pick<Operation, 'runs'>): number => operation.runs ?? 1;
 
+/**
+ * What an update of `current` writes: `change`'s result one version on, or undefined when the change was already
+ * applied (it returned `current` itself), so there is nothing to write.
+ */
+export function nextVersion(current: Operation, change: (current: Operation) => Operation): Operation | undefined {
+  const next = change(current);
+  return next === current ? undefined : { ...next, version: current.version + 1 };
+}
+
 /** The operation as the kernel's sweep sees it. */
 export function operationWork(operation: Operation): WorkHeader {
   return {
