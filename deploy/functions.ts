@@ -49,6 +49,7 @@ import {
   rolloutRecord,
   rolloutRecords,
   scalingRecords,
+  scalingRecordsWithWaits,
   startRolloutRuns,
   startScaleRuns,
   startWorkflows,
@@ -115,7 +116,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
       describeAlarms,
       publishEvents,
       // The scaling routes: node groups, schedules (EventBridge Scheduler), policies, scale runs.
-      scalingRecords,
+      scalingRecordsWithWaits,
       doctorReadsPolicies,
       startScaleRuns,
       listNodegroups,
@@ -137,7 +138,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
       publishEvents,
       alarmDeadLetterQueue,
       // It fires the scaling policies bound to the alarm.
-      scalingRecords,
+      scalingRecordsWithWaits,
       describeScaledNodegroups,
       startScaleRuns,
     ],
@@ -303,7 +304,14 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     concurrency: 'task',
     vpc: true,
     kube: ['scaling'],
-    aws: [scalingRecords, describeScaledNodegroups, describeClusters, describeAlarms, startScaleRuns, publishEvents],
+    aws: [
+      scalingRecordsWithWaits,
+      describeScaledNodegroups,
+      describeClusters,
+      describeAlarms,
+      startScaleRuns,
+      publishEvents,
+    ],
   },
   scaleFail: {
     handler: 'functions/tasks/scale-nodegroup/fail.main',
@@ -311,14 +319,21 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     concurrency: 'task',
     vpc: true,
     kube: ['scaling'],
-    aws: [scalingRecords, describeScaledNodegroups, describeClusters, describeAlarms, startScaleRuns, publishEvents],
+    aws: [
+      scalingRecordsWithWaits,
+      describeScaledNodegroups,
+      describeClusters,
+      describeAlarms,
+      startScaleRuns,
+      publishEvents,
+    ],
   },
   // The function each EventBridge Scheduler schedule invokes.
   scheduledScale: {
     handler: 'functions/events/scheduled-scale.main',
     vpc: true,
     kube: ['scaling'],
-    aws: [scalingRecords, describeScaledNodegroups, describeClusters, describeAlarms, startScaleRuns],
+    aws: [scalingRecordsWithWaits, describeScaledNodegroups, describeClusters, describeAlarms, startScaleRuns],
   },
   // Re-fires policies whose alarm stays in state, and resumes scale changes whose run is gone.
   scalingSweep: {
@@ -326,7 +341,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     vpc: true,
     kube: ['scaling'],
     aws: [
-      scalingRecords,
+      scalingRecordsWithWaits,
       queryPolicies,
       describeScaledNodegroups,
       describeClusters,

@@ -1,4 +1,4 @@
-import { ThrottledError, TransientError } from './errors';
+import { ThrottledError, TransientError, VersionConflictError } from './errors';
 
 /*
  * Who retries what: each kind of failure has exactly one retry layer inside a Lambda invocation, because
@@ -8,8 +8,12 @@ import { ThrottledError, TransientError } from './errors';
  *    jittered exponential backoff, AWS_CALL_RETRY's 6 attempts. The SDK clients are built with `maxAttempts: 1`
  *    (SDK_RETRY_OFF) so the SDK does not retry underneath.
  *  - A dropped connection to a Kubernetes API: `withRetry` through `kubeCall` (adapters/kube/kube-call.ts).
- *  - An optimistic-lock conflict on a rollout (its record or its Deployment changed since it was read):
- *    `withFreshRollout` (rollouts/rollout-deps.ts) reads again and decides again.
+ *  - An optimistic-lock conflict (a record, or a rollout's Deployment, changed since it was read): a store or
+ *    a check throws VersionConflictError, the per-attempt signal, and `retryOnConflict`/`ConflictBudget` below
+ *    (the only code that retries it) read again and decide again, CONFLICT_ATTEMPTS times; then a
+ *    TransientError (503 `Transient`, `cause` the last conflict), which the workflow's Task `Retry` runs again.
+ *    Users: the operation store's `update`, `withFreshRollout` (rollouts/rollout-deps.ts), the reconcile task, and
+ *    a scaling trigger that waits while the node-group lock's release races it.
  *  - What no code inside the function can retry (Lambda's own errors: Lambda.ServiceException,
  *    Lambda.AWSLambdaException, Lambda.SdkClientException, Lambda.TooManyRequestsException, Sandbox.Timedout):
  *    the workflow's Task `Retry` (workflows/*.asl.json), 6 attempts.
@@ -19,6 +23,49 @@ import { ThrottledError, TransientError } from './errors';
  *    a TransientError or VersionConflictError twice.
  * AccessDenied and the other 4xx are never retried: another attempt gets the same answer.
  */
+
+/** Attempts a read-decide-write gets before giving up: an operation record's write, a rollout decision. */
+export const CONFLICT_ATTEMPTS = { record: 10, decision: 5 } as const;
+
+/** Counts VersionConflictErrors; one budget may span several reads (a reconcile task's passes). */
+export class ConflictBudget {
+  private spent = 0;
+
+  constructor(
+    private readonly what: string,
+    private readonly attempts: number,
+  ) {}
+
+  /**
+   * Rethrows anything that is not a VersionConflictError; on the `attempts`-th conflict throws a TransientError
+   * naming `what`, with the conflict as its `cause`. Otherwise returns: read again and decide again.
+   */
+  spend(error: unknown): void {
+    if (!(error instanceof VersionConflictError)) throw error;
+    if (++this.spent >= this.attempts) {
+      throw new TransientError(`${this.what}: too many concurrent writers`, { cause: error });
+    }
+  }
+}
+
+/**
+ * Runs `attempt` again after each VersionConflictError, with no delay (the other writer has already written:
+ * waiting gains nothing). `attempt` must read fresh each time; `n` counts the attempts from 0.
+ */
+export async function retryOnConflict<T>(
+  what: string,
+  attempt: (n: number) => Promise<T>,
+  attempts: number = CONFLICT_ATTEMPTS.decision,
+): Promise<T> {
+  const budget = new ConflictBudget(what, attempts);
+  for (let n = 0; ; n++) {
+    try {
+      return await attempt(n);
+    } catch (error) {
+      budget.spend(error);
+    }
+  }
+}
 
 export interface RetryOptions {
   /** Attempts in all, the first one included. */

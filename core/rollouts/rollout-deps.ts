@@ -1,4 +1,6 @@
 import { CORRELATION_ID, type Logger } from '../kernel/logger';
+import { retryOnConflict } from '../kernel/retry';
+import { runName } from '../operations/domain/work';
 import type { AlarmStates, VerifiedAlarmChanges } from '../alarms/ports/alarms';
 import type { EventPublisher } from '../kernel/ports/events';
 import type { Metrics } from '../metrics/ports/metrics';
@@ -72,7 +74,7 @@ export function forRollout<D extends Pick<RolloutDeps, 'logger'>>(deps: D, rollo
 }
 
 export function executionName(rollout: Pick<Rollout, 'id' | 'run'>): string {
-  return `${rollout.id}-${rollout.run}`;
+  return runName(rollout.id, rollout.run, 'rollout');
 }
 
 export async function startRun(
@@ -85,9 +87,10 @@ export async function startRun(
 
 /**
  * Optimistic locking: reads the rollout, lets `decide` act and save, and when someone else's write got
- * in between (VersionConflictError) reads again and decides again. `known`: the record as the caller has
- * just read it (an alarm's fan-out reads every guarded rollout at once), used for the first decision
- * instead of a read; if it is stale, its save conflicts and the next attempt reads.
+ * in between (VersionConflictError) reads again and decides again: `retryOnConflict`, whose last conflict
+ * becomes a TransientError. `known`: the record as the caller has just read it (an alarm's fan-out reads every
+ * guarded rollout at once), used for the first decision instead of a read; if it is stale, its save conflicts
+ * and the next attempt reads.
  */
 export async function withFreshRollout<T>(
   deps: Pick<RolloutDeps, 'rollouts'>,
@@ -95,16 +98,11 @@ export async function withFreshRollout<T>(
   decide: (r: Rollout) => Promise<T>,
   known?: Rollout,
 ): Promise<T> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const r = attempt === 0 && known?.id === id ? known : await deps.rollouts.get(id);
+  return retryOnConflict(`rollout ${id}`, async (n) => {
+    const r = n === 0 && known?.id === id ? known : await deps.rollouts.get(id);
     if (!r) throw rolloutNotFound(id);
-    try {
-      return await decide(r);
-    } catch (error) {
-      if (!(error instanceof VersionConflictError)) throw error;
-    }
-  }
-  throw new VersionConflictError(`rollout ${id}: too many concurrent writers`);
+    return decide(r);
+  });
 }
 
 /**

@@ -95,10 +95,20 @@ export const apiTable = allow(
 );
 /** GET /rollouts?cluster=&namespace=&deployment= reads the gsi1 index. */
 export const apiTableIndex = allow('TableIndex', ['dynamodb:Query'], tableIndex('gsi1'));
-/** Scaling records (node-group lock, recent operations, schedules, policies) and operations. */
-export const scalingRecords = allow(
+const SCALING_RECORD_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Query',
+];
+/** Scaling records (recent operations, schedules, policies) and operations with their locks. */
+export const scalingRecords = allow('ScalingRecords', SCALING_RECORD_ACTIONS, [TABLE, tableIndex('gsi1')]);
+/** The same, for the functions that fire triggers: a trigger that waits for a change checks, in its write's
+ * transaction, that the node-group lock is still held (ConditionCheckItem). */
+export const scalingRecordsWithWaits = allow(
   'ScalingRecords',
-  ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+  [...SCALING_RECORD_ACTIONS, 'dynamodb:ConditionCheckItem'],
   [TABLE, tableIndex('gsi1')],
 );
 /** Provisionings and deletions whose run is gone: the running ones are the holders of the cluster locks (listed

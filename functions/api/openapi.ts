@@ -277,6 +277,7 @@ function operations(): Record<string, Operation> {
         400: '`id` names an operation of a kind not retried here',
         404: 'unknown operation',
         409: 'the operation Succeeded, or is still running',
+        503: '`Transient`: the operation kept changing under the request (10 concurrent writes); send it again',
       },
       exampleStatus: 400,
     },
@@ -323,7 +324,11 @@ function operations(): Record<string, Operation> {
       idempotent: true,
       body: { schema: schemaOf(promoteBodySchema), example: { full: true }, required: false },
       success: { status: 200, description: 'the rollout view' },
-      errors: { 404: 'unknown rollout', 409: 'the rollout has ended' },
+      errors: {
+        404: 'unknown rollout',
+        409: 'the rollout has ended',
+        503: '`Transient`: the rollout kept changing under the request (5 concurrent writes); send it again',
+      },
     },
     'POST /rollouts/{id}/abort': {
       summary: 'Back to stable now',
@@ -331,7 +336,11 @@ function operations(): Record<string, Operation> {
       idempotent: true,
       body: { schema: schemaOf(abortBodySchema), example: { reason: 'error rate' }, required: false },
       success: { status: 200, description: 'the rollout view' },
-      errors: { 404: 'unknown rollout', 409: 'the rollout has ended' },
+      errors: {
+        404: 'unknown rollout',
+        409: 'the rollout has ended',
+        503: '`Transient`: the rollout kept changing under the request (5 concurrent writes); send it again',
+      },
     },
     'GET /doctor': {
       summary: 'The checks of `eksflow doctor`, run where the functions run',

@@ -1,16 +1,17 @@
-import type { Operation } from '../../core/operations/domain/operation';
-import { ConflictError, NotFoundError } from '../../core/kernel/errors';
-import type { OperationStore } from '../../core/operations/ports/operation-store';
+import { nextVersion, type Operation } from '../../core/operations/domain/operation';
+import { ConflictError, NotFoundError, VersionConflictError } from '../../core/kernel/errors';
+import { CONFLICT_ATTEMPTS, retryOnConflict } from '../../core/kernel/retry';
+import type { HeldOperationLock, OperationStore } from '../../core/operations/ports/operation-store';
 import { lockChange, lockConflict } from '../../core/operations/domain/operation-locks';
 
 /** In-process store with the same semantics as the DynamoDB one; for unit tests. */
 export class MemoryOperationStore implements OperationStore {
   private readonly items = new Map<string, Operation>();
-  private readonly locks = new Map<string, string>();
+  private readonly locks = new Map<string, { operationId: string; since: string }>();
 
   async create(operation: Operation): Promise<void> {
     if (this.items.has(operation.id)) throw new ConflictError(`operation ${operation.id} already exists`);
-    if (operation.lock && operation.status === 'Running') this.take(operation.lock, operation.id);
+    if (operation.lock && operation.status === 'Running') this.take(operation.lock, operation.id, operation.updatedAt);
     this.items.set(operation.id, structuredClone(operation));
   }
 
@@ -20,16 +21,23 @@ export class MemoryOperationStore implements OperationStore {
   }
 
   async update(id: string, change: (current: Operation) => Operation): Promise<Operation> {
-    const current = await this.get(id);
-    if (!current) throw new NotFoundError(`operation ${id} not found`);
-    const next = change(current);
-    if (next === current) return current;
-    const written = { ...next, version: current.version + 1 };
-    const lock = lockChange(current, written);
-    if (lock?.take) this.take(lock.key, id);
-    if (lock?.release && this.locks.get(lock.key) === id) this.locks.delete(lock.key);
-    this.items.set(id, structuredClone(written));
-    return written;
+    return retryOnConflict(
+      `operation ${id}`,
+      async () => {
+        const current = await this.get(id);
+        if (!current) throw new NotFoundError(`operation ${id} not found`);
+        const written = nextVersion(current, change);
+        if (!written) return current;
+        // The version condition, as DynamoDB checks it: another update may have run while this one awaited its read.
+        if (this.items.get(id)?.version !== current.version) throw new VersionConflictError(`operation ${id} changed`);
+        const lock = lockChange(current, written);
+        if (lock?.take) this.take(lock.key, id, written.updatedAt);
+        if (lock?.release && this.locks.get(lock.key)?.operationId === id) this.locks.delete(lock.key);
+        this.items.set(id, structuredClone(written));
+        return written;
+      },
+      CONFLICT_ATTEMPTS.record,
+    );
   }
 
   async listByCluster(cluster: string, limit: number): Promise<Operation[]> {
@@ -40,15 +48,22 @@ export class MemoryOperationStore implements OperationStore {
       .map((op) => structuredClone(op));
   }
 
-  async heldLocks(prefix: string): Promise<{ key: string; operationId: string }[]> {
-    return [...this.locks]
-      .filter(([key]) => key.startsWith(prefix))
-      .map(([key, operationId]) => ({ key, operationId }));
+  async heldLocks(prefix: string): Promise<HeldOperationLock[]> {
+    return [...this.locks].filter(([key]) => key.startsWith(prefix)).map(([key, lock]) => ({ key, ...lock }));
   }
 
-  private take(key: string, id: string) {
-    const holder = this.locks.get(key);
+  async lockHolder(key: string): Promise<string | undefined> {
+    return this.locks.get(key)?.operationId;
+  }
+
+  async breakLock(key: string, operationId: string): Promise<boolean> {
+    if (this.locks.get(key)?.operationId !== operationId) return false;
+    return this.locks.delete(key);
+  }
+
+  private take(key: string, id: string, since: string) {
+    const holder = this.locks.get(key)?.operationId;
     if (holder && holder !== id) throw lockConflict(key, holder);
-    this.locks.set(key, id);
+    this.locks.set(key, { operationId: id, since });
   }
 }

@@ -1,45 +1,37 @@
-import type { ScalingPolicy, ScalingSchedule, ScaleTrigger } from '../../core/scaling/domain/records';
+import {
+  nodegroupLock,
+  type ScalingPolicy,
+  type ScalingSchedule,
+  type ScaleTrigger,
+} from '../../core/scaling/domain/records';
 import { ConflictError } from '../../core/kernel/errors';
-import type { NodegroupLock, ScalingStore } from '../../core/scaling/ports/scaling-store';
+import type { OperationStore } from '../../core/operations/ports/operation-store';
+import type { ScalingStore } from '../../core/scaling/ports/scaling-store';
 
-/** In-process store with the same semantics as the DynamoDB one; for unit tests. */
+/**
+ * In-process store with the same semantics as the DynamoDB one; for unit tests. A node group's lock is the operation
+ * lock of `operations` (pass the deps' operation store: waiting triggers need to see it).
+ */
 export class MemoryScalingStore implements ScalingStore {
-  private readonly locks = new Map<string, NodegroupLock>();
+  private readonly waiting = new Map<string, ScaleTrigger[]>();
   private readonly recent = new Map<string, { id: string; at: string }[]>();
   private readonly schedules = new Map<string, ScalingSchedule>();
   private readonly policies = new Map<string, ScalingPolicy>();
 
-  async acquireLock(cluster: string, nodegroup: string, operationId: string, now: Date) {
-    const held = this.locks.get(key(cluster, nodegroup));
-    if (held && held.operationId !== operationId) return { holder: held.operationId };
-    this.locks.set(key(cluster, nodegroup), { operationId, since: now.toISOString(), waiting: [] });
-    return {};
-  }
-
-  async getLock(cluster: string, nodegroup: string) {
-    return clone(this.locks.get(key(cluster, nodegroup)));
-  }
-
-  async heldLocks() {
-    return [...this.locks.entries()].map(([k, lock]) => {
-      // The key is key(cluster, nodegroup): always both parts.
-      const [cluster = '', nodegroup = ''] = k.split('#');
-      return { cluster, nodegroup, ...clone(lock) };
-    });
-  }
+  constructor(private readonly operations: OperationStore) {}
 
   async addWaiting(cluster: string, nodegroup: string, trigger: ScaleTrigger) {
-    const lock = this.locks.get(key(cluster, nodegroup));
-    if (!lock) return false;
-    lock.waiting.push(clone(trigger));
+    if (!(await this.operations.lockHolder(nodegroupLock(cluster, nodegroup)))) return false;
+    const list = this.waiting.get(key(cluster, nodegroup)) ?? [];
+    list.push(clone(trigger));
+    this.waiting.set(key(cluster, nodegroup), list);
     return true;
   }
 
-  async releaseLock(cluster: string, nodegroup: string, operationId: string) {
-    const lock = this.locks.get(key(cluster, nodegroup));
-    if (!lock || lock.operationId !== operationId) return [];
-    this.locks.delete(key(cluster, nodegroup));
-    return lock.waiting;
+  async takeWaiting(cluster: string, nodegroup: string) {
+    const list = this.waiting.get(key(cluster, nodegroup)) ?? [];
+    this.waiting.delete(key(cluster, nodegroup));
+    return list;
   }
 
   async addRecentOperation(cluster: string, nodegroup: string, operationId: string, at: string) {

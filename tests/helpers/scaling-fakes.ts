@@ -92,15 +92,16 @@ export function scalingWorld(startIso = '2027-01-01T00:00:00Z') {
   const workflows = new FakeWorkflowStarter();
   const alarmStates: Record<string, 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'> = {};
   let ids = 0;
+  const operations = new MemoryOperationStore();
   const published: { detailType: string; detail: Record<string, unknown> }[] = [];
   const deps: ScheduleDeps = {
     // Scaling asks EKS about a cluster only to name a missing one in a 404.
     clusters: { describeCluster: async () => undefined } as unknown as ClusterApi,
     nodegroups,
     nodegroupPods: pods,
-    scaling: new MemoryScalingStore(),
+    scaling: new MemoryScalingStore(operations),
     scheduleDeployer: { deploy: async () => undefined, remove: async () => undefined },
-    operations: new MemoryOperationStore(),
+    operations,
     workflows,
     alarms: {
       states: async (names) =>

@@ -8,6 +8,7 @@ import { startRuntimeChild } from '../helpers/crash-harness';
 import { startFaultProxies, type FaultProxies } from '../helpers/fault-proxies';
 import { createNodegroup, emulatorNodegroup, type NodegroupFixture } from '../helpers/nodegroups';
 import { api, eventually, startTestRuntime, testTableName, type TestRuntime } from '../helpers/stack';
+import { nodegroupLock } from '../../core/scaling/domain/records';
 
 /** Issue 10: the scale workflow under a crash halfway, repeated tasks, and throttled or failing AWS calls. */
 describe('chaos: the scale-nodegroup workflow', () => {
@@ -106,7 +107,7 @@ describe('chaos: the scale-nodegroup workflow', () => {
       expect(op?.status).toBe('Succeeded');
       expect(op?.scale?.updateId).toBe(afterFirst?.scale?.updateId);
       expect(op?.steps.map((s) => s.name)).toEqual(['Requested', 'UpdateRequested', 'Completed']);
-      expect(await c.scaling.getLock(ng.cluster, ng.name)).toBeUndefined();
+      expect(await c.operations.lockHolder(nodegroupLock(ng.cluster, ng.name))).toBeUndefined();
       expect(await emulatorNodegroup(ng)).toMatchObject({ status: 'ACTIVE', desiredSize: 4 });
     });
 
@@ -146,7 +147,7 @@ describe('chaos: the scale-nodegroup workflow', () => {
       const stored = {
         schedule: await c.scaling.getSchedule(ng.cluster, ng.name, 'night'),
         policy: (await c.scaling.listPolicies(ng.cluster, ng.name))[0],
-        lock: await c.scaling.getLock(ng.cluster, ng.name),
+        lock: await c.operations.lockHolder(nodegroupLock(ng.cluster, ng.name)),
       };
       const retried = await fireSchedule(c, { ...target, schedule: 'night' }, createdAt);
 

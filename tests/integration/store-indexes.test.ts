@@ -5,6 +5,7 @@ import { DynamoDbRolloutStore } from '../../core/adapters/aws/dynamodb-rollout-s
 import { DynamoDbScalingStore } from '../../core/adapters/aws/dynamodb-scaling-store';
 import { FINISHED_RECORD_TTL_SECONDS } from '../../core/adapters/aws/ttl';
 import { finished, newOperation, retried } from '../../core/operations/domain/operation';
+import { nodegroupLock } from '../../core/scaling/domain/records';
 import { startRollout } from '../../core/rollouts/commands/start-rollout';
 import { canaryBody, rolloutWorld } from '../helpers/rollout-world';
 import { scalingPolicy } from '../helpers/scaling-fakes';
@@ -58,7 +59,7 @@ describe('sparse indexes and TTL of the eksflow table', () => {
     const held = await store.heldLocks('cluster:');
 
     // Assess
-    expect(held).toEqual([{ key: 'cluster:c1', operationId: 'o1' }]);
+    expect(held).toEqual([{ key: 'cluster:c1', operationId: 'o1', since: t0.toISOString() }]);
     expect((await raw('OP#o1', 'OP'))?.expiresAt).toBeUndefined();
     expect((await raw('OP#o2', 'OP'))?.expiresAt).toEqual({
       N: String(t0.getTime() / 1000 + FINISHED_RECORD_TTL_SECONDS),
@@ -72,19 +73,24 @@ describe('sparse indexes and TTL of the eksflow table', () => {
   it('node-group locks and policies are listed from sparse indexes; recent-operation entries expire', async () => {
     // Prepare
     const store = new DynamoDbScalingStore(table, client);
-    await store.acquireLock('c1', 'ng1', 'op-1', t0);
-    await store.acquireLock('c1', 'ng2', 'op-2', t0);
-    await store.releaseLock('c1', 'ng2', 'op-2');
+    const operations = new DynamoDbOperationStore(table, client);
+    const change = (id: string, nodegroup: string) => ({
+      ...newOperation(id, 'ScaleNodegroup', 'c1', t0),
+      lock: nodegroupLock('c1', nodegroup),
+    });
+    await operations.create(change('op-1', 'ng1'));
+    await operations.create(change('op-2', 'ng2'));
+    await operations.update('op-2', (o) => finished(o, {}, t0));
     await store.createPolicy(scalingPolicy('p1'));
     await store.createPolicy(scalingPolicy('p2'));
     await store.addRecentOperation('c1', 'ng1', 'op-1', t0.toISOString());
 
     // Act
-    const locks = await store.heldLocks();
+    const locks = await operations.heldLocks('nodegroup:');
     const policies = await store.allPolicies();
 
     // Assess
-    expect(locks).toEqual([expect.objectContaining({ cluster: 'c1', nodegroup: 'ng1', operationId: 'op-1' })]);
+    expect(locks).toEqual([{ key: 'nodegroup:c1/ng1', operationId: 'op-1', since: t0.toISOString() }]);
     expect(policies).toEqual([scalingPolicy('p1'), scalingPolicy('p2')]);
     expect((await raw('NG#c1#ng1', `OP#${t0.toISOString()}#op-1`))?.expiresAt).toBeDefined();
     expect(commands).not.toContain('ScanCommand');

@@ -1,12 +1,14 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Operation } from '../../operations/domain/operation';
-import { ConflictError, NotFoundError, TransientError } from '../../kernel/errors';
-import type { OperationStore } from '../../operations/ports/operation-store';
+import { nextVersion, type Operation } from '../../operations/domain/operation';
+import { ConflictError, NotFoundError, VersionConflictError } from '../../kernel/errors';
+import { CONFLICT_ATTEMPTS, retryOnConflict } from '../../kernel/retry';
+import type { HeldOperationLock, OperationStore } from '../../operations/ports/operation-store';
 import { lockChange, lockConflict } from '../../operations/domain/operation-locks';
 import {
   Conditions,
   DynamoTable,
   Keys,
+  type LockHolder,
   Partition,
   Prefix,
   type TransactItem,
@@ -15,14 +17,12 @@ import {
 } from './dynamodb-table';
 import { expiresAt, FINISHED_RECORD_TTL_SECONDS } from './ttl';
 
-const MAX_OPTIMISTIC_ATTEMPTS = 10;
-
 /**
  * Operations in the single eksflow table:
  *   OP#<id> / OP          the operation (gsi1: OPS#<cluster> / <createdAt>#<id>, for a cluster's recent operations);
  *                         once it stops running, `expiresAt` (TTL) too, removed again by a retry
- *   OPLOCK#<key> / LOCK   held by the one running operation with that lock ({operationId}; gsi1: OPLOCKS / <key>,
- *                         a sparse index of the held locks, since the item exists only while held)
+ *   OPLOCK#<key> / LOCK   held by the one running operation with that lock ({operationId, since}; gsi1: OPLOCKS /
+ *                         <key>, a sparse index of the held locks, since the item exists only while held)
  * `version` guards every write; a lock is taken and released in the same transaction as the operation.
  */
 export class DynamoDbOperationStore implements OperationStore {
@@ -34,7 +34,8 @@ export class DynamoDbOperationStore implements OperationStore {
 
   async create(operation: Operation): Promise<void> {
     const items = [this.table.putItem(toItem(operation), Conditions.absent)];
-    if (operation.lock && operation.status === 'Running') items.push(this.takeLock(operation.lock, operation.id));
+    if (operation.lock && operation.status === 'Running')
+      items.push(this.takeLock(operation.lock, operation.id, operation.updatedAt));
     await this.transact(items, operation.lock, () => new ConflictError(`operation ${operation.id} already exists`));
   }
 
@@ -44,26 +45,23 @@ export class DynamoDbOperationStore implements OperationStore {
   }
 
   async update(id: string, change: (current: Operation) => Operation): Promise<Operation> {
-    for (let attempt = 0; attempt < MAX_OPTIMISTIC_ATTEMPTS; attempt++) {
-      const current = await this.get(id);
-      if (!current) throw new NotFoundError(`operation ${id} not found`);
-      const next = change(current);
-      if (next === current) return current; // nothing to write: the change was already applied
-      const written = { ...next, version: current.version + 1 };
-      const items = [this.table.putItem(toItem(written), Conditions.version(current.version))];
-      const lock = lockChange(current, written);
-      if (lock?.take) items.push(this.takeLock(lock.key, id));
-      // Only our own lock: never release one another operation holds.
-      if (lock?.release)
-        items.push(this.table.deleteItem(Keys.operationLock(lock.key), Conditions.absentOrHeldBy('operationId', id)));
-      try {
+    return retryOnConflict(
+      `operation ${id}`,
+      async () => {
+        const current = await this.get(id);
+        if (!current) throw new NotFoundError(`operation ${id} not found`);
+        const written = nextVersion(current, change);
+        if (!written) return current;
+        const items = [this.table.putItem(toItem(written), Conditions.version(current.version))];
+        const lock = lockChange(current, written);
+        if (lock?.take) items.push(this.takeLock(lock.key, id, written.updatedAt));
+        // Only our own lock: never release one another operation holds.
+        if (lock?.release) items.push(this.table.releaseLockItem(Keys.operationLock(lock.key), holder(id)));
         await this.transact(items, lock?.take ? lock.key : undefined);
         return written;
-      } catch (error) {
-        if (!(error instanceof VersionClash)) throw error;
-      }
-    }
-    throw new TransientError(`operation ${id}: too many concurrent writers`);
+      },
+      CONFLICT_ATTEMPTS.record,
+    );
   }
 
   async listByCluster(cluster: string, limit: number): Promise<Operation[]> {
@@ -78,46 +76,63 @@ export class DynamoDbOperationStore implements OperationStore {
   }
 
   /** The sweep's read: a Query of the held locks' sparse index, never a Scan of the table. */
-  async heldLocks(prefix: string): Promise<{ key: string; operationId: string }[]> {
+  async heldLocks(prefix: string): Promise<HeldOperationLock[]> {
     const items = await this.table.queryAll({
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :locks AND begins_with(gsi1sk, :prefix)',
       ExpressionAttributeValues: { ':locks': Partition.heldOperationLocks, ':prefix': prefix },
     });
     // The index is eventually consistent: callers re-read each operation before acting on its lock.
-    return items.map((item) => ({ key: String(item.gsi1sk), operationId: String(item.operationId) }));
+    return items.map((item) => ({
+      key: String(item.gsi1sk),
+      operationId: String(item.operationId),
+      ...(typeof item.since === 'string' ? { since: item.since } : {}),
+    }));
   }
 
-  private takeLock(key: string, id: string): TransactItem {
-    return this.table.putItem(
-      { ...Keys.operationLock(key), gsi1pk: Partition.heldOperationLocks, gsi1sk: key, operationId: id },
-      Conditions.absentOrHeldBy('operationId', id),
-    );
+  async lockHolder(key: string): Promise<string | undefined> {
+    return this.table.lockHolder(Keys.operationLock(key), 'operationId');
+  }
+
+  async breakLock(key: string, operationId: string): Promise<boolean> {
+    return (await this.table.breakLock(Keys.operationLock(key), holder(operationId))) !== undefined;
+  }
+
+  /** `since`: when the holder took it (the record's `updatedAt` then), where its lease starts. */
+  private takeLock(key: string, id: string, since: string): TransactItem {
+    return this.table.takeLockItem(Keys.operationLock(key), holder(id), {
+      gsi1pk: Partition.heldOperationLocks,
+      gsi1sk: key,
+      since,
+    });
   }
 
   /**
-   * One transaction (the record first, its lock second). A failed condition on the record is a VersionClash
-   * (re-read and try again), or `exists()` for a create; on the lock, a ConflictError naming the holder.
+   * One transaction (the record first, its lock second). A failed condition on the record is a
+   * VersionConflictError (re-read and try again), or `exists()` for a create; on the lock, a ConflictError naming the holder.
    */
   private async transact(items: TransactItem[], lockKey: string | undefined, exists?: () => Error): Promise<void> {
     try {
       await this.table.transact(items);
     } catch (error) {
       if (!(error instanceof TransactionCancelled)) throw error;
-      if (error.conditionFailed(0)) throw exists ? exists() : new VersionClash();
+      if (error.conditionFailed(0)) throw exists ? exists() : changedSinceRead();
       if (lockKey && error.conditionFailed(1)) {
-        const holder = (await this.table.get(Keys.operationLock(lockKey)))?.operationId as string | undefined;
-        throw lockConflict(lockKey, holder ?? 'another operation');
+        throw lockConflict(lockKey, (await this.lockHolder(lockKey)) ?? 'another operation');
       }
       // Another transaction touched the same items at the same moment: re-read and decide again.
-      if (error.raced) throw new VersionClash();
+      if (error.raced) throw changedSinceRead();
       throw error.original;
     }
   }
 }
 
-/** The record changed since it was read. */
-class VersionClash extends Error {}
+/** The record changed since it was read: the signal `update`'s retryOnConflict catches. */
+function changedSinceRead(): VersionConflictError {
+  return new VersionConflictError('the operation changed since it was read');
+}
+
+const holder = (id: string): LockHolder => ({ attribute: 'operationId', id });
 
 function toItem(operation: Operation): Record<string, unknown> {
   return {

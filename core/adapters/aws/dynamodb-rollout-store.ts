@@ -17,6 +17,7 @@ import {
   DynamoTable,
   type Item,
   Keys,
+  type LockHolder,
   Partition,
   Prefix,
   type TransactItem,
@@ -48,7 +49,8 @@ export class DynamoDbRolloutStore implements RolloutStore {
   async create(rollout: Rollout, events = transitionEvents(undefined, rollout, rollout.version)): Promise<void> {
     const records: TransactItem[] = [
       this.table.putItem(this.toItem(rollout), Conditions.absent),
-      this.table.putItem({ ...Keys.activeRollout(targetKey(rollout)), rolloutId: rollout.id }, Conditions.absent),
+      // Not even its own holder takes it again: a repeated create is told apart by `holds` below.
+      this.table.takeLockItem(Keys.activeRollout(targetKey(rollout)), holder(rollout.id), {}, Conditions.absent),
       // One item per alarm: a transaction may not touch the same item twice.
       ...unique(rollout.alarms).map((alarm) =>
         this.table.putItem({ ...Keys.alarmRollout(alarm, rollout.id), rolloutId: rollout.id }),
@@ -59,7 +61,7 @@ export class DynamoDbRolloutStore implements RolloutStore {
     } catch (error) {
       if (!(error instanceof TransactionCancelled)) throw error;
       if (await this.holds(rollout)) return; // our own create, applied before its answer was lost
-      const activeId = (await this.table.get(Keys.activeRollout(targetKey(rollout))))?.rolloutId as string | undefined;
+      const activeId = await this.table.lockHolder(Keys.activeRollout(targetKey(rollout)), 'rolloutId');
       throw new ConflictError(
         `deployment ${rollout.namespace}/${rollout.deployment} on ${rollout.cluster} already has an active rollout${activeId ? ` (${activeId})` : ''}`,
         {
@@ -81,10 +83,7 @@ export class DynamoDbRolloutStore implements RolloutStore {
     const release = isActive(rollout)
       ? []
       : [
-          this.table.deleteItem(
-            Keys.activeRollout(targetKey(rollout)),
-            Conditions.absentOrHeldBy('rolloutId', rollout.id),
-          ),
+          this.table.releaseLockItem(Keys.activeRollout(targetKey(rollout)), holder(rollout.id)),
           ...unique(rollout.alarms).map((alarm) => this.table.deleteItem(Keys.alarmRollout(alarm, rollout.id))),
         ];
     const records = [put, ...release];
@@ -210,6 +209,8 @@ export class DynamoDbRolloutStore implements RolloutStore {
     };
   }
 }
+
+const holder = (id: string): LockHolder => ({ attribute: 'rolloutId', id });
 
 function targetKey(rollout: Pick<Rollout, 'cluster' | 'namespace' | 'deployment'>): string {
   return `${rollout.cluster}/${rollout.namespace}/${rollout.deployment}`;

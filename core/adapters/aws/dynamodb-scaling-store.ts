@@ -1,7 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ScalingPolicy, ScalingSchedule, ScaleTrigger } from '../../scaling/domain/records';
-import { ConflictError } from '../../kernel/errors';
-import type { NodegroupLock, ScalingStore } from '../../scaling/ports/scaling-store';
+import { nodegroupLock } from '../../scaling/domain/records';
+import { ConflictError, VersionConflictError } from '../../kernel/errors';
+import { retryOnConflict } from '../../kernel/retry';
+import type { ScalingStore } from '../../scaling/ports/scaling-store';
 import {
   type Condition,
   Conditions,
@@ -10,20 +12,20 @@ import {
   Keys,
   Partition,
   Prefix,
+  TransactionCancelled,
   withoutKeys,
 } from './dynamodb-table';
-import { expiresAt, RECENT_OPERATION_TTL_SECONDS } from './ttl';
-import { InvariantError } from '../../kernel/invariant';
+import { expiresAt, RECENT_OPERATION_TTL_SECONDS, WAITING_TRIGGER_TTL_SECONDS } from './ttl';
 
 /**
  * Node-group scaling in the single eksflow table:
- *   NG#<cluster>#<ng> / LOCK                 the one change in flight (conditional put), with waiting triggers
- *                                            (gsi1: NGLOCKS / <cluster>#<ng>: sparse, the item lives while held)
+ *   NG#<cluster>#<ng> / WAIT#<at>#<n>        a trigger that fired while a change held the group's lock (the
+ *                                            operation lock OPLOCK#nodegroup:<cluster>/<ng>), until the change ends
  *   NG#<cluster>#<ng> / OP#<at>#<id>         a recent scale operation of the group (expiresAt: TTL)
  *   NG#<cluster>#<ng> / SCHEDULE#<name>      a schedule (gsi1: SCHEDULES / <cluster>#<ng>#<name>)
  *   NG#<cluster>#<ng> / POLICY#<name>        an alarm policy (gsi1: ALARM#<alarm> / <cluster>#<ng>#<name>,
  *                                            gsi2: POLICIES / <cluster>#<ng>#<name>)
- * The sweeps Query the sparse partitions NGLOCKS and POLICIES; nothing Scans the table.
+ * The sweeps Query the sparse partition POLICIES (and the operation locks); nothing Scans the table.
  */
 export class DynamoDbScalingStore implements ScalingStore {
   private readonly table: DynamoTable;
@@ -32,63 +34,45 @@ export class DynamoDbScalingStore implements ScalingStore {
     this.table = new DynamoTable(tableName, client);
   }
 
-  async acquireLock(cluster: string, nodegroup: string, operationId: string, now: Date) {
-    const taken = await this.table.put(
-      {
-        ...Keys.nodegroupLock(cluster, nodegroup),
-        gsi1pk: Partition.heldNodegroupLocks,
-        gsi1sk: `${cluster}#${nodegroup}`,
-        operationId,
-        since: now.toISOString(),
-        waiting: [],
-      },
-      // Taken again by the same operation (a retried step) is fine; by another, refused.
-      Conditions.absentOrHeldBy('operationId', operationId),
-    );
-    if (taken) return {};
-    const holder = await this.getLock(cluster, nodegroup);
-    // Released between our write and our read: the caller may simply try again.
-    return { holder: holder?.operationId ?? 'an operation that just finished' };
-  }
-
-  async getLock(cluster: string, nodegroup: string): Promise<NodegroupLock | undefined> {
-    const item = await this.table.get(Keys.nodegroupLock(cluster, nodegroup));
-    return item && toLock(item);
-  }
-
-  /** Eventually consistent (an index): the sweep re-reads each lock's operation before acting. */
-  async heldLocks(): Promise<(NodegroupLock & { cluster: string; nodegroup: string })[]> {
-    const items = await this.table.queryAll({
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': Partition.heldNodegroupLocks },
-    });
-    return items.map((item) => {
-      const [, cluster, nodegroup] = String(item.pk).split('#');
-      if (cluster === undefined || nodegroup === undefined)
-        throw new InvariantError(`lock key ${item.pk} names no node group`);
-      return { cluster, nodegroup, ...toLock(item) };
-    });
-  }
-
+  /** The lock item must be there when the trigger's item is written: the one transaction makes both one step. */
   async addWaiting(cluster: string, nodegroup: string, trigger: ScaleTrigger): Promise<boolean> {
-    return this.table.update(
-      Keys.nodegroupLock(cluster, nodegroup),
-      {
-        expression: 'SET waiting = list_append(if_not_exists(waiting, :empty), :trigger)',
-        values: { ':trigger': [trigger], ':empty': [] },
-      },
-      Conditions.present,
-    );
+    return retryOnConflict(`node group ${cluster}/${nodegroup}'s waiting triggers`, async () => {
+      const at = new Date().toISOString();
+      const waiting = {
+        ...Keys.waitingTrigger(cluster, nodegroup, `${at}#${nextOrder()}`),
+        trigger,
+        // Taken by the change's end step; kept past it only if that step never ran (then it is stale).
+        expiresAt: expiresAt(at, WAITING_TRIGGER_TTL_SECONDS),
+      };
+      try {
+        await this.table.transact([
+          this.table.conditionCheckItem(Keys.operationLock(nodegroupLock(cluster, nodegroup)), Conditions.present),
+          this.table.putItem(waiting),
+        ]);
+        return true;
+      } catch (error) {
+        if (!(error instanceof TransactionCancelled)) throw error;
+        if (error.conditionFailed(0)) return false;
+        // The release ran at the same moment: ask again whether the lock is still held.
+        if (error.raced) throw new VersionConflictError('the node group lock changed meanwhile');
+        throw error.original;
+      }
+    });
   }
 
-  async releaseLock(cluster: string, nodegroup: string, operationId: string): Promise<ScaleTrigger[]> {
-    const old = await this.table.delete(
-      Keys.nodegroupLock(cluster, nodegroup),
-      Conditions.equals('operationId', operationId),
-    );
-    // Refused: released already (a repeated step), or another operation's lock.
-    return (old && (old.waiting as ScaleTrigger[] | undefined)) || [];
+  /** Each trigger is handed to the caller whose delete removed it: a repeated end step fires none twice. */
+  async takeWaiting(cluster: string, nodegroup: string): Promise<ScaleTrigger[]> {
+    const items = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': Keys.nodegroup(cluster, nodegroup), ':prefix': Prefix.waitingTrigger },
+      ConsistentRead: true,
+    });
+    const taken: ScaleTrigger[] = [];
+    for (const item of items) {
+      const removed = await this.table.delete({ pk: String(item.pk), sk: String(item.sk) });
+      if (removed) taken.push(removed.trigger as ScaleTrigger);
+    }
+    return taken;
   }
 
   async addRecentOperation(cluster: string, nodegroup: string, operationId: string, at: string): Promise<void> {
@@ -251,10 +235,9 @@ function nameInGroup(record: { cluster: string; nodegroup: string; name: string 
   return `${record.cluster}#${record.nodegroup}#${record.name}`;
 }
 
-function toLock(item: Record<string, unknown>): NodegroupLock {
-  return {
-    operationId: item.operationId as string,
-    since: item.since as string,
-    waiting: (item.waiting as ScaleTrigger[] | undefined) ?? [],
-  };
+/** Orders the waiting triggers one process adds within the same millisecond. */
+let order = 0n;
+function nextOrder(): string {
+  order += 1n;
+  return order.toString().padStart(12, '0');
 }

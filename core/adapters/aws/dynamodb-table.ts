@@ -23,8 +23,8 @@ import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
  *   rollouts        ROLLOUT#<id> / ROLLOUT, ACTIVE / <cluster>/<ns>/<dep>, ALARM#<alarm> / ROLLOUT#<id>,
  *                   OUTBOX / <sequence>; gsi1 CLUSTER#<cluster>
  *   operations      OP#<id> / OP, OPLOCK#<key> / LOCK; gsi1 OPS#<cluster>, OPLOCKS
- *   scaling         NG#<cluster>#<ng> / LOCK | OP#<at>#<id> | SCHEDULE#<name> | POLICY#<name>;
- *                   gsi1 NGLOCKS, SCHEDULES, ALARM#<alarm>; gsi2 POLICIES
+ *   scaling         NG#<cluster>#<ng> / WAIT#<at>#<n> | OP#<at>#<id> | SCHEDULE#<name> | POLICY#<name>;
+ *                   gsi1 SCHEDULES, ALARM#<alarm>; gsi2 POLICIES (a change's lock is an OPLOCK#nodegroup:…)
  *   alarm changes   ALARMCHANGE#<alarm> / LATEST | CHECK#<time>#<state>
  *   idempotency     IDEMPOTENCY#<hash> / IDEMPOTENCY
  */
@@ -43,6 +43,8 @@ export const Prefix = {
   nodegroup: 'NG#',
   schedule: 'SCHEDULE#',
   policy: 'POLICY#',
+  /** A trigger waiting for a node group's change in flight. */
+  waitingTrigger: 'WAIT#',
   /** A node group's recent operation (sort key): the same text as `operation`, in another partition. */
   recentOperation: 'OP#',
   alarmChange: 'ALARMCHANGE#',
@@ -56,8 +58,6 @@ export const Partition = {
   outbox: 'OUTBOX',
   /** gsi1: the held operation locks (a lock item exists only while held). */
   heldOperationLocks: 'OPLOCKS',
-  /** gsi1: the held node-group locks. */
-  heldNodegroupLocks: 'NGLOCKS',
   /** gsi1: every schedule. */
   schedules: 'SCHEDULES',
   /** gsi2: every policy. */
@@ -76,7 +76,10 @@ export const Keys = {
   operation: (id: string): Key => ({ pk: `${Prefix.operation}${id}`, sk: 'OP' }),
   operationLock: (lock: string): Key => ({ pk: `${Prefix.operationLock}${lock}`, sk: 'LOCK' }),
   nodegroup: (cluster: string, nodegroup: string): string => `${Prefix.nodegroup}${cluster}#${nodegroup}`,
-  nodegroupLock: (cluster: string, nodegroup: string): Key => ({ pk: Keys.nodegroup(cluster, nodegroup), sk: 'LOCK' }),
+  waitingTrigger: (cluster: string, nodegroup: string, order: string): Key => ({
+    pk: Keys.nodegroup(cluster, nodegroup),
+    sk: `${Prefix.waitingTrigger}${order}`,
+  }),
   recentOperation: (cluster: string, nodegroup: string, at: string, operationId: string): Key => ({
     pk: Keys.nodegroup(cluster, nodegroup),
     sk: `${Prefix.recentOperation}${at}#${operationId}`,
@@ -111,6 +114,12 @@ export function withoutKeys<T>(item: Item): T {
 export type Condition = { expression: string; values?: Item; names?: Record<string, string> };
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * Who holds a lock item: the attribute naming the holder, and its id. A lock is an item that exists only while
+ * held, taken in the same transaction as its holder's record and released by the write that ends the work.
+ */
+export type LockHolder = { attribute: 'operationId' | 'rolloutId'; id: string };
 
 /** Why DynamoDB refused one item of a transaction (its `CancellationReasons[i].Code`). */
 export type CancellationCode =
@@ -260,6 +269,44 @@ export class DynamoTable {
   /** A transaction item deleting `key` (conditional when `condition` is given). */
   deleteItem(key: Key, condition?: Condition): TransactItem {
     return { Delete: { TableName: this.name, Key: key, ...conditionInput(condition) } };
+  }
+
+  /** A transaction item that writes nothing: the transaction goes through only if `condition` holds on `key`. */
+  conditionCheckItem(key: Key, condition: Condition): TransactItem {
+    const check = { TableName: this.name, Key: key, ...conditionInput(condition) };
+    return { ConditionCheck: { ...check, ConditionExpression: condition.expression } };
+  }
+
+  /**
+   * A transaction item taking the lock at `key` for `holder`, with `extra` attributes (its index keys, its
+   * lease's `since`). By default it may be taken again by its holder (a retried write), never by another.
+   */
+  takeLockItem(
+    key: Key,
+    holder: LockHolder,
+    extra: Item = {},
+    condition: Condition = Conditions.absentOrHeldBy(holder.attribute, holder.id),
+  ): TransactItem {
+    return this.putItem({ ...extra, ...key, [holder.attribute]: holder.id }, condition);
+  }
+
+  /** A transaction item releasing the lock at `key` if `holder` holds it: never one another holds. */
+  releaseLockItem(key: Key, holder: LockHolder): TransactItem {
+    return this.deleteItem(key, Conditions.absentOrHeldBy(holder.attribute, holder.id));
+  }
+
+  /** The id holding the lock at `key` now (a consistent read), or undefined when it is free. */
+  async lockHolder(key: Key, attribute: LockHolder['attribute']): Promise<string | undefined> {
+    const holder = (await this.get(key))?.[attribute];
+    return typeof holder === 'string' ? holder : undefined;
+  }
+
+  /**
+   * Breaks the lock at `key` outside its holder's transaction (the sweep, once the holder ended or its lease
+   * passed): only if `holder` still holds it. Answers the lock item removed, or undefined when it did not.
+   */
+  async breakLock(key: Key, holder: LockHolder): Promise<Item | undefined> {
+    return (await this.delete(key, Conditions.equals(holder.attribute, holder.id))) || undefined;
   }
 }
 

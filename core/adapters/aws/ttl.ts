@@ -8,6 +8,8 @@
 export const FINISHED_RECORD_TTL_SECONDS = 90 * 24 * 60 * 60;
 /** A node group's recent-operation entry: it only points at an operation, which lives as long as that record. */
 export const RECENT_OPERATION_TTL_SECONDS = FINISHED_RECORD_TTL_SECONDS;
+/** A trigger waiting for a node group's change: changes last minutes; one left by a crashed end step is stale. */
+export const WAITING_TRIGGER_TTL_SECONDS = 24 * 60 * 60;
 /** A verified alarm change only answers duplicates of that change; EventBridge retries a delivery for up to 24 h. */
 export const VERIFIED_ALARM_CHANGE_TTL_SECONDS = 24 * 60 * 60;
 

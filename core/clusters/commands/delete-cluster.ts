@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isManaged } from '../domain/cluster';
 import { type PlanItem, planDelete } from '../domain/plan';
 import { finished, newOperation, withStep } from '../../operations/domain/operation';
+import { runName } from '../../operations/domain/work';
 import { type CaughtError, causeMessage } from '../../kernel/caught-error';
 import { ConflictError, NotFoundError } from '../../kernel/errors';
 import { type ClusterDeps, type ClusterStepDeps, clusterLock, type OperationEndDeps } from '../cluster-deps';
@@ -58,7 +59,7 @@ export async function startDeleteCluster(
     runs: 1,
     input,
   });
-  await startRun(deps, 'delete-cluster', operationId, operationId, input);
+  await startRun(deps, 'delete-cluster', operationId, runName(operationId, 1), input);
   return { status: 202, body: { operationId, plan } };
 }
 

@@ -3,6 +3,7 @@ import { ACCESS_POLICY_ARNS, type ClusterSpec, isManaged, LATEST_ADDON_VERSION }
 import { isNoChange, type ObservedCluster, type PlanItem, planProvision } from '../domain/plan';
 import { newOperation } from '../../operations/domain/operation';
 import { ConflictError, ValidationError } from '../../kernel/errors';
+import { runName } from '../../operations/domain/work';
 import type { ClusterApi } from '../ports/cluster-api';
 import { isPlainObject, parseClusterSpec } from '../requests/cluster-spec';
 import { type ClusterDeps, clusterLock } from '../cluster-deps';
@@ -96,7 +97,7 @@ export async function startProvisionCluster(
     runs: 1,
     input,
   });
-  await startRun(deps, 'provision-cluster', operationId, operationId, input);
+  await startRun(deps, 'provision-cluster', operationId, runName(operationId, 1), input);
   return {
     status: 202,
     body: { operationId, cluster: { name: spec.name, status: existing?.status ?? 'CREATING' }, plan },

@@ -1,7 +1,9 @@
-import { errorMessage } from '../../kernel/errors';
 import type { Logger } from '../../kernel/logger';
+import { type Operation, operationWork } from '../../operations/domain/operation';
+import type { HeldLock } from '../../operations/domain/work';
+import { resumeAbandonedWork, type WorkKind } from '../../operations/commands/resume-work';
 import type { ClusterDeps } from '../cluster-deps';
-import { isClusterOperation, runState, startNextRun } from './retry-operation';
+import { type ClusterOperationKind, isClusterOperation, startNextRun, WORKFLOW_OF } from './retry-operation';
 
 /**
  * An operation whose run was never found may be one whose first run is being started right now (the API records
@@ -18,30 +20,40 @@ export interface ResumeOutcome {
 }
 
 /**
- * The sweep's safety net for cluster lifecycle: a provisioning or deletion still Running whose workflow run is
- * no longer running (the runtime died under it, an execution was lost) gets a new run from its first unrecorded
- * step, as `POST /operations/{id}/retry` would give it. The running ones are the holders of the per-cluster
- * locks. One that cannot be resumed is logged and left for the next sweep; it does not stop the others.
+ * The cluster lifecycle as a kind of work for the one resume sweep: a provisioning or deletion still Running whose
+ * workflow run is no longer running gets a new run from its first unrecorded step, as `POST /operations/{id}/retry`
+ * would give it. The running ones are the holders of the per-cluster locks, which their ending write releases:
+ * nothing to break here.
  */
+export function clusterWork(
+  deps: ClusterDeps,
+  graceSeconds: number,
+): WorkKind<Operation & { kind: ClusterOperationKind }, HeldLock> {
+  return {
+    label: 'a cluster operation',
+    naming: 'operation',
+    workflow: (operation) => WORKFLOW_OF[operation.kind],
+    locks: async () =>
+      (await deps.operations.heldLocks('cluster:')).map((lock) => ({ key: lock.key, holder: lock.operationId })),
+    read: async (lock) => {
+      const operation = await deps.operations.get(lock.holder);
+      return operation && isClusterOperation(operation) ? operation : undefined;
+    },
+    header: operationWork,
+    quietSince: (_lock, operation) => operation.updatedAt,
+    graceSeconds,
+    graceOn: ['NOT_FOUND'],
+    resume: async (operation) => {
+      await startNextRun(deps, operation);
+    },
+  };
+}
+
+/** The sweep over cluster operations (see clusterWork). */
 export async function resumeClusterOperations(
   deps: ClusterDeps & { logger: Logger },
   graceSeconds = ABANDONED_RUN_GRACE_SECONDS,
 ): Promise<ResumeOutcome> {
-  const outcome: ResumeOutcome = { checked: 0, resumed: [] };
-  for (const lock of await deps.operations.heldLocks('cluster:')) {
-    try {
-      const operation = await deps.operations.get(lock.operationId);
-      if (operation?.status !== 'Running' || !isClusterOperation(operation)) continue;
-      outcome.checked++;
-      const state = await runState(deps, operation);
-      if (state === 'RUNNING') continue;
-      const quietSeconds = (deps.now().getTime() - Date.parse(operation.updatedAt)) / 1000;
-      if (state === 'NOT_FOUND' && quietSeconds < graceSeconds) continue;
-      await startNextRun(deps, operation);
-      outcome.resumed.push(operation.id);
-    } catch (error) {
-      deps.logger.warn('could not resume a cluster operation', { ...lock, error: errorMessage(error) });
-    }
-  }
-  return outcome;
+  const { checked, resumed } = await resumeAbandonedWork(deps, clusterWork(deps, graceSeconds));
+  return { checked, resumed };
 }

@@ -1,14 +1,16 @@
-import { type Operation, retried } from '../../operations/domain/operation';
+import { type Operation, retried, runOf } from '../../operations/domain/operation';
+import { runName } from '../../operations/domain/work';
 import { ConflictError, ValidationError } from '../../kernel/errors';
-import { operationNotFound } from '../../operations/queries/get-operation';
+import { operationNotFound, WORKFLOW_OF_KIND } from '../../operations/queries/get-operation';
 import type { ClusterDeps } from '../cluster-deps';
 import type { ProvisionClusterInput } from './provision-cluster';
 import { FIRST_STATE, startRun } from './operation-runs';
 import { failedStep } from '../steps/provision-cluster-steps';
 
 /** The operation kinds a retry (or the sweep) runs again, and their workflows. */
-const WORKFLOW_OF = { ProvisionCluster: 'provision-cluster', DeleteCluster: 'delete-cluster' } as const;
-type ClusterOperationKind = keyof typeof WORKFLOW_OF;
+const { ProvisionCluster, DeleteCluster } = WORKFLOW_OF_KIND;
+export const WORKFLOW_OF = { ProvisionCluster, DeleteCluster };
+export type ClusterOperationKind = keyof typeof WORKFLOW_OF;
 
 export function isClusterOperation(operation: Operation): operation is Operation & { kind: ClusterOperationKind } {
   return operation.kind in WORKFLOW_OF;
@@ -17,7 +19,7 @@ export function isClusterOperation(operation: Operation): operation is Operation
 /**
  * POST /operations/{id}/retry: a failed provisioning runs again from the step that failed (a rolled-back one
  * from the start, as what it made is gone); a failed deletion runs its teardown again. Each run is its own
- * execution (`<id>-run-<n>`). A Failed operation can be retried, and so can a Running one whose run is gone
+ * execution (`runName`: `<id>-run-<n>`). A Failed operation can be retried, and so can a Running one whose run is gone
  * (the runtime crashed under it): it resumes at the first step it has not recorded. Otherwise a 409.
  */
 export async function retryOperation(deps: ClusterDeps, id: string) {
@@ -51,7 +53,7 @@ export async function startNextRun(deps: ClusterDeps, operation: Operation & { k
       : (operation.error?.step ?? failedStep(operation));
   // Taking the lock again: a 409 naming the other operation if one started on the cluster meanwhile.
   const running = await deps.operations.update(id, (op) => {
-    if ((op.runs ?? 1) !== (operation.runs ?? 1))
+    if (runOf(op) !== runOf(operation))
       throw new ConflictError(`operation ${id} was retried meanwhile`, {
         details: [{ field: 'id', reason: 'retried meanwhile' }],
       });
@@ -64,14 +66,11 @@ export async function startNextRun(deps: ClusterDeps, operation: Operation & { k
     ...base,
     ...(operation.kind === 'ProvisionCluster' ? { resumeFrom: resumeFrom ?? FIRST_STATE } : {}),
   };
-  const executionName = `${id}-run-${running.runs}`;
-  await startRun(deps, workflow, id, executionName, input);
+  await startRun(deps, workflow, id, runName(id, runOf(running)), input);
   return { operationId: id, status: running.status, resumeFrom: resumeFrom ?? 'start', run: running.runs };
 }
 
 /** The state of the execution of the operation's latest run (NOT_FOUND: lost with a crashed runtime, or not yet started). */
-export async function runState(deps: ClusterDeps, operation: Operation & { kind: ClusterOperationKind }) {
-  const runs = operation.runs ?? 1;
-  const name = runs === 1 ? operation.id : `${operation.id}-run-${runs}`;
-  return deps.workflows.status(WORKFLOW_OF[operation.kind], name);
+async function runState(deps: ClusterDeps, operation: Operation & { kind: ClusterOperationKind }) {
+  return deps.workflows.status(WORKFLOW_OF[operation.kind], runName(operation.id, runOf(operation)));
 }

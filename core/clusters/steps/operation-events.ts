@@ -1,4 +1,4 @@
-import type { Operation } from '../../operations/domain/operation';
+import { type Operation, runOf } from '../../operations/domain/operation';
 import type { ClusterDeps } from '../cluster-deps';
 
 export type OperationTransition = 'Started' | 'Succeeded' | 'Failed';
@@ -15,7 +15,7 @@ export async function publishOperationTransition(
   transition: OperationTransition,
 ): Promise<void> {
   if (!deps.events || !operation) return;
-  const run = operation.runs ?? 1;
+  const run = runOf(operation);
   await deps.events.publish(`Operation ${transition}`, {
     eventId: `${operation.id}:run-${run}:${transition}`,
     operationId: operation.id,

@@ -13,9 +13,21 @@ export function lockChange(
   return undefined;
 }
 
-/** The 409 for a lock held by another running operation: names it, so the caller can follow it. */
-export function lockConflict(key: string, holder: string): ConflictError {
-  return new ConflictError(`operation ${holder} is running on ${key}`, {
-    details: [{ field: 'operationId', reason: `${holder} is running on ${key}` }],
-  });
+/**
+ * The 409 for a lock held by another running operation: names it, so the caller can follow it. A ConflictError
+ * (the same name and answer); its `key` and `holder` let an area say it in its own words (scaling's node group).
+ */
+export class LockHeldError extends ConflictError {
+  constructor(
+    readonly key: string,
+    readonly holder: string,
+  ) {
+    super(`operation ${holder} is running on ${key}`, {
+      details: [{ field: 'operationId', reason: `${holder} is running on ${key}` }],
+    });
+  }
+}
+
+export function lockConflict(key: string, holder: string): LockHeldError {
+  return new LockHeldError(key, holder);
 }

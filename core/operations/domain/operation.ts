@@ -1,5 +1,6 @@
 import type { PlanItem } from '../../clusters/domain/plan';
 import type { ScaleRecord } from '../../scaling/domain/records';
+import type { WorkHeader } from './work';
 
 /**
  * A long-running piece of work (one workflow execution, or a retry of it) as the API reports it.
@@ -66,6 +67,29 @@ export interface Operation {
   scale?: ScaleRecord;
 }
 
+/** The operation's latest run: 1 until a retry or a resume starts another (records written before `runs` lack it). */
+export const runOf = (operation: Pick<Operation, 'runs'>): number => operation.runs ?? 1;
+
+/**
+ * What an update of `current` writes: `change`'s result one version on, or undefined when the change was already
+ * applied (it returned `current` itself), so there is nothing to write.
+ */
+export function nextVersion(current: Operation, change: (current: Operation) => Operation): Operation | undefined {
+  const next = change(current);
+  return next === current ? undefined : { ...next, version: current.version + 1 };
+}
+
+/** The operation as the kernel's sweep sees it. */
+export function operationWork(operation: Operation): WorkHeader {
+  return {
+    kind: operation.kind,
+    id: operation.id,
+    run: runOf(operation),
+    running: operation.status === 'Running',
+    updatedAt: operation.updatedAt,
+  };
+}
+
 export function newOperation(id: string, kind: OperationKind, cluster: string, now: Date): Operation {
   const at = now.toISOString();
   return { id, kind, cluster, status: 'Running', steps: [], createdAt: at, updatedAt: at, version: 0 };
@@ -114,7 +138,7 @@ export function retried(operation: Operation, now: Date): Operation {
     ...operation,
     status: 'Running',
     error: undefined,
-    runs: (operation.runs ?? 1) + 1,
+    runs: runOf(operation) + 1,
     rolledBack: undefined,
     updatedAt: now.toISOString(),
   };

@@ -1,5 +1,12 @@
 import type { Operation } from '../domain/operation';
 
+/** A held lock and its running operation; `since` (where its lease starts) is absent on locks taken before leases. */
+export interface HeldOperationLock {
+  key: string;
+  operationId: string;
+  since?: string;
+}
+
 /** Durable records of operations. Implementations make `update` atomic per record. */
 export interface OperationStore {
   /**
@@ -18,5 +25,12 @@ export interface OperationStore {
   /** The cluster's operations, newest first. */
   listByCluster(cluster: string, limit: number): Promise<Operation[]>;
   /** The locks held now whose key starts with `prefix` (e.g. `cluster:`), each with its running operation. */
-  heldLocks(prefix: string): Promise<{ key: string; operationId: string }[]>;
+  heldLocks(prefix: string): Promise<HeldOperationLock[]>;
+  /** The operation holding the lock `key` now (a consistent read), or undefined when it is free. */
+  lockHolder(key: string): Promise<string | undefined>;
+  /**
+   * The sweep's way to break a lock whose holder ended or never got recorded: removes it only if `operationId`
+   * still holds it. False when it did not (free already, or another operation's).
+   */
+  breakLock(key: string, operationId: string): Promise<boolean>;
 }

@@ -1,15 +1,16 @@
-import type { Operation } from '../domain/operation';
+import { type Operation, runOf } from '../domain/operation';
+import { runNames } from '../domain/work';
 import { NotFoundError } from '../../kernel/errors';
 import type { OperationStore } from '../ports/operation-store';
 import type { WorkflowName, WorkflowStarter } from '../ports/workflows';
 import { type AccessDeps, requireReadable } from '../../access/authorize';
 
-/** The workflow each operation kind runs: its executions are `<id>` and, per retry, `<id>-run-<n>`. */
-const WORKFLOW_OF_KIND: Record<string, WorkflowName> = {
+/** The workflow each operation kind runs: its executions are named by `runName` (operations/domain/work.ts). */
+export const WORKFLOW_OF_KIND = {
   ProvisionCluster: 'provision-cluster',
   DeleteCluster: 'delete-cluster',
   ScaleNodegroup: 'scale-nodegroup',
-};
+} as const satisfies Record<string, WorkflowName>;
 
 /** `operation <id> not found`: the one answer for an operation that does not exist and one the caller may not read. */
 export function operationNotFound(id: string): NotFoundError {
@@ -40,11 +41,11 @@ export async function operationView(
   workflows?: WorkflowStarter,
 ): Promise<Omit<Operation, 'version' | 'input'>> {
   const { version: _version, input: _input, ...visible } = operation;
-  const workflow = WORKFLOW_OF_KIND[operation.kind];
+  const workflow = (WORKFLOW_OF_KIND as Record<string, WorkflowName>)[operation.kind];
   if (!workflow || !workflows?.transitions) return visible;
-  const id = operation.id;
-  const runs = Array.from({ length: operation.runs ?? 1 }, (_, i) => (i === 0 ? id : `${id}-run-${i + 1}`));
-  const counts = await Promise.all(runs.map((name) => workflows.transitions?.(workflow, name)));
+  const counts = await Promise.all(
+    runNames(operation.id, runOf(operation)).map((name) => workflows.transitions?.(workflow, name)),
+  );
   const transitions = counts.reduce<number>((sum, n) => sum + (n ?? 0), 0);
   return { ...visible, cost: { invocations: operation.cost?.invocations ?? {}, transitions } };
 }

@@ -1,6 +1,6 @@
 import { failed } from '../domain/transitions';
 import { isActive, type Rollout } from '../domain/types';
-import { NotFoundError, TransientError, VersionConflictError } from '../../kernel/errors';
+import { NotFoundError } from '../../kernel/errors';
 import { alarmsOf } from '../domain/alarms';
 import { abortPass, beginAbort } from './abort-steps';
 import { blueGreenPass } from './blue-green-pass';
@@ -8,6 +8,7 @@ import { canaryPass } from './canary-pass';
 import { readingAlarmsOnce } from '../../alarms/queries/alarm-reads';
 import { finished, type PassResult } from './pass-result';
 import { type RolloutDeps, type RolloutRunInput, saveRollout, startRun, withFreshRollout } from '../rollout-deps';
+import { ConflictBudget } from '../../kernel/retry';
 
 export type { PassResult } from './pass-result';
 
@@ -44,7 +45,7 @@ export async function reconcileRollout(deps: RolloutDeps, input: RolloutRunInput
   deps = readingAlarmsOnce(deps);
   const passes = (input.passes ?? 0) + 1;
   const started = Date.now();
-  let conflicts = 0;
+  const conflicts = new ConflictBudget(`rollout ${input.rolloutId}`, MAX_CONFLICTS_PER_TASK);
   let steps = 0;
   let pollMs = IN_TASK_FIRST_POLL_MS;
   for (;;) {
@@ -54,10 +55,7 @@ export async function reconcileRollout(deps: RolloutDeps, input: RolloutRunInput
     try {
       result = await pass(deps, r, input.run);
     } catch (error) {
-      if (!(error instanceof VersionConflictError)) throw error;
-      if (++conflicts >= MAX_CONFLICTS_PER_TASK) {
-        throw new TransientError(`rollout ${input.rolloutId}: too many concurrent writers`, { cause: error });
-      }
+      conflicts.spend(error);
       continue; // someone else wrote: decide again from what they wrote
     }
     if (result.done) return { ...result, passes };

@@ -1,5 +1,5 @@
 import { readingAlarmsOnce } from '../../alarms/queries/alarm-reads';
-import { cooldownOver, type ScalingPolicy, type ScaleTrigger } from '../domain/records';
+import { cooldownOver, nodegroupLock, type ScalingPolicy, type ScaleTrigger } from '../domain/records';
 import type { SizeRequest } from '../domain/sizes';
 import { errorMessage } from '../../kernel/errors';
 import type { ScalingDeps } from '../scaling-deps';
@@ -40,10 +40,10 @@ export async function firePolicy(deps: ScalingDeps, policy: ScalingPolicy, enter
     return { started: false, reason: 'a late event: the policy fired since the alarm entered this state' };
   if (!cooldownOver(policy, now)) return { started: false, reason: `in cooldown since ${policy.lastFiredAt}` };
   const target = { cluster: policy.cluster, nodegroup: policy.nodegroup };
-  const lock = await deps.scaling.getLock(policy.cluster, policy.nodegroup);
+  const holder = await deps.operations.lockHolder(nodegroupLock(policy.cluster, policy.nodegroup));
   const trigger: ScaleTrigger = { kind: 'policy', policy: policy.name, alarm: policy.alarm };
-  if (lock && (await deps.scaling.addWaiting(policy.cluster, policy.nodegroup, trigger)))
-    return { started: false, reason: `waits for operation ${lock.operationId}`, waiting: true };
+  if (holder && (await deps.scaling.addWaiting(policy.cluster, policy.nodegroup, trigger)))
+    return { started: false, reason: `waits for operation ${holder}`, waiting: true };
   const claimedAt = now.toISOString();
   if (!(await deps.scaling.claimPolicyFiring(policy, claimedAt)))
     return { started: false, reason: 'another delivery fired the policy' };

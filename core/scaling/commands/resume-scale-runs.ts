@@ -1,58 +1,62 @@
-import { errorMessage } from '../../kernel/errors';
+import { type Operation, operationWork, runOf } from '../../operations/domain/operation';
+import { runName } from '../../operations/domain/work';
+import { NODEGROUP_LOCKS, type ScaleRecord } from '../domain/records';
+import { resumeAbandonedWork, type WorkKind } from '../../operations/commands/resume-work';
 import type { ScalingDeps } from '../scaling-deps';
 import { FIRST_UPDATE_WAIT_SECONDS, type ScaleWorkflowInput } from './start-scale';
 
 /** A lock younger than this may belong to a change whose run is just starting: left alone. */
-const LOCK_GRACE_MS = 30_000;
+const LOCK_GRACE_SECONDS = 30;
 
 /**
- * The safety net of one-change-at-a-time: a held lock whose operation still runs but whose workflow
- * run is gone (a crashed process, a lost execution) gets a new run, which picks up where the steps
- * left off (they are idempotent). A lock whose operation has ended is released (the end step crashed
- * before releasing it). Without this, a crash would hold the node group forever.
+ * Node-group changes as a kind of work for the one resume sweep, the safety net of one-change-at-a-time: a held
+ * node-group lock whose operation still runs but whose workflow run is gone (a crashed process, a lost execution)
+ * gets a new run, which picks up where the steps left off (they are idempotent). Without this, a crash would hold
+ * the node group forever. The grace counts from the lock's `since` (when the change was recorded), whatever the
+ * run's state. The lock is taken and released with the operation's own writes; one whose
+ * holder ended or is missing all the same (a lock written by hand) is broken once its lease has passed.
  */
-export async function resumeScaleRuns(deps: ScalingDeps): Promise<{ resumed: string[]; released: string[] }> {
-  const outcome = { resumed: [] as string[], released: [] as string[] };
-  const now = deps.now().getTime();
-  for (const lock of await deps.scaling.heldLocks()) {
-    try {
-      const op = await deps.operations.get(lock.operationId);
-      if (op && op.status !== 'Running') {
-        await deps.scaling.releaseLock(lock.cluster, lock.nodegroup, lock.operationId);
-        outcome.released.push(lock.operationId);
-        continue;
-      }
-      if (now - Date.parse(lock.since) < LOCK_GRACE_MS) continue;
-      if (!op) {
-        // The request crashed between taking the lock and recording the operation: nothing was changed.
-        await deps.scaling.releaseLock(lock.cluster, lock.nodegroup, lock.operationId);
-        outcome.released.push(lock.operationId);
-        continue;
-      }
-      // Runs are named as the operation model names them: `<id>`, then `<id>-run-<n>` (GET /operations counts them).
-      const runs = op.runs ?? 1;
-      if ((await deps.workflows.status('scale-nodegroup', runName(op.id, runs))) === 'RUNNING') continue;
+export function scaleWork(deps: ScalingDeps): WorkKind<Operation & { scale: ScaleRecord }> {
+  return {
+    label: 'a scale run',
+    naming: 'operation',
+    workflow: () => 'scale-nodegroup',
+    locks: async () =>
+      (await deps.operations.heldLocks(NODEGROUP_LOCKS)).map((lock) => ({
+        key: lock.key,
+        holder: lock.operationId,
+        ...(lock.since ? { since: lock.since } : {}),
+      })),
+    read: async (lock) => {
+      const op = await deps.operations.get(lock.holder);
+      return op?.scale ? (op as Operation & { scale: ScaleRecord }) : undefined;
+    },
+    header: operationWork,
+    quietSince: (lock) => lock.since,
+    graceSeconds: LOCK_GRACE_SECONDS,
+    graceOn: ['NOT_FOUND', 'ENDED'],
+    resume: async (op) => {
       const input: ScaleWorkflowInput = {
         operationId: op.id,
-        cluster: lock.cluster,
-        nodegroup: lock.nodegroup,
+        cluster: op.cluster,
+        nodegroup: op.scale.nodegroup,
         waitSeconds: FIRST_UPDATE_WAIT_SECONDS,
       };
-      const next = runs + 1;
+      const next = runOf(op) + 1;
+      const at = deps.now().toISOString();
       await deps.operations.update(op.id, (o) =>
-        (o.runs ?? 1) >= next
-          ? o
-          : { ...o, runs: next, steps: [...o.steps, { name: `Resumed${next - 1}`, at: new Date(now).toISOString() }] },
+        runOf(o) >= next ? o : { ...o, runs: next, steps: [...o.steps, { name: `Resumed${next - 1}`, at }] },
       );
       await deps.workflows.start('scale-nodegroup', runName(op.id, next), input);
-      outcome.resumed.push(op.id);
-    } catch (error) {
-      deps.logger.warn('could not resume a scale run', { ...lock, error: errorMessage(error) });
-    }
-  }
-  return outcome;
+    },
+    breakLock: async (lock) => {
+      await deps.operations.breakLock(lock.key, lock.holder);
+    },
+  };
 }
 
-function runName(operationId: string, run: number): string {
-  return run === 1 ? operationId : `${operationId}-run-${run}`;
+/** The sweep over node-group changes (see scaleWork). */
+export async function resumeScaleRuns(deps: ScalingDeps): Promise<{ resumed: string[]; released: string[] }> {
+  const { resumed, released } = await resumeAbandonedWork(deps, scaleWork(deps));
+  return { resumed, released };
 }

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { finished, newOperation, type Operation, withStep } from '../../operations/domain/operation';
+import { runName } from '../../operations/domain/work';
 import { type Adjustment, adjustedSizes } from '../domain/adjustment';
 import { desiredToFit, type NodeShape, nodesNeeded } from '../domain/fit-pending-pods';
 import { allocatableOf } from '../domain/allocatable';
-import { isScaleIn, requesterOf, type ScaleRecord, type ScaleTrigger } from '../domain/records';
+import { isScaleIn, nodegroupLock, requesterOf, type ScaleRecord, type ScaleTrigger } from '../domain/records';
+import { LockHeldError } from '../../operations/domain/operation-locks';
 import {
   clampDesired,
   describeSizes,
@@ -46,9 +48,10 @@ export type ScaleStart =
   | { started: false; reason: string; heldBy?: string };
 
 /**
- * Starts one change of a node group: takes the group's lock (one change at a time), reads the group,
- * computes the target sizes, records the operation and starts the workflow that waits for the update.
- * A second change while one runs is a 409 naming the running operation (`automation` gets `heldBy`).
+ * Starts one change of a node group: reads the group, computes the target sizes, records the operation, which
+ * takes the group's lock in the same write (one change at a time), and starts the workflow that waits for the
+ * update. A second change while one runs is a 409 naming the running operation (`automation` gets `heldBy`);
+ * the lock goes with the write that ends the operation.
  */
 export async function startScale(
   deps: ScalingDeps,
@@ -57,38 +60,39 @@ export async function startScale(
   trigger: ScaleTrigger,
 ): Promise<ScaleStart> {
   const group = await requireNodegroup(deps, target);
+  const lock = nodegroupLock(target.cluster, target.nodegroup);
+  // Before planning: automation that finds a change in flight waits for it (the group reads UPDATING meanwhile).
+  const holder = await deps.operations.lockHolder(lock);
+  if (holder) return refused(target, ask, holder);
+  const planned = await plannedChange(deps, target, group, ask, trigger);
+  if ('unchangedAt' in planned) return { started: false, reason: `already at ${describeSizes(planned.unchangedAt)}` };
   const operationId = (deps.newId ?? randomUUID)();
-  const { holder } = await deps.scaling.acquireLock(target.cluster, target.nodegroup, operationId, deps.now());
-  if (holder) {
-    if (ask.by === 'request')
-      throw new ConflictError(
-        `node group ${target.cluster}/${target.nodegroup} is being changed by operation ${holder}`,
-        {
-          details: [{ field: 'nodegroup', reason: `operation ${holder} is changing it` }],
-        },
-      );
-    return { started: false, reason: `operation ${holder} is changing it`, heldBy: holder };
-  }
-  let record: ScaleRecord;
   try {
-    const planned = await plannedChange(deps, target, group, ask, trigger);
-    if ('unchangedAt' in planned) {
-      await deps.scaling.releaseLock(target.cluster, target.nodegroup, operationId);
-      return { started: false, reason: `already at ${describeSizes(planned.unchangedAt)}` };
-    }
-    record = planned;
-    await createOperation(deps, target, operationId, record);
+    await createOperation(deps, target, operationId, planned, lock);
   } catch (error) {
-    await deps.scaling.releaseLock(target.cluster, target.nodegroup, operationId);
+    // Another change took the lock since it was read: the create wrote nothing.
+    if (error instanceof LockHeldError) return refused(target, ask, error.holder);
     throw error;
   }
   await startWorkflow(deps, target, operationId);
-  return { started: true, operationId, from: record.from, to: record.to };
+  return { started: true, operationId, from: planned.from, to: planned.to };
+}
+
+/** A change in flight: a person's request is a 409 naming it; automation is told who holds the group. */
+function refused(target: NodegroupTarget, ask: ScaleAsk, holder: string): ScaleStart {
+  if (ask.by === 'request')
+    throw new ConflictError(
+      `node group ${target.cluster}/${target.nodegroup} is being changed by operation ${holder}`,
+      {
+        details: [{ field: 'nodegroup', reason: `operation ${holder} is changing it` }],
+      },
+    );
+  return { started: false, reason: `operation ${holder} is changing it`, heldBy: holder };
 }
 
 /**
- * What the change will be, read under the lock (the sizes another change left are the ones to start
- * from); `unchangedAt` when automation would change nothing.
+ * What the change will be, from the group as it is now (a change that ended left the sizes to start from; one in
+ * flight leaves it UPDATING, a 409); `unchangedAt` when automation would change nothing.
  */
 async function plannedChange(
   deps: ScalingDeps,
@@ -211,10 +215,16 @@ async function refuseWhilePending(deps: ScalingDeps, group: NodegroupInfo): Prom
     });
 }
 
-async function createOperation(deps: ScalingDeps, target: NodegroupTarget, id: string, record: ScaleRecord) {
+async function createOperation(
+  deps: ScalingDeps,
+  target: NodegroupTarget,
+  id: string,
+  record: ScaleRecord,
+  lock: string,
+) {
   const now = deps.now();
   const op: Operation = withStep(
-    { ...newOperation(id, 'ScaleNodegroup', target.cluster, now), scale: record },
+    { ...newOperation(id, 'ScaleNodegroup', target.cluster, now), lock, scale: record },
     {
       name: 'Requested',
       at: now.toISOString(),
@@ -233,12 +243,13 @@ async function startWorkflow(deps: ScalingDeps, target: NodegroupTarget, operati
     waitSeconds: FIRST_UPDATE_WAIT_SECONDS,
   };
   try {
-    await deps.workflows.start('scale-nodegroup', operationId, input);
+    await deps.workflows.start('scale-nodegroup', runName(operationId, 1), input);
   } catch (error) {
     await deps.operations.update(operationId, (op) =>
       finished(op, { error: { code: 'WorkflowStartFailed', message: errorMessage(error) } }, deps.now()),
     );
-    await deps.scaling.releaseLock(target.cluster, target.nodegroup, operationId);
+    // The end released the lock; what waited for it is dropped (starting it would meet the same failure).
+    await deps.scaling.takeWaiting(target.cluster, target.nodegroup);
     throw error;
   }
 }

@@ -2,6 +2,17 @@ import type { Adjustment } from './adjustment';
 import type { NodegroupSizes } from './sizes';
 
 /** What set a scale operation off: a person through the API, a schedule, or an alarm policy. */
+/**
+ * The one-change-at-a-time lock of a node group: an operation lock (operations/domain/operation-locks.ts), taken by
+ * the ScaleNodegroup record's create and released by the write that ends it.
+ */
+export function nodegroupLock(cluster: string, nodegroup: string): string {
+  return `${NODEGROUP_LOCKS}${cluster}/${nodegroup}`;
+}
+
+/** The prefix every node-group lock starts with (the sweep lists them by it). */
+export const NODEGROUP_LOCKS = 'nodegroup:';
+
 export type ScaleTrigger =
   | { kind: 'api'; principal: string }
   | { kind: 'schedule'; schedule: string; occurrence: string }

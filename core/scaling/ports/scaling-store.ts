@@ -1,23 +1,15 @@
 import type { ScalingPolicy, ScalingSchedule, ScaleTrigger } from '../domain/records';
 
-/** The one-change-at-a-time lock of a node group, with the triggers that fired while it was held. */
-export interface NodegroupLock {
-  operationId: string;
-  since: string;
-  waiting: ScaleTrigger[];
-}
-
-/** Node-group scaling records: the lock, the recent operations, schedules and policies. */
+/** Node-group scaling records: the triggers waiting for a change, the recent operations, schedules and policies. */
 export interface ScalingStore {
-  /** Takes the lock for `operationId` unless another operation holds it; returns the holder then. */
-  acquireLock(cluster: string, nodegroup: string, operationId: string, now: Date): Promise<{ holder?: string }>;
-  getLock(cluster: string, nodegroup: string): Promise<NodegroupLock | undefined>;
-  /** Every held lock (the sweep restarts a change whose workflow run is gone). */
-  heldLocks(): Promise<(NodegroupLock & { cluster: string; nodegroup: string })[]>;
-  /** Adds a trigger to wait for the holder; false when no lock is held any more (fire it now instead). */
+  /**
+   * Adds a trigger to wait for the change holding the node group's lock (`nodegroupLock`); false when no change
+   * holds it any more (fire it now instead). Atomic with the lock's release: a trigger added before it is handed
+   * to `takeWaiting`, one after it is refused.
+   */
   addWaiting(cluster: string, nodegroup: string, trigger: ScaleTrigger): Promise<boolean>;
-  /** Releases the lock if `operationId` holds it; returns the triggers that waited (empty if not held). */
-  releaseLock(cluster: string, nodegroup: string, operationId: string): Promise<ScaleTrigger[]>;
+  /** Removes and returns the triggers that waited, oldest first (the change that ended takes them). */
+  takeWaiting(cluster: string, nodegroup: string): Promise<ScaleTrigger[]>;
 
   addRecentOperation(cluster: string, nodegroup: string, operationId: string, at: string): Promise<void>;
   /** Newest first. */

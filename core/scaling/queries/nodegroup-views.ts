@@ -1,5 +1,6 @@
 import type { Operation } from '../../operations/domain/operation';
 import type { NodegroupSizes } from '../domain/sizes';
+import { nodegroupLock } from '../domain/records';
 import type { NodegroupInfo } from '../ports/nodegroups';
 import type { ScalingDeps } from '../scaling-deps';
 import { requireNodegroup } from '../commands/start-scale';
@@ -48,8 +49,8 @@ export async function listNodegroups(deps: ScalingDeps, cluster: string): Promis
 }
 
 async function viewOf(deps: ScalingDeps, g: NodegroupInfo): Promise<NodegroupView> {
-  const [lock, ids] = await Promise.all([
-    deps.scaling.getLock(g.cluster, g.name),
+  const [holder, ids] = await Promise.all([
+    deps.operations.lockHolder(nodegroupLock(g.cluster, g.name)),
     deps.scaling.recentOperations(g.cluster, g.name, RECENT_OPERATIONS),
   ]);
   const ops = (await Promise.all(ids.map((id) => deps.operations.get(id)))).filter((o): o is Operation => !!o);
@@ -61,7 +62,7 @@ async function viewOf(deps: ScalingDeps, g: NodegroupInfo): Promise<NodegroupVie
     instanceTypes: g.instanceTypes,
     labels: g.labels,
     taints: g.taints,
-    ...(lock ? { activeOperationId: lock.operationId } : {}),
+    ...(holder ? { activeOperationId: holder } : {}),
     recentOperations: ops.map((o) => ({
       id: o.id,
       status: o.status,

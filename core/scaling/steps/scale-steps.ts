@@ -1,6 +1,6 @@
 import { nextPollSeconds } from '../../clusters/domain/cluster';
 import { causeMessage, type CaughtError } from '../../kernel/caught-error';
-import { finished, type Operation, withStep } from '../../operations/domain/operation';
+import { finished, type Operation, runOf, withStep } from '../../operations/domain/operation';
 import { isScaleIn, type ScaleRecord } from '../domain/records';
 import { describeSizes, sameSizes } from '../domain/sizes';
 import { DependencyError, errorMessage } from '../../kernel/errors';
@@ -106,14 +106,14 @@ export async function completeScaling(deps: ScalingDeps, input: ScaleWorkflowInp
     );
   }
   await publishEnd(deps, input.operationId);
-  await releaseAndResume(deps, input);
+  await resumeWaiting(deps, input);
 }
 
 export async function failScaling(deps: ScalingDeps, input: ScaleWorkflowInput & { error?: CaughtError }) {
   const error = { code: input.error?.Error ?? 'Error', message: causeMessage(input.error) };
   await deps.operations.update(input.operationId, (o) => finished(o, { error }, deps.now()));
   await publishEnd(deps, input.operationId);
-  await releaseAndResume(deps, input);
+  await resumeWaiting(deps, input);
 }
 
 /** The end as recorded, best effort (a repeated end step publishes it again; the recorded outcome wins). */
@@ -126,7 +126,7 @@ async function publishTransition(deps: ScalingDeps, op: Operation, transition: s
   const record = op.scale as ScaleRecord;
   await deps.events.publish(`Operation ${transition}`, {
     // As cluster operations' (clusters/operation-events.ts): the same on a repeated end step, for deduplication.
-    eventId: `${op.id}:run-${op.runs ?? 1}:${transition}`,
+    eventId: `${op.id}:run-${runOf(op)}:${transition}`,
     operationId: op.id,
     kind: op.kind,
     cluster: op.cluster,
@@ -140,9 +140,12 @@ async function publishTransition(deps: ScalingDeps, op: Operation, transition: s
   });
 }
 
-/** The lock goes, then whatever fired during the change is evaluated again against the new sizes. */
-async function releaseAndResume(deps: ScalingDeps, input: ScaleWorkflowInput): Promise<void> {
-  const waiting = await deps.scaling.releaseLock(input.cluster, input.nodegroup, input.operationId);
+/**
+ * The ending write released the lock; whatever fired during the change is evaluated again against the new sizes.
+ * A repeated end step finds nothing left to take.
+ */
+async function resumeWaiting(deps: ScalingDeps, input: ScaleWorkflowInput): Promise<void> {
+  const waiting = await deps.scaling.takeWaiting(input.cluster, input.nodegroup);
   if (waiting.length) await fireWaitingTriggers(deps, { cluster: input.cluster, nodegroup: input.nodegroup }, waiting);
 }
 

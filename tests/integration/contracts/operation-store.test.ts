@@ -83,6 +83,20 @@ describe.each(
     expect(defined(await store.get('op-1'), "store.get('op-1')").version).toBe(1);
   });
 
+  it('concurrent updates are all applied, each on the result of those before it', async () => {
+    // Prepare
+    await store.create(newOperation('op-1', 'ProvisionCluster', 'prod-eu', t0));
+    const names = ['A', 'B', 'C', 'D'];
+
+    // Act: each write that lost the race reads again and applies its change to the winner's record
+    await Promise.all(names.map((name) => store.update('op-1', (o) => withStep(o, { name, at: t0.toISOString() }))));
+
+    // Assess
+    const stored = defined(await store.get('op-1'), 'the stored operation');
+    expect(stored.version).toBe(names.length);
+    expect(stored.steps.map((s) => s.name).sort()).toEqual(names);
+  });
+
   it('throws NotFoundError when updating an unknown id', async () => {
     // Act / Assess
     await expect(store.update('nope', (o) => o)).rejects.toBeInstanceOf(NotFoundError);
@@ -137,7 +151,7 @@ describe.each(
     expect(listed.map((o) => o.id)).toEqual(['d2', 'd1']);
   });
 
-  it('lists the held locks under a prefix, each with its holder, and none once its operation ends', async () => {
+  it('lists the held locks under a prefix, each with its holder and since when, and none once its operation ends', async () => {
     // Prepare
     await store.create(op('h1', 'c-h'));
     await store.create(op('h2', 'c-i'));
@@ -148,6 +162,46 @@ describe.each(
     const held = await store.heldLocks('cluster:');
 
     // Assess
-    expect(held).toEqual([{ key: 'cluster:c-h', operationId: 'h1' }]);
+    expect(held).toEqual([{ key: 'cluster:c-h', operationId: 'h1', since: t0.toISOString() }]);
+  });
+
+  it('a node-group lock: taken by one change, refused to another naming the holder; another group is free', async () => {
+    // Prepare
+    const change = (id: string, nodegroup: string) => ({
+      ...newOperation(id, 'ScaleNodegroup', 'c1', t0),
+      lock: `nodegroup:c1/${nodegroup}`,
+    });
+    await store.create(change('n1', 'ng1'));
+
+    // Act
+    const other = await store.create(change('n2', 'ng1')).catch((error: unknown) => error);
+    await store.create(change('n3', 'ng2'));
+
+    // Assess
+    expect(other).toMatchObject({
+      status: 409,
+      details: [{ field: 'operationId', reason: expect.stringContaining('n1') }],
+    });
+    expect(await store.lockHolder('nodegroup:c1/ng1')).toBe('n1');
+    expect(await store.lockHolder('nodegroup:c1/ng2')).toBe('n3');
+    expect(await store.lockHolder('nodegroup:c1/ng3')).toBeUndefined();
+  });
+
+  it('names the holder of a lock, and breaks it only for that holder, freeing it for the next operation', async () => {
+    // Prepare
+    await store.create(op('k1', 'c-k'));
+
+    // Act
+    const holder = await store.lockHolder('cluster:c-k');
+    const refused = await store.breakLock('cluster:c-k', 'someone-else');
+    const heldStill = await store.lockHolder('cluster:c-k');
+    const broken = await store.breakLock('cluster:c-k', 'k1');
+    const again = await store.breakLock('cluster:c-k', 'k1');
+    await store.create(op('k2', 'c-k'));
+
+    // Assess
+    expect([holder, refused, heldStill, broken, again]).toEqual(['k1', false, 'k1', true, false]);
+    expect(await store.lockHolder('cluster:c-k')).toBe('k2');
+    expect(await store.lockHolder('cluster:free')).toBeUndefined();
   });
 });

@@ -1,6 +1,15 @@
+import { DynamoDbOperationStore } from '../../../core/adapters/aws/dynamodb-operation-store';
 import { DynamoDbScalingStore } from '../../../core/adapters/aws/dynamodb-scaling-store';
+import { MemoryOperationStore } from '../../fakes/memory-operation-store';
 import { MemoryScalingStore } from '../../fakes/memory-scaling-store';
-import type { ScalingSchedule, ScaleTrigger } from '../../../core/scaling/domain/records';
+import { finished, newOperation } from '../../../core/operations/domain/operation';
+import type { OperationStore } from '../../../core/operations/ports/operation-store';
+import {
+  NODEGROUP_LOCKS,
+  nodegroupLock,
+  type ScalingSchedule,
+  type ScaleTrigger,
+} from '../../../core/scaling/domain/records';
 import { ConflictError } from '../../../core/kernel/errors';
 import type { ScalingStore } from '../../../core/scaling/ports/scaling-store';
 import { scalingPolicy } from '../../helpers/scaling-fakes';
@@ -9,18 +18,25 @@ import { defined } from '../../helpers/defined';
 
 /**
  * The ScalingStore port's contract, one suite for the memory fake and the DynamoDB store, so the two cannot drift:
- * the node-group lock and its waiting triggers, recent operations, schedules and policies, and the compare-and-set
+ * the triggers waiting for the change that holds a node group's lock (an operation lock), recent operations, schedules and policies, and the compare-and-set
  * claims that make one firing of five duplicate deliveries win.
  */
 describe.each(
-  storeImplementations<ScalingStore>(
-    () => new MemoryScalingStore(),
-    (table, client) => new DynamoDbScalingStore(table, client),
+  storeImplementations<{ store: ScalingStore; operations: OperationStore }>(
+    () => {
+      const operations = new MemoryOperationStore();
+      return { store: new MemoryScalingStore(operations), operations };
+    },
+    (table, client) => ({
+      store: new DynamoDbScalingStore(table, client),
+      operations: new DynamoDbOperationStore(table, client),
+    }),
   ),
 )('ScalingStore contract: %s', (_name, make) => {
   let store: ScalingStore;
+  let operations: OperationStore;
   beforeEach(async () => {
-    store = await make();
+    ({ store, operations } = await make());
   });
   const t0 = new Date('2026-01-01T00:00:00.000Z');
   const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000).toISOString();
@@ -38,76 +54,75 @@ describe.each(
     ...overrides,
   });
   const policy = scalingPolicy;
+  /** A change of c1/<nodegroup>, holding the group's lock (an operation lock, taken with the record). */
+  const startChange = (id: string, nodegroup = 'ng1') =>
+    operations.create({ ...newOperation(id, 'ScaleNodegroup', 'c1', t0), lock: nodegroupLock('c1', nodegroup) });
+  const endChange = (id: string) => operations.update(id, (o) => finished(o, {}, t0));
 
-  describe('the node-group lock', () => {
-    it('is taken by one operation; again by the same one (a retried step); refused to another, naming the holder', async () => {
-      // Act
-      const first = await store.acquireLock('c1', 'ng1', 'op-1', t0);
-      const again = await store.acquireLock('c1', 'ng1', 'op-1', t0);
-      const other = await store.acquireLock('c1', 'ng1', 'op-2', t0);
-      const elsewhere = await store.acquireLock('c1', 'ng2', 'op-2', t0);
-
-      // Assess
-      expect([first, again, other, elsewhere]).toEqual([{}, {}, { holder: 'op-1' }, {}]);
-      expect(await store.getLock('c1', 'ng1')).toEqual({ operationId: 'op-1', since: t0.toISOString(), waiting: [] });
-      expect(await store.getLock('c1', 'ng3')).toBeUndefined();
-    });
-
-    it('collects waiting triggers in order while held, and hands them to the holder that releases it', async () => {
+  describe('triggers waiting for the change that holds the node-group lock', () => {
+    it('are collected in order while the lock is held, and taken once by the change that ended', async () => {
       // Prepare
-      await store.acquireLock('c1', 'ng1', 'op-1', t0);
+      await startChange('op-1');
 
       // Act
       const added = [await store.addWaiting('c1', 'ng1', api), await store.addWaiting('c1', 'ng1', fromSchedule)];
-      const byOther = await store.releaseLock('c1', 'ng1', 'op-2');
-      const byHolder = await store.releaseLock('c1', 'ng1', 'op-1');
-      const repeated = await store.releaseLock('c1', 'ng1', 'op-1');
+      const elsewhere = await store.takeWaiting('c1', 'ng2');
+      await endChange('op-1');
+      const taken = await store.takeWaiting('c1', 'ng1');
+      const repeated = await store.takeWaiting('c1', 'ng1');
 
       // Assess
       expect(added).toEqual([true, true]);
-      expect(byOther).toEqual([]);
-      expect(byHolder).toEqual([api, fromSchedule]);
+      expect(elsewhere).toEqual([]);
+      expect(taken).toEqual([api, fromSchedule]);
       expect(repeated).toEqual([]);
-      expect(await store.getLock('c1', 'ng1')).toBeUndefined();
     });
 
-    it('refuses a waiting trigger once no lock is held (the caller fires it now instead)', async () => {
-      // Act / Assess
-      expect(await store.addWaiting('c1', 'ng1', api)).toBe(false);
-      expect(await store.getLock('c1', 'ng1')).toBeUndefined();
-    });
-
-    it('a release by another operation leaves the lock and its waiting triggers to the holder', async () => {
+    it('are refused once no change holds the lock (the caller fires them now instead)', async () => {
       // Prepare
-      await store.acquireLock('c1', 'ng1', 'op-1', t0);
+      await startChange('op-1');
+      await endChange('op-1');
+
+      // Act
+      const afterEnd = await store.addWaiting('c1', 'ng1', api);
+      const neverHeld = await store.addWaiting('c1', 'ng9', api);
+
+      // Assess
+      expect([afterEnd, neverHeld]).toEqual([false, false]);
+      expect(await store.takeWaiting('c1', 'ng1')).toEqual([]);
+    });
+
+    it('wait for the holder: a second change is refused the lock, and the triggers stay until the holder ends', async () => {
+      // Prepare
+      await startChange('op-1');
       await store.addWaiting('c1', 'ng1', api);
 
       // Act
-      await store.releaseLock('c1', 'ng1', 'op-2');
+      const second = await startChange('op-2').catch((error: unknown) => error);
+      const holder = await operations.lockHolder(nodegroupLock('c1', 'ng1'));
 
       // Assess
-      expect(await store.getLock('c1', 'ng1')).toEqual({
-        operationId: 'op-1',
-        since: t0.toISOString(),
-        waiting: [api],
-      });
+      expect(second).toMatchObject({ status: 409, message: expect.stringContaining('op-1') });
+      expect(holder).toBe('op-1');
+      await endChange('op-1');
+      expect(await store.takeWaiting('c1', 'ng1')).toEqual([api]);
     });
 
-    it('lists every held lock with its node group, and none once released', async () => {
+    it('the held node-group locks are listed with their holders, and none once the change ends', async () => {
       // Prepare
-      await store.acquireLock('c1', 'ng1', 'op-1', t0);
-      await store.acquireLock('c2', 'ng2', 'op-2', t0);
-      await store.addWaiting('c2', 'ng2', api);
-      await store.acquireLock('c1', 'ng3', 'op-3', t0);
-      await store.releaseLock('c1', 'ng3', 'op-3');
+      await startChange('op-1', 'ng1');
+      await startChange('op-2', 'ng2');
+      await store.addWaiting('c1', 'ng2', api);
+      await startChange('op-3', 'ng3');
+      await endChange('op-3');
 
       // Act
-      const held = await store.heldLocks();
+      const held = await operations.heldLocks(NODEGROUP_LOCKS);
 
       // Assess
       expect(sortBy(held, (l) => l.operationId)).toEqual([
-        { cluster: 'c1', nodegroup: 'ng1', operationId: 'op-1', since: t0.toISOString(), waiting: [] },
-        { cluster: 'c2', nodegroup: 'ng2', operationId: 'op-2', since: t0.toISOString(), waiting: [api] },
+        { key: 'nodegroup:c1/ng1', operationId: 'op-1', since: t0.toISOString() },
+        { key: 'nodegroup:c1/ng2', operationId: 'op-2', since: t0.toISOString() },
       ]);
     });
   });

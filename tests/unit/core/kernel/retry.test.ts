@@ -1,5 +1,17 @@
-import { DependencyError, ThrottledError, TransientError, ValidationError } from '../../../../core/kernel/errors';
-import { isRetryableError, isTransientNetworkError, withRetry } from '../../../../core/kernel/retry';
+import {
+  DependencyError,
+  ThrottledError,
+  TransientError,
+  ValidationError,
+  VersionConflictError,
+} from '../../../../core/kernel/errors';
+import {
+  ConflictBudget,
+  isRetryableError,
+  isTransientNetworkError,
+  retryOnConflict,
+  withRetry,
+} from '../../../../core/kernel/retry';
 
 function awsError(name: string, httpStatusCode?: number) {
   return Object.assign(new Error(`${name} happened`), {
@@ -263,5 +275,88 @@ describe('withRetry', () => {
     // Assess
     expect(result).toBe('ok');
     expect(fn).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('retryOnConflict', () => {
+  it('runs the attempt again after each VersionConflictError, counting n up, and returns its result', async () => {
+    // Prepare
+    const seen: number[] = [];
+    const attempt = async (n: number) => {
+      seen.push(n);
+      if (n < 2) throw new VersionConflictError('changed since read');
+      return `decided at ${n}`;
+    };
+
+    // Act
+    const result = await retryOnConflict('rollout r1', attempt);
+
+    // Assess
+    expect(result).toBe('decided at 2');
+    expect(seen).toEqual([0, 1, 2]);
+  });
+
+  it.each([
+    { what: 'a TransientError', error: new TransientError('blip') },
+    { what: 'a ValidationError', error: new ValidationError('bad') },
+    { what: 'a plain Error', error: new Error('boom') },
+  ])('passes $what through at once', async ({ error }) => {
+    // Prepare
+    const fn = failing(error);
+
+    // Act
+    const outcome = retryOnConflict('rollout r1', fn);
+
+    // Assess
+    await expect(outcome).rejects.toBe(error);
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
+
+  it.each([
+    { attempts: undefined, expected: 5 },
+    { attempts: 10, expected: 10 },
+  ])(
+    'after $expected conflicts in a row throws a TransientError naming what, caused by the last',
+    async ({ attempts, expected }) => {
+      // Prepare
+      const conflicts = Array.from({ length: 20 }, (_, i) => new VersionConflictError(`clash ${i}`));
+      const fn = failing(...conflicts);
+
+      // Act
+      const error = await retryOnConflict('operation op-1', fn, attempts).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(TransientError);
+      expect((error as Error).message).toBe('operation op-1: too many concurrent writers');
+      expect((error as Error).cause).toBe(conflicts[expected - 1]);
+      expect(fn).toHaveBeenCalledTimes(expected);
+    },
+  );
+});
+
+describe('ConflictBudget', () => {
+  it('is spent across several reads: the 3rd conflict of a budget of 3 throws, whatever came between', () => {
+    // Prepare
+    const budget = new ConflictBudget('rollout r1', 3);
+
+    // Act
+    budget.spend(new VersionConflictError('first'));
+    budget.spend(new VersionConflictError('second'));
+    const third = new VersionConflictError('third');
+
+    // Assess
+    expect(() => budget.spend(third)).toThrow(TransientError);
+  });
+
+  it('rethrows anything that is not a conflict', () => {
+    // Prepare
+    const budget = new ConflictBudget('rollout r1', 1);
+    const other = new Error('boom');
+
+    // Act
+    const spend = () => budget.spend(other);
+
+    // Assess
+    expect(spend).toThrow(other);
   });
 });

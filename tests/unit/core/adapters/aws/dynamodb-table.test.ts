@@ -125,7 +125,7 @@ describe('DynamoTable conditional writes', () => {
       { expression: 'SET lastFiredAt = :value', values: { ':value': 't1' } },
       Conditions.present,
     );
-    const deleted = await table().delete(Keys.nodegroupLock('c', 'ng'), Conditions.equals('operationId', 'op-1'));
+    const deleted = await table().delete(Keys.operationLock('cluster:c'), Conditions.equals('operationId', 'op-1'));
 
     // Assess
     expect([put, update, deleted]).toEqual([false, false, false]);
@@ -172,6 +172,56 @@ describe('DynamoTable conditional writes', () => {
   });
 });
 
+describe('DynamoTable locks', () => {
+  const holder = { attribute: 'operationId', id: 'op-1' } as const;
+
+  it('takes a lock for its holder (again by the same holder), and releases only its own', () => {
+    // Act
+    const take = table().takeLockItem(Keys.operationLock('cluster:c'), holder, { since: 't0' });
+    const takeOnce = table().takeLockItem(Keys.activeRollout('c/ns/web'), holder, {}, Conditions.absent);
+    const release = table().releaseLockItem(Keys.operationLock('cluster:c'), holder);
+
+    // Assess
+    expect(take).toEqual({
+      Put: {
+        TableName: 'eksflow',
+        Item: { pk: 'OPLOCK#cluster:c', sk: 'LOCK', operationId: 'op-1', since: 't0' },
+        ConditionExpression: 'attribute_not_exists(pk) OR operationId = :id',
+        ExpressionAttributeValues: { ':id': 'op-1' },
+      },
+    });
+    expect(takeOnce.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(release).toEqual({
+      Delete: {
+        TableName: 'eksflow',
+        Key: { pk: 'OPLOCK#cluster:c', sk: 'LOCK' },
+        ConditionExpression: 'attribute_not_exists(pk) OR operationId = :id',
+        ExpressionAttributeValues: { ':id': 'op-1' },
+      },
+    });
+  });
+
+  it('breaks a lock only while the named holder has it: the removed item, or undefined', async () => {
+    // Prepare
+    ddb
+      .on(DeleteCommand)
+      .resolvesOnce({ Attributes: { pk: 'OPLOCK#cluster:c', sk: 'LOCK', operationId: 'op-1' } })
+      .rejectsOnce(conditionFailed());
+
+    // Act
+    const broken = await table().breakLock(Keys.operationLock('cluster:c'), holder);
+    const notHeld = await table().breakLock(Keys.operationLock('cluster:c'), holder);
+
+    // Assess
+    expect(broken).toEqual({ pk: 'OPLOCK#cluster:c', sk: 'LOCK', operationId: 'op-1' });
+    expect(notHeld).toBeUndefined();
+    expect(ddb.commandCalls(DeleteCommand)[0]?.args[0].input).toMatchObject({
+      ConditionExpression: 'operationId = :operationId',
+      ExpressionAttributeValues: { ':operationId': 'op-1' },
+    });
+  });
+});
+
 describe('the key schema', () => {
   it('spells each entity’s key as the items already stored hold it', () => {
     // Act / Assess
@@ -182,7 +232,8 @@ describe('the key schema', () => {
       Keys.outbox('r1#0001'),
       Keys.operation('o1'),
       Keys.operationLock('cluster:c'),
-      Keys.nodegroupLock('c', 'ng'),
+      Keys.operationLock('nodegroup:c/ng'),
+      Keys.waitingTrigger('c', 'ng', 't#000000000001'),
       Keys.recentOperation('c', 'ng', 't', 'o1'),
       Keys.schedule('c', 'ng', 's'),
       Keys.policy('c', 'ng', 'p'),
@@ -196,7 +247,8 @@ describe('the key schema', () => {
       { pk: 'OUTBOX', sk: 'r1#0001' },
       { pk: 'OP#o1', sk: 'OP' },
       { pk: 'OPLOCK#cluster:c', sk: 'LOCK' },
-      { pk: 'NG#c#ng', sk: 'LOCK' },
+      { pk: 'OPLOCK#nodegroup:c/ng', sk: 'LOCK' },
+      { pk: 'NG#c#ng', sk: 'WAIT#t#000000000001' },
       { pk: 'NG#c#ng', sk: 'OP#t#o1' },
       { pk: 'NG#c#ng', sk: 'SCHEDULE#s' },
       { pk: 'NG#c#ng', sk: 'POLICY#p' },

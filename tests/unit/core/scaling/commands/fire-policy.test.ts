@@ -1,4 +1,4 @@
-import type { ScalingPolicy } from '../../../../../core/scaling/domain/records';
+import { nodegroupLock, type ScalingPolicy } from '../../../../../core/scaling/domain/records';
 import { completeScaling } from '../../../../../core/scaling/steps/scale-steps';
 import {
   firePoliciesForAlarm,
@@ -118,7 +118,7 @@ describe('alarm policies', () => {
     // Act
     const failed = await firePoliciesForAlarm(w.deps, change('2027-01-01T00:00:00Z')).catch((e) => e);
     const afterFailure = (await w.deps.scaling.listPolicies('c1', 'ng'))[0];
-    const lockAfterFailure = await w.deps.scaling.getLock('c1', 'ng');
+    const lockAfterFailure = await w.deps.operations.lockHolder(nodegroupLock('c1', 'ng'));
     w.workflows.failWith = undefined;
     const retried = await firePoliciesForAlarm(w.deps, change('2027-01-01T00:00:00Z'));
 
@@ -133,12 +133,12 @@ describe('alarm policies', () => {
     // Prepare
     const w = world();
     await w.deps.scaling.createPolicy(w.policy);
-    await w.deps.scaling.acquireLock('c1', 'ng', 'someone-else', w.clock.now());
     await w.deps.operations.create({
       id: 'someone-else',
       kind: 'ScaleNodegroup',
       cluster: 'c1',
       status: 'Running',
+      lock: nodegroupLock('c1', 'ng'),
       steps: [],
       createdAt: '2027-01-01T00:00:00Z',
       updatedAt: '2027-01-01T00:00:00Z',

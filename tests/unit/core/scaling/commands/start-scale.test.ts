@@ -4,6 +4,7 @@ import { applyScaling, completeScaling, failScaling } from '../../../../../core/
 import { type ScaleWorkflowInput, startScale } from '../../../../../core/scaling/commands/start-scale';
 import { scalingWorld } from '../../../../helpers/scaling-fakes';
 import { defined } from '../../../../helpers/defined';
+import { nodegroupLock } from '../../../../../core/scaling/domain/records';
 
 const target = { cluster: 'c1', nodegroup: 'ng' };
 const api = { kind: 'api' as const, principal: 'arn:aws:iam::1:user/a' };
@@ -24,7 +25,7 @@ describe('startScale', () => {
 
     // Assess
     await expect(refused).rejects.toBeInstanceOf(ValidationError);
-    expect(await w.deps.scaling.getLock('c1', 'ng')).toBeUndefined();
+    expect(await w.deps.operations.lockHolder(nodegroupLock('c1', 'ng'))).toBeUndefined();
     expect(await w.deps.scaling.recentOperations('c1', 'ng', 10)).toEqual([]);
     expect(w.workflows.started).toEqual([]);
   });
@@ -54,7 +55,7 @@ describe('startScale', () => {
     // Assess
     expect(clamped).toMatchObject({ started: true, to: { desiredSize: 8 } });
     expect(same).toEqual({ started: false, reason: 'already at min 2, desired 4, max 8' });
-    expect(await w.deps.scaling.getLock('c1', 'ng')).toBeUndefined();
+    expect(await w.deps.operations.lockHolder(nodegroupLock('c1', 'ng'))).toBeUndefined();
   });
 
   it('a second request while one runs is a 409 naming it', async () => {
@@ -70,6 +71,29 @@ describe('startScale', () => {
     await expect(second).rejects.toThrow(first.started ? first.operationId : 'never');
   });
 
+  it('a change that took the lock after it was read: automation is told the holder, a request gets the 409', async () => {
+    // Prepare: the first change runs, but each start reads the lock before it was taken (a race)
+    const w = world();
+    const first = await startScale(w.deps, target, { by: 'request', request: { kind: 'delta', delta: 1 } }, api);
+    const firstId = first.started ? first.operationId : 'never';
+    w.deps.operations.lockHolder = async () => undefined;
+    const schedule = { kind: 'schedule' as const, schedule: 's', occurrence: 'x' };
+
+    // Act
+    const automation = await startScale(
+      w.deps,
+      target,
+      { by: 'automation', request: { kind: 'desired', desiredSize: 6 } },
+      schedule,
+    );
+    const request = startScale(w.deps, target, { by: 'request', request: { kind: 'delta', delta: 1 } }, api);
+
+    // Assess
+    expect(automation).toEqual({ started: false, reason: `operation ${firstId} is changing it`, heldBy: firstId });
+    await expect(request).rejects.toMatchObject({ status: 409, details: [{ field: 'nodegroup' }] });
+    expect(w.workflows.started).toHaveLength(1);
+  });
+
   it('a group EKS reports UPDATING (someone else changes it) is a 409, nothing started', async () => {
     // Prepare
     const w = world();
@@ -81,7 +105,7 @@ describe('startScale', () => {
     // Assess
     await expect(refused).rejects.toThrow(/is UPDATING/);
     expect(w.workflows.started).toEqual([]);
-    expect(await w.deps.scaling.getLock('c1', 'ng')).toBeUndefined();
+    expect(await w.deps.operations.lockHolder(nodegroupLock('c1', 'ng'))).toBeUndefined();
   });
 
   it('fitPendingPods raises by the nodes needed for pods the group can host, within max', async () => {
