@@ -8,9 +8,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { parseEnvFile } from '../cli/endpoint';
 import { gateCallCounts } from '../tools/aws-gate/call-counts';
 import { byFunction, callsByAction } from './calls';
-import { parseEnvFile } from '../cli/endpoint';
 
 const ROLLOUTS = Number(process.env.BENCH_STORM_ROLLOUTS ?? 50);
 const EVENTS = Number(process.env.BENCH_STORM_EVENTS ?? 1000);

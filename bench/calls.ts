@@ -11,8 +11,8 @@
 import path from 'node:path';
 import { loadWorkflowDefinition } from '../core/adapters/local/workflow-definitions';
 import { SANDBOX_ADMIN } from '../local/sandbox/identities';
-import { type CallCount, gateCallCounts } from '../tools/aws-gate/call-counts';
 import type { TestRuntime } from '../tests/helpers/stack';
+import { type CallCount, gateCallCounts } from '../tools/aws-gate/call-counts';
 
 const ROOT = path.resolve(__dirname, '..');
 /** Functions whose calls belong to no one operation: timers of their own. */

@@ -3,11 +3,12 @@
  * (rate 0), so the chaos tests' timings can be read against it. Figures, not assertions: direct vs
  * proxied, sequential calls, p50 and p99 in ms, for DynamoDB GetItem (HTTP) and a Kubernetes list (HTTPS).
  */
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { CoreV1Api } from '@kubernetes/client-node';
+
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { kubeConfigFor } from '../core/adapters/kube/kube-clients';
 import { SANDBOX_CREDENTIALS, startStack } from '../local/sandbox/sandbox';
 import { startFaultProxy } from '../tools/fault-proxy/fault-proxy';

@@ -4,6 +4,11 @@
  * its Nodes, the control plane's resident memory, DeleteCluster → gone; then the emulator's CPU time spent
  * answering the fleet's polling while nothing changes.
  */
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
   CreateClusterCommand,
   CreateNodegroupCommand,
@@ -13,15 +18,11 @@ import {
   EKSClient,
 } from '@aws-sdk/client-eks';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { kubeConfigFor } from '../core/adapters/kube/kube-clients';
+import { present } from '../core/kernel/invariant';
 import { ensureNetworkAndRole } from '../local/sandbox/aws-fixtures';
 import { FLEET_IDLE_ROUND_MS } from '../local/sandbox/cluster-fleet';
 import { SANDBOX_CREDENTIALS, startStack } from '../local/sandbox/sandbox';
-import { present } from '../core/kernel/invariant';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** Long enough to average over many polling rounds. */

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { resolveEndpoint, type Endpoint } from './endpoint';
+import { type Endpoint, resolveEndpoint } from './endpoint';
 import { UsageError } from './errors';
 import { ApiClient } from './http/api-client';
 

@@ -1,11 +1,11 @@
 import type { Context } from './context';
 import { ApiError, OutcomeError } from './errors';
-import { operationGet } from './requests/clusters';
-import { rolloutGet, rolloutLive } from './requests/rollouts';
 import { clockTime, formatElapsed } from './render/format';
 import { operationProgressLine } from './render/operation-view';
 import { renderRollout, rolloutSummaryLine } from './render/rollout-view';
 import { isFinished, type Operation, type RolloutLive, type RolloutView } from './render/types';
+import { operationGet } from './requests/clusters';
+import { rolloutGet, rolloutLive } from './requests/rollouts';
 
 /** How often a watch asks the API: about as often as a reconcile pass can change something visible. */
 export const POLL_INTERVAL_MS = 1000;

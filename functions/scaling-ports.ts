@@ -1,5 +1,5 @@
-import type { WiringContext } from '../core/wiring/context';
 import { alarmStates } from '../core/wiring/cloudwatch';
+import type { WiringContext } from '../core/wiring/context';
 import { logger, now } from '../core/wiring/context';
 import { operationStore, scalingStore, verifiedChanges } from '../core/wiring/dynamodb';
 import { clusterApi, nodegroupApi, nodegroupPods } from '../core/wiring/eks';

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { MAX_REQUEST_BODY_BYTES } from '../functions/api/http';
 import { errorBody, errorBodyOf, ForbiddenError, isEksflowError, ValidationError } from '../core/kernel/errors';
+import { MAX_REQUEST_BODY_BYTES } from '../functions/api/http';
 import { SANDBOX_ADMIN } from './sandbox/identities';
 import type { RequestVerifier, VerifiedCaller } from './sigv4-verifier';
 

@@ -1,31 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { LocalWorkflowEngine } from '../core/adapters/local/local-workflow-engine';
+import { loadWorkflowDefinition } from '../core/adapters/local/workflow-definitions';
+import { buildContainer } from '../core/composition-root';
+import type { Config } from '../core/config';
+import type { HealthCheck } from '../core/health/ports/health';
+import { errorBody, errorBodyOf, errorMessage, isEksflowError, ValidationError } from '../core/kernel/errors';
+import type { Container } from '../core/wiring/container';
 import { runWithContainer, useContainer } from '../functions/container';
 import { functionIdentities, registerWithGate } from '../tools/aws-gate/function-identities';
 import { gateAuthorizer, stateMachineInvocations } from '../tools/aws-gate/invocations';
 import {
+  type CfnTemplate,
+  type FunctionRole,
   functionRoles,
   packagedKubeAccess,
   packagedTemplate,
   stateMachineRoles,
-  type CfnTemplate,
-  type FunctionRole,
 } from '../tools/aws-gate/packaged-roles';
-import { serviceTargets } from './service-targets';
-import { LocalWorkflowEngine } from '../core/adapters/local/local-workflow-engine';
-import { loadWorkflowDefinition } from '../core/adapters/local/workflow-definitions';
-import { buildContainer } from '../core/composition-root';
-import type { Container } from '../core/wiring/container';
-import type { Config } from '../core/config';
-import { errorBody, errorBodyOf, errorMessage, isEksflowError, ValidationError } from '../core/kernel/errors';
-import type { HealthCheck } from '../core/health/ports/health';
-import { startHttpServer, type ApiHandler, type PrefixHandler } from './http-server';
-import { SANDBOX_ADMIN, sandboxAuthEnabled, SANDBOX_IDENTITIES } from './sandbox/identities';
+import { type ApiHandler, type PrefixHandler, startHttpServer } from './http-server';
+import { SANDBOX_ADMIN, SANDBOX_IDENTITIES, sandboxAuthEnabled } from './sandbox/identities';
 import { startSandboxNetwork } from './sandbox/network-model';
-import { sigV4Verifier, unverifiedAs, type SigningIdentity } from './sigv4-verifier';
-import { startSchedules } from './scheduler';
-import { loadHandler, readServerlessManifest, type FunctionManifest } from './serverless-manifest';
 import { parseClockRequest, SandboxClock, SCHEDULE_TICK_MS } from './sandbox-clock';
+import { startSchedules } from './scheduler';
+import { type FunctionManifest, loadHandler, readServerlessManifest } from './serverless-manifest';
+import { serviceTargets } from './service-targets';
+import { type SigningIdentity, sigV4Verifier, unverifiedAs } from './sigv4-verifier';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 

@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Container } from '../core/wiring/container';
 import type { Clock } from '../core/kernel/clock';
 import { errorMessage, ValidationError } from '../core/kernel/errors';
 import { dueSchedules } from '../core/scaling/commands/due-schedules';
+import type { Container } from '../core/wiring/container';
 
 /** The furthest one request may move the clock: ten years, past any schedule's interesting occurrences. */
 const MAX_ADVANCE_SECONDS = 10 * 366 * 86_400;

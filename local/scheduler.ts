@@ -1,5 +1,5 @@
-import type { Clock } from '../core/kernel/clock';
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '../core/kernel/clock';
 
 /** `rate(5 minutes)`, `rate(1 hour)`, `rate(30 seconds)` → milliseconds; cron(...) is not run locally. */
 export function rateToMs(expression: string): number | undefined {

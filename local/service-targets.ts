@@ -1,19 +1,19 @@
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from '../core/config';
 import {
+  type Authorize,
   invokeAuthorization,
   ruleInvocations,
-  schedulerInvocations,
-  type Authorize,
   type ScheduleTarget,
+  schedulerInvocations,
 } from '../tools/aws-gate/invocations';
 import {
-  eventRules,
-  functionResourcePolicies,
-  rolesByArn,
   type CfnTemplate,
+  eventRules,
   type FunctionRole,
+  functionResourcePolicies,
   type PackagedRule,
+  rolesByArn,
   type SandboxResolution,
 } from '../tools/aws-gate/packaged-roles';
 import { matchesPattern } from './event-pattern';

@@ -1,3 +1,5 @@
+import { ForbiddenError } from '../kernel/errors';
+import type { Logger } from '../kernel/logger';
 import {
   type AccessPolicy,
   type AccessStatement,
@@ -6,8 +8,6 @@ import {
   describeRequest,
   type Resource,
 } from './domain/policy';
-import { ForbiddenError } from '../kernel/errors';
-import type { Logger } from '../kernel/logger';
 
 export interface AccessDeps {
   accessPolicy: () => AccessPolicy;

@@ -1,10 +1,10 @@
-import type { KubeAccess } from './domain/cluster';
-import type { ClusterApi } from './ports/cluster-api';
 import type { EventPublisher } from '../kernel/ports/events';
-import type { ClusterBaseline } from './ports/kube';
-import type { RolloutStore } from '../rollouts/ports/rollout-store';
 import type { OperationStore } from '../operations/ports/operation-store';
 import type { WorkflowStarter } from '../operations/ports/workflows';
+import type { RolloutStore } from '../rollouts/ports/rollout-store';
+import type { KubeAccess } from './domain/cluster';
+import type { ClusterApi } from './ports/cluster-api';
+import type { ClusterBaseline } from './ports/kube';
 import type { ClusterDefaults } from './requests/cluster-spec';
 
 /** What the cluster-lifecycle use cases (provision, delete, read, retry) and their workflow tasks need. */

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ValidationError, type ErrorDetail } from './errors';
+import { type ErrorDetail, ValidationError } from './errors';
 
 /** Field path as users write it: `canary.steps.1.setWeight`; the body itself is `body`. */
 function fieldName(path: readonly PropertyKey[]): string {

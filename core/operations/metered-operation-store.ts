@@ -1,6 +1,6 @@
 import { operationMetricPoints } from '../metrics/metric-points';
-import type { Operation } from './domain/operation';
 import type { Metrics } from '../metrics/ports/metrics';
+import type { Operation } from './domain/operation';
 import type { OperationStore } from './ports/operation-store';
 
 /**

@@ -1,17 +1,17 @@
-import { CORRELATION_ID, type Logger } from '../kernel/logger';
-import { retryOnConflict } from '../kernel/retry';
-import { runName } from '../operations/domain/work';
 import type { AlarmStates, VerifiedAlarmChanges } from '../alarms/ports/alarms';
-import type { EventPublisher } from '../kernel/ports/events';
-import type { Metrics } from '../metrics/ports/metrics';
-import type { RolloutStore } from './ports/rollout-store';
-import type { WorkflowStarter } from '../operations/ports/workflows';
-import type { Workloads } from './ports/workloads';
-import type { Rollout } from './domain/types';
 import { VersionConflictError } from '../kernel/errors';
+import { CORRELATION_ID, type Logger } from '../kernel/logger';
+import type { EventPublisher } from '../kernel/ports/events';
+import { retryOnConflict } from '../kernel/retry';
 import { rolloutMetricPoints } from '../metrics/metric-points';
-import { transitionEvents } from './domain/rollout-events';
+import type { Metrics } from '../metrics/ports/metrics';
+import { runName } from '../operations/domain/work';
+import type { WorkflowStarter } from '../operations/ports/workflows';
 import { rolloutNotFound } from './domain/rollout-errors';
+import { transitionEvents } from './domain/rollout-events';
+import type { Rollout } from './domain/types';
+import type { RolloutStore } from './ports/rollout-store';
+import type { Workloads } from './ports/workloads';
 import { publishWritten } from './steps/rollout-outbox';
 
 export interface RolloutDeps {

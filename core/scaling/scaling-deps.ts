@@ -1,12 +1,12 @@
-import type { Logger } from '../kernel/logger';
 import type { AlarmStates, VerifiedAlarmChanges } from '../alarms/ports/alarms';
 import type { ClusterApi } from '../clusters/ports/cluster-api';
+import type { Logger } from '../kernel/logger';
 import type { EventPublisher } from '../kernel/ports/events';
+import type { OperationStore } from '../operations/ports/operation-store';
+import type { WorkflowStarter } from '../operations/ports/workflows';
 import type { NodegroupApi, NodegroupPods } from './ports/nodegroups';
 import type { ScalingStore } from './ports/scaling-store';
 import type { ScheduleDeployer } from './ports/schedule-deployer';
-import type { OperationStore } from '../operations/ports/operation-store';
-import type { WorkflowStarter } from '../operations/ports/workflows';
 
 /** What node-group scaling talks to. */
 export interface ScalingDeps {

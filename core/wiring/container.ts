@@ -1,4 +1,5 @@
 import type { AccessPolicy } from '../access/domain/policy';
+import type { KubeClientFactory } from '../adapters/kube/kube-clients';
 import type { AlarmStates, VerifiedAlarmChanges } from '../alarms/ports/alarms';
 import type { ClusterApi } from '../clusters/ports/cluster-api';
 import type { ClusterBaseline } from '../clusters/ports/kube';
@@ -18,7 +19,6 @@ import type { Workloads } from '../rollouts/ports/workloads';
 import type { NodegroupApi, NodegroupPods } from '../scaling/ports/nodegroups';
 import type { ScalingStore } from '../scaling/ports/scaling-store';
 import type { ScheduleDeployer } from '../scaling/ports/schedule-deployer';
-import type { KubeClientFactory } from '../adapters/kube/kube-clients';
 
 /**
  * Every port of every function, by name. Types only: a function wires the part it uses (core/wiring/*.ts, one

@@ -1,10 +1,10 @@
-import { NotFoundError } from '../../core/kernel/errors';
 import type { Context } from 'aws-lambda';
+import { NotFoundError } from '../../core/kernel/errors';
 import { everyPort } from '../../core/wiring/every-port';
 import { wired } from '../container';
 import { forInvocation } from '../invocation';
 import { requireCaller } from './caller';
-import { bodyLimit, errorResponses, withMiddleware, type HttpEvent } from './http';
+import { bodyLimit, errorResponses, type HttpEvent, withMiddleware } from './http';
 import { routes } from './routes';
 
 /** Its routes reach every area: every port. */

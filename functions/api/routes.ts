@@ -1,31 +1,34 @@
-import { parseJsonBody } from '../../core/kernel/parse';
-import { parseAbortReason, parsePromoteRequest } from '../../core/rollouts/requests/rollout-request';
+import { authorize, readableOnly } from '../../core/access/authorize';
+import { startDeleteCluster } from '../../core/clusters/commands/delete-cluster';
+import { startProvisionCluster } from '../../core/clusters/commands/provision-cluster';
+import { retryOperation } from '../../core/clusters/commands/retry-operation';
+import { getCluster, listClusters } from '../../core/clusters/queries/get-clusters';
+import { parseClusterSpec } from '../../core/clusters/requests/cluster-spec';
+import { doctorClusters, runDoctor } from '../../core/health/queries/doctor';
 import { getHealth, getLiveness } from '../../core/health/queries/get-health';
+import { ValidationError } from '../../core/kernel/errors';
+import { parseJsonBody } from '../../core/kernel/parse';
 import { operationView, readableOperation } from '../../core/operations/queries/get-operation';
 import { abortRollout } from '../../core/rollouts/commands/abort-rollout';
-import { listRollouts, readableRollout, rolloutView } from '../../core/rollouts/queries/get-rollouts';
 import { promoteRollout } from '../../core/rollouts/commands/promote-rollout';
 import { startRollout } from '../../core/rollouts/commands/start-rollout';
-import { ValidationError } from '../../core/kernel/errors';
+import { listRollouts, readableRollout, rolloutView } from '../../core/rollouts/queries/get-rollouts';
+import { readRolloutLive } from '../../core/rollouts/queries/rollout-live';
+import {
+  parseAbortReason,
+  parsePromoteRequest,
+  parseRolloutRequest,
+} from '../../core/rollouts/requests/rollout-request';
+import { createPolicy, deletePolicy, listPolicies } from '../../core/scaling/commands/manage-policies';
+import { createSchedule, deleteSchedule, listSchedules } from '../../core/scaling/commands/manage-schedules';
+import { requireScalableCluster } from '../../core/scaling/commands/managed-only';
+import { requestScale } from '../../core/scaling/commands/start-scale';
+import { getNodegroup, listNodegroups } from '../../core/scaling/queries/nodegroup-views';
+import { parseScaleRequest } from '../../core/scaling/requests/scaling-request';
 import type { Container } from '../../core/wiring/container';
 import { clusterDepsOf, doctorDepsOf } from '../../core/wiring/deps-of';
-import { doctorClusters, runDoctor } from '../../core/health/queries/doctor';
-import { startProvisionCluster } from '../../core/clusters/commands/provision-cluster';
-import { startDeleteCluster } from '../../core/clusters/commands/delete-cluster';
-import { getCluster, listClusters } from '../../core/clusters/queries/get-clusters';
-import { retryOperation } from '../../core/clusters/commands/retry-operation';
-import { authorize, readableOnly } from '../../core/access/authorize';
-import { parseClusterSpec } from '../../core/clusters/requests/cluster-spec';
-import { parseRolloutRequest } from '../../core/rollouts/requests/rollout-request';
-import { readRolloutLive } from '../../core/rollouts/queries/rollout-live';
 import { callerOf } from './caller';
-import { parseScaleRequest } from '../../core/scaling/requests/scaling-request';
-import { requestScale } from '../../core/scaling/commands/start-scale';
-import { requireScalableCluster } from '../../core/scaling/commands/managed-only';
-import { getNodegroup, listNodegroups } from '../../core/scaling/queries/nodegroup-views';
-import { createSchedule, deleteSchedule, listSchedules } from '../../core/scaling/commands/manage-schedules';
-import { createPolicy, deletePolicy, listPolicies } from '../../core/scaling/commands/manage-policies';
-import { decodedBody, json, type HttpEvent, type HttpResult } from './http';
+import { decodedBody, type HttpEvent, type HttpResult, json } from './http';
 import { idempotently } from './idempotency';
 import { openApiDocument } from './openapi';
 

@@ -1,8 +1,8 @@
+import { readingAlarmsOnce } from '../../core/alarms/queries/alarm-reads';
+import { parseAlarmStateChange } from '../../core/alarms/requests/alarm-event';
 import { Coalescer } from '../../core/kernel/concurrency';
 import { type AlarmOutcome, changeKey, onAlarmStateChange } from '../../core/rollouts/commands/on-alarm';
-import { readingAlarmsOnce } from '../../core/alarms/queries/alarm-reads';
 import { firePoliciesForAlarm, type PolicyOutcome } from '../../core/scaling/commands/scaling-policies-on-alarm';
-import { parseAlarmStateChange } from '../../core/alarms/requests/alarm-event';
 import { metrics, sleep } from '../../core/wiring/context';
 import { rolloutStore } from '../../core/wiring/dynamodb';
 import { workloads } from '../../core/wiring/eks';

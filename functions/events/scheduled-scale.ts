@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { fireSchedule } from '../../core/scaling/commands/fire-triggers';
 import { parseWith } from '../../core/kernel/parse';
+import { fireSchedule } from '../../core/scaling/commands/fire-triggers';
 import { wired } from '../container';
 import { scalingPortsOf } from '../scaling-ports';
 

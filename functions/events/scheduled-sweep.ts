@@ -6,8 +6,8 @@ import { clusterDepsOf } from '../../core/wiring/deps-of';
 import { rolloutStore } from '../../core/wiring/dynamodb';
 import { baseline, workloads } from '../../core/wiring/eks';
 import { wired } from '../container';
-import { scalingPortsOf } from '../scaling-ports';
 import { forInvocation } from '../invocation';
+import { scalingPortsOf } from '../scaling-ports';
 
 /** Cluster operations it resumes, rollouts it re-judges and restarts. */
 export const ports = wired((w) => ({

@@ -1,6 +1,6 @@
+import { countInvocation } from '../../core/clusters/steps/provision-cluster-steps';
 import type { Container } from '../../core/wiring/container';
 import { type ClusterSettings, clusterDepsOf } from '../../core/wiring/deps-of';
-import { countInvocation } from '../../core/clusters/steps/provision-cluster-steps';
 import { task } from './task';
 
 /** A workflow task of a cluster operation: counts its invocation on the operation (its cost), then runs. */

@@ -1,12 +1,13 @@
 import {
   type CloudWatchClient,
-  DescribeAlarmsCommand,
   type CompositeAlarm,
+  DescribeAlarmsCommand,
   type MetricAlarm,
 } from '@aws-sdk/client-cloudwatch';
 
 /** Metric and composite alarms both change state; the fields we use are common to both. */
 type Alarm = MetricAlarm | CompositeAlarm;
+
 import { randomUUID } from 'node:crypto';
 
 export type EventSink = (event: Record<string, unknown>) => Promise<unknown>;

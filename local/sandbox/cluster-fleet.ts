@@ -1,16 +1,16 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import {
+  type Cluster,
   DescribeClusterCommand,
   DescribeNodegroupCommand,
   EKSClient,
   ListClustersCommand,
   ListNodegroupsCommand,
-  type Cluster,
 } from '@aws-sdk/client-eks';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { kubeConfigFor } from '../../core/adapters/kube/kube-clients';
-import { startControlPlane, type ControlPlane } from './control-plane';
+import { type ControlPlane, startControlPlane } from './control-plane';
 import { EksAuthenticator } from './eks-authenticator';
 import { kubeconfigYaml } from './kubeconfig';
 import type { NodegroupShape } from './nodes/node-manifest';

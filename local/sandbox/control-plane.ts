@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { KubeEndpointOverride } from '../../core/config';
-import { run, spawnTied, stopTied, type Progress } from './processes';
+import { type Progress, run, spawnTied, stopTied } from './processes';
 
 export interface ControlPlane extends KubeEndpointOverride {
   server: string;

@@ -1,20 +1,20 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
+  type AssociatedAccessPolicy,
   DescribeAccessEntryCommand,
   EKSClient,
   ListAssociatedAccessPoliciesCommand,
-  type AssociatedAccessPolicy,
 } from '@aws-sdk/client-eks';
 import { AuthorizationV1Api, RbacAuthorizationV1Api, type V1SubjectAccessReviewSpec } from '@kubernetes/client-node';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { kubeConfigFor } from '../../core/adapters/kube/kube-clients';
 import { ACCESS_POLICY_ARNS } from '../../core/clusters/domain/cluster';
 import type { KubeConnection } from '../../core/clusters/ports/kube';
 import {
   arnFromCallerIdentity,
+  CLUSTER_ID_HEADER,
   callerOf,
   checkEksToken,
-  CLUSTER_ID_HEADER,
   TokenRefused,
   usernameOf,
 } from './eks-authenticator-token';

@@ -1,8 +1,8 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { SANDBOX_ACCOUNT } from '../../tools/aws-gate/packaged-roles';
-import { freePort, run, spawnTied, stopTied, waitUntil, type Progress } from './processes';
+import { freePort, type Progress, run, spawnTied, stopTied, waitUntil } from './processes';
 
 export interface MotoServer {
   endpoint: string;

@@ -1,8 +1,8 @@
 import net from 'node:net';
-import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import type { Container } from '../../core/wiring/container';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import type { NetworkPath } from '../../core/kernel/ports/network';
+import type { Container } from '../../core/wiring/container';
 import type { FunctionManifest } from '../serverless-manifest';
 
 /**

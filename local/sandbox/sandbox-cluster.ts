@@ -9,20 +9,20 @@ import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-ia
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { V1ClusterRoleBinding } from '@kubernetes/client-node';
 import { EksClusterApi } from '../../core/adapters/aws/eks-cluster-api';
+import { KubeClusterBaseline } from '../../core/adapters/kube/kube-baseline';
 import { kubeCall, kubeStatus } from '../../core/adapters/kube/kube-call';
 import { KubeClientFactory } from '../../core/adapters/kube/kube-clients';
-import { KubeClusterBaseline } from '../../core/adapters/kube/kube-baseline';
-import { ROLLOUT_RBAC_NAME } from '../../core/clusters/domain/eksflow-rbac';
 import {
   EKSFLOW_KUBE_GROUP,
   EKSFLOW_SCALING_KUBE_GROUP,
   eksflowGroupGrants,
   type KubeAccess,
 } from '../../core/clusters/domain/cluster';
+import { ROLLOUT_RBAC_NAME } from '../../core/clusters/domain/eksflow-rbac';
 import type { KubeConnection } from '../../core/clusters/ports/kube';
+import { present } from '../../core/kernel/invariant';
 import { functionRoles, packagedKubeAccess, packagedTemplate } from '../../tools/aws-gate/packaged-roles';
 import type { AwsFixtures } from './aws-fixtures';
-import { present } from '../../core/kernel/invariant';
 
 export const SANDBOX_CLUSTER = 'sandbox';
 /**

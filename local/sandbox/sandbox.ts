@@ -1,23 +1,23 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, type Config } from '../../core/config';
-import { startLocalRuntime, REPO_ROOT, type LocalRuntime } from '../runtime';
-import { AlarmBridge } from './alarm-bridge';
-import type { SigningIdentity } from '../sigv4-verifier';
-import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from './identities';
-import { ensureNetworkAndRole, ensureTable } from './aws-fixtures';
-import { buildControlPlane, type ControlPlane } from './control-plane';
-import { ClusterFleet } from './cluster-fleet';
-import { startMoto, type MotoServer } from './moto';
-import { startAwsGate, type AwsGate } from '../../tools/aws-gate/gate';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { type Config, loadConfig } from '../../core/config';
+import { present } from '../../core/kernel/invariant';
+import { type AwsGate, startAwsGate } from '../../tools/aws-gate/gate';
 import { packagedEnvironment, packagedTemplate } from '../../tools/aws-gate/packaged-roles';
-import type { Progress } from './processes';
 import { ensureUiBundle } from '../../ui/build';
 import { loopbackHosts, newSessionToken, signingForwarder, UI_PREFIX, uiHandler } from '../../ui/serve';
 import type { PrefixHandler } from '../http-server';
+import { type LocalRuntime, REPO_ROOT, startLocalRuntime } from '../runtime';
+import type { SigningIdentity } from '../sigv4-verifier';
+import { AlarmBridge } from './alarm-bridge';
+import { ensureNetworkAndRole, ensureTable } from './aws-fixtures';
+import { ClusterFleet } from './cluster-fleet';
+import { buildControlPlane, type ControlPlane } from './control-plane';
+import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from './identities';
+import { type MotoServer, startMoto } from './moto';
+import type { Progress } from './processes';
 import { ensureSandboxClusterOn, grantEksflowAccess, SANDBOX_CLUSTER } from './sandbox-cluster';
-import { present } from '../../core/kernel/invariant';
 
 export { SANDBOX_CLUSTER };
 /** The admin identity's keys: the AWS SDK's on the emulator, and the signer of API requests. */

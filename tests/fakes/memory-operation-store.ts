@@ -1,8 +1,8 @@
-import { nextVersion, type Operation } from '../../core/operations/domain/operation';
 import { ConflictError, NotFoundError, VersionConflictError } from '../../core/kernel/errors';
 import { CONFLICT_ATTEMPTS, retryOnConflict } from '../../core/kernel/retry';
-import type { HeldOperationLock, OperationStore } from '../../core/operations/ports/operation-store';
+import { nextVersion, type Operation } from '../../core/operations/domain/operation';
 import { lockChange, lockConflict } from '../../core/operations/domain/operation-locks';
+import type { HeldOperationLock, OperationStore } from '../../core/operations/ports/operation-store';
 
 /** In-process store with the same semantics as the DynamoDB one; for unit tests. */
 export class MemoryOperationStore implements OperationStore {

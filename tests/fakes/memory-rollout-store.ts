@@ -1,7 +1,7 @@
+import { ConflictError, ValidationError, VersionConflictError } from '../../core/kernel/errors';
 import type { TransitionEvent } from '../../core/kernel/ports/events';
 import { transitionEvents } from '../../core/rollouts/domain/rollout-events';
 import { isActive, type Rollout } from '../../core/rollouts/domain/types';
-import { ConflictError, ValidationError, VersionConflictError } from '../../core/kernel/errors';
 import {
   isListPosition,
   type OutboxEntry,

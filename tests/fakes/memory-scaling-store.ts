@@ -1,11 +1,11 @@
-import {
-  nodegroupLock,
-  type ScalingPolicy,
-  type ScalingSchedule,
-  type ScaleTrigger,
-} from '../../core/scaling/domain/records';
 import { ConflictError } from '../../core/kernel/errors';
 import type { OperationStore } from '../../core/operations/ports/operation-store';
+import {
+  nodegroupLock,
+  type ScaleTrigger,
+  type ScalingPolicy,
+  type ScalingSchedule,
+} from '../../core/scaling/domain/records';
 import type { ScalingStore } from '../../core/scaling/ports/scaling-store';
 
 /**

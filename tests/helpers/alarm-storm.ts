@@ -1,22 +1,23 @@
 // The alarm storm of issue 7: many active rollouts guarded by one alarm, and many copies of its ALARM event.
-import { withRetry } from '../../core/kernel/retry';
+
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchAlarmStates } from '../../core/adapters/aws/cloudwatch-alarm-states';
+import { withRetry } from '../../core/kernel/retry';
+import { defined } from './defined';
 import { type DescribeAlarmsMeter, meterDescribeAlarms } from './describe-alarms-quota';
+import { deploymentManifest } from './manifests';
 import { createAlarm, getRollout, setAlarm, waitForRollout } from './rollout-fixtures';
 import {
   api,
   awsClientConfig,
-  gateClientConfig,
   eventually,
+  gateClientConfig,
   kube,
   stackFetch,
   startTestRuntime,
-  uniqueName,
   type TestRuntime,
+  uniqueName,
 } from './stack';
-import { deploymentManifest } from './manifests';
-import { defined } from './defined';
 
 /** Requests the fixture keeps in flight while it sets up: enough to be quick, few enough for a 2-core machine. */
 const SETUP_CONCURRENCY = 10;

@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCli } from '../../cli/program';
 import { SANDBOX_DIR_ENV } from '../../cli/endpoint';
-import type { SigningIdentity } from '../../local/sigv4-verifier';
+import { runCli } from '../../cli/program';
 import { stackEnv } from '../../local/sandbox/sandbox';
+import type { SigningIdentity } from '../../local/sigv4-verifier';
 import { testStack } from './stack';
 
 /**

@@ -1,7 +1,7 @@
 import { KubeClientFactory, type KubeClients } from '../../core/adapters/kube/kube-clients';
 import { EksKubeConnector } from '../../core/adapters/kube/kube-connector';
 import { deleteTestCluster } from './clusters';
-import { api, eventually, testStack, type TestRuntime } from './stack';
+import { api, eventually, type TestRuntime, testStack } from './stack';
 
 /** Clusters a test file made: each has a control plane process in the sandbox until it is deleted. */
 const made = new Set<string>();

@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbRolloutStore } from '../../core/adapters/aws/dynamodb-rollout-store';
 import type { Rollout } from '../../core/rollouts/domain/types';
-import { awsClientConfig, kube } from './stack';
 import { defined } from './defined';
+import { awsClientConfig, kube } from './stack';
 
 /** What the chaos tests compare: the namespace's Deployments (not being deleted) and Services, flattened. */
 export interface ClusterView {

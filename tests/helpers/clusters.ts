@@ -2,20 +2,20 @@ import { execFileSync } from 'node:child_process';
 import {
   CreateClusterCommand,
   CreateNodegroupCommand,
+  type CreateNodegroupCommandInput,
   DeleteClusterCommand,
   DeleteNodegroupCommand,
   DescribeClusterCommand,
   EKSClient,
   ListNodegroupsCommand,
-  type CreateNodegroupCommandInput,
 } from '@aws-sdk/client-eks';
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { kubeConfigFor } from '../../core/adapters/kube/kube-clients';
+import { REPO_ROOT } from '../../local/runtime';
 import { ensureNetworkAndRole } from '../../local/sandbox/aws-fixtures';
 import { grantEksflowAccess, waitForActive } from '../../local/sandbox/sandbox-cluster';
-import { REPO_ROOT } from '../../local/runtime';
-import { awsClientConfig, eventually, testStack } from './stack';
 import { defined } from './defined';
+import { awsClientConfig, eventually, testStack } from './stack';
 
 export const eks = () => new EKSClient(awsClientConfig());
 

@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Plugin } from 'esbuild';
 import { REPO_ROOT } from '../../local/runtime';
 import { readServerlessManifest } from '../../local/serverless-manifest';
-import type { TestRuntimeOptions } from './stack';
 import { defined } from './defined';
+import type { TestRuntimeOptions } from './stack';
 
 /** How long a child may take to load, connect and listen (CI machines are slow). */
 const CHILD_START_TIMEOUT_MS = 60_000;

@@ -1,12 +1,12 @@
 // In-memory test doubles of the rollout ports: Workloads (Deployments + Services), AlarmStates, EventPublisher.
-import type { PodTemplate } from '../../core/rollouts/domain/types';
-import type { AlarmStates } from '../../core/alarms/ports/alarms';
-import type { TransitionEvent } from '../../core/kernel/ports/events';
-import type { EventPublisher } from '../../core/kernel/ports/events';
+
 import { createHash } from 'node:crypto';
-import { VersionConflictError } from '../../core/kernel/errors';
-import type { DeploymentView, NewDeployment, ServiceView, Workloads } from '../../core/rollouts/ports/workloads';
+import type { AlarmStates } from '../../core/alarms/ports/alarms';
 import type { AlarmState } from '../../core/alarms/requests/alarm-event';
+import { VersionConflictError } from '../../core/kernel/errors';
+import type { EventPublisher, TransitionEvent } from '../../core/kernel/ports/events';
+import type { PodTemplate } from '../../core/rollouts/domain/types';
+import type { DeploymentView, NewDeployment, ServiceView, Workloads } from '../../core/rollouts/ports/workloads';
 
 export type WorkloadCall =
   | { op: 'createDeployment'; name: string; replicas: number }

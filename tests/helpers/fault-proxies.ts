@@ -1,4 +1,4 @@
-import { startFaultProxy, type FaultProxy } from '../../tools/fault-proxy/fault-proxy';
+import { type FaultProxy, startFaultProxy } from '../../tools/fault-proxy/fault-proxy';
 import type { FaultSettings } from '../../tools/fault-proxy/faults';
 import { testStack } from './stack';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Config } from '@jest/types';
 import { buildControlPlane } from '../../local/sandbox/control-plane';
 import { ensurePythonToolsInstalled } from '../../local/sandbox/moto';
-import { startStack, type Stack } from '../../local/sandbox/sandbox';
+import { type Stack, startStack } from '../../local/sandbox/sandbox';
 import { packagedTemplate } from '../../tools/aws-gate/packaged-roles';
 import { ensureUiBundle } from '../../ui/build';
 import type { TestStack } from './stack';

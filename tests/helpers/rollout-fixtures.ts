@@ -4,9 +4,9 @@ import {
   PutMetricAlarmCommand,
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
-import { deploymentManifest } from './manifests';
-import { api, awsClientConfig, eventually, kube, uniqueName, type TestRuntime } from './stack';
 import { defined } from './defined';
+import { deploymentManifest } from './manifests';
+import { api, awsClientConfig, eventually, kube, type TestRuntime, uniqueName } from './stack';
 
 export interface App {
   namespace: string;

@@ -1,9 +1,10 @@
 // A whole rollout "world" in memory: store, cluster, alarms, events, workflows and a clock that only moves when told.
+
+import { createLogger } from '../../core/kernel/logger';
+import type { PodTemplate } from '../../core/rollouts/domain/types';
+import type { RolloutDeps } from '../../core/rollouts/rollout-deps';
 import { MemoryRolloutStore } from '../fakes/memory-rollout-store';
 import { MemoryVerifiedAlarmChanges } from '../fakes/memory-verified-alarm-changes';
-import type { PodTemplate } from '../../core/rollouts/domain/types';
-import { createLogger } from '../../core/kernel/logger';
-import type { RolloutDeps } from '../../core/rollouts/rollout-deps';
 import { FakeAlarmStates, FakeWorkloads, RecordingEventPublisher } from './fake-workloads';
 import { FakeWorkflowStarter, fixedClock } from './fakes';
 import { RecordingMetrics } from './recording-metrics';

@@ -5,12 +5,12 @@
  * SIGKILL), and exits when its stdin closes, so it never outlives the test process that started it.
  */
 import '../../core/adapters/local/promise-polyfill';
-import { startLocalRuntime } from '../../local/runtime';
 import { EKSClient } from '@aws-sdk/client-eks';
+import { startLocalRuntime } from '../../local/runtime';
 import { SandboxClock } from '../../local/sandbox-clock';
-import { awsClientConfig, startAlarmBridge, testRuntimeConfig, testStack, type ChildRuntimeOptions } from './stack';
-import { autoAdvance, emulatorBusy } from './test-clock';
 import { CLOCK } from './crash-harness';
+import { awsClientConfig, type ChildRuntimeOptions, startAlarmBridge, testRuntimeConfig, testStack } from './stack';
+import { autoAdvance, emulatorBusy } from './test-clock';
 
 export const LISTENING = 'LISTENING';
 

@@ -1,12 +1,12 @@
-import { MemoryVerifiedAlarmChanges } from '../fakes/memory-verified-alarm-changes';
-import { MemoryOperationStore } from '../fakes/memory-operation-store';
-import { MemoryScalingStore } from '../fakes/memory-scaling-store';
+import type { ClusterApi } from '../../core/clusters/ports/cluster-api';
 import type { PendingPod } from '../../core/scaling/domain/fit-pending-pods';
 import type { ScalingPolicy } from '../../core/scaling/domain/records';
 import type { NodegroupSizes } from '../../core/scaling/domain/sizes';
 import type { NodegroupApi, NodegroupInfo, NodegroupPods, UpdateStatus } from '../../core/scaling/ports/nodegroups';
 import type { ScheduleDeps } from '../../core/scaling/scaling-deps';
-import type { ClusterApi } from '../../core/clusters/ports/cluster-api';
+import { MemoryOperationStore } from '../fakes/memory-operation-store';
+import { MemoryScalingStore } from '../fakes/memory-scaling-store';
+import { MemoryVerifiedAlarmChanges } from '../fakes/memory-verified-alarm-changes';
 import { FakeWorkflowStarter, fixedClock } from './fakes';
 
 /** A policy record of node group c1/ng1 on alarm `alarm-<name>`, as the stores hold it. */

@@ -1,22 +1,22 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EKSClient } from '@aws-sdk/client-eks';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { registerWithGate } from '../../tools/aws-gate/function-identities';
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { kubeConfigFor } from '../../core/adapters/kube/kube-clients';
 import type { Config } from '../../core/config';
-import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime';
+import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../../local/runtime';
 import { AlarmBridge } from '../../local/sandbox/alarm-bridge';
 import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
-import { signedFetch, type SigningOptions } from './signed-fetch';
-import { autoAdvance, emulatorBusy, testClock } from './test-clock';
 import {
   emulatorClientConfig,
   ensureSandboxCluster,
-  sandboxConfig,
   SANDBOX_CREDENTIALS,
   type Stack,
+  sandboxConfig,
 } from '../../local/sandbox/sandbox';
+import { registerWithGate } from '../../tools/aws-gate/function-identities';
+import { type SigningOptions, signedFetch } from './signed-fetch';
+import { autoAdvance, emulatorBusy, testClock } from './test-clock';
 
 export interface TestStack {
   region: string;

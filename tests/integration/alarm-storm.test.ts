@@ -1,4 +1,4 @@
-import { abortCounts, prepareStorm, runStorm, startMeteredRuntime, type StormWorld } from '../helpers/alarm-storm';
+import { abortCounts, prepareStorm, runStorm, type StormWorld, startMeteredRuntime } from '../helpers/alarm-storm';
 import type { DescribeAlarmsMeter } from '../helpers/describe-alarms-quota';
 import type { TestRuntime } from '../helpers/stack';
 

@@ -1,6 +1,6 @@
 import { SANDBOX_ADMIN } from '../../local/sandbox/identities';
 import { MAX_SIGNATURE_AGE_MS } from '../../local/sigv4-verifier';
-import { createApp, deployment, type App } from '../helpers/rollout-fixtures';
+import { type App, createApp, deployment } from '../helpers/rollout-fixtures';
 import { api, startTestRuntime, type TestRuntime } from '../helpers/stack';
 
 /** Issue 8 item 1 on the real stack: the sandbox checks SigV4 as API Gateway's IAM authorization does. */

@@ -9,7 +9,8 @@ import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from '../../local/sandbox/identitie
 
 const SANDBOX_ADMIN_ARN = SANDBOX_ADMIN.principalArn;
 const SANDBOX_RESTRICTED_ARN = SANDBOX_RESTRICTED.principalArn;
-import { createApp, deployment, waitForRollout, type App } from '../helpers/rollout-fixtures';
+
+import { type App, createApp, deployment, waitForRollout } from '../helpers/rollout-fixtures';
 import { apiAs, eventually, startTestRuntime, type TestRuntime, uniqueName } from '../helpers/stack';
 
 const rolloutOf = (namespace: string, extra: Record<string, unknown> = {}) => ({

@@ -11,16 +11,16 @@ import {
 } from '@aws-sdk/client-eks';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { presignEksToken } from '../../core/adapters/aws/eks-token';
+import { SANDBOX_ADMIN } from '../../local/sandbox/identities';
 import {
+  type FunctionIdentity,
   functionIdentities,
   postToGate,
   registerWithGate,
-  type FunctionIdentity,
 } from '../../tools/aws-gate/function-identities';
 import { AUTHORIZE_PATH } from '../../tools/aws-gate/invocations';
-import { SANDBOX_ADMIN } from '../../local/sandbox/identities';
-import { awsClientConfig, gateClientConfig, testStack, uniqueName } from '../helpers/stack';
 import { defined } from '../helpers/defined';
+import { awsClientConfig, gateClientConfig, testStack, uniqueName } from '../helpers/stack';
 
 /** The error a call failed with (it must fail). */
 async function failure(call: Promise<unknown>): Promise<any> {

@@ -1,6 +1,6 @@
 import { DescribeClusterCommand, EKSClient, ListNodegroupsCommand } from '@aws-sdk/client-eks';
-import { type RuntimeChild, startRuntimeChild } from '../helpers/crash-harness';
 import { deleteClustersMade, fullSpec } from '../helpers/cluster-fixtures';
+import { type RuntimeChild, startRuntimeChild } from '../helpers/crash-harness';
 import { api, awsClientConfig, eventually, testTableName, uniqueName } from '../helpers/stack';
 
 /**

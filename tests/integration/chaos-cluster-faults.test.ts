@@ -1,8 +1,8 @@
 import { DescribeClusterCommand, EKSClient, ListAddonsCommand, ListNodegroupsCommand } from '@aws-sdk/client-eks';
 import { deleteClustersMade, fullSpec, operationDone } from '../helpers/cluster-fixtures';
+import { defined } from '../helpers/defined';
 import { type FaultProxies, startFaultProxies } from '../helpers/fault-proxies';
 import { api, awsClientConfig, startTestRuntime, type TestRuntime, uniqueName } from '../helpers/stack';
-import { defined } from '../helpers/defined';
 
 /** Share of the workflow's AWS requests that get a fault (throttling, 5xx, 409, slow, dropped before/after). */
 const FAULT_RATE = 0.3;

@@ -1,7 +1,7 @@
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { DependencyError } from '../../core/kernel/errors';
 import { REPO_ROOT } from '../../local/runtime';
 import { readServerlessManifest } from '../../local/serverless-manifest';
-import { DependencyError } from '../../core/kernel/errors';
 import { deleteClustersMade, fullSpec, operationDone } from '../helpers/cluster-fixtures';
 import { api, awsClientConfig, startTestRuntime, type TestRuntime, uniqueName } from '../helpers/stack';
 

@@ -1,10 +1,10 @@
 import { seededRandom } from '../../tools/fault-proxy/faults';
 import { clusterView, endStateDisagreements, historyCount, storedRollout } from '../helpers/cluster-view';
-import { startRuntimeChild, type RuntimeChild } from '../helpers/crash-harness';
-import { createApp, type App } from '../helpers/rollout-fixtures';
+import { type RuntimeChild, startRuntimeChild } from '../helpers/crash-harness';
+import { defined } from '../helpers/defined';
+import { type App, createApp } from '../helpers/rollout-fixtures';
 import { delayReadiness, servingBound, startServingSampler } from '../helpers/serving-sampler';
 import { api, eventually, testTableName } from '../helpers/stack';
-import { defined } from '../helpers/defined';
 
 /**
  * The runtime is SIGKILLed at random points of a rollout and restarted on the same emulator, control

@@ -1,11 +1,11 @@
 import type { Rollout } from '../../core/rollouts/domain/types';
-import { type FaultKind, FAULT_KINDS } from '../../tools/fault-proxy/faults';
+import { FAULT_KINDS, type FaultKind } from '../../tools/fault-proxy/faults';
 import { clusterView, endStateDisagreements, historyCount, storedRollout } from '../helpers/cluster-view';
-import { startFaultProxies, type FaultProxies } from '../helpers/fault-proxies';
-import { createAlarm, createApp, setAlarm, type App } from '../helpers/rollout-fixtures';
-import { startRuntimeChild, type RuntimeChild } from '../helpers/crash-harness';
-import { api, eventually, startTestRuntime, testTableName, type TestRuntime } from '../helpers/stack';
+import { type RuntimeChild, startRuntimeChild } from '../helpers/crash-harness';
 import { defined } from '../helpers/defined';
+import { type FaultProxies, startFaultProxies } from '../helpers/fault-proxies';
+import { type App, createAlarm, createApp, setAlarm } from '../helpers/rollout-fixtures';
+import { api, eventually, startTestRuntime, type TestRuntime, testTableName } from '../helpers/stack';
 
 /**
  * Every rollout scenario run twice, side by side: on a runtime that reaches AWS and Kubernetes

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { alarmStateChange } from '../helpers/chaos-events';
 import { clusterView } from '../helpers/cluster-view';
-import { createAlarm, createApp, getRollout, waitForRollout, type App } from '../helpers/rollout-fixtures';
-import { api, eventually, kube, startTestRuntime, type TestRuntime } from '../helpers/stack';
 import { defined } from '../helpers/defined';
+import { type App, createAlarm, createApp, getRollout, waitForRollout } from '../helpers/rollout-fixtures';
+import { api, eventually, kube, startTestRuntime, type TestRuntime } from '../helpers/stack';
 
 /**
  * fast-check against every API body and every event: whatever arrives, the answer is never a 5xx

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { Container } from '../../core/wiring/container';
 import type { WorkflowStarter } from '../../core/operations/ports/workflows';
-import { applyScaling, checkScaling, completeScaling } from '../../core/scaling/steps/scale-steps';
 import { firePolicy, fireSchedule } from '../../core/scaling/commands/fire-triggers';
 import { startScale } from '../../core/scaling/commands/start-scale';
-import { startRuntimeChild } from '../helpers/crash-harness';
-import { startFaultProxies, type FaultProxies } from '../helpers/fault-proxies';
-import { createNodegroup, emulatorNodegroup, type NodegroupFixture } from '../helpers/nodegroups';
-import { api, eventually, startTestRuntime, testTableName, type TestRuntime } from '../helpers/stack';
 import { nodegroupLock } from '../../core/scaling/domain/records';
+import { applyScaling, checkScaling, completeScaling } from '../../core/scaling/steps/scale-steps';
+import type { Container } from '../../core/wiring/container';
+import { startRuntimeChild } from '../helpers/crash-harness';
+import { type FaultProxies, startFaultProxies } from '../helpers/fault-proxies';
+import { createNodegroup, emulatorNodegroup, type NodegroupFixture } from '../helpers/nodegroups';
+import { api, eventually, startTestRuntime, type TestRuntime, testTableName } from '../helpers/stack';
 
 /** Issue 10: the scale workflow under a crash halfway, repeated tasks, and throttled or failing AWS calls. */
 describe('chaos: the scale-nodegroup workflow', () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { cliSandbox, eksflow } from '../helpers/cli-harness';
 import { createAlarm, createApp, getRollout, waitForRollout } from '../helpers/rollout-fixtures';
-import { api, awsClientConfig, eventually, startTestRuntime, uniqueName, type TestRuntime } from '../helpers/stack';
+import { api, awsClientConfig, eventually, startTestRuntime, type TestRuntime, uniqueName } from '../helpers/stack';
 
 /** The `eksflow` command against the real sandbox stack: exit codes a pipeline reads, output, errors. */
 describe('eksflow CLI against the sandbox', () => {

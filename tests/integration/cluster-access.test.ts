@@ -3,28 +3,28 @@ import { EksClusterApi } from '../../core/adapters/aws/eks-cluster-api';
 import { EksTokenProvider } from '../../core/adapters/aws/eks-token';
 import { KubeClientFactory } from '../../core/adapters/kube/kube-clients';
 import { EksKubeConnector } from '../../core/adapters/kube/kube-connector';
-import { KubeWorkloads } from '../../core/adapters/kube/kube-workloads';
 import { KubeNodegroupPods } from '../../core/adapters/kube/kube-nodegroup-pods';
+import { KubeWorkloads } from '../../core/adapters/kube/kube-workloads';
 import { ACCESS_POLICY_ARNS } from '../../core/clusters/domain/cluster';
 import { ClusterAccessError } from '../../core/kernel/errors';
-import { sandboxKubeAccess } from '../../local/sandbox/sandbox-cluster';
 import { REPO_ROOT } from '../../local/runtime';
+import { sandboxKubeAccess } from '../../local/sandbox/sandbox-cluster';
 import { SANDBOX_ACCOUNT } from '../../tools/aws-gate/packaged-roles';
+import { deleteClustersMade, operationDone, track } from '../helpers/cluster-fixtures';
 import { createTestCluster, deleteTestCluster, grantEksflowAccessOn, kubeOf } from '../helpers/clusters';
+import { defined } from '../helpers/defined';
 import { deploymentManifest } from '../helpers/manifests';
 import { canaryRequest, createApp, waitForRollout } from '../helpers/rollout-fixtures';
-import { deleteClustersMade, operationDone, track } from '../helpers/cluster-fixtures';
 import {
   api,
   awsClientConfig,
   eventually,
   gateIdentity,
   startTestRuntime,
+  type TestRuntime,
   testStack,
   uniqueName,
-  type TestRuntime,
 } from '../helpers/stack';
-import { defined } from '../helpers/defined';
 
 /**
  * eksflow reaching clusters with EKS tokens of its own roles, as deployed: the `sandbox` cluster has the access entries

@@ -1,7 +1,16 @@
 import { DescribeClusterCommand, EKSClient, ListAddonsCommand, ListNodegroupsCommand } from '@aws-sdk/client-eks';
-import { NODEGROUP_LABEL } from '../../local/sandbox/nodes/node-manifest';
 import { SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
+import { NODEGROUP_LABEL } from '../../local/sandbox/nodes/node-manifest';
+import {
+  deleteClustersMade,
+  fullSpec,
+  kubeOf,
+  operationDone,
+  PROVISION_STEPS,
+  track,
+} from '../helpers/cluster-fixtures';
 import { controlPlanePids } from '../helpers/clusters';
+import { defined } from '../helpers/defined';
 import {
   api,
   apiAs,
@@ -11,15 +20,6 @@ import {
   type TestRuntime,
   uniqueName,
 } from '../helpers/stack';
-import {
-  deleteClustersMade,
-  fullSpec,
-  kubeOf,
-  operationDone,
-  PROVISION_STEPS,
-  track,
-} from '../helpers/cluster-fixtures';
-import { defined } from '../helpers/defined';
 
 /**
  * Issue 9 end to end on the real stack: POST /clusters with the full spec of "Must be true", the same POST

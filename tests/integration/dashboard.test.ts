@@ -3,13 +3,13 @@ import http from 'node:http';
 import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { chromiumLaunchOptions } from '../../local/chromium';
-import { SANDBOX_CREDENTIALS } from '../../local/sandbox/sandbox';
 import { REPO_ROOT } from '../../local/runtime';
+import { SANDBOX_CREDENTIALS } from '../../local/sandbox/sandbox';
 import { SESSION_HEADER, startDashboard } from '../../ui/serve';
 import { cliSandbox, eksflow } from '../helpers/cli-harness';
 import { deleteClustersMade, operationDone, track } from '../helpers/cluster-fixtures';
 import { createAlarm, createApp, getRollout, waitForRollout } from '../helpers/rollout-fixtures';
-import { api, eventually, startTestRuntime, testStack, uniqueName, type TestRuntime } from '../helpers/stack';
+import { api, eventually, startTestRuntime, type TestRuntime, testStack, uniqueName } from '../helpers/stack';
 
 /** Screenshots for people to look at after a run (gitignored). */
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');

@@ -1,11 +1,10 @@
-import { CloudWatchClient, DeleteAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { mkdtempSync } from 'node:fs';
-import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
-import type { FunctionRole } from '../../tools/aws-gate/packaged-roles';
+import path from 'node:path';
+import { CloudWatchClient, DeleteAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
+import type { FunctionRole } from '../../tools/aws-gate/packaged-roles';
 import { cliSandbox, eksflow } from '../helpers/cli-harness';
 import { deleteClustersMade, track } from '../helpers/cluster-fixtures';
 import { createTestCluster } from '../helpers/clusters';
@@ -16,8 +15,8 @@ import {
   apiAs,
   awsClientConfig,
   startTestRuntime,
-  testRuntimeConfig,
   type TestRuntime,
+  testRuntimeConfig,
   uniqueName,
 } from '../helpers/stack';
 

@@ -8,11 +8,11 @@ import { AppsV1Api, CoreV1Api, KubernetesObjectApi, RbacAuthorizationV1Api } fro
 import { presignEksToken, TOKEN_LIFETIME_MS } from '../../core/adapters/aws/eks-token';
 import { kubeConfigFor } from '../../core/adapters/kube/kube-clients';
 import { ACCESS_POLICY_ARNS } from '../../core/clusters/domain/cluster';
-import { createTestCluster, deleteTestCluster, eks, kubeOf } from '../helpers/clusters';
-import { deploymentManifest } from '../helpers/manifests';
 import { SANDBOX_ACCOUNT } from '../../tools/aws-gate/packaged-roles';
-import { eventually, gateIdentity, testStack, uniqueName } from '../helpers/stack';
+import { createTestCluster, deleteTestCluster, eks, kubeOf } from '../helpers/clusters';
 import { defined } from '../helpers/defined';
+import { deploymentManifest } from '../helpers/manifests';
+import { eventually, gateIdentity, testStack, uniqueName } from '../helpers/stack';
 
 type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 

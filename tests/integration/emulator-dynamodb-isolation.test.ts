@@ -6,8 +6,8 @@ import {
   QueryCommand,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
-import { awsClientConfig, uniqueName } from '../helpers/stack';
 import { defined } from '../helpers/defined';
+import { awsClientConfig, uniqueName } from '../helpers/stack';
 
 /** Rounds in a row: a race that the emulator loses once in a few dozen rounds shows up within 100. */
 const ROUNDS = 100;

@@ -3,10 +3,10 @@ import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } fr
 import { EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
 import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { kubeConfigFor } from '../../core/adapters/kube/kube-clients';
 import { isKubeRetryable, kubeCall } from '../../core/adapters/kube/kube-call';
+import { kubeConfigFor } from '../../core/adapters/kube/kube-clients';
 import { ThrottledError } from '../../core/kernel/errors';
-import { startFaultProxies, type FaultProxies } from '../helpers/fault-proxies';
+import { type FaultProxies, startFaultProxies } from '../helpers/fault-proxies';
 import { awsClientConfig, kube, testStack, uniqueName } from '../helpers/stack';
 
 /** The fault proxy against the real emulator and apiserver: each fault looks to the clients like the real thing. */

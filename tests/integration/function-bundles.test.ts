@@ -5,9 +5,10 @@
  * fails here, with the entry that now carries it. It needs the packaged template (cached after the first package),
  * hence the integration project.
  */
-import path from 'node:path';
-import { build, type BuildOptions, type Plugin } from 'esbuild';
+
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { type BuildOptions, build, type Plugin } from 'esbuild';
 import { parse } from 'yaml';
 import { readServerlessManifest } from '../../local/serverless-manifest';
 import { functionRoles, packagedTemplate } from '../../tools/aws-gate/packaged-roles';

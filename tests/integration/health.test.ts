@@ -1,4 +1,4 @@
-import { startFaultProxies, type FaultProxies } from '../helpers/fault-proxies';
+import { type FaultProxies, startFaultProxies } from '../helpers/fault-proxies';
 import { api, startTestRuntime, type TestRuntime } from '../helpers/stack';
 
 /**

@@ -21,12 +21,13 @@ import {
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import { signedHeaders } from '../../cli/http/sigv4';
-import { REPO_ROOT } from '../../local/runtime';
-import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
 import { deployedScheduleName } from '../../core/adapters/aws/eventbridge-scheduler';
 import { KubeClusterBaseline } from '../../core/adapters/kube/kube-baseline';
 import { KubeClientFactory } from '../../core/adapters/kube/kube-clients';
+import { REPO_ROOT } from '../../local/runtime';
+import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
 import { functionRoles, packagedTemplate } from '../../tools/aws-gate/packaged-roles';
+import { defined } from '../helpers/defined';
 import { createNodegroup, emulatorNodegroup, type NodegroupFixture } from '../helpers/nodegroups';
 import { type App, createApp, deployment, waitForRollout } from '../helpers/rollout-fixtures';
 import {
@@ -41,7 +42,6 @@ import {
   testStack,
   uniqueName,
 } from '../helpers/stack';
-import { defined } from '../helpers/defined';
 
 const TEAM_REGISTRY = 'registry.example.com/team/';
 const as = { admin: { as: SANDBOX_ADMIN }, tenant: { as: SANDBOX_RESTRICTED } };

@@ -1,14 +1,14 @@
-import { CreateClusterCommand, DescribeClusterCommand } from '@aws-sdk/client-eks';
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateClusterCommand, DescribeClusterCommand } from '@aws-sdk/client-eks';
+import { TlsEndpointReach } from '../../core/adapters/net/tls-reach';
 import { ensureNetworkAndRole } from '../../local/sandbox/aws-fixtures';
 import { type SandboxNetwork, SandboxNetworkModel, startSandboxNetwork } from '../../local/sandbox/network-model';
 import { waitForActive } from '../../local/sandbox/sandbox-cluster';
-import { TlsEndpointReach } from '../../core/adapters/net/tls-reach';
 import { cliSandbox, eksflow } from '../helpers/cli-harness';
 import { deleteClustersMade, track } from '../helpers/cluster-fixtures';
 import { eks } from '../helpers/clusters';
-import { api, awsClientConfig, startTestRuntime, type TestRuntime, uniqueName } from '../helpers/stack';
 import { defined } from '../helpers/defined';
+import { api, awsClientConfig, startTestRuntime, type TestRuntime, uniqueName } from '../helpers/stack';
 
 /** The sandbox's connect timeout in these tests: short, so a refused connection fails fast. */
 const CONNECT_TIMEOUT_MS = 300;

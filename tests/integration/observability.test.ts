@@ -1,4 +1,5 @@
 import { createLogger } from '../../core/kernel/logger';
+import { RecordingMetrics } from '../helpers/recording-metrics';
 import {
   canaryRequest,
   createAlarm,
@@ -8,7 +9,6 @@ import {
   startPausedCanary,
   waitForRollout,
 } from '../helpers/rollout-fixtures';
-import { RecordingMetrics } from '../helpers/recording-metrics';
 import { api, startTestRuntime, type TestRuntime } from '../helpers/stack';
 
 /**

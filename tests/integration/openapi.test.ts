@@ -1,5 +1,5 @@
-import { SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
 import { openApiDocument } from '../../functions/api/openapi';
+import { SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
 import { createNodegroup, type NodegroupFixture } from '../helpers/nodegroups';
 import { type App, createAlarm, createApp, waitForRollout } from '../helpers/rollout-fixtures';
 import { api, apiAs, startTestRuntime, type TestRuntime } from '../helpers/stack';

@@ -15,13 +15,13 @@ import { parseAllDocuments } from 'yaml';
 import { KubeClusterBaseline } from '../../core/adapters/kube/kube-baseline';
 import { KubeClientFactory } from '../../core/adapters/kube/kube-clients';
 import { KubeNodegroupPods } from '../../core/adapters/kube/kube-nodegroup-pods';
+import { EKSFLOW_KUBE_GROUP, EKSFLOW_SCALING_KUBE_GROUP } from '../../core/clusters/domain/cluster';
 import {
   ROLLOUT_RBAC_NAME,
   ROLLOUT_RBAC_RULES,
   SCALING_RBAC_NAME,
   SCALING_RBAC_RULES,
 } from '../../core/clusters/domain/eksflow-rbac';
-import { EKSFLOW_KUBE_GROUP, EKSFLOW_SCALING_KUBE_GROUP } from '../../core/clusters/domain/cluster';
 import { kube, testStack, uniqueName } from '../helpers/stack';
 
 const manifestPath = path.resolve(__dirname, '../../deploy/rbac/eksflow-rbac.yaml');

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../local/runtime';
 import { cliSandbox } from '../helpers/cli-harness';
-import { api, kube, startTestRuntime, type TestRuntime } from '../helpers/stack';
 import { defined } from '../helpers/defined';
+import { api, kube, startTestRuntime, type TestRuntime } from '../helpers/stack';
 
 /** The README's user journey, each command run exactly as written (bash, from the repository root). */
 const JOURNEY_INTRO = 'With `npm start` running, in a second terminal';

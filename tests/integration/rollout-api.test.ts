@@ -1,5 +1,5 @@
+import { type App, createApp, deployment, waitForRollout } from '../helpers/rollout-fixtures';
 import { api, stackFetch, startTestRuntime, type TestRuntime } from '../helpers/stack';
-import { createApp, deployment, waitForRollout, type App } from '../helpers/rollout-fixtures';
 
 /** The HTTP API's guarantees for clients (issue 7 items 9, 11, 14), on the real stack. */
 describe('rollout API: bounded requests, pages, idempotent promote, unknown clusters', () => {

@@ -1,5 +1,5 @@
-import { api, eventually, kube, startTestRuntime, type TestRuntime } from '../helpers/stack';
 import { createAlarm, createApp, deployment, setAlarm, waitForRollout } from '../helpers/rollout-fixtures';
+import { api, eventually, kube, startTestRuntime, type TestRuntime } from '../helpers/stack';
 
 const selectorOf = async (namespace: string, name: string) =>
   (await kube().core.readNamespacedService({ namespace, name })).spec?.selector;

@@ -1,6 +1,6 @@
+import { createAlarm, createApp, deployment, replicaSplit, waitForRollout } from '../helpers/rollout-fixtures';
 import { api, eventually, startTestRuntime, type TestRuntime } from '../helpers/stack';
 import { advance, testClock } from '../helpers/test-clock';
-import { createAlarm, createApp, deployment, replicaSplit, waitForRollout } from '../helpers/rollout-fixtures';
 
 /** The acceptance scenario, through the HTTP API only: 10 → pause 30s → 50 → pause → promote. */
 describe('canary rollout (replica ratio)', () => {

@@ -1,6 +1,6 @@
-import { api, startTestRuntime, type TestRuntime } from '../helpers/stack';
-import { canaryRequest, createApp, deployment, waitForRollout, type App } from '../helpers/rollout-fixtures';
 import { defined } from '../helpers/defined';
+import { type App, canaryRequest, createApp, deployment, waitForRollout } from '../helpers/rollout-fixtures';
+import { api, startTestRuntime, type TestRuntime } from '../helpers/stack';
 
 /** Concurrent starts on one Deployment: a retrying client, two operators, or a CI job fanned out. */
 const CONCURRENT_STARTS = 50;

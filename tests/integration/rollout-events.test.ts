@@ -1,14 +1,14 @@
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   CreateEventBusCommand,
   EventBridgeClient,
   PutRuleCommand,
   PutTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { flushOutbox } from '../../core/rollouts/steps/rollout-outbox';
-import { api, awsClientConfig, eventually, startTestRuntime, uniqueName, type TestRuntime } from '../helpers/stack';
-import { createApp, waitForRollout } from '../helpers/rollout-fixtures';
 import { defined } from '../helpers/defined';
+import { createApp, waitForRollout } from '../helpers/rollout-fixtures';
+import { api, awsClientConfig, eventually, startTestRuntime, type TestRuntime, uniqueName } from '../helpers/stack';
 
 /** Teams subscribe to rollout transitions with an EventBridge rule on source `eksflow`; here the target is an SQS queue on the emulator. */
 describe('rollout transitions published to EventBridge', () => {

@@ -1,6 +1,6 @@
-import { api, startTestRuntime, type TestRuntime } from '../helpers/stack';
-import { createAlarm, createApp, deployment, waitForRollout, type App } from '../helpers/rollout-fixtures';
 import { defined } from '../helpers/defined';
+import { type App, createAlarm, createApp, deployment, waitForRollout } from '../helpers/rollout-fixtures';
+import { api, startTestRuntime, type TestRuntime } from '../helpers/stack';
 
 describe('POST /rollouts: bad requests and races', () => {
   let runtime: TestRuntime;

@@ -1,4 +1,3 @@
-import { api, eventually, startTestRuntime, type TestRuntime } from '../helpers/stack';
 import {
   canaryRequest,
   createAlarm,
@@ -9,6 +8,7 @@ import {
   startPausedCanary,
   waitForRollout,
 } from '../helpers/rollout-fixtures';
+import { api, eventually, startTestRuntime, type TestRuntime } from '../helpers/stack';
 
 describe('rollout safety: alarms, deadlines, missing data, duplicates, crashes', () => {
   let runtime: TestRuntime;

@@ -1,4 +1,7 @@
 // Regression tests on the real stack for issue 7: each one failed on the main branch before the fix.
+
+import { defined } from '../helpers/defined';
+import { deploymentManifest } from '../helpers/manifests';
 import {
   canaryRequest,
   createAlarm,
@@ -9,8 +12,6 @@ import {
   waitForRollout,
 } from '../helpers/rollout-fixtures';
 import { api, eventually, kube, startTestRuntime, type TestRuntime } from '../helpers/stack';
-import { deploymentManifest } from '../helpers/manifests';
-import { defined } from '../helpers/defined';
 
 const imageOf = async (namespace: string, name: string) =>
   defined(

@@ -1,4 +1,3 @@
-import type { V1PodSpec } from '@kubernetes/client-node';
 import {
   CreateClusterCommand,
   DeleteClusterCommand,
@@ -6,21 +5,22 @@ import {
   DescribeClusterCommand,
   UpdateNodegroupConfigCommand,
 } from '@aws-sdk/client-eks';
+import type { V1PodSpec } from '@kubernetes/client-node';
 import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { ensureNetworkAndRole } from '../../local/sandbox/aws-fixtures';
 import { controlPlanePids, createTestCluster, deleteTestCluster, eks, kubeOf, waitForNodes } from '../helpers/clusters';
+import { defined } from '../helpers/defined';
+import { deploymentManifest } from '../helpers/manifests';
 import {
   api,
   awsClientConfig,
   eventually,
   kube,
   startTestRuntime,
+  type TestRuntime,
   testStack,
   uniqueName,
-  type TestRuntime,
 } from '../helpers/stack';
-import { deploymentManifest } from '../helpers/manifests';
-import { defined } from '../helpers/defined';
 
 const BATCH_TAINT = { key: 'dedicated', value: 'batch', effect: 'NO_SCHEDULE' } as const;
 

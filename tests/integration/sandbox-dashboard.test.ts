@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startSandbox, type Sandbox } from '../../local/sandbox/sandbox';
+import { type Sandbox, startSandbox } from '../../local/sandbox/sandbox';
 import { SESSION_HEADER } from '../../ui/serve';
 import { eksflow } from '../helpers/cli-harness';
 

@@ -1,10 +1,10 @@
-import { CoreV1Api, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startControlPlane, type ControlPlane } from '../../local/sandbox/control-plane';
-import { REPO_ROOT } from '../../local/runtime';
+import { CoreV1Api, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { kubeConfigFor } from '../../core/adapters/kube/kube-clients';
+import { REPO_ROOT } from '../../local/runtime';
+import { type ControlPlane, startControlPlane } from '../../local/sandbox/control-plane';
 import { sampleCapacity } from '../helpers/capacity';
 import { deployment } from '../helpers/rollout-fixtures';
 import { eventually, kube, uniqueName } from '../helpers/stack';

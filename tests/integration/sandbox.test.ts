@@ -1,12 +1,12 @@
-import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '../../local/sandbox/sandbox';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { SANDBOX_ADMIN, SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
+import { SANDBOX_CREDENTIALS, type Sandbox, startSandbox } from '../../local/sandbox/sandbox';
+import { defined } from '../helpers/defined';
 import { signedFetch } from '../helpers/signed-fetch';
 import { api } from '../helpers/stack';
-import { defined } from '../helpers/defined';
 
 /** What `npm start` runs (local/main.ts is a thin shell around startSandbox). */
 describe('the sandbox behind npm start', () => {

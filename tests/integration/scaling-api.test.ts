@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
+import { defined } from '../helpers/defined';
 import { createNodegroup, emulatorNodegroup, type NodegroupFixture } from '../helpers/nodegroups';
 import {
   api,
@@ -12,7 +13,6 @@ import {
   type TestRuntime,
   uniqueName,
 } from '../helpers/stack';
-import { defined } from '../helpers/defined';
 
 /** Issue 10 items 1, 5 and 6: scaling on request through the HTTP API, against the emulator's node groups. */
 describe('node-group scaling on request', () => {

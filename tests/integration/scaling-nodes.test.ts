@@ -1,9 +1,9 @@
 import { MANAGED_TAG } from '../../core/clusters/domain/cluster';
 import { createTestCluster, deleteTestCluster, grantEksflowAccessOn, kubeOf, waitForNodes } from '../helpers/clusters';
+import { deploymentManifest } from '../helpers/manifests';
 import { UPDATE_SECONDS_TAG } from '../helpers/nodegroups';
 import { createAlarm, setAlarm } from '../helpers/rollout-fixtures';
 import { api, eventually, startTestRuntime, type TestRuntime, uniqueName } from '../helpers/stack';
-import { deploymentManifest } from '../helpers/manifests';
 
 const BATCH_TAINT = { key: 'dedicated', value: 'batch', effect: 'NO_SCHEDULE' } as const;
 

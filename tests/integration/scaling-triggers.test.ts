@@ -1,14 +1,14 @@
 import { CreateScheduleGroupCommand, GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { functionRoles, packagedTemplate } from '../../tools/aws-gate/packaged-roles';
+import { deployedScheduleName } from '../../core/adapters/aws/eventbridge-scheduler';
 import { REPO_ROOT } from '../../local/runtime';
 import { SANDBOX_RESTRICTED } from '../../local/sandbox/identities';
-import { deployedScheduleName } from '../../core/adapters/aws/eventbridge-scheduler';
+import { functionRoles, packagedTemplate } from '../../tools/aws-gate/packaged-roles';
 import { alarmStateChange } from '../helpers/chaos-events';
+import { defined } from '../helpers/defined';
 import { createNodegroup, emulatorNodegroup, type NodegroupFixture } from '../helpers/nodegroups';
 import { createAlarm, setAlarm } from '../helpers/rollout-fixtures';
 import { api, apiAs, awsClientConfig, eventually, startTestRuntime, type TestRuntime } from '../helpers/stack';
-import { defined } from '../helpers/defined';
 
 /** Issue 10 items 2, 3 and 5: schedules (sandbox clock, EventBridge Scheduler) and alarm policies. */
 describe('node-group scaling on schedules and alarms', () => {

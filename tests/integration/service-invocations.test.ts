@@ -2,19 +2,19 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { REPO_ROOT } from '../../local/runtime';
-import { eventRules, packagedTemplate, type CfnTemplate } from '../../tools/aws-gate/packaged-roles';
+import { type CfnTemplate, eventRules, packagedTemplate } from '../../tools/aws-gate/packaged-roles';
 import { alarmStateChange } from '../helpers/chaos-events';
+import { defined } from '../helpers/defined';
 import { createNodegroup, type NodegroupFixture } from '../helpers/nodegroups';
 import {
   api,
   awsClientConfig,
   eventually,
   startTestRuntime,
+  type TestRuntime,
   testStack,
   uniqueName,
-  type TestRuntime,
 } from '../helpers/stack';
-import { defined } from '../helpers/defined';
 
 /**
  * Issue 15: Scheduler targets and EventBridge rule targets are invoked as AWS authorizes them — a schedule as its

@@ -1,12 +1,12 @@
 import { DescribeTimeToLiveCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { ensureTable } from '../../local/sandbox/aws-fixtures';
 import { DynamoDbOperationStore } from '../../core/adapters/aws/dynamodb-operation-store';
 import { DynamoDbRolloutStore } from '../../core/adapters/aws/dynamodb-rollout-store';
 import { DynamoDbScalingStore } from '../../core/adapters/aws/dynamodb-scaling-store';
 import { FINISHED_RECORD_TTL_SECONDS } from '../../core/adapters/aws/ttl';
 import { finished, newOperation, retried } from '../../core/operations/domain/operation';
-import { nodegroupLock } from '../../core/scaling/domain/records';
 import { startRollout } from '../../core/rollouts/commands/start-rollout';
+import { nodegroupLock } from '../../core/scaling/domain/records';
+import { ensureTable } from '../../local/sandbox/aws-fixtures';
 import { canaryBody, rolloutWorld } from '../helpers/rollout-world';
 import { scalingPolicy } from '../helpers/scaling-fakes';
 import { awsClientConfig, testTableName } from '../helpers/stack';

@@ -1,7 +1,7 @@
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { deleteClustersMade, operationDone, PROVISION_STEPS, track } from '../helpers/cluster-fixtures';
 import { kubeOf } from '../helpers/clusters';
-import { api, awsClientConfig, eventually, startTestRuntime, uniqueName, type TestRuntime } from '../helpers/stack';
+import { api, awsClientConfig, eventually, startTestRuntime, type TestRuntime, uniqueName } from '../helpers/stack';
 
 /** HTTP in → workflow → EKS (emulator) → Kubernetes (real API server) → operation status out. */
 describe('walking skeleton: POST /clusters end to end', () => {

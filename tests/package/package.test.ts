@@ -1,21 +1,20 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { DEFAULT_ACCESS_POLICY_FILE } from '../../core/config';
+import { openApiDocument } from '../../functions/api/openapi';
+import { PACKAGE_PARAMETERS, packagedArtifact, TEMPLATE_FILE } from '../../tools/aws-gate/packaged-artifact';
+import { defined } from '../helpers/defined';
 import {
   functionsWithoutOwnRole,
   policyStatements,
+  routesWithoutAuthorization,
   sharedRoles,
   unboundedPassRoles,
   wildcardActions,
-  routesWithoutAuthorization,
 } from '../helpers/template-policy';
-
-import { DEFAULT_ACCESS_POLICY_FILE } from '../../core/config';
-import { PACKAGE_PARAMETERS, packagedArtifact, TEMPLATE_FILE } from '../../tools/aws-gate/packaged-artifact';
-import { openApiDocument } from '../../functions/api/openapi';
-import { defined } from '../helpers/defined';
 
 const root = path.resolve(__dirname, '../..');
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readServerlessManifest } from '../../local/serverless-manifest';
 import { lambdaArn, loadWorkflowDefinition } from '../../core/adapters/local/workflow-definitions';
+import { readServerlessManifest } from '../../local/serverless-manifest';
 import { defined } from '../helpers/defined';
 
 const root = path.resolve(__dirname, '../..');

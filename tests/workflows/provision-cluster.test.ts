@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { LocalWorkflowEngine } from '../../core/adapters/local/local-workflow-engine';
-import { SandboxClock } from '../../local/sandbox-clock';
-import { autoAdvance } from '../helpers/test-clock';
 import { loadWorkflowDefinition } from '../../core/adapters/local/workflow-definitions';
-import { countTransitionsOfCreate } from '../helpers/provision-clock';
+import { SandboxClock } from '../../local/sandbox-clock';
 import { defined } from '../helpers/defined';
+import { countTransitionsOfCreate } from '../helpers/provision-clock';
+import { autoAdvance } from '../helpers/test-clock';
 
 const root = path.resolve(__dirname, '../..');
 const definition = loadWorkflowDefinition(root, 'provision-cluster');

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { LocalWorkflowEngine } from '../../core/adapters/local/local-workflow-engine';
+import { loadWorkflowDefinition } from '../../core/adapters/local/workflow-definitions';
 import { SandboxClock } from '../../local/sandbox-clock';
 import { autoAdvance } from '../helpers/test-clock';
-import { loadWorkflowDefinition } from '../../core/adapters/local/workflow-definitions';
 
 /**
  * What keeps a workflow safe on Step Functions, checked on the definitions and run on the local engine

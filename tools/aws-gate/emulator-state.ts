@@ -1,3 +1,4 @@
+import { DynamoDBClient, ListTagsOfResourceCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeAccessEntryCommand,
   DescribeAddonCommand,
@@ -6,7 +7,6 @@ import {
   EKSClient,
   ListAccessEntriesCommand,
 } from '@aws-sdk/client-eks';
-import { DynamoDBClient, ListTagsOfResourceCommand } from '@aws-sdk/client-dynamodb';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { EmulatorLookups } from './catalogue';
 

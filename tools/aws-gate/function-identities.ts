@@ -1,6 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { randomBytes } from 'node:crypto';
 import type { SigningIdentity } from '../../local/sigv4-verifier';
 import type { FunctionRole, PackagedRole } from './packaged-roles';
 

@@ -1,15 +1,15 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { refusalKind, sigV4Verifier, type SigningIdentity, type VerifiedCaller } from '../../local/sigv4-verifier';
-import { SERVICES, type Authorization, type Protocol, type ServiceEntry } from './catalogue';
-import { EmulatorState } from './emulator-state';
-import { REGISTER_PATH } from './function-identities';
-import { evaluate, usesResourceTags, type Decision, type PolicyDocument } from './evaluate';
-import { AUTHORIZE_PATH, authorizeHere, type ServiceAuthorization } from './invocations';
-import { callerIdentityAnswer, errorAnswer, recognise, type ErrorAnswer, type ErrorKind } from './protocol';
-import { DEFAULT_QUOTAS } from './quota-table';
-import { TokenBuckets, type Quota } from './quotas';
+import { refusalKind, type SigningIdentity, sigV4Verifier, type VerifiedCaller } from '../../local/sigv4-verifier';
 import { CALLS_PATH, CallCounts } from './call-counts';
+import { type Authorization, type Protocol, SERVICES, type ServiceEntry } from './catalogue';
+import { EmulatorState } from './emulator-state';
+import { type Decision, evaluate, type PolicyDocument, usesResourceTags } from './evaluate';
+import { REGISTER_PATH } from './function-identities';
+import { AUTHORIZE_PATH, authorizeHere, type ServiceAuthorization } from './invocations';
+import { callerIdentityAnswer, type ErrorAnswer, type ErrorKind, errorAnswer, recognise } from './protocol';
+import { DEFAULT_QUOTAS } from './quota-table';
+import { type Quota, TokenBuckets } from './quotas';
 
 /**
  * The sandbox's AWS endpoint: in front of the emulator, it does what AWS does before a call reaches a

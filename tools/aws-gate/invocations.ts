@@ -1,6 +1,6 @@
 import type { SigningIdentity } from '../../local/sigv4-verifier';
 import type { Authorization } from './catalogue';
-import { evaluate, type Decision, type PolicyDocument } from './evaluate';
+import { type Decision, evaluate, type PolicyDocument } from './evaluate';
 import { postToGate } from './function-identities';
 import type { PackagedRole, PackagedRule, StateMachineRole } from './packaged-roles';
 

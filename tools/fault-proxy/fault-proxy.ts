@@ -7,15 +7,15 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { FAULT_KINDS, FaultPlan, type FaultKind, type FaultSettings, type RequestFacts } from './faults';
+import { FAULT_KINDS, type FaultKind, FaultPlan, type FaultSettings, type RequestFacts } from './faults';
 import {
   awsProtocolOf,
   awsServerError,
   awsThrottle,
+  type CannedResponse,
   kubeConflict,
   kubeServerError,
   kubeThrottle,
-  type CannedResponse,
 } from './responses';
 
 export type UpstreamKind = 'aws' | 'kube';

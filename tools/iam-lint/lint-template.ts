@@ -1,4 +1,4 @@
-import { policyStatements, type CfnTemplate } from '../../tests/helpers/template-policy';
+import { type CfnTemplate, policyStatements } from '../../tests/helpers/template-policy';
 import { checkStatement, describeFinding, type LintStatement } from './check';
 import { resolveValue } from './resolve';
 

@@ -14,11 +14,11 @@ import {
 } from '../../rollouts/domain/names';
 import { anyGlobMatches } from './glob';
 import {
+  type ImageReference,
   InvalidImageReference,
   isWithinScope,
   parseImageReference,
   parseRegistryScope,
-  type ImageReference,
 } from './image-reference';
 import { compareQuantities, parseQuantity } from './quantity';
 

@@ -1,10 +1,10 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { ValidationError } from '../../kernel/errors';
+import { parseWith } from '../../kernel/parse';
 import { InvalidImageReference, parseRegistryScope } from '../domain/image-reference';
 import { ACTIONS, type AccessPolicy } from '../domain/policy';
 import { parseQuantity } from '../domain/quantity';
-import { ValidationError } from '../../kernel/errors';
-import { parseWith } from '../../kernel/parse';
 
 const patternList = (what: string) =>
   z

@@ -1,5 +1,5 @@
 import { NotImplementedByEmulatorError, ThrottledError, TransientError } from '../../kernel/errors';
-import { isRetryableError, withRetry, type RetryOptions } from '../../kernel/retry';
+import { isRetryableError, type RetryOptions, withRetry } from '../../kernel/retry';
 
 /**
  * What every AWS SDK client of eksflow is built with: the SDK's own retry strategy off. `awsCall` is the one

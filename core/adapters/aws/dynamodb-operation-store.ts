@@ -1,9 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { nextVersion, type Operation } from '../../operations/domain/operation';
 import { ConflictError, NotFoundError, VersionConflictError } from '../../kernel/errors';
 import { CONFLICT_ATTEMPTS, retryOnConflict } from '../../kernel/retry';
-import type { HeldOperationLock, OperationStore } from '../../operations/ports/operation-store';
+import { nextVersion, type Operation } from '../../operations/domain/operation';
 import { lockChange, lockConflict } from '../../operations/domain/operation-locks';
+import type { HeldOperationLock, OperationStore } from '../../operations/ports/operation-store';
 import {
   Conditions,
   DynamoTable,

@@ -1,8 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConflictError, ValidationError, VersionConflictError } from '../../kernel/errors';
+import { present } from '../../kernel/invariant';
 import type { TransitionEvent } from '../../kernel/ports/events';
 import { transitionEvents } from '../../rollouts/domain/rollout-events';
 import { isActive, type Rollout } from '../../rollouts/domain/types';
-import { ConflictError, ValidationError, VersionConflictError } from '../../kernel/errors';
 import {
   isListPosition,
   type OutboxEntry,
@@ -24,7 +25,6 @@ import {
   TransactionCancelled,
 } from './dynamodb-table';
 import { expiresAt, FINISHED_RECORD_TTL_SECONDS } from './ttl';
-import { present } from '../../kernel/invariant';
 
 /** DynamoDB refuses a transaction of more than 100 items; outbox events share what the record leaves. */
 export const MAX_TRANSACT_ITEMS = 100;

@@ -1,8 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { ScalingPolicy, ScalingSchedule, ScaleTrigger } from '../../scaling/domain/records';
-import { nodegroupLock } from '../../scaling/domain/records';
 import { ConflictError, VersionConflictError } from '../../kernel/errors';
 import { retryOnConflict } from '../../kernel/retry';
+import type { ScaleTrigger, ScalingPolicy, ScalingSchedule } from '../../scaling/domain/records';
+import { nodegroupLock } from '../../scaling/domain/records';
 import type { ScalingStore } from '../../scaling/ports/scaling-store';
 import {
   type Condition,

@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { AlarmState } from '../../rollouts/domain/analysis';
 import type { ChangeCheckOutcome, VerifiedAlarmChange, VerifiedAlarmChanges } from '../../alarms/ports/alarms';
+import type { AlarmState } from '../../rollouts/domain/analysis';
 import { DynamoTable, Keys } from './dynamodb-table';
 import { expiresAt, VERIFIED_ALARM_CHANGE_TTL_SECONDS } from './ttl';
 

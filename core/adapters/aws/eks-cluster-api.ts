@@ -1,5 +1,6 @@
 import {
   AssociateAccessPolicyCommand,
+  type Cluster,
   CreateAccessEntryCommand,
   CreateAddonCommand,
   CreateClusterCommand,
@@ -20,14 +21,12 @@ import {
   ListAssociatedAccessPoliciesCommand,
   ListClustersCommand,
   ListNodegroupsCommand,
+  type Nodegroup,
   TagResourceCommand,
   UpdateAddonCommand,
   UpdateClusterConfigCommand,
   UpdateNodegroupConfigCommand,
-  type Cluster,
-  type Nodegroup,
 } from '@aws-sdk/client-eks';
-import { ConflictError } from '../../kernel/errors';
 import {
   ACCESS_POLICY_ARNS,
   type AccessGrant,
@@ -44,6 +43,7 @@ import {
 } from '../../clusters/domain/cluster';
 import type { ObservedAccessEntry, ObservedAddon, ObservedNodegroup } from '../../clusters/domain/plan';
 import type { ClusterApi, CreateClusterOptions } from '../../clusters/ports/cluster-api';
+import { ConflictError } from '../../kernel/errors';
 import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
 
 /** EKS's managed access policy equal to Kubernetes' cluster-admin (for the baseline role only). */

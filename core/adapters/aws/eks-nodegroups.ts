@@ -6,8 +6,8 @@ import {
   type Nodegroup,
   UpdateNodegroupConfigCommand,
 } from '@aws-sdk/client-eks';
-import type { NodegroupSizes } from '../../scaling/domain/sizes';
 import { TransientError } from '../../kernel/errors';
+import type { NodegroupSizes } from '../../scaling/domain/sizes';
 import type { NodegroupApi, NodegroupInfo, UpdateStatus } from '../../scaling/ports/nodegroups';
 import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
 

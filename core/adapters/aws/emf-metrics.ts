@@ -1,6 +1,6 @@
 import { MetricUnit, Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
-import type { MetricPoint } from '../../metrics/metric-points';
 import type { Logger } from '../../kernel/logger';
+import type { MetricPoint } from '../../metrics/metric-points';
 import type { Metrics } from '../../metrics/ports/metrics';
 
 /** CloudWatch namespace of eksflow's metrics. */

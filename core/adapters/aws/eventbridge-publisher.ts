@@ -1,7 +1,6 @@
 import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import type { TransitionEvent } from '../../kernel/ports/events';
 import type { Logger } from '../../kernel/logger';
-import type { EventPublisher } from '../../kernel/ports/events';
+import type { EventPublisher, TransitionEvent } from '../../kernel/ports/events';
 import { awsCall } from './aws-call';
 
 export const EVENT_SOURCE = 'eksflow';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { ConflictError } from '../../kernel/errors';
 import type { ScalingSchedule } from '../../scaling/domain/records';
 import type { ScheduleDeployer } from '../../scaling/ports/schedule-deployer';
-import { ConflictError } from '../../kernel/errors';
 import { awsCall, awsErrorName, SDK_RETRY_OFF } from './aws-call';
 
 /** EventBridge Scheduler's limit on a schedule name. */

@@ -7,6 +7,7 @@
  */
 export { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 export { createConfiguration } from '@kubernetes/client-node/dist/gen/configuration.js';
+export { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
 export { ServerConfiguration } from '@kubernetes/client-node/dist/gen/servers.js';
 export {
   ObjectAppsV1Api as AppsV1Api,
@@ -16,4 +17,3 @@ export {
 /** Server-side apply of any kind (the provisioning baseline): the generic object API and its patch types. */
 export { KubernetesObjectApi } from '@kubernetes/client-node/dist/object.js';
 export { PatchStrategy } from '@kubernetes/client-node/dist/patch.js';
-export { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';

@@ -1,14 +1,14 @@
 import { FIELD_MANAGER, type Manifest, namespaceManifests } from '../../clusters/domain/baseline';
 import type { NamespaceSpec } from '../../clusters/domain/cluster';
-import type { ClusterBaseline } from '../../clusters/ports/kube';
-import { kubeCall, kubeStatus } from './kube-call';
-import type { KubeClientFactory, KubeClients } from './kube-clients';
 import {
   ROLLOUT_RBAC_NAME,
   ROLLOUT_RBAC_RULES,
   SCALING_RBAC_NAME,
   SCALING_RBAC_RULES,
 } from '../../clusters/domain/eksflow-rbac';
+import type { ClusterBaseline } from '../../clusters/ports/kube';
+import { kubeCall, kubeStatus } from './kube-call';
+import type { KubeClientFactory, KubeClients } from './kube-clients';
 
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'eksflow' };
 

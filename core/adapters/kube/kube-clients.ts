@@ -9,8 +9,8 @@ import type {
   RbacAuthorizationV1Api,
   ResponseContext,
 } from '@kubernetes/client-node';
-import { ClusterAccessError } from '../../kernel/errors';
 import type { KubeConnection, KubeConnector } from '../../clusters/ports/kube';
+import { ClusterAccessError } from '../../kernel/errors';
 import type { NetworkPath } from '../../kernel/ports/network';
 import { CONNECT_TIMEOUT_MS, type ConnectOptions, guardConnections } from '../net/connect-guard';
 import { KUBE_REQUEST_TIMEOUT_MS } from './kube-call';

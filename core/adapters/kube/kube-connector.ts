@@ -1,7 +1,7 @@
-import type { KubeEndpointOverride } from '../../config';
-import { DependencyError, NotFoundError } from '../../kernel/errors';
 import type { ClusterApi } from '../../clusters/ports/cluster-api';
 import type { KubeConnection, KubeConnector } from '../../clusters/ports/kube';
+import type { KubeEndpointOverride } from '../../config';
+import { DependencyError, NotFoundError } from '../../kernel/errors';
 import type { EksTokenProvider } from '../aws/eks-token';
 
 /**

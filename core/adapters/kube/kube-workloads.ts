@@ -1,6 +1,6 @@
 import type { V1Deployment, V1PodTemplateSpec } from '@kubernetes/client-node';
-import type { PodTemplate } from '../../rollouts/domain/types';
 import { VersionConflictError } from '../../kernel/errors';
+import type { PodTemplate } from '../../rollouts/domain/types';
 import type { DeploymentView, NewDeployment, ServiceView, Workloads } from '../../rollouts/ports/workloads';
 import { kubeCall, kubeStatus } from './kube-call';
 import type { KubeClientFactory } from './kube-clients';

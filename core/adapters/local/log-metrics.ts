@@ -1,5 +1,5 @@
-import type { MetricPoint } from '../../metrics/metric-points';
 import type { Logger } from '../../kernel/logger';
+import type { MetricPoint } from '../../metrics/metric-points';
 import type { Metrics } from '../../metrics/ports/metrics';
 
 /** The sandbox's metrics: a log line each (no CloudWatch reads EMF lines there). */

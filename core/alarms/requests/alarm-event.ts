@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { AlarmChange, AlarmState } from '../../rollouts/domain/analysis';
 import { parseWith } from '../../kernel/parse';
+import type { AlarmChange, AlarmState } from '../../rollouts/domain/analysis';
 
 // The domain owns the type; re-exported for the modules that still import it from here.
 export type { AlarmState } from '../../rollouts/domain/analysis';

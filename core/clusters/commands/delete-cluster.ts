@@ -1,18 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { isManaged } from '../domain/cluster';
-import { type PlanItem, planDelete } from '../domain/plan';
-import { finished, newOperation, withStep } from '../../operations/domain/operation';
-import { runName } from '../../operations/domain/work';
 import { type CaughtError, causeMessage } from '../../kernel/caught-error';
 import { ConflictError, NotFoundError } from '../../kernel/errors';
-import { type ClusterDeps, type ClusterStepDeps, clusterLock, type OperationEndDeps } from '../cluster-deps';
+import { finished, newOperation, withStep } from '../../operations/domain/operation';
+import { runName } from '../../operations/domain/work';
+import {
+  type ClusterDeps,
+  type ClusterStepDeps,
+  clusterLock,
+  type OperationEndDeps,
+  POLL_CEILING_SECONDS,
+} from '../cluster-deps';
+import { isManaged, nextPollSeconds } from '../domain/cluster';
+import { type PlanItem, planDelete } from '../domain/plan';
 import { observeCluster } from '../steps/observe-cluster';
 import { publishOperationEnd } from '../steps/operation-events';
-import { refuseWhileRunning, startRun } from './operation-runs';
-import { teardownStep } from '../steps/teardown';
 import type { WaitCheck } from '../steps/provision-cluster-steps';
-import { nextPollSeconds } from '../domain/cluster';
-import { POLL_CEILING_SECONDS } from '../cluster-deps';
+import { teardownStep } from '../steps/teardown';
+import { refuseWhileRunning, startRun } from './operation-runs';
 
 /** What the delete-cluster workflow receives. */
 export interface DeleteClusterInput {

@@ -1,5 +1,5 @@
-import { finished } from '../../operations/domain/operation';
 import { ConflictError, errorMessage } from '../../kernel/errors';
+import { finished } from '../../operations/domain/operation';
 import { type ClusterDeps, clusterLock } from '../cluster-deps';
 import { publishOperationEnd, publishOperationTransition } from '../steps/operation-events';
 

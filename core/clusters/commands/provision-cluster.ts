@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { ConflictError, ValidationError } from '../../kernel/errors';
+import { newOperation } from '../../operations/domain/operation';
+import { runName } from '../../operations/domain/work';
+import { type ClusterDeps, clusterLock } from '../cluster-deps';
 import { ACCESS_POLICY_ARNS, type ClusterSpec, isManaged, LATEST_ADDON_VERSION } from '../domain/cluster';
 import { isNoChange, type ObservedCluster, type PlanItem, planProvision } from '../domain/plan';
-import { newOperation } from '../../operations/domain/operation';
-import { ConflictError, ValidationError } from '../../kernel/errors';
-import { runName } from '../../operations/domain/work';
 import type { ClusterApi } from '../ports/cluster-api';
 import { isPlainObject, parseClusterSpec } from '../requests/cluster-spec';
-import { type ClusterDeps, clusterLock } from '../cluster-deps';
 import { observeCluster } from '../steps/observe-cluster';
 import { FIRST_STATE, refuseWhileRunning, startRun } from './operation-runs';
 

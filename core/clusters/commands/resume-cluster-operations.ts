@@ -1,7 +1,7 @@
 import type { Logger } from '../../kernel/logger';
+import { resumeAbandonedWork, type WorkKind } from '../../operations/commands/resume-work';
 import { type Operation, operationWork } from '../../operations/domain/operation';
 import type { HeldLock } from '../../operations/domain/work';
-import { resumeAbandonedWork, type WorkKind } from '../../operations/commands/resume-work';
 import type { ClusterDeps } from '../cluster-deps';
 import { type ClusterOperationKind, isClusterOperation, startNextRun, WORKFLOW_OF } from './retry-operation';
 

@@ -1,11 +1,11 @@
+import { ConflictError, ValidationError } from '../../kernel/errors';
 import { type Operation, retried, runOf } from '../../operations/domain/operation';
 import { runName } from '../../operations/domain/work';
-import { ConflictError, ValidationError } from '../../kernel/errors';
 import { operationNotFound, WORKFLOW_OF_KIND } from '../../operations/queries/get-operation';
 import type { ClusterDeps } from '../cluster-deps';
-import type { ProvisionClusterInput } from './provision-cluster';
-import { FIRST_STATE, startRun } from './operation-runs';
 import { failedStep } from '../steps/provision-cluster-steps';
+import { FIRST_STATE, startRun } from './operation-runs';
+import type { ProvisionClusterInput } from './provision-cluster';
 
 /** The operation kinds a retry (or the sweep) runs again, and their workflows. */
 const { ProvisionCluster, DeleteCluster } = WORKFLOW_OF_KIND;

@@ -1,7 +1,7 @@
 import {
-  BASELINE_TAG,
   type AccessSpec,
   type AddonSpec,
+  BASELINE_TAG,
   type ClusterInfo,
   type ClusterSpec,
   LATEST_ADDON_VERSION,

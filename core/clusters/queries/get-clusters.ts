@@ -1,7 +1,7 @@
-import { BASELINE_TAG, isManaged } from '../domain/cluster';
-import type { Operation } from '../../operations/domain/operation';
 import { NotFoundError } from '../../kernel/errors';
+import type { Operation } from '../../operations/domain/operation';
 import type { ClusterDeps } from '../cluster-deps';
+import { BASELINE_TAG, isManaged } from '../domain/cluster';
 import { observeCluster } from '../steps/observe-cluster';
 
 /** Operations shown with a cluster: enough to see what happened lately, without their inputs. */

@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { ValidationError } from '../../kernel/errors';
+import { parseWith } from '../../kernel/parse';
 import {
   ACCESS_POLICIES,
-  CONTROL_PLANE_LOG_TYPES,
   type ClusterSpec,
+  CONTROL_PLANE_LOG_TYPES,
   DEFAULT_CONTROL_PLANE_LOGS,
   LATEST_ADDON_VERSION,
   NETWORK_POLICY_PRESETS,
@@ -10,8 +12,6 @@ import {
   SYSTEM_NAMESPACE,
   TAINT_EFFECTS,
 } from '../domain/cluster';
-import { ValidationError } from '../../kernel/errors';
-import { parseWith } from '../../kernel/parse';
 
 /** EKS: 1–100 characters, starts alphanumeric, then letters, digits, hyphens and underscores. */
 export const eksNameSchema = z

@@ -1,3 +1,17 @@
+import { type CaughtError, causeMessage } from '../../kernel/caught-error';
+import { ClusterAccessError, DependencyError, TransientError } from '../../kernel/errors';
+import {
+  type CreatedResource,
+  finished,
+  type Operation,
+  withCreated,
+  withInvocation,
+  withStep,
+  withWarning,
+} from '../../operations/domain/operation';
+import { type ClusterDeps, type ClusterStepDeps, type OperationEndDeps, POLL_CEILING_SECONDS } from '../cluster-deps';
+import type { Component, ProvisionClusterInput } from '../commands/provision-cluster';
+import { MANAGED_BY_LABELS, podSecurityLabels } from '../domain/baseline';
 import {
   type AddonSpec,
   BASELINE_TAG,
@@ -9,23 +23,9 @@ import {
   OPERATION_TAG,
   SYSTEM_NAMESPACE,
 } from '../domain/cluster';
-import { MANAGED_BY_LABELS, podSecurityLabels } from '../domain/baseline';
 import { addonChanges, baselineDigest, controlPlaneChanges, nodegroupChanges } from '../domain/plan';
-import { type CaughtError, causeMessage } from '../../kernel/caught-error';
-import {
-  type CreatedResource,
-  finished,
-  type Operation,
-  withCreated,
-  withInvocation,
-  withStep,
-  withWarning,
-} from '../../operations/domain/operation';
-import { ClusterAccessError, DependencyError, TransientError } from '../../kernel/errors';
-import { type ClusterDeps, type ClusterStepDeps, type OperationEndDeps, POLL_CEILING_SECONDS } from '../cluster-deps';
 import { observeCluster } from './observe-cluster';
 import { publishOperationEnd } from './operation-events';
-import type { Component, ProvisionClusterInput } from '../commands/provision-cluster';
 import { teardownStep } from './teardown';
 
 /**

@@ -1,5 +1,5 @@
-import type { CreatedResource } from '../../operations/domain/operation';
 import { ConflictError } from '../../kernel/errors';
+import type { CreatedResource } from '../../operations/domain/operation';
 import type { ClusterDeps } from '../cluster-deps';
 
 /** EKS states meaning "already on its way out": asking again would only be refused. */

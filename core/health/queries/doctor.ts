@@ -1,12 +1,12 @@
 import { principalArnsOf } from '../../access/domain/policy';
+import type { AlarmStates } from '../../alarms/ports/alarms';
 import { type ClusterInfo, eksflowGroupGrants, isManaged, type KubeAccess } from '../../clusters/domain/cluster';
+import type { ClusterApi } from '../../clusters/ports/cluster-api';
 import { settleEach } from '../../kernel/concurrency';
 import { errorMessage } from '../../kernel/errors';
-import type { AlarmStates } from '../../alarms/ports/alarms';
-import type { ClusterApi } from '../../clusters/ports/cluster-api';
-import { type CallerIdentity, type EndpointReach, type KubeAccessReview, KubeTokenRefused } from '../ports/doctor';
 import type { RolloutStore } from '../../rollouts/ports/rollout-store';
 import type { ScalingStore } from '../../scaling/ports/scaling-store';
+import { type CallerIdentity, type EndpointReach, type KubeAccessReview, KubeTokenRefused } from '../ports/doctor';
 import { describePermission, rolloutPermissions, scalingPermissions } from './doctor-permissions';
 
 /**

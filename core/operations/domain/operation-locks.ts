@@ -1,5 +1,5 @@
-import type { Operation } from './operation';
 import { ConflictError } from '../../kernel/errors';
+import type { Operation } from './operation';
 
 /** Whether a write takes or releases the operation's lock: taken while Running, released when it stops. */
 export function lockChange(

@@ -1,9 +1,9 @@
+import { type AccessDeps, requireReadable } from '../../access/authorize';
+import { NotFoundError } from '../../kernel/errors';
 import { type Operation, runOf } from '../domain/operation';
 import { runNames } from '../domain/work';
-import { NotFoundError } from '../../kernel/errors';
 import type { OperationStore } from '../ports/operation-store';
 import type { WorkflowName, WorkflowStarter } from '../ports/workflows';
-import { type AccessDeps, requireReadable } from '../../access/authorize';
 
 /** The workflow each operation kind runs: its executions are named by `runName` (operations/domain/work.ts). */
 export const WORKFLOW_OF_KIND = {

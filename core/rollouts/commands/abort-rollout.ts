@@ -1,8 +1,8 @@
+import { ConflictError, VersionConflictError } from '../../kernel/errors';
 import { aborting } from '../domain/transitions';
 import { isActive, type Rollout } from '../domain/types';
-import { ConflictError, VersionConflictError } from '../../kernel/errors';
-import { abortPass } from '../steps/abort-steps';
 import { type RolloutDeps, saveRollout, startRun, stopRun, withFreshRollout } from '../rollout-deps';
+import { abortPass } from '../steps/abort-steps';
 
 /**
  * Abort by a person (`POST /rollouts/{id}/abort`) or by a firing alarm:

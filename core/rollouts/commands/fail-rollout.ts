@@ -1,10 +1,10 @@
-import { causeMessage, type CaughtError } from '../../kernel/caught-error';
+import { type CaughtError, causeMessage } from '../../kernel/caught-error';
+import { errorMessage } from '../../kernel/errors';
 import { withHistory } from '../domain/rollout';
 import { aborting } from '../domain/transitions';
 import { isActive, type Rollout } from '../domain/types';
-import { errorMessage } from '../../kernel/errors';
-import { abortPass } from '../steps/abort-steps';
 import { type RolloutDeps, type RolloutRunInput, saveRollout, startRun, withFreshRollout } from '../rollout-deps';
+import { abortPass } from '../steps/abort-steps';
 
 /**
  * The rollout workflow's Catch: a pass kept failing after its retries. The rollout goes back to stable

@@ -1,12 +1,12 @@
-import { isAbortingOrAborted, isPausedForNoData, isStaleFor } from '../domain/analysis';
-import type { Rollout } from '../domain/types';
+import { checkAlarmChange, notCurrent, readingAlarmsOnce } from '../../alarms/queries/alarm-reads';
+import type { AlarmStateChange } from '../../alarms/requests/alarm-event';
 import { type Coalescer, settleEach } from '../../kernel/concurrency';
 import { ConflictError, errorMessage, TransientError } from '../../kernel/errors';
-import type { AlarmStateChange } from '../../alarms/requests/alarm-event';
-import { abortRollout } from './abort-rollout';
+import { isAbortingOrAborted, isPausedForNoData, isStaleFor } from '../domain/analysis';
+import type { Rollout } from '../domain/types';
 import { forRollout, type RolloutDeps } from '../rollout-deps';
 import { resumeAfterNoData } from '../steps/rollout-runs';
-import { checkAlarmChange, notCurrent, readingAlarmsOnce } from '../../alarms/queries/alarm-reads';
+import { abortRollout } from './abort-rollout';
 
 /**
  * Rollouts one state change acts on at once. Each abort is a chain of ~8 store and Kubernetes calls;

@@ -1,7 +1,7 @@
+import { ConflictError, ValidationError } from '../../kernel/errors';
 import { withHistory } from '../domain/rollout';
 import type { Rollout } from '../domain/types';
-import { ConflictError, ValidationError } from '../../kernel/errors';
-import { saveRollout, startRun, withFreshRollout, type RolloutDeps } from '../rollout-deps';
+import { type RolloutDeps, saveRollout, startRun, withFreshRollout } from '../rollout-deps';
 
 /** Idempotency keys remembered per rollout: enough for a client's retries, small in the record. */
 export const MAX_REMEMBERED_PROMOTE_KEYS = 10;

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { checkPodTemplatePatch, NO_EXTRAS, type PatchAllowance } from '../../access/domain/pod-template-patch';
-import { newPodTemplate, revisionOf, selects, withHistory } from '../domain/rollout';
-import { newVersionName, POD_TEMPLATE_HASH_LABEL, ROLLOUT_LABEL } from '../domain/names';
-import { type BlueGreenSpec, type Rollout, type RolloutRequest, strategyOf } from '../domain/types';
-import { ConflictError, errorMessage, ValidationError, type ErrorDetail } from '../../kernel/errors';
-import { alarmsOf, parseRolloutRequest } from '../requests/rollout-request';
 import { isPlainObject } from '../../clusters/requests/cluster-spec';
+import { ConflictError, type ErrorDetail, errorMessage, ValidationError } from '../../kernel/errors';
+import { newVersionName, POD_TEMPLATE_HASH_LABEL, ROLLOUT_LABEL } from '../domain/names';
+import { newPodTemplate, revisionOf, selects, withHistory } from '../domain/rollout';
+import { type BlueGreenSpec, type Rollout, type RolloutRequest, strategyOf } from '../domain/types';
 import type { DeploymentView, ServiceView } from '../ports/workloads';
+import { alarmsOf, parseRolloutRequest } from '../requests/rollout-request';
+import { type RolloutDeps, saveRollout, startRun } from '../rollout-deps';
 import { createRollout } from '../steps/rollout-outbox';
-import { saveRollout, startRun, type RolloutDeps } from '../rollout-deps';
 
 /**
  * POST /rollouts: validate the request against the cluster and CloudWatch (changing neither), take

@@ -1,12 +1,12 @@
-import { type AlarmStates, alarmsJudgedNow, sweepAction } from '../domain/analysis';
-import type { Rollout } from '../domain/types';
+import { readingAlarmsOnce } from '../../alarms/queries/alarm-reads';
 import { settleEach } from '../../kernel/concurrency';
 import { ConflictError, errorMessage, TransientError } from '../../kernel/errors';
 import { alarmsOf } from '../domain/alarms';
-import { abortRollout } from './abort-rollout';
-import { readingAlarmsOnce } from '../../alarms/queries/alarm-reads';
+import { type AlarmStates, alarmsJudgedNow, sweepAction } from '../domain/analysis';
+import type { Rollout } from '../domain/types';
 import { forRollout, type RolloutDeps } from '../rollout-deps';
 import { ensureRunning, resumeAfterNoData } from '../steps/rollout-runs';
+import { abortRollout } from './abort-rollout';
 
 /** Rollouts swept at once: the same bound as an alarm's fan-out, for the same reason (shared sockets). */
 const MAX_ROLLOUTS_IN_FLIGHT = 8;
@@ -22,6 +22,7 @@ export interface SweepOutcome {
   /** Should be moving, and its run had ended: a new run. */
   restarted: string[];
 }
+
 import { flushOutbox } from '../steps/rollout-outbox';
 
 /**

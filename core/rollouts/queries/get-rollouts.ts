@@ -1,12 +1,12 @@
-import type { PageTokenBinding, PageTokens } from '../ports/page-tokens';
-import { protectedNamespacesOf } from '../../access/domain/policy';
-import { describeStep, stepsOf } from '../domain/rollout';
-import type { Rollout } from '../domain/types';
-import { ValidationError } from '../../kernel/errors';
-import { rolloutNotFound } from '../domain/rollout-errors';
-import { parseRolloutListQuery } from '../requests/rollout-list-query';
-import type { RolloutStore } from '../ports/rollout-store';
 import { type AccessDeps, authorize, mayRead, requireReadable } from '../../access/authorize';
+import { protectedNamespacesOf } from '../../access/domain/policy';
+import { ValidationError } from '../../kernel/errors';
+import { describeStep, stepsOf } from '../domain/rollout';
+import { rolloutNotFound } from '../domain/rollout-errors';
+import type { Rollout } from '../domain/types';
+import type { PageTokenBinding, PageTokens } from '../ports/page-tokens';
+import type { RolloutStore } from '../ports/rollout-store';
+import { parseRolloutListQuery } from '../requests/rollout-list-query';
 
 /** The public shape of a rollout (GET /rollouts…): no internal bookkeeping. */
 export function rolloutView(r: Rollout) {

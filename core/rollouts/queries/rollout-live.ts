@@ -1,6 +1,6 @@
+import type { AlarmStates } from '../../alarms/ports/alarms';
 import { newVersionName } from '../domain/names';
 import type { Rollout } from '../domain/types';
-import type { AlarmStates } from '../../alarms/ports/alarms';
 import type { Workloads } from '../ports/workloads';
 
 /** An alarm a rollout names that CloudWatch does not have (deleted, or never created). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ValidationError } from '../../kernel/errors';
 import { dnsLabelSchema, eksNameSchema } from '../../clusters/requests/cluster-spec';
+import { ValidationError } from '../../kernel/errors';
 import { parseWith } from '../../kernel/parse';
 
 /** Page size when the caller gives none: a screenful in the CLI and dashboard. */

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { parseDuration } from '../domain/duration';
-import type { CanaryStep, RolloutRequest } from '../domain/types';
+import { dnsLabelSchema, eksNameSchema, isPlainObject } from '../../clusters/requests/cluster-spec';
+import { parseIdempotencyKey } from '../../idempotency/requests/idempotency-key';
 import { ValidationError } from '../../kernel/errors';
 import { InvariantError } from '../../kernel/invariant';
-import { dnsLabelSchema, eksNameSchema, isPlainObject } from '../../clusters/requests/cluster-spec';
 import { parseWith } from '../../kernel/parse';
-import { parseIdempotencyKey } from '../../idempotency/requests/idempotency-key';
+import { parseDuration } from '../domain/duration';
+import type { CanaryStep, RolloutRequest } from '../domain/types';
 
 /**
  * Request limits. Together they keep a rollout record (request, two pod templates, 200 history
@@ -198,9 +198,8 @@ function describeBadStep(raw: unknown): string {
   return `unknown step type ${key}`;
 }
 
-export { alarmsOf } from '../domain/alarms';
-
 export { MAX_IDEMPOTENCY_KEY_LENGTH } from '../../idempotency/requests/idempotency-key';
+export { alarmsOf } from '../domain/alarms';
 /** An abort reason is a sentence for the history, not a document. */
 export const MAX_ABORT_REASON_LENGTH = 1024;
 

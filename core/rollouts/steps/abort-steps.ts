@@ -1,8 +1,8 @@
 import { aborted, aborting } from '../domain/transitions';
 import type { Rollout } from '../domain/types';
-import { again, finished, POD_POLL_SECONDS, type PassResult } from './pass-result';
-import { restoreStep } from './restore-stable';
 import { type RolloutDeps, saveRollout } from '../rollout-deps';
+import { again, finished, type PassResult, POD_POLL_SECONDS } from './pass-result';
+import { restoreStep } from './restore-stable';
 
 /**
  * A pass found a reason to roll back (a firing alarm, failed analysis, the progress deadline): record the intent

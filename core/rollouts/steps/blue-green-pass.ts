@@ -1,24 +1,24 @@
+import type { AlarmState } from '../../alarms/requests/alarm-event';
 import { judgeAlarms } from '../domain/analysis';
 import { greenName, VERSION_LABEL } from '../domain/names';
 import { analysisOf, isOurs, sameJson, sameLabels, withHistory } from '../domain/rollout';
 import { paused, promoting } from '../domain/transitions';
 import type { BlueGreenRollout, BlueGreenSpec, Rollout } from '../domain/types';
 import type { DeploymentView, ServiceView } from '../ports/workloads';
-import type { AlarmState } from '../../alarms/requests/alarm-event';
+import { type RolloutDeps, saveRollout } from '../rollout-deps';
 import { beginAbort } from './abort-steps';
 import { again, finished, type PassResult, POD_POLL_SECONDS, remaining } from './pass-result';
 import { greenSelector, pinnedSelector } from './restore-stable';
-import { type RolloutDeps, saveRollout } from '../rollout-deps';
+import { ownedBy, replicasNote } from './rollout-ownership';
 import {
   createNewVersion,
+  finishPromotion,
   followExternalScale,
   pausedForExternalChange,
   pausedForNoData,
-  finishPromotion,
   rollNewTemplateOnto,
   waitForPods,
 } from './rollout-steps';
-import { ownedBy, replicasNote } from './rollout-ownership';
 
 /**
  * A blue-green pass. The active Service is pinned to blue's ReplicaSet before green exists, so green's pods,

@@ -1,3 +1,5 @@
+import type { AlarmState } from '../../alarms/requests/alarm-event';
+import { present } from '../../kernel/invariant';
 import { canarySplit, stableReplicasWhileCanaryStarts, trafficWeights } from '../domain/canary-math';
 import { parseDuration } from '../domain/duration';
 import { canaryName } from '../domain/names';
@@ -5,21 +7,19 @@ import { describeStep, sameJson, stepsOf } from '../domain/rollout';
 import { paused, promoting } from '../domain/transitions';
 import type { CanaryStep, Rollout } from '../domain/types';
 import type { DeploymentView } from '../ports/workloads';
-import type { AlarmState } from '../../alarms/requests/alarm-event';
+import { assertUnchanged, type RolloutDeps, saveRollout } from '../rollout-deps';
 import { again, finished, type PassResult, remaining } from './pass-result';
-import { type RolloutDeps, assertUnchanged, saveRollout } from '../rollout-deps';
+import { ownedBy, replicasNote } from './rollout-ownership';
 import {
   advance,
   createNewVersion,
+  finishPromotion,
   followExternalScale,
   pausedForExternalChange,
-  finishPromotion,
   rollNewTemplateOnto,
   stepBoundary,
   waitForPods,
 } from './rollout-steps';
-import { ownedBy, replicasNote } from './rollout-ownership';
-import { present } from '../../kernel/invariant';
 
 /**
  * A canary pass (Argo Rollouts' rolloutCanary shape): a list of named steps, each returning early when it has

@@ -1,14 +1,14 @@
+import { readingAlarmsOnce } from '../../alarms/queries/alarm-reads';
+import { NotFoundError } from '../../kernel/errors';
+import { ConflictBudget } from '../../kernel/retry';
+import { alarmsOf } from '../domain/alarms';
 import { failed } from '../domain/transitions';
 import { isActive, type Rollout } from '../domain/types';
-import { NotFoundError } from '../../kernel/errors';
-import { alarmsOf } from '../domain/alarms';
+import { type RolloutDeps, type RolloutRunInput, saveRollout, startRun, withFreshRollout } from '../rollout-deps';
 import { abortPass, beginAbort } from './abort-steps';
 import { blueGreenPass } from './blue-green-pass';
 import { canaryPass } from './canary-pass';
-import { readingAlarmsOnce } from '../../alarms/queries/alarm-reads';
 import { finished, type PassResult } from './pass-result';
-import { type RolloutDeps, type RolloutRunInput, saveRollout, startRun, withFreshRollout } from '../rollout-deps';
-import { ConflictBudget } from '../../kernel/retry';
 
 export type { PassResult } from './pass-result';
 

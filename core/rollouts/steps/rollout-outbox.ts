@@ -1,9 +1,9 @@
-import { rolloutMetricPoints } from '../../metrics/metric-points';
-import { transitionEvents } from '../domain/rollout-events';
-import type { Rollout } from '../domain/types';
 import type { Logger } from '../../kernel/logger';
 import type { EventPublisher } from '../../kernel/ports/events';
+import { rolloutMetricPoints } from '../../metrics/metric-points';
 import type { Metrics } from '../../metrics/ports/metrics';
+import { transitionEvents } from '../domain/rollout-events';
+import type { Rollout } from '../domain/types';
 import type { OutboxEntry, RolloutStore } from '../ports/rollout-store';
 
 /** Outbox entries read per page: a few PutEvents calls' worth, well inside one Lambda run. */

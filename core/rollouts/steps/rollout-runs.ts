@@ -1,7 +1,7 @@
 import { alarmsJudgedNow, isPausedForNoData, shouldBeMoving } from '../domain/analysis';
 import { withHistory } from '../domain/rollout';
 import { isActive, type Rollout } from '../domain/types';
-import { executionName, saveRollout, startRun, withFreshRollout, type RolloutDeps } from '../rollout-deps';
+import { executionName, type RolloutDeps, saveRollout, startRun, withFreshRollout } from '../rollout-deps';
 
 /**
  * Resumes a rollout paused because an alarm had no data (or was missing), when every alarm its step

@@ -1,3 +1,4 @@
+import type { AlarmState } from '../../alarms/requests/alarm-event';
 import { judgeAlarms } from '../domain/analysis';
 import {
   MANAGED_BY,
@@ -11,10 +12,9 @@ import { analysisOf, describeStep, isOurs, sameJson, stepsOf } from '../domain/r
 import { paused, promoted, rescaled, stepCompleted } from '../domain/transitions';
 import type { Rollout } from '../domain/types';
 import type { DeploymentView } from '../ports/workloads';
-import type { AlarmState } from '../../alarms/requests/alarm-event';
-import { beginAbort } from './abort-steps';
-import { again, finished, POD_POLL_SECONDS, type PassResult } from './pass-result';
 import { assertUnchanged, type RolloutDeps, saveRollout } from '../rollout-deps';
+import { beginAbort } from './abort-steps';
+import { again, finished, type PassResult, POD_POLL_SECONDS } from './pass-result';
 import { ownedBy, replicasNote } from './rollout-ownership';
 import { resumeAfterNoData } from './rollout-runs';
 

@@ -1,7 +1,7 @@
 import { readingAlarmsOnce } from '../../alarms/queries/alarm-reads';
-import { cooldownOver, nodegroupLock, type ScalingPolicy, type ScaleTrigger } from '../domain/records';
-import type { SizeRequest } from '../domain/sizes';
 import { errorMessage } from '../../kernel/errors';
+import { cooldownOver, nodegroupLock, type ScaleTrigger, type ScalingPolicy } from '../domain/records';
+import type { SizeRequest } from '../domain/sizes';
 import type { ScalingDeps } from '../scaling-deps';
 import { type NodegroupTarget, type ScaleStart, startScale } from './start-scale';
 

@@ -1,5 +1,5 @@
-import type { ScalingPolicy } from '../domain/records';
 import { NotFoundError, ValidationError } from '../../kernel/errors';
+import type { ScalingPolicy } from '../domain/records';
 import { parsePolicyRequest } from '../requests/scaling-request';
 import type { ScalingDeps } from '../scaling-deps';
 import { requireNodegroup } from './start-scale';

@@ -1,5 +1,5 @@
-import type { ScalingSchedule } from '../domain/records';
 import { NotFoundError, ValidationError } from '../../kernel/errors';
+import type { ScalingSchedule } from '../domain/records';
 import { parseScheduleRequest } from '../requests/scaling-request';
 import type { ScheduleDeps } from '../scaling-deps';
 import { requireNodegroup } from './start-scale';

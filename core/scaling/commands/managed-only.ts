@@ -1,8 +1,8 @@
-import { isManaged, MANAGED_TAG } from '../../clusters/domain/cluster';
 import { type AccessPolicy, grantsFor } from '../../access/domain/policy';
+import { isManaged, MANAGED_TAG } from '../../clusters/domain/cluster';
+import type { ClusterApi } from '../../clusters/ports/cluster-api';
 import { ForbiddenError, NotFoundError } from '../../kernel/errors';
 import type { Logger } from '../../kernel/logger';
-import type { ClusterApi } from '../../clusters/ports/cluster-api';
 
 export interface ManagedOnlyDeps {
   clusters: Pick<ClusterApi, 'describeCluster'>;

@@ -1,7 +1,7 @@
+import { resumeAbandonedWork, type WorkKind } from '../../operations/commands/resume-work';
 import { type Operation, operationWork, runOf } from '../../operations/domain/operation';
 import { runName } from '../../operations/domain/work';
 import { NODEGROUP_LOCKS, type ScaleRecord } from '../domain/records';
-import { resumeAbandonedWork, type WorkKind } from '../../operations/commands/resume-work';
 import type { ScalingDeps } from '../scaling-deps';
 import { FIRST_UPDATE_WAIT_SECONDS, type ScaleWorkflowInput } from './start-scale';
 

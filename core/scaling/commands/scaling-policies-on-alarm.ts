@@ -1,9 +1,9 @@
+import { checkAlarmChange } from '../../alarms/queries/alarm-reads';
+import type { AlarmStateChange } from '../../alarms/requests/alarm-event';
 import { settleEach } from '../../kernel/concurrency';
 import { errorMessage, TransientError } from '../../kernel/errors';
-import type { AlarmStateChange } from '../../alarms/requests/alarm-event';
-import { checkAlarmChange } from '../../alarms/queries/alarm-reads';
-import { firePolicy } from './fire-triggers';
 import type { ScalingDeps } from '../scaling-deps';
+import { firePolicy } from './fire-triggers';
 
 /** Node groups one alarm change scales at once (each is a few store calls and one workflow start). */
 const MAX_POLICIES_IN_FLIGHT = 4;

@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
+import { ConflictError, errorMessage, NotFoundError, ValidationError } from '../../kernel/errors';
 import { finished, newOperation, type Operation, withStep } from '../../operations/domain/operation';
+import { LockHeldError } from '../../operations/domain/operation-locks';
 import { runName } from '../../operations/domain/work';
 import { type Adjustment, adjustedSizes } from '../domain/adjustment';
-import { desiredToFit, type NodeShape, nodesNeeded } from '../domain/fit-pending-pods';
 import { allocatableOf } from '../domain/allocatable';
+import { desiredToFit, type NodeShape, nodesNeeded } from '../domain/fit-pending-pods';
 import { isScaleIn, nodegroupLock, requesterOf, type ScaleRecord, type ScaleTrigger } from '../domain/records';
-import { LockHeldError } from '../../operations/domain/operation-locks';
 import {
   clampDesired,
   describeSizes,
   type NodegroupSizes,
   requestedSizes,
-  sameSizes,
   type SizeRequest,
+  sameSizes,
 } from '../domain/sizes';
-import { ConflictError, errorMessage, NotFoundError, ValidationError } from '../../kernel/errors';
 import type { NodegroupInfo } from '../ports/nodegroups';
 import type { ScalingDeps } from '../scaling-deps';
 

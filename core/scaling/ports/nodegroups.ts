@@ -1,5 +1,5 @@
-import type { NodegroupSizes } from '../domain/sizes';
 import type { PendingPod, Taint } from '../domain/fit-pending-pods';
+import type { NodegroupSizes } from '../domain/sizes';
 
 /** A managed node group as EKS describes it (what scaling needs). */
 export interface NodegroupInfo {

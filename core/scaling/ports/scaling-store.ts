@@ -1,4 +1,4 @@
-import type { ScalingPolicy, ScalingSchedule, ScaleTrigger } from '../domain/records';
+import type { ScaleTrigger, ScalingPolicy, ScalingSchedule } from '../domain/records';
 
 /** Node-group scaling records: the triggers waiting for a change, the recent operations, schedules and policies. */
 export interface ScalingStore {

@@ -1,9 +1,9 @@
 import type { Operation } from '../../operations/domain/operation';
-import type { NodegroupSizes } from '../domain/sizes';
+import { requireNodegroup } from '../commands/start-scale';
 import { nodegroupLock } from '../domain/records';
+import type { NodegroupSizes } from '../domain/sizes';
 import type { NodegroupInfo } from '../ports/nodegroups';
 import type { ScalingDeps } from '../scaling-deps';
-import { requireNodegroup } from '../commands/start-scale';
 
 /** Operations shown per node group (the newest). */
 const RECENT_OPERATIONS = 10;

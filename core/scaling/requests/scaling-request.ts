@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { ValidationError } from '../../kernel/errors';
+import { parseWith } from '../../kernel/parse';
 import type { Adjustment } from '../domain/adjustment';
 import { isKnownTimeZone, parseScheduleExpression } from '../domain/schedule-expression';
 import { EKS_MAX_NODEGROUP_SIZE, type SizeRequest } from '../domain/sizes';
-import { ValidationError } from '../../kernel/errors';
-import { parseWith } from '../../kernel/parse';
 
 const size = z.number().int('must be a whole number').min(0, 'must be 0 or more').max(EKS_MAX_NODEGROUP_SIZE);
 /** Names of schedules and policies: they become part of EventBridge Scheduler names and store keys. */

@@ -1,12 +1,12 @@
 import { nextPollSeconds } from '../../clusters/domain/cluster';
-import { causeMessage, type CaughtError } from '../../kernel/caught-error';
+import { type CaughtError, causeMessage } from '../../kernel/caught-error';
+import { DependencyError, errorMessage } from '../../kernel/errors';
 import { finished, type Operation, runOf, withStep } from '../../operations/domain/operation';
+import { fireWaitingTriggers } from '../commands/fire-triggers';
+import type { ScaleWorkflowInput } from '../commands/start-scale';
 import { isScaleIn, type ScaleRecord } from '../domain/records';
 import { describeSizes, sameSizes } from '../domain/sizes';
-import { DependencyError, errorMessage } from '../../kernel/errors';
-import { fireWaitingTriggers } from '../commands/fire-triggers';
 import type { ScalingDeps } from '../scaling-deps';
-import type { ScaleWorkflowInput } from '../commands/start-scale';
 
 /**
  * The scale-nodegroup workflow's tasks. Each is safe to run twice: the update id is recorded once, a

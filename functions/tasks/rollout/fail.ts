@@ -1,6 +1,6 @@
 import { failRollout } from '../../../core/rollouts/commands/fail-rollout';
-import { task } from '../task';
 import { wired } from '../../container';
+import { task } from '../task';
 import { rolloutPortsOf } from './ports';
 
 export const ports = wired(rolloutPortsOf);

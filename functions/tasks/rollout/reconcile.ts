@@ -1,6 +1,6 @@
 import { reconcileRollout } from '../../../core/rollouts/steps/reconcile-rollout';
-import { task } from '../task';
 import { wired } from '../../container';
+import { task } from '../task';
 import { rolloutPortsOf } from './ports';
 
 export const ports = wired(rolloutPortsOf);

@@ -1,7 +1,7 @@
 import { completeScaling } from '../../../core/scaling/steps/scale-steps';
-import { task } from '../task';
 import { wired } from '../../container';
 import { scalingPortsOf } from '../../scaling-ports';
+import { task } from '../task';
 
 export const ports = wired(scalingPortsOf);
 

@@ -1,13 +1,13 @@
 import type { CoreV1Api, V1Node } from '@kubernetes/client-node';
+import { present } from '../../../core/kernel/invariant';
 import {
   kubeTaints,
   NODEGROUP_LABEL,
+  type NodegroupShape,
   nodeLabels,
   nodeManifest,
   SEQUENCE_ANNOTATION,
-  type NodegroupShape,
 } from './node-manifest';
-import { present } from '../../../core/kernel/invariant';
 
 export interface NodeSyncResult {
   created: string[];

@@ -1,10 +1,10 @@
 import { DynamoDbOperationStore } from '../../../core/adapters/aws/dynamodb-operation-store';
-import { MemoryOperationStore } from '../../fakes/memory-operation-store';
-import { finished, newOperation, retried, withStep } from '../../../core/operations/domain/operation';
 import { ConflictError, NotFoundError } from '../../../core/kernel/errors';
+import { finished, newOperation, retried, withStep } from '../../../core/operations/domain/operation';
 import type { OperationStore } from '../../../core/operations/ports/operation-store';
-import { storeImplementations } from '../../helpers/store-contract';
+import { MemoryOperationStore } from '../../fakes/memory-operation-store';
 import { defined } from '../../helpers/defined';
+import { storeImplementations } from '../../helpers/store-contract';
 
 /**
  * The OperationStore port's contract, one suite for the memory fake and the DynamoDB store: versioned updates, and

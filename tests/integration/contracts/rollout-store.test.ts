@@ -1,11 +1,11 @@
 import { DynamoDbRolloutStore } from '../../../core/adapters/aws/dynamodb-rollout-store';
-import { MemoryRolloutStore } from '../../fakes/memory-rollout-store';
+import { ConflictError, ValidationError, VersionConflictError } from '../../../core/kernel/errors';
 import { transitionEvents } from '../../../core/rollouts/domain/rollout-events';
 import type { Rollout } from '../../../core/rollouts/domain/types';
-import { ConflictError, ValidationError, VersionConflictError } from '../../../core/kernel/errors';
 import type { RolloutStore } from '../../../core/rollouts/ports/rollout-store';
-import { storeImplementations } from '../../helpers/store-contract';
+import { MemoryRolloutStore } from '../../fakes/memory-rollout-store';
 import { defined } from '../../helpers/defined';
+import { storeImplementations } from '../../helpers/store-contract';
 
 /** A rollout record with only what the store reads: its keys, status, alarms, history and version. */
 function rollout(n: number, overrides: Partial<Rollout> = {}): Rollout {

@@ -1,20 +1,20 @@
 import { DynamoDbOperationStore } from '../../../core/adapters/aws/dynamodb-operation-store';
 import { DynamoDbScalingStore } from '../../../core/adapters/aws/dynamodb-scaling-store';
-import { MemoryOperationStore } from '../../fakes/memory-operation-store';
-import { MemoryScalingStore } from '../../fakes/memory-scaling-store';
+import { ConflictError } from '../../../core/kernel/errors';
 import { finished, newOperation } from '../../../core/operations/domain/operation';
 import type { OperationStore } from '../../../core/operations/ports/operation-store';
 import {
   NODEGROUP_LOCKS,
   nodegroupLock,
-  type ScalingSchedule,
   type ScaleTrigger,
+  type ScalingSchedule,
 } from '../../../core/scaling/domain/records';
-import { ConflictError } from '../../../core/kernel/errors';
 import type { ScalingStore } from '../../../core/scaling/ports/scaling-store';
+import { MemoryOperationStore } from '../../fakes/memory-operation-store';
+import { MemoryScalingStore } from '../../fakes/memory-scaling-store';
+import { defined } from '../../helpers/defined';
 import { scalingPolicy } from '../../helpers/scaling-fakes';
 import { storeImplementations } from '../../helpers/store-contract';
-import { defined } from '../../helpers/defined';
 
 /**
  * The ScalingStore port's contract, one suite for the memory fake and the DynamoDB store, so the two cannot drift:

@@ -1,7 +1,7 @@
-import path from 'node:path';
-import { matchesPattern } from '../../../local/event-pattern';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parse } from 'yaml';
+import { matchesPattern } from '../../../local/event-pattern';
 import { alarmEvent as cloudWatchAlarmEvent } from '../../helpers/events';
 
 const root = path.resolve(__dirname, '../../..');

@@ -1,5 +1,5 @@
-import { parseClockRequest, SandboxClock } from '../../../local/sandbox-clock';
 import { ValidationError } from '../../../core/kernel/errors';
+import { parseClockRequest, SandboxClock } from '../../../local/sandbox-clock';
 
 describe('SandboxClock', () => {
   it('is real time plus what was advanced, and only goes forward', () => {

@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { loadHandler, readServerlessManifest } from '../../../local/serverless-manifest';
+import { FUNCTIONS } from '../../../deploy/functions';
 import { PUBLIC_ROUTES } from '../../../functions/api/caller';
 import { routes } from '../../../functions/api/routes';
-import { FUNCTIONS } from '../../../deploy/functions';
+import { loadHandler, readServerlessManifest } from '../../../local/serverless-manifest';
 
 const root = path.resolve(__dirname, '../../..');
 

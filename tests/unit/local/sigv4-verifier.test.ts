@@ -2,8 +2,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { startHttpServer } from '../../../local/http-server';
 import { SANDBOX_ADMIN, SANDBOX_IDENTITIES, SANDBOX_RESTRICTED } from '../../../local/sandbox/identities';
 import { MAX_SIGNATURE_AGE_MS, sigV4Verifier } from '../../../local/sigv4-verifier';
-import { signedFetch, type Signer } from '../../helpers/signed-fetch';
 import { defined } from '../../helpers/defined';
+import { type Signer, signedFetch } from '../../helpers/signed-fetch';
 
 const REGION = 'eu-west-1';
 

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { loopbackHosts, SESSION_HEADER, uiHandler, type Forwarder } from '../../../ui/serve';
 import { UI_BUNDLE_DIR } from '../../../ui/build';
+import { type Forwarder, loopbackHosts, SESSION_HEADER, uiHandler } from '../../../ui/serve';
 
 /** The dashboard's server side: who may use the signing proxy, and what it passes on. */
 describe('dashboard proxy and static files', () => {

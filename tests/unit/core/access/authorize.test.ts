@@ -1,7 +1,7 @@
+import { authorize, readableOnly } from '../../../../core/access/authorize';
 import type { AccessPolicy } from '../../../../core/access/domain/policy';
 import { ForbiddenError } from '../../../../core/kernel/errors';
 import { createLogger } from '../../../../core/kernel/logger';
-import { authorize, readableOnly } from '../../../../core/access/authorize';
 
 const DEV = 'arn:aws:iam::000000000000:role/team-developer';
 const policy: AccessPolicy = {

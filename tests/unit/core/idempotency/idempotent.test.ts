@@ -1,4 +1,4 @@
-import { MemoryIdempotencyStore } from '../../../fakes/memory-idempotency-store';
+import { IN_PROGRESS_LOCK_SECONDS, once } from '../../../../core/idempotency/idempotent';
 import {
   ConflictError,
   IdempotencyKeyReusedError,
@@ -6,7 +6,7 @@ import {
   ValidationError,
 } from '../../../../core/kernel/errors';
 import { createLogger } from '../../../../core/kernel/logger';
-import { IN_PROGRESS_LOCK_SECONDS, once } from '../../../../core/idempotency/idempotent';
+import { MemoryIdempotencyStore } from '../../../fakes/memory-idempotency-store';
 
 const T0 = Date.parse('2026-12-07T00:00:00Z');
 

@@ -1,6 +1,6 @@
-import { MemoryOperationStore } from '../../../fakes/memory-operation-store';
-import { withOperationMetrics } from '../../../../core/operations/metered-operation-store';
 import { finished, newOperation, withStep } from '../../../../core/operations/domain/operation';
+import { withOperationMetrics } from '../../../../core/operations/metered-operation-store';
+import { MemoryOperationStore } from '../../../fakes/memory-operation-store';
 import { RecordingMetrics } from '../../../helpers/recording-metrics';
 
 describe('withOperationMetrics', () => {

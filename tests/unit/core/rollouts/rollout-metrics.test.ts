@@ -1,8 +1,8 @@
 import { abortRollout } from '../../../../core/rollouts/commands/abort-rollout';
 import { promoteRollout } from '../../../../core/rollouts/commands/promote-rollout';
 import { reconcileRollout } from '../../../../core/rollouts/steps/reconcile-rollout';
-import { rolloutWorld, startedToFirstPause } from '../../../helpers/rollout-world';
 import { defined } from '../../../helpers/defined';
+import { rolloutWorld, startedToFirstPause } from '../../../helpers/rollout-world';
 
 // Issue 8, item 7: each transition is counted where it is saved, once, through the Metrics port.
 describe('rollout metrics', () => {

@@ -1,9 +1,9 @@
 import { TransientError, VersionConflictError } from '../../../../core/kernel/errors';
-import { promoteRollout } from '../../../../core/rollouts/commands/promote-rollout';
 import { abortRollout } from '../../../../core/rollouts/commands/abort-rollout';
 import { failRollout } from '../../../../core/rollouts/commands/fail-rollout';
-import { MAX_PASSES_PER_EXECUTION, reconcileRollout } from '../../../../core/rollouts/steps/reconcile-rollout';
+import { promoteRollout } from '../../../../core/rollouts/commands/promote-rollout';
 import { startRollout } from '../../../../core/rollouts/commands/start-rollout';
+import { MAX_PASSES_PER_EXECUTION, reconcileRollout } from '../../../../core/rollouts/steps/reconcile-rollout';
 import {
   blueGreenBody,
   CLUSTER,

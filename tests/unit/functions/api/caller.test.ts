@@ -1,7 +1,7 @@
-import { callerOf, requireCaller } from '../../../../functions/api/caller';
-import { errorResponses, type HttpEvent, json, withMiddleware } from '../../../../functions/api/http';
 import { UnauthenticatedError } from '../../../../core/kernel/errors';
 import { createLogger } from '../../../../core/kernel/logger';
+import { callerOf, requireCaller } from '../../../../functions/api/caller';
+import { errorResponses, type HttpEvent, json, withMiddleware } from '../../../../functions/api/http';
 
 const PRINCIPAL = 'arn:aws:iam::123456789012:role/deployer';
 /** A payload-v2 event as API Gateway sends it, with or without the IAM authorizer's context. */

@@ -1,5 +1,5 @@
-import { bodyLimit, errorResponses, type HttpEvent, json, withMiddleware } from '../../../../functions/api/http';
 import { createLogger } from '../../../../core/kernel/logger';
+import { bodyLimit, errorResponses, type HttpEvent, json, withMiddleware } from '../../../../functions/api/http';
 
 const handler = jest.fn(async (_event: HttpEvent) => json(200, { ok: true }));
 const limited = withMiddleware(handler, [errorResponses(() => createLogger('silent')), bodyLimit(100)]);

@@ -1,10 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
-import { PUBLIC_ROUTES } from '../../../../functions/api/caller';
-import { openApiDocument } from '../../../../functions/api/openapi';
-import { routes } from '../../../../functions/api/routes';
-import { readServerlessManifest } from '../../../../local/serverless-manifest';
 import { parseClusterSpec } from '../../../../core/clusters/requests/cluster-spec';
 import {
   parseAbortReason,
@@ -12,10 +8,14 @@ import {
   parseRolloutRequest,
 } from '../../../../core/rollouts/requests/rollout-request';
 import {
+  parsePolicyRequest,
   parseScaleRequest,
   parseScheduleRequest,
-  parsePolicyRequest,
 } from '../../../../core/scaling/requests/scaling-request';
+import { PUBLIC_ROUTES } from '../../../../functions/api/caller';
+import { openApiDocument } from '../../../../functions/api/openapi';
+import { routes } from '../../../../functions/api/routes';
+import { readServerlessManifest } from '../../../../local/serverless-manifest';
 import { API_MARKDOWN_FILE, apiMarkdown, OPENAPI_FILE, openApiText } from '../../../../tools/openapi/render';
 
 const root = path.resolve(__dirname, '../../../..');

@@ -1,7 +1,7 @@
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { AlarmBridge } from '../../../../local/sandbox/alarm-bridge';
 import { parseAlarmStateChange } from '../../../../core/alarms/requests/alarm-event';
+import { AlarmBridge } from '../../../../local/sandbox/alarm-bridge';
 
 const cw = mockClient(CloudWatchClient);
 const ARN = (name: string) => `arn:aws:cloudwatch:eu-west-1:111122223333:alarm:${name}`;

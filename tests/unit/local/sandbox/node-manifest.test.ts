@@ -1,11 +1,11 @@
+import { kubeconfigYaml } from '../../../../local/sandbox/kubeconfig';
 import {
+  type NodegroupShape,
   nodeAddress,
   nodeManifest,
   nodeName,
   SEQUENCE_ANNOTATION,
-  type NodegroupShape,
 } from '../../../../local/sandbox/nodes/node-manifest';
-import { kubeconfigYaml } from '../../../../local/sandbox/kubeconfig';
 
 const batch: NodegroupShape = {
   name: 'batch',

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { sigV4Verifier } from '../../../../local/sigv4-verifier';
 import { presignEksToken } from '../../../../core/adapters/aws/eks-token';
 import { isRetryableError } from '../../../../core/kernel/retry';
-import { SERVICES, type EmulatorLookups } from '../../../../tools/aws-gate/catalogue';
+import { sigV4Verifier } from '../../../../local/sigv4-verifier';
+import { type EmulatorLookups, SERVICES } from '../../../../tools/aws-gate/catalogue';
 import { denialMessage, evaluate } from '../../../../tools/aws-gate/evaluate';
 import {
   authorizeHere,
@@ -13,12 +13,12 @@ import {
   stateMachineInvocations,
 } from '../../../../tools/aws-gate/invocations';
 import {
+  type CfnTemplate,
   eventRules,
   functionResourcePolicies,
   functionRoles,
   packagedKubeAccess,
   rolesByArn,
-  type CfnTemplate,
   type StateMachineRole,
 } from '../../../../tools/aws-gate/packaged-roles';
 import { errorAnswer, recognise } from '../../../../tools/aws-gate/protocol';

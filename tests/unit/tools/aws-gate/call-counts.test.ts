@@ -1,6 +1,6 @@
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { CallCounts, gateCallCounts } from '../../../../tools/aws-gate/call-counts';
 import { type AwsGate, startAwsGate } from '../../../../tools/aws-gate/gate';
 

@@ -1,6 +1,7 @@
 /* biome-ignore-all lint/suspicious/noTemplateCurlyInString: the reference writes ARN templates with ${Name} */
-import { checkStatement } from '../../../../tools/iam-lint/check';
+
 import { resourceMatchesTemplate } from '../../../../tools/iam-lint/arn-pattern';
+import { checkStatement } from '../../../../tools/iam-lint/check';
 
 const cluster = 'arn:aws:eks:us-east-1:000000000000:cluster/*';
 const nodegroups = 'arn:aws:eks:us-east-1:000000000000:nodegroup/*/*/*';

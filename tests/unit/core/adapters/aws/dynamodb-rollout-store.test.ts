@@ -8,8 +8,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbRolloutStore, MAX_TRANSACT_ITEMS } from '../../../../../core/adapters/aws/dynamodb-rollout-store';
-import type { CanaryRollout } from '../../../../../core/rollouts/domain/types';
 import { ConflictError, ValidationError, VersionConflictError } from '../../../../../core/kernel/errors';
+import type { CanaryRollout } from '../../../../../core/rollouts/domain/types';
 import { rolloutListPosition } from '../../../../../core/rollouts/ports/rollout-store';
 import { defined } from '../../../../helpers/defined';
 

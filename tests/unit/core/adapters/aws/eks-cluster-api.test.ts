@@ -7,9 +7,9 @@ import {
   EKSClient,
 } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
-import { EksClusterApi } from '../../../../../core/adapters/aws/eks-cluster-api';
 import { AWS_CALL_RETRY } from '../../../../../core/adapters/aws/aws-call';
-import { OPERATION_TAG, type ClusterSpec } from '../../../../../core/clusters/domain/cluster';
+import { EksClusterApi } from '../../../../../core/adapters/aws/eks-cluster-api';
+import { type ClusterSpec, OPERATION_TAG } from '../../../../../core/clusters/domain/cluster';
 import { ConflictError, ThrottledError } from '../../../../../core/kernel/errors';
 import { defined } from '../../../../helpers/defined';
 

@@ -1,10 +1,10 @@
+import { Readable } from 'node:stream';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { HttpResponse } from '@smithy/protocol-http';
-import { Readable } from 'node:stream';
 import { AWS_CALL_RETRY } from '../../../../../core/adapters/aws/aws-call';
 import { CloudWatchAlarmStates } from '../../../../../core/adapters/aws/cloudwatch-alarm-states';
-import { awsClientConfig } from '../../../../../core/wiring/context';
 import { ThrottledError } from '../../../../../core/kernel/errors';
+import { awsClientConfig } from '../../../../../core/wiring/context';
 
 /**
  * One throttled AWS call must be retried by one layer only (core/kernel/retry.ts, "Who retries what"): the SDK

@@ -1,5 +1,5 @@
-import { ThrottledError, TransientError } from '../../../../../core/kernel/errors';
 import { isKubeRetryable, kubeCall, kubeStatus } from '../../../../../core/adapters/kube/kube-call';
+import { ThrottledError, TransientError } from '../../../../../core/kernel/errors';
 
 /** Shaped like @kubernetes/client-node's ApiException: `code` is the HTTP status. */
 function apiException(code: number, message = `HTTP-Code: ${code}`) {

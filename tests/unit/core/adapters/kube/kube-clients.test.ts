@@ -1,5 +1,5 @@
-import { KubeClientFactory } from '../../../../../core/adapters/kube/kube-clients';
 import { kubeCall, kubeStatus } from '../../../../../core/adapters/kube/kube-call';
+import { KubeClientFactory } from '../../../../../core/adapters/kube/kube-clients';
 import { ClusterAccessError, ThrottledError, TransientError } from '../../../../../core/kernel/errors';
 import { type Reply, type ScriptedServer, startScriptedServer } from '../../../../helpers/scripted-https-server';
 

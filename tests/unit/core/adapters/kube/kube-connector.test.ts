@@ -1,7 +1,7 @@
 import { CLUSTER_EXISTS_TTL_MS, EksKubeConnector } from '../../../../../core/adapters/kube/kube-connector';
 import type { ClusterInfo } from '../../../../../core/clusters/domain/cluster';
-import { DependencyError, NotFoundError } from '../../../../../core/kernel/errors';
 import type { ClusterApi } from '../../../../../core/clusters/ports/cluster-api';
+import { DependencyError, NotFoundError } from '../../../../../core/kernel/errors';
 
 function clusters(
   found: Partial<ClusterInfo> | undefined,

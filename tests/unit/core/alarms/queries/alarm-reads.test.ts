@@ -1,15 +1,15 @@
 import { CloudWatchClient, DescribeAlarmsCommand, type DescribeAlarmsCommandInput } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchAlarmStates } from '../../../../../core/adapters/aws/cloudwatch-alarm-states';
-import { MemoryVerifiedAlarmChanges } from '../../../../fakes/memory-verified-alarm-changes';
-import type { AlarmState } from '../../../../../core/rollouts/domain/analysis';
 import { AlarmStatesOnce, checkAlarmChange } from '../../../../../core/alarms/queries/alarm-reads';
 import { onAlarmStateChange } from '../../../../../core/rollouts/commands/on-alarm';
-import { reconcileRollout } from '../../../../../core/rollouts/steps/reconcile-rollout';
 import { startRollout } from '../../../../../core/rollouts/commands/start-rollout';
 import { sweepRollouts } from '../../../../../core/rollouts/commands/sweep-rollouts';
-import { CLUSTER, canaryBody, NAMESPACE, rolloutWorld } from '../../../../helpers/rollout-world';
+import type { AlarmState } from '../../../../../core/rollouts/domain/analysis';
+import { reconcileRollout } from '../../../../../core/rollouts/steps/reconcile-rollout';
+import { MemoryVerifiedAlarmChanges } from '../../../../fakes/memory-verified-alarm-changes';
 import { defined } from '../../../../helpers/defined';
+import { CLUSTER, canaryBody, NAMESPACE, rolloutWorld } from '../../../../helpers/rollout-world';
 
 /** CloudWatch on aws-sdk-client-mock: DescribeAlarms answers the named alarms from `states`, counting calls. */
 function cloudwatch(states: Map<string, AlarmState>) {

@@ -1,5 +1,5 @@
-import { ValidationError } from '../../../../../core/kernel/errors';
 import { parseAlarmStateChange } from '../../../../../core/alarms/requests/alarm-event';
+import { ValidationError } from '../../../../../core/kernel/errors';
 import { alarmEvent } from '../../../../helpers/events';
 
 describe('parseAlarmStateChange', () => {

@@ -1,9 +1,9 @@
-import { MemoryOperationStore } from '../../../../fakes/memory-operation-store';
-import type { ClusterInfo } from '../../../../../core/clusters/domain/cluster';
-import { newOperation } from '../../../../../core/operations/domain/operation';
-import type { ClusterApi } from '../../../../../core/clusters/ports/cluster-api';
 import type { ClusterDeps } from '../../../../../core/clusters/cluster-deps';
 import { startDeleteCluster } from '../../../../../core/clusters/commands/delete-cluster';
+import type { ClusterInfo } from '../../../../../core/clusters/domain/cluster';
+import type { ClusterApi } from '../../../../../core/clusters/ports/cluster-api';
+import { newOperation } from '../../../../../core/operations/domain/operation';
+import { MemoryOperationStore } from '../../../../fakes/memory-operation-store';
 import { FakeWorkflowStarter } from '../../../../helpers/fakes';
 
 const managed: ClusterInfo = { name: 'prod', status: 'ACTIVE', tags: { 'eksflow:managed': 'true' } };

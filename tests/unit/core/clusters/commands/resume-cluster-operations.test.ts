@@ -1,11 +1,11 @@
-import { MemoryOperationStore } from '../../../../fakes/memory-operation-store';
-import { newOperation } from '../../../../../core/operations/domain/operation';
 import type { ClusterDeps } from '../../../../../core/clusters/cluster-deps';
 import {
   ABANDONED_RUN_GRACE_SECONDS,
   resumeClusterOperations,
 } from '../../../../../core/clusters/commands/resume-cluster-operations';
 import { retryOperation } from '../../../../../core/clusters/commands/retry-operation';
+import { newOperation } from '../../../../../core/operations/domain/operation';
+import { MemoryOperationStore } from '../../../../fakes/memory-operation-store';
 import { FakeWorkflowStarter, fixedClock } from '../../../../helpers/fakes';
 
 const T0 = '2026-01-01T00:00:00.000Z';

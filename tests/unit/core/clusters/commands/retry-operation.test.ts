@@ -1,7 +1,7 @@
-import { MemoryOperationStore } from '../../../../fakes/memory-operation-store';
-import { finished, newOperation, type Operation, withStep } from '../../../../../core/operations/domain/operation';
 import type { ClusterDeps } from '../../../../../core/clusters/cluster-deps';
 import { retryOperation } from '../../../../../core/clusters/commands/retry-operation';
+import { finished, newOperation, type Operation, withStep } from '../../../../../core/operations/domain/operation';
+import { MemoryOperationStore } from '../../../../fakes/memory-operation-store';
 import { FakeWorkflowStarter } from '../../../../helpers/fakes';
 
 const t0 = new Date('2026-01-01T00:00:00Z');

@@ -1,5 +1,5 @@
-import { ValidationError } from '../../../../../core/kernel/errors';
 import { parseClusterSpec } from '../../../../../core/clusters/requests/cluster-spec';
+import { ValidationError } from '../../../../../core/kernel/errors';
 
 const roleArn = 'arn:aws:iam::123456789012:role/eks-cluster';
 const minimal = { name: 'prod-eu', roleArn, subnetIds: ['subnet-0a1', 'subnet-0b2'] };

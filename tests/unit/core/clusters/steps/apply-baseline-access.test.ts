@@ -1,10 +1,10 @@
-import { MemoryOperationStore } from '../../../../fakes/memory-operation-store';
-import { newOperation, withStep } from '../../../../../core/operations/domain/operation';
-import { ClusterAccessError, TransientError } from '../../../../../core/kernel/errors';
-import type { ClusterBaseline } from '../../../../../core/clusters/ports/kube';
 import type { ClusterDeps } from '../../../../../core/clusters/cluster-deps';
 import type { ProvisionClusterInput } from '../../../../../core/clusters/commands/provision-cluster';
+import type { ClusterBaseline } from '../../../../../core/clusters/ports/kube';
 import { ACCESS_PROPAGATION_SECONDS, applyBaseline } from '../../../../../core/clusters/steps/provision-cluster-steps';
+import { ClusterAccessError, TransientError } from '../../../../../core/kernel/errors';
+import { newOperation, withStep } from '../../../../../core/operations/domain/operation';
+import { MemoryOperationStore } from '../../../../fakes/memory-operation-store';
 
 const granted = new Date('2026-01-01T00:00:00Z');
 const refusal = new ClusterAccessError(

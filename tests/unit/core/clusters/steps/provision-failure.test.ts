@@ -1,12 +1,12 @@
-import { MemoryOperationStore } from '../../../../fakes/memory-operation-store';
-import { newOperation, withCreated } from '../../../../../core/operations/domain/operation';
-import type { ClusterApi } from '../../../../../core/clusters/ports/cluster-api';
 import type { ClusterDeps } from '../../../../../core/clusters/cluster-deps';
+import type { ClusterApi } from '../../../../../core/clusters/ports/cluster-api';
 import {
   type FailureInput,
   finishFailed,
   recordFailure,
 } from '../../../../../core/clusters/steps/provision-cluster-steps';
+import { newOperation, withCreated } from '../../../../../core/operations/domain/operation';
+import { MemoryOperationStore } from '../../../../fakes/memory-operation-store';
 
 /** A new cluster that exists, with nothing else in it: what RecordFailure observes. */
 const clusters = {

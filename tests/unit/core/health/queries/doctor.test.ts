@@ -1,5 +1,5 @@
 import type { ClusterInfo } from '../../../../../core/clusters/domain/cluster';
-import { KubeTokenRefused, type KubePermission } from '../../../../../core/health/ports/doctor';
+import { type KubePermission, KubeTokenRefused } from '../../../../../core/health/ports/doctor';
 import { type DoctorDeps, doctorClusters, runDoctor } from '../../../../../core/health/queries/doctor';
 
 const ROLE = 'arn:aws:iam::000000000000:role/eksflow-dev-us-east-1-api';

@@ -1,8 +1,9 @@
 import { ConflictError, NotFoundError } from '../../../../../core/kernel/errors';
 import { abortRollout } from '../../../../../core/rollouts/commands/abort-rollout';
+import { startRollout } from '../../../../../core/rollouts/commands/start-rollout';
 import { reconcileRollout } from '../../../../../core/rollouts/steps/reconcile-rollout';
 import { restoreStep } from '../../../../../core/rollouts/steps/restore-stable';
-import { startRollout } from '../../../../../core/rollouts/commands/start-rollout';
+import { defined } from '../../../../helpers/defined';
 import {
   blueGreenBody,
   CLUSTER,
@@ -11,7 +12,6 @@ import {
   rolloutWorld,
   startedToFirstPause,
 } from '../../../../helpers/rollout-world';
-import { defined } from '../../../../helpers/defined';
 
 type World = ReturnType<typeof rolloutWorld>;
 

@@ -1,18 +1,18 @@
 import type { AlarmStateChange } from '../../../../../core/alarms/requests/alarm-event';
 import { Coalescer } from '../../../../../core/kernel/concurrency';
-import type { Workloads } from '../../../../../core/rollouts/ports/workloads';
-import type { RolloutStore } from '../../../../../core/rollouts/ports/rollout-store';
-import type { Rollout } from '../../../../../core/rollouts/domain/types';
 import { TransientError } from '../../../../../core/kernel/errors';
 import {
   type AlarmOutcome,
   MAX_ROLLOUTS_IN_FLIGHT,
   onAlarmStateChange,
 } from '../../../../../core/rollouts/commands/on-alarm';
-import { reconcileRollout } from '../../../../../core/rollouts/steps/reconcile-rollout';
 import { startRollout } from '../../../../../core/rollouts/commands/start-rollout';
-import { CLUSTER, canaryBody, NAMESPACE, rolloutWorld, T0 } from '../../../../helpers/rollout-world';
+import type { Rollout } from '../../../../../core/rollouts/domain/types';
+import type { RolloutStore } from '../../../../../core/rollouts/ports/rollout-store';
+import type { Workloads } from '../../../../../core/rollouts/ports/workloads';
+import { reconcileRollout } from '../../../../../core/rollouts/steps/reconcile-rollout';
 import { defined } from '../../../../helpers/defined';
+import { CLUSTER, canaryBody, NAMESPACE, rolloutWorld, T0 } from '../../../../helpers/rollout-world';
 
 const change = (alarmName: string, state: AlarmStateChange['state']): AlarmStateChange => ({
   alarmName,

@@ -2,8 +2,8 @@ import { ConflictError, NotFoundError } from '../../../../../core/kernel/errors'
 import { abortRollout } from '../../../../../core/rollouts/commands/abort-rollout';
 import { MAX_REMEMBERED_PROMOTE_KEYS, promoteRollout } from '../../../../../core/rollouts/commands/promote-rollout';
 import { startRollout } from '../../../../../core/rollouts/commands/start-rollout';
-import { blueGreenBody, canaryBody, rolloutWorld, T0 } from '../../../../helpers/rollout-world';
 import { defined } from '../../../../helpers/defined';
+import { blueGreenBody, canaryBody, rolloutWorld, T0 } from '../../../../helpers/rollout-world';
 
 describe('promoteRollout', () => {
   it.each`

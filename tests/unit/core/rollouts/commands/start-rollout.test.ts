@@ -1,17 +1,17 @@
-import { REVISION_LABEL } from '../../../../../core/rollouts/domain/types';
 import { ConflictError, ValidationError } from '../../../../../core/kernel/errors';
 import { startRollout } from '../../../../../core/rollouts/commands/start-rollout';
+import { REVISION_LABEL } from '../../../../../core/rollouts/domain/types';
 import { rolloutView } from '../../../../../core/rollouts/queries/get-rollouts';
+import { defined } from '../../../../helpers/defined';
 import {
   blueGreenBody,
-  canaryBody,
   CLUSTER,
+  canaryBody,
   DEPLOYMENT,
   NAMESPACE,
   rolloutWorld,
   T0,
 } from '../../../../helpers/rollout-world';
-import { defined } from '../../../../helpers/defined';
 
 async function refusal(promise: Promise<unknown>): Promise<ValidationError> {
   const error = await promise.then(

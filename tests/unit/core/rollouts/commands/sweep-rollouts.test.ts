@@ -1,8 +1,8 @@
-import type { Rollout } from '../../../../../core/rollouts/domain/types';
 import { startRollout } from '../../../../../core/rollouts/commands/start-rollout';
 import { sweepRollouts } from '../../../../../core/rollouts/commands/sweep-rollouts';
-import { CLUSTER, canaryBody, NAMESPACE, rolloutWorld } from '../../../../helpers/rollout-world';
+import type { Rollout } from '../../../../../core/rollouts/domain/types';
 import { defined } from '../../../../helpers/defined';
+import { CLUSTER, canaryBody, NAMESPACE, rolloutWorld } from '../../../../helpers/rollout-world';
 
 /** One rollout per name, each on its own Deployment, guarded by alarm `guard`. */
 async function world(names: string[]) {

@@ -7,12 +7,12 @@ import {
   withHistory,
 } from '../../../../../core/rollouts/domain/rollout';
 import {
-  REVISION_LABEL,
-  VERSION_LABEL,
-  type PodTemplate,
-  type Rollout,
   type BlueGreenRolloutRequest,
   type CanaryRolloutRequest,
+  type PodTemplate,
+  REVISION_LABEL,
+  type Rollout,
+  VERSION_LABEL,
 } from '../../../../../core/rollouts/domain/types';
 
 const stable: PodTemplate = {

@@ -1,12 +1,12 @@
-import { aesGcmPageTokens } from '../../../../../core/adapters/crypto/page-token';
 import type { AccessPolicy } from '../../../../../core/access/domain/policy';
+import { aesGcmPageTokens } from '../../../../../core/adapters/crypto/page-token';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../../../../core/kernel/errors';
 import { createLogger } from '../../../../../core/kernel/logger';
-import { listRollouts, readableRollout, type RolloutListDeps } from '../../../../../core/rollouts/queries/get-rollouts';
 import { startRollout } from '../../../../../core/rollouts/commands/start-rollout';
+import { listRollouts, type RolloutListDeps, readableRollout } from '../../../../../core/rollouts/queries/get-rollouts';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../../../../../core/rollouts/requests/rollout-list-query';
-import { CLUSTER, canaryBody, rolloutWorld } from '../../../../helpers/rollout-world';
 import { defined } from '../../../../helpers/defined';
+import { CLUSTER, canaryBody, rolloutWorld } from '../../../../helpers/rollout-world';
 
 const ADMIN = 'arn:aws:iam::000000000000:user/admin';
 const TEAM = 'arn:aws:iam::000000000000:role/team-developer';

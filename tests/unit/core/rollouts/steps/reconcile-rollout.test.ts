@@ -1,9 +1,9 @@
-import { REVISION_LABEL } from '../../../../../core/rollouts/domain/types';
 import { promoteRollout } from '../../../../../core/rollouts/commands/promote-rollout';
-import { reconcileRollout, type PassResult } from '../../../../../core/rollouts/steps/reconcile-rollout';
 import { startRollout } from '../../../../../core/rollouts/commands/start-rollout';
-import { blueGreenBody, canaryBody, CLUSTER, NAMESPACE, rolloutWorld, T0 } from '../../../../helpers/rollout-world';
+import { REVISION_LABEL } from '../../../../../core/rollouts/domain/types';
+import { type PassResult, reconcileRollout } from '../../../../../core/rollouts/steps/reconcile-rollout';
 import { defined } from '../../../../helpers/defined';
+import { blueGreenBody, CLUSTER, canaryBody, NAMESPACE, rolloutWorld, T0 } from '../../../../helpers/rollout-world';
 
 type World = ReturnType<typeof rolloutWorld>;
 

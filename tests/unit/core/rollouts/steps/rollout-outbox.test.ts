@@ -1,10 +1,10 @@
+import { startRollout } from '../../../../../core/rollouts/commands/start-rollout';
+import { sweepRollouts } from '../../../../../core/rollouts/commands/sweep-rollouts';
 import { withHistory } from '../../../../../core/rollouts/domain/rollout';
 import { saveRollout } from '../../../../../core/rollouts/rollout-deps';
 import { createRollout, flushOutbox, OUTBOX_PAGE_SIZE } from '../../../../../core/rollouts/steps/rollout-outbox';
-import { startRollout } from '../../../../../core/rollouts/commands/start-rollout';
-import { sweepRollouts } from '../../../../../core/rollouts/commands/sweep-rollouts';
-import { canaryBody, rolloutWorld } from '../../../../helpers/rollout-world';
 import { defined } from '../../../../helpers/defined';
+import { canaryBody, rolloutWorld } from '../../../../helpers/rollout-world';
 
 /** A rollout saved once with two new history entries, while the bus is down or up. */
 async function savedWithTwoTransitions(busDown: boolean) {

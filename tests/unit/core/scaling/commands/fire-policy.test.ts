@@ -1,11 +1,11 @@
-import { nodegroupLock, type ScalingPolicy } from '../../../../../core/scaling/domain/records';
-import { completeScaling } from '../../../../../core/scaling/steps/scale-steps';
 import {
   firePoliciesForAlarm,
   sweepScalingPolicies,
 } from '../../../../../core/scaling/commands/scaling-policies-on-alarm';
-import { scalingWorld } from '../../../../helpers/scaling-fakes';
+import { nodegroupLock, type ScalingPolicy } from '../../../../../core/scaling/domain/records';
+import { completeScaling } from '../../../../../core/scaling/steps/scale-steps';
 import { defined } from '../../../../helpers/defined';
+import { scalingWorld } from '../../../../helpers/scaling-fakes';
 
 function world() {
   const w = scalingWorld('2027-01-01T00:00:00Z');

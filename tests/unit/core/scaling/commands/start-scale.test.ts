@@ -1,10 +1,10 @@
 import { ConflictError, ValidationError } from '../../../../../core/kernel/errors';
 import { resumeScaleRuns } from '../../../../../core/scaling/commands/resume-scale-runs';
-import { applyScaling, completeScaling, failScaling } from '../../../../../core/scaling/steps/scale-steps';
 import { type ScaleWorkflowInput, startScale } from '../../../../../core/scaling/commands/start-scale';
-import { scalingWorld } from '../../../../helpers/scaling-fakes';
-import { defined } from '../../../../helpers/defined';
 import { nodegroupLock } from '../../../../../core/scaling/domain/records';
+import { applyScaling, completeScaling, failScaling } from '../../../../../core/scaling/steps/scale-steps';
+import { defined } from '../../../../helpers/defined';
+import { scalingWorld } from '../../../../helpers/scaling-fakes';
 
 const target = { cluster: 'c1', nodegroup: 'ng' };
 const api = { kind: 'api' as const, principal: 'arn:aws:iam::1:user/a' };

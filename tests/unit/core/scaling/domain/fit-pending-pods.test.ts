@@ -1,3 +1,4 @@
+import { allocatableOf } from '../../../../../core/scaling/domain/allocatable';
 import {
   desiredToFit,
   fitsOnNode,
@@ -6,7 +7,6 @@ import {
   type PendingPod,
 } from '../../../../../core/scaling/domain/fit-pending-pods';
 import { DEFAULT_INSTANCE_TYPE, nodeResources } from '../../../../../core/scaling/domain/instance-types';
-import { allocatableOf } from '../../../../../core/scaling/domain/allocatable';
 
 const GiB = 1024 ** 3;
 const node: NodeShape = {
