@@ -93,6 +93,26 @@ export interface FunctionSpec {
   aws: Grant[];
 }
 
+/**
+ * Completing and failing a scale run both end in `publishEnd` and `resumeWaiting` (core/scaling/steps/scale-steps:
+ * the waiting triggers restart against the group, its cluster and its alarms), which is what these grants serve; so
+ * the two share everything but their handler.
+ */
+const endsAScaleRun: Omit<FunctionSpec, 'handler'> = {
+  workflow: 'scale-nodegroup',
+  concurrency: 'task',
+  vpc: true,
+  kube: ['scaling'],
+  aws: [
+    scalingRecordsWithWaits,
+    describeScaledNodegroups,
+    describeClusters,
+    describeAlarms,
+    startScaleRuns,
+    publishEvents,
+  ],
+};
+
 /** Every function of the stack, by serverless.yml's name (its role is `<Name>Role`, its log group its own). */
 export const FUNCTIONS: Record<string, FunctionSpec> = {
   api: {
@@ -298,36 +318,8 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     concurrency: 'task',
     aws: [scalingRecords, describeScaledNodegroups, describeUpdates],
   },
-  scaleComplete: {
-    handler: 'functions/tasks/scale-nodegroup/complete.main',
-    workflow: 'scale-nodegroup',
-    concurrency: 'task',
-    vpc: true,
-    kube: ['scaling'],
-    aws: [
-      scalingRecordsWithWaits,
-      describeScaledNodegroups,
-      describeClusters,
-      describeAlarms,
-      startScaleRuns,
-      publishEvents,
-    ],
-  },
-  scaleFail: {
-    handler: 'functions/tasks/scale-nodegroup/fail.main',
-    workflow: 'scale-nodegroup',
-    concurrency: 'task',
-    vpc: true,
-    kube: ['scaling'],
-    aws: [
-      scalingRecordsWithWaits,
-      describeScaledNodegroups,
-      describeClusters,
-      describeAlarms,
-      startScaleRuns,
-      publishEvents,
-    ],
-  },
+  scaleComplete: { handler: 'functions/tasks/scale-nodegroup/complete.main', ...endsAScaleRun },
+  scaleFail: { handler: 'functions/tasks/scale-nodegroup/fail.main', ...endsAScaleRun },
   // The function each EventBridge Scheduler schedule invokes.
   scheduledScale: {
     handler: 'functions/events/scheduled-scale.main',
