@@ -22,10 +22,19 @@ export abstract class EksflowError extends Error {
   }
 }
 
-export class ValidationError extends EksflowError {
-  override readonly name = 'ValidationError';
-  readonly status = 400;
-  readonly code = 'ValidationError';
+/**
+ * What each error below adds to EksflowError: its `name` (the class's own, spelled out for the reason above), its
+ * HTTP status and its API code, so that an error class is one line.
+ */
+function errorKind<Name extends string>(name: Name, status: number, code: string) {
+  return class extends EksflowError {
+    override readonly name: Name = name;
+    readonly status = status;
+    readonly code = code;
+  };
+}
+
+export class ValidationError extends errorKind('ValidationError', 400, 'ValidationError') {
   constructor(message: string, details: ErrorDetail[] = []) {
     super(message, { details });
   }
@@ -35,51 +44,27 @@ export class ValidationError extends EksflowError {
 }
 
 /** The request is unsigned, or its signature does not check out: the caller is unknown. */
-export class UnauthenticatedError extends EksflowError {
-  override readonly name = 'UnauthenticatedError';
-  readonly status = 401;
-  readonly code = 'Unauthenticated';
-}
+export class UnauthenticatedError extends errorKind('UnauthenticatedError', 401, 'Unauthenticated') {}
 
-export class NotFoundError extends EksflowError {
-  override readonly name = 'NotFoundError';
-  readonly status = 404;
-  readonly code = 'NotFound';
-}
+export class NotFoundError extends errorKind('NotFoundError', 404, 'NotFound') {}
 
-export class ConflictError extends EksflowError {
-  override readonly name = 'ConflictError';
-  readonly status = 409;
-  readonly code = 'Conflict';
-}
+export class ConflictError extends errorKind('ConflictError', 409, 'Conflict') {}
 
 /** The remote said "slow down": safe to retry with backoff. Workflows retry on this name. */
-export class ThrottledError extends EksflowError {
-  override readonly name = 'ThrottledError';
-  readonly status = 503;
-  readonly code = 'Throttled';
-}
+export class ThrottledError extends errorKind('ThrottledError', 503, 'Throttled') {}
 
 /** A dependency failed in a way that retrying may fix (5xx, connection reset, optimistic-lock clash). */
-export class TransientError extends EksflowError {
-  override readonly name = 'TransientError';
-  readonly status = 503;
-  readonly code = 'Transient';
-}
+export class TransientError extends errorKind('TransientError', 503, 'Transient') {}
 
 /** A dependency refused for good (bad credentials, invalid parameter it alone could judge). */
-export class DependencyError extends EksflowError {
-  override readonly name = 'DependencyError';
-  readonly status = 502;
-  readonly code = 'DependencyFailed';
-}
+export class DependencyError extends errorKind('DependencyError', 502, 'DependencyFailed') {}
 
 /** The emulator (moto) lacks an API that real AWS has; adapters raise this in one marked place. */
-export class NotImplementedByEmulatorError extends EksflowError {
-  override readonly name = 'NotImplementedByEmulatorError';
-  readonly status = 501;
-  readonly code = 'NotImplementedByEmulator';
-}
+export class NotImplementedByEmulatorError extends errorKind(
+  'NotImplementedByEmulatorError',
+  501,
+  'NotImplementedByEmulator',
+) {}
 
 /** The API's error body, everywhere: `{"error": {"code", "message", "details"}}`. */
 export function errorBody(code: string, message: string, details: ErrorDetail[] = []) {
@@ -99,28 +84,17 @@ export function errorMessage(error: unknown): string {
 }
 
 /** Someone else wrote the record since we read it: re-read and decide again. */
-export class VersionConflictError extends EksflowError {
-  override readonly name = 'VersionConflictError';
-  readonly status = 409;
-  readonly code = 'VersionConflict';
-}
+export class VersionConflictError extends errorKind('VersionConflictError', 409, 'VersionConflict') {}
 
 /** The caller is known but the access policy does not let it do this here; the message names action and resource. */
-export class ForbiddenError extends EksflowError {
-  override readonly name = 'ForbiddenError';
-  readonly status = 403;
-  readonly code = 'Forbidden';
-}
+export class ForbiddenError extends errorKind('ForbiddenError', 403, 'Forbidden') {}
 
 /**
  * A cluster's Kubernetes API refused eksflow's own identity: it has no EKS access entry there (Kubernetes 401), or
  * RBAC does not let it make the call (403). Not the API caller's doing and not transient: the message names the
  * principal and the cluster, and the fix (an access entry, RBAC) is the platform team's.
  */
-export class ClusterAccessError extends EksflowError {
-  override readonly name = 'ClusterAccessError';
-  readonly status = 403;
-  readonly code = 'ClusterAccessDenied';
+export class ClusterAccessError extends errorKind('ClusterAccessError', 403, 'ClusterAccessDenied') {
   /** What the cluster's API server answered: 401 (no access entry) or 403 (RBAC). */
   readonly kubernetesStatus: 401 | 403;
   constructor(message: string, options: { kubernetesStatus: 401 | 403; cause?: unknown; details?: ErrorDetail[] }) {
@@ -133,8 +107,4 @@ export class ClusterAccessError extends EksflowError {
  * An `Idempotency-Key` already answered a different request of the same caller (another body, route or query):
  * 422, as the IETF Idempotency-Key draft answers it. A key still in progress is a 409 (ConflictError) instead.
  */
-export class IdempotencyKeyReusedError extends EksflowError {
-  override readonly name = 'IdempotencyKeyReusedError';
-  readonly status = 422;
-  readonly code = 'IdempotencyKeyReused';
-}
+export class IdempotencyKeyReusedError extends errorKind('IdempotencyKeyReusedError', 422, 'IdempotencyKeyReused') {}
