@@ -37,7 +37,13 @@ const NO_LOOKUPS: EmulatorLookups = {
 };
 /** What a recognised request asks IAM for, in the sandbox's region and account, with nothing to look up. */
 const authorizeInSandbox = (r: ReturnType<typeof recognise>) =>
-  r.entry?.authorize({ input: r.input, path: r.path, region: 'us-east-1', account: '000000000000', lookups: NO_LOOKUPS });
+  r.entry?.authorize({
+    input: r.input,
+    path: r.path,
+    region: 'us-east-1',
+    account: '000000000000',
+    lookups: NO_LOOKUPS,
+  });
 const request = (over: Partial<Parameters<typeof recognise>[1]>) => ({
   method: 'POST',
   path: '/',
