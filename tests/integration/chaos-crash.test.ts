@@ -37,6 +37,16 @@ describe('chaos: runtime killed mid-rollout', () => {
     },
   });
 
+  /** An app whose pods are Ready only after a delay, and a started runtime on a fresh table. */
+  async function slowAppAndRuntime(options: Parameters<typeof createApp>[0]) {
+    const app = await createApp(options);
+    await delayReadiness(app.namespace, app.name, READY_AFTER_SECONDS);
+    const table = testTableName();
+    const runtime = runtimeOn(table);
+    const first = await runtime.start();
+    return { app, table, runtime, first };
+  }
+
   /** Kill at a random moment, restart, again: `KILLS` times. */
   async function crashRepeatedly(runtime: ReturnType<typeof runtimeOn>, maxDelayMs: number) {
     for (let i = 0; i < KILLS; i++) {
@@ -78,11 +88,7 @@ describe('chaos: runtime killed mid-rollout', () => {
 
   it('canary: killed 3 times through timed pauses and once right after promote, it resumes and ends Promoted', async () => {
     // Prepare
-    const app = await createApp({ replicas: 4 });
-    await delayReadiness(app.namespace, app.name, READY_AFTER_SECONDS);
-    const table = testTableName();
-    const runtime = runtimeOn(table);
-    const first = await runtime.start();
+    const { app, table, runtime, first } = await slowAppAndRuntime({ replicas: 4 });
     const sampler = startServingSampler(app.namespace);
 
     // Act: start, crash through the timed steps
@@ -135,11 +141,7 @@ describe('chaos: runtime killed mid-rollout', () => {
 
   it('canary abort: killed just after the abort request, the restarted runtime finishes the abort', async () => {
     // Prepare: a rollout waiting at 50 %
-    const app = await createApp({ replicas: 4 });
-    await delayReadiness(app.namespace, app.name, READY_AFTER_SECONDS);
-    const table = testTableName();
-    const runtime = runtimeOn(table);
-    const first = await runtime.start();
+    const { app, table, runtime, first } = await slowAppAndRuntime({ replicas: 4 });
     const started = await api(first, 'POST', '/rollouts', {
       cluster: 'sandbox',
       namespace: app.namespace,
@@ -171,11 +173,7 @@ describe('chaos: runtime killed mid-rollout', () => {
 
   it('blue-green: killed 3 times from preview through switch and scale-down, it resumes and ends Promoted', async () => {
     // Prepare
-    const app = await createApp({ replicas: 3, previewService: true });
-    await delayReadiness(app.namespace, app.name, READY_AFTER_SECONDS);
-    const table = testTableName();
-    const runtime = runtimeOn(table);
-    const first = await runtime.start();
+    const { app, table, runtime, first } = await slowAppAndRuntime({ replicas: 3, previewService: true });
     const sampler = startServingSampler(app.namespace);
 
     // Act
