@@ -2,7 +2,7 @@ import { seededRandom } from '../../tools/fault-proxy/faults';
 import { clusterView, endStateDisagreements, historyCount, storedRollout } from '../helpers/cluster-view';
 import { type RuntimeChild, startRuntimeChild } from '../helpers/crash-harness';
 import { defined } from '../helpers/defined';
-import { type App, createApp } from '../helpers/rollout-fixtures';
+import { type App, blueGreenRequest, createApp } from '../helpers/rollout-fixtures';
 import { delayReadiness, servingBound, startServingSampler } from '../helpers/serving-sampler';
 import { api, eventually, testTableName } from '../helpers/stack';
 
@@ -177,18 +177,12 @@ describe('chaos: runtime killed mid-rollout', () => {
     const sampler = startServingSampler(app.namespace);
 
     // Act
-    const started = await api(first, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace: app.namespace,
-      deployment: app.name,
-      image: 'nginx:1.28',
-      blueGreen: {
-        activeService: 'web',
-        previewService: 'web-preview',
-        autoPromotionSeconds: 1,
-        scaleDownDelaySeconds: 2,
-      },
-    });
+    const started = await api(
+      first,
+      'POST',
+      '/rollouts',
+      blueGreenRequest(app, { previewService: 'web-preview', autoPromotionSeconds: 1, scaleDownDelaySeconds: 2 }),
+    );
     expect(started.status).toBe(202);
     const id = started.body.id;
     await crashRepeatedly(runtime, 2000);
