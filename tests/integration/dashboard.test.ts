@@ -8,14 +8,7 @@ import { SANDBOX_CREDENTIALS } from '../../local/sandbox/sandbox';
 import { SESSION_HEADER, startDashboard } from '../../ui/serve';
 import { cliSandbox, eksflow } from '../helpers/cli-harness';
 import { deleteClustersMade, operationDone, track } from '../helpers/cluster-fixtures';
-import {
-  canaryRequest,
-  createAlarm,
-  createApp,
-  getRollout,
-  PAUSED_AT_HALF,
-  waitForRollout,
-} from '../helpers/rollout-fixtures';
+import { canaryRequest, createAlarm, createApp, getRollout, waitForRollout } from '../helpers/rollout-fixtures';
 import { api, eventually, startTestRuntime, type TestRuntime, testStack, uniqueName } from '../helpers/stack';
 
 /** Screenshots for people to look at after a run (gitignored). */
@@ -135,7 +128,7 @@ describe('dashboard in headless Chromium', () => {
   it('refuses API calls without the session token or from another host, changing nothing', async () => {
     // Prepare
     const app = await createApp({ replicas: 2 });
-    const started = await api(runtime, 'POST', '/rollouts', canaryRequest(app, PAUSED_AT_HALF, { image: 'nginx:2' }));
+    const started = await api(runtime, 'POST', '/rollouts', canaryRequest(app));
     await waitForRollout(runtime, started.body.id, (r) => r.status === 'Paused');
     const base = dashboard.url.replace(/#.*$/, '');
     const token = new URL(dashboard.url).hash.replace('#session=', '');
