@@ -176,10 +176,9 @@ export class FakeWorkloads implements Workloads {
     annotations: Record<string, string> = {},
   ): Promise<void> {
     this.calls.push({ op: 'setReplicas', name: from.name, replicas });
-    const d = this.current(cluster, namespace, from);
-    d.replicas = replicas;
-    Object.assign(d.annotations, annotations);
-    this.bump(d);
+    this.write(cluster, namespace, from, annotations, (d) => {
+      d.replicas = replicas;
+    });
   }
 
   async setTemplate(
@@ -191,11 +190,10 @@ export class FakeWorkloads implements Workloads {
     annotations: Record<string, string> = {},
   ): Promise<void> {
     this.calls.push({ op: 'setTemplate', name: from.name, replicas, image: template.spec?.containers?.[0]?.image });
-    const d = this.current(cluster, namespace, from);
-    d.template = structuredClone(template);
-    d.replicas = replicas;
-    Object.assign(d.annotations, annotations);
-    this.bump(d);
+    this.write(cluster, namespace, from, annotations, (d) => {
+      d.template = structuredClone(template);
+      d.replicas = replicas;
+    });
   }
 
   async deleteDeployment(
@@ -233,6 +231,20 @@ export class FakeWorkloads implements Workloads {
 
   async currentPodTemplateHash(_cluster: string, _namespace: string, d: DeploymentView): Promise<string | undefined> {
     return d.status.updatedReplicas === d.status.replicas ? fakePodTemplateHash(d.template) : undefined;
+  }
+
+  /** One spec write as the API server takes it: on the Deployment read (or a conflict), annotations merged, bumped. */
+  private write(
+    cluster: string,
+    namespace: string,
+    from: DeploymentView,
+    annotations: Record<string, string>,
+    change: (d: FakeDeployment) => void,
+  ): void {
+    const d = this.current(cluster, namespace, from);
+    change(d);
+    Object.assign(d.annotations, annotations);
+    this.bump(d);
   }
 
   private current(cluster: string, namespace: string, from: DeploymentView): FakeDeployment {

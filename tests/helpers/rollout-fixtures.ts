@@ -140,6 +140,17 @@ export function canaryRequest(
   };
 }
 
+/** The body of `POST /rollouts` for a blue-green of nginx:1.28 on `web` of `app`, active Service `web`, plus `blueGreen`. */
+export function blueGreenRequest(app: Pick<App, 'namespace'>, blueGreen: Record<string, unknown> = {}) {
+  return {
+    cluster: 'sandbox',
+    namespace: app.namespace,
+    deployment: 'web',
+    image: 'nginx:1.28',
+    blueGreen: { activeService: 'web', ...blueGreen },
+  };
+}
+
 /** Starts a canary (canaryRequest's arguments) and waits for it to pause: the paused rollout. */
 export async function startPausedCanary(runtime: TestRuntime, ...request: Parameters<typeof canaryRequest>) {
   const { status, body } = await api(runtime, 'POST', '/rollouts', canaryRequest(...request));

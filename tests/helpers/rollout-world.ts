@@ -1,7 +1,7 @@
 // A whole rollout "world" in memory: store, cluster, alarms, events, workflows and a clock that only moves when told.
 
 import { createLogger } from '../../core/kernel/logger';
-import type { PodTemplate } from '../../core/rollouts/domain/types';
+import type { CanaryRollout, PodTemplate } from '../../core/rollouts/domain/types';
 import type { RolloutDeps } from '../../core/rollouts/rollout-deps';
 import { MemoryRolloutStore } from '../fakes/memory-rollout-store';
 import { MemoryVerifiedAlarmChanges } from '../fakes/memory-verified-alarm-changes';
@@ -16,6 +16,45 @@ export const T0 = '2026-03-01T12:00:00.000Z';
 
 export function stableTemplate(image = 'nginx:1.27'): PodTemplate {
   return { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image }] } };
+}
+
+/** A stored canary rollout of web (10 replicas) at its first step, guarded by two alarms, as of T0. */
+export function storedCanaryRollout(overrides: Partial<CanaryRollout> = {}): CanaryRollout {
+  const template = stableTemplate();
+  return {
+    id: 'ro-1',
+    cluster: CLUSTER,
+    namespace: NAMESPACE,
+    deployment: DEPLOYMENT,
+    strategy: 'canary',
+    request: {
+      cluster: CLUSTER,
+      namespace: NAMESPACE,
+      deployment: DEPLOYMENT,
+      image: 'nginx:1.28',
+      canary: {
+        trafficRouting: 'replicas',
+        steps: [{ setWeight: 10 }],
+        analysis: { alarms: ['web-5xx', 'web-latency'], noData: 'pause' },
+      },
+      progressDeadlineSeconds: 600,
+    },
+    status: 'Progressing',
+    phase: 'Steps',
+    currentStepIndex: 0,
+    stepStartedAt: T0,
+    stable: { replicas: 10, template },
+    newTemplate: template,
+    revision: 'rro1',
+    weights: { canary: 0, stable: 100 },
+    alarms: ['web-5xx', 'web-latency'],
+    run: 1,
+    history: [],
+    createdAt: T0,
+    updatedAt: T0,
+    version: 0,
+    ...overrides,
+  };
 }
 
 export function rolloutWorld(

@@ -24,6 +24,17 @@ async function killAt(child: RuntimeChild, operationId: string, point: KillPoint
   await child.kill();
 }
 
+/** The operation's record once it is no longer Running on `child`. */
+const operationEnded = (child: RuntimeChild, operationId: string) =>
+  eventually(
+    `operation ${operationId} to end`,
+    async () => {
+      const { body } = await api({ url: child.url }, 'GET', `/operations/${operationId}`);
+      return body.status === 'Running' ? undefined : body;
+    },
+    60000,
+  );
+
 /**
  * The runtime is SIGKILLed while a provisioning runs (its in-process workflow run dies with it), then started
  * again on the same table: the operation is still Running with no run behind it, and a retry resumes it at
@@ -32,6 +43,15 @@ async function killAt(child: RuntimeChild, operationId: string, point: KillPoint
 describe('chaos: the runtime killed during a provisioning', () => {
   const eks = new EKSClient(awsClientConfig());
   afterAll(async () => deleteClustersMade());
+
+  /** The cluster of `fullSpec` is ACTIVE with both its node groups, each made once. */
+  async function expectBuilt(name: string) {
+    expect((await eks.send(new DescribeClusterCommand({ name }))).cluster?.status).toBe('ACTIVE');
+    expect((await eks.send(new ListNodegroupsCommand({ clusterName: name }))).nodegroups?.sort()).toEqual([
+      'batch',
+      'general',
+    ]);
+  }
 
   it.each<KillPoint>(['accepted', 'ControlPlaneRequested', 'ControlPlaneActive'])(
     'killed once the operation shows %s: the retry finishes it, nothing made twice',
@@ -48,24 +68,13 @@ describe('chaos: the runtime killed during a provisioning', () => {
       try {
         const before = (await api({ url: second.url }, 'GET', `/operations/${accepted.body.operationId}`)).body;
         const retry = await api({ url: second.url }, 'POST', `/operations/${accepted.body.operationId}/retry`);
-        const done = await eventually(
-          'the retried operation to end',
-          async () => {
-            const { body } = await api({ url: second.url }, 'GET', `/operations/${accepted.body.operationId}`);
-            return body.status === 'Running' ? undefined : body;
-          },
-          60000,
-        );
+        const done = await operationEnded(second, accepted.body.operationId);
 
         // Assess: a finished run needs no retry (409); an abandoned one is resumed and succeeds
         if (before.status === 'Running') expect(retry.status).toBe(202);
         else expect(retry.status).toBe(409);
         expect(done.status).toBe('Succeeded');
-        expect((await eks.send(new DescribeClusterCommand({ name: spec.name }))).cluster?.status).toBe('ACTIVE');
-        expect((await eks.send(new ListNodegroupsCommand({ clusterName: spec.name }))).nodegroups?.sort()).toEqual([
-          'batch',
-          'general',
-        ]);
+        await expectBuilt(spec.name);
       } finally {
         await second.stop();
       }
@@ -89,14 +98,7 @@ describe('chaos: the runtime killed during a provisioning', () => {
       const before = (await api({ url: second.url }, 'GET', `/operations/${operationId}`)).body;
       // The grace passes on the restarted runtime's clock, not in real time
       await api({ url: second.url }, 'POST', '/_local/clock', { advanceSeconds: 31 });
-      const done = await eventually(
-        'the swept operation to end',
-        async () => {
-          const { body } = await api({ url: second.url }, 'GET', `/operations/${operationId}`);
-          return body.status === 'Running' ? undefined : body;
-        },
-        60000,
-      );
+      const done = await operationEnded(second, operationId);
 
       // Assess: abandoned while Running, then a second run started by the sweep finished it from the step after
       // the recorded one (the control plane was requested once), nothing made twice
@@ -104,11 +106,7 @@ describe('chaos: the runtime killed during a provisioning', () => {
       expect(done.status).toBe('Succeeded');
       expect(done.runs).toBe(2);
       expect(done.cost.invocations.requestControlPlane).toBe(1);
-      expect((await eks.send(new DescribeClusterCommand({ name: spec.name }))).cluster?.status).toBe('ACTIVE');
-      expect((await eks.send(new ListNodegroupsCommand({ clusterName: spec.name }))).nodegroups?.sort()).toEqual([
-        'batch',
-        'general',
-      ]);
+      await expectBuilt(spec.name);
     } finally {
       await second.stop();
     }

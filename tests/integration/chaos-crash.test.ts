@@ -2,7 +2,7 @@ import { seededRandom } from '../../tools/fault-proxy/faults';
 import { clusterView, endStateDisagreements, historyCount, storedRollout } from '../helpers/cluster-view';
 import { type RuntimeChild, startRuntimeChild } from '../helpers/crash-harness';
 import { defined } from '../helpers/defined';
-import { type App, createApp } from '../helpers/rollout-fixtures';
+import { type App, blueGreenRequest, createApp } from '../helpers/rollout-fixtures';
 import { delayReadiness, servingBound, startServingSampler } from '../helpers/serving-sampler';
 import { api, eventually, testTableName } from '../helpers/stack';
 
@@ -36,6 +36,16 @@ describe('chaos: runtime killed mid-rollout', () => {
       child = undefined;
     },
   });
+
+  /** An app whose pods are Ready only after a delay, and a started runtime on a fresh table. */
+  async function slowAppAndRuntime(options: Parameters<typeof createApp>[0]) {
+    const app = await createApp(options);
+    await delayReadiness(app.namespace, app.name, READY_AFTER_SECONDS);
+    const table = testTableName();
+    const runtime = runtimeOn(table);
+    const first = await runtime.start();
+    return { app, table, runtime, first };
+  }
 
   /** Kill at a random moment, restart, again: `KILLS` times. */
   async function crashRepeatedly(runtime: ReturnType<typeof runtimeOn>, maxDelayMs: number) {
@@ -78,11 +88,7 @@ describe('chaos: runtime killed mid-rollout', () => {
 
   it('canary: killed 3 times through timed pauses and once right after promote, it resumes and ends Promoted', async () => {
     // Prepare
-    const app = await createApp({ replicas: 4 });
-    await delayReadiness(app.namespace, app.name, READY_AFTER_SECONDS);
-    const table = testTableName();
-    const runtime = runtimeOn(table);
-    const first = await runtime.start();
+    const { app, table, runtime, first } = await slowAppAndRuntime({ replicas: 4 });
     const sampler = startServingSampler(app.namespace);
 
     // Act: start, crash through the timed steps
@@ -135,11 +141,7 @@ describe('chaos: runtime killed mid-rollout', () => {
 
   it('canary abort: killed just after the abort request, the restarted runtime finishes the abort', async () => {
     // Prepare: a rollout waiting at 50 %
-    const app = await createApp({ replicas: 4 });
-    await delayReadiness(app.namespace, app.name, READY_AFTER_SECONDS);
-    const table = testTableName();
-    const runtime = runtimeOn(table);
-    const first = await runtime.start();
+    const { app, table, runtime, first } = await slowAppAndRuntime({ replicas: 4 });
     const started = await api(first, 'POST', '/rollouts', {
       cluster: 'sandbox',
       namespace: app.namespace,
@@ -171,26 +173,16 @@ describe('chaos: runtime killed mid-rollout', () => {
 
   it('blue-green: killed 3 times from preview through switch and scale-down, it resumes and ends Promoted', async () => {
     // Prepare
-    const app = await createApp({ replicas: 3, previewService: true });
-    await delayReadiness(app.namespace, app.name, READY_AFTER_SECONDS);
-    const table = testTableName();
-    const runtime = runtimeOn(table);
-    const first = await runtime.start();
+    const { app, table, runtime, first } = await slowAppAndRuntime({ replicas: 3, previewService: true });
     const sampler = startServingSampler(app.namespace);
 
     // Act
-    const started = await api(first, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace: app.namespace,
-      deployment: app.name,
-      image: 'nginx:1.28',
-      blueGreen: {
-        activeService: 'web',
-        previewService: 'web-preview',
-        autoPromotionSeconds: 1,
-        scaleDownDelaySeconds: 2,
-      },
-    });
+    const started = await api(
+      first,
+      'POST',
+      '/rollouts',
+      blueGreenRequest(app, { previewService: 'web-preview', autoPromotionSeconds: 1, scaleDownDelaySeconds: 2 }),
+    );
     expect(started.status).toBe(202);
     const id = started.body.id;
     await crashRepeatedly(runtime, 2000);

@@ -152,49 +152,22 @@ describe('chaos: 30 % faults between eksflow and AWS / Kubernetes', () => {
   }
   const fireAlarm = (_runtime: Runtime, _id: string, alarm: string | undefined) =>
     setAlarm(defined(alarm, 'alarm'), 'ALARM');
+  const PROMOTED = { status: 'Promoted', promoted: 1 };
+  const ABORTED = { status: 'Aborted', aborted: 1 };
+  /** A scenario is guarded by an alarm exactly when that alarm firing is what it does. */
+  const scenario = (
+    name: string,
+    strategy: Scenario['strategy'],
+    act: Scenario['act'],
+    expected: Scenario['expected'],
+  ) => ({ name, strategy, guarded: act === fireAlarm, act, expected }) satisfies Scenario;
   const scenarios: Scenario[] = [
-    {
-      name: 'canary promoted',
-      strategy: canary,
-      guarded: false,
-      act: promote,
-      expected: { status: 'Promoted', promoted: 1 },
-    },
-    {
-      name: 'canary aborted by request',
-      strategy: canary,
-      guarded: false,
-      act: abort,
-      expected: { status: 'Aborted', aborted: 1 },
-    },
-    {
-      name: 'canary aborted by its alarm',
-      strategy: canary,
-      guarded: true,
-      act: fireAlarm,
-      expected: { status: 'Aborted', aborted: 1 },
-    },
-    {
-      name: 'blue-green promoted',
-      strategy: blueGreen,
-      guarded: false,
-      act: promote,
-      expected: { status: 'Promoted', promoted: 1 },
-    },
-    {
-      name: 'blue-green aborted by request in preview',
-      strategy: blueGreen,
-      guarded: false,
-      act: abort,
-      expected: { status: 'Aborted', aborted: 1 },
-    },
-    {
-      name: 'blue-green aborted by its alarm after the switch',
-      strategy: blueGreen,
-      guarded: true,
-      act: fireAlarm,
-      expected: { status: 'Aborted', aborted: 1 },
-    },
+    scenario('canary promoted', canary, promote, PROMOTED),
+    scenario('canary aborted by request', canary, abort, ABORTED),
+    scenario('canary aborted by its alarm', canary, fireAlarm, ABORTED),
+    scenario('blue-green promoted', blueGreen, promote, PROMOTED),
+    scenario('blue-green aborted by request in preview', blueGreen, abort, ABORTED),
+    scenario('blue-green aborted by its alarm after the switch', blueGreen, fireAlarm, ABORTED),
   ];
 
   it.each(scenarios)(

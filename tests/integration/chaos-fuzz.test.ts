@@ -2,7 +2,15 @@ import fc from 'fast-check';
 import { alarmStateChange } from '../helpers/chaos-events';
 import { clusterView } from '../helpers/cluster-view';
 import { defined } from '../helpers/defined';
-import { type App, createAlarm, createApp, getRollout, waitForRollout } from '../helpers/rollout-fixtures';
+import {
+  type App,
+  canaryRequest,
+  createAlarm,
+  createApp,
+  getRollout,
+  PAUSED_AT_HALF,
+  waitForRollout,
+} from '../helpers/rollout-fixtures';
 import { api, eventually, kube, startTestRuntime, type TestRuntime } from '../helpers/stack';
 
 /**
@@ -148,13 +156,7 @@ describe('chaos: fuzzing the API and the events', () => {
 
   it('POST /rollouts/{id}/promote and /abort: never a 5xx; refused bodies and unknown ids change nothing', async () => {
     // Prepare: a real rollout waiting for a person
-    const started = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace: app.namespace,
-      deployment: 'web',
-      image: 'nginx:1.28',
-      canary: { steps: [{ setWeight: 50 }, { pause: {} }] },
-    });
+    const started = await api(runtime, 'POST', '/rollouts', canaryRequest(app));
     const id = started.body.id as string;
     const paused = await waitForRollout(runtime, id, (r) => r.status === 'Paused');
     const baseline = await snapshot();
@@ -241,13 +243,12 @@ describe('chaos: fuzzing the API and the events', () => {
   it('POST /_local/events: never a 5xx, and no event that is not a real state change acts on a rollout', async () => {
     // Prepare: a rollout guarded by an alarm that is OK (so no ALARM event about it is true)
     const alarm = await createAlarm('OK');
-    const started = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace: app.namespace,
-      deployment: 'web',
-      image: 'nginx:1.28',
-      canary: { steps: [{ setWeight: 50 }, { pause: {} }], analysis: { alarms: [alarm] } },
-    });
+    const started = await api(
+      runtime,
+      'POST',
+      '/rollouts',
+      canaryRequest(app, PAUSED_AT_HALF, { analysis: { alarms: [alarm] } }),
+    );
     const id = started.body.id as string;
     await waitForRollout(runtime, id, (r) => r.status === 'Paused');
     const baseline = await snapshot();

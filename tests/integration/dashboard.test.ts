@@ -8,7 +8,7 @@ import { SANDBOX_CREDENTIALS } from '../../local/sandbox/sandbox';
 import { SESSION_HEADER, startDashboard } from '../../ui/serve';
 import { cliSandbox, eksflow } from '../helpers/cli-harness';
 import { deleteClustersMade, operationDone, track } from '../helpers/cluster-fixtures';
-import { createAlarm, createApp, getRollout, waitForRollout } from '../helpers/rollout-fixtures';
+import { canaryRequest, createAlarm, createApp, getRollout, waitForRollout } from '../helpers/rollout-fixtures';
 import { api, eventually, startTestRuntime, type TestRuntime, testStack, uniqueName } from '../helpers/stack';
 
 /** Screenshots for people to look at after a run (gitignored). */
@@ -39,16 +39,15 @@ describe('dashboard in headless Chromium', () => {
     // Prepare
     const app = await createApp({ replicas: 4 });
     const alarm = await createAlarm('OK');
-    const started = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace: app.namespace,
-      deployment: 'web',
-      image: 'nginx:2',
-      canary: {
-        steps: [{ setWeight: 25 }, { pause: {} }, { setWeight: 50 }, { pause: {} }],
+    const started = await api(
+      runtime,
+      'POST',
+      '/rollouts',
+      canaryRequest(app, [{ setWeight: 25 }, { pause: {} }, { setWeight: 50 }, { pause: {} }], {
         analysis: { alarms: [alarm] },
-      },
-    });
+        image: 'nginx:2',
+      }),
+    );
     await waitForRollout(runtime, started.body.id, (r) => r.status === 'Paused');
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 
@@ -129,13 +128,7 @@ describe('dashboard in headless Chromium', () => {
   it('refuses API calls without the session token or from another host, changing nothing', async () => {
     // Prepare
     const app = await createApp({ replicas: 2 });
-    const started = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace: app.namespace,
-      deployment: 'web',
-      image: 'nginx:2',
-      canary: { steps: [{ setWeight: 50 }, { pause: {} }] },
-    });
+    const started = await api(runtime, 'POST', '/rollouts', canaryRequest(app));
     await waitForRollout(runtime, started.body.id, (r) => r.status === 'Paused');
     const base = dashboard.url.replace(/#.*$/, '');
     const token = new URL(dashboard.url).hash.replace('#session=', '');

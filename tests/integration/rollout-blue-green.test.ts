@@ -1,4 +1,11 @@
-import { createAlarm, createApp, deployment, setAlarm, waitForRollout } from '../helpers/rollout-fixtures';
+import {
+  blueGreenRequest,
+  createAlarm,
+  createApp,
+  deployment,
+  setAlarm,
+  waitForRollout,
+} from '../helpers/rollout-fixtures';
 import { api, eventually, kube, startTestRuntime, type TestRuntime } from '../helpers/stack';
 
 const selectorOf = async (namespace: string, name: string) =>
@@ -16,13 +23,12 @@ describe('blue-green rollout', () => {
     const app = await createApp({ replicas: 3, previewService: true });
 
     // Act: start, wait for green Ready on the preview Service
-    const { body } = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace: app.namespace,
-      deployment: app.name,
-      image: 'nginx:1.28',
-      blueGreen: { activeService: 'web', previewService: 'web-preview', scaleDownDelaySeconds: 3 },
-    });
+    const { body } = await api(
+      runtime,
+      'POST',
+      '/rollouts',
+      blueGreenRequest(app, { previewService: 'web-preview', scaleDownDelaySeconds: 3 }),
+    );
     const awaiting = await waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
 
     // Assess: green beside blue, preview selects green, active pinned to blue's ReplicaSet (green's pods have app=web too)
@@ -57,18 +63,12 @@ describe('blue-green rollout', () => {
     // Prepare
     const app = await createApp({ replicas: 2 });
     const alarm = await createAlarm('OK');
-    const { body } = await api(runtime, 'POST', '/rollouts', {
-      cluster: 'sandbox',
-      namespace: app.namespace,
-      deployment: app.name,
-      image: 'nginx:1.28',
-      blueGreen: {
-        activeService: 'web',
-        autoPromotionSeconds: 0,
-        scaleDownDelaySeconds: 600,
-        analysis: { alarms: [alarm] },
-      },
-    });
+    const { body } = await api(
+      runtime,
+      'POST',
+      '/rollouts',
+      blueGreenRequest(app, { autoPromotionSeconds: 0, scaleDownDelaySeconds: 600, analysis: { alarms: [alarm] } }),
+    );
     const switched = await waitForRollout(runtime, body.id, (r) => r.phase === 'Switched');
     expect(await selectorOf(app.namespace, 'web')).toEqual({ app: 'web', version: switched.revision });
 

@@ -17,6 +17,19 @@ describe('rollout safety: alarms, deadlines, missing data, duplicates, crashes',
   });
   afterAll(async () => runtime?.close());
 
+  /** A canary of `steps` on a new 2-replica app, guarded by an alarm that has no data yet. */
+  async function startOnMissingData(steps: Parameters<typeof canaryRequest>[1], noData: string) {
+    const app = await createApp({ replicas: 2 });
+    const alarm = await createAlarm('INSUFFICIENT_DATA');
+    const { body } = await api(
+      runtime,
+      'POST',
+      '/rollouts',
+      canaryRequest(app, steps, { analysis: { alarms: [alarm], noData } }),
+    );
+    return { alarm, body };
+  }
+
   // How fast is measured by `npm run bench` (alarm → stable latency), not asserted here: the machine is shared.
   it('an alarm going to ALARM during a pause restores stable and removes the canary, driven by the alarm event', async () => {
     // Prepare
@@ -104,14 +117,7 @@ describe('rollout safety: alarms, deadlines, missing data, duplicates, crashes',
 
   it('noData "pause" waits on INSUFFICIENT_DATA and goes on when the alarm reports OK', async () => {
     // Prepare
-    const app = await createApp({ replicas: 2 });
-    const alarm = await createAlarm('INSUFFICIENT_DATA');
-    const { body } = await api(
-      runtime,
-      'POST',
-      '/rollouts',
-      canaryRequest(app, [{ setWeight: 50 }, { setWeight: 100 }], { analysis: { alarms: [alarm], noData: 'pause' } }),
-    );
+    const { alarm, body } = await startOnMissingData([{ setWeight: 50 }, { setWeight: 100 }], 'pause');
 
     // Act + Assess: paused for missing data after the first step
     const paused = await waitForRollout(runtime, body.id, (r) => r.status === 'Paused');
@@ -128,14 +134,7 @@ describe('rollout safety: alarms, deadlines, missing data, duplicates, crashes',
   ])(
     'noData "%s" on INSUFFICIENT_DATA ends %s',
     async (noData, status) => {
-      const app = await createApp({ replicas: 2 });
-      const alarm = await createAlarm('INSUFFICIENT_DATA');
-      const { body } = await api(
-        runtime,
-        'POST',
-        '/rollouts',
-        canaryRequest(app, [{ setWeight: 50 }], { analysis: { alarms: [alarm], noData } }),
-      );
+      const { body } = await startOnMissingData([{ setWeight: 50 }], noData);
       const r = await waitForRollout(runtime, body.id, (x) => x.status === 'Aborted' || x.status === 'Promoted', 40000);
       expect(r.status).toBe(status);
     },

@@ -35,6 +35,15 @@ const NO_LOOKUPS: EmulatorLookups = {
   addonArn: async () => undefined,
   accessEntryArn: async () => undefined,
 };
+/** What a recognised request asks IAM for, in the sandbox's region and account, with nothing to look up. */
+const authorizeInSandbox = (r: ReturnType<typeof recognise>) =>
+  r.entry?.authorize({
+    input: r.input,
+    path: r.path,
+    region: 'us-east-1',
+    account: '000000000000',
+    lookups: NO_LOOKUPS,
+  });
 const request = (over: Partial<Parameters<typeof recognise>[1]>) => ({
   method: 'POST',
   path: '/',
@@ -51,13 +60,7 @@ describe('the AWS gate: recognising operations', () => {
       defined(SERVICES.eks, 'SERVICES.eks'),
       request({ method: 'GET', path: '/clusters/c1/access-entries/arn%3Aaws%3Aiam%3A%3A000000000000%3Arole%2Fdev' }),
     );
-    const authorizations = await r.entry?.authorize({
-      input: r.input,
-      path: r.path,
-      region: 'us-east-1',
-      account: '000000000000',
-      lookups: NO_LOOKUPS,
-    });
+    const authorizations = await authorizeInSandbox(r);
 
     // Assess
     expect(r.operation).toBe('DescribeAccessEntry');
@@ -77,13 +80,7 @@ describe('the AWS gate: recognising operations', () => {
       defined(SERVICES.eks, 'SERVICES.eks'),
       request({ method: 'GET', path: '/clusters/c1/updates/u1', query: new URLSearchParams('nodegroupName=ng') }),
     );
-    const authorizations = await r.entry?.authorize({
-      input: r.input,
-      path: r.path,
-      region: 'us-east-1',
-      account: '000000000000',
-      lookups: NO_LOOKUPS,
-    });
+    const authorizations = await authorizeInSandbox(r);
 
     // Assess
     expect(authorizations).toEqual([
@@ -108,13 +105,7 @@ describe('the AWS gate: recognising operations', () => {
       defined(SERVICES.dynamodb, 'SERVICES.dynamodb'),
       request({ headers: { 'x-amz-target': 'DynamoDB_20120810.TransactWriteItems' }, body }),
     );
-    const authorizations = await r.entry?.authorize({
-      input: r.input,
-      path: r.path,
-      region: 'us-east-1',
-      account: '000000000000',
-      lookups: NO_LOOKUPS,
-    });
+    const authorizations = await authorizeInSandbox(r);
 
     // Assess
     expect(authorizations?.map((a) => a.action)).toEqual([

@@ -9,54 +9,15 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbRolloutStore, MAX_TRANSACT_ITEMS } from '../../../../../core/adapters/aws/dynamodb-rollout-store';
 import { ConflictError, ValidationError, VersionConflictError } from '../../../../../core/kernel/errors';
-import type { CanaryRollout } from '../../../../../core/rollouts/domain/types';
 import { rolloutListPosition } from '../../../../../core/rollouts/ports/rollout-store';
 import { defined } from '../../../../helpers/defined';
+import { storedCanaryRollout } from '../../../../helpers/rollout-world';
 
 const TABLE = 'eksflow-test';
 const ddb = mockClient(DynamoDBDocumentClient);
 const T0 = '2026-03-01T12:00:00.000Z';
 
-function rollout(overrides: Partial<CanaryRollout> = {}): CanaryRollout {
-  const template = {
-    metadata: { labels: { app: 'web' } },
-    spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
-  };
-  return {
-    id: 'ro-1',
-    cluster: 'sandbox',
-    namespace: 'shop',
-    deployment: 'web',
-    strategy: 'canary',
-    request: {
-      cluster: 'sandbox',
-      namespace: 'shop',
-      deployment: 'web',
-      image: 'nginx:1.28',
-      canary: {
-        trafficRouting: 'replicas',
-        steps: [{ setWeight: 10 }],
-        analysis: { alarms: ['web-5xx', 'web-latency'], noData: 'pause' },
-      },
-      progressDeadlineSeconds: 600,
-    },
-    status: 'Progressing',
-    phase: 'Steps',
-    currentStepIndex: 0,
-    stepStartedAt: T0,
-    stable: { replicas: 10, template },
-    newTemplate: template,
-    revision: 'rro1',
-    weights: { canary: 0, stable: 100 },
-    alarms: ['web-5xx', 'web-latency'],
-    run: 1,
-    history: [],
-    createdAt: T0,
-    updatedAt: T0,
-    version: 0,
-    ...overrides,
-  };
-}
+const rollout = storedCanaryRollout;
 
 function cancelled() {
   return Object.assign(new Error('Transaction cancelled'), {

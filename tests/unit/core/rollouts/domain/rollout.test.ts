@@ -14,6 +14,7 @@ import {
   type Rollout,
   VERSION_LABEL,
 } from '../../../../../core/rollouts/domain/types';
+import { storedCanaryRollout } from '../../../../helpers/rollout-world';
 
 const stable: PodTemplate = {
   metadata: { labels: { app: 'web' }, annotations: { team: 'shop' } },
@@ -261,23 +262,13 @@ describe('withHistory', () => {
   const t0 = new Date('2026-03-01T12:00:00.000Z');
 
   function rollout(historyLength: number): Rollout {
-    return {
-      id: 'ro-1',
-      cluster: 'sandbox',
-      namespace: 'shop',
-      deployment: 'web',
-      strategy: 'canary',
+    return storedCanaryRollout({
       request: request(),
-      status: 'Progressing',
-      phase: 'Steps',
-      currentStepIndex: 0,
       stepStartedAt: t0.toISOString(),
       stable: { replicas: 10, template: stable },
       newTemplate: stable,
       revision: 'r1',
-      weights: { canary: 0, stable: 100 },
       alarms: [],
-      run: 1,
       history: Array.from({ length: historyLength }, (_, i) => ({
         at: t0.toISOString(),
         type: 'StepStarted' as const,
@@ -286,7 +277,7 @@ describe('withHistory', () => {
       createdAt: t0.toISOString(),
       updatedAt: t0.toISOString(),
       version: 3,
-    };
+    });
   }
 
   it('appends the event with its time and extra fields, and moves updatedAt', () => {

@@ -24,6 +24,18 @@ function split(world: World) {
   };
 }
 
+/** A canary whose pods never become Ready (image web:unready), created by one pass, with a 60 s progress deadline. */
+async function unreadyCanaryStarted(world: World): Promise<string> {
+  const { id } = await startRollout(
+    world.deps,
+    canaryBody({ image: 'web:unready', progressDeadlineSeconds: 60 }),
+    world.newId,
+  );
+  await reconcileRollout(world.deps, { rolloutId: id, run: 1 });
+  world.workloads.settle();
+  return id;
+}
+
 const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();
 
 describe('reconcileRollout: canary, pass by pass', () => {
@@ -142,13 +154,7 @@ describe('reconcileRollout: canary, pass by pass', () => {
   it('aborts with ProgressDeadlineExceeded when the canary never becomes Ready', async () => {
     // Prepare
     const world = rolloutWorld();
-    const { id } = await startRollout(
-      world.deps,
-      canaryBody({ image: 'web:unready', progressDeadlineSeconds: 60 }),
-      world.newId,
-    );
-    await reconcileRollout(world.deps, { rolloutId: id, run: 1 });
-    world.workloads.settle();
+    const id = await unreadyCanaryStarted(world);
     const waiting = await reconcileRollout(world.deps, { rolloutId: id, run: 1 });
     world.clock.advance(61_000);
 
@@ -166,13 +172,7 @@ describe('reconcileRollout: canary, pass by pass', () => {
   it('does not abort for the deadline while the deadline has not passed', async () => {
     // Prepare
     const world = rolloutWorld();
-    const { id } = await startRollout(
-      world.deps,
-      canaryBody({ image: 'web:unready', progressDeadlineSeconds: 60 }),
-      world.newId,
-    );
-    await reconcileRollout(world.deps, { rolloutId: id, run: 1 });
-    world.workloads.settle();
+    const id = await unreadyCanaryStarted(world);
     world.clock.advance(59_000);
 
     // Act
