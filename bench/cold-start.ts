@@ -28,7 +28,8 @@ const TARGET_MS = 50;
 /** For comparison: the Node option the functions were deployed with before (source maps at every load). */
 const SOURCE_MAPS_FLAG = '--enable-source-maps';
 /** Files beside a bundle required on first use (deploy/esbuild/plugins.cjs ON_FIRST_USE). */
-const LAZY_CHUNK = /\.(client-node|access-policy-file)\.js$/;
+const LAZY_CHUNK =
+  /\.(client-node|access-policy-file|schedule-expression|eventbridge-scheduler|sts-caller-identity)\.js$/;
 
 interface Target {
   name: string;

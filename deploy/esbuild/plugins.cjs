@@ -32,6 +32,21 @@ const ON_FIRST_USE = [
     request: '../adapters/fs/access-policy-file',
     module: path.join(__dirname, '../../core/adapters/fs/access-policy-file.ts'),
   },
+  // The schedule-expression parser (luxon, cron-parser): in the API only the schedule routes read an expression.
+  // scheduledScale imports it at the top (it reads an expression at every run), and keeps it in its bundle.
+  {
+    request: '../domain/schedule-expression',
+    module: path.join(__dirname, '../../core/scaling/domain/schedule-expression.ts'),
+  },
+  // The Scheduler and STS adapters with their SDK clients: only the schedule routes and doctor call them.
+  {
+    request: '../adapters/aws/eventbridge-scheduler',
+    module: path.join(__dirname, '../../core/adapters/aws/eventbridge-scheduler.ts'),
+  },
+  {
+    request: '../adapters/aws/sts-caller-identity',
+    module: path.join(__dirname, '../../core/adapters/aws/sts-caller-identity.ts'),
+  },
 ];
 
 const modulesOnFirstUse = {
@@ -46,6 +61,8 @@ const modulesOnFirstUse = {
     for (const { request, module } of ON_FIRST_USE) {
       const filter = new RegExp(`^${request.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
       build.onResolve({ filter }, (args) => {
+        // Only a `require` inside a function is on first use: a top-level import loads the module at init anyway.
+        if (args.kind !== 'require-call') return undefined;
         if (path.join(args.resolveDir, `${request}.ts`) !== module) return undefined;
         required.add(module);
         return { path: `./${fileOf(module)}`, external: true };

@@ -32,8 +32,6 @@ const CLIENT_OF_SERVICE: Record<string, string> = {
  * narrowing those use cases' parameters (as the cluster steps' were) would take these off.
  */
 const CARRIED_UNCALLED: Record<string, string[]> = {
-  // GetCallerIdentity (`eksflow doctor`) needs no permission.
-  api: ['client-sts'],
   rolloutFail: ['client-cloudwatch'],
   scaleApply: ['client-cloudwatch', 'client-sfn'],
   scaleCheck: ['client-cloudwatch', 'client-eventbridge', 'client-sfn'],
@@ -41,10 +39,19 @@ const CARRIED_UNCALLED: Record<string, string[]> = {
   scalingSweep: ['client-eventbridge'],
 };
 
+/**
+ * Clients a function carries in a file of its own beside the bundle, required on first use (ON_FIRST_USE), so not
+ * in the bundle it loads at a cold start: the API's Scheduler and STS adapters (the schedule routes; doctor's
+ * GetCallerIdentity, which needs no permission).
+ */
+const CLIENTS_ON_FIRST_USE: Record<string, string[]> = {
+  api: ['client-scheduler', 'client-sts'],
+};
+
 /** The packages that cost most at load (bench), by the functions that parse with them; no other function has them. */
 const LOADS: Record<string, string[]> = {
-  // Every route's schema, built at load; the schedule expressions of the scaling routes.
-  api: ['cron-parser', 'luxon', 'zod'],
+  // Every route's schema, built at load (the schedule-expression parser, luxon and cron-parser, is on first use).
+  api: ['zod'],
   // The event's schema.
   alarmStateChange: ['zod'],
   scheduledScale: ['zod'],
@@ -55,7 +62,12 @@ const HEAVY = ['cron-parser', 'luxon', 'zod'];
 const onFirstUse: Plugin = {
   name: 'on-first-use-external',
   setup(b) {
-    b.onResolve({ filter: /\/(client-node|access-policy-file)$/ }, (args) => ({ path: args.path, external: true }));
+    b.onResolve(
+      { filter: /\/(client-node|access-policy-file|schedule-expression|eventbridge-scheduler|sts-caller-identity)$/ },
+      (args) =>
+        // As the plugin: only a `require` inside a function is on first use, a top-level import stays in the bundle.
+        args.kind === 'require-call' ? { path: args.path, external: true } : undefined,
+    );
   },
 };
 
@@ -115,7 +127,7 @@ describe('function bundles: each function holds only what it uses (issue 17, ite
     expect([...packagesOf.keys()].sort()).toEqual([...clientsAllowed.keys()].sort());
   });
 
-  it('carries the SDK clients of the services its role may call, and no other (but the ones named, with why)', () => {
+  it('loads at a cold start the SDK clients of the services its role may call, and no other (but the ones named, with why)', () => {
     // Act
     const found = Object.fromEntries(
       [...packagesOf].map(([name, packages]) => [
@@ -131,7 +143,9 @@ describe('function bundles: each function holds only what it uses (issue 17, ite
     const expected = Object.fromEntries(
       [...clientsAllowed].map(([name, clients]) => [
         name,
-        [...new Set([...clients, ...(CARRIED_UNCALLED[name] ?? [])])].sort(),
+        [...new Set([...clients, ...(CARRIED_UNCALLED[name] ?? [])])]
+          .filter((client) => !CLIENTS_ON_FIRST_USE[name]?.includes(client))
+          .sort(),
       ]),
     );
     expect(found).toEqual(expected);

@@ -313,6 +313,50 @@ describe('serverless package', () => {
       }
     });
 
+    it("puts the API's schedule-expression parser and its Scheduler and STS adapters in files of their own, which load alone", async () => {
+      // Prepare: the API's package (only its schedule routes and doctor use these)
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'eksflow-bundle-files-'));
+      try {
+        await promisify(execFile)('unzip', ['-q', path.join(outDir, 'api.zip'), '-d', dir]);
+        const read = (file: string) => readFileSync(path.join(dir, 'functions/api', file), 'utf8');
+        const has = (text: string, marker: string) => text.includes(marker);
+        const bundle = read('handler.js');
+
+        // Act: each file's own marker (a message, a call's or a command's name), in it and not in the bundle
+        const found = Object.fromEntries(
+          (
+            [
+              ['schedule-expression', 'a rate must be a positive whole number'],
+              ['eventbridge-scheduler', 'Scheduler CreateSchedule'],
+              ['sts-caller-identity', 'GetCallerIdentityCommand'],
+            ] as const
+          ).map(([name, marker]) => [
+            name,
+            {
+              inOwnFile: has(read(`handler.${name}.js`), marker),
+              inBundle: has(bundle, marker),
+              required: has(bundle, `require("./handler.${name}.js")`),
+            },
+          ]),
+        );
+        const parsed = await runBeside(
+          'api',
+          `console.log(JSON.stringify(require('./functions/api/handler.schedule-expression.js').parseScheduleExpression('cron(0 8 ? * MON-FRI *)')))`,
+        );
+
+        // Assess
+        const expected = { inOwnFile: true, inBundle: false, required: true };
+        expect(found).toEqual({
+          'schedule-expression': expected,
+          'eventbridge-scheduler': expected,
+          'sts-caller-identity': expected,
+        });
+        expect(JSON.parse(parsed)).toMatchObject({ ok: true });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('runs without NODE_OPTIONS=--enable-source-maps, and logs a failed task with its stack in the TypeScript sources', async () => {
       // Prepare: a cluster whose API server refuses connections; the task logs its failure at WARN
       const overrides = { c1: { server: 'http://127.0.0.1:1', token: 'unused' } };

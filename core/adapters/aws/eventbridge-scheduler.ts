@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import {
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  SchedulerClient,
+  type SchedulerClientConfig,
+} from '@aws-sdk/client-scheduler';
 import { ConflictError } from '../../kernel/errors';
 import type { ScalingSchedule } from '../../scaling/domain/records';
 import type { ScheduleDeployer } from '../../scaling/ports/schedule-deployer';
@@ -23,6 +28,11 @@ export interface SchedulerTarget {
   groupName: string;
   /** Queue for occurrences Scheduler could not deliver after its retries. */
   deadLetterArn?: string;
+}
+
+/** The deployer with its own client: the wiring requires this module on first use, client included. */
+export function eventBridgeScheduleDeployer(target: SchedulerTarget, config: SchedulerClientConfig): ScheduleDeployer {
+  return new EventBridgeScheduleDeployer(target, new SchedulerClient(config));
 }
 
 /** One EventBridge Scheduler schedule per eksflow schedule, invoking the scaling function with its key. */

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { ValidationError } from '../../kernel/errors';
 import { parseWith } from '../../kernel/parse';
 import type { Adjustment } from '../domain/adjustment';
-import { isKnownTimeZone, parseScheduleExpression } from '../domain/schedule-expression';
 import { EKS_MAX_NODEGROUP_SIZE, type SizeRequest } from '../domain/sizes';
 
 const size = z.number().int('must be a whole number').min(0, 'must be 0 or more').max(EKS_MAX_NODEGROUP_SIZE);
@@ -52,10 +51,16 @@ export const scheduleSchema = z
   .object({
     name: recordName,
     schedule: z.string().superRefine((text, ctx) => {
-      const parsed = parseScheduleExpression(text);
+      const parsed = scheduleExpression().parseScheduleExpression(text);
       if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.reason });
     }),
-    timezone: z.string().default('UTC').refine(isKnownTimeZone, 'must be an IANA time zone name, e.g. Europe/Paris'),
+    timezone: z
+      .string()
+      .default('UTC')
+      .refine(
+        (zone) => scheduleExpression().isKnownTimeZone(zone),
+        'must be an IANA time zone name, e.g. Europe/Paris',
+      ),
     desiredSize: size.optional(),
     minSize: size.optional(),
     maxSize: size.optional(),
@@ -114,4 +119,13 @@ export type PolicyRequest = z.output<typeof policySchema> & { adjustment: Adjust
 
 export function parsePolicyRequest(body: unknown): PolicyRequest {
   return parseWith(policySchema, body, 'policy');
+}
+
+/**
+ * The schedule-expression parser (luxon, cron-parser), required on first use: only the schedule routes read an
+ * expression, and the API should not parse that code at every cold start. In the packaged bundles it is a file
+ * of its own beside the bundle (deploy/esbuild/plugins.cjs).
+ */
+function scheduleExpression(): typeof import('../domain/schedule-expression') {
+  return require('../domain/schedule-expression');
 }
