@@ -392,7 +392,7 @@ describe('serverless package', () => {
         await promisify(execFile)(
           'npm',
           ['run', 'package', '--', '--stage', 'prod', '--region', 'eu-west-1', '--package', dir],
-          { cwd: root, env: packagingEnv, timeout: 120000 },
+          { cwd: root, env: packagingEnv, timeout: 300_000 },
         );
 
         // Assess
@@ -406,7 +406,7 @@ describe('serverless package', () => {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
-    }, 150000);
+    }, 330_000); // A full package of 23 bundles: ~35 s alone, minutes beside the integration stacks on 2 cores.
 
     it('deploys with osls, passing the stage and region on: no stage or region fixed in the script', () => {
       // Prepare
