@@ -68,10 +68,11 @@ export function ownLogGroup(functionName: string): Grant {
 
 // --- DynamoDB (the one table) ---
 
-/** An operation's record, and its lock (taken and released with it, in one transaction). */
+/** An operation's record, and its lock (taken and released with it, in one transaction); a task's invocation
+ * count, one UpdateItem (OperationStore.countInvocation). */
 export const operationRecords = allow(
   'OperationRecords',
-  ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+  ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   TABLE,
 );
 /** A rollout's record, lock and alarm entries, and outbox (saves publish, then delete, their events). */

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, VersionConflictError } from '../../core/kernel/errors';
 import { CONFLICT_ATTEMPTS, retryOnConflict } from '../../core/kernel/retry';
-import { nextVersion, type Operation } from '../../core/operations/domain/operation';
+import { nextVersion, type Operation, withInvocation } from '../../core/operations/domain/operation';
 import { lockChange, lockConflict } from '../../core/operations/domain/operation-locks';
 import type { HeldOperationLock, OperationStore } from '../../core/operations/ports/operation-store';
 
@@ -38,6 +38,12 @@ export class MemoryOperationStore implements OperationStore {
       },
       CONFLICT_ATTEMPTS.record,
     );
+  }
+
+  async countInvocation(id: string, task: string): Promise<void> {
+    const current = this.items.get(id);
+    if (!current) throw new NotFoundError(`operation ${id} not found`);
+    this.items.set(id, { ...withInvocation(current, task), version: current.version + 1 });
   }
 
   async listByCluster(cluster: string, limit: number): Promise<Operation[]> {

@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ConflictError, NotFoundError, VersionConflictError } from '../../kernel/errors';
+import { ConflictError, NotFoundError, TransientError, VersionConflictError } from '../../kernel/errors';
 import { CONFLICT_ATTEMPTS, retryOnConflict } from '../../kernel/retry';
 import { nextVersion, type Operation } from '../../operations/domain/operation';
 import { lockChange, lockConflict } from '../../operations/domain/operation-locks';
@@ -62,6 +62,36 @@ export class DynamoDbOperationStore implements OperationStore {
       },
       CONFLICT_ATTEMPTS.record,
     );
+  }
+
+  async countInvocation(id: string, task: string): Promise<void> {
+    const key = Keys.operation(id);
+    const names = { '#cost': 'cost', '#invocations': 'invocations', '#version': 'version' };
+    // Two shapes: the count map exists (add one to its entry), or the record has no cost yet (start the map).
+    // A record that gains its map between the two is counted by the first shape on the next turn.
+    for (let turn = 0; turn < 2; turn++) {
+      const added = await this.table.update(
+        key,
+        {
+          expression:
+            'SET #cost.#invocations.#task = if_not_exists(#cost.#invocations.#task, :zero) + :one, #version = #version + :one',
+          values: { ':zero': 0, ':one': 1 },
+        },
+        { expression: 'attribute_exists(#cost.#invocations)', names: { ...names, '#task': task } },
+      );
+      if (added) return;
+      const started = await this.table.update(
+        key,
+        {
+          expression: 'SET #cost = :cost, #version = #version + :one',
+          values: { ':cost': { invocations: { [task]: 1 } }, ':one': 1 },
+        },
+        { expression: `${Conditions.present.expression} AND attribute_not_exists(#cost.#invocations)`, names },
+      );
+      if (started) return;
+      if (!(await this.table.get(key))) throw new NotFoundError(`operation ${id} not found`);
+    }
+    throw new TransientError(`operation ${id}: its invocation count could not be written`);
   }
 
   async listByCluster(cluster: string, limit: number): Promise<Operation[]> {

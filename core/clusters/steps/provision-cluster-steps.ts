@@ -5,7 +5,6 @@ import {
   finished,
   type Operation,
   withCreated,
-  withInvocation,
   withStep,
   withWarning,
 } from '../../operations/domain/operation';
@@ -49,7 +48,7 @@ export const PROVISION_STEPS = [
 
 /** Counts a task invocation on its operation (GET /operations/{id} shows the cost). */
 export async function countInvocation(deps: Pick<ClusterDeps, 'operations'>, operationId: string, task: string) {
-  await deps.operations.update(operationId, (op) => withInvocation(op, task));
+  await deps.operations.countInvocation(operationId, task);
 }
 
 /** EKS states that will not become ACTIVE by waiting. */

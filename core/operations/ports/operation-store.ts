@@ -22,6 +22,13 @@ export interface OperationStore {
    * with ConflictError when another operation holds it.
    */
   update(id: string, change: (current: Operation) => Operation): Promise<Operation>;
+  /**
+   * One more invocation of `task` in the operation's cost, as one atomic write that never conflicts: parallel
+   * tasks (a Map's branches) count at the same moment, and a read-modify-write of the whole record would make
+   * them race each other and the steps' own updates. It bumps the version, so an `update` that read before it
+   * reads again and keeps the count. NotFoundError for an unknown id.
+   */
+  countInvocation(id: string, task: string): Promise<void>;
   /** The cluster's operations, newest first. */
   listByCluster(cluster: string, limit: number): Promise<Operation[]>;
   /** The locks held now whose key starts with `prefix` (e.g. `cluster:`), each with its running operation. */

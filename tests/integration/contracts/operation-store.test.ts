@@ -97,6 +97,36 @@ describe.each(
     expect(stored.steps.map((s) => s.name).sort()).toEqual(names);
   });
 
+  it.each([
+    ['a record with no cost yet', 0],
+    ['a record whose count map exists', 1],
+  ])('counts every parallel invocation of %s, and updates racing the counts keep them', async (_case, before) => {
+    // Prepare: five branches of a Map count at once, while two steps update the record
+    await store.create(newOperation('op-1', 'ProvisionCluster', 'prod-eu', t0));
+    for (let i = 0; i < before; i++) await store.countInvocation('op-1', 'requestControlPlane');
+    const steps = ['A', 'B'];
+
+    // Act
+    await Promise.all([
+      ...Array.from({ length: 5 }, () => store.countInvocation('op-1', 'ensureComponent')),
+      ...steps.map((name) => store.update('op-1', (o) => withStep(o, { name, at: t0.toISOString() }))),
+    ]);
+
+    // Assess: no count lost, no step lost, and each write moved the version once
+    const stored = defined(await store.get('op-1'), 'the stored operation');
+    expect(stored.cost?.invocations).toEqual({
+      ensureComponent: 5,
+      ...(before ? { requestControlPlane: before } : {}),
+    });
+    expect(stored.steps.map((s) => s.name).sort()).toEqual(steps);
+    expect(stored.version).toBe(before + 5 + steps.length);
+  });
+
+  it('counting an invocation of an unknown id is a NotFoundError', async () => {
+    // Act / Assess
+    await expect(store.countInvocation('nope', 'ensureComponent')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
   it('throws NotFoundError when updating an unknown id', async () => {
     // Act / Assess
     await expect(store.update('nope', (o) => o)).rejects.toBeInstanceOf(NotFoundError);
