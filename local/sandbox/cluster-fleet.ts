@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   type Cluster,
@@ -57,11 +57,21 @@ export interface ClusterFleetOptions {
   prepareCluster?: (name: string, controlPlane: ControlPlane) => Promise<void>;
 }
 
+/** A control plane process, started under a slot name (its state directory and webhook path) before its cluster is
+ * known: the fleet's spare is one. */
+interface Started {
+  slot: string;
+  dir: string;
+  controlPlane: ControlPlane;
+}
+
 interface Member {
   /** The cluster's ARN and creation time: a cluster deleted and created again under its name is another one. */
   identity: string;
   state: 'starting' | 'running' | 'stopping' | 'failed';
   controlPlane?: ControlPlane;
+  /** Where its control plane runs; undefined until it started. */
+  started?: Started;
   core?: CoreV1Api;
   /** The node groups as last applied to the Nodes (JSON); undefined: not yet, or to be checked again. */
   applied?: string;
@@ -90,7 +100,13 @@ export class ClusterFleet {
   private waking = new AbortController();
   private lastRepairAt = Date.now();
   /** Control planes being started: stop() waits for them, so none outlives the fleet. */
-  private readonly launches = new Set<Promise<void>>();
+  private readonly launches = new Set<Promise<unknown>>();
+  /**
+   * One control plane started ahead of need, from the first cluster on: the next cluster takes it, and its
+   * creator waits for its node groups rather than for a process start (3-4 s, most of a cluster's creation here).
+   */
+  private spare?: Promise<Started | undefined>;
+  private slots = 0;
   private kubeconfigText = '';
   /** Every cluster's API server authenticates callers through it, as EKS does: tokens and access entries. */
   readonly authenticator: EksAuthenticator;
@@ -119,7 +135,10 @@ export class ClusterFleet {
     this.wake();
     await this.loop;
     await Promise.allSettled(this.launches);
+    const spare = await this.spare;
+    this.spare = undefined;
     await Promise.allSettled([...this.members.values()].map((m) => m.controlPlane?.stop()));
+    await spare?.controlPlane.stop();
     this.members.clear();
     await this.authenticator.stop();
     this.eks.destroy();
@@ -252,18 +271,15 @@ export class ClusterFleet {
     this.options.progress(`starting the control plane of cluster ${name}`);
     const launching = (async () => {
       try {
-        const dir = path.join(this.options.dir, name);
-        rmSync(dir, { recursive: true, force: true });
-        const controlPlane = await startControlPlane(this.options.root, dir, () => undefined, {
-          binary: this.options.binary,
-          readyAfterSeconds: this.options.readyAfterSeconds,
-          nodes: 0,
-          webhooks: this.authenticator.webhooks(name),
-        });
+        const taken = await this.takeControlPlane();
+        member.started = taken;
+        const { controlPlane } = taken;
+        this.startSpare();
         if (this.members.get(name) !== member || !this.running) {
-          await controlPlane.stop();
+          await this.discard(taken);
           return;
         }
+        this.bind(name, taken);
         // Before anyone sees the cluster ACTIVE: its access policies act from the first request.
         await this.authenticator.prepare(name, controlPlane);
         await this.options.prepareCluster?.(name, controlPlane);
@@ -282,7 +298,8 @@ export class ClusterFleet {
         member.state = 'failed';
         member.failedAt = Date.now();
         this.writeKubeconfig();
-        await member.controlPlane?.stop();
+        if (member.started) await this.discard(member.started);
+        member.started = undefined;
         member.controlPlane = undefined;
         // A cluster deleted while its control plane started is not a failure: the next round retires it.
         const deleted = (error as Error).message.includes('DELETING');
@@ -293,6 +310,61 @@ export class ClusterFleet {
         );
       }
     })();
+    this.track(launching);
+  }
+
+  /** The spare when there is one that still runs (waiting for it if it is still starting), else a new start. */
+  private async takeControlPlane(): Promise<Started> {
+    const spare = await this.spare;
+    this.spare = undefined;
+    if (spare && !spare.controlPlane.exited?.()) return spare;
+    if (spare) await this.discard(spare);
+    return this.startControlPlane();
+  }
+
+  /** Starts the next cluster's control plane now, unless one is already waiting or starting. */
+  private startSpare(): void {
+    if (this.spare || !this.running) return;
+    const spare = this.startControlPlane().catch((error: Error) => {
+      this.options.progress(`a spare control plane failed to start: ${error.message}`);
+      return undefined;
+    });
+    this.spare = spare;
+    this.track(spare);
+  }
+
+  private async startControlPlane(): Promise<Started> {
+    this.slots += 1;
+    const slot = `.control-plane-${this.slots}`;
+    const dir = path.join(this.options.dir, slot);
+    rmSync(dir, { recursive: true, force: true });
+    const controlPlane = await startControlPlane(this.options.root, dir, () => undefined, {
+      binary: this.options.binary,
+      readyAfterSeconds: this.options.readyAfterSeconds,
+      nodes: 0,
+      webhooks: this.authenticator.webhooks(slot),
+    });
+    return { slot, dir, controlPlane };
+  }
+
+  /**
+   * Gives a started control plane to a cluster: its API server's webhooks now speak for the cluster, and
+   * `<dir>/<cluster>` links to its state directory (how a person, or a test, finds a cluster's process).
+   */
+  private bind(name: string, started: Started): void {
+    this.authenticator.bind(started.slot, name);
+    const link = path.join(this.options.dir, name);
+    rmSync(link, { recursive: true, force: true });
+    symlinkSync(started.slot, link);
+  }
+
+  private async discard(started: Started): Promise<void> {
+    this.authenticator.unbind(started.slot);
+    await started.controlPlane.stop();
+    rmSync(started.dir, { recursive: true, force: true });
+  }
+
+  private track(launching: Promise<unknown>): void {
     this.launches.add(launching);
     void launching.finally(() => this.launches.delete(launching));
   }
@@ -309,8 +381,8 @@ export class ClusterFleet {
     if (member.state === 'stopping') return;
     member.state = 'stopping';
     this.options.progress(`stopping the control plane of cluster ${name}`);
-    await member.controlPlane?.stop();
-    rmSync(path.join(this.options.dir, name), { recursive: true, force: true });
+    if (member.started) await this.discard(member.started);
+    rmSync(path.join(this.options.dir, name), { force: true });
     if (this.members.get(name) === member) this.members.delete(name);
     // Before the emulator hears that the cluster is gone.
     this.writeKubeconfig();

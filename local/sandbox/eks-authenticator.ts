@@ -59,6 +59,8 @@ export class EksAuthenticator {
   private readonly eks: EKSClient;
   private server?: http.Server;
   private baseUrl = '';
+  /** The cluster each started API server speaks for (its webhook path names its slot). */
+  private readonly clusterOfSlot = new Map<string, string>();
 
   constructor(private readonly options: EksAuthenticatorOptions) {
     this.eks = new EKSClient(options.emulator);
@@ -77,11 +79,23 @@ export class EksAuthenticator {
     this.eks.destroy();
   }
 
-  /** The webhook URLs of one cluster's API server. */
-  webhooks(cluster: string): { authenticate: string; authorize: string } {
+  /**
+   * The webhook URLs of an API server, under the slot it was started as (the fleet starts a control plane before it
+   * knows its cluster). Until `bind` names the slot's cluster, its webhooks authenticate and allow no one.
+   */
+  webhooks(slot: string): { authenticate: string; authorize: string } {
     if (!this.baseUrl) throw new Error('the EKS authenticator is not started');
-    const base = `${this.baseUrl}/clusters/${encodeURIComponent(cluster)}`;
+    const base = `${this.baseUrl}/clusters/${encodeURIComponent(slot)}`;
     return { authenticate: `${base}/authenticate`, authorize: `${base}/authorize` };
+  }
+
+  /** From now on the API server started as `slot` is `cluster`'s. */
+  bind(slot: string, cluster: string): void {
+    this.clusterOfSlot.set(slot, cluster);
+  }
+
+  unbind(slot: string): void {
+    this.clusterOfSlot.delete(slot);
   }
 
   /** Binds each access policy's probe group to its ClusterRole on a new control plane (idempotent). */
@@ -111,7 +125,12 @@ export class EksAuthenticator {
       res.writeHead(404).end();
       return;
     }
-    const cluster = decodeURIComponent(match[1] ?? '');
+    const slot = decodeURIComponent(match[1] ?? '');
+    const cluster = this.clusterOfSlot.get(slot);
+    if (!cluster) {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end(`no cluster runs on ${slot} yet`);
+      return;
+    }
     try {
       const review = JSON.parse(await readBody(req));
       const status =

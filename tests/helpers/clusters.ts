@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, realpathSync } from 'node:fs';
+import path from 'node:path';
 import {
   CreateClusterCommand,
   CreateNodegroupCommand,
@@ -111,15 +113,27 @@ export async function deleteTestCluster(name: string): Promise<void> {
 }
 
 /**
- * The pids of the control plane processes of a cluster (the binary, not its tied shell), found by the
- * per-cluster state directory in their arguments: the test stack runs in another process.
+ * The pids of the control plane processes of a cluster (the binary, not its tied shell): the fleet links
+ * `<clusters dir>/<cluster>` to the state directory its process was started with (`--dir`). Read from the
+ * process table and the links because the test stack runs in another process.
  */
 export function controlPlanePids(cluster: string): number[] {
   const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
   return out.split('\n').flatMap((line) => {
     const [, pid, args = ''] = line.trim().match(/^(\d+)\s+(.*)$/) ?? [];
-    const ours =
-      /\/kube-control-plane-[0-9a-f]+ /.test(args) && !args.startsWith('sh ') && args.includes(`/clusters/${cluster} `);
-    return pid && ours ? [Number(pid)] : [];
+    const dir = /\/kube-control-plane-[0-9a-f]+ --dir (\S+)/.exec(args)?.[1];
+    if (!pid || !dir || args.startsWith('sh ')) return [];
+    const link = path.join(path.dirname(dir), cluster);
+    return existsSync(link) && realpathSync(link) === realpathSync(dir) ? [Number(pid)] : [];
   });
+}
+
+/** Whether a process still exists (signal 0 checks without signalling). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

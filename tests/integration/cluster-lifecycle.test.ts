@@ -9,7 +9,7 @@ import {
   PROVISION_STEPS,
   track,
 } from '../helpers/cluster-fixtures';
-import { controlPlanePids } from '../helpers/clusters';
+import { controlPlanePids, processAlive } from '../helpers/clusters';
 import { defined } from '../helpers/defined';
 import {
   api,
@@ -136,6 +136,7 @@ describe('cluster lifecycle through the HTTP API', () => {
 
     // Act: delete (a dry run first, then for real, then again)
     const plan = await api(runtime, 'DELETE', `/clusters/${spec.name}?dryRun=true`);
+    const pids = controlPlanePids(spec.name);
     const deleting = await api(runtime, 'DELETE', `/clusters/${spec.name}`);
     const deletingAgain = await api(runtime, 'DELETE', `/clusters/${spec.name}`);
     const deleted = await operationDone(runtime, deleting.body.operationId);
@@ -151,6 +152,8 @@ describe('cluster lifecycle through the HTTP API', () => {
     expect(deletingAgain.body.error.message).toContain(deleting.body.operationId);
     expect(deleted.status).toBe('Succeeded');
     expect(afterwards.status).toBe(404);
+    expect(pids).toHaveLength(1);
+    expect(pids.filter(processAlive)).toEqual([]);
     expect(controlPlanePids(spec.name)).toEqual([]);
     await expect(eks.send(new DescribeClusterCommand({ name: spec.name }))).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
