@@ -1,9 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConflictError, NotFoundError, TransientError, VersionConflictError } from '../../kernel/errors';
-import { CONFLICT_ATTEMPTS, retryOnConflict } from '../../kernel/retry';
-import { nextVersion, type Operation } from '../../operations/domain/operation';
-import { lockChange, lockConflict } from '../../operations/domain/operation-locks';
-import type { HeldOperationLock, OperationStore } from '../../operations/ports/operation-store';
+import type { Operation } from '../../operations/domain/operation';
+import { lockConflict } from '../../operations/domain/operation-locks';
+import { type HeldOperationLock, type OperationStore, updateOperation } from '../../operations/ports/operation-store';
 import {
   Conditions,
   DynamoTable,
@@ -45,23 +44,13 @@ export class DynamoDbOperationStore implements OperationStore {
   }
 
   async update(id: string, change: (current: Operation) => Operation): Promise<Operation> {
-    return retryOnConflict(
-      `operation ${id}`,
-      async () => {
-        const current = await this.get(id);
-        if (!current) throw new NotFoundError(`operation ${id} not found`);
-        const written = nextVersion(current, change);
-        if (!written) return current;
-        const items = [this.table.putItem(toItem(written), Conditions.version(current.version))];
-        const lock = lockChange(current, written);
-        if (lock?.take) items.push(this.takeLock(lock.key, id, written.updatedAt));
-        // Only our own lock: never release one another operation holds.
-        if (lock?.release) items.push(this.table.releaseLockItem(Keys.operationLock(lock.key), holder(id)));
-        await this.transact(items, lock?.take ? lock.key : undefined);
-        return written;
-      },
-      CONFLICT_ATTEMPTS.record,
-    );
+    return updateOperation(this, id, change, async (current, written, lock) => {
+      const items = [this.table.putItem(toItem(written), Conditions.version(current.version))];
+      if (lock?.take) items.push(this.takeLock(lock.key, id, written.updatedAt));
+      // Only our own lock: never release one another operation holds.
+      if (lock?.release) items.push(this.table.releaseLockItem(Keys.operationLock(lock.key), holder(id)));
+      await this.transact(items, lock?.take ? lock.key : undefined);
+    });
   }
 
   async countInvocation(id: string, task: string): Promise<void> {
