@@ -1,11 +1,10 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConflictError, NotFoundError, TransientError, VersionConflictError } from '../../kernel/errors';
 import type { Operation } from '../../operations/domain/operation';
 import { lockConflict } from '../../operations/domain/operation-locks';
 import { type HeldOperationLock, type OperationStore, updateOperation } from '../../operations/ports/operation-store';
 import {
   Conditions,
-  DynamoTable,
+  DynamoStore,
   Keys,
   type LockHolder,
   Partition,
@@ -24,13 +23,7 @@ import { expiresAt, FINISHED_RECORD_TTL_SECONDS } from './ttl';
  *                         <key>, a sparse index of the held locks, since the item exists only while held)
  * `version` guards every write; a lock is taken and released in the same transaction as the operation.
  */
-export class DynamoDbOperationStore implements OperationStore {
-  private readonly table: DynamoTable;
-
-  constructor(tableName: string, client?: DynamoDBClient) {
-    this.table = new DynamoTable(tableName, client);
-  }
-
+export class DynamoDbOperationStore extends DynamoStore implements OperationStore {
   async create(operation: Operation): Promise<void> {
     const items = [this.table.putItem(toItem(operation), Conditions.absent)];
     if (operation.lock && operation.status === 'Running')

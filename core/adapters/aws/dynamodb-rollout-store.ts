@@ -15,7 +15,7 @@ import {
 } from '../../rollouts/ports/rollout-store';
 import {
   Conditions,
-  DynamoTable,
+  DynamoStore,
   type Item,
   Keys,
   type LockHolder,
@@ -39,11 +39,9 @@ export const MAX_TRANSACT_ITEMS = 100;
  *                                 transaction limit, a few), written in the record's transaction
  * Every write of a rollout is one transaction, conditional on the rollout's version.
  */
-export class DynamoDbRolloutStore implements RolloutStore {
-  private readonly table: DynamoTable;
-
+export class DynamoDbRolloutStore extends DynamoStore implements RolloutStore {
   constructor(tableName: string, client?: DynamoDBClient) {
-    this.table = new DynamoTable(tableName, client, { convertClassInstanceToMap: true });
+    super(tableName, client, { convertClassInstanceToMap: true });
   }
 
   async create(rollout: Rollout, events = transitionEvents(undefined, rollout, rollout.version)): Promise<void> {

@@ -1,4 +1,3 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConflictError, VersionConflictError } from '../../kernel/errors';
 import { retryOnConflict } from '../../kernel/retry';
 import type { ScaleTrigger, ScalingPolicy, ScalingSchedule } from '../../scaling/domain/records';
@@ -7,7 +6,7 @@ import type { ScalingStore } from '../../scaling/ports/scaling-store';
 import {
   type Condition,
   Conditions,
-  DynamoTable,
+  DynamoStore,
   type Key,
   Keys,
   Partition,
@@ -27,13 +26,7 @@ import { expiresAt, RECENT_OPERATION_TTL_SECONDS, WAITING_TRIGGER_TTL_SECONDS } 
  *                                            gsi2: POLICIES / <cluster>#<ng>#<name>)
  * The sweeps Query the sparse partition POLICIES (and the operation locks); nothing Scans the table.
  */
-export class DynamoDbScalingStore implements ScalingStore {
-  private readonly table: DynamoTable;
-
-  constructor(tableName: string, client?: DynamoDBClient) {
-    this.table = new DynamoTable(tableName, client);
-  }
-
+export class DynamoDbScalingStore extends DynamoStore implements ScalingStore {
   /** The lock item must be there when the trigger's item is written: the one transaction makes both one step. */
   async addWaiting(cluster: string, nodegroup: string, trigger: ScaleTrigger): Promise<boolean> {
     return retryOnConflict(`node group ${cluster}/${nodegroup}'s waiting triggers`, async () => {

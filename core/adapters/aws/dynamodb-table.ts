@@ -155,6 +155,19 @@ export class TransactionCancelled extends Error {
 
 const CONDITION_FAILED = 'ConditionalCheckFailedException';
 
+/** What every store over the table starts from: its DynamoTable, built from the table name and an optional client. */
+export abstract class DynamoStore {
+  protected readonly table: DynamoTable;
+
+  constructor(
+    tableName: string,
+    client?: DynamoDBClient,
+    marshallOptions?: NonNullable<TranslateConfig['marshallOptions']>,
+  ) {
+    this.table = new DynamoTable(tableName, client, marshallOptions);
+  }
+}
+
 /** The single eksflow table through the document client; every call goes through `awsCall` (retry, errors). */
 export class DynamoTable {
   readonly doc: DynamoDBDocumentClient;
