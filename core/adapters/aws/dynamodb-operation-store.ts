@@ -10,7 +10,6 @@ import {
   Partition,
   Prefix,
   type TransactItem,
-  TransactionCancelled,
   withoutKeys,
 } from './dynamodb-table';
 import { expiresAt, FINISHED_RECORD_TTL_SECONDS } from './ttl';
@@ -124,18 +123,15 @@ export class DynamoDbOperationStore extends DynamoStore implements OperationStor
    * VersionConflictError (re-read and try again), or `exists()` for a create; on the lock, a ConflictError naming the holder.
    */
   private async transact(items: TransactItem[], lockKey: string | undefined, exists?: () => Error): Promise<void> {
-    try {
-      await this.table.transact(items);
-    } catch (error) {
-      if (!(error instanceof TransactionCancelled)) throw error;
-      if (error.conditionFailed(0)) throw exists ? exists() : changedSinceRead();
-      if (lockKey && error.conditionFailed(1)) {
-        throw lockConflict(lockKey, (await this.lockHolder(lockKey)) ?? 'another operation');
-      }
-      // Another transaction touched the same items at the same moment: re-read and decide again.
-      if (error.raced) throw changedSinceRead();
-      throw error.original;
+    const cancelled = await this.table.transact(items);
+    if (!cancelled) return;
+    if (cancelled.conditionFailed(0)) throw exists ? exists() : changedSinceRead();
+    if (lockKey && cancelled.conditionFailed(1)) {
+      throw lockConflict(lockKey, (await this.lockHolder(lockKey)) ?? 'another operation');
     }
+    // Another transaction touched the same items at the same moment: re-read and decide again.
+    if (cancelled.raced) throw changedSinceRead();
+    throw cancelled.original;
   }
 }
 

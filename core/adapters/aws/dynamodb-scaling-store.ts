@@ -11,7 +11,6 @@ import {
   Keys,
   Partition,
   Prefix,
-  TransactionCancelled,
   withoutKeys,
 } from './dynamodb-table';
 import { expiresAt, RECENT_OPERATION_TTL_SECONDS, WAITING_TRIGGER_TTL_SECONDS } from './ttl';
@@ -37,19 +36,15 @@ export class DynamoDbScalingStore extends DynamoStore implements ScalingStore {
         // Taken by the change's end step; kept past it only if that step never ran (then it is stale).
         expiresAt: expiresAt(at, WAITING_TRIGGER_TTL_SECONDS),
       };
-      try {
-        await this.table.transact([
-          this.table.conditionCheckItem(Keys.operationLock(nodegroupLock(cluster, nodegroup)), Conditions.present),
-          this.table.putItem(waiting),
-        ]);
-        return true;
-      } catch (error) {
-        if (!(error instanceof TransactionCancelled)) throw error;
-        if (error.conditionFailed(0)) return false;
-        // The release ran at the same moment: ask again whether the lock is still held.
-        if (error.raced) throw new VersionConflictError('the node group lock changed meanwhile');
-        throw error.original;
-      }
+      const cancelled = await this.table.transact([
+        this.table.conditionCheckItem(Keys.operationLock(nodegroupLock(cluster, nodegroup)), Conditions.present),
+        this.table.putItem(waiting),
+      ]);
+      if (!cancelled) return true;
+      if (cancelled.conditionFailed(0)) return false;
+      // The release ran at the same moment: ask again whether the lock is still held.
+      if (cancelled.raced) throw new VersionConflictError('the node group lock changed meanwhile');
+      throw cancelled.original;
     });
   }
 
