@@ -12,51 +12,28 @@
  * - the AGPL-licensed IAM evaluator (`@cloud-copilot/iam-simulate`) is never imported by anything bundled into a
  *   Lambda (`functions/`, `core/`): it serves the sandbox, the tests and the IAM lint only.
  */
+/** Every rule is an error: `name` forbids imports from paths matching `from` to paths matching `to` (but not `toNot`). */
+const forbid = (name, from, to, toNot) => ({
+  name,
+  severity: 'error',
+  from: { path: from },
+  to: toNot ? { path: to, pathNot: toNot } : { path: to },
+});
+
 module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
-    {
-      name: 'core-imports-no-edge',
-      severity: 'error',
-      from: { path: '^core/' },
-      to: { path: '^(functions|local|tools|cli|ui|tests|bench)/' },
-    },
-    {
-      name: 'kernel-knows-no-area',
-      severity: 'error',
-      from: { path: '^core/kernel/' },
-      to: { path: '^core/', pathNot: '^core/kernel/' },
-    },
-    {
-      name: 'domain-is-pure',
-      severity: 'error',
-      from: { path: '^core/[^/]+/domain/' },
-      to: { path: '^core/', pathNot: '^core/([^/]+/domain|kernel)/' },
-    },
-    {
-      name: 'areas-not-adapters',
-      severity: 'error',
-      from: { path: '^core/(?!adapters/|composition-root|wiring/)' },
-      to: { path: '^core/(adapters/|composition-root|wiring/)' },
-    },
-    {
-      name: 'functions-wire-their-own',
-      severity: 'error',
-      from: { path: '^functions/' },
-      to: { path: '^core/composition-root' },
-    },
-    {
-      name: 'handlers-not-sandbox',
-      severity: 'error',
-      from: { path: '^(functions|cli)/' },
-      to: { path: '^(local|tools|tests|bench)/' },
-    },
-    {
-      name: 'no-agpl-in-bundles',
-      severity: 'error',
-      from: { path: '^(functions|core)/' },
-      to: { path: '(^|/)@cloud-copilot/iam-simulate(/|$)' },
-    },
+    forbid('core-imports-no-edge', '^core/', '^(functions|local|tools|cli|ui|tests|bench)/'),
+    forbid('kernel-knows-no-area', '^core/kernel/', '^core/', '^core/kernel/'),
+    forbid('domain-is-pure', '^core/[^/]+/domain/', '^core/', '^core/([^/]+/domain|kernel)/'),
+    forbid(
+      'areas-not-adapters',
+      '^core/(?!adapters/|composition-root|wiring/)',
+      '^core/(adapters/|composition-root|wiring/)',
+    ),
+    forbid('functions-wire-their-own', '^functions/', '^core/composition-root'),
+    forbid('handlers-not-sandbox', '^(functions|cli)/', '^(local|tools|tests|bench)/'),
+    forbid('no-agpl-in-bundles', '^(functions|core)/', '(^|/)@cloud-copilot/iam-simulate(/|$)'),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -12,8 +12,9 @@ import { ThrottledError, TransientError, VersionConflictError } from './errors';
  *    a check throws VersionConflictError, the per-attempt signal, and `retryOnConflict`/`ConflictBudget` below
  *    (the only code that retries it) read again and decide again, CONFLICT_ATTEMPTS times; then a
  *    TransientError (503 `Transient`, `cause` the last conflict), which the workflow's Task `Retry` runs again.
- *    Users: the operation store's `update`, `withFreshRollout` (rollouts/rollout-deps.ts), the reconcile task, and
- *    a scaling trigger that waits while the node-group lock's release races it.
+ *    Users: the operation stores' `update` (`updateOperation`, operations/ports/operation-store.ts),
+ *    `withFreshRollout` (rollouts/rollout-deps.ts), the reconcile task, and a scaling trigger that waits while the
+ *    node-group lock's release races it.
  *  - What no code inside the function can retry (Lambda's own errors: Lambda.ServiceException,
  *    Lambda.AWSLambdaException, Lambda.SdkClientException, Lambda.TooManyRequestsException, Sandbox.Timedout):
  *    the workflow's Task `Retry` (workflows/*.asl.json), 6 attempts.

@@ -126,6 +126,50 @@ const CLUSTER_SPEC_EXAMPLE = {
   onFailure: 'rollback',
 };
 
+/** A read of something that may not exist: 200 with `answer`, or 404 with `notFound`. */
+const read = (summary: string, answer: string, notFound: string): Operation => ({
+  summary,
+  success: { status: 200, description: answer },
+  errors: { 404: notFound },
+});
+
+/**
+ * A node group's named records (schedules, policies), each the same three routes: create one (201, or 409 when the
+ * name is taken), list them, delete one by name.
+ */
+function nodegroupChildren(records: {
+  plural: string;
+  singular: string;
+  create: Pick<Operation, 'summary' | 'description' | 'body'>;
+  list: string;
+  remove: string;
+}): Record<string, Operation> {
+  const { plural, singular } = records;
+  const path = `/clusters/{name}/nodegroups/{ng}/${plural}`;
+  return {
+    [`POST ${path}`]: {
+      ...records.create,
+      idempotent: true,
+      success: { status: 201, description: `the ${singular}` },
+      errors: { 404: 'unknown cluster or node group', 409: `a ${singular} of that name exists` },
+    },
+    [`GET ${path}`]: { summary: records.list, success: { status: 200, description: `\`{${plural}: [...]}\`` } },
+    [`DELETE ${path}/{${singular}}`]: {
+      summary: records.remove,
+      idempotent: true,
+      success: { status: 204, description: 'deleted' },
+      errors: { 404: `unknown ${singular}` },
+    },
+  };
+}
+
+/** The answers of a change to a running rollout (promote, abort). */
+const ROLLOUT_CHANGE_ERRORS = {
+  404: 'unknown rollout',
+  409: 'the rollout has ended',
+  503: '`Transient`: the rollout kept changing under the request (5 concurrent writes); send it again',
+};
+
 function operations(): Record<string, Operation> {
   return {
     'GET /health': {
@@ -168,11 +212,11 @@ function operations(): Record<string, Operation> {
       forbids: false,
       success: { status: 200, description: '`{clusters: [...]}`' },
     },
-    'GET /clusters/{name}': {
-      summary: 'Control plane, node groups, add-ons, access, baseline and last operations',
-      success: { status: 200, description: 'the cluster view' },
-      errors: { 404: 'unknown cluster' },
-    },
+    'GET /clusters/{name}': read(
+      'Control plane, node groups, add-ons, access, baseline and last operations',
+      'the cluster view',
+      'unknown cluster',
+    ),
     'DELETE /clusters/{name}': {
       summary: 'Tear a cluster down',
       idempotent: true,
@@ -185,16 +229,16 @@ function operations(): Record<string, Operation> {
       errors: { 404: 'unknown cluster', 409: 'work is active on the cluster (named), unless `?force=true`' },
       exampleStatus: 200,
     },
-    'GET /clusters/{name}/nodegroups': {
-      summary: "A cluster's node groups: sizes, status, recent operations",
-      success: { status: 200, description: '`{nodegroups: [...]}`' },
-      errors: { 404: 'unknown cluster' },
-    },
-    'GET /clusters/{name}/nodegroups/{ng}': {
-      summary: 'One node group: sizes, status, recent operations',
-      success: { status: 200, description: 'the node group view' },
-      errors: { 404: 'unknown cluster or node group' },
-    },
+    'GET /clusters/{name}/nodegroups': read(
+      "A cluster's node groups: sizes, status, recent operations",
+      '`{nodegroups: [...]}`',
+      'unknown cluster',
+    ),
+    'GET /clusters/{name}/nodegroups/{ng}': read(
+      'One node group: sizes, status, recent operations',
+      'the node group view',
+      'unknown cluster or node group',
+    ),
     'POST /clusters/{name}/nodegroups/{ng}/scale': {
       summary: 'Change the size of a node group',
       description:
@@ -207,65 +251,51 @@ function operations(): Record<string, Operation> {
       success: { status: 202, description: '`{operationId}`' },
       errors: { 404: 'unknown cluster or node group', 409: 'another change runs on the node group (named)' },
     },
-    'POST /clusters/{name}/nodegroups/{ng}/schedules': {
-      summary: 'Create a scheduled size',
-      description:
-        'Checked after the schema: at least one of `desiredSize`, `minSize`, `maxSize`; `minSize ≤ maxSize`; ' +
-        '`endDate` after `startDate`.',
-      idempotent: true,
-      body: {
-        schema: schemaOf(scheduleSchema),
-        example: {
-          name: 'weekday-morning',
-          schedule: 'cron(0 8 ? * MON-FRI *)',
-          timezone: 'Europe/Paris',
-          desiredSize: 4,
+    ...nodegroupChildren({
+      plural: 'schedules',
+      singular: 'schedule',
+      create: {
+        summary: 'Create a scheduled size',
+        description:
+          'Checked after the schema: at least one of `desiredSize`, `minSize`, `maxSize`; `minSize ≤ maxSize`; ' +
+          '`endDate` after `startDate`.',
+        body: {
+          schema: schemaOf(scheduleSchema),
+          example: {
+            name: 'weekday-morning',
+            schedule: 'cron(0 8 ? * MON-FRI *)',
+            timezone: 'Europe/Paris',
+            desiredSize: 4,
+          },
         },
       },
-      success: { status: 201, description: 'the schedule' },
-      errors: { 404: 'unknown cluster or node group', 409: 'a schedule of that name exists' },
-    },
-    'GET /clusters/{name}/nodegroups/{ng}/schedules': {
-      summary: "A node group's schedules",
-      success: { status: 200, description: '`{schedules: [...]}`' },
-    },
-    'DELETE /clusters/{name}/nodegroups/{ng}/schedules/{schedule}': {
-      summary: 'Delete a schedule',
-      idempotent: true,
-      success: { status: 204, description: 'deleted' },
-      errors: { 404: 'unknown schedule' },
-    },
-    'POST /clusters/{name}/nodegroups/{ng}/policies': {
-      summary: 'Create a scaling policy bound to a CloudWatch alarm',
-      description: '`alarm` must name an existing CloudWatch alarm (a 400 naming `alarm` otherwise).',
-      idempotent: true,
-      body: {
-        schema: schemaOf(policySchema),
-        example: {
-          name: 'cpu-high',
-          alarm: 'web-cpu-high',
-          adjustment: { type: 'change', value: 2 },
-          cooldownSeconds: 300,
+      list: "A node group's schedules",
+      remove: 'Delete a schedule',
+    }),
+    ...nodegroupChildren({
+      plural: 'policies',
+      singular: 'policy',
+      create: {
+        summary: 'Create a scaling policy bound to a CloudWatch alarm',
+        description: '`alarm` must name an existing CloudWatch alarm (a 400 naming `alarm` otherwise).',
+        body: {
+          schema: schemaOf(policySchema),
+          example: {
+            name: 'cpu-high',
+            alarm: 'web-cpu-high',
+            adjustment: { type: 'change', value: 2 },
+            cooldownSeconds: 300,
+          },
         },
       },
-      success: { status: 201, description: 'the policy' },
-      errors: { 404: 'unknown cluster or node group', 409: 'a policy of that name exists' },
-    },
-    'GET /clusters/{name}/nodegroups/{ng}/policies': {
-      summary: "A node group's scaling policies",
-      success: { status: 200, description: '`{policies: [...]}`' },
-    },
-    'DELETE /clusters/{name}/nodegroups/{ng}/policies/{policy}': {
-      summary: 'Delete a scaling policy',
-      idempotent: true,
-      success: { status: 204, description: 'deleted' },
-      errors: { 404: 'unknown policy' },
-    },
-    'GET /operations/{id}': {
-      summary: 'An operation: status (Running, Succeeded, Failed), steps done, error, transitions',
-      success: { status: 200, description: 'the operation view' },
-      errors: { 404: 'unknown operation (or one the caller may not read)' },
-    },
+      list: "A node group's scaling policies",
+      remove: 'Delete a scaling policy',
+    }),
+    'GET /operations/{id}': read(
+      'An operation: status (Running, Succeeded, Failed), steps done, error, transitions',
+      'the operation view',
+      'unknown operation (or one the caller may not read)',
+    ),
     'POST /operations/{id}/retry': {
       summary: 'Resume a failed cluster operation from its failed step',
       description:
@@ -308,27 +338,23 @@ function operations(): Record<string, Operation> {
       query: queryOf(listQuerySchema, { cluster: 'prod-1', namespace: 'team-a', limit: '20' }),
       success: { status: 200, description: '`{rollouts: [...], nextToken?}`' },
     },
-    'GET /rollouts/{id}': {
-      summary: 'A rollout: status, step, weights, history',
-      success: { status: 200, description: 'the rollout view' },
-      errors: { 404: 'unknown rollout (or one the caller may not read)' },
-    },
-    'GET /rollouts/{id}/live': {
-      summary: 'What the cluster and CloudWatch show now: replicas of each side, alarm states',
-      success: { status: 200, description: 'the live view' },
-      errors: { 404: 'unknown rollout' },
-    },
+    'GET /rollouts/{id}': read(
+      'A rollout: status, step, weights, history',
+      'the rollout view',
+      'unknown rollout (or one the caller may not read)',
+    ),
+    'GET /rollouts/{id}/live': read(
+      'What the cluster and CloudWatch show now: replicas of each side, alarm states',
+      'the live view',
+      'unknown rollout',
+    ),
     'POST /rollouts/{id}/promote': {
       summary: 'Skip the current pause, or all steps with `full`',
       description: 'The body may be empty. `step` makes the promote apply only at that step index.',
       idempotent: true,
       body: { schema: schemaOf(promoteBodySchema), example: { full: true }, required: false },
       success: { status: 200, description: 'the rollout view' },
-      errors: {
-        404: 'unknown rollout',
-        409: 'the rollout has ended',
-        503: '`Transient`: the rollout kept changing under the request (5 concurrent writes); send it again',
-      },
+      errors: ROLLOUT_CHANGE_ERRORS,
     },
     'POST /rollouts/{id}/abort': {
       summary: 'Back to stable now',
@@ -336,11 +362,7 @@ function operations(): Record<string, Operation> {
       idempotent: true,
       body: { schema: schemaOf(abortBodySchema), example: { reason: 'error rate' }, required: false },
       success: { status: 200, description: 'the rollout view' },
-      errors: {
-        404: 'unknown rollout',
-        409: 'the rollout has ended',
-        503: '`Transient`: the rollout kept changing under the request (5 concurrent writes); send it again',
-      },
+      errors: ROLLOUT_CHANGE_ERRORS,
     },
     'GET /doctor': {
       summary: 'The checks of `eksflow doctor`, run where the functions run',

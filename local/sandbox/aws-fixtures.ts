@@ -1,7 +1,9 @@
 import {
+  type AttributeDefinition,
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  type KeySchemaElement,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CreateSubnetCommand, CreateVpcCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -20,6 +22,16 @@ type AwsClientConfig = {
   credentials: { accessKeyId: string; secretAccessKey: string };
 };
 
+/** Attribute definitions of string keys (every key of the eksflow table is a string). */
+export const stringAttributes = (names: string[]): AttributeDefinition[] =>
+  names.map((name) => ({ AttributeName: name, AttributeType: 'S' }));
+
+/** A key schema: the partition key `hash` and the sort key `range`. */
+export const keySchema = (hash: string, range: string): KeySchemaElement[] => [
+  { AttributeName: hash, KeyType: 'HASH' },
+  { AttributeName: range, KeyType: 'RANGE' },
+];
+
 /** The single eksflow table, as serverless.yml declares it (pk/sk, gsi1, the sparse gsi2, TTL). Idempotent. */
 export async function ensureTable(aws: AwsClientConfig, tableName: string): Promise<void> {
   const ddb = new DynamoDBClient(aws);
@@ -32,32 +44,13 @@ export async function ensureTable(aws: AwsClientConfig, tableName: string): Prom
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'].map((name) => ({
-        AttributeName: name,
-        AttributeType: 'S',
+      AttributeDefinitions: stringAttributes(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk']),
+      KeySchema: keySchema('pk', 'sk'),
+      GlobalSecondaryIndexes: ['gsi1', 'gsi2'].map((index) => ({
+        IndexName: index,
+        KeySchema: keySchema(`${index}pk`, `${index}sk`),
+        Projection: { ProjectionType: 'ALL' },
       })),
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'gsi1',
-          KeySchema: [
-            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
-            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-        {
-          IndexName: 'gsi2',
-          KeySchema: [
-            { AttributeName: 'gsi2pk', KeyType: 'HASH' },
-            { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
     }),
   );
   // As serverless.yml's EksflowTable: finished records expire (the emulator keeps the setting, deletes nothing).

@@ -1,8 +1,11 @@
 import { ConflictError, NotFoundError, VersionConflictError } from '../../core/kernel/errors';
-import { CONFLICT_ATTEMPTS, retryOnConflict } from '../../core/kernel/retry';
-import { nextVersion, type Operation, withInvocation } from '../../core/operations/domain/operation';
-import { lockChange, lockConflict } from '../../core/operations/domain/operation-locks';
-import type { HeldOperationLock, OperationStore } from '../../core/operations/ports/operation-store';
+import { type Operation, withInvocation } from '../../core/operations/domain/operation';
+import { lockConflict } from '../../core/operations/domain/operation-locks';
+import {
+  type HeldOperationLock,
+  type OperationStore,
+  updateOperation,
+} from '../../core/operations/ports/operation-store';
 
 /** In-process store with the same semantics as the DynamoDB one; for unit tests. */
 export class MemoryOperationStore implements OperationStore {
@@ -21,23 +24,13 @@ export class MemoryOperationStore implements OperationStore {
   }
 
   async update(id: string, change: (current: Operation) => Operation): Promise<Operation> {
-    return retryOnConflict(
-      `operation ${id}`,
-      async () => {
-        const current = await this.get(id);
-        if (!current) throw new NotFoundError(`operation ${id} not found`);
-        const written = nextVersion(current, change);
-        if (!written) return current;
-        // The version condition, as DynamoDB checks it: another update may have run while this one awaited its read.
-        if (this.items.get(id)?.version !== current.version) throw new VersionConflictError(`operation ${id} changed`);
-        const lock = lockChange(current, written);
-        if (lock?.take) this.take(lock.key, id, written.updatedAt);
-        if (lock?.release && this.locks.get(lock.key)?.operationId === id) this.locks.delete(lock.key);
-        this.items.set(id, structuredClone(written));
-        return written;
-      },
-      CONFLICT_ATTEMPTS.record,
-    );
+    return updateOperation(this, id, change, async (current, written, lock) => {
+      // The version condition, as DynamoDB checks it: another update may have run while this one awaited its read.
+      if (this.items.get(id)?.version !== current.version) throw new VersionConflictError(`operation ${id} changed`);
+      if (lock?.take) this.take(lock.key, id, written.updatedAt);
+      if (lock?.release && this.locks.get(lock.key)?.operationId === id) this.locks.delete(lock.key);
+      this.items.set(id, structuredClone(written));
+    });
   }
 
   async countInvocation(id: string, task: string): Promise<void> {

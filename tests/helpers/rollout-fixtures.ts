@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { defined } from './defined';
 import { deploymentManifest } from './manifests';
-import { api, awsClientConfig, eventually, kube, type TestRuntime, uniqueName } from './stack';
+import { api, awsClientConfig, eventually, kube, startTestRuntime, type TestRuntime, uniqueName } from './stack';
 
 export interface App {
   namespace: string;
@@ -14,17 +14,31 @@ export interface App {
   replicas: number;
 }
 
+export interface AppOptions {
+  replicas?: number;
+  image?: string;
+  previewService?: boolean;
+  readyAfterSeconds?: number;
+  /** The namespace's name starts with this (the access policy matches namespaces by pattern). */
+  namespacePrefix?: string;
+}
+
+/**
+ * For a describe block: the test stack and one app (`createApp(options)`), ready before its first test, the stack
+ * closed after its last. The fields are set by the block's beforeAll: read them inside the tests.
+ */
+export function stackWithApp(options: AppOptions): { runtime: TestRuntime; app: App } {
+  const stack = {} as { runtime: TestRuntime; app: App };
+  beforeAll(async () => {
+    stack.runtime = await startTestRuntime();
+    stack.app = await createApp(options);
+  });
+  afterAll(async () => stack.runtime?.close());
+  return stack;
+}
+
 /** A namespace with a Deployment `web` (app=web) of `replicas` Ready pods and a Service `web` in front. */
-export async function createApp(
-  options: {
-    replicas?: number;
-    image?: string;
-    previewService?: boolean;
-    readyAfterSeconds?: number;
-    /** The namespace's name starts with this (the access policy matches namespaces by pattern). */
-    namespacePrefix?: string;
-  } = {},
-): Promise<App> {
+export async function createApp(options: AppOptions = {}): Promise<App> {
   const { core, apps } = kube();
   const namespace = uniqueName(options.namespacePrefix ?? 'ns');
   const name = 'web';

@@ -1,26 +1,20 @@
 import { SANDBOX_ADMIN } from '../../local/sandbox/identities';
 import { MAX_SIGNATURE_AGE_MS } from '../../local/sigv4-verifier';
-import { type App, createApp, deployment } from '../helpers/rollout-fixtures';
+import { type App, createApp, deployment, stackWithApp } from '../helpers/rollout-fixtures';
 import { api, startTestRuntime, type TestRuntime } from '../helpers/stack';
 
 /** Issue 8 item 1 on the real stack: the sandbox checks SigV4 as API Gateway's IAM authorization does. */
 describe('API authentication (SigV4, execute-api)', () => {
-  let runtime: TestRuntime;
-  let app: App;
-  beforeAll(async () => {
-    runtime = await startTestRuntime();
-    app = await createApp({ replicas: 2 });
-  });
-  afterAll(async () => runtime?.close());
+  const stack = stackWithApp({ replicas: 2 });
 
   const request = () => ({
     cluster: 'sandbox',
-    namespace: app.namespace,
+    namespace: stack.app.namespace,
     deployment: 'web',
     image: 'nginx:1.28',
     canary: { steps: [{ setWeight: 50 }, { pause: {} }] },
   });
-  const rolloutRuns = () => runtime.engine.list().filter((e) => e.workflow === 'rollout').length;
+  const rolloutRuns = () => stack.runtime.engine.list().filter((e) => e.workflow === 'rollout').length;
 
   it.each([
     ['unsigned', 'authorization', { as: 'unsigned' as const }],
@@ -31,19 +25,21 @@ describe('API authentication (SigV4, execute-api)', () => {
     const runsBefore = rolloutRuns();
 
     // Act
-    const response = await api(runtime, 'POST', '/rollouts', request(), signing);
+    const response = await api(stack.runtime, 'POST', '/rollouts', request(), signing);
 
     // Assess
     expect(response.status).toBe(401);
     expect(response.body.error).toMatchObject({ code: 'Unauthenticated', details: [{ field }] });
     expect(rolloutRuns()).toBe(runsBefore);
-    expect((await deployment(app.namespace, 'web'))?.spec?.template.spec?.containers[0]?.image).not.toBe('nginx:1.28');
+    expect((await deployment(stack.app.namespace, 'web'))?.spec?.template.spec?.containers[0]?.image).not.toBe(
+      'nginx:1.28',
+    );
   });
 
   it('refuses an unsigned read and an unsigned sandbox event with 401', async () => {
     // Act
-    const read = await api(runtime, 'GET', '/rollouts', undefined, { as: 'unsigned' });
-    const event = await api(runtime, 'POST', '/_local/events', { source: 'aws.cloudwatch' }, { as: 'unsigned' });
+    const read = await api(stack.runtime, 'GET', '/rollouts', undefined, { as: 'unsigned' });
+    const event = await api(stack.runtime, 'POST', '/_local/events', { source: 'aws.cloudwatch' }, { as: 'unsigned' });
 
     // Assess
     expect([read.status, event.status]).toEqual([401, 401]);
@@ -51,8 +47,8 @@ describe('API authentication (SigV4, execute-api)', () => {
 
   it('answers GET /health unsigned with liveness only, and GET /health/deep only signed', async () => {
     // Act
-    const health = await api(runtime, 'GET', '/health', undefined, { as: 'unsigned' });
-    const deep = await api(runtime, 'GET', '/health/deep', undefined, { as: 'unsigned' });
+    const health = await api(stack.runtime, 'GET', '/health', undefined, { as: 'unsigned' });
+    const deep = await api(stack.runtime, 'GET', '/health/deep', undefined, { as: 'unsigned' });
 
     // Assess
     expect(health).toEqual({ status: 200, body: { status: 'ok' } });
@@ -61,9 +57,9 @@ describe('API authentication (SigV4, execute-api)', () => {
 
   it('starts a signed rollout and records who started it', async () => {
     // Act
-    const started = await api(runtime, 'POST', '/rollouts', request());
-    const read = await api(runtime, 'GET', `/rollouts/${started.body.id}`);
-    await api(runtime, 'POST', `/rollouts/${started.body.id}/abort`, {});
+    const started = await api(stack.runtime, 'POST', '/rollouts', request());
+    const read = await api(stack.runtime, 'GET', `/rollouts/${started.body.id}`);
+    await api(stack.runtime, 'POST', `/rollouts/${started.body.id}/abort`, {});
 
     // Assess
     expect(started.status).toBe(202);

@@ -126,35 +126,28 @@ describe('eksflow clusters, nodegroups, schedules, policies, operations against 
     );
   });
 
+  /** One named schedule or policy through the CLI: add it, list, remove it, list again as JSON. */
+  const roundTrip = async (noun: 'schedules' | 'policies', item: string, addFlags: string[]) => ({
+    added: await run(noun, 'add', name, NODEGROUP, '--name', item, ...addFlags),
+    listed: await run(noun, 'list', name, NODEGROUP),
+    removed: await run(noun, 'rm', name, NODEGROUP, item),
+    after: await run(noun, 'list', name, NODEGROUP, '-o', 'json'),
+  });
+
   it('schedules add|list|rm and policies add|list|rm round-trip', async () => {
     // Prepare
     const alarm = await createAlarm('OK');
 
     // Act
-    const scheduleAdded = await run(
-      'schedules',
-      'add',
-      name,
-      NODEGROUP,
-      '--name',
-      'night',
+    const schedules = await roundTrip('schedules', 'night', [
       '--schedule',
       'cron(0 20 * * ? *)',
       '--timezone',
       'Europe/Paris',
       '--desired-size',
       '1',
-    );
-    const schedules = await run('schedules', 'list', name, NODEGROUP);
-    const scheduleRemoved = await run('schedules', 'rm', name, NODEGROUP, 'night');
-    const schedulesAfter = await run('schedules', 'list', name, NODEGROUP, '-o', 'json');
-    const policyAdded = await run(
-      'policies',
-      'add',
-      name,
-      NODEGROUP,
-      '--name',
-      'busy',
+    ]);
+    const policies = await roundTrip('policies', 'busy', [
       '--alarm',
       alarm,
       '--adjustment',
@@ -163,20 +156,17 @@ describe('eksflow clusters, nodegroups, schedules, policies, operations against 
       '1',
       '--cooldown',
       '300',
-    );
-    const policies = await run('policies', 'list', name, NODEGROUP);
-    const policyRemoved = await run('policies', 'rm', name, NODEGROUP, 'busy');
-    const policiesAfter = await run('policies', 'list', name, NODEGROUP, '-o', 'json');
+    ]);
 
     // Assess
-    expect([scheduleAdded, schedules, scheduleRemoved, schedulesAfter].map((r) => r.code)).toEqual([0, 0, 0, 0]);
-    expect(scheduleAdded.stdout).toBe('schedule night added\n');
-    expect(schedules.stdout).toMatch(/^night +cron\(0 20 \* \* \? \*\) +Europe\/Paris +1 *$/m);
-    expect(scheduleRemoved.stdout).toBe('schedule night removed\n');
-    expect(JSON.parse(schedulesAfter.stdout)).toEqual({ schedules: [] });
-    expect([policyAdded, policies, policyRemoved, policiesAfter].map((r) => r.code)).toEqual([0, 0, 0, 0]);
-    expect(policies.stdout).toMatch(new RegExp(`^busy +${alarm} +ALARM +change +1 +300s *$`, 'm'));
-    expect(JSON.parse(policiesAfter.stdout)).toEqual({ policies: [] });
+    for (const { added, listed, removed, after } of [schedules, policies])
+      expect([added, listed, removed, after].map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    expect(schedules.added.stdout).toBe('schedule night added\n');
+    expect(schedules.listed.stdout).toMatch(/^night +cron\(0 20 \* \* \? \*\) +Europe\/Paris +1 *$/m);
+    expect(schedules.removed.stdout).toBe('schedule night removed\n');
+    expect(JSON.parse(schedules.after.stdout)).toEqual({ schedules: [] });
+    expect(policies.listed.stdout).toMatch(new RegExp(`^busy +${alarm} +ALARM +change +1 +300s *$`, 'm'));
+    expect(JSON.parse(policies.after.stdout)).toEqual({ policies: [] });
   });
 
   it('the restricted identity is refused (403, exit 1) a scale, a schedule and a delete, and nothing changes', async () => {

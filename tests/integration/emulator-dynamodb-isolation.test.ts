@@ -6,6 +6,7 @@ import {
   QueryCommand,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
+import { keySchema, stringAttributes } from '../../local/sandbox/aws-fixtures';
 import { defined } from '../helpers/defined';
 import { awsClientConfig, uniqueName } from '../helpers/stack';
 
@@ -37,14 +38,8 @@ describe('AWS emulator: DynamoDB transactions are atomic and isolated under race
       new CreateTableCommand({
         TableName: table,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
+        AttributeDefinitions: stringAttributes(['pk', 'sk']),
+        KeySchema: keySchema('pk', 'sk'),
       }),
     );
     try {

@@ -1,19 +1,13 @@
-import { type App, createApp, deployment, waitForRollout } from '../helpers/rollout-fixtures';
-import { api, stackFetch, startTestRuntime, type TestRuntime } from '../helpers/stack';
+import { deployment, stackWithApp, waitForRollout } from '../helpers/rollout-fixtures';
+import { api, stackFetch } from '../helpers/stack';
 
 /** The HTTP API's guarantees for clients (issue 7 items 9, 11, 14), on the real stack. */
 describe('rollout API: bounded requests, pages, idempotent promote, unknown clusters', () => {
-  let runtime: TestRuntime;
-  let app: App;
-  beforeAll(async () => {
-    runtime = await startTestRuntime();
-    app = await createApp({ replicas: 4 });
-  });
-  afterAll(async () => runtime?.close());
+  const stack = stackWithApp({ replicas: 4 });
 
   const canary = (steps: unknown[], extra: Record<string, unknown> = {}) => ({
     cluster: 'sandbox',
-    namespace: app.namespace,
+    namespace: stack.app.namespace,
     deployment: 'web',
     image: 'nginx:1.28',
     canary: { steps },
@@ -21,7 +15,7 @@ describe('rollout API: bounded requests, pages, idempotent promote, unknown clus
   });
 
   async function promote(id: string, body: unknown, idempotencyKey?: string) {
-    const response = await stackFetch(`${runtime.url}/rollouts/${id}/promote`, {
+    const response = await stackFetch(`${stack.runtime.url}/rollouts/${id}/promote`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
       body: JSON.stringify(body),
@@ -30,7 +24,7 @@ describe('rollout API: bounded requests, pages, idempotent promote, unknown clus
   }
 
   const rolloutRuns = (id: string) =>
-    runtime.engine.list().filter((e) => e.workflow === 'rollout' && e.name.startsWith(id)).length;
+    stack.runtime.engine.list().filter((e) => e.workflow === 'rollout' && e.name.startsWith(id)).length;
 
   it.each<[string, string, () => unknown, number?]>([
     // The sandbox, as API Gateway, refuses an oversized body itself, with 413, before reading it whole (issue 16).
@@ -45,18 +39,18 @@ describe('rollout API: bounded requests, pages, idempotent promote, unknown clus
     ['an image of 600 characters', 'image', () => canary([{ setWeight: 10 }], { image: `nginx:${'1'.repeat(600)}` })],
   ])('%s → 4xx naming %s, and nothing changes in the cluster', async (_case, field, body, status = 400) => {
     // Act
-    const response = await api(runtime, 'POST', '/rollouts', body());
+    const response = await api(stack.runtime, 'POST', '/rollouts', body());
 
     // Assess
     expect(response.status).toBe(status);
     expect(response.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
-    expect(await deployment(app.namespace, 'web-canary')).toBeUndefined();
+    expect(await deployment(stack.app.namespace, 'web-canary')).toBeUndefined();
   });
 
   it('a rollout on a cluster EKS does not have → 404 naming the cluster, though the sandbox maps every name', async () => {
     // Act
     const response = await api(
-      runtime,
+      stack.runtime,
       'POST',
       '/rollouts',
       canary([{ setWeight: 10 }], { cluster: 'no-such-cluster' }),
@@ -67,24 +61,24 @@ describe('rollout API: bounded requests, pages, idempotent promote, unknown clus
     expect(response.body.error.details).toEqual([
       expect.objectContaining({ field: 'cluster', reason: expect.stringContaining('no-such-cluster') }),
     ]);
-    expect(await deployment(app.namespace, 'web-canary')).toBeUndefined();
+    expect(await deployment(stack.app.namespace, 'web-canary')).toBeUndefined();
   });
 
   it('a promote retried (same step, or same Idempotency-Key) skips exactly one pause', async () => {
     // Prepare: three pauses that wait for a person
     const started = await api(
-      runtime,
+      stack.runtime,
       'POST',
       '/rollouts',
       canary([{ setWeight: 25 }, { pause: {} }, { setWeight: 50 }, { pause: {} }, { setWeight: 75 }, { pause: {} }]),
     );
     const id = started.body.id;
-    await waitForRollout(runtime, id, (r) => r.status === 'Paused' && r.currentStepIndex === 1);
+    await waitForRollout(stack.runtime, id, (r) => r.status === 'Paused' && r.currentStepIndex === 1);
 
     // Act: a client promotes step 1, times out, retries; the pass then takes the promote
     const first = await promote(id, { step: 1 });
     const retry = await promote(id, { step: 1 });
-    await waitForRollout(runtime, id, (r) => r.status === 'Paused' && r.currentStepIndex === 3);
+    await waitForRollout(stack.runtime, id, (r) => r.status === 'Paused' && r.currentStepIndex === 3);
     const runsAtStep3 = rolloutRuns(id);
     const late = await promote(id, { step: 1 });
 
@@ -95,7 +89,7 @@ describe('rollout API: bounded requests, pages, idempotent promote, unknown clus
 
     // Act: the same with an idempotency key
     const keyed = await promote(id, {}, 'client-req-42');
-    await waitForRollout(runtime, id, (r) => r.status === 'Paused' && r.currentStepIndex === 5);
+    await waitForRollout(stack.runtime, id, (r) => r.status === 'Paused' && r.currentStepIndex === 5);
     const runsAtStep5 = rolloutRuns(id);
     const keyedRetry = await promote(id, {}, 'client-req-42');
 
@@ -103,33 +97,33 @@ describe('rollout API: bounded requests, pages, idempotent promote, unknown clus
     expect([keyed.status, keyedRetry.status]).toEqual([200, 200]);
     expect(keyedRetry.body).toEqual(keyed.body);
     expect(rolloutRuns(id)).toBe(runsAtStep5);
-    expect((await waitForRollout(runtime, id, () => true)).currentStepIndex).toBe(5);
-    await api(runtime, 'POST', `/rollouts/${id}/abort`, { reason: 'end of test' });
-    await waitForRollout(runtime, id, (r) => r.status === 'Aborted');
+    expect((await waitForRollout(stack.runtime, id, () => true)).currentStepIndex).toBe(5);
+    await api(stack.runtime, 'POST', `/rollouts/${id}/abort`, { reason: 'end of test' });
+    await waitForRollout(stack.runtime, id, (r) => r.status === 'Aborted');
   });
 
   it('GET /rollouts pages with limit and nextToken, leaves histories out, and refuses a forged token', async () => {
     // Prepare: three finished rollouts on the Deployment
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const started = await api(runtime, 'POST', '/rollouts', canary([{ setWeight: 50 }, { pause: {} }]));
+      const started = await api(stack.runtime, 'POST', '/rollouts', canary([{ setWeight: 50 }, { pause: {} }]));
       expect(started.status).toBe(202);
       ids.push(started.body.id);
-      await waitForRollout(runtime, started.body.id, (r) => r.status === 'Paused');
-      await api(runtime, 'POST', `/rollouts/${started.body.id}/abort`, { reason: 'paging test' });
-      await waitForRollout(runtime, started.body.id, (r) => r.status === 'Aborted');
+      await waitForRollout(stack.runtime, started.body.id, (r) => r.status === 'Paused');
+      await api(stack.runtime, 'POST', `/rollouts/${started.body.id}/abort`, { reason: 'paging test' });
+      await waitForRollout(stack.runtime, started.body.id, (r) => r.status === 'Aborted');
     }
-    const query = `/rollouts?cluster=sandbox&namespace=${app.namespace}&deployment=web`;
+    const query = `/rollouts?cluster=sandbox&namespace=${stack.app.namespace}&deployment=web`;
 
     // Act
-    const first = await api(runtime, 'GET', `${query}&limit=2`);
-    const second = await api(runtime, 'GET', `${query}&limit=2&nextToken=${first.body.nextToken}`);
+    const first = await api(stack.runtime, 'GET', `${query}&limit=2`);
+    const second = await api(stack.runtime, 'GET', `${query}&limit=2&nextToken=${first.body.nextToken}`);
     const forged = await api(
-      runtime,
+      stack.runtime,
       'GET',
       `${query}&limit=2&nextToken=${Buffer.from('{"pk":"ROLLOUT#x"}').toString('base64url')}`,
     );
-    const tooMany = await api(runtime, 'GET', `${query}&limit=1000`);
+    const tooMany = await api(stack.runtime, 'GET', `${query}&limit=1000`);
 
     // Assess
     expect(first.status).toBe(200);

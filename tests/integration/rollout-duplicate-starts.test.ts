@@ -1,20 +1,14 @@
 import { defined } from '../helpers/defined';
-import { type App, canaryRequest, createApp, deployment, waitForRollout } from '../helpers/rollout-fixtures';
-import { api, startTestRuntime, type TestRuntime } from '../helpers/stack';
+import { canaryRequest, deployment, stackWithApp, waitForRollout } from '../helpers/rollout-fixtures';
+import { api } from '../helpers/stack';
 
 /** Concurrent starts on one Deployment: a retrying client, two operators, or a CI job fanned out. */
 const CONCURRENT_STARTS = 50;
 
 describe('POST /rollouts: duplicate starts on one Deployment', () => {
-  let runtime: TestRuntime;
-  let app: App;
-  beforeAll(async () => {
-    runtime = await startTestRuntime();
-    app = await createApp({ replicas: 2 });
-  });
-  afterAll(async () => runtime?.close());
+  const stack = stackWithApp({ replicas: 2 });
 
-  const start = () => api(runtime, 'POST', '/rollouts', canaryRequest(app));
+  const start = () => api(stack.runtime, 'POST', '/rollouts', canaryRequest(stack.app));
 
   it(`${CONCURRENT_STARTS} concurrent starts give exactly one 202; the others are 409 naming it; one rollout is listed`, async () => {
     // Prepare: a Deployment with no rollout (beforeAll)
@@ -34,17 +28,17 @@ describe('POST /rollouts: duplicate starts on one Deployment', () => {
       expect(loser.body.error.message).toContain(winner);
     }
     const listed = await api(
-      runtime,
+      stack.runtime,
       'GET',
-      `/rollouts?cluster=sandbox&namespace=${app.namespace}&deployment=${app.name}`,
+      `/rollouts?cluster=sandbox&namespace=${stack.app.namespace}&deployment=${stack.app.name}`,
     );
     expect(listed.status).toBe(200);
     expect(listed.body.rollouts.map((r: { id: string }) => r.id)).toEqual([winner]);
 
     // The winner alone acts on the cluster: one canary, at the first step's weight, then waits for a person.
-    const paused = await waitForRollout(runtime, winner, (r) => r.status === 'Paused');
+    const paused = await waitForRollout(stack.runtime, winner, (r) => r.status === 'Paused');
     expect(paused.id).toBe(winner);
-    expect((await deployment(app.namespace, `${app.name}-canary`))?.spec?.replicas).toBe(1);
-    expect((await api(runtime, 'POST', `/rollouts/${winner}/abort`)).status).toBe(200);
+    expect((await deployment(stack.app.namespace, `${stack.app.name}-canary`))?.spec?.replicas).toBe(1);
+    expect((await api(stack.runtime, 'POST', `/rollouts/${winner}/abort`)).status).toBe(200);
   });
 });

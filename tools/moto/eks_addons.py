@@ -178,141 +178,137 @@ def _public(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _addons(
-    environ: Environ, start_response: Any, cluster: dict[str, Any], state: dict[str, Any], parts: list[str]
+    environ: Environ, start_response: Any, cluster: dict[str, Any], addons: dict[str, dict[str, Any]], parts: list[str]
 ) -> Iterable[bytes]:
     cluster_name = cluster["name"]
     method = environ["REQUEST_METHOD"]
-    addons: dict[str, dict[str, Any]] = state["addons"]
-    with _lock:
-        for name in list(addons):
-            if _settled(addons[name]) is None:
-                del addons[name]
-        if method == "GET" and not parts:
-            return _respond(start_response, 200, {"addons": sorted(addons)})
-        if method == "POST" and not parts:
-            body = read_json(environ)
-            name = body.get("addonName", "")
-            if name not in ADDON_CATALOGUE:
-                return _error(start_response, 400, "InvalidParameterException", f"Addon {name} is not supported")
-            compatible = _compatible(name, cluster["version"])
-            version = body.get("addonVersion") or (compatible[0] if compatible else None)
-            if version not in compatible:
-                return _error(
-                    start_response,
-                    400,
-                    "InvalidParameterException",
-                    f"Addon version {version} of {name} is not compatible with Kubernetes {cluster['version']}",
-                )
-            if name in addons:
-                return _error(start_response, 409, "ResourceInUseException", f"Addon already exists: {name}")
-            addons[name] = {
-                "addonName": name,
-                "clusterName": cluster_name,
-                "status": "CREATING",
-                "addonVersion": version,
-                "addonArn": f"arn:aws:eks:{_region(environ)}:{ACCOUNT}:addon/{cluster_name}/{name}/{uuid.uuid4()}",
-                "createdAt": time.time(),
-                "modifiedAt": time.time(),
-                "health": {"issues": []},
-                "tags": body.get("tags") or {},
-                "_until": time.time() + TRANSITION_SECONDS,
-                **({"configurationValues": body["configurationValues"]} if body.get("configurationValues") else {}),
-            }
-            return _respond(start_response, 200, {"addon": _public(addons[name])})
-        name = parts[0] if parts else ""
-        addon = addons.get(name)
-        if addon is None:
-            return _error(start_response, 404, "ResourceNotFoundException", f"No addon: {name} found in cluster")
-        if method == "GET":
-            return _respond(start_response, 200, {"addon": _public(addon)})
-        if method == "DELETE":
-            addon["status"] = "DELETING"
-            addon["_until"] = time.time() + TRANSITION_SECONDS
-            return _respond(start_response, 200, {"addon": _public(addon)})
-        if method == "POST" and parts[1:] == ["update"]:
-            body = read_json(environ)
-            version = body.get("addonVersion") or addon["addonVersion"]
-            if version not in _compatible(name, cluster["version"]):
-                return _error(start_response, 400, "InvalidParameterException", f"Addon version {version} not compatible")
-            if addon["status"] != "ACTIVE":
-                return _error(start_response, 409, "ResourceInUseException", f"Addon {name} is {addon['status']}")
-            addon.update(status="UPDATING", addonVersion=version, modifiedAt=time.time())
-            addon["_until"] = time.time() + TRANSITION_SECONDS
-            if "configurationValues" in body:
-                addon["configurationValues"] = body["configurationValues"]
-            update = _new_update("AddonUpdate", [{"type": "AddonVersion", "value": version}])
-            return _respond(start_response, 200, {"update": update})
+    for name in list(addons):
+        if _settled(addons[name]) is None:
+            del addons[name]
+    if method == "GET" and not parts:
+        return _respond(start_response, 200, {"addons": sorted(addons)})
+    if method == "POST" and not parts:
+        body = read_json(environ)
+        name = body.get("addonName", "")
+        if name not in ADDON_CATALOGUE:
+            return _error(start_response, 400, "InvalidParameterException", f"Addon {name} is not supported")
+        compatible = _compatible(name, cluster["version"])
+        version = body.get("addonVersion") or (compatible[0] if compatible else None)
+        if version not in compatible:
+            return _error(
+                start_response,
+                400,
+                "InvalidParameterException",
+                f"Addon version {version} of {name} is not compatible with Kubernetes {cluster['version']}",
+            )
+        if name in addons:
+            return _error(start_response, 409, "ResourceInUseException", f"Addon already exists: {name}")
+        addons[name] = {
+            "addonName": name,
+            "clusterName": cluster_name,
+            "status": "CREATING",
+            "addonVersion": version,
+            "addonArn": f"arn:aws:eks:{_region(environ)}:{ACCOUNT}:addon/{cluster_name}/{name}/{uuid.uuid4()}",
+            "createdAt": time.time(),
+            "modifiedAt": time.time(),
+            "health": {"issues": []},
+            "tags": body.get("tags") or {},
+            "_until": time.time() + TRANSITION_SECONDS,
+            **({"configurationValues": body["configurationValues"]} if body.get("configurationValues") else {}),
+        }
+        return _respond(start_response, 200, {"addon": _public(addons[name])})
+    name = parts[0] if parts else ""
+    addon = addons.get(name)
+    if addon is None:
+        return _error(start_response, 404, "ResourceNotFoundException", f"No addon: {name} found in cluster")
+    if method == "GET":
+        return _respond(start_response, 200, {"addon": _public(addon)})
+    if method == "DELETE":
+        addon["status"] = "DELETING"
+        addon["_until"] = time.time() + TRANSITION_SECONDS
+        return _respond(start_response, 200, {"addon": _public(addon)})
+    if method == "POST" and parts[1:] == ["update"]:
+        body = read_json(environ)
+        version = body.get("addonVersion") or addon["addonVersion"]
+        if version not in _compatible(name, cluster["version"]):
+            return _error(start_response, 400, "InvalidParameterException", f"Addon version {version} not compatible")
+        if addon["status"] != "ACTIVE":
+            return _error(start_response, 409, "ResourceInUseException", f"Addon {name} is {addon['status']}")
+        addon.update(status="UPDATING", addonVersion=version, modifiedAt=time.time())
+        addon["_until"] = time.time() + TRANSITION_SECONDS
+        if "configurationValues" in body:
+            addon["configurationValues"] = body["configurationValues"]
+        update = _new_update("AddonUpdate", [{"type": "AddonVersion", "value": version}])
+        return _respond(start_response, 200, {"update": update})
     return _error(start_response, 400, "InvalidRequestException", "unsupported add-on request")
 
 
 def _access(
-    environ: Environ, start_response: Any, cluster: dict[str, Any], state: dict[str, Any], segments: list[str]
+    environ: Environ, start_response: Any, cluster: dict[str, Any], entries: dict[str, dict[str, Any]], segments: list[str]
 ) -> Iterable[bytes]:
     cluster_name = cluster["name"]
     method = environ["REQUEST_METHOD"]
-    entries: dict[str, dict[str, Any]] = state["access"]
-    with _lock:
-        if method == "GET" and not segments:
-            return _respond(start_response, 200, {"accessEntries": sorted(entries)})
-        if method == "POST" and not segments:
+    if method == "GET" and not segments:
+        return _respond(start_response, 200, {"accessEntries": sorted(entries)})
+    if method == "POST" and not segments:
+        body = read_json(environ)
+        principal = body.get("principalArn", "")
+        if not re.match(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:", principal):
+            return _error(start_response, 400, "InvalidParameterException", "principalArn must be an IAM ARN")
+        if principal in entries:
+            return _error(start_response, 409, "ResourceInUseException", "The specified access entry resource is already in use on this cluster.")
+        groups = body.get("kubernetesGroups") or []
+        reserved = [name for name in [body.get("username") or "", *groups] if name.startswith(RESERVED_KUBE_PREFIXES)]
+        if reserved:
+            return _error(start_response, 400, "InvalidParameterException", f"{reserved[0]}: usernames and kubernetesGroups may not start with {', '.join(RESERVED_KUBE_PREFIXES)}")
+        entries[principal] = {
+            "clusterName": cluster_name,
+            "principalArn": principal,
+            "kubernetesGroups": groups,
+            "accessEntryArn": f"arn:aws:eks:{_region(environ)}:{ACCOUNT}:access-entry/{cluster_name}/{uuid.uuid4()}",
+            "createdAt": time.time(),
+            "modifiedAt": time.time(),
+            "tags": body.get("tags") or {},
+            "username": body.get("username") or _default_username(principal),
+            "type": body.get("type") or "STANDARD",
+            "_policies": {},
+        }
+        return _respond(start_response, 200, {"accessEntry": _public(entries[principal])})
+    principal = segments[0] if segments else ""
+    entry = entries.get(principal)
+    if entry is None:
+        return _error(start_response, 404, "ResourceNotFoundException", f"The specified principalArn could not be found: {principal}")
+    rest = segments[1:]
+    if not rest and method == "GET":
+        return _respond(start_response, 200, {"accessEntry": _public(entry)})
+    if not rest and method == "DELETE":
+        del entries[principal]
+        return _respond(start_response, 200, {})
+    if rest[:1] == ["access-policies"]:
+        policies: dict[str, dict[str, Any]] = entry["_policies"]
+        if method == "POST" and len(rest) == 1:
             body = read_json(environ)
-            principal = body.get("principalArn", "")
-            if not re.match(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:", principal):
-                return _error(start_response, 400, "InvalidParameterException", "principalArn must be an IAM ARN")
-            if principal in entries:
-                return _error(start_response, 409, "ResourceInUseException", "The specified access entry resource is already in use on this cluster.")
-            groups = body.get("kubernetesGroups") or []
-            reserved = [name for name in [body.get("username") or "", *groups] if name.startswith(RESERVED_KUBE_PREFIXES)]
-            if reserved:
-                return _error(start_response, 400, "InvalidParameterException", f"{reserved[0]}: usernames and kubernetesGroups may not start with {', '.join(RESERVED_KUBE_PREFIXES)}")
-            entries[principal] = {
-                "clusterName": cluster_name,
-                "principalArn": principal,
-                "kubernetesGroups": groups,
-                "accessEntryArn": f"arn:aws:eks:{_region(environ)}:{ACCOUNT}:access-entry/{cluster_name}/{uuid.uuid4()}",
-                "createdAt": time.time(),
-                "modifiedAt": time.time(),
-                "tags": body.get("tags") or {},
-                "username": body.get("username") or _default_username(principal),
-                "type": body.get("type") or "STANDARD",
-                "_policies": {},
-            }
-            return _respond(start_response, 200, {"accessEntry": _public(entries[principal])})
-        principal = segments[0] if segments else ""
-        entry = entries.get(principal)
-        if entry is None:
-            return _error(start_response, 404, "ResourceNotFoundException", f"The specified principalArn could not be found: {principal}")
-        rest = segments[1:]
-        if not rest and method == "GET":
-            return _respond(start_response, 200, {"accessEntry": _public(entry)})
-        if not rest and method == "DELETE":
-            del entries[principal]
+            policy = body.get("policyArn", "")
+            if not policy.startswith("arn:aws:eks::aws:cluster-access-policy/"):
+                return _error(start_response, 400, "InvalidParameterException", "policyArn is not an access policy")
+            scope = body.get("accessScope") or {"type": "cluster"}
+            if scope.get("type") == "namespace" and not scope.get("namespaces"):
+                return _error(start_response, 400, "InvalidParameterException", "namespaces are required for a namespace scope")
+            policies[policy] = {"policyArn": policy, "accessScope": scope, "associatedAt": time.time(), "modifiedAt": time.time()}
+            return _respond(
+                start_response,
+                200,
+                {"clusterName": cluster_name, "principalArn": principal, "associatedAccessPolicy": policies[policy]},
+            )
+        if method == "GET" and len(rest) == 1:
+            return _respond(
+                start_response,
+                200,
+                {"clusterName": cluster_name, "principalArn": principal, "associatedAccessPolicies": list(policies.values())},
+            )
+        if method == "DELETE" and len(rest) == 2:
+            policies.pop(rest[1], None)
             return _respond(start_response, 200, {})
-        if rest[:1] == ["access-policies"]:
-            policies: dict[str, dict[str, Any]] = entry["_policies"]
-            if method == "POST" and len(rest) == 1:
-                body = read_json(environ)
-                policy = body.get("policyArn", "")
-                if not policy.startswith("arn:aws:eks::aws:cluster-access-policy/"):
-                    return _error(start_response, 400, "InvalidParameterException", "policyArn is not an access policy")
-                scope = body.get("accessScope") or {"type": "cluster"}
-                if scope.get("type") == "namespace" and not scope.get("namespaces"):
-                    return _error(start_response, 400, "InvalidParameterException", "namespaces are required for a namespace scope")
-                policies[policy] = {"policyArn": policy, "accessScope": scope, "associatedAt": time.time(), "modifiedAt": time.time()}
-                return _respond(
-                    start_response,
-                    200,
-                    {"clusterName": cluster_name, "principalArn": principal, "associatedAccessPolicy": policies[policy]},
-                )
-            if method == "GET" and len(rest) == 1:
-                return _respond(
-                    start_response,
-                    200,
-                    {"clusterName": cluster_name, "principalArn": principal, "associatedAccessPolicies": list(policies.values())},
-                )
-            if method == "DELETE" and len(rest) == 2:
-                policies.pop(rest[1], None)
-                return _respond(start_response, 200, {})
     return _error(start_response, 400, "InvalidRequestException", "unsupported access entry request")
 
 
@@ -375,8 +371,10 @@ def handle(app: Any, environ: Environ, start_response: Any) -> Iterable[bytes]:
             return _error(start_response, 404, "ResourceNotFoundException", f"No cluster found for name: {name}.")
         # One URL-encoded segment each: an add-on's name, a principal ARN, a policy ARN after /access-policies/.
         segments = [unquote(p) for p in tail.split("/") if p]
-        serve = _addons if rest == "addons" else _access
-        return serve(environ, start_response, cluster, state, segments)
+        serve, key = (_addons, "addons") if rest == "addons" else (_access, "access")
+        # A sub-resource request reads and writes its cluster's state: each one whole under the one lock.
+        with _lock:
+            return serve(environ, start_response, cluster, state[key], segments)
     with _lock:
         update = _updates[unquote(tail.lstrip("/"))]
     return _respond(start_response, 200, {"update": update})

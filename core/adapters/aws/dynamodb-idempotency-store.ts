@@ -1,7 +1,6 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { IdempotencyRecord, IdempotencyStore, StoredAnswer } from '../../idempotency/ports/idempotency';
 import { TransientError } from '../../kernel/errors';
-import { Conditions, DynamoTable, Keys } from './dynamodb-table';
+import { Conditions, DynamoStore, Keys } from './dynamodb-table';
 
 /** How often a claim is tried when the record it lost to has just expired or been released. */
 const CLAIM_ATTEMPTS = 3;
@@ -12,13 +11,7 @@ const CLAIM_ATTEMPTS = 3;
  * `expiresAt` is the table's TTL attribute (24 h). Every write is conditional: a claim only on a record that is
  * absent, expired or a lapsed in-progress claim; completing and releasing only by the claim's holder.
  */
-export class DynamoDbIdempotencyStore implements IdempotencyStore {
-  private readonly table: DynamoTable;
-
-  constructor(tableName: string, client?: DynamoDBClient) {
-    this.table = new DynamoTable(tableName, client);
-  }
-
+export class DynamoDbIdempotencyStore extends DynamoStore implements IdempotencyStore {
   async claim(record: IdempotencyRecord, now: Date): Promise<IdempotencyRecord | undefined> {
     const nowSeconds = Math.floor(now.getTime() / 1000);
     for (let attempt = 1; ; attempt++) {

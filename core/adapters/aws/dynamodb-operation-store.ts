@@ -1,18 +1,15 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConflictError, NotFoundError, TransientError, VersionConflictError } from '../../kernel/errors';
-import { CONFLICT_ATTEMPTS, retryOnConflict } from '../../kernel/retry';
-import { nextVersion, type Operation } from '../../operations/domain/operation';
-import { lockChange, lockConflict } from '../../operations/domain/operation-locks';
-import type { HeldOperationLock, OperationStore } from '../../operations/ports/operation-store';
+import type { Operation } from '../../operations/domain/operation';
+import { lockConflict } from '../../operations/domain/operation-locks';
+import { type HeldOperationLock, type OperationStore, updateOperation } from '../../operations/ports/operation-store';
 import {
   Conditions,
-  DynamoTable,
+  DynamoStore,
   Keys,
   type LockHolder,
   Partition,
   Prefix,
   type TransactItem,
-  TransactionCancelled,
   withoutKeys,
 } from './dynamodb-table';
 import { expiresAt, FINISHED_RECORD_TTL_SECONDS } from './ttl';
@@ -25,13 +22,7 @@ import { expiresAt, FINISHED_RECORD_TTL_SECONDS } from './ttl';
  *                         <key>, a sparse index of the held locks, since the item exists only while held)
  * `version` guards every write; a lock is taken and released in the same transaction as the operation.
  */
-export class DynamoDbOperationStore implements OperationStore {
-  private readonly table: DynamoTable;
-
-  constructor(tableName: string, client?: DynamoDBClient) {
-    this.table = new DynamoTable(tableName, client);
-  }
-
+export class DynamoDbOperationStore extends DynamoStore implements OperationStore {
   async create(operation: Operation): Promise<void> {
     const items = [this.table.putItem(toItem(operation), Conditions.absent)];
     if (operation.lock && operation.status === 'Running')
@@ -45,23 +36,13 @@ export class DynamoDbOperationStore implements OperationStore {
   }
 
   async update(id: string, change: (current: Operation) => Operation): Promise<Operation> {
-    return retryOnConflict(
-      `operation ${id}`,
-      async () => {
-        const current = await this.get(id);
-        if (!current) throw new NotFoundError(`operation ${id} not found`);
-        const written = nextVersion(current, change);
-        if (!written) return current;
-        const items = [this.table.putItem(toItem(written), Conditions.version(current.version))];
-        const lock = lockChange(current, written);
-        if (lock?.take) items.push(this.takeLock(lock.key, id, written.updatedAt));
-        // Only our own lock: never release one another operation holds.
-        if (lock?.release) items.push(this.table.releaseLockItem(Keys.operationLock(lock.key), holder(id)));
-        await this.transact(items, lock?.take ? lock.key : undefined);
-        return written;
-      },
-      CONFLICT_ATTEMPTS.record,
-    );
+    return updateOperation(this, id, change, async (current, written, lock) => {
+      const items = [this.table.putItem(toItem(written), Conditions.version(current.version))];
+      if (lock?.take) items.push(this.takeLock(lock.key, id, written.updatedAt));
+      // Only our own lock: never release one another operation holds.
+      if (lock?.release) items.push(this.table.releaseLockItem(Keys.operationLock(lock.key), holder(id)));
+      await this.transact(items, lock?.take ? lock.key : undefined);
+    });
   }
 
   async countInvocation(id: string, task: string): Promise<void> {
@@ -142,18 +123,15 @@ export class DynamoDbOperationStore implements OperationStore {
    * VersionConflictError (re-read and try again), or `exists()` for a create; on the lock, a ConflictError naming the holder.
    */
   private async transact(items: TransactItem[], lockKey: string | undefined, exists?: () => Error): Promise<void> {
-    try {
-      await this.table.transact(items);
-    } catch (error) {
-      if (!(error instanceof TransactionCancelled)) throw error;
-      if (error.conditionFailed(0)) throw exists ? exists() : changedSinceRead();
-      if (lockKey && error.conditionFailed(1)) {
-        throw lockConflict(lockKey, (await this.lockHolder(lockKey)) ?? 'another operation');
-      }
-      // Another transaction touched the same items at the same moment: re-read and decide again.
-      if (error.raced) throw changedSinceRead();
-      throw error.original;
+    const cancelled = await this.table.transact(items);
+    if (!cancelled) return;
+    if (cancelled.conditionFailed(0)) throw exists ? exists() : changedSinceRead();
+    if (lockKey && cancelled.conditionFailed(1)) {
+      throw lockConflict(lockKey, (await this.lockHolder(lockKey)) ?? 'another operation');
     }
+    // Another transaction touched the same items at the same moment: re-read and decide again.
+    if (cancelled.raced) throw changedSinceRead();
+    throw cancelled.original;
   }
 }
 

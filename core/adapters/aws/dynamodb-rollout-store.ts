@@ -15,14 +15,13 @@ import {
 } from '../../rollouts/ports/rollout-store';
 import {
   Conditions,
-  DynamoTable,
+  DynamoStore,
   type Item,
   Keys,
   type LockHolder,
   Partition,
   Prefix,
   type TransactItem,
-  TransactionCancelled,
 } from './dynamodb-table';
 import { expiresAt, FINISHED_RECORD_TTL_SECONDS } from './ttl';
 
@@ -39,11 +38,9 @@ export const MAX_TRANSACT_ITEMS = 100;
  *                                 transaction limit, a few), written in the record's transaction
  * Every write of a rollout is one transaction, conditional on the rollout's version.
  */
-export class DynamoDbRolloutStore implements RolloutStore {
-  private readonly table: DynamoTable;
-
+export class DynamoDbRolloutStore extends DynamoStore implements RolloutStore {
   constructor(tableName: string, client?: DynamoDBClient) {
-    this.table = new DynamoTable(tableName, client, { convertClassInstanceToMap: true });
+    super(tableName, client, { convertClassInstanceToMap: true });
   }
 
   async create(rollout: Rollout, events = transitionEvents(undefined, rollout, rollout.version)): Promise<void> {
@@ -56,19 +53,19 @@ export class DynamoDbRolloutStore implements RolloutStore {
         this.table.putItem({ ...Keys.alarmRollout(alarm, rollout.id), rolloutId: rollout.id }),
       ),
     ];
-    try {
-      await this.table.transact([...records, ...this.outboxItems(events, MAX_TRANSACT_ITEMS - records.length)]);
-    } catch (error) {
-      if (!(error instanceof TransactionCancelled)) throw error;
-      if (await this.holds(rollout)) return; // our own create, applied before its answer was lost
-      const activeId = await this.table.lockHolder(Keys.activeRollout(targetKey(rollout)), 'rolloutId');
-      throw new ConflictError(
-        `deployment ${rollout.namespace}/${rollout.deployment} on ${rollout.cluster} already has an active rollout${activeId ? ` (${activeId})` : ''}`,
-        {
-          details: [{ field: 'deployment', reason: `rollout ${activeId ?? '(unknown)'} is active on this Deployment` }],
-        },
-      );
-    }
+    const cancelled = await this.table.transact([
+      ...records,
+      ...this.outboxItems(events, MAX_TRANSACT_ITEMS - records.length),
+    ]);
+    if (!cancelled) return;
+    if (await this.holds(rollout)) return; // our own create, applied before its answer was lost
+    const activeId = await this.table.lockHolder(Keys.activeRollout(targetKey(rollout)), 'rolloutId');
+    throw new ConflictError(
+      `deployment ${rollout.namespace}/${rollout.deployment} on ${rollout.cluster} already has an active rollout${activeId ? ` (${activeId})` : ''}`,
+      {
+        details: [{ field: 'deployment', reason: `rollout ${activeId ?? '(unknown)'} is active on this Deployment` }],
+      },
+    );
   }
 
   async get(id: string): Promise<Rollout | undefined> {
@@ -87,13 +84,15 @@ export class DynamoDbRolloutStore implements RolloutStore {
           ...unique(rollout.alarms).map((alarm) => this.table.deleteItem(Keys.alarmRollout(alarm, rollout.id))),
         ];
     const records = [put, ...release];
-    try {
-      await this.table.transact([...records, ...this.outboxItems(events, MAX_TRANSACT_ITEMS - records.length)]);
-    } catch (error) {
-      if (!(error instanceof TransactionCancelled)) throw error;
-      if (await this.holds(written)) return written;
-      throw new VersionConflictError(`rollout ${rollout.id} was changed by someone else`, { cause: error.original });
-    }
+    const cancelled = await this.table.transact([
+      ...records,
+      ...this.outboxItems(events, MAX_TRANSACT_ITEMS - records.length),
+    ]);
+    // A cancelled write may still be ours, applied before its answer was lost (`holds`).
+    if (cancelled && !(await this.holds(written)))
+      throw new VersionConflictError(`rollout ${rollout.id} was changed by someone else`, {
+        cause: cancelled.original,
+      });
     return written;
   }
 

@@ -1,4 +1,3 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConflictError, VersionConflictError } from '../../kernel/errors';
 import { retryOnConflict } from '../../kernel/retry';
 import type { ScaleTrigger, ScalingPolicy, ScalingSchedule } from '../../scaling/domain/records';
@@ -7,12 +6,11 @@ import type { ScalingStore } from '../../scaling/ports/scaling-store';
 import {
   type Condition,
   Conditions,
-  DynamoTable,
+  DynamoStore,
   type Key,
   Keys,
   Partition,
   Prefix,
-  TransactionCancelled,
   withoutKeys,
 } from './dynamodb-table';
 import { expiresAt, RECENT_OPERATION_TTL_SECONDS, WAITING_TRIGGER_TTL_SECONDS } from './ttl';
@@ -27,13 +25,7 @@ import { expiresAt, RECENT_OPERATION_TTL_SECONDS, WAITING_TRIGGER_TTL_SECONDS } 
  *                                            gsi2: POLICIES / <cluster>#<ng>#<name>)
  * The sweeps Query the sparse partition POLICIES (and the operation locks); nothing Scans the table.
  */
-export class DynamoDbScalingStore implements ScalingStore {
-  private readonly table: DynamoTable;
-
-  constructor(tableName: string, client?: DynamoDBClient) {
-    this.table = new DynamoTable(tableName, client);
-  }
-
+export class DynamoDbScalingStore extends DynamoStore implements ScalingStore {
   /** The lock item must be there when the trigger's item is written: the one transaction makes both one step. */
   async addWaiting(cluster: string, nodegroup: string, trigger: ScaleTrigger): Promise<boolean> {
     return retryOnConflict(`node group ${cluster}/${nodegroup}'s waiting triggers`, async () => {
@@ -44,19 +36,15 @@ export class DynamoDbScalingStore implements ScalingStore {
         // Taken by the change's end step; kept past it only if that step never ran (then it is stale).
         expiresAt: expiresAt(at, WAITING_TRIGGER_TTL_SECONDS),
       };
-      try {
-        await this.table.transact([
-          this.table.conditionCheckItem(Keys.operationLock(nodegroupLock(cluster, nodegroup)), Conditions.present),
-          this.table.putItem(waiting),
-        ]);
-        return true;
-      } catch (error) {
-        if (!(error instanceof TransactionCancelled)) throw error;
-        if (error.conditionFailed(0)) return false;
-        // The release ran at the same moment: ask again whether the lock is still held.
-        if (error.raced) throw new VersionConflictError('the node group lock changed meanwhile');
-        throw error.original;
-      }
+      const cancelled = await this.table.transact([
+        this.table.conditionCheckItem(Keys.operationLock(nodegroupLock(cluster, nodegroup)), Conditions.present),
+        this.table.putItem(waiting),
+      ]);
+      if (!cancelled) return true;
+      if (cancelled.conditionFailed(0)) return false;
+      // The release ran at the same moment: ask again whether the lock is still held.
+      if (cancelled.raced) throw new VersionConflictError('the node group lock changed meanwhile');
+      throw cancelled.original;
     });
   }
 
@@ -93,15 +81,10 @@ export class DynamoDbScalingStore implements ScalingStore {
   }
 
   async createSchedule(schedule: ScalingSchedule): Promise<void> {
-    await this.create(
-      {
-        ...Keys.schedule(schedule.cluster, schedule.nodegroup, schedule.name),
-        gsi1pk: Partition.schedules,
-        gsi1sk: nameInGroup(schedule),
-        ...schedule,
-      },
-      `schedule ${schedule.name} already exists on ${schedule.cluster}/${schedule.nodegroup}`,
-    );
+    await this.create('schedule', scheduleKey(schedule), schedule, {
+      gsi1pk: Partition.schedules,
+      gsi1sk: nameInGroup(schedule),
+    });
   }
 
   async listSchedules(cluster: string, nodegroup: string): Promise<ScalingSchedule[]> {
@@ -122,33 +105,23 @@ export class DynamoDbScalingStore implements ScalingStore {
   }
 
   async claimScheduleFiring(schedule: ScalingSchedule, occurrence: string): Promise<boolean> {
-    return this.set(Keys.schedule(schedule.cluster, schedule.nodegroup, schedule.name), 'lastOccurrence', occurrence, {
+    return this.set(scheduleKey(schedule), 'lastOccurrence', occurrence, {
       // ISO timestamps of one format order as strings do: an older or equal occurrence is late or repeated.
       expression: 'attribute_exists(pk) AND (attribute_not_exists(lastOccurrence) OR lastOccurrence < :value)',
     });
   }
 
   async releaseScheduleFiring(schedule: ScalingSchedule, occurrence: string): Promise<void> {
-    await this.restore(
-      Keys.schedule(schedule.cluster, schedule.nodegroup, schedule.name),
-      'lastOccurrence',
-      occurrence,
-      schedule.lastOccurrence,
-    );
+    await this.restore(scheduleKey(schedule), 'lastOccurrence', occurrence, schedule.lastOccurrence);
   }
 
   async createPolicy(policy: ScalingPolicy): Promise<void> {
-    await this.create(
-      {
-        ...Keys.policy(policy.cluster, policy.nodegroup, policy.name),
-        gsi1pk: `${Prefix.alarm}${policy.alarm}`,
-        gsi1sk: nameInGroup(policy),
-        gsi2pk: Partition.policies,
-        gsi2sk: nameInGroup(policy),
-        ...policy,
-      },
-      `policy ${policy.name} already exists on ${policy.cluster}/${policy.nodegroup}`,
-    );
+    await this.create('policy', policyKey(policy), policy, {
+      gsi1pk: `${Prefix.alarm}${policy.alarm}`,
+      gsi1sk: nameInGroup(policy),
+      gsi2pk: Partition.policies,
+      gsi2sk: nameInGroup(policy),
+    });
   }
 
   async listPolicies(cluster: string, nodegroup: string): Promise<ScalingPolicy[]> {
@@ -168,20 +141,14 @@ export class DynamoDbScalingStore implements ScalingStore {
   }
 
   async claimPolicyFiring(policy: ScalingPolicy, now: string): Promise<boolean> {
-    const key = Keys.policy(policy.cluster, policy.nodegroup, policy.name);
     const condition: Condition = policy.lastFiredAt
       ? { expression: 'attribute_exists(pk) AND lastFiredAt = :expected', values: { ':expected': policy.lastFiredAt } }
       : { expression: 'attribute_exists(pk) AND attribute_not_exists(lastFiredAt)' };
-    return this.set(key, 'lastFiredAt', now, condition);
+    return this.set(policyKey(policy), 'lastFiredAt', now, condition);
   }
 
   async releasePolicyFiring(policy: ScalingPolicy, claimedAt: string): Promise<void> {
-    await this.restore(
-      Keys.policy(policy.cluster, policy.nodegroup, policy.name),
-      'lastFiredAt',
-      claimedAt,
-      policy.lastFiredAt,
-    );
+    await this.restore(policyKey(policy), 'lastFiredAt', claimedAt, policy.lastFiredAt);
   }
 
   /** Sets `attribute` to `value` (`:value` in the condition) if `condition` holds: true if this call did. */
@@ -201,9 +168,17 @@ export class DynamoDbScalingStore implements ScalingStore {
     );
   }
 
-  private async create(item: Record<string, unknown>, conflict: string): Promise<void> {
-    if (!(await this.table.put(item, Conditions.absent)))
-      throw new ConflictError(conflict, { details: [{ field: 'name', reason: 'already exists' }] });
+  /** Puts a new schedule or policy under `key`, with its index attributes; a 409 naming `name` if it exists. */
+  private async create(
+    kind: 'schedule' | 'policy',
+    key: Key,
+    record: InGroup,
+    indexes: Record<string, string>,
+  ): Promise<void> {
+    if (!(await this.table.put({ ...key, ...indexes, ...record }, Conditions.absent)))
+      throw new ConflictError(`${kind} ${record.name} already exists on ${record.cluster}/${record.nodegroup}`, {
+        details: [{ field: 'name', reason: 'already exists' }],
+      });
   }
 
   /** Items of one node group whose sort key starts with `prefix`, every page. */
@@ -230,10 +205,16 @@ export class DynamoDbScalingStore implements ScalingStore {
   }
 }
 
+/** A schedule or a policy: named within its node group. */
+type InGroup = { cluster: string; nodegroup: string; name: string };
+
 /** A schedule's or policy's place in an index partition: `<cluster>#<ng>#<name>`. */
-function nameInGroup(record: { cluster: string; nodegroup: string; name: string }): string {
+function nameInGroup(record: InGroup): string {
   return `${record.cluster}#${record.nodegroup}#${record.name}`;
 }
+
+const scheduleKey = (schedule: InGroup): Key => Keys.schedule(schedule.cluster, schedule.nodegroup, schedule.name);
+const policyKey = (policy: InGroup): Key => Keys.policy(policy.cluster, policy.nodegroup, policy.name);
 
 /** Orders the waiting triggers one process adds within the same millisecond. */
 let order = 0n;

@@ -132,15 +132,16 @@ export type CancellationCode =
   | 'ValidationError'
   | (string & {});
 
-/** A transaction DynamoDB cancelled, with one reason per item, in the order the items were sent. */
-export class TransactionCancelled extends Error {
+/**
+ * A transaction DynamoDB cancelled, with one reason per item, in the order the items were sent: what
+ * `DynamoTable.transact` answers instead of throwing, for the store to decide what it means.
+ */
+export class TransactionCancelled {
   constructor(
     readonly reasons: CancellationCode[],
+    /** The SDK's TransactionCanceledException, to throw when no reason is one the store expects. */
     readonly original: unknown,
-  ) {
-    super(`transaction cancelled: ${reasons.join(', ')}`, { cause: original });
-    this.name = 'TransactionCancelled';
-  }
+  ) {}
 
   /** Whether item `index`'s condition failed. */
   conditionFailed(index: number): boolean {
@@ -154,6 +155,19 @@ export class TransactionCancelled extends Error {
 }
 
 const CONDITION_FAILED = 'ConditionalCheckFailedException';
+
+/** What every store over the table starts from: its DynamoTable, built from the table name and an optional client. */
+export abstract class DynamoStore {
+  protected readonly table: DynamoTable;
+
+  constructor(
+    tableName: string,
+    client?: DynamoDBClient,
+    marshallOptions?: NonNullable<TranslateConfig['marshallOptions']>,
+  ) {
+    this.table = new DynamoTable(tableName, client, marshallOptions);
+  }
+}
 
 /** The single eksflow table through the document client; every call goes through `awsCall` (retry, errors). */
 export class DynamoTable {
@@ -246,15 +260,16 @@ export class DynamoTable {
   }
 
   /** One transaction; a cancellation is thrown as `TransactionCancelled`, its reasons decoded. */
-  async transact(items: TransactItem[]): Promise<void> {
+  async transact(items: TransactItem[]): Promise<TransactionCancelled | undefined> {
     try {
       await awsCall('DynamoDB TransactWriteItems', () =>
         this.doc.send(new TransactWriteCommand({ TransactItems: items })),
       );
+      return undefined;
     } catch (error) {
       if (awsErrorName(error) !== 'TransactionCanceledException') throw error;
       const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
-      throw new TransactionCancelled(
+      return new TransactionCancelled(
         reasons.map((r) => r.Code ?? 'None'),
         error,
       );

@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ChangeCheckOutcome, VerifiedAlarmChange, VerifiedAlarmChanges } from '../../alarms/ports/alarms';
 import type { AlarmState } from '../../rollouts/domain/analysis';
-import { DynamoTable, Keys } from './dynamodb-table';
+import { DynamoStore, Keys } from './dynamodb-table';
 import { expiresAt, VERIFIED_ALARM_CHANGE_TTL_SECONDS } from './ttl';
 
 /**
@@ -10,15 +10,13 @@ import { expiresAt, VERIFIED_ALARM_CHANGE_TTL_SECONDS } from './ttl';
  *   ALARMCHANGE#<name> / CHECK#<time>#<state>   one change's check: {claimedAt} while claimed, then {outcome}
  * Both expire (TTL). Not ALARM#<name>: that partition is the rollouts' alarm index, whose every item names a rollout.
  */
-export class DynamoDbVerifiedAlarmChanges implements VerifiedAlarmChanges {
-  private readonly table: DynamoTable;
-
+export class DynamoDbVerifiedAlarmChanges extends DynamoStore implements VerifiedAlarmChanges {
   constructor(
     tableName: string,
     client?: DynamoDBClient,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.table = new DynamoTable(tableName, client);
+    super(tableName, client);
   }
 
   async latestVerified(alarmName: string): Promise<VerifiedAlarmChange | undefined> {

@@ -1,4 +1,7 @@
-import type { Operation } from '../domain/operation';
+import { NotFoundError } from '../../kernel/errors';
+import { CONFLICT_ATTEMPTS, retryOnConflict } from '../../kernel/retry';
+import { nextVersion, type Operation } from '../domain/operation';
+import { lockChange } from '../domain/operation-locks';
 
 /** A held lock and its running operation; `since` (where its lease starts) is absent on locks taken before leases. */
 export interface HeldOperationLock {
@@ -40,4 +43,33 @@ export interface OperationStore {
    * still holds it. False when it did not (free already, or another operation's).
    */
   breakLock(key: string, operationId: string): Promise<boolean>;
+}
+
+/** What a write of the next version does to the operation's lock (`lockChange`): take it, release it, or neither. */
+export type LockChange = ReturnType<typeof lockChange>;
+
+/**
+ * The read-decide-write loop of `OperationStore.update`, the same in every store: reads the record through
+ * `store.get`, applies `change`, and has `write` store the next version only if it changed. `write` must refuse
+ * with a VersionConflictError when the stored record is no longer at `current.version`: the record is then read
+ * and decided again, up to CONFLICT_ATTEMPTS.record times (retryOnConflict). Returns the stored result.
+ */
+export function updateOperation(
+  store: Pick<OperationStore, 'get'>,
+  id: string,
+  change: (current: Operation) => Operation,
+  write: (current: Operation, written: Operation, lock: LockChange) => Promise<void>,
+): Promise<Operation> {
+  return retryOnConflict(
+    `operation ${id}`,
+    async () => {
+      const current = await store.get(id);
+      if (!current) throw new NotFoundError(`operation ${id} not found`);
+      const written = nextVersion(current, change);
+      if (!written) return current;
+      await write(current, written, lockChange(current, written));
+      return written;
+    },
+    CONFLICT_ATTEMPTS.record,
+  );
 }

@@ -58,7 +58,7 @@ describe('DynamoTable.queryAll', () => {
 });
 
 describe('DynamoTable.transact', () => {
-  it('throws a cancelled transaction as TransactionCancelled, one typed reason per item in order', async () => {
+  it('answers a cancelled transaction as TransactionCancelled (not thrown), one typed reason per item in order', async () => {
     // Prepare
     const cancelled = Object.assign(new Error('cancelled'), {
       name: 'TransactionCanceledException',
@@ -68,17 +68,27 @@ describe('DynamoTable.transact', () => {
     ddb.on(TransactWriteCommand).rejects(cancelled);
 
     // Act
-    const error = await table()
-      .transact([table().putItem({ ...Keys.operation('o1') }, Conditions.absent)])
-      .catch((e: unknown) => e);
+    const answer = await table().transact([table().putItem({ ...Keys.operation('o1') }, Conditions.absent)]);
 
     // Assess
-    expect(error).toBeInstanceOf(TransactionCancelled);
-    const reasons = error as TransactionCancelled;
+    expect(answer).toBeInstanceOf(TransactionCancelled);
+    const reasons = answer as TransactionCancelled;
     expect(reasons.reasons).toEqual(['None', 'ConditionalCheckFailed', 'None']);
     expect([reasons.conditionFailed(0), reasons.conditionFailed(1)]).toEqual([false, true]);
     expect(reasons.raced).toBe(false);
     expect(reasons.original).toBe(cancelled);
+  });
+
+  it('answers nothing for a transaction that went through', async () => {
+    // Prepare
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const answer = await table().transact([table().putItem({ ...Keys.operation('o1') }, Conditions.absent)]);
+
+    // Assess
+    expect(answer).toBeUndefined();
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 
   it('a transaction that raced another is marked so (re-read and decide again)', async () => {
@@ -92,12 +102,10 @@ describe('DynamoTable.transact', () => {
     );
 
     // Act
-    const error = (await table()
-      .transact([])
-      .catch((e: unknown) => e)) as TransactionCancelled;
+    const cancelled = await table().transact([]);
 
     // Assess
-    expect(error.raced).toBe(true);
+    expect(cancelled?.raced).toBe(true);
   });
 
   it('lets any other failure through unchanged', async () => {
