@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type BuildOptions, build, type Plugin } from 'esbuild';
 import { parse } from 'yaml';
+import { ON_FIRST_USE, requestFilter } from '../../deploy/esbuild/on-first-use.cjs';
 import { readServerlessManifest } from '../../local/serverless-manifest';
 import { functionRoles, packagedTemplate } from '../../tools/aws-gate/packaged-roles';
 
@@ -41,33 +42,28 @@ const CARRIED_UNCALLED: Record<string, string[]> = {
 
 /**
  * Clients a function carries in a file of its own beside the bundle, required on first use (ON_FIRST_USE), so not
- * in the bundle it loads at a cold start: the API's Scheduler and STS adapters (the schedule routes; doctor's
- * GetCallerIdentity, which needs no permission).
+ * in the bundle it loads at a cold start: every client of the API, whose areas (functions/api/areas/, with their
+ * adapters) are each required on the first request for it.
  */
-const CLIENTS_ON_FIRST_USE: Record<string, string[]> = {
-  api: ['client-scheduler', 'client-sts'],
-};
+const ALL_CLIENTS_ON_FIRST_USE = new Set(['api']);
 
 /** The packages that cost most at load (bench), by the functions that parse with them; no other function has them. */
 const LOADS: Record<string, string[]> = {
-  // Every route's schema, built at load (the schedule-expression parser, luxon and cron-parser, is on first use).
-  api: ['zod'],
   // The event's schema.
   alarmStateChange: ['zod'],
   scheduledScale: ['zod'],
 };
 const HEAVY = ['cron-parser', 'luxon', 'zod'];
 
-/** Modules required on first use (deploy/esbuild/plugins.cjs ON_FIRST_USE): not loaded at a cold start. */
+/** Modules required on first use (deploy/esbuild/on-first-use.cjs, packaged by plugins.cjs): not loaded at a cold start. */
 const onFirstUse: Plugin = {
   name: 'on-first-use-external',
   setup(b) {
-    b.onResolve(
-      { filter: /\/(client-node|access-policy-file|schedule-expression|eventbridge-scheduler|sts-caller-identity)$/ },
-      (args) =>
+    for (const { request } of ON_FIRST_USE)
+      b.onResolve({ filter: requestFilter(request) }, (args) =>
         // As the plugin: only a `require` inside a function is on first use, a top-level import stays in the bundle.
         args.kind === 'require-call' ? { path: args.path, external: true } : undefined,
-    );
+      );
   },
 };
 
@@ -143,9 +139,7 @@ describe('function bundles: each function holds only what it uses (issue 17, ite
     const expected = Object.fromEntries(
       [...clientsAllowed].map(([name, clients]) => [
         name,
-        [...new Set([...clients, ...(CARRIED_UNCALLED[name] ?? [])])]
-          .filter((client) => !CLIENTS_ON_FIRST_USE[name]?.includes(client))
-          .sort(),
+        ALL_CLIENTS_ON_FIRST_USE.has(name) ? [] : [...new Set([...clients, ...(CARRIED_UNCALLED[name] ?? [])])].sort(),
       ]),
     );
     expect(found).toEqual(expected);
