@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type BuildOptions, build, type Plugin } from 'esbuild';
 import { parse } from 'yaml';
+import { ON_FIRST_USE } from '../deploy/esbuild/on-first-use.cjs';
 import { median } from './stats';
 
 /** At least 7 runs each (the brief); odd, so the median is one measured run. */
@@ -27,9 +28,9 @@ const BUDGET_MS = 100;
 const TARGET_MS = 50;
 /** For comparison: the Node option the functions were deployed with before (source maps at every load). */
 const SOURCE_MAPS_FLAG = '--enable-source-maps';
-/** Files beside a bundle required on first use (deploy/esbuild/plugins.cjs ON_FIRST_USE). */
-const LAZY_CHUNK =
-  /\.(client-node|access-policy-file|schedule-expression|eventbridge-scheduler|sts-caller-identity)\.js$/;
+/** Files beside a bundle required on first use (`<bundle>.<module>.js`, deploy/esbuild/on-first-use.cjs). */
+const ON_FIRST_USE_FILES = new Set(ON_FIRST_USE.map(({ module }) => `${path.basename(module, '.ts')}.js`));
+const isOnFirstUse = (file: string) => ON_FIRST_USE_FILES.has(path.basename(file).split('.').slice(1).join('.'));
 
 interface Target {
   name: string;
@@ -83,7 +84,7 @@ function unpack(zipPath: string, workDir: string, nodeOptions: Map<string, strin
   const name = path.basename(zipPath, '.zip');
   const dir = path.join(workDir, name);
   execFileSync('unzip', ['-q', zipPath, '-d', dir]);
-  const bundles = listFiles(dir).filter((f) => f.endsWith('.js') && !LAZY_CHUNK.test(f));
+  const bundles = listFiles(dir).filter((f) => f.endsWith('.js') && !isOnFirstUse(f));
   const [entry] = bundles;
   if (!entry || bundles.length !== 1)
     throw new Error(`${name}: expected one bundle, found ${bundles.join(', ') || 'none'}`);

@@ -16,7 +16,9 @@ export function clusterDepsOf<C extends Pick<Container, 'config'>>(c: C): C & Cl
 }
 
 /** What `eksflow doctor` needs, from the container; a configured token (the sandbox's) needs no access entry. */
-export function doctorDepsOf(c: Container): DoctorDeps {
+export function doctorDepsOf<C extends Omit<DoctorDeps, 'configuredToken'> & Pick<Container, 'config'>>(
+  c: C,
+): C & DoctorDeps {
   return {
     ...c,
     configuredToken: (cluster) => Boolean((c.config.kubeOverrides[cluster] ?? c.config.kubeOverrides['*'])?.token),

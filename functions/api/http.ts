@@ -59,6 +59,11 @@ export function decodedBody(event: HttpEvent): Buffer | undefined {
   return Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
 }
 
+/** The body as text (UTF-8), for the routes that parse JSON. */
+export function bodyText(event: HttpEvent): string | undefined {
+  return decodedBody(event)?.toString('utf8');
+}
+
 /** Refuses a body above `maxBytes` before anything parses it: a 400 naming `body`. */
 export function bodyLimit(maxBytes = MAX_REQUEST_BODY_BYTES): Middleware {
   return {

@@ -1,11 +1,10 @@
-import { once } from '../../core/idempotency/idempotent';
+import { type IdempotentDeps, once } from '../../core/idempotency/idempotent';
 import {
   IDEMPOTENCY_KEY_FIELD,
   IDEMPOTENCY_KEY_HEADER,
   parseIdempotencyKey,
 } from '../../core/idempotency/requests/idempotency-key';
 import { ValidationError } from '../../core/kernel/errors';
-import type { Container } from '../../core/wiring/container';
 import { decodedBody, type HttpEvent, type HttpResult } from './http';
 
 /** Says a repeat got the remembered answer (as Stripe's `Idempotent-Replayed`); the answer is otherwise the first. */
@@ -18,7 +17,7 @@ export const REPLAYED_HEADER = 'idempotent-replayed';
  */
 export async function idempotently(
   event: HttpEvent,
-  c: Container,
+  c: IdempotentDeps,
   principal: string,
   work: () => Promise<HttpResult>,
   requiredBecause?: string,

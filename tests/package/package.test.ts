@@ -4,8 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DEFAULT_ACCESS_POLICY_FILE } from '../../core/config';
+import { ON_FIRST_USE } from '../../deploy/esbuild/on-first-use.cjs';
+import { areas } from '../../functions/api/handler';
 import { openApiDocument } from '../../functions/api/openapi';
 import { PACKAGE_PARAMETERS, packagedArtifact, TEMPLATE_FILE } from '../../tools/aws-gate/packaged-artifact';
+import { implementedRoutes } from '../helpers/api-routes';
 import { defined } from '../helpers/defined';
 import {
   functionsWithoutOwnRole,
@@ -287,74 +290,99 @@ describe('serverless package', () => {
   });
 
   describe('cold start: modules required on first use, source maps read only for a logged error (issue 8, item 8)', () => {
-    it('puts client-node and the access policy loader in files of their own beside the bundle, not in it', async () => {
-      // Prepare: the API's package (the one function that reads the access policy)
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'eksflow-bundle-files-'));
-      try {
-        await promisify(execFile)('unzip', ['-q', path.join(outDir, 'api.zip'), '-d', dir]);
-        const read = (file: string) => readFileSync(path.join(dir, 'functions/api', file), 'utf8');
+    /** The API's package, unzipped once for the tests that read its files. */
+    let apiDir: string;
+    const read = (file: string) => readFileSync(path.join(apiDir, 'functions/api', file), 'utf8');
+    const has = (text: string, marker: string) => text.includes(marker);
+    /** The API's files that require `file` (from beside it). */
+    const requiredBy = (file: string) =>
+      readdirSync(path.join(apiDir, 'functions/api')).filter(
+        (f) => f.endsWith('.js') && has(read(f), `require("./${file}")`),
+      );
 
-        // Act
-        const bundle = read('handler.js');
-        const clientNode = read('handler.client-node.js');
-        const policyLoader = read('handler.access-policy-file.js');
+    beforeAll(async () => {
+      apiDir = mkdtempSync(path.join(os.tmpdir(), 'eksflow-bundle-files-'));
+      await promisify(execFile)('unzip', ['-q', path.join(outDir, 'api.zip'), '-d', apiDir]);
+    });
+    afterAll(() => rmSync(apiDir, { recursive: true, force: true }));
 
-        // Assess: client-node's generated API (a path template) and the policy loader (its error message) are only in
-        // their own files (the API's bundle has the policy's types and checks, which name its fields, but not the loader)
-        const has = (text: string, marker: string) => text.includes(marker);
-        const appsPath = '/apis/apps/v1/namespaces/{namespace}/deployments';
-        const loaderMessage = 'access policy is invalid';
-        expect([has(clientNode, appsPath), has(bundle, appsPath)]).toEqual([true, false]);
-        expect([has(policyLoader, loaderMessage), has(bundle, loaderMessage)]).toEqual([true, false]);
-        expect(has(bundle, 'require("./handler.client-node.js")')).toBe(true);
-        expect(has(bundle, 'require("./handler.access-policy-file.js")')).toBe(true);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+    it('puts client-node and the access policy loader in files of their own beside the bundle, not in it', () => {
+      // Act: the API's package (the one function that reads the access policy)
+      const bundle = read('handler.js');
+      const clientNode = read('handler.client-node.js');
+      const policyLoader = read('handler.access-policy-file.js');
+
+      // Assess: client-node's generated API (a path template) and the policy loader (its error message) are only in
+      // their own files (the API's bundle has the policy's types and checks, which name its fields, but not the loader)
+      const appsPath = '/apis/apps/v1/namespaces/{namespace}/deployments';
+      const loaderMessage = 'access policy is invalid';
+      expect([has(clientNode, appsPath), has(bundle, appsPath)]).toEqual([true, false]);
+      expect([has(policyLoader, loaderMessage), has(bundle, loaderMessage)]).toEqual([true, false]);
+      // Required by the areas that use them (each area is itself a file beside the bundle, required on first use)
+      expect(requiredBy('handler.client-node.js')).toContain('handler.rollout-routes.js');
+      expect(requiredBy('handler.access-policy-file.js')).toContain('handler.rollout-routes.js');
     });
 
     it("puts the API's schedule-expression parser and its Scheduler and STS adapters in files of their own, which load alone", async () => {
       // Prepare: the API's package (only its schedule routes and doctor use these)
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'eksflow-bundle-files-'));
-      try {
-        await promisify(execFile)('unzip', ['-q', path.join(outDir, 'api.zip'), '-d', dir]);
-        const read = (file: string) => readFileSync(path.join(dir, 'functions/api', file), 'utf8');
-        const has = (text: string, marker: string) => text.includes(marker);
-        const bundle = read('handler.js');
+      const bundle = read('handler.js');
 
-        // Act: each file's own marker (a message, a call's or a command's name), in it and not in the bundle
-        const found = Object.fromEntries(
-          (
-            [
-              ['schedule-expression', 'a rate must be a positive whole number'],
-              ['eventbridge-scheduler', 'Scheduler CreateSchedule'],
-              ['sts-caller-identity', 'GetCallerIdentityCommand'],
-            ] as const
-          ).map(([name, marker]) => [
-            name,
-            {
-              inOwnFile: has(read(`handler.${name}.js`), marker),
-              inBundle: has(bundle, marker),
-              required: has(bundle, `require("./handler.${name}.js")`),
-            },
-          ]),
-        );
-        const parsed = await runBeside(
-          'api',
-          `console.log(JSON.stringify(require('./functions/api/handler.schedule-expression.js').parseScheduleExpression('cron(0 8 ? * MON-FRI *)')))`,
-        );
+      // Act: each file's own marker (a message, a call's or a command's name), in it and not in the bundle
+      const found = Object.fromEntries(
+        (
+          [
+            ['schedule-expression', 'a rate must be a positive whole number'],
+            ['eventbridge-scheduler', 'Scheduler CreateSchedule'],
+            ['sts-caller-identity', 'GetCallerIdentityCommand'],
+          ] as const
+        ).map(([name, marker]) => [
+          name,
+          {
+            inOwnFile: has(read(`handler.${name}.js`), marker),
+            inBundle: has(bundle, marker),
+            requiredBy: requiredBy(`handler.${name}.js`),
+          },
+        ]),
+      );
+      const parsed = await runBeside(
+        'api',
+        `console.log(JSON.stringify(require('./functions/api/handler.schedule-expression.js').parseScheduleExpression('cron(0 8 ? * MON-FRI *)')))`,
+      );
 
-        // Assess
-        const expected = { inOwnFile: true, inBundle: false, required: true };
-        expect(found).toEqual({
-          'schedule-expression': expected,
-          'eventbridge-scheduler': expected,
-          'sts-caller-identity': expected,
-        });
-        expect(JSON.parse(parsed)).toMatchObject({ ok: true });
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      // Assess: required by the schedule routes' area (scaling) and doctor's (health)
+      const expected = (area: string) => ({
+        inOwnFile: true,
+        inBundle: false,
+        requiredBy: expect.arrayContaining([area]),
+      });
+      expect(found).toEqual({
+        'schedule-expression': expected('handler.scaling-routes.js'),
+        'eventbridge-scheduler': expected('handler.scaling-routes.js'),
+        'sts-caller-identity': expected('handler.health-routes.js'),
+      });
+      expect(JSON.parse(parsed)).toMatchObject({ ok: true });
+    });
+
+    it("loads the API's router alone at a cold start: each area in a file of its own, required on the first request for it", async () => {
+      // Prepare: the API's package, and its areas' files (deploy/esbuild/on-first-use.cjs)
+      const bundle = read('handler.js');
+      const areaFiles = ON_FIRST_USE.filter(({ module }) => module.includes('/functions/api/areas/')).map(
+        ({ module }) => `handler.${path.basename(module, '.ts')}.js`,
+      );
+
+      // Act: who requires each area's file, which routes have their key in the bundle, and a first request
+      const found = areaFiles.map((file) => ({ file, requiredBy: requiredBy(file) }));
+      const keysInBundle = implementedRoutes().filter(({ routeKey }) => has(bundle, `"${routeKey}"`));
+      const liveness = await runBeside(
+        'api',
+        `require('./functions/api/handler.js').main({ version: '2.0', routeKey: 'GET /health', rawPath: '/health', headers: {}, isBase64Encoded: false, requestContext: {} }, {}).then((r) => console.log(JSON.stringify(r)))`,
+      );
+
+      // Assess
+      expect(areaFiles).toHaveLength(Object.keys(areas).length);
+      expect(found).toEqual(areaFiles.map((file) => ({ file, requiredBy: ['handler.js'] })));
+      expect(keysInBundle).toEqual([]);
+      expect(JSON.parse(liveness)).toMatchObject({ statusCode: 200 });
     });
 
     it('runs without NODE_OPTIONS=--enable-source-maps, and logs a failed task with its stack in the TypeScript sources', async () => {

@@ -1,9 +1,18 @@
 import path from 'node:path';
+import { type Area, areas } from '../../../functions/api/handler';
 import { useContainer } from '../../../functions/container';
 import { readServerlessManifest } from '../../../local/serverless-manifest';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const functions = readServerlessManifest(ROOT).functions.map((f) => [f.name, f.handler] as const);
+
+type Entry = { ports: () => Record<string, unknown> };
+
+/** Each function's entry module; the API's wiring is its areas' (each wires the ports of its own routes). */
+const entries = readServerlessManifest(ROOT).functions.flatMap(({ name, handler }) =>
+  name === 'api'
+    ? (Object.keys(areas) as Area[]).map((area) => [`api (${area})`, (): Entry => areas[area]()] as const)
+    : [[name, (): Entry => require(path.join(ROOT, handler.slice(0, handler.lastIndexOf('.'))))] as const],
+);
 
 /** Ports a function may leave unset: eksflow's roles to grant are a deploy parameter (unset here, as in the sandbox). */
 const OPTIONAL = new Set(['kubeAccess']);
@@ -13,12 +22,10 @@ const OPTIONAL = new Set(['kubeAccess']);
 describe("each function's own wiring", () => {
   afterEach(() => useContainer(undefined));
 
-  it.each(functions)('%s builds its ports from the environment, once per cold start', (_name, handler) => {
+  it.each(entries)('%s builds its ports from the environment, once per cold start', (_name, load) => {
     // Prepare
     useContainer(undefined);
-    const entry: { ports: () => Record<string, unknown> } = require(
-      path.join(ROOT, handler.slice(0, handler.lastIndexOf('.'))),
-    );
+    const entry = load();
 
     // Act
     const ports = entry.ports();
