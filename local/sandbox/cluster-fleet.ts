@@ -1,4 +1,4 @@
-import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   type Cluster,
@@ -271,7 +271,7 @@ export class ClusterFleet {
     this.options.progress(`starting the control plane of cluster ${name}`);
     const launching = (async () => {
       try {
-        const taken = await this.takeControlPlane();
+        const taken = await this.takeControlPlane(name);
         member.started = taken;
         const { controlPlane } = taken;
         this.startSpare();
@@ -279,7 +279,6 @@ export class ClusterFleet {
           await this.discard(taken);
           return;
         }
-        this.bind(name, taken);
         // Before anyone sees the cluster ACTIVE: its access policies act from the first request.
         await this.authenticator.prepare(name, controlPlane);
         await this.options.prepareCluster?.(name, controlPlane);
@@ -313,19 +312,29 @@ export class ClusterFleet {
     this.track(launching);
   }
 
-  /** The spare when there is one that still runs (waiting for it if it is still starting), else a new start. */
-  private async takeControlPlane(): Promise<Started> {
-    const spare = await this.spare;
+  /**
+   * The spare when there is one that still runs (waiting for it if it is still starting), else a new start; either
+   * is bound to the cluster at once, so that its process can be found while it starts. Taken synchronously: two
+   * clusters launched in one round never share the spare.
+   */
+  private async takeControlPlane(name: string): Promise<Started> {
+    const spare = this.spare;
     this.spare = undefined;
-    if (spare && !spare.controlPlane.exited?.()) return spare;
-    if (spare) await this.discard(spare);
-    return this.startControlPlane();
+    const ready = await spare;
+    if (ready && !ready.controlPlane.exited?.()) {
+      this.bind(name, ready.slot);
+      return ready;
+    }
+    if (ready) await this.discard(ready);
+    const slot = this.nextSlot();
+    this.bind(name, slot);
+    return this.startControlPlane(slot);
   }
 
   /** Starts the next cluster's control plane now, unless one is already waiting or starting. */
   private startSpare(): void {
     if (this.spare || !this.running) return;
-    const spare = this.startControlPlane().catch((error: Error) => {
+    const spare = this.startControlPlane(this.nextSlot()).catch((error: Error) => {
       this.options.progress(`a spare control plane failed to start: ${error.message}`);
       return undefined;
     });
@@ -333,9 +342,12 @@ export class ClusterFleet {
     this.track(spare);
   }
 
-  private async startControlPlane(): Promise<Started> {
+  private nextSlot(): string {
     this.slots += 1;
-    const slot = `.control-plane-${this.slots}`;
+    return `.control-plane-${this.slots}`;
+  }
+
+  private async startControlPlane(slot: string): Promise<Started> {
     const dir = path.join(this.options.dir, slot);
     rmSync(dir, { recursive: true, force: true });
     const controlPlane = await startControlPlane(this.options.root, dir, () => undefined, {
@@ -348,14 +360,15 @@ export class ClusterFleet {
   }
 
   /**
-   * Gives a started control plane to a cluster: its API server's webhooks now speak for the cluster, and
-   * `<dir>/<cluster>` links to its state directory (how a person, or a test, finds a cluster's process).
+   * Gives a control plane (started, or about to be) to a cluster: its API server's webhooks now speak for the
+   * cluster, and `<dir>/<cluster>` links to its state directory (how a person, or a test, finds its process).
    */
-  private bind(name: string, started: Started): void {
-    this.authenticator.bind(started.slot, name);
+  private bind(name: string, slot: string): void {
+    this.authenticator.bind(slot, name);
     const link = path.join(this.options.dir, name);
+    mkdirSync(this.options.dir, { recursive: true });
     rmSync(link, { recursive: true, force: true });
-    symlinkSync(started.slot, link);
+    symlinkSync(slot, link);
   }
 
   private async discard(started: Started): Promise<void> {
