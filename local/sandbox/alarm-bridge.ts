@@ -31,6 +31,12 @@ export class AlarmBridge {
       account?: string;
       intervalMs?: number;
       onError?: (error: unknown) => void;
+      /**
+       * How far the sandbox's clock stands ahead of real time (SandboxClock.offset). The emulator stamps its
+       * alarms in real time, and the functions compare those stamps with their own clock's (a rollout started
+       * after an ALARM ignores it), so every stamp is moved into the clock's time. None: real time.
+       */
+      clockOffsetMs?: () => number;
     } = { region: 'us-east-1' },
   ) {}
 
@@ -108,7 +114,9 @@ export class AlarmBridge {
     previous: { value: string; updated?: string; reason?: string },
   ): Record<string, unknown> {
     const account = this.options.account ?? '123456789012';
-    const now = new Date().toISOString();
+    const offsetMs = this.options.clockOffsetMs?.() ?? 0;
+    const onClock = (at: Date | string) => new Date(new Date(at).getTime() + offsetMs).toISOString();
+    const now = onClock(new Date());
     return {
       version: '0',
       id: randomUUID(),
@@ -123,9 +131,13 @@ export class AlarmBridge {
         state: {
           value: alarm.StateValue,
           reason: alarm.StateReason ?? '',
-          timestamp: alarm.StateUpdatedTimestamp?.toISOString() ?? now,
+          timestamp: alarm.StateUpdatedTimestamp ? onClock(alarm.StateUpdatedTimestamp) : now,
         },
-        previousState: { value: previous.value, reason: previous.reason ?? '', timestamp: previous.updated ?? now },
+        previousState: {
+          value: previous.value,
+          reason: previous.reason ?? '',
+          timestamp: previous.updated ? onClock(previous.updated) : now,
+        },
         configuration: {
           description: alarm.AlarmDescription ?? '',
           ...('MetricName' in alarm && alarm.MetricName

@@ -20,18 +20,12 @@ export function alarmStateChange(alarm: string, state: 'OK' | 'ALARM' | 'INSUFFI
 }
 
 /**
- * Delivers every item of `deliveries` concurrently, each after its own random delay under `spreadMs`,
- * so duplicates arrive interleaved and in a random order (drawn from `random`, so replayable).
+ * Delivers every item of `deliveries` at once, started in an order drawn from `random` (so replayable): duplicates
+ * arrive concurrently and out of order, with no timed spread between them. Answers in the order of `deliveries`.
  */
-export async function deliverShuffled<T>(
-  deliveries: (() => Promise<T>)[],
-  random: () => number,
-  spreadMs = 30,
-): Promise<T[]> {
-  return Promise.all(
-    deliveries.map(async (deliver) => {
-      await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * spreadMs)));
-      return deliver();
-    }),
-  );
+export async function deliverShuffled<T>(deliveries: (() => Promise<T>)[], random: () => number): Promise<T[]> {
+  const answers: Promise<T>[] = [];
+  const order = deliveries.map((deliver, index) => ({ deliver, index, key: random() })).sort((a, b) => a.key - b.key);
+  for (const { deliver, index } of order) answers[index] = deliver();
+  return Promise.all(answers);
 }

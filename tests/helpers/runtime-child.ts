@@ -26,7 +26,7 @@ async function main() {
     recovery: options.recovery ?? {},
     awsGate: testStack().awsEndpoint,
   });
-  const alarms = await startAlarmBridge(config, runtime.deliverEvent);
+  const alarms = await startAlarmBridge(config, runtime);
   const report = (offsetMs: number) => process.stdout.write(`${CLOCK} ${offsetMs}\n`);
   const stopAdvancing = options.autoAdvance
     ? autoAdvance(clock, { busy: emulatorBusy(new EKSClient(awsClientConfig())), onAdvance: report })

@@ -132,11 +132,12 @@ export async function testRuntimeConfig(options: TestRuntimeOptions = {}): Promi
 /** The alarm bridge of the sandbox: CloudWatch state changes on the emulator (read directly) → the runtime. */
 export async function startAlarmBridge(
   config: Config,
-  deliver: LocalRuntime['deliverEvent'],
+  runtime: Pick<LocalRuntime, 'deliverEvent' | 'clock'>,
   onError?: (error: unknown) => void,
 ): Promise<AlarmBridge> {
-  const alarms = new AlarmBridge(new CloudWatchClient(awsClientConfig()), deliver, {
+  const alarms = new AlarmBridge(new CloudWatchClient(awsClientConfig()), runtime.deliverEvent, {
     region: config.region,
+    clockOffsetMs: () => runtime.clock.offset(),
     // Each runtime of a file has its own bridge reading every alarm of the worker's emulator: once a second keeps
     // the event within a test's waits without the emulator spending a core on DescribeAlarms.
     intervalMs: 1000,
@@ -162,7 +163,7 @@ export async function startTestRuntime(options: TestRuntimeOptions = {}): Promis
     mutateTemplate: options.mutateTemplate,
     awsGate: testStack().awsEndpoint,
   });
-  const alarms = await startAlarmBridge(config, runtime.deliverEvent);
+  const alarms = await startAlarmBridge(config, runtime);
   const stopAdvancing = options.autoAdvance
     ? autoAdvance(testClock(), { busy: emulatorBusy(new EKSClient(awsClientConfig())) })
     : () => undefined;

@@ -1,3 +1,4 @@
+import type { Rollout } from '../../core/rollouts/domain/types';
 import { seededRandom } from '../../tools/fault-proxy/faults';
 import { clusterView, endStateDisagreements, historyCount, storedRollout } from '../helpers/cluster-view';
 import { type RuntimeChild, startRuntimeChild } from '../helpers/crash-harness';
@@ -7,8 +8,8 @@ import { delayReadiness, servingBound, startServingSampler } from '../helpers/se
 import { api, eventually, testTableName } from '../helpers/stack';
 
 /**
- * The runtime is SIGKILLed at random points of a rollout and restarted on the same emulator, control
- * plane and table. Nothing in memory survives; the restarted runtime must find the work and finish it,
+ * The runtime is SIGKILLed at points of a rollout drawn from its milestones, each kill made once the record
+ * shows the rollout got there (observed, not timed), and restarted on the same emulator, control plane and table. Nothing in memory survives; the restarted runtime must find the work and finish it,
  * the store must never claim what the cluster does not show, and stable must serve throughout.
  */
 const SEED = 20261125;
@@ -19,9 +20,32 @@ const ORIGINAL_IMAGE = 'nginx:1.27';
 /** Pods take this long to become Ready (where the control plane honours it): capacity drops become visible. */
 const READY_AFTER_SECONDS = 1;
 
+/** A point in a rollout's life, as its stored record shows it: reached there or later. */
+interface Milestone {
+  name: string;
+  reached(rollout: Rollout): boolean;
+}
+
+const ended = (r: Rollout) => r.status === 'Promoted' || r.status === 'Aborted' || r.status === 'Failed';
+/** Canary: the step the rollout stands at (index k: steps 0…k-1 done). */
+const atStep = (index: number, name: string): Milestone => ({ name, reached: (r) => r.currentStepIndex >= index });
+/** Blue-green phases in the order a rollout goes through them. */
+const BLUE_GREEN_PHASES = ['Preview', 'Switched', 'Finalizing', 'Done'];
+const atPhase = (phase: string, name: string): Milestone => ({
+  name,
+  reached: (r) => BLUE_GREEN_PHASES.indexOf(r.phase) >= BLUE_GREEN_PHASES.indexOf(phase),
+});
+
 describe('chaos: runtime killed mid-rollout', () => {
   const random = seededRandom(SEED);
-  const between = (min: number, max: number) => Math.round(min + random() * (max - min));
+  /** `count` of `milestones` drawn with the seeded random, in the order the rollout reaches them. */
+  const draw = (milestones: Milestone[], count: number) =>
+    milestones
+      .map((milestone, order) => ({ milestone, order, key: random() }))
+      .sort((a, b) => a.key - b.key)
+      .slice(0, count)
+      .sort((a, b) => a.order - b.order)
+      .map((m) => m.milestone);
   let child: RuntimeChild | undefined;
   afterEach(async () => child?.stop());
 
@@ -47,13 +71,29 @@ describe('chaos: runtime killed mid-rollout', () => {
     return { app, table, runtime, first };
   }
 
-  /** Kill at a random moment, restart, again: `KILLS` times. */
-  async function crashRepeatedly(runtime: ReturnType<typeof runtimeOn>, maxDelayMs: number) {
-    for (let i = 0; i < KILLS; i++) {
-      await sleep(between(50, maxDelayMs));
-      await runtime.crash();
-      await runtime.start();
-    }
+  /** Waits until the stored record shows `milestone` (or the end), then kills the runtime and starts it again. */
+  async function crashAt(runtime: ReturnType<typeof runtimeOn>, table: string, id: string, milestone: Milestone) {
+    await eventually(
+      `rollout ${id} ${milestone.name}`,
+      async () => {
+        const r = await storedRollout(table, id);
+        return r && (milestone.reached(r) || ended(r)) ? true : undefined;
+      },
+      60000,
+      50,
+    );
+    await runtime.crash();
+    await runtime.start();
+  }
+
+  /** `KILLS` kills, at milestones drawn from `milestones`, one after the other. */
+  async function crashRepeatedly(
+    runtime: ReturnType<typeof runtimeOn>,
+    table: string,
+    id: string,
+    milestones: Milestone[],
+  ) {
+    for (const milestone of draw(milestones, KILLS)) await crashAt(runtime, table, id, milestone);
   }
 
   const finished = (table: string, id: string, timeoutMs = 60000) =>
@@ -61,7 +101,7 @@ describe('chaos: runtime killed mid-rollout', () => {
       `rollout ${id} to end`,
       async () => {
         const r = await storedRollout(table, id);
-        return r && (r.status === 'Promoted' || r.status === 'Aborted' || r.status === 'Failed') ? r : undefined;
+        return r && ended(r) ? r : undefined;
       },
       timeoutMs,
       200,
@@ -110,7 +150,13 @@ describe('chaos: runtime killed mid-rollout', () => {
     });
     expect(started.status).toBe(202);
     const id = started.body.id;
-    await crashRepeatedly(runtime, 1500);
+    await crashRepeatedly(runtime, table, id, [
+      atStep(0, 'just started'),
+      atStep(1, 'in the 1 s pause at 25 %'),
+      atStep(2, 'scaling to 50 %'),
+      atStep(3, 'in the 1 s pause at 50 %'),
+      atStep(4, 'scaling to 75 %'),
+    ]);
     const waiting = await eventually(
       'the indefinite pause at 75 %',
       async () => {
@@ -128,9 +174,14 @@ describe('chaos: runtime killed mid-rollout', () => {
 
     // Act: promote, then crash before its run can finish
     const promote = await api(defined(child, 'child'), 'POST', `/rollouts/${id}/promote`, {});
-    await sleep(between(0, 300));
-    await runtime.crash();
-    await runtime.start();
+    const [afterPromote] = draw(
+      [
+        { name: 'promote answered', reached: () => true },
+        { name: 'rolling the new template onto stable', reached: (r) => r.phase === 'Promoting' },
+      ],
+      1,
+    );
+    await crashAt(runtime, table, id, defined(afterPromote, 'a milestone'));
 
     // Assess
     expect(promote.status).toBe(200);
@@ -155,12 +206,18 @@ describe('chaos: runtime killed mid-rollout', () => {
     );
     const sampler = startServingSampler(app.namespace);
 
-    // Act: abort without waiting for the answer, and kill the runtime a few ms later
+    // Act: abort without waiting for the answer, and kill the runtime as it is sent or once it is recorded
     const abort = api(first, 'POST', `/rollouts/${id}/abort`, { reason: 'chaos' }).catch((error) => error);
-    await sleep(between(0, 40));
-    await runtime.crash();
+    const [kill] = draw(
+      [
+        { name: 'abort sent', reached: () => true },
+        { name: 'abort recorded', reached: (r) => r.abort !== undefined || r.phase === 'Aborting' },
+      ],
+      1,
+    );
+    await crashAt(runtime, table, id, defined(kill, 'a milestone'));
     await abort;
-    const restarted = await runtime.start();
+    const restarted = defined(child, 'the restarted runtime');
     // A client that heard nothing retries (as the CLI would); a recorded abort makes that a no-op.
     const retry = await api(restarted, 'POST', `/rollouts/${id}/abort`, { reason: 'chaos (client retry)' });
 
@@ -185,7 +242,12 @@ describe('chaos: runtime killed mid-rollout', () => {
     );
     expect(started.status).toBe(202);
     const id = started.body.id;
-    await crashRepeatedly(runtime, 2000);
+    await crashRepeatedly(runtime, table, id, [
+      atPhase('Preview', 'creating green'),
+      { name: 'timing its auto-promotion', reached: (r) => r.pause?.until !== undefined || r.phase !== 'Preview' },
+      atPhase('Switched', 'switched, within the scale-down delay'),
+      atPhase('Finalizing', 'scaling blue down'),
+    ]);
 
     // Assess
     const done = await assertEndsConsistent(app, table, id, 'Promoted');
@@ -194,5 +256,3 @@ describe('chaos: runtime killed mid-rollout', () => {
     expect(min).toBeGreaterThanOrEqual(servingBound(app.replicas));
   }, 150000);
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

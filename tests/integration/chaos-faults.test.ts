@@ -47,14 +47,13 @@ describe('chaos: 30 % faults between eksflow and AWS / Kubernetes', () => {
   });
 
   /** A client that retries what a client should: 5xx and dropped connections (never a 4xx). */
-  async function call(runtime: Runtime, method: string, path: string, body?: unknown) {
-    let last: { status: number; body: any } | undefined;
-    for (let attempt = 1; attempt <= 6; attempt++) {
-      last = await api(runtime, method, path, body).catch(() => undefined);
-      if (last && last.status < 500) return last;
-      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
-    }
-    throw new Error(`${method} ${path} kept failing: ${JSON.stringify(last)}`);
+  function call(runtime: Runtime, method: string, path: string, body?: unknown) {
+    return eventually(`${method} ${path} answered without a 5xx`, async () => {
+      // A dropped connection throws: retried too, and named if it is the last failure.
+      const answer = await api(runtime, method, path, body);
+      if (answer.status >= 500) throw new Error(`answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      return answer;
+    });
   }
 
   /** What must be the same with and without faults, with the revision (random per rollout) named REV. */

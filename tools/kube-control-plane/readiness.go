@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
 )
 
 // readyAfterAnnotation delays a simulated pod's readiness: the pod is Running
@@ -42,10 +43,12 @@ func parseReadyAfter(value string) (time.Duration, error) {
 // precision: the API keeps only whole seconds) and the one timer that wakes
 // the simulator when its readiness delay ends. Entries go away when the pod
 // is deleted, so pods deleted before becoming Ready leave no timer behind.
+// Its clock is the real one in the binary; a test's fake one moves only when
+// stepped, so the delay is tested without waiting it out.
 type readinessClock struct {
 	defaultDelay time.Duration
 	wake         func(key string)
-	now          func() time.Time
+	clock        clock.WithDelayedExecution
 
 	mu   sync.Mutex
 	pods map[types.UID]*podTiming
@@ -53,14 +56,14 @@ type readinessClock struct {
 
 type podTiming struct {
 	start  time.Time
-	timer  *time.Timer
+	timer  clock.Timer
 	wakeAt time.Time
 	// warned: an invalid annotation value is logged once per pod, not on every sync.
 	warned string
 }
 
-func newReadinessClock(defaultDelay time.Duration, wake func(key string)) *readinessClock {
-	return &readinessClock{defaultDelay: defaultDelay, wake: wake, now: time.Now, pods: map[types.UID]*podTiming{}}
+func newReadinessClock(defaultDelay time.Duration, wake func(key string), clk clock.WithDelayedExecution) *readinessClock {
+	return &readinessClock{defaultDelay: defaultDelay, wake: wake, clock: clk, pods: map[types.UID]*podTiming{}}
 }
 
 // timing returns the pod's entry, creating it on first sight. A pod that
@@ -68,7 +71,7 @@ func newReadinessClock(defaultDelay time.Duration, wake func(key string)) *readi
 func (c *readinessClock) timing(pod *corev1.Pod) *podTiming {
 	t, ok := c.pods[pod.UID]
 	if !ok {
-		start := c.now()
+		start := c.clock.Now()
 		if pod.Status.StartTime != nil {
 			start = pod.Status.StartTime.Time
 		}
@@ -104,7 +107,7 @@ func (c *readinessClock) startAndDelayOver(pod *corev1.Pod, key string) (time.Ti
 	defer c.mu.Unlock()
 	t := c.timing(pod)
 	readyAt := t.start.Add(c.delay(pod, t))
-	now := c.now()
+	now := c.clock.Now()
 	if !now.Before(readyAt) {
 		return t.start, true
 	}
@@ -112,8 +115,8 @@ func (c *readinessClock) startAndDelayOver(pod *corev1.Pod, key string) (time.Ti
 		if t.timer != nil {
 			t.timer.Stop()
 		}
-		var timer *time.Timer
-		timer = time.AfterFunc(readyAt.Sub(now), func() {
+		var timer clock.Timer
+		timer = c.clock.AfterFunc(readyAt.Sub(now), func() {
 			c.mu.Lock()
 			if t.timer == timer { // not replaced or stopped since
 				t.timer = nil

@@ -22,6 +22,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
 )
 
 // simulator plays the kubelets of the simulated nodes: kube-scheduler binds
@@ -35,7 +36,9 @@ type simulator struct {
 	podLister  corelisters.PodLister
 	nodeLister corelisters.NodeLister
 	queue      workqueue.TypedRateLimitingInterface[string]
-	readiness  *readinessClock
+	// clock stamps the pods' start and condition times and times their readiness delays.
+	clock     clock.WithDelayedExecution
+	readiness *readinessClock
 
 	ipSeq atomic.Uint32
 }
@@ -52,7 +55,8 @@ func newSimulator(client kubernetes.Interface, podInformer coreinformers.PodInfo
 			workqueue.NewTypedItemExponentialFailureRateLimiter[string](20*time.Millisecond, 2*time.Second),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "pod-simulator"}),
 	}
-	s.readiness = newReadinessClock(defaultReadyAfter, func(key string) { s.queue.Add(key) })
+	s.clock = clock.RealClock{}
+	s.readiness = newReadinessClock(defaultReadyAfter, func(key string) { s.queue.Add(key) }, s.clock)
 	enqueue := func(obj any) {
 		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
 			s.queue.Add(key)
@@ -308,7 +312,7 @@ func (s *simulator) desiredStatus(pod *corev1.Pod, start time.Time, delayOver bo
 		return nil
 	}
 
-	now := metav1.Now()
+	now := metav1.NewTime(s.clock.Now())
 	st := cur.DeepCopy()
 	st.Phase = corev1.PodRunning
 	st.Reason, st.Message = "", ""

@@ -196,4 +196,24 @@ describe('AlarmBridge', () => {
     expect(second).toBe(1);
     expect(third).toBe(0);
   });
+  it("stamps an event in the sandbox clock's time: the emulator's stamps moved by the clock's offset", async () => {
+    // Prepare: the sandbox clock stands an hour ahead of real time (it was advanced)
+    cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [alarm('web-5xx', 'OK', '2026-03-01T12:00:00.000Z')] });
+    bridge = new AlarmBridge(new CloudWatchClient({ region: 'eu-west-1' }), async (e) => void delivered.push(e), {
+      region: 'eu-west-1',
+      intervalMs: 60_000,
+      clockOffsetMs: () => 3_600_000,
+    });
+    delivered = [];
+    await bridge.start();
+    cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [alarm('web-5xx', 'ALARM', '2026-03-01T12:05:00.000Z')] });
+
+    // Act
+    await bridge.poll();
+
+    // Assess
+    const detail = delivered[0]?.detail as { state: { timestamp: string }; previousState: { timestamp: string } };
+    expect(detail.state.timestamp).toBe('2026-03-01T13:05:00.000Z');
+    expect(detail.previousState.timestamp).toBe('2026-03-01T13:00:00.000Z');
+  });
 });
