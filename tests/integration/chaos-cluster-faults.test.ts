@@ -57,7 +57,7 @@ describe('chaos: 30 % faults between the cluster workflows and AWS', () => {
         'nodegroup:batch',
         'nodegroup:general',
       ]);
-      expect(deleted.status).toBe('Succeeded');
+      expect({ status: deleted.status, error: deleted.error }).toEqual({ status: 'Succeeded', error: undefined });
       await expect(eks.send(new DescribeClusterCommand({ name: spec.name }))).rejects.toMatchObject({
         name: 'ResourceNotFoundException',
       });

@@ -116,7 +116,8 @@ export class EksClusterApi implements ClusterApi {
     } catch (error) {
       if (awsErrorName(error) === 'ResourceInUseException')
         throw new ConflictError(`cluster ${name} is still in use (node groups or another change)`, { cause: error });
-      if (awsErrorName(error) !== 'ResourceNotFoundException') throw error;
+      if (awsErrorName(error) === 'ResourceNotFoundException') return;
+      await this.goneAfterDenial(error, () => this.describeCluster(name));
     }
   }
 
@@ -257,7 +258,7 @@ export class EksClusterApi implements ClusterApi {
   async deleteNodegroup(cluster: string, name: string): Promise<void> {
     await this.unlessNotFound('EKS DeleteNodegroup', () =>
       this.eks.send(new DeleteNodegroupCommand({ clusterName: cluster, nodegroupName: name })),
-    );
+    ).catch((error: unknown) => this.goneAfterDenial(error, () => this.describeNodegroup(cluster, name)));
   }
 
   async listAddons(cluster: string): Promise<string[]> {
@@ -324,7 +325,7 @@ export class EksClusterApi implements ClusterApi {
   async deleteAddon(cluster: string, name: string): Promise<void> {
     await this.unlessNotFound('EKS DeleteAddon', () =>
       this.eks.send(new DeleteAddonCommand({ clusterName: cluster, addonName: name })),
-    );
+    ).catch((error: unknown) => this.goneAfterDenial(error, () => this.describeAddon(cluster, name)));
   }
 
   async listAccessEntries(cluster: string): Promise<string[]> {
@@ -407,6 +408,16 @@ export class EksClusterApi implements ClusterApi {
       if (awsErrorName(error) === 'ResourceInUseException') return { created: false };
       throw error;
     }
+  }
+
+  /**
+   * A delete refused with AccessDenied is done if the resource is gone. Our deletes are allowed only on resources
+   * tagged `eksflow:managed` (an `aws:ResourceTag` condition), and a resource that no longer exists has no tags:
+   * so a retried delete (its first attempt's answer lost, the resource gone since) is refused, not answered
+   * ResourceNotFound. Any other refusal, or AccessDenied on a resource that still exists, is thrown.
+   */
+  private async goneAfterDenial(error: unknown, describe: () => Promise<unknown>): Promise<void> {
+    if (awsErrorName(error) !== 'AccessDeniedException' || (await describe()) !== undefined) throw error;
   }
 
   private async unlessNotFound<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {

@@ -271,6 +271,23 @@ describe('EksClusterApi.deleteCluster', () => {
     // Act / Assess
     await expect(api().deleteCluster('gone')).resolves.toBeUndefined();
   });
+
+  it.each([
+    ['the cluster is gone (a retried delete: its tag condition has no tags to match)', 'gone', true],
+    ['the cluster still exists (not ours to delete)', 'exists', false],
+  ])('on AccessDenied, done when %s', async (_case, state, done) => {
+    // Prepare
+    eks.on(DeleteClusterCommand).rejects(awsError('AccessDeniedException', 403));
+    if (state === 'gone') eks.on(DescribeClusterCommand).rejects(awsError('ResourceNotFoundException', 404));
+    else eks.on(DescribeClusterCommand).resolves({ cluster: { name: 'prod-eu', status: 'ACTIVE' } });
+
+    // Act
+    const deleting = api().deleteCluster('prod-eu');
+
+    // Assess
+    if (done) await expect(deleting).resolves.toBeUndefined();
+    else await expect(deleting).rejects.toMatchObject({ name: 'AccessDeniedException' });
+  });
 });
 
 describe('EksClusterApi access entries', () => {
