@@ -1,4 +1,3 @@
-import { countInvocation } from '../../core/clusters/steps/provision-cluster-steps';
 import type { Container } from '../../core/wiring/container';
 import { type ClusterSettings, clusterDepsOf } from '../../core/wiring/deps-of';
 import { task } from './task';
@@ -12,9 +11,12 @@ export function clusterTask<
   return task(name, deps, async (c: D, input: I) => {
     const clusterDeps = clusterDepsOf(c);
     // Accounting never fails a step: a count lost to an unreachable table is better than a step not run.
-    await countInvocation(clusterDeps, input.operationId, name).catch((error: unknown) =>
-      c.logger.warn('invocation not counted', { task: name, operationId: input.operationId, error }),
-    );
+    // GET /operations/{id} shows the count as the operation's cost.
+    await clusterDeps.operations
+      .countInvocation(input.operationId, name)
+      .catch((error: unknown) =>
+        c.logger.warn('invocation not counted', { task: name, operationId: input.operationId, error }),
+      );
     return run(clusterDeps, input);
   });
 }

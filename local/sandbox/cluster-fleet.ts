@@ -328,7 +328,12 @@ export class ClusterFleet {
     if (ready) await this.discard(ready);
     const slot = this.nextSlot();
     this.bind(name, slot);
-    return this.startControlPlane(slot);
+    return this.startControlPlane(slot).catch((error: unknown) => {
+      // Nothing runs there: the retry starts under a new slot (the cluster's link follows it).
+      this.authenticator.unbind(slot);
+      rmSync(path.join(this.options.dir, slot), { recursive: true, force: true });
+      throw error;
+    });
   }
 
   /** Starts the next cluster's control plane now, unless one is already waiting or starting. */

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import path from 'node:path';
 import {
   CreateClusterCommand,
@@ -123,9 +123,18 @@ export function controlPlanePids(cluster: string): number[] {
     const [, pid, args = ''] = line.trim().match(/^(\d+)\s+(.*)$/) ?? [];
     const dir = /\/kube-control-plane-[0-9a-f]+ --dir (\S+)/.exec(args)?.[1];
     if (!pid || !dir || args.startsWith('sh ')) return [];
-    const link = path.join(path.dirname(dir), cluster);
-    return existsSync(link) && realpathSync(link) === realpathSync(dir) ? [Number(pid)] : [];
+    return linkTarget(path.join(path.dirname(dir), cluster)) === dir ? [Number(pid)] : [];
   });
+}
+
+/** Where a symlink points (resolved beside it), or undefined when there is none: read, never followed, so a
+ * directory removed meanwhile is no error. */
+function linkTarget(link: string): string | undefined {
+  try {
+    return path.resolve(path.dirname(link), readlinkSync(link));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether a process still exists (signal 0 checks without signalling). */

@@ -8,7 +8,7 @@ import {
   withStep,
   withWarning,
 } from '../../operations/domain/operation';
-import { type ClusterDeps, type ClusterStepDeps, type OperationEndDeps, POLL_CEILING_SECONDS } from '../cluster-deps';
+import { type ClusterStepDeps, type OperationEndDeps, POLL_CEILING_SECONDS } from '../cluster-deps';
 import type { Component, ProvisionClusterInput } from '../commands/provision-cluster';
 import { MANAGED_BY_LABELS, podSecurityLabels } from '../domain/baseline';
 import {
@@ -45,11 +45,6 @@ export const PROVISION_STEPS = [
   { record: 'BaselineApplied', state: 'ApplyBaseline' },
   COMPLETE_STEP,
 ] as const;
-
-/** Counts a task invocation on its operation (GET /operations/{id} shows the cost). */
-export async function countInvocation(deps: Pick<ClusterDeps, 'operations'>, operationId: string, task: string) {
-  await deps.operations.countInvocation(operationId, task);
-}
 
 /** EKS states that will not become ACTIVE by waiting. */
 const FAILED_STATUSES = ['FAILED', 'CREATE_FAILED', 'DELETE_FAILED', 'DEGRADED', 'DELETING'];
