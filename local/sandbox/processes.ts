@@ -56,7 +56,9 @@ export function run(
       for (const line of text.split('\n')) if (line.trim()) options.progress?.(line.trim());
     });
     child.once('error', reject);
-    child.once('exit', (code) =>
+    // 'close', not 'exit': a process may exit before its stdout is read to the end, and its output is the answer
+    // (build.sh's binary path came back empty once in CI).
+    child.once('close', (code) =>
       code === 0
         ? resolve(stdout)
         : reject(new Error(`${command} ${args.join(' ')} exited with ${code}\n${stderrTail}`)),
