@@ -9,19 +9,23 @@ import {
 type Alarm = MetricAlarm | CompositeAlarm;
 
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { changesAfter, MAX_CHANGES_WAIT_MS } from './emulator-changes';
 
 export type EventSink = (event: Record<string, unknown>) => Promise<unknown>;
 
 /**
- * CloudWatch → EventBridge, as AWS does it: the emulator never emits alarm events, so this watches
- * every alarm's state (a DescribeAlarms every `intervalMs`) and, on each change, delivers a
- * "CloudWatch Alarm State Change" event in the real event's shape.
+ * CloudWatch → EventBridge, as AWS does it: the emulator never emits alarm events, so this watches every alarm's
+ * state and, on each change, delivers a "CloudWatch Alarm State Change" event in the real event's shape. It reads
+ * the alarms (DescribeAlarms) after each CloudWatch write the emulator's change feed counts, when given
+ * `emulatorEndpoint`; else every `intervalMs`.
  */
 export class AlarmBridge {
   private readonly known = new Map<string, { value: string; updated?: string; reason?: string }>();
-  private timer: NodeJS.Timeout | undefined;
-  private polling: Promise<void> | undefined;
-  private stopped = false;
+  private readonly stopping = new AbortController();
+  private loop: Promise<void> | undefined;
+  /** The feed's count when the alarms were last read. */
+  private seen = 0;
 
   constructor(
     private readonly cloudwatch: CloudWatchClient,
@@ -29,7 +33,14 @@ export class AlarmBridge {
     private readonly options: {
       region: string;
       account?: string;
+      /** How often to read the alarms without a change feed, and after a pass that failed. Default 200 ms. */
       intervalMs?: number;
+      /**
+       * The emulator (tools/moto/changes.py), whose `cloudwatch` feed ends each wait as soon as an alarm may have
+       * changed: events go out within a round trip, and an idle sandbox reads no alarm (polling did, five times a
+       * second, every alarm there was).
+       */
+      emulatorEndpoint?: string;
       onError?: (error: unknown) => void;
       /**
        * How far the sandbox's clock stands ahead of real time (SandboxClock.offset). The emulator stamps its
@@ -42,14 +53,15 @@ export class AlarmBridge {
 
   /** Records the current states without emitting (alarms that exist before the bridge starts). */
   async start(): Promise<void> {
+    // The count before the read: a change made meanwhile ends the first wait at once.
+    this.seen = (await this.changesAfter(0, 0)) ?? 0;
     for (const alarm of await this.describeAll()) if (alarm.AlarmName) this.known.set(alarm.AlarmName, snapshot(alarm));
-    this.schedule();
+    this.loop = this.run();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.polling;
+    this.stopping.abort();
+    await this.loop;
   }
 
   /**
@@ -84,16 +96,29 @@ export class AlarmBridge {
     return emitted;
   }
 
-  private schedule() {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.polling = this.poll()
-        .then(
-          () => undefined,
-          (error) => this.options.onError?.(error),
-        )
-        .finally(() => this.schedule());
-    }, this.options.intervalMs ?? 200);
+  private async run(): Promise<void> {
+    const { signal } = this.stopping;
+    let failed = false;
+    while (!signal.aborted) {
+      // A failed pass is tried again after intervalMs whether or not anything changed since.
+      const seq = failed ? undefined : await this.changesAfter(this.seen, MAX_CHANGES_WAIT_MS);
+      if (seq === undefined) await delay(this.options.intervalMs ?? 200, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) return;
+      if (seq !== undefined) this.seen = seq;
+      failed = await this.poll().then(
+        () => false,
+        (error) => {
+          this.options.onError?.(error);
+          return true;
+        },
+      );
+    }
+  }
+
+  /** The feed's count above `after` (undefined without a feed, or when it does not answer, or on stop). */
+  private async changesAfter(after: number, waitMs: number): Promise<number | undefined> {
+    const endpoint = this.options.emulatorEndpoint;
+    return endpoint ? changesAfter(endpoint, 'cloudwatch', after, waitMs, this.stopping.signal) : undefined;
   }
 
   private async describeAll(): Promise<Alarm[]> {

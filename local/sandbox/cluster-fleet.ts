@@ -12,6 +12,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { kubeConfigFor } from '../../core/adapters/kube/kube-clients';
 import { type ControlPlane, startControlPlane } from './control-plane';
 import { EksAuthenticator } from './eks-authenticator';
+import { changesAfter } from './emulator-changes';
 import { kubeconfigYaml } from './kubeconfig';
 import type { NodegroupShape } from './nodes/node-manifest';
 import { NodeSequence, syncNodes } from './nodes/node-sync';
@@ -19,7 +20,7 @@ import type { Progress } from './processes';
 
 /**
  * The fleet reads the clusters and node groups again when the emulator counts an EKS change (its long-poll,
- * tools/moto/eks_changes.py), when a control plane exits or someone waits for `settled`, and at least this often
+ * tools/moto/changes.py), when a control plane exits or someone waits for `settled`, and at least this often
  * (a control plane that failed to start is retried, deleted Nodes come back). Each round is one ListClusters, and
  * per cluster one DescribeCluster, one ListNodegroups and one DescribeNodegroup per group: polling every 250 ms
  * instead was most of the emulator's CPU while clusters lived.
@@ -105,7 +106,7 @@ export class ClusterFleet {
    * One control plane started ahead of need, from the first cluster on: the next cluster takes it, and its
    * creator waits for its node groups rather than for a process start (3-4 s, most of a cluster's creation here).
    */
-  private spare?: Promise<Started | undefined>;
+  private spare?: { slot: string; starting: Promise<Started | undefined> };
   private slots = 0;
   private kubeconfigText = '';
   /** Every cluster's API server authenticates callers through it, as EKS does: tokens and access entries. */
@@ -135,7 +136,7 @@ export class ClusterFleet {
     this.wake();
     await this.loop;
     await Promise.allSettled(this.launches);
-    const spare = await this.spare;
+    const spare = await this.spare?.starting;
     this.spare = undefined;
     await Promise.allSettled([...this.members.values()].map((m) => m.controlPlane?.stop()));
     await spare?.controlPlane.stop();
@@ -189,17 +190,9 @@ export class ClusterFleet {
   private async changesAfter(after: number, waitMs: number): Promise<number> {
     const waking = this.waking;
     try {
-      const response = await fetch(
-        `${this.options.aws.endpoint}/_eksflow/eks-changes?after=${after}&waitMs=${waitMs}`,
-        {
-          signal: waking.signal,
-        },
-      );
-      const { seq } = (await response.json()) as { seq: number };
-      return seq;
-    } catch {
-      if (!waking.signal.aborted) await sleep(Math.min(waitMs, 1000));
-      return after;
+      const seq = await changesAfter(this.options.aws.endpoint, 'eks', after, waitMs, waking.signal);
+      if (seq === undefined && !waking.signal.aborted) await sleep(Math.min(waitMs, 1000));
+      return seq ?? after;
     } finally {
       if (waking.signal.aborted) this.waking = new AbortController();
     }
@@ -314,18 +307,19 @@ export class ClusterFleet {
 
   /**
    * The spare when there is one that still runs (waiting for it if it is still starting), else a new start; either
-   * is bound to the cluster at once, so that its process can be found while it starts. Taken synchronously: two
-   * clusters launched in one round never share the spare.
+   * is bound to the cluster before it is awaited, so that its process can be found while it starts (a spare still
+   * starting too). Taken synchronously: two clusters launched in one round never share the spare.
    */
   private async takeControlPlane(name: string): Promise<Started> {
     const spare = this.spare;
     this.spare = undefined;
-    const ready = await spare;
-    if (ready && !ready.controlPlane.exited?.()) {
-      this.bind(name, ready.slot);
-      return ready;
+    if (spare) {
+      this.bind(name, spare.slot);
+      const ready = await spare.starting;
+      if (ready && !ready.controlPlane.exited?.()) return ready;
+      if (ready) await this.discard(ready);
+      else this.authenticator.unbind(spare.slot);
     }
-    if (ready) await this.discard(ready);
     const slot = this.nextSlot();
     this.bind(name, slot);
     return this.startControlPlane(slot).catch((error: unknown) => {
@@ -339,12 +333,13 @@ export class ClusterFleet {
   /** Starts the next cluster's control plane now, unless one is already waiting or starting. */
   private startSpare(): void {
     if (this.spare || !this.running) return;
-    const spare = this.startControlPlane(this.nextSlot()).catch((error: Error) => {
+    const slot = this.nextSlot();
+    const starting = this.startControlPlane(slot).catch((error: Error) => {
       this.options.progress(`a spare control plane failed to start: ${error.message}`);
       return undefined;
     });
-    this.spare = spare;
-    this.track(spare);
+    this.spare = { slot, starting };
+    this.track(starting);
   }
 
   private nextSlot(): string {

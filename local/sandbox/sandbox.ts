@@ -256,6 +256,7 @@ export async function startSandbox(options: {
     });
     const alarms = new AlarmBridge(new CloudWatchClient(emulatorClientConfig(stack)), runtime.deliverEvent, {
       region: config.region,
+      emulatorEndpoint: stack.emulatorEndpoint,
       clockOffsetMs: () => runtime.clock.offset(),
       onError: (error) => runtime.container.logger.warn('alarm bridge poll failed', { error }),
     });

@@ -138,9 +138,8 @@ export async function startAlarmBridge(
   const alarms = new AlarmBridge(new CloudWatchClient(awsClientConfig()), runtime.deliverEvent, {
     region: config.region,
     clockOffsetMs: () => runtime.clock.offset(),
-    // Each runtime of a file has its own bridge reading every alarm of the worker's emulator: once a second keeps
-    // the event within a test's waits without the emulator spending a core on DescribeAlarms.
-    intervalMs: 1000,
+    // Each runtime of a file has its own bridge reading every alarm of the worker's emulator: only after a write.
+    emulatorEndpoint: testStack().emulatorEndpoint,
     onError,
   });
   await alarms.start();

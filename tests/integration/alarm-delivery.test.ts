@@ -1,4 +1,6 @@
-import { CloudWatchClient, DeleteAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { changesAfter } from '../../local/sandbox/emulator-changes';
+import { defined } from '../helpers/defined';
 import {
   canaryRequest,
   createAlarm,
@@ -10,7 +12,7 @@ import {
   setAlarm,
   waitForRollout,
 } from '../helpers/rollout-fixtures';
-import { api, awsClientConfig, startTestRuntime, type TestRuntime } from '../helpers/stack';
+import { api, awsClientConfig, startTestRuntime, type TestRuntime, testStack } from '../helpers/stack';
 
 /**
  * Issue 7 items 7, 8 and 11 on the real stack: no alarm lost (the sweep re-judges paused rollouts and
@@ -130,5 +132,27 @@ describe('alarm delivery', () => {
     const paused = await waitForRollout(runtime, id, (r) => r.status === 'Paused' && r.pause?.reason === 'NoData');
     expect(paused.history.at(-1).message).toMatch(new RegExp(`alarm ${alarm} does not exist`));
     expect(await replicaSplit(app)).toEqual({ stable: 2, canary: 0 });
+  });
+});
+
+/** What the sandbox's alarm bridge waits on (tools/moto/changes.py): an event goes out within a round trip. */
+describe("the emulator's CloudWatch change feed", () => {
+  const changes = (after: number, waitMs: number) =>
+    changesAfter(testStack().emulatorEndpoint, 'cloudwatch', after, waitMs);
+
+  it('ends a wait when an alarm is set, and counts no read', async () => {
+    // Prepare
+    const alarm = await createAlarm('OK');
+    const before = await changes(0, 0);
+    await new CloudWatchClient(awsClientConfig()).send(new DescribeAlarmsCommand({ AlarmNames: [alarm] }));
+    const afterRead = defined(await changes(0, 0), 'the count after a read');
+
+    // Act
+    const waiting = changes(afterRead, 30000);
+    await setAlarm(alarm, 'ALARM');
+
+    // Assess: a timed-out wait would answer afterRead itself
+    expect(afterRead).toBe(before);
+    expect(await waiting).toBe(afterRead + 1);
   });
 });

@@ -240,7 +240,7 @@ describe('sandbox clusters: one control plane per cluster, Nodes from node group
     // Prepare
     const changesAfter = async (after: number, waitMs: number) => {
       const response = await fetch(
-        `${testStack().emulatorEndpoint}/_eksflow/eks-changes?after=${after}&waitMs=${waitMs}`,
+        `${testStack().emulatorEndpoint}/_eksflow/changes/eks?after=${after}&waitMs=${waitMs}`,
       );
       return ((await response.json()) as { seq: number }).seq;
     };

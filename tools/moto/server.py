@@ -18,7 +18,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 # Keep tools/moto/ free of __pycache__: the extensions are tiny, compiling them each start costs nothing.
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from eks_changes import observe  # noqa: E402
+from changes import observe  # noqa: E402
 from extensions import EXTENSIONS, with_extensions  # noqa: E402  (found next to this file, not installed)
 
 
@@ -51,7 +51,7 @@ def main(argv: list[str]) -> None:
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
 
     lighten_per_request_work()
-    # The change counter sees every request after the extensions have answered it (eks_changes.py).
+    # The change counter sees every request after the extensions have answered it (changes.py).
     app = observe(with_extensions(DomainDispatcherApplication(create_backend_app)))
     names = ", ".join(extension.name for extension in EXTENSIONS)
     print(f"eksflow AWS emulator: moto with extensions [{names}]", file=sys.stderr, flush=True)

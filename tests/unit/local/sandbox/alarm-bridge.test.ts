@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parseAlarmStateChange } from '../../../../core/alarms/requests/alarm-event';
@@ -216,4 +219,89 @@ describe('AlarmBridge', () => {
     expect(detail.state.timestamp).toBe('2026-03-01T13:05:00.000Z');
     expect(detail.previousState.timestamp).toBe('2026-03-01T13:00:00.000Z');
   });
+
+  it("with the emulator's change feed, reads the alarms only after a CloudWatch write, and delivers at once", async () => {
+    // Prepare: a stand-in for the emulator's feed (tools/moto/changes.py) that holds each wait until a write
+    const feed = new ChangeFeedStandIn();
+    const endpoint = await feed.listen();
+    cw.on(DescribeAlarmsCommand)
+      .resolvesOnce({ MetricAlarms: [alarm('web-5xx', 'OK')] })
+      .resolves({ MetricAlarms: [alarm('web-5xx', 'ALARM', '2026-03-01T12:01:00.000Z')] });
+    delivered = [];
+    bridge = new AlarmBridge(new CloudWatchClient({ region: 'eu-west-1' }), async (e) => void delivered.push(e), {
+      region: 'eu-west-1',
+      intervalMs: 60_000,
+      emulatorEndpoint: endpoint,
+    });
+    try {
+      await bridge.start();
+      await until(() => feed.waitingAfter === 0);
+      const readsWhileIdle = cw.commandCalls(DescribeAlarmsCommand).length;
+
+      // Act: one write
+      feed.write();
+      await until(() => delivered.length === 1 && feed.waitingAfter === 1);
+
+      // Assess: one read at start, none while nothing changed, one after the write; the bridge waits again
+      expect(readsWhileIdle).toBe(1);
+      expect(cw.commandCalls(DescribeAlarmsCommand)).toHaveLength(2);
+      expect(delivered[0]?.detail).toMatchObject({ alarmName: 'web-5xx', state: { value: 'ALARM' } });
+    } finally {
+      await bridge.stop();
+      bridge = undefined;
+      await feed.close();
+    }
+  });
 });
+
+/** Answers GET /_eksflow/changes/cloudwatch?after=N&waitMs=M as the emulator does: once the count is above N (at
+ * once for M = 0; it never times out). */
+class ChangeFeedStandIn {
+  private seq = 0;
+  private readonly waiting: { after: number; waitMs: number; response: ServerResponse }[] = [];
+  private readonly server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/_eksflow/changes/cloudwatch') return void response.writeHead(404).end();
+    const [after, waitMs] = [Number(url.searchParams.get('after')), Number(url.searchParams.get('waitMs'))];
+    this.waiting.push({ after, waitMs, response });
+    this.answer();
+  });
+
+  /** The `after` of the wait held open now, if any. */
+  get waitingAfter(): number | undefined {
+    return this.waiting[0]?.after;
+  }
+
+  async listen(): Promise<string> {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  write(): void {
+    this.seq += 1;
+    this.answer();
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    this.server.close();
+    await once(this.server, 'close');
+  }
+
+  private answer(): void {
+    for (const wait of this.waiting.splice(0)) {
+      if (this.seq > wait.after || wait.waitMs === 0) wait.response.end(JSON.stringify({ seq: this.seq }));
+      else this.waiting.push(wait);
+    }
+  }
+}
+
+/** Resolves once `condition` holds (checked on every turn of the event loop's timers), failing after 5 s. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met: ${condition}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
