@@ -7,7 +7,7 @@ import {
   ListAssociatedAccessPoliciesCommand,
 } from '@aws-sdk/client-eks';
 import { AuthorizationV1Api, RbacAuthorizationV1Api, type V1SubjectAccessReviewSpec } from '@kubernetes/client-node';
-import { kubeConfigFor } from '../../core/adapters/kube/kube-clients';
+import { kubeApiClient, kubeConfigFor } from '../../core/adapters/kube/kube-clients';
 import { ACCESS_POLICY_ARNS } from '../../core/clusters/domain/cluster';
 import type { KubeConnection } from '../../core/clusters/ports/kube';
 import {
@@ -61,6 +61,7 @@ export class EksAuthenticator {
   private baseUrl = '';
   /** The cluster each started API server speaks for (its webhook path names its slot). */
   private readonly clusterOfSlot = new Map<string, string>();
+  private readonly reviewers = new Map<string, { server: string; api: AuthorizationV1Api }>();
 
   constructor(private readonly options: EksAuthenticatorOptions) {
     this.eks = new EKSClient(options.emulator);
@@ -182,6 +183,16 @@ export class EksAuthenticator {
   }
 
   /** A SubjectAccessReview's status: allowed when an access policy of the caller's entry allows it in scope. */
+  /** The cluster's SubjectAccessReview client, kept while its control plane is the same (one pool of connections:
+   * the API server asks this webhook on most requests). */
+  private reviewerOf(cluster: string, connection: KubeConnection): AuthorizationV1Api {
+    const kept = this.reviewers.get(cluster);
+    if (kept?.server === connection.server) return kept.api;
+    const api = kubeApiClient(kubeConfigFor(cluster, connection), AuthorizationV1Api);
+    this.reviewers.set(cluster, { server: connection.server, api });
+    return api;
+  }
+
   private async authorize(cluster: string, spec: V1SubjectAccessReviewSpec): Promise<Record<string, unknown>> {
     const principalArn = spec.extra?.[EXTRA_CANONICAL_ARN]?.[0];
     const connection = this.options.controlPlane(cluster);
@@ -190,7 +201,7 @@ export class EksAuthenticator {
     const policies = await this.policiesOf(cluster, principalArn);
     const inScope = policies.filter((p) => covers(p, spec));
     if (inScope.length === 0) return { allowed: false };
-    const authorization = kubeConfigFor(cluster, connection).makeApiClient(AuthorizationV1Api);
+    const authorization = this.reviewerOf(cluster, connection);
     for (const policy of inScope) {
       const clusterRole = CLUSTER_ROLE_OF.get(policy.policyArn ?? '');
       if (!clusterRole) continue;

@@ -12,7 +12,7 @@ import {
   ListNodegroupsCommand,
 } from '@aws-sdk/client-eks';
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { kubeConfigFor } from '../../core/adapters/kube/kube-clients';
+import { kubeApiClient, kubeConfigFor } from '../../core/adapters/kube/kube-clients';
 import { REPO_ROOT } from '../../local/runtime';
 import { ensureNetworkAndRole } from '../../local/sandbox/aws-fixtures';
 import { grantEksflowAccess, waitForActive } from '../../local/sandbox/sandbox-cluster';
@@ -30,7 +30,7 @@ export async function kubeOf(cluster: string): Promise<{ core: CoreV1Api; apps: 
     caData: described.certificateAuthority?.data,
     token: testStack().controlPlane.token,
   });
-  return { core: config.makeApiClient(CoreV1Api), apps: config.makeApiClient(AppsV1Api), config };
+  return { core: kubeApiClient(config, CoreV1Api), apps: kubeApiClient(config, AppsV1Api), config };
 }
 
 export type TestNodegroup = Omit<CreateNodegroupCommandInput, 'clusterName' | 'nodeRole' | 'subnets'>;

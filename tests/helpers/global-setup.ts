@@ -47,6 +47,7 @@ export default async function globalSetup(globalConfig: Config.GlobalConfig): Pr
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     (globalThis as { __eksflowStacks?: Stack[] }).__eksflowStacks = stacks;
+    (globalThis as { __eksflowStackDirs?: string[] }).__eksflowStackDirs = up.map((u) => u.dir);
     process.env.EKSFLOW_TEST_STACKS = JSON.stringify(up.map(describeStack));
   } catch (error) {
     await Promise.allSettled(stacks.map((s) => s.stop()));

@@ -22,6 +22,8 @@ export interface ScriptedServer {
   caData: string;
   /** Requests received so far (method and path). */
   requests: string[];
+  /** TLS connections accepted so far. */
+  handshakes(): number;
   close(): Promise<void>;
 }
 
@@ -83,12 +85,17 @@ export async function startScriptedServer(script: Reply[]): Promise<ScriptedServ
     response.writeHead(reply.status, { 'content-type': 'application/json' });
     response.end(JSON.stringify(reply.body ?? { kind: 'Status', code: reply.status }));
   });
+  let handshakes = 0;
+  server.on('secureConnection', () => {
+    handshakes += 1;
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `https://127.0.0.1:${port}`,
     caData: Buffer.from(cert).toString('base64'),
     requests,
+    handshakes: () => handshakes,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

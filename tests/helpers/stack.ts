@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { kubeConfigFor } from '../../core/adapters/kube/kube-clients';
+import { kubeApiClient, kubeConfigFor } from '../../core/adapters/kube/kube-clients';
 import type { Config } from '../../core/config';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../../local/runtime';
 import { AlarmBridge } from '../../local/sandbox/alarm-bridge';
@@ -67,10 +67,14 @@ export async function gateIdentity(principalArn: string): Promise<{ accessKeyId:
   return credentials;
 }
 
-/** Direct Kubernetes clients for assertions and fixtures (not through eksflow). */
+let kubeClients: { core: CoreV1Api; apps: AppsV1Api; config: KubeConfig } | undefined;
+
+/** Direct Kubernetes clients for assertions and fixtures (not through eksflow): one pool of connections per file. */
 export function kube(): { core: CoreV1Api; apps: AppsV1Api; config: KubeConfig } {
+  if (kubeClients) return kubeClients;
   const config = kubeConfigFor('test', testStack().controlPlane);
-  return { core: config.makeApiClient(CoreV1Api), apps: config.makeApiClient(AppsV1Api), config };
+  kubeClients = { core: kubeApiClient(config, CoreV1Api), apps: kubeApiClient(config, AppsV1Api), config };
+  return kubeClients;
 }
 
 export interface TestRuntime extends LocalRuntime {

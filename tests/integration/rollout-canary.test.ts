@@ -68,8 +68,12 @@ describe('canary rollout (replica ratio)', () => {
     expect(done.history.map((h: any) => h.type)).toEqual(
       expect.arrayContaining(['Started', 'Paused', 'StepCompleted', 'Resumed', 'Promoting', 'Promoted']),
     );
-    // The workflow never polled during the indefinite pause: the run ended and promote started the next.
-    const runs = runtime.engine.list().filter((e) => e.workflow === 'rollout' && e.name.startsWith(id));
+    // The workflow never polled during the indefinite pause: the run ended and promote started the next (which
+    // may still be on its way to its end state when the record says Promoted).
+    const runs = await eventually('the rollout runs to end', async () => {
+      const all = runtime.engine.list().filter((e) => e.workflow === 'rollout' && e.name.startsWith(id));
+      return all.every((e) => e.status !== 'RUNNING') ? all : undefined;
+    });
     expect(runs.map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
 
     // Promoting a finished rollout is a 409 with the reason

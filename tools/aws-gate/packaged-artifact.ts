@@ -68,6 +68,9 @@ async function packageInto(root: string, dir: string, progress: (message: string
   mkdirSync(cacheDir, { recursive: true });
   // Packaged beside its place, then renamed: a concurrent reader never sees half an artifact.
   const partial = mkdtempSync(path.join(cacheDir, `.partial-${process.pid}-`));
+  // serverless-esbuild zips each function from a folder of its own in the temporary directory and leaves them
+  // there (23 folders per package): given one of ours, removed below.
+  const scratch = mkdtempSync(path.join(cacheDir, `.tmp-${process.pid}-`));
   try {
     await promisify(execFile)(
       path.join(root, 'node_modules/.bin/sls'),
@@ -81,6 +84,7 @@ async function packageInto(root: string, dir: string, progress: (message: string
           AWS_ACCESS_KEY_ID: '',
           AWS_SECRET_ACCESS_KEY: '',
           AWS_ENDPOINT_URL: '',
+          TMPDIR: scratch,
         },
         timeout: 300000,
         maxBuffer: 64 * 1024 * 1024,
@@ -91,6 +95,8 @@ async function packageInto(root: string, dir: string, progress: (message: string
   } catch (error) {
     rmSync(partial, { recursive: true, force: true });
     throw error;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
   prune(cacheDir);
   return dir;

@@ -1,3 +1,4 @@
+import type { Agent, AgentOptions } from 'node:https';
 import type {
   ApiConstructor,
   ApiType,
@@ -8,6 +9,7 @@ import type {
   Middleware,
   RbacAuthorizationV1Api,
   ResponseContext,
+  SecurityAuthentication,
 } from '@kubernetes/client-node';
 import type { KubeConnection, KubeConnector } from '../../clusters/ports/kube';
 import { ClusterAccessError } from '../../kernel/errors';
@@ -96,23 +98,38 @@ async function statusMessage(response: ResponseContext): Promise<string> {
 }
 
 /**
- * Gives every connection a connect timeout (a dropped connect otherwise waits for the whole request timeout,
- * and the error names no endpoint). The config has just set the request's agent (a new one per request).
+ * The config's authentication (token, CA) with one keep-alive agent for all of its clients' requests. client-node
+ * 1.4 (KubeConfig.applySecurityAuthentication) gives each request an agent of its own, so every Kubernetes call
+ * opened a connection and made a TLS handshake: a Lambda paid them on each call, and they were most of the
+ * network work of a test run's profile. The agent's connections get the connect timeout (a dropped connect
+ * otherwise waits for the whole request timeout, and the error names no endpoint) as the agent is made.
  */
-export function connectTimeout(options: ConnectOptions): Middleware {
+export function pooledAuthentication(config: KubeConfig, connect: ConnectOptions): SecurityAuthentication {
   return {
-    pre: async (context) => {
-      const agent = context.getAgent();
-      if (agent) guardConnections(agent, options);
-      return context;
+    getName: () => config.getName(),
+    applySecurityAuthentication: async (context) => {
+      await config.applySecurityAuthentication(context);
+      const made = context.getAgent();
+      if (!made) return;
+      let pooled = pools.get(config);
+      if (!pooled) {
+        // Same class (https, or http for a plain-HTTP server) and options (CA, TLS settings) as the config's.
+        const options = (made as unknown as { options: AgentOptions }).options;
+        pooled = new (made.constructor as new (options: AgentOptions) => Agent)({ ...options, keepAlive: true });
+        guardConnections(pooled, connect);
+        pools.set(config, pooled);
+      }
+      context.setAgent(pooled);
     },
-    post: async (response) => response,
   };
 }
 
+/** One pool per config: the clients of one cluster connection (core, apps, ...) share it. */
+const pools = new WeakMap<KubeConfig, Agent>();
+
 /**
- * What `KubeConfig.makeApiClient` builds (same server, same authentication: the config applies token,
- * CA and agent to each request), plus the request and connect timeouts and any other middleware.
+ * What `KubeConfig.makeApiClient` builds (same server, same authentication: the config applies token and CA to
+ * each request), with one pool of connections, the request and connect timeouts and any other middleware.
  */
 export function kubeApiClient<T extends ApiType>(
   config: KubeConfig,
@@ -127,8 +144,8 @@ export function kubeApiClient<T extends ApiType>(
   return new api(
     createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
-      authMethods: { default: config },
-      promiseMiddleware: [requestTimeout(timeoutMs), connectTimeout(connect), ...middleware],
+      authMethods: { default: pooledAuthentication(config, connect) },
+      promiseMiddleware: [requestTimeout(timeoutMs), ...middleware],
     }),
   );
 }

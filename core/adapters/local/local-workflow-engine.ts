@@ -37,6 +37,18 @@ export interface LocalWorkflowEngineOptions {
   logger?: Logger;
 }
 
+/** The definitions (as text) this process has validated: an engine starts with every runtime, a test file starts
+ * many runtimes, and validating costs ~70 ms a machine (asl-validator compiles its JSON schema each time). */
+const validated = new Set<string>();
+
+function stateMachine(definition: unknown): StateMachine {
+  const text = JSON.stringify(definition);
+  const validationOptions = validated.has(text) ? { noValidate: true } : { checkArn: false };
+  const machine = new StateMachine(definition as never, { validationOptions });
+  validated.add(text);
+  return machine;
+}
+
 /**
  * Runs the ASL definitions from `workflows/` in-process with aws-local-stepfunctions, each Task state
  * calling the function the deployed state machine would invoke. Implements the same WorkflowStarter
@@ -57,8 +69,7 @@ export class LocalWorkflowEngine implements WorkflowStarter {
     this.clock = options.clock ?? systemClock;
     for (const definition of options.definitions) {
       const states = clockStates(definition.definition);
-      // Validation costs ~70 ms per machine: build each once.
-      const machine = new StateMachine(states.definition as never, { validationOptions: { checkArn: false } });
+      const machine = stateMachine(states.definition);
       this.machines.set(definition.name, { machine, definition, states });
     }
   }

@@ -36,6 +36,23 @@ describe('Kubernetes calls against a server that misbehaves', () => {
     expect(server?.requests).toEqual(Array(3).fill('GET /api/v1/namespaces/team-a'));
   });
 
+  it("keeps one connection for a client's calls: one TLS handshake, not one per request", async () => {
+    // Prepare
+    server = await startScriptedServer([{ status: 200, body: namespace }]);
+    const { url, caData } = server;
+    const clients = new KubeClientFactory({ connect: async () => ({ server: url, caData, token: 't' }) });
+    const { core, apps } = await clients.forCluster('test');
+
+    // Act: one call after another (the connection is free again each time), through two of its API groups
+    await core.readNamespace({ name: 'team-a' });
+    await core.readNamespace({ name: 'team-a' });
+    await apps.listNamespacedDeployment({ namespace: 'team-a' }).catch(() => undefined);
+
+    // Assess
+    expect(server.requests).toHaveLength(3);
+    expect(server.handshakes()).toBe(1);
+  });
+
   it('retries a dropped connection (socket hang up) and returns the 200 that follows', async () => {
     // Act
     const result = await readNamespaceThrough(['drop', { status: 200, body: namespace }]);
