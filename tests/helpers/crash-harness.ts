@@ -94,37 +94,44 @@ function listeningUrl(child: ChildProcess): Promise<string> {
 
 let bundle: Promise<string> | undefined;
 
+/** Where the global setup left the run's bundle (buildRuntimeChildBundle), for every worker. */
+export const CHILD_BUNDLE_ENV = 'EKSFLOW_RUNTIME_CHILD_BUNDLE';
+
 /**
- * runtime-child.ts and everything it imports (the functions' handlers too), bundled once per Jest worker: compiling the TypeScript in each child
- * (`node --import tsx`) cost every start about 1.5 s and a second of CPU, and the crash files start about 20.
+ * runtime-child.ts and everything it imports (the functions' handlers too), bundled once per run by the global
+ * setup (else once per Jest worker): compiling the TypeScript in each child (`node --import tsx`) cost every start
+ * about 1.5 s and a second of CPU, and the crash files start about 20.
  */
 function childBundle(): Promise<string> {
-  bundle ??= (async () => {
-    const esbuild = await import('esbuild');
-    // In the run's folder inside the repository (global-setup.ts makes it, the teardown removes it), so that the
-    // bundle's packages (`require` and `import()`) resolve to its node_modules.
-    const runDir = process.env.EKSFLOW_TEST_RUN_DIR;
-    if (!runDir) throw new Error('EKSFLOW_TEST_RUN_DIR is not set: run integration tests through Jest');
-    const dir = mkdtempSync(path.join(runDir, 'runtime-child-'));
-    const outfile = path.join(dir, 'runtime-child.cjs');
-    await esbuild.build({
-      stdin: { contents: bundleEntry(), resolveDir: REPO_ROOT, sourcefile: 'runtime-child-bundle.js', loader: 'js' },
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      sourcemap: true,
-      // Class and function names as in the source (two modules' classes of one name would otherwise be renamed).
-      keepNames: true,
-      // Packages load from node_modules as usual: some read files beside their own modules.
-      packages: 'external',
-      logLevel: 'error',
-      plugins: [asInSource],
-    });
-    return outfile;
-  })();
+  const built = process.env[CHILD_BUNDLE_ENV];
+  bundle ??= built ? Promise.resolve(built) : buildRuntimeChildBundle();
   return bundle;
+}
+
+export async function buildRuntimeChildBundle(): Promise<string> {
+  const esbuild = await import('esbuild');
+  // In the run's folder inside the repository (global-setup.ts makes it, the teardown removes it), so that the
+  // bundle's packages (`require` and `import()`) resolve to its node_modules.
+  const runDir = process.env.EKSFLOW_TEST_RUN_DIR;
+  if (!runDir) throw new Error('EKSFLOW_TEST_RUN_DIR is not set: run integration tests through Jest');
+  const dir = mkdtempSync(path.join(runDir, 'runtime-child-'));
+  const outfile = path.join(dir, 'runtime-child.cjs');
+  await esbuild.build({
+    stdin: { contents: bundleEntry(), resolveDir: REPO_ROOT, sourcefile: 'runtime-child-bundle.js', loader: 'js' },
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: true,
+    // Class and function names as in the source (two modules' classes of one name would otherwise be renamed).
+    keepNames: true,
+    // Packages load from node_modules as usual: some read files beside their own modules.
+    packages: 'external',
+    logLevel: 'error',
+    plugins: [asInSource],
+  });
+  return outfile;
 }
 
 /**

@@ -7,6 +7,7 @@ import { ensurePythonToolsInstalled } from '../../local/sandbox/moto';
 import { type Stack, startStack } from '../../local/sandbox/sandbox';
 import { packagedTemplate } from '../../tools/aws-gate/packaged-roles';
 import { ensureUiBundle } from '../../ui/build';
+import { buildRuntimeChildBundle, CHILD_BUNDLE_ENV } from './crash-harness';
 import type { TestStack } from './stack';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -29,13 +30,17 @@ export default async function globalSetup(globalConfig: Config.GlobalConfig): Pr
   let stacks: Stack[] = [];
   try {
     // What every stack needs, built once before they start side by side: the emulator's venv, the Go binary, the
-    // packaged template, and the dashboard's bundle (two workers must not write it at the same time).
-    await Promise.all([
+    // packaged template, the dashboard's bundle (two workers must not write it at the same time) and the runtime
+    // children's.
+    const [childBundle] = await Promise.all([
+      // The crash harness's runtime children: one bundle for every worker (each built its own).
+      buildRuntimeChildBundle(),
       ensureUiBundle(),
       ensurePythonToolsInstalled(ROOT, progress),
       buildControlPlane(ROOT, progress),
       packagedTemplate(ROOT, progress),
     ]);
+    process.env[CHILD_BUNDLE_ENV] = childBundle;
     const starts = Array.from({ length: count }, (_, i) => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'eksflow-it-'));
       const tag = count > 1 ? `[${i + 1}] ` : '';

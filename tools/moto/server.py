@@ -5,14 +5,17 @@ It builds moto's WSGI app as moto's own `moto_server` does (moto/server.py), wra
 """
 
 import argparse
+import json
 import logging
 import os
 import signal
 import sys
+from typing import Any
 
 from werkzeug.serving import run_simple
 
 from moto import backends
+from moto.dynamodb.responses import DynamoResult
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
 # Keep tools/moto/ free of __pycache__: the extensions are tiny, compiling them each start costs nothing.
@@ -42,6 +45,40 @@ def lighten_per_request_work() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
+def answer_dynamodb_results_as_json() -> None:
+    """DynamoDB's results, answered with json.dumps when they are plain JSON values already. moto hands each one
+    (DynamoResult: AttributeValue dicts, counts, keys) to its model-driven serializer, which walks the result
+    against the operation's output shape value by value: a sixth of the emulator's CPU in a test run (py-spy),
+    for the same JSON (compared answer by answer over the DynamoDB-heavy test files: GetItem, Query, PutItem,
+    UpdateItem, DeleteItem). A result holding anything else (bytes of a binary attribute, a datetime in a table
+    description) still goes through the serializer.
+    """
+    slow = DynamoResult.execute_result
+
+    def execute_result(self: DynamoResult, context: Any) -> Any:
+        result, shape = self.result, context.operation_model.output_shape
+        if not isinstance(result, dict) or shape is None or not _plain_json(result):
+            return slow(self, context)
+        # As the serializer does: only the output's members (moto adds e.g. the legacy ConsumedCapacityUnits).
+        result = {key: value for key, value in result.items() if key in shape.members}
+        status = context.operation_model.http.get("responseCode", 200)
+        return status, {"Content-Type": _JSON_1_0}, json.dumps(result)
+
+    DynamoResult.execute_result = execute_result  # type: ignore[method-assign]
+
+
+_JSON_1_0 = "application/x-amz-json-1.0"
+_SCALARS = (str, int, float, bool)
+
+
+def _plain_json(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain_json(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_plain_json(v) for v in value)
+    return isinstance(value, _SCALARS)
+
+
 def main(argv: list[str]) -> None:
     args = parse_args(argv)
     # moto builds the URLs it hands out (e.g. SQS queue URLs) from MOTO_PORT, as moto_server sets it.
@@ -51,6 +88,7 @@ def main(argv: list[str]) -> None:
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
 
     lighten_per_request_work()
+    answer_dynamodb_results_as_json()
     # The change counter sees every request after the extensions have answered it (changes.py).
     app = observe(with_extensions(DomainDispatcherApplication(create_backend_app)))
     names = ", ".join(extension.name for extension in EXTENSIONS)
