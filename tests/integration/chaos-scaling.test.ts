@@ -13,17 +13,23 @@ import { api, eventually, startTestRuntime, type TestRuntime, testTableName } fr
 /** Issue 10: the scale workflow under a crash halfway, repeated tasks, and throttled or failing AWS calls. */
 describe('chaos: the scale-nodegroup workflow', () => {
   const path = (ng: NodegroupFixture, rest = '') => `/clusters/${ng.cluster}/nodegroups/${ng.name}${rest}`;
-  const finished = (runtime: { url: string }, id: string, timeoutMs = 30000) =>
-    eventually(
+  const finished = (runtime: { url: string }, id: string, timeoutMs = 30000) => {
+    let last: unknown;
+    return eventually(
       `operation ${id} to finish`,
       async () => {
         const { status, body } = await api(runtime, 'GET', `/operations/${id}`);
+        if (status === 200) last = body;
         // A client retries a 5xx (the read itself may meet a fault).
         return status !== 200 || body.status === 'Running' ? undefined : body;
       },
       timeoutMs,
       200,
-    );
+    ).catch((error: Error) => {
+      // Names where it stopped: its steps and its run's last states.
+      throw new Error(`${error.message}; last read: ${JSON.stringify(last)}`);
+    });
+  };
 
   it('killed while it waits for the update, the restarted runtime resumes the run: Succeeded, right size, lock released', async () => {
     // Prepare
@@ -188,7 +194,14 @@ describe('chaos: the scale-nodegroup workflow', () => {
     let runtime: TestRuntime;
     beforeAll(async () => {
       proxies = await startFaultProxies({ rate: 0 });
-      runtime = await startTestRuntime({ awsEndpoint: proxies.aws.url });
+      // Retry backoffs (2 s doubling, up to 30 s) and the waits for the update pass on the test clock. The sweep runs
+      // as the deployed schedule runs it: a StartExecution whose answer the proxy lost leaves an operation with no
+      // run (the retried POST meets it, 409), and only the sweep gives it one, after the abandoned-run grace.
+      runtime = await startTestRuntime({
+        awsEndpoint: proxies.aws.url,
+        autoAdvance: true,
+        recovery: { sweepIntervalMs: 1000 },
+      });
     }, 60000);
     afterAll(async () => {
       await runtime?.close();
