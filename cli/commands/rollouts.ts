@@ -13,6 +13,7 @@ import {
   rolloutList,
   rolloutLive,
   rolloutPromote,
+  rolloutRetry,
 } from '../requests/rollouts';
 import { watchRollout } from '../watch';
 import { readSpecFile } from './files';
@@ -196,6 +197,22 @@ Examples:
       const id = await resolveRollout(ctx, ref, o);
       const view = await ctx.api.send<RolloutView>(rolloutAbort(id, o.reason));
       ctx.print(view, (v) => `rollout ${v.id} aborting: ${v.status}, ${v.phase}`);
+    });
+
+  targetOptions(
+    rollouts
+      .command('retry')
+      .description('start an Aborted or Failed rollout again, as a new rollout (its retryOf names the first)')
+      .argument('<rollout>', 'rollout id, or a Deployment name (its newest rollout)')
+      .option('--idempotency-key <key>', 'a retry with the same key starts one rollout, not two'),
+  )
+    .addHelpText('after', '\nExamples:\n  $ eksflow rollouts retry web')
+    .action(async (ref: string, o) => {
+      const id = await resolveRollout(ctx, ref, o);
+      const started = await ctx.api.send<{ id: string; status: string; retryOf: string }>(
+        rolloutRetry(id, o.idempotencyKey ?? randomUUID()),
+      );
+      ctx.print(started, (v) => `rollout ${v.id} started (retry of ${v.retryOf}): ${v.status}`);
     });
 
   targetOptions(

@@ -122,6 +122,13 @@ export const rolloutAbort = (id: string, reason?: string): ApiRequest => ({
   body: definedOnly({ reason }),
 });
 
+/** A retry carries a key of its own, so that a retried request after a lost answer starts one rollout, not two. */
+export const rolloutRetry = (id: string, idempotencyKey: string): ApiRequest => ({
+  method: 'POST',
+  path: `/rollouts/${encodeURIComponent(id)}/retry`,
+  headers: { 'idempotency-key': idempotencyKey },
+});
+
 export const rolloutLive = (id: string): ApiRequest => ({
   method: 'GET',
   path: `/rollouts/${encodeURIComponent(id)}/live`,

@@ -11,12 +11,16 @@ import { rolloutNotFound } from './domain/rollout-errors';
 import { transitionEvents } from './domain/rollout-events';
 import type { Rollout } from './domain/types';
 import type { RolloutStore } from './ports/rollout-store';
+import type { Ingresses, LoadBalancers } from './ports/traffic';
 import type { Workloads } from './ports/workloads';
 import { publishWritten } from './steps/rollout-outbox';
 
 export interface RolloutDeps {
   rollouts: RolloutStore;
   workloads: Workloads;
+  /** ALB canaries: the Ingress that carries the weights, and the load balancer they are read back from. */
+  ingresses: Ingresses;
+  loadBalancers: LoadBalancers;
   alarms: AlarmStates;
   /** Alarm changes already confirmed against CloudWatch: their duplicates are answered from the store. */
   verifiedChanges: VerifiedAlarmChanges;

@@ -15,6 +15,7 @@ import type { OperationStore } from '../operations/ports/operation-store';
 import type { WorkflowStarter } from '../operations/ports/workflows';
 import type { PageTokens } from '../rollouts/ports/page-tokens';
 import type { RolloutStore } from '../rollouts/ports/rollout-store';
+import type { Ingresses, LoadBalancers } from '../rollouts/ports/traffic';
 import type { Workloads } from '../rollouts/ports/workloads';
 import type { NodegroupApi, NodegroupPods } from '../scaling/ports/nodegroups';
 import type { ScalingStore } from '../scaling/ports/scaling-store';
@@ -35,6 +36,9 @@ export interface Container {
   baseline: ClusterBaseline;
   rollouts: RolloutStore;
   workloads: Workloads;
+  /** ALB canaries: the Ingress carrying the weights, and ELBv2 read back. */
+  ingresses: Ingresses;
+  loadBalancers: LoadBalancers;
   alarms: AlarmStates;
   verifiedChanges: VerifiedAlarmChanges;
   events: EventPublisher;

@@ -6,6 +6,7 @@ import { KubeSelfAccessReview } from '../adapters/kube/kube-access-review';
 import { KubeClusterBaseline } from '../adapters/kube/kube-baseline';
 import { KubeClientFactory } from '../adapters/kube/kube-clients';
 import { EksKubeConnector } from '../adapters/kube/kube-connector';
+import { KubeIngresses } from '../adapters/kube/kube-ingresses';
 import { KubeNodegroupPods } from '../adapters/kube/kube-nodegroup-pods';
 import { KubeWorkloads } from '../adapters/kube/kube-workloads';
 import type { Container } from './container';
@@ -34,6 +35,9 @@ export const baseline = (ctx: WiringContext): Container['baseline'] =>
 
 export const workloads = (ctx: WiringContext): Container['workloads'] =>
   port(ctx, 'workloads', () => new KubeWorkloads(kubeClients(ctx)));
+
+export const ingresses = (ctx: WiringContext): Container['ingresses'] =>
+  port(ctx, 'ingresses', () => new KubeIngresses(kubeClients(ctx)));
 
 export const nodegroupPods = (ctx: WiringContext): Container['nodegroupPods'] =>
   port(ctx, 'nodegroupPods', () => new KubeNodegroupPods(kubeClients(ctx)));

@@ -3,7 +3,17 @@ import { alarmStates } from './cloudwatch';
 import type { Container } from './container';
 import { logger, metrics, now, sleep, type WiringContext } from './context';
 import { idempotencyStore, operationStore, rolloutStore, scalingStore, verifiedChanges } from './dynamodb';
-import { baseline, clusterApi, kubeClients, kubeReview, nodegroupApi, nodegroupPods, workloads } from './eks';
+import {
+  baseline,
+  clusterApi,
+  ingresses,
+  kubeClients,
+  kubeReview,
+  nodegroupApi,
+  nodegroupPods,
+  workloads,
+} from './eks';
+import { loadBalancers } from './elbv2';
 import { eventPublisher } from './eventbridge';
 import { healthChecks } from './health';
 import { endpointReach } from './net';
@@ -28,6 +38,8 @@ export function everyPort(ctx: WiringContext): Container {
     baseline: baseline(ctx),
     rollouts: rolloutStore(ctx),
     workloads: workloads(ctx),
+    ingresses: ingresses(ctx),
+    loadBalancers: loadBalancers(ctx),
     alarms: alarmStates(ctx),
     verifiedChanges: verifiedChanges(ctx),
     events: eventPublisher(ctx),

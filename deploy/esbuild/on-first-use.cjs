@@ -19,6 +19,8 @@ const ON_FIRST_USE = [
   // The Scheduler and STS adapters with their SDK clients: only the schedule routes and doctor call them.
   at('../adapters/aws/eventbridge-scheduler', 'core/adapters/aws/eventbridge-scheduler.ts'),
   at('../adapters/aws/sts-caller-identity', 'core/adapters/aws/sts-caller-identity.ts'),
+  // The ELBv2 adapter with its SDK client: only ALB canaries read a load balancer back.
+  at('../adapters/aws/elbv2-load-balancers', 'core/adapters/aws/elbv2-load-balancers.ts'),
   // The API's areas (functions/api/handler.ts): each area's routes, use cases, schemas and SDK clients are required
   // on the first request for it, so the API's cold start loads its router only.
   ...['cluster-routes', 'health-routes', 'openapi-routes', 'operation-routes', 'rollout-routes', 'scaling-routes'].map(

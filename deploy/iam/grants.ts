@@ -342,6 +342,22 @@ export const describeScaleRuns = allow(
 /** Rollouts' guard alarms and scaling policies' alarms may be composite alarms; DescribeAlarms returns composite
  * alarms only when the permission is scoped to * (CloudWatch API reference, DescribeAlarms). */
 export const describeAlarms = allow('DescribeAlarms', ['cloudwatch:DescribeAlarms'], '*');
+/**
+ * ALB canaries read back the load balancer the AWS Load Balancer Controller made from the Ingress: its rule's
+ * weights and its target groups' health. ELBv2's Describe* actions take no resource-level permissions.
+ */
+export const readLoadBalancers = allow(
+  'ReadLoadBalancers',
+  [
+    'elasticloadbalancing:DescribeLoadBalancers',
+    'elasticloadbalancing:DescribeListeners',
+    'elasticloadbalancing:DescribeRules',
+    'elasticloadbalancing:DescribeTargetGroups',
+    'elasticloadbalancing:DescribeTargetHealth',
+    'elasticloadbalancing:DescribeTags',
+  ],
+  '*',
+);
 /** Operation and rollout transitions on the bus (Started, Succeeded, Failed, ...), best effort. */
 export const publishEvents = allow(
   'PublishOnTheBus',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { clusterSpecSchema, dnsLabelSchema } from '../../core/clusters/requests/cluster-spec';
 import { idempotencyKeySchema } from '../../core/idempotency/requests/idempotency-key';
-import { listQuerySchema } from '../../core/rollouts/requests/rollout-list-query';
+import { historyQuerySchema, listQuerySchema } from '../../core/rollouts/requests/rollout-list-query';
 import {
   abortBodySchema,
   promoteBodySchema,
@@ -363,6 +363,25 @@ function operations(): Record<string, Operation> {
       body: { schema: schemaOf(abortBodySchema), example: { reason: 'error rate' }, required: false },
       success: { status: 200, description: 'the rollout view' },
       errors: ROLLOUT_CHANGE_ERRORS,
+    },
+    'POST /rollouts/{id}/retry': {
+      summary: 'Start an Aborted or Failed rollout again, as a new rollout with `retryOf`',
+      description:
+        'The same release (image or patch, strategy, steps, analysis), checked against the cluster as it is now. ' +
+        'The caller needs `rollout` where the first one ran.',
+      idempotent: true,
+      success: { status: 202, description: '`{id, status, retryOf}`' },
+      errors: {
+        404: 'unknown rollout',
+        409: 'the rollout is still running or was Promoted, or another rollout is active on the Deployment (named)',
+      },
+    },
+    'GET /rollouts/{id}/history': {
+      summary: "One page of a rollout's history, oldest first",
+      description: 'Each entry: `at`, `type`, `message`, and `stepIndex` or `alarm` where they apply.',
+      query: queryOf(historyQuerySchema, { limit: '50' }),
+      success: { status: 200, description: '`{id, status, history: [...], nextToken?}`' },
+      errors: { 404: 'unknown rollout (or one the caller may not read)' },
     },
     'GET /doctor': {
       summary: 'The checks of `eksflow doctor`, run where the functions run',

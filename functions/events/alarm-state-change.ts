@@ -5,7 +5,8 @@ import { type AlarmOutcome, changeKey, onAlarmStateChange } from '../../core/rol
 import { firePoliciesForAlarm, type PolicyOutcome } from '../../core/scaling/commands/scaling-policies-on-alarm';
 import { metrics, sleep } from '../../core/wiring/context';
 import { rolloutStore } from '../../core/wiring/dynamodb';
-import { workloads } from '../../core/wiring/eks';
+import { ingresses, workloads } from '../../core/wiring/eks';
+import { loadBalancers } from '../../core/wiring/elbv2';
 import { wired } from '../container';
 import { scalingPortsOf } from '../scaling-ports';
 
@@ -39,6 +40,8 @@ export const ports = wired((w) => ({
   ...scalingPortsOf(w),
   rollouts: rolloutStore(w),
   workloads: workloads(w),
+  ingresses: ingresses(w),
+  loadBalancers: loadBalancers(w),
   metrics: metrics(w),
   sleep: sleep(w),
 }));

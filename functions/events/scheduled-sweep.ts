@@ -4,7 +4,8 @@ import { sweepRollouts } from '../../core/rollouts/commands/sweep-rollouts';
 import { metrics, sleep } from '../../core/wiring/context';
 import { clusterDepsOf } from '../../core/wiring/deps-of';
 import { rolloutStore } from '../../core/wiring/dynamodb';
-import { baseline, workloads } from '../../core/wiring/eks';
+import { baseline, ingresses, workloads } from '../../core/wiring/eks';
+import { loadBalancers } from '../../core/wiring/elbv2';
 import { wired } from '../container';
 import { forInvocation } from '../invocation';
 import { scalingPortsOf } from '../scaling-ports';
@@ -17,6 +18,8 @@ export const ports = wired((w) => ({
   kubeAccess: w.config.kubeAccess,
   rollouts: rolloutStore(w),
   workloads: workloads(w),
+  ingresses: ingresses(w),
+  loadBalancers: loadBalancers(w),
   metrics: metrics(w),
   sleep: sleep(w),
 }));

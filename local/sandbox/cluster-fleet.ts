@@ -56,6 +56,14 @@ export interface ClusterFleetOptions {
    * before anyone sees the cluster ACTIVE: what EKS or the cluster's creator would have set up there.
    */
   prepareCluster?: (name: string, controlPlane: ControlPlane) => Promise<void>;
+  /**
+   * The controllers AWS runs for a cluster beside its control plane (the sandbox's AWS Load Balancer Controller):
+   * told when a cluster's control plane runs (a replaced one too) and when it goes.
+   */
+  controllers?: {
+    attach(name: string, controlPlane: ControlPlane): Promise<void>;
+    detach(name: string): Promise<void>;
+  };
 }
 
 /** A control plane process, started under a slot name (its state directory and webhook path) before its cluster is
@@ -282,6 +290,7 @@ export class ClusterFleet {
         member.state = 'running';
         // The kubeconfig has the cluster's context before anyone sees the cluster ACTIVE.
         this.writeKubeconfig();
+        await this.options.controllers?.attach(name, controlPlane);
         await this.report({ name, arn }, controlPlane);
         this.options.progress(
           `cluster ${name}: control plane at ${controlPlane.server} after ${((Date.now() - started) / 1000).toFixed(1)} s`,
@@ -394,6 +403,7 @@ export class ClusterFleet {
     if (member.state === 'stopping') return;
     member.state = 'stopping';
     this.options.progress(`stopping the control plane of cluster ${name}`);
+    await this.options.controllers?.detach(name);
     if (member.started) await this.discard(member.started);
     rmSync(path.join(this.options.dir, name), { force: true });
     if (this.members.get(name) === member) this.members.delete(name);

@@ -11,6 +11,7 @@ import type { PrefixHandler } from '../http-server';
 import { type LocalRuntime, REPO_ROOT, startLocalRuntime } from '../runtime';
 import type { SigningIdentity } from '../sigv4-verifier';
 import { AlarmBridge } from './alarm-bridge';
+import { AlbController } from './alb/alb-controller';
 import { ensureNetworkAndRole, ensureTable } from './aws-fixtures';
 import { ClusterFleet } from './cluster-fleet';
 import { buildControlPlane, type ControlPlane } from './control-plane';
@@ -56,6 +57,7 @@ export async function startStack(options: {
   let moto: MotoServer | undefined;
   let gate: AwsGate | undefined;
   let fleet: ClusterFleet | undefined;
+  let alb: AlbController | undefined;
   try {
     // All at once: the control plane's first build takes minutes, the emulator's install seconds, and packaging
     // the template (for the functions' roles, cached after) half a minute.
@@ -79,7 +81,14 @@ export async function startStack(options: {
     });
     options.progress(`AWS gate ${gate.endpoint} in front of the emulator; refusals logged to ${gateLog}`);
     const aws = { region, endpoint: m.endpoint, credentials: SANDBOX_CREDENTIALS };
+    // AWS's controller for Ingresses of class `alb`, on the emulator's ELBv2 (reached directly, as AWS's own).
+    alb = new AlbController({
+      aws,
+      defaultDelaySeconds: albDelaySecondsFromEnv(process.env),
+      progress: options.progress,
+    });
     fleet = new ClusterFleet({
+      controllers: alb,
       root,
       dir: path.join(options.dir, 'clusters'),
       aws,
@@ -102,6 +111,7 @@ export async function startStack(options: {
     const controlPlane = await fleet.settled(SANDBOX_CLUSTER);
     const started = fleet;
     const startedGate = gate;
+    const startedAlb = alb;
     return {
       region,
       awsEndpoint: startedGate.endpoint,
@@ -110,16 +120,32 @@ export async function startStack(options: {
       fleet: started,
       stop: async () => {
         await started.stop();
+        await startedAlb.stop();
         await startedGate.close();
         await m.stop();
       },
     };
   } catch (error) {
     await fleet?.stop();
+    await alb?.stop();
     await gate?.close();
     await moto?.stop();
     throw error;
   }
+}
+
+/**
+ * The sandbox AWS Load Balancer Controller's default reconcile delay from `EKSFLOW_SANDBOX_ALB_DELAY_SECONDS`
+ * (seconds, fractions allowed; an Ingress's `sandbox.eksflow.io/alb-reconcile-delay-seconds` overrides it);
+ * unset or empty: 0. A bad value stops the start.
+ */
+export function albDelaySecondsFromEnv(env: Record<string, string | undefined>): number {
+  const raw = env.EKSFLOW_SANDBOX_ALB_DELAY_SECONDS?.trim();
+  if (!raw) return 0;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new Error(`EKSFLOW_SANDBOX_ALB_DELAY_SECONDS must be a number of seconds >= 0, got "${raw}"`);
+  return seconds;
 }
 
 /**

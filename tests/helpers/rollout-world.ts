@@ -1,3 +1,4 @@
+import { FakeAlb } from '../fakes/fake-alb';
 // A whole rollout "world" in memory: store, cluster, alarms, events, workflows and a clock that only moves when told.
 
 import { createLogger } from '../../core/kernel/logger';
@@ -75,9 +76,12 @@ export function rolloutWorld(
   const events = new RecordingEventPublisher();
   const workflows = new FakeWorkflowStarter();
   const metrics = new RecordingMetrics();
+  const alb = new FakeAlb();
   const deps: RolloutDeps = {
     rollouts,
     workloads,
+    ingresses: alb,
+    loadBalancers: alb,
     alarms,
     verifiedChanges: new MemoryVerifiedAlarmChanges(),
     events,
@@ -88,7 +92,7 @@ export function rolloutWorld(
   };
   let nextId = 0;
   const newId = () => `00000000-0000-4000-8000-${String(++nextId).padStart(12, '0')}`;
-  return { deps, clock, workloads, alarms, rollouts, events, workflows, metrics, newId };
+  return { deps, clock, workloads, alarms, rollouts, events, workflows, metrics, newId, alb };
 }
 
 export function canaryBody(overrides: Record<string, unknown> = {}, canary: Record<string, unknown> = {}) {

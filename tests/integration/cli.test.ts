@@ -36,6 +36,47 @@ describe('eksflow CLI against the sandbox', () => {
     expect(run.stderr).toBe(`rollout ${rollout.id} started\n`);
   });
 
+  it('rollouts retry starts an aborted release again as a new rollout that runs to Promoted', async () => {
+    // Prepare: a canary aborted at its pause
+    const app = await createApp({ replicas: 4 });
+    await eksflow(
+      ['rollouts', 'start', 'web', '-n', app.namespace, '--image', 'nginx:2', '--canary', '50,pause'],
+      sandbox,
+    );
+    const [first] = await rolloutsOf(app.namespace);
+    await waitForRollout(runtime, first.id, (r) => r.status === 'Paused');
+    await eksflow(['rollouts', 'abort', first.id, '--reason', 'flaky'], sandbox);
+    await waitForRollout(runtime, first.id, (r) => r.status === 'Aborted');
+
+    // Act
+    const run = await eksflow(['rollouts', 'retry', first.id, '-o', 'json'], sandbox);
+    const retried = JSON.parse(run.stdout);
+    await waitForRollout(runtime, retried.id, (r) => r.status === 'Paused');
+    const promoted = await eksflow(['rollouts', 'promote', retried.id], sandbox);
+    const done = await waitForRollout(runtime, retried.id, (r) => r.status === 'Promoted');
+    const again = await eksflow(['rollouts', 'retry', retried.id], sandbox);
+
+    // Assess: a new rollout of the same release, pointing back; a Promoted one is not retried
+    expect(run.code).toBe(0);
+    expect(retried).toMatchObject({ retryOf: first.id, status: 'Progressing' });
+    expect(retried.id).not.toBe(first.id);
+    expect(promoted.code).toBe(0);
+    expect(done).toMatchObject({ retryOf: first.id, image: 'nginx:2' });
+    expect(done.history[0].message).toContain(`retry of ${first.id}`);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/is Promoted: only an Aborted or Failed rollout is retried/);
+    const history = await api(runtime, 'GET', `/rollouts/${retried.id}/history?limit=2`);
+    expect(history.status).toBe(200);
+    expect(history.body.history.map((h: { type: string }) => h.type)).toEqual(['Started', done.history[1].type]);
+    const rest = await api(
+      runtime,
+      'GET',
+      `/rollouts/${retried.id}/history?limit=200&nextToken=${encodeURIComponent(history.body.nextToken)}`,
+    );
+    expect([...history.body.history, ...rest.body.history]).toEqual(done.history);
+    expect(rest.body.nextToken).toBeUndefined();
+  });
+
   it('rollouts watch exits 1 with the reason when an alarm aborts the rollout (guarded by --alarm at start)', async () => {
     // Prepare
     const app = await createApp({ replicas: 4 });

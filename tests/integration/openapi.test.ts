@@ -119,6 +119,8 @@ describe('the OpenAPI document against the sandbox', () => {
     'GET /rollouts/{id}/live',
     'POST /rollouts/{id}/promote',
     'POST /rollouts/{id}/abort',
+    'GET /rollouts/{id}/history',
+    'POST /rollouts/{id}/retry',
     'GET /doctor',
   ] as const;
 
@@ -143,6 +145,9 @@ describe('the OpenAPI document against the sandbox', () => {
       const { answer, expected } = await sendExample(route, names);
       answers.push({ route, status: answer.status, expected, body: answer.status >= 400 ? answer.body : undefined });
       if (route === 'POST /clusters/{name}/nodegroups/{ng}/scale') names['operation-id'] = answer.body.operationId;
+      // The retry example retries the aborted rollout, once it has gone back to stable.
+      if (route === 'POST /rollouts/{id}/abort')
+        await waitForRollout(runtime, names['rollout-id'] ?? '', (r) => r.status === 'Aborted');
       if (route === 'POST /rollouts') {
         names['rollout-id'] = answer.body.id;
         await waitForRollout(runtime, answer.body.id, (r) => r.status === 'Paused');

@@ -434,6 +434,27 @@ const CLOUDWATCH: ServiceEntry = {
   },
 };
 
+// ---- ELBv2 (query): the ALB canaries read back what the AWS Load Balancer Controller made; Describe* actions take
+// no resource-level permissions (Service Authorization Reference), so each is authorized on `*`. ----
+
+const ELBV2_READS = [
+  'DescribeLoadBalancers',
+  'DescribeListeners',
+  'DescribeRules',
+  'DescribeTargetGroups',
+  'DescribeTargetHealth',
+  'DescribeTags',
+] as const;
+
+const ELBV2: ServiceEntry = {
+  signingName: 'elasticloadbalancing',
+  iamPrefix: 'elasticloadbalancing',
+  protocol: 'query',
+  operations: Object.fromEntries(
+    ELBV2_READS.map((op) => [op, { authorize: anyResource(`elasticloadbalancing:${op}`) }]),
+  ),
+};
+
 // ---- STS (query): the gate answers GetCallerIdentity itself; it needs no permission in AWS either. ----
 
 const STS: ServiceEntry = {
@@ -445,5 +466,5 @@ const STS: ServiceEntry = {
 
 /** The catalogue, by signing name. */
 export const SERVICES: Record<string, ServiceEntry> = Object.fromEntries(
-  [EKS, DYNAMODB, STATES, EVENTS, SCHEDULER, CLOUDWATCH, STS].map((s) => [s.signingName, s]),
+  [EKS, DYNAMODB, STATES, EVENTS, SCHEDULER, CLOUDWATCH, ELBV2, STS].map((s) => [s.signingName, s]),
 );

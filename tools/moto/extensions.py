@@ -61,6 +61,7 @@ import eks_addons  # noqa: E402  (next to this file, like this module)
 from eks_cluster_lifecycle import EKS_CLUSTER_LIFECYCLE  # noqa: E402
 from eks_nodegroup_updates import EKS_NODEGROUP_UPDATES  # noqa: E402
 from sts_presigned import STS_PRESIGNED  # noqa: E402
+from elbv2_forward_limits import ELBV2_FORWARD_LIMITS  # noqa: E402
 import dynamodb_item_rollback  # noqa: E402
 
 # Under serialized-dynamodb's lock, a transaction backs up the items it touches, not its whole tables.
@@ -77,6 +78,7 @@ EXTENSIONS: tuple[Extension, ...] = (
     EKS_ADDONS_AND_ACCESS,
     EKS_NODEGROUP_UPDATES,
     STS_PRESIGNED,
+    ELBV2_FORWARD_LIMITS,
 )
 
 

@@ -64,6 +64,14 @@ export function aesGcmPageTokens(key: Buffer): PageTokens {
 /** The binding as bytes: JSON of a fixed field order, so no two bindings encode alike. */
 function aad(b: PageTokenBinding): Buffer {
   return Buffer.from(
-    JSON.stringify(['eksflow-page-v1', b.principal, b.cluster, b.namespace ?? null, b.deployment ?? null]),
+    JSON.stringify([
+      'eksflow-page-v1',
+      b.principal,
+      b.cluster,
+      b.namespace ?? null,
+      b.deployment ?? null,
+      // Only other lists name theirs: the rollout list's tokens stay as they were.
+      ...(b.list ? [b.list] : []),
+    ]),
   );
 }

@@ -7,6 +7,7 @@ import type {
   KubeConfig,
   KubernetesObjectApi,
   Middleware,
+  NetworkingV1Api,
   RbacAuthorizationV1Api,
   ResponseContext,
   SecurityAuthentication,
@@ -34,6 +35,8 @@ export interface KubeClients {
   rbac: RbacAuthorizationV1Api;
   /** Any kind by server-side apply (the provisioning baseline). */
   objects: KubernetesObjectApi;
+  /** Ingresses (ALB canaries' weights). */
+  networking: NetworkingV1Api;
 }
 
 export function kubeConfigFor(cluster: string, connection: KubeConnection): KubeConfig {
@@ -170,7 +173,7 @@ export class KubeClientFactory {
     const cached = this.cache.get(cluster);
     if (cached?.key === key) return cached.clients;
     const config = kubeConfigFor(cluster, connection);
-    const { CoreV1Api, AppsV1Api, RbacAuthorizationV1Api, KubernetesObjectApi } = clientNode();
+    const { CoreV1Api, AppsV1Api, RbacAuthorizationV1Api, KubernetesObjectApi, NetworkingV1Api } = clientNode();
     const connect = { timeoutMs: this.network.connectTimeoutMs, via };
     const refused = [refusals(cluster, async () => this.connector.principal?.(cluster))];
     const clients = {
@@ -178,6 +181,7 @@ export class KubeClientFactory {
       apps: kubeApiClient(config, AppsV1Api, this.requestTimeoutMs, connect, refused),
       rbac: kubeApiClient(config, RbacAuthorizationV1Api, this.requestTimeoutMs, connect, refused),
       objects: kubeApiClient(config, KubernetesObjectApi, this.requestTimeoutMs, connect, refused),
+      networking: kubeApiClient(config, NetworkingV1Api, this.requestTimeoutMs, connect, refused),
     };
     this.cache.set(cluster, { key, clients });
     return clients;

@@ -1,7 +1,7 @@
 import type { V1PolicyRule } from '@kubernetes/client-node';
 
 /**
- * The Kubernetes calls eksflow makes for rollouts (kube-workloads.ts), as RBAC rules: nothing more.
+ * The Kubernetes calls eksflow makes for rollouts (kube-workloads.ts, kube-ingresses.ts), as RBAC rules: nothing more.
  * deploy/rbac/eksflow-rbac.yaml ships the same rules for clusters eksflow did not create (a test keeps
  * them equal).
  */
@@ -11,6 +11,8 @@ export const ROLLOUT_RBAC_RULES: V1PolicyRule[] = [
   { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'create', 'patch', 'delete'] },
   { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['list'] },
   { apiGroups: [''], resources: ['services'], verbs: ['get', 'patch'] },
+  // ALB canaries: the actions annotation that carries the weights (kube-ingresses.ts).
+  { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'patch'] },
 ];
 
 /** Name of the ClusterRole holding ROLLOUT_RBAC_RULES, and of each namespace's RoleBinding to it. */

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { checkPodTemplatePatch, NO_EXTRAS, type PatchAllowance } from '../../access/domain/pod-template-patch';
 import { isPlainObject } from '../../clusters/requests/cluster-spec';
 import { ConflictError, type ErrorDetail, errorMessage, ValidationError } from '../../kernel/errors';
-import { newVersionName, POD_TEMPLATE_HASH_LABEL, ROLLOUT_LABEL } from '../domain/names';
+import { newVersionName, POD_TEMPLATE_HASH_LABEL, REVISION_LABEL, ROLLOUT_LABEL } from '../domain/names';
 import { newPodTemplate, revisionOf, selects, withHistory } from '../domain/rollout';
-import { type BlueGreenSpec, type Rollout, type RolloutRequest, strategyOf } from '../domain/types';
+import { type BlueGreenSpec, type CanarySpec, type Rollout, type RolloutRequest, strategyOf } from '../domain/types';
 import type { DeploymentView, ServiceView } from '../ports/workloads';
 import { alarmsOf, parseRolloutRequest } from '../requests/rollout-request';
 import { type RolloutDeps, saveRollout, startRun } from '../rollout-deps';
@@ -21,6 +21,8 @@ export async function startRollout(
   patchAllowance: PatchAllowance = NO_EXTRAS,
   /** The caller's principal ARN, kept on the record as `createdBy`. */
   createdBy?: string,
+  /** The rollout this one retries, kept on the record as `retryOf`. */
+  retryOf?: string,
 ): Promise<Rollout> {
   const request = parseRolloutRequest(body);
   const patchProblems = checkPodTemplatePatch(request.podTemplatePatch, request.image, patchAllowance);
@@ -29,10 +31,15 @@ export async function startRollout(
       `invalid rollout request: ${patchProblems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`,
       patchProblems,
     );
-  const { stable, container, activeSelector, previewSelector, podTemplateHash } = await checkAgainstCluster(
-    deps,
-    request,
-  );
+  const {
+    stable,
+    container,
+    activeSelector,
+    previewSelector,
+    podTemplateHash,
+    stableServiceSelector,
+    canaryServiceSelector,
+  } = await checkAgainstCluster(deps, request);
   const alarms = alarmsOf(request);
   const known = alarms.all.length ? await deps.alarms.states(alarms.all) : {};
   const unknown = alarms.all.filter((a) => !(a in known));
@@ -63,6 +70,8 @@ export async function startRollout(
       ...(activeSelector ? { activeSelector } : {}),
       ...(previewSelector ? { previewSelector } : {}),
       ...(podTemplateHash ? { podTemplateHash } : {}),
+      ...(stableServiceSelector ? { stableServiceSelector } : {}),
+      ...(canaryServiceSelector ? { canaryServiceSelector } : {}),
     },
     newTemplate: newPodTemplate(stable.template, request, revision, container),
     revision,
@@ -74,12 +83,13 @@ export async function startRollout(
     updatedAt: now.toISOString(),
     version: 0,
     ...(createdBy ? { createdBy } : {}),
+    ...(retryOf ? { retryOf } : {}),
   };
   const rollout = withHistory(
     base,
     now,
     'Started',
-    `${base.strategy} rollout of ${request.image ?? 'a pod template patch'} on ${stable.replicas} replicas`,
+    `${base.strategy} rollout of ${request.image ?? 'a pod template patch'} on ${stable.replicas} replicas${retryOf ? ` (retry of ${retryOf})` : ''}`,
   );
   await createRollout(deps, rollout); // ConflictError naming the active rollout; `Started` goes out through the outbox
   try {
@@ -116,7 +126,10 @@ async function checkAgainstCluster(deps: RolloutDeps, request: RolloutRequest) {
   const blueGreen: Partial<Awaited<ReturnType<typeof checkServices>>> = request.blueGreen
     ? await checkServices(deps, request, request.blueGreen, stable)
     : {};
-  return { stable, container, ...blueGreen };
+  const alb: Partial<Awaited<ReturnType<typeof checkAlbRouting>>> = request.canary
+    ? await checkAlbRouting(deps, request, request.canary, stable)
+    : {};
+  return { stable, container, ...blueGreen, ...alb };
 }
 
 /** A patch changes the Deployment's containers (merged by name); it does not add new ones. */
@@ -219,6 +232,59 @@ async function checkServices(
     );
   }
   return { activeSelector: active.selector, previewSelector: preview?.selector, podTemplateHash };
+}
+
+/**
+ * ALB canary: the Ingress sends rootService to the actions annotation, both Services exist and select the
+ * Deployment's pods (eksflow narrows them: stable's to stable's ReplicaSet, the canary's to the new revision), and
+ * stable is not mid-rollout (its pod-template-hash pins the stable Service).
+ */
+async function checkAlbRouting(deps: RolloutDeps, request: RolloutRequest, canary: CanarySpec, stable: DeploymentView) {
+  if (canary.trafficRouting === 'replicas') return {};
+  const { cluster, namespace, deployment } = request;
+  const route = canary.trafficRouting.alb;
+  const problems: ErrorDetail[] = [];
+  const ingress = await deps.ingresses.getIngress(cluster, namespace, route);
+  if (!ingress)
+    problems.push({
+      field: 'canary.trafficRouting.alb.ingress',
+      reason: `Ingress ${route.ingress} not found in namespace ${namespace}`,
+    });
+  else if (ingress.problem) problems.push({ field: 'canary.trafficRouting.alb.ingress', reason: ingress.problem });
+  const selectors: Record<string, Record<string, string>> = {};
+  for (const field of ['stableService', 'canaryService'] as const) {
+    const name = canary[field] ?? '';
+    const service = await deps.workloads.getService(cluster, namespace, name);
+    if (!service)
+      problems.push({ field: `canary.${field}`, reason: `Service ${name} not found in namespace ${namespace}` });
+    else if (!Object.keys(service.selector).length || !selects(service.selector, stable.template))
+      problems.push({
+        field: `canary.${field}`,
+        reason: `Service ${name} does not select the pods of Deployment ${deployment}`,
+      });
+    else if (POD_TEMPLATE_HASH_LABEL in service.selector || REVISION_LABEL in service.selector)
+      problems.push({
+        field: `canary.${field}`,
+        reason: `Service ${name} selects ${POD_TEMPLATE_HASH_LABEL} or ${REVISION_LABEL}, which eksflow sets during the rollout: remove it from the selector`,
+      });
+    else selectors[field] = service.selector;
+  }
+  if (problems.length)
+    throw new ValidationError(
+      `invalid rollout request: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`,
+      problems,
+    );
+  const podTemplateHash = await deps.workloads.currentPodTemplateHash(cluster, namespace, stable);
+  if (!podTemplateHash)
+    throw new ConflictError(
+      `Deployment ${deployment} is in the middle of a rollout (pods of more than one template): wait until it has finished`,
+      { details: [{ field: 'deployment', reason: 'Deployment is rolling out' }] },
+    );
+  return {
+    podTemplateHash,
+    stableServiceSelector: selectors.stableService,
+    canaryServiceSelector: selectors.canaryService,
+  };
 }
 
 function chooseContainer(stable: DeploymentView, request: RolloutRequest): string | undefined {

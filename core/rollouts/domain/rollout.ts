@@ -36,6 +36,7 @@ export function describeStep(step: CanaryStep | undefined): string {
   if (!step) return 'promotion';
   if ('setWeight' in step) return `setWeight ${step.setWeight}`;
   if ('pause' in step) return step.pause.duration ? `pause ${step.pause.duration}` : 'pause (until promoted)';
+  if ('setCanaryScale' in step) return `setCanaryScale ${JSON.stringify(step.setCanaryScale)}`;
   return `analysis${step.analysis.alarms ? ` of ${step.analysis.alarms.join(', ')}` : ''}`;
 }
 

@@ -4,8 +4,28 @@ export type PodTemplate = {
   spec?: { containers?: { name: string; image?: string }[] } & Record<string, unknown>;
 } & Record<string, unknown>;
 
+/**
+ * How big the canary is, apart from its traffic weight (ALB routing only): a replica count, a percent of N, or as
+ * many replicas as its weight's share of N (the default).
+ */
+export type CanaryScale = { replicas: number } | { weight: number } | { matchTrafficWeight: true };
+
 /** A canary step: exactly one field set (Argo Rollouts' shape). */
-export type CanaryStep = { setWeight: number } | { pause: { duration?: string } } | { analysis: { alarms?: string[] } };
+export type CanaryStep =
+  | { setWeight: number }
+  | { pause: { duration?: string } }
+  | { analysis: { alarms?: string[] } }
+  | { setCanaryScale: CanaryScale };
+
+/**
+ * The canary's traffic goes through an ALB: the AWS Load Balancer Controller's Ingress `ingress`, whose rule sends
+ * `rootService` to the actions annotation; eksflow writes the weights of `stableService` and `canaryService` there.
+ */
+export interface AlbRouting {
+  ingress: string;
+  rootService: string;
+  servicePort: number;
+}
 
 export type NoDataPolicy = 'pass' | 'pause' | 'fail';
 
@@ -17,7 +37,16 @@ export interface AnalysisSpec {
 }
 
 export interface CanarySpec {
-  trafficRouting: 'replicas';
+  /** `replicas`: the share of Ready pods is the share of traffic. `alb`: exact weights on the load balancer. */
+  trafficRouting: 'replicas' | { alb: AlbRouting };
+  /** ALB routing: the Services whose target groups take stable's and the canary's weights. */
+  stableService?: string;
+  canaryService?: string;
+  /**
+   * ALB routing: how long the canary stays up after an abort took its weight away, so that its connections drain
+   * (absent: ABORT_SCALE_DOWN_DELAY_SECONDS).
+   */
+  abortScaleDownDelaySeconds?: number;
   steps: CanaryStep[];
   analysis: AnalysisSpec;
 }
@@ -81,7 +110,7 @@ export type RolloutPhase = 'Steps' | 'Promoting' | 'Preview' | 'Switched' | 'Fin
  * template, a Service selector, a Deployment of ours taken by name); eksflow overwrites nothing and waits
  * for an abort (promotion would overwrite their change, so it is refused).
  */
-export type PauseReason = 'Step' | 'NoData' | 'AwaitingPromotion' | 'ExternalChange';
+export type PauseReason = 'Step' | 'NoData' | 'AwaitingPromotion' | 'ExternalChange' | 'TrafficNotApplied';
 
 export type HistoryType =
   | 'Started'
@@ -94,6 +123,7 @@ export type HistoryType =
   | 'Promoting'
   | 'Promoted'
   | 'Rescaled'
+  | 'TrafficShifted'
   | 'Aborting'
   | 'Aborted'
   | 'Failed';
@@ -131,18 +161,35 @@ interface RolloutBase {
     /** Blue-green: the selectors of the active and preview Services before the rollout touched them. */
     activeSelector?: Record<string, string>;
     previewSelector?: Record<string, string>;
-    /** Blue-green: blue's `pod-template-hash`, added to the active selector so green's pods are never selected early. */
+    /**
+     * Blue-green: blue's `pod-template-hash`, added to the active selector so green's pods are never selected early.
+     * ALB canary: stable's, added to the stable Service's selector so that its target group holds stable pods only.
+     */
     podTemplateHash?: string;
+    /** ALB canary: the stable and canary Services' selectors before the rollout touched them. */
+    stableServiceSelector?: Record<string, string>;
+    canaryServiceSelector?: Record<string, string>;
   };
+  /** ALB canary: the size `setCanaryScale` last asked for (absent: as its weight). */
+  canaryScale?: CanaryScale;
+  /** ALB canary: the canary weight last written to the Ingress, and when (the load balancer must show it in time). */
+  albWrite?: { canary: number; at: string };
   /** The new version's pod template (labels carry the revision). */
   newTemplate: PodTemplate;
   /** Label value that tells the new version's pods apart. */
   revision: string;
-  /** Percent of pods (so of traffic) on each version, as last set. */
+  /** Percent of traffic on each version: of Ready pods (replicas routing), or as the load balancer showed it (ALB). */
   weights: { canary: number; stable: number };
   alarms: string[];
   /** Why and when the rollout went back to stable; `failure` when a failing workflow made it (it ends `Failed`). */
-  abort?: { reason: string; alarm?: string; at: string; failure?: boolean };
+  abort?: {
+    reason: string;
+    alarm?: string;
+    at: string;
+    failure?: boolean;
+    /** ALB canary: when the load balancer was first seen sending everything to stable (the canary's delay counts from it). */
+    trafficRestoredAt?: string;
+  };
   /** Set by `promote`; consumed by the next reconcile pass. */
   promoteRequest?: 'step' | 'full';
   /**
@@ -163,6 +210,8 @@ interface RolloutBase {
   promoteKeys?: { key: string; full: boolean; step?: number; at: string }[];
   /** ARN of the IAM principal whose signed request started the rollout (absent on records older than auth). */
   createdBy?: string;
+  /** The rollout this one retries (`POST /rollouts/{id}/retry`): the same release, started again. */
+  retryOf?: string;
 }
 
 export interface CanaryRollout extends RolloutBase {
@@ -183,6 +232,15 @@ export function strategyOf(
   request: RolloutRequest,
 ): Pick<CanaryRollout, 'strategy' | 'request'> | Pick<BlueGreenRollout, 'strategy' | 'request'> {
   return request.canary ? { strategy: 'canary', request } : { strategy: 'blueGreen', request };
+}
+
+/** Argo Rollouts' default for `abortScaleDownDelaySeconds`. */
+export const ABORT_SCALE_DOWN_DELAY_SECONDS = 30;
+
+/** The canary's ALB routing, when its traffic goes through an ALB. */
+export function albRoutingOf(rollout: Rollout): AlbRouting | undefined {
+  const routing = rollout.strategy === 'canary' ? rollout.request.canary.trafficRouting : 'replicas';
+  return routing === 'replicas' ? undefined : routing.alb;
 }
 
 export function isBlueGreen(rollout: Rollout): rollout is BlueGreenRollout {

@@ -8,6 +8,8 @@ export interface PageTokenBinding {
   cluster: string;
   namespace?: string;
   deployment?: string;
+  /** Which list, when it is not the rollout list (`history/<id>`): a token of one list never opens another. */
+  list?: string;
 }
 
 export interface PageTokens {

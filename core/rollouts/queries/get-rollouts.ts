@@ -6,7 +6,7 @@ import { rolloutNotFound } from '../domain/rollout-errors';
 import type { Rollout } from '../domain/types';
 import type { PageTokenBinding, PageTokens } from '../ports/page-tokens';
 import type { RolloutStore } from '../ports/rollout-store';
-import { parseRolloutListQuery } from '../requests/rollout-list-query';
+import { parseHistoryQuery, parseRolloutListQuery } from '../requests/rollout-list-query';
 
 /** The public shape of a rollout (GET /rollouts…): no internal bookkeeping. */
 export function rolloutView(r: Rollout) {
@@ -33,6 +33,7 @@ export function rolloutView(r: Rollout) {
     updatedAt: r.updatedAt,
     finishedAt: r.finishedAt,
     createdBy: r.createdBy,
+    retryOf: r.retryOf,
   };
 }
 
@@ -89,5 +90,29 @@ export async function listRollouts(
       return item;
     }),
     ...(page.next ? { nextToken: deps.pageTokens.seal(page.next, binding) } : {}),
+  };
+}
+
+/**
+ * GET /rollouts/{id}/history: the history oldest first, one page at a time. The token holds the index of the next
+ * entry, sealed and bound to the caller and this rollout's history.
+ */
+export async function rolloutHistory(
+  deps: RolloutListDeps,
+  principal: string,
+  id: string,
+  query: Record<string, string | undefined>,
+) {
+  const request = parseHistoryQuery(query);
+  const r = await readableRollout(deps, principal, id);
+  const binding: PageTokenBinding = { principal, cluster: r.cluster, namespace: r.namespace, list: `history/${id}` };
+  const start = request.nextToken === undefined ? 0 : Number(deps.pageTokens.open(request.nextToken, binding));
+  const entries = r.history.slice(start, start + request.limit);
+  const next = start + entries.length;
+  return {
+    id: r.id,
+    status: r.status,
+    history: entries,
+    ...(next < r.history.length ? { nextToken: deps.pageTokens.seal(String(next), binding) } : {}),
   };
 }

@@ -33,6 +33,34 @@ export const listQuerySchema = z
     path: ['namespace'],
   });
 
+/** History page size when the caller gives none. */
+export const DEFAULT_HISTORY_LIMIT = 50;
+/** Largest history page: the record keeps at most a few hundred entries. */
+export const MAX_HISTORY_LIMIT = 200;
+
+export const historyQuerySchema = z
+  .object({
+    limit: z
+      .string()
+      .regex(/^\d+$/, `must be a whole number 1–${MAX_HISTORY_LIMIT}`)
+      .transform(Number)
+      .refine((n) => n >= 1 && n <= MAX_HISTORY_LIMIT, `must be a whole number 1–${MAX_HISTORY_LIMIT}`)
+      .optional(),
+    nextToken: z
+      .string()
+      .min(1)
+      .max(MAX_NEXT_TOKEN_LENGTH, 'is not a token from a previous page of this history')
+      .optional(),
+  })
+  .strict();
+
+/** Validates `GET /rollouts/{id}/history`' query string. */
+export function parseHistoryQuery(query: Record<string, string | undefined>): { limit: number; nextToken?: string } {
+  const present = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
+  const parsed = parseWith(historyQuerySchema, present, 'history query');
+  return { ...parsed, limit: parsed.limit ?? DEFAULT_HISTORY_LIMIT };
+}
+
 export interface RolloutListRequest {
   cluster: string;
   namespace?: string;

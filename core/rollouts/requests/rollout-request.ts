@@ -15,6 +15,8 @@ import type { CanaryStep, RolloutRequest } from '../domain/types';
 export const MAX_POD_TEMPLATE_PATCH_BYTES = 32 * 1024;
 /** Nesting of podTemplatePatch: a pod spec is ~10 levels deep; deeper input only costs stack. */
 export const MAX_POD_TEMPLATE_PATCH_DEPTH = 20;
+/** setCanaryScale's replicas: a canary larger than any Deployment eksflow should be asked to double. */
+export const MAX_CANARY_REPLICAS = 1000;
 /** Canary steps: Argo's longest documented plans have about a dozen. */
 export const MAX_CANARY_STEPS = 50;
 /** Guarding alarms, and alarms of one analysis step: one DescribeAlarms call judges them all. */
@@ -57,11 +59,40 @@ export const stepSchema = z.union([
     .strict(),
   z.object({ pause: z.object({ duration: durationSchema.optional() }).strict() }).strict(),
   z.object({ analysis: z.object({ alarms: alarmListSchema.optional() }).strict() }).strict(),
+  z
+    .object({
+      setCanaryScale: z.union([
+        z.object({ replicas: z.number().int().min(0).max(MAX_CANARY_REPLICAS) }).strict(),
+        z.object({ weight: z.number().int().min(0).max(100) }).strict(),
+        z.object({ matchTrafficWeight: z.literal(true) }).strict(),
+      ]),
+    })
+    .strict(),
 ]);
+
+/** ALB routing: the Ingress, and the Service its rule sends to the actions annotation, on one port. */
+const albRoutingSchema = z
+  .object({
+    alb: z
+      .object({
+        ingress: dnsLabelSchema,
+        rootService: dnsLabelSchema,
+        servicePort: z.number().int().min(1, 'must be a port 1–65535').max(65535, 'must be a port 1–65535'),
+      })
+      .strict(),
+  })
+  .strict();
 
 const canarySchema = z
   .object({
-    trafficRouting: z.literal('replicas', { message: 'only "replicas" is supported' }).default('replicas'),
+    trafficRouting: z
+      .union([z.literal('replicas'), albRoutingSchema], {
+        message: 'must be "replicas" or {"alb": {"ingress", "rootService", "servicePort"}}',
+      })
+      .default('replicas'),
+    stableService: dnsLabelSchema.optional(),
+    canaryService: dnsLabelSchema.optional(),
+    abortScaleDownDelaySeconds: z.number().int().min(0).max(86400).optional(),
     steps: z
       .array(z.unknown())
       .min(1, 'needs at least one step')
@@ -150,6 +181,7 @@ export function parseRolloutRequest(body: unknown): RolloutRequest {
       }
       previous = step.setWeight;
     });
+    problems.push(...albProblems(canary, checked));
   }
   const strategy = parsed.canary ? 'canary' : 'blueGreen';
   const distinctAlarms = new Set([
@@ -166,9 +198,47 @@ export function parseRolloutRequest(body: unknown): RolloutRequest {
       `invalid rollout request: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`,
       problems,
     );
-  if (canary) return { ...rest, canary: { trafficRouting: canary.trafficRouting, steps, analysis: canary.analysis } };
+  if (canary) {
+    const { allowWeightDecrease: _, ...spec } = canary;
+    return { ...rest, canary: { ...spec, steps } };
+  }
   if (blueGreen) return { ...rest, blueGreen };
   throw new InvariantError('a rollout request without a strategy passed validation');
+}
+
+/** ALB routing needs its two Services (apart from the root one); setCanaryScale means nothing without it. */
+function albProblems(
+  canary: z.infer<typeof canarySchema>,
+  steps: (CanaryStep | undefined)[],
+): { field: string; reason: string }[] {
+  const problems: { field: string; reason: string }[] = [];
+  if (canary.trafficRouting === 'replicas') {
+    steps.forEach((step, i) => {
+      if (step && 'setCanaryScale' in step)
+        problems.push({
+          field: `canary.steps.${i}.setCanaryScale`,
+          reason: 'needs trafficRouting alb: with replicas routing the canary size is its weight',
+        });
+    });
+    for (const field of ['stableService', 'canaryService', 'abortScaleDownDelaySeconds'] as const) {
+      if (canary[field] !== undefined)
+        problems.push({ field: `canary.${field}`, reason: 'applies to trafficRouting alb only' });
+    }
+    return problems;
+  }
+  const { rootService } = canary.trafficRouting.alb;
+  for (const field of ['stableService', 'canaryService'] as const) {
+    const service = canary[field];
+    if (!service) problems.push({ field: `canary.${field}`, reason: 'is required with trafficRouting alb' });
+    else if (service === rootService)
+      problems.push({
+        field: `canary.${field}`,
+        reason: `must not be the rootService ${rootService} (the root Service's rule takes the weights)`,
+      });
+  }
+  if (canary.stableService && canary.stableService === canary.canaryService)
+    problems.push({ field: 'canary.canaryService', reason: 'must differ from stableService' });
+  return problems;
 }
 
 /** Nesting depth of a JSON value, counted without recursion (a deep input must not exhaust the stack). */
@@ -186,13 +256,15 @@ export function depthOf(value: unknown): number {
 }
 
 function describeBadStep(raw: unknown): string {
-  if (!isPlainObject(raw)) return 'must be an object with one of setWeight, pause, analysis';
+  if (!isPlainObject(raw)) return 'must be an object with one of setWeight, pause, analysis, setCanaryScale';
   const keys = Object.keys(raw);
   if (keys.length !== 1)
-    return `must have exactly one of setWeight, pause, analysis (got ${keys.join(', ') || 'none'})`;
+    return `must have exactly one of setWeight, pause, analysis, setCanaryScale (got ${keys.join(', ') || 'none'})`;
   const [key] = keys;
   if (key === 'setWeight') return 'setWeight must be a whole number 0–100';
   if (key === 'pause') return `pause must be {} or {"duration": "30s"|"5m"|"1h"}, at most ${MAX_PAUSE_SECONDS / 3600}h`;
+  if (key === 'setCanaryScale')
+    return `setCanaryScale must be {"replicas": 0–${MAX_CANARY_REPLICAS}}, {"weight": 0–100} or {"matchTrafficWeight": true}`;
   if (key === 'analysis')
     return `analysis must be {} or {"alarms": [names]}, at most ${MAX_ALARMS_PER_LIST} alarms of at most ${MAX_ALARM_NAME_LENGTH} characters`;
   return `unknown step type ${key}`;

@@ -1,3 +1,4 @@
+import { withHistory } from '../domain/rollout';
 import { aborted, aborting } from '../domain/transitions';
 import type { Rollout } from '../domain/types';
 import { type RolloutDeps, saveRollout } from '../rollout-deps';
@@ -16,8 +17,19 @@ export async function beginAbort(deps: RolloutDeps, r: Rollout, reason: string, 
 
 /** One pass of a rollout in `Aborting`: one restore step; `Aborted` once the cluster shows stable serving alone. */
 export async function abortPass(deps: RolloutDeps, r: Rollout): Promise<PassResult> {
-  const progress = await restoreStep(deps.workloads, r);
-  if (!progress.done) return again(r, POD_POLL_SECONDS, 'pods');
+  const progress = await restoreStep(deps, r);
+  if (!progress.done) {
+    const abort = r.abort;
+    const next =
+      progress.trafficRestoredAt && abort && !abort.trafficRestoredAt
+        ? await saveRollout(deps, r, {
+            ...withHistory(r, deps.now(), 'TrafficShifted', progress.note),
+            abort: { ...abort, trafficRestoredAt: progress.trafficRestoredAt },
+          })
+        : r;
+    const wait = progress.waitSeconds ?? POD_POLL_SECONDS;
+    return again(next, wait, wait > POD_POLL_SECONDS ? 'timer' : 'pods');
+  }
   return finished(
     await saveRollout(deps, r, aborted(r, deps.now(), `${r.abort?.reason ?? 'aborted'}; ${progress.note}`)),
   );

@@ -5,9 +5,11 @@ import { parseDuration } from '../domain/duration';
 import { canaryName } from '../domain/names';
 import { describeStep, sameJson, stepsOf } from '../domain/rollout';
 import { paused, promoting } from '../domain/transitions';
-import type { CanaryStep, Rollout } from '../domain/types';
+import type { CanaryRollout, CanaryStep, Rollout } from '../domain/types';
 import type { DeploymentView } from '../ports/workloads';
 import { assertUnchanged, type RolloutDeps, saveRollout } from '../rollout-deps';
+import { albCanaryPass } from './alb-canary-pass';
+import { albRouteOf } from './alb-traffic';
 import { again, finished, type PassResult, remaining } from './pass-result';
 import { ownedBy, replicasNote } from './rollout-ownership';
 import {
@@ -27,10 +29,12 @@ import {
  */
 export async function canaryPass(
   deps: RolloutDeps,
-  current: Rollout,
+  current: CanaryRollout,
   stable: DeploymentView,
   states: Record<string, AlarmState>,
 ): Promise<PassResult> {
+  const route = albRouteOf(current);
+  if (route) return albCanaryPass(deps, current, route, stable, states, startPromotion, pauseStep);
   if (current.phase === 'Promoting') return canaryPromotion(deps, current, stable);
   if (!sameJson(stable.template, current.stable.template)) {
     return pausedForExternalChange(deps, current, `the pod template of ${current.deployment}`);
@@ -42,6 +46,8 @@ export async function canaryPass(
   if (r.promoteRequest === 'full' || !step) return startPromotion(deps, r);
   if ('setWeight' in step) return setWeight(deps, r, stable, step, states);
   if ('pause' in step) return pauseStep(deps, r, step, states);
+  // Refused at validation without ALB routing: the canary's size is its weight here.
+  if ('setCanaryScale' in step) return advance(deps, r, 'setCanaryScale has no effect with replicas routing');
   return stepBoundary(deps, r, states, step.analysis.alarms);
 }
 

@@ -3,14 +3,12 @@ import { canaryName, greenName, POD_TEMPLATE_HASH_LABEL, VERSION_LABEL } from '.
 import { isOurs, sameLabels } from '../domain/rollout';
 import { type BlueGreenRollout, isBlueGreen, type Rollout } from '../domain/types';
 import type { DeploymentView, ServiceView, Workloads } from '../ports/workloads';
+import { restoreAlbCanary } from './alb-restore';
+import { albRouteOf } from './alb-traffic';
+import type { RestoreDeps, RestoreProgress } from './restore-progress';
 import { ownedBy, replicasNote } from './rollout-ownership';
 
-/** Where a restore stands after one step. `done`: stable serves alone; anything of ours is gone. */
-export interface RestoreProgress {
-  done: boolean;
-  /** What the restore waits for, or what it had to leave (someone else's object). */
-  note: string;
-}
+export type { RestoreDeps, RestoreProgress } from './restore-progress';
 
 /**
  * One step of putting traffic back on stable, safe to repeat and to interleave with anything: each call reads the
@@ -18,9 +16,12 @@ export interface RestoreProgress {
  * pods go only as stable pods become Ready to replace them; blue-green switches back only to a Ready blue.
  * Nothing that is not this rollout's is deleted, and a template someone else put on stable is kept.
  */
-export async function restoreStep(workloads: Workloads, r: Rollout): Promise<RestoreProgress> {
+export async function restoreStep(deps: RestoreDeps, r: Rollout): Promise<RestoreProgress> {
+  const { workloads } = deps;
   const stable = await workloads.getDeployment(r.cluster, r.namespace, r.deployment);
   if (!stable) return { done: true, note: `Deployment ${r.deployment} no longer exists: nothing to restore` };
+  const route = r.strategy === 'canary' ? albRouteOf(r) : undefined;
+  if (route && r.strategy === 'canary') return restoreAlbCanary(deps, r, route, stable);
   const N = r.stable.replicas;
   if (isOurs(r, stable.template)) {
     // Only a template this rollout wrote (promotion) is reverted; the Deployment rolls back within its own maxUnavailable.

@@ -3,8 +3,14 @@ import { ValidationError } from '../../../core/kernel/errors';
 import { parseJsonBody } from '../../../core/kernel/parse';
 import { abortRollout } from '../../../core/rollouts/commands/abort-rollout';
 import { promoteRollout } from '../../../core/rollouts/commands/promote-rollout';
+import { retryRollout } from '../../../core/rollouts/commands/retry-rollout';
 import { startRollout } from '../../../core/rollouts/commands/start-rollout';
-import { listRollouts, readableRollout, rolloutView } from '../../../core/rollouts/queries/get-rollouts';
+import {
+  listRollouts,
+  readableRollout,
+  rolloutHistory,
+  rolloutView,
+} from '../../../core/rollouts/queries/get-rollouts';
 import { readRolloutLive } from '../../../core/rollouts/queries/rollout-live';
 import {
   parseAbortReason,
@@ -68,6 +74,29 @@ export const routes: Routes<Ports> = {
     const reason = parseAbortReason(optionalJsonObject(bodyText(event)));
     return idempotently(event, c, principal, async () => json(200, rolloutView(await abortRollout(c, id, reason))));
   },
+
+  // The same release again, as a new rollout: the caller needs `rollout` where the first one ran.
+  'POST /rollouts/{id}/retry': async (event, c) => {
+    const id = event.pathParameters?.id ?? '';
+    const principal = callerOf(event).principalArn;
+    const grants = authorize(c, principal, 'rollout', await rolloutResource(c, principal, id));
+    return idempotently(event, c, principal, async () => {
+      const rollout = await retryRollout(c, id, grants, principal);
+      return json(202, { id: rollout.id, status: rollout.status, retryOf: id });
+    });
+  },
+
+  // One page of the history, oldest first (GET /rollouts/{id} has all of it).
+  'GET /rollouts/{id}/history': async (event, c) =>
+    json(
+      200,
+      await rolloutHistory(
+        c,
+        callerOf(event).principalArn,
+        event.pathParameters?.id ?? '',
+        event.queryStringParameters ?? {},
+      ),
+    ),
 
   // What the cluster and CloudWatch show now (replicas of each side, alarm states): the CLI's watch and the dashboard.
   'GET /rollouts/{id}/live': async (event, c) => {

@@ -2,7 +2,8 @@ import { alarmStates } from '../../../core/wiring/cloudwatch';
 import type { WiringContext } from '../../../core/wiring/context';
 import { logger, metrics, now, sleep } from '../../../core/wiring/context';
 import { rolloutStore, verifiedChanges } from '../../../core/wiring/dynamodb';
-import { workloads } from '../../../core/wiring/eks';
+import { ingresses, workloads } from '../../../core/wiring/eks';
+import { loadBalancers } from '../../../core/wiring/elbv2';
 import { eventPublisher } from '../../../core/wiring/eventbridge';
 import { workflowStarter } from '../../../core/wiring/sfn';
 
@@ -10,6 +11,8 @@ import { workflowStarter } from '../../../core/wiring/sfn';
 export const rolloutPortsOf = (w: WiringContext) => ({
   rollouts: rolloutStore(w),
   workloads: workloads(w),
+  ingresses: ingresses(w),
+  loadBalancers: loadBalancers(w),
   alarms: alarmStates(w),
   verifiedChanges: verifiedChanges(w),
   events: eventPublisher(w),

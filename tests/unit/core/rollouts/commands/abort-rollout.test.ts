@@ -167,7 +167,7 @@ describe('restoreStep', () => {
     world.workloads.calls.length = 0;
 
     // Act
-    await restoreStep(world.workloads, r);
+    await restoreStep(world.deps, r);
 
     // Assess
     expect(world.workloads.calls).toEqual([{ op: 'setTemplate', name: 'web', replicas: 10, image: 'nginx:1.27' }]);
@@ -180,7 +180,7 @@ describe('restoreStep', () => {
     world.workloads.calls.length = 0;
 
     // Act
-    await restoreStep(world.workloads, r);
+    await restoreStep(world.deps, r);
 
     // Assess: the hotfix stays
     expect(world.workloads.calls.map((c) => c.op)).not.toContain('setTemplate');
@@ -200,9 +200,9 @@ describe('restoreStep', () => {
     world.workloads.settle();
 
     // Act
-    for (let i = 0; i < 3; i++) await restoreStep(world.workloads, r);
+    for (let i = 0; i < 3; i++) await restoreStep(world.deps, r);
     world.workloads.settle();
-    const last = await restoreStep(world.workloads, r);
+    const last = await restoreStep(world.deps, r);
 
     // Assess
     expect(world.workloads.deployment(CLUSTER, NAMESPACE, 'web-canary')).toBeDefined();
@@ -239,8 +239,8 @@ describe('restoreStep', () => {
     world.workloads.calls.length = 0;
 
     // Act
-    let progress = await restoreStep(world.workloads, r);
-    for (let i = 0; i < 5 && !progress.done; i++) progress = await restoreStep(world.workloads, r);
+    let progress = await restoreStep(world.deps, r);
+    for (let i = 0; i < 5 && !progress.done; i++) progress = await restoreStep(world.deps, r);
 
     // Assess
     expect(progress.done).toBe(true);
