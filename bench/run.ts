@@ -15,13 +15,16 @@
  *     latency (bench/scaling.ts).
  *  7. AWS calls (by action, counted by the AWS gate), transitions and invocations per rollout and per cluster
  *     operation (bench/calls.ts; README "Deploy" quotes them).
- * BENCH_SECTIONS=storm (comma-separated: latency, transitions, step, storm, coldstart, clusters, scaling, calls) runs only some of them.
+ *  8. a canary behind an ALB: each weight step's time and AWS calls, with the sandbox's load balancer controller
+ *     at once and 2 s late (bench/alb.ts).
+ * BENCH_SECTIONS=storm (comma-separated: latency, transitions, step, storm, coldstart, clusters, scaling, calls, alb) runs only some of them.
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startStack } from '../local/sandbox/sandbox';
 import { alarmStormSection } from './alarm-storm';
+import { albSection } from './alb';
 import { callsSection } from './calls';
 import { clustersSection } from './clusters';
 import { coldStartSection } from './cold-start';
@@ -32,10 +35,10 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 /** A slow pod start, as in a real cluster: the abort must keep the canary until restored stable pods are Ready. */
 const READINESS_DELAY_SECONDS = 1;
 const SECTIONS = new Set(
-  (process.env.BENCH_SECTIONS ?? 'latency,transitions,step,storm,coldstart,clusters,scaling,calls').split(','),
+  (process.env.BENCH_SECTIONS ?? 'latency,transitions,step,storm,coldstart,clusters,scaling,calls,alb').split(','),
 );
 /** The sections that need the local stack (the cold-start one reads packaged zips only). */
-const STACK_SECTIONS = ['latency', 'transitions', 'step', 'storm', 'clusters', 'scaling', 'calls'];
+const STACK_SECTIONS = ['latency', 'transitions', 'step', 'storm', 'clusters', 'scaling', 'calls', 'alb'];
 /** Issue 8, item 9: the bench canary's state transitions, and one setWeight step with pods Ready at once. */
 const TRANSITIONS_GOAL = 15;
 const STEP_GOAL_MS = 1000;
@@ -74,6 +77,8 @@ async function main() {
     if (SECTIONS.has('scaling')) lines.push(...(await scalingSection(runtime)));
     if (SECTIONS.has('calls'))
       lines.push(...(await callsSection(runtime, api, { endpoint: stack.awsEndpoint, region: stack.region })));
+    if (SECTIONS.has('alb'))
+      lines.push(...(await albSection(runtime, api, { endpoint: stack.awsEndpoint, region: stack.region })));
     // On a runtime of its own, whose DescribeAlarms requests are counted and held to the quota.
     if (SECTIONS.has('storm')) lines.push(...(await alarmStormSection()));
     console.log(lines.join('\n'));

@@ -85,6 +85,7 @@ describe('serverless package', () => {
       'GET /operations/{id}',
       'GET /rollouts',
       'GET /rollouts/{id}',
+      'GET /rollouts/{id}/history',
       'GET /rollouts/{id}/live',
       'POST /clusters',
       'POST /clusters/{name}/nodegroups/{ng}/policies',
@@ -94,6 +95,7 @@ describe('serverless package', () => {
       'POST /rollouts',
       'POST /rollouts/{id}/abort',
       'POST /rollouts/{id}/promote',
+      'POST /rollouts/{id}/retry',
     ]);
   });
 
