@@ -114,6 +114,12 @@ const endsAScaleRun: Omit<FunctionSpec, 'handler'> = {
   ],
 };
 
+/**
+ * What a rollout pass reads beside its record, wherever it runs (the workflow's reconcile, an alarm's abort, the
+ * sweep): the cluster's endpoint, the guarding alarms, and an ALB canary's load balancer.
+ */
+const rolloutPassReads = [describeClusters, describeAlarms, readLoadBalancers];
+
 /** Every function of the stack, by serverless.yml's name (its role is `<Name>Role`, its log group its own). */
 export const FUNCTIONS: Record<string, FunctionSpec> = {
   api: {
@@ -153,9 +159,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     kube: ['rollout', 'scaling'],
     aws: [
       rolloutRecords,
-      describeClusters,
-      describeAlarms,
-      readLoadBalancers,
+      ...rolloutPassReads,
       startRolloutRuns,
       stopRolloutRuns,
       publishEvents,
@@ -172,9 +176,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     kube: ['rollout'],
     aws: [
       rolloutRecords,
-      describeClusters,
-      describeAlarms,
-      readLoadBalancers,
+      ...rolloutPassReads,
       startRolloutRuns,
       stopAndDescribeRolloutRuns,
       publishEvents,
@@ -298,7 +300,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     concurrency: 'rolloutTask',
     vpc: true,
     kube: ['rollout'],
-    aws: [rolloutRecord, describeClusters, describeAlarms, readLoadBalancers, startRolloutRuns, publishEvents],
+    aws: [rolloutRecord, ...rolloutPassReads, startRolloutRuns, publishEvents],
   },
   rolloutFail: {
     handler: 'functions/tasks/rollout/fail.main',

@@ -33,12 +33,12 @@ export interface Container {
   operations: OperationStore;
   workflows: WorkflowStarter;
   kube: KubeClientFactory;
+  /** ALB canaries: the Ingress carrying the weights (through `kube`), and ELBv2 read back. */
+  ingresses: Ingresses;
+  loadBalancers: LoadBalancers;
   baseline: ClusterBaseline;
   rollouts: RolloutStore;
   workloads: Workloads;
-  /** ALB canaries: the Ingress carrying the weights, and ELBv2 read back. */
-  ingresses: Ingresses;
-  loadBalancers: LoadBalancers;
   alarms: AlarmStates;
   verifiedChanges: VerifiedAlarmChanges;
   events: EventPublisher;

@@ -5,10 +5,9 @@ import { type AlarmOutcome, changeKey, onAlarmStateChange } from '../../core/rol
 import { firePoliciesForAlarm, type PolicyOutcome } from '../../core/scaling/commands/scaling-policies-on-alarm';
 import { metrics, sleep } from '../../core/wiring/context';
 import { rolloutStore } from '../../core/wiring/dynamodb';
-import { ingresses, workloads } from '../../core/wiring/eks';
-import { loadBalancers } from '../../core/wiring/elbv2';
 import { wired } from '../container';
 import { scalingPortsOf } from '../scaling-ports';
+import { rolloutClusterPortsOf } from '../tasks/rollout/ports';
 
 /**
  * How long a handled change is remembered, so its duplicates (EventBridge delivers at least once, and
@@ -39,9 +38,7 @@ function coalescersFor(deps: object) {
 export const ports = wired((w) => ({
   ...scalingPortsOf(w),
   rollouts: rolloutStore(w),
-  workloads: workloads(w),
-  ingresses: ingresses(w),
-  loadBalancers: loadBalancers(w),
+  ...rolloutClusterPortsOf(w),
   metrics: metrics(w),
   sleep: sleep(w),
 }));

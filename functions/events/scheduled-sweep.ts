@@ -4,11 +4,11 @@ import { sweepRollouts } from '../../core/rollouts/commands/sweep-rollouts';
 import { metrics, sleep } from '../../core/wiring/context';
 import { clusterDepsOf } from '../../core/wiring/deps-of';
 import { rolloutStore } from '../../core/wiring/dynamodb';
-import { baseline, ingresses, workloads } from '../../core/wiring/eks';
-import { loadBalancers } from '../../core/wiring/elbv2';
+import { baseline } from '../../core/wiring/eks';
 import { wired } from '../container';
 import { forInvocation } from '../invocation';
 import { scalingPortsOf } from '../scaling-ports';
+import { rolloutClusterPortsOf } from '../tasks/rollout/ports';
 
 /** Cluster operations it resumes, rollouts it re-judges and restarts. */
 export const ports = wired((w) => ({
@@ -17,9 +17,7 @@ export const ports = wired((w) => ({
   baseline: baseline(w),
   kubeAccess: w.config.kubeAccess,
   rollouts: rolloutStore(w),
-  workloads: workloads(w),
-  ingresses: ingresses(w),
-  loadBalancers: loadBalancers(w),
+  ...rolloutClusterPortsOf(w),
   metrics: metrics(w),
   sleep: sleep(w),
 }));

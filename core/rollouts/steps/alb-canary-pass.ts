@@ -102,33 +102,9 @@ async function setAlbWeight(
       return waitForPods(deps, r, r, `healthy targets in the target group of ${route.canaryService} for ${what}`);
   }
   const shifted = await shiftTo(deps, r, route, traffic, weight);
-  if (shifted !== 'verified') return awaitController(deps, r, route, traffic, weight, shifted);
+  if (shifted !== 'verified') return awaitController(deps, r, weight, shifted, notApplied(route, traffic, weight));
   if (canary && canary.replicas > size) await sizeCanary(deps, r, size, canary);
   return stepBoundary(deps, { ...r, weights: { canary: weight, stable: 100 - weight } }, states);
-}
-
-/**
- * The canary Deployment at `replicas` (created when missing and wanted). Returns true when it was created just now.
- */
-async function sizeCanary(
-  deps: RolloutDeps,
-  r: CanaryRollout,
-  replicas: number,
-  seen?: DeploymentView,
-): Promise<boolean> {
-  const name = canaryName(r.deployment);
-  const canary = seen ?? (await deps.workloads.getDeployment(r.cluster, r.namespace, name));
-  if (!canary) {
-    if (replicas === 0) return false;
-    const stable = await deps.workloads.getDeployment(r.cluster, r.namespace, r.deployment);
-    if (!stable) return false;
-    await createNewVersion(deps, r, stable, name, replicas);
-    return true;
-  }
-  if (!ownedBy(r, canary) || canary.replicas === replicas) return false;
-  if (canary.replicas < replicas) await assertUnchanged(deps, r);
-  await deps.workloads.setReplicas(r.cluster, r.namespace, canary, replicas);
-  return false;
 }
 
 /**
@@ -138,10 +114,9 @@ async function sizeCanary(
 async function awaitController(
   deps: RolloutDeps,
   r: CanaryRollout,
-  route: AlbRoute,
-  traffic: TrafficState,
   weight: number,
   shifted: 'written' | 'waiting',
+  pauseMessage: string,
 ): Promise<PassResult> {
   const now = deps.now();
   const asked = r.albWrite?.canary === weight ? r.albWrite : undefined;
@@ -155,12 +130,16 @@ async function awaitController(
   }
   if (!overdue(asked.at, now)) return again(r, ALB_POLL_SECONDS, 'pods');
   if (r.status === 'Paused') return finished(r);
+  return finished(
+    await saveRollout(deps, r, paused(r, now, 'TrafficNotApplied', pauseMessage, { stepIndex: r.currentStepIndex })),
+  );
+}
+
+/** Why the rollout pauses when the load balancer has not shown the weight in time: what it shows instead. */
+function notApplied(route: AlbRoute, traffic: TrafficState, weight: number): string {
   const shows =
     traffic.lbCanary === undefined ? 'no rule for these Services yet' : `${traffic.lbCanary}% to the canary`;
-  const message = `the load balancer of Ingress ${route.routing.ingress} does not forward ${weight}% to ${route.canaryService} ${ALB_APPLY_SECONDS}s after the Ingress asked for it (it shows ${shows}): is the AWS Load Balancer Controller running? Promote to wait again, or abort`;
-  return finished(
-    await saveRollout(deps, r, paused(r, now, 'TrafficNotApplied', message, { stepIndex: r.currentStepIndex })),
-  );
+  return `the load balancer of Ingress ${route.routing.ingress} does not forward ${weight}% to ${route.canaryService} ${ALB_APPLY_SECONDS}s after the Ingress asked for it (it shows ${shows}): is the AWS Load Balancer Controller running? Promote to wait again, or abort`;
 }
 
 function overdue(at: string, now: Date): boolean {
@@ -211,4 +190,30 @@ async function albPromotion(
   await ensureSelector(deps, r, route.canaryService, r.stable.canaryServiceSelector ?? {});
   const message = `${r.deployment} runs the new version on all ${N} replicas and the load balancer sends it 100% through ${route.stableService}; canary removed`;
   return finishPromotion(deps, r, message);
+}
+
+/**
+ * The canary Deployment at `replicas` (created when missing and wanted). Returns true when it was created just now.
+ */
+async function sizeCanary(
+  deps: RolloutDeps,
+  r: CanaryRollout,
+  replicas: number,
+  seen?: DeploymentView,
+): Promise<boolean> {
+  const name = canaryName(r.deployment);
+  const canary = seen ?? (await deps.workloads.getDeployment(r.cluster, r.namespace, name));
+  if (!canary) {
+    if (replicas === 0) return false;
+    const stable = await deps.workloads.getDeployment(r.cluster, r.namespace, r.deployment);
+    if (!stable) return false;
+    await createNewVersion(deps, r, stable, name, replicas);
+    return true;
+  }
+  if (ownedBy(r, canary) && canary.replicas !== replicas) {
+    // Adding capacity to the new version: only while the record is still the one this pass decided from.
+    if (canary.replicas < replicas) await assertUnchanged(deps, r);
+    await deps.workloads.setReplicas(r.cluster, r.namespace, canary, replicas);
+  }
+  return false;
 }
