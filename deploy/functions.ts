@@ -46,6 +46,7 @@ import {
   queryPolicies,
   readAccessEntries,
   readLoadBalancers,
+  readMetricData,
   resumeClusterOperationRuns,
   rolloutRecord,
   rolloutRecords,
@@ -300,7 +301,8 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     concurrency: 'rolloutTask',
     vpc: true,
     kube: ['rollout'],
-    aws: [rolloutRecord, ...rolloutPassReads, startRolloutRuns, publishEvents],
+    // Analysis steps run in its passes only: it alone measures metrics.
+    aws: [rolloutRecord, ...rolloutPassReads, readMetricData, startRolloutRuns, publishEvents],
   },
   rolloutFail: {
     handler: 'functions/tasks/rollout/fail.main',

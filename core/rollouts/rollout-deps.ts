@@ -10,6 +10,7 @@ import type { WorkflowStarter } from '../operations/ports/workflows';
 import { rolloutNotFound } from './domain/rollout-errors';
 import { transitionEvents } from './domain/rollout-events';
 import type { Rollout } from './domain/types';
+import type { MetricData } from './ports/metric-data';
 import type { RolloutStore } from './ports/rollout-store';
 import type { Ingresses, LoadBalancers } from './ports/traffic';
 import type { Workloads } from './ports/workloads';
@@ -22,6 +23,8 @@ export interface RolloutDeps {
   ingresses: Ingresses;
   loadBalancers: LoadBalancers;
   alarms: AlarmStates;
+  /** Metric analysis steps: CloudWatch GetMetricData. */
+  metricData: MetricData;
   /** Alarm changes already confirmed against CloudWatch: their duplicates are answered from the store. */
   verifiedChanges: VerifiedAlarmChanges;
   events: EventPublisher;

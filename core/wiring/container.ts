@@ -13,6 +13,7 @@ import type { NetworkPath } from '../kernel/ports/network';
 import type { Metrics } from '../metrics/ports/metrics';
 import type { OperationStore } from '../operations/ports/operation-store';
 import type { WorkflowStarter } from '../operations/ports/workflows';
+import type { MetricData } from '../rollouts/ports/metric-data';
 import type { PageTokens } from '../rollouts/ports/page-tokens';
 import type { RolloutStore } from '../rollouts/ports/rollout-store';
 import type { Ingresses, LoadBalancers } from '../rollouts/ports/traffic';
@@ -40,6 +41,8 @@ export interface Container {
   rollouts: RolloutStore;
   workloads: Workloads;
   alarms: AlarmStates;
+  /** Metric analysis: CloudWatch GetMetricData. */
+  metricData: MetricData;
   verifiedChanges: VerifiedAlarmChanges;
   events: EventPublisher;
   healthChecks: HealthCheck[];

@@ -1,5 +1,5 @@
 import { accessPolicy } from './access-policy';
-import { alarmStates } from './cloudwatch';
+import { alarmStates, metricData } from './cloudwatch';
 import type { Container } from './container';
 import { logger, metrics, now, sleep, type WiringContext } from './context';
 import { idempotencyStore, operationStore, rolloutStore, scalingStore, verifiedChanges } from './dynamodb';
@@ -41,6 +41,7 @@ export function everyPort(ctx: WiringContext): Container {
     ingresses: ingresses(ctx),
     loadBalancers: loadBalancers(ctx),
     alarms: alarmStates(ctx),
+    metricData: metricData(ctx),
     verifiedChanges: verifiedChanges(ctx),
     events: eventPublisher(ctx),
     healthChecks: healthChecks(ctx),

@@ -342,6 +342,8 @@ export const describeScaleRuns = allow(
 /** Rollouts' guard alarms and scaling policies' alarms may be composite alarms; DescribeAlarms returns composite
  * alarms only when the permission is scoped to * (CloudWatch API reference, DescribeAlarms). */
 export const describeAlarms = allow('DescribeAlarms', ['cloudwatch:DescribeAlarms'], '*');
+/** Metric analysis steps read their queries' data; GetMetricData takes no resource-level permissions. */
+export const readMetricData = allow('ReadMetricData', ['cloudwatch:GetMetricData'], '*');
 /**
  * ALB canaries read back the load balancer the AWS Load Balancer Controller made from the Ingress: its rule's
  * weights and its target groups' health. ELBv2's Describe* actions take no resource-level permissions.

@@ -7,7 +7,7 @@ import { metrics, sleep } from '../../core/wiring/context';
 import { rolloutStore } from '../../core/wiring/dynamodb';
 import { wired } from '../container';
 import { scalingPortsOf } from '../scaling-ports';
-import { rolloutClusterPortsOf } from '../tasks/rollout/ports';
+import { rolloutPassPortsOf } from '../tasks/rollout/ports';
 
 /**
  * How long a handled change is remembered, so its duplicates (EventBridge delivers at least once, and
@@ -38,7 +38,7 @@ function coalescersFor(deps: object) {
 export const ports = wired((w) => ({
   ...scalingPortsOf(w),
   rollouts: rolloutStore(w),
-  ...rolloutClusterPortsOf(w),
+  ...rolloutPassPortsOf(w),
   metrics: metrics(w),
   sleep: sleep(w),
 }));

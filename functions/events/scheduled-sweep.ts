@@ -8,7 +8,7 @@ import { baseline } from '../../core/wiring/eks';
 import { wired } from '../container';
 import { forInvocation } from '../invocation';
 import { scalingPortsOf } from '../scaling-ports';
-import { rolloutClusterPortsOf } from '../tasks/rollout/ports';
+import { rolloutPassPortsOf } from '../tasks/rollout/ports';
 
 /** Cluster operations it resumes, rollouts it re-judges and restarts. */
 export const ports = wired((w) => ({
@@ -17,7 +17,7 @@ export const ports = wired((w) => ({
   baseline: baseline(w),
   kubeAccess: w.config.kubeAccess,
   rollouts: rolloutStore(w),
-  ...rolloutClusterPortsOf(w),
+  ...rolloutPassPortsOf(w),
   metrics: metrics(w),
   sleep: sleep(w),
 }));

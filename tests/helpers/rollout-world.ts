@@ -1,4 +1,5 @@
 import { FakeAlb } from '../fakes/fake-alb';
+import { FakeMetricData } from '../fakes/fake-metric-data';
 // A whole rollout "world" in memory: store, cluster, alarms, events, workflows and a clock that only moves when told.
 
 import { createLogger } from '../../core/kernel/logger';
@@ -77,11 +78,13 @@ export function rolloutWorld(
   const workflows = new FakeWorkflowStarter();
   const metrics = new RecordingMetrics();
   const alb = new FakeAlb();
+  const metricData = new FakeMetricData();
   const deps: RolloutDeps = {
     rollouts,
     workloads,
     ingresses: alb,
     loadBalancers: alb,
+    metricData,
     alarms,
     verifiedChanges: new MemoryVerifiedAlarmChanges(),
     events,
@@ -92,7 +95,7 @@ export function rolloutWorld(
   };
   let nextId = 0;
   const newId = () => `00000000-0000-4000-8000-${String(++nextId).padStart(12, '0')}`;
-  return { deps, clock, workloads, alarms, rollouts, events, workflows, metrics, newId, alb };
+  return { deps, clock, workloads, alarms, rollouts, events, workflows, metrics, newId, alb, metricData };
 }
 
 export function canaryBody(overrides: Record<string, unknown> = {}, canary: Record<string, unknown> = {}) {

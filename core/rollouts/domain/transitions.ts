@@ -24,6 +24,7 @@ export function stepCompleted(r: Rollout, now: Date, message: string): Rollout {
     stepStartedAt: now.toISOString(),
     status: 'Progressing',
     pause: undefined,
+    metricRun: undefined,
     promoteRequest: r.promoteRequest === 'step' ? undefined : r.promoteRequest,
   };
 }

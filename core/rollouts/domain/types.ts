@@ -1,3 +1,4 @@
+import type { Measurement, MetricSpec } from './metric-analysis';
 /** A Kubernetes pod template as plain JSON (what the Deployment API returns and accepts). */
 export type PodTemplate = {
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -14,7 +15,7 @@ export type CanaryScale = { replicas: number } | { weight: number } | { matchTra
 export type CanaryStep =
   | { setWeight: number }
   | { pause: { duration?: string } }
-  | { analysis: { alarms?: string[] } }
+  | { analysis: { alarms?: string[]; metrics?: MetricSpec[] } }
   | { setCanaryScale: CanaryScale };
 
 /**
@@ -124,6 +125,7 @@ export type HistoryType =
   | 'Promoted'
   | 'Rescaled'
   | 'TrafficShifted'
+  | 'Measured'
   | 'Aborting'
   | 'Aborted'
   | 'Failed';
@@ -134,6 +136,15 @@ export interface HistoryEvent {
   message: string;
   stepIndex?: number;
   alarm?: string;
+  /** A metric measurement (`Measured`), or the metric that failed or paused the rollout: its value and condition. */
+  metric?: {
+    name: string;
+    value: number | null;
+    operator: string;
+    threshold: number;
+    result: string;
+    dryRun?: boolean;
+  };
 }
 
 /** What every rollout record holds; `strategy` and `request` are narrowed per strategy below. */
@@ -172,6 +183,8 @@ interface RolloutBase {
   };
   /** ALB canary: the size `setCanaryScale` last asked for (absent: as its weight). */
   canaryScale?: CanaryScale;
+  /** A canary analysis step's metric measurements so far (the step it belongs to; cleared when a step completes). */
+  metricRun?: { stepIndex: number; startedAt: string; measurements: Measurement[] };
   /** ALB canary: the canary weight last written to the Ingress, and when (the load balancer must show it in time). */
   albWrite?: { canary: number; at: string };
   /** The new version's pod template (labels carry the revision). */

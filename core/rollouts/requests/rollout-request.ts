@@ -43,6 +43,8 @@ const analysisSchema = z
   .object({
     alarms: alarmListSchema.default([]),
     noData: z.enum(['pass', 'pause', 'fail']).default('pause'),
+    // Refused below with a reason of its own: metrics are measured in analysis steps only, for now.
+    metrics: z.unknown().optional(),
   })
   .strict();
 
@@ -52,13 +54,91 @@ const durationSchema = z
   .refine((d) => parseDuration(d) !== undefined, 'must be a duration like "30s", "5m", "1h" or "1h30m"')
   .refine((d) => (parseDuration(d) ?? 0) <= MAX_PAUSE_SECONDS, `must be at most ${MAX_PAUSE_SECONDS / 3600}h`);
 
+/** Metrics of one analysis step: each GetMetricData call reads them all, and 10 keeps a step's record small. */
+export const MAX_METRICS_PER_STEP = 10;
+/** GetMetricData takes at most 500 queries; a metric's condition reads one series, so a few suffice. */
+export const MAX_QUERIES_PER_METRIC = 10;
+/** Measurements of one metric: 100 at "1m" is well over an hour of watching one step. */
+export const MAX_METRIC_COUNT = 100;
+
+const metricStatSchema = z
+  .object({
+    Metric: z
+      .object({
+        Namespace: z.string().min(1).max(255),
+        MetricName: z.string().min(1).max(255),
+        Dimensions: z
+          .array(z.object({ Name: z.string().min(1).max(255), Value: z.string().min(1).max(1024) }).strict())
+          .max(30)
+          .optional(),
+      })
+      .strict(),
+    Period: z.number().int().min(1),
+    Stat: z.string().min(1).max(100),
+    Unit: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+
+/** A GetMetricData MetricDataQuery, as CloudWatch takes it: exactly one of MetricStat and Expression. */
+const metricQuerySchema = z
+  .object({
+    Id: z.string().regex(/^[a-z][a-zA-Z0-9_]{0,254}$/, 'must start with a lowercase letter, then letters, digits, _'),
+    MetricStat: metricStatSchema.optional(),
+    Expression: z.string().min(1).max(2048).optional(),
+    Label: z.string().max(255).optional(),
+    ReturnData: z.boolean().optional(),
+    Period: z.number().int().min(1).optional(),
+  })
+  .strict()
+  .refine(
+    (q) => (q.MetricStat === undefined) !== (q.Expression === undefined),
+    'needs exactly one of MetricStat and Expression',
+  );
+
+const metricSchema = z
+  .object({
+    name: dnsLabelSchema,
+    query: z
+      .array(metricQuerySchema)
+      .min(1, 'needs at least one MetricDataQuery')
+      .max(MAX_QUERIES_PER_METRIC, `at most ${MAX_QUERIES_PER_METRIC} queries`)
+      .refine(
+        (queries) => queries.filter((q) => q.ReturnData !== false).length === 1,
+        'exactly one query must return data (set "ReturnData": false on the others): the condition reads one series',
+      ),
+    interval: durationSchema.default('30s'),
+    count: z.number().int().min(1).max(MAX_METRIC_COUNT).default(1),
+    failureLimit: z.number().int().min(0).max(MAX_METRIC_COUNT).default(0),
+    inconclusiveLimit: z.number().int().min(0).max(MAX_METRIC_COUNT).default(0),
+    condition: z
+      .object({
+        operator: z.enum(['<', '<=', '>', '>=', '==', '!=']),
+        threshold: z.number(),
+        statistic: z.enum(['max', 'avg', 'last']).default('avg'),
+      })
+      .strict(),
+    noData: z.enum(['pass', 'pause', 'fail'], { message: 'is required: "pass", "pause" or "fail"' }),
+    dryRun: z.boolean().default(false),
+  })
+  .strict();
+
+const stepMetricsSchema = z
+  .array(metricSchema)
+  .min(1)
+  .max(MAX_METRICS_PER_STEP, `at most ${MAX_METRICS_PER_STEP} metrics`)
+  .refine((metrics) => new Set(metrics.map((m) => m.name)).size === metrics.length, 'metric names must be distinct');
+
 /** A step has exactly one field: zod's strict objects in a union, so `{setWeight, pause}` is refused. */
 export const stepSchema = z.union([
   z
     .object({ setWeight: z.number().int('must be a whole number').min(0, 'must be 0–100').max(100, 'must be 0–100') })
     .strict(),
   z.object({ pause: z.object({ duration: durationSchema.optional() }).strict() }).strict(),
-  z.object({ analysis: z.object({ alarms: alarmListSchema.optional() }).strict() }).strict(),
+  z
+    .object({
+      analysis: z.object({ alarms: alarmListSchema.optional(), metrics: stepMetricsSchema.optional() }).strict(),
+    })
+    .strict(),
   z
     .object({
       setCanaryScale: z.union([
@@ -184,6 +264,12 @@ export function parseRolloutRequest(body: unknown): RolloutRequest {
     problems.push(...albProblems(canary, checked));
   }
   const strategy = parsed.canary ? 'canary' : 'blueGreen';
+  if ((parsed.canary ?? parsed.blueGreen)?.analysis.metrics !== undefined)
+    problems.push({
+      field: `${strategy}.analysis.metrics`,
+      reason:
+        'rollout-wide metrics are not supported yet: give them in an analysis step, {"analysis": {"metrics": [...]}}',
+    });
   const distinctAlarms = new Set([
     ...((parsed.canary ?? parsed.blueGreen)?.analysis.alarms ?? []),
     ...steps.flatMap((s) => ('analysis' in s ? (s.analysis.alarms ?? []) : [])),
@@ -199,10 +285,13 @@ export function parseRolloutRequest(body: unknown): RolloutRequest {
       problems,
     );
   if (canary) {
-    const { allowWeightDecrease: _, ...spec } = canary;
-    return { ...rest, canary: { ...spec, steps } };
+    const { allowWeightDecrease: _, analysis, ...spec } = canary;
+    return { ...rest, canary: { ...spec, steps, analysis: { alarms: analysis.alarms, noData: analysis.noData } } };
   }
-  if (blueGreen) return { ...rest, blueGreen };
+  if (blueGreen) {
+    const { analysis, ...spec } = blueGreen;
+    return { ...rest, blueGreen: { ...spec, analysis: { alarms: analysis.alarms, noData: analysis.noData } } };
+  }
   throw new InvariantError('a rollout request without a strategy passed validation');
 }
 
@@ -241,6 +330,18 @@ function albProblems(
   return problems;
 }
 
+/** What is wrong with an analysis step, naming the first field zod refuses (a metric's query, its noData, …). */
+function describeBadAnalysis(analysis: unknown): string {
+  const parsed = z
+    .object({ alarms: alarmListSchema.optional(), metrics: stepMetricsSchema.optional() })
+    .strict()
+    .safeParse(analysis);
+  if (parsed.success) return 'analysis must be {} or {"alarms": [names], "metrics": [...]}';
+  const issue = parsed.error.issues[0];
+  const path = ['analysis', ...(issue?.path ?? [])].join('.');
+  return `${path}: ${issue?.message ?? 'is not valid'} (alarms: at most ${MAX_ALARMS_PER_LIST}; metrics: {name, query, interval, count, failureLimit, inconclusiveLimit, condition: {operator, threshold, statistic}, noData, dryRun})`;
+}
+
 /** Nesting depth of a JSON value, counted without recursion (a deep input must not exhaust the stack). */
 export function depthOf(value: unknown): number {
   let deepest = 0;
@@ -265,8 +366,7 @@ function describeBadStep(raw: unknown): string {
   if (key === 'pause') return `pause must be {} or {"duration": "30s"|"5m"|"1h"}, at most ${MAX_PAUSE_SECONDS / 3600}h`;
   if (key === 'setCanaryScale')
     return `setCanaryScale must be {"replicas": 0–${MAX_CANARY_REPLICAS}}, {"weight": 0–100} or {"matchTrafficWeight": true}`;
-  if (key === 'analysis')
-    return `analysis must be {} or {"alarms": [names]}, at most ${MAX_ALARMS_PER_LIST} alarms of at most ${MAX_ALARM_NAME_LENGTH} characters`;
+  if (key === 'analysis') return describeBadAnalysis(raw.analysis);
   return `unknown step type ${key}`;
 }
 

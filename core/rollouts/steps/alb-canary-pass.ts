@@ -18,6 +18,7 @@ import {
   stablePinned,
   type TrafficState,
 } from './alb-traffic';
+import { analysisStep } from './metric-steps';
 import { again, finished, type PassResult } from './pass-result';
 import { ownedBy } from './rollout-ownership';
 import {
@@ -76,7 +77,7 @@ export async function albCanaryPass(
     return advance(deps, scaled, `${describeStep(step)} done`);
   }
   if ('pause' in step) return pauseStep(deps, r, step, states);
-  return stepBoundary(deps, r, states, step.analysis.alarms);
+  return analysisStep(deps, r, step, states);
 }
 
 async function setAlbWeight(

@@ -10,6 +10,7 @@ import type { DeploymentView } from '../ports/workloads';
 import { assertUnchanged, type RolloutDeps, saveRollout } from '../rollout-deps';
 import { albCanaryPass } from './alb-canary-pass';
 import { albRouteOf } from './alb-traffic';
+import { analysisStep } from './metric-steps';
 import { again, finished, type PassResult, remaining } from './pass-result';
 import { ownedBy, replicasNote } from './rollout-ownership';
 import {
@@ -48,7 +49,7 @@ export async function canaryPass(
   if ('pause' in step) return pauseStep(deps, r, step, states);
   // Refused at validation without ALB routing: the canary's size is its weight here.
   if ('setCanaryScale' in step) return advance(deps, r, 'setCanaryScale has no effect with replicas routing');
-  return stepBoundary(deps, r, states, step.analysis.alarms);
+  return analysisStep(deps, r, step, states);
 }
 
 async function startPromotion(deps: RolloutDeps, r: Rollout): Promise<PassResult> {

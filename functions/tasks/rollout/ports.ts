@@ -1,4 +1,4 @@
-import { alarmStates } from '../../../core/wiring/cloudwatch';
+import { alarmStates, metricData } from '../../../core/wiring/cloudwatch';
 import type { WiringContext } from '../../../core/wiring/context';
 import { logger, metrics, now, sleep } from '../../../core/wiring/context';
 import { rolloutStore, verifiedChanges } from '../../../core/wiring/dynamodb';
@@ -8,19 +8,20 @@ import { eventPublisher } from '../../../core/wiring/eventbridge';
 import { workflowStarter } from '../../../core/wiring/sfn';
 
 /**
- * What a rollout pass drives in a cluster, wherever it runs (these tasks, an alarm's abort, the sweep): the
- * Deployments and Services, an ALB canary's Ingress, and its load balancer read back.
+ * What a rollout pass drives and reads, wherever it runs (these tasks, an alarm's abort, the sweep): the
+ * Deployments and Services, an ALB canary's Ingress, its load balancer read back, and metric data.
  */
-export const rolloutClusterPortsOf = (w: WiringContext) => ({
+export const rolloutPassPortsOf = (w: WiringContext) => ({
   workloads: workloads(w),
   ingresses: ingresses(w),
   loadBalancers: loadBalancers(w),
+  metricData: metricData(w),
 });
 
 /** The rollout workflow's tasks: a rollout's ports (core/rollouts/rollout-deps.ts RolloutDeps). */
 export const rolloutPortsOf = (w: WiringContext) => ({
   rollouts: rolloutStore(w),
-  ...rolloutClusterPortsOf(w),
+  ...rolloutPassPortsOf(w),
   alarms: alarmStates(w),
   verifiedChanges: verifiedChanges(w),
   events: eventPublisher(w),
