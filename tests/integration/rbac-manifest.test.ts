@@ -183,6 +183,25 @@ describe('rollout RBAC applied by the provisioning baseline', () => {
     expect(binding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }]);
   });
 
+  it('brings a ClusterRole an older eksflow made up to date, and a second run writes nothing', async () => {
+    // Prepare: the rules of a release before ALB canaries (no Ingresses)
+    const current = await rbac.readClusterRole({ name: ROLLOUT_RBAC_NAME });
+    await rbac.replaceClusterRole({
+      name: ROLLOUT_RBAC_NAME,
+      body: { ...current, rules: ROLLOUT_RBAC_RULES.filter((rule) => !rule.resources?.includes('ingresses')) },
+    });
+
+    // Act
+    await baseline.ensureRolloutAccess('sandbox', group, [granted]);
+    const updated = await rbac.readClusterRole({ name: ROLLOUT_RBAC_NAME });
+    await baseline.ensureRolloutAccess('sandbox', group, [granted]);
+    const again = await rbac.readClusterRole({ name: ROLLOUT_RBAC_NAME });
+
+    // Assess
+    expect(JSON.parse(JSON.stringify(updated.rules))).toEqual(ROLLOUT_RBAC_RULES);
+    expect(again.metadata?.resourceVersion).toBe(updated.metadata?.resourceVersion);
+  });
+
   it('lets the scaling group read pods and nodes cluster-wide, write nothing, and a second run changes nothing', async () => {
     // Act
     await baseline.ensureScalingAccess('sandbox', EKSFLOW_SCALING_KUBE_GROUP);

@@ -1,3 +1,4 @@
+import type { V1PolicyRule } from '@kubernetes/client-node';
 import { FIELD_MANAGER, type Manifest, namespaceManifests } from '../../clusters/domain/baseline';
 import type { NamespaceSpec } from '../../clusters/domain/cluster';
 import {
@@ -10,7 +11,8 @@ import type { ClusterBaseline } from '../../clusters/ports/kube';
 import { kubeCall, kubeStatus } from './kube-call';
 import type { KubeClientFactory, KubeClients } from './kube-clients';
 
-const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'eksflow' };
+const MANAGED_BY_KEY = 'app.kubernetes.io/managed-by';
+const MANAGED_BY = { [MANAGED_BY_KEY]: 'eksflow' };
 
 export class KubeClusterBaseline implements ClusterBaseline {
   constructor(private readonly clients: KubeClientFactory) {}
@@ -63,11 +65,7 @@ export class KubeClusterBaseline implements ClusterBaseline {
 
   async ensureRolloutAccess(cluster: string, group: string, namespaces: string[]): Promise<void> {
     const { rbac } = await this.clients.forCluster(cluster);
-    await createUnlessExists(`create clusterrole ${ROLLOUT_RBAC_NAME}`, () =>
-      rbac.createClusterRole({
-        body: { metadata: { name: ROLLOUT_RBAC_NAME, labels: MANAGED_BY }, rules: ROLLOUT_RBAC_RULES },
-      }),
-    );
+    await ensureClusterRole(rbac, ROLLOUT_RBAC_NAME, ROLLOUT_RBAC_RULES);
     for (const namespace of namespaces) {
       await createUnlessExists(`create rolebinding ${namespace}/${ROLLOUT_RBAC_NAME}`, () =>
         rbac.createNamespacedRoleBinding({
@@ -84,11 +82,7 @@ export class KubeClusterBaseline implements ClusterBaseline {
 
   async ensureScalingAccess(cluster: string, group: string): Promise<void> {
     const { rbac } = await this.clients.forCluster(cluster);
-    await createUnlessExists(`create clusterrole ${SCALING_RBAC_NAME}`, () =>
-      rbac.createClusterRole({
-        body: { metadata: { name: SCALING_RBAC_NAME, labels: MANAGED_BY }, rules: SCALING_RBAC_RULES },
-      }),
-    );
+    await ensureClusterRole(rbac, SCALING_RBAC_NAME, SCALING_RBAC_RULES);
     await createUnlessExists(`create clusterrolebinding ${SCALING_RBAC_NAME}`, () =>
       rbac.createClusterRoleBinding({
         body: {
@@ -99,6 +93,26 @@ export class KubeClusterBaseline implements ClusterBaseline {
       }),
     );
   }
+}
+
+/**
+ * eksflow's ClusterRole with exactly these rules: created when missing, and brought up to date when an older eksflow
+ * made it with fewer (a new release that calls one more resource, e.g. Ingresses for ALB canaries, must not meet a
+ * 403 in every cluster it provisioned before). A ClusterRole of that name that eksflow did not make is left alone.
+ */
+async function ensureClusterRole(rbac: KubeClients['rbac'], name: string, rules: V1PolicyRule[]): Promise<void> {
+  const body = { metadata: { name, labels: MANAGED_BY }, rules };
+  if ((await createUnlessExists(`create clusterrole ${name}`, () => rbac.createClusterRole({ body }))) === 'created')
+    return;
+  const current = await kubeCall(`read clusterrole ${name}`, () => rbac.readClusterRole({ name }));
+  const ours = current.metadata?.labels?.[MANAGED_BY_KEY] === MANAGED_BY[MANAGED_BY_KEY];
+  if (!ours || JSON.stringify(current.rules ?? []) === JSON.stringify(rules)) return;
+  await kubeCall(`replace clusterrole ${name}`, () =>
+    rbac.replaceClusterRole({
+      name,
+      body: { ...body, metadata: { ...body.metadata, resourceVersion: current.metadata?.resourceVersion } },
+    }),
+  );
 }
 
 function describe(manifest: Manifest): string {
