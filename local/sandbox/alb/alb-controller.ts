@@ -67,6 +67,13 @@ interface Watched {
   /** What each Ingress was last applied as, so that its load balancer can go when it goes. */
   applied: Map<string, DesiredAlb>;
   subnets?: string[];
+  /**
+   * The Services and pods are watched only from the cluster's first `alb` Ingress on: most clusters have none, and
+   * following every pod of every cluster cost the whole test suite time (a decode per pod event).
+   */
+  following?: Promise<void>;
+  /** The Services' and pods' first lists are in: a pass may judge targets from them. */
+  followed?: boolean;
   stopped: boolean;
 }
 
@@ -118,8 +125,9 @@ export class AlbController {
         if (!watched.stopped) setTimeout(() => void informer.start().catch(() => undefined), RETRY_MS);
       });
     }
+    // Until the first `alb` Ingress, only Ingresses are watched (see `following`).
     watched.ingresses.on('delete', (ingress) => this.forget(watched, keyOf(ingress)));
-    await Promise.all([watched.ingresses.start(), watched.services.start(), watched.pods.start()]);
+    await watched.ingresses.start();
     this.schedule(watched);
   }
 
@@ -141,8 +149,25 @@ export class AlbController {
   /** Every `alb` Ingress of the cluster gets a pass after its delay, unless one is already due. */
   private schedule(watched: Watched): void {
     if (watched.stopped) return;
-    for (const ingress of watched.ingresses.list()) {
-      if (!isAlbIngress(ingress)) continue;
+    const albIngresses = watched.ingresses.list().filter(isAlbIngress);
+    if (albIngresses.length === 0) return;
+    if (!watched.following) {
+      // Passes begin once the Services and pods are known (their watches' first lists).
+      watched.following = Promise.all([watched.services.start(), watched.pods.start()]).then(
+        () => {
+          watched.followed = true;
+          this.schedule(watched);
+        },
+        (error: Error) => {
+          watched.following = undefined;
+          this.options.progress(`alb controller: ${watched.cluster}: ${error.message}`);
+          setTimeout(() => this.schedule(watched), RETRY_MS);
+        },
+      );
+      return;
+    }
+    if (!watched.followed) return;
+    for (const ingress of albIngresses) {
       const key = keyOf(ingress);
       this.later(watched, key, reconcileDelayMs(ingress, this.options.defaultDelaySeconds ?? 0));
     }
