@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { V1Ingress, V1Pod, V1Service } from '@kubernetes/client-node';
+// The controller's documented names, as eksflow's adapters read them: one spelling for both sides.
+import { RESOURCE_TAG } from '../../../core/adapters/aws/elbv2-load-balancers';
+import { ACTIONS_ANNOTATION_PREFIX, USE_ANNOTATION } from '../../../core/adapters/kube/kube-ingresses';
 
 /**
  * What the AWS Load Balancer Controller (v2) makes of one Ingress of class `alb`, computed from the Ingress, its
@@ -14,13 +17,10 @@ import type { V1Ingress, V1Pod, V1Service } from '@kubernetes/client-node';
  */
 
 export const ALB_INGRESS_CLASS = 'alb';
-export const ACTIONS_ANNOTATION_PREFIX = 'alb.ingress.kubernetes.io/actions.';
-export const USE_ANNOTATION = 'use-annotation';
 /** Sandbox only: how long this Ingress's changes take to reach the load balancer (a slow or stuck controller). */
 export const RECONCILE_DELAY_ANNOTATION = 'sandbox.eksflow.io/alb-reconcile-delay-seconds';
 export const CLUSTER_TAG = 'elbv2.k8s.aws/cluster';
 export const STACK_TAG = 'ingress.k8s.aws/stack';
-export const RESOURCE_TAG = 'ingress.k8s.aws/resource';
 
 export interface DesiredTargetGroup {
   /** `<service>:<port>` as the Ingress names it. */
